@@ -1,0 +1,342 @@
+/**
+ * Event envelope v1 (DESIGN.md 3.1): the one validator shared by the ingestion
+ * service, the stream processor and the lake.
+ *
+ * - `validateEvent(value)` / `validateBatch(values)` return either the typed
+ *   events or EVERY problem found, as `{ index, path, message }`.
+ * - `path` is dotted: `"flight.carrier"`, `"price.amount"`; `""` names the
+ *   event itself. `index` is the event's position in the batch (0 for a single
+ *   event).
+ * - Messages stand alone: they name the field (full dotted path), what is
+ *   allowed and the value received, e.g.
+ *   `origin must be a 3-letter upper-case IATA airport code such as "ZRH"; received "zrh"`.
+ * - Unknown extra fields are kept: the events returned are the input objects
+ *   themselves (same key order, nothing stripped or added).
+ *
+ * Formats (strict):
+ * - `occurredAt`: `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, a real calendar
+ *   date and time (seconds are required, a zone offset or `Z` is required).
+ * - dates: `YYYY-MM-DD`, a real calendar date (2024-02-29 yes, 2023-02-29 no).
+ * - IATA airport codes: 3 upper-case letters; origin and destination differ.
+ * - carrier: 2-character IATA airline designator, upper-case letters or digits.
+ * - flight number: a string of 1 to 4 digits with an optional upper-case
+ *   operational suffix letter (`"123"`, `"8"`, `"1234A"`).
+ * - amounts: finite numbers > 0; currency: ISO-4217 code, 3 upper-case letters.
+ * - passengers, seats: integers 1..9.
+ */
+import { z } from "zod";
+
+export const EVENT_TYPES = ["search", "offer", "booking", "cancellation"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const CABINS = ["economy", "premium_economy", "business", "first"] as const;
+export type Cabin = (typeof CABINS)[number];
+
+/** Longest eventId / bookingId / source accepted. */
+export const MAX_ID_CHARS = 128;
+
+/** Describes a received value for an error message (strings quoted, long ones cut). */
+export function describeReceived(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  switch (typeof value) {
+    case "string": {
+      const shown = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+      return `${JSON.stringify(shown)}${value.length > 40 ? ` (${value.length} characters)` : ""}`;
+    }
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      return "an object";
+    default:
+      return `a ${typeof value}`;
+  }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return `a ${typeof value}`;
+}
+
+type Issue = { input?: unknown; code?: string };
+
+/** Error callback for a type check: "is required" when missing, otherwise the expected kind. */
+function typeError(path: string, expected: string) {
+  return (iss: Issue) =>
+    iss.input === undefined ? `${path} is required` : `${path} must be ${expected}; received ${describeReceived(iss.input)}`;
+}
+
+function idString(path: string, what: string) {
+  return z
+    .string({ error: typeError(path, `a string (${what})`) })
+    .min(1, { error: () => `${path} must be 1 to ${MAX_ID_CHARS} characters long; received an empty string` })
+    .max(MAX_ID_CHARS, {
+      error: (iss: Issue) =>
+        `${path} must be 1 to ${MAX_ID_CHARS} characters long; received ${(iss.input as string).length} characters`,
+    });
+}
+
+function iataAirport(path: string) {
+  return z
+    .string({ error: typeError(path, `a 3-letter upper-case IATA airport code such as "ZRH"`) })
+    .regex(/^[A-Z]{3}$/, {
+      error: (iss: Issue) =>
+        `${path} must be a 3-letter upper-case IATA airport code such as "ZRH"; received ${describeReceived(iss.input)}`,
+    });
+}
+
+function calendarDate(path: string) {
+  return z.iso.date({
+    error: (iss: Issue) =>
+      iss.code === "invalid_type"
+        ? typeError(path, "a date in YYYY-MM-DD form")(iss)
+        : `${path} must be a real calendar date in YYYY-MM-DD form; received ${describeReceived(iss.input)}`,
+  });
+}
+
+function carrier(path: string) {
+  return z
+    .string({ error: typeError(path, `a 2-character IATA airline designator such as "LX"`) })
+    .regex(/^[A-Z0-9]{2}$/, {
+      error: (iss: Issue) =>
+        `${path} must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received ${describeReceived(iss.input)}`,
+    });
+}
+
+function count(path: string) {
+  return z
+    .number({ error: typeError(path, "an integer from 1 to 9") })
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 9, {
+      error: (iss: Issue) => `${path} must be an integer from 1 to 9; received ${describeReceived(iss.input)}`,
+    });
+}
+
+function money(path: string) {
+  return z.looseObject(
+    {
+      amount: z
+        .number({ error: typeError(`${path}.amount`, "a number greater than 0") })
+        .refine((n) => Number.isFinite(n) && n > 0, {
+          error: (iss: Issue) =>
+            `${path}.amount must be a number greater than 0; received ${describeReceived(iss.input)}`,
+        }),
+      currency: z
+        .string({ error: typeError(`${path}.currency`, `an ISO-4217 currency code such as "CHF"`) })
+        .regex(/^[A-Z]{3}$/, {
+          error: (iss: Issue) =>
+            `${path}.currency must be an ISO-4217 currency code of 3 upper-case letters such as "CHF"; received ${describeReceived(iss.input)}`,
+        }),
+    },
+    { error: typeError(path, "an object with amount and currency") },
+  );
+}
+
+function flight(path: string) {
+  return z.looseObject(
+      {
+        carrier: carrier(`${path}.carrier`),
+        number: z
+          .string({ error: typeError(`${path}.number`, `a flight number string such as "123"`) })
+          .regex(/^[0-9]{1,4}[A-Z]?$/, {
+            error: (iss: Issue) =>
+              `${path}.number must be 1 to 4 digits with an optional upper-case suffix letter such as "123" or "1234A"; received ${describeReceived(iss.input)}`,
+          }),
+        departureDate: calendarDate(`${path}.departureDate`),
+        origin: iataAirport(`${path}.origin`),
+        destination: iataAirport(`${path}.destination`),
+      },
+      { error: typeError(path, "an object with carrier, number, departureDate, origin and destination") },
+  );
+}
+
+const envelopeShape = {
+  eventId: idString("eventId", "the idempotency key"),
+  type: z.enum(EVENT_TYPES, {
+    error: (iss: Issue) =>
+      iss.input === undefined
+        ? "type is required"
+        : `type must be one of ${EVENT_TYPES.map((t) => JSON.stringify(t)).join(", ")}; received ${describeReceived(iss.input)}`,
+  }),
+  occurredAt: z.iso.datetime({
+    offset: true,
+    error: (iss: Issue) =>
+      iss.code === "invalid_type"
+        ? typeError("occurredAt", "an ISO-8601 timestamp with offset or Z")(iss)
+        : `occurredAt must be a real ISO-8601 timestamp with seconds and an offset or Z, such as "2026-11-22T10:15:00Z"; received ${describeReceived(iss.input)}`,
+  }),
+  source: idString("source", "the sending site or channel"),
+};
+
+/** The fields every event carries, whatever its type (extra fields kept). */
+export const EnvelopeSchema = z.looseObject(envelopeShape);
+
+export const SearchEventSchema = z.looseObject({
+    ...envelopeShape,
+    type: z.literal("search"),
+    origin: iataAirport("origin"),
+    destination: iataAirport("destination"),
+    departureDate: calendarDate("departureDate"),
+    returnDate: calendarDate("returnDate").optional(),
+    passengers: count("passengers"),
+    cabin: z.enum(CABINS, {
+      error: (iss: Issue) =>
+        iss.input === undefined
+          ? "cabin is required"
+          : `cabin must be one of ${CABINS.map((c) => JSON.stringify(c)).join(", ")}; received ${describeReceived(iss.input)}`,
+    }),
+});
+
+export const OfferEventSchema = z.looseObject({
+    ...envelopeShape,
+    type: z.literal("offer"),
+    origin: iataAirport("origin"),
+    destination: iataAirport("destination"),
+    departureDate: calendarDate("departureDate"),
+    carrier: carrier("carrier"),
+    price: money("price"),
+});
+
+export const BookingEventSchema = z.looseObject({
+  ...envelopeShape,
+  type: z.literal("booking"),
+  bookingId: idString("bookingId", "the booking reference"),
+  flight: flight("flight"),
+  seats: count("seats"),
+  fare: money("fare"),
+});
+
+export const CancellationEventSchema = z.looseObject({
+  ...envelopeShape,
+  type: z.literal("cancellation"),
+  bookingId: idString("bookingId", "the booking reference"),
+  flight: flight("flight"),
+  seats: count("seats"),
+});
+
+export type SearchEvent = z.infer<typeof SearchEventSchema>;
+export type OfferEvent = z.infer<typeof OfferEventSchema>;
+export type BookingEvent = z.infer<typeof BookingEventSchema>;
+export type CancellationEvent = z.infer<typeof CancellationEventSchema>;
+export type FlightEvent = SearchEvent | OfferEvent | BookingEvent | CancellationEvent;
+export type FlightRef = BookingEvent["flight"];
+export type Money = BookingEvent["fare"];
+
+const schemaByType = {
+  search: SearchEventSchema,
+  offer: OfferEventSchema,
+  booking: BookingEventSchema,
+  cancellation: CancellationEventSchema,
+} as const;
+
+export interface ValidationError {
+  /** Position of the event in the batch (0 for a single event). */
+  readonly index: number;
+  /** Dotted path of the offending field (`"flight.carrier"`); `""` for the event itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationError[] };
+
+function toErrors(index: number, issues: readonly z.core.$ZodIssue[]): ValidationError[] {
+  const seen = new Set<string>();
+  const out: ValidationError[] = [];
+  for (const issue of issues) {
+    const path = issue.path.map(String).join(".");
+    const key = `${path}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ index, path, message: issue.message });
+  }
+  return out;
+}
+
+const IATA_AIRPORT = /^[A-Z]{3}$/;
+const isCalendarDate = (d: unknown): d is string => typeof d === "string" && z.iso.date().safeParse(d).success;
+
+/**
+ * Rules spanning two fields, checked on the raw value whatever else is wrong
+ * (so every problem is listed), and only once both fields are valid on their own.
+ */
+function crossFieldErrors(index: number, type: EventType, value: Record<string, unknown>): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const route = (holder: unknown, prefix: string) => {
+    if (typeof holder !== "object" || holder === null) return;
+    const { origin, destination } = holder as Record<string, unknown>;
+    if (typeof origin === "string" && IATA_AIRPORT.test(origin) && origin === destination) {
+      errors.push({
+        index,
+        path: `${prefix}destination`,
+        message: `${prefix}destination must differ from ${prefix}origin; both are ${JSON.stringify(origin)}`,
+      });
+    }
+  };
+  if (type === "search" || type === "offer") route(value, "");
+  else route(value.flight, "flight.");
+  if (type === "search") {
+    const { departureDate, returnDate } = value;
+    // YYYY-MM-DD strings compare in date order.
+    if (isCalendarDate(departureDate) && isCalendarDate(returnDate) && returnDate < departureDate) {
+      errors.push({
+        index,
+        path: "returnDate",
+        message: `returnDate must not be before departureDate (${departureDate}); received "${returnDate}"`,
+      });
+    }
+  }
+  return errors;
+}
+
+function validateAt(value: unknown, index: number): ValidationResult<FlightEvent> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return {
+      ok: false,
+      errors: [{ index, path: "", message: `event must be a JSON object; received ${kindOf(value)}` }],
+    };
+  }
+  const type = (value as { type?: unknown }).type;
+  if (typeof type === "string" && Object.prototype.hasOwnProperty.call(schemaByType, type)) {
+    const result = schemaByType[type as EventType].safeParse(value);
+    const errors = [
+      ...(result.success ? [] : toErrors(index, result.error.issues)),
+      ...crossFieldErrors(index, type as EventType, value as Record<string, unknown>),
+    ];
+    return errors.length === 0 ? { ok: true, value: value as FlightEvent } : { ok: false, errors };
+  }
+  // Unknown or missing type: report it together with every envelope problem.
+  const result = EnvelopeSchema.safeParse(value);
+  return { ok: false, errors: result.success ? [] : toErrors(index, result.error.issues) };
+}
+
+/** Validates one event; on failure lists every problem (index 0). */
+export function validateEvent(value: unknown): ValidationResult<FlightEvent> {
+  return validateAt(value, 0);
+}
+
+/** Validates a batch; the batch is valid only if every event is. Errors carry the event's index. */
+export function validateBatch(values: readonly unknown[]): ValidationResult<FlightEvent[]> {
+  const events: FlightEvent[] = [];
+  const errors: ValidationError[] = [];
+  values.forEach((value, index) => {
+    const result = validateAt(value, index);
+    if (result.ok) events.push(result.value);
+    else errors.push(...result.errors);
+  });
+  return errors.length === 0 ? { ok: true, value: events } : { ok: false, errors };
+}
+
+/** The route an event concerns, "ORIGIN-DESTINATION" (from `flight` for bookings and cancellations). */
+export function routeOf(event: FlightEvent): string {
+  const { origin, destination } = event.type === "booking" || event.type === "cancellation" ? event.flight : event;
+  return `${origin}-${destination}`;
+}
+
+/** The departure date an event concerns. */
+export function departureDateOf(event: FlightEvent): string {
+  return event.type === "booking" || event.type === "cancellation" ? event.flight.departureDate : event.departureDate;
+}
