@@ -1,0 +1,400 @@
+/**
+ * Typed, validated stack configuration.
+ *
+ * `parseStackConfig(raw, stack)` is pure (tests feed it fixtures); `loadStackConfig()`
+ * reads the `flightstream:*` keys of the running stack. Every error names the key,
+ * the value received and what is allowed; all problems are reported at once.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const PROJECT = "flightstream";
+
+export type Environment = "dev" | "prod";
+export type LogicalAccount = "ingestion" | "lake" | "analytics";
+export const LOGICAL_ACCOUNTS: readonly LogicalAccount[] = ["ingestion", "lake", "analytics"];
+export const POND_DATASETS = ["route_demand_daily", "offer_price_stats_daily"] as const;
+export type PondDataset = (typeof POND_DATASETS)[number];
+export const ROUTING_POLICIES = ["simple", "weighted", "latency", "failover"] as const;
+export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
+/** Tags every resource must carry; Project and Environment are filled in by the loader. */
+export const REQUIRED_TAGS = ["Project", "Environment", "Owner", "CostCenter", "DataClassification"] as const;
+
+export interface AccountConfig {
+    /** Logical name: ingestion, lake, analytics or pond-<name>. */
+    readonly name: string;
+    readonly accountId: string;
+    /** Role the deployment assumes in this account (required in prod). */
+    readonly roleArn?: string;
+    readonly externalId?: string;
+    readonly region: string;
+}
+
+export interface PondConfig extends AccountConfig {
+    /** Pond name (lower-case, used in resource names). */
+    readonly pond: string;
+    /** Owning team, tagged on the pond's resources. */
+    readonly team: string;
+    readonly datasets: PondDataset[];
+    /** EventBridge Scheduler expression for the pond ETL. */
+    readonly schedule: string;
+    /** IAM principal ARNs of the owning team allowed to assume the pond reader role. */
+    readonly readerPrincipalArns: string[];
+}
+
+export interface StreamConfig {
+    readonly mode: "provisioned" | "on-demand";
+    /** Shard count, or "auto" to size from `throughputMBps` with the capacity planner. */
+    readonly shards: number | "auto";
+    /** Declared peak write throughput (MB/s), used when shards is "auto". */
+    readonly throughputMBps?: number;
+    readonly retentionHours: number;
+    /** Enhanced fan-out consumer for the real-time processor. */
+    readonly enhancedFanOut: boolean;
+}
+
+export interface IngestionConfig {
+    readonly domainName: string;
+    readonly hostedZoneId: string;
+    readonly routingPolicy: RoutingPolicy;
+    readonly setIdentifier?: string;
+    readonly weight?: number;
+    readonly failoverRole?: "PRIMARY" | "SECONDARY";
+    readonly minTasks: number;
+    readonly maxTasks: number;
+    readonly desiredTasks: number;
+    readonly cpu: number;
+    readonly memoryMiB: number;
+    readonly vpcCidr: string;
+    readonly lingerMs: number;
+}
+
+export interface AnalyticsConfig {
+    readonly minAcu: number;
+    readonly maxAcu: number;
+    readonly backupRetentionDays: number;
+    readonly batchSize: number;
+    readonly batchingWindowSeconds: number;
+    readonly parallelizationFactor: number;
+    readonly maxRetryAttempts: number;
+    readonly maxRecordAgeSeconds: number;
+    readonly vpcCidr: string;
+}
+
+export interface LakeConfig {
+    readonly bufferSizeMiB: number;
+    readonly bufferIntervalSeconds: number;
+    readonly archiveTiers: boolean;
+    /** Ponds whose reader roles may also read the raw lake. */
+    readonly readers: string[];
+}
+
+export interface OnCallConfig {
+    readonly pageEmails: string[];
+    readonly ticketEmails: string[];
+    readonly pageHttpsEndpoints: string[];
+}
+
+export interface StackConfig {
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly isProd: boolean;
+    readonly accounts: Record<LogicalAccount, AccountConfig>;
+    readonly ponds: PondConfig[];
+    readonly tags: Record<string, string>;
+    readonly stream: StreamConfig;
+    readonly ingestion: IngestionConfig;
+    readonly analytics: AnalyticsConfig;
+    readonly lake: LakeConfig;
+    readonly oncall: OnCallConfig;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`Invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):role\/[\w+=,.@\/-]{1,512}$/;
+const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+
+function show(v: unknown): string {
+    if (v === undefined) return "undefined";
+    return JSON.stringify(v);
+}
+
+/** Collects problems; each helper returns the value (or a fallback) so parsing continues. */
+class Reader {
+    readonly problems: string[] = [];
+    problem(key: string, allowed: string, value: unknown): void {
+        this.problems.push(`\`${key}\` must be ${allowed} (received ${show(value)}).`);
+    }
+    obj(key: string, v: unknown, required = true): Record<string, unknown> {
+        if (v === undefined && !required) return {};
+        if (typeof v !== "object" || v === null || Array.isArray(v)) {
+            this.problem(key, "an object", v);
+            return {};
+        }
+        return v as Record<string, unknown>;
+    }
+    str(key: string, v: unknown, re?: RegExp, allowed?: string): string {
+        if (typeof v !== "string" || (re && !re.test(v))) {
+            this.problem(key, allowed ?? "a string", v);
+            return "";
+        }
+        return v;
+    }
+    optStr(key: string, v: unknown, re?: RegExp, allowed?: string): string | undefined {
+        return v === undefined ? undefined : this.str(key, v, re, allowed);
+    }
+    int(key: string, v: unknown, min: number, max: number, dflt?: number): number {
+        if (v === undefined && dflt !== undefined) return dflt;
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+            this.problem(key, `an integer between ${min} and ${max}`, v);
+            return dflt ?? min;
+        }
+        return v;
+    }
+    num(key: string, v: unknown, min: number, max: number, dflt?: number): number {
+        if (v === undefined && dflt !== undefined) return dflt;
+        if (typeof v !== "number" || Number.isNaN(v) || v < min || v > max) {
+            this.problem(key, `a number between ${min} and ${max}`, v);
+            return dflt ?? min;
+        }
+        return v;
+    }
+    bool(key: string, v: unknown, dflt: boolean): boolean {
+        if (v === undefined) return dflt;
+        if (typeof v !== "boolean") {
+            this.problem(key, "true or false", v);
+            return dflt;
+        }
+        return v;
+    }
+    oneOf<T extends string>(key: string, v: unknown, allowed: readonly T[], dflt?: T): T {
+        if (v === undefined && dflt !== undefined) return dflt;
+        if (typeof v !== "string" || !allowed.includes(v as T)) {
+            this.problem(key, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+            return dflt ?? allowed[0];
+        }
+        return v as T;
+    }
+    strList(key: string, v: unknown, re?: RegExp, allowed?: string): string[] {
+        if (v === undefined) return [];
+        if (!Array.isArray(v)) {
+            this.problem(key, "a list", v);
+            return [];
+        }
+        return v.map((x, i) => this.str(`${key}[${i}]`, x, re, allowed));
+    }
+}
+
+function readAccount(r: Reader, key: string, name: string, raw: unknown, env: Environment): AccountConfig {
+    const o = r.obj(key, raw);
+    const accountId = r.str(`${key}.accountId`, o.accountId, ACCOUNT_ID, "a 12-digit AWS account id");
+    const region = r.str(`${key}.region`, o.region, REGION, 'an AWS region such as "eu-west-1"');
+    let roleArn: string | undefined;
+    if (o.roleArn === undefined) {
+        if (env === "prod") r.problems.push(`\`${key}.roleArn\` is required in prod: the deploy role to assume in account ${accountId || "?"} (received undefined).`);
+    } else {
+        roleArn = r.str(`${key}.roleArn`, o.roleArn, ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account-id>:role/<name>)");
+        const m = roleArn ? ROLE_ARN.exec(roleArn) : null;
+        if (m && accountId && m[2] !== accountId) {
+            r.problems.push(`\`${key}.roleArn\` must be a role in account ${accountId} (received ${show(roleArn)}, a role in account ${m[2]}).`);
+        }
+    }
+    const externalId = r.optStr(`${key}.externalId`, o.externalId, /^[\w+=,.@:\/-]{2,1224}$/, "2 to 1224 characters of [A-Za-z0-9+=,.@:/_-]");
+    return { name, accountId, region, roleArn, externalId };
+}
+
+/** Parses raw `flightstream:*` config (keys without the namespace) for a stack. */
+export function parseStackConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+    const r = new Reader();
+    const environment = r.oneOf("environment", raw.environment, ["dev", "prod"] as const);
+    const isProd = environment === "prod";
+
+    const accRaw = r.obj("accounts", raw.accounts);
+    for (const k of Object.keys(accRaw)) {
+        if (!LOGICAL_ACCOUNTS.includes(k as LogicalAccount)) {
+            r.problem(`accounts.${k}`, `one of the logical accounts ${LOGICAL_ACCOUNTS.map((a) => `"${a}"`).join(", ")} (ponds go under \`ponds\`)`, k);
+        }
+    }
+    const accounts = Object.fromEntries(
+        LOGICAL_ACCOUNTS.map((a) => [a, readAccount(r, `accounts.${a}`, a, accRaw[a], environment)]),
+    ) as Record<LogicalAccount, AccountConfig>;
+
+    const pondsRaw = r.obj("ponds", raw.ponds);
+    const ponds: PondConfig[] = Object.entries(pondsRaw).map(([pond, v]) => {
+        const key = `ponds.${pond}`;
+        if (!NAME.test(pond)) r.problem(key, "named with 3 to 32 lower-case letters, digits or dashes, starting with a letter", pond);
+        const acct = readAccount(r, key, `pond-${pond}`, v, environment);
+        const o = r.obj(key, v);
+        const datasets = r.strList(`${key}.datasets`, o.datasets) as PondDataset[];
+        datasets.forEach((d, i) => {
+            if (d && !POND_DATASETS.includes(d)) r.problem(`${key}.datasets[${i}]`, `one of ${POND_DATASETS.map((x) => `"${x}"`).join(", ")}`, d);
+        });
+        if (Array.isArray(o.datasets) && o.datasets.length === 0) r.problem(`${key}.datasets`, "a non-empty list of datasets", o.datasets);
+        if (o.datasets === undefined) r.problem(`${key}.datasets`, "a non-empty list of datasets", undefined);
+        return {
+            ...acct,
+            pond,
+            team: r.str(`${key}.team`, o.team, /^.{1,64}$/, "the owning team's name (1 to 64 characters)"),
+            datasets,
+            schedule: o.schedule === undefined ? "cron(15 2 * * ? *)" : r.str(`${key}.schedule`, o.schedule, SCHEDULE, 'a Scheduler expression such as "cron(15 2 * * ? *)" or "rate(1 hour)"'),
+            readerPrincipalArns: r.strList(`${key}.readerPrincipalArns`, o.readerPrincipalArns, /^arn:aws(-[a-z]+)?:iam::\d{12}:(root|role\/.+|user\/.+)$/, "an IAM principal ARN"),
+        };
+    });
+    if (ponds.length === 0) r.problem("ponds", "at least one pond", raw.ponds ?? {});
+    if (isProd && ponds.length < 2) r.problem("ponds", "at least two ponds in prod, each in its own account", Object.keys(pondsRaw));
+
+    if (isProd) {
+        const seen = new Map<string, string>();
+        for (const a of [...LOGICAL_ACCOUNTS.map((n) => accounts[n]), ...ponds]) {
+            if (!a.accountId) continue;
+            const other = seen.get(a.accountId);
+            if (other) {
+                r.problems.push(`\`${accountKey(a)}.accountId\` must differ from \`${other}.accountId\` in prod: every logical account gets its own AWS account (received ${show(a.accountId)} for both).`);
+            } else {
+                seen.set(a.accountId, accountKey(a));
+            }
+        }
+    }
+
+    const tagsRaw = r.obj("tags", raw.tags);
+    const tags: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tagsRaw)) tags[k] = r.str(`tags.${k}`, v, /^.{1,256}$/, "a tag value of 1 to 256 characters");
+    for (const k of REQUIRED_TAGS) {
+        if (k === "Project" || k === "Environment") continue;
+        if (tagsRaw[k] === undefined) r.problems.push(`\`tags.${k}\` is required: every resource carries the tags ${REQUIRED_TAGS.join(", ")} (received undefined).`);
+    }
+    tags.Project = PROJECT;
+    tags.Environment = environment;
+
+    const s = r.obj("stream", raw.stream, false);
+    const mode = r.oneOf("stream.mode", s.mode, ["provisioned", "on-demand"] as const, "provisioned");
+    let shards: number | "auto" = isProd ? 128 : 2;
+    if (s.shards === "auto") {
+        shards = "auto";
+        if (s.throughputMBps === undefined) r.problems.push("`stream.throughputMBps` is required when `stream.shards` is \"auto\" (received undefined).");
+    } else if (s.shards !== undefined) {
+        shards = r.int("stream.shards", s.shards, 1, 10000);
+    }
+    if (mode === "on-demand" && s.shards !== undefined) r.problem("stream.shards", "left unset when `stream.mode` is \"on-demand\"", s.shards);
+    const stream: StreamConfig = {
+        mode,
+        shards,
+        throughputMBps: s.throughputMBps === undefined ? undefined : r.num("stream.throughputMBps", s.throughputMBps, 0.001, 100000),
+        retentionHours: r.int("stream.retentionHours", s.retentionHours, 24, 8760, 24),
+        enhancedFanOut: r.bool("stream.enhancedFanOut", s.enhancedFanOut, isProd),
+    };
+
+    const i = r.obj("ingestion", raw.ingestion);
+    const routingPolicy = r.oneOf("ingestion.routingPolicy", i.routingPolicy, ROUTING_POLICIES, "simple");
+    const minTasks = r.int("ingestion.minTasks", i.minTasks, 1, 1000, isProd ? 3 : 1);
+    const maxTasks = r.int("ingestion.maxTasks", i.maxTasks, 1, 1000, isProd ? 30 : 2);
+    if (maxTasks < minTasks) r.problem("ingestion.maxTasks", `at least \`ingestion.minTasks\` (${minTasks})`, maxTasks);
+    const desiredTasks = r.int("ingestion.desiredTasks", i.desiredTasks, minTasks, maxTasks, minTasks);
+    const ingestion: IngestionConfig = {
+        domainName: r.str("ingestion.domainName", i.domainName, /^([a-z0-9-]+\.)+[a-z]{2,}$/, "a DNS name such as ingest.example.com"),
+        hostedZoneId: r.str("ingestion.hostedZoneId", i.hostedZoneId, /^Z[A-Z0-9]{1,31}$/, "a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+        routingPolicy,
+        setIdentifier: r.optStr("ingestion.setIdentifier", i.setIdentifier, /^.{1,128}$/),
+        weight: i.weight === undefined ? undefined : r.int("ingestion.weight", i.weight, 0, 255),
+        failoverRole: i.failoverRole === undefined ? undefined : r.oneOf("ingestion.failoverRole", i.failoverRole, ["PRIMARY", "SECONDARY"] as const),
+        minTasks,
+        maxTasks,
+        desiredTasks,
+        cpu: readCpu(r, i.cpu, isProd ? 1024 : 256),
+        memoryMiB: r.int("ingestion.memoryMiB", i.memoryMiB, 512, 30720, isProd ? 2048 : 512),
+        vpcCidr: r.str("ingestion.vpcCidr", i.vpcCidr ?? "10.10.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, "an IPv4 CIDR from /16 to /24"),
+        lingerMs: r.int("ingestion.lingerMs", i.lingerMs, 0, 50, 20),
+    };
+    if (routingPolicy !== "simple" && ingestion.setIdentifier === undefined) {
+        r.problems.push(`\`ingestion.setIdentifier\` is required when \`ingestion.routingPolicy\` is "${routingPolicy}" (received undefined).`);
+    }
+    if (routingPolicy === "weighted" && ingestion.weight === undefined) r.problems.push('`ingestion.weight` is required when `ingestion.routingPolicy` is "weighted" (received undefined).');
+    if (routingPolicy === "failover" && ingestion.failoverRole === undefined) r.problems.push('`ingestion.failoverRole` is required when `ingestion.routingPolicy` is "failover" (received undefined).');
+
+    const an = r.obj("analytics", raw.analytics, false);
+    const minAcu = r.num("analytics.minAcu", an.minAcu, 0, 256, isProd ? 2 : 0);
+    const maxAcu = r.num("analytics.maxAcu", an.maxAcu, 1, 256, isProd ? 64 : 4);
+    if ((minAcu * 2) % 1 !== 0) r.problem("analytics.minAcu", "a multiple of 0.5", minAcu);
+    if ((maxAcu * 2) % 1 !== 0) r.problem("analytics.maxAcu", "a multiple of 0.5", maxAcu);
+    if (maxAcu < minAcu) r.problem("analytics.maxAcu", `at least \`analytics.minAcu\` (${minAcu})`, maxAcu);
+    if (isProd && minAcu === 0) r.problem("analytics.minAcu", "at least 0.5 in prod (scale to zero is for dev)", minAcu);
+    const analytics: AnalyticsConfig = {
+        minAcu,
+        maxAcu,
+        backupRetentionDays: r.int("analytics.backupRetentionDays", an.backupRetentionDays, isProd ? 14 : 1, 35, isProd ? 14 : 1),
+        batchSize: r.int("analytics.batchSize", an.batchSize, 1, 10000, 500),
+        batchingWindowSeconds: r.int("analytics.batchingWindowSeconds", an.batchingWindowSeconds, 0, 300, 1),
+        parallelizationFactor: r.int("analytics.parallelizationFactor", an.parallelizationFactor, 1, 10, isProd ? 2 : 1),
+        maxRetryAttempts: r.int("analytics.maxRetryAttempts", an.maxRetryAttempts, 0, 10000, 10),
+        maxRecordAgeSeconds: r.int("analytics.maxRecordAgeSeconds", an.maxRecordAgeSeconds, 60, 604800, 86400),
+        vpcCidr: r.str("analytics.vpcCidr", an.vpcCidr ?? "10.20.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, "an IPv4 CIDR from /16 to /24"),
+    };
+
+    const lk = r.obj("lake", raw.lake, false);
+    const pondNames = ponds.map((p) => p.pond);
+    const readers = r.strList("lake.readers", lk.readers);
+    readers.forEach((p, idx) => {
+        if (p && !pondNames.includes(p)) r.problem(`lake.readers[${idx}]`, `the name of a configured pond (${pondNames.map((n) => `"${n}"`).join(", ")})`, p);
+    });
+    const lake: LakeConfig = {
+        bufferSizeMiB: r.int("lake.bufferSizeMiB", lk.bufferSizeMiB, 64, 128, 128),
+        bufferIntervalSeconds: r.int("lake.bufferIntervalSeconds", lk.bufferIntervalSeconds, 0, 900, isProd ? 300 : 60),
+        archiveTiers: r.bool("lake.archiveTiers", lk.archiveTiers, false),
+        readers,
+    };
+
+    const oc = r.obj("oncall", raw.oncall, false);
+    const oncall: OnCallConfig = {
+        pageEmails: r.strList("oncall.pageEmails", oc.pageEmails, EMAIL, "an e-mail address"),
+        ticketEmails: r.strList("oncall.ticketEmails", oc.ticketEmails, EMAIL, "an e-mail address"),
+        pageHttpsEndpoints: r.strList("oncall.pageHttpsEndpoints", oc.pageHttpsEndpoints, /^https:\/\/[^\s]+$/, "an https:// URL"),
+    };
+    if (isProd && oncall.pageEmails.length + oncall.pageHttpsEndpoints.length === 0) {
+        r.problems.push("`oncall.pageEmails` or `oncall.pageHttpsEndpoints` must name at least one destination in prod: pages must reach a person (received none).");
+    }
+
+    const known = new Set(["environment", "accounts", "ponds", "tags", "stream", "ingestion", "analytics", "lake", "oncall"]);
+    for (const k of Object.keys(raw)) if (!known.has(k)) r.problem(`flightstream:${k}`, `one of the known keys ${[...known].join(", ")}`, k);
+
+    if (r.problems.length > 0) throw new ConfigError(r.problems);
+    return { stack, environment, isProd, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall };
+}
+
+function readCpu(r: Reader, v: unknown, dflt: number): number {
+    if (v === undefined) return dflt;
+    const allowed = [256, 512, 1024, 2048, 4096];
+    if (typeof v !== "number" || !allowed.includes(v)) {
+        r.problem("ingestion.cpu", `one of the Fargate CPU sizes ${allowed.join(", ")}`, v);
+        return dflt;
+    }
+    return v;
+}
+
+function accountKey(a: AccountConfig): string {
+    return a.name.startsWith("pond-") ? `ponds.${a.name.slice(5)}` : `accounts.${a.name}`;
+}
+
+/** Reads and validates the running stack's `flightstream:*` configuration. */
+export function loadStackConfig(): StackConfig {
+    const cfg = new pulumi.Config(PROJECT);
+    const keys = ["environment", "accounts", "ponds", "tags", "stream", "ingestion", "analytics", "lake", "oncall"];
+    const raw: Record<string, unknown> = {};
+    for (const k of keys) {
+        const v = k === "environment" ? cfg.get(k) : cfg.getObject<unknown>(k);
+        if (v !== undefined) raw[k] = v;
+    }
+    return parseStackConfig(raw, pulumi.getStack());
+}
+
+/** All accounts (logical + ponds) in a stable order. */
+export function allAccounts(c: StackConfig): AccountConfig[] {
+    return [c.accounts.ingestion, c.accounts.lake, c.accounts.analytics, ...c.ponds];
+}

@@ -1,0 +1,43 @@
+/**
+ * The stack program: composes the platform's components, each in the account it
+ * belongs to, and returns the outputs other stacks consume through StackReference.
+ *
+ * Order: providers → on-call routing (one per account holding alarms) → stream →
+ * ingestion → lake + ponds → analytics → workflows → dashboard.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { OnCall } from "../components/oncall";
+import { AccountProviders, createProviders } from "./accounts";
+import { StackConfig } from "./config";
+
+export interface Platform {
+    readonly config: StackConfig;
+    readonly providers: AccountProviders;
+    /** On-call routing per logical account. */
+    readonly oncall: Record<string, OnCall>;
+    /** Stack outputs (consumed through StackReference). */
+    readonly outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+export function buildPlatform(config: StackConfig): Platform {
+    const providers = createProviders(config);
+    const oncall: Record<string, OnCall> = {};
+    for (const account of ["ingestion", "lake", "analytics"] as const) {
+        oncall[account] = new OnCall(`oncall-${account}`, {
+            accountId: config.accounts[account].accountId,
+            pageEmails: config.oncall.pageEmails,
+            pageHttpsEndpoints: config.oncall.pageHttpsEndpoints,
+            ticketEmails: config.oncall.ticketEmails,
+        }, { provider: providers[account] });
+    }
+
+    const outputs: Record<string, pulumi.Input<unknown>> = {
+        environment: config.environment,
+        accounts: Object.fromEntries([
+            ...Object.values(config.accounts).map((a) => [a.name, { accountId: a.accountId, region: a.region }]),
+            ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
+        ]),
+        oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
+    };
+    return { config, providers, oncall, outputs };
+}
