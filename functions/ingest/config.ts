@@ -1,0 +1,71 @@
+/**
+ * Service configuration from the environment (pure: takes the env object).
+ *
+ * | variable          | meaning                                            | default        |
+ * |-------------------|----------------------------------------------------|----------------|
+ * | STREAM_NAME       | Kinesis stream to write (required)                 | -              |
+ * | AWS_REGION        | region of the stream (required unless endpoint set)| -              |
+ * | KINESIS_ENDPOINT  | endpoint override (local emulator)                 | AWS endpoint   |
+ * | PORT              | TCP port                                           | 8080           |
+ * | HOST              | listen address                                     | 0.0.0.0        |
+ * | LINGER_MS         | batching linger, 0..50                             | 20             |
+ * | MAX_QUEUE_EVENTS  | events held before shedding with 429               | 50000          |
+ * | MAX_QUEUE_BYTES   | event bytes held before shedding with 429          | 67108864       |
+ * | MAX_BODY_BYTES    | request body limit, 1024..67108864                 | 1048576        |
+ * | MAX_ATTEMPTS      | PutRecords attempts per event                      | 6              |
+ * | METRICS_NAMESPACE | CloudWatch namespace of the EMF metrics            | FlightStream/Ingestion |
+ * | LOG_LEVEL         | pino level                                         | info           |
+ */
+import { MAX_LINGER_MS } from "./producer";
+
+export interface IngestConfig {
+  readonly streamName: string;
+  readonly region: string;
+  readonly kinesisEndpoint?: string;
+  readonly port: number;
+  readonly host: string;
+  readonly lingerMs: number;
+  readonly maxQueueEvents: number;
+  readonly maxQueueBytes: number;
+  readonly maxBodyBytes: number;
+  readonly maxAttempts: number;
+  readonly metricsNamespace: string;
+  readonly logLevel: string;
+}
+
+function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!/^[0-9]+$/.test(raw.trim()) || !Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer from ${min} to ${max}; received ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+export function loadConfig(env: Record<string, string | undefined>): IngestConfig {
+  const streamName = env.STREAM_NAME ?? "";
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(streamName)) {
+    throw new Error(`STREAM_NAME must be a Kinesis stream name (1-128 of a-z A-Z 0-9 _ . -); received ${JSON.stringify(env.STREAM_NAME ?? "")}`);
+  }
+  const kinesisEndpoint = env.KINESIS_ENDPOINT === "" ? undefined : env.KINESIS_ENDPOINT;
+  if (kinesisEndpoint !== undefined && !/^https?:\/\/[^\s]+$/.test(kinesisEndpoint)) {
+    throw new Error(`KINESIS_ENDPOINT must be an http(s) URL; received ${JSON.stringify(kinesisEndpoint)}`);
+  }
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (kinesisEndpoint !== undefined ? "us-east-1" : "");
+  if (region === "") throw new Error("AWS_REGION is required (the region of the stream)");
+  return {
+    streamName,
+    region,
+    kinesisEndpoint,
+    port: int(env, "PORT", 8080, 0, 65535),
+    host: env.HOST ?? "0.0.0.0",
+    lingerMs: int(env, "LINGER_MS", 20, 0, MAX_LINGER_MS),
+    maxQueueEvents: int(env, "MAX_QUEUE_EVENTS", 50000, 1, 10_000_000),
+    maxQueueBytes: int(env, "MAX_QUEUE_BYTES", 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+    maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
+    maxAttempts: int(env, "MAX_ATTEMPTS", 6, 1, 100),
+    metricsNamespace: env.METRICS_NAMESPACE ?? "FlightStream/Ingestion",
+    logLevel: env.LOG_LEVEL ?? "info",
+  };
+}

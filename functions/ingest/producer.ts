@@ -1,0 +1,485 @@
+/**
+ * The ingestion producer: turns validated events into durable Kinesis records.
+ *
+ * - Batching: events of every request that arrives within `lingerMs` (<= 50 ms)
+ *   go out together; a flush starts early once a full PutRecords worth is queued.
+ * - Aggregation: the stream codec packs user records per shard (KPL format,
+ *   explicit hash key inside the shard's range) using a shard map from
+ *   ListShards (open shards), and plans PutRecords calls (<= 500 entries, <= 5 MiB).
+ *   The map is refreshed every `shardMapRefreshMs`, and at once when Kinesis puts
+ *   an entry on another shard than planned (resharding: the planned shard closed).
+ * - Acknowledgement: `publish(events)` resolves only once every user record of
+ *   the request sits in an entry that PutRecords acknowledged (a sequence number).
+ * - Retries: ONLY failed entries are retried (their user records are re-aggregated
+ *   with the current shard map), with exponential backoff and full jitter
+ *   (delay = random() * min(maxBackoffMs, baseBackoffMs * 2^(attempt-1))), for at
+ *   most `maxAttempts` attempts per user record; then the request fails
+ *   (`PublishError`, HTTP 503) and its remaining records are dropped.
+ *   A PutRecords call that throws is retried as a whole only when AWS answered
+ *   with a 4xx (nothing was written: throttling, KMS throttling, limits). When
+ *   the outcome is unknown (timeout, connection reset, 5xx), retrying could
+ *   write the records twice, so the requests involved fail with 503 instead; a
+ *   client resend with the same eventIds is deduplicated downstream by eventId.
+ *   Create the Kinesis client with `maxAttempts: 1` so the SDK does not retry
+ *   ambiguous failures behind the producer's back.
+ * - Partition key: the eventId. Spreading by eventId keeps every shard evenly
+ *   loaded even when one route turns hot (a route key would pin a hot route to
+ *   one shard's 1 MB/s and throttle it); per-route ordering is not needed
+ *   because consumers aggregate by event time and deduplicate by eventId. A
+ *   resend of the same event hashes to the same shard.
+ * - Back-pressure: at most `maxQueueEvents` events and `maxQueueBytes` bytes are
+ *   held (queued, in flight or waiting to retry); beyond that `publish` rejects
+ *   at once with `QueueFullError` (HTTP 429 + Retry-After) instead of growing.
+ * - Drain: `drain()` refuses new work (`DrainingError`, HTTP 503), flushes at
+ *   once, and resolves when every held event is acknowledged or failed.
+ */
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
+import {
+  aggregate,
+  hashKeyForPartitionKey,
+  planPutRecordsBatches,
+  ShardMap,
+  type AggregatedEntry,
+  type ShardRange,
+  type UserRecord as CodecUserRecord,
+} from "../shared/codec";
+import type { FlightEvent } from "../shared/events";
+import { METRIC } from "./metrics";
+
+/** Queued records or bytes that start a flush before the linger ends. */
+const FLUSH_AT_RECORDS = 4000;
+const FLUSH_AT_BYTES = 4 * 1024 * 1024;
+
+/** Upper bound of the linger, so acknowledgement latency stays low. */
+export const MAX_LINGER_MS = 50;
+
+export interface ProducerLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ProducerMetrics {
+  count(name: string, n?: number): void;
+  observe(name: string, value: number): void;
+}
+
+export interface ProducerOptions {
+  /** Kinesis client (or anything with its `send`); create it with `maxAttempts: 1`. */
+  readonly client: Pick<KinesisClient, "send">;
+  readonly streamName: string;
+  /** Longest time an event waits for others before a flush, 0..50 ms. @default 20 */
+  readonly lingerMs?: number;
+  /** Most events held (queued, in flight or waiting to retry). @default 50000 */
+  readonly maxQueueEvents?: number;
+  /** Most event bytes held. @default 67108864 (64 MiB) */
+  readonly maxQueueBytes?: number;
+  /** Attempts per user record before its request fails. @default 6 */
+  readonly maxAttempts?: number;
+  /** @default 50 */
+  readonly baseBackoffMs?: number;
+  /** @default 2000 */
+  readonly maxBackoffMs?: number;
+  /** Largest aggregated Kinesis record (Data + PartitionKey), 1024..1048576 bytes. @default 65536 */
+  readonly maxAggregateBytes?: number;
+  /** PutRecords calls in flight at once. @default 8 */
+  readonly maxConcurrentPuts?: number;
+  /** Periodic shard-map refresh. @default 60000 */
+  readonly shardMapRefreshMs?: number;
+  /** Seconds a shed client should wait (Retry-After). @default 1 */
+  readonly retryAfterSeconds?: number;
+  /** Uniform [0,1) source for jitter. @default Math.random */
+  readonly random?: () => number;
+  readonly now?: () => number;
+  readonly logger?: ProducerLogger;
+  readonly metrics?: ProducerMetrics;
+}
+
+/** Base of the errors `publish` rejects with; `status` and `retryAfterSeconds` map to HTTP. */
+export class ProducerError extends Error {
+  constructor(
+    message: string,
+    readonly status: 429 | 503,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+/** The bounded queue is full (HTTP 429). */
+export class QueueFullError extends ProducerError {}
+/** The producer is draining or stopped (HTTP 503). */
+export class DrainingError extends ProducerError {}
+/** Kinesis did not acknowledge every record of the request after the allowed attempts (HTTP 503). */
+export class PublishError extends ProducerError {}
+
+interface Request {
+  readonly id: number;
+  outstanding: number;
+  settled: boolean;
+  resolve(): void;
+  reject(err: ProducerError): void;
+}
+
+interface Pending {
+  readonly request: Request;
+  readonly partitionKey: string;
+  readonly data: Buffer;
+  attempts: number;
+}
+
+const noopLogger: ProducerLogger = { info() {}, warn() {}, error() {} };
+const noopMetrics: ProducerMetrics = { count() {}, observe() {} };
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`\`${name}\` must be an integer from ${min} to ${max}; received ${String(value)}`);
+  }
+  return value;
+}
+
+/** Open shards (no ending sequence number) as the codec's ShardRange list. */
+export function openShardRanges(shards: readonly Shard[]): ShardRange[] {
+  return shards
+    .filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)
+    .map((s) => ({
+      shardId: s.ShardId!,
+      startingHashKey: s.HashKeyRange!.StartingHashKey!,
+      endingHashKey: s.HashKeyRange!.EndingHashKey!,
+    }));
+}
+
+export class Producer {
+  readonly streamName: string;
+  readonly lingerMs: number;
+  readonly maxQueueEvents: number;
+  readonly maxQueueBytes: number;
+  readonly maxAttempts: number;
+  private readonly opts: ProducerOptions;
+  private readonly baseBackoffMs: number;
+  private readonly maxBackoffMs: number;
+  private readonly maxAggregateBytes: number;
+  private readonly maxConcurrentPuts: number;
+  private readonly retryAfterSeconds: number;
+  private readonly random: () => number;
+  private readonly now: () => number;
+  private readonly log: ProducerLogger;
+  private readonly metrics: ProducerMetrics;
+
+  private shardMap: ShardMap | undefined;
+  private shardMapLoadedAt = 0;
+  private refreshing: Promise<void> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private queue: Pending[] = [];
+  private queueBytesPending = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly backoffTimers = new Set<NodeJS.Timeout>();
+  private heldEvents = 0;
+  private heldBytes = 0;
+  private activePuts = 0;
+  private readonly putWaiters: (() => void)[] = [];
+  private nextRequestId = 1;
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(opts: ProducerOptions) {
+    this.opts = opts;
+    if (typeof opts.streamName !== "string" || opts.streamName.length === 0) {
+      throw new TypeError(`\`streamName\` must be a non-empty string; received ${JSON.stringify(opts.streamName)}`);
+    }
+    this.streamName = opts.streamName;
+    this.lingerMs = checkInt("lingerMs", opts.lingerMs ?? 20, 0, MAX_LINGER_MS);
+    this.maxQueueEvents = checkInt("maxQueueEvents", opts.maxQueueEvents ?? 50000, 1, 10_000_000);
+    this.maxQueueBytes = checkInt("maxQueueBytes", opts.maxQueueBytes ?? 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024);
+    this.maxAttempts = checkInt("maxAttempts", opts.maxAttempts ?? 6, 1, 100);
+    this.baseBackoffMs = checkInt("baseBackoffMs", opts.baseBackoffMs ?? 50, 0, 60000);
+    this.maxBackoffMs = checkInt("maxBackoffMs", opts.maxBackoffMs ?? 2000, this.baseBackoffMs, 300000);
+    this.maxAggregateBytes = checkInt("maxAggregateBytes", opts.maxAggregateBytes ?? 65536, 1024, 1024 * 1024);
+    this.maxConcurrentPuts = checkInt("maxConcurrentPuts", opts.maxConcurrentPuts ?? 8, 1, 256);
+    this.retryAfterSeconds = checkInt("retryAfterSeconds", opts.retryAfterSeconds ?? 1, 1, 3600);
+    checkInt("shardMapRefreshMs", opts.shardMapRefreshMs ?? 60000, 1000, 86_400_000);
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.logger ?? noopLogger;
+    this.metrics = opts.metrics ?? noopMetrics;
+  }
+
+  /** Loads the shard map; call once before `publish`. */
+  async start(): Promise<void> {
+    await this.refreshShardMap("start");
+    const every = this.opts.shardMapRefreshMs ?? 60000;
+    this.refreshTimer = setInterval(() => {
+      this.refreshShardMap("periodic").catch((err) => this.log.warn({ err }, "shard map refresh failed"));
+    }, every);
+    this.refreshTimer.unref();
+  }
+
+  /** Events held: queued, in flight or waiting to retry. */
+  get queueDepth(): number {
+    return this.heldEvents;
+  }
+
+  get queueBytes(): number {
+    return this.heldBytes;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  /** Open shards the producer currently routes to. */
+  get shards(): readonly ShardRange[] {
+    return this.shardMap?.shards ?? [];
+  }
+
+  /**
+   * Publishes the events of one request. Resolves when Kinesis acknowledged
+   * every one; rejects with QueueFullError, DrainingError or PublishError.
+   */
+  publish(events: readonly FlightEvent[]): Promise<void> {
+    if (this.draining) {
+      this.metrics.count(METRIC.requestsShed);
+      return Promise.reject(new DrainingError("the service is shutting down; retry against another instance", 503, 5));
+    }
+    if (this.shardMap === undefined) {
+      return Promise.reject(new DrainingError("the producer has not loaded the stream's shard map yet", 503, this.retryAfterSeconds));
+    }
+    if (events.length === 0) return Promise.resolve();
+    const records = events.map((e) => ({ partitionKey: e.eventId, data: Buffer.from(JSON.stringify(e), "utf8") }));
+    const bytes = records.reduce((n, r) => n + r.data.length, 0);
+    if (this.heldEvents + records.length > this.maxQueueEvents || this.heldBytes + bytes > this.maxQueueBytes) {
+      this.metrics.count(METRIC.requestsShed);
+      return Promise.reject(
+        new QueueFullError(
+          `the ingestion queue is full (${this.heldEvents} of ${this.maxQueueEvents} events, ${this.heldBytes} of ${this.maxQueueBytes} bytes held); retry after ${this.retryAfterSeconds} s`,
+          429,
+          this.retryAfterSeconds,
+        ),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const request: Request = { id: this.nextRequestId++, outstanding: records.length, settled: false, resolve, reject };
+      this.heldEvents += records.length;
+      this.heldBytes += bytes;
+      this.enqueue(records.map((r) => ({ request, partitionKey: r.partitionKey, data: r.data, attempts: 0 })));
+    });
+  }
+
+  /** Stops accepting, flushes everything and resolves once nothing is held. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    this.flushNow();
+    if (this.heldEvents > 0) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    }
+  }
+
+  private enqueue(records: readonly Pending[]): void {
+    for (const p of records) {
+      this.queue.push(p);
+      this.queueBytesPending += p.data.length;
+    }
+    // A full PutRecords worth (or a drain) goes out at once; otherwise wait for the linger.
+    if (this.draining || this.queue.length >= FLUSH_AT_RECORDS || this.queueBytesPending >= FLUSH_AT_BYTES) {
+      this.flushNow();
+    } else if (this.lingerTimer === undefined) {
+      this.lingerTimer = setTimeout(() => this.flushNow(), this.lingerMs);
+    }
+  }
+
+  private flushNow(): void {
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    if (this.queue.length === 0) return;
+    const batch: Pending[] = [];
+    for (const p of this.queue) {
+      // Records of a request that already failed are not sent (the client was told 503).
+      if (p.request.settled) this.releaseHeld(p);
+      else batch.push(p);
+    }
+    this.queue = [];
+    this.queueBytesPending = 0;
+    if (batch.length > 0) void this.send(batch);
+  }
+
+  private async send(batch: Pending[]): Promise<void> {
+    let entries: AggregatedEntry[];
+    let shardMap: ShardMap;
+    try {
+      if (this.refreshing) await this.refreshing;
+      shardMap = this.shardMap!;
+      entries = aggregate(batch as CodecUserRecord[], shardMap, { maxRecordBytes: this.maxAggregateBytes }).entries;
+    } catch (err) {
+      // Only a codec bug or an unusable shard map gets here: fail, never lose silently.
+      this.log.error({ err }, "could not aggregate records");
+      for (const p of batch) this.settleRecord(p, new PublishError(`could not encode the records: ${(err as Error).message}`, 503, this.retryAfterSeconds));
+      return;
+    }
+    const calls = planPutRecordsBatches(entries);
+    await Promise.all(calls.map((call) => this.put(call, batch)));
+  }
+
+  private async acquirePut(): Promise<void> {
+    if (this.activePuts < this.maxConcurrentPuts) {
+      this.activePuts++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.putWaiters.push(resolve));
+  }
+
+  private releasePut(): void {
+    const next = this.putWaiters.shift();
+    if (next) next();
+    else this.activePuts--;
+  }
+
+  private async put(call: AggregatedEntry[], batch: Pending[]): Promise<void> {
+    await this.acquirePut();
+    const started = this.now();
+    let response;
+    try {
+      response = await this.opts.client.send(
+        new PutRecordsCommand({ StreamName: this.streamName, Records: call.map((e) => ({ ...e.entry })) }),
+      );
+    } catch (err) {
+      this.releasePut();
+      this.metrics.observe(METRIC.putRecordsLatency, this.now() - started);
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const members = call.flatMap((e) => e.userRecordIndexes.map((i) => batch[i]));
+      if (status !== undefined && status >= 400 && status < 500) {
+        this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message }, entries: call.length }, "PutRecords rejected; retrying its records");
+        this.retry(members, (err as Error).name);
+      } else {
+        this.log.error({ err: { name: (err as Error).name, message: (err as Error).message }, entries: call.length }, "PutRecords outcome unknown; failing its requests instead of risking duplicates");
+        const error = new PublishError(`the stream did not confirm the write (${(err as Error).name}); retry the request`, 503, this.retryAfterSeconds);
+        for (const p of members) this.settleRecord(p, error);
+      }
+      return;
+    }
+    this.releasePut();
+    this.metrics.observe(METRIC.putRecordsLatency, this.now() - started);
+    const results = response.Records ?? [];
+    let moved = false;
+    const failed: Pending[] = [];
+    let lastCode = "";
+    call.forEach((entry, i) => {
+      const result = results[i];
+      const members = entry.userRecordIndexes.map((j) => batch[j]);
+      if (result === undefined || result.ErrorCode !== undefined || result.SequenceNumber === undefined) {
+        lastCode = result?.ErrorCode ?? "MissingResult";
+        failed.push(...members);
+        return;
+      }
+      if (result.ShardId !== undefined && result.ShardId !== entry.shardId) moved = true;
+      for (const p of members) this.settleRecord(p);
+    });
+    if (failed.length > 0) this.retry(failed, lastCode);
+    if (moved) {
+      this.log.info({ streamName: this.streamName }, "a record landed on another shard than planned (resharding); refreshing the shard map");
+      void this.refreshShardMap("resharded").catch((err) => this.log.warn({ err }, "shard map refresh failed"));
+    }
+  }
+
+  /**
+   * Schedules the failed records of one PutRecords call for another attempt
+   * (one timer for them all, so they go out together again).
+   */
+  private retry(failed: readonly Pending[], reason: string): void {
+    const again: Pending[] = [];
+    for (const p of failed) {
+      if (p.request.settled) {
+        this.releaseHeld(p);
+        continue;
+      }
+      p.attempts++;
+      if (p.attempts >= this.maxAttempts) {
+        this.metrics.count(METRIC.failed);
+        this.settleRecord(
+          p,
+          new PublishError(
+            `the stream did not acknowledge every event after ${this.maxAttempts} attempts (last error ${reason}); retry the request`,
+            503,
+            this.retryAfterSeconds,
+          ),
+        );
+        continue;
+      }
+      again.push(p);
+    }
+    if (again.length === 0) return;
+    this.metrics.count(METRIC.retries, again.length);
+    const attempt = Math.max(...again.map((p) => p.attempts));
+    const delay = Math.floor(this.random() * Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** (attempt - 1)));
+    const timer = setTimeout(() => {
+      this.backoffTimers.delete(timer);
+      this.enqueue(again);
+    }, delay);
+    this.backoffTimers.add(timer);
+  }
+
+  /** A record is done: acknowledged (no error) or given up (error fails its request). */
+  private settleRecord(p: Pending, error?: ProducerError): void {
+    const request = p.request;
+    this.releaseHeld(p);
+    if (request.settled) return;
+    if (error !== undefined) {
+      request.settled = true;
+      request.reject(error);
+    } else if (--request.outstanding === 0) {
+      request.settled = true;
+      request.resolve();
+    }
+    this.checkDrained();
+  }
+
+  private releaseHeld(p: Pending): void {
+    this.heldEvents--;
+    this.heldBytes -= p.data.length;
+    this.checkDrained();
+  }
+
+  private checkDrained(): void {
+    if (this.heldEvents === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private refreshShardMap(reason: string): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        const shards: Shard[] = [];
+        let nextToken: string | undefined;
+        do {
+          const res = await this.opts.client.send(
+            new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: this.streamName }),
+          );
+          shards.push(...(res.Shards ?? []));
+          nextToken = res.NextToken;
+        } while (nextToken);
+        this.shardMap = new ShardMap(openShardRanges(shards));
+        this.shardMapLoadedAt = this.now();
+        this.log.info({ streamName: this.streamName, openShards: this.shardMap.shards.length, reason }, "shard map loaded");
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** Time the shard map was last loaded (ms since epoch). */
+  get shardMapAgeMs(): number {
+    return this.now() - this.shardMapLoadedAt;
+  }
+
+  /** Cancels timers; for tests after `drain`. Held requests stay pending. */
+  stop(): void {
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    for (const t of this.backoffTimers) clearTimeout(t);
+    this.backoffTimers.clear();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The ingestion HTTP API (DESIGN.md 3.2) as a fastify 5 instance.
+ *
+ * POST /v1/events
+ *   - `application/json` (one event or an array of 1..500) or `application/x-ndjson`
+ *     (one event per line, at most 500); UTF-8, optional BOM.
+ *   - 202 `{"accepted": n}` once Kinesis acknowledged every event of the request.
+ *   - 400 `{"errors": [{"index", "path", "message"}]}` listing every problem
+ *     (validator paths are dotted: "flight.carrier"; "" names the event or body).
+ *   - 413 body larger than `maxBodyBytes`, 415 any other content type,
+ *     429 (queue full) / 503 (draining, or Kinesis did not acknowledge) with `Retry-After`.
+ *   - Every response other than 202 and 400 is `{"error": "<message>"}`.
+ * GET /healthz → 200 `{"status":"ok"}`; 503 `{"status":"draining"}` while draining,
+ *   so the load balancer stops routing to a stopping task.
+ *
+ * Bodies are parsed by our own content-type parsers (raw buffer in, parse
+ * errors as 400 with the errors list); fastify's error handler maps every other
+ * client error to its 4xx and keeps 500 for genuine server faults only.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from "fastify";
+import { validateBatch, type FlightEvent } from "../shared/events";
+import { METRIC } from "./metrics";
+import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
+import { ProducerError } from "./producer";
+
+export interface Publisher {
+  publish(events: readonly FlightEvent[]): Promise<void>;
+  readonly queueDepth: number;
+  readonly isDraining: boolean;
+}
+
+export interface ServerMetrics {
+  count(name: string, n?: number): void;
+}
+
+export interface ServerDeps {
+  readonly publisher: Publisher;
+  /** pino logger (or `false` for none). @default false */
+  readonly logger?: FastifyBaseLogger | false;
+  readonly metrics?: ServerMetrics;
+  /** Largest request body in bytes. @default 1048576 (1 MiB) */
+  readonly maxBodyBytes?: number;
+}
+
+/** Requests parsed into raw event values (validation happens in the handler). */
+type ParsedBody = { kind: "parsed"; result: ParseResult };
+
+const JSON_TYPE = "application/json";
+const NDJSON_TYPE = "application/x-ndjson";
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024 || maxBodyBytes > 64 * 1024 * 1024) {
+    throw new RangeError(`\`maxBodyBytes\` must be an integer from 1024 to 67108864; received ${String(maxBodyBytes)}`);
+  }
+  const metrics = deps.metrics ?? { count() {} };
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    bodyLimit: maxBodyBytes,
+    requestTimeout: 30000,
+    return503OnClosing: true,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer", bodyLimit: maxBodyBytes }, (_req, body, done) => {
+    done(null, { kind: "parsed", result: parseJsonBody(body as Buffer) } satisfies ParsedBody);
+  });
+  app.addContentTypeParser(NDJSON_TYPE, { parseAs: "buffer", bodyLimit: maxBodyBytes }, (_req, body, done) => {
+    done(null, { kind: "parsed", result: parseNdjsonBody(body as Buffer) } satisfies ParsedBody);
+  });
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode ?? 500;
+    if (status === 413) {
+      return reply.code(413).send({ error: `request body is larger than the ${maxBodyBytes}-byte limit` });
+    }
+    if (status === 415) {
+      const received = request.headers["content-type"];
+      return reply.code(415).send({
+        error: `content type must be ${JSON_TYPE} or ${NDJSON_TYPE}; received ${received === undefined ? "none" : JSON.stringify(received)}`,
+      });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: err.message });
+    }
+    request.log.error({ err }, "unhandled error");
+    return reply.code(500).send({ error: "internal error" });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}; use POST /v1/events or GET /healthz` });
+  });
+
+  app.get("/healthz", async (_request, reply) => {
+    if (deps.publisher.isDraining) return reply.code(503).send({ status: "draining" });
+    return { status: "ok", queueDepth: deps.publisher.queueDepth };
+  });
+
+  app.post("/v1/events", async (request, reply) => {
+    const body = request.body as ParsedBody | undefined;
+    if (body === undefined || body === null || (body as ParsedBody).kind !== "parsed") {
+      // No body and no content type at all.
+      return reply.code(415).send({ error: `content type must be ${JSON_TYPE} or ${NDJSON_TYPE}; received none` });
+    }
+    if (!body.result.ok) {
+      metrics.count(METRIC.rejected, 1);
+      return reply.code(400).send({ errors: body.result.errors });
+    }
+    const values = body.result.values;
+    const validated = validateBatch(values);
+    if (!validated.ok) {
+      metrics.count(METRIC.rejected, values.length);
+      return reply.code(400).send({ errors: validated.errors });
+    }
+    try {
+      await deps.publisher.publish(validated.value);
+    } catch (err) {
+      if (err instanceof ProducerError) {
+        return reply.code(err.status).header("retry-after", String(err.retryAfterSeconds)).send({ error: err.message });
+      }
+      throw err;
+    }
+    metrics.count(METRIC.accepted, validated.value.length);
+    return reply.code(202).send({ accepted: validated.value.length });
+  });
+
+  return app;
+}

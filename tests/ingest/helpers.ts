@@ -1,0 +1,120 @@
+/** Helpers for the ingest tests: read a stream back, and Kinesis clients with injected faults. */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  PutRecordsCommand,
+  type PutRecordsCommandOutput,
+  type PutRecordsResultEntry,
+} from "@aws-sdk/client-kinesis";
+import { decodeRecord } from "../../functions/shared/codec";
+import { listShards } from "../../local/emulators/kinesis";
+
+/** Every user record in the stream (all shards, open and closed), decoded and parsed as JSON. */
+export async function readStreamEvents(client: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  for (const shard of await listShards(client, stream)) {
+    const it = await client.send(
+      new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
+    );
+    let iterator = it.ShardIterator;
+    for (let i = 0; i < 200 && iterator; i++) {
+      const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10000 }));
+      for (const record of page.Records ?? []) {
+        for (const user of decodeRecord(record.Data!, { partitionKey: record.PartitionKey })) {
+          out.push(JSON.parse(Buffer.from(user.data).toString("utf8")));
+        }
+      }
+      iterator = page.NextShardIterator;
+      if ((page.Records ?? []).length === 0) break;
+    }
+  }
+  return out;
+}
+
+/** Counts occurrences of each eventId. */
+export function countIds(events: readonly Record<string, unknown>[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of events) counts.set(String(e.eventId), (counts.get(String(e.eventId)) ?? 0) + 1);
+  return counts;
+}
+
+export interface FaultStats {
+  putCalls: number;
+  entriesSent: number;
+  entriesFailed: number;
+  callsRejected: number;
+}
+
+/**
+ * A client whose PutRecords fails a share of entries the way Kinesis does:
+ * the failed entries are NOT written (only the others reach the emulator) and
+ * come back with ErrorCode ProvisionedThroughputExceededException; optionally a
+ * share of whole calls is rejected with an HTTP 400 throttling exception.
+ */
+export function throttlingClient(
+  real: KinesisClient,
+  opts: { entryFailureShare: number; callFailureShare?: number; random: () => number },
+): { client: Pick<KinesisClient, "send">; stats: FaultStats } {
+  const stats: FaultStats = { putCalls: 0, entriesSent: 0, entriesFailed: 0, callsRejected: 0 };
+  const client = {
+    async send(command: any): Promise<any> {
+      if (!(command instanceof PutRecordsCommand)) return real.send(command);
+      stats.putCalls++;
+      if (opts.random() < (opts.callFailureShare ?? 0)) {
+        stats.callsRejected++;
+        const err = new Error("Rate exceeded for stream (injected)") as Error & { $metadata: object };
+        err.name = "ProvisionedThroughputExceededException";
+        err.$metadata = { httpStatusCode: 400 };
+        throw err;
+      }
+      const entries = command.input.Records ?? [];
+      const fail = entries.map(() => opts.random() < opts.entryFailureShare);
+      const pass = entries.filter((_: unknown, i: number) => !fail[i]);
+      let passed: PutRecordsResultEntry[] = [];
+      if (pass.length > 0) {
+        const res: PutRecordsCommandOutput = await real.send(new PutRecordsCommand({ ...command.input, Records: pass }));
+        passed = res.Records ?? [];
+        stats.entriesSent += pass.length;
+      }
+      let j = 0;
+      const records = entries.map((_: unknown, i: number) => {
+        if (!fail[i]) return passed[j++];
+        stats.entriesFailed++;
+        return { ErrorCode: "ProvisionedThroughputExceededException", ErrorMessage: "Rate exceeded for shard (injected)" };
+      });
+      return { Records: records, FailedRecordCount: fail.filter(Boolean).length, $metadata: {} };
+    },
+  };
+  return { client: client as Pick<KinesisClient, "send">, stats };
+}
+
+/** A client whose PutRecords calls wait until `open()` (to hold events in the producer). */
+export function gatedClient(real: KinesisClient): { client: Pick<KinesisClient, "send">; open(): void; waiting(): number } {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let waiting = 0;
+  const client = {
+    async send(command: any): Promise<any> {
+      if (command instanceof PutRecordsCommand) {
+        waiting++;
+        await gate;
+        waiting--;
+      }
+      return real.send(command);
+    },
+  };
+  return { client: client as Pick<KinesisClient, "send">, open: release, waiting: () => waiting };
+}
+
+/** Deterministic PRNG (mulberry32) for reproducible fault injection. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
