@@ -1,0 +1,165 @@
+import { expect } from "chai";
+import YAML from "yaml";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, parseStackConfig } from "../../stack/config";
+
+const root = path.join(__dirname, "..", "..");
+
+/** The stack file's `flightstream:*` keys without the namespace. */
+function rawConfig(stack: string): Record<string, any> {
+    const doc = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
+    const out: Record<string, any> = {};
+    for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("flightstream:")) out[k.slice("flightstream:".length)] = v;
+    return out;
+}
+
+function problems(raw: Record<string, any>, stack = "prod"): string[] {
+    try {
+        parseStackConfig(raw, stack);
+    } catch (e) {
+        if (e instanceof ConfigError) return e.problems;
+        throw e;
+    }
+    throw new Error("expected a ConfigError");
+}
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+describe("stack config", () => {
+    it("parses Pulumi.prod.yaml with distinct accounts, two ponds and prod defaults", () => {
+        const c = parseStackConfig(rawConfig("prod"), "prod");
+        expect(c.isProd).to.equal(true);
+        expect(new Set([c.accounts.ingestion, c.accounts.lake, c.accounts.analytics, ...c.ponds].map((a) => a.accountId)).size).to.equal(5);
+        expect(c.ponds.map((p) => p.pond)).to.deep.equal(["revenue", "science"]);
+        expect(c.stream).to.deep.equal({ mode: "provisioned", shards: 128, throughputMBps: undefined, retentionHours: 48, enhancedFanOut: true });
+        expect(c.tags).to.deep.equal({ Owner: "data-platform", CostCenter: "CC-4711", DataClassification: "confidential", Project: "flightstream", Environment: "prod" });
+        expect(c.analytics.backupRetentionDays).to.equal(14);
+    });
+
+    it("parses Pulumi.dev.yaml where several logical accounts share one id", () => {
+        const c = parseStackConfig(rawConfig("dev"), "dev");
+        expect(c.accounts.ingestion.accountId).to.equal(c.accounts.lake.accountId);
+        expect(c.analytics.minAcu).to.equal(0);
+        expect(c.stream.shards).to.equal(2);
+        expect(c.stream.enhancedFanOut).to.equal(false);
+    });
+
+    it("fails when an account id is malformed", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.accounts.lake.accountId = "40234567890";
+        expect(problems(raw)).to.deep.equal(['`accounts.lake.accountId` must be a 12-digit AWS account id (received "40234567890").']);
+    });
+
+    it("fails when prod has no deploy role for an account", () => {
+        const raw = clone(rawConfig("prod"));
+        delete raw.accounts.analytics.roleArn;
+        expect(problems(raw)).to.deep.equal(["`accounts.analytics.roleArn` is required in prod: the deploy role to assume in account 403456789012 (received undefined)."]);
+    });
+
+    it("accepts a missing deploy role in dev", () => {
+        const raw = clone(rawConfig("dev"));
+        delete raw.accounts.analytics.roleArn;
+        expect(parseStackConfig(raw, "dev").accounts.analytics.roleArn).to.equal(undefined);
+    });
+
+    it("fails when the deploy role is in another account", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.accounts.ingestion.roleArn = "arn:aws:iam::402345678901:role/flightstream-deploy";
+        expect(problems(raw)).to.deep.equal(['`accounts.ingestion.roleArn` must be a role in account 401234567890 (received "arn:aws:iam::402345678901:role/flightstream-deploy", a role in account 402345678901).']);
+    });
+
+    it("fails when the shard count is out of range", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.stream.shards = 0;
+        expect(problems(raw)).to.deep.equal(["`stream.shards` must be an integer between 1 and 10000 (received 0)."]);
+        raw.stream.shards = 20000;
+        expect(problems(raw)).to.deep.equal(["`stream.shards` must be an integer between 1 and 10000 (received 20000)."]);
+    });
+
+    it("fails when retention is below 24 hours", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.stream.retentionHours = 12;
+        expect(problems(raw)).to.deep.equal(["`stream.retentionHours` must be an integer between 24 and 8760 (received 12)."]);
+    });
+
+    it("fails when shards is auto without a declared throughput", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.stream.shards = "auto";
+        expect(problems(raw)).to.deep.equal(['`stream.throughputMBps` is required when `stream.shards` is "auto" (received undefined).']);
+    });
+
+    it("fails when the lake names an unknown pond as reader", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.lake.readers = ["science", "marketing"];
+        expect(problems(raw)).to.deep.equal(['`lake.readers[1]` must be the name of a configured pond ("revenue", "science") (received "marketing").']);
+    });
+
+    it("fails when a pond asks for an unknown dataset", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.ponds.revenue.datasets = ["route_demand_daily", "seat_maps"];
+        expect(problems(raw)).to.deep.equal(['`ponds.revenue.datasets[1]` must be one of "route_demand_daily", "offer_price_stats_daily" (received "seat_maps").']);
+    });
+
+    it("fails when prod reuses an account id", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.ponds.science.accountId = "404567890123";
+        raw.ponds.science.roleArn = "arn:aws:iam::404567890123:role/flightstream-deploy";
+        expect(problems(raw)).to.deep.equal(['`ponds.science.accountId` must differ from `ponds.revenue.accountId` in prod: every logical account gets its own AWS account (received "404567890123" for both).']);
+    });
+
+    it("fails when prod has fewer than two ponds", () => {
+        const raw = clone(rawConfig("prod"));
+        delete raw.ponds.science;
+        raw.lake.readers = [];
+        expect(problems(raw)).to.deep.equal(['`ponds` must be at least two ponds in prod, each in its own account (received ["revenue"]).']);
+    });
+
+    it("fails when a required tag is missing", () => {
+        const raw = clone(rawConfig("prod"));
+        delete raw.tags.CostCenter;
+        expect(problems(raw)).to.deep.equal(["`tags.CostCenter` is required: every resource carries the tags Project, Environment, Owner, CostCenter, DataClassification (received undefined)."]);
+    });
+
+    it("fails when an unknown logical account is configured", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.accounts.billing = raw.accounts.lake;
+        expect(problems(raw)).to.deep.equal(['`accounts.billing` must be one of the logical accounts "ingestion", "lake", "analytics" (ponds go under `ponds`) (received "billing").']);
+    });
+
+    it("fails when prod scales Aurora to zero or inverts the ACU bounds", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.analytics.minAcu = 0;
+        raw.analytics.maxAcu = 0.5;
+        expect(problems(raw)).to.deep.equal([
+            "`analytics.maxAcu` must be a number between 1 and 256 (received 0.5).",
+            "`analytics.minAcu` must be at least 0.5 in prod (scale to zero is for dev) (received 0).",
+        ]);
+    });
+
+    it("fails when weighted routing has no weight or set identifier", () => {
+        const raw = clone(rawConfig("dev"));
+        raw.ingestion.routingPolicy = "weighted";
+        expect(problems(raw, "dev")).to.deep.equal([
+            '`ingestion.setIdentifier` is required when `ingestion.routingPolicy` is "weighted" (received undefined).',
+            '`ingestion.weight` is required when `ingestion.routingPolicy` is "weighted" (received undefined).',
+        ]);
+    });
+
+    it("reports every problem at once", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.environment = "staging";
+        raw.stream.shards = -1;
+        raw.oncall.pageEmails = ["not-an-email"];
+        const p = problems(raw);
+        expect(p).to.include('`environment` must be one of "dev", "prod" (received "staging").');
+        expect(p).to.include("`stream.shards` must be an integer between 1 and 10000 (received -1).");
+        expect(p).to.include('`oncall.pageEmails[0]` must be an e-mail address (received "not-an-email").');
+    });
+
+    it("fails when an unknown top-level key is present", () => {
+        const raw = clone(rawConfig("dev"));
+        raw.streams = {};
+        expect(problems(raw, "dev")).to.deep.equal(['`flightstream:streams` must be one of the known keys environment, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall (received "streams").']);
+    });
+});
