@@ -1,0 +1,99 @@
+/**
+ * `npm run capacity -- --tb-per-day 10 [options]`: prints a Kinesis sizing.
+ * The arithmetic lives in functions/shared/capacity.ts; this file only parses
+ * arguments and prints. Run with --help for the options.
+ */
+import { parseArgs } from "node:util";
+import { CapacityInput, formatCapacityReport, planCapacity } from "../functions/shared/capacity";
+
+export const USAGE = `usage: npm run capacity -- (--tb-per-day N | --mb-per-second N) [options]
+
+  --tb-per-day N           average ingest, TB (10^12 bytes) per day
+  --mb-per-second N        average ingest, MB (10^6 bytes) per second
+  --record-bytes N         average user-record size in bytes (default 2048)
+  --peak-factor N          peak over average throughput (default 2)
+  --compression-ratio N    measured uncompressed/compressed size (default 3)
+  --partition-key-bytes N  average partition key size (default 16)
+  --aggregate-bytes N      size producers fill KPL aggregates to (default 51200)
+  --target-utilization N   share of shard limits to plan for at peak, (0, 1] (default 0.7)
+  --retention-hours N      stream retention, 24..8760 (default 24)
+  --readers N              pipelines reading the stream (default 2)
+  --current-shards N       also plan UpdateShardCount calls from N shards
+  --target-shards N        ... to N shards (default: the recommended count)
+  --json                   print the plan as JSON
+  --help                   this text`;
+
+const NUMERIC: Record<string, keyof CapacityInput | "currentShards" | "targetShards"> = {
+  "tb-per-day": "tbPerDay",
+  "mb-per-second": "mbPerSecond",
+  "record-bytes": "averageRecordBytes",
+  "peak-factor": "peakFactor",
+  "compression-ratio": "compressionRatio",
+  "partition-key-bytes": "partitionKeyBytes",
+  "aggregate-bytes": "aggregateBytes",
+  "target-utilization": "targetUtilization",
+  "retention-hours": "retentionHours",
+  readers: "readers",
+  "current-shards": "currentShards",
+  "target-shards": "targetShards",
+};
+
+/** Argument-name spelling used in errors: `--tb-per-day` rather than `tbPerDay`. */
+const FLAG_OF: Record<string, string> = {
+  ...Object.fromEntries(Object.entries(NUMERIC).map(([flag, key]) => [key, `--${flag}`])),
+  current: "--current-shards",
+  target: "--target-shards",
+};
+
+/** Parses argv and returns the report lines; throws Error with a message naming the bad argument. */
+export function runCapacity(argv: readonly string[]): string[] {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" as const }])),
+        json: { type: "boolean" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help === true) return USAGE.split("\n");
+  const numbers: Record<string, number> = {};
+  for (const [flag, key] of Object.entries(NUMERIC)) {
+    const raw = values[flag];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n)) {
+      throw new Error(`--${flag} must be a number, got ${JSON.stringify(raw)}`);
+    }
+    numbers[key] = n;
+  }
+  const { currentShards, targetShards, ...input } = numbers;
+  if (targetShards !== undefined && currentShards === undefined) {
+    throw new Error("--target-shards needs --current-shards (the count to reshard from)");
+  }
+  try {
+    const plan = planCapacity(input as CapacityInput);
+    if (values.json === true) return JSON.stringify(plan, null, 2).split("\n");
+    return formatCapacityReport(plan, currentShards !== undefined ? { current: currentShards, target: targetShards } : undefined);
+  } catch (e) {
+    // name the CLI flag rather than the module argument
+    const message = (e as Error).message.replace(/`(\w+)`/g, (_, key: string) => FLAG_OF[key] ?? `\`${key}\``);
+    throw new Error(message);
+  }
+}
+
+if (require.main === module) {
+  try {
+    for (const line of runCapacity(process.argv.slice(2))) console.log(line);
+  } catch (e) {
+    console.error(`capacity: ${(e as Error).message}`);
+    process.exitCode = 2;
+  }
+}
