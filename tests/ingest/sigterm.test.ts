@@ -4,6 +4,8 @@
  * writes nothing that was refused, and the process exits 0 after draining.
  */
 import { spawn, type ChildProcess } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
@@ -13,8 +15,8 @@ import { validBooking, validSearch } from "./arbitraries";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-function startService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; lines: string[]; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["-r", "./scripts/register.js", "functions/ingest/main.ts"], {
+function startService(env: Record<string, string>, args = ["-r", "./scripts/register.js", "functions/ingest/main.ts"]): Promise<{ child: ChildProcess; url: string; lines: string[]; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,6 +56,29 @@ describe("ingest service process: SIGTERM drains", function () {
   });
   after(async () => {
     await kinesis?.stop();
+  });
+
+  it("the esbuild bundle the Dockerfile builds serves /healthz and writes events", async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { build } = require("../../functions/ingest/build.js") as { build(outdir: string): Promise<string> };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ingest-bundle-"));
+    const file = await build(dir);
+    await createStream(client, "bundle", 1);
+    const svc = await startService(
+      { STREAM_NAME: "bundle", KINESIS_ENDPOINT: kinesis.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", PORT: "0", HOST: "127.0.0.1" },
+      ["--enable-source-maps", file],
+    );
+    try {
+      const health = await fetch(`${svc.url}/healthz`);
+      expect(health.status).to.equal(200);
+      const res = await fetch(`${svc.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(validSearch({ eventId: "bundled-1" })) });
+      expect([res.status, await res.json()]).to.deep.equal([202, { accepted: 1 }]);
+      expect((await readStreamEvents(client, "bundle")).map((e) => e.eventId)).to.deep.equal(["bundled-1"]);
+    } finally {
+      svc.child.kill("SIGTERM");
+      expect(await svc.exited).to.equal(0);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails to start with a clear message when STREAM_NAME is missing", async () => {
