@@ -81,6 +81,7 @@ export const RUNBOOKS = [
     "lake-freshness",
     "workflow-failures",
     "api-errors",
+    "ingestion-path-degraded",
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

@@ -1,1 +1,3 @@
 export * from "./OnCall";
+export * from "./Dashboard";
+export * from "./IngestionPathAlarm";
