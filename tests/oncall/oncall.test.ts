@@ -1,0 +1,99 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { metric, expression } from "../../components/common/metrics";
+import { Dashboard, IngestionPathAlarm, OnCall } from "../../components/oncall";
+import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
+
+describe("OnCall", () => {
+    it("creates page and ticket topics under a rotating customer key with subscriptions from config", async () => {
+        const r = await evaluate(() => {
+            new OnCall("oncall", { accountId: "123456789012", pageEmails: ["a@example.com"], pageHttpsEndpoints: ["https://incident.example.com/hook"], ticketEmails: ["t@example.com"] }, { provider: testProvider("ingestion", "123456789012") });
+        });
+        const key = one(r, "aws:kms/key:Key");
+        expect(key.inputs.enableKeyRotation).to.equal(true);
+        const topics = all(r, "aws:sns/topic:Topic");
+        expect(topics.map((t) => t.inputs.name)).to.deep.equal(["test-oncall-page", "test-oncall-ticket"]);
+        for (const t of topics) expect(t.inputs.kmsMasterKeyId).to.equal(key.outputs.arn);
+        const subs = all(r, "aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.topic, s.inputs.protocol, s.inputs.endpoint]);
+        expect(subs).to.deep.equal([
+            [topics[0].outputs.arn, "email", "a@example.com"],
+            [topics[0].outputs.arn, "https", "https://incident.example.com/hook"],
+            [topics[1].outputs.arn, "email", "t@example.com"],
+        ]);
+    });
+
+    it("admits only CloudWatch from its own account (and listed platform roles) to publish", async () => {
+        const r = await evaluate(() => {
+            new OnCall("oncall", { accountId: "123456789012", publisherRoleArns: ["arn:aws:iam::123456789012:role/replay"] }, { provider: testProvider() });
+        });
+        const page = one(r, "aws:sns/topic:Topic", "oncall-page");
+        const doc = policyOf(one(r, "aws:sns/topicPolicy:TopicPolicy", "oncall-page-policy"));
+        expect(doc.Statement).to.deep.equal([
+            { Sid: "CloudWatchAlarms", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: page.outputs.arn, Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
+            { Sid: "PlatformRoles", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:role/replay"] }, Action: "sns:Publish", Resource: page.outputs.arn },
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: page.outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } },
+        ]);
+    });
+
+    it("fails when a page e-mail is malformed", async () => {
+        const e = await evaluateError(() => new OnCall("oncall", { accountId: "1", pageEmails: ["oncall"] }));
+        expect(e.message).to.equal('OnCall oncall: `pageEmails[0]` must be an e-mail address (received "oncall").');
+    });
+});
+
+describe("Dashboard", () => {
+    it("renders sections and metric widgets with dimensions, hidden expression inputs and per-widget account ids", async () => {
+        const r = await evaluate(() => {
+            const bytes = metric("AWS/Kinesis", "IncomingBytes", { StreamName: "s" }, { statistic: "Sum" });
+            const ok = metric("AWS/Kinesis", "PutRecords.SuccessfulRecords", { StreamName: "s" }, { statistic: "Sum" });
+            const total = metric("AWS/Kinesis", "PutRecords.TotalRecords", { StreamName: "s" }, { statistic: "Sum" });
+            new Dashboard("dash", {
+                region: "eu-west-1",
+                sections: [{ title: "Stream", widgets: [
+                    { title: "Incoming bytes", metrics: [bytes], annotations: [{ label: "capacity", value: 62914560 }] },
+                    { title: "Put success", metrics: [expression("100*ok/total", { ok, total }, "success %")], accountId: "222222222222" },
+                ] }],
+            }, { provider: testProvider() });
+        });
+        const d = one(r, "aws:cloudwatch/dashboard:Dashboard");
+        expect(d.inputs.dashboardName).to.equal("test-flightstream");
+        const body = JSON.parse(d.inputs.dashboardBody);
+        expect(body.widgets[0]).to.deep.equal({ type: "text", x: 0, y: 0, width: 24, height: 1, properties: { markdown: "## Stream" } });
+        expect(body.widgets[1]).to.deep.equal({
+            type: "metric", x: 0, y: 1, width: 12, height: 6,
+            properties: { title: "Incoming bytes", view: "timeSeries", region: "eu-west-1", metrics: [["AWS/Kinesis", "IncomingBytes", "StreamName", "s", { id: "m0", stat: "Sum", period: 60 }]], annotations: { horizontal: [{ label: "capacity", value: 62914560 }] } },
+        });
+        expect(body.widgets[2].properties.metrics).to.deep.equal([
+            ["AWS/Kinesis", "PutRecords.SuccessfulRecords", "StreamName", "s", { id: "ok", stat: "Sum", period: 60, visible: false, accountId: "222222222222" }],
+            ["AWS/Kinesis", "PutRecords.TotalRecords", "StreamName", "s", { id: "total", stat: "Sum", period: 60, visible: false, accountId: "222222222222" }],
+            [{ expression: "100*ok/total", label: "success %", id: "e0" }],
+        ]);
+        expect(body.widgets[2].x).to.equal(12);
+    });
+
+    it("fails when a widget has no metrics", async () => {
+        const e = await evaluateError(() => new Dashboard("dash", { region: "eu-west-1", sections: [{ title: "x", widgets: [{ title: "empty", metrics: [] }] }] }));
+        expect(e.message).to.equal("Dashboard dash: `sections[0].widgets[0].metrics` must be a non-empty list of metrics (received []).");
+    });
+});
+
+describe("IngestionPathAlarm", () => {
+    it("ORs the given alarms and pages with OK actions", async () => {
+        const r = await evaluate(() => {
+            const p = testProvider();
+            const a = new aws.cloudwatch.MetricAlarm("a", { name: "prod-stream-iterator-age", comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 1 }, { provider: p });
+            const b = new aws.cloudwatch.MetricAlarm("b", { name: "prod-ingestion-target-5xx", comparisonOperator: "GreaterThanThreshold", evaluationPeriods: 1 }, { provider: p });
+            new IngestionPathAlarm("path", { alarms: [a, b], routing: { page: ["arn:page"], ticket: ["arn:ticket"] } }, { provider: p });
+        });
+        const c = one(r, "aws:cloudwatch/compositeAlarm:CompositeAlarm");
+        expect(c.inputs.alarmRule).to.equal('ALARM("prod-stream-iterator-age") OR ALARM("prod-ingestion-target-5xx")');
+        expect(c.inputs.alarmActions).to.deep.equal(["arn:page"]);
+        expect(c.inputs.okActions).to.deep.equal(["arn:page"]);
+        expect(c.inputs.alarmName).to.equal("test-ingestion-path-degraded");
+    });
+
+    it("fails when no alarm is given", async () => {
+        const e = await evaluateError(() => new IngestionPathAlarm("path", { alarms: [], routing: { page: [], ticket: [] } }));
+        expect(e.message).to.equal("IngestionPathAlarm path: `alarms` must be a list of 1 to 100 alarms (a composite rule holds at most 100 terms) (received 0).");
+    });
+});
