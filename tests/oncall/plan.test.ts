@@ -1,0 +1,32 @@
+import { expect } from "chai";
+import { alarmProblems, alarmsOf, dashboardProblems } from "../../plan/checks";
+import { planStack } from "../../plan/stack";
+import { ProgramResult } from "../helpers/pulumi";
+
+describe("on-call over the prod plan", function () {
+    this.timeout(120000);
+    let prod: ProgramResult;
+    before(async () => {
+        prod = await planStack("prod");
+    });
+
+    it("every alarm has alarm and OK actions, dimensions naming stack resources, and an existing runbook", () => {
+        expect(alarmsOf(prod).length).to.be.greaterThan(20);
+        expect(alarmProblems(prod)).to.deep.equal([]);
+    });
+
+    it("alarm names follow <stack>-<component>-<condition>", () => {
+        for (const a of alarmsOf(prod)) expect(a.name).to.match(/^prod-[a-z0-9]+(-[a-z0-9]+)+$/);
+    });
+
+    it("has a composite 'ingestion path degraded' alarm that pages", () => {
+        const composite = alarmsOf(prod).filter((a) => a.type === "composite");
+        expect(composite.map((c) => c.name)).to.deep.equal(["prod-ingestion-path-degraded"]);
+        expect(composite[0].severity).to.equal("page");
+    });
+
+    it("the dashboard references only metrics of resources in the stack", () => {
+        expect(prod.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length).to.equal(1);
+        expect(dashboardProblems(prod)).to.deep.equal([]);
+    });
+});
