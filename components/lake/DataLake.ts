@@ -1,0 +1,193 @@
+/**
+ * The data lake bucket (lake account).
+ *
+ * Resources: KMS key (rotation) + alias; the lake bucket (SSE-KMS under the
+ * key with the bucket key on, Block Public Access, versioning,
+ * BucketOwnerEnforced, lifecycle: abort incomplete multipart uploads,
+ * INTELLIGENT_TIERING from day 0, noncurrent versions expire; optional
+ * archive tiers); an access-log bucket (SSE-S3: S3 server access logging
+ * cannot write SSE-KMS objects); the bucket policy; optional request metrics
+ * and alarms built from the metric helpers.
+ *
+ * The bucket and key policies name EXACTLY:
+ * - `deliveryRoleArns` (the Firehose role in the ingestion account): write
+ *   under `data/` and `errors/` only, encrypt with the key through S3;
+ * - `etlRoleArns` (the pond ETL roles in the lake account) and
+ *   `readerRoleArns` (reader roles of ponds allowed to read the raw lake):
+ *   read `data/` only, decrypt through S3;
+ * - the lake account root, which administers the key.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { PolicyStatement, grant } from "../common/iam";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { readStatements, writeStatements } from "./grants";
+import { REQUEST_METRICS_FILTER_ID, createSecureBucket } from "./secureBucket";
+
+/** Prefixes the delivery stream writes (data and Firehose error output). */
+export const LAKE_WRITE_PREFIXES = ["data/", "errors/"];
+/** Prefixes readers and the ETL read. */
+export const LAKE_READ_PREFIXES = ["data/"];
+
+export interface DataLakeArgs {
+    /** Lake account id (bucket and key owner). */
+    readonly accountId: pulumi.Input<string>;
+    /** Lake region (used in the key policy's `kms:ViaService`). */
+    readonly region: pulumi.Input<string>;
+    /** Firehose delivery role ARNs (ingestion account) that write `data/` and `errors/`. */
+    readonly deliveryRoleArns: pulumi.Input<string>[];
+    /** Pond ETL role ARNs that read `data/`. @default [] */
+    readonly etlRoleArns?: pulumi.Input<string>[];
+    /** Other reader role ARNs (pond reader roles listed in `lake.readers`) that read `data/`. @default [] */
+    readonly readerRoleArns?: pulumi.Input<string>[];
+    /** @default - generated from the component name */
+    readonly bucketName?: pulumi.Input<string>;
+    /** Turn the Intelligent-Tiering archive tiers on. @default false */
+    readonly archiveTiers?: boolean;
+    /** Days without access before ARCHIVE_ACCESS (90..730), when `archiveTiers`. @default 90 */
+    readonly archiveAccessDays?: number;
+    /** Days without access before DEEP_ARCHIVE_ACCESS (180..730), when `archiveTiers`. @default 180 */
+    readonly deepArchiveAccessDays?: number;
+    /** @default 7 */
+    readonly abortIncompleteMultipartUploadDays?: number;
+    /** @default 30 */
+    readonly noncurrentVersionExpirationDays?: number;
+    /** @default 365 */
+    readonly accessLogRetentionDays?: number;
+    /** Whole-bucket request metrics (4xx/5xx), billed per metric. @default false */
+    readonly requestMetrics?: boolean;
+    /** Allow `pulumi destroy` to delete a non-empty bucket (dev only). @default false */
+    readonly forceDestroy?: boolean;
+    /** @default 30 */
+    readonly keyDeletionWindowDays?: number;
+    /** Alarms (5xx errors when `requestMetrics`). @default - alarms on, no routing */
+    readonly alarms?: AlarmSettings;
+}
+
+export class DataLake extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly key: aws.kms.Key;
+    readonly keyAlias: aws.kms.Alias;
+    readonly logBucket: aws.s3.Bucket;
+    readonly bucketPolicy: aws.s3.BucketPolicy;
+    readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+    readonly bucketArn: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly keyArn: pulumi.Output<string>;
+    private readonly requestMetrics: boolean;
+
+    constructor(name: string, args: DataLakeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("flightstream:lake:DataLake", name, {}, opts);
+        const v = validator("DataLake", name);
+        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        v.check("deliveryRoleArns", args.deliveryRoleArns.length > 0, "a non-empty list of Firehose role ARNs", args.deliveryRoleArns);
+        const archiveTiers = args.archiveTiers ?? false;
+        const archiveAccessDays = args.archiveAccessDays ?? 90;
+        const deepArchiveAccessDays = args.deepArchiveAccessDays ?? 180;
+        v.intRange("archiveAccessDays", archiveAccessDays, 90, 730);
+        v.intRange("deepArchiveAccessDays", deepArchiveAccessDays, 180, 730);
+        v.check("deepArchiveAccessDays", deepArchiveAccessDays > archiveAccessDays, `greater than \`archiveAccessDays\` (${archiveAccessDays})`, deepArchiveAccessDays);
+        const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
+        v.intRange("abortIncompleteMultipartUploadDays", abortDays, 1, 365);
+        const noncurrentDays = args.noncurrentVersionExpirationDays ?? 30;
+        v.intRange("noncurrentVersionExpirationDays", noncurrentDays, 1, 3650);
+        const logDays = args.accessLogRetentionDays ?? 365;
+        v.intRange("accessLogRetentionDays", logDays, 1, 3650);
+        const keyDays = args.keyDeletionWindowDays ?? 30;
+        v.intRange("keyDeletionWindowDays", keyDays, 7, 30);
+        this.requestMetrics = args.requestMetrics ?? false;
+
+        const readers = [
+            { sid: "PondEtl", principalArns: args.etlRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
+            { sid: "LakeReaders", principalArns: args.readerRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
+        ];
+        const sb = createSecureBucket(this, name, {
+            accountId: args.accountId,
+            region: args.region,
+            bucketName: args.bucketName,
+            writers: [{ sid: "Delivery", principalArns: args.deliveryRoleArns, prefixes: LAKE_WRITE_PREFIXES }],
+            readers,
+            archiveAccessDays: archiveTiers ? archiveAccessDays : undefined,
+            deepArchiveAccessDays: archiveTiers ? deepArchiveAccessDays : undefined,
+            abortIncompleteMultipartUploadDays: abortDays,
+            noncurrentVersionExpirationDays: noncurrentDays,
+            accessLogRetentionDays: logDays,
+            requestMetrics: this.requestMetrics,
+            forceDestroy: args.forceDestroy ?? false,
+            keyDeletionWindowDays: keyDays,
+            description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
+        });
+        this.bucket = sb.bucket;
+        this.key = sb.key;
+        this.keyAlias = sb.keyAlias;
+        this.logBucket = sb.logBucket;
+        this.bucketPolicy = sb.bucketPolicy;
+        this.intelligentTiering = sb.intelligentTiering;
+        this.bucketArn = sb.bucket.arn;
+        this.bucketName = sb.bucket.bucket;
+        this.keyArn = sb.key.arn;
+
+        const defs: AlarmDefinition[] = this.requestMetrics
+            ? [{
+                condition: "s3-5xx-errors",
+                metric: this.metric5xxErrors({ statistic: "Sum", periodSeconds: 300 }),
+                threshold: 10,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "lake-freshness",
+                description: "The lake bucket answers requests with 5xx errors (S3 side); deliveries and ETL reads retry and may fall behind.",
+            }]
+            : [];
+        this.alarms = createAlarms(this, name, defs, args.alarms);
+        this.registerOutputs({ bucket: this.bucket, key: this.key, keyAlias: this.keyAlias, logBucket: this.logBucket, bucketPolicy: this.bucketPolicy, alarms: this.alarms });
+    }
+
+    /** IAM statements to read lake objects under `prefixes` (default `data/`) and decrypt them. */
+    readStatements(prefixes: string[] = LAKE_READ_PREFIXES): PolicyStatement[] {
+        return readStatements(this.bucketArn, this.keyArn, prefixes);
+    }
+
+    /**
+     * Lets `role` read the lake (IAM side; the role lands in its own account).
+     * Cross-account roles must ALSO be listed in `etlRoleArns`/`readerRoleArns`.
+     */
+    grantRead(name: string, role: aws.iam.Role, prefixes: string[] = LAKE_READ_PREFIXES): aws.iam.RolePolicy {
+        return grant(name, role, this.readStatements(prefixes));
+    }
+
+    /** Lets `role` write under `data/` and `errors/` (must also be a `deliveryRoleArns` entry). */
+    grantWrite(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
+        return grant(name, role, writeStatements(this.bucketArn, this.keyArn, LAKE_WRITE_PREFIXES));
+    }
+
+    /** Daily storage metric: bytes stored in a storage class. */
+    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
+    }
+
+    /** Daily storage metric: number of objects (all storage classes). */
+    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
+    }
+
+    /** 4xx responses (requires `requestMetrics`). */
+    metric4xxErrors(options: MetricOptions = {}): MetricSpec {
+        return this.requestMetric("4xxErrors", options);
+    }
+
+    /** 5xx responses (requires `requestMetrics`). */
+    metric5xxErrors(options: MetricOptions = {}): MetricSpec {
+        return this.requestMetric("5xxErrors", options);
+    }
+
+    private requestMetric(metricName: string, options: MetricOptions): MetricSpec {
+        if (!this.requestMetrics) {
+            throw new Error(`DataLake: metric ${metricName} needs \`requestMetrics: true\` (received false): S3 publishes request metrics only for a configured filter.`);
+        }
+        return metric("AWS/S3", metricName, { BucketName: this.bucketName, FilterId: REQUEST_METRICS_FILTER_ID }, { statistic: "Sum", periodSeconds: 60, unit: "Count" }, options);
+    }
+}
