@@ -1,0 +1,270 @@
+import * as aws from "@pulumi/aws";
+import { expect } from "chai";
+import { KinesisStream, KinesisStreamArgs } from "../../components/stream";
+import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
+
+const ACCOUNT = "123456789012";
+const routing = { page: ["arn:page"], ticket: ["arn:ticket"] };
+const STREAM = "aws:kinesis/stream:Stream";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+function build(args: Partial<KinesisStreamArgs> = {}, name = "stream") {
+    return evaluate(() => {
+        const s = new KinesisStream(name, { accountId: ACCOUNT, alarms: { routing }, ...args }, { provider: testProvider("ingestion", ACCOUNT) });
+        return { streamName: s.streamName };
+    });
+}
+
+describe("KinesisStream component", () => {
+    it("creates a provisioned stream with 2 shards, 24 h retention and a rotating customer key by default", async () => {
+        const r = await build();
+        const stream = one(r, STREAM);
+        const key = one(r, "aws:kms/key:Key");
+        expect(stream.account).to.equal(ACCOUNT);
+        expect(stream.parent).to.equal("stream");
+        expect(stream.inputs).to.deep.include({
+            name: "test-stream",
+            shardCount: 2,
+            streamModeDetails: { streamMode: "PROVISIONED" },
+            retentionPeriod: 24,
+            encryptionType: "KMS",
+            kmsKeyId: key.outputs.arn,
+            shardLevelMetrics: [],
+        });
+        expect(key.inputs.enableKeyRotation).to.equal(true);
+        expect(key.inputs.deletionWindowInDays).to.equal(30);
+        expect(policyOf(key).Statement).to.deep.equal([
+            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+        ]);
+        expect(one(r, "aws:kms/alias:Alias").inputs).to.deep.include({ name: "alias/flightstream/test-stream", targetKeyId: key.outputs.keyId });
+        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+        expect(all(r, "aws:kinesis/streamConsumer:StreamConsumer")).to.have.length(0);
+    });
+
+    it("takes the prod shard count, retention and shard-level metrics", async () => {
+        const r = await build({ shardCount: 128, retentionHours: 168, shardLevelMetrics: ["IncomingBytes", "IteratorAgeMilliseconds"] });
+        expect(one(r, STREAM).inputs).to.deep.include({ shardCount: 128, retentionPeriod: 168, shardLevelMetrics: ["IncomingBytes", "IteratorAgeMilliseconds"] });
+    });
+
+    it("creates an on-demand stream without a shard count or capacity alarms", async () => {
+        const r = await build({ mode: "on-demand" });
+        const stream = one(r, STREAM);
+        expect(stream.inputs.streamModeDetails).to.deep.equal({ streamMode: "ON_DEMAND" });
+        expect(stream.inputs.shardCount).to.equal(undefined);
+        expect(all(r, ALARM).map((a) => a.inputs.name)).to.deep.equal([
+            "test-stream-iterator-age",
+            "test-stream-write-throttled",
+            "test-stream-read-throttled",
+            "test-stream-put-records-success",
+            "test-stream-get-records-success",
+        ]);
+    });
+
+    it("uses a supplied key and creates none", async () => {
+        const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
+        const r = await evaluate(() => new KinesisStream("stream", { kmsKeyArn: keyArn }, { provider: testProvider() }));
+        expect(all(r, "aws:kms/key:Key")).to.have.length(0);
+        expect(one(r, STREAM).inputs.kmsKeyId).to.equal(keyArn);
+    });
+
+    it("registers enhanced fan-out consumers by name", async () => {
+        const r = await build({ consumers: ["realtime", "lake"] });
+        const stream = one(r, STREAM);
+        const consumers = all(r, "aws:kinesis/streamConsumer:StreamConsumer");
+        expect(consumers.map((c) => [c.name, c.inputs.name, c.inputs.streamArn, c.parent])).to.deep.equal([
+            ["stream-realtime", "realtime", stream.outputs.arn, "stream"],
+            ["stream-lake", "lake", stream.outputs.arn, "stream"],
+        ]);
+    });
+
+    it("adds resource policies and key access for cross-account consumers", async () => {
+        const r = await build({ consumers: ["realtime"], crossAccountConsumerAccountIds: ["210987654321"], region: "eu-west-1" });
+        const stream = one(r, STREAM);
+        const consumer = one(r, "aws:kinesis/streamConsumer:StreamConsumer");
+        const [streamPolicy, consumerPolicy] = all(r, "aws:kinesis/resourcePolicy:ResourcePolicy");
+        expect(streamPolicy.inputs.resourceArn).to.equal(stream.outputs.arn);
+        expect(policyOf(streamPolicy).Statement).to.deep.equal([{
+            Sid: "CrossAccountRead",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
+            Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
+            Resource: stream.outputs.arn,
+        }]);
+        expect(consumerPolicy.inputs.resourceArn).to.equal(consumer.outputs.arn);
+        expect(policyOf(consumerPolicy).Statement).to.deep.equal([{
+            Sid: "CrossAccountSubscribe",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
+            Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"],
+            Resource: consumer.outputs.arn,
+        }]);
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement[1]).to.deep.equal({
+            Sid: "CrossAccountConsumersDecryptThroughKinesis",
+            Effect: "Allow",
+            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
+        });
+    });
+
+    it("alarms from its metric helpers, every dimension naming the stream", async () => {
+        const r = await build({ shardCount: 128, consumers: ["realtime"] });
+        const streamName = one(r, STREAM).outputs.name;
+        expect(streamName).to.equal("test-stream");
+        const alarms = all(r, ALARM);
+        const byName = Object.fromEntries(alarms.map((a) => [a.inputs.name, a.inputs]));
+        expect(Object.keys(byName)).to.deep.equal([
+            "test-stream-iterator-age",
+            "test-stream-consumer-realtime-behind",
+            "test-stream-write-throttled",
+            "test-stream-read-throttled",
+            "test-stream-put-records-success",
+            "test-stream-get-records-success",
+            "test-stream-incoming-bytes-capacity",
+            "test-stream-incoming-records-capacity",
+        ]);
+        const simple = (n: string) => {
+            const a = byName[n];
+            return [a.namespace, a.metricName, a.statistic, a.period, a.comparisonOperator, a.threshold, a.alarmActions];
+        };
+        expect(simple("test-stream-iterator-age")).to.deep.equal(["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "Maximum", 60, "GreaterThanOrEqualToThreshold", 60000, ["arn:page"]]);
+        expect(simple("test-stream-consumer-realtime-behind")).to.deep.equal(["AWS/Kinesis", "SubscribeToShardEvent.MillisBehindLatest", "Maximum", 60, "GreaterThanOrEqualToThreshold", 60000, ["arn:page"]]);
+        expect(simple("test-stream-write-throttled")).to.deep.equal(["AWS/Kinesis", "WriteProvisionedThroughputExceeded", "Average", 60, "GreaterThanOrEqualToThreshold", 0.01, ["arn:page"]]);
+        expect(simple("test-stream-read-throttled")).to.deep.equal(["AWS/Kinesis", "ReadProvisionedThroughputExceeded", "Average", 60, "GreaterThanOrEqualToThreshold", 0.01, ["arn:ticket"]]);
+        expect(simple("test-stream-get-records-success")).to.deep.equal(["AWS/Kinesis", "GetRecords.Success", "Average", 60, "LessThanOrEqualToThreshold", 0.98, ["arn:ticket"]]);
+        // 0.8 x 128 shards x 1 MiB/s x 60 s and 0.8 x 128 x 1,000 records/s x 60 s
+        expect(simple("test-stream-incoming-bytes-capacity")).to.deep.equal(["AWS/Kinesis", "IncomingBytes", "Sum", 60, "GreaterThanOrEqualToThreshold", Math.floor(0.8 * 128 * 1048576 * 60), ["arn:ticket"]]);
+        expect(simple("test-stream-incoming-records-capacity")).to.deep.equal(["AWS/Kinesis", "IncomingRecords", "Sum", 60, "GreaterThanOrEqualToThreshold", 6144000, ["arn:ticket"]]);
+        for (const a of alarms) {
+            if (a.inputs.metricQueries !== undefined) continue;
+            const expected = a.inputs.name === "test-stream-consumer-realtime-behind" ? { StreamName: "test-stream", ConsumerName: "realtime" } : { StreamName: "test-stream" };
+            expect(a.inputs.dimensions, a.inputs.name).to.deep.equal(expected);
+            expect(a.account).to.equal(ACCOUNT);
+        }
+        const put = byName["test-stream-put-records-success"];
+        expect([put.comparisonOperator, put.threshold, put.alarmActions]).to.deep.equal(["LessThanOrEqualToThreshold", 0.95, ["arn:page"]]);
+        expect(put.metricQueries).to.deep.equal([
+            { id: "successful", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.SuccessfulRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum", unit: "Count" } },
+            { id: "total", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.TotalRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum", unit: "Count" } },
+            { id: "e1", expression: "successful / total", label: "PutRecords success rate", returnData: true },
+        ]);
+        expect(byName["test-stream-incoming-bytes-capacity"].alarmDescription).to.equal(
+            "Stream stream: incoming bytes reached 80% of the 128 shards' write capacity (1 MiB/s each); reshard before writes throttle. Severity: ticket. Runbook: docs/runbooks/stream-capacity.md",
+        );
+    });
+
+    it("takes configurable thresholds, capacity share and disabled alarms", async () => {
+        const r = await build({
+            shardCount: 10,
+            capacityAlarmShare: 0.5,
+            alarms: { routing, overrides: { "iterator-age": { threshold: 300000 }, "read-throttled": { enabled: false }, "get-records-success": { enabled: false } } },
+        });
+        const byName = Object.fromEntries(all(r, ALARM).map((a) => [a.inputs.name, a.inputs]));
+        expect(byName["test-stream-iterator-age"].threshold).to.equal(300000);
+        expect(byName["test-stream-read-throttled"]).to.equal(undefined);
+        expect(byName["test-stream-get-records-success"]).to.equal(undefined);
+        expect(byName["test-stream-incoming-records-capacity"].threshold).to.equal(300000); // 0.5 x 10 x 1,000 x 60
+        expect(byName["test-stream-incoming-bytes-capacity"].threshold).to.equal(314572800); // 0.5 x 10 x 1 MiB x 60
+        const none = await build({ alarms: { enabled: false } });
+        expect(all(none, ALARM)).to.have.length(0);
+    });
+
+    it("grants write, read, consume and reshard with KMS scoped to the key", async () => {
+        const r = await evaluate(() => {
+            const provider = testProvider("ingestion", ACCOUNT);
+            const s = new KinesisStream("stream", { accountId: ACCOUNT, consumers: ["realtime"] }, { provider });
+            const role = (n: string) => new aws.iam.Role(n, { assumeRolePolicy: "{}" }, { provider });
+            s.grantWrite("producer-write", role("producer"));
+            s.grantRead("firehose-read", role("firehose"));
+            s.grantConsume("processor-consume", role("processor"), "realtime");
+            s.grantConsume("any-consume", role("any"));
+            s.grantReshard("reshard", role("reshard"));
+        });
+        const streamArn = one(r, STREAM).outputs.arn;
+        const keyArn = one(r, "aws:kms/key:Key").outputs.arn;
+        const consumerArn = one(r, "aws:kinesis/streamConsumer:StreamConsumer").outputs.arn;
+        const doc = (n: string) => {
+            const p = one(r, "aws:iam/rolePolicy:RolePolicy", n);
+            return policyOf(p).Statement;
+        };
+        const read = [
+            { Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: streamArn },
+            { Sid: "DecryptStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
+        ];
+        expect(doc("producer-write")).to.deep.equal([
+            { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: streamArn },
+            { Sid: "EncryptStream", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: keyArn },
+        ]);
+        expect(doc("firehose-read")).to.deep.equal(read);
+        expect(doc("processor-consume")).to.deep.equal([
+            ...read,
+            { Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn },
+        ]);
+        expect(doc("any-consume")[2].Resource).to.equal(`${streamArn}/consumer/*`);
+        expect(doc("reshard")).to.deep.equal([
+            { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary", "kinesis:ListShards"], Resource: streamArn },
+        ]);
+        // the policy lands in the role's account (parent: role)
+        expect(one(r, "aws:iam/rolePolicy:RolePolicy", "producer-write").parent).to.equal("producer");
+    });
+
+    it("exposes metric helpers with the stream's dimensions", async () => {
+        let specs: Record<string, unknown> = {};
+        await evaluate(() => {
+            const s = new KinesisStream("stream", { accountId: ACCOUNT, alarms: { enabled: false } }, { provider: testProvider() });
+            specs = {
+                bytes: s.metricIncomingBytes(),
+                records: s.metricIncomingRecords({ periodSeconds: 300 }),
+                age: s.metricGetRecordsIteratorAgeMilliseconds({ statistic: "Average" }),
+                putSuccess: s.metricPutRecordsSuccess(),
+            };
+            return s.streamName.apply((n) => ({ n }));
+        });
+        const strip = (m: any) => ({ metricName: m.metricName, statistic: m.statistic, periodSeconds: m.periodSeconds, namespace: m.namespace });
+        expect(strip(specs.bytes)).to.deep.equal({ metricName: "IncomingBytes", statistic: "Sum", periodSeconds: 60, namespace: "AWS/Kinesis" });
+        expect(strip(specs.records)).to.deep.equal({ metricName: "IncomingRecords", statistic: "Sum", periodSeconds: 300, namespace: "AWS/Kinesis" });
+        expect(strip(specs.age)).to.deep.equal({ metricName: "GetRecords.IteratorAgeMilliseconds", statistic: "Average", periodSeconds: 60, namespace: "AWS/Kinesis" });
+        expect(strip(specs.putSuccess)).to.deep.equal({ metricName: "PutRecords.Success", statistic: "Average", periodSeconds: 60, namespace: "AWS/Kinesis" });
+    });
+
+    describe("validation", () => {
+        const expectError = async (args: Partial<KinesisStreamArgs>, message: string) => {
+            const e = await evaluateError(() => new KinesisStream("s", { accountId: ACCOUNT, ...args }));
+            expect(e.message).to.equal(message);
+        };
+        it("fails when `shardCount` is out of range", () =>
+            expectError({ shardCount: 0 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 0)."));
+        it("fails when `shardCount` is not an integer", () =>
+            expectError({ shardCount: 2.5 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 2.5)."));
+        it("fails when `shardCount` is given for an on-demand stream", () =>
+            expectError({ mode: "on-demand", shardCount: 4 }, 'KinesisStream s: `shardCount` must be left unset when `mode` is "on-demand" (received 4).'));
+        it("fails when `mode` is unknown", () =>
+            expectError({ mode: "serverless" as never }, 'KinesisStream s: `mode` must be one of "provisioned", "on-demand" (received "serverless").'));
+        it("fails when `retentionHours` is below 24", () =>
+            expectError({ retentionHours: 12 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 12)."));
+        it("fails when `retentionHours` is above 8760", () =>
+            expectError({ retentionHours: 8761 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 8761)."));
+        it("fails when a consumer name is invalid", () =>
+            expectError({ consumers: ["ok", "no spaces"] }, 'KinesisStream s: `consumers[1]` must be 1 to 128 characters of A-Z a-z 0-9 _ . - (received "no spaces").'));
+        it("fails when consumer names repeat", () =>
+            expectError({ consumers: ["a", "a"] }, 'KinesisStream s: `consumers` must be a list of distinct names (received ["a","a"]).'));
+        it("fails when a shard-level metric is unknown", () =>
+            expectError({ shardLevelMetrics: ["IncomingBytes", "Bytes" as never] }, 'KinesisStream s: `shardLevelMetrics[1]` must be one of "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL" (received "Bytes").'));
+        it("fails when a cross-account id is not 12 digits", () =>
+            expectError({ crossAccountConsumerAccountIds: ["12345"] }, 'KinesisStream s: `crossAccountConsumerAccountIds[0]` must be a 12-digit AWS account id (received "12345").'));
+        it("fails when `capacityAlarmShare` is out of range", () =>
+            expectError({ capacityAlarmShare: 1.2 }, "KinesisStream s: `capacityAlarmShare` must be a number greater than 0 and at most 1 (received 1.2)."));
+        it("fails when neither `accountId` nor `kmsKeyArn` is given", async () => {
+            const e = await evaluateError(() => new KinesisStream("s", {}));
+            expect(e.message).to.equal("KinesisStream s: `accountId` must be given when `kmsKeyArn` is not (the created key's policy names the account) (received undefined).");
+        });
+        it("fails when a grant names an undeclared consumer", async () => {
+            const e = await evaluateError(() => {
+                const s = new KinesisStream("s", { accountId: ACCOUNT, consumers: ["realtime"] });
+                s.grantConsume("g", new aws.iam.Role("r", { assumeRolePolicy: "{}" }), "lake");
+            });
+            expect(e.message).to.equal('KinesisStream s: `consumerName` must be one of the declared consumers ("realtime") (received "lake").');
+        });
+    });
+});
