@@ -9,12 +9,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { OnCall } from "../components/oncall";
 import { AccountProviders, createProviders } from "./accounts";
 import { StackConfig } from "./config";
+import { deployStream } from "./stream";
+import { KinesisStream } from "../components/stream";
 
 export interface Platform {
     readonly config: StackConfig;
     readonly providers: AccountProviders;
     /** On-call routing per logical account. */
     readonly oncall: Record<string, OnCall>;
+    readonly stream: KinesisStream;
     /** Stack outputs (consumed through StackReference). */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -31,13 +34,16 @@ export function buildPlatform(config: StackConfig): Platform {
         }, { provider: providers[account] });
     }
 
+    const stream = deployStream(config, providers, oncall);
+
     const outputs: Record<string, pulumi.Input<unknown>> = {
         environment: config.environment,
         accounts: Object.fromEntries([
             ...Object.values(config.accounts).map((a) => [a.name, { accountId: a.accountId, region: a.region }]),
             ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
         ]),
+        stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, outputs };
+    return { config, providers, oncall, stream, outputs };
 }

@@ -1,0 +1,34 @@
+/** The streaming buffer in the ingestion account, sized from stack config. */
+import { KinesisStream, ShardLevelMetric } from "../components/stream";
+import { OnCall } from "../components/oncall";
+import { recommendShards } from "../functions/shared/capacity";
+import { AccountProviders } from "./accounts";
+import { StackConfig } from "./config";
+
+/** Name of the enhanced fan-out consumer the real-time processor reads through. */
+export const PROCESSOR_CONSUMER = "analytics-processor";
+
+/** Shard count from config; `auto` sizes with the capacity planner from the declared throughput. */
+export function resolveShardCount(config: StackConfig): number | undefined {
+    if (config.stream.mode === "on-demand") return undefined;
+    if (config.stream.shards === "auto") return recommendShards({ mbPerSecond: config.stream.throughputMBps!, retentionHours: config.stream.retentionHours });
+    return config.stream.shards;
+}
+
+export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>): KinesisStream {
+    const ingestion = config.accounts.ingestion;
+    const analytics = config.accounts.analytics;
+    const shardLevelMetrics: ShardLevelMetric[] = config.isProd ? ["IncomingBytes", "IncomingRecords", "IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded"] : [];
+    return new KinesisStream("stream", {
+        accountId: ingestion.accountId,
+        region: ingestion.region,
+        streamName: `${config.stack}-flight-events`,
+        mode: config.stream.mode,
+        shardCount: resolveShardCount(config),
+        retentionHours: config.stream.retentionHours,
+        consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
+        shardLevelMetrics,
+        crossAccountConsumerAccountIds: analytics.accountId !== ingestion.accountId ? [analytics.accountId] : [],
+        alarms: { routing: oncall.ingestion.routing },
+    }, { provider: providers.ingestion });
+}
