@@ -62,7 +62,9 @@ describe("KinesisStream component", () => {
 
     it("uses a supplied key and creates none", async () => {
         const keyArn = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555";
-        const r = await evaluate(() => new KinesisStream("stream", { kmsKeyArn: keyArn }, { provider: testProvider() }));
+        const r = await evaluate(() => {
+            new KinesisStream("stream", { kmsKeyArn: keyArn }, { provider: testProvider() });
+        });
         expect(all(r, "aws:kms/key:Key")).to.have.length(0);
         expect(one(r, STREAM).inputs.kmsKeyId).to.equal(keyArn);
     });
