@@ -1,0 +1,48 @@
+/**
+ * A consuming team's own stack built from the flightstream component library:
+ * its own on-call topics, an on-demand encrypted stream with an enhanced fan-out
+ * consumer, a producer role granted write access, and a dashboard built from the
+ * stream's metric helpers. Account and region come from the team's provider.
+ *
+ *   cd examples/team-stack && pulumi config set aws:region eu-west-1 && pulumi up
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Dashboard, KinesisStream, OnCall, serviceTrustPolicy } from "../../components";
+
+const config = new pulumi.Config();
+const accountId = config.get("accountId") ?? "555555555555";
+const region = config.get("region") ?? "eu-west-1";
+
+const provider = new aws.Provider("team", {
+    region: region as aws.Region,
+    allowedAccountIds: [accountId],
+    defaultTags: { tags: { Project: "clickstream", Environment: pulumi.getStack(), Owner: "web-team", CostCenter: "CC-2001", DataClassification: "internal" } },
+});
+
+const oncall = new OnCall("team-oncall", { accountId, ticketEmails: ["web-team@example.com"] }, { provider });
+
+const stream = new KinesisStream("clicks", {
+    accountId,
+    region,
+    mode: "on-demand",
+    retentionHours: 72,
+    consumers: ["sessionizer"],
+    alarms: { routing: oncall.routing, overrides: { "read-throttled": { enabled: false } } },
+}, { provider });
+
+const producer = new aws.iam.Role("click-producer", { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId) }, { provider });
+stream.grantWrite("click-producer-write", producer);
+
+new Dashboard("clicks-dashboard", {
+    dashboardName: `${pulumi.getStack()}-clickstream`,
+    region,
+    sections: [{ title: "Clickstream", widgets: [
+        { title: "Incoming bytes", metrics: [stream.metricIncomingBytes()] },
+        { title: "Iterator age", metrics: [stream.metricGetRecordsIteratorAgeMilliseconds()] },
+    ] }],
+}, { provider });
+
+export const streamName = stream.streamName;
+export const streamArn = stream.streamArn;
+export const producerRoleArn = producer.arn;
