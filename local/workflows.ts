@@ -1,0 +1,115 @@
+/**
+ * Runs the platform's Step Functions workflows on this machine with
+ * aws-local-stepfunctions: the SAME ASL the components deploy (built by
+ * functions/workflows/asl), every Task state mapped to the real task code
+ * (functions/workflows/dispatch) with dependencies pointing at the local
+ * emulators, and Wait states shortened.
+ *
+ *   const run = await runLocalWorkflow("replay", {from, to}, { deps, waitMs: 0 });
+ *   run.status // "SUCCEEDED" | "FAILED"; run.output / run.error + run.cause
+ */
+import { StateMachine } from "aws-local-stepfunctions";
+import { WorkflowDeps, WorkflowKind } from "../functions/workflows/deps";
+import { dispatch } from "../functions/workflows/dispatch";
+import { AslDefinition, replayDefinition, reshardDefinition, statesOfType, trafficShiftDefinition } from "../functions/workflows/asl";
+
+export const LOCAL_ACCOUNT_ID = "000000000000";
+export const LOCAL_REGION = "us-east-1";
+
+/** The task function ARN a local definition names (never called: overridden by state name). */
+export function localTaskArn(kind: WorkflowKind): string {
+    return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:function:local-workflow-${kind}`;
+}
+
+/** The definition of a workflow as deployed, with the local task ARN. */
+export function localDefinition(kind: WorkflowKind): AslDefinition {
+    const taskFunctionArn = localTaskArn(kind);
+    if (kind === "replay") return replayDefinition({ taskFunctionArn });
+    if (kind === "reshard") return reshardDefinition({ taskFunctionArn });
+    return trafficShiftDefinition({ taskFunctionArn });
+}
+
+export interface LocalRunOptions {
+    readonly deps: WorkflowDeps;
+    /** Milliseconds every Wait state pauses instead of its Seconds. @default 0 */
+    readonly waitMs?: number;
+    /** Milliseconds every Retry pauses. @default 0 */
+    readonly retryMs?: number;
+    /** Called for each execution event (progress display). */
+    readonly onEvent?: (event: LocalEvent) => void;
+    /** @default - built by {@link localDefinition} */
+    readonly definition?: AslDefinition;
+}
+
+export interface LocalEvent {
+    readonly type: string;
+    readonly state?: string;
+    readonly index?: number;
+    readonly error?: string;
+    readonly cause?: string;
+}
+
+export interface LocalRunResult {
+    readonly status: "SUCCEEDED" | "FAILED";
+    readonly output?: unknown;
+    readonly error?: string;
+    readonly cause?: string;
+    /** Names of the states entered, in order (Map iterations interleave). */
+    readonly statesEntered: string[];
+}
+
+function causeText(cause: unknown): string {
+    if (cause === undefined || cause === null) return "";
+    if (typeof cause === "string") return cause;
+    if (cause instanceof Error) return cause.message;
+    try {
+        return JSON.stringify(cause);
+    } catch {
+        return String(cause);
+    }
+}
+
+/** Runs one execution to its end. */
+export async function runLocalWorkflow(kind: WorkflowKind, input: unknown, opts: LocalRunOptions): Promise<LocalRunResult> {
+    const definition = opts.definition ?? localDefinition(kind);
+    const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const handlers: Record<string, (input: unknown) => Promise<any>> = {};
+    for (const name of statesOfType(definition, "Task")) {
+        handlers[name] = async (taskInput: unknown) => {
+            const result = await dispatch(taskInput as never, opts.deps, [kind]);
+            // Step Functions passes JSON: drop undefined and Dates the way a Lambda response would.
+            return JSON.parse(JSON.stringify(result ?? null));
+        };
+    }
+    const waits = Object.fromEntries(statesOfType(definition, "Wait").map((n) => [n, opts.waitMs ?? 0]));
+    const retryable = [...statesOfType(definition, "Task"), ...statesOfType(definition, "Map")];
+    const retries = Object.fromEntries(retryable.map((n) => [n, opts.retryMs ?? 0]));
+    const execution = machine.run(input as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides: waits, retryIntervalOverrides: retries },
+    });
+    const statesEntered: string[] = [];
+    let failure: { error?: string; cause?: string } | undefined;
+    const logs = (async () => {
+        for await (const e of execution.eventLogs) {
+            const ev = e as { type: string; state?: { name: string }; index?: number; Error?: string; Cause?: unknown };
+            if (ev.type === "StateEntered" && ev.state) statesEntered.push(ev.state.name);
+            if (ev.type === "ExecutionFailed") failure = { error: ev.Error, cause: causeText(ev.Cause) };
+            opts.onEvent?.({ type: ev.type, state: ev.state?.name, index: ev.index, ...(ev.Error ? { error: ev.Error, cause: causeText(ev.Cause) } : {}) });
+        }
+    })();
+    try {
+        const output = await execution.result;
+        await logs;
+        return { status: "SUCCEEDED", output, statesEntered };
+    } catch (err) {
+        await logs.catch(() => undefined);
+        const e = err as Error & { cause?: unknown };
+        const inner = e.cause as ({ name?: string; message?: string; cause?: unknown } | undefined);
+        return {
+            status: "FAILED",
+            error: failure?.error ?? inner?.name ?? e.name,
+            cause: failure?.cause || causeText(inner?.cause ?? inner?.message ?? e.message),
+            statesEntered,
+        };
+    }
+}
