@@ -1,0 +1,188 @@
+/**
+ * Traffic generator CLI: `npm run traffic -- --rate N --duration S [--url URL] [--seed N] [--invalid-rate F]`
+ *
+ * Posts realistic events (local/traffic.ts) to the ingestion API, one request
+ * per ~100 ms slice, and turns one route hot after 30% of the run so the
+ * high-demand alert fires. A share of invalid events (default 1%) is sent in
+ * requests of their own, to show the 400 path. Prints sent, accepted and
+ * rejected counts (and 429/503 retries) at the end, and every 5 s.
+ */
+import { eventsForSecond, TrafficGenerator } from "../local/traffic";
+
+export interface TrafficRunOptions {
+  readonly url: string;
+  readonly rate: number;
+  readonly durationSeconds: number;
+  readonly seed?: number;
+  /** Share of extra invalid events. @default 0.01 */
+  readonly invalidRate?: number;
+  /** Stops early when aborted. */
+  readonly signal?: AbortSignal;
+  /** Progress lines. @default - none */
+  readonly report?: (line: string) => void;
+}
+
+export interface TrafficResult {
+  sent: number;
+  accepted: number;
+  rejected: number;
+  /** Requests answered 429/503 and retried. */
+  retried: number;
+  /** Requests that failed (network errors, unexpected statuses). */
+  failed: number;
+  hotRoute: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function post(url: string, body: unknown[], result: TrafficResult, signal?: AbortSignal): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+    } catch (err) {
+      if (signal?.aborted) return;
+      result.failed += body.length;
+      return;
+    }
+    if (res.status === 202) {
+      const json = (await res.json()) as { accepted: number };
+      result.accepted += json.accepted;
+      return;
+    }
+    if (res.status === 400) {
+      await res.text();
+      result.rejected += body.length;
+      return;
+    }
+    if (res.status === 429 || res.status === 503) {
+      await res.text();
+      result.retried++;
+      const after = Number(res.headers.get("retry-after") ?? "1");
+      await sleep(Math.min(5, Number.isFinite(after) ? after : 1) * 1000);
+      continue;
+    }
+    await res.text();
+    result.failed += body.length;
+    return;
+  }
+  result.failed += body.length;
+}
+
+export async function runTraffic(opts: TrafficRunOptions): Promise<TrafficResult> {
+  const seed = opts.seed ?? Date.now() % 1_000_000;
+  const gen = new TrafficGenerator({ seed, idPrefix: `demo${seed}` });
+  const result: TrafficResult = { sent: 0, accepted: 0, rejected: 0, retried: 0, failed: 0, hotRoute: gen.hotRoute.route };
+  const invalidRate = opts.invalidRate ?? 0.01;
+  const started = Date.now();
+  let lastReport = started;
+  const inflight = new Set<Promise<void>>();
+  for (let second = 0; second < opts.durationSeconds && !opts.signal?.aborted; second++) {
+    const events: unknown[] = eventsForSecond(gen, { rate: opts.rate, durationSeconds: opts.durationSeconds }, second, new Date());
+    const invalid = Math.floor(events.length * invalidRate + (second % 3 === 0 && invalidRate > 0 ? 1 : 0));
+    // 10 slices per second, at most 500 events per request (the API limit).
+    const slices = 10;
+    const per = Math.ceil(events.length / slices);
+    for (let s = 0; s < slices && !opts.signal?.aborted; s++) {
+      const sliceStart = started + second * 1000 + s * 100;
+      const wait = sliceStart - Date.now();
+      if (wait > 0) await sleep(wait);
+      const part = events.slice(s * per, (s + 1) * per);
+      for (let i = 0; i < part.length; i += 500) {
+        const body = part.slice(i, i + 500);
+        result.sent += body.length;
+        const p = post(opts.url, body, result, opts.signal).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      if (s === 0 && invalid > 0) {
+        const bad = Array.from({ length: invalid }, () => gen.invalidEvent(new Date()));
+        result.sent += bad.length;
+        const p = post(opts.url, bad, result, opts.signal).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+      // Back-pressure: never more than 64 requests in flight.
+      while (inflight.size > 64) await Promise.race(inflight);
+    }
+    if (opts.report && Date.now() - lastReport >= 5000) {
+      lastReport = Date.now();
+      opts.report(`traffic: sent ${result.sent}, accepted ${result.accepted}, rejected ${result.rejected}, retried requests ${result.retried}`);
+    }
+  }
+  await Promise.all(inflight);
+  return result;
+}
+
+interface CliArgs {
+  url: string;
+  rate: number;
+  duration: number;
+  seed?: number;
+  invalidRate: number;
+}
+
+export function parseTrafficArgs(argv: readonly string[], env: Record<string, string | undefined>): CliArgs {
+  const args: CliArgs = { url: `http://127.0.0.1:${env.INGEST_PORT ?? "8080"}`, rate: 100, duration: 60, invalidRate: 0.01 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    const need = () => {
+      if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value`);
+      i++;
+      return value;
+    };
+    const num = (min: number, max: number, integer = true) => {
+      const raw = need();
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+        throw new Error(`${flag} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}; received ${JSON.stringify(raw)}`);
+      }
+      return n;
+    };
+    switch (flag) {
+      case "--url":
+        args.url = need().replace(/\/+$/, "");
+        if (!/^https?:\/\//.test(args.url)) throw new Error(`--url must be an http(s) URL; received ${JSON.stringify(value)}`);
+        break;
+      case "--rate":
+        args.rate = num(1, 100000);
+        break;
+      case "--duration":
+        args.duration = num(1, 86400);
+        break;
+      case "--seed":
+        args.seed = num(0, 2 ** 31 - 1);
+        break;
+      case "--invalid-rate":
+        args.invalidRate = num(0, 0.5, false);
+        break;
+      default:
+        throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --rate N, --duration S, --url URL, --seed N, --invalid-rate F`);
+    }
+  }
+  return args;
+}
+
+if (require.main === module) {
+  let args: CliArgs;
+  try {
+    args = parseTrafficArgs(process.argv.slice(2), process.env);
+  } catch (err) {
+    process.stderr.write(`traffic: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const controller = new AbortController();
+  process.once("SIGINT", () => controller.abort());
+  process.stdout.write(`traffic: ${args.rate} events/s for ${args.duration} s to ${args.url}\n`);
+  runTraffic({ url: args.url, rate: args.rate, durationSeconds: args.duration, seed: args.seed, invalidRate: args.invalidRate, signal: controller.signal, report: (l) => process.stdout.write(l + "\n") }).then(
+    (r) => {
+      process.stdout.write(
+        `traffic: done. sent ${r.sent}, accepted ${r.accepted}, rejected ${r.rejected}, failed ${r.failed}, retried requests ${r.retried}; hot route ${r.hotRoute}\n`,
+      );
+      process.exit(r.failed > 0 ? 1 : 0);
+    },
+    (err) => {
+      process.stderr.write(`traffic: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
