@@ -240,54 +240,58 @@ export class KinesisStream extends pulumi.ComponentResource {
 
     // ------------------------------------------------------------ metrics
 
-    /** Any AWS/Kinesis stream metric with the StreamName dimension set. */
+    /**
+     * Any AWS/Kinesis stream metric with the StreamName dimension set. The
+     * helpers set no unit: an alarm whose unit differs from the one Kinesis
+     * publishes stays in INSUFFICIENT_DATA.
+     */
     metric(metricName: string, defaults: MetricOptions & { unit?: string } = {}, options: MetricOptions = {}): MetricSpec {
         return metric(NAMESPACE, metricName, { StreamName: this.stream.name }, defaults, options);
     }
 
     /** Bytes written to the stream (Sum per minute). */
     metricIncomingBytes(options?: MetricOptions): MetricSpec {
-        return this.metric("IncomingBytes", { statistic: "Sum", unit: "Bytes" }, options);
+        return this.metric("IncomingBytes", { statistic: "Sum" }, options);
     }
     /** Records written to the stream (Sum per minute; an aggregate counts once). */
     metricIncomingRecords(options?: MetricOptions): MetricSpec {
-        return this.metric("IncomingRecords", { statistic: "Sum", unit: "Count" }, options);
+        return this.metric("IncomingRecords", { statistic: "Sum" }, options);
     }
     /** Age of the oldest record read by shared-throughput consumers (Maximum). */
     metricGetRecordsIteratorAgeMilliseconds(options?: MetricOptions): MetricSpec {
-        return this.metric("GetRecords.IteratorAgeMilliseconds", { statistic: "Maximum", unit: "Milliseconds" }, options);
+        return this.metric("GetRecords.IteratorAgeMilliseconds", { statistic: "Maximum" }, options);
     }
     /** Share of writes throttled (Average of 0/1). */
     metricWriteProvisionedThroughputExceeded(options?: MetricOptions): MetricSpec {
-        return this.metric("WriteProvisionedThroughputExceeded", { statistic: "Average", unit: "Count" }, options);
+        return this.metric("WriteProvisionedThroughputExceeded", { statistic: "Average" }, options);
     }
     /** Share of GetRecords calls throttled (Average of 0/1). */
     metricReadProvisionedThroughputExceeded(options?: MetricOptions): MetricSpec {
-        return this.metric("ReadProvisionedThroughputExceeded", { statistic: "Average", unit: "Count" }, options);
+        return this.metric("ReadProvisionedThroughputExceeded", { statistic: "Average" }, options);
     }
     /** Records accepted by PutRecords (Sum). */
     metricPutRecordsSuccessfulRecords(options?: MetricOptions): MetricSpec {
-        return this.metric("PutRecords.SuccessfulRecords", { statistic: "Sum", unit: "Count" }, options);
+        return this.metric("PutRecords.SuccessfulRecords", { statistic: "Sum" }, options);
     }
     /** Records sent with PutRecords (Sum). */
     metricPutRecordsTotalRecords(options?: MetricOptions): MetricSpec {
-        return this.metric("PutRecords.TotalRecords", { statistic: "Sum", unit: "Count" }, options);
+        return this.metric("PutRecords.TotalRecords", { statistic: "Sum" }, options);
     }
     /** Records PutRecords rejected for throughput (Sum). */
     metricPutRecordsThrottledRecords(options?: MetricOptions): MetricSpec {
-        return this.metric("PutRecords.ThrottledRecords", { statistic: "Sum", unit: "Count" }, options);
+        return this.metric("PutRecords.ThrottledRecords", { statistic: "Sum" }, options);
     }
     /** PutRecords calls with at least one record accepted (Average of 0/1). */
     metricPutRecordsSuccess(options?: MetricOptions): MetricSpec {
-        return this.metric("PutRecords.Success", { statistic: "Average", unit: "Count" }, options);
+        return this.metric("PutRecords.Success", { statistic: "Average" }, options);
     }
     /** Successful GetRecords calls (Average of 0/1). */
     metricGetRecordsSuccess(options?: MetricOptions): MetricSpec {
-        return this.metric("GetRecords.Success", { statistic: "Average", unit: "Count" }, options);
+        return this.metric("GetRecords.Success", { statistic: "Average" }, options);
     }
     /** Bytes read by shared-throughput consumers (Sum). */
     metricGetRecordsBytes(options?: MetricOptions): MetricSpec {
-        return this.metric("GetRecords.Bytes", { statistic: "Sum", unit: "Bytes" }, options);
+        return this.metric("GetRecords.Bytes", { statistic: "Sum" }, options);
     }
     /** Share of records PutRecords accepted: SuccessfulRecords / TotalRecords. */
     metricPutRecordsSuccessRate(options: { periodSeconds?: number } = {}): MetricExpressionSpec {
@@ -297,7 +301,7 @@ export class KinesisStream extends pulumi.ComponentResource {
     /** How far an enhanced fan-out consumer is behind (Maximum), with StreamName and ConsumerName. */
     metricConsumerMillisBehindLatest(consumerName: string, options: MetricOptions = {}): MetricSpec {
         this.requireConsumer("consumerName", consumerName);
-        return metric(NAMESPACE, "SubscribeToShardEvent.MillisBehindLatest", { StreamName: this.stream.name, ConsumerName: consumerName }, { statistic: "Maximum", unit: "Milliseconds" }, options);
+        return metric(NAMESPACE, "SubscribeToShardEvent.MillisBehindLatest", { StreamName: this.stream.name, ConsumerName: consumerName }, { statistic: "Maximum" }, options);
     }
 
     /** Provisioned write capacity per period, or undefined in on-demand mode. */

@@ -143,12 +143,14 @@ describe("KinesisStream component", () => {
             const expected = a.inputs.name === "test-stream-consumer-realtime-behind" ? { StreamName: "test-stream", ConsumerName: "realtime" } : { StreamName: "test-stream" };
             expect(a.inputs.dimensions, a.inputs.name).to.deep.equal(expected);
             expect(a.account).to.equal(ACCOUNT);
+            // no unit: a unit that differs from the published one leaves an alarm in INSUFFICIENT_DATA
+            expect(a.inputs.unit, a.inputs.name).to.equal(undefined);
         }
         const put = byName["test-stream-put-records-success"];
         expect([put.comparisonOperator, put.threshold, put.alarmActions]).to.deep.equal(["LessThanOrEqualToThreshold", 0.95, ["arn:page"]]);
         expect(put.metricQueries).to.deep.equal([
-            { id: "successful", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.SuccessfulRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum", unit: "Count" } },
-            { id: "total", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.TotalRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum", unit: "Count" } },
+            { id: "successful", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.SuccessfulRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum" } },
+            { id: "total", returnData: false, metric: { namespace: "AWS/Kinesis", metricName: "PutRecords.TotalRecords", dimensions: { StreamName: "test-stream" }, period: 60, stat: "Sum" } },
             { id: "e1", expression: "successful / total", label: "PutRecords success rate", returnData: true },
         ]);
         expect(byName["test-stream-incoming-bytes-capacity"].alarmDescription).to.equal(
