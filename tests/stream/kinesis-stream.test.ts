@@ -110,6 +110,14 @@ describe("KinesisStream component", () => {
         });
     });
 
+    it("scopes cross-account key use to any region's Kinesis when no region is given", async () => {
+        const r = await build({ crossAccountConsumerAccountIds: ["210987654321", "310987654321"] });
+        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(1);
+        const st = policyOf(one(r, "aws:kms/key:Key")).Statement[1];
+        expect(st.Principal).to.deep.equal({ AWS: ["arn:aws:iam::210987654321:root", "arn:aws:iam::310987654321:root"] });
+        expect(st.Condition).to.deep.equal({ StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } });
+    });
+
     it("alarms from its metric helpers, every dimension naming the stream", async () => {
         const r = await build({ shardCount: 128, consumers: ["realtime"] });
         const streamName = one(r, STREAM).outputs.name;
