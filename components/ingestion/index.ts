@@ -1,0 +1,2 @@
+export * from "./IngestionService";
+export { planSubnets, ELB_LOG_DELIVERY_ACCOUNTS } from "./network";
