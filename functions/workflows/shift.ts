@@ -6,6 +6,7 @@
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import {
     Change,
+    ListResourceRecordSetsCommandOutput,
     ChangeResourceRecordSetsCommand,
     GetChangeCommand,
     GetHealthCheckStatusCommand,
@@ -42,7 +43,7 @@ async function currentRecords(deps: WorkflowDeps, req: ShiftRequest): Promise<Re
     let type: string | undefined = req.recordType;
     let id: string | undefined;
     for (let page = 0; page < 20 && name !== undefined; page++) {
-        const res = await route53.send(new ListResourceRecordSetsCommand({
+        const res: ListResourceRecordSetsCommandOutput = await route53.send(new ListResourceRecordSetsCommand({
             HostedZoneId: req.hostedZoneId,
             StartRecordName: name,
             StartRecordType: type as never,
