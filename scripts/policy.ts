@@ -1,0 +1,138 @@
+/**
+ * npm run policy -- --program <path> [--stack NAME] [--config FILE] [--policy-config FILE] [--json FILE]
+ *
+ * Runs the flightstream policy pack against any Pulumi TypeScript program
+ * without deploying: the program file is evaluated under the offline mock engine
+ * (plan/engine.ts; its exports become stack outputs), then every rule runs over
+ * the resources it registered (policies/offline.ts).
+ *
+ *   --program        the program's entry file (.ts or .js)
+ *   --stack          stack name seen by the program (default "dev")
+ *   --config         stack config YAML (Pulumi.<stack>.yaml format); default: Pulumi.<stack>.yaml
+ *                    next to the program's Pulumi.yaml, if there is one
+ *   --project        project name (default: from the program's Pulumi.yaml, else "program")
+ *   --policy-config  JSON in `pulumi preview --policy-pack-config` format (levels and rule config)
+ *   --json           write {violations, exemptions} to FILE
+ *
+ * Exit status: 0 no mandatory violation, 1 mandatory violations, 2 bad usage or a failing program.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import YAML from "yaml";
+import { evaluateProgram, ProgramResult } from "../plan/engine";
+import type { Exemption, Violation } from "../plan/report";
+import { OfflineResult, PolicyConfig, runPackOffline } from "../policies/offline";
+
+export interface CheckProgramOptions {
+    readonly stack?: string;
+    /** Stack config map (`{"ns:key": value}`); overrides configFile. */
+    readonly config?: Record<string, unknown>;
+    /** Path of a Pulumi.<stack>.yaml to read config from. */
+    readonly configFile?: string;
+    readonly project?: string;
+    readonly policyConfig?: PolicyConfig;
+    /** Clock for exemption expiry. */
+    readonly now?: Date;
+}
+
+export interface CheckProgramResult extends OfflineResult {
+    readonly result: ProgramResult;
+}
+
+/** Finds the Pulumi.yaml governing a program file (its folder or an ancestor). */
+function findProjectDir(file: string): string | undefined {
+    for (let dir = path.dirname(file); ; dir = path.dirname(dir)) {
+        if (fs.existsSync(path.join(dir, "Pulumi.yaml"))) return dir;
+        if (path.dirname(dir) === dir) return undefined;
+    }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+    if (!fs.existsSync(file)) throw new Error(`--config: file "${file}" does not exist.`);
+    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+    if (typeof doc !== "object" || (doc.config !== undefined && typeof doc.config !== "object")) {
+        throw new Error(`--config: "${file}" is not a stack config file (expected a YAML map with a "config" map).`);
+    }
+    return (doc.config ?? {}) as Record<string, unknown>;
+}
+
+/** Evaluates `programPath` under mocks and runs the pack over what it registers. */
+export async function checkProgram(programPath: string, opts: CheckProgramOptions = {}): Promise<CheckProgramResult> {
+    const file = path.resolve(programPath);
+    if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+        throw new Error(`--program: "${programPath}" does not exist or is not a file (resolved to ${file}); pass the program's entry file, e.g. --program index.ts.`);
+    }
+    const stack = opts.stack ?? "dev";
+    const projectDir = findProjectDir(file);
+    let project = opts.project;
+    if (!project && projectDir) project = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"))?.name;
+    let config = opts.config;
+    if (!config && opts.configFile) config = readConfigFile(opts.configFile);
+    if (!config && projectDir && fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) config = readConfigFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
+    const program = async () => {
+        delete require.cache[require.resolve(file)];
+        const mod = require(file);
+        const entry = typeof mod === "function" ? mod : typeof mod?.default === "function" && Object.keys(mod).length === 1 ? mod.default : undefined;
+        return entry ? await entry() : mod;
+    };
+    const result = await evaluateProgram(program, { project: project ?? "program", stack, config: config ?? {} });
+    const checked = await runPackOffline(result, { config: opts.policyConfig, now: opts.now });
+    return { result, ...checked };
+}
+
+export function formatFindings(violations: Violation[], exemptions: Exemption[]): string[] {
+    const lines: string[] = [];
+    if (violations.length === 0) lines.push("policy: no violations");
+    for (const v of violations) lines.push(`policy ${v.level.toUpperCase()} [${v.policy}] ${v.resource}: ${v.message}`);
+    for (const e of exemptions) lines.push(`policy EXEMPT [${e.policy}] ${e.resource}: ${e.reason} (until ${e.expires})`);
+    return lines;
+}
+
+const USAGE = "usage: npm run policy -- --program <path> [--stack NAME] [--config FILE] [--project NAME] [--policy-config FILE] [--json FILE]";
+
+async function main(argv: string[]): Promise<number> {
+    const usage = (msg: string): never => {
+        throw Object.assign(new Error(`${msg}\n${USAGE}`), { usage: true });
+    };
+    const opt: { program?: string; stack?: string; config?: string; project?: string; policyConfig?: string; json?: string } = {};
+    const keys: Record<string, keyof typeof opt> = { "--program": "program", "--stack": "stack", "--config": "config", "--project": "project", "--policy-config": "policyConfig", "--json": "json" };
+    for (let i = 0; i < argv.length; i++) {
+        const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
+        const key = keys[flag];
+        if (!key) usage(`unknown argument "${argv[i]}"`);
+        const value = inline ?? argv[++i];
+        if (value === undefined || value === "") usage(`${flag} needs a value`);
+        opt[key] = value;
+    }
+    if (!opt.program) usage("--program is required");
+    let policyConfig: PolicyConfig | undefined;
+    if (opt.policyConfig) {
+        if (!fs.existsSync(opt.policyConfig)) usage(`--policy-config: file "${opt.policyConfig}" does not exist`);
+        try {
+            policyConfig = JSON.parse(fs.readFileSync(opt.policyConfig!, "utf8"));
+        } catch (e) {
+            usage(`--policy-config: "${opt.policyConfig}" is not valid JSON (${(e as Error).message})`);
+        }
+    }
+    const { result, violations, exemptions } = await checkProgram(opt.program!, { stack: opt.stack, configFile: opt.config, project: opt.project, policyConfig });
+    const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length;
+    console.log(`policy: ${custom} resources in ${opt.program} (stack ${result.stack})`);
+    for (const l of formatFindings(violations, exemptions)) console.log(l);
+    if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ violations, exemptions }, null, 2));
+    const mandatory = violations.filter((v) => v.level === "mandatory").length;
+    if (mandatory > 0) {
+        console.error(`policy: ${mandatory} mandatory policy violation(s)`);
+        return 1;
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(`policy: ${e instanceof Error ? e.message : String(e)}`);
+            process.exit(2);
+        },
+    );
+}
