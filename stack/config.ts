@@ -45,7 +45,7 @@ export interface StreamConfig {
     readonly mode: "provisioned" | "on-demand";
     /** Shard count, or "auto" to size from `throughputMBps` with the capacity planner. */
     readonly shards: number | "auto";
-    /** Declared peak write throughput (MB/s), used when shards is "auto". */
+    /** Declared PEAK write throughput (MB/s), used when shards is "auto" (planned with peak factor 1). */
     readonly throughputMBps?: number;
     readonly retentionHours: number;
     /** Enhanced fan-out consumer for the real-time processor. */

@@ -11,7 +11,7 @@ export const PROCESSOR_CONSUMER = "analytics-processor";
 /** Shard count from config; `auto` sizes with the capacity planner from the declared throughput. */
 export function resolveShardCount(config: StackConfig): number | undefined {
     if (config.stream.mode === "on-demand") return undefined;
-    if (config.stream.shards === "auto") return recommendShards({ mbPerSecond: config.stream.throughputMBps!, retentionHours: config.stream.retentionHours });
+    if (config.stream.shards === "auto") return recommendShards({ mbPerSecond: config.stream.throughputMBps!, peakFactor: 1, retentionHours: config.stream.retentionHours });
     return config.stream.shards;
 }
 
