@@ -1,0 +1,102 @@
+/** Read queries of the insights API (through the Data API). Output shapes are DESIGN.md 3.3. */
+import type { DataApi } from "../shared/db/dataapi";
+
+const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
+
+export interface TopRoute {
+    readonly route: string;
+    readonly origin: string;
+    readonly destination: string;
+    readonly searches: number;
+    readonly bookings: number;
+    readonly cancellations: number;
+}
+
+/**
+ * Routes by demand over the minutes of event time in [now - minutes, now]
+ * (minute buckets starting in that span): most searches first, then most
+ * bookings, then route name. Routes with no search, booking or cancellation
+ * in the span are left out.
+ */
+export const TOP_ROUTES = `SELECT route, MIN(origin) AS origin, MIN(destination) AS destination,
+       SUM(searches)::bigint AS searches, SUM(bookings)::bigint AS bookings, SUM(cancellations)::bigint AS cancellations
+FROM route_minute_stats
+WHERE minute >= CAST(:since AS timestamptz) AND minute <= CAST(:until AS timestamptz)
+GROUP BY route
+HAVING SUM(searches) + SUM(bookings) + SUM(cancellations) > 0
+ORDER BY SUM(searches) DESC, SUM(bookings) DESC, route ASC
+LIMIT :limit`;
+
+export async function topRoutes(db: DataApi, q: { limit: number; minutes: number; now: Date }): Promise<TopRoute[]> {
+    const until = q.now.toISOString();
+    const since = new Date(q.now.getTime() - q.minutes * 60_000).toISOString();
+    const rows = await db.query(TOP_ROUTES, { since, until, limit: q.limit });
+    return rows.map((r) => ({
+        route: String(r.route),
+        origin: String(r.origin),
+        destination: String(r.destination),
+        searches: Number(r.searches),
+        bookings: Number(r.bookings),
+        cancellations: Number(r.cancellations),
+    }));
+}
+
+export interface AlertView {
+    readonly route: string;
+    readonly origin: string;
+    readonly destination: string;
+    readonly windowStart: string;
+    readonly windowEnd: string;
+    readonly searches: number;
+    readonly baselineSearches: number;
+    readonly multiplier: number;
+    readonly createdAt: string;
+}
+
+export const RECENT_ALERTS = `SELECT route, origin, destination, ${ISO("window_start")} AS window_start, ${ISO("window_end")} AS window_end,
+       searches::bigint AS searches, baseline_searches::float8 AS baseline_searches, multiplier::float8 AS multiplier, ${ISO("created_at")} AS created_at
+FROM alerts ORDER BY window_start DESC, alert_id DESC LIMIT :limit`;
+
+/** Newest first (by window start). */
+export async function recentAlerts(db: DataApi, limit: number): Promise<AlertView[]> {
+    const rows = await db.query(RECENT_ALERTS, { limit });
+    return rows.map((r) => ({
+        route: String(r.route),
+        origin: String(r.origin),
+        destination: String(r.destination),
+        windowStart: String(r.window_start),
+        windowEnd: String(r.window_end),
+        searches: Number(r.searches),
+        baselineSearches: Number(r.baseline_searches),
+        multiplier: Number(r.multiplier),
+        createdAt: String(r.created_at),
+    }));
+}
+
+export interface InventoryView {
+    readonly carrier: string;
+    readonly number: string;
+    readonly departureDate: string;
+    readonly seatsSold: number;
+    readonly bookings: number;
+    readonly cancellations: number;
+    readonly updatedAt: string;
+}
+
+export const FLIGHT_INVENTORY = `SELECT seats_sold::int AS seats_sold, bookings::int AS bookings, cancellations::int AS cancellations, ${ISO("updated_at")} AS updated_at
+FROM flight_inventory WHERE carrier = :carrier AND flight_number = :number AND departure_date = CAST(:departure_date AS date)`;
+
+export async function flightInventory(db: DataApi, carrier: string, number: string, departureDate: string): Promise<InventoryView | undefined> {
+    const rows = await db.query(FLIGHT_INVENTORY, { carrier, number, departure_date: departureDate });
+    if (rows.length === 0) return undefined;
+    const r = rows[0];
+    return {
+        carrier,
+        number,
+        departureDate,
+        seatsSold: Number(r.seats_sold),
+        bookings: Number(r.bookings),
+        cancellations: Number(r.cancellations),
+        updatedAt: String(r.updated_at),
+    };
+}

@@ -1,0 +1,59 @@
+/**
+ * Turns one Kinesis record of a Lambda event into validated events, or says
+ * why it is poison. Pure (no I/O): the codec deaggregates/gunzips, each user
+ * record is JSON (one event or an array of events), each event is validated.
+ */
+import { decodeRecord } from "../shared/codec";
+import { FlightEvent, validateEvent } from "../shared/events";
+
+export interface KinesisRecordLike {
+    readonly kinesis: { readonly data: string; readonly partitionKey: string; readonly sequenceNumber: string };
+}
+
+export interface Rejection {
+    readonly subSequence: number;
+    readonly reason: "undecodable" | "invalid-json" | "invalid-event";
+    readonly errors: { path: string; message: string }[];
+    /** The payload as text (or base64 when it could not be decoded). */
+    readonly payload: string;
+}
+
+export interface DecodedRecord {
+    readonly sequenceNumber: string;
+    readonly partitionKey: string;
+    /** Valid events, in order. */
+    readonly events: FlightEvent[];
+    /** Problems; any rejection makes the record a batch item failure. */
+    readonly rejections: Rejection[];
+}
+
+export function decodeKinesisRecord(record: KinesisRecordLike): DecodedRecord {
+    const { data, partitionKey, sequenceNumber } = record.kinesis;
+    const out: DecodedRecord = { sequenceNumber, partitionKey, events: [], rejections: [] };
+    let users;
+    try {
+        users = decodeRecord(Buffer.from(data, "base64"), { partitionKey });
+    } catch (e) {
+        out.rejections.push({ subSequence: 0, reason: "undecodable", errors: [{ path: "", message: (e as Error).message }], payload: data });
+        return out;
+    }
+    for (const u of users) {
+        const text = Buffer.from(u.data).toString("utf8");
+        let value: unknown;
+        try {
+            value = JSON.parse(text);
+        } catch (e) {
+            out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-json", errors: [{ path: "", message: `payload is not JSON: ${(e as Error).message}` }], payload: text });
+            continue;
+        }
+        const values = Array.isArray(value) ? value : [value];
+        const errors: { path: string; message: string }[] = [];
+        values.forEach((v, i) => {
+            const r = validateEvent(v);
+            if (r.ok) out.events.push(r.value);
+            else errors.push(...r.errors.map((er) => ({ path: Array.isArray(value) ? `[${i}]${er.path ? `.${er.path}` : ""}` : er.path, message: er.message })));
+        });
+        if (errors.length > 0) out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-event", errors, payload: text });
+    }
+    return out;
+}

@@ -1,0 +1,181 @@
+/**
+ * Stream processor Lambda (Kinesis event source mapping, ReportBatchItemFailures).
+ *
+ * Wiring only: Powertools BatchProcessor decodes and validates each Kinesis
+ * record (decode.ts); a record that cannot be decoded or holds an invalid
+ * event is a batch item failure (and is kept in `rejected_events` for review),
+ * while every valid event of the batch is written (writer.ts). A chunk whose
+ * transaction fails turns the records it came from into failures; retries are
+ * safe because writes are idempotent.
+ */
+import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
+import type { FlightEvent } from "../shared/events";
+import { dedupeByEventId } from "./aggregate";
+import { ChunkLimits, truncateUtf8 } from "./chunks";
+import { DecodedRecord, decodeKinesisRecord } from "./decode";
+import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
+import { AlertRule, DealRule, rulesFromEnv } from "./rules";
+import * as SQL from "./sql";
+import { WriteStats, chunkEvents, emptyStats, writeChunk } from "./writer";
+
+/** Largest payload kept per rejected record (well below the Data API's 64 KB row limit). */
+export const REJECTED_PAYLOAD_MAX_BYTES = 16 * 1024;
+
+export interface ProcessorDeps {
+    readonly db: DataApi;
+    readonly logger?: Logger;
+    readonly metrics?: Metrics;
+    readonly publishers?: readonly AlertPublisher[];
+    readonly alertRule?: AlertRule;
+    readonly dealRule?: DealRule;
+    readonly limits?: Partial<ChunkLimits>;
+    /** Keep processed event ids this long (>= the stream's replay horizon). @default 48 */
+    readonly processedEventsRetentionHours?: number;
+    /** Delete expired processed ids at most this often per container; 0 disables. @default 15 */
+    readonly cleanupIntervalMinutes?: number;
+}
+
+export interface BatchOutcome {
+    readonly response: KinesisStreamBatchResponse;
+    readonly stats: WriteStats;
+    readonly poisonRecords: number;
+}
+
+export function createProcessor(deps: ProcessorDeps) {
+    const logger = deps.logger ?? new Logger({ serviceName: "processor" });
+    const metrics = deps.metrics;
+    let lastCleanup = 0;
+
+    async function processBatch(event: KinesisStreamEvent): Promise<BatchOutcome> {
+        const decoded = new Map<string, DecodedRecord>();
+        const processor = new BatchProcessor(EventType.KinesisDataStreams);
+        processor.register(event.Records, async (record: KinesisStreamRecord) => {
+            const d = decodeKinesisRecord(record);
+            decoded.set(record.kinesis.sequenceNumber, d);
+            if (d.rejections.length > 0) {
+                throw new Error(`record ${d.sequenceNumber}: ${d.rejections.map((r) => `${r.reason} (${r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ")})`).join(", ")}`);
+            }
+            return d.events.length;
+        }, { throwOnFullBatchFailure: false });
+        await processor.process();
+        const failed = new Set(processor.response().batchItemFailures.map((f) => f.itemIdentifier));
+
+        // Valid events of every record (poison records may still carry some), in stream order.
+        const sources = new Map<string, string[]>();
+        const events: FlightEvent[] = [];
+        for (const r of event.Records) {
+            const d = decoded.get(r.kinesis.sequenceNumber);
+            if (!d) continue;
+            for (const e of d.events) {
+                events.push(e);
+                const list = sources.get(e.eventId) ?? [];
+                list.push(d.sequenceNumber);
+                sources.set(e.eventId, list);
+            }
+        }
+
+        const stats = emptyStats();
+        for (const chunk of chunkEvents(dedupeByEventId(events), deps.limits)) {
+            try {
+                const s = await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits });
+                for (const k of Object.keys(stats) as (keyof WriteStats)[]) stats[k] += s[k];
+            } catch (e) {
+                logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: chunk.length });
+                for (const ev of chunk) for (const seq of sources.get(ev.eventId) ?? []) failed.add(seq);
+            }
+        }
+
+        const poison = [...decoded.values()].filter((d) => d.rejections.length > 0);
+        for (const d of poison) {
+            logger.warn("poison record", { sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, rejections: d.rejections.map((r) => ({ reason: r.reason, errors: r.errors })) });
+            try {
+                await deps.db.batchExecute(SQL.UPSERT_REJECTED, d.rejections.map((r) => {
+                    const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
+                    return {
+                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, partition_key: d.partitionKey, reason: r.reason,
+                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated,
+                    };
+                }));
+            } catch (e) {
+                logger.error("could not store rejected record", { error: e as Error, sequenceNumber: d.sequenceNumber });
+            }
+        }
+
+        if ((deps.publishers ?? []).length > 0) {
+            try {
+                await publishPendingAlerts(deps.db, deps.publishers!);
+            } catch (e) {
+                logger.error("alert publishing failed; alerts stay pending", { error: e as Error });
+            }
+        }
+        await maybeCleanup();
+
+        if (metrics) {
+            metrics.addMetric("RecordsReceived", MetricUnit.Count, event.Records.length);
+            metrics.addMetric("PoisonRecords", MetricUnit.Count, poison.length);
+            metrics.addMetric("EventsCounted", MetricUnit.Count, stats.counted);
+            metrics.addMetric("DuplicateEvents", MetricUnit.Count, stats.duplicates);
+            metrics.addMetric("UnmatchedCancellations", MetricUnit.Count, stats.cancellationsUnmatched);
+            metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
+            metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
+            metrics.publishStoredMetrics();
+        }
+        const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
+        logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, ...stats });
+        return { response: { batchItemFailures }, stats, poisonRecords: poison.length };
+    }
+
+    async function maybeCleanup(): Promise<void> {
+        const interval = deps.cleanupIntervalMinutes ?? 15;
+        if (interval <= 0 || Date.now() - lastCleanup < interval * 60_000) return;
+        lastCleanup = Date.now();
+        try {
+            await deps.db.execute(SQL.CLEANUP_PROCESSED, { retention_hours: deps.processedEventsRetentionHours ?? 48, limit: 10_000 });
+        } catch (e) {
+            logger.warn("processed_events cleanup failed", { error: e as Error });
+        }
+    }
+
+    return {
+        processBatch,
+        /** The Lambda handler shape. */
+        handler: async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+            if (context) logger.addContext(context);
+            return (await processBatch(event)).response;
+        },
+    };
+}
+
+function intEnv(env: Record<string, string | undefined>, key: string, dflt: number, min: number, max: number): number {
+    const raw = env[key];
+    if (raw === undefined || raw === "") return dflt;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`\`${key}\` must be an integer between ${min} and ${max} (received ${JSON.stringify(raw)}).`);
+    return v;
+}
+
+/** Builds the processor from environment variables (AWS and the local platform). */
+export function processorFromEnv(env: Record<string, string | undefined> = process.env) {
+    const rules = rulesFromEnv(env);
+    return createProcessor({
+        db: dataApiFromEnv(env),
+        logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
+        metrics: new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "FlightStream/Analytics", serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
+        publishers: publishersFromEnv(env),
+        alertRule: rules.alert,
+        dealRule: rules.deal,
+        processedEventsRetentionHours: intEnv(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168),
+        cleanupIntervalMinutes: intEnv(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440),
+    });
+}
+
+let instance: ReturnType<typeof createProcessor> | undefined;
+
+export const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
+    instance ??= processorFromEnv();
+    return instance.handler(event, context);
+};

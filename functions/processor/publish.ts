@@ -1,0 +1,112 @@
+/**
+ * Publishing high-demand alerts (outbox): alerts are stored in the chunk's
+ * transaction; after commit, unpublished alerts are sent to SNS and/or
+ * EventBridge and marked published. A failed publish leaves them for the next
+ * invocation (at-least-once). With no topic or bus configured nothing is sent.
+ * Clients take their endpoints from env (SNS_ENDPOINT, EVENTBRIDGE_ENDPOINT).
+ */
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { DataApi } from "../shared/db/dataapi";
+import * as SQL from "./sql";
+
+export interface AlertMessage {
+    readonly alertId: number;
+    readonly route: string;
+    readonly origin: string;
+    readonly destination: string;
+    readonly windowStart: string;
+    readonly windowEnd: string;
+    readonly searches: number;
+    readonly baselineSearches: number;
+}
+
+export interface AlertPublisher {
+    readonly name: string;
+    publish(alerts: readonly AlertMessage[]): Promise<void>;
+}
+
+export const ALERT_EVENT_SOURCE = "flightstream.analytics";
+export const ALERT_DETAIL_TYPE = "High-demand route alert";
+
+/** The JSON every channel carries for one alert. */
+export function alertPayload(a: AlertMessage): Record<string, unknown> {
+    return {
+        kind: "high-demand-route",
+        alertId: a.alertId,
+        route: a.route,
+        origin: a.origin,
+        destination: a.destination,
+        windowStart: a.windowStart,
+        windowEnd: a.windowEnd,
+        searches: a.searches,
+        baselineSearches: a.baselineSearches,
+    };
+}
+
+export function snsPublisher(topicArn: string, client: SNSClient): AlertPublisher {
+    return {
+        name: "sns",
+        async publish(alerts) {
+            for (const a of alerts) {
+                await client.send(new PublishCommand({
+                    TopicArn: topicArn,
+                    Subject: `High demand on ${a.route} (${a.searches} searches from ${a.windowStart})`.slice(0, 99),
+                    Message: JSON.stringify(alertPayload(a)),
+                    MessageAttributes: { route: { DataType: "String", StringValue: a.route } },
+                }));
+            }
+        },
+    };
+}
+
+export function eventBridgePublisher(busName: string, client: EventBridgeClient): AlertPublisher {
+    return {
+        name: "eventbridge",
+        async publish(alerts) {
+            for (let i = 0; i < alerts.length; i += 10) {
+                const out = await client.send(new PutEventsCommand({
+                    Entries: alerts.slice(i, i + 10).map((a) => ({
+                        EventBusName: busName,
+                        Source: ALERT_EVENT_SOURCE,
+                        DetailType: ALERT_DETAIL_TYPE,
+                        Time: new Date(a.windowStart),
+                        Detail: JSON.stringify(alertPayload(a)),
+                    })),
+                }));
+                if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge PutEvents rejected ${out.FailedEntryCount} alert(s).`);
+            }
+        },
+    };
+}
+
+/** Publishers configured by ALERTS_TOPIC_ARN / ALERTS_EVENT_BUS_NAME (none when unset). */
+export function publishersFromEnv(env: Record<string, string | undefined> = process.env): AlertPublisher[] {
+    const region = env.AWS_REGION ?? "us-east-1";
+    const out: AlertPublisher[] = [];
+    if (env.ALERTS_TOPIC_ARN) out.push(snsPublisher(env.ALERTS_TOPIC_ARN, new SNSClient({ region, ...(env.SNS_ENDPOINT ? { endpoint: env.SNS_ENDPOINT } : {}) })));
+    if (env.ALERTS_EVENT_BUS_NAME) {
+        out.push(eventBridgePublisher(env.ALERTS_EVENT_BUS_NAME, new EventBridgeClient({ region, ...(env.EVENTBRIDGE_ENDPOINT ? { endpoint: env.EVENTBRIDGE_ENDPOINT } : {}) })));
+    }
+    return out;
+}
+
+/** Sends unpublished alerts through every publisher, then marks them published. Returns how many were sent. */
+export async function publishPendingAlerts(db: DataApi, publishers: readonly AlertPublisher[], limit = 100): Promise<number> {
+    if (publishers.length === 0) return 0;
+    const rows = await db.query(SQL.UNPUBLISHED_ALERTS, { limit });
+    if (rows.length === 0) return 0;
+    const alerts: AlertMessage[] = rows.map((r) => ({
+        alertId: Number(r.alert_id),
+        route: String(r.route),
+        origin: String(r.origin),
+        destination: String(r.destination),
+        windowStart: String(r.window_start),
+        windowEnd: String(r.window_end),
+        searches: Number(r.searches),
+        baselineSearches: Number(r.baseline_searches),
+    }));
+    for (const p of publishers) await p.publish(alerts);
+    await db.execute(SQL.MARK_ALERTS_PUBLISHED, { ids: `{${alerts.map((a) => a.alertId).join(",")}}` });
+    return alerts.length;
+}

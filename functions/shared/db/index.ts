@@ -1,0 +1,3 @@
+export * from "./dataapi";
+export * from "./sql-split";
+export * from "./migrations";

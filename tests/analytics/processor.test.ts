@@ -1,0 +1,296 @@
+import { expect } from "chai";
+import { DataApi } from "../../functions/shared/db/dataapi";
+import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
+import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
+import {
+    aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, search, sharedTestDb, truncateAll,
+} from "./helpers";
+
+process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
+
+const T = "2026-11-22T10:00:00Z";
+const at = (minute: number, second = 0) => new Date(Date.parse(T) + minute * 60_000 + second * 1000).toISOString();
+
+const ROUTE_STATS = `SELECT route, to_char(minute AT TIME ZONE 'UTC', 'HH24:MI') AS minute, searches::int AS searches, offers::int AS offers,
+    bookings::int AS bookings, cancellations::int AS cancellations, seats_booked::int AS seats_booked, seats_cancelled::int AS seats_cancelled
+    FROM route_minute_stats ORDER BY route, minute`;
+const INVENTORY = `SELECT carrier, flight_number, to_char(departure_date, 'YYYY-MM-DD') AS departure_date, seats_sold, bookings, cancellations FROM flight_inventory ORDER BY 1, 2, 3`;
+
+async function snapshot(db: DataApi) {
+    return {
+        routes: await db.query(ROUTE_STATS),
+        prices: await db.query("SELECT route, currency, offers::int AS offers, price_sum, price_sum_sq, price_min, price_max FROM offer_price_stats ORDER BY 1, 2, minute"),
+        inventory: await db.query(INVENTORY),
+        bookings: await db.query("SELECT booking_id, seats, seats_cancelled, status FROM bookings ORDER BY 1"),
+        unmatched: await db.query("SELECT event_id, booking_id, seats FROM unmatched_cancellations ORDER BY 1"),
+        processed: await db.query("SELECT count(*)::int AS n FROM processed_events"),
+        alerts: await db.query("SELECT route, searches::int AS searches FROM alerts ORDER BY alert_id"),
+    };
+}
+
+/** A known set: 2 routes, searches over two minutes, offers in two currencies, bookings and cancellations. */
+function knownBatch() {
+    return kinesisEvent([
+        jsonRecord(search("s1", "ZRH-LIS", at(0, 1))),
+        jsonRecord([search("s2", "ZRH-LIS", at(0, 30)), search("s3", "ZRH-LIS", at(1, 5)), search("s4", "GVA-JFK", at(0, 59))]),
+        aggregateRecord([
+            offer("o1", "ZRH-LIS", at(0, 2), 100),
+            offer("o2", "ZRH-LIS", at(0, 3), 300),
+            offer("o3", "ZRH-LIS", at(0, 4), 80, "EUR"),
+            booking("b1", "PNR1", 2, at(1, 0)),
+            booking("b2", "PNR2", 3, at(1, 10), flight("22", "GVA-JFK")),
+        ]),
+        jsonRecord(cancellation("c1", "PNR1", 1, at(2, 0))),
+    ]);
+}
+
+describe("analytics: stream processor against the local Data API", function () {
+    this.timeout(120_000);
+    let db: DataApi;
+    const make = (extra: Partial<ProcessorDeps> = {}) => createProcessor({ db, cleanupIntervalMinutes: 0, ...extra });
+
+    before(async () => {
+        db = (await sharedTestDb()).db;
+    });
+    beforeEach(async () => truncateAll(db));
+
+    it("counts a known event set exactly (routes per minute, prices, inventory)", async () => {
+        const out = await make().processBatch(knownBatch());
+        expect(out.response).to.deep.equal({ batchItemFailures: [] });
+        expect(out.stats).to.include({ events: 10, counted: 10, duplicates: 0, bookingsApplied: 2, cancellationsApplied: 1, cancellationsUnmatched: 0 });
+        const s = await snapshot(db);
+        expect(s.routes).to.deep.equal([
+            { route: "GVA-JFK", minute: "10:00", searches: 1, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
+            { route: "GVA-JFK", minute: "10:01", searches: 0, offers: 0, bookings: 1, cancellations: 0, seats_booked: 3, seats_cancelled: 0 },
+            { route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 3, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
+            { route: "ZRH-LIS", minute: "10:01", searches: 1, offers: 0, bookings: 1, cancellations: 0, seats_booked: 2, seats_cancelled: 0 },
+            { route: "ZRH-LIS", minute: "10:02", searches: 0, offers: 0, bookings: 0, cancellations: 1, seats_booked: 0, seats_cancelled: 1 },
+        ]);
+        expect(s.prices).to.deep.equal([
+            { route: "ZRH-LIS", currency: "CHF", offers: 2, price_sum: 400, price_sum_sq: 100000, price_min: 100, price_max: 300 },
+            { route: "ZRH-LIS", currency: "EUR", offers: 1, price_sum: 80, price_sum_sq: 6400, price_min: 80, price_max: 80 },
+        ]);
+        expect(s.inventory).to.deep.equal([
+            { carrier: "LX", flight_number: "22", departure_date: "2026-12-01", seats_sold: 3, bookings: 1, cancellations: 0 },
+            { carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 1, bookings: 1, cancellations: 1 },
+        ]);
+        expect(s.processed).to.deep.equal([{ n: 10 }]);
+    });
+
+    it("changes nothing when the same batch is delivered twice", async () => {
+        const p = make();
+        await p.processBatch(knownBatch());
+        const first = await snapshot(db);
+        const again = await p.processBatch(knownBatch());
+        expect(again.stats).to.include({ events: 10, counted: 0, duplicates: 10, bookingsApplied: 0, cancellationsApplied: 0 });
+        expect(again.response).to.deep.equal({ batchItemFailures: [] });
+        expect(await snapshot(db)).to.deep.equal(first);
+    });
+
+    it("counts an event once when it arrives twice in one batch and on two processors at once", async () => {
+        const batch = kinesisEvent([jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("x", "ZRH-LIS", at(0)))]);
+        await Promise.all([make().processBatch(batch), make().processBatch(batch)]);
+        expect((await snapshot(db)).routes).to.deep.equal([
+            { route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
+        ]);
+    });
+
+    it("reports a poison record as a batch item failure while the rest is written", async () => {
+        const bad = [
+            jsonRecord({ eventId: "bad1", type: "search", occurredAt: at(0), source: "x", origin: "ZRH", destination: "ZRH", departureDate: "2026-12-01", passengers: 1, cabin: "economy" }, "900"),
+            kinesisRecord(Buffer.from("not json"), "901"),
+            kinesisRecord(Buffer.from([0xf3, 0x89, 0x9a, 0xc2, 1, 2, 3]), "902"),
+        ];
+        const batch = kinesisEvent([jsonRecord(search("ok1", "ZRH-LIS", at(0)), "899"), ...bad, jsonRecord([search("ok2", "ZRH-LIS", at(0)), { type: "search" }], "903")]);
+        const out = await make().processBatch(batch);
+        expect(out.response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "900" }, { itemIdentifier: "901" }, { itemIdentifier: "902" }, { itemIdentifier: "903" }] });
+        expect(out.poisonRecords).to.equal(4);
+        // ok1 and ok2 (the valid event of the mixed record 903) are counted.
+        expect((await snapshot(db)).routes).to.deep.equal([
+            { route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
+        ]);
+        const rejected = await db.query("SELECT sequence_number, reason, attempts, errors->0->>'path' AS first_path, errors->0->>'message' AS first_message FROM rejected_events ORDER BY 1");
+        expect(rejected.map((r) => [r.sequence_number, r.reason, r.attempts, r.first_path])).to.deep.equal([
+            ["900", "invalid-event", 1, "destination"],
+            ["901", "invalid-json", 1, ""],
+            ["902", "undecodable", 1, ""],
+            ["903", "invalid-event", 1, "[1].eventId"],
+        ]);
+        expect(rejected[0].first_message).to.equal('destination must differ from origin; both are "ZRH"');
+        // The retry (Lambda re-delivers from the first failure) changes no count and bumps attempts.
+        const retry = await make().processBatch(kinesisEvent(batch.Records.slice(1)));
+        expect(retry.stats.counted).to.equal(0);
+        expect((await db.query("SELECT attempts FROM rejected_events WHERE sequence_number = '900'"))[0].attempts).to.equal(2);
+    });
+
+    it("reports the records of a chunk whose transaction fails, and writes the other chunks", async () => {
+        const failing = new DataApi(db.target);
+        let calls = 0;
+        const orig = failing.batchExecute.bind(failing);
+        failing.batchExecute = async (sql, sets, tx) => {
+            calls++;
+            if (calls === 1 && sql.includes("route_minute_stats")) throw new Error("simulated deadlock");
+            return orig(sql, sets, tx);
+        };
+        const batch = kinesisEvent([jsonRecord(search("a", "ZRH-LIS", at(0)), "10"), jsonRecord(search("b", "ZRH-LIS", at(0)), "11")]);
+        const out = await make({ db: failing, limits: { maxItems: 1 } }).processBatch(batch);
+        expect(out.response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "10" }] });
+        // The failed chunk was rolled back, so its event id is not claimed: the retry counts it.
+        const retry = await make().processBatch(batch);
+        expect(retry.stats).to.include({ counted: 1, duplicates: 1 });
+        expect((await snapshot(db)).routes[0].searches).to.equal(2);
+    });
+
+    it("keeps counts exact when a batch is split into many chunks", async () => {
+        const events = Array.from({ length: 25 }, (_, i) => search(`s${i}`, i % 2 ? "ZRH-LIS" : "LIS-ZRH", at(i % 3)));
+        const out = await make({ limits: { maxItems: 4 } }).processBatch(kinesisEvent([jsonRecord(events)]));
+        expect(out.stats.chunks).to.equal(7);
+        const r = await db.query("SELECT route, sum(searches)::int AS n FROM route_minute_stats GROUP BY route ORDER BY route");
+        expect(r).to.deep.equal([{ route: "LIS-ZRH", n: 13 }, { route: "ZRH-LIS", n: 12 }]);
+    });
+
+    describe("inventory", () => {
+        it("counts a booking seen twice (same bookingId, new eventId) once", async () => {
+            const out = await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 2, at(0)), booking("b1-resent", "PNR1", 2, at(0))])]));
+            expect(out.stats).to.include({ bookingsApplied: 1, duplicateBookings: 1 });
+            await make().processBatch(kinesisEvent([jsonRecord(booking("b1-later", "PNR1", 2, at(5)))]));
+            const s = await snapshot(db);
+            expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 0 }]);
+            expect(s.routes.map((r) => r.bookings)).to.deep.equal([1]);
+        });
+
+        it("records a cancellation of an unknown booking for review and does not apply it", async () => {
+            const out = await make().processBatch(kinesisEvent([jsonRecord(cancellation("c1", "GHOST", 2, at(0)))]));
+            expect(out.stats).to.include({ cancellationsApplied: 0, cancellationsUnmatched: 1 });
+            const s = await snapshot(db);
+            expect(s.unmatched).to.deep.equal([{ event_id: "c1", booking_id: "GHOST", seats: 2 }]);
+            expect(s.inventory).to.deep.equal([]);
+            expect(s.routes).to.deep.equal([]);
+        });
+
+        it("never goes below zero and ignores the cancellation of an already-cancelled booking", async () => {
+            await make().processBatch(kinesisEvent([jsonRecord(booking("b1", "PNR1", 2, at(0)))]));
+            const out = await make().processBatch(kinesisEvent([jsonRecord([
+                cancellation("c1", "PNR1", 5, at(1)), // asks for more than booked: removes 2
+                cancellation("c2", "PNR1", 1, at(2)), // already fully cancelled: nothing
+            ])]));
+            expect(out.stats).to.include({ cancellationsApplied: 1, cancellationsIgnored: 1, cancellationsUnmatched: 0 });
+            const s = await snapshot(db);
+            expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 0, bookings: 1, cancellations: 1 }]);
+            expect(s.bookings).to.deep.equal([{ booking_id: "PNR1", seats: 2, seats_cancelled: 2, status: "cancelled" }]);
+            expect(s.routes.filter((r) => r.cancellations).map((r) => [r.minute, r.seats_cancelled])).to.deep.equal([["10:01", 2]]);
+        });
+
+        it("applies partial cancellations in order, a booking and its cancellation in one batch", async () => {
+            await make().processBatch(kinesisEvent([jsonRecord([
+                booking("b1", "PNR1", 4, at(0)),
+                cancellation("c1", "PNR1", 1, at(1)),
+                cancellation("c2", "PNR1", 2, at(2)),
+                booking("b2", "PNR2", 3, at(3)),
+            ])]));
+            const s = await snapshot(db);
+            expect(s.bookings).to.deep.equal([
+                { booking_id: "PNR1", seats: 4, seats_cancelled: 3, status: "partially_cancelled" },
+                { booking_id: "PNR2", seats: 3, seats_cancelled: 0, status: "booked" },
+            ]);
+            expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 4, bookings: 2, cancellations: 2 }]);
+        });
+    });
+
+    describe("high-demand alerts", () => {
+        const rule = { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 6 };
+        const searches = (prefix: string, n: number, minute: number, route = "ZRH-LIS") => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minute, i % 60)));
+
+        it("alerts once per route and window when searches reach k x baseline and the minimum volume", async () => {
+            const sent: AlertMessage[] = [];
+            const publisher: AlertPublisher = { name: "fake", publish: async (a) => void sent.push(...a) };
+            const p = make({ alertRule: rule, publishers: [publisher] });
+            // Baseline: 2 searches in each 5-minute window of the hour before 10:00 (each below the minimum volume).
+            await p.processBatch(kinesisEvent([jsonRecord(Array.from({ length: 12 }, (_, w) => searches(`base${w}-`, 2, -60 + 5 * w)).flat())]));
+            expect(await db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
+            // 10:00-10:05: 5 searches (below the minimum of 6) -> no alert.
+            await p.processBatch(kinesisEvent([jsonRecord(searches("w1-", 5, 1))]));
+            expect(await db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
+            // The 6th search: 6 >= 6 and 6 >= 3 x 2 -> one alert.
+            const out = await p.processBatch(kinesisEvent([jsonRecord(searches("w1b-", 1, 2))]));
+            expect(out.stats.alerts).to.equal(1);
+            // More searches in the same window: still one alert.
+            await p.processBatch(kinesisEvent([jsonRecord(searches("w1c-", 10, 3))]));
+            const alerts = await db.query(`SELECT route, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS ws, searches::int AS searches, baseline_searches, published_at IS NOT NULL AS published FROM alerts`);
+            expect(alerts).to.deep.equal([{ route: "ZRH-LIS", ws: "10:00", searches: 6, baseline_searches: 2, published: true }]);
+            expect(sent).to.deep.equal([{
+                alertId: 1, route: "ZRH-LIS", origin: "ZRH", destination: "LIS", windowStart: "2026-11-22T10:00:00Z", windowEnd: "2026-11-22T10:05:00Z", searches: 6, baselineSearches: 2,
+            }]);
+        });
+
+        it("does not alert when searches stay below k x the trailing baseline", async () => {
+            const p = make({ alertRule: rule });
+            // 5 per window over the previous hour (each window below the minimum volume of 6).
+            await p.processBatch(kinesisEvent([jsonRecord(Array.from({ length: 12 }, (_, w) => searches(`base${w}-`, 5, -60 + 5 * w)).flat())]));
+            const out = await p.processBatch(kinesisEvent([jsonRecord(searches("w", 14, 1))])); // 14 < 15
+            expect(out.stats.alerts).to.equal(0);
+            const out2 = await p.processBatch(kinesisEvent([jsonRecord(searches("w2-", 1, 1))])); // 15 >= 15
+            expect(out2.stats.alerts).to.equal(1);
+        });
+
+        it("leaves alerts pending when publishing fails and sends them on a later batch", async () => {
+            let fail = true;
+            const sent: string[] = [];
+            const publisher: AlertPublisher = { name: "flaky", publish: async (a) => { if (fail) throw new Error("SNS down"); sent.push(...a.map((x) => x.route)); } };
+            const p = make({ alertRule: rule, publishers: [publisher] });
+            await p.processBatch(kinesisEvent([jsonRecord(searches("w", 6, 0))]));
+            expect(await db.query("SELECT published_at IS NULL AS pending FROM alerts")).to.deep.equal([{ pending: true }]);
+            fail = false;
+            await p.processBatch(kinesisEvent([jsonRecord(searches("x", 1, 30, "GVA-JFK"))]));
+            expect(sent).to.deep.equal(["ZRH-LIS"]);
+        });
+    });
+
+    describe("deal flags", () => {
+        const deal = { sigmas: 2, minSamples: 10, lookbackMinutes: 60 };
+        const offers = (n: number) => Array.from({ length: n }, (_, i) => offer(`o${i}`, "ZRH-LIS", at(-10, i), i % 2 ? 110 : 90)); // mean 100, sd 10
+
+        it("flags an offer priced below mean - 2 sigma of the route's recent offers", async () => {
+            const p = make({ dealRule: deal });
+            await p.processBatch(kinesisEvent([jsonRecord(offers(10))]));
+            const out = await p.processBatch(kinesisEvent([jsonRecord([offer("cheap", "ZRH-LIS", at(0), 79.99), offer("fair", "ZRH-LIS", at(0), 80), offer("eur", "ZRH-LIS", at(0), 10, "EUR")])]));
+            expect(out.stats.deals).to.equal(1);
+            expect(await db.query("SELECT event_id, amount, route_mean, route_stddev, sample_size::int AS n FROM offer_deals")).to.deep.equal([
+                { event_id: "cheap", amount: 79.99, route_mean: 100, route_stddev: 10, n: 10 },
+            ]);
+        });
+
+        it("does not flag with fewer offers than the minimum sample", async () => {
+            const p = make({ dealRule: deal });
+            await p.processBatch(kinesisEvent([jsonRecord(offers(9))]));
+            const out = await p.processBatch(kinesisEvent([jsonRecord(offer("cheap", "ZRH-LIS", at(0), 1))]));
+            expect(out.stats.deals).to.equal(0);
+        });
+    });
+
+    it("deletes processed event ids older than the retention", async () => {
+        await make().processBatch(kinesisEvent([jsonRecord([search("old", "ZRH-LIS", at(0)), search("new", "ZRH-LIS", at(0))])]));
+        await db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours' WHERE event_id = 'old'");
+        await createProcessor({ db, processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
+        expect(await db.query("SELECT event_id FROM processed_events ORDER BY 1")).to.deep.equal([{ event_id: "new" }]);
+    });
+
+    it("builds the Lambda handler from the environment and fails clearly when it is incomplete", async () => {
+        const saved = { ...process.env };
+        try {
+            delete process.env.DB_CLUSTER_ARN;
+            delete process.env.DB_SECRET_ARN;
+            process.env.DB_NAME = "x";
+            let err: Error | undefined;
+            try {
+                await envHandler(kinesisEvent([]));
+            } catch (e) {
+                err = e as Error;
+            }
+            expect(err?.message).to.equal("Data API configuration: environment variable(s) `DB_CLUSTER_ARN`, `DB_SECRET_ARN` must be set (received none).");
+        } finally {
+            process.env = saved;
+        }
+    });
+});
