@@ -396,7 +396,8 @@ export class IngestionService extends pulumi.ComponentResource {
     }, parent);
 
     // ---- access-log bucket (SSE-S3: ALB log delivery does not support SSE-KMS) ----
-    this.accessLogBucket = new aws.s3.Bucket(`${name}-alb-logs`, { forceDestroy: false, tags }, parent);
+    // `Purpose: access-logs` tells the policy pack this bucket is exempt from SSE-KMS by design.
+    this.accessLogBucket = new aws.s3.Bucket(`${name}-alb-logs`, { forceDestroy: false, tags: { ...tags, Purpose: "access-logs" } }, parent);
     new aws.s3.BucketPublicAccessBlock(`${name}-alb-logs`, { bucket: this.accessLogBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, parent);
     new aws.s3.BucketOwnershipControls(`${name}-alb-logs`, { bucket: this.accessLogBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
     new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-alb-logs`, { bucket: this.accessLogBucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, parent);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as aws from "@pulumi/aws";
 import { IngestionService, IngestionServiceArgs, TLS_POLICY } from "../../components/ingestion";
 import { parseCidr, planSubnets } from "../../components/ingestion/network";
+import { runPolicies } from "../../plan/policies";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, type ProgramResult } from "../helpers/pulumi";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/flights";
@@ -271,6 +272,21 @@ describe("IngestionService component", function () {
     expect(names).to.not.include("ingest-cpu-high");
     expect(one(one1, "aws:cloudwatch/metricAlarm:MetricAlarm", "ingest-latency-p99").inputs.threshold).to.equal(2);
     expect(all(await build({ alarms: { enabled: false } }), "aws:cloudwatch/metricAlarm:MetricAlarm")).to.have.length(0);
+  });
+
+  it("passes the platform policy pack with no violations (prod-like settings)", async () => {
+    const res = await evaluate(() => {
+      const provider = testProvider("ingestion", "111111111111", "eu-west-1");
+      const usEast1 = testProvider("ingestion-use1", "111111111111", "us-east-1");
+      new IngestionService("ingest", baseArgs({
+        image: undefined,
+        usEast1Provider: usEast1,
+        deletionProtection: true,
+        alarms: { routing: { page: ["arn:aws:sns:eu-west-1:111111111111:page"], ticket: ["arn:aws:sns:eu-west-1:111111111111:ticket"] } },
+      }), { provider });
+    }, { stack: "prod" });
+    const { violations } = await runPolicies(res);
+    expect(violations.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
   });
 
   describe("validation", () => {
