@@ -97,3 +97,18 @@ describe("IngestionPathAlarm", () => {
         expect(e.message).to.equal("IngestionPathAlarm path: `alarms` must be a list of 1 to 100 alarms (a composite rule holds at most 100 terms) (received 0).");
     });
 });
+
+describe("runbooks", () => {
+    it("every alarm class has a runbook page with the four sections", () => {
+        const fs = require("fs") as typeof import("fs");
+        const path = require("path") as typeof import("path");
+        const { RUNBOOKS } = require("../../components/common/alarms") as typeof import("../../components/common/alarms");
+        for (const rb of RUNBOOKS) {
+            const file = path.join(__dirname, "..", "..", "docs", "runbooks", `${rb}.md`);
+            expect(fs.existsSync(file), `${rb}.md exists`).to.equal(true);
+            const text = fs.readFileSync(file, "utf8");
+            for (const h of ["## What it means", "## First three checks", "## What to run", "## Escalate"]) expect(text, `${rb}.md has ${h}`).to.include(h);
+            expect(text, `${rb}.md shows an ops or capacity command`).to.match(/npm run (ops|capacity) -- /);
+        }
+    });
+});
