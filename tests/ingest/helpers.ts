@@ -12,7 +12,20 @@ import { listShards } from "../../local/emulators/kinesis";
 
 /** Every user record in the stream (all shards, open and closed), decoded and parsed as JSON. */
 export async function readStreamEvents(client: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
+  return (await readStreamRecords(client, stream)).map((r) => r.event);
+}
+
+export interface StoredUserRecord {
+  readonly shardId: string;
+  readonly startingHashKey: bigint;
+  readonly endingHashKey: bigint;
+  readonly partitionKey: string;
+  readonly event: Record<string, unknown>;
+}
+
+/** Every user record with the shard it was read from. */
+export async function readStreamRecords(client: KinesisClient, stream: string): Promise<StoredUserRecord[]> {
+  const out: StoredUserRecord[] = [];
   for (const shard of await listShards(client, stream)) {
     const it = await client.send(
       new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: "TRIM_HORIZON" }),
@@ -22,7 +35,13 @@ export async function readStreamEvents(client: KinesisClient, stream: string): P
       const page = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10000 }));
       for (const record of page.Records ?? []) {
         for (const user of decodeRecord(record.Data!, { partitionKey: record.PartitionKey })) {
-          out.push(JSON.parse(Buffer.from(user.data).toString("utf8")));
+          out.push({
+            shardId: shard.ShardId!,
+            startingHashKey: BigInt(shard.HashKeyRange!.StartingHashKey!),
+            endingHashKey: BigInt(shard.HashKeyRange!.EndingHashKey!),
+            partitionKey: user.partitionKey,
+            event: JSON.parse(Buffer.from(user.data).toString("utf8")),
+          });
         }
       }
       iterator = page.NextShardIterator;

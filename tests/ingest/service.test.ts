@@ -9,7 +9,10 @@ import type { FastifyInstance } from "fastify";
 import { createStream, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
 import { Producer, QueueFullError, DrainingError } from "../../functions/ingest/producer";
 import { buildServer } from "../../functions/ingest/server";
-import { countIds, gatedClient, readStreamEvents, seeded, throttlingClient } from "./helpers";
+import { UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
+import { hashKeyForPartitionKey } from "../../functions/shared/codec";
+import { waitForStreamActive } from "../../local/emulators/kinesis";
+import { countIds, gatedClient, readStreamEvents, readStreamRecords, seeded, throttlingClient } from "./helpers";
 import { validBooking, validCancellation, validOffer, validSearch } from "./arbitraries";
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -319,6 +322,32 @@ describe("ingest service against kinesis-local", function () {
     const counts = countIds(await readStreamEvents(client, stream));
     expect([...counts.keys()].sort()).to.deep.equal(held.flat().map((e) => e.eventId as string).sort());
     await expectRejects(producer.publish([validSearch() as never]), DrainingError);
+  });
+
+  it("after resharding, refreshes its shard map when a put lands on another shard, and loses nothing", async () => {
+    const { app, stream, producer } = await setup({ shards: 2 });
+    const post = (events: Record<string, unknown>[]) =>
+      app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(events) });
+    const before = makeEvents("reshard-a", 40);
+    expect((await post(before)).statusCode).to.equal(202);
+    await client.send(new UpdateShardCountCommand({ StreamName: stream, TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" }));
+    await waitForStreamActive(client, stream);
+    expect(producer.shards.map((s) => s.shardId)).to.have.length(2);
+    const during = makeEvents("reshard-b", 40);
+    expect((await post(during)).statusCode).to.equal(202);
+    for (let i = 0; i < 200 && producer.shards.length !== 4; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(producer.shards).to.have.length(4);
+    const after = makeEvents("reshard-c", 40);
+    expect((await post(after)).statusCode).to.equal(202);
+    const records = await readStreamRecords(client, stream);
+    const counts = countIds(records.map((r) => r.event));
+    for (const e of [...before, ...during, ...after]) expect(counts.get(e.eventId as string), String(e.eventId)).to.equal(1);
+    expect(records).to.have.length(120);
+    // With the fresh map, every user record sits on the shard its partition key hashes to.
+    for (const r of records.filter((x) => String(x.event.eventId).startsWith("reshard-c"))) {
+      const h = hashKeyForPartitionKey(r.partitionKey);
+      expect(h >= r.startingHashKey && h <= r.endingHashKey, `${r.partitionKey} on ${r.shardId}`).to.equal(true);
+    }
   });
 
   it("validates its options with clear messages", () => {
