@@ -1,0 +1,239 @@
+/**
+ * Delivery from the stream to the lake (ingestion account, writing cross-account).
+ *
+ * Resources: a Firehose delivery stream with the Kinesis stream as source and
+ * an extended S3 destination in the lake bucket; a processing Lambda
+ * (functions/lake/handler.ts) that decodes the record codec (KPL aggregates
+ * are de-aggregated by Firehose; our per-record gzip is not), validates the
+ * envelope and returns one JSON line per event with the partition keys of
+ * functions/lake/partitioning.ts; dynamic partitioning into
+ * `data/type=/source=/dt=/hour=/` (docs/lake-layout.md), errors under
+ * `errors/<error-output-type>/dt=/`; GZIP-compressed JSON lines (Parquet
+ * conversion would need a Glue schema per type and makes eventId-level
+ * duplicate checks harder); objects encrypted with the lake key; a delivery
+ * role scoped to the stream (+ its key), the lake prefixes (+ the lake key),
+ * the processor and its log stream; a KMS key for the log groups; log groups
+ * with retention; alarms (data freshness, delivery success) from the metric
+ * helpers.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { functionCode } from "../common/bundle";
+import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
+import { writeStatements } from "./grants";
+import { LAKE_WRITE_PREFIXES } from "./DataLake";
+
+export interface LakeDeliveryArgs {
+    /** Ingestion account id (where the delivery stream runs). */
+    readonly accountId: pulumi.Input<string>;
+    /** Ingestion region. */
+    readonly region: pulumi.Input<string>;
+    /** Source Kinesis stream ARN. */
+    readonly streamArn: pulumi.Input<string>;
+    /** KMS key of the source stream. @default - none (stream not encrypted with a customer key) */
+    readonly streamKmsKeyArn?: pulumi.Input<string>;
+    /** Lake bucket ARN (lake account). */
+    readonly lakeBucketArn: pulumi.Input<string>;
+    /** Lake KMS key ARN (lake account); objects are encrypted with it. */
+    readonly lakeKeyArn: pulumi.Input<string>;
+    /** Firehose buffer size (64..128 MiB with dynamic partitioning). @default 128 */
+    readonly bufferSizeMiB?: number;
+    /** Firehose buffer interval (0..900 s). @default 300 */
+    readonly bufferIntervalSeconds?: number;
+    /** How long Firehose retries a failed partitioned delivery (0..7200 s). @default 300 */
+    readonly retryDurationSeconds?: number;
+    /** @default 30 */
+    readonly logRetentionDays?: number;
+    /** @default 512 */
+    readonly processorMemoryMiB?: number;
+    /** @default 120 */
+    readonly processorTimeoutSeconds?: number;
+    /** Alarm threshold on DeliveryToS3.DataFreshness (Maximum). @default 900 */
+    readonly dataFreshnessThresholdSeconds?: number;
+    /** @default - alarms on, no routing */
+    readonly alarms?: AlarmSettings;
+}
+
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+export class LakeDelivery extends pulumi.ComponentResource {
+    readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
+    /** The role Firehose writes with: list its ARN in DataLake `deliveryRoleArns`. */
+    readonly role: aws.iam.Role;
+    readonly processor: aws.lambda.Function;
+    readonly processorRole: aws.iam.Role;
+    readonly logKey: aws.kms.Key;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+    readonly deliveryStreamName: pulumi.Output<string>;
+
+    constructor(name: string, args: LakeDeliveryArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("flightstream:lake:LakeDelivery", name, {}, opts);
+        const v = validator("LakeDelivery", name);
+        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        const bufferSizeMiB = args.bufferSizeMiB ?? 128;
+        v.intRange("bufferSizeMiB", bufferSizeMiB, 64, 128);
+        const bufferIntervalSeconds = args.bufferIntervalSeconds ?? 300;
+        v.intRange("bufferIntervalSeconds", bufferIntervalSeconds, 0, 900);
+        const retryDurationSeconds = args.retryDurationSeconds ?? 300;
+        v.intRange("retryDurationSeconds", retryDurationSeconds, 0, 7200);
+        const logRetentionDays = args.logRetentionDays ?? 30;
+        v.check("logRetentionDays", RETENTION_DAYS.includes(logRetentionDays), `one of the CloudWatch Logs retention values ${RETENTION_DAYS.join(", ")}`, logRetentionDays);
+        const memory = args.processorMemoryMiB ?? 512;
+        v.intRange("processorMemoryMiB", memory, 128, 10240);
+        const timeout = args.processorTimeoutSeconds ?? 120;
+        v.intRange("processorTimeoutSeconds", timeout, 1, 900);
+        const freshness = args.dataFreshnessThresholdSeconds ?? 900;
+        v.intRange("dataFreshnessThresholdSeconds", freshness, 60, 86400);
+        const p = { parent: this };
+
+        this.logKey = new aws.kms.Key(`${name}-logs-key`, {
+            description: `CloudWatch Logs of the lake delivery (${name})`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: policyDocument([
+                { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" },
+                {
+                    Sid: "CloudWatchLogsEncrypt",
+                    Effect: "Allow",
+                    Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` as unknown as string },
+                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    Resource: "*",
+                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${args.accountId}:log-group:*` } },
+                },
+            ]),
+        }, p);
+        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: logRetentionDays, kmsKeyId: this.logKey.arn }, p);
+        const logStream = new aws.cloudwatch.LogStream(`${name}-s3-delivery`, { logGroupName: this.logGroup.name, name: "S3Delivery" }, p);
+
+        // Processing Lambda.
+        const processorLogs = new aws.cloudwatch.LogGroup(`${name}-processor-logs`, { retentionInDays: logRetentionDays, kmsKeyId: this.logKey.arn }, p);
+        this.processorRole = new aws.iam.Role(`${name}-processor-role`, { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
+        new aws.iam.RolePolicy(`${name}-processor-logging`, {
+            role: this.processorRole.name,
+            policy: policyDocument([{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${processorLogs.arn}:*` }]),
+        }, { parent: this.processorRole });
+        this.processor = new aws.lambda.Function(`${name}-processor`, {
+            description: "Firehose processor: decode stream records, one JSON line per event, lake partition keys",
+            runtime: "nodejs20.x",
+            architectures: ["arm64"],
+            handler: "index.handler",
+            code: functionCode("lake"),
+            role: this.processorRole.arn,
+            memorySize: memory,
+            timeout,
+            environment: { variables: { NODE_OPTIONS: "--enable-source-maps" } },
+            loggingConfig: { logFormat: "JSON", logGroup: processorLogs.name },
+        }, p);
+
+        // Delivery role: the stream, the lake prefixes and key, the processor, its log stream.
+        this.role = new aws.iam.Role(`${name}-role`, {
+            assumeRolePolicy: policyDocument([{
+                Effect: "Allow",
+                Principal: { Service: "firehose.amazonaws.com" },
+                Action: "sts:AssumeRole",
+                Condition: { StringEquals: { "sts:ExternalId": args.accountId } },
+            }]),
+        }, p);
+        const statements: PolicyStatement[] = [
+            { Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"], Resource: args.streamArn },
+            ...(args.streamKmsKeyArn !== undefined ? [{ Sid: "DecryptSourceStream", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: args.streamKmsKeyArn }] : []),
+            ...writeStatements(args.lakeBucketArn, args.lakeKeyArn, LAKE_WRITE_PREFIXES).map((s, i) => ({ ...s, Sid: ["WriteLakeObjects", "LocateLakeBucket", "EncryptWithLakeKey"][i] })),
+            { Sid: "InvokeProcessor", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [this.processor.arn, pulumi.interpolate`${this.processor.arn}:*`] },
+            { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:${logStream.name}` },
+        ];
+        const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, { role: this.role.name, policy: policyDocument(statements) }, { parent: this.role });
+
+        this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-stream`, {
+            destination: "extended_s3",
+            kinesisSourceConfiguration: { kinesisStreamArn: args.streamArn, roleArn: this.role.arn },
+            extendedS3Configuration: {
+                roleArn: this.role.arn,
+                bucketArn: args.lakeBucketArn,
+                prefix: FIREHOSE_DATA_PREFIX,
+                errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
+                bufferingSize: bufferSizeMiB,
+                bufferingInterval: bufferIntervalSeconds,
+                compressionFormat: "GZIP",
+                fileExtension: OBJECT_EXTENSION,
+                kmsKeyArn: args.lakeKeyArn,
+                customTimeZone: "UTC",
+                cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
+                dynamicPartitioningConfiguration: { enabled: true, retryDuration: retryDurationSeconds },
+                processingConfiguration: {
+                    enabled: true,
+                    processors: [{
+                        type: "Lambda",
+                        parameters: [
+                            { parameterName: "LambdaArn", parameterValue: pulumi.interpolate`${this.processor.arn}:$LATEST` },
+                            { parameterName: "BufferSizeInMBs", parameterValue: "1" },
+                            { parameterName: "BufferIntervalInSeconds", parameterValue: "60" },
+                            { parameterName: "NumberOfRetries", parameterValue: "3" },
+                        ],
+                    }],
+                },
+            },
+        }, { parent: this, dependsOn: [rolePolicy] });
+        this.deliveryStreamName = this.deliveryStream.name;
+
+        const defs: AlarmDefinition[] = [
+            {
+                condition: "lake-data-freshness",
+                metric: this.metricDataFreshness({ statistic: "Maximum", periodSeconds: 300 }),
+                threshold: freshness,
+                comparison: "GreaterThanThreshold",
+                severity: "page",
+                runbook: "lake-freshness",
+                description: `The oldest record in the lake delivery stream is older than ${freshness} s: events are not reaching the lake.`,
+                evaluationPeriods: 1,
+            },
+            {
+                condition: "lake-delivery-success",
+                metric: this.metricDeliveryToS3Success({ statistic: "Average", periodSeconds: 300 }),
+                threshold: 1,
+                comparison: "LessThanThreshold",
+                severity: "ticket",
+                runbook: "lake-freshness",
+                description: "Some lake deliveries to S3 failed (Firehose retries, then writes to errors/).",
+                evaluationPeriods: 3,
+                datapointsToAlarm: 2,
+            },
+        ];
+        this.alarms = createAlarms(this, name, defs, args.alarms);
+        this.registerOutputs({ deliveryStream: this.deliveryStream, role: this.role, processor: this.processor, logGroup: this.logGroup, alarms: this.alarms });
+    }
+
+    private firehoseMetric(metricName: string, defaults: { statistic: "Maximum" | "Sum" | "Average"; unit?: string }, options: MetricOptions): MetricSpec {
+        return metric("AWS/Firehose", metricName, { DeliveryStreamName: this.deliveryStreamName }, { periodSeconds: 300, ...defaults }, options);
+    }
+
+    /** Age of the oldest record not yet delivered to S3 (seconds). */
+    metricDataFreshness(options: MetricOptions = {}): MetricSpec {
+        return this.firehoseMetric("DeliveryToS3.DataFreshness", { statistic: "Maximum", unit: "Seconds" }, options);
+    }
+
+    /** Share of successful S3 puts (0..1). */
+    metricDeliveryToS3Success(options: MetricOptions = {}): MetricSpec {
+        return this.firehoseMetric("DeliveryToS3.Success", { statistic: "Average" }, options);
+    }
+
+    /** Records read from the Kinesis source. */
+    metricIncomingRecords(options: MetricOptions = {}): MetricSpec {
+        return this.firehoseMetric("DataReadFromKinesisStream.Records", { statistic: "Sum", unit: "Count" }, options);
+    }
+
+    /** Share of successful processor invocations (0..1). */
+    metricExecuteProcessingSuccess(options: MetricOptions = {}): MetricSpec {
+        return this.firehoseMetric("ExecuteProcessing.Success", { statistic: "Average" }, options);
+    }
+
+    /** Active dynamic partitions (limit 500 by default). */
+    metricActivePartitions(options: MetricOptions = {}): MetricSpec {
+        return this.firehoseMetric("PartitionCount", { statistic: "Maximum", unit: "Count" }, options);
+    }
+}

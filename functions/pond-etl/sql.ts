@@ -1,0 +1,182 @@
+/**
+ * Pond dataset SQL, written ONCE in a subset both Athena (Trino) and DuckDB
+ * run, rendered for either engine by {@link renderDatasetQuery}.
+ *
+ * Placeholders: `{{events}}` (the lake events relation: the Glue table on
+ * Athena, `read_json(...)` over lake files on DuckDB), `{{day}}` (the UTC day
+ * `YYYY-MM-DD` being computed), `{{sourceFilter}}` (Athena only:
+ * `AND source IN (...)` with the encoded source partition values present that
+ * day, because partition projection injects `source` and a query must list
+ * them; DuckDB reads every source and decodes Hive values itself, so it gets
+ * no filter) and `PERCENTILE(x, q)` (Athena
+ * `approx_percentile`, DuckDB `quantile_disc`: the same value on small
+ * groups, approximate on Athena for large ones).
+ *
+ * Every query counts each eventId once (Firehose and the stream are
+ * at-least-once): `row_number() OVER (PARTITION BY eventId ...) = 1`.
+ * One query computes ONE day (the `dt` partition it is written to), so a
+ * window is a list of days and each day's output can be replaced alone.
+ */
+export const DATASETS = ["route_demand_daily", "offer_price_stats_daily"] as const;
+export type Dataset = (typeof DATASETS)[number];
+export type Dialect = "athena" | "duckdb";
+
+/** Event types each dataset reads (the `type` partitions). */
+export const DATASET_EVENT_TYPES: Record<Dataset, readonly string[]> = {
+    route_demand_daily: ["search", "booking", "cancellation"],
+    offer_price_stats_daily: ["offer"],
+};
+
+/** Output columns (Parquet), in order, with their types. */
+export const DATASET_COLUMNS: Record<Dataset, readonly { name: string; type: "string" | "bigint" | "double" }[]> = {
+    route_demand_daily: [
+        { name: "route", type: "string" },
+        { name: "origin", type: "string" },
+        { name: "destination", type: "string" },
+        { name: "searches", type: "bigint" },
+        { name: "bookings", type: "bigint" },
+        { name: "cancellations", type: "bigint" },
+    ],
+    offer_price_stats_daily: [
+        { name: "route", type: "string" },
+        { name: "origin", type: "string" },
+        { name: "destination", type: "string" },
+        { name: "currency", type: "string" },
+        { name: "offers", type: "bigint" },
+        { name: "min_price", type: "double" },
+        { name: "max_price", type: "double" },
+        { name: "avg_price", type: "double" },
+        { name: "p50_price", type: "double" },
+        { name: "p90_price", type: "double" },
+    ],
+};
+
+const TEMPLATES: Record<Dataset, string> = {
+    route_demand_daily: `WITH e AS (
+  SELECT type,
+    CASE WHEN type IN ('booking', 'cancellation') THEN flight.origin ELSE origin END AS origin,
+    CASE WHEN type IN ('booking', 'cancellation') THEN flight.destination ELSE destination END AS destination,
+    row_number() OVER (PARTITION BY eventId ORDER BY occurredAt) AS copy
+  FROM {{events}}
+  WHERE type IN ('search', 'booking', 'cancellation') AND dt = '{{day}}' {{sourceFilter}}
+)
+SELECT origin || '-' || destination AS route, origin, destination,
+  CAST(SUM(CASE WHEN type = 'search' THEN 1 ELSE 0 END) AS BIGINT) AS searches,
+  CAST(SUM(CASE WHEN type = 'booking' THEN 1 ELSE 0 END) AS BIGINT) AS bookings,
+  CAST(SUM(CASE WHEN type = 'cancellation' THEN 1 ELSE 0 END) AS BIGINT) AS cancellations
+FROM e
+WHERE copy = 1
+GROUP BY origin, destination
+ORDER BY route`,
+    offer_price_stats_daily: `WITH e AS (
+  SELECT origin, destination, price.currency AS currency, CAST(price.amount AS DOUBLE) AS amount,
+    row_number() OVER (PARTITION BY eventId ORDER BY occurredAt) AS copy
+  FROM {{events}}
+  WHERE type = 'offer' AND dt = '{{day}}' {{sourceFilter}}
+)
+SELECT origin || '-' || destination AS route, origin, destination, currency,
+  CAST(COUNT(*) AS BIGINT) AS offers,
+  MIN(amount) AS min_price,
+  MAX(amount) AS max_price,
+  AVG(amount) AS avg_price,
+  CAST(PERCENTILE(amount, 0.5) AS DOUBLE) AS p50_price,
+  CAST(PERCENTILE(amount, 0.9) AS DOUBLE) AS p90_price
+FROM e
+WHERE copy = 1
+GROUP BY origin, destination, currency
+ORDER BY route, currency`,
+};
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class PondSqlError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "PondSqlError";
+    }
+}
+
+export function checkDataset(dataset: unknown): Dataset {
+    if (!DATASETS.includes(dataset as Dataset)) {
+        throw new PondSqlError(`dataset must be one of ${DATASETS.map((d) => `"${d}"`).join(", ")}; received ${JSON.stringify(dataset) ?? "nothing"}`);
+    }
+    return dataset as Dataset;
+}
+
+export function checkDay(what: string, day: unknown): string {
+    if (typeof day !== "string" || !DAY.test(day) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+        throw new PondSqlError(`${what} must be a real UTC day in YYYY-MM-DD form; received ${JSON.stringify(day) ?? "nothing"}`);
+    }
+    return day;
+}
+
+/** Days `from` (inclusive) to `to` (exclusive). */
+export function daysOf(from: string, to: string): string[] {
+    checkDay("from", from);
+    checkDay("to", to);
+    if (to <= from) throw new PondSqlError(`to must be after from (received from "${from}", to "${to}")`);
+    const out: string[] = [];
+    for (let t = Date.parse(`${from}T00:00:00Z`); t < Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(new Date(t).toISOString().slice(0, 10));
+    if (out.length > 31) throw new PondSqlError(`a window must cover at most 31 days (received ${out.length}, from "${from}" to "${to}")`);
+    return out;
+}
+
+/** SQL string literal. */
+export function sqlString(s: string): string {
+    return `'${s.replace(/'/g, "''")}'`;
+}
+
+export interface RenderOptions {
+    readonly dialect: Dialect;
+    /** The events relation (table name or table function call). */
+    readonly events: string;
+    readonly day: string;
+    /** Encoded source partition values present for the dataset's types that day (Athena: required, non-empty). */
+    readonly sources?: readonly string[];
+}
+
+/** The dataset's SELECT for one day, for one engine. */
+export function renderDatasetQuery(dataset: Dataset, o: RenderOptions): string {
+    checkDataset(dataset);
+    checkDay("day", o.day);
+    const athena = o.dialect === "athena";
+    if (athena && (o.sources === undefined || o.sources.length === 0)) {
+        throw new PondSqlError(`sources must list at least one source partition value for Athena (received none for ${dataset} on ${o.day})`);
+    }
+    const sourceFilter = athena ? `AND source IN (${o.sources!.map(sqlString).join(", ")})` : "";
+    const pct = athena ? "approx_percentile(" : "quantile_disc(";
+    return TEMPLATES[dataset]
+        .replace(/\{\{events\}\}/g, o.events)
+        .replace(/\{\{day\}\}/g, o.day)
+        .replace(/ ?\{\{sourceFilter\}\}/g, sourceFilter ? ` ${sourceFilter}` : "")
+        .replace(/PERCENTILE\(/g, pct);
+}
+
+/** Athena UNLOAD of one dataset-day to `s3://<bucket>/<dataset>/dt=<day>/` as Parquet. */
+export function athenaUnload(dataset: Dataset, o: { eventsTable: string; day: string; sources: readonly string[]; bucket: string }): string {
+    const select = renderDatasetQuery(dataset, { dialect: "athena", events: o.eventsTable, day: o.day, sources: o.sources });
+    return `UNLOAD (\n${select}\n)\nTO ${sqlString(`s3://${o.bucket}/${outputPrefix(dataset, o.day)}`)}\nWITH (format = 'PARQUET', compression = 'SNAPPY')`;
+}
+
+/** Registers a dataset-day partition (idempotent). */
+export function athenaAddPartition(o: { database: string; dataset: Dataset; day: string; bucket: string }): string {
+    return `ALTER TABLE \`${o.database}\`.\`${o.dataset}\` ADD IF NOT EXISTS PARTITION (dt = ${sqlString(o.day)}) LOCATION ${sqlString(`s3://${o.bucket}/${outputPrefix(o.dataset, o.day)}`)}`;
+}
+
+/** Key prefix of a dataset-day in the pond: `<dataset>/dt=<day>/`. */
+export function outputPrefix(dataset: Dataset, day: string): string {
+    return `${dataset}/dt=${day}/`;
+}
+
+/** DuckDB relation over local lake files laid out as functions/lake/partitioning.ts says. */
+export function duckdbEventsRelation(lakeDir: string): string {
+    const glob = `${lakeDir.replace(/\/+$/, "")}/data/type=*/source=*/dt=*/hour=*/*.json.gz`;
+    const money = "STRUCT(amount DOUBLE, currency VARCHAR)";
+    const columns = [
+        "eventId: 'VARCHAR'", "occurredAt: 'VARCHAR'", "origin: 'VARCHAR'", "destination: 'VARCHAR'", "departureDate: 'VARCHAR'",
+        "passengers: 'INTEGER'", "cabin: 'VARCHAR'", "carrier: 'VARCHAR'", `price: '${money}'`, "bookingId: 'VARCHAR'",
+        "flight: 'STRUCT(carrier VARCHAR, number VARCHAR, departureDate VARCHAR, origin VARCHAR, destination VARCHAR)'",
+        "seats: 'INTEGER'", `fare: '${money}'`,
+    ];
+    return `read_json(${sqlString(glob)}, format = 'newline_delimited', compression = 'gzip', columns = {${columns.join(", ")}}, hive_partitioning = true, hive_types = {'type': VARCHAR, 'source': VARCHAR, 'dt': VARCHAR, 'hour': VARCHAR})`;
+}
