@@ -114,7 +114,7 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             type: "pulumi:providers:aws",
             name: r.provider,
             urn: `pulumi:providers:aws::${r.provider}`,
-            props: { region: p?.region ?? r.region, allowedAccountIds: p ? [p.accountId] : [], defaultTags: { tags: { ...(p?.defaultTags ?? r.defaultTags) } } },
+            props: { region: p?.region ?? r.region, allowedAccountIds: p ? [p.accountId] : [], defaultTags: { tags: { ...r.defaultTags } } },
         };
     };
     /** Tags that can exempt a resource: its own, or the nearest taggable ancestor's. */
