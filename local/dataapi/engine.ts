@@ -7,6 +7,7 @@
  * lives in one place (values.ts) whatever the engine.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { PGlite } from "@electric-sql/pglite";
 
@@ -59,15 +60,30 @@ export class PgliteEngine implements SqlEngine {
   private constructor(private readonly pg: PGlite) {}
 
   static async create(opts: { dataDir?: string } = {}): Promise<PgliteEngine> {
-    let pg: PGlite;
-    if (opts.dataDir !== undefined) {
-      const dir = path.resolve(opts.dataDir);
-      fs.mkdirSync(dir, { recursive: true });
-      pg = new PGlite(dir);
-    } else {
-      pg = new PGlite();
+    const dir = opts.dataDir === undefined ? undefined : path.resolve(opts.dataDir);
+    if (dir !== undefined) fs.mkdirSync(dir, { recursive: true });
+    const existing = dir !== undefined && fs.existsSync(path.join(dir, "PG_VERSION"));
+    let pg: PGlite | undefined;
+    if (!existing) {
+      // initdb takes 3-15 s; a cluster unpacked from a cached fresh one takes about 1 s.
+      const tpl = readTemplate();
+      if (tpl) {
+        try {
+          pg = await PGlite.create({ dataDir: dir, loadDataDir: new Blob([tpl]) });
+        } catch {
+          dropTemplate();
+          if (dir !== undefined) {
+            fs.rmSync(dir, { recursive: true, force: true });
+            fs.mkdirSync(dir, { recursive: true });
+          }
+          pg = undefined;
+        }
+      }
     }
-    await pg.waitReady;
+    if (!pg) {
+      pg = await PGlite.create({ dataDir: dir });
+      if (!existing && readTemplate() === undefined) await writeTemplate(pg);
+    }
     await pg.exec("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, MDY'; SET IntervalStyle = 'postgres'");
     const engine = new PgliteEngine(pg);
     await engine.loadTypes();
@@ -115,5 +131,45 @@ export class PgliteEngine implements SqlEngine {
 
   async close(): Promise<void> {
     await this.pg.close();
+  }
+}
+
+// ---- fresh-cluster template cache (per process, and on disk per PGlite version) ----
+
+let templateInMemory: Buffer | undefined;
+
+function templatePath(): string {
+  // The package's exports map hides package.json; read it next to dist/.
+  const pkg = path.join(path.dirname(require.resolve("@electric-sql/pglite")), "..", "package.json");
+  const version = (JSON.parse(fs.readFileSync(pkg, "utf8")) as { version: string }).version;
+  return path.join(os.tmpdir(), `flightstream-pglite-${version}-fresh.tar`);
+}
+
+function readTemplate(): Buffer | undefined {
+  if (templateInMemory) return templateInMemory;
+  try {
+    templateInMemory = fs.readFileSync(templatePath());
+  } catch {
+    templateInMemory = undefined;
+  }
+  return templateInMemory;
+}
+
+function dropTemplate(): void {
+  templateInMemory = undefined;
+  fs.rmSync(templatePath(), { force: true });
+}
+
+async function writeTemplate(pg: PGlite): Promise<void> {
+  try {
+    const blob = await pg.dumpDataDir("none");
+    const buf = Buffer.from(await blob.arrayBuffer());
+    const target = templatePath();
+    const tmp = `${target}.${process.pid}.${Date.now()}`;
+    fs.writeFileSync(tmp, buf);
+    fs.renameSync(tmp, target);
+    templateInMemory = buf;
+  } catch {
+    // The cache only saves time; a failure to write it is not an error.
   }
 }
