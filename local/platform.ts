@@ -1,0 +1,439 @@
+/**
+ * The local data plane (DESIGN.md 3.5) as a library: `startPlatform(opts)`
+ * starts every piece on this machine and returns handles for `npm start`
+ * (local/main.ts), the end-to-end tests and the benchmarks.
+ *
+ *   kinesis-local ─► ingestion service (functions/ingest) on INGEST_PORT
+ *        │
+ *        ├─► local event source mapping (local/esm.ts) ─► stream processor
+ *        │     (functions/processor handler) ─► local RDS Data API (PGlite, migrations applied)
+ *        │                                         ▲
+ *        │                      insights API handler (functions/insights) on INSIGHTS_PORT
+ *        └─► local delivery stream (local/delivery.ts) ─► s3rver lake bucket
+ *                                                        └─► pond ETL on DuckDB (local/pond-etl.ts),
+ *                                                            scheduled (local/scheduler.ts) ─► pond buckets
+ *   Step Functions workflows: local/workflows.ts (aws-local-stepfunctions) via `runWorkflow`.
+ *
+ * The handlers are the AWS ones; only endpoints and client configs differ.
+ * Data lives under `dir` (default `.local/`): kinesis/, s3/<bucket>/, db/,
+ * esm/ (checkpoints), on-failure.jsonl, platform.json (endpoints of the running platform).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { KinesisStreamEvent } from "aws-lambda";
+import { parse as parseYaml } from "yaml";
+import { startKinesis, kinesisClientConfig, type KinesisEmulator, KINESIS_LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators/kinesis";
+import { startS3, type S3Emulator } from "./emulators/s3";
+import { startDataApi, dataApiClientConfig, type DataApi as DataApiEmulator } from "./dataapi/server";
+import { startEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions } from "./esm";
+import { startHttpApiServer, type HttpApiServer } from "./insights-server";
+import { parseRate, startScheduler, type Scheduler } from "./scheduler";
+import { runPondEtl, type PondEtlOutput } from "./pond-etl";
+import { runLocalWorkflow, type LocalRunResult } from "./workflows";
+import { startService, type RunningService } from "../functions/ingest/main";
+import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
+import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
+import { runMigrations } from "../functions/shared/db/migrations";
+import { createProcessor } from "../functions/processor/handler";
+import { rulesFromEnv } from "../functions/processor/rules";
+import { createInsightsHandler } from "../functions/insights/handler";
+import type { WorkflowKind } from "../functions/workflows/deps";
+
+export const REPO_ROOT = path.resolve(__dirname, "..");
+export const DEFAULT_DIR = path.join(REPO_ROOT, ".local");
+
+export interface PondSpec {
+  readonly name: string;
+  readonly bucket: string;
+  readonly datasets: readonly string[];
+  /** ETL interval. */
+  readonly intervalMs: number;
+}
+
+export interface PlatformOptions {
+  /** Where data lives. @default <repo>/.local */
+  readonly dir?: string;
+  /** Wipe `dir` first. @default false */
+  readonly reset?: boolean;
+  /** Ingestion port (0 = free port). @default INGEST_PORT or 8080 */
+  readonly ingestPort?: number;
+  /** Insights port (0 = free port). @default INSIGHTS_PORT or 8081 */
+  readonly insightsPort?: number;
+  /** @default "dev-flight-events" */
+  readonly streamName?: string;
+  /** @default - `flightstream:stream.shards` of Pulumi.dev.yaml (2) */
+  readonly shards?: number;
+  /** @default "flightstream-local-lake" */
+  readonly lakeBucket?: string;
+  /** @default - the ponds of Pulumi.dev.yaml, bucket `flightstream-local-pond-<name>` */
+  readonly ponds?: readonly PondSpec[];
+  /** Overrides every pond's ETL interval (ms); 0 disables the schedules. @default - each pond's interval */
+  readonly etlIntervalMs?: number;
+  /** Keep Kinesis records across restarts (kinesis-local persistence under dir/kinesis). @default true */
+  readonly persistStream?: boolean;
+  /** Event source mapping settings (the stack's defaults otherwise). */
+  readonly esm?: Partial<Omit<EventSourceMappingOptions, "client" | "streamName" | "handler" | "checkpointDir">>;
+  /** Extra processor environment (ALERT_* / DEAL_* rule variables, ...). @default {} */
+  readonly processorEnv?: Readonly<Record<string, string>>;
+  /** Ingestion LOG_LEVEL. @default "warn" */
+  readonly ingestLogLevel?: string;
+  /** Silence the processor/insights Powertools logs below this level. @default "WARN" */
+  readonly functionLogLevel?: string;
+  /** Progress and error lines. @default - none */
+  readonly log?: (line: string) => void;
+}
+
+export interface ProcessorControl {
+  /** Starts the event source mapping (no-op when running). */
+  start(): Promise<void>;
+  /** Graceful stop: in-flight batches finish and are checkpointed. */
+  stop(): Promise<void>;
+  /** Crash: in-flight batches are abandoned without checkpoint (redelivered after start). */
+  kill(): Promise<void>;
+  readonly running: boolean;
+  readonly mapping: EventSourceMapping | undefined;
+  /** Invokes the processor handler directly (what the replay workflow's delivery does). */
+  invoke(event: KinesisStreamEvent): Promise<{ batchItemFailures: { itemIdentifier: string }[] }>;
+}
+
+export interface Platform {
+  readonly ingestUrl: string;
+  readonly insightsUrl: string;
+  readonly streamName: string;
+  readonly streamArn: string;
+  readonly lakeBucket: string;
+  readonly ponds: readonly PondSpec[];
+  readonly dirs: { root: string; kinesis: string; s3: string; db: string; checkpoints: string; onFailure: string };
+  readonly kinesis: KinesisEmulator;
+  readonly s3: S3Emulator;
+  readonly dataApi: DataApiEmulator;
+  /** A DataApi (functions/shared/db) client for queries in tests and tools. */
+  readonly db: DataApi;
+  /** Environment the functions get (endpoints, ARNs, names). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly processor: ProcessorControl;
+  readonly ingest: RunningService;
+  /** Local delivery stream into the lake, when local/delivery.ts is present. */
+  readonly delivery: LakeDeliveryHandle | undefined;
+  readonly scheduler: Scheduler;
+  /** Runs one pond's ETL now over [from, to) (UTC days; default yesterday..tomorrow). */
+  runPondEtl(pond: string, window?: { from: string; to?: string }): Promise<PondEtlOutput[]>;
+  /** Runs a Step Functions workflow locally (replay re-delivers through the processor). */
+  runWorkflow(kind: WorkflowKind, input: unknown): Promise<LocalRunResult>;
+  /** Waits until the stream processor has caught up and the delivery stream has flushed to the lake. */
+  settle(timeoutMs?: number): Promise<void>;
+  /** Stops everything (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** What the platform needs from the lake engineer's local delivery stream. */
+export interface LakeDeliveryHandle {
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface DevConfig {
+  shards: number;
+  ponds: { name: string; datasets: string[]; schedule: string }[];
+}
+
+/** Stream shards and ponds from Pulumi.dev.yaml (the local platform mirrors the dev stack). */
+export function readDevConfig(file = path.join(REPO_ROOT, "Pulumi.dev.yaml")): DevConfig {
+  const raw = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+  const cfg = raw?.config ?? {};
+  const stream = (cfg["flightstream:stream"] ?? {}) as { shards?: unknown };
+  const shards = typeof stream.shards === "number" && Number.isInteger(stream.shards) && stream.shards > 0 ? stream.shards : 2;
+  const pondsRaw = (cfg["flightstream:ponds"] ?? {}) as Record<string, { datasets?: string[]; schedule?: string }>;
+  const ponds = Object.entries(pondsRaw).map(([name, p]) => ({ name, datasets: p.datasets ?? [], schedule: p.schedule ?? "rate(1 hour)" }));
+  return { shards, ponds };
+}
+
+function portOption(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
+  const raw = value ?? (envValue !== undefined && envValue !== "" ? Number(envValue) : fallback);
+  if (!Number.isInteger(raw) || raw < 0 || raw > 65535) {
+    throw new Error(`\`${name}\` must be an integer from 0 to 65535 (0 = pick a free port); received ${JSON.stringify(value ?? envValue)}.`);
+  }
+  return raw;
+}
+
+const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
+
+export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
+  const log = opts.log ?? (() => undefined);
+  const root = path.resolve(opts.dir ?? DEFAULT_DIR);
+  const ingestPort = portOption("ingestPort", opts.ingestPort, process.env.INGEST_PORT, 8080);
+  const insightsPort = portOption("insightsPort", opts.insightsPort, process.env.INSIGHTS_PORT, 8081);
+  const dev = readDevConfig();
+  const shards = opts.shards ?? dev.shards;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 1000) throw new Error(`\`shards\` must be an integer from 1 to 1000; received ${String(opts.shards)}.`);
+  const streamName = opts.streamName ?? "dev-flight-events";
+  const lakeBucket = opts.lakeBucket ?? "flightstream-local-lake";
+  const ponds: PondSpec[] = [
+    ...(opts.ponds ??
+      dev.ponds.map((p) => {
+        let intervalMs = 3_600_000;
+        try {
+          intervalMs = parseRate(p.schedule);
+        } catch {
+          // cron schedules run hourly locally
+        }
+        return { name: p.name, bucket: `flightstream-local-pond-${p.name}`, datasets: p.datasets, intervalMs };
+      })),
+  ];
+  if (opts.reset) fs.rmSync(root, { recursive: true, force: true });
+  const dirs = {
+    root,
+    kinesis: path.join(root, "kinesis"),
+    s3: path.join(root, "s3"),
+    db: path.join(root, "db"),
+    checkpoints: path.join(root, "esm"),
+    onFailure: path.join(root, "on-failure.jsonl"),
+  };
+  for (const d of [root, dirs.kinesis, dirs.s3, dirs.checkpoints]) fs.mkdirSync(d, { recursive: true });
+  const stack: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+  const stopAll = async () => {
+    for (const s of stack.splice(0).reverse()) {
+      try {
+        await s.stop();
+      } catch (err) {
+        log(`stopping ${s.name} failed: ${(err as Error).message}`);
+      }
+    }
+  };
+
+  try {
+    const t0 = Date.now();
+    const [kinesis, s3, dataApi] = await Promise.all([
+      startKinesis({ streams: { [streamName]: shards }, ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }) }).then((k) => {
+        stack.push({ name: "kinesis-local", stop: () => k.stop() });
+        return k;
+      }),
+      startS3({ directory: dirs.s3, buckets: [lakeBucket, ...ponds.map((p) => p.bucket)] }).then((s) => {
+        stack.push({ name: "s3rver", stop: () => s.stop() });
+        return s;
+      }),
+      startDataApi({ dataDir: dirs.db }).then((d) => {
+        stack.push({ name: "data api", stop: () => d.stop() });
+        return d;
+      }),
+    ]);
+    log(`emulators up in ${Date.now() - t0} ms`);
+    const streamArn = `arn:aws:kinesis:${LOCAL_REGION}:${KINESIS_LOCAL_ACCOUNT_ID}:stream/${streamName}`;
+    const env: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      STREAM_NAME: streamName,
+      STREAM_ARN: streamArn,
+      KINESIS_ENDPOINT: kinesis.endpoint,
+      S3_ENDPOINT: s3.endpoint,
+      LAKE_BUCKET: lakeBucket,
+      DATA_API_ENDPOINT: dataApi.endpoint,
+      DB_CLUSTER_ARN: dataApi.resourceArn,
+      DB_SECRET_ARN: dataApi.secretArn,
+      DB_NAME: dataApi.database,
+      POWERTOOLS_LOG_LEVEL: opts.functionLogLevel ?? "WARN",
+      POWERTOOLS_METRICS_DISABLED: "true",
+      ...(opts.processorEnv ?? {}),
+    };
+    // Functions read POWERTOOLS_* from process.env (Lambda sets them the same way).
+    for (const k of ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"]) process.env[k] ??= env[k];
+    const db = dataApiFromEnv(env, dataApiClientConfig(dataApi.endpoint));
+    const migrated = await runMigrations(db);
+    log(`database migrated (${JSON.stringify(migrated)})`);
+
+    // Stream processor: the AWS handler (createProcessor) with the local Data API client.
+    const rules = rulesFromEnv(env);
+    const processorFn = createProcessor({ db, alertRule: rules.alert, dealRule: rules.deal });
+    const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
+    const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
+    // Stopped in reverse order: the clients are destroyed after everything that uses them.
+    stack.push({ name: "kinesis clients", stop: async () => (esmClient.destroy(), kinesisForWorkflows.destroy()) });
+    let mapping: EventSourceMapping | undefined;
+    const esmSettings = {
+      batchSize: 500,
+      maximumBatchingWindowInSeconds: 1,
+      parallelizationFactor: 1,
+      bisectBatchOnFunctionError: true,
+      reportBatchItemFailures: true,
+      maximumRetryAttempts: 10,
+      pollIntervalMs: 100,
+      ...opts.esm,
+    };
+    const processor: ProcessorControl = {
+      async start() {
+        if (mapping) return;
+        mapping = await startEventSourceMapping({
+          ...esmSettings,
+          client: esmClient,
+          streamName,
+          handler: processorFn.handler,
+          checkpointDir: dirs.checkpoints,
+          functionName: "stream-processor",
+          onFailureFile: dirs.onFailure,
+          log: (message, fields) => log(`esm: ${message} ${JSON.stringify(fields ?? {})}`),
+        });
+      },
+      async stop() {
+        const m = mapping;
+        mapping = undefined;
+        await m?.stop();
+      },
+      async kill() {
+        const m = mapping;
+        mapping = undefined;
+        await m?.kill();
+      },
+      get running() {
+        return mapping !== undefined;
+      },
+      get mapping() {
+        return mapping;
+      },
+      async invoke(event) {
+        const res = await processorFn.handler(event);
+        return { batchItemFailures: res.batchItemFailures.map((f) => ({ itemIdentifier: String(f.itemIdentifier) })) };
+      },
+    };
+    await processor.start();
+    stack.push({ name: "event source mapping", stop: () => processor.stop() });
+
+    // Ingestion service (functions/ingest) on the local stream.
+    const ingestConfig = loadIngestConfig({
+      STREAM_NAME: streamName,
+      KINESIS_ENDPOINT: kinesis.endpoint,
+      AWS_REGION: LOCAL_REGION,
+      PORT: String(ingestPort),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: opts.ingestLogLevel ?? "warn",
+    });
+    const ingestClient = new KinesisClient({ ...kinesisClientConfig(kinesis.endpoint), maxAttempts: 1 });
+    const ingest = await startService(ingestConfig, { client: ingestClient });
+    stack.push({
+      name: "ingestion service",
+      stop: async () => {
+        await ingest.shutdown();
+        ingestClient.destroy();
+      },
+    });
+
+    // Insights API: the API Gateway v2 handler over HTTP.
+    const insightsHandler = createInsightsHandler({ db });
+    const insights: HttpApiServer = await startHttpApiServer({ handler: insightsHandler as never, port: insightsPort, functionName: "insights-api" });
+    stack.push({ name: "insights API", stop: () => insights.stop() });
+
+    // Lake delivery stream.
+    const s3Client: S3Client = s3.client();
+    const delivery = await startLakeDelivery({ kinesisEndpoint: kinesis.endpoint, streamName, s3: s3Client, lakeBucket, checkpointDir: dirs.checkpoints, log });
+    if (delivery) stack.push({ name: "delivery stream", stop: () => delivery.stop() });
+    else log("local/delivery.ts is not available: the lake delivery stream is not running");
+
+    // Pond ETL schedules.
+    const runPond = async (name: string, window?: { from: string; to?: string }) => {
+      const pond = ponds.find((p) => p.name === name);
+      if (!pond) throw new Error(`no pond ${JSON.stringify(name)}; ponds: ${ponds.map((p) => p.name).join(", ") || "(none)"}.`);
+      const now = Date.now();
+      return runPondEtl({
+        s3: s3Client,
+        lakeBucket,
+        pondBucket: pond.bucket,
+        datasets: pond.datasets,
+        from: window?.from ?? isoDay(now - 86_400_000),
+        to: window?.to ?? (window ? undefined : isoDay(now + 86_400_000)),
+      });
+    };
+    const scheduler = startScheduler(
+      opts.etlIntervalMs === 0
+        ? []
+        : ponds.map((p) => ({
+            name: `pond-etl-${p.name}`,
+            intervalMs: opts.etlIntervalMs ?? p.intervalMs,
+            run: async () => {
+              const out = await runPond(p.name);
+              log(`pond ETL ${p.name}: ${out.map((o) => `${o.dataset}/${o.day}: ${o.rows} rows`).join(", ") || "nothing to do"}`);
+            },
+          })),
+      log,
+    );
+    stack.push({ name: "scheduler", stop: () => scheduler.stop() });
+
+    const info = {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      ingestUrl: ingest.url,
+      insightsUrl: insights.url,
+      streamName,
+      streamArn,
+      lakeBucket,
+      ponds: ponds.map((p) => ({ name: p.name, bucket: p.bucket, datasets: p.datasets })),
+      endpoints: { kinesis: kinesis.endpoint, s3: s3.endpoint, dataApi: dataApi.endpoint },
+      env,
+      dirs,
+    };
+    fs.writeFileSync(path.join(root, "platform.json"), JSON.stringify(info, null, 2));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      ingestUrl: ingest.url,
+      insightsUrl: insights.url,
+      streamName,
+      streamArn,
+      lakeBucket,
+      ponds,
+      dirs,
+      kinesis,
+      s3,
+      dataApi,
+      db,
+      env,
+      processor,
+      ingest,
+      delivery,
+      scheduler,
+      runPondEtl: runPond,
+      runWorkflow(kind, input) {
+        return runLocalWorkflow(kind, input, {
+          deps: {
+            settings: { streamName, streamArn, region: LOCAL_REGION, lakeBucket, targets: ["analytics"] },
+            kinesis: kinesisForWorkflows,
+            s3: s3Client,
+            deliver: async (_target, event) => {
+              const res = await processor.invoke(event);
+              return { failedSequenceNumbers: res.batchItemFailures.map((f) => f.itemIdentifier) };
+            },
+          },
+        });
+      },
+      async settle(timeoutMs = 60000) {
+        await mapping?.waitUntilCaughtUp(timeoutMs);
+        await delivery?.flush();
+      },
+      stop() {
+        stopping ??= (async () => {
+          await stopAll();
+          try {
+            fs.rmSync(path.join(root, "platform.json"), { force: true });
+          } catch {
+            // best effort
+          }
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Starts the lake engineer's local delivery stream (local/delivery.ts) if it is present. */
+async function startLakeDelivery(_o: {
+  kinesisEndpoint: string;
+  streamName: string;
+  s3: S3Client;
+  lakeBucket: string;
+  checkpointDir: string;
+  log: (line: string) => void;
+}): Promise<LakeDeliveryHandle | undefined> {
+  return undefined;
+}
