@@ -1,7 +1,8 @@
 /**
  * Pure inventory arithmetic: seat deltas per flight from new bookings and
- * applied cancellations. The database applies them with GREATEST(0, ...), so
- * seats sold never go below zero.
+ * applied cancellations (a cancellation removes min(requested, still booked)
+ * seats, decided in SQL under a row lock: sql.ts APPLY_CANCELLATIONS). The
+ * database applies deltas with GREATEST(0, ...), so seats sold never go below zero.
  */
 
 export interface FlightKey {
@@ -39,14 +40,4 @@ export function aggregateInventory(changes: readonly InventoryChange[]): Invento
         }
     }
     return [...byFlight.values()].sort((a, b) => `${a.carrier}|${a.number}|${a.departureDate}`.localeCompare(`${b.carrier}|${b.number}|${b.departureDate}`));
-}
-
-/** Seats a cancellation removes from a booking: what it asks for, at most what is still booked. */
-export function seatsToRemove(requested: number, bookedSeats: number, alreadyCancelled: number): number {
-    return Math.max(0, Math.min(requested, bookedSeats - alreadyCancelled));
-}
-
-/** New seats sold after applying a delta; never below zero. */
-export function applySeatDelta(current: number, delta: number): number {
-    return Math.max(0, current + delta);
 }

@@ -1,0 +1,140 @@
+import { expect } from "chai";
+import type { APIGatewayProxyEventV2 } from "aws-lambda";
+import { DataApi } from "../../functions/shared/db/dataapi";
+import { createProcessor } from "../../functions/processor/handler";
+import { createInsightsHandler, handleRequest } from "../../functions/insights/handler";
+import { booking, cancellation, flight, jsonRecord, kinesisEvent, search, sharedTestDb, truncateAll } from "./helpers";
+
+process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+process.env.POWERTOOLS_METRICS_DISABLED = "true";
+
+const NOW = new Date("2026-11-22T11:00:30Z");
+const at = (minutesBeforeNow: number) => new Date(NOW.getTime() - minutesBeforeNow * 60_000).toISOString();
+const HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" };
+
+describe("analytics: insights API against the local Data API", function () {
+    this.timeout(120_000);
+    let db: DataApi;
+    const get = (path: string, query: Record<string, string> = {}) => handleRequest({ method: "GET", path, query }, { db, now: () => NOW });
+    const body = async (path: string, query: Record<string, string> = {}) => JSON.parse((await get(path, query)).body);
+
+    before(async () => {
+        db = (await sharedTestDb()).db;
+        await truncateAll(db);
+        const searches = (prefix: string, route: string, n: number, minutesAgo: number) => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minutesAgo)));
+        await createProcessor({ db, cleanupIntervalMinutes: 0, alertRule: { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 4 } }).processBatch(kinesisEvent([
+            jsonRecord([
+                ...searches("a", "ZRH-LIS", 5, 10),
+                ...searches("b", "GVA-JFK", 3, 30),
+                ...searches("c", "LHR-ZRH", 3, 50),
+                ...searches("d", "CDG-NCE", 9, 200), // outside 60 minutes
+                booking("k1", "PNR1", 2, at(20), flight("22", "GVA-JFK")),
+                booking("k2", "PNR2", 1, at(20), flight("318", "LHR-ZRH")),
+                booking("k3", "PNR3", 4, at(20), flight("318", "LHR-ZRH")),
+                cancellation("k4", "PNR3", 4, at(15), flight("318", "LHR-ZRH")),
+            ]),
+        ]));
+    });
+
+    it("GET /v1/routes/top orders routes by searches, then bookings, over the last 60 minutes", async () => {
+        const res = await get("/v1/routes/top");
+        expect(res.statusCode).to.equal(200);
+        expect(res.headers).to.deep.equal(HEADERS);
+        expect(JSON.parse(res.body)).to.deep.equal({
+            routes: [
+                { route: "ZRH-LIS", origin: "ZRH", destination: "LIS", searches: 5, bookings: 0, cancellations: 0 },
+                { route: "LHR-ZRH", origin: "LHR", destination: "ZRH", searches: 3, bookings: 2, cancellations: 1 },
+                { route: "GVA-JFK", origin: "GVA", destination: "JFK", searches: 3, bookings: 1, cancellations: 0 },
+            ],
+        });
+    });
+
+    it("GET /v1/routes/top honours limit and minutes", async () => {
+        expect((await body("/v1/routes/top", { limit: "1" })).routes.map((r: { route: string }) => r.route)).to.deep.equal(["ZRH-LIS"]);
+        expect((await body("/v1/routes/top", { minutes: "25" })).routes).to.deep.equal([
+            { route: "ZRH-LIS", origin: "ZRH", destination: "LIS", searches: 5, bookings: 0, cancellations: 0 },
+            { route: "LHR-ZRH", origin: "LHR", destination: "ZRH", searches: 0, bookings: 2, cancellations: 1 },
+            { route: "GVA-JFK", origin: "GVA", destination: "JFK", searches: 0, bookings: 1, cancellations: 0 },
+        ]);
+        expect((await body("/v1/routes/top", { minutes: "240" })).routes[0]).to.deep.equal({ route: "CDG-NCE", origin: "CDG", destination: "NCE", searches: 9, bookings: 0, cancellations: 0 });
+        expect((await body("/v1/routes/top", { minutes: "1" })).routes).to.deep.equal([]);
+    });
+
+    it("fails when limit or minutes are out of range, listing every problem", async () => {
+        const res = await get("/v1/routes/top", { limit: "0", minutes: "10081" });
+        expect(res.statusCode).to.equal(400);
+        expect(JSON.parse(res.body)).to.deep.equal({
+            errors: [
+                { path: "limit", message: 'limit must be an integer from 1 to 100; received "0"' },
+                { path: "minutes", message: 'minutes must be an integer from 1 to 10080; received "10081"' },
+            ],
+        });
+        expect((await get("/v1/routes/top", { limit: "ten" })).statusCode).to.equal(400);
+        expect((await get("/v1/routes/top", { limit: "1.5" })).statusCode).to.equal(400);
+    });
+
+    it("GET /v1/alerts lists alerts newest first", async () => {
+        const b = await body("/v1/alerts");
+        expect(b.alerts.map((a: Record<string, unknown>) => ({ ...a, createdAt: typeof a.createdAt }))).to.deep.equal([
+            { route: "ZRH-LIS", origin: "ZRH", destination: "LIS", windowStart: "2026-11-22T10:50:00Z", windowEnd: "2026-11-22T10:55:00Z", searches: 5, baselineSearches: 0, multiplier: 3, createdAt: "string" },
+            { route: "CDG-NCE", origin: "CDG", destination: "NCE", windowStart: "2026-11-22T07:40:00Z", windowEnd: "2026-11-22T07:45:00Z", searches: 9, baselineSearches: 0, multiplier: 3, createdAt: "string" },
+        ]);
+        expect((await body("/v1/alerts", { limit: "1" })).alerts).to.have.length(1);
+        expect((await get("/v1/alerts", { limit: "101" })).statusCode).to.equal(400);
+    });
+
+    it("GET /v1/inventory/{carrier}/{number}/{departureDate} returns seats sold", async () => {
+        const res = await get("/v1/inventory/LX/318/2026-12-01");
+        expect(res.statusCode).to.equal(200);
+        const b = JSON.parse(res.body);
+        expect({ ...b, updatedAt: typeof b.updatedAt }).to.deep.equal({ carrier: "LX", number: "318", departureDate: "2026-12-01", seatsSold: 1, bookings: 2, cancellations: 1, updatedAt: "string" });
+    });
+
+    it("fails with 404 for a flight never booked", async () => {
+        const res = await get("/v1/inventory/LX/999/2026-12-01");
+        expect(res.statusCode).to.equal(404);
+        expect(JSON.parse(res.body)).to.deep.equal({ message: "no booking recorded for flight LX 999 on 2026-12-01" });
+    });
+
+    it("fails with 400 for malformed flight parameters", async () => {
+        const res = await get("/v1/inventory/lx/31888/2026-02-30");
+        expect(res.statusCode).to.equal(400);
+        expect(JSON.parse(res.body)).to.deep.equal({
+            errors: [
+                { path: "carrier", message: 'carrier must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received "lx"' },
+                { path: "number", message: 'number must be 1 to 4 digits with an optional upper-case suffix letter such as "318"; received "31888"' },
+                { path: "departureDate", message: 'departureDate must be a calendar date YYYY-MM-DD; received "2026-02-30"' },
+            ],
+        });
+    });
+
+    it("fails with 404 for unknown paths and 405 for other methods", async () => {
+        const nf = await get("/v1/nothing");
+        expect(nf.statusCode).to.equal(404);
+        expect(JSON.parse(nf.body).message).to.equal("no route for GET /v1/nothing; the insights API serves GET /v1/routes/top, GET /v1/alerts and GET /v1/inventory/{carrier}/{number}/{departureDate}");
+        const m = await handleRequest({ method: "POST", path: "/v1/alerts" }, { db });
+        expect(m.statusCode).to.equal(405);
+        expect(m.headers.allow).to.equal("GET");
+    });
+
+    it("answers 500 without details when the database fails", async () => {
+        const errors: unknown[] = [];
+        const broken = new DataApi({ ...db.target, database: "nope" });
+        const res = await handleRequest({ method: "GET", path: "/v1/alerts" }, { db: broken, onError: (e) => errors.push(e) });
+        expect(res.statusCode).to.equal(500);
+        expect(JSON.parse(res.body)).to.deep.equal({ message: "internal error; see the insights function's logs" });
+        expect(errors).to.have.length(1);
+    });
+
+    it("serves API Gateway HTTP API (payload v2) events through the Lambda handler", async () => {
+        const h = createInsightsHandler({ db, now: () => NOW });
+        const event = {
+            version: "2.0", routeKey: "GET /v1/routes/top", rawPath: "/v1/routes/top", rawQueryString: "limit=2", queryStringParameters: { limit: "2" },
+            headers: {}, isBase64Encoded: false,
+            requestContext: { http: { method: "GET", path: "/v1/routes/top", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "t" } },
+        } as unknown as APIGatewayProxyEventV2;
+        const res = await h(event);
+        expect(res.statusCode).to.equal(200);
+        expect(JSON.parse(res.body!).routes.map((r: { route: string }) => r.route)).to.deep.equal(["ZRH-LIS", "LHR-ZRH"]);
+    });
+});
