@@ -60,6 +60,11 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on("unhandledRejection", onUnhandled);
+    // Pulumi captures `new Error().stack` for every promise and resource (leak
+    // diagnostics, source positions). Under ts-node each capture is source-mapped,
+    // which dominates evaluation time; V8's own formatting is enough here.
+    const prepareStackTrace = Error.prepareStackTrace;
+    Error.prepareStackTrace = undefined;
     try {
         pulumi.runtime.setAllConfig(
             Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
@@ -82,6 +87,7 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
         const resolvedOutputs = await resolveOutputs(outputs);
         return { project: opts.project, stack: opts.stack, resources: join(seen, mocks), providers: [...mocks.providersById.values()], outputs: resolvedOutputs };
     } finally {
+        Error.prepareStackTrace = prepareStackTrace;
         process.off("unhandledRejection", onUnhandled);
         running = false;
     }

@@ -10,6 +10,8 @@ import { OnCall } from "../components/oncall";
 import { AccountProviders, createProviders } from "./accounts";
 import { StackConfig } from "./config";
 import { deployStream } from "./stream";
+import { deployIngestion } from "./ingestion";
+import { IngestionService } from "../components/ingestion";
 import { KinesisStream } from "../components/stream";
 
 export interface Platform {
@@ -18,6 +20,7 @@ export interface Platform {
     /** On-call routing per logical account. */
     readonly oncall: Record<string, OnCall>;
     readonly stream: KinesisStream;
+    readonly ingestion: IngestionService;
     /** Stack outputs (consumed through StackReference). */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -35,6 +38,7 @@ export function buildPlatform(config: StackConfig): Platform {
     }
 
     const stream = deployStream(config, providers, oncall);
+    const ingestion = deployIngestion(config, providers, oncall, stream);
 
     const outputs: Record<string, pulumi.Input<unknown>> = {
         environment: config.environment,
@@ -43,7 +47,8 @@ export function buildPlatform(config: StackConfig): Platform {
             ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
         ]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
+        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id },
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, stream, outputs };
+    return { config, providers, oncall, stream, ingestion, outputs };
 }
