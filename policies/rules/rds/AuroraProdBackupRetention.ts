@@ -23,7 +23,7 @@ export const check = validateResourceOfType(aws.rds.Cluster, (cluster, args, rep
     const { minimumDays } = configOf(meta.config, args);
     const days = cluster.backupRetentionPeriod ?? 1;
     if (days < minimumDays) {
-        reportViolation(`backupRetentionPeriod is ${cluster.backupRetentionPeriod === undefined ? "not set (default 1)" : days} days; production clusters need at least ${minimumDays}.`);
+        reportViolation(`backupRetentionPeriod is ${cluster.backupRetentionPeriod === undefined ? "not set (default 1 day)" : `${days} days`}; production clusters need at least ${minimumDays} days.`);
     }
 });
 

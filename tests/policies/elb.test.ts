@@ -1,0 +1,71 @@
+import { expect } from "chai";
+import httpsOnly from "../../policies/rules/elb/AlbListenerHttpsOnly";
+import modernTls from "../../policies/rules/elb/AlbListenerModernTls";
+import accessLogs from "../../policies/rules/elb/AlbAccessLogs";
+import dropHeaders from "../../policies/rules/elb/AlbDropInvalidHeaders";
+import { messages, res, runRule } from "./helpers";
+
+const LISTENER = "aws:lb/listener:Listener";
+const LB = "aws:lb/loadBalancer:LoadBalancer";
+const https = (over: Record<string, any> = {}) => res(LISTENER, "https", { loadBalancerArn: "lb", port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "c", defaultActions: [{ type: "forward", targetGroupArn: "tg" }], ...over });
+const redirect = (over: Record<string, any> = {}) => res(LISTENER, "http", { loadBalancerArn: "lb", port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }], ...over });
+const alb = (over: Record<string, any> = {}) => res(LB, "alb", { loadBalancerType: "application", dropInvalidHeaderFields: true, accessLogs: { bucket: "logs", enabled: true, prefix: "alb" }, ...over });
+
+describe("alb-listener-https-only", () => {
+    it("Compliance: HTTPS listener", async () => {
+        expect(await messages(httpsOnly, https())).to.deep.equal([]);
+    });
+    it("Compliance: HTTP listener redirecting to HTTPS (also as aws:alb/listener:Listener)", async () => {
+        const legacy = { ...redirect(), type: "aws:alb/listener:Listener", urn: "aws:alb/listener:Listener::http" };
+        expect(await messages(httpsOnly, redirect(), legacy)).to.deep.equal([]);
+    });
+    it("Compliance: NLB TCP listeners are not applicable", async () => {
+        const r = await runRule(httpsOnly, [https({ protocol: "TCP" })]);
+        expect(r.notApplicable.map((n) => n.reason)).to.deep.equal(["Listener protocol TCP is not HTTP(S)", "Policy only applies to resources of type 'aws:alb/listener:Listener'"]);
+    });
+    it("Noncompliance 1: fails when HTTP forwards", async () => {
+        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }))).to.deep.equal([`protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`]);
+    });
+    it("Noncompliance 2: fails when HTTP redirects to HTTP", async () => {
+        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "redirect", redirect: { protocol: "HTTP", port: "8080", statusCode: "HTTP_301" } }] }))).to.deep.equal([`protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`]);
+    });
+});
+
+describe("alb-listener-modern-tls", () => {
+    it("Compliance: TLS13-1-2 policy", async () => {
+        expect(await messages(modernTls, https())).to.deep.equal([]);
+    });
+    it("Compliance: FS-1-2 policy", async () => {
+        expect(await messages(modernTls, https({ sslPolicy: "ELBSecurityPolicy-FS-1-2-Res-2020-10" }))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when sslPolicy is unset", async () => {
+        expect(await messages(modernTls, https({ sslPolicy: undefined }))).to.deep.equal(["sslPolicy is not set (AWS default ELBSecurityPolicy-2016-08 allows TLS 1.0); use ELBSecurityPolicy-TLS13-1-2-2021-06."]);
+    });
+    it("Noncompliance 2: fails when sslPolicy is ELBSecurityPolicy-2016-08", async () => {
+        expect(await messages(modernTls, https({ sslPolicy: "ELBSecurityPolicy-2016-08" }))).to.deep.equal([`sslPolicy "ELBSecurityPolicy-2016-08" is not in the ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-FS-1-2-* families.`]);
+    });
+});
+
+describe("alb-access-logs", () => {
+    it("Compliance: access logs enabled", async () => {
+        expect(await messages(accessLogs, alb())).to.deep.equal([]);
+    });
+    it("Compliance: network load balancers are not applicable", async () => {
+        expect(await messages(accessLogs, alb({ loadBalancerType: "network", accessLogs: undefined }))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails without access logs", async () => {
+        expect(await messages(accessLogs, alb({ accessLogs: undefined }))).to.deep.equal(["accessLogs is not enabled with a bucket; enable access logs."]);
+    });
+    it("Noncompliance 2: fails when access logs are disabled", async () => {
+        expect(await messages(accessLogs, alb({ accessLogs: { bucket: "logs", enabled: false } }))).to.deep.equal(["accessLogs is not enabled with a bucket; enable access logs."]);
+    });
+});
+
+describe("alb-drop-invalid-headers", () => {
+    it("Compliance: dropInvalidHeaderFields true", async () => {
+        expect(await messages(dropHeaders, alb())).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when unset", async () => {
+        expect(await messages(dropHeaders, alb({ dropInvalidHeaderFields: undefined }))).to.deep.equal(["dropInvalidHeaderFields is not true; drop invalid HTTP headers."]);
+    });
+});
