@@ -12,6 +12,7 @@
  * | MAX_QUEUE_EVENTS  | events held before shedding with 429               | 50000          |
  * | MAX_QUEUE_BYTES   | event bytes held before shedding with 429          | 67108864       |
  * | MAX_BODY_BYTES    | request body limit, 1024..67108864                 | 1048576        |
+ * | MAX_INFLIGHT_REQUESTS | POST requests handled at once before 429     | 256            |
  * | MAX_ATTEMPTS      | PutRecords attempts per event                      | 6              |
  * | METRICS_NAMESPACE | CloudWatch namespace of the EMF metrics            | FlightStream/Ingestion |
  * | LOG_LEVEL         | pino level                                         | info           |
@@ -29,6 +30,7 @@ export interface IngestConfig {
   readonly maxQueueBytes: number;
   readonly maxBodyBytes: number;
   readonly maxAttempts: number;
+  readonly maxInflightRequests: number;
   readonly metricsNamespace: string;
   readonly logLevel: string;
 }
@@ -65,6 +67,7 @@ export function loadConfig(env: Record<string, string | undefined>): IngestConfi
     maxQueueBytes: int(env, "MAX_QUEUE_BYTES", 64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxAttempts: int(env, "MAX_ATTEMPTS", 6, 1, 100),
+    maxInflightRequests: int(env, "MAX_INFLIGHT_REQUESTS", 256, 1, 100000),
     metricsNamespace: env.METRICS_NAMESPACE ?? "FlightStream/Ingestion",
     logLevel: env.LOG_LEVEL ?? "info",
   };

@@ -48,7 +48,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
   });
   metrics.gauge(METRIC.queueDepth, () => producer.queueDepth);
   await producer.start();
-  const app = buildServer({ publisher: producer, logger, metrics, maxBodyBytes: config.maxBodyBytes });
+  const app = buildServer({ publisher: producer, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);
   flushTimer.unref();

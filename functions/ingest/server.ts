@@ -40,6 +40,12 @@ export interface ServerDeps {
   readonly metrics?: ServerMetrics;
   /** Largest request body in bytes. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
+  /**
+   * POST /v1/events requests handled at once (bodies buffered plus requests
+   * waiting for Kinesis); beyond it new ones get 429 before their body is read,
+   * so memory stays below about maxInflightRequests x maxBodyBytes. @default 256
+   */
+  readonly maxInflightRequests?: number;
 }
 
 /** Requests parsed into raw event values (validation happens in the handler). */
@@ -55,7 +61,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024 || maxBodyBytes > 64 * 1024 * 1024) {
     throw new RangeError(`\`maxBodyBytes\` must be an integer from 1024 to 67108864; received ${String(maxBodyBytes)}`);
   }
+  const maxInflight = deps.maxInflightRequests ?? 256;
+  if (!Number.isInteger(maxInflight) || maxInflight < 1 || maxInflight > 100000) {
+    throw new RangeError(`\`maxInflightRequests\` must be an integer from 1 to 100000; received ${String(maxInflight)}`);
+  }
   const metrics = deps.metrics ?? { count() {} };
+  let inflight = 0;
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: maxBodyBytes,
@@ -91,6 +102,19 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   app.setNotFoundHandler((request, reply) => {
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}; use POST /v1/events or GET /healthz` });
+  });
+
+  // Admission control before the body is read (bounded memory under floods).
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.method !== "POST" || request.routeOptions.url !== "/v1/events") return done();
+    if (inflight >= maxInflight) {
+      metrics.count(METRIC.requestsShed, 1);
+      reply.code(429).header("retry-after", "1").send({ error: `too many requests in flight (${maxInflight}); retry after 1 s` });
+      return;
+    }
+    inflight++;
+    reply.raw.once("close", () => inflight--);
+    done();
   });
 
   app.get("/healthz", async (_request, reply) => {

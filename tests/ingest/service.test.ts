@@ -297,6 +297,30 @@ describe("ingest service against kinesis-local", function () {
     expect([...counts.values()].every((n) => n === 1)).to.equal(true);
   });
 
+  it("answers 429 before reading the body when too many requests are in flight, and admits again once they finish", async () => {
+    const stream = `ingest-${++streamCounter}`;
+    await createStream(client, stream, 1);
+    const gate = gatedClient(client);
+    const producer = new Producer({ client: gate.client, streamName: stream, lingerMs: 1, random: seeded(5) });
+    await producer.start();
+    producers.push(producer);
+    const app = buildServer({ publisher: producer, maxInflightRequests: 3 });
+    apps.push(app);
+    const post = (prefix: string) => app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(makeEvents(prefix, 2)) });
+    const held = [post("inflight-0"), post("inflight-1"), post("inflight-2")];
+    while (producer.queueDepth < 6) await new Promise((r) => setTimeout(r, 2));
+    const shed = await post("inflight-3");
+    expect(shed.statusCode).to.equal(429);
+    expect(shed.headers["retry-after"]).to.equal("1");
+    expect(shed.json()).to.deep.equal({ error: "too many requests in flight (3); retry after 1 s" });
+    expect((await app.inject({ method: "GET", url: "/healthz" })).statusCode).to.equal(200);
+    gate.open();
+    expect((await Promise.all(held)).map((r) => r.statusCode)).to.deep.equal([202, 202, 202]);
+    expect((await post("inflight-4")).statusCode).to.equal(202);
+    const counts = countIds(await readStreamEvents(client, stream));
+    expect([...counts.keys()].sort()).to.deep.equal(["inflight-0-0", "inflight-0-1", "inflight-1-0", "inflight-1-1", "inflight-2-0", "inflight-2-1", "inflight-4-0", "inflight-4-1"]);
+  });
+
   it("drain() refuses new requests with 503, flushes everything held, then holds nothing", async () => {
     const stream = `ingest-${++streamCounter}`;
     await createStream(client, stream, 2);
