@@ -21,7 +21,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyErro
 import { validateBatch, type FlightEvent } from "../shared/events";
 import { METRIC } from "./metrics";
 import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
-import { ProducerError } from "./producer";
+import { EventTooLargeError, ProducerError } from "./producer";
 
 export interface Publisher {
   publish(events: readonly FlightEvent[]): Promise<void>;
@@ -141,6 +141,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     try {
       await deps.publisher.publish(validated.value);
     } catch (err) {
+      if (err instanceof EventTooLargeError) {
+        metrics.count(METRIC.rejected, validated.value.length);
+        return reply.code(400).send({ errors: [{ index: err.index, path: "", message: err.message }] });
+      }
       if (err instanceof ProducerError) {
         return reply.code(err.status).header("retry-after", String(err.retryAfterSeconds)).send({ error: err.message });
       }

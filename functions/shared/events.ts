@@ -138,19 +138,19 @@ function money(path: string) {
 
 function flight(path: string) {
   return z.looseObject(
-      {
-        carrier: carrier(`${path}.carrier`),
-        number: z
-          .string({ error: typeError(`${path}.number`, `a flight number string such as "123"`) })
-          .regex(/^[0-9]{1,4}[A-Z]?$/, {
-            error: (iss: Issue) =>
-              `${path}.number must be 1 to 4 digits with an optional upper-case suffix letter such as "123" or "1234A"; received ${describeReceived(iss.input)}`,
-          }),
-        departureDate: calendarDate(`${path}.departureDate`),
-        origin: iataAirport(`${path}.origin`),
-        destination: iataAirport(`${path}.destination`),
-      },
-      { error: typeError(path, "an object with carrier, number, departureDate, origin and destination") },
+    {
+      carrier: carrier(`${path}.carrier`),
+      number: z
+        .string({ error: typeError(`${path}.number`, `a flight number string such as "123"`) })
+        .regex(/^[0-9]{1,4}[A-Z]?$/, {
+          error: (iss: Issue) =>
+            `${path}.number must be 1 to 4 digits with an optional upper-case suffix letter such as "123" or "1234A"; received ${describeReceived(iss.input)}`,
+        }),
+      departureDate: calendarDate(`${path}.departureDate`),
+      origin: iataAirport(`${path}.origin`),
+      destination: iataAirport(`${path}.destination`),
+    },
+    { error: typeError(path, "an object with carrier, number, departureDate, origin and destination") },
   );
 }
 

@@ -159,6 +159,16 @@ describe("ingest service against kinesis-local", function () {
       });
     }
 
+    it("fails when one event does not fit in a Kinesis record", async () => {
+      const big = await setup({ maxBodyBytes: 2 * 1024 * 1024 });
+      const events = [validSearch({ eventId: "small" }), validSearch({ eventId: "huge", blob: "x".repeat(1024 * 1024) })];
+      const res = await big.app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(events) });
+      const size = Buffer.byteLength(JSON.stringify(events[1])) + 4;
+      expect(res.statusCode).to.equal(400);
+      expect(res.json()).to.deep.equal({ errors: [{ index: 1, path: "", message: `event is ${size} bytes as JSON with its partition key; a Kinesis record holds at most 1048576 bytes` }] });
+      expect(await readStreamEvents(client, big.stream)).to.deep.equal([]);
+    });
+
     it("accepts a leading byte-order mark and keeps unicode oddities intact", async () => {
       const odd = validSearch({ eventId: "odd-\u{1F600}-\u0000", source: "s\u202Eite", extra: { lone: "\uD800", zw: "a\u200Db" } });
       const res = await app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/json; charset=utf-8" }, payload: "\uFEFF" + JSON.stringify(odd) });
