@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as path from "path";
+import { promisify } from "util";
+import { checkProgram } from "../../scripts/policy";
+
+const root = path.join(__dirname, "..", "..");
+const BAD = path.join(__dirname, "fixtures", "bad-program.ts");
+
+describe("npm run policy (any program under the mock engine)", function () {
+    this.timeout(120000);
+
+    it("finds exactly the intended violations in the bad program", async () => {
+        const r = await checkProgram(BAD, { now: new Date("2026-11-22T00:00:00Z") });
+        expect(r.violations).to.deep.equal([
+            { policy: "kinesis-stream-cmk-encryption", level: "mandatory", resource: "aws:kinesis/stream:Stream::events", message: `encryptionType is not set (default "NONE"); set "KMS" with a customer-managed kmsKeyId.` },
+            { policy: "alarm-has-action", level: "advisory", resource: "aws:cloudwatch/metricAlarm:MetricAlarm::events-iterator-age", message: "alarmActions is empty; route the alarm to an on-call SNS topic." },
+            { policy: "no-public-principal", level: "mandatory", resource: "aws:s3/bucketPolicy:BucketPolicy::public-policy", message: `statement "PublicRead" allows Principal "*"; name the accounts or roles.` },
+            { policy: "required-tags", level: "mandatory", resource: "aws:sqs/queue:Queue::untagged", message: "Missing required tag(s) Project, Environment, Owner, CostCenter, DataClassification (resource tags and provider defaultTags are counted)." },
+            { policy: "iam-no-wildcard-actions", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows wildcard action(s) "kinesis:*"; list the actions it needs.` },
+            { policy: "iam-no-wildcard-resources", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows data action(s) "kinesis:*" on Resource "*"; name the resources.` },
+            { policy: "s3-bucket-public-access-block", level: "mandatory", resource: "aws:s3/bucket:Bucket::public", message: `Bucket "other-team-public" has no BucketPublicAccessBlock.` },
+        ]);
+        expect(r.exemptions).to.deep.equal([]);
+        expect(r.result.outputs).to.deep.equal({ streamName: "events", bucketName: "other-team-public" });
+    });
+
+    it("fails with a clear error when the program path does not exist", async () => {
+        let err: Error | undefined;
+        try {
+            await checkProgram("tests/policies/fixtures/missing.ts");
+        } catch (e) {
+            err = e as Error;
+        }
+        expect(err?.message).to.equal(`--program: "tests/policies/fixtures/missing.ts" does not exist or is not a file (resolved to ${path.resolve("tests/policies/fixtures/missing.ts")}); pass the program's entry file, e.g. --program index.ts.`);
+    });
+
+    it("exits 1 with the violations printed, and 2 on bad usage", async () => {
+        const run = (args: string[]) =>
+            promisify(execFile)(process.execPath, ["-r", "./scripts/register.js", "scripts/policy.ts", ...args], { cwd: root }).then(
+                (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+                (e: any) => ({ code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string }),
+            );
+        const bad = await run(["--program", BAD]);
+        expect(bad.code).to.equal(1);
+        expect(bad.stdout).to.contain(`policy MANDATORY [s3-bucket-public-access-block] aws:s3/bucket:Bucket::public: Bucket "other-team-public" has no BucketPublicAccessBlock.`);
+        expect(bad.stderr).to.contain("policy: 6 mandatory policy violation(s)");
+        const usage = await run(["--programme", BAD]);
+        expect(usage.code).to.equal(2);
+        expect(usage.stderr).to.contain(`policy: unknown argument "--programme"`);
+    });
+});
