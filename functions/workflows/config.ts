@@ -82,6 +82,7 @@ export function depsFromEnv(env: Env = process.env): WorkflowDeps {
         pageMaxRecords: num(env, "REPLAY_PAGE_MAX_RECORDS"),
         pageMaxSeconds: num(env, "REPLAY_PAGE_MAX_SECONDS"),
         maxShards: num(env, "MAX_SHARDS"),
+        hostedZoneId: env.HOSTED_ZONE_ID || undefined,
     };
     if (kind === "replay") {
         return {

@@ -44,6 +44,8 @@ export interface WorkflowSettings {
     readonly maxShards?: number;
     /** DescribeStreamSummary polls before a reshard step times out. @default 120 */
     readonly reshardMaxPolls?: number;
+    /** The hosted zone a traffic-shift function may change (input may omit it). @default - any */
+    readonly hostedZoneId?: string;
     /** GetChange polls before a Route 53 change times out. @default 120 */
     readonly changeMaxPolls?: number;
 }

@@ -63,7 +63,12 @@ async function currentRecords(deps: WorkflowDeps, req: ShiftRequest): Promise<Re
 
 /** Task `shift.snapshot`: validate, read the records, plan the change and its rollback. */
 export async function snapshotShift(input: TrafficShiftInput, deps: WorkflowDeps): Promise<ShiftState> {
-    const req = parseShiftInput(input);
+    const zone = deps.settings.hostedZoneId;
+    const given = (input as { hostedZoneId?: unknown } | null)?.hostedZoneId;
+    if (zone !== undefined && given !== undefined && String(given).replace(/^\/hostedzone\//, "") !== zone) {
+        throw new WorkflowError("InvalidTrafficShiftInput", `\`hostedZoneId\` must be ${zone}, the zone this workflow manages (received ${JSON.stringify(given)}).`);
+    }
+    const req = parseShiftInput(zone !== undefined && given === undefined && typeof input === "object" && input !== null ? { ...input, hostedZoneId: zone } : input);
     const plan = planShift(req, await currentRecords(deps, req));
     if (req.alarmNames.length > 0) {
         const found = await describeAlarms(deps, req.alarmNames);

@@ -1,0 +1,4 @@
+export * from "./Workflow";
+export * from "./ReplayWorkflow";
+export * from "./ReshardWorkflow";
+export * from "./TrafficShiftWorkflow";
