@@ -114,6 +114,8 @@ export interface EsmStats {
   partialFailures: number;
   recordsSucceeded: number;
   recordsDiscarded: number;
+  /** Batches whose handler call is running now. */
+  inFlightInvocations: number;
   /** Per shard: last checkpointed sequence number. */
   checkpoints: Record<string, string | undefined>;
 }
@@ -238,7 +240,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
   const log = opts.log ?? ((message: string, fields?: Record<string, unknown>) => console.error(JSON.stringify({ level: "error", component: "esm", message, ...fields })));
   const store = new CheckpointStore(path.join(opts.checkpointDir, `${opts.streamName}.${functionName}.checkpoints.json`));
   const client = opts.client;
-  const stats: EsmStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsSucceeded: 0, recordsDiscarded: 0, checkpoints: {} };
+  const stats: EsmStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsSucceeded: 0, recordsDiscarded: 0, inFlightInvocations: 0, checkpoints: {} };
   for (const [id, cp] of Object.entries(store.all())) stats.checkpoints[id] = cp.sequenceNumber;
 
   let running = true;
@@ -317,6 +319,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     const event: KinesisStreamEvent = { Records: records.map((r) => toEventRecord(shardId, r)) };
     let timer: NodeJS.Timeout | undefined;
     let response: BatchResponse | void | undefined | null;
+    stats.inFlightInvocations++;
     try {
       response = await Promise.race([
         opts.handler(event, context),
@@ -328,6 +331,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       stats.functionErrors++;
       return { kind: "error", message: (err as Error)?.message ?? String(err) };
     } finally {
+      stats.inFlightInvocations--;
       clearTimeout(timer);
     }
     if (!cfg.reportFailures || response === undefined || response === null) return { kind: "ok" };

@@ -82,7 +82,7 @@ function banner(p: Platform, startedMs: number): string {
     `  Kinesis         ${p.kinesis.endpoint}  stream ${p.streamName} (kinesis-local)`,
     `  S3              ${p.s3.endpoint}  lake s3://${p.lakeBucket}, ponds ${p.ponds.map((x) => `s3://${x.bucket}`).join(", ") || "(none)"} (s3rver)`,
     `  RDS Data API    ${p.dataApi.endpoint}  ${p.dataApi.resourceArn} (PGlite)`,
-    `  stream processor: local event source mapping${p.processor.running ? "" : " (stopped)"}; lake delivery: ${p.delivery ? "running" : "not available"}`,
+    `  stream processor: local event source mapping${p.processor.running ? "" : " (stopped)"}; lake delivery: every ${Math.round(p.delivery.bufferIntervalMs / 1000)} s per partition`,
     `  pond ETL: ${p.ponds.map((x) => `${x.name} [${x.datasets.join(", ")}] every ${Math.round(x.intervalMs / 1000)} s`).join("; ") || "(no ponds)"}`,
     "",
     `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` wipes it):`,

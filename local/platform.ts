@@ -32,6 +32,7 @@ import { startHttpApiServer, type HttpApiServer } from "./insights-server";
 import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
 import { runLocalWorkflow, type LocalRunResult } from "./workflows";
+import { LocalDeliveryStream } from "./delivery";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
@@ -71,6 +72,10 @@ export interface PlatformOptions {
   readonly ponds?: readonly PondSpec[];
   /** Overrides every pond's ETL interval (ms); 0 disables the schedules. @default - each pond's interval */
   readonly etlIntervalMs?: number;
+  /** Lake delivery buffer interval (ms). @default - `flightstream:lake.bufferIntervalSeconds` of Pulumi.dev.yaml (60 s) */
+  readonly lakeBufferIntervalMs?: number;
+  /** Lake delivery buffer size (uncompressed bytes per partition). @default 134217728 (128 MiB) */
+  readonly lakeBufferSizeBytes?: number;
   /** Keep Kinesis records across restarts (kinesis-local persistence under dir/kinesis). @default true */
   readonly persistStream?: boolean;
   /** Event source mapping settings (the stack's defaults otherwise). */
@@ -115,8 +120,8 @@ export interface Platform {
   readonly env: Readonly<Record<string, string>>;
   readonly processor: ProcessorControl;
   readonly ingest: RunningService;
-  /** Local delivery stream into the lake, when local/delivery.ts is present. */
-  readonly delivery: LakeDeliveryHandle | undefined;
+  /** Local delivery stream into the lake. */
+  readonly delivery: LakeDeliveryHandle;
   readonly scheduler: Scheduler;
   /** Runs one pond's ETL now over [from, to) (UTC days; default yesterday..tomorrow). */
   runPondEtl(pond: string, window?: { from: string; to?: string }): Promise<PondEtlOutput[]>;
@@ -128,14 +133,19 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** What the platform needs from the lake engineer's local delivery stream. */
+/** The local delivery stream (local/delivery.ts) fed by its own event source mapping. */
 export interface LakeDeliveryHandle {
-  flush(): Promise<void>;
+  readonly stream: LocalDeliveryStream;
+  readonly mapping: EventSourceMapping;
+  readonly bufferIntervalMs: number;
+  /** Waits until the stream is read to its end, then writes every buffer to the lake. */
+  flush(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
 interface DevConfig {
   shards: number;
+  lakeBufferIntervalSeconds: number;
   ponds: { name: string; datasets: string[]; schedule: string }[];
 }
 
@@ -147,7 +157,9 @@ export function readDevConfig(file = path.join(REPO_ROOT, "Pulumi.dev.yaml")): D
   const shards = typeof stream.shards === "number" && Number.isInteger(stream.shards) && stream.shards > 0 ? stream.shards : 2;
   const pondsRaw = (cfg["flightstream:ponds"] ?? {}) as Record<string, { datasets?: string[]; schedule?: string }>;
   const ponds = Object.entries(pondsRaw).map(([name, p]) => ({ name, datasets: p.datasets ?? [], schedule: p.schedule ?? "rate(1 hour)" }));
-  return { shards, ponds };
+  const lake = (cfg["flightstream:lake"] ?? {}) as { bufferIntervalSeconds?: unknown };
+  const lakeBufferIntervalSeconds = typeof lake.bufferIntervalSeconds === "number" && lake.bufferIntervalSeconds > 0 ? lake.bufferIntervalSeconds : 60;
+  return { shards, ponds, lakeBufferIntervalSeconds };
 }
 
 function portOption(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
@@ -324,9 +336,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
     // Lake delivery stream.
     const s3Client: S3Client = s3.client();
-    const delivery = await startLakeDelivery({ kinesisEndpoint: kinesis.endpoint, streamName, s3: s3Client, lakeBucket, checkpointDir: dirs.checkpoints, log });
-    if (delivery) stack.push({ name: "delivery stream", stop: () => delivery.stop() });
-    else log("local/delivery.ts is not available: the lake delivery stream is not running");
+    const delivery = await startLakeDelivery({
+      client: esmClient,
+      streamName,
+      s3: s3Client,
+      lakeBucket,
+      checkpointDir: dirs.checkpoints,
+      bufferIntervalMs: opts.lakeBufferIntervalMs ?? dev.lakeBufferIntervalSeconds * 1000,
+      bufferSizeBytes: opts.lakeBufferSizeBytes,
+      log,
+    });
+    stack.push({ name: "delivery stream", stop: () => delivery.stop() });
 
     // Pond ETL schedules.
     const runPond = async (name: string, window?: { from: string; to?: string }) => {
@@ -406,7 +426,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       },
       async settle(timeoutMs = 60000) {
         await mapping?.waitUntilCaughtUp(timeoutMs);
-        await delivery?.flush();
+        await delivery.flush(timeoutMs);
       },
       stop() {
         stopping ??= (async () => {
@@ -426,14 +446,70 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   }
 }
 
-/** Starts the lake engineer's local delivery stream (local/delivery.ts) if it is present. */
-async function startLakeDelivery(_o: {
-  kinesisEndpoint: string;
+/**
+ * The lake delivery stream: local/delivery.ts (Firehose's processing,
+ * per-partition buffering and object layout) reading the stream through a
+ * second event source mapping (`lake-delivery`, its own checkpoints), so a
+ * restart continues where it stopped instead of re-reading the stream.
+ * Buffers are written on their interval/size, on flush() and on stop(); a
+ * crash (not Ctrl-C) loses what was buffered but not yet written.
+ */
+async function startLakeDelivery(o: {
+  client: KinesisClient;
   streamName: string;
   s3: S3Client;
   lakeBucket: string;
   checkpointDir: string;
+  bufferIntervalMs: number;
+  bufferSizeBytes?: number;
   log: (line: string) => void;
-}): Promise<LakeDeliveryHandle | undefined> {
-  return undefined;
+}): Promise<LakeDeliveryHandle> {
+  const stream = new LocalDeliveryStream({
+    s3: o.s3,
+    bucket: o.lakeBucket,
+    streamName: "lake-delivery",
+    bufferIntervalMs: o.bufferIntervalMs,
+    ...(o.bufferSizeBytes !== undefined ? { bufferSizeBytes: o.bufferSizeBytes } : {}),
+  });
+  let writing: Promise<void> = Promise.resolve();
+  // One writer at a time: the timer, the mapping and flush() share the buffers.
+  const serial = (fn: () => Promise<void>) => (writing = writing.then(fn, fn));
+  const mapping = await startEventSourceMapping({
+    client: o.client,
+    streamName: o.streamName,
+    functionName: "lake-delivery",
+    checkpointDir: o.checkpointDir,
+    batchSize: 10000,
+    maximumBatchingWindowInSeconds: 0,
+    pollIntervalMs: 200,
+    handler: async (event) => {
+      await serial(async () => {
+        for (const r of event.Records) await stream.putRecord(Buffer.from(r.kinesis.data, "base64"), r.kinesis.partitionKey);
+        await stream.flushDue();
+      });
+    },
+    log: (message, fields) => o.log(`lake delivery: ${message} ${JSON.stringify(fields ?? {})}`),
+  });
+  const timer = setInterval(() => {
+    serial(() => stream.flushDue()).catch((err) => o.log(`lake delivery: write failed: ${(err as Error).message}`));
+  }, Math.min(1000, o.bufferIntervalMs));
+  timer.unref();
+  let stopped: Promise<void> | undefined;
+  return {
+    stream,
+    mapping,
+    bufferIntervalMs: o.bufferIntervalMs,
+    async flush(timeoutMs = 60000) {
+      await mapping.waitUntilCaughtUp(timeoutMs);
+      await serial(() => stream.flushAll());
+    },
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(timer);
+        await mapping.stop();
+        await serial(() => stream.flushAll());
+      })();
+      return stopped;
+    },
+  };
 }

@@ -74,6 +74,13 @@ export interface TrafficOptions {
   readonly idPrefix?: string;
   /** Share of each type among normal events. @default {search: 0.6, offer: 0.25, booking: 0.1, cancellation: 0.05} */
   readonly mix?: { readonly search: number; readonly offer: number; readonly booking: number; readonly cancellation: number };
+  /**
+   * Cancellations only pick bookings older than the last `cancellationLag`
+   * bookings, so live traffic cancels bookings that were processed already
+   * (events are partitioned by eventId: a booking and its cancellation sent
+   * together may be processed in either order). @default 200
+   */
+  readonly cancellationLag?: number;
 }
 
 export type InvalidReason = "missing-eventId" | "unknown-type" | "same-origin-destination" | "bad-seats" | "bad-occurredAt" | "negative-price";
@@ -93,6 +100,7 @@ export class TrafficGenerator {
   private readonly mix: Required<TrafficOptions>["mix"];
   /** Bookings not yet cancelled (cancellations pick from these). */
   private readonly open: BookingEvent[] = [];
+  private readonly lag: number;
 
   constructor(opts: TrafficOptions = {}) {
     const seed = opts.seed ?? 1;
@@ -101,6 +109,8 @@ export class TrafficGenerator {
     this.hotRoute = this.routes[0];
     this.r = rng(seed);
     this.prefix = opts.idPrefix ?? `t${seed}`;
+    this.lag = opts.cancellationLag ?? 200;
+    if (!Number.isInteger(this.lag) || this.lag < 0) throw new Error(`\`cancellationLag\` must be an integer >= 0; received ${String(opts.cancellationLag)}.`);
     this.mix = opts.mix ?? { search: 0.6, offer: 0.25, booking: 0.1, cancellation: 0.05 };
     const total = this.mix.search + this.mix.offer + this.mix.booking + this.mix.cancellation;
     if (!(Math.abs(total - 1) < 1e-9) || Object.values(this.mix).some((v) => !(v >= 0))) {
@@ -136,7 +146,7 @@ export class TrafficGenerator {
     const { search, offer, booking } = this.mix;
     if (x < search) return this.search(at);
     if (x < search + offer) return this.offer(at);
-    if (x < search + offer + booking || this.open.length === 0) return this.booking(at);
+    if (x < search + offer + booking || this.open.length <= this.lag) return this.booking(at);
     return this.cancellation(at);
   }
 
@@ -232,8 +242,8 @@ export class TrafficGenerator {
   }
 
   cancellation(at: Date): CancellationEvent {
-    if (this.open.length === 0) throw new Error("no open booking to cancel");
-    const [b] = this.open.splice(Math.floor(this.r() * this.open.length), 1);
+    if (this.open.length <= this.lag) throw new Error(`no open booking older than the last ${this.lag} to cancel`);
+    const [b] = this.open.splice(Math.floor(this.r() * (this.open.length - this.lag)), 1);
     return {
       ...this.base("cancellation", at),
       type: "cancellation",
