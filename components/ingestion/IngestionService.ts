@@ -43,8 +43,8 @@
  * Route 53 publishes HealthCheckStatus only in us-east-1: pass `usEast1Provider`
  * (same account, region us-east-1); the health check and its alarm are then
  * created with it (the alarm is a child of the health check, so it inherits that
- * provider). Without it both use the component's provider, and the alarm only
- * sees data when that provider's region is us-east-1.
+ * provider). Without it the health check uses the component's provider and the
+ * "dns-health" alarm is created only when `region` is us-east-1.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -672,7 +672,9 @@ export class IngestionService extends pulumi.ComponentResource {
       { condition: "memory-high", metric: this.metricMemoryUtilization(), threshold: 85, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-capacity", description: `Average memory of ${name} tasks is at least 85 % (queue held too long?).`, evaluationPeriods: 5, datapointsToAlarm: 5 },
     ];
     this.alarms = createAlarms(this, name, defs, args.alarms);
-    const dnsAlarm = createAlarm(this.healthCheck, name, {
+    // HealthCheckStatus exists only in us-east-1: without a us-east-1 provider (and outside
+    // us-east-1) the alarm would see no data, and "breaching" on missing data would page forever.
+    const dnsAlarm = args.usEast1Provider !== undefined || region === "us-east-1" ? createAlarm(this.healthCheck, name, {
       condition: "dns-health",
       metric: this.metricHealthCheckStatus(),
       threshold: 1,
@@ -683,7 +685,7 @@ export class IngestionService extends pulumi.ComponentResource {
       evaluationPeriods: 2,
       datapointsToAlarm: 2,
       treatMissingData: "breaching",
-    }, args.alarms);
+    }, args.alarms) : undefined;
     if (dnsAlarm) this.alarms.push(dnsAlarm);
 
     this.registerOutputs({

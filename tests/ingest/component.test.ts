@@ -235,6 +235,14 @@ describe("IngestionService component", function () {
     expect(one(r, "aws:cloudwatch/metricAlarm:MetricAlarm", "ingest-cpu-high").region).to.equal("eu-west-1");
   });
 
+  it("creates no Route 53 alarm without a us-east-1 provider outside us-east-1", async () => {
+    const res = await build();
+    expect(all(res, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).to.deep.equal([
+      "ingest-alb-5xx", "ingest-target-5xx", "ingest-latency-p99", "ingest-unhealthy-hosts", "ingest-cpu-high", "ingest-memory-high",
+    ]);
+    expect(one(res, "aws:route53/healthCheck:HealthCheck").region).to.equal("eu-west-1");
+  });
+
   it("builds the image from functions/ingest/Dockerfile and pushes it to the repository when no image is given", async () => {
     const res = await build({ image: undefined });
     const image = one(res, "docker-build:index:Image");
