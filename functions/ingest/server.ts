@@ -117,12 +117,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     done();
   });
 
-  app.get("/healthz", async (_request, reply) => {
+  // Per-request access logs would flood at ingestion rates (the ALB access log has them); warnings and errors still log.
+  app.get("/healthz", { logLevel: "warn" }, async (_request, reply) => {
     if (deps.publisher.isDraining) return reply.code(503).send({ status: "draining" });
     return { status: "ok", queueDepth: deps.publisher.queueDepth };
   });
 
-  app.post("/v1/events", async (request, reply) => {
+  app.post("/v1/events", { logLevel: "warn" }, async (request, reply) => {
     const body = request.body as ParsedBody | undefined;
     if (body === undefined || body === null || (body as ParsedBody).kind !== "parsed") {
       // No body and no content type at all.
