@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPack } from "@pulumi/policy";
@@ -45,6 +46,23 @@ describe("policy pack", () => {
         expect(ps.find((p) => p.name === "kinesis-stream-retention")!.configSchema).to.deep.equal({ properties: { minimumHours: { type: "number", default: 24 } } });
         expect(PACK_NAME).to.equal("flightstream");
         expect(typeof PolicyPack).to.equal("function");
+    });
+    it("index.ts starts the analyzer server the way Pulumi runs a pack (prints its port)", async function () {
+        this.timeout(60000);
+        const dir = path.join(__dirname, "..", "..", "policies");
+        const child = spawn(process.execPath, ["-r", "../scripts/register.js", "-e", 'require("./index.ts")'], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+        try {
+            const out = await new Promise<string>((resolve, reject) => {
+                let buf = "";
+                let err = "";
+                child.stdout.on("data", (d) => { buf += d; if (/^\d+\s*$/m.test(buf)) resolve(buf.trim()); });
+                child.stderr.on("data", (d) => (err += d));
+                child.on("exit", (code) => reject(new Error(`pack exited with ${code}: ${err}`)));
+            });
+            expect(Number(out)).to.be.greaterThan(0);
+        } finally {
+            child.kill();
+        }
     });
     it("the Pulumi-side wrapper reports a valid exemption as advisory and keeps the type fast path", async () => {
         const policy = pulumiPolicies(() => NOW).find((p) => p.name === "kinesis-stream-cmk-encryption") as any;
