@@ -310,7 +310,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         desiredTasks,
         cpu: readCpu(r, i.cpu, isProd ? 1024 : 256),
         memoryMiB: r.int("ingestion.memoryMiB", i.memoryMiB, 512, 30720, isProd ? 2048 : 512),
-        vpcCidr: r.str("ingestion.vpcCidr", i.vpcCidr ?? "10.10.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, "an IPv4 CIDR from /16 to /24"),
+        vpcCidr: r.str("ingestion.vpcCidr", i.vpcCidr ?? "10.10.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-2])$/, "an IPv4 CIDR from /16 to /22 (public subnets must hold the ALB)"),
         lingerMs: r.int("ingestion.lingerMs", i.lingerMs, 0, 50, 20),
     };
     if (routingPolicy !== "simple" && ingestion.setIdentifier === undefined) {

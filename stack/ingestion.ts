@@ -22,6 +22,7 @@ export function deployIngestion(config: StackConfig, providers: AccountProviders
         streamArn: stream.streamArn,
         streamKmsKeyArn: stream.keyArn,
         vpcCidr: i.vpcCidr,
+        availabilityZones: ["a", "b", ...(config.isProd ? ["c"] : [])].map((z) => `${account.region}${z}`),
         cpu: i.cpu,
         memoryMiB: i.memoryMiB,
         minTasks: i.minTasks,
