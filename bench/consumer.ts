@@ -1,0 +1,205 @@
+/**
+ * Consumer throughput over the Kinesis records the producer writes (KPL
+ * aggregates of the corpus, as functions/ingest/producer.ts builds them):
+ *
+ * - baseline: a loop that only JSON-parses the same event bytes;
+ * - in-memory: the stream processor's pure modules, decode (base64, KPL
+ *   deaggregation, gunzip when marked, JSON) → validate → aggregate
+ *   (route-minute counts and offer price sums);
+ * - Data API writer: the processor's Lambda handler path (`processBatch`:
+ *   decode, validate, idempotency gate, upserts, alerts) against the local
+ *   Data API over PGlite (local/dataapi) with the migrations applied.
+ */
+import { aggregate, evenShardRanges } from "../functions/shared/codec";
+import type { FlightEvent } from "../functions/shared/events";
+import type { Corpus } from "./corpus";
+import { isLoaded, optionalModule } from "./optional";
+import { isMeasured, notMeasured, perSecond, ratio, type Figure } from "./stats";
+
+/** A Lambda Kinesis event record (the fields the processor reads, plus the envelope). */
+export interface LambdaKinesisRecord {
+  kinesis: { kinesisSchemaVersion: string; partitionKey: string; sequenceNumber: string; data: string; approximateArrivalTimestamp: number };
+  eventSource: string;
+  eventVersion: string;
+  eventID: string;
+  eventName: string;
+  invokeIdentityArn: string;
+  awsRegion: string;
+  eventSourceARN: string;
+}
+
+/** Minimal views of the modules used (they may land after this harness). */
+interface DecodeModule {
+  decodeKinesisRecord(record: { kinesis: { data: string; partitionKey: string; sequenceNumber: string } }): { events: FlightEvent[]; rejections: unknown[] };
+}
+interface AggregateModule {
+  aggregateRouteMinutes(events: readonly FlightEvent[]): unknown[];
+  aggregateOfferPrices(events: readonly FlightEvent[]): unknown[];
+  dedupeByEventId<T extends { eventId: string }>(events: readonly T[]): T[];
+}
+interface HandlerModule {
+  createProcessor(deps: { db: unknown; cleanupIntervalMinutes?: number }): {
+    processBatch(event: { Records: LambdaKinesisRecord[] }): Promise<{ response: { batchItemFailures: unknown[] }; stats: { counted: number; events: number } }>;
+  };
+}
+interface DataApiModule {
+  DataApi: new (target: { client: unknown; resourceArn: string; secretArn: string; database: string }) => unknown;
+}
+interface MigrationsModule {
+  runMigrations(db: unknown): Promise<unknown>;
+}
+
+/** The producer's Kinesis records for the corpus, as a Lambda event would carry them. */
+export function producerRecords(payloads: readonly Buffer[], partitionKeys: readonly string[], shards = 4, maxRecordBytes = 65536): LambdaKinesisRecord[] {
+  const { entries } = aggregate(
+    payloads.map((data, i) => ({ partitionKey: partitionKeys[i], data })),
+    evenShardRanges(shards),
+    { maxRecordBytes },
+  );
+  return entries.map((e, i) => {
+    const sequenceNumber = `4961${String(i + 1).padStart(52, "0")}`;
+    return {
+      kinesis: {
+        kinesisSchemaVersion: "1.0",
+        partitionKey: e.entry.PartitionKey,
+        sequenceNumber,
+        data: Buffer.from(e.entry.Data).toString("base64"),
+        approximateArrivalTimestamp: 1_795_000_000,
+      },
+      eventSource: "aws:kinesis",
+      eventVersion: "1.0",
+      eventID: `${e.shardId}:${sequenceNumber}`,
+      eventName: "aws:kinesis:record",
+      invokeIdentityArn: "arn:aws:iam::000000000000:role/bench-processor",
+      awsRegion: "us-east-1",
+      eventSourceARN: "arn:aws:kinesis:us-east-1:000000000000:stream/bench",
+    };
+  });
+}
+
+/** Repeats `fn` (which handles `events` events per call) for at least `minMs`; events/s. */
+function timeLoop(fn: () => void, events: number, minMs: number): number {
+  fn(); // warm-up
+  let calls = 0;
+  const started = performance.now();
+  let elapsed = 0;
+  do {
+    fn();
+    calls++;
+    elapsed = performance.now() - started;
+  } while (elapsed < minMs);
+  return perSecond(calls * events, elapsed);
+}
+
+export interface ConsumerResult {
+  readonly events: number;
+  readonly kinesisRecords: number;
+  readonly jsonParseEventsPerSecond: Figure;
+  readonly inMemoryEventsPerSecond: Figure;
+  readonly inMemoryRatio: Figure;
+  readonly writerEvents: number;
+  readonly writerEventsPerSecond: Figure;
+  readonly writerRatio: Figure;
+  readonly writerDetail?: { counted: number; batches: number; failures: number; seconds: number };
+}
+
+export interface ConsumerOptions {
+  readonly corpus: Corpus;
+  /** Events the in-memory loops go through per call. */
+  readonly memoryEvents: number;
+  readonly minMs: number;
+  /** Events written through the Data API. */
+  readonly writerEvents: number;
+  /** Kinesis records per processor invocation (the event source mapping's batch size). */
+  readonly batchRecords: number;
+}
+
+export async function benchConsumer(opts: ConsumerOptions, log: (line: string) => void): Promise<ConsumerResult> {
+  const n = Math.min(opts.memoryEvents, opts.corpus.events.length);
+  const payloads = opts.corpus.payloads.slice(0, n);
+  const keys = opts.corpus.events.slice(0, n).map((e) => e.eventId);
+  const records = producerRecords(payloads, keys);
+  log(`consumer: ${n} events in ${records.length} aggregated Kinesis records`);
+
+  const jsonParse = timeLoop(() => {
+    for (const p of payloads) JSON.parse(p.toString("utf8"));
+  }, n, opts.minMs);
+
+  const decode = optionalModule<DecodeModule>("functions/processor/decode");
+  const agg = optionalModule<AggregateModule>("functions/processor/aggregate");
+  let inMemory: Figure;
+  if (!isLoaded(decode)) inMemory = decode;
+  else if (!isLoaded(agg)) inMemory = agg;
+  else {
+    let check = 0;
+    inMemory = timeLoop(() => {
+      const events: FlightEvent[] = [];
+      for (const r of records) {
+        const d = decode.decodeKinesisRecord(r);
+        if (d.rejections.length > 0) throw new Error(`consumer bench: record ${r.kinesis.sequenceNumber} was rejected: ${JSON.stringify(d.rejections[0])}`);
+        for (const e of d.events) events.push(e);
+      }
+      const unique = agg.dedupeByEventId(events);
+      agg.aggregateRouteMinutes(unique);
+      agg.aggregateOfferPrices(unique);
+      check = unique.length;
+    }, n, opts.minMs);
+    if (check !== n) throw new Error(`consumer bench: decoded ${check} distinct events from ${n}`);
+  }
+
+  const writer = await benchWriter(opts, log);
+  return {
+    events: n,
+    kinesisRecords: records.length,
+    jsonParseEventsPerSecond: jsonParse,
+    inMemoryEventsPerSecond: inMemory,
+    inMemoryRatio: ratio(inMemory, jsonParse),
+    writerEvents: writer.events,
+    writerEventsPerSecond: writer.eventsPerSecond,
+    writerRatio: ratio(writer.eventsPerSecond, jsonParse),
+    ...(writer.detail ? { writerDetail: writer.detail } : {}),
+  };
+}
+
+async function benchWriter(
+  opts: ConsumerOptions,
+  log: (line: string) => void,
+): Promise<{ events: number; eventsPerSecond: Figure; detail?: ConsumerResult["writerDetail"] }> {
+  const handler = optionalModule<HandlerModule>("functions/processor/handler");
+  const dataApi = optionalModule<DataApiModule>("functions/shared/db/dataapi");
+  const migrations = optionalModule<MigrationsModule>("functions/shared/db/migrations");
+  const local = optionalModule<{ startDataApi(o?: object): Promise<{ client(): unknown; resourceArn: string; secretArn: string; database: string; stop(): Promise<void> }> }>("local/dataapi/index");
+  const n = Math.min(opts.writerEvents, opts.corpus.events.length);
+  for (const m of [handler, dataApi, migrations, local]) if (!isLoaded(m)) return { events: n, eventsPerSecond: m };
+  if (!isLoaded(handler) || !isLoaded(dataApi) || !isLoaded(migrations) || !isLoaded(local)) throw new Error("unreachable");
+
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  const server = await local.startDataApi();
+  try {
+    const db = new dataApi.DataApi({ client: server.client(), resourceArn: server.resourceArn, secretArn: server.secretArn, database: server.database });
+    await migrations.runMigrations(db);
+    const processor = handler.createProcessor({ db, cleanupIntervalMinutes: 0 });
+    const payloads = opts.corpus.payloads.slice(0, n);
+    const keys = opts.corpus.events.slice(0, n).map((e) => e.eventId);
+    const records = producerRecords(payloads, keys);
+    log(`consumer: Data API writer, ${n} events in ${records.length} records, ${opts.batchRecords} records per invocation`);
+    let counted = 0;
+    let failures = 0;
+    let batches = 0;
+    const started = performance.now();
+    for (let i = 0; i < records.length; i += opts.batchRecords) {
+      const out = await processor.processBatch({ Records: records.slice(i, i + opts.batchRecords) });
+      counted += out.stats.counted;
+      failures += out.response.batchItemFailures.length;
+      batches++;
+    }
+    const ms = performance.now() - started;
+    if (failures > 0) return { events: n, eventsPerSecond: notMeasured(`${failures} records failed in the processor`) };
+    if (counted !== n) return { events: n, eventsPerSecond: notMeasured(`the processor counted ${counted} of ${n} events`) };
+    const eps = perSecond(n, ms);
+    return { events: n, eventsPerSecond: isMeasured(eps) ? eps : notMeasured("no time elapsed"), detail: { counted, batches, failures, seconds: ms / 1000 } };
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Freshness on the local platform (local/platform.ts `startPlatform`): the
+ * time from POSTing an event to the ingestion API until the insights API
+ * shows its effect, while background traffic from the traffic generator
+ * flows at a steady rate.
+ *
+ * A probe is a booking on a flight no other event touches (carrier "ZZ",
+ * its own flight number); it is visible when
+ * GET /v1/inventory/ZZ/<number>/<date> answers 200. Probes run one after the
+ * other (one poller at a time, every `pollMs`), so polling adds little load.
+ * Path: ingestion service → kinesis-local → event source mapping → stream
+ * processor → Data API (PGlite) → insights handler.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { TrafficGenerator } from "../local/traffic";
+import { isLoaded, optionalModule } from "./optional";
+import { notMeasured, percentile, type Figure } from "./stats";
+
+interface PlatformModule {
+  startPlatform(opts: Record<string, unknown>): Promise<{ ingestUrl: string; insightsUrl: string; stop(): Promise<void> }>;
+}
+
+export interface FreshnessOptions {
+  readonly probes: number;
+  /** Background events per second. */
+  readonly backgroundEventsPerSecond: number;
+  readonly pollMs: number;
+  /** A probe not visible after this long counts as not visible. */
+  readonly probeTimeoutMs: number;
+  readonly seed: number;
+}
+
+export interface FreshnessResult {
+  readonly probes: number;
+  readonly visible: number;
+  readonly p50Ms: Figure;
+  readonly p95Ms: Figure;
+  readonly maxMs: Figure;
+  /** POST → 202 (acknowledged by Kinesis) of the probes, p95. */
+  readonly ackP95Ms: Figure;
+  readonly backgroundEventsPerSecond: number;
+  readonly backgroundSent: number;
+  readonly backgroundRejected: number;
+  readonly pollMs: number;
+  readonly startupSeconds: number;
+}
+
+const PROBE_CARRIER = "ZZ";
+const PROBE_DATE = "2027-01-15";
+
+function probeEvent(i: number, runId: string): Record<string, unknown> {
+  return {
+    eventId: `fresh-${runId}-${i}`,
+    type: "booking",
+    occurredAt: new Date().toISOString(),
+    source: "bench-freshness",
+    bookingId: `FRESH${runId}${i}`,
+    flight: { carrier: PROBE_CARRIER, number: String(i + 1), departureDate: PROBE_DATE, origin: "ZRH", destination: "LIS" },
+    seats: 1,
+    fare: { amount: 199, currency: "CHF" },
+  };
+}
+
+async function post(url: string, body: unknown): Promise<number> {
+  const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function benchFreshness(opts: FreshnessOptions, log: (line: string) => void): Promise<FreshnessResult | { notMeasured: string }> {
+  const mod = optionalModule<PlatformModule>("local/platform");
+  if (!isLoaded(mod)) return mod;
+  process.env.POWERTOOLS_LOG_LEVEL ??= "SILENT";
+  process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flightstream-bench-"));
+  const t0 = performance.now();
+  let platform: Awaited<ReturnType<PlatformModule["startPlatform"]>>;
+  try {
+    platform = await mod.startPlatform({ dir, reset: true, ingestPort: 0, insightsPort: 0, etlIntervalMs: 0, persistStream: false });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    return notMeasured(`the local platform did not start: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const startupSeconds = (performance.now() - t0) / 1000;
+  log(`freshness: platform up in ${startupSeconds.toFixed(1)} s; ${opts.backgroundEventsPerSecond} background events/s, ${opts.probes} probes`);
+  const runId = String(Date.now() % 1e6);
+  const gen = new TrafficGenerator({ seed: opts.seed, idPrefix: `bg${runId}` });
+  let backgroundSent = 0;
+  let backgroundRejected = 0;
+  let stopBackground = false;
+  const background = (async () => {
+    const tickMs = 100;
+    const perTick = Math.max(1, Math.round((opts.backgroundEventsPerSecond * tickMs) / 1000));
+    while (!stopBackground) {
+      const started = performance.now();
+      const now = new Date();
+      const events = Array.from({ length: perTick }, () => gen.next(now));
+      try {
+        const status = await post(platform.ingestUrl, events);
+        if (status === 202) backgroundSent += events.length;
+        else backgroundRejected += events.length;
+      } catch {
+        backgroundRejected += events.length;
+      }
+      await sleep(Math.max(0, tickMs - (performance.now() - started)));
+    }
+  })();
+
+  const latencies: number[] = [];
+  const acks: number[] = [];
+  try {
+    await sleep(1000); // let the background traffic reach a steady state
+    for (let i = 0; i < opts.probes; i++) {
+      const probe = probeEvent(i, runId);
+      const started = performance.now();
+      const status = await post(platform.ingestUrl, probe);
+      acks.push(performance.now() - started);
+      if (status !== 202) throw new Error(`probe ${i} was not accepted: HTTP ${status}`);
+      const url = `${platform.insightsUrl}/v1/inventory/${PROBE_CARRIER}/${i + 1}/${PROBE_DATE}`;
+      let seen = Number.POSITIVE_INFINITY;
+      while (performance.now() - started < opts.probeTimeoutMs) {
+        const res = await fetch(url);
+        await res.arrayBuffer();
+        if (res.status === 200) {
+          seen = performance.now() - started;
+          break;
+        }
+        await sleep(opts.pollMs);
+      }
+      latencies.push(seen);
+    }
+  } finally {
+    stopBackground = true;
+    await background;
+    await platform.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const visible = latencies.filter(Number.isFinite).length;
+  const pct = (p: number): Figure => {
+    const v = percentile(latencies, p);
+    return Number.isFinite(v) ? v : notMeasured(`${latencies.length - visible} of ${latencies.length} probes not visible within ${opts.probeTimeoutMs} ms`);
+  };
+  return {
+    probes: latencies.length,
+    visible,
+    p50Ms: pct(50),
+    p95Ms: pct(95),
+    maxMs: pct(100),
+    ackP95Ms: percentile(acks, 95),
+    backgroundEventsPerSecond: opts.backgroundEventsPerSecond,
+    backgroundSent,
+    backgroundRejected,
+    pollMs: opts.pollMs,
+    startupSeconds,
+  };
+}

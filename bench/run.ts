@@ -1,0 +1,273 @@
+/**
+ * npm run bench -- [--quick] [--only ingestion,stream,consumer,plan,freshness] [--out FILE]
+ *
+ * Runs the benchmarks one after the other on this machine, prints one table
+ * and writes bench/results.json. A figure that cannot be measured (a piece of
+ * the platform missing or failing) is "not measured: <reason>", never a
+ * number. See docs/performance.md for what each figure means.
+ */
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { buildCorpus, DEFAULT_SEED, ofType } from "./corpus";
+import { benchConsumer, type ConsumerResult } from "./consumer";
+import { benchFreshness, type FreshnessResult } from "./freshness";
+import { benchIngestion, type IngestResult } from "./ingest";
+import { benchPlan, type PlanResult } from "./plan";
+import { parseArgs, formatTable, goalStatus, notMeasured, SECTIONS, type Figure, type NotMeasured, type Row, type SectionName, type Goal } from "./stats";
+import { compareCapacity, runScenario, SCENARIOS, type CapacityComparison, type EfficiencyOptions, type ScenarioResult } from "./stream";
+
+const REPO = path.resolve(__dirname, "..");
+
+interface Settings {
+  readonly corpusEvents: number;
+  readonly ingest: { batchSize: number; connections: number; durationSeconds: number; warmupSeconds: number; rounds: number; shards: number };
+  readonly stream: EfficiencyOptions;
+  readonly consumer: { memoryEvents: number; minMs: number; writerEvents: number; batchRecords: number };
+  readonly freshness: { probes: number; backgroundEventsPerSecond: number; pollMs: number; probeTimeoutMs: number };
+}
+
+export const SETTINGS: Record<"quick" | "full", Settings> = {
+  quick: {
+    corpusEvents: 4000,
+    ingest: { batchSize: 50, connections: 50, durationSeconds: 3, warmupSeconds: 2, rounds: 1, shards: 4 },
+    stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
+    consumer: { memoryEvents: 4000, minMs: 500, writerEvents: 2000, batchRecords: 500 },
+    freshness: { probes: 10, backgroundEventsPerSecond: 100, pollMs: 25, probeTimeoutMs: 20000 },
+  },
+  full: {
+    corpusEvents: 20000,
+    ingest: { batchSize: 50, connections: 50, durationSeconds: 10, warmupSeconds: 5, rounds: 3, shards: 4 },
+    stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
+    consumer: { memoryEvents: 20000, minMs: 3000, writerEvents: 10000, batchRecords: 500 },
+    freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
+  },
+};
+
+type Section<T> = T | NotMeasured;
+
+export interface StreamSection {
+  readonly events: number;
+  readonly eventsAtMost2KB: number;
+  readonly averageEventBytes: number;
+  readonly averageOfferBytes: number;
+  readonly settings: EfficiencyOptions;
+  /** Every scenario over all events. */
+  readonly scenarios: readonly ScenarioResult[];
+  /** Naive over producer (KPL aggregation) records, events <= 2 KB. */
+  readonly recordReductionAtMost2KB: number;
+  /** Codec gzip ratio on offer events (each event compressed on its own, as the codec does). */
+  readonly offerCompressionRatio: number;
+  /** Codec gzip ratio on every event. */
+  readonly allCompressionRatio: number;
+  /** gzip ratio on offers when 50 events share one user record (not what the producer does). */
+  readonly offerCompressionRatioArrays50: number;
+  readonly capacity: CapacityComparison;
+}
+
+function machine() {
+  let cpuModel = "unknown";
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(fs.readFileSync("/proc/cpuinfo", "utf8"));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    cpuModel = os.cpus()[0]?.model ?? "unknown";
+  }
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: REPO, encoding: "utf8" }).trim();
+  } catch {
+    // not a git checkout
+  }
+  return {
+    nproc: os.cpus().length,
+    cpuModel,
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    totalMemoryMB: Math.round(os.totalmem() / (1024 * 1024)),
+    commit,
+  };
+}
+
+function streamSection(settings: Settings): StreamSection {
+  const corpus = buildCorpus({ events: settings.corpusEvents });
+  const keys = corpus.events.map((e) => e.eventId);
+  const scenarios = SCENARIOS.map((s) => runScenario(s, corpus.payloads, keys, settings.stream));
+  const small = corpus.payloads.map((p, i) => ({ p, k: keys[i] })).filter((x) => x.p.length <= 2048);
+  const naiveSmall = runScenario(SCENARIOS[0], small.map((x) => x.p), small.map((x) => x.k), settings.stream);
+  const producerSmall = runScenario(SCENARIOS[2], small.map((x) => x.p), small.map((x) => x.k), settings.stream);
+  const offers = ofType(corpus, "offer");
+  const offerKeys = offers.events.map((e) => e.eventId);
+  const offerGzip = runScenario(SCENARIOS[3], offers.payloads, offerKeys, settings.stream);
+  const offerArrays = runScenario(SCENARIOS[4], offers.payloads, offerKeys, settings.stream);
+  const allGzip = scenarios[3];
+  const avg = (ps: readonly Buffer[]) => ps.reduce((n, p) => n + p.length, 0) / ps.length;
+  return {
+    events: corpus.events.length,
+    eventsAtMost2KB: small.length,
+    averageEventBytes: avg(corpus.payloads),
+    averageOfferBytes: avg(offers.payloads),
+    settings: settings.stream,
+    scenarios,
+    recordReductionAtMost2KB: naiveSmall.kinesisRecords / producerSmall.kinesisRecords,
+    offerCompressionRatio: offerGzip.compressionRatio,
+    allCompressionRatio: allGzip.compressionRatio,
+    offerCompressionRatioArrays50: offerArrays.compressionRatio,
+    capacity: compareCapacity(10, avg(corpus.payloads), allGzip.compressionRatio),
+  };
+}
+
+async function attempt<T>(name: string, fn: () => Promise<T | NotMeasured>, log: (l: string) => void): Promise<Section<T>> {
+  const started = Date.now();
+  try {
+    const r = await fn();
+    log(`${name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return r;
+  } catch (err) {
+    log(`${name}: failed: ${(err as Error).stack ?? String(err)}`);
+    return notMeasured(`${name} failed: ${(err as Error).message.split("\n")[0]}`);
+  }
+}
+
+const pick = <T, K extends keyof T>(s: Section<T> | undefined, key: K, skipped: string): T[K] | NotMeasured => {
+  if (s === undefined) return notMeasured(skipped);
+  if (typeof s === "object" && s !== null && "notMeasured" in s) return s as NotMeasured;
+  return (s as T)[key];
+};
+
+/** The table rows from the section results (exported for docs and tests). */
+export function tableRows(r: {
+  ingestion?: Section<IngestResult>;
+  stream?: Section<StreamSection>;
+  consumer?: Section<ConsumerResult>;
+  plan?: Section<PlanResult>;
+  freshness?: Section<FreshnessResult>;
+}): Row[] {
+  const skipped = "section not run (--only)";
+  const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
+  const ing = <K extends keyof IngestResult>(k: K) => pick(r.ingestion, k, skipped);
+  const srv = (which: "real" | "bare", k: "eventsPerSecond" | "latencyP50Ms" | "latencyP99Ms" | "peakRssMB"): Figure => {
+    const s = ing(which);
+    return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as IngestResult["real"])[k];
+  };
+  const st = <K extends keyof StreamSection>(k: K) => pick(r.stream, k, skipped);
+  const scen = (i: number, k: "recordsPer1000Events" | "putUnitsPer1000Events"): Figure => {
+    const s = st("scenarios");
+    return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as ScenarioResult[])[i][k];
+  };
+  const cap = (k: keyof CapacityComparison): Figure => {
+    const c = st("capacity");
+    return typeof c === "object" && c !== null && "notMeasured" in c ? (c as NotMeasured) : ((c as CapacityComparison)[k] as number);
+  };
+  const con = <K extends keyof ConsumerResult>(k: K) => fig(pick(r.consumer, k, skipped));
+  const pl = <K extends keyof PlanResult>(k: K) => fig(pick(r.plan, k, skipped));
+  const fr = <K extends keyof FreshnessResult>(k: K) => fig(pick(r.freshness, k, skipped));
+  const ge = (target: number): Goal => ({ op: ">=", target });
+  const le = (target: number): Goal => ({ op: "<=", target });
+  return [
+    { section: "ingestion", figure: "real service, events/s accepted", value: srv("real", "eventsPerSecond"), unit: "/s" },
+    { section: "ingestion", figure: "bare fastify handler, events/s", value: srv("bare", "eventsPerSecond"), unit: "/s" },
+    { section: "ingestion", figure: "ratio real / bare", value: fig(ing("ratio")), goal: ge(0.5) },
+    { section: "ingestion", figure: "real service latency p50", value: srv("real", "latencyP50Ms"), unit: " ms" },
+    { section: "ingestion", figure: "real service latency p99", value: srv("real", "latencyP99Ms"), unit: " ms" },
+    { section: "ingestion", figure: "bare handler latency p50", value: srv("bare", "latencyP50Ms"), unit: " ms" },
+    { section: "ingestion", figure: "bare handler latency p99", value: srv("bare", "latencyP99Ms"), unit: " ms" },
+    { section: "ingestion", figure: "real service peak RSS", value: srv("real", "peakRssMB"), unit: " MB" },
+    { section: "ingestion", figure: "bare handler peak RSS", value: srv("bare", "peakRssMB"), unit: " MB" },
+    { section: "stream", figure: "average event size", value: fig(st("averageEventBytes")), unit: " B" },
+    { section: "stream", figure: "average offer size", value: fig(st("averageOfferBytes")), unit: " B" },
+    { section: "stream", figure: "records / 1,000 events, one per event", value: scen(0, "recordsPer1000Events") },
+    { section: "stream", figure: "records / 1,000 events, KPL aggregation", value: scen(2, "recordsPer1000Events") },
+    { section: "stream", figure: "fewer records than naive (events <= 2 KB)", value: fig(st("recordReductionAtMost2KB")), unit: "x", goal: ge(20) },
+    { section: "stream", figure: "PUT units / 1,000 events, one per event", value: scen(0, "putUnitsPer1000Events") },
+    { section: "stream", figure: "PUT units / 1,000 events, KPL aggregation", value: scen(2, "putUnitsPer1000Events") },
+    { section: "stream", figure: "PUT units / 1,000 events, aggregation + gzip", value: scen(3, "putUnitsPer1000Events") },
+    { section: "stream", figure: "gzip ratio, offer JSON (codec: per event)", value: fig(st("offerCompressionRatio")), unit: "x", goal: ge(3) },
+    { section: "stream", figure: "gzip ratio, all events (codec: per event)", value: fig(st("allCompressionRatio")), unit: "x" },
+    { section: "stream", figure: "gzip ratio, offers in 50-event arrays", value: fig(st("offerCompressionRatioArrays50")), unit: "x" },
+    { section: "stream", figure: "10 TB/day: uncompressed byte bound", value: cap("uncompressedByteBoundShards"), unit: " shards" },
+    { section: "stream", figure: "10 TB/day: planner, measured gzip ratio", value: cap("plannerShardsMeasuredRatio"), unit: " shards" },
+    { section: "stream", figure: "10 TB/day: planner, uncompressed", value: cap("plannerShardsUncompressed"), unit: " shards" },
+    { section: "consumer", figure: "JSON.parse only, events/s", value: con("jsonParseEventsPerSecond"), unit: "/s" },
+    { section: "consumer", figure: "decode → validate → aggregate, events/s", value: con("inMemoryEventsPerSecond"), unit: "/s" },
+    { section: "consumer", figure: "ratio in-memory / JSON.parse", value: con("inMemoryRatio"), goal: ge(0.3) },
+    { section: "consumer", figure: "Data API writer (PGlite), events/s", value: con("writerEventsPerSecond"), unit: "/s" },
+    { section: "consumer", figure: "ratio writer / JSON.parse", value: con("writerRatio") },
+    { section: "plan", figure: "prod plan + policies, fresh process", value: pl("wallSeconds"), unit: " s", goal: le(20) },
+    { section: "plan", figure: "prod plan resources", value: pl("resources") },
+    { section: "freshness", figure: "POST → visible in insights API, p50", value: fr("p50Ms"), unit: " ms" },
+    { section: "freshness", figure: "POST → visible in insights API, p95", value: fr("p95Ms"), unit: " ms", goal: le(2000) },
+    { section: "freshness", figure: "POST → visible in insights API, max", value: fr("maxMs"), unit: " ms" },
+    { section: "freshness", figure: "POST → 202 (Kinesis acknowledged), p95", value: fr("ackP95Ms"), unit: " ms" },
+  ];
+}
+
+/** Drops the ingestion service's EMF metric lines from stdout while benchmarks run in this process. */
+function muteEmf(): () => void {
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === "string" && chunk.startsWith('{"_aws"')) return true;
+    if (Buffer.isBuffer(chunk) && chunk.subarray(0, 7).toString() === '{"_aws"') return true;
+    return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return () => {
+    process.stdout.write = original;
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), path.join(REPO, "bench/results.json"));
+  const mode = args.quick ? "quick" : "full";
+  const settings = SETTINGS[mode];
+  const want = (s: SectionName) => args.only.length === 0 || args.only.includes(s);
+  const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  const unmute = muteEmf();
+  const started = Date.now();
+  const loadBefore = os.loadavg();
+  log(`${mode} run of ${args.only.length > 0 ? args.only.join(", ") : SECTIONS.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
+
+  const results: {
+    ingestion?: Section<IngestResult>;
+    stream?: Section<StreamSection>;
+    consumer?: Section<ConsumerResult>;
+    plan?: Section<PlanResult>;
+    freshness?: Section<FreshnessResult>;
+  } = {};
+  const corpus = buildCorpus({ events: settings.corpusEvents });
+  if (want("ingestion")) results.ingestion = await attempt("ingestion", () => benchIngestion({ events: corpus.events, ...settings.ingest }, log), log);
+  if (want("stream")) results.stream = await attempt("stream", async () => streamSection(settings), log);
+  if (want("consumer")) results.consumer = await attempt("consumer", () => benchConsumer({ corpus, ...settings.consumer }, log), log);
+  if (want("plan")) results.plan = await attempt("plan", () => benchPlan("prod"), log);
+  if (want("freshness")) results.freshness = await attempt("freshness", () => benchFreshness({ ...settings.freshness, seed: DEFAULT_SEED }, log), log);
+  unmute();
+
+  const rows = tableRows(results).filter((row) => want(row.section as SectionName));
+  const doc = {
+    schema: 1,
+    generatedAt: new Date().toISOString(),
+    mode,
+    command: `npm run bench${args.quick ? " -- --quick" : ""}${args.only.length > 0 ? ` --only ${args.only.join(",")}` : ""}`,
+    machine: { ...machine(), loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    durationSeconds: (Date.now() - started) / 1000,
+    settings: { ...settings, corpusSeed: DEFAULT_SEED },
+    ...results,
+    table: rows.map((row) => ({ ...row, status: goalStatus(row.value, row.goal) })),
+  };
+  fs.writeFileSync(args.out, `${JSON.stringify(doc, null, 2)}\n`);
+  const m = doc.machine;
+  console.log(`\nFlightStream benchmarks (${mode}), ${m.nproc} x ${m.cpuModel}, Node ${m.node}, commit ${m.commit}`);
+  console.log(`load average before/after: ${loadBefore.map((l) => l.toFixed(2)).join(" ")} / ${m.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")}\n`);
+  console.log(formatTable(rows));
+  console.log(`\nwrote ${path.relative(process.cwd(), args.out) || args.out} in ${doc.durationSeconds.toFixed(0)} s`);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      process.exit(2);
+    },
+  );
+}
