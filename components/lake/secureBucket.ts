@@ -63,6 +63,8 @@ export interface SecureBucketArgs {
     readonly forceDestroy: boolean;
     readonly keyDeletionWindowDays: number;
     readonly description: string;
+    /** Extra tags on the key and buckets (provider default tags apply anyway). */
+    readonly tags?: Record<string, string>;
 }
 
 export interface SecureBucket {
@@ -163,13 +165,14 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
     const key = new aws.kms.Key(`${name}-key`, {
         description: a.description,
         enableKeyRotation: true,
+        tags: a.tags,
         deletionWindowInDays: a.keyDeletionWindowDays,
         policy: policyDocument(keyPolicyStatements(a.accountId, a.region, a.writers, a.readers)),
     }, opts);
     const keyAlias = new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${pulumi.getProject()}-${pulumi.getStack()}-${name}`, targetKeyId: key.keyId }, opts);
 
     // Access-log bucket: SSE-S3 (server access logging cannot write SSE-KMS).
-    const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: a.forceDestroy }, opts);
+    const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: a.forceDestroy, tags: a.tags }, opts);
     const logBpa = new aws.s3.BucketPublicAccessBlock(`${name}-access-logs-public-access`, {
         bucket: logBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
     }, opts);
@@ -183,7 +186,7 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
         rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: a.accessLogRetentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: a.abortIncompleteMultipartUploadDays } }],
     }, opts);
 
-    const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: a.bucketName, forceDestroy: a.forceDestroy }, opts);
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: a.bucketName, forceDestroy: a.forceDestroy, tags: a.tags }, opts);
     const bpa = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
         bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
     }, opts);

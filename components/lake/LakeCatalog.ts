@@ -1,0 +1,144 @@
+/**
+ * Glue catalog over the lake (lake account): a database and one `events`
+ * table partitioned by `type`, `source`, `dt`, `hour` with partition
+ * projection, so Athena finds partitions from the layout
+ * (functions/lake/partitioning.ts) without crawlers or partition registration.
+ *
+ * Projection: `type` enum (the event types), `source` injected (queries name
+ * the sources: `WHERE source IN ('web', 'app')`, values as encoded in the
+ * path), `dt` date `yyyy-MM-dd` from `projectionStartDay` to NOW, `hour`
+ * integer 00..23. Rows are the JSON envelope (OpenX JSON SerDe; `type` and
+ * `source` come from the path). Resources: aws.glue.CatalogDatabase,
+ * aws.glue.CatalogTable.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyStatement, grant } from "../common/iam";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { EVENT_TYPES } from "../../functions/shared/events";
+import { DATA_PREFIX } from "../../functions/lake/partitioning";
+
+export interface LakeCatalogArgs {
+    readonly accountId: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    /** Lake bucket name. */
+    readonly bucketName: pulumi.Input<string>;
+    /** Glue database name (lower-case letters, digits, _). @default - `<project>_<stack>_lake` */
+    readonly databaseName?: string;
+    /** First day partition projection covers (YYYY-MM-DD). @default "2024-01-01" */
+    readonly projectionStartDay?: string;
+}
+
+const MONEY = "struct<amount:double,currency:string>";
+/** Envelope columns (DESIGN 3.1); `type` and `source` are partition columns. */
+export const EVENT_COLUMNS: { name: string; type: string; comment: string }[] = [
+    { name: "eventid", type: "string", comment: "idempotency key" },
+    { name: "occurredat", type: "string", comment: "ISO-8601 event time with offset" },
+    { name: "origin", type: "string", comment: "search, offer" },
+    { name: "destination", type: "string", comment: "search, offer" },
+    { name: "departuredate", type: "string", comment: "search, offer (YYYY-MM-DD)" },
+    { name: "returndate", type: "string", comment: "search" },
+    { name: "passengers", type: "int", comment: "search" },
+    { name: "cabin", type: "string", comment: "search" },
+    { name: "carrier", type: "string", comment: "offer" },
+    { name: "price", type: MONEY, comment: "offer" },
+    { name: "bookingid", type: "string", comment: "booking, cancellation" },
+    { name: "flight", type: "struct<carrier:string,number:string,departuredate:string,origin:string,destination:string>", comment: "booking, cancellation" },
+    { name: "seats", type: "int", comment: "booking, cancellation" },
+    { name: "fare", type: MONEY, comment: "booking" },
+];
+
+export const EVENT_PARTITION_KEYS = [
+    { name: "type", type: "string" },
+    { name: "source", type: "string" },
+    { name: "dt", type: "string" },
+    { name: "hour", type: "string" },
+];
+
+export function defaultDatabaseName(suffix: string): string {
+    return `${pulumi.getProject()}_${pulumi.getStack()}_${suffix}`.toLowerCase().replace(/[^a-z0-9_]/g, "_");
+}
+
+export class LakeCatalog extends pulumi.ComponentResource {
+    readonly database: aws.glue.CatalogDatabase;
+    readonly eventsTable: aws.glue.CatalogTable;
+    readonly databaseName: string;
+    /** `<database>.events`, for SQL. */
+    readonly eventsTableName: string;
+    private readonly accountId: pulumi.Input<string>;
+    private readonly region: pulumi.Input<string>;
+
+    constructor(name: string, args: LakeCatalogArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("flightstream:lake:LakeCatalog", name, {}, opts);
+        const v = validator("LakeCatalog", name);
+        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        this.databaseName = args.databaseName ?? defaultDatabaseName("lake");
+        v.pattern("databaseName", this.databaseName, /^[a-z0-9_]{1,255}$/, "1 to 255 lower-case letters, digits or _");
+        const start = args.projectionStartDay ?? "2024-01-01";
+        v.pattern("projectionStartDay", start, /^\d{4}-\d{2}-\d{2}$/, "a day in YYYY-MM-DD form");
+        this.accountId = args.accountId;
+        this.region = args.region;
+        this.eventsTableName = `${this.databaseName}.events`;
+
+        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
+            name: this.databaseName,
+            catalogId: args.accountId,
+            description: "Flight events lake (JSON lines, gzip), partitioned by type/source/dt/hour",
+        }, { parent: this });
+        const root = pulumi.interpolate`s3://${args.bucketName}/${DATA_PREFIX}`;
+        this.eventsTable = new aws.glue.CatalogTable(`${name}-events`, {
+            name: "events",
+            catalogId: args.accountId,
+            databaseName: this.database.name,
+            tableType: "EXTERNAL_TABLE",
+            description: "Every event of the stream, one JSON object per line",
+            parameters: {
+                classification: "json",
+                compressionType: "gzip",
+                EXTERNAL: "TRUE",
+                "projection.enabled": "true",
+                "projection.type.type": "enum",
+                "projection.type.values": EVENT_TYPES.join(","),
+                "projection.source.type": "injected",
+                "projection.dt.type": "date",
+                "projection.dt.format": "yyyy-MM-dd",
+                "projection.dt.range": `${start},NOW`,
+                "projection.dt.interval": "1",
+                "projection.dt.interval.unit": "DAYS",
+                "projection.hour.type": "integer",
+                "projection.hour.range": "0,23",
+                "projection.hour.digits": "2",
+                "storage.location.template": pulumi.interpolate`${root}type=\${type}/source=\${source}/dt=\${dt}/hour=\${hour}/`,
+            },
+            partitionKeys: EVENT_PARTITION_KEYS,
+            storageDescriptor: {
+                location: root,
+                inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+                outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                compressed: true,
+                serDeInfo: {
+                    name: "json",
+                    serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+                    parameters: { "case.insensitive": "true", "ignore.malformed.json": "false", "serialization.format": "1" },
+                },
+                columns: EVENT_COLUMNS,
+            },
+        }, { parent: this });
+        this.registerOutputs({ database: this.database, eventsTable: this.eventsTable });
+    }
+
+    /** Glue read access to the lake database and its tables (what Athena needs to plan a query). */
+    readStatements(): PolicyStatement[] {
+        const base = pulumi.interpolate`arn:aws:glue:${this.region}:${this.accountId}`;
+        return [{
+            Effect: "Allow",
+            Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
+            Resource: [pulumi.interpolate`${base}:catalog`, pulumi.interpolate`${base}:database/${this.databaseName}`, pulumi.interpolate`${base}:table/${this.databaseName}/*`],
+        }];
+    }
+
+    grantRead(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
+        return grant(name, role, this.readStatements());
+    }
+}

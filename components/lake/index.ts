@@ -1,0 +1,3 @@
+export * from "./DataLake";
+export * from "./LakeDelivery";
+export * from "./LakeCatalog";

@@ -1,0 +1,278 @@
+/**
+ * The scheduled ETL that fills one pond (lake account).
+ *
+ * Resources: a Glue database for the pond with one Parquet table per dataset
+ * (partitioned by `dt`, located in the pond bucket); an Athena workgroup
+ * (engine v3, enforced configuration, results in the pond under
+ * `_athena-results/` encrypted SSE-KMS with the POND key, so UNLOAD output
+ * is readable by the pond's team); the plan Lambda
+ * (functions/pond-etl/handler.ts) with its log group; the state machine
+ * (components/workflows/Workflow: ALL logging to a KMS log group, X-Ray,
+ * least-privilege role, execution alarms) whose definition is
+ * functions/pond-etl/asl.ts; an EventBridge Scheduler schedule (flexible
+ * window off, retry policy, KMS-encrypted SQS dead-letter queue) starting it
+ * with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`; an alarm on
+ * messages in the dead-letter queue.
+ *
+ * The state machine's role is the "pond ETL role": list it in DataLake
+ * `etlRoleArns` and Pond `etlRoleArns` (`etlRoleArn`).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { functionCode } from "../common/bundle";
+import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { Workflow } from "../workflows/Workflow";
+import { workflowLogKey } from "../workflows/taskFunction";
+import { readStatements, writeStatements } from "../lake/grants";
+import { defaultDatabaseName } from "../lake/LakeCatalog";
+import { pondEtlDefinition } from "../../functions/pond-etl/asl";
+import { eventTypesFor } from "../../functions/pond-etl/plan";
+import { DATASET_COLUMNS, Dataset } from "../../functions/pond-etl/sql";
+import { ATHENA_RESULTS_PREFIX, POND_DATASET_NAMES } from "./Pond";
+
+export interface PondEtlArgs {
+    readonly pond: string;
+    readonly datasets: string[];
+    /** EventBridge Scheduler expression, e.g. "cron(15 2 * * ? *)". */
+    readonly schedule: string;
+    /** @default "UTC" */
+    readonly scheduleTimezone?: string;
+    /** Start the schedule enabled. @default true */
+    readonly scheduleEnabled?: boolean;
+    /** Lake account id and region (where this runs). */
+    readonly accountId: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly lakeBucketName: pulumi.Input<string>;
+    readonly lakeBucketArn: pulumi.Input<string>;
+    readonly lakeKeyArn: pulumi.Input<string>;
+    /** Lake Glue database name (LakeCatalog.databaseName). */
+    readonly lakeDatabaseName: string;
+    readonly pondAccountId: pulumi.Input<string>;
+    readonly pondBucketName: pulumi.Input<string>;
+    readonly pondBucketArn: pulumi.Input<string>;
+    readonly pondKeyArn: pulumi.Input<string>;
+    /** SNS topic notified when a run fails (lake account). */
+    readonly failureTopicArn: pulumi.Input<string>;
+    /** KMS key of that topic, if encrypted. @default - none */
+    readonly failureTopicKmsKeyArn?: pulumi.Input<string>;
+    /** Athena bytes-scanned limit per query. @default 1099511627776 (1 TiB) */
+    readonly bytesScannedCutoffPerQuery?: number;
+    /** Scheduler retries of a failed StartExecution (0..185). @default 3 */
+    readonly scheduleMaximumRetryAttempts?: number;
+    /** @default 30 */
+    readonly logRetentionDays?: number;
+    /** Alarms of the state machine and the dead-letter queue. @default - on, no routing */
+    readonly alarms?: AlarmSettings;
+}
+
+export class PondEtl extends pulumi.ComponentResource {
+    readonly workflow: Workflow;
+    /** The state machine role: the principal the lake and pond policies admit. */
+    readonly etlRoleArn: pulumi.Output<string>;
+    readonly database: aws.glue.CatalogDatabase;
+    readonly tables: aws.glue.CatalogTable[];
+    readonly workGroup: aws.athena.Workgroup;
+    readonly planFunction: aws.lambda.Function;
+    readonly schedule: aws.scheduler.Schedule;
+    readonly scheduleRole: aws.iam.Role;
+    readonly deadLetterQueue: aws.sqs.Queue;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+
+    constructor(name: string, args: PondEtlArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("flightstream:pond:PondEtl", name, {}, opts);
+        const v = validator("PondEtl", name);
+        v.pattern("pond", args.pond, /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "3 to 32 lower-case letters, digits or dashes, starting with a letter");
+        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        v.pattern("pondAccountId", args.pondAccountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        v.pattern("schedule", args.schedule, /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(.+\))$/, 'a Scheduler expression such as "cron(15 2 * * ? *)" or "rate(1 day)"');
+        v.check("datasets", args.datasets.length > 0, `a non-empty list of ${POND_DATASET_NAMES.map((d) => `"${d}"`).join(", ")}`, args.datasets);
+        args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, POND_DATASET_NAMES as unknown as string[]));
+        const cutoff = args.bytesScannedCutoffPerQuery ?? 1024 ** 4;
+        v.intRange("bytesScannedCutoffPerQuery", cutoff, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER);
+        const retries = args.scheduleMaximumRetryAttempts ?? 3;
+        v.intRange("scheduleMaximumRetryAttempts", retries, 0, 185);
+        const logRetentionDays = args.logRetentionDays ?? 30;
+        const datasets = args.datasets as Dataset[];
+        const p = { parent: this };
+        const stack = pulumi.getStack();
+
+        // Pond catalog: one Parquet table per dataset, partitioned by dt.
+        const pondDatabaseName = defaultDatabaseName(`pond_${args.pond}`);
+        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
+            name: pondDatabaseName,
+            catalogId: args.accountId,
+            description: `Datasets of the ${args.pond} pond (Parquet in the pond account)`,
+        }, p);
+        this.tables = datasets.map((d) => new aws.glue.CatalogTable(`${name}-${d.replace(/_/g, "-")}`, {
+            name: d,
+            catalogId: args.accountId,
+            databaseName: this.database.name,
+            tableType: "EXTERNAL_TABLE",
+            parameters: { classification: "parquet", EXTERNAL: "TRUE", "parquet.compression": "SNAPPY" },
+            partitionKeys: [{ name: "dt", type: "string" }],
+            storageDescriptor: {
+                location: pulumi.interpolate`s3://${args.pondBucketName}/${d}/`,
+                inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                serDeInfo: { name: "parquet", serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
+                columns: DATASET_COLUMNS[d].map((c) => ({ name: c.name, type: c.type })),
+            },
+        }, p));
+
+        const workGroupName = `${stack}-pond-${args.pond}`;
+        this.workGroup = new aws.athena.Workgroup(`${name}-workgroup`, {
+            name: workGroupName,
+            description: `Pond ETL for ${args.pond}`,
+            forceDestroy: true,
+            configuration: {
+                enforceWorkgroupConfiguration: true,
+                publishCloudwatchMetricsEnabled: true,
+                bytesScannedCutoffPerQuery: cutoff,
+                engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+                resultConfiguration: {
+                    outputLocation: pulumi.interpolate`s3://${args.pondBucketName}/${ATHENA_RESULTS_PREFIX}`,
+                    expectedBucketOwner: args.pondAccountId,
+                    encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.pondKeyArn },
+                },
+            },
+        }, p);
+
+        const logKey = workflowLogKey(name, this, args.accountId, args.region);
+
+        // Plan Lambda: renders the window's SQL (pure; no AWS calls).
+        const functionName = `${stack}-${name}-plan`;
+        const planLogs = new aws.cloudwatch.LogGroup(`${name}-plan-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: logRetentionDays, kmsKeyId: logKey.arn }, p);
+        const planRole = new aws.iam.Role(`${name}-plan-role`, { description: `Plan task of the ${args.pond} pond ETL`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
+        const planPolicy = grant(`${name}-plan-policy`, planRole, [
+            { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${planLogs.arn}:*` },
+        ]);
+        this.planFunction = new aws.lambda.Function(`${name}-plan`, {
+            name: functionName,
+            description: `Renders the ${args.pond} pond ETL queries for a window`,
+            runtime: "nodejs20.x",
+            architectures: ["arm64"],
+            handler: "index.handler",
+            code: functionCode("pond-etl"),
+            role: planRole.arn,
+            memorySize: 256,
+            timeout: 30,
+            environment: {
+                variables: {
+                    NODE_OPTIONS: "--enable-source-maps",
+                    POND: args.pond,
+                    POND_DATASETS: datasets.join(","),
+                    EVENTS_TABLE: `${args.lakeDatabaseName}.events`,
+                    POND_DATABASE: pondDatabaseName,
+                    POND_BUCKET: args.pondBucketName,
+                },
+            },
+            loggingConfig: { logFormat: "JSON", logGroup: planLogs.name },
+        }, { parent: this, dependsOn: [planPolicy, planLogs] });
+
+        const glue = pulumi.interpolate`arn:aws:glue:${args.region}:${args.accountId}`;
+        const statements: PolicyStatement[] = [
+            { Sid: "InvokePlan", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [this.planFunction.arn, pulumi.interpolate`${this.planFunction.arn}:*`] },
+            { Sid: "ListLakeSources", Effect: "Allow", Action: "s3:ListBucket", Resource: args.lakeBucketArn, Condition: { StringLike: { "s3:prefix": "data/*" } } },
+            ...readStatements(args.lakeBucketArn, args.lakeKeyArn, ["data/"]).map((s, i) => ({ ...s, Sid: ["ReadLakeObjects", "LocateLakeBucket", "DecryptLake"][i] })),
+            ...writeStatements(args.pondBucketArn, args.pondKeyArn, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true).map((s, i) => ({ ...s, Sid: ["WritePondObjects", "LocatePondBucket", "UsePondKey"][i] })),
+            {
+                Sid: "ReadLakeCatalog",
+                Effect: "Allow",
+                Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
+                Resource: [pulumi.interpolate`${glue}:catalog`, pulumi.interpolate`${glue}:database/${args.lakeDatabaseName}`, pulumi.interpolate`${glue}:table/${args.lakeDatabaseName}/events`],
+            },
+            {
+                Sid: "RegisterPondPartitions",
+                Effect: "Allow",
+                Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions", "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition"],
+                Resource: [pulumi.interpolate`${glue}:catalog`, pulumi.interpolate`${glue}:database/${pondDatabaseName}`, ...datasets.map((d) => pulumi.interpolate`${glue}:table/${pondDatabaseName}/${d}`)],
+            },
+            {
+                Sid: "RunAthenaQueries",
+                Effect: "Allow",
+                Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
+                Resource: this.workGroup.arn,
+            },
+            { Sid: "NotifyFailure", Effect: "Allow", Action: "sns:Publish", Resource: args.failureTopicArn },
+            ...(args.failureTopicKmsKeyArn !== undefined ? [{ Sid: "EncryptNotification", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.failureTopicKmsKeyArn }] : []),
+        ];
+        const eventTypes = eventTypesFor(datasets);
+        const definition = pulumi.all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])
+            .apply(([lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn]) =>
+                pondEtlDefinition({ pond: args.pond, lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn, eventTypes }));
+        this.workflow = new Workflow(`${name}-workflow`, {
+            definition,
+            statements,
+            logKmsKeyArn: logKey.arn,
+            accountId: args.accountId,
+            region: args.region,
+            logRetentionDays,
+            alarms: args.alarms,
+            tags: { Pond: args.pond },
+        }, p);
+        this.etlRoleArn = this.workflow.role.arn;
+
+        // Schedule → state machine, with a KMS-encrypted dead-letter queue.
+        const dlqKey = new aws.kms.Key(`${name}-dlq-key`, {
+            description: `Dead-letter queue of the ${args.pond} pond ETL schedule`,
+            enableKeyRotation: true,
+            deletionWindowInDays: 30,
+            policy: policyDocument([{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" }]),
+        }, p);
+        this.deadLetterQueue = new aws.sqs.Queue(`${name}-schedule-dlq`, {
+            kmsMasterKeyId: dlqKey.arn,
+            kmsDataKeyReusePeriodSeconds: 300,
+            messageRetentionSeconds: 1209600,
+        }, p);
+        this.scheduleRole = new aws.iam.Role(`${name}-schedule-role`, {
+            description: `EventBridge Scheduler starts the ${args.pond} pond ETL`,
+            assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
+        }, p);
+        const schedulePolicy = grant(`${name}-schedule-policy`, this.scheduleRole, [
+            { Sid: "StartEtl", Effect: "Allow", Action: "states:StartExecution", Resource: this.workflow.stateMachine.arn },
+            { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
+            { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: dlqKey.arn },
+        ]);
+        this.schedule = new aws.scheduler.Schedule(`${name}-schedule`, {
+            name: `${stack}-pond-etl-${args.pond}`,
+            description: `Runs the ${args.pond} pond ETL over the previous UTC day`,
+            scheduleExpression: args.schedule,
+            scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
+            state: (args.scheduleEnabled ?? true) ? "ENABLED" : "DISABLED",
+            flexibleTimeWindow: { mode: "OFF" },
+            target: {
+                arn: this.workflow.stateMachine.arn,
+                roleArn: this.scheduleRole.arn,
+                input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+                retryPolicy: { maximumRetryAttempts: retries, maximumEventAgeInSeconds: 3600 },
+                deadLetterConfig: { arn: this.deadLetterQueue.arn },
+            },
+        }, { parent: this, dependsOn: [schedulePolicy] });
+
+        const defs: AlarmDefinition[] = [{
+            condition: "schedule-dead-letters",
+            metric: this.metricDeadLetterMessages({ statistic: "Maximum", periodSeconds: 300 }),
+            threshold: 1,
+            comparison: "GreaterThanOrEqualToThreshold",
+            severity: "ticket",
+            runbook: "workflow-failures",
+            description: `The scheduler could not start the ${args.pond} pond ETL (messages in its dead-letter queue).`,
+        }];
+        this.alarms = [...this.workflow.alarms, ...createAlarms(this, name, defs, args.alarms)];
+        this.registerOutputs({ workflow: this.workflow, database: this.database, tables: this.tables, workGroup: this.workGroup, planFunction: this.planFunction, schedule: this.schedule, deadLetterQueue: this.deadLetterQueue, alarms: this.alarms });
+    }
+
+    /** Messages in the schedule's dead-letter queue. */
+    metricDeadLetterMessages(options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.deadLetterQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    /** Failed ETL executions (from the workflow). */
+    metricExecutionsFailed(options: MetricOptions = {}): MetricSpec {
+        return this.workflow.metricExecutionsFailed(options);
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./Pond";
+export * from "./PondEtl";

@@ -1,0 +1,28 @@
+/**
+ * Pond ETL "plan" task (invoked by the pond's state machine): renders the
+ * window's dataset-day queries from functions/pond-etl/sql.ts. Configuration
+ * comes from the environment: POND, POND_DATASETS (comma-separated),
+ * EVENTS_TABLE (`<lake db>.events`), POND_DATABASE, POND_BUCKET.
+ */
+import { Plan, PlanConfig, PlanInput, SourceListing, buildPlan } from "./plan";
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): PlanConfig {
+    const need = (k: string): string => {
+        const v = env[k];
+        if (!v) throw new Error(`environment variable ${k} must be set (received ${JSON.stringify(v) ?? "nothing"})`);
+        return v;
+    };
+    return {
+        pond: need("POND"),
+        datasets: need("POND_DATASETS").split(","),
+        eventsTable: need("EVENTS_TABLE"),
+        pondDatabase: need("POND_DATABASE"),
+        pondBucket: need("POND_BUCKET"),
+    };
+}
+
+export async function handler(event: { input?: PlanInput; listings?: SourceListing[] }): Promise<Plan> {
+    const plan = buildPlan(configFromEnv(), event?.input ?? {}, event?.listings ?? []);
+    console.log(JSON.stringify({ level: "info", message: "pond ETL plan", window: plan.window, items: plan.items.length }));
+    return plan;
+}

@@ -1,0 +1,150 @@
+/**
+ * The lake and its ponds, each piece in its account:
+ *   DataLake (lake) ← LakeDelivery (ingestion, Firehose from the stream)
+ *   LakeCatalog (lake)
+ *   per pond: Pond (pond-<name>) ← PondEtl (lake: schedule → state machine)
+ *
+ * Cross-account principals go both ways (the lake's bucket policy names the
+ * delivery and ETL roles; those roles' policies name the lake), so the role
+ * ARNs are passed through `pulumi.deferredOutput` and resolved once the roles
+ * exist; Pulumi still orders creation correctly (roles before policies).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmRouting } from "../components/common/alarms";
+import { DataLake, LakeCatalog, LakeDelivery } from "../components/lake";
+import { Pond, PondEtl } from "../components/pond";
+import { AccountProviders } from "./accounts";
+import { StackConfig } from "./config";
+
+export interface LakeDeployArgs {
+    readonly config: StackConfig;
+    readonly providers: AccountProviders;
+    /** The Kinesis stream the lake is fed from (ingestion account). */
+    readonly stream: {
+        readonly name: pulumi.Input<string>;
+        readonly arn: pulumi.Input<string>;
+        /** The stream's customer KMS key, if any. */
+        readonly kmsKeyArn?: pulumi.Input<string>;
+    };
+    /** Alarm routing per account: delivery alarms live in ingestion, lake and ETL alarms in lake. */
+    readonly alarmRouting: { readonly ingestion?: AlarmRouting; readonly lake?: AlarmRouting };
+    /** SNS topic (lake account) notified when a pond ETL run fails, and its KMS key. */
+    readonly etlFailureTopicArn: pulumi.Input<string>;
+    readonly etlFailureTopicKmsKeyArn?: pulumi.Input<string>;
+}
+
+export interface LakeDeployment {
+    readonly lake: DataLake;
+    readonly delivery: LakeDelivery;
+    readonly catalog: LakeCatalog;
+    /** Keyed by pond name. */
+    readonly ponds: Record<string, Pond>;
+    /** Keyed by pond name. */
+    readonly etl: Record<string, PondEtl>;
+    /** Stack outputs. */
+    readonly outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+export function deployLake(args: LakeDeployArgs): LakeDeployment {
+    const { config, providers } = args;
+    const lakeAccount = config.accounts.lake;
+    const ingestion = config.accounts.ingestion;
+    const dev = !config.isProd;
+
+    const [deliveryRoleArn, setDeliveryRoleArn] = pulumi.deferredOutput<string>();
+    const etlRoleArns: Record<string, [pulumi.Output<string>, (s: pulumi.Output<string>) => void]> = {};
+    const readerRoleArns: Record<string, [pulumi.Output<string>, (s: pulumi.Output<string>) => void]> = {};
+    for (const p of config.ponds) {
+        etlRoleArns[p.pond] = pulumi.deferredOutput<string>();
+        if (config.lake.readers.includes(p.pond)) readerRoleArns[p.pond] = pulumi.deferredOutput<string>();
+    }
+
+    const lake = new DataLake("lake", {
+        accountId: lakeAccount.accountId,
+        region: lakeAccount.region,
+        deliveryRoleArns: [deliveryRoleArn],
+        etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
+        readerRoleArns: Object.values(readerRoleArns).map(([o]) => o),
+        archiveTiers: config.lake.archiveTiers,
+        forceDestroy: dev,
+        alarms: { routing: args.alarmRouting.lake },
+    }, { provider: providers.lake });
+
+    const delivery = new LakeDelivery("lake-delivery", {
+        accountId: ingestion.accountId,
+        region: ingestion.region,
+        streamArn: args.stream.arn,
+        streamKmsKeyArn: args.stream.kmsKeyArn,
+        lakeBucketArn: lake.bucketArn,
+        lakeKeyArn: lake.keyArn,
+        bufferSizeMiB: config.lake.bufferSizeMiB,
+        bufferIntervalSeconds: config.lake.bufferIntervalSeconds,
+        alarms: { routing: args.alarmRouting.ingestion },
+    }, { provider: providers.ingestion });
+    setDeliveryRoleArn(delivery.role.arn);
+
+    const catalog = new LakeCatalog("lake-catalog", {
+        accountId: lakeAccount.accountId,
+        region: lakeAccount.region,
+        bucketName: lake.bucketName,
+    }, { provider: providers.lake });
+
+    const ponds: Record<string, Pond> = {};
+    const etl: Record<string, PondEtl> = {};
+    for (const p of config.ponds) {
+        const pond = new Pond(`pond-${p.pond}`, {
+            pond: p.pond,
+            team: p.team,
+            accountId: p.accountId,
+            region: p.region,
+            datasets: p.datasets,
+            etlRoleArns: [etlRoleArns[p.pond][0]],
+            readerPrincipalArns: p.readerPrincipalArns,
+            lakeRead: readerRoleArns[p.pond] ? { bucketArn: lake.bucketArn, keyArn: lake.keyArn } : undefined,
+            archiveTiers: config.lake.archiveTiers,
+            forceDestroy: dev,
+        }, { provider: providers.ponds[p.pond] });
+        ponds[p.pond] = pond;
+        readerRoleArns[p.pond]?.[1](pond.readerRole.arn);
+
+        const job = new PondEtl(`pond-etl-${p.pond}`, {
+            pond: p.pond,
+            datasets: p.datasets,
+            schedule: p.schedule,
+            accountId: lakeAccount.accountId,
+            region: lakeAccount.region,
+            lakeBucketName: lake.bucketName,
+            lakeBucketArn: lake.bucketArn,
+            lakeKeyArn: lake.keyArn,
+            lakeDatabaseName: catalog.databaseName,
+            pondAccountId: p.accountId,
+            pondBucketName: pond.bucketName,
+            pondBucketArn: pond.bucketArn,
+            pondKeyArn: pond.keyArn,
+            failureTopicArn: args.etlFailureTopicArn,
+            failureTopicKmsKeyArn: args.etlFailureTopicKmsKeyArn,
+            alarms: { routing: args.alarmRouting.lake },
+        }, { provider: providers.lake });
+        etl[p.pond] = job;
+        etlRoleArns[p.pond][1](job.etlRoleArn);
+    }
+
+    const outputs: Record<string, pulumi.Input<unknown>> = {
+        lake: {
+            bucket: lake.bucketName,
+            keyArn: lake.keyArn,
+            database: catalog.databaseName,
+            eventsTable: catalog.eventsTableName,
+            deliveryStream: delivery.deliveryStreamName,
+            deliveryRoleArn: delivery.role.arn,
+        },
+        ponds: Object.fromEntries(config.ponds.map((p) => [p.pond, {
+            account: p.accountId,
+            bucket: ponds[p.pond].bucketName,
+            readerRoleArn: ponds[p.pond].readerRole.arn,
+            stateMachineArn: etl[p.pond].workflow.stateMachine.arn,
+            etlRoleArn: etl[p.pond].etlRoleArn,
+        }])),
+    };
+    return { lake, delivery, catalog, ponds, etl, outputs };
+}
