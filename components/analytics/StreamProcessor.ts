@@ -1,0 +1,271 @@
+/**
+ * The real-time stream processor: a Lambda reading the Kinesis stream in
+ * micro-batches through an event source mapping and writing to Aurora through
+ * the Data API (functions/processor).
+ *
+ * Account placement: the function, its mapping, the on-failure queue and the
+ * alerts topic live in the account that reads (the analytics account, passed
+ * as the provider). The stream stays in the ingestion account; the stream's
+ * (and its consumer's) resource policy lets this account read it, which Lambda
+ * supports for cross-account Kinesis event source mappings. In prod the mapping
+ * reads through an enhanced fan-out consumer (`consumerArn`).
+ *
+ * Creates: aws.lambda.Function (+ role, policies, KMS log group),
+ * aws.lambda.EventSourceMapping (bisect on error, ReportBatchItemFailures,
+ * bounded retries and record age, on-failure SQS destination), aws.sqs.Queue
+ * (on-failure destination, KMS), aws.sns.Topic for high-demand alerts (KMS;
+ * unless `alertsTopic` is false) and alarms on errors, throttles, iterator age
+ * and the on-failure queue's depth.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { functionCode } from "../common/bundle";
+import { PolicyStatement, kmsUseStatement } from "../common/iam";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
+import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
+import { AuroraDatabase } from "./AuroraDatabase";
+import { analyticsFunction } from "./lambda";
+
+export interface StreamProcessorArgs {
+    /** Account the function runs in (trust policy confused-deputy guard). */
+    readonly accountId: pulumi.Input<string>;
+    /** The Kinesis stream (may be in another account whose resource policy admits this one). */
+    readonly streamArn: pulumi.Input<string>;
+    /** Key that encrypts the stream (kms:Decrypt through Kinesis). */
+    readonly streamKmsKeyArn: pulumi.Input<string>;
+    /** Enhanced fan-out consumer to read through. @default - shared-throughput reads from the stream */
+    readonly consumerArn?: pulumi.Input<string>;
+    /** The database written through the Data API. */
+    readonly database: AuroraDatabase;
+    /** Records per batch, 1..10000. @default 500 */
+    readonly batchSize?: number;
+    /** Batching window, 0..300 s. @default 1 */
+    readonly batchingWindowSeconds?: number;
+    /** Concurrent batches per shard, 1..10. @default 1 */
+    readonly parallelizationFactor?: number;
+    /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
+    readonly maxRetryAttempts?: number;
+    /** Records older than this go to the on-failure queue, -1 or 60..604800 s. @default 86400 */
+    readonly maxRecordAgeSeconds?: number;
+    /** @default "TRIM_HORIZON" */
+    readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
+    /** Keep processed event ids at least this long: the stream's replay horizon plus a margin. @default 48 */
+    readonly processedEventsRetentionHours?: number;
+    /** Reserved concurrency. @default - unreserved */
+    readonly reservedConcurrency?: number;
+    /** @default 1024 */
+    readonly memoryMiB?: number;
+    /** @default 300 */
+    readonly timeoutSeconds?: number;
+    /** @default 30 */
+    readonly logRetentionDays?: number;
+    /** Create an SNS topic for high-demand alerts. @default true */
+    readonly alertsTopic?: boolean;
+    /** EventBridge bus (name and ARN) alerts are also sent to. @default - none */
+    readonly alertsEventBus?: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> };
+    /** Alert and deal rule overrides (ALERT_* / DEAL_* variables, see docs/analytics.md). @default - the documented defaults */
+    readonly rules?: {
+        readonly alertWindowMinutes?: number;
+        readonly alertBaselineMinutes?: number;
+        readonly alertMultiplier?: number;
+        readonly alertMinSearches?: number;
+        readonly dealSigmas?: number;
+        readonly dealMinSamples?: number;
+        readonly dealLookbackMinutes?: number;
+    };
+    /** Iterator age alarm threshold (ms). @default 60000 */
+    readonly iteratorAgeAlarmMs?: number;
+    /** @default - alarms on, no routing */
+    readonly alarms?: AlarmSettings;
+}
+
+export class StreamProcessor extends pulumi.ComponentResource {
+    readonly function: aws.lambda.Function;
+    readonly role: aws.iam.Role;
+    readonly logGroup: aws.cloudwatch.LogGroup;
+    readonly mapping: aws.lambda.EventSourceMapping;
+    readonly failureQueue: aws.sqs.Queue;
+    readonly alertsTopic?: aws.sns.Topic;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+    private readonly iteratorAgeAlarmMs: number;
+
+    constructor(name: string, args: StreamProcessorArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("flightstream:analytics:StreamProcessor", name, {}, opts);
+        const v = validator("StreamProcessor", name);
+        v.intRange("batchSize", args.batchSize, 1, 10000);
+        v.intRange("batchingWindowSeconds", args.batchingWindowSeconds, 0, 300);
+        v.intRange("parallelizationFactor", args.parallelizationFactor, 1, 10);
+        v.intRange("maxRetryAttempts", args.maxRetryAttempts, -1, 10000);
+        if (args.maxRecordAgeSeconds !== undefined && args.maxRecordAgeSeconds !== -1) v.intRange("maxRecordAgeSeconds", args.maxRecordAgeSeconds, 60, 604800);
+        v.oneOf("startingPosition", args.startingPosition, ["TRIM_HORIZON", "LATEST"] as const);
+        v.intRange("processedEventsRetentionHours", args.processedEventsRetentionHours, 24, 8760 + 168);
+        v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
+        v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
+        v.intRange("timeoutSeconds", args.timeoutSeconds, 10, 900);
+        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        if (isKnown(args.streamArn)) v.pattern("streamArn", args.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/, "a Kinesis stream ARN");
+        if (isKnown(args.consumerArn)) v.pattern("consumerArn", args.consumerArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/, "a Kinesis stream consumer ARN");
+        this.iteratorAgeAlarmMs = args.iteratorAgeAlarmMs ?? 60_000;
+
+        const p = { parent: this };
+        const db = args.database;
+        const stackName = `${pulumi.getStack()}-${name}`;
+        this.failureQueue = new aws.sqs.Queue(`${name}-failures`, {
+            name: `${stackName}-failures`,
+            kmsMasterKeyId: db.keyArn,
+            kmsDataKeyReusePeriodSeconds: 300,
+            messageRetentionSeconds: 14 * 24 * 3600,
+        }, p);
+        if (args.alertsTopic ?? true) {
+            this.alertsTopic = new aws.sns.Topic(`${name}-alerts`, { name: `${stackName}-high-demand-alerts`, kmsMasterKeyId: db.keyArn }, p);
+        }
+
+        const statements: PolicyStatement[] = [
+            {
+                Sid: "ReadStream",
+                Effect: "Allow",
+                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
+                Resource: args.streamArn,
+            },
+            ...(args.consumerArn !== undefined
+                ? [{ Sid: "SubscribeThroughConsumer", Effect: "Allow" as const, Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: args.consumerArn }]
+                : []),
+            kmsUseStatement(args.streamKmsKeyArn, "decrypt", "DecryptStream"),
+            { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"], Resource: this.failureQueue.arn },
+            kmsUseStatement(db.keyArn, "both", "UseAnalyticsKey"),
+            ...(this.alertsTopic ? [{ Sid: "PublishAlerts", Effect: "Allow" as const, Action: "sns:Publish", Resource: this.alertsTopic.arn }] : []),
+            ...(args.alertsEventBus ? [{ Sid: "PutAlertEvents", Effect: "Allow" as const, Action: "events:PutEvents", Resource: args.alertsEventBus.arn }] : []),
+        ];
+        const r = args.rules ?? {};
+        const ruleEnv: Record<string, number | undefined> = {
+            ALERT_WINDOW_MINUTES: r.alertWindowMinutes,
+            ALERT_BASELINE_MINUTES: r.alertBaselineMinutes,
+            ALERT_MULTIPLIER: r.alertMultiplier,
+            ALERT_MIN_SEARCHES: r.alertMinSearches,
+            DEAL_SIGMAS: r.dealSigmas,
+            DEAL_MIN_SAMPLES: r.dealMinSamples,
+            DEAL_LOOKBACK_MINUTES: r.dealLookbackMinutes,
+        };
+        const environment: Record<string, pulumi.Input<string>> = {
+            DB_CLUSTER_ARN: db.clusterArn,
+            DB_SECRET_ARN: db.secretArn,
+            DB_NAME: db.databaseName,
+            PROCESSED_EVENTS_RETENTION_HOURS: String(args.processedEventsRetentionHours ?? 48),
+            POWERTOOLS_SERVICE_NAME: "processor",
+            POWERTOOLS_METRICS_NAMESPACE: "FlightStream/Analytics",
+            ...Object.fromEntries(Object.entries(ruleEnv).filter(([, x]) => x !== undefined).map(([k, x]) => [k, String(x)])),
+            ...(this.alertsTopic ? { ALERTS_TOPIC_ARN: this.alertsTopic.arn } : {}),
+            ...(args.alertsEventBus ? { ALERTS_EVENT_BUS_NAME: args.alertsEventBus.name } : {}),
+        };
+        const fn = analyticsFunction(name, this, {
+            description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",
+            accountId: args.accountId,
+            code: functionCode("processor"),
+            logKeyArn: db.keyArn,
+            logRetentionDays: args.logRetentionDays ?? 30,
+            environment,
+            statements,
+            timeoutSeconds: args.timeoutSeconds ?? 300,
+            memoryMiB: args.memoryMiB ?? 1024,
+            reservedConcurrency: args.reservedConcurrency,
+        }, (role) => [db.grantDataApi(`${name}-data-api`, role)]);
+        this.function = fn.function;
+        this.role = fn.role;
+        this.logGroup = fn.logGroup;
+
+        this.mapping = new aws.lambda.EventSourceMapping(`${name}-mapping`, {
+            eventSourceArn: args.consumerArn ?? args.streamArn,
+            functionName: this.function.arn,
+            startingPosition: args.startingPosition ?? "TRIM_HORIZON",
+            batchSize: args.batchSize ?? 500,
+            maximumBatchingWindowInSeconds: args.batchingWindowSeconds ?? 1,
+            parallelizationFactor: args.parallelizationFactor ?? 1,
+            bisectBatchOnFunctionError: true,
+            functionResponseTypes: ["ReportBatchItemFailures"],
+            maximumRetryAttempts: args.maxRetryAttempts ?? 10,
+            maximumRecordAgeInSeconds: args.maxRecordAgeSeconds ?? 86400,
+            destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
+        }, { parent: this, dependsOn: [fn.policy] });
+
+        this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
+        this.registerOutputs({
+            function: this.function,
+            role: this.role,
+            logGroup: this.logGroup,
+            mapping: this.mapping,
+            failureQueue: this.failureQueue,
+            ...(this.alertsTopic ? { alertsTopic: this.alertsTopic } : {}),
+            alarms: this.alarms,
+        });
+    }
+
+    private fnDims(): Record<string, pulumi.Input<string>> {
+        return { FunctionName: this.function.name };
+    }
+
+    metricErrors(options?: MetricOptions): MetricSpec {
+        return metric("AWS/Lambda", "Errors", this.fnDims(), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    metricThrottles(options?: MetricOptions): MetricSpec {
+        return metric("AWS/Lambda", "Throttles", this.fnDims(), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    /** Age of the last record of each batch when it was read (Maximum). */
+    metricIteratorAge(options?: MetricOptions): MetricSpec {
+        return metric("AWS/Lambda", "IteratorAge", this.fnDims(), { statistic: "Maximum", periodSeconds: 60, unit: "Milliseconds" }, options);
+    }
+
+    metricDuration(options?: MetricOptions): MetricSpec {
+        return metric("AWS/Lambda", "Duration", this.fnDims(), { extendedStatistic: "p99", periodSeconds: 300, unit: "Milliseconds" }, options);
+    }
+
+    /** Batches that exhausted their retries or expired (on-failure queue depth). */
+    metricFailureQueueMessagesVisible(options?: MetricOptions): MetricSpec {
+        return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    private alarmDefinitions(): AlarmDefinition[] {
+        return [
+            {
+                condition: "errors",
+                metric: this.metricErrors(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "consumer-errors",
+                description: "The stream processor failed whole invocations (not single poison records) in the last 5 minutes.",
+            },
+            {
+                condition: "throttles",
+                metric: this.metricThrottles(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "consumer-errors",
+                description: "The stream processor was throttled (concurrency limit) in the last 5 minutes.",
+            },
+            {
+                condition: "iterator-age",
+                metric: this.metricIteratorAge(),
+                threshold: this.iteratorAgeAlarmMs,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "page",
+                runbook: "stream-iterator-age",
+                description: `The stream processor is at least ${this.iteratorAgeAlarmMs} ms behind the stream; real-time insights are stale and records risk expiring.`,
+                evaluationPeriods: 3,
+            },
+            {
+                condition: "failed-batches",
+                metric: this.metricFailureQueueMessagesVisible(),
+                threshold: 0,
+                comparison: "GreaterThanThreshold",
+                severity: "page",
+                runbook: "consumer-errors",
+                description: "Batches reached the stream processor's on-failure queue: their records were not processed and must be replayed.",
+            },
+        ];
+    }
+}

@@ -1,0 +1,5 @@
+export * from "./AuroraDatabase";
+export * from "./StreamProcessor";
+export * from "./InsightsApi";
+export * from "./SchemaMigrations";
+export { privateSubnetCidrs } from "./network";

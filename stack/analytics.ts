@@ -1,0 +1,91 @@
+/**
+ * The real-time analytics pipeline in the analytics account: Aurora Serverless
+ * v2 (Data API), deploy-time migrations, the stream processor reading the
+ * ingestion account's stream (cross-account, through the enhanced fan-out
+ * consumer when configured) and the insights API.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmRouting } from "../components/common/alarms";
+import { AuroraDatabase, InsightsApi, SchemaMigrations, StreamProcessor } from "../components/analytics";
+import { AccountProviders } from "./accounts";
+import { StackConfig } from "./config";
+
+/** What the analytics pipeline needs of the stream (outputs of the ingestion account's KinesisStream). */
+export interface AnalyticsStreamInputs {
+    readonly streamArn: pulumi.Input<string>;
+    readonly kmsKeyArn: pulumi.Input<string>;
+    /** Enhanced fan-out consumer ARN (prod). @default - shared-throughput reads */
+    readonly consumerArn?: pulumi.Input<string>;
+}
+
+export interface AnalyticsDeployment {
+    readonly database: AuroraDatabase;
+    readonly migrations: SchemaMigrations;
+    readonly processor: StreamProcessor;
+    readonly insights: InsightsApi;
+    /** Stack outputs of the pipeline. */
+    readonly outputs: Record<string, pulumi.Input<unknown>>;
+}
+
+/** Hours processed event ids are kept: the stream's retention (the replay horizon) plus one day. */
+export function processedEventsRetentionHours(config: StackConfig): number {
+    return config.stream.retentionHours + 24;
+}
+
+export function deployAnalytics(config: StackConfig, providers: AccountProviders, routing: AlarmRouting, stream: AnalyticsStreamInputs): AnalyticsDeployment {
+    const a = config.analytics;
+    const account = config.accounts.analytics;
+    const opts = { provider: providers.analytics };
+    const alarms = { routing };
+
+    const database = new AuroraDatabase("analytics-db", {
+        accountId: account.accountId,
+        region: account.region,
+        minCapacityAcu: a.minAcu,
+        maxCapacityAcu: a.maxAcu,
+        engineVersion: "16.6",
+        instanceCount: config.isProd ? 2 : 1,
+        backupRetentionDays: a.backupRetentionDays,
+        deletionProtection: config.isProd,
+        finalSnapshot: config.isProd,
+        performanceInsights: config.isProd,
+        vpcCidr: a.vpcCidr,
+        alarms,
+    }, opts);
+
+    const migrations = new SchemaMigrations("analytics-migrations", { accountId: account.accountId, database }, opts);
+
+    const processor = new StreamProcessor("analytics-processor", {
+        accountId: account.accountId,
+        streamArn: stream.streamArn,
+        streamKmsKeyArn: stream.kmsKeyArn,
+        consumerArn: stream.consumerArn,
+        database,
+        batchSize: a.batchSize,
+        batchingWindowSeconds: a.batchingWindowSeconds,
+        parallelizationFactor: a.parallelizationFactor,
+        maxRetryAttempts: a.maxRetryAttempts,
+        maxRecordAgeSeconds: a.maxRecordAgeSeconds,
+        processedEventsRetentionHours: processedEventsRetentionHours(config),
+        alarms,
+    }, { ...opts, dependsOn: [migrations] });
+
+    const insights = new InsightsApi("analytics-insights", {
+        accountId: account.accountId,
+        database,
+        iamAuth: config.isProd,
+        alarms,
+    }, { ...opts, dependsOn: [migrations] });
+
+    const outputs: Record<string, pulumi.Input<unknown>> = {
+        clusterArn: database.clusterArn,
+        secretArn: database.secretArn,
+        databaseName: database.databaseName,
+        migrationsHash: migrations.hash,
+        processorFunction: processor.function.name,
+        failureQueueUrl: processor.failureQueue.url,
+        alertsTopicArn: processor.alertsTopic?.arn,
+        insightsUrl: insights.url,
+    };
+    return { database, migrations, processor, insights, outputs };
+}
