@@ -19,3 +19,14 @@ export function renderRulesTable(rules: Rule[] = policies): string {
 
 export const TABLE_START = "<!-- rules:start -->";
 export const TABLE_END = "<!-- rules:end -->";
+
+/** `node -r ./scripts/register.js policies/rulesTable.ts` rewrites the table in RULES.md. */
+if (require.main === module) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const fs = require("fs") as typeof import("fs");
+    const file = require("path").join(__dirname, "RULES.md");
+    const md = fs.readFileSync(file, "utf8");
+    const a = md.indexOf(TABLE_START) + TABLE_START.length;
+    const b = md.indexOf(TABLE_END);
+    fs.writeFileSync(file, `${md.slice(0, a)}\n${renderRulesTable()}\n${md.slice(b)}`);
+}

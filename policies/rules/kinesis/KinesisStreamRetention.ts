@@ -8,7 +8,12 @@ export const meta = {
     description: "Kinesis data streams retain records for at least 24 hours (config minimumHours).",
     enforcementLevel: "advisory" as const,
     why: "Consumers that fall behind or are redeployed must be able to replay; retention is the replay window.",
-    publicRuleSets: { cdkNag: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: {
+        cdkNag: NONE,
+        pulumiPolicyAws: NONE,
+        awsConfig: ["KINESIS_STREAM_BACKUP_RETENTION_CHECK (default minimum 168 h)"],
+        securityHub: ["Kinesis.3"],
+    },
     config: { minimumHours: 24 },
 };
 
