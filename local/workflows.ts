@@ -113,3 +113,59 @@ export async function runLocalWorkflow(kind: WorkflowKind, input: unknown, opts:
         };
     }
 }
+
+/** Ledger kept in a JSON file (the local platform's reshard budget survives CLI runs). */
+export class FileLedger {
+    constructor(readonly file: string) {}
+    async calls(): Promise<Date[]> {
+        const fs = await import("fs");
+        if (!fs.existsSync(this.file)) return [];
+        const parsed = JSON.parse(fs.readFileSync(this.file, "utf8")) as { calls?: string[] };
+        return (parsed.calls ?? []).map((c) => new Date(c));
+    }
+    async record(at: Date): Promise<void> {
+        const fs = await import("fs");
+        const kept = (await this.calls()).filter((c) => c.getTime() > at.getTime() - 86_400_000);
+        kept.push(at);
+        fs.writeFileSync(this.file, JSON.stringify({ calls: kept.map((c) => c.toISOString()) }, null, 2));
+    }
+}
+
+/**
+ * Task dependencies pointing at a running local platform (`npm start`), read
+ * from `<dir>/platform.json`: its kinesis-local, its s3rver lake and its
+ * stream processor (the AWS handler, with the platform's local Data API).
+ */
+export async function localPlatformDeps(dir: string): Promise<{ deps: WorkflowDeps; close: () => void }> {
+    const fs = await import("fs");
+    const path = await import("path");
+    const file = path.join(dir, "platform.json");
+    if (!fs.existsSync(file)) {
+        throw new Error(`--local: no running local platform (${file} not found); start it with \`npm start\` first.`);
+    }
+    const info = JSON.parse(fs.readFileSync(file, "utf8")) as {
+        streamName: string; streamArn: string; lakeBucket: string; env: Record<string, string>;
+        endpoints: { kinesis: string; s3: string; dataApi: string };
+    };
+    const { KinesisClient } = await import("@aws-sdk/client-kinesis");
+    const { S3Client } = await import("@aws-sdk/client-s3");
+    const { kinesisClientConfig } = await import("./emulators/kinesis");
+    const { s3ClientConfig } = await import("./emulators/s3");
+    const { dataApiClientConfig } = await import("./dataapi/server");
+    const { dataApiFromEnv } = await import("../functions/shared/db/dataapi");
+    const { createProcessor } = await import("../functions/processor/handler");
+    const kinesis = new KinesisClient(kinesisClientConfig(info.endpoints.kinesis));
+    const s3 = new S3Client(s3ClientConfig(info.endpoints.s3));
+    const processor = createProcessor({ db: dataApiFromEnv(info.env, dataApiClientConfig(info.endpoints.dataApi)) });
+    const deps: WorkflowDeps = {
+        settings: { region: LOCAL_REGION, streamName: info.streamName, streamArn: info.streamArn, lakeBucket: info.lakeBucket, targets: ["analytics"] },
+        kinesis,
+        s3,
+        ledger: new FileLedger(path.join(dir, "reshard-ledger.json")),
+        deliver: async (_target, event) => {
+            const res = await processor.handler(event);
+            return { failedSequenceNumbers: (res?.batchItemFailures ?? []).map((f) => f.itemIdentifier) };
+        },
+    };
+    return { deps, close: () => (kinesis.destroy(), s3.destroy()) };
+}
