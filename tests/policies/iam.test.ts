@@ -41,6 +41,14 @@ describe("iam-no-wildcard-actions", () => {
         const st = { ...rootAdmin, Sid: "Ops", Principal: { AWS: "arn:aws:iam::111111111111:role/ops" } };
         expect(await messages(wildActions, res(KEY, "k", { policy: doc(rootAdmin, st) }))).to.deep.equal([`statement "Ops" allows wildcard action(s) "kms:*"; list the actions it needs.`]);
     });
+    it("Noncompliance 6: fails when a key policy grants kms:* to another account's root", async () => {
+        const st = { ...rootAdmin, Sid: "Partner", Principal: { AWS: "arn:aws:iam::222222222222:root" } };
+        expect(await messages(wildActions, res(KEY, "k", { policy: doc(rootAdmin, st) }))).to.deep.equal([`statement "Partner" allows wildcard action(s) "kms:*"; list the actions it needs.`]);
+    });
+    it("Noncompliance 7: fails when the root statement also names a second account", async () => {
+        const st = { ...rootAdmin, Principal: { AWS: ["arn:aws:iam::111111111111:root", "arn:aws:iam::222222222222:root"] } };
+        expect(await messages(wildActions, res(KEY, "k", { policy: doc(st) }))).to.deep.equal([`statement "AccountAdministers" allows wildcard action(s) "kms:*"; list the actions it needs.`]);
+    });
     it("Noncompliance 5: fails when a topic policy allows sns:*", async () => {
         const st = { Sid: "Pub", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:*", Resource: "arn:aws:sns:eu-west-1:111111111111:page" };
         expect(await messages(wildActions, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "arn:aws:sns:eu-west-1:111111111111:page", policy: doc(st) }))).to.deep.equal([`statement "Pub" allows wildcard action(s) "sns:*"; list the actions it needs.`]);

@@ -5,7 +5,7 @@ import { list, parsePolicy, PolicyStatementJson, q, statementLabel } from "../..
 
 export const meta = {
     id: "iam-no-wildcard-actions",
-    description: "Allow statements in IAM (role, inline, managed) and resource policies name actions: no \"*\", no \"service:*\", no NotAction. Exception: a KMS key policy statement granting the key's own account root kms:* (the documented key-administration statement).",
+    description: "Allow statements in IAM (role, inline, managed) and resource policies name actions: no \"*\", no \"service:*\", no NotAction. Exception: a KMS key policy statement granting kms:* to the root of the key's own account only (the documented key-administration statement).",
     enforcementLevel: "mandatory" as const,
     why: "Least privilege: a service wildcard grants deletes and policy changes nobody asked for, including actions AWS adds later.",
     publicRuleSets: {
@@ -19,17 +19,35 @@ export const meta = {
 
 const ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 
-/** The key-administration statement: Allow, principals only account roots, on a key policy. */
-function isKeyRootAdmin(s: PolicyStatementJson): boolean {
+/**
+ * The key-administration statement: an Allow whose only principal is the root of
+ * one account, the key's own account when the provider names it (allowedAccountIds).
+ */
+function isKeyRootAdmin(s: PolicyStatementJson, keyAccount: string | undefined): boolean {
     const aws = s.Principal && typeof s.Principal === "object" ? list(s.Principal.AWS) : [];
     const others = s.Principal && typeof s.Principal === "object" ? Object.keys(s.Principal).filter((k) => k !== "AWS") : ["*"];
-    return aws.length > 0 && others.length === 0 && aws.every((p) => ROOT.test(p) || /^\d{12}$/.test(p));
+    const accounts = new Set(aws.map((p) => ROOT.exec(p)?.[1] ?? (/^\d{12}$/.test(p) ? p : "not-a-root")));
+    if (aws.length === 0 || others.length > 0 || accounts.size !== 1 || accounts.has("not-a-root")) return false;
+    return keyAccount === undefined || accounts.has(keyAccount);
 }
 
-function checkStatements(label: string, statements: PolicyStatementJson[], isKeyPolicy: boolean, reportViolation: (m: string) => void) {
+/** The account a resource is deployed to, when its provider pins `allowedAccountIds`. */
+function providerAccount(provider: { props: Record<string, any> } | undefined): string | undefined {
+    let ids = provider?.props?.allowedAccountIds;
+    if (typeof ids === "string") {
+        try {
+            ids = JSON.parse(ids);
+        } catch {
+            return undefined;
+        }
+    }
+    return Array.isArray(ids) && ids.length === 1 ? String(ids[0]) : undefined;
+}
+
+function checkStatements(label: string, statements: PolicyStatementJson[], keyPolicy: { account: string | undefined } | undefined, reportViolation: (m: string) => void) {
     statements.forEach((s, i) => {
         if (s.Effect !== "Allow") return;
-        if (isKeyPolicy && isKeyRootAdmin(s)) return;
+        if (keyPolicy && isKeyRootAdmin(s, keyPolicy.account)) return;
         const where = `${label}${statementLabel(s, i)}`;
         if (s.NotAction !== undefined) {
             reportViolation(`${where} allows NotAction ${list(s.NotAction).map(q).join(", ")} (every other action); list the actions it needs.`);
@@ -42,13 +60,14 @@ function checkStatements(label: string, statements: PolicyStatementJson[], isKey
 export function check(args: ResourceValidationArgs, reportViolation: (m: string) => void): void {
     const t = args.type;
     if (t === "aws:iam/role:Role" || IDENTITY_POLICY_TYPES[t]) {
-        for (const d of identityDocuments(t, args.props)) checkStatements(t === "aws:iam/role:Role" ? `${d.label} ` : "", d.statements, false, reportViolation);
+        for (const d of identityDocuments(t, args.props)) checkStatements(t === "aws:iam/role:Role" ? `${d.label} ` : "", d.statements, undefined, reportViolation);
         return;
     }
     const key = RESOURCE_POLICY_TYPES[t];
     if (!key) args.notApplicable("Policy only applies to IAM policies and resource policies");
     const doc = parsePolicy(args.props[key]);
-    if (doc) checkStatements("", doc.Statement, t === "aws:kms/key:Key" || t === "aws:kms/keyPolicy:KeyPolicy", reportViolation);
+    const isKey = t === "aws:kms/key:Key" || t === "aws:kms/keyPolicy:KeyPolicy";
+    if (doc) checkStatements("", doc.Statement, isKey ? { account: providerAccount(args.provider) } : undefined, reportViolation);
 }
 
 export default resourceRule(meta, check);
