@@ -25,6 +25,8 @@ export interface HttpApiServerOptions {
   readonly functionName?: string;
   /** Largest body accepted (API Gateway: 10 MB). @default 10485760 */
   readonly maxBodyBytes?: number;
+  /** Called when the handler throws. @default - the stack trace on stderr */
+  readonly onHandlerError?: (err: unknown) => void;
 }
 
 export interface HttpApiServer {
@@ -126,7 +128,7 @@ export async function startHttpApiServer(opts: HttpApiServerOptions): Promise<Ht
         try {
           result = await opts.handler(event, context);
         } catch (err) {
-          process.stderr.write(`insights: handler error: ${(err as Error)?.stack ?? String(err)}\n`);
+          (opts.onHandlerError ?? ((e: unknown) => process.stderr.write(`insights: handler error: ${(e as Error)?.stack ?? String(e)}\n`)))(err);
           return write(500, { "content-type": "application/json" }, JSON.stringify({ message: "Internal Server Error" }));
         }
         // API Gateway: a result without statusCode is a 200 JSON body.
