@@ -47,6 +47,13 @@ describe("policy pack", () => {
         expect(PACK_NAME).to.equal("flightstream");
         expect(typeof PolicyPack).to.equal("function");
     });
+    it("policies/package.json pins the same Pulumi packages as the project and has a version (PolicyPack requires one)", () => {
+        const rootPkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
+        const packPkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "policies", "package.json"), "utf8"));
+        expect(packPkg.version).to.equal("0.1.0");
+        for (const dep of ["@pulumi/policy", "@pulumi/pulumi", "@pulumi/aws"]) expect(packPkg.dependencies[dep], dep).to.equal(rootPkg.dependencies[dep]);
+        expect(fs.readFileSync(path.join(__dirname, "..", "..", "policies", "PulumiPolicy.yaml"), "utf8")).to.match(/^runtime: nodejs$/m);
+    });
     it("index.ts starts the analyzer server the way Pulumi runs a pack (prints its port)", async function () {
         this.timeout(60000);
         const dir = path.join(__dirname, "..", "..", "policies");
