@@ -10,8 +10,8 @@
  *       an in-process sink acknowledging PutRecords at once (bench/sink.ts).
  * bare: fastify 5 with its default JSON parser and a handler answering
  *       202 {"accepted": n}; nothing else.
- * Messages: parent → {cmd: "reset"} (start sampling peak RSS) | {cmd: "stats"} | {cmd: "stop"};
- * child → {ready: url} | {stats: {...}}.
+ * Messages: parent → {cmd: "reset"} (start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
+ * child → {ready: url} | {cpu: microseconds of CPU used so far} | {stats: {...}}.
  */
 import Fastify from "fastify";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
@@ -52,6 +52,9 @@ async function main(): Promise<void> {
       sampler = setInterval(() => {
         peakRss = Math.max(peakRss, process.memoryUsage.rss());
       }, 25);
+    } else if (msg.cmd === "cpu") {
+      const u = process.cpuUsage();
+      process.send!({ cpu: u.user + u.system });
     } else if (msg.cmd === "stats") {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
       process.send!({ stats: { peakRssBytes: peakRss, rssBytes: process.memoryUsage.rss(), sink: { ...sink.stats } } });

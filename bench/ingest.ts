@@ -46,6 +46,8 @@ export interface ServerRun {
   readonly mode: "real" | "bare";
   readonly requestsPerSecond: number;
   readonly eventsPerSecond: number;
+  /** CPU time (user + system) the server process spent per 1,000 accepted events: less sensitive to other load on the machine. */
+  readonly cpuMsPer1000Events: number;
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
   readonly responses2xx: number;
@@ -75,6 +77,8 @@ export interface IngestResult {
   readonly bare: ServerRun;
   /** real events/s over bare events/s. */
   readonly ratio: number;
+  /** bare CPU per event over real CPU per event (the throughput ratio if both had a core to themselves). */
+  readonly cpuRatio: number;
 }
 
 const REPO = path.resolve(__dirname, "..");
@@ -149,6 +153,7 @@ async function cannon(url: string, bodies: readonly string[], connections: numbe
 
 interface RoundResult {
   readonly eventsPerSecond: number;
+  readonly cpuMsPer1000Events: number;
   readonly requestsPerSecond: number;
   readonly latencyP50Ms: number;
   readonly latencyP99Ms: number;
@@ -160,12 +165,15 @@ interface RoundResult {
 }
 
 async function measureRound(child: Child, opts: IngestOptions, bodies: string[]): Promise<RoundResult> {
+  const cpuBefore = (await child.request<number>("cpu", "cpu"))!;
   const r = await cannon(child.url, bodies, opts.connections, opts.durationSeconds);
+  const cpuAfter = (await child.request<number>("cpu", "cpu"))!;
   const statusCodes: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
   const ok = statusCodes["202"] ?? 0;
   return {
     eventsPerSecond: (ok * opts.batchSize) / r.duration,
+    cpuMsPer1000Events: ok > 0 ? (cpuAfter - cpuBefore) / 1000 / ((ok * opts.batchSize) / 1000) : Number.NaN,
     requestsPerSecond: r["2xx"] / r.duration,
     latencyP50Ms: r.latency.p50,
     latencyP99Ms: r.latency.p99,
@@ -187,6 +195,7 @@ function combine(mode: "real" | "bare", rounds: readonly RoundResult[], peakRssB
     mode,
     requestsPerSecond: med((r) => r.requestsPerSecond),
     eventsPerSecond: med((r) => r.eventsPerSecond),
+    cpuMsPer1000Events: med((r) => r.cpuMsPer1000Events),
     latencyP50Ms: med((r) => r.latencyP50Ms),
     latencyP99Ms: med((r) => r.latencyP99Ms),
     responses2xx: sum((r) => r.responses2xx),
@@ -247,6 +256,7 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
       real: realRun,
       bare: bareRun,
       ratio: realRun.eventsPerSecond / bareRun.eventsPerSecond,
+      cpuRatio: bareRun.cpuMsPer1000Events / realRun.cpuMsPer1000Events,
     };
   } finally {
     for (const c of children) await stopChild(c);

@@ -147,7 +147,7 @@ export function tableRows(r: {
   const skipped = "section not run (--only)";
   const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
   const ing = <K extends keyof IngestResult>(k: K) => pick(r.ingestion, k, skipped);
-  const srv = (which: "real" | "bare", k: "eventsPerSecond" | "latencyP50Ms" | "latencyP99Ms" | "peakRssMB"): Figure => {
+  const srv = (which: "real" | "bare", k: "eventsPerSecond" | "cpuMsPer1000Events" | "latencyP50Ms" | "latencyP99Ms" | "peakRssMB"): Figure => {
     const s = ing(which);
     return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as IngestResult["real"])[k];
   };
@@ -169,6 +169,9 @@ export function tableRows(r: {
     { section: "ingestion", figure: "real service, events/s accepted", value: srv("real", "eventsPerSecond"), unit: "/s" },
     { section: "ingestion", figure: "bare fastify handler, events/s", value: srv("bare", "eventsPerSecond"), unit: "/s" },
     { section: "ingestion", figure: "ratio real / bare", value: fig(ing("ratio")), goal: ge(0.5) },
+    { section: "ingestion", figure: "real service CPU per 1,000 events", value: srv("real", "cpuMsPer1000Events"), unit: " ms" },
+    { section: "ingestion", figure: "bare handler CPU per 1,000 events", value: srv("bare", "cpuMsPer1000Events"), unit: " ms" },
+    { section: "ingestion", figure: "CPU ratio bare / real (per event)", value: fig(ing("cpuRatio")) },
     { section: "ingestion", figure: "real service latency p50", value: srv("real", "latencyP50Ms"), unit: " ms" },
     { section: "ingestion", figure: "real service latency p99", value: srv("real", "latencyP99Ms"), unit: " ms" },
     { section: "ingestion", figure: "bare handler latency p50", value: srv("bare", "latencyP50Ms"), unit: " ms" },
