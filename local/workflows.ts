@@ -69,10 +69,23 @@ function causeText(cause: unknown): string {
     }
 }
 
+// Constructing a StateMachine validates the definition (asl-validator, about
+// half a second); executions are independent, so one instance per definition.
+const machines = new Map<string, StateMachine>();
+function machineFor(definition: AslDefinition): StateMachine {
+    const key = JSON.stringify(definition);
+    let m = machines.get(key);
+    if (!m) {
+        m = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+        machines.set(key, m);
+    }
+    return m;
+}
+
 /** Runs one execution to its end. */
 export async function runLocalWorkflow(kind: WorkflowKind, input: unknown, opts: LocalRunOptions): Promise<LocalRunResult> {
     const definition = opts.definition ?? localDefinition(kind);
-    const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const machine = machineFor(definition);
     const handlers: Record<string, (input: unknown) => Promise<any>> = {};
     for (const name of statesOfType(definition, "Task")) {
         handlers[name] = async (taskInput: unknown) => {
