@@ -1,0 +1,97 @@
+/**
+ * `npm start` as a user runs it (local/main.ts in a child process): both
+ * health checks answer, the demo traffic shows up in the insights API, and
+ * SIGINT (Ctrl-C) stops everything with exit code 0 and no kinesis-local left.
+ */
+import { spawn, execFileSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { expect } from "chai";
+import { freePort } from "../../local/emulators/process";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("npm start (local/main.ts)", function () {
+  this.timeout(120000);
+
+  it("serves both health checks, shows demo traffic in the insights API, and stops cleanly on SIGINT", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-start-"));
+    const [ingestPort, insightsPort] = [await freePort(), await freePort()];
+    const child = spawn(process.execPath, ["-r", "./scripts/register.js", "local/main.ts", "--dir", dir, "--etl-every", "0", "--demo", "--rate", "40", "--duration", "4"], {
+      cwd: ROOT,
+      env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60000;
+      let healthy = false;
+      while (!healthy && Date.now() < deadline) {
+        const ok = await Promise.all(
+          [ingestPort, insightsPort].map((p) =>
+            fetch(`http://127.0.0.1:${p}/healthz`).then(
+              (r) => r.status === 200,
+              () => false,
+            ),
+          ),
+        );
+        healthy = ok.every(Boolean) && out.includes("local platform is up");
+        if (!healthy) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(healthy, out).to.equal(true);
+      expect(out).to.contain(`ingestion API   http://127.0.0.1:${ingestPort}`);
+      expect(out).to.contain(`insights API    http://127.0.0.1:${insightsPort}`);
+      expect(out).to.contain(`data lives in ${dir}/`);
+
+      let routes: { searches: number }[] = [];
+      while (Date.now() < deadline + 30000) {
+        const body = (await (await fetch(`http://127.0.0.1:${insightsPort}/v1/routes/top?limit=50`)).json()) as { routes: { searches: number }[] };
+        routes = body.routes;
+        if (routes.length > 0 && /demo: done\. sent \d+, accepted \d+, rejected \d+, failed 0/.test(out)) break;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(routes.length, out).to.be.greaterThan(0);
+      expect(out).to.match(/demo: done\. sent \d+, accepted \d+, rejected \d+, failed 0; hot route [A-Z]{3}-[A-Z]{3}/);
+      const accepted = Number(/demo: done\. sent \d+, accepted (\d+)/.exec(out)![1]);
+      expect(accepted).to.be.greaterThan(100);
+
+      const kids = childrenOf(child.pid!);
+      expect(kids.length, "kinesis-local child").to.be.greaterThan(0);
+      child.kill("SIGINT");
+      expect(await exited).to.equal(0);
+      await new Promise((r) => setTimeout(r, 500));
+      for (const pid of kids) expect(alive(pid), `child ${pid} still running`).to.equal(false);
+      expect(out).to.contain(`stopped; data kept in ${dir}`);
+      expect(fs.existsSync(path.join(dir, "platform.json"))).to.equal(false);
+      expect(fs.readdirSync(path.join(dir, "s3"))).to.include("flightstream-local-lake");
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
