@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, protocol } from "@electric-sql/pglite";
 
 /** One bound parameter: a type OID (0 = let PostgreSQL infer) and its text (or bytes, or null). */
 export interface EngineParam {
@@ -45,6 +45,12 @@ export interface TypeInfo {
 export interface SqlEngine {
   /** Runs ONE statement with the extended protocol (multiple statements are an error). Throws PostgreSQL errors (with `code`, `position`). */
   query(sql: string, params: readonly EngineParam[]): Promise<EngineResult>;
+  /**
+   * Runs one statement once per parameter set, as one unit (one implicit
+   * transaction when not inside BEGIN): all sets succeed or the error of the
+   * first failing one is thrown.
+   */
+  queryBatch(sql: string, paramSets: ReadonlyArray<readonly EngineParam[]>): Promise<EngineResult[]>;
   /** Runs transaction control or other parameterless SQL with the simple protocol. */
   exec(sql: string): Promise<void>;
   /** Type information for OIDs (reloads the catalog for unknown ones). */
@@ -107,17 +113,58 @@ export class PgliteEngine implements SqlEngine {
   }
 
   async query(sql: string, params: readonly EngineParam[]): Promise<EngineResult> {
-    const res = await this.pg.query<(string | null)[]>(
-      sql,
-      params.map((p) => p.value) as unknown[],
-      { rowMode: "array", parsers: this.parsers, paramTypes: params.map((p) => p.type) },
-    );
-    return {
-      fields: res.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID })),
-      rows: res.rows,
-      command: res.command ?? "",
-      rowCount: res.rowCount ?? res.affectedRows ?? res.rows.length,
-    };
+    return (await this.queryBatch(sql, [params]))[0];
+  }
+
+  /**
+   * Pipelines Parse / Bind / Execute messages for all sets and one Sync
+   * through PGlite's protocol interface: one call into the WASM backend instead
+   * of six per statement (about 10x faster for batches). A new Parse is sent
+   * whenever the parameter types change between consecutive sets.
+   */
+  async queryBatch(sql: string, paramSets: ReadonlyArray<readonly EngineParam[]>): Promise<EngineResult[]> {
+    const { serialize } = protocol;
+    const parts: Uint8Array[] = [];
+    let signature: string | undefined;
+    for (const params of paramSets) {
+      const sig = params.map((p) => p.type).join(",");
+      const newStatement = sig !== signature;
+      if (newStatement) {
+        parts.push(serialize.parse({ text: sql, types: params.map((p) => p.type) }));
+        signature = sig;
+      }
+      parts.push(serialize.bind({ values: params.map((p) => (p.value instanceof Uint8Array ? Buffer.from(p.value) : p.value)) }));
+      if (newStatement) parts.push(serialize.describe({ type: "P" }));
+      parts.push(serialize.execute({}));
+    }
+    const messages: Array<{ name: string; fields?: unknown; text?: string }> = [];
+    try {
+      const res = await this.pg.execProtocol(concat(parts), { syncToFs: false });
+      messages.push(...(res.messages as never[]));
+    } finally {
+      await this.pg.execProtocol(serialize.sync(), { syncToFs: false });
+      await this.pg.syncToFs();
+    }
+    const results: EngineResult[] = [];
+    let fields: EngineField[] = [];
+    let rows: (string | null)[][] = [];
+    for (const m of messages) {
+      if (m.name === "rowDescription") {
+        fields = (m.fields as Array<{ name: string; dataTypeID: number }>).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
+      } else if (m.name === "noData") {
+        fields = [];
+      } else if (m.name === "dataRow") {
+        rows.push(m.fields as (string | null)[]);
+      } else if (m.name === "commandComplete") {
+        const tag = m.text ?? "";
+        const count = /\s(\d+)$/.exec(tag);
+        results.push({ fields, rows, command: tag.split(" ")[0], rowCount: count ? Number(count[1]) : 0 });
+        rows = [];
+      } else if (m.name === "emptyQueryResponse") {
+        results.push({ fields: [], rows: [], command: "", rowCount: 0 });
+      }
+    }
+    return results;
   }
 
   async exec(sql: string): Promise<void> {
@@ -172,4 +219,14 @@ async function writeTemplate(pg: PGlite): Promise<void> {
   } catch {
     // The cache only saves time; a failure to write it is not an error.
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }

@@ -164,25 +164,16 @@ export class DataApiService {
       throw badRequest("Invalid parameterSets: expected a list of lists of SqlParameter.");
     }
     const bound = sets.length === 0 ? [this.bind(sql, [])] : sets.map((set) => this.bind(sql, set));
-    const runAll = async (engine: SqlEngine) => {
-      const results: EngineResult[] = [];
-      for (const b of bound) results.push(await engine.query(b.text, b.params));
-      return results;
-    };
-    const results = req.transactionId
-      ? await this.run(req.transactionId, runAll)
-      : await this.run(undefined, async (engine) => {
-          // Outside a transaction the whole batch commits or fails as one, as a JDBC batch does.
-          await engine.exec("BEGIN");
-          try {
-            const r = await runAll(engine);
-            await engine.exec("COMMIT");
-            return r;
-          } catch (err) {
-            await engine.exec("ROLLBACK");
-            throw err;
-          }
-        });
+    // One pipelined unit: outside a transaction the whole batch commits or fails as one, as a JDBC batch does.
+    const results = await this.run(req.transactionId, (engine) =>
+      engine.queryBatch(
+        bound[0].text,
+        bound.map((b) => {
+          if (b.text !== bound[0].text) throw badRequest("Every parameter set must provide the same parameter names.");
+          return b.params;
+        }),
+      ),
+    );
     if (sets.length === 0) return { updateResults: [] };
     const updateResults: { generatedFields: FieldJson[] }[] = [];
     for (const r of results) {
