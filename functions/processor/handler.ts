@@ -20,7 +20,7 @@ import { DecodedRecord, decodeKinesisRecord } from "./decode";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
 import * as SQL from "./sql";
-import { WriteStats, chunkEvents, emptyStats, writeChunk } from "./writer";
+import { WriteStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
 
 /** Largest payload kept per rejected record (well below the Data API's 64 KB row limit). */
 export const REJECTED_PAYLOAD_MAX_BYTES = 16 * 1024;
@@ -35,6 +35,8 @@ export interface ProcessorDeps {
     readonly limits?: Partial<ChunkLimits>;
     /** Keep processed event ids this long (>= the stream's replay horizon). @default 48 */
     readonly processedEventsRetentionHours?: number;
+    /** Retries of a chunk rolled back by a deadlock or serialization failure. @default 2 */
+    readonly deadlockRetries?: number;
     /** Delete expired processed ids at most this often per container; 0 disables. @default 15 */
     readonly cleanupIntervalMinutes?: number;
 }
@@ -81,7 +83,7 @@ export function createProcessor(deps: ProcessorDeps) {
         const stats = emptyStats();
         for (const chunk of chunkEvents(dedupeByEventId(events), deps.limits)) {
             try {
-                const s = await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits });
+                const s = await writeWithRetry(chunk);
                 for (const k of Object.keys(stats) as (keyof WriteStats)[]) stats[k] += s[k];
             } catch (e) {
                 logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: chunk.length });
@@ -127,6 +129,19 @@ export function createProcessor(deps: ProcessorDeps) {
         const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
         logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, ...stats });
         return { response: { batchItemFailures }, stats, poisonRecords: poison.length };
+    }
+
+    /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */
+    async function writeWithRetry(chunk: FlightEvent[]): Promise<WriteStats> {
+        const attempts = deps.deadlockRetries ?? 2;
+        for (let i = 0; ; i++) {
+            try {
+                return await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits });
+            } catch (e) {
+                if (i >= attempts || !isRetryableDbError(e)) throw e;
+                logger.warn("chunk hit a deadlock; retrying", { attempt: i + 1, error: e as Error });
+            }
+        }
     }
 
     async function maybeCleanup(): Promise<void> {

@@ -75,7 +75,8 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
     return db.transaction(async (tx) => {
         // 1. Idempotency gate.
         const claimed = await db.query<{ event_id: string }>(SQL.CLAIM_EVENTS, {
-            events: { json: chunk.map((e) => ({ event_id: e.eventId, event_type: e.type, occurred_at: e.occurredAt })) },
+            // Sorted, so concurrent chunks holding the same ids lock them in the same order (no deadlock).
+            events: { json: sortBy(chunk, (e) => e.eventId).map((e) => ({ event_id: e.eventId, event_type: e.type, occurred_at: e.occurredAt })) },
         }, tx);
         const fresh = new Set(claimed.map((r) => r.event_id));
         const events = chunk.filter((e) => fresh.has(e.eventId));
@@ -99,7 +100,7 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
         if (bookings.length > 0) {
             const inserted = await db.query<{ booking_id: string }>(SQL.INSERT_BOOKINGS, {
                 bookings: {
-                    json: bookings.map((b) => ({
+                    json: sortBy(bookings, (b) => b.bookingId).map((b) => ({
                         booking_id: b.bookingId, event_id: b.eventId, carrier: b.flight.carrier, flight_number: b.flight.number,
                         departure_date: b.flight.departureDate, origin: b.flight.origin, destination: b.flight.destination, seats: b.seats, occurred_at: b.occurredAt,
                     })),
@@ -119,7 +120,7 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
         for (const round of cancellationRounds(cancellations)) {
             const rows = await db.query<{ outcome: string; event_id: string; seats: number }>(SQL.APPLY_CANCELLATIONS, {
                 cancellations: {
-                    json: round.map((c) => ({
+                    json: sortBy(round, (c) => c.bookingId).map((c) => ({
                         event_id: c.eventId, booking_id: c.bookingId, carrier: c.flight.carrier, flight_number: c.flight.number,
                         departure_date: c.flight.departureDate, seats: c.seats, occurred_at: c.occurredAt,
                     })),
@@ -161,6 +162,16 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
 /** Floats must travel as doubles even when integral (price_sum is double precision). */
 function asFloat(n: number): Params[string] {
     return { decimal: String(n) };
+}
+
+function sortBy<T>(items: readonly T[], key: (t: T) => string): T[] {
+    return [...items].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/** PostgreSQL deadlock (40P01) or serialization failure (40001): safe to retry the whole chunk. */
+export function isRetryableDbError(e: unknown): boolean {
+    const m = e instanceof Error ? e.message : String(e);
+    return /SQLState: 40(P01|001)\b/.test(m) || /deadlock detected/i.test(m);
 }
 
 function dedupeBy<T>(items: readonly T[], key: (t: T) => string): T[] {

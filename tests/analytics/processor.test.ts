@@ -142,6 +142,24 @@ describe("analytics: stream processor against the local Data API", function () {
         expect((await snapshot(db)).routes[0].searches).to.equal(2);
     });
 
+    it("retries a chunk rolled back by a deadlock and reports no failure", async () => {
+        const flaky = new DataApi(db.target);
+        let failures = 0;
+        const orig = flaky.batchExecute.bind(flaky);
+        flaky.batchExecute = async (sql, sets, tx) => {
+            if (failures === 0 && sql.includes("route_minute_stats")) {
+                failures++;
+                throw new Error("ERROR: deadlock detected\n  Detail: Process 1 waits for ShareLock; SQLState: 40P01");
+            }
+            return orig(sql, sets, tx);
+        };
+        const out = await make({ db: flaky }).processBatch(kinesisEvent([jsonRecord([search("a", "ZRH-LIS", at(0)), search("b", "ZRH-LIS", at(0))], "20")]));
+        expect(failures).to.equal(1);
+        expect(out.response).to.deep.equal({ batchItemFailures: [] });
+        expect(out.stats).to.include({ counted: 2, duplicates: 0 });
+        expect((await snapshot(db)).routes[0].searches).to.equal(2);
+    });
+
     it("keeps counts exact when a batch is split into many chunks", async () => {
         const events = Array.from({ length: 25 }, (_, i) => search(`s${i}`, i % 2 ? "ZRH-LIS" : "LIS-ZRH", at(i % 3)));
         const out = await make({ limits: { maxItems: 4 } }).processBatch(kinesisEvent([jsonRecord(events)]));

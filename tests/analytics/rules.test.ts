@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { aggregateOfferPrices, aggregateRouteMinutes, cancellationRounds, dedupeByEventId, minuteOf } from "../../functions/processor/aggregate";
 import { chunkBySize, jsonBytes, truncateUtf8 } from "../../functions/processor/chunks";
 import { aggregateInventory } from "../../functions/processor/inventory";
+import { isRetryableDbError } from "../../functions/processor/writer";
 import { DEFAULT_ALERT_RULE, distributionFromSums, evaluateDemand, isDeal, rulesFromEnv, windowStartOf } from "../../functions/processor/rules";
 import type { FlightEvent } from "../../functions/shared/events";
 import { booking, cancellation, offer, search } from "./helpers";
@@ -135,5 +136,14 @@ describe("analytics: Data API chunking (pure)", () => {
     it("truncates UTF-8 without splitting a character", () => {
         expect(truncateUtf8("aé", 2)).to.deep.equal({ text: "a", truncated: true });
         expect(truncateUtf8("aé", 3)).to.deep.equal({ text: "aé", truncated: false });
+    });
+});
+
+describe("analytics: retryable database errors (pure)", () => {
+    it("retries deadlocks and serialization failures only", () => {
+        expect(isRetryableDbError(new Error("ERROR: deadlock detected; SQLState: 40P01"))).to.equal(true);
+        expect(isRetryableDbError(new Error("ERROR: could not serialize access; SQLState: 40001"))).to.equal(true);
+        expect(isRetryableDbError(new Error("ERROR: duplicate key value; SQLState: 23505"))).to.equal(false);
+        expect(isRetryableDbError(new Error("simulated outage"))).to.equal(false);
     });
 });
