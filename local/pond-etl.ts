@@ -9,14 +9,22 @@
  * output for that dataset-day, then upload the new Parquet file. Re-running a
  * window therefore replaces its output (and a day with no rows ends up empty,
  * as on AWS where UNLOAD of an empty result writes nothing).
+ *
+ * `runPondEtlWorkflow` runs the deployed state machine definition itself
+ * (functions/pond-etl/asl.ts) with aws-local-stepfunctions, each task mapped
+ * to the local equivalent of its AWS API (S3 API, plan code, DuckDB for the
+ * Athena UNLOAD, a list for partition registration, a callback for SNS).
  */
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { StateMachine } from "aws-local-stepfunctions";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DATA_PREFIX, parseDataKey } from "../functions/lake/partitioning";
 import { Dataset, checkDataset, daysOf, duckdbEventsRelation, outputPrefix, renderDatasetQuery, sqlString } from "../functions/pond-etl/sql";
+import { pondEtlDefinition } from "../functions/pond-etl/asl";
+import { PlanInput, SourceListing, buildPlan, eventTypesFor } from "../functions/pond-etl/plan";
 
 export interface PondEtlOptions {
     readonly s3: S3Client;
@@ -62,6 +70,34 @@ async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promi
     return keys.length;
 }
 
+/** Downloads one UTC day of lake objects into `dir` (keys kept); returns how many. */
+export async function downloadLakeDay(s3: S3Client, lakeBucket: string, lakeKeys: readonly string[], day: string, dir: string): Promise<number> {
+    let files = 0;
+    for (const key of lakeKeys) {
+        if (parseDataKey(key)?.dt !== day || !key.endsWith(".json.gz")) continue;
+        const body = await s3.send(new GetObjectCommand({ Bucket: lakeBucket, Key: key }));
+        const file = path.join(dir, key);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, await body.Body!.transformToByteArray());
+        files++;
+    }
+    return files;
+}
+
+/** Runs one dataset-day on DuckDB into a local Parquet file; returns the row count (0: no file). */
+export async function computeDatasetDay(db: DuckDBConnection, dataset: Dataset, day: string, lakeDir: string, out: string): Promise<number> {
+    const select = renderDatasetQuery(dataset, { dialect: "duckdb", events: duckdbEventsRelation(lakeDir), day });
+    const r = await db.runAndReadAll(`COPY (${select}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`);
+    return Number(r.getRows()[0]?.[0] ?? 0);
+}
+
+/** Uploads a dataset-day's Parquet file as `<dataset>/dt=<day>/part-00000.snappy.parquet`. */
+export async function uploadDatasetDay(s3: S3Client, pondBucket: string, dataset: Dataset, day: string, file: string): Promise<string> {
+    const key = `${outputPrefix(dataset, day)}${PARQUET_OBJECT}`;
+    await s3.send(new PutObjectCommand({ Bucket: pondBucket, Key: key, Body: fs.readFileSync(file), ContentType: "application/vnd.apache.parquet" }));
+    return key;
+}
+
 /** Runs the pond's datasets over the window; returns one entry per dataset-day. */
 export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
     const datasets = o.datasets.map(checkDataset);
@@ -77,31 +113,12 @@ export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
         const lakeKeys = await listKeys(o.s3, o.lakeBucket, DATA_PREFIX);
         for (const day of days) {
             const lakeDir = path.join(work, `lake-${day}`);
-            let files = 0;
-            for (const key of lakeKeys) {
-                if (parseDataKey(key)?.dt !== day || !key.endsWith(".json.gz")) continue;
-                const body = await o.s3.send(new GetObjectCommand({ Bucket: o.lakeBucket, Key: key }));
-                const file = path.join(lakeDir, key);
-                fs.mkdirSync(path.dirname(file), { recursive: true });
-                fs.writeFileSync(file, await body.Body!.transformToByteArray());
-                files++;
-            }
+            const files = await downloadLakeDay(o.s3, o.lakeBucket, lakeKeys, day, lakeDir);
             for (const dataset of datasets) {
-                const prefix = outputPrefix(dataset, day);
-                let rows = 0;
-                let out: string | undefined;
-                if (files > 0) {
-                    const select = renderDatasetQuery(dataset, { dialect: "duckdb", events: duckdbEventsRelation(lakeDir), day });
-                    out = path.join(work, `${dataset}-${day}.parquet`);
-                    const r = await db.runAndReadAll(`COPY (${select}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`);
-                    rows = Number(r.getRows()[0]?.[0] ?? 0);
-                }
-                const replaced = await deletePrefix(o.s3, o.pondBucket, prefix);
-                let key: string | undefined;
-                if (out && rows > 0) {
-                    key = `${prefix}${PARQUET_OBJECT}`;
-                    await o.s3.send(new PutObjectCommand({ Bucket: o.pondBucket, Key: key, Body: fs.readFileSync(out), ContentType: "application/vnd.apache.parquet" }));
-                }
+                const out = path.join(work, `${dataset}-${day}.parquet`);
+                const rows = files > 0 ? await computeDatasetDay(db, dataset, day, lakeDir, out) : 0;
+                const replaced = await deletePrefix(o.s3, o.pondBucket, outputPrefix(dataset, day));
+                const key = rows > 0 ? await uploadDatasetDay(o.s3, o.pondBucket, dataset, day, out) : undefined;
                 results.push({ dataset, day, key, rows, replaced });
             }
         }
@@ -110,4 +127,120 @@ export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
         if (temporary) fs.rmSync(work, { recursive: true, force: true });
     }
     return results;
+}
+
+export interface PondEtlWorkflowOptions {
+    readonly s3: S3Client;
+    readonly pond: string;
+    readonly lakeBucket: string;
+    readonly pondBucket: string;
+    readonly datasets: readonly string[];
+    /** Execution input: `{from, to}` or `{scheduledTime}`. */
+    readonly input: PlanInput;
+    /** Called instead of SNS when the run fails. */
+    readonly notify?: (message: string) => void;
+    /** Overrides states (tests inject failures), by state name. */
+    readonly overrides?: Record<string, (input: any) => Promise<unknown>>;
+}
+
+export interface PondEtlWorkflowResult {
+    readonly status: "SUCCEEDED" | "FAILED";
+    readonly error?: string;
+    /** Partitions registered (`<dataset>/dt=<day>`), in order. */
+    readonly partitions: string[];
+    /** Pond objects deleted before writing. */
+    readonly deleted: string[];
+    readonly statesEntered: string[];
+}
+
+/**
+ * Runs the SAME state machine definition the PondEtl component deploys
+ * (functions/pond-etl/asl.ts) with aws-local-stepfunctions: S3 tasks go to
+ * the local S3 API, Plan runs functions/pond-etl/plan.ts, the Athena UNLOAD
+ * of a dataset-day runs the same dataset SQL on DuckDB and uploads the
+ * Parquet, partition registration is recorded, SNS becomes `notify`.
+ */
+export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<PondEtlWorkflowResult> {
+    const datasets = o.datasets.map(checkDataset);
+    const definition = pondEtlDefinition({
+        pond: o.pond, lakeBucket: o.lakeBucket, pondBucket: o.pondBucket, workGroup: `local-pond-${o.pond}`,
+        planFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-pond-etl-${o.pond}-plan`,
+        failureTopicArn: "arn:aws:sns:us-east-1:000000000000:local-pond-etl-failures",
+        eventTypes: eventTypesFor(datasets),
+    });
+    const config = { pond: o.pond, datasets, eventsTable: "local_lake.events", pondDatabase: `local_pond_${o.pond}`, pondBucket: o.pondBucket };
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), "pond-etl-wf-"));
+    const instance = await DuckDBInstance.create(":memory:");
+    const db = await instance.connect();
+    const partitions: string[] = [];
+    const deleted: string[] = [];
+    const statesEntered: string[] = [];
+    let lakeKeys: string[] | undefined;
+    // Local handlers receive what the task sends (its Parameters), as the AWS APIs would.
+    const target = (query: string): { dataset: Dataset; day: string } => {
+        const m = /s3:\/\/[^/]+\/([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\//.exec(query);
+        if (!m) throw new Error(`local Athena: no s3://<bucket>/<dataset>/dt=<day>/ location in the query: ${query.slice(0, 200)}`);
+        return { dataset: checkDataset(m[1]), day: m[2] };
+    };
+    const handlers: Record<string, (input: any) => Promise<unknown>> = {
+        ListTypeSources: async (i: { Bucket: string; Prefix: string; Delimiter: string; MaxKeys: number }) => {
+            const r = await o.s3.send(new ListObjectsV2Command(i));
+            return { Prefix: r.Prefix, KeyCount: r.KeyCount ?? 0, ...(r.CommonPrefixes?.length ? { CommonPrefixes: r.CommonPrefixes.map((c) => ({ Prefix: c.Prefix })) } : {}) };
+        },
+        Plan: async (i: { Payload: { input: PlanInput; listings: SourceListing[] } }) => ({ StatusCode: 200, Payload: JSON.parse(JSON.stringify(buildPlan(config, i.Payload.input, i.Payload.listings))) }),
+        ListOutput: async (i: { Bucket: string; Prefix: string; MaxKeys: number }) => {
+            const r = await o.s3.send(new ListObjectsV2Command(i));
+            return { KeyCount: r.KeyCount ?? 0, ...(r.Contents?.length ? { Contents: r.Contents.map((c) => ({ Key: c.Key, Size: c.Size })) } : {}) };
+        },
+        DeleteObject: async (i: { Bucket: string; Key: string }) => {
+            await o.s3.send(new DeleteObjectsCommand({ Bucket: i.Bucket, Delete: { Objects: [{ Key: i.Key }] } }));
+            deleted.push(i.Key);
+            return {};
+        },
+        Unload: async (i: { QueryString: string }) => {
+            const { dataset, day } = target(i.QueryString);
+            lakeKeys ??= await listKeys(o.s3, o.lakeBucket, DATA_PREFIX);
+            const lakeDir = path.join(work, `lake-${day}`);
+            const files = fs.existsSync(lakeDir) ? 1 : await downloadLakeDay(o.s3, o.lakeBucket, lakeKeys, day, lakeDir);
+            const out = path.join(work, `${dataset}-${day}.parquet`);
+            const rows = files > 0 ? await computeDatasetDay(db, dataset, day, lakeDir, out) : 0;
+            if (rows > 0) await uploadDatasetDay(o.s3, o.pondBucket, dataset, day, out);
+            return { QueryExecution: { Status: { State: "SUCCEEDED" } } };
+        },
+        AddPartition: async (i: { QueryString: string }) => {
+            const { dataset, day } = target(i.QueryString);
+            partitions.push(`${dataset}/dt=${day}`);
+            return { QueryExecution: { Status: { State: "SUCCEEDED" } } };
+        },
+        NotifyFailure: async (i: { Message: string }) => {
+            o.notify?.(i.Message);
+            return { MessageId: "local" };
+        },
+        ...o.overrides,
+    };
+    const machine = new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } });
+    const zero = Object.fromEntries(["ListTypeSources", "Plan", "ListOutput", "DeleteObject", "Unload", "AddPartition", "NotifyFailure", "ListSources", "RunDatasets", "DeleteOutput"].map((n) => [n, 0]));
+    const executionId = `arn:aws:states:us-east-1:000000000000:execution:local-pond-etl-${o.pond}:${Date.now()}`;
+    const execution = machine.run(o.input as never, {
+        overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: zero },
+        context: { Execution: { Id: executionId, Name: executionId.split(":").pop(), Input: o.input, StartTime: new Date().toISOString() } } as never,
+    });
+    const logs = (async () => {
+        for await (const e of execution.eventLogs) {
+            const ev = e as { type: string; state?: { name: string } };
+            if (ev.type === "StateEntered" && ev.state) statesEntered.push(ev.state.name);
+        }
+    })();
+    try {
+        await execution.result;
+        await logs;
+        return { status: "SUCCEEDED", partitions, deleted, statesEntered };
+    } catch (err) {
+        await logs.catch(() => undefined);
+        const e = err as Error & { cause?: { name?: string } };
+        return { status: "FAILED", error: e.cause?.name ?? e.name, partitions, deleted, statesEntered };
+    } finally {
+        db.closeSync();
+        fs.rmSync(work, { recursive: true, force: true });
+    }
 }

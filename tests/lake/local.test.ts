@@ -9,7 +9,7 @@ import { gunzipSync } from "zlib";
 import { S3Emulator, startS3 } from "../../local/emulators/s3";
 import { KinesisEmulator, createStream, startKinesis } from "../../local/emulators/kinesis";
 import { LocalDeliveryStream, consumeStream } from "../../local/delivery";
-import { runPondEtl } from "../../local/pond-etl";
+import { runPondEtl, runPondEtlWorkflow } from "../../local/pond-etl";
 import { parseDataKey, prefixOf } from "../../functions/lake/partitioning";
 import { aggregate, evenShardRanges } from "../../functions/shared/codec";
 import { EVENTS } from "./fixtures";
@@ -120,6 +120,31 @@ describe("local lake delivery and pond ETL", function () {
         expect(await keys(s3, "pond", "route_demand_daily/dt=2026-11-20/")).to.deep.equal(["route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet"]);
         const rows = await parquetRows(s3, "pond", "route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet");
         expect(rows.map((r) => [r.route, r.searches])).to.deep.equal([["GVA-JFK", "1"], ["ZRH-LIS", "4"]]);
+    });
+
+    it("runs the deployed state machine definition locally: clears, writes, registers partitions", async () => {
+        const before = await keys(s3, "pond", "offer_price_stats_daily/");
+        const run = await runPondEtlWorkflow({ s3, pond: "ops", lakeBucket: "lake", pondBucket: "pond", datasets: ["route_demand_daily", "offer_price_stats_daily"], input: { scheduledTime: "2026-11-21T02:15:00Z" } });
+        expect(run.status, run.error).to.equal("SUCCEEDED");
+        expect(run.partitions.sort()).to.deep.equal(["offer_price_stats_daily/dt=2026-11-20", "route_demand_daily/dt=2026-11-20"]);
+        expect(run.deleted.sort()).to.deep.equal(["offer_price_stats_daily/dt=2026-11-20/part-00000.snappy.parquet", "route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet"]);
+        expect(before).to.include("offer_price_stats_daily/dt=2026-11-20/part-00000.snappy.parquet");
+        expect(run.statesEntered.filter((x) => x === "Unload")).to.have.length(2);
+        const rows = await parquetRows(s3, "pond", "route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet");
+        expect(rows.map((r) => [r.route, r.searches, r.bookings, r.cancellations])).to.deep.equal([["GVA-JFK", "1", "1", "0"], ["ZRH-LIS", "4", "1", "1"]]);
+    });
+
+    it("fails the workflow and notifies when a query fails", async () => {
+        const notes: string[] = [];
+        const run = await runPondEtlWorkflow({
+            s3, pond: "ops", lakeBucket: "lake", pondBucket: "pond", datasets: ["offer_price_stats_daily"], input: { from: "2026-11-21" }, notify: (m) => notes.push(m),
+            overrides: { Unload: async () => { const e = new Error("Query exhausted resources"); e.name = "Athena.QueryFailed"; throw e; } },
+        });
+        expect(run.status).to.equal("FAILED");
+        expect(run.error).to.equal("PondEtlFailed");
+        expect(run.partitions).to.deep.equal([]);
+        expect(notes).to.have.length(1);
+        expect(notes[0]).to.match(/^Pond ETL for pond ops failed \(execution .*\): \{.*"Error":"Athena\.QueryFailed".*\}$/);
     });
 
     it("fails when a dataset is unknown or the window is backwards", async () => {
