@@ -141,6 +141,23 @@ async function main(): Promise<void> {
     );
   }
 
+  // High-demand alerts go to SNS/EventBridge on AWS; locally they are printed as they appear.
+  const seenAlerts = new Set<string>();
+  const alertTimer = setInterval(() => {
+    fetch(`${platform.insightsUrl}/v1/alerts?limit=100`)
+      .then((r) => r.json() as Promise<{ alerts?: { route: string; windowStart: string; [k: string]: unknown }[] }>)
+      .then((body) => {
+        for (const a of [...(body.alerts ?? [])].reverse()) {
+          const key = `${a.route}@${a.windowStart}`;
+          if (seenAlerts.has(key)) continue;
+          seenAlerts.add(key);
+          out(`ALERT high demand on ${a.route} (window from ${a.windowStart}): ${JSON.stringify(a)}`);
+        }
+      })
+      .catch(() => undefined);
+  }, 5000);
+  alertTimer.unref();
+
   let shuttingDown = false;
   const shutdown = (signal: string) => {
     if (shuttingDown) {
@@ -150,6 +167,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     out(`${signal}: shutting down (Ctrl-C again to force)...`);
     demo.abort();
+    clearInterval(alertTimer);
     void (async () => {
       await demoDone;
       await platform.stop();
