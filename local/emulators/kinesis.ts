@@ -46,6 +46,8 @@ export interface KinesisEmulator {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
   readonly port: number;
+  /** Process id of the emulator (a child of this process). */
+  readonly pid: number | undefined;
   /** A new client configured for this emulator (see `kinesisClientConfig`). */
   client(): KinesisClient;
   /** Stops the emulator process (idempotent). */
@@ -149,6 +151,7 @@ export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<K
   return {
     endpoint,
     port,
+    pid: managed.child.pid,
     client() {
       const c = new KinesisClient(kinesisClientConfig(endpoint));
       clients.push(c);

@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { spawn } from "child_process";
 import { expect } from "chai";
 import {
   GetRecordsCommand,
@@ -210,5 +211,35 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("never outlives its parent: the emulator exits when the parent process is killed", async () => {
+    const root = path.join(__dirname, "..", "..");
+    const script = `require("./local/emulators/kinesis").startKinesis().then((k) => console.log("PID " + k.pid))`;
+    const parent = spawn(process.execPath, ["-r", "./scripts/register.js", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "ignore"] });
+    const pid = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      parent.stdout!.on("data", (c: Buffer) => {
+        out += c.toString();
+        const m = /PID (\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      parent.once("exit", () => reject(new Error(`parent exited early: ${out}`)));
+    });
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(pid)).to.equal(true);
+    parent.kill("SIGKILL");
+    const deadline = Date.now() + 20000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const leaked = alive(pid);
+    if (leaked) process.kill(pid, "SIGKILL");
+    expect(leaked).to.equal(false);
   });
 });
