@@ -222,6 +222,11 @@ export class StreamProcessor extends pulumi.ComponentResource {
         return metric("AWS/Lambda", "Duration", this.fnDims(), { extendedStatistic: "p99", periodSeconds: 300, unit: "Milliseconds" }, options);
     }
 
+    /** Poison records seen (the processor's EMF metric; each retry of a record counts again). */
+    metricPoisonRecords(options?: MetricOptions): MetricSpec {
+        return metric("FlightStream/Analytics", "PoisonRecords", { service: "processor", FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
     /** Batches that exhausted their retries or expired (on-failure queue depth). */
     metricFailureQueueMessagesVisible(options?: MetricOptions): MetricSpec {
         return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
@@ -256,6 +261,15 @@ export class StreamProcessor extends pulumi.ComponentResource {
                 runbook: "stream-iterator-age",
                 description: `The stream processor is at least ${this.iteratorAgeAlarmMs} ms behind the stream; real-time insights are stale and records risk expiring.`,
                 evaluationPeriods: 3,
+            },
+            {
+                condition: "poison-records",
+                metric: this.metricPoisonRecords(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "consumer-errors",
+                description: "The stream processor received records it could not decode or validate; review the rejected_events table.",
             },
             {
                 condition: "failed-batches",

@@ -22,6 +22,9 @@ import { AlertRule, DealRule, rulesFromEnv } from "./rules";
 import * as SQL from "./sql";
 import { WriteStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
 
+/** CloudWatch namespace of the processor's own metrics (EMF; dimensions service and FunctionName). */
+export const PROCESSOR_METRICS_NAMESPACE = "FlightStream/Analytics";
+
 /** Largest payload kept per rejected record (well below the Data API's 64 KB row limit). */
 export const REJECTED_PAYLOAD_MAX_BYTES = 16 * 1024;
 
@@ -179,7 +182,12 @@ export function processorFromEnv(env: Record<string, string | undefined> = proce
     return createProcessor({
         db: dataApiFromEnv(env),
         logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
-        metrics: new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? "FlightStream/Analytics", serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
+        metrics: new Metrics({
+            namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE,
+            serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor",
+            // Alarms select one function's metrics by this dimension.
+            ...(env.AWS_LAMBDA_FUNCTION_NAME ? { defaultDimensions: { FunctionName: env.AWS_LAMBDA_FUNCTION_NAME } } : {}),
+        }),
         publishers: publishersFromEnv(env),
         alertRule: rules.alert,
         dealRule: rules.deal,

@@ -183,13 +183,14 @@ describe("analytics: components (mocks)", function () {
             expect(statementsOf(r, "processor-policy").SubscribeThroughConsumer).to.equal(undefined);
         });
 
-        it("alarms on errors, throttles, iterator age (Maximum) and failed batches, with dimensions", async () => {
+        it("alarms on errors, throttles, iterator age (Maximum), poison records and failed batches, with dimensions", async () => {
             const r = await evaluate(build());
             const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.parent === "processor");
             expect(alarms.map((a) => [a.inputs.name, a.inputs.metricName, a.inputs.statistic, a.inputs.comparisonOperator, a.inputs.threshold, a.inputs.dimensions])).to.deep.equal([
                 ["test-processor-errors", "Errors", "Sum", "GreaterThanOrEqualToThreshold", 1, { FunctionName: "test-processor" }],
                 ["test-processor-throttles", "Throttles", "Sum", "GreaterThanOrEqualToThreshold", 1, { FunctionName: "test-processor" }],
                 ["test-processor-iterator-age", "IteratorAge", "Maximum", "GreaterThanOrEqualToThreshold", 60000, { FunctionName: "test-processor" }],
+                ["test-processor-poison-records", "PoisonRecords", "Sum", "GreaterThanOrEqualToThreshold", 1, { service: "processor", FunctionName: "test-processor" }],
                 ["test-processor-failed-batches", "ApproximateNumberOfMessagesVisible", "Maximum", "GreaterThanThreshold", 0, { QueueName: "test-processor-failures" }],
             ]);
         });
