@@ -183,7 +183,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
 
         const defs: AlarmDefinition[] = [
             {
-                condition: "lake-data-freshness",
+                condition: "data-freshness",
                 metric: this.metricDataFreshness({ statistic: "Maximum", periodSeconds: 300 }),
                 threshold: freshness,
                 comparison: "GreaterThanThreshold",
@@ -193,7 +193,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
                 evaluationPeriods: 1,
             },
             {
-                condition: "lake-delivery-success",
+                condition: "delivery-success",
                 metric: this.metricDeliveryToS3Success({ statistic: "Average", periodSeconds: 300 }),
                 threshold: 1,
                 comparison: "LessThanThreshold",

@@ -118,7 +118,7 @@ describe("stack/lake: deployLake on the prod config", function () {
         expect(s3.dynamicPartitioningConfiguration).to.deep.equal({ enabled: true, retryDuration: 300 });
         expect(s3.processingConfiguration.processors[0].type).to.equal("Lambda");
         expect(s3.cloudwatchLoggingOptions.enabled).to.equal(true);
-        const alarm = byName("aws:cloudwatch/metricAlarm:MetricAlarm", "lake-delivery-lake-data-freshness");
+        const alarm = byName("aws:cloudwatch/metricAlarm:MetricAlarm", "lake-delivery-data-freshness");
         expect([alarm.inputs.metricName, alarm.inputs.statistic, alarm.inputs.threshold, alarm.inputs.comparisonOperator]).to.deep.equal(["DeliveryToS3.DataFreshness", "Maximum", 900, "GreaterThanThreshold"]);
         expect(alarm.inputs.dimensions).to.deep.equal({ DeliveryStreamName: fh.outputs.name });
         expect(alarm.inputs.alarmActions).to.deep.equal(["arn:page-ingestion"]);
