@@ -64,7 +64,12 @@ export interface StreamSection {
   /** gzip ratio on offers when 50 events share one user record (not what the producer does). */
   readonly offerCompressionRatioArrays50: number;
   readonly capacity: CapacityComparison;
+  /** Naive over KPL-aggregated records (events <= 2 KB) for other shard counts and flush sizes. */
+  readonly reductionSweep: readonly { shards: number; flushEvents: number; recordsPer1000Events: number; reduction: number }[];
 }
+
+/** Shard counts (dev's 2, the default 4, prod's 128) and producer flush sizes (a 20 ms linger at low rate, the 4,000-record early flush). */
+const SWEEP = [2, 4, 128].flatMap((shards) => [500, 4000].map((flushEvents) => ({ shards, flushEvents })));
 
 function machine() {
   let cpuModel = "unknown";
@@ -103,6 +108,10 @@ function streamSection(settings: Settings): StreamSection {
   const offerArrays = runScenario(SCENARIOS[4], offers.payloads, offerKeys, settings.stream);
   const allGzip = scenarios[3];
   const avg = (ps: readonly Buffer[]) => ps.reduce((n, p) => n + p.length, 0) / ps.length;
+  const reductionSweep = SWEEP.map(({ shards, flushEvents }) => {
+    const r = runScenario(SCENARIOS[2], small.map((x) => x.p), small.map((x) => x.k), { ...settings.stream, shards, flushEvents });
+    return { shards, flushEvents, recordsPer1000Events: r.recordsPer1000Events, reduction: naiveSmall.kinesisRecords / r.kinesisRecords };
+  });
   return {
     events: corpus.events.length,
     eventsAtMost2KB: small.length,
@@ -115,6 +124,7 @@ function streamSection(settings: Settings): StreamSection {
     allCompressionRatio: allGzip.compressionRatio,
     offerCompressionRatioArrays50: offerArrays.compressionRatio,
     capacity: compareCapacity(10, avg(corpus.payloads), allGzip.compressionRatio),
+    reductionSweep,
   };
 }
 
@@ -156,6 +166,12 @@ export function tableRows(r: {
     const s = st("scenarios");
     return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as ScenarioResult[])[i][k];
   };
+  const sweep = (shards: number, flushEvents: number): Figure => {
+    const w = st("reductionSweep");
+    if (typeof w === "object" && w !== null && "notMeasured" in w) return w as NotMeasured;
+    const hit = (w as StreamSection["reductionSweep"]).find((x) => x.shards === shards && x.flushEvents === flushEvents);
+    return hit ? hit.reduction : notMeasured(`no sweep point for ${shards} shards and ${flushEvents}-event flushes`);
+  };
   const cap = (k: keyof CapacityComparison): Figure => {
     const c = st("capacity");
     return typeof c === "object" && c !== null && "notMeasured" in c ? (c as NotMeasured) : ((c as CapacityComparison)[k] as number);
@@ -183,6 +199,8 @@ export function tableRows(r: {
     { section: "stream", figure: "records / 1,000 events, one per event", value: scen(0, "recordsPer1000Events") },
     { section: "stream", figure: "records / 1,000 events, KPL aggregation", value: scen(2, "recordsPer1000Events") },
     { section: "stream", figure: "fewer records than naive (events <= 2 KB)", value: fig(st("recordReductionAtMost2KB")), unit: "x", goal: ge(20) },
+    { section: "stream", figure: "fewer records, prod's 128 shards, 4,000-event flushes", value: sweep(128, 4000), unit: "x" },
+    { section: "stream", figure: "fewer records, prod's 128 shards, 500-event flushes", value: sweep(128, 500), unit: "x" },
     { section: "stream", figure: "PUT units / 1,000 events, one per event", value: scen(0, "putUnitsPer1000Events") },
     { section: "stream", figure: "PUT units / 1,000 events, KPL aggregation", value: scen(2, "putUnitsPer1000Events") },
     { section: "stream", figure: "PUT units / 1,000 events, aggregation + gzip", value: scen(3, "putUnitsPer1000Events") },
