@@ -7,10 +7,12 @@ export function readStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.I
         { Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`) },
         {
             Effect: "Allow",
-            Action: ["s3:GetBucketLocation", "s3:ListBucket"],
+            Action: prefixes ? "s3:ListBucket" : ["s3:GetBucketLocation", "s3:ListBucket"],
             Resource: bucketArn,
             ...(prefixes ? { Condition: { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) } } } : {}),
         },
+        // GetBucketLocation carries no s3:prefix.
+        ...(prefixes ? [{ Effect: "Allow" as const, Action: "s3:GetBucketLocation", Resource: bucketArn }] : []),
         { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
     ];
 }

@@ -129,14 +129,16 @@ export function bucketPolicyStatements(bucketArn: pulumi.Input<string>, keyArn: 
     for (const r of readers) {
         out.push({ Sid: `${r.sid}ReadObjects`, Effect: "Allow", Principal: { AWS: r.principalArns }, Action: "s3:GetObject", Resource: objectArns(bucketArn, r.prefixes) });
         const cond = listCondition(r.prefixes);
+        // GetBucketLocation carries no s3:prefix, so it cannot share the prefix-conditioned statement.
         out.push({
             Sid: `${r.sid}ListBucket`,
             Effect: "Allow",
             Principal: { AWS: r.principalArns },
-            Action: READ_BUCKET_ACTIONS,
+            Action: cond ? "s3:ListBucket" : READ_BUCKET_ACTIONS,
             Resource: bucketArn,
             ...(cond ? { Condition: cond } : {}),
         });
+        if (cond) out.push({ Sid: `${r.sid}LocateBucket`, Effect: "Allow", Principal: { AWS: r.principalArns }, Action: "s3:GetBucketLocation", Resource: bucketArn });
     }
     return out;
 }

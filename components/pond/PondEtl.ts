@@ -177,7 +177,7 @@ export class PondEtl extends pulumi.ComponentResource {
         const statements: PolicyStatement[] = [
             { Sid: "InvokePlan", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [this.planFunction.arn, pulumi.interpolate`${this.planFunction.arn}:*`] },
             { Sid: "ListLakeSources", Effect: "Allow", Action: "s3:ListBucket", Resource: args.lakeBucketArn, Condition: { StringLike: { "s3:prefix": "data/*" } } },
-            ...readStatements(args.lakeBucketArn, args.lakeKeyArn, ["data/"]).map((s, i) => ({ ...s, Sid: ["ReadLakeObjects", "LocateLakeBucket", "DecryptLake"][i] })),
+            ...readStatements(args.lakeBucketArn, args.lakeKeyArn, ["data/"]).map((s, i) => ({ ...s, Sid: ["ReadLakeObjects", "ListLakeData", "LocateLakeBucket", "DecryptLake"][i] })),
             ...writeStatements(args.pondBucketArn, args.pondKeyArn, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true).map((s, i) => ({ ...s, Sid: ["WritePondObjects", "LocatePondBucket", "UsePondKey"][i] })),
             {
                 Sid: "ReadLakeCatalog",

@@ -29,7 +29,8 @@ describe("Pond", function () {
         const key = one(r, "aws:kms/key:Key", "pond-ops-key").outputs.arn;
         expect(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "pond-ops-reader-policy")).Statement).to.deep.equal([
             { Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucket}/route_demand_daily/*`] },
-            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket"], Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
+            { Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
+            { Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucket },
             { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
         ]);
         expect(one(r, "aws:iam/role:Role", "pond-ops-reader").inputs.tags).to.deep.equal({ Team: "operations", Pond: "ops" });

@@ -71,7 +71,8 @@ describe("DataLake", function () {
         expect(allowedPrincipals(doc)).to.deep.equal([FIREHOSE_ROLE, ETL_ROLE, READER_ROLE].sort());
         expect(doc.Statement.map((s: any) => s.Sid)).to.deep.equal([
             "DenyInsecureTransport", "DenyNonKmsEncryption", "DenyOtherKmsKeys",
-            "DeliveryWriteObjects", "DeliveryListBucket", "PondEtlReadObjects", "PondEtlListBucket", "LakeReadersReadObjects", "LakeReadersListBucket",
+            "DeliveryWriteObjects", "DeliveryListBucket", "PondEtlReadObjects", "PondEtlListBucket", "PondEtlLocateBucket",
+            "LakeReadersReadObjects", "LakeReadersListBucket", "LakeReadersLocateBucket",
         ]);
         expect(doc.Statement[3]).to.deep.equal({
             Sid: "DeliveryWriteObjects", Effect: "Allow", Principal: { AWS: [FIREHOSE_ROLE] },
@@ -148,6 +149,9 @@ describe("DataLake", function () {
             expect(await s3(READER_ROLE, "s3:GetObject", "data/type=offer/a")).to.equal("Allowed");
             expect(await s3(READER_ROLE, "s3:GetObject", "errors/a")).to.equal("ImplicitlyDenied");
             expect(await s3(READER_ROLE, "s3:PutObject", "data/a", kmsPut)).to.equal("ImplicitlyDenied");
+            expect(await s3(READER_ROLE, "s3:GetBucketLocation", "")).to.equal("Allowed");
+            expect(await s3(READER_ROLE, "s3:ListBucket", "", { "s3:prefix": "data/type=offer/" })).to.equal("Allowed");
+            expect(await s3(READER_ROLE, "s3:ListBucket", "", { "s3:prefix": "errors/" })).to.equal("ImplicitlyDenied");
         });
         it("fails for any other principal and for plain HTTP", async () => {
             expect(await s3(STRANGER, "s3:GetObject", "data/a")).to.equal("ImplicitlyDenied");
