@@ -24,14 +24,14 @@ function writeBundle(name: string, extra: Record<string, string> = {}): string {
 
 describe("analytics: bundled Lambda handlers against the local Data API", function () {
     this.timeout(120_000);
-    const saved = { ...process.env };
-    let dirs: string[] = [];
+    const dirs: string[] = [];
+    let saved: Record<string, string | undefined> = {};
 
     before(async () => {
         const { db } = await sharedTestDb();
         const t = db.target;
         const endpoint = await t.client.config.endpoint!();
-        Object.assign(process.env, {
+        const env: Record<string, string> = {
             DB_CLUSTER_ARN: t.resourceArn,
             DB_SECRET_ARN: t.secretArn,
             DB_NAME: t.database,
@@ -42,12 +42,17 @@ describe("analytics: bundled Lambda handlers against the local Data API", functi
             POWERTOOLS_LOG_LEVEL: "SILENT",
             POWERTOOLS_METRICS_DISABLED: "true",
             CLEANUP_INTERVAL_MINUTES: "0",
-        });
+        };
+        saved = Object.fromEntries([...Object.keys(env), "MIGRATIONS_DIR"].map((k) => [k, process.env[k]]));
+        Object.assign(process.env, env);
         delete process.env.MIGRATIONS_DIR;
         await truncateAll(db);
     });
     after(() => {
-        process.env = saved;
+        for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
         for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     });
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { createProcessor } from "../../functions/processor/handler";
@@ -22,7 +23,7 @@ describe("analytics: insights API against the local Data API", function () {
         db = (await sharedTestDb()).db;
         await truncateAll(db);
         const searches = (prefix: string, route: string, n: number, minutesAgo: number) => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minutesAgo)));
-        await createProcessor({ db, cleanupIntervalMinutes: 0, alertRule: { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 4 } }).processBatch(kinesisEvent([
+        await createProcessor({ db, logger: new Logger({ logLevel: "SILENT" }), cleanupIntervalMinutes: 0, alertRule: { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 4 } }).processBatch(kinesisEvent([
             jsonRecord([
                 ...searches("a", "ZRH-LIS", 5, 10),
                 ...searches("b", "GVA-JFK", 3, 30),
@@ -127,7 +128,7 @@ describe("analytics: insights API against the local Data API", function () {
     });
 
     it("serves API Gateway HTTP API (payload v2) events through the Lambda handler", async () => {
-        const h = createInsightsHandler({ db, now: () => NOW });
+        const h = createInsightsHandler({ db, now: () => NOW, logger: new Logger({ logLevel: "SILENT" }) });
         const event = {
             version: "2.0", routeKey: "GET /v1/routes/top", rawPath: "/v1/routes/top", rawQueryString: "limit=2", queryStringParameters: { limit: "2" },
             headers: {}, isBase64Encoded: false,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
 import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
@@ -48,7 +49,8 @@ function knownBatch() {
 describe("analytics: stream processor against the local Data API", function () {
     this.timeout(120_000);
     let db: DataApi;
-    const make = (extra: Partial<ProcessorDeps> = {}) => createProcessor({ db, cleanupIntervalMinutes: 0, ...extra });
+    const logger = new Logger({ serviceName: "processor-test", logLevel: "SILENT" });
+    const make = (extra: Partial<ProcessorDeps> = {}) => createProcessor({ db, logger, cleanupIntervalMinutes: 0, ...extra });
 
     before(async () => {
         db = (await sharedTestDb()).db;
@@ -290,12 +292,13 @@ describe("analytics: stream processor against the local Data API", function () {
     it("deletes processed event ids older than the retention", async () => {
         await make().processBatch(kinesisEvent([jsonRecord([search("old", "ZRH-LIS", at(0)), search("new", "ZRH-LIS", at(0))])]));
         await db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours' WHERE event_id = 'old'");
-        await createProcessor({ db, processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
+        await createProcessor({ db, logger, processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
         expect(await db.query("SELECT event_id FROM processed_events ORDER BY 1")).to.deep.equal([{ event_id: "new" }]);
     });
 
     it("builds the Lambda handler from the environment and fails clearly when it is incomplete", async () => {
-        const saved = { ...process.env };
+        const keys = ["DB_CLUSTER_ARN", "DB_SECRET_ARN", "DB_NAME"];
+        const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
         try {
             delete process.env.DB_CLUSTER_ARN;
             delete process.env.DB_SECRET_ARN;
@@ -308,7 +311,10 @@ describe("analytics: stream processor against the local Data API", function () {
             }
             expect(err?.message).to.equal("Data API configuration: environment variable(s) `DB_CLUSTER_ARN`, `DB_SECRET_ARN` must be set (received none).");
         } finally {
-            process.env = saved;
+            for (const k of keys) {
+                if (saved[k] === undefined) delete process.env[k];
+                else process.env[k] = saved[k];
+            }
         }
     });
 });
