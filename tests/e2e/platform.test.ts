@@ -44,7 +44,7 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-async function send(url: string, requests: Request[], concurrency = 4): Promise<Sent[]> {
+async function send(url: string, requests: Request[], concurrency = 4, progress: { done: number } = { done: 0 }): Promise<Sent[]> {
   const out: Sent[] = new Array(requests.length);
   let next = 0;
   await Promise.all(
@@ -59,6 +59,7 @@ async function send(url: string, requests: Request[], concurrency = 4): Promise<
             continue;
           }
           out[i] = { request: requests[i], status: res.status, body };
+          progress.done++;
           break;
         }
       }
@@ -95,15 +96,22 @@ describe("local platform end to end (tests/e2e)", function () {
     s3 = platform.s3.client();
     mix = buildMix({ seed: 4242, now: started, events: 3000, hotSearches: 70, duplicates: 150, invalidAlone: 12, invalidMixed: 6, requestSize: 25 });
 
-    // Phase A, first half; kill the processor while a batch is in flight; second half; restart.
+    // Phase A, first half, with a watcher that kills the processor while a batch is in
+    // flight once a quarter of phase A was sent; second half; then restart.
     const half = Math.floor(mix.phaseA.length / 2);
-    sent.push(...(await send(platform.ingestUrl, mix.phaseA.slice(0, half))));
-    const deadline = Date.now() + 30000;
-    while (Date.now() < deadline && (platform.processor.mapping?.stats().inFlightInvocations ?? 0) === 0) await new Promise((r) => setImmediate(r));
-    const before = platform.processor.mapping!.stats();
-    killedInFlight = before.inFlightInvocations;
-    killedCheckpoints = before.checkpoints;
-    await platform.processor.kill();
+    const progress = { done: 0 };
+    const watcher = (async () => {
+      const deadline = Date.now() + 60000;
+      while (Date.now() < deadline && !(progress.done >= half / 2 && (platform.processor.mapping?.stats().inFlightInvocations ?? 0) > 0)) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const before = platform.processor.mapping!.stats();
+      killedInFlight = before.inFlightInvocations;
+      killedCheckpoints = before.checkpoints;
+      await platform.processor.kill();
+    })();
+    sent.push(...(await send(platform.ingestUrl, mix.phaseA.slice(0, half), 4, progress)));
+    await watcher;
     sent.push(...(await send(platform.ingestUrl, mix.phaseA.slice(half))));
     await new Promise((r) => setTimeout(r, 500));
     await platform.processor.start();
