@@ -20,6 +20,20 @@ export interface EngineParam {
 export interface EngineField {
   readonly name: string;
   readonly typeOid: number;
+  /** Type modifier (e.g. numeric precision/scale, varchar length); -1 when none. */
+  readonly typeModifier?: number;
+  /** Source table OID and column number, when the column comes straight from a table (else 0). */
+  readonly tableOid?: number;
+  readonly columnNumber?: number;
+}
+
+/** Catalog facts about a table column a result field comes from. */
+export interface SourceColumn {
+  readonly schemaName: string;
+  readonly tableName: string;
+  readonly notNull: boolean;
+  /** serial/identity column */
+  readonly autoIncrement: boolean;
 }
 
 export interface EngineResult {
@@ -55,6 +69,8 @@ export interface SqlEngine {
   exec(sql: string): Promise<void>;
   /** Type information for OIDs (reloads the catalog for unknown ones). */
   types(oids: readonly number[]): Promise<ReadonlyMap<number, TypeInfo>>;
+  /** Source table/column facts for fields with a table OID, keyed `${tableOid}:${columnNumber}`. */
+  sourceColumns(fields: readonly EngineField[]): Promise<ReadonlyMap<string, SourceColumn>>;
   close(): Promise<void>;
 }
 
@@ -150,7 +166,13 @@ export class PgliteEngine implements SqlEngine {
     let rows: (string | null)[][] = [];
     for (const m of messages) {
       if (m.name === "rowDescription") {
-        fields = (m.fields as Array<{ name: string; dataTypeID: number }>).map((f) => ({ name: f.name, typeOid: f.dataTypeID }));
+        fields = (m.fields as Array<{ name: string; dataTypeID: number; dataTypeModifier: number; tableID: number; columnID: number }>).map((f) => ({
+          name: f.name,
+          typeOid: f.dataTypeID,
+          typeModifier: f.dataTypeModifier,
+          tableOid: f.tableID,
+          columnNumber: f.columnID,
+        }));
       } else if (m.name === "noData") {
         fields = [];
       } else if (m.name === "dataRow") {
@@ -174,6 +196,29 @@ export class PgliteEngine implements SqlEngine {
   async types(oids: readonly number[]): Promise<ReadonlyMap<number, TypeInfo>> {
     if (oids.some((oid) => !this.typeCache.has(oid))) await this.loadTypes();
     return this.typeCache;
+  }
+
+  async sourceColumns(fields: readonly EngineField[]): Promise<ReadonlyMap<string, SourceColumn>> {
+    const out = new Map<string, SourceColumn>();
+    const refs = fields.filter((f) => (f.tableOid ?? 0) !== 0 && (f.columnNumber ?? 0) > 0);
+    if (refs.length === 0) return out;
+    const res = await this.query(
+      `SELECT c.oid::int8::text, a.attnum::int8::text, n.nspname::text, c.relname::text, a.attnotnull::text,
+              (a.attidentity <> '' OR coalesce(pg_get_expr(d.adbin, d.adrelid), '') LIKE 'nextval(%')::text
+         FROM pg_attribute a
+         JOIN pg_class c ON c.oid = a.attrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+        WHERE (a.attrelid, a.attnum) IN (SELECT x, y FROM unnest($1::oid[], $2::int2[]) AS u(x, y))`,
+      [
+        { type: 1016, value: `{${refs.map((f) => f.tableOid).join(",")}}` },
+        { type: 1016, value: `{${refs.map((f) => f.columnNumber).join(",")}}` },
+      ],
+    );
+    for (const [oid, attnum, schemaName, tableName, notNull, auto] of res.rows) {
+      out.set(`${oid}:${attnum}`, { schemaName: schemaName!, tableName: tableName!, notNull: notNull === "true", autoIncrement: auto === "true" });
+    }
+    return out;
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@
  * last committed state as PostgreSQL MVCC would.
  */
 import { randomBytes } from "crypto";
-import type { EngineParam, EngineResult, SqlEngine } from "./engine";
+import type { EngineParam, EngineResult, SourceColumn, SqlEngine, TypeInfo } from "./engine";
 import { DataApiError, badRequest, databaseError, isPgError } from "./errors";
 import { rewriteNamedParameters } from "./sql";
 import {
@@ -152,8 +152,15 @@ export class DataApiService {
     const parameters = req.parameters ?? [];
     if (!Array.isArray(parameters)) throw badRequest("Invalid parameters: expected a list of SqlParameter.");
     const { text, params } = this.bind(sql, parameters);
-    const result = await this.run(req.transactionId, (engine) => engine.query(text, params));
-    return this.buildResponse(result, format === "JSON", req.includeResultMetadata === true, resultOptions);
+    const metadata = req.includeResultMetadata === true;
+    // Catalog lookups run on the connection together with the statement (inside its transaction, if any).
+    const { result, types, sources } = await this.run(req.transactionId, async (engine) => {
+      const r = await engine.query(text, params);
+      const t = r.fields.length > 0 ? await engine.types(r.fields.map((f) => f.typeOid)) : new Map<number, TypeInfo>();
+      const src = metadata && r.fields.length > 0 ? await engine.sourceColumns(r.fields) : new Map<string, SourceColumn>();
+      return { result: r, types: t, sources: src };
+    });
+    return this.buildResponse(result, types, sources, format === "JSON", metadata, resultOptions);
   }
 
   async batchExecuteStatement(req: BatchExecuteStatementRequest): Promise<BatchExecuteStatementResponse> {
@@ -165,15 +172,14 @@ export class DataApiService {
     }
     const bound = sets.length === 0 ? [this.bind(sql, [])] : sets.map((set) => this.bind(sql, set));
     // One pipelined unit: outside a transaction the whole batch commits or fails as one, as a JDBC batch does.
-    const results = await this.run(req.transactionId, (engine) =>
-      engine.queryBatch(
-        bound[0].text,
-        bound.map((b) => {
-          if (b.text !== bound[0].text) throw badRequest("Every parameter set must provide the same parameter names.");
-          return b.params;
-        }),
-      ),
-    );
+    for (const b of bound) {
+      if (b.text !== bound[0].text) throw badRequest("Every parameter set must provide the same parameter names.");
+    }
+    const { results, types } = await this.run(req.transactionId, async (engine) => {
+      const r = await engine.queryBatch(bound[0].text, bound.map((b) => b.params));
+      const oids = r.flatMap((x) => x.fields.map((f) => f.typeOid));
+      return { results: r, types: oids.length > 0 ? await engine.types(oids) : new Map<number, TypeInfo>() };
+    });
     if (sets.length === 0) return { updateResults: [] };
     const updateResults: { generatedFields: FieldJson[] }[] = [];
     for (const r of results) {
@@ -181,7 +187,6 @@ export class DataApiService {
         updateResults.push({ generatedFields: [] });
         continue;
       }
-      const types = await this.opts.engine.types(r.fields.map((f) => f.typeOid));
       const opts: ResultOptions = { decimalReturnType: "STRING", longReturnType: "LONG" };
       updateResults.push({ generatedFields: r.rows[0].map((v, i) => toField(v, types.get(r.fields[i].typeOid), r.fields[i].typeOid, opts)) });
     }
@@ -385,10 +390,16 @@ export class DataApiService {
     return new DataApiError("InternalServerErrorException", (err as Error)?.message ?? String(err));
   }
 
-  private async buildResponse(result: EngineResult, json: boolean, metadata: boolean, opts: ResultOptions): Promise<ExecuteStatementResponse> {
+  private buildResponse(
+    result: EngineResult,
+    types: ReadonlyMap<number, TypeInfo>,
+    sources: ReadonlyMap<string, SourceColumn>,
+    json: boolean,
+    metadata: boolean,
+    opts: ResultOptions,
+  ): ExecuteStatementResponse {
     const hasRows = result.fields.length > 0;
     if (!hasRows) return { numberOfRecordsUpdated: result.rowCount, generatedFields: [] };
-    const types = await this.opts.engine.types(result.fields.map((f) => f.typeOid));
     for (const row of result.rows) {
       let bytes = 0;
       for (const v of row) bytes += v === null ? 0 : Buffer.byteLength(v);
@@ -416,7 +427,9 @@ export class DataApiService {
     if (size > DATA_API_LIMITS.responseBytes) {
       throw badRequest(`Database returned more than the allowed response size limit (${size} bytes; the limit is ${DATA_API_LIMITS.responseBytes}). Use LIMIT to page through the result.`);
     }
-    if (metadata) response.columnMetadata = result.fields.map((f) => columnMetadata(f, types));
+    if (metadata) {
+      response.columnMetadata = result.fields.map((f) => columnMetadata(f, types, sources.get(`${f.tableOid ?? 0}:${f.columnNumber ?? 0}`)));
+    }
     return response;
   }
 }

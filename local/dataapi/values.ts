@@ -3,7 +3,7 @@
  * ColumnMetadata) and PostgreSQL text values.
  */
 import { badRequest } from "./errors";
-import type { EngineField, EngineParam, TypeInfo } from "./engine";
+import type { EngineField, EngineParam, SourceColumn, TypeInfo } from "./engine";
 import { PgArray, formatPgArray, parsePgArray } from "./pgarray";
 
 /** Wire shape of `ArrayValue`. */
@@ -254,25 +254,41 @@ const OTHER = { type: 1111, precision: 2147483647, scale: 0 };
 const SIGNED = new Set<number>([OID.int2, OID.int4, OID.int8, OID.float4, OID.float8, OID.numeric, OID.money]);
 const CASE_SENSITIVE = new Set<number>([OID.text, OID.varchar, OID.bpchar, OID.json, OID.jsonb, 19]);
 
-/** ColumnMetadata for a result column (table and schema names are not known to the engine and are empty). */
-export function columnMetadata(field: EngineField, types: ReadonlyMap<number, TypeInfo>): ColumnMetadataJson {
+const SERIAL_NAMES: Record<number, string> = { [OID.int2]: "smallserial", [OID.int4]: "serial", [OID.int8]: "bigserial" };
+
+/** Precision and scale from the type modifier (numeric(p,s), varchar(n), char(n), time/timestamp(p)), as JDBC reports them. */
+function fromModifier(oid: number, mod: number | undefined, fallback: { precision: number; scale: number }): { precision: number; scale: number } {
+  if (mod === undefined || mod < 0) return fallback;
+  if (oid === OID.numeric) return { precision: ((mod - 4) >> 16) & 0xffff, scale: (mod - 4) & 0xffff };
+  if (oid === OID.varchar || oid === OID.bpchar) return { precision: mod - 4, scale: 0 };
+  return fallback;
+}
+
+/**
+ * ColumnMetadata for a result column. Schema, table, nullability and
+ * auto-increment come from the source column when the field is a plain table
+ * column; computed columns get empty names and nullable 2 (unknown), as JDBC.
+ */
+export function columnMetadata(field: EngineField, types: ReadonlyMap<number, TypeInfo>, source?: SourceColumn): ColumnMetadataJson {
   const t = types.get(field.typeOid);
   const isArray = t?.category === "A" && t.elem !== 0;
   const jdbc = isArray ? { type: 2003, precision: 2147483647, scale: 0 } : (JDBC[field.typeOid] ?? OTHER);
+  const { precision, scale } = fromModifier(field.typeOid, field.typeModifier, jdbc);
+  const autoIncrement = source?.autoIncrement ?? false;
   return {
     name: field.name,
     type: jdbc.type,
-    typeName: t?.name ?? "unknown",
+    typeName: autoIncrement && SERIAL_NAMES[field.typeOid] ? SERIAL_NAMES[field.typeOid] : (t?.name ?? "unknown"),
     label: field.name,
-    schemaName: "",
-    tableName: "",
-    isAutoIncrement: false,
+    schemaName: source?.schemaName ?? "",
+    tableName: source?.tableName ?? "",
+    isAutoIncrement: autoIncrement,
     isSigned: SIGNED.has(field.typeOid),
     isCurrency: field.typeOid === OID.money,
     isCaseSensitive: CASE_SENSITIVE.has(field.typeOid) || isArray,
-    nullable: 2,
-    precision: jdbc.precision,
-    scale: jdbc.scale,
+    nullable: source === undefined ? 2 : source.notNull ? 0 : 1,
+    precision,
+    scale,
     arrayBaseColumnType: isArray ? (JDBC[t!.elem] ?? OTHER).type : 0,
   };
 }

@@ -154,12 +154,25 @@ describe("local/dataapi (RDS Data API over PGlite, real SDK client)", function (
 
   it("includeResultMetadata returns columnMetadata", async () => {
     const res = await exec("SELECT 1::int4 AS a, 'x'::text AS b, 2.5::numeric AS c, now() AS d, ARRAY[1,2]::int8[] AS e", { includeResultMetadata: true });
-    expect(res.columnMetadata!.map((c) => [c.name, c.label, c.type, c.typeName, c.arrayBaseColumnType])).to.deep.equal([
-      ["a", "a", 4, "int4", 0],
-      ["b", "b", 12, "text", 0],
-      ["c", "c", 2, "numeric", 0],
-      ["d", "d", 93, "timestamptz", 0],
-      ["e", "e", 2003, "_int8", -5],
+    expect(res.columnMetadata!.map((c) => [c.name, c.label, c.type, c.typeName, c.arrayBaseColumnType, c.tableName, c.nullable])).to.deep.equal([
+      ["a", "a", 4, "int4", 0, "", 2],
+      ["b", "b", 12, "text", 0, "", 2],
+      ["c", "c", 2, "numeric", 0, "", 2],
+      ["d", "d", 93, "timestamptz", 0, "", 2],
+      ["e", "e", 2003, "_int8", -5, "", 2],
+    ]);
+  });
+
+  it("columnMetadata of table columns carries table, nullability, serial and numeric precision", async () => {
+    const res = await exec("SELECT id, route, fare, seats + 1 AS next FROM flights LIMIT 0", { includeResultMetadata: true });
+    expect(res.records).to.deep.equal([]);
+    expect(
+      res.columnMetadata!.map((c) => ({ name: c.name, typeName: c.typeName, schemaName: c.schemaName, tableName: c.tableName, nullable: c.nullable, isAutoIncrement: c.isAutoIncrement, precision: c.precision, scale: c.scale })),
+    ).to.deep.equal([
+      { name: "id", typeName: "serial", schemaName: "public", tableName: "flights", nullable: 0, isAutoIncrement: true, precision: 10, scale: 0 },
+      { name: "route", typeName: "text", schemaName: "public", tableName: "flights", nullable: 0, isAutoIncrement: false, precision: 2147483647, scale: 0 },
+      { name: "fare", typeName: "numeric", schemaName: "public", tableName: "flights", nullable: 1, isAutoIncrement: false, precision: 10, scale: 2 },
+      { name: "next", typeName: "int4", schemaName: "", tableName: "", nullable: 2, isAutoIncrement: false, precision: 10, scale: 0 },
     ]);
   });
 
