@@ -241,6 +241,19 @@ describe("local/dataapi (RDS Data API over PGlite, real SDK client)", function (
     expect((await outside).records).to.deep.equal([[{ stringValue: "committed" }]]);
   });
 
+  it("serialises concurrent callers: 40 autocommit increments and a transaction interleaved lose nothing", async () => {
+    await exec("CREATE TABLE concurrent (k text PRIMARY KEY, n int8 NOT NULL)");
+    await exec("INSERT INTO concurrent VALUES ('c', 0)");
+    const bump = () => exec("UPDATE concurrent SET n = n + 1 WHERE k = 'c'");
+    const inTx = (async () => {
+      const tx = (await client.send(new BeginTransactionCommand(target))).transactionId!;
+      await Promise.all([1, 2, 3].map(() => exec("UPDATE concurrent SET n = n + 100 WHERE k = 'c'", { transactionId: tx })));
+      await client.send(new CommitTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId: tx }));
+    })();
+    await Promise.all([...Array.from({ length: 40 }, bump), inTx]);
+    expect((await exec("SELECT n FROM concurrent")).records).to.deep.equal([[{ longValue: 340 }]]);
+  });
+
   it("fails with TransactionNotFoundException for an ended or unknown transaction", async () => {
     const tx = (await client.send(new BeginTransactionCommand(target))).transactionId!;
     await client.send(new CommitTransactionCommand({ resourceArn: target.resourceArn, secretArn: target.secretArn, transactionId: tx }));
