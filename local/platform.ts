@@ -31,7 +31,7 @@ import { startEventSourceMapping, type EventSourceMapping, type EventSourceMappi
 import { startHttpApiServer, type HttpApiServer } from "./insights-server";
 import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
-import { runLocalWorkflow, type LocalRunResult } from "./workflows";
+import { FileLedger, runLocalWorkflow, type LocalRunResult } from "./workflows";
 import { LocalDeliveryStream } from "./delivery";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
@@ -417,6 +417,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
             settings: { streamName, streamArn, region: LOCAL_REGION, lakeBucket, targets: ["analytics"] },
             kinesis: kinesisForWorkflows,
             s3: s3Client,
+            // The same ledger file `npm run ops -- reshard --local` uses.
+            ledger: new FileLedger(path.join(root, "reshard-ledger.json")),
             deliver: async (_target, event) => {
               const res = await processor.invoke(event);
               return { failedSequenceNumbers: res.batchItemFailures.map((f) => f.itemIdentifier) };

@@ -13,7 +13,7 @@ import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { startPlatform, type Platform } from "../../local/platform";
-import { expectedAggregates, type ExpectedAggregates } from "../../local/traffic";
+import { TrafficGenerator, expectedAggregates, type ExpectedAggregates } from "../../local/traffic";
 import type { FlightEvent } from "../../functions/shared/events";
 import { buildMix, type Mix, type Request } from "./mix";
 
@@ -301,5 +301,36 @@ describe("local platform end to end (tests/e2e)", function () {
     expect(totals.events).to.equal(accepted.length);
     expect(totals.batches).to.be.greaterThan(0);
     expect(await snapshot()).to.deep.equal(before);
+  });
+
+  it("a reshard while running (2 → 4 shards, reshard workflow) loses and double counts nothing", async () => {
+    const run = await platform.runWorkflow("reshard", { targetShards: 4 });
+    expect(run.status, `${run.error}: ${run.cause}`).to.equal("SUCCEEDED");
+    const gen = new TrafficGenerator({ seed: 777, idPrefix: "e2e-reshard", cancellationLag: 1000 });
+    const extra = Array.from({ length: 400 }, () => gen.next(new Date(Date.now() - 120_000)));
+    const res = await send(platform.ingestUrl, [0, 100, 200, 300].map((i) => ({ body: extra.slice(i, i + 100), valid: true })));
+    expect(res.map((r) => r.status)).to.deep.equal([202, 202, 202, 202]);
+    await platform.settle(120000);
+    const checkpoints = Object.keys(platform.processor.mapping!.stats().checkpoints).sort();
+    expect(checkpoints.length).to.be.greaterThan(2);
+    const all = expectedAggregates([...accepted, ...extra]);
+    const { body } = await getJson(`${platform.insightsUrl}/v1/routes/top?limit=100&minutes=1440`);
+    const got = Object.fromEntries(body.routes.map((r: any) => [r.route, [r.searches, r.bookings, r.cancellations]]).sort());
+    const want = Object.fromEntries(
+      [...all.byRoute].filter(([, c]) => c.searches + c.bookings + c.cancellations > 0).map(([route, c]) => [route, [c.searches, c.bookings, c.cancellations]]).sort(),
+    );
+    expect(got).to.deep.equal(want);
+    // The new events reached the lake too, once each.
+    const ids = new Map<string, number>();
+    for (const key of await listKeys(s3, platform.lakeBucket, "data/")) {
+      for (const line of gunzipSync(await getBytes(s3, platform.lakeBucket, key)).toString("utf8").split("\n")) {
+        if (line.includes("e2e-reshard")) {
+          const id = (JSON.parse(line) as FlightEvent).eventId;
+          ids.set(id, (ids.get(id) ?? 0) + 1);
+        }
+      }
+    }
+    expect(ids.size).to.equal(400);
+    expect([...ids.values()].every((n) => n === 1)).to.equal(true);
   });
 });
