@@ -146,7 +146,16 @@ function join(
         if (ids.size === 1 && names.size === 1) return found[0];
         return { account: ids.size === 1 ? found[0].account : "multiple", accountName: "multiple", region: found[0].region };
     };
-    return out.map((r) => (r.custom ? r : { ...r, ...accountOf(r) }));
+    const placed = out.map((r) => (r.custom ? r : { ...r, ...accountOf(r) }));
+    // Resources of other providers (e.g. docker-build's image, pushed to the
+    // ingestion account's ECR) take the account of their nearest placed ancestor.
+    const byUrn = new Map(placed.map((r) => [r.urn, r]));
+    return placed.map((r) => {
+        if (r.account !== null || r.type.startsWith("pulumi:providers:")) return r;
+        let p = r.parentUrn ? byUrn.get(r.parentUrn) : undefined;
+        while (p && p.account === null) p = p.parentUrn ? byUrn.get(p.parentUrn) : undefined;
+        return p ? { ...r, account: p.account, accountName: p.accountName, region: p.region } : r;
+    });
 }
 
 /** Logical account of a provider: the `Account` default tag the stack's providers carry. */

@@ -31,6 +31,8 @@ export interface LakeDeployArgs {
     /** SNS topic (lake account) notified when a pond ETL run fails, and its KMS key. */
     readonly etlFailureTopicArn: pulumi.Input<string>;
     readonly etlFailureTopicKmsKeyArn?: pulumi.Input<string>;
+    /** Other roles allowed to read the raw lake (`data/`), e.g. the replay workflow's task role in the ingestion account. @default [] */
+    readonly extraReaderRoleArns?: pulumi.Input<string>[];
 }
 
 export interface LakeDeployment {
@@ -64,7 +66,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
         region: lakeAccount.region,
         deliveryRoleArns: [deliveryRoleArn],
         etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
-        readerRoleArns: Object.values(readerRoleArns).map(([o]) => o),
+        readerRoleArns: [...Object.values(readerRoleArns).map(([o]) => o), ...(args.extraReaderRoleArns ?? [])],
         archiveTiers: config.lake.archiveTiers,
         forceDestroy: dev,
         alarms: { routing: args.alarmRouting.lake },

@@ -12,6 +12,11 @@ import { StackConfig } from "./config";
 import { deployStream } from "./stream";
 import { deployIngestion } from "./ingestion";
 import { IngestionService } from "../components/ingestion";
+import { AnalyticsDeployment, deployAnalytics } from "./analytics";
+import { LakeDeployment, deployLake } from "./lake";
+import { PROCESSOR_CONSUMER } from "./stream";
+import { DeployedWorkflows, deployWorkflows } from "./workflows";
+import * as aws from "@pulumi/aws";
 import { KinesisStream } from "../components/stream";
 
 export interface Platform {
@@ -21,6 +26,9 @@ export interface Platform {
     readonly oncall: Record<string, OnCall>;
     readonly stream: KinesisStream;
     readonly ingestion: IngestionService;
+    readonly lake: LakeDeployment;
+    readonly analytics: AnalyticsDeployment;
+    readonly workflows: DeployedWorkflows;
     /** Stack outputs (consumed through StackReference). */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -39,6 +47,39 @@ export function buildPlatform(config: StackConfig): Platform {
 
     const stream = deployStream(config, providers, oncall);
     const ingestion = deployIngestion(config, providers, oncall, stream);
+    // The replay workflow (created last: it needs the processor and the lake) reads
+    // the lake cross-account; the lake's bucket and key policies name its role.
+    const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
+    const lake = deployLake({
+        config,
+        providers,
+        stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn },
+        alarmRouting: { ingestion: oncall.ingestion.routing, lake: oncall.lake.routing },
+        etlFailureTopicArn: oncall.lake.ticketTopic.arn,
+        etlFailureTopicKmsKeyArn: oncall.lake.key.arn,
+        extraReaderRoleArns: [replayRoleArn],
+    });
+    const analytics = deployAnalytics(config, providers, oncall.analytics.routing, {
+        streamArn: stream.streamArn,
+        kmsKeyArn: stream.keyArn,
+        consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
+    });
+    const workflows = deployWorkflows({
+        config,
+        provider: providers.ingestion,
+        stream: { streamName: stream.streamName, streamArn: stream.streamArn, keyArn: stream.keyArn, retentionHours: stream.retentionHours },
+        processorFunctionArn: analytics.processor.function.arn,
+        lake: { bucketName: lake.lake.bucketName, bucketArn: lake.lake.bucketArn, keyArn: lake.lake.keyArn },
+        alarmRouting: oncall.ingestion.routing,
+    });
+    setReplayRoleArn(workflows.replay.taskRole.arn);
+    // Replay re-delivers records to the processor across accounts: a resource-based
+    // permission on the function in the analytics account names exactly that role.
+    new aws.lambda.Permission("processor-invoke-by-replay", {
+        action: "lambda:InvokeFunction",
+        function: analytics.processor.function.name,
+        principal: workflows.replay.taskRole.arn,
+    }, { parent: analytics.processor, provider: providers.analytics });
 
     const outputs: Record<string, pulumi.Input<unknown>> = {
         environment: config.environment,
@@ -48,7 +89,10 @@ export function buildPlatform(config: StackConfig): Platform {
         ]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
         ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id },
+        lake: lake.outputs,
+        analytics: analytics.outputs,
+        workflows: workflows.outputs,
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, stream, ingestion, outputs };
+    return { config, providers, oncall, stream, ingestion, lake, analytics, workflows, outputs };
 }

@@ -11,12 +11,61 @@ export const FUNCTIONS_DIR = path.join(__dirname, "..", "..", "functions");
 
 const cache = new Map<string, pulumi.asset.AssetArchive>();
 
+/**
+ * On-disk cache of bundles, keyed by entry point and validated against the size
+ * and modification time of every input file esbuild read, so repeated plans in
+ * new processes (tests, CLI) skip rebuilding unchanged functions.
+ */
+const DISK_CACHE = path.join(__dirname, "..", "..", "node_modules", ".cache", "flightstream-bundles");
+
+interface CachedBundle {
+    readonly inputs: Record<string, string>;
+    readonly code: string;
+    readonly map: string;
+}
+
+function fingerprint(file: string): string {
+    try {
+        const st = fs.statSync(file);
+        return `${st.size}:${st.mtimeMs}`;
+    } catch {
+        return "missing";
+    }
+}
+
+function readCache(key: string): { code: string; map: string } | undefined {
+    const file = path.join(DISK_CACHE, `${key}.json`);
+    if (process.env.FLIGHTSTREAM_BUNDLE_CACHE === "0" || !fs.existsSync(file)) return undefined;
+    try {
+        const c = JSON.parse(fs.readFileSync(file, "utf8")) as CachedBundle;
+        for (const [f, fp] of Object.entries(c.inputs)) if (fingerprint(f) !== fp) return undefined;
+        return { code: c.code, map: c.map };
+    } catch {
+        return undefined;
+    }
+}
+
+function writeCache(key: string, inputs: string[], code: string, map: string): void {
+    try {
+        fs.mkdirSync(DISK_CACHE, { recursive: true });
+        const c: CachedBundle = { inputs: Object.fromEntries(inputs.map((f) => [f, fingerprint(f)])), code, map };
+        const tmp = path.join(DISK_CACHE, `${key}.${process.pid}.tmp`);
+        fs.writeFileSync(tmp, JSON.stringify(c));
+        fs.renameSync(tmp, path.join(DISK_CACHE, `${key}.json`));
+    } catch {
+        // The cache is an optimisation only.
+    }
+}
+
 /** Bundled JavaScript for one function (for tests and the local platform). */
 export function bundleFunction(name: string, entry = "handler.ts"): { code: string; map: string } {
     const entryPoint = path.join(FUNCTIONS_DIR, name, entry);
     if (!fs.existsSync(entryPoint)) {
         throw new Error(`bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`);
     }
+    const key = `${name}-${entry}`.replace(/[^a-zA-Z0-9_.-]/g, "_");
+    const cached = readCache(key);
+    if (cached) return cached;
     const result = esbuild.buildSync({
         entryPoints: [entryPoint],
         bundle: true,
@@ -31,9 +80,11 @@ export function bundleFunction(name: string, entry = "handler.ts"): { code: stri
         // version keeps AWS and local behaviour identical, so bundle it.
         external: [],
         logLevel: "silent",
+        metafile: true,
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text ?? "";
+    writeCache(key, Object.keys(result.metafile!.inputs).map((f) => path.resolve(f)), code, map);
     return { code, map };
 }
 
