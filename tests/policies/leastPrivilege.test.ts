@@ -4,7 +4,7 @@
  * policy of the target: bucket, key, stream, consumer, topic, queue).
  */
 import { expect } from "chai";
-import { planStack } from "../../plan/stack";
+import { plan } from "./plans";
 import { PlanPolicies } from "./iamsim";
 
 const ALLOWED = "Allowed";
@@ -109,7 +109,7 @@ describe("least privilege of the prod plan's policies (iam-simulate)", function 
     this.timeout(180000);
     let p: PlanPolicies;
     before(async () => {
-        p = new PlanPolicies(await planStack("prod"));
+        p = new PlanPolicies(await plan("prod"));
     });
     it(`covers at least 20 allow/deny cases, both outcomes`, () => {
         expect(cases.length).to.be.at.least(20);

@@ -1,12 +1,12 @@
 import { expect } from "chai";
-import { planStack } from "../../plan/stack";
+import { plan } from "./plans";
 import { runPolicies } from "../../plan/policies";
 
 describe("policy pack over the dev and prod plans", function () {
     this.timeout(180000);
     for (const stack of ["dev", "prod"]) {
         it(`the ${stack} plan has zero mandatory violations`, async () => {
-            const result = await planStack(stack);
+            const result = await plan(stack as "dev" | "prod");
             const { violations } = await runPolicies(result);
             expect(violations.filter((v) => v.level === "mandatory").map((v) => `[${v.policy}] ${v.resource}: ${v.message}`)).to.deep.equal([]);
         });
