@@ -87,6 +87,8 @@ export interface EventSourceMappingOptions {
   readonly retryBaseDelayMs?: number;
   /** How often shards are listed (new shards after a reshard). @default 5000 */
   readonly shardDiscoveryIntervalMs?: number;
+  /** Clock used for record age (tests). @default Date.now */
+  readonly now?: () => number;
   /** Called for errors and discarded batches. @default - console.error */
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -357,8 +359,9 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       if (killed) throw new Aborted();
       const item = queue[0];
       if (cfg.maxAgeMs >= 0) {
-        const cutoff = Date.now() - cfg.maxAgeMs;
-        const expired = item.records.filter((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) < cutoff);
+        const now = (opts.now ?? Date.now)();
+        const cutoff = now - cfg.maxAgeMs;
+        const expired = item.records.filter((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? now) < cutoff);
         if (expired.length > 0) {
           onFailure(shardId, expired, "RecordAgeExceeded", item.attempts, undefined);
           item.records = item.records.filter((r) => !expired.includes(r));

@@ -246,6 +246,35 @@ describe("local event source mapping (local/esm.ts)", function () {
     expect(second).to.deep.equal([["r3", "r4", "r5"]]);
   });
 
+  it("discards records older than maximumRecordAgeInSeconds to the on-failure sink without invoking", async () => {
+    const name = await stream(1, range(4));
+    const calls: string[][] = [];
+    const m = await start(name, async (e) => {
+      calls.push(payloads(e));
+    }, { batchSize: 10, maximumRecordAgeInSeconds: 60, now: () => Date.now() + 61_000 });
+    await m.waitUntilCaughtUp();
+    expect(calls).to.deep.equal([]);
+    const failures = onFailureRecords();
+    expect(failures.map((f) => [f.requestContext.condition, f.KinesisBatchInfo.batchSize, f.requestContext.approximateInvokeCount])).to.deep.equal([
+      ["RecordAgeExceeded", 4, 0],
+    ]);
+    expect(failures[0].responseContext).to.deep.equal({ statusCode: 200, executedVersion: "$LATEST" });
+  });
+
+  it("waits up to the batching window to fill a batch", async () => {
+    const name = await stream(1, ["w0"]);
+    const calls: string[][] = [];
+    const m = await start(name, async (e) => {
+      calls.push(payloads(e));
+    }, { batchSize: 100, maximumBatchingWindowInSeconds: 3 });
+    await new Promise((r) => setTimeout(r, 300));
+    await client.send(new PutRecordsCommand({ StreamName: name, Records: ["w1", "w2"].map((v) => ({ Data: Buffer.from(v), PartitionKey: "pk" })) }));
+    const deadline = Date.now() + 10000;
+    while (calls.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await m.waitUntilCaughtUp();
+    expect(calls).to.deep.equal([["w0", "w1", "w2"]]);
+  });
+
   it("fails when options are out of range, naming the option, the value and what is allowed", () => {
     expect(() => resolveEsmOptions({ batchSize: 0 })).to.throw("`batchSize` must be an integer from 1 to 10000; received 0.");
     expect(() => resolveEsmOptions({ parallelizationFactor: 11 })).to.throw("`parallelizationFactor` must be an integer from 1 to 10; received 11.");
