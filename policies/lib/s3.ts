@@ -1,6 +1,6 @@
 /** Joins the bucket-level resources AWS provider v7 keeps apart (encryption, public access block, policy, logging) to their bucket. */
 import type { PolicyResource } from "@pulumi/policy";
-import { effectiveTags, referencing } from "./util";
+import { effectiveTags, known, referencing } from "./util";
 
 export const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
 export const SSE_TYPES = [
@@ -25,7 +25,8 @@ export function attached(resources: PolicyResource[], types: string[], bucket: P
 
 /** The bucket's name for messages. */
 export function bucketName(b: PolicyResource): string {
-    return typeof b.props?.bucket === "string" ? b.props.bucket : b.name;
+    const name = known(b.props, "bucket");
+    return typeof name === "string" ? name : b.name;
 }
 
 /**

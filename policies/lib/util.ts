@@ -120,11 +120,24 @@ export function principalIsPublic(principal: any): boolean {
     return false;
 }
 
+/**
+ * A prop that may still be unknown: under `pulumi preview` the engine's proxy
+ * throws on reading an unknown value; joins treat that as "no value" and fall
+ * back to property dependencies.
+ */
+export function known(props: Record<string, any> | undefined, key: string): unknown {
+    try {
+        return props?.[key];
+    } catch {
+        return undefined;
+    }
+}
+
 /** Physical-name keys of a stack resource, used to join configs to their resource by value. */
 export function identities(r: PolicyResource, keys: string[]): string[] {
     const out: string[] = [];
     for (const k of keys) {
-        const v = r.props?.[k];
+        const v = known(r.props, k);
         if (typeof v === "string" && v.length > 0) out.push(v);
     }
     return out;
@@ -141,7 +154,7 @@ export function referencing(resources: PolicyResource[], types: string[], prop: 
         if (!types.includes(r.type)) return false;
         const deps = r.propertyDependencies?.[prop];
         if (deps && deps.some((d) => d.urn === target.urn)) return true;
-        const v = r.props?.[prop];
+        const v = known(r.props, prop);
         return typeof v === "string" && ids.has(v);
     });
 }

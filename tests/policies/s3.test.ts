@@ -94,3 +94,29 @@ describe("s3-bucket-tls-only (stack)", () => {
         expect(await messages(tls, bucket(), policy("lake", { ...tlsDeny("lake"), Principal: { AWS: "arn:aws:iam::222222222222:root" } }))).to.deep.equal([`Bucket "lake-abc1234" policy has no Deny of s3:* for Principal "*" when aws:SecureTransport is false.`]);
     });
 });
+
+describe("s3 stack rules under pulumi preview (unknown names)", () => {
+    const unknownProps = (props: Record<string, any>, unknownKeys: string[]) => {
+        const o: Record<string, any> = { ...props };
+        for (const k of unknownKeys) Object.defineProperty(o, k, { enumerable: true, get: () => { throw new Error(`${k} is unknown during preview`); } });
+        return o;
+    };
+    const resource = (type: string, name: string, props: Record<string, any>, propertyDependencies: Record<string, any[]> = {}) =>
+        ({ type, name, urn: `urn:${type}::${name}`, props, opts: {}, dependencies: [], propertyDependencies, isType: () => false, asType: () => undefined }) as any;
+    const run = (resources: any[]) => {
+        const reports: string[] = [];
+        cmk.kind === "stack" && cmk.validateStack({ resources, stackTags: new Map(), getConfig: () => ({}) as any, notApplicable: (r?: string) => { throw new Error(r); } }, (m: string) => reports.push(m));
+        return reports;
+    };
+    it("Compliance: joins the encryption configuration through property dependencies", () => {
+        const b = resource(BUCKET, "lake", unknownProps({}, ["bucket", "id"]));
+        const c = resource(SSE, "lake-sse", unknownProps({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN } }] }, ["bucket"]), { bucket: [b] });
+        expect(run([b, c])).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when no configuration depends on the bucket (logical name in the message)", () => {
+        const b = resource(BUCKET, "lake", unknownProps({}, ["bucket", "id"]));
+        const other = resource(BUCKET, "other", unknownProps({}, ["bucket", "id"]));
+        const c = resource(SSE, "other-sse", unknownProps({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN } }] }, ["bucket"]), { bucket: [other] });
+        expect(run([b, other, c])).to.deep.equal([`Bucket "lake" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`]);
+    });
+});

@@ -1,6 +1,6 @@
 import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { stackRule, NONE } from "../../lib/rule";
-import { q } from "../../lib/util";
+import { known, q } from "../../lib/util";
 
 export const meta = {
     id: "kinesis-stream-iterator-age-alarm",
@@ -32,7 +32,7 @@ export function check(args: StackValidationArgs, reportViolation: (m: string, ur
     if (streams.length === 0) args.notApplicable("The stack has no Kinesis data streams");
     const watched = args.resources.filter((r) => r.type === ALARM).map(watchedStreams);
     for (const s of streams) {
-        const name = s.props?.name;
+        const name = known(s.props, "name");
         const ok = watched.some((w) => (typeof name === "string" && w.names.includes(name)) || w.dependsOn.includes(s.urn));
         if (!ok) reportViolation(`Kinesis stream ${q(name ?? s.name)} has no alarm on ${METRIC} with dimension StreamName=${q(name ?? s.name)}.`, s.urn);
     }
