@@ -84,7 +84,7 @@ export interface PlatformOptions {
   readonly processorEnv?: Readonly<Record<string, string>>;
   /** Ingestion LOG_LEVEL. @default "warn" */
   readonly ingestLogLevel?: string;
-  /** Silence the processor/insights Powertools logs below this level. @default "WARN" */
+  /** Powertools log level of the processor/insights functions (POWERTOOLS_LOG_LEVEL, process-wide). @default - POWERTOOLS_LOG_LEVEL, else "WARN" */
   readonly functionLogLevel?: string;
   /** Progress and error lines. @default - none */
   readonly log?: (line: string) => void;
@@ -249,7 +249,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       ...(opts.processorEnv ?? {}),
     };
     // Functions read POWERTOOLS_* from process.env (Lambda sets them the same way).
-    for (const k of ["POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_DISABLED"]) process.env[k] ??= env[k];
+    process.env.POWERTOOLS_METRICS_DISABLED ??= env.POWERTOOLS_METRICS_DISABLED;
+    if (opts.functionLogLevel !== undefined) process.env.POWERTOOLS_LOG_LEVEL = opts.functionLogLevel;
+    else process.env.POWERTOOLS_LOG_LEVEL ??= env.POWERTOOLS_LOG_LEVEL;
     const db = dataApiFromEnv(env, dataApiClientConfig(dataApi.endpoint));
     const migrated = await runMigrations(db);
     log(`database migrated (${JSON.stringify(migrated)})`);

@@ -11,6 +11,7 @@ import * as path from "path";
 import { gunzipSync } from "zlib";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { startPlatform, type Platform } from "../../local/platform";
 import { TrafficGenerator, expectedAggregates, type ExpectedAggregates } from "../../local/traffic";
@@ -90,8 +91,9 @@ describe("local platform end to end (tests/e2e)", function () {
       insightsPort: 0,
       etlIntervalMs: 0,
       lakeBufferIntervalMs: 1000,
+      functionLogLevel: "ERROR",
       // Small batches: many invocations, so the kill lands mid-run.
-      esm: { batchSize: 5, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 },
+      esm: { batchSize: 5, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50, maximumRetryAttempts: 3, retryBaseDelayMs: 10 },
     });
     s3 = platform.s3.client();
     mix = buildMix({ seed: 4242, now: started, events: 3000, hotSearches: 70, duplicates: 150, invalidAlone: 12, invalidMixed: 6, requestSize: 25 });
@@ -332,5 +334,23 @@ describe("local platform end to end (tests/e2e)", function () {
     }
     expect(ids.size).to.equal(400);
     expect([...ids.values()].every((n) => n === 1)).to.equal(true);
+  });
+
+  it("a poison record written straight to the stream is retried, then discarded to the on-failure file and kept for review", async () => {
+    const kinesis = platform.kinesis.client();
+    const put = await kinesis.send(new PutRecordCommand({ StreamName: platform.streamName, PartitionKey: "poison", Data: Buffer.from("this is not an event") }));
+    await platform.settle(120000);
+    const lines = fs.existsSync(platform.dirs.onFailure) ? fs.readFileSync(platform.dirs.onFailure, "utf8").trim().split("\n") : [];
+    expect(lines).to.have.length(1);
+    const rec = JSON.parse(lines[0]);
+    expect(rec.requestContext.condition).to.equal("RetryAttemptsExhausted");
+    expect(rec.requestContext.approximateInvokeCount).to.equal(4);
+    expect(rec.requestContext.functionArn).to.equal("arn:aws:lambda:us-east-1:000000000000:function:stream-processor");
+    expect(rec.KinesisBatchInfo).to.deep.include({ shardId: put.ShardId, startSequenceNumber: put.SequenceNumber, endSequenceNumber: put.SequenceNumber, batchSize: 1, streamArn: platform.streamArn });
+    const rejected = await platform.db.query<{ reason: string; payload: string }>("SELECT reason, payload FROM rejected_events WHERE sequence_number = :seq", { seq: put.SequenceNumber! });
+    expect(rejected.map((r) => r.reason)).to.deep.equal(["invalid-json"]);
+    expect(rejected[0].payload).to.equal("this is not an event");
+    // The lake delivery stream writes it under errors/processing-failed/ as Firehose would.
+    expect((await listKeys(s3, platform.lakeBucket, "errors/processing-failed/")).length).to.equal(1);
   });
 });
