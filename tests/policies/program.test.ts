@@ -25,6 +25,27 @@ describe("npm run policy (any program under the mock engine)", function () {
         expect(r.result.outputs).to.deep.equal({ streamName: "events", bucketName: "other-team-public" });
     });
 
+    it("reads the program's Pulumi.yaml and Pulumi.<stack>.yaml, or --config", async () => {
+        const file = path.join(__dirname, "fixtures", "configured", "index.ts");
+        const dev = await checkProgram(file, { stack: "dev" });
+        expect(dev.result.outputs).to.deep.equal({ project: "team-stream" });
+        expect(dev.violations).to.deep.equal([
+            { policy: "kinesis-stream-retention", level: "advisory", resource: "aws:kinesis/stream:Stream::team", message: "retentionPeriod is 12 hours; at least 24 hours required." },
+        ]);
+        const other = await checkProgram(file, { stack: "dev", configFile: path.join(__dirname, "fixtures", "configured", "Pulumi.other.yaml"), policyConfig: { "kinesis-stream-retention": { minimumHours: 48 } } });
+        expect(other.violations.map((v) => v.message)).to.deep.equal(["retentionPeriod is 36 hours; at least 48 hours required."]);
+    });
+
+    it("fails with a clear error when the --config file does not exist", async () => {
+        let err: Error | undefined;
+        try {
+            await checkProgram(BAD, { configFile: "Pulumi.nope.yaml" });
+        } catch (e) {
+            err = e as Error;
+        }
+        expect(err?.message).to.equal(`--config: file "Pulumi.nope.yaml" does not exist.`);
+    });
+
     it("fails with a clear error when the program path does not exist", async () => {
         let err: Error | undefined;
         try {
