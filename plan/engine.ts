@@ -64,7 +64,7 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
     // diagnostics, source positions). Under ts-node each capture is source-mapped,
     // which dominates evaluation time; V8's own formatting is enough here.
     const prepareStackTrace = Error.prepareStackTrace;
-    Error.prepareStackTrace = undefined;
+    (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
     try {
         pulumi.runtime.setAllConfig(
             Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),

@@ -227,6 +227,16 @@ export class StreamProcessor extends pulumi.ComponentResource {
         return metric("FlightStream/Analytics", "PoisonRecords", { service: "processor", FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
     }
 
+    /** Average RDS Data API call latency per batch (the processor's EMF metric). */
+    metricDataApiLatency(options?: MetricOptions): MetricSpec {
+        return metric("FlightStream/Analytics", "DataApiLatency", { service: "processor", FunctionName: this.function.name }, { statistic: "Average", periodSeconds: 300 }, options);
+    }
+
+    /** Failed RDS Data API calls (the processor's EMF metric). */
+    metricDataApiErrors(options?: MetricOptions): MetricSpec {
+        return metric("FlightStream/Analytics", "DataApiErrors", { service: "processor", FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 300 }, options);
+    }
+
     /** Batches that exhausted their retries or expired (on-failure queue depth). */
     metricFailureQueueMessagesVisible(options?: MetricOptions): MetricSpec {
         return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);

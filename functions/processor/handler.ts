@@ -127,6 +127,10 @@ export function createProcessor(deps: ProcessorDeps) {
             metrics.addMetric("UnmatchedCancellations", MetricUnit.Count, stats.cancellationsUnmatched);
             metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
             metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
+            const calls = deps.db.takeStats();
+            metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
+            metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
+            if (calls.calls > 0) metrics.addMetric("DataApiLatency", MetricUnit.Milliseconds, calls.totalMs / calls.calls);
             metrics.publishStoredMetrics();
         }
         const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));

@@ -96,9 +96,44 @@ export interface ExecuteResult {
     readonly numberOfRecordsUpdated: number;
 }
 
+/** Counters of Data API calls made through one DataApi (for metrics). */
+export interface DataApiCallStats {
+    calls: number;
+    errors: number;
+    /** Sum of call latencies in milliseconds. */
+    totalMs: number;
+    /** Slowest call in milliseconds. */
+    maxMs: number;
+}
+
 /** Data API session bound to one database. */
 export class DataApi {
+    /** Cumulative call statistics; `takeStats()` reads and resets them. */
+    private stats: DataApiCallStats = { calls: 0, errors: 0, totalMs: 0, maxMs: 0 };
+
     constructor(readonly target: DataApiTarget) {}
+
+    /** Returns the call statistics since the last call and starts new ones. */
+    takeStats(): DataApiCallStats {
+        const s = this.stats;
+        this.stats = { calls: 0, errors: 0, totalMs: 0, maxMs: 0 };
+        return s;
+    }
+
+    private async timed<T>(call: () => Promise<T>): Promise<T> {
+        const started = performance.now();
+        try {
+            return await call();
+        } catch (e) {
+            this.stats.errors++;
+            throw e;
+        } finally {
+            const ms = performance.now() - started;
+            this.stats.calls++;
+            this.stats.totalMs += ms;
+            if (ms > this.stats.maxMs) this.stats.maxMs = ms;
+        }
+    }
 
     private base() {
         return { resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, database: this.target.database };
@@ -106,13 +141,13 @@ export class DataApi {
 
     /** One statement; rows come back as objects. */
     async execute(sql: string, params: Params = {}, transactionId?: string): Promise<ExecuteResult> {
-        const out = await this.target.client.send(new ExecuteStatementCommand({
+        const out = await this.timed(() => this.target.client.send(new ExecuteStatementCommand({
             ...this.base(),
             sql,
             parameters: toSqlParameters(params),
             includeResultMetadata: true,
             transactionId,
-        }));
+        })));
         return { rows: recordsToRows(out.records, out.columnMetadata), numberOfRecordsUpdated: Number(out.numberOfRecordsUpdated ?? 0) };
     }
 
@@ -124,27 +159,27 @@ export class DataApi {
     /** One statement, many parameter sets (no result rows). Empty sets do nothing. */
     async batchExecute(sql: string, parameterSets: Params[], transactionId?: string): Promise<number> {
         if (parameterSets.length === 0) return 0;
-        const out = await this.target.client.send(new BatchExecuteStatementCommand({
+        const out = await this.timed(() => this.target.client.send(new BatchExecuteStatementCommand({
             ...this.base(),
             sql,
             parameterSets: parameterSets.map((p) => toSqlParameters(p)),
             transactionId,
-        }));
+        })));
         return out.updateResults?.length ?? 0;
     }
 
     async begin(): Promise<string> {
-        const out = await this.target.client.send(new BeginTransactionCommand(this.base()));
+        const out = await this.timed(() => this.target.client.send(new BeginTransactionCommand(this.base())));
         if (!out.transactionId) throw new Error("BeginTransaction returned no transactionId.");
         return out.transactionId;
     }
 
     async commit(transactionId: string): Promise<void> {
-        await this.target.client.send(new CommitTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId }));
+        await this.timed(() => this.target.client.send(new CommitTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId })));
     }
 
     async rollback(transactionId: string): Promise<void> {
-        await this.target.client.send(new RollbackTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId }));
+        await this.timed(() => this.target.client.send(new RollbackTransactionCommand({ resourceArn: this.target.resourceArn, secretArn: this.target.secretArn, transactionId })));
     }
 
     /** Runs `fn` in a transaction: commit on success, rollback (and rethrow) on error. */
