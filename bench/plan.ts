@@ -2,7 +2,8 @@
  * Plan time: a fresh Node process evaluates the prod stack under Pulumi's mock
  * engine and runs the policy pack (what `npm run plan -- --stack prod` does,
  * without printing). The figure is the wall time from spawning the process
- * to its answer, so start-up and module loading count.
+ * to its answer, so start-up and module loading count. Measured twice: with
+ * the on-disk bundle cache off (a fresh clone) and then on (every later run).
  */
 import { fork } from "child_process";
 import * as path from "path";
@@ -11,6 +12,7 @@ const REPO = path.resolve(__dirname, "..");
 
 export interface PlanResult {
   readonly stack: string;
+  readonly bundleCache: boolean;
   readonly wallSeconds: number;
   readonly loadSeconds: number;
   readonly evaluateSeconds: number;
@@ -20,10 +22,16 @@ export interface PlanResult {
   readonly mandatoryViolations: number;
 }
 
-export async function benchPlan(stack: string): Promise<PlanResult> {
+/**
+ * `bundleCache: false` sets FLIGHTSTREAM_BUNDLE_CACHE=0, so every function is
+ * bundled with esbuild as on a fresh clone (the run still writes the cache);
+ * `true` reads the on-disk bundle cache (node_modules/.cache/flightstream-bundles).
+ */
+export async function benchPlan(stack: string, opts: { bundleCache: boolean }): Promise<PlanResult> {
   const started = performance.now();
   const child = fork(path.join(REPO, "bench/plan-child.ts"), [stack], {
     cwd: REPO,
+    env: { ...process.env, FLIGHTSTREAM_BUNDLE_CACHE: opts.bundleCache ? "1" : "0" },
     execArgv: ["-r", path.join(REPO, "scripts/register.js")],
     stdio: ["ignore", "ignore", "inherit", "ipc"],
   });
@@ -38,6 +46,7 @@ export async function benchPlan(stack: string): Promise<PlanResult> {
   const p = msg.plan;
   return {
     stack,
+    bundleCache: opts.bundleCache,
     wallSeconds,
     loadSeconds: p.loadSeconds,
     evaluateSeconds: p.evaluateSeconds,

@@ -107,14 +107,15 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(41);
+    expect(rows.length).to.equal(42);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
       "fewer records than naive (events <= 2 KB)",
       "gzip ratio, offer JSON (codec: per event)",
       "ratio in-memory / JSON.parse",
-      "prod plan + policies, fresh process",
+      "prod plan + policies, bundle cache off",
+      "prod plan + policies, bundle cache on",
       "POST → visible in insights API, p95",
     ]);
   });
