@@ -226,12 +226,16 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         stack.push({ name: "s3rver", stop: () => s.stop() });
         return s;
       }),
-      startDataApi({ dataDir: dirs.db }).then((d) => {
+      startDataApi({ dataDir: dirs.db }).then(async (d) => {
         stack.push({ name: "data api", stop: () => d.stop() });
+        // Migrate while kinesis-local is still starting.
+        const migrator = dataApiFromEnv({ DB_CLUSTER_ARN: d.resourceArn, DB_SECRET_ARN: d.secretArn, DB_NAME: d.database, DATA_API_ENDPOINT: d.endpoint, AWS_REGION: LOCAL_REGION }, dataApiClientConfig(d.endpoint));
+        const migrated = await runMigrations(migrator);
+        log(`database migrated (${JSON.stringify(migrated)})`);
         return d;
       }),
     ]);
-    log(`emulators up in ${Date.now() - t0} ms`);
+    log(`emulators up and database migrated in ${Date.now() - t0} ms`);
     const streamArn = `arn:aws:kinesis:${LOCAL_REGION}:${KINESIS_LOCAL_ACCOUNT_ID}:stream/${streamName}`;
     const env: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
@@ -253,8 +257,6 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     if (opts.functionLogLevel !== undefined) process.env.POWERTOOLS_LOG_LEVEL = opts.functionLogLevel;
     else process.env.POWERTOOLS_LOG_LEVEL ??= env.POWERTOOLS_LOG_LEVEL;
     const db = dataApiFromEnv(env, dataApiClientConfig(dataApi.endpoint));
-    const migrated = await runMigrations(db);
-    log(`database migrated (${JSON.stringify(migrated)})`);
 
     // Stream processor: the AWS handler (createProcessor) with the local Data API client.
     const rules = rulesFromEnv(env);
