@@ -34,12 +34,12 @@ export function providerDefaultTags(provider: { props: Record<string, any> } | u
 
 /** Tags of a resource: provider default tags overlaid by the resource's own `tags`. */
 export function effectiveTags(props: Record<string, any>, provider?: PolicyProviderResource | { props: Record<string, any> }): Tags {
-    return { ...providerDefaultTags(provider), ...asTags(props?.tags) };
+    return { ...providerDefaultTags(provider), ...asTags(known(props, "tags")) };
 }
 
 /** The resource's own tags only. */
 export function ownTags(props: Record<string, any>): Tags {
-    return asTags(props?.tags);
+    return asTags(known(props, "tags"));
 }
 
 /** True when the effective `Environment` tag names production. */

@@ -13,6 +13,9 @@ export const meta = {
 
 export function check(args: ResourceValidationArgs, reportViolation: (m: string) => void): void {
     if (!isTaggableType(args.type)) args.notApplicable(`Resource type '${args.type}' does not accept tags`);
+    // Read the tags directly first: under `pulumi preview` unknown tags throw here, so the engine
+    // reports the policy as not runnable yet instead of this rule reporting missing tags.
+    void args.props.tags;
     const { requiredTags } = configOf(meta.config, args);
     const tags = effectiveTags(args.props, args.provider);
     const missing = (requiredTags as string[]).filter((k) => typeof tags[k] !== "string" || tags[k].trim() === "");
