@@ -266,6 +266,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     // Stopped in reverse order: the clients are destroyed after everything that uses them.
     stack.push({ name: "kinesis clients", stop: async () => (esmClient.destroy(), kinesisForWorkflows.destroy()) });
     let mapping: EventSourceMapping | undefined;
+    // The deployed mapping's settings (components/analytics/StreamProcessor.ts defaults).
     const esmSettings = {
       batchSize: 500,
       maximumBatchingWindowInSeconds: 1,
@@ -273,6 +274,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       bisectBatchOnFunctionError: true,
       reportBatchItemFailures: true,
       maximumRetryAttempts: 10,
+      maximumRecordAgeInSeconds: 86400,
       pollIntervalMs: 100,
       ...opts.esm,
     };
