@@ -7,6 +7,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { PlannedResource, ProgramResult } from "./engine";
 
+/** Dimensions whose values qualify a metric rather than name a resource. */
+export const QUALIFIER_DIMENSIONS = ["StorageType", "service", "Stage", "Resource", "Method", "FilterId"];
+
 export const ALARM_TYPES = ["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"];
 const ROOT = path.join(__dirname, "..");
 
@@ -83,7 +86,7 @@ export function alarmProblems(result: ProgramResult): string[] {
         if (a.okActions.length === 0) problems.push(`alarm ${a.name} has no OK action`);
         if (a.type === "metric" && Object.keys(a.dimensions).length === 0) problems.push(`alarm ${a.name} has no dimensions`);
         for (const [k, v] of Object.entries(a.dimensions)) {
-            if (!ids.has(v)) problems.push(`alarm ${a.name} dimension ${k}=${v} names no resource of the stack`);
+            if (!QUALIFIER_DIMENSIONS.includes(k) && !ids.has(v)) problems.push(`alarm ${a.name} dimension ${k}=${v} names no resource of the stack`);
         }
         if (!a.runbook) problems.push(`alarm ${a.name} names no runbook`);
         else if (!fs.existsSync(path.join(ROOT, a.runbook))) problems.push(`alarm ${a.name} names a missing runbook ${a.runbook}`);
@@ -104,7 +107,7 @@ export function dashboardProblems(result: ProgramResult): string[] {
                 const dims = row.slice(2).filter((x) => typeof x === "string") as string[];
                 if (dims.length === 0) problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} has no dimensions`);
                 for (let k = 0; k + 1 < dims.length; k += 2) {
-                    if (!ids.has(dims[k + 1])) problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} dimension ${dims[k]}=${dims[k + 1]} names no resource of the stack`);
+                    if (!QUALIFIER_DIMENSIONS.includes(dims[k]) && !ids.has(dims[k + 1])) problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} dimension ${dims[k]}=${dims[k + 1]} names no resource of the stack`);
                 }
             }
         }

@@ -17,6 +17,7 @@ import { LakeDeployment, deployLake } from "./lake";
 import { PROCESSOR_CONSUMER } from "./stream";
 import { DeployedWorkflows, deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
+import { OnCallSurface, deployOnCallSurface } from "./oncall";
 import { KinesisStream } from "../components/stream";
 
 export interface Platform {
@@ -29,6 +30,7 @@ export interface Platform {
     readonly lake: LakeDeployment;
     readonly analytics: AnalyticsDeployment;
     readonly workflows: DeployedWorkflows;
+    readonly surface: OnCallSurface;
     /** Stack outputs (consumed through StackReference). */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -81,6 +83,8 @@ export function buildPlatform(config: StackConfig): Platform {
         principal: workflows.replay.taskRole.arn,
     }, { parent: analytics.processor, provider: providers.analytics });
 
+    const surface = deployOnCallSurface({ config, providers, oncall, stream, ingestion, lake, analytics, workflows });
+
     const outputs: Record<string, pulumi.Input<unknown>> = {
         environment: config.environment,
         accounts: Object.fromEntries([
@@ -92,7 +96,8 @@ export function buildPlatform(config: StackConfig): Platform {
         lake: lake.outputs,
         analytics: analytics.outputs,
         workflows: workflows.outputs,
+        dashboard: surface.dashboard.dashboard.dashboardName,
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, stream, ingestion, lake, analytics, workflows, outputs };
+    return { config, providers, oncall, stream, ingestion, lake, analytics, workflows, surface, outputs };
 }
