@@ -1,0 +1,141 @@
+/**
+ * The issues' "done when" criteria, checked on the real prod program under mocks.
+ */
+import { expect } from "chai";
+import { planStack } from "../../plan/stack";
+import { PlannedResource, ProgramResult, all, one } from "../helpers/pulumi";
+
+const ACCOUNTS = { ingestion: "401234567890", lake: "402345678901", analytics: "403456789012", revenue: "404567890123", science: "405678901234" };
+
+describe("prod plan: the platform as deployed", function () {
+    this.timeout(120000);
+    let r: ProgramResult;
+    before(async () => {
+        r = await planStack("prod");
+    });
+    const byBucket = (type: string, bucket: string) => all(r, type).filter((x) => x.inputs.bucket === bucket);
+
+    it("holds one stream with at least 100 shards, a customer KMS key and alarms naming it", () => {
+        const stream = one(r, "aws:kinesis/stream:Stream");
+        expect(stream.account).to.equal(ACCOUNTS.ingestion);
+        expect(stream.inputs.shardCount).to.equal(128);
+        expect(stream.inputs.retentionPeriod).to.equal(48);
+        expect(stream.inputs.encryptionType).to.equal("KMS");
+        const key = all(r, "aws:kms/key:Key").find((k) => k.outputs.arn === stream.inputs.kmsKeyId || k.outputs.keyId === stream.inputs.kmsKeyId);
+        expect(key, "the stream's key is a customer-managed key of the stack").to.not.equal(undefined);
+        expect(key!.inputs.enableKeyRotation).to.equal(true);
+        const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Kinesis" || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/Kinesis"));
+        expect(alarms.length).to.be.at.least(6);
+        for (const a of alarms) {
+            const dims = a.inputs.dimensions ?? Object.assign({}, ...(a.inputs.metricQueries ?? []).filter((q: any) => q.metric).map((q: any) => q.metric.dimensions));
+            expect(dims.StreamName, a.inputs.name).to.equal(stream.outputs.name);
+        }
+        expect(all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").some((a) => a.inputs.metricName === "GetRecords.IteratorAgeMilliseconds" && a.inputs.statistic === "Maximum")).to.equal(true);
+    });
+
+    it("shows the Route 53 record, certificate, HTTPS-only ALB, ECS service with autoscaling in the ingestion account", () => {
+        const record = all(r, "aws:route53/record:Record").find((x) => x.inputs.name === "ingest.flightstream.example.com" && x.inputs.type === "A")!;
+        expect(record.account).to.equal(ACCOUNTS.ingestion);
+        expect(record.inputs.failoverRoutingPolicies).to.deep.equal([{ type: "PRIMARY" }]);
+        const hc = one(r, "aws:route53/healthCheck:HealthCheck");
+        expect(hc.inputs.resourcePath).to.equal("/healthz");
+        expect(hc.inputs.type).to.equal("HTTPS");
+        expect(record.inputs.healthCheckId).to.be.a("string").and.not.equal("");
+        expect(one(r, "aws:acm/certificate:Certificate").inputs.validationMethod).to.equal("DNS");
+        const listeners = all(r, "aws:lb/listener:Listener");
+        const https = listeners.find((l) => l.inputs.protocol === "HTTPS")!;
+        expect(https.inputs.sslPolicy).to.match(/^ELBSecurityPolicy-TLS13-1-2/);
+        const http = listeners.find((l) => l.inputs.protocol === "HTTP")!;
+        expect(http.inputs.defaultActions[0].type).to.equal("redirect");
+        const lb = one(r, "aws:lb/loadBalancer:LoadBalancer");
+        expect(lb.inputs.dropInvalidHeaderFields).to.equal(true);
+        expect(lb.inputs.enableDeletionProtection).to.equal(true);
+        expect(lb.inputs.accessLogs.enabled).to.equal(true);
+        const svc = one(r, "aws:ecs/service:Service");
+        expect(svc.inputs.launchType ?? svc.inputs.capacityProviderStrategies?.[0]?.capacityProvider).to.match(/FARGATE/);
+        expect(svc.inputs.networkConfiguration.assignPublicIp).to.equal(false);
+        const target = one(r, "aws:appautoscaling/target:Target");
+        expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([3, 30]);
+        expect(all(r, "aws:appautoscaling/policy:Policy").length).to.equal(2);
+        const albAlarm = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.name === "prod-ingestion-alb-5xx")!;
+        expect(albAlarm.inputs.dimensions.LoadBalancer).to.equal(lb.outputs.arnSuffix);
+    });
+
+    it("puts the lake in the lake account and a hardened pond in each pond account", () => {
+        const buckets = all(r, "aws:s3/bucket:Bucket").concat(all(r, "aws:s3/bucketV2:BucketV2"));
+        const check = (b: PlannedResource) => {
+            const name = b.outputs.bucket;
+            const sse = byBucket("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", name)[0];
+            expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, name).to.equal("aws:kms");
+            const pab = byBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name)[0];
+            expect([pab.inputs.blockPublicAcls, pab.inputs.blockPublicPolicy, pab.inputs.ignorePublicAcls, pab.inputs.restrictPublicBuckets], name).to.deep.equal([true, true, true, true]);
+            const policy = JSON.parse(byBucket("aws:s3/bucketPolicy:BucketPolicy", name)[0].inputs.policy);
+            expect(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === false), name).to.equal(true);
+        };
+        const dataBuckets = buckets.filter((b) => !/log/.test(b.name));
+        const byAccount = new Map(dataBuckets.map((b) => [b.account, b]));
+        for (const acct of [ACCOUNTS.lake, ACCOUNTS.revenue, ACCOUNTS.science]) {
+            expect(byAccount.has(acct), `a data bucket in ${acct}`).to.equal(true);
+            check(byAccount.get(acct)!);
+        }
+    });
+
+    it("delivers the stream to the lake with dynamic partitioning, and catalogs it with Glue", () => {
+        const fh = one(r, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
+        expect(fh.account).to.equal(ACCOUNTS.ingestion);
+        expect(fh.inputs.kinesisSourceConfiguration.kinesisStreamArn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
+        expect(fh.inputs.extendedS3Configuration.dynamicPartitioningConfiguration.enabled).to.equal(true);
+        expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*source=.*dt=.*hour=/);
+        const tables = all(r, "aws:glue/catalogTable:CatalogTable");
+        expect(tables.length).to.be.at.least(1);
+        expect(tables.some((t) => t.account === ACCOUNTS.lake && t.inputs.parameters?.["projection.enabled"] === "true")).to.equal(true);
+    });
+
+    it("schedules a pond ETL state machine per pond", () => {
+        const schedules = all(r, "aws:scheduler/schedule:Schedule");
+        expect(schedules.map((s) => s.inputs.scheduleExpression).sort()).to.deep.equal(["cron(15 2 * * ? *)", "cron(45 2 * * ? *)"]);
+        const etlMachines = all(r, "aws:sfn/stateMachine:StateMachine").filter((m) => /pond-etl/.test(m.name));
+        expect(etlMachines.length).to.equal(2);
+        for (const s of schedules) expect(etlMachines.map((m) => m.outputs.arn)).to.include(s.inputs.target.arn);
+    });
+
+    it("runs Aurora Serverless v2 with the Data API, and the processor mapping with bisect, partial batches and an on-failure destination", () => {
+        const cluster = one(r, "aws:rds/cluster:Cluster");
+        expect(cluster.account).to.equal(ACCOUNTS.analytics);
+        expect(cluster.inputs.enableHttpEndpoint).to.equal(true);
+        expect(cluster.inputs.engineMode).to.equal("provisioned");
+        expect(cluster.inputs.serverlessv2ScalingConfiguration).to.deep.include({ minCapacity: 2, maxCapacity: 64 });
+        expect(cluster.inputs.storageEncrypted).to.equal(true);
+        expect(cluster.inputs.deletionProtection).to.equal(true);
+        expect(cluster.inputs.backupRetentionPeriod).to.be.at.least(14);
+        for (const i of all(r, "aws:rds/clusterInstance:ClusterInstance")) expect(i.inputs.instanceClass).to.equal("db.serverless");
+        const m = one(r, "aws:lambda/eventSourceMapping:EventSourceMapping");
+        expect(m.account).to.equal(ACCOUNTS.analytics);
+        expect(m.inputs.bisectBatchOnFunctionError).to.equal(true);
+        expect(m.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
+        expect(m.inputs.destinationConfig.onFailure.destinationArn).to.match(/^arn:aws:sqs:/);
+        expect(m.inputs.eventSourceArn).to.equal(one(r, "aws:kinesis/streamConsumer:StreamConsumer").outputs.arn);
+        expect(m.inputs.batchSize).to.equal(1000);
+        expect(m.inputs.parallelizationFactor).to.equal(4);
+        expect(one(r, "aws:apigatewayv2/api:Api").inputs.protocolType).to.equal("HTTP");
+    });
+
+    it("holds at least four state machines, each logging ALL with tracing", () => {
+        const machines = all(r, "aws:sfn/stateMachine:StateMachine");
+        expect(machines.length).to.be.at.least(5);
+        for (const m of machines) {
+            expect(m.inputs.loggingConfiguration.level, m.name).to.equal("ALL");
+            expect(m.inputs.tracingConfiguration.enabled, m.name).to.equal(true);
+        }
+        expect(machines.map((m) => m.inputs.name)).to.include.members(["prod-replay", "prod-reshard", "prod-traffic-shift"]);
+    });
+
+    it("exports the outputs other stacks consume through StackReference", () => {
+        const o = r.outputs as any;
+        expect(o.stream.arn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
+        expect(o.ingestion.url).to.equal("https://ingest.flightstream.example.com");
+        expect(o.analytics).to.be.an("object");
+        expect(o.lake).to.be.an("object");
+        expect(Object.keys(o.workflows).sort()).to.deep.equal(["replay", "reshard", "trafficShift"]);
+    });
+});
