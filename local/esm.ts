@@ -438,13 +438,13 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     }
 
     private async fetch(): Promise<void> {
-      if (this.iterator === undefined) this.iterator = await this.newIterator();
-      if (this.iterator === undefined) {
-        this.ended = true;
-        return;
-      }
       const startedAt = Date.now();
       try {
+        if (this.iterator === undefined) this.iterator = await this.newIterator();
+        if (this.iterator === undefined) {
+          this.ended = true;
+          return;
+        }
         const res = await client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10000 }));
         const records = res.Records ?? [];
         if (records.length > 0) {
@@ -460,8 +460,8 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       } catch (err) {
         const name = (err as Error).name;
         if (name === "ExpiredIteratorException") this.iterator = undefined;
-        else if (name !== "ProvisionedThroughputExceededException") log("GetRecords failed", { shardId: this.id, error: (err as Error).message });
-        await sleep(cfg.pollMs);
+        else if (name !== "ProvisionedThroughputExceededException") log("reading the shard failed; retrying", { shardId: this.id, error: (err as Error).message });
+        await sleep(Math.max(cfg.pollMs, 500));
       }
     }
 
