@@ -172,6 +172,22 @@ function portOption(name: string, value: number | undefined, envValue: string | 
 
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
+/**
+ * kinesis-local occasionally exits during start-up on a busy machine (seen
+ * about once in ten restarts under parallel test load: a port taken between
+ * choosing it and binding, or a slow reload); one retry on fresh ports.
+ */
+async function startKinesisWithRetry(o: Parameters<typeof startKinesis>[0], log: (line: string) => void): Promise<KinesisEmulator> {
+  try {
+    return await startKinesis(o);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (!/exited before it was ready/.test(message)) throw err;
+    log(`kinesis-local exited during start-up; retrying once (${message.split("\n")[0]})`);
+    return startKinesis(o);
+  }
+}
+
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? (() => undefined);
   const root = path.resolve(opts.dir ?? DEFAULT_DIR);
@@ -218,7 +234,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   try {
     const t0 = Date.now();
     const [kinesis, s3, dataApi] = await Promise.all([
-      startKinesis({ streams: { [streamName]: shards }, ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }) }).then((k) => {
+      startKinesisWithRetry({ streams: { [streamName]: shards }, ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }) }, log).then((k) => {
         stack.push({ name: "kinesis-local", stop: () => k.stop() });
         return k;
       }),
