@@ -174,8 +174,9 @@ const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /**
  * kinesis-local occasionally exits during start-up on a busy machine (seen
- * about once in ten restarts under parallel test load: a port taken between
- * choosing it and binding, or a slow reload); one retry on fresh ports.
+ * once in about a dozen restarts under parallel test load; cause not
+ * established: possibly a port taken between choosing and binding it); one
+ * retry on fresh ports.
  */
 async function startKinesisWithRetry(o: Parameters<typeof startKinesis>[0], log: (line: string) => void): Promise<KinesisEmulator> {
   try {
