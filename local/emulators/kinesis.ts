@@ -15,7 +15,7 @@ import {
   Shard,
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { checkPort, freePort, spawnNode, waitUntilReady } from "./process";
+import { ExitedBeforeReadyError, checkPort, freePort, spawnNode, waitUntilReady } from "./process";
 
 export const LOCAL_REGION = "us-east-1";
 /** Account id kinesis-mock namespaces streams under (its default). */
@@ -94,8 +94,20 @@ export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<K
     }
     checkPositiveInt(`streams.${name}`, shards, 100000);
   }
-  const port = opts.port !== undefined && opts.port !== 0 ? opts.port : await freePort();
-  const tlsPort = await freePort();
+  const explicitPort = opts.port !== undefined && opts.port !== 0;
+  // A free port can be taken by another process before kinesis-mock binds it; then it exits and we retry.
+  for (let attempt = 1; ; attempt++) {
+    const port = explicitPort ? opts.port! : await freePort();
+    try {
+      return await launch(opts, port, await freePort());
+    } catch (err) {
+      if (explicitPort || attempt >= 3 || !(err instanceof ExitedBeforeReadyError)) throw err;
+    }
+  }
+}
+
+async function launch(opts: KinesisEmulatorOptions, port: number, tlsPort: number): Promise<KinesisEmulator> {
+  const streams = Object.entries(opts.streams ?? {});
   const delay = `${opts.operationDelayMs ?? 25}ms`;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -107,6 +119,8 @@ export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<K
     AWS_ACCOUNT_ID: KINESIS_LOCAL_ACCOUNT_ID,
     LOG_LEVEL: "WARN",
     ROOT_LOG_LEVEL: "ERROR",
+    // kinesis-mock has no bind-address option; parent-guard.js keeps it on loopback.
+    EMULATOR_LISTEN_HOST: "127.0.0.1",
   };
   for (const op of [
     "CREATE_STREAM_DURATION",
@@ -130,13 +144,16 @@ export async function startKinesis(opts: KinesisEmulatorOptions = {}): Promise<K
     env.PERSIST_PATH = dir;
     env.PERSIST_INTERVAL = `${opts.persistIntervalMs ?? 1000}ms`;
   }
-  const streams = Object.entries(opts.streams ?? {});
   if (streams.length > 0) {
     env.INITIALIZE_STREAMS = streams.map(([name, shards]) => `${name}:${shards}`).join(",");
   }
   const managed = spawnNode(["main.js"], { cwd: packageDir(), env });
   const endpoint = `http://127.0.0.1:${port}`;
-  const probeClient = new KinesisClient({ ...kinesisClientConfig(endpoint), maxAttempts: 1 });
+  const probeClient = new KinesisClient({
+    ...kinesisClientConfig(endpoint),
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }),
+  });
   try {
     await waitUntilReady(`kinesis-local on ${endpoint}`, managed, () => probeClient.send(new ListStreamsCommand({})), opts.startTimeoutMs ?? 30000);
     for (const [name] of streams) await waitForActive(probeClient, name, 30000);

@@ -109,7 +109,14 @@ export function spawnNode(args: string[], opts: { cwd: string; env: NodeJS.Proce
   };
 }
 
-/** Polls `probe` until it resolves, the child exits, or `timeoutMs` passes. */
+/** Thrown by `waitUntilReady` when the child exits before answering (e.g. its port was taken). */
+export class ExitedBeforeReadyError extends Error {}
+
+/**
+ * Polls `probe` until it resolves while the child is alive, the child exits
+ * (ExitedBeforeReadyError), or `timeoutMs` passes. A probe that hangs is
+ * abandoned when the child exits or the time is up.
+ */
 export async function waitUntilReady(
   what: string,
   managed: ManagedChild,
@@ -118,19 +125,27 @@ export async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
-  void managed.exited.then(() => {
+  const exitedSignal = managed.exited.then(() => {
     exited = true;
+    return "exited" as const;
   });
+  const exitedError = () => new ExitedBeforeReadyError(`${what} exited before it was ready; output:\n${managed.output().slice(-4000)}`);
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exited) {
-      throw new Error(`${what} exited before it was ready; output:\n${managed.output().slice(-4000)}`);
-    }
+    if (exited) throw exitedError();
+    let timer: NodeJS.Timeout | undefined;
+    const timeLeft = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), Math.max(1, deadline - Date.now()));
+    });
     try {
-      await probe();
-      return;
+      const outcome = await Promise.race([probe().then(() => "ok" as const), exitedSignal, timeLeft]);
+      if (outcome === "ok" && !exited) return;
+      if (outcome === "exited" || exited) throw exitedError();
     } catch (err) {
+      if (err instanceof ExitedBeforeReadyError) throw err;
       lastError = err;
+    } finally {
+      clearTimeout(timer);
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
+import * as net from "net";
 import { expect } from "chai";
 import {
   GetRecordsCommand,
@@ -171,6 +172,38 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
     }
     expect(err?.name).to.equal("InvalidArgumentException");
     expect(err?.message).to.equal("Cannot update shard count beyond 2x current shard count");
+  });
+
+  it("listens on loopback only (kinesis-mock itself would bind every interface)", async function () {
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((i) => i !== undefined && !i.internal && i.family === "IPv4");
+    if (!external) this.skip();
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: external!.address, port: kinesis.port });
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve("connected");
+      });
+      socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    });
+    expect(outcome).to.equal("ECONNREFUSED");
+  });
+
+  it("fails when the given port is already taken", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const port = (blocker.address() as net.AddressInfo).port;
+    let err: Error | undefined;
+    try {
+      await startKinesis({ port });
+    } catch (e) {
+      err = e as Error;
+    } finally {
+      blocker.close();
+    }
+    expect(err?.message.split("\n")[0]).to.equal(`kinesis-local on http://127.0.0.1:${port} exited before it was ready; output:`);
+    expect(err?.message).to.include("EADDRINUSE");
   });
 
   it("fails when the port option is not a valid port", async () => {
