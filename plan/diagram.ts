@@ -20,6 +20,7 @@ const FLOW_RANK: [RegExp, number, string][] = [
     [/:Pond$/, 6, "pond"],
     [/:(Replay|Reshard|TrafficShift)Workflow$/, 7, "workflow"],
     [/:Dashboard$/, 8, "dashboard"],
+    [/:IngestionPathAlarm$/, 8, "composite alarm"],
     [/:OnCall$/, 9, "on-call"],
 ];
 
@@ -94,9 +95,17 @@ export function buildDiagram(result: ProgramResult): Diagram {
             if (other === urn || !text.includes(id)) continue;
             const a = byUrn.get(urn)!;
             const b = byUrn.get(other)!;
-            const oncall = /:OnCall$/.test(b.type) || /:OnCall$/.test(a.type);
-            const [from, to] = rankOf(a.type) <= rankOf(b.type) ? [a, b] : [b, a];
-            const kind: DiagramEdge["kind"] = oncall ? "alarms" : /Workflow$/.test(to.type) || /Workflow$/.test(from.type) ? "control" : "data";
+            // Monitoring reads everything; drawing it would hide the data path.
+            if (/:Dashboard$/.test(a.type) || /:Dashboard$/.test(b.type)) continue;
+            // Siblings of one kind (e.g. two pond ETLs sharing the catalog) are not a flow.
+            if (a.type === b.type) continue;
+            const alarmish = (t: string) => /:(OnCall|IngestionPathAlarm)$/.test(t);
+            const oncall = alarmish(a.type) || alarmish(b.type);
+            const workflow = (t: string) => /Workflow$/.test(t) && !/:Workflow$/.test(t);
+            let [from, to] = rankOf(a.type) <= rankOf(b.type) ? [a, b] : [b, a];
+            // Workflows act on what they reference: the arrow leaves the workflow.
+            if (workflow(to.type) && !oncall) [from, to] = [to, from];
+            const kind: DiagramEdge["kind"] = oncall ? "alarms" : workflow(from.type) ? "control" : "data";
             edgeSet.set(`${from.urn}->${to.urn}`, { from: from.urn, to: to.urn, kind });
         }
     }
@@ -116,7 +125,7 @@ export function toDot(d: Diagram, title: string): string {
     let i = 0;
     for (const [account, ns] of [...byAccount.entries()].sort()) {
         lines.push(`  subgraph cluster_${i++} {`);
-        lines.push(`    label="${esc(account)} account${d.accounts[account] ? ` (${d.accounts[account]})` : ""}"; style="rounded,dashed"; color="#7a8ca8";`);
+        lines.push(`    label="${esc(account)} account${d.accounts[account] ? `\\n${d.accounts[account]}` : ""}"; labeljust=l; style="rounded,dashed"; color="#7a8ca8";`);
         for (const n of ns) lines.push(`    ${ids.get(n.id)} [label="${esc(n.label).replace(/\\\\n/g, "\\n")}\\n${n.resources} resources"];`);
         lines.push("  }");
     }
