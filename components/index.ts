@@ -1,9 +1,16 @@
 /**
  * The platform's component library. Import from here in your own stack:
  *
- *   import { KinesisStream, OnCall } from "flightstream/components";
+ *   import { KinesisStream, OnCall } from "<path-to-flightstream>/components";
+ *
+ * One component per file under components/<area>/; see each class comment for
+ * the resources it creates and each `XxxArgs` for documented defaults.
  */
 export * from "./common";
 export * from "./oncall";
 export * from "./stream";
-export { Workflow, WorkflowArgs } from "./workflows/Workflow";
+export * from "./ingestion";
+export * from "./lake";
+export * from "./pond";
+export * from "./analytics";
+export * from "./workflows";

@@ -82,3 +82,6 @@ export function validator(componentType: string, name: string) {
 
 export const AWS_ACCOUNT_ID = /^\d{12}$/;
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** Retention periods CloudWatch Logs accepts (`retentionInDays`). */
+export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

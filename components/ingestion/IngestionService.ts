@@ -55,7 +55,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarm, createAlarms } from "../common/alarms";
 import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { isKnown, validator } from "../common/validation";
+import { isKnown, validator, LOG_RETENTION_DAYS } from "../common/validation";
 import { ELB_LOG_DELIVERY_ACCOUNTS, MAX_AZS, planSubnets } from "./network";
 
 /** CloudWatch namespace of the service's embedded metrics (functions/ingest/metrics.ts). */
@@ -76,7 +76,6 @@ export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   4096: Array.from({ length: 23 }, (_, i) => 8192 + i * 1024),
 };
 
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export interface IngestionServiceArgs {
   /** Account the component is deployed in (bucket, key and trust policies name it). */

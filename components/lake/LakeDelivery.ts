@@ -22,7 +22,7 @@ import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
 import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
 import { writeStatements } from "./grants";
 import { LAKE_WRITE_PREFIXES } from "./DataLake";
@@ -58,7 +58,6 @@ export interface LakeDeliveryArgs {
     readonly alarms?: AlarmSettings;
 }
 
-const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export class LakeDelivery extends pulumi.ComponentResource {
     readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
@@ -83,7 +82,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
         const retryDurationSeconds = args.retryDurationSeconds ?? 300;
         v.intRange("retryDurationSeconds", retryDurationSeconds, 0, 7200);
         const logRetentionDays = args.logRetentionDays ?? 30;
-        v.check("logRetentionDays", RETENTION_DAYS.includes(logRetentionDays), `one of the CloudWatch Logs retention values ${RETENTION_DAYS.join(", ")}`, logRetentionDays);
+        v.check("logRetentionDays", LOG_RETENTION_DAYS.includes(logRetentionDays), `one of the CloudWatch Logs retention values ${LOG_RETENTION_DAYS.join(", ")}`, logRetentionDays);
         const memory = args.processorMemoryMiB ?? 512;
         v.intRange("processorMemoryMiB", memory, 128, 10240);
         const timeout = args.processorTimeoutSeconds ?? 120;

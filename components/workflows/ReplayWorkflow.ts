@@ -17,7 +17,8 @@ import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { TaskFunction, invokeTaskStatement, taskFunction, workflowLogKey } from "./taskFunction";
-import { LOG_RETENTION_DAYS, Workflow } from "./Workflow";
+import { LOG_RETENTION_DAYS } from "../common/validation";
+import { Workflow } from "./Workflow";
 
 export interface ReplayWorkflowArgs {
     /** Account the workflow runs in (the ingestion account). */

@@ -14,7 +14,8 @@ import { reshardDefinition } from "../../functions/workflows/asl/reshard";
 import { AlarmSettings } from "../common/alarms";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { invokeTaskStatement, taskFunction, workflowLogKey } from "./taskFunction";
-import { LOG_RETENTION_DAYS, Workflow } from "./Workflow";
+import { LOG_RETENTION_DAYS } from "../common/validation";
+import { Workflow } from "./Workflow";
 
 export interface ReshardWorkflowArgs {
     readonly accountId: pulumi.Input<string>;

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { PolicyStatement, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { validator } from "../common/validation";
+import { validator, LOG_RETENTION_DAYS } from "../common/validation";
 
 export interface WorkflowArgs {
     /** The Amazon States Language definition (an object; serialized here). */
@@ -36,7 +36,6 @@ export interface WorkflowArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 export class Workflow extends pulumi.ComponentResource {
     readonly stateMachine: aws.sfn.StateMachine;
