@@ -170,6 +170,20 @@ function portOption(name: string, value: number | undefined, envValue: string | 
   return raw;
 }
 
+/** What the platform writes into its folder; `--reset` refuses to wipe anything else. */
+export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json"];
+
+function resetDir(root: string): void {
+  if (!fs.existsSync(root)) return;
+  const foreign = fs.readdirSync(root).filter((e) => !PLATFORM_ENTRIES.includes(e));
+  if (foreign.length > 0) {
+    throw new Error(
+      `refusing to reset ${root}: it holds ${foreign.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}${foreign.length > 5 ? ", ..." : ""}, which the local platform did not create (it only wipes ${PLATFORM_ENTRIES.join(", ")}).`,
+    );
+  }
+  for (const e of fs.readdirSync(root)) fs.rmSync(path.join(root, e), { recursive: true, force: true });
+}
+
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /**
@@ -211,7 +225,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         return { name: p.name, bucket: `flightstream-local-pond-${p.name}`, datasets: p.datasets, intervalMs };
       })),
   ];
-  if (opts.reset) fs.rmSync(root, { recursive: true, force: true });
+  if (opts.reset) resetDir(root);
   const dirs = {
     root,
     kinesis: path.join(root, "kinesis"),
@@ -234,7 +248,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
   try {
     const t0 = Date.now();
-    const [kinesis, s3, dataApi] = await Promise.all([
+    const settled = await Promise.allSettled([
       startKinesisWithRetry({ streams: { [streamName]: shards }, ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }) }, log).then((k) => {
         stack.push({ name: "kinesis-local", stop: () => k.stop() });
         return k;
@@ -252,6 +266,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         return d;
       }),
     ]);
+    // allSettled: every emulator that did start is in `stack` before a failure is thrown (and stopped).
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    const [kinesis, s3, dataApi] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [KinesisEmulator, S3Emulator, DataApiEmulator];
     log(`emulators up and database migrated in ${Date.now() - t0} ms`);
     const streamArn = `arn:aws:kinesis:${LOCAL_REGION}:${KINESIS_LOCAL_ACCOUNT_ID}:stream/${streamName}`;
     const env: Record<string, string> = {
