@@ -30,3 +30,14 @@ describe("on-call over the prod plan", function () {
         expect(dashboardProblems(prod)).to.deep.equal([]);
     });
 });
+
+describe("docs/alarms.md", function () {
+    this.timeout(120000);
+    it("is up to date with the prod plan (regenerate with npm run alarms-doc)", async () => {
+        const fs = await import("fs");
+        const path = await import("path");
+        const { renderAlarmsDoc } = await import("../../plan/checks");
+        const prod = await planStack("prod");
+        expect(fs.readFileSync(path.join(__dirname, "..", "..", "docs", "alarms.md"), "utf8")).to.equal(renderAlarmsDoc(prod, "prod"));
+    });
+});
