@@ -20,6 +20,7 @@ export const RESOURCE_POLICY_TYPES: Record<string, string> = {
     "aws:sqs/queuePolicy:QueuePolicy": "policy",
     "aws:kinesis/resourcePolicy:ResourcePolicy": "policy",
     "aws:secretsmanager/secretPolicy:SecretPolicy": "policy",
+    "aws:iam/role:Role": "assumeRolePolicy",
 };
 
 /** Identity documents of a resource: its policy, or a role's inline policies. */

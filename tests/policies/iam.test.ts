@@ -112,6 +112,17 @@ describe("no-public-principal", () => {
     it("Noncompliance 4: fails when a stream resource policy allows Principal *", async () => {
         expect(await messages(publicPrincipal, res("aws:kinesis/resourcePolicy:ResourcePolicy", "sp", { resourceArn: STREAM_ARN, policy: doc({ Sid: "Read", Effect: "Allow", Principal: "*", Action: "kinesis:GetRecords", Resource: STREAM_ARN }) }))).to.deep.equal([`statement "Read" allows Principal "*"; name the accounts or roles.`]);
     });
+    it("Noncompliance 6: fails when a role trust policy allows Principal *", async () => {
+        expect(await messages(publicPrincipal, res(ROLE, "r", { assumeRolePolicy: doc({ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }) }))).to.deep.equal([`assumeRolePolicy statement "Anyone" allows Principal "*"; name the accounts or roles.`]);
+    });
+    it("Noncompliance 7: fails when a Lambda permission grants principal *", async () => {
+        expect(await messages(publicPrincipal, res("aws:lambda/permission:Permission", "invoke", { action: "lambda:InvokeFunction", function: "f", principal: "*" }))).to.deep.equal([`principal is "*"; name the service or account allowed to invoke.`]);
+    });
+    it("Compliance: a service trust policy and a service Lambda permission", async () => {
+        const role = res(ROLE, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }) });
+        const perm = res("aws:lambda/permission:Permission", "invoke", { action: "lambda:InvokeFunction", function: "f", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:abc/*" });
+        expect(await messages(publicPrincipal, role, perm)).to.deep.equal([]);
+    });
     it("Noncompliance 5: fails when a topic policy allows Principal *", async () => {
         expect(await messages(publicPrincipal, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "t", policy: doc({ Sid: "Pub", Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: "t" }) }))).to.deep.equal([`statement "Pub" allows Principal "*"; name the accounts or roles.`]);
     });
