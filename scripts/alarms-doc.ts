@@ -4,7 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { renderAlarmsDoc } from "../plan/checks";
+import { renderAlarmsDoc, withReadmeAlarms } from "../plan/checks";
 import { planStack } from "../plan/stack";
 
 async function main() {
@@ -14,7 +14,11 @@ async function main() {
     const lines = [renderAlarmsDoc(result, stack)];
     const out = path.join(__dirname, "..", "docs", "alarms.md");
     fs.writeFileSync(out, lines.join("\n"));
-    console.log(`wrote docs/alarms.md`);
+    if (stack === "prod") {
+        const readme = path.join(__dirname, "..", "README.md");
+        fs.writeFileSync(readme, withReadmeAlarms(fs.readFileSync(readme, "utf8"), result));
+    }
+    console.log(`wrote docs/alarms.md${stack === "prod" ? " and the alarm table of README.md" : ""}`);
     process.exit(0);
 }
 

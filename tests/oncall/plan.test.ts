@@ -40,4 +40,12 @@ describe("docs/alarms.md", function () {
         const prod = await planStack("prod");
         expect(fs.readFileSync(path.join(__dirname, "..", "..", "docs", "alarms.md"), "utf8")).to.equal(renderAlarmsDoc(prod, "prod"));
     });
+    it("README's alarm table is up to date with the prod plan (regenerate with npm run alarms-doc)", async () => {
+        const fs = await import("fs");
+        const path = await import("path");
+        const { withReadmeAlarms } = await import("../../plan/checks");
+        const prod = await planStack("prod");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        expect(readme).to.equal(withReadmeAlarms(readme, prod));
+    });
 });
