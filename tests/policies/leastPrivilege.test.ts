@@ -17,7 +17,7 @@ interface Case {
     readonly resource: (p: PlanPolicies) => string;
     readonly account: string;
     readonly expected: typeof ALLOWED | typeof DENIED | "ExplicitlyDenied";
-    readonly context?: Record<string, string> | ((p: PlanPolicies) => Record<string, string>);
+    readonly context?: Record<string, string | string[]> | ((p: PlanPolicies) => Record<string, string | string[]>);
     readonly why: string;
 }
 
@@ -38,6 +38,12 @@ const bucket = (name: string, key: string) => (p: PlanPolicies) => `${p.arn("aws
 const bucketArn = (name: string) => (p: PlanPolicies) => p.arn("aws:s3/bucket:Bucket", name);
 const key = (name: string) => (p: PlanPolicies) => p.arn("aws:kms/key:Key", name);
 const consumer = (p: PlanPolicies) => p.arn("aws:kinesis/streamConsumer:StreamConsumer", "stream-analytics-processor");
+const dbCluster = (p: PlanPolicies) => p.arn("aws:rds/cluster:Cluster", "analytics-db-cluster");
+const masterSecret = (p: PlanPolicies) => {
+    const cluster = p.plan.resources.find((r) => r.type === "aws:rds/cluster:Cluster" && r.name === "analytics-db-cluster");
+    if (!cluster?.outputs.masterUserSecrets?.[0]?.secretArn) throw new Error("the prod plan's analytics-db-cluster has no managed master user secret");
+    return cluster.outputs.masterUserSecrets[0].secretArn as string;
+};
 /** The request headers of an SSE-KMS PutObject with the given key. */
 const sseKms = (keyName: string) => (p: PlanPolicies) => ({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": p.arn("aws:kms/key:Key", keyName) });
 
@@ -103,6 +109,17 @@ const cases: Case[] = [
     { role: "analytics-processor-role", action: "kms:Decrypt", resource: streamKey, account: INGESTION, expected: DENIED, why: "only through Kinesis (kms:ViaService)" },
     { role: "analytics-processor-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "no lake access" },
     { role: "ingestion-task-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "the ingestion service cannot read the lake" },
+    // Insights API (analytics account): the database through the Data API and its master secret, nothing else.
+    { role: "analytics-insights-role", action: "rds-data:ExecuteStatement", resource: dbCluster, account: ANALYTICS, expected: ALLOWED, why: "queries the insights database" },
+    { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: ALLOWED, why: "reads the database credentials" },
+    { role: "analytics-insights-role", action: "secretsmanager:PutSecretValue", resource: masterSecret, account: ANALYTICS, expected: DENIED, why: "cannot change the credentials" },
+    { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: ALLOWED, context: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" }, why: "decrypts the secret through Secrets Manager" },
+    { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: DENIED, why: "not directly" },
+    { role: "analytics-insights-role", action: "kinesis:GetRecords", resource: stream, account: INGESTION, expected: DENIED, why: "the API does not read the stream" },
+    // Traffic-shift tasks change only the ingestion record of the configured zone.
+    { role: "traffic-shift-tasks-role", action: "route53:ChangeResourceRecordSets", resource: () => "arn:aws:route53:::hostedzone/Z0PROD123456789ABCDE", account: INGESTION, expected: ALLOWED, context: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["ingest.flightstream.example.com"] }, why: "shifts the ingestion record" },
+    { role: "traffic-shift-tasks-role", action: "route53:ChangeResourceRecordSets", resource: () => "arn:aws:route53:::hostedzone/Z0PROD123456789ABCDE", account: INGESTION, expected: DENIED, context: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["www.flightstream.example.com"] }, why: "not another record of the zone" },
+    { role: "traffic-shift-tasks-role", action: "route53:ChangeResourceRecordSets", resource: () => "arn:aws:route53:::hostedzone/ZOTHERZONE0000000000", account: INGESTION, expected: DENIED, context: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["ingest.flightstream.example.com"] }, why: "not another zone" },
 ];
 
 describe("least privilege of the prod plan's policies (iam-simulate)", function () {
