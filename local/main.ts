@@ -70,6 +70,10 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   return args;
 }
 
+function etlMs(p: Platform, pond: Platform["ponds"][number]): number {
+  return p.etlIntervalMs ?? pond.intervalMs;
+}
+
 function banner(p: Platform, startedMs: number): string {
   const rel = (d: string) => (d.startsWith(REPO_ROOT) ? path.relative(REPO_ROOT, d) || "." : d);
   const lines = [
@@ -83,7 +87,7 @@ function banner(p: Platform, startedMs: number): string {
     `  S3              ${p.s3.endpoint}  lake s3://${p.lakeBucket}, ponds ${p.ponds.map((x) => `s3://${x.bucket}`).join(", ") || "(none)"} (s3rver)`,
     `  RDS Data API    ${p.dataApi.endpoint}  ${p.dataApi.resourceArn} (PGlite)`,
     `  stream processor: local event source mapping${p.processor.running ? "" : " (stopped)"}; lake delivery: every ${Math.round(p.delivery.bufferIntervalMs / 1000)} s per partition`,
-    `  pond ETL: ${p.ponds.map((x) => `${x.name} [${x.datasets.join(", ")}] every ${Math.round(x.intervalMs / 1000)} s`).join("; ") || "(no ponds)"}`,
+    `  pond ETL: ${Object.keys(p.scheduler.status()).length === 0 ? "schedules off (--etl-every 0)" : p.ponds.map((x) => `${x.name} [${x.datasets.join(", ")}] every ${Math.round(etlMs(p, x) / 1000)} s`).join("; ") || "(no ponds)"}`,
     "",
     `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` wipes it):`,
     `    lake and ponds  ${rel(p.dirs.s3)}/<bucket>/`,
@@ -119,7 +123,8 @@ async function main(): Promise<void> {
       dir: args.dir,
       reset: args.reset,
       shards: args.shards,
-      etlIntervalMs: args.etlEverySeconds === undefined ? undefined : args.etlEverySeconds * 1000,
+      // The demo runs pond ETL every minute so the ponds fill while you watch (unless --etl-every says otherwise).
+      etlIntervalMs: args.etlEverySeconds !== undefined ? args.etlEverySeconds * 1000 : args.demo ? 60_000 : undefined,
       ingestLogLevel: args.verbose ? "info" : "warn",
       functionLogLevel: args.verbose ? "INFO" : "WARN",
       log: out,

@@ -110,6 +110,8 @@ export interface Platform {
   readonly streamArn: string;
   readonly lakeBucket: string;
   readonly ponds: readonly PondSpec[];
+  /** The ETL interval override in effect, if any. */
+  readonly etlIntervalMs: number | undefined;
   readonly dirs: { root: string; kinesis: string; s3: string; db: string; checkpoints: string; onFailure: string };
   readonly kinesis: KinesisEmulator;
   readonly s3: S3Emulator;
@@ -441,6 +443,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       streamArn,
       lakeBucket,
       ponds,
+      etlIntervalMs: opts.etlIntervalMs,
       dirs,
       kinesis,
       s3,
