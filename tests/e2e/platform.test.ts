@@ -92,6 +92,8 @@ describe("local platform end to end (tests/e2e)", function () {
       etlIntervalMs: 0,
       lakeBufferIntervalMs: 1000,
       functionLogLevel: "ERROR",
+      // The alert rule the mix is built for (the documented defaults, pinned here).
+      processorEnv: { ALERT_WINDOW_MINUTES: "5", ALERT_BASELINE_MINUTES: "60", ALERT_MULTIPLIER: "3", ALERT_MIN_SEARCHES: "50" },
       // Small batches: many invocations, so the kill lands mid-run.
       esm: { batchSize: 5, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50, maximumRetryAttempts: 3, retryBaseDelayMs: 10 },
     });
