@@ -361,6 +361,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       PORT: String(ingestPort),
       HOST: "127.0.0.1",
       LOG_LEVEL: opts.ingestLogLevel ?? "warn",
+      // CloudWatch embedded-metric lines only mean something to the awslogs driver.
+      METRICS_OUTPUT: process.env.METRICS_OUTPUT ?? "off",
     });
     const ingestClient = new KinesisClient({ ...kinesisClientConfig(kinesis.endpoint), maxAttempts: 1 });
     const ingest = await startService(ingestConfig, { client: ingestClient });

@@ -33,6 +33,12 @@ export interface IngestConfig {
   readonly maxInflightRequests: number;
   readonly metricsNamespace: string;
   readonly logLevel: string;
+  /** How long an acknowledged eventId is remembered to acknowledge resends without writing them again; 0 disables. */
+  readonly idempotencyWindowMs: number;
+  /** Most eventIds remembered per instance. */
+  readonly idempotencyMaxEntries: number;
+  /** Where CloudWatch embedded-metric lines go: stdout (the awslogs driver turns them into metrics) or off. */
+  readonly metricsOutput: "stdout" | "off";
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
@@ -43,6 +49,12 @@ function int(env: Record<string, string | undefined>, name: string, fallback: nu
     throw new Error(`${name} must be an integer from ${min} to ${max}; received ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function metricsOutput(raw: string | undefined): "stdout" | "off" {
+  if (raw === undefined || raw === "" || raw === "stdout") return "stdout";
+  if (raw === "off") return "off";
+  throw new Error(`METRICS_OUTPUT must be "stdout" or "off"; received ${JSON.stringify(raw)}`);
 }
 
 export function loadConfig(env: Record<string, string | undefined>): IngestConfig {
@@ -70,5 +82,8 @@ export function loadConfig(env: Record<string, string | undefined>): IngestConfi
     maxInflightRequests: int(env, "MAX_INFLIGHT_REQUESTS", 256, 1, 100000),
     metricsNamespace: env.METRICS_NAMESPACE ?? "FlightStream/Ingestion",
     logLevel: env.LOG_LEVEL ?? "info",
+    idempotencyWindowMs: int(env, "IDEMPOTENCY_WINDOW_MS", 15 * 60 * 1000, 0, 24 * 3600 * 1000),
+    idempotencyMaxEntries: int(env, "IDEMPOTENCY_MAX_ENTRIES", 500_000, 0, 10_000_000),
+    metricsOutput: metricsOutput(env.METRICS_OUTPUT),
   };
 }

@@ -4,6 +4,7 @@
  * listens, and on SIGTERM/SIGINT drains: new requests get 503, /healthz turns
  * 503, everything held is flushed to Kinesis, then the process exits.
  */
+import { IdempotentPublisher } from "./idempotency";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import pino from "pino";
@@ -25,6 +26,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
   const metrics = new EmfMetrics({
     namespace: config.metricsNamespace,
     dimensions: { Service: "ingest", StreamName: config.streamName },
+    ...(config.metricsOutput === "off" ? { write: () => undefined } : {}),
   });
   const client =
     opts.client ??
@@ -48,7 +50,12 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
   });
   metrics.gauge(METRIC.queueDepth, () => producer.queueDepth);
   await producer.start();
-  const app = buildServer({ publisher: producer, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests });
+  const publisher = new IdempotentPublisher(producer, {
+    windowMs: config.idempotencyWindowMs,
+    maxEntries: config.idempotencyMaxEntries,
+    onDuplicates: (n) => metrics.count(METRIC.duplicates, n),
+  });
+  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);
   flushTimer.unref();

@@ -97,4 +97,5 @@ export const METRIC = {
   putRecordsLatency: "PutRecordsLatency",
   retries: "UserRecordRetries",
   failed: "EventsFailed",
+  duplicates: "DuplicateEventsSkipped",
 } as const;
