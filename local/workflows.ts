@@ -169,7 +169,10 @@ export async function localPlatformDeps(dir: string): Promise<{ deps: WorkflowDe
     const { createProcessor } = await import("../functions/processor/handler");
     const kinesis = new KinesisClient(kinesisClientConfig(info.endpoints.kinesis));
     const s3 = new S3Client(s3ClientConfig(info.endpoints.s3));
-    const processor = createProcessor({ db: dataApiFromEnv(info.env, dataApiClientConfig(info.endpoints.dataApi)) });
+    const { rulesFromEnv } = await import("../functions/processor/rules");
+    // The running platform's processor settings, so a replay counts and alerts exactly as the platform does.
+    const rules = rulesFromEnv(info.env);
+    const processor = createProcessor({ db: dataApiFromEnv(info.env, dataApiClientConfig(info.endpoints.dataApi)), alertRule: rules.alert, dealRule: rules.deal });
     const deps: WorkflowDeps = {
         settings: { region: LOCAL_REGION, streamName: info.streamName, streamArn: info.streamArn, lakeBucket: info.lakeBucket, targets: ["analytics"] },
         kinesis,
