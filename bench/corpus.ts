@@ -65,3 +65,27 @@ export function requestBodies(events: readonly FlightEvent[], batchSize: number)
   for (let i = 0; i < events.length; i += batchSize) out.push(JSON.stringify(events.slice(i, i + batchSize)));
   return out;
 }
+
+/** Placeholder that `stampBody` replaces, appended to every eventId by `requestTemplates`. */
+export const ID_MARK = "@@REQ@@";
+
+/**
+ * Request body templates: like `requestBodies`, with `~@@REQ@@` appended to
+ * every eventId, so each request can be stamped with fresh ids (the ingestion
+ * service acknowledges an eventId it has already written without writing it
+ * again, so a benchmark that resent the same ids would measure that shortcut).
+ */
+export function requestTemplates(events: readonly FlightEvent[], batchSize: number): string[] {
+  return requestBodies(
+    events.map((e) => ({ ...e, eventId: `${e.eventId}~${ID_MARK}` }) as FlightEvent),
+    batchSize,
+  );
+}
+
+/** A template with every placeholder replaced by `tag` (letters, digits, "." and "-" only). */
+export function stampBody(template: string, tag: string): string {
+  if (!/^[A-Za-z0-9.-]{1,40}$/.test(tag)) {
+    throw new RangeError(`stampBody: \`tag\` must be 1 to 40 letters, digits, "." or "-"; received ${JSON.stringify(tag)}`);
+  }
+  return template.split(ID_MARK).join(tag);
+}

@@ -10,7 +10,7 @@
  *       an in-process sink acknowledging PutRecords at once (bench/sink.ts).
  * bare: fastify 5 with its default JSON parser and a handler answering
  *       202 {"accepted": n}; nothing else.
- * Messages: parent → {cmd: "reset"} (start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
+ * Messages: parent → {cmd: "reset"} (zero the sink counters, start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
  * child → {ready: url} | {cpu: microseconds of CPU used so far} | {stats: {...}}.
  */
 import Fastify from "fastify";
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   let sampler: NodeJS.Timeout | undefined;
   process.on("message", (msg: { cmd: string }) => {
     if (msg.cmd === "reset") {
+      Object.assign(sink.stats, { putCalls: 0, entries: 0, bytes: 0, userRecords: 0 });
       peakRss = process.memoryUsage.rss();
       if (sampler) clearInterval(sampler);
       sampler = setInterval(() => {

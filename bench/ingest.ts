@@ -12,7 +12,7 @@ import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as os from "os";
 import * as path from "path";
 import type { FlightEvent } from "../functions/shared/events";
-import { requestBodies } from "./corpus";
+import { requestTemplates, stampBody } from "./corpus";
 import { median } from "./stats";
 
 // autocannon 9 ships no type declarations.
@@ -77,6 +77,8 @@ export interface IngestResult {
   readonly bare: ServerRun;
   /** real events/s over bare events/s. */
   readonly ratio: number;
+  /** Bytes that reached the Kinesis sink per accepted event in the measured rounds (proof the events were written). */
+  readonly sinkBytesPerAcceptedEvent: number;
   /** bare CPU per event over real CPU per event (the throughput ratio if both had a core to themselves). */
   readonly cpuRatio: number;
 }
@@ -141,13 +143,26 @@ async function stopChild(child: Child): Promise<void> {
   clearTimeout(timer);
 }
 
-async function cannon(url: string, bodies: readonly string[], connections: number, durationSeconds: number): Promise<AutocannonResult> {
+let cannonRuns = 0;
+
+/**
+ * One autocannon run cycling through the templates; every request is stamped
+ * with a tag unique in this bench process, so no eventId is ever sent twice.
+ */
+async function cannon(url: string, templates: readonly string[], connections: number, durationSeconds: number): Promise<AutocannonResult> {
+  const run = ++cannonRuns;
+  let n = 0;
   return autocannon({
     url: `${url}/v1/events`,
     connections,
     pipelining: 1,
     duration: durationSeconds,
-    requests: bodies.map((body) => ({ method: "POST", path: "/v1/events", headers: { "content-type": "application/json" }, body })),
+    requests: templates.map((template) => ({
+      method: "POST",
+      path: "/v1/events",
+      headers: { "content-type": "application/json" },
+      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: stampBody(template, `r${run}.${++n}`) }),
+    })),
   });
 }
 
@@ -212,7 +227,7 @@ function combine(mode: "real" | "bare", rounds: readonly RoundResult[], peakRssB
 export async function benchIngestion(opts: IngestOptions, log: (line: string) => void): Promise<IngestResult> {
   // Only full batches, so every request carries exactly `batchSize` events.
   const usable = opts.events.slice(0, Math.floor(opts.events.length / opts.batchSize) * opts.batchSize);
-  const bodies = requestBodies(usable, opts.batchSize);
+  const bodies = requestTemplates(usable, opts.batchSize);
   if (bodies.length === 0) throw new Error(`benchIngestion: need at least ${opts.batchSize} events for one request; received ${opts.events.length}`);
   const pinned = canPin();
   if (pinned) pinSelf("1");
@@ -239,6 +254,15 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
     type Stats = { peakRssBytes: number; sink: { putCalls: number; entries: number; bytes: number } };
     const bareStats = (await bare.request<Stats>("stats", "stats"))!;
     const realStats = (await real.request<Stats>("stats", "stats"))!;
+    // Every accepted event must have reached the sink (not been acknowledged as a duplicate).
+    const accepted = realRounds.reduce((n, r) => n + (r.statusCodes["202"] ?? 0), 0) * opts.batchSize;
+    const eventBytes = usable.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0) / usable.length;
+    const sinkBytesPerEvent = accepted > 0 ? realStats.sink.bytes / accepted : 0;
+    if (sinkBytesPerEvent < 0.9 * eventBytes) {
+      throw new Error(
+        `the real service wrote ${sinkBytesPerEvent.toFixed(0)} bytes to the sink per accepted event, events average ${eventBytes.toFixed(0)} bytes: accepted events were not all written`,
+      );
+    }
     const bareRun = combine("bare", bareRounds, bareStats.peakRssBytes);
     const realRun = combine("real", realRounds, realStats.peakRssBytes, { putCalls: realStats.sink.putCalls, entries: realStats.sink.entries, bytes: realStats.sink.bytes });
     return {
@@ -248,7 +272,7 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
       warmupSeconds: opts.warmupSeconds,
       rounds: opts.rounds,
       distinctBodies: bodies.length,
-      bodyBytesAverage: bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length,
+      bodyBytesAverage: bodies.reduce((n, b) => n + Buffer.byteLength(stampBody(b, "r1.1")), 0) / bodies.length,
       pinned,
       layout: pinned
         ? "each server in its own child process pinned to CPU 0 (taskset -c 0), the autocannon client in the bench process pinned to CPU 1; only one server is loaded at a time (rounds alternate bare, real)"
@@ -256,6 +280,7 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
       real: realRun,
       bare: bareRun,
       ratio: realRun.eventsPerSecond / bareRun.eventsPerSecond,
+      sinkBytesPerAcceptedEvent: sinkBytesPerEvent,
       cpuRatio: bareRun.cpuMsPer1000Events / realRun.cpuMsPer1000Events,
     };
   } finally {

@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { decodeRecord } from "../../functions/shared/codec";
 import { validateBatch } from "../../functions/shared/events";
-import { buildCorpus, ofType, requestBodies } from "../../bench/corpus";
+import { buildCorpus, ofType, requestBodies, requestTemplates, stampBody } from "../../bench/corpus";
 import { producerRecords } from "../../bench/consumer";
 import { tableRows } from "../../bench/run";
 import {
@@ -153,6 +153,17 @@ describe("bench harness: corpus", () => {
     expect(offer.itinerary.segments.length).to.be.greaterThan(0);
     expect(offer.fares[0].taxes.length).to.be.greaterThan(0);
     expect(new Set(corpus.events.map((e) => e.eventId)).size).to.equal(2000);
+  });
+
+  it("stamps request templates so every request carries fresh eventIds", () => {
+    const corpus = buildCorpus({ events: 4 });
+    const [template] = requestTemplates(corpus.events, 4);
+    const first = JSON.parse(stampBody(template, "r1.1")) as { eventId: string }[];
+    const second = JSON.parse(stampBody(template, "r1.2")) as { eventId: string }[];
+    expect(first.map((e) => e.eventId)).to.deep.equal(corpus.events.map((e) => `${e.eventId}~r1.1`));
+    expect(second.map((e) => e.eventId)).to.deep.equal(corpus.events.map((e) => `${e.eventId}~r1.2`));
+    expect(validateBatch(first).ok).to.equal(true);
+    expect(() => stampBody(template, "a b")).to.throw(RangeError, 'stampBody: `tag` must be 1 to 40 letters, digits, "." or "-"; received "a b"');
   });
 
   it("fails when the event count is not a positive integer", () => {
