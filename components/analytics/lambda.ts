@@ -5,6 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
 
 export interface AnalyticsFunctionArgs {
@@ -51,7 +52,7 @@ export function analyticsFunction(name: string, parent: pulumi.Resource, args: A
     const fn = new aws.lambda.Function(name, {
         name: functionName,
         description: args.description,
-        runtime: "nodejs20.x",
+        runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         code: args.code,

@@ -9,6 +9,13 @@ import * as path from "path";
 
 export const FUNCTIONS_DIR = path.join(__dirname, "..", "..", "functions");
 
+/**
+ * The Lambda runtime every function uses. nodejs20.x reached end of support on
+ * 2026-04-30 (AWS Lambda runtime deprecation policy; creating such functions is
+ * blocked since), so functions run on Node.js 22; bundles target it.
+ */
+export const LAMBDA_RUNTIME = "nodejs22.x";
+
 const cache = new Map<string, pulumi.asset.AssetArchive>();
 
 /**
@@ -70,7 +77,7 @@ export function bundleFunction(name: string, entry = "handler.ts"): { code: stri
         entryPoints: [entryPoint],
         bundle: true,
         platform: "node",
-        target: "node20",
+        target: "node22",
         format: "cjs",
         minify: true,
         sourcemap: "external",

@@ -19,7 +19,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { functionCode } from "../common/bundle";
+import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
@@ -119,7 +119,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
         }, { parent: this.processorRole });
         this.processor = new aws.lambda.Function(`${name}-processor`, {
             description: "Firehose processor: decode stream records, one JSON line per event, lake partition keys",
-            runtime: "nodejs20.x",
+            runtime: LAMBDA_RUNTIME,
             architectures: ["arm64"],
             handler: "index.handler",
             code: functionCode("lake"),

@@ -20,7 +20,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { functionCode } from "../common/bundle";
+import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
@@ -153,7 +153,7 @@ export class PondEtl extends pulumi.ComponentResource {
         this.planFunction = new aws.lambda.Function(`${name}-plan`, {
             name: functionName,
             description: `Renders the ${args.pond} pond ETL queries for a window`,
-            runtime: "nodejs20.x",
+            runtime: LAMBDA_RUNTIME,
             architectures: ["arm64"],
             handler: "index.handler",
             code: functionCode("pond-etl"),

@@ -5,7 +5,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { functionCode } from "../common/bundle";
+import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 
 /** A key CloudWatch Logs may use for this workflow's log groups (state machine and task function). */
@@ -76,7 +76,7 @@ export function taskFunction(name: string, parent: pulumi.Resource, args: TaskFu
     const fn = new aws.lambda.Function(`${name}-tasks`, {
         name: functionName,
         description: args.description,
-        runtime: "nodejs20.x",
+        runtime: LAMBDA_RUNTIME,
         architectures: ["arm64"],
         handler: "index.handler",
         code: functionCode("workflows"),

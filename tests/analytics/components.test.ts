@@ -154,7 +154,7 @@ describe("analytics: components (mocks)", function () {
         it("runs the bundled processor on Node 20 arm64 with tracing, KMS logs and the database in its environment", async () => {
             const r = await evaluate(build({ reservedConcurrency: 20 }));
             const fn = one(r, "aws:lambda/function:Function");
-            expect(fn.inputs).to.deep.include({ runtime: "nodejs20.x", handler: "index.handler", tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 20 });
+            expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", handler: "index.handler", tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 20 });
             expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
             const c = one(r, "aws:rds/cluster:Cluster");
             expect(fn.inputs.environment.variables).to.deep.include({

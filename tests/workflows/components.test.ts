@@ -38,7 +38,7 @@ describe("workflows: components (mocks)", function () {
         expect(def.States.ReplaySources.MaxConcurrency).to.equal(7);
         const fn = one(r, "aws:lambda/function:Function");
         expect(def.States.Plan.Resource).to.match(/^arn:aws:lambda:.*replay-tasks/);
-        expect(fn.inputs).to.deep.include({ runtime: "nodejs20.x", handler: "index.handler", tracingConfig: { mode: "Active" } });
+        expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", handler: "index.handler", tracingConfig: { mode: "Active" } });
         expect(fn.inputs.environment.variables).to.deep.include({
             WORKFLOW: "replay", STREAM_NAME: "test-events", STREAM_ARN: STREAM_ARN, STREAM_RETENTION_HOURS: "48",
             REPLAY_TARGETS: JSON.stringify({ analytics: PROCESSOR }), LAKE_BUCKET: "test-lake",
