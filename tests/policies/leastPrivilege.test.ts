@@ -116,6 +116,11 @@ const cases: Case[] = [
     { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: ALLOWED, context: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" }, why: "decrypts the secret through Secrets Manager" },
     { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: DENIED, why: "not directly" },
     { role: "analytics-insights-role", action: "kinesis:GetRecords", resource: stream, account: INGESTION, expected: DENIED, why: "the API does not read the stream" },
+    // Replay tasks (ingestion account) read the lake's data/ cross-account; pond ETL schedules start only their own workflow.
+    { role: "replay-tasks-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/year=2026/x.gz"), account: LAKE, expected: ALLOWED, why: "replays from the lake" },
+    { role: "replay-tasks-role", action: "s3:PutObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, context: sseKms("lake-key"), why: "replay never writes the lake" },
+    { role: "pond-etl-revenue-schedule-role", action: "states:StartExecution", resource: (p) => p.arn("aws:sfn/stateMachine:StateMachine", "pond-etl-revenue-workflow"), account: LAKE, expected: ALLOWED, why: "starts its pond's ETL" },
+    { role: "pond-etl-revenue-schedule-role", action: "states:StartExecution", resource: (p) => p.arn("aws:sfn/stateMachine:StateMachine", "pond-etl-science-workflow"), account: LAKE, expected: DENIED, why: "not another pond's ETL" },
     // Traffic-shift tasks change only the ingestion record of the configured zone.
     { role: "traffic-shift-tasks-role", action: "route53:ChangeResourceRecordSets", resource: () => "arn:aws:route53:::hostedzone/Z0PROD123456789ABCDE", account: INGESTION, expected: ALLOWED, context: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["ingest.flightstream.example.com"] }, why: "shifts the ingestion record" },
     { role: "traffic-shift-tasks-role", action: "route53:ChangeResourceRecordSets", resource: () => "arn:aws:route53:::hostedzone/Z0PROD123456789ABCDE", account: INGESTION, expected: DENIED, context: { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["www.flightstream.example.com"] }, why: "not another record of the zone" },
