@@ -251,6 +251,9 @@ export function synthesize(type: string, name: string, inputs: Record<string, an
             s.name = pn; s.arn = `${arnBase("events")}:rule/${pn}`; id = pn; break;
         case "cloudwatch/eventBus:EventBus":
             s.name = pn; s.arn = `${arnBase("events")}:event-bus/${pn}`; id = pn; break;
+        case "ssm/parameter:Parameter":
+            // SSM ARNs join with one slash: parameter/name or parameter/path/name for "/path/name".
+            s.name = pn; s.arn = `${arnBase("ssm")}:parameter${pn.startsWith("/") ? "" : "/"}${pn}`; id = pn; break;
         case "athena/workgroup:Workgroup":
             s.name = pn; s.arn = `${arnBase("athena")}:workgroup/${pn}`; id = pn; break;
         default:
