@@ -33,6 +33,7 @@ import iamNoFullAccessManagedPolicies from "./rules/iam/NoFullAccessManagedPolic
 import sfnLogging from "./rules/sfn/StepFunctionsLogging";
 import sfnTracing from "./rules/sfn/StepFunctionsTracing";
 import kinesisMappingFailureHandling from "./rules/lambda/KinesisMappingFailureHandling";
+import lambdaSupportedRuntime from "./rules/lambda/LambdaSupportedRuntime";
 import albListenerHttpsOnly from "./rules/elb/AlbListenerHttpsOnly";
 import albListenerModernTls from "./rules/elb/AlbListenerModernTls";
 import albAccessLogs from "./rules/elb/AlbAccessLogs";
@@ -67,6 +68,7 @@ export const policies: Rule[] = [
     sfnLogging,
     sfnTracing,
     kinesisMappingFailureHandling,
+    lambdaSupportedRuntime,
     albListenerHttpsOnly,
     albListenerModernTls,
     albAccessLogs,

@@ -22,7 +22,7 @@ describe("policy pack", () => {
     it("exports every rule once, each with metadata and a check", () => {
         const ids = policies.map((p) => p.id);
         expect(new Set(ids).size).to.equal(ids.length);
-        expect(ids.length).to.equal(30);
+        expect(ids.length).to.equal(31);
         for (const p of policies) {
             expect(p.description, p.id).to.be.a("string").and.not.equal("");
             expect(p.why, p.id).to.be.a("string").and.not.equal("");
