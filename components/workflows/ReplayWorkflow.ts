@@ -15,9 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { replayDefinition } from "../../functions/workflows/asl/replay";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { TaskFunction, invokeTaskStatement, taskFunction, workflowLogKey } from "./taskFunction";
-import { LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { TaskFunction, taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
 export interface ReplayWorkflowArgs {
@@ -112,15 +111,14 @@ export class ReplayWorkflow extends pulumi.ComponentResource {
         this.tasks = fn.function;
         this.taskRole = fn.role;
 
-        this.workflow = new Workflow(name, {
-            definition: fn.function.arn.apply((taskFunctionArn) => replayDefinition({ taskFunctionArn, maxConcurrency: args.maxConcurrency ?? 10 })),
-            statements: [invokeTaskStatement(fn.function)],
+        this.workflow = taskWorkflow(name, this, fn, {
             accountId: args.accountId,
             region: args.region,
             logKmsKeyArn: this.logKey.arn,
             logRetentionDays,
             alarms: args.alarms,
-        }, { parent: this });
+            definition: (taskFunctionArn) => replayDefinition({ taskFunctionArn, maxConcurrency: args.maxConcurrency ?? 10 }),
+        });
         this.stateMachine = this.workflow.stateMachine;
         this.alarms = this.workflow.alarms;
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, logKey: this.logKey });

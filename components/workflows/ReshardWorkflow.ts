@@ -12,9 +12,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reshardDefinition } from "../../functions/workflows/asl/reshard";
 import { AlarmSettings } from "../common/alarms";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { invokeTaskStatement, taskFunction, workflowLogKey } from "./taskFunction";
-import { LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
 export interface ReshardWorkflowArgs {
@@ -80,15 +79,14 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
         this.tasks = fn.function;
         this.taskRole = fn.role;
 
-        this.workflow = new Workflow(name, {
-            definition: fn.function.arn.apply((taskFunctionArn) => reshardDefinition({ taskFunctionArn, pollSeconds: args.pollSeconds ?? 30 })),
-            statements: [invokeTaskStatement(fn.function)],
+        this.workflow = taskWorkflow(name, this, fn, {
             accountId: args.accountId,
             region: args.region,
             logKmsKeyArn: this.logKey.arn,
             logRetentionDays,
             alarms: args.alarms,
-        }, { parent: this });
+            definition: (taskFunctionArn) => reshardDefinition({ taskFunctionArn, pollSeconds: args.pollSeconds ?? 30 }),
+        });
         this.stateMachine = this.workflow.stateMachine;
         this.alarms = this.workflow.alarms;
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey });

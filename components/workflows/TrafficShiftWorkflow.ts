@@ -11,9 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { trafficShiftDefinition } from "../../functions/workflows/asl/traffic-shift";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { invokeTaskStatement, taskFunction, workflowLogKey } from "./taskFunction";
-import { LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
 export interface TrafficShiftWorkflowArgs {
@@ -81,15 +80,14 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
         this.tasks = fn.function;
         this.taskRole = fn.role;
 
-        this.workflow = new Workflow(name, {
-            definition: fn.function.arn.apply((taskFunctionArn) => trafficShiftDefinition({ taskFunctionArn, changePollSeconds: args.changePollSeconds ?? 10 })),
-            statements: [invokeTaskStatement(fn.function)],
+        this.workflow = taskWorkflow(name, this, fn, {
             accountId: args.accountId,
             region: args.region,
             logKmsKeyArn: this.logKey.arn,
             logRetentionDays,
             alarms: args.alarms,
-        }, { parent: this });
+            definition: (taskFunctionArn) => trafficShiftDefinition({ taskFunctionArn, changePollSeconds: args.changePollSeconds ?? 10 }),
+        });
         this.stateMachine = this.workflow.stateMachine;
         this.alarms = this.workflow.alarms;
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, logKey: this.logKey });

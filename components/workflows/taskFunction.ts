@@ -6,7 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
+import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { Workflow } from "./Workflow";
 
 /** A key CloudWatch Logs may use for this workflow's log groups (state machine and task function). */
 export function workflowLogKey(name: string, parent: pulumi.Resource, accountId: pulumi.Input<string>, region: pulumi.Input<string>): aws.kms.Key {
@@ -93,4 +95,27 @@ export function taskFunction(name: string, parent: pulumi.Resource, args: TaskFu
 /** The state machine's statement: invoke the task function (and its versions). */
 export function invokeTaskStatement(fn: aws.lambda.Function): PolicyStatement {
     return { Sid: "InvokeTaskFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fn.arn, pulumi.interpolate`${fn.arn}:*`] };
+}
+
+export interface TaskWorkflowArgs {
+    readonly accountId: pulumi.Input<string>;
+    readonly region: pulumi.Input<string>;
+    readonly logKmsKeyArn: pulumi.Input<string>;
+    readonly logRetentionDays: number;
+    readonly alarms?: AlarmSettings;
+    /** The ASL definition, built from the task function's ARN. */
+    readonly definition: (taskFunctionArn: string) => object;
+}
+
+/** The state machine (shared Workflow construct) whose only task target is `fn`. */
+export function taskWorkflow(name: string, parent: pulumi.Resource, fn: TaskFunction, args: TaskWorkflowArgs): Workflow {
+    return new Workflow(name, {
+        definition: fn.function.arn.apply(args.definition),
+        statements: [invokeTaskStatement(fn.function)],
+        accountId: args.accountId,
+        region: args.region,
+        logKmsKeyArn: args.logKmsKeyArn,
+        logRetentionDays: args.logRetentionDays,
+        alarms: args.alarms,
+    }, { parent });
 }
