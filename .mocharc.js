@@ -6,4 +6,5 @@ module.exports = {
   timeout: 60000,
   recursive: true,
   exit: true,
+  reporter: "./scripts/mocha-reporter.js",
 };
