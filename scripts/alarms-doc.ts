@@ -11,9 +11,7 @@ async function main() {
     const i = process.argv.indexOf("--stack");
     const stack = i >= 0 ? process.argv[i + 1] : "prod";
     const result = await planStack(stack);
-    const lines = [renderAlarmsDoc(result, stack)];
-    const out = path.join(__dirname, "..", "docs", "alarms.md");
-    fs.writeFileSync(out, lines.join("\n"));
+    fs.writeFileSync(path.join(__dirname, "..", "docs", "alarms.md"), renderAlarmsDoc(result, stack));
     if (stack === "prod") {
         const readme = path.join(__dirname, "..", "README.md");
         fs.writeFileSync(readme, withReadmeAlarms(fs.readFileSync(readme, "utf8"), result));

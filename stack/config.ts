@@ -6,6 +6,7 @@
  * the value received and what is allowed; all problems are reported at once.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { AWS_ACCOUNT_ID } from "../components/common/validation";
 
 export const PROJECT = "flightstream";
 
@@ -115,7 +116,6 @@ export class ConfigError extends Error {
     }
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):role\/[\w+=,.@\/-]{1,512}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -195,7 +195,7 @@ class Reader {
 
 function readAccount(r: Reader, key: string, name: string, raw: unknown, env: Environment): AccountConfig {
     const o = r.obj(key, raw);
-    const accountId = r.str(`${key}.accountId`, o.accountId, ACCOUNT_ID, "a 12-digit AWS account id");
+    const accountId = r.str(`${key}.accountId`, o.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
     const region = r.str(`${key}.region`, o.region, REGION, 'an AWS region such as "eu-west-1"');
     let roleArn: string | undefined;
     if (o.roleArn === undefined) {

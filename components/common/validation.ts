@@ -66,6 +66,12 @@ export function validator(componentType: string, name: string) {
             if (!isKnown(value)) return;
             if (typeof value !== "string" || !re.test(value)) fail(who, argument, description, value);
         },
+        /** A CloudWatch Logs retention period (`LOG_RETENTION_DAYS`); skipped when undefined. */
+        logRetentionDays(argument: string, value: number | undefined): void {
+            if (value !== undefined && !LOG_RETENTION_DAYS.includes(value)) {
+                fail(who, argument, `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, value);
+            }
+        },
         /** Arbitrary predicate. */
         check(argument: string, ok: boolean, allowed: string, value: unknown): void {
             if (!ok) fail(who, argument, allowed, value);

@@ -55,7 +55,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarm, createAlarms } from "../common/alarms";
 import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { isKnown, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { isKnown, validator } from "../common/validation";
 import { ELB_LOG_DELIVERY_ACCOUNTS, MAX_AZS, planSubnets } from "./network";
 
 /** CloudWatch namespace of the service's embedded metrics (functions/ingest/metrics.ts). */
@@ -285,7 +285,7 @@ export class IngestionService extends pulumi.ComponentResource {
     const stopTimeoutSeconds = args.stopTimeoutSeconds ?? 60;
     v.intRange("stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
     const logRetentionDays = args.logRetentionDays ?? 30;
-    v.check("logRetentionDays", LOG_RETENTION_DAYS.includes(logRetentionDays), `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, logRetentionDays);
+    v.logRetentionDays("logRetentionDays", logRetentionDays);
     const accessLogRetentionDays = args.accessLogRetentionDays ?? 90;
     v.intRange("accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
     const vpcEndpoints = args.vpcEndpoints ?? true;

@@ -27,6 +27,7 @@ import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { PolicyStatement, accountRoot, grant, kmsUseStatement, policyDocument } from "../common/iam";
 import { MetricExpressionSpec, MetricOptions, MetricSpec, expression, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
+import { MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from "../../functions/shared/capacity";
 
 export type StreamMode = "provisioned" | "on-demand";
 
@@ -42,10 +43,10 @@ export const SHARD_LEVEL_METRICS = [
 ] as const;
 export type ShardLevelMetric = (typeof SHARD_LEVEL_METRICS)[number];
 
-/** Write limits of one shard (used by the capacity alarms). */
-export const SHARD_BYTES_PER_SECOND = 1024 * 1024;
-export const SHARD_RECORDS_PER_SECOND = 1000;
-export const MAX_SHARDS = 10000;
+/** Write limits of one shard (used by the capacity alarms); the capacity planner's constants. */
+export const SHARD_BYTES_PER_SECOND = SHARD_WRITE_BYTES_PER_SECOND;
+export const SHARD_RECORDS_PER_SECOND = SHARD_WRITE_RECORDS_PER_SECOND;
+export const MAX_SHARDS = MAX_SHARDS_PER_STREAM;
 
 export interface KinesisStreamArgs {
     /** Account the stream lives in; named in the created key's policy. Required unless `kmsKeyArn` is given. */

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { replayDefinition } from "../../functions/workflows/asl/replay";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { TaskFunction, taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
@@ -66,7 +66,7 @@ export class ReplayWorkflow extends pulumi.ComponentResource {
         v.intRange("pageMaxRecords", args.pageMaxRecords, 1, 10000);
         v.intRange("pageMaxSeconds", args.pageMaxSeconds, 1, 600);
         v.intRange("lakeRetentionDays", args.lakeRetentionDays, 1, 36500);
-        v.check("logRetentionDays", args.logRetentionDays === undefined || LOG_RETENTION_DAYS.includes(args.logRetentionDays), `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, args.logRetentionDays);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         const lakeArgs = [args.lakeBucketName, args.lakeBucketArn, args.lakeKmsKeyArn];
         v.check("lakeBucketName", lakeArgs.every((a) => a === undefined) || lakeArgs.every((a) => a !== undefined), "given together with `lakeBucketArn` and `lakeKmsKeyArn` (or none of them)", args.lakeBucketName);
         const logRetentionDays = args.logRetentionDays ?? 90;

@@ -12,7 +12,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reshardDefinition } from "../../functions/workflows/asl/reshard";
 import { AlarmSettings } from "../common/alarms";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
@@ -46,7 +46,7 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         v.intRange("maxShards", args.maxShards, 1, 100000);
         v.intRange("pollSeconds", args.pollSeconds, 1, 3600);
-        v.check("logRetentionDays", args.logRetentionDays === undefined || LOG_RETENTION_DAYS.includes(args.logRetentionDays), `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, args.logRetentionDays);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         const logRetentionDays = args.logRetentionDays ?? 90;
 
         this.logKey = workflowLogKey(name, this, args.accountId, args.region);

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { trafficShiftDefinition } from "../../functions/workflows/asl/traffic-shift";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
@@ -48,7 +48,7 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
         v.pattern("hostedZoneId", args.hostedZoneId, /^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as "Z0123456789ABC"');
         v.intRange("changePollSeconds", args.changePollSeconds, 1, 600);
         v.check("recordNames", args.recordNames === undefined || (args.recordNames.length > 0 && args.recordNames.every((n) => /^[a-z0-9*_.-]+[a-z0-9]$/.test(n))), "a non-empty list of lower-case DNS names without a trailing dot", args.recordNames);
-        v.check("logRetentionDays", args.logRetentionDays === undefined || LOG_RETENTION_DAYS.includes(args.logRetentionDays), `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, args.logRetentionDays);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         const logRetentionDays = args.logRetentionDays ?? 90;
 
         this.logKey = workflowLogKey(name, this, args.accountId, args.region);

@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { PolicyStatement, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { validator } from "../common/validation";
 
 export interface WorkflowArgs {
     /** The Amazon States Language definition (an object; serialized here). */
@@ -50,7 +50,7 @@ export class Workflow extends pulumi.ComponentResource {
         this.componentName = name;
         const v = validator("Workflow", name);
         v.oneOf("type", args.type, ["STANDARD", "EXPRESS"] as const);
-        v.check("logRetentionDays", args.logRetentionDays === undefined || LOG_RETENTION_DAYS.includes(args.logRetentionDays), `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, args.logRetentionDays);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         v.check("accountId", args.logKmsKeyArn !== undefined || args.accountId !== undefined, "given when `logKmsKeyArn` is not (the created log key's policy names the account)", args.accountId);
         v.check("statements", Array.isArray(args.statements), "a list of IAM statements", args.statements);
 

@@ -1,18 +1,8 @@
 import { expect } from "chai";
-import YAML from "yaml";
-import * as fs from "fs";
-import * as path from "path";
 import { ConfigError, parseStackConfig } from "../../stack/config";
+import { rawStackConfig } from "../helpers/config";
 
-const root = path.join(__dirname, "..", "..");
-
-/** The stack file's `flightstream:*` keys without the namespace. */
-function rawConfig(stack: string): Record<string, any> {
-    const doc = YAML.parse(fs.readFileSync(path.join(root, `Pulumi.${stack}.yaml`), "utf8"));
-    const out: Record<string, any> = {};
-    for (const [k, v] of Object.entries(doc.config)) if (k.startsWith("flightstream:")) out[k.slice("flightstream:".length)] = v;
-    return out;
-}
+const rawConfig = rawStackConfig;
 
 function problems(raw: Record<string, any>, stack = "prod"): string[] {
     try {

@@ -2,14 +2,9 @@ import { expect } from "chai";
 import { recommendShards } from "../../functions/shared/capacity";
 import { parseStackConfig } from "../../stack/config";
 import { resolveShardCount } from "../../stack/stream";
-import YAML from "yaml";
-import * as fs from "fs";
-import * as path from "path";
+import { rawStackConfig } from "../helpers/config";
 
-function prodRaw(): Record<string, any> {
-    const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8"));
-    return Object.fromEntries(Object.entries(doc.config).filter(([k]) => k.startsWith("flightstream:")).map(([k, v]) => [k.slice(13), v]));
-}
+const prodRaw = () => rawStackConfig("prod");
 
 describe("stream sizing from stack config", () => {
     it("uses the configured shard count", () => {
