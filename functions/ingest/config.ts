@@ -16,8 +16,11 @@
  * | MAX_ATTEMPTS      | PutRecords attempts per event                      | 6              |
  * | METRICS_NAMESPACE | CloudWatch namespace of the EMF metrics            | FlightStream/Ingestion |
  * | LOG_LEVEL         | pino level                                         | info           |
+ * | OCCURRED_AT_MAX_AGE_SECONDS | oldest occurredAt accepted, seconds before now, 60..2592000 | 604800 (7 d) |
+ * | OCCURRED_AT_MAX_FUTURE_SECONDS | latest occurredAt accepted, seconds after now, 0..3600 | 300 (5 min) |
  */
 import { MAX_LINGER_MS } from "./producer";
+import { DEFAULT_OCCURRED_AT_MAX_AGE_MS, DEFAULT_OCCURRED_AT_MAX_FUTURE_MS, OCCURRED_AT_MAX_AGE_LIMIT_MS, OCCURRED_AT_MAX_FUTURE_LIMIT_MS } from "../shared/events";
 
 export interface IngestConfig {
   readonly streamName: string;
@@ -39,6 +42,9 @@ export interface IngestConfig {
   readonly idempotencyMaxEntries: number;
   /** Where CloudWatch embedded-metric lines go: stdout (the awslogs driver turns them into metrics) or off. */
   readonly metricsOutput: "stdout" | "off";
+  /** occurredAt window around the time of receipt (functions/shared/events.ts ValidateOptions). */
+  readonly occurredAtMaxAgeMs: number;
+  readonly occurredAtMaxFutureMs: number;
 }
 
 function int(env: Record<string, string | undefined>, name: string, fallback: number, min: number, max: number): number {
@@ -85,5 +91,7 @@ export function loadConfig(env: Record<string, string | undefined>): IngestConfi
     idempotencyWindowMs: int(env, "IDEMPOTENCY_WINDOW_MS", 15 * 60 * 1000, 0, 24 * 3600 * 1000),
     idempotencyMaxEntries: int(env, "IDEMPOTENCY_MAX_ENTRIES", 500_000, 0, 10_000_000),
     metricsOutput: metricsOutput(env.METRICS_OUTPUT),
+    occurredAtMaxAgeMs: int(env, "OCCURRED_AT_MAX_AGE_SECONDS", DEFAULT_OCCURRED_AT_MAX_AGE_MS / 1000, 60, OCCURRED_AT_MAX_AGE_LIMIT_MS / 1000) * 1000,
+    occurredAtMaxFutureMs: int(env, "OCCURRED_AT_MAX_FUTURE_SECONDS", DEFAULT_OCCURRED_AT_MAX_FUTURE_MS / 1000, 0, OCCURRED_AT_MAX_FUTURE_LIMIT_MS / 1000) * 1000,
   };
 }

@@ -55,7 +55,8 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
     maxEntries: config.idempotencyMaxEntries,
     onDuplicates: (n) => metrics.count(METRIC.duplicates, n),
   });
-  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests });
+  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests,
+    occurredAtWindow: { maxAgeMs: config.occurredAtMaxAgeMs, maxFutureMs: config.occurredAtMaxFutureMs } });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);
   flushTimer.unref();

@@ -46,6 +46,11 @@ export interface ServerDeps {
    * so memory stays below about maxInflightRequests x maxBodyBytes. @default 256
    */
   readonly maxInflightRequests?: number;
+  /**
+   * occurredAt window around the time of receipt (ms before / after now). The
+   * service (main.ts) always sets it from its config. @default - absolute bounds only
+   */
+  readonly occurredAtWindow?: { readonly maxAgeMs: number; readonly maxFutureMs: number };
 }
 
 /** Requests parsed into raw event values (validation happens in the handler). */
@@ -134,7 +139,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return reply.code(400).send({ errors: body.result.errors });
     }
     const values = body.result.values;
-    const validated = validateBatch(values);
+    const w = deps.occurredAtWindow;
+    const validated = validateBatch(values, w ? { now: Date.now(), occurredAtMaxAgeMs: w.maxAgeMs, occurredAtMaxFutureMs: w.maxFutureMs } : {});
     if (!validated.ok) {
       metrics.count(METRIC.rejected, values.length);
       return reply.code(400).send({ errors: validated.errors });

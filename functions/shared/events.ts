@@ -1,5 +1,5 @@
 /**
- * Event envelope v1 (DESIGN.md 3.1): the one validator shared by the ingestion
+ * Event envelope v1: the one validator shared by the ingestion
  * service, the stream processor and the lake.
  *
  * - `validateEvent(value)` / `validateBatch(values)` return either the typed
@@ -21,8 +21,21 @@
  * - carrier: 2-character IATA airline designator, upper-case letters or digits.
  * - flight number: a string of 1 to 4 digits with an optional upper-case
  *   operational suffix letter (`"123"`, `"8"`, `"1234A"`).
- * - amounts: finite numbers > 0; currency: ISO-4217 code, 3 upper-case letters.
+ * - amounts: finite numbers > 0 and at most {@link MAX_AMOUNT} (1,000,000 units
+ *   of the currency); currency: ISO-4217 code, 3 upper-case letters.
  * - passengers, seats: integers 1..9.
+ *
+ * Bounds (every store behind the validator accepts whatever passes it: the
+ * PostgreSQL columns, the lake's `dt=YYYY-MM-DD` layout, Glue partition
+ * projection; docs/analytics.md "Bounds"):
+ * - calendar dates (`departureDate`, `returnDate`, `flight.departureDate`) and
+ *   the date part of `occurredAt`: {@link EARLIEST_DAY} to {@link LATEST_DAY};
+ * - the `occurredAt` offset: {@link MIN_OFFSET} to {@link MAX_OFFSET}, so its UTC
+ *   day (the lake's `dt`) lies in {@link LAKE_DAY_RANGE};
+ * - with `options.now` (ingestion: the time of receipt; the processor: the
+ *   record's Kinesis arrival time), `occurredAt` must lie in
+ *   [now - occurredAtMaxAgeMs, now + occurredAtMaxFutureMs] (defaults 7 days
+ *   and 5 minutes). Without `now` only the absolute bounds apply.
  */
 import { z } from "zod";
 
@@ -34,6 +47,59 @@ export type Cabin = (typeof CABINS)[number];
 
 /** Longest eventId / bookingId / source accepted. */
 export const MAX_ID_CHARS = 128;
+
+/** Earliest calendar day accepted in any date field and in occurredAt's date part. */
+export const EARLIEST_DAY = "2000-01-01";
+/** Latest calendar day accepted in any date field and in occurredAt's date part. */
+export const LATEST_DAY = "2099-12-31";
+/** Most westerly and easterly UTC offsets accepted in occurredAt (the real-world range). */
+export const MIN_OFFSET = "-12:00";
+export const MAX_OFFSET = "+14:00";
+const MIN_OFFSET_MINUTES = -12 * 60;
+const MAX_OFFSET_MINUTES = 14 * 60;
+/**
+ * UTC days an accepted occurredAt can fall on (the lake's `dt` values): a local
+ * date in [EARLIEST_DAY, LATEST_DAY] at an offset in [MIN_OFFSET, MAX_OFFSET].
+ * The Glue partition projection starts at `first` (components/lake/LakeCatalog.ts).
+ */
+export const LAKE_DAY_RANGE = { first: "1999-12-31", last: "2100-01-01" } as const;
+/** Largest amount (price.amount, fare.amount) accepted, in units of the currency. */
+export const MAX_AMOUNT = 1_000_000;
+
+/** Default window around "now" for occurredAt (ingestion). */
+export const DEFAULT_OCCURRED_AT_MAX_AGE_MS = 7 * 86_400_000;
+export const DEFAULT_OCCURRED_AT_MAX_FUTURE_MS = 5 * 60_000;
+/** The widest window ingestion may be configured with (OCCURRED_AT_MAX_AGE_SECONDS / _FUTURE_SECONDS). */
+export const OCCURRED_AT_MAX_AGE_LIMIT_MS = 30 * 86_400_000;
+export const OCCURRED_AT_MAX_FUTURE_LIMIT_MS = 60 * 60_000;
+/**
+ * The window consumers check against a record's Kinesis arrival time: the widest
+ * ingestion window plus an hour for the time between receipt and arrival, so a
+ * consumer never rejects an event ingestion accepted, however old it is by the
+ * time it is processed or replayed.
+ */
+export const CONSUMER_OCCURRED_AT_WINDOW = {
+  occurredAtMaxAgeMs: OCCURRED_AT_MAX_AGE_LIMIT_MS + 3_600_000,
+  occurredAtMaxFutureMs: OCCURRED_AT_MAX_FUTURE_LIMIT_MS,
+} as const;
+
+export interface ValidateOptions {
+  /** Reference time for the occurredAt window; without it only the absolute bounds apply. */
+  readonly now?: Date | number;
+  /** How far before `now` occurredAt may be, ms. @default 604800000 (7 days) */
+  readonly occurredAtMaxAgeMs?: number;
+  /** How far after `now` occurredAt may be, ms. @default 300000 (5 minutes) */
+  readonly occurredAtMaxFutureMs?: number;
+}
+
+/** "7 days", "5 minutes", "90 seconds": the largest whole unit. */
+export function describeDuration(ms: number): string {
+  const units: [number, string][] = [[86_400_000, "day"], [3_600_000, "hour"], [60_000, "minute"], [1000, "second"]];
+  for (const [size, name] of units) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${name}${ms / size === 1 ? "" : "s"}`;
+  }
+  return `${ms} ms`;
+}
 
 /** Describes a received value for an error message (strings quoted, long ones cut). */
 export function describeReceived(value: unknown): string {
@@ -124,6 +190,10 @@ function money(path: string) {
         .refine((n) => Number.isFinite(n) && n > 0, {
           error: (iss: Issue) =>
             `${path}.amount must be a number greater than 0; received ${describeReceived(iss.input)}`,
+        })
+        .refine((n) => !(n > MAX_AMOUNT), {
+          error: (iss: Issue) =>
+            `${path}.amount must be at most ${MAX_AMOUNT} (units of the currency); received ${describeReceived(iss.input)}`,
         }),
       currency: z
         .string({ error: typeError(`${path}.currency`, `an ISO-4217 currency code such as "CHF"`) })
@@ -294,7 +364,56 @@ function crossFieldErrors(index: number, type: EventType, value: Record<string, 
   return errors;
 }
 
-function validateAt(value: unknown, index: number): ValidationResult<FlightEvent> {
+const OCCURRED_AT = /^(\d{4}-\d{2}-\d{2})T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|([+-])(\d{2}):(\d{2}))$/;
+
+function dayInRange(path: string, day: unknown, index: number, errors: ValidationError[]): void {
+  if (!isCalendarDate(day)) return; // the format error is reported by the schema
+  if (day < EARLIEST_DAY || day > LATEST_DAY) {
+    errors.push({ index, path, message: `${path} must be a date from ${EARLIEST_DAY} to ${LATEST_DAY}; received "${day}"` });
+  }
+}
+
+/**
+ * Bounds (docs/analytics.md "Bounds"), checked on fields that are valid on their
+ * own, so every store accepts what passes.
+ */
+function boundErrors(index: number, type: EventType, value: Record<string, unknown>, options: ValidateOptions): ValidationError[] {
+  const errors: ValidationError[] = [];
+  const at = value.occurredAt;
+  const m = typeof at === "string" ? OCCURRED_AT.exec(at) : null;
+  if (m && !Number.isNaN(Date.parse(at as string))) {
+    const day = m[1];
+    if (day < EARLIEST_DAY || day > LATEST_DAY) {
+      errors.push({ index, path: "occurredAt", message: `occurredAt must be a date and time from ${EARLIEST_DAY} to ${LATEST_DAY}; received "${at}"` });
+    } else if (m[2] !== "Z") {
+      const minutes = (m[3] === "-" ? -1 : 1) * (Number(m[4]) * 60 + Number(m[5]));
+      if (minutes < MIN_OFFSET_MINUTES || minutes > MAX_OFFSET_MINUTES) {
+        errors.push({ index, path: "occurredAt", message: `occurredAt must have a UTC offset from ${MIN_OFFSET} to ${MAX_OFFSET} (or Z); received "${at}"` });
+      }
+    }
+    if (errors.length === 0 && options.now !== undefined) {
+      const now = typeof options.now === "number" ? options.now : options.now.getTime();
+      const t = Date.parse(at as string);
+      const maxAge = options.occurredAtMaxAgeMs ?? DEFAULT_OCCURRED_AT_MAX_AGE_MS;
+      const maxFuture = options.occurredAtMaxFutureMs ?? DEFAULT_OCCURRED_AT_MAX_FUTURE_MS;
+      const nowIso = new Date(now).toISOString().replace(".000Z", "Z");
+      if (t < now - maxAge) {
+        errors.push({ index, path: "occurredAt", message: `occurredAt must be at most ${describeDuration(maxAge)} before now (${nowIso}); received "${at}"` });
+      } else if (t > now + maxFuture) {
+        errors.push({ index, path: "occurredAt", message: `occurredAt must be at most ${describeDuration(maxFuture)} after now (${nowIso}); received "${at}"` });
+      }
+    }
+  }
+  if (type === "search" || type === "offer") {
+    dayInRange("departureDate", value.departureDate, index, errors);
+    if (type === "search") dayInRange("returnDate", value.returnDate, index, errors);
+  } else if (typeof value.flight === "object" && value.flight !== null) {
+    dayInRange("flight.departureDate", (value.flight as Record<string, unknown>).departureDate, index, errors);
+  }
+  return errors;
+}
+
+function validateAt(value: unknown, index: number, options: ValidateOptions = {}): ValidationResult<FlightEvent> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return {
       ok: false,
@@ -307,6 +426,7 @@ function validateAt(value: unknown, index: number): ValidationResult<FlightEvent
     const errors = [
       ...(result.success ? [] : toErrors(index, result.error.issues)),
       ...crossFieldErrors(index, type as EventType, value as Record<string, unknown>),
+      ...boundErrors(index, type as EventType, value as Record<string, unknown>, options),
     ];
     return errors.length === 0 ? { ok: true, value: value as FlightEvent } : { ok: false, errors };
   }
@@ -316,16 +436,16 @@ function validateAt(value: unknown, index: number): ValidationResult<FlightEvent
 }
 
 /** Validates one event; on failure lists every problem (index 0). */
-export function validateEvent(value: unknown): ValidationResult<FlightEvent> {
-  return validateAt(value, 0);
+export function validateEvent(value: unknown, options: ValidateOptions = {}): ValidationResult<FlightEvent> {
+  return validateAt(value, 0, options);
 }
 
 /** Validates a batch; the batch is valid only if every event is. Errors carry the event's index. */
-export function validateBatch(values: readonly unknown[]): ValidationResult<FlightEvent[]> {
+export function validateBatch(values: readonly unknown[], options: ValidateOptions = {}): ValidationResult<FlightEvent[]> {
   const events: FlightEvent[] = [];
   const errors: ValidationError[] = [];
   values.forEach((value, index) => {
-    const result = validateAt(value, index);
+    const result = validateAt(value, index, options);
     if (result.ok) events.push(result.value);
     else errors.push(...result.errors);
   });
