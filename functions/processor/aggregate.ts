@@ -101,18 +101,3 @@ export function dedupeByEventId<T extends { eventId: string }>(events: readonly 
     const seen = new Set<string>();
     return events.filter((e) => (seen.has(e.eventId) ? false : (seen.add(e.eventId), true)));
 }
-
-/**
- * Splits cancellations into rounds so each booking appears at most once per round
- * (one set-based UPDATE per round applies them in order).
- */
-export function cancellationRounds<T extends { bookingId: string }>(cancellations: readonly T[]): T[][] {
-    const rounds: T[][] = [];
-    const count = new Map<string, number>();
-    for (const c of cancellations) {
-        const n = count.get(c.bookingId) ?? 0;
-        count.set(c.bookingId, n + 1);
-        (rounds[n] ??= []).push(c);
-    }
-    return rounds;
-}

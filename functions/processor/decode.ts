@@ -1,13 +1,28 @@
 /**
  * Turns one Kinesis record of a Lambda event into validated events, or says
  * why it is poison. Pure (no I/O): the codec deaggregates/gunzips, each user
- * record is JSON (one event or an array of events), each event is validated.
+ * record is JSON (one event or an array of events), each event is validated
+ * with the ONE rule set ingestion uses, its occurredAt window taken around the
+ * record's Kinesis arrival time (CONSUMER_OCCURRED_AT_WINDOW), so an event is
+ * never rejected only because it is old by the time it is processed or replayed.
  */
 import { decodeRecord } from "../shared/codec";
-import { FlightEvent, validateEvent } from "../shared/events";
+import { CONSUMER_OCCURRED_AT_WINDOW, FlightEvent, validateEvent } from "../shared/events";
 
 export interface KinesisRecordLike {
-    readonly kinesis: { readonly data: string; readonly partitionKey: string; readonly sequenceNumber: string };
+    readonly kinesis: {
+        readonly data: string;
+        readonly partitionKey: string;
+        readonly sequenceNumber: string;
+        /** Seconds since the epoch (Lambda's Kinesis event); absent: the time of decoding. */
+        readonly approximateArrivalTimestamp?: number;
+    };
+}
+
+/** Where an event sits in its Kinesis record: user record (KPL sub-sequence) and index in its JSON array. */
+export interface EventPosition {
+    readonly subSequence: number;
+    readonly index: number;
 }
 
 export interface Rejection {
@@ -23,13 +38,17 @@ export interface DecodedRecord {
     readonly partitionKey: string;
     /** Valid events, in order. */
     readonly events: FlightEvent[];
+    /** Position of each valid event (same order as `events`). */
+    readonly positions: EventPosition[];
     /** Problems; any rejection makes the record a batch item failure. */
     readonly rejections: Rejection[];
 }
 
-export function decodeKinesisRecord(record: KinesisRecordLike): DecodedRecord {
-    const { data, partitionKey, sequenceNumber } = record.kinesis;
-    const out: DecodedRecord = { sequenceNumber, partitionKey, events: [], rejections: [] };
+export function decodeKinesisRecord(record: KinesisRecordLike, now: () => number = Date.now): DecodedRecord {
+    const { data, partitionKey, sequenceNumber, approximateArrivalTimestamp } = record.kinesis;
+    const out: DecodedRecord = { sequenceNumber, partitionKey, events: [], positions: [], rejections: [] };
+    const arrival = typeof approximateArrivalTimestamp === "number" && Number.isFinite(approximateArrivalTimestamp) ? approximateArrivalTimestamp * 1000 : now();
+    const options = { now: arrival, ...CONSUMER_OCCURRED_AT_WINDOW };
     let users;
     try {
         users = decodeRecord(Buffer.from(data, "base64"), { partitionKey });
@@ -49,8 +68,11 @@ export function decodeKinesisRecord(record: KinesisRecordLike): DecodedRecord {
         const values = Array.isArray(value) ? value : [value];
         const errors: { path: string; message: string }[] = [];
         values.forEach((v, i) => {
-            const r = validateEvent(v);
-            if (r.ok) out.events.push(r.value);
+            const r = validateEvent(v, options);
+            if (r.ok) {
+                out.events.push(r.value);
+                out.positions.push({ subSequence: u.subSequenceNumber, index: i });
+            }
             else errors.push(...r.errors.map((er) => ({ path: Array.isArray(value) ? `[${i}]${er.path ? `.${er.path}` : ""}` : er.path, message: er.message })));
         });
         if (errors.length > 0) out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-event", errors, payload: text });

@@ -4,9 +4,17 @@
  * Wiring only: Powertools BatchProcessor decodes and validates each Kinesis
  * record (decode.ts); a record that cannot be decoded or holds an invalid
  * event is a batch item failure (and is kept in `rejected_events` for review),
- * while every valid event of the batch is written (writer.ts). A chunk whose
- * transaction fails turns the records it came from into failures; retries are
- * safe because writes are idempotent.
+ * while every valid event of the batch is written (writer.ts), in rounds of
+ * distinct identities (identity-gate.ts).
+ *
+ * Isolation: a chunk the database refuses for its DATA (SQLState class 22 or
+ * 23: a value out of range, a constraint) is split in halves until the event
+ * that caused it is alone; that event goes to `rejected_events` (reason
+ * "store-rejected", the database's message) and its record is a batch item
+ * failure (so, after the retries, the on-failure destination), while every
+ * other event of the batch is committed once. Any other failure (the database
+ * unreachable, throttled) fails the chunk's records without bisecting: the
+ * retry counts them. Retries are safe because writes are idempotent.
  */
 import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
@@ -14,13 +22,13 @@ import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
 import type { FlightEvent } from "../shared/events";
-import { dedupeByEventId } from "./aggregate";
 import { ChunkLimits, truncateUtf8 } from "./chunks";
-import { DecodedRecord, decodeKinesisRecord } from "./decode";
+import { DecodedRecord, EventPosition, decodeKinesisRecord } from "./decode";
+import { fingerprinted, identityRounds } from "./identity-gate";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
 import * as SQL from "./sql";
-import { WriteStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
+import { WriteStats, addStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
 
 /** CloudWatch namespace of the processor's own metrics (EMF; dimensions service and FunctionName). */
 export const PROCESSOR_METRICS_NAMESPACE = "FlightStream/Analytics";
@@ -36,7 +44,7 @@ export interface ProcessorDeps {
     readonly alertRule?: AlertRule;
     readonly dealRule?: DealRule;
     readonly limits?: Partial<ChunkLimits>;
-    /** Keep processed event ids this long (>= the stream's replay horizon). @default 48 */
+    /** Keep processed event ids this long (>= every window replay accepts). @default 48 */
     readonly processedEventsRetentionHours?: number;
     /** Retries of a chunk rolled back by a deadlock or serialization failure. @default 2 */
     readonly deadlockRetries?: number;
@@ -48,6 +56,22 @@ export interface BatchOutcome {
     readonly response: KinesisStreamBatchResponse;
     readonly stats: WriteStats;
     readonly poisonRecords: number;
+    /** Events the database refused (kept in rejected_events, their records reported as failures). */
+    readonly storeRejected: number;
+}
+
+/** PostgreSQL refused the data itself (SQLState class 22 data exception or 23 integrity violation): retrying cannot help. */
+export function isDataError(e: unknown): boolean {
+    const m = e instanceof Error ? e.message : String(e);
+    return /SQLState: 2[23][0-9A-Z]{3}\b/.test(m);
+}
+
+/** One valid event of the batch and where it came from. */
+interface Located {
+    readonly event: FlightEvent;
+    readonly sequenceNumber: string;
+    readonly partitionKey: string;
+    readonly position: EventPosition;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -70,27 +94,47 @@ export function createProcessor(deps: ProcessorDeps) {
         const failed = new Set(processor.response().batchItemFailures.map((f) => f.itemIdentifier));
 
         // Valid events of every record (poison records may still carry some), in stream order.
-        const sources = new Map<string, string[]>();
-        const events: FlightEvent[] = [];
+        const located: Located[] = [];
         for (const r of event.Records) {
             const d = decoded.get(r.kinesis.sequenceNumber);
             if (!d) continue;
-            for (const e of d.events) {
-                events.push(e);
-                const list = sources.get(e.eventId) ?? [];
-                list.push(d.sequenceNumber);
-                sources.set(e.eventId, list);
-            }
+            d.events.forEach((e, i) => located.push({ event: e, sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, position: d.positions[i] }));
         }
 
         const stats = emptyStats();
-        for (const chunk of chunkEvents(dedupeByEventId(events), deps.limits)) {
+        let storeRejected = 0;
+        const items = located.map((l) => ({ ...fingerprinted(l.event), located: l }));
+        type Item = (typeof items)[number];
+        type Entry = { item: Item; copies: Item[] };
+        const failEntries = (entries: readonly Entry[]) => {
+            for (const en of entries) for (const c of en.copies) failed.add(c.located.sequenceNumber);
+        };
+        /** Writes a chunk; on a data error bisects down to the event that caused it. */
+        const writeIsolated = async (entries: Entry[]): Promise<void> => {
             try {
-                const s = await writeWithRetry(chunk);
-                for (const k of Object.keys(stats) as (keyof WriteStats)[]) stats[k] += s[k];
+                addStats(stats, await writeWithRetry(entries.map((en) => en.item.event)));
+                return;
             } catch (e) {
-                logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: chunk.length });
-                for (const ev of chunk) for (const seq of sources.get(ev.eventId) ?? []) failed.add(seq);
+                if (!isDataError(e)) {
+                    logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: entries.length });
+                    failEntries(entries);
+                    return;
+                }
+                if (entries.length > 1) {
+                    const half = Math.ceil(entries.length / 2);
+                    await writeIsolated(entries.slice(0, half));
+                    await writeIsolated(entries.slice(half));
+                    return;
+                }
+                storeRejected++;
+                failEntries(entries);
+                await storeRejection(entries[0].item, (e as Error).message);
+            }
+        };
+        for (const round of identityRounds(items, (i) => i.key, (i) => i.fingerprint)) {
+            const byEvent = new Map(round.map((en) => [en.item.event, en]));
+            for (const chunk of chunkEvents(round.map((en) => en.item.event), deps.limits)) {
+                await writeIsolated(chunk.map((e) => byEvent.get(e)!));
             }
         }
 
@@ -101,8 +145,8 @@ export function createProcessor(deps: ProcessorDeps) {
                 await deps.db.batchExecute(SQL.UPSERT_REJECTED, d.rejections.map((r) => {
                     const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
                     return {
-                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, partition_key: d.partitionKey, reason: r.reason,
-                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated,
+                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, event_index: 0, partition_key: d.partitionKey, reason: r.reason,
+                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated, source: null, event_id: null,
                     };
                 }));
             } catch (e) {
@@ -122,9 +166,12 @@ export function createProcessor(deps: ProcessorDeps) {
         if (metrics) {
             metrics.addMetric("RecordsReceived", MetricUnit.Count, event.Records.length);
             metrics.addMetric("PoisonRecords", MetricUnit.Count, poison.length);
+            metrics.addMetric("StoreRejectedEvents", MetricUnit.Count, storeRejected);
             metrics.addMetric("EventsCounted", MetricUnit.Count, stats.counted);
             metrics.addMetric("DuplicateEvents", MetricUnit.Count, stats.duplicates);
-            metrics.addMetric("UnmatchedCancellations", MetricUnit.Count, stats.cancellationsUnmatched);
+            metrics.addMetric("IdentityConflicts", MetricUnit.Count, stats.conflicts);
+            metrics.addMetric("ParkedCancellations", MetricUnit.Count, stats.cancellationsParked);
+            metrics.addMetric("CancellationFlightMismatches", MetricUnit.Count, stats.flightMismatches);
             metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
             metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
             const calls = deps.db.takeStats();
@@ -134,8 +181,26 @@ export function createProcessor(deps: ProcessorDeps) {
             metrics.publishStoredMetrics();
         }
         const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
-        logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, ...stats });
-        return { response: { batchItemFailures }, stats, poisonRecords: poison.length };
+        logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, storeRejected, ...stats });
+        return { response: { batchItemFailures }, stats, poisonRecords: poison.length, storeRejected };
+    }
+
+    /** Keeps an event the database refused for review: its record position, identity, the database's message and the event. */
+    async function storeRejection(item: { event: FlightEvent; located: Located }, message: string): Promise<void> {
+        const { event, located } = item;
+        logger.error("the database refused an event; it is kept in rejected_events and its record reported as a failure", {
+            sequenceNumber: located.sequenceNumber, source: event.source, eventId: event.eventId, error: message,
+        });
+        const p = truncateUtf8(JSON.stringify(event), REJECTED_PAYLOAD_MAX_BYTES);
+        try {
+            await deps.db.execute(SQL.UPSERT_REJECTED, {
+                sequence_number: located.sequenceNumber, sub_sequence: located.position.subSequence, event_index: located.position.index,
+                partition_key: located.partitionKey, reason: "store-rejected", errors: JSON.stringify([{ path: "", message: message.slice(0, 2000) }]),
+                payload: p.text, payload_truncated: p.truncated, source: event.source, event_id: event.eventId,
+            });
+        } catch (e) {
+            logger.error("could not store the refused event", { error: e as Error, sequenceNumber: located.sequenceNumber });
+        }
     }
 
     /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */

@@ -4,53 +4,75 @@
  * statement must return what it did; plain upserts use BatchExecuteStatement.
  */
 
-/** Claims event ids; returns only the ids not seen before (the idempotency gate). */
-export const CLAIM_EVENTS = `INSERT INTO processed_events (event_id, event_type, occurred_at)
-SELECT e.event_id, e.event_type, e.occurred_at
-FROM jsonb_to_recordset(:events::jsonb) AS e(event_id text, event_type text, occurred_at timestamptz)
-ON CONFLICT (event_id) DO NOTHING
-RETURNING event_id`;
-
-/** Inserts bookings seen for the first time (by booking id); returns their ids. */
-export const INSERT_BOOKINGS = `INSERT INTO bookings (booking_id, event_id, carrier, flight_number, departure_date, origin, destination, seats, booked_at)
-SELECT b.booking_id, b.event_id, b.carrier, b.flight_number, b.departure_date, b.origin, b.destination, b.seats, b.occurred_at
-FROM jsonb_to_recordset(:bookings::jsonb) AS b(booking_id text, event_id text, carrier text, flight_number text, departure_date date, origin text, destination text, seats integer, occurred_at timestamptz)
-ON CONFLICT (booking_id) DO NOTHING
-RETURNING booking_id`;
-
 /**
- * Applies one round of cancellations (each booking at most once per round):
- * removes min(requested, still booked) seats from known bookings that are not
- * fully cancelled; records cancellations of unknown bookings for review.
- * Returns one row per cancellation with outcome 'applied' or 'unmatched'
- * (cancellations of fully cancelled bookings return nothing).
+ * Claims identities (source, eventId) with their fingerprint; returns only the
+ * identities not seen before (the idempotency gate, functions/processor/identity-gate.ts).
  */
-export const APPLY_CANCELLATIONS = `WITH c AS (
-    SELECT * FROM jsonb_to_recordset(:cancellations::jsonb)
-        AS c(event_id text, booking_id text, carrier text, flight_number text, departure_date date, seats integer, occurred_at timestamptz)
-), m AS (
-    SELECT c.event_id, b.booking_id, LEAST(c.seats, b.seats - b.seats_cancelled) AS removed,
-           b.carrier, b.flight_number, b.departure_date
-    FROM c JOIN bookings b ON b.booking_id = c.booking_id
-    WHERE b.seats_cancelled < b.seats
-    FOR UPDATE OF b
-), upd AS (
-    UPDATE bookings b
-    SET seats_cancelled = b.seats_cancelled + m.removed,
-        status = CASE WHEN b.seats_cancelled + m.removed >= b.seats THEN 'cancelled' ELSE 'partially_cancelled' END,
-        updated_at = now()
-    FROM m WHERE b.booking_id = m.booking_id
-    RETURNING b.booking_id
-), un AS (
-    INSERT INTO unmatched_cancellations (event_id, booking_id, carrier, flight_number, departure_date, seats, occurred_at)
-    SELECT c.event_id, c.booking_id, c.carrier, c.flight_number, c.departure_date, c.seats, c.occurred_at
-    FROM c WHERE NOT EXISTS (SELECT 1 FROM bookings b WHERE b.booking_id = c.booking_id)
-    ON CONFLICT (event_id) DO NOTHING
-    RETURNING event_id, booking_id, seats
-)
-SELECT 'applied' AS outcome, m.event_id, m.booking_id, m.removed::int AS seats FROM m
-UNION ALL
-SELECT 'unmatched' AS outcome, un.event_id, un.booking_id, un.seats::int AS seats FROM un`;
+export const CLAIM_EVENTS = `INSERT INTO processed_events (source, event_id, event_type, occurred_at, fingerprint)
+SELECT e.source, e.event_id, e.event_type, e.occurred_at, e.fingerprint
+FROM jsonb_to_recordset(:events::jsonb) AS e(source text, event_id text, event_type text, occurred_at timestamptz, fingerprint text)
+ON CONFLICT (source, event_id) DO NOTHING
+RETURNING source, event_id`;
+
+/** Fingerprints recorded for identities already claimed (run after CLAIM_EVENTS: a new snapshot sees concurrent claims). */
+export const CLAIMED_FINGERPRINTS = `SELECT p.source, p.event_id, p.fingerprint
+FROM jsonb_to_recordset(:keys::jsonb) AS k(source text, event_id text)
+JOIN processed_events p ON p.source = k.source AND p.event_id = k.event_id`;
+
+/** Records identity conflicts (same identity, other content); a repeat bumps `attempts`. */
+export const UPSERT_CONFLICTS = `INSERT INTO identity_conflicts AS c (source, event_id, fingerprint, counted_fingerprint, event_type, payload)
+SELECT x.source, x.event_id, x.fingerprint, x.counted_fingerprint, x.event_type, x.payload
+FROM jsonb_to_recordset(:conflicts::jsonb) AS x(source text, event_id text, fingerprint text, counted_fingerprint text, event_type text, payload text)
+ON CONFLICT (source, event_id, fingerprint) DO UPDATE SET attempts = c.attempts + 1, last_seen_at = now()`;
+
+/** Serialises work on booking ids across transactions (shards, concurrent batches); ids sorted by the caller. */
+export const LOCK_BOOKINGS = `SELECT pg_advisory_xact_lock(hashtextextended(t.value, 7413))
+FROM jsonb_array_elements_text(:ids::jsonb) WITH ORDINALITY AS t(value, n) ORDER BY t.n`;
+
+export const INSERT_BOOKING_EVENTS = `INSERT INTO booking_events (source, event_id, booking_id, carrier, flight_number, departure_date, origin, destination, seats, occurred_at)
+SELECT b.source, b.event_id, b.booking_id, b.carrier, b.flight_number, b.departure_date, b.origin, b.destination, b.seats, b.occurred_at
+FROM jsonb_to_recordset(:events::jsonb) AS b(source text, event_id text, booking_id text, carrier text, flight_number text, departure_date date, origin text, destination text, seats integer, occurred_at timestamptz)
+ON CONFLICT (source, event_id) DO NOTHING`;
+
+export const INSERT_CANCELLATION_EVENTS = `INSERT INTO cancellation_events (source, event_id, booking_id, carrier, flight_number, departure_date, seats, occurred_at)
+SELECT c.source, c.event_id, c.booking_id, c.carrier, c.flight_number, c.departure_date, c.seats, c.occurred_at
+FROM jsonb_to_recordset(:events::jsonb) AS c(source text, event_id text, booking_id text, carrier text, flight_number text, departure_date date, seats integer, occurred_at timestamptz)
+ON CONFLICT (source, event_id) DO NOTHING`;
+
+const AT_US = "(extract(epoch FROM occurred_at) * 1000000)::bigint AS at_us";
+
+/** Every booking event of the given booking ids. */
+export const BOOKING_EVENTS_OF = `SELECT source, event_id, booking_id, carrier, flight_number, to_char(departure_date, 'YYYY-MM-DD') AS departure_date, origin, destination, seats, ${AT_US}
+FROM booking_events WHERE booking_id IN (SELECT jsonb_array_elements_text(:ids::jsonb))`;
+
+/** Every cancellation event of the given booking ids. */
+export const CANCELLATION_EVENTS_OF = `SELECT source, event_id, booking_id, carrier, flight_number, to_char(departure_date, 'YYYY-MM-DD') AS departure_date, seats, ${AT_US}
+FROM cancellation_events WHERE booking_id IN (SELECT jsonb_array_elements_text(:ids::jsonb))`;
+
+/** The stored state (the contribution already in the inventory) of the given booking ids. */
+export const BOOKINGS_OF = `SELECT booking_id, carrier, flight_number, to_char(departure_date, 'YYYY-MM-DD') AS departure_date, seats, seats_cancelled, cancellations
+FROM bookings WHERE booking_id IN (SELECT jsonb_array_elements_text(:ids::jsonb))`;
+
+/** Writes recomputed booking states. */
+export const UPSERT_BOOKINGS = `INSERT INTO bookings AS b (booking_id, event_id, source, carrier, flight_number, departure_date, origin, destination, seats, seats_cancelled, status, booked_at, versions, cancellations, flight_mismatches)
+SELECT s.booking_id, s.event_id, s.source, s.carrier, s.flight_number, s.departure_date, s.origin, s.destination, s.seats, s.seats_cancelled, s.status, to_timestamp(s.at_us / 1000000.0), s.versions, s.cancellations, s.flight_mismatches
+FROM jsonb_to_recordset(:states::jsonb) AS s(booking_id text, event_id text, source text, carrier text, flight_number text, departure_date date, origin text, destination text, seats integer, seats_cancelled integer, status text, at_us bigint, versions integer, cancellations integer, flight_mismatches integer)
+ON CONFLICT (booking_id) DO UPDATE SET event_id = EXCLUDED.event_id, source = EXCLUDED.source, carrier = EXCLUDED.carrier, flight_number = EXCLUDED.flight_number,
+    departure_date = EXCLUDED.departure_date, origin = EXCLUDED.origin, destination = EXCLUDED.destination, seats = EXCLUDED.seats,
+    seats_cancelled = EXCLUDED.seats_cancelled, status = EXCLUDED.status, booked_at = EXCLUDED.booked_at, versions = EXCLUDED.versions,
+    cancellations = EXCLUDED.cancellations, flight_mismatches = EXCLUDED.flight_mismatches, updated_at = now()`;
+
+/** Parked cancellations and mismatches of the given booking ids are replaced by the recomputed sets. */
+export const CLEAR_PARKED = `DELETE FROM unmatched_cancellations WHERE booking_id IN (SELECT jsonb_array_elements_text(:ids::jsonb))`;
+export const CLEAR_MISMATCHES = `DELETE FROM cancellation_mismatches WHERE booking_id IN (SELECT jsonb_array_elements_text(:ids::jsonb))`;
+
+export const INSERT_PARKED = `INSERT INTO unmatched_cancellations (source, event_id, booking_id, carrier, flight_number, departure_date, seats, occurred_at)
+SELECT c.source, c.event_id, c.booking_id, c.carrier, c.flight_number, c.departure_date, c.seats, to_timestamp(c.at_us / 1000000.0)
+FROM jsonb_to_recordset(:parked::jsonb) AS c(source text, event_id text, booking_id text, carrier text, flight_number text, departure_date date, seats integer, at_us bigint)`;
+
+export const INSERT_MISMATCHES = `INSERT INTO cancellation_mismatches (source, event_id, booking_id, named_carrier, named_flight_number, named_departure_date, booking_carrier, booking_flight_number, booking_departure_date)
+SELECT m.source, m.event_id, m.booking_id, m.named_carrier, m.named_flight_number, m.named_departure_date, m.booking_carrier, m.booking_flight_number, m.booking_departure_date
+FROM jsonb_to_recordset(:mismatches::jsonb) AS m(source text, event_id text, booking_id text, named_carrier text, named_flight_number text, named_departure_date date, booking_carrier text, booking_flight_number text, booking_departure_date date)`;
 
 /** Adds an inventory delta to a flight (BatchExecuteStatement). */
 export const UPSERT_INVENTORY = `INSERT INTO flight_inventory AS f (carrier, flight_number, departure_date, seats_sold, bookings, cancellations)
@@ -93,10 +115,10 @@ LEFT JOIN offer_price_stats p ON p.route = k.route AND p.currency = k.currency A
 GROUP BY k.route, k.currency`;
 
 /** Records flagged deals (once per offer event). */
-export const INSERT_DEALS = `INSERT INTO offer_deals (event_id, route, origin, destination, carrier, departure_date, amount, currency, route_mean, route_stddev, sample_size, occurred_at)
-SELECT d.event_id, d.route, d.origin, d.destination, d.carrier, d.departure_date, d.amount, d.currency, d.route_mean, d.route_stddev, d.sample_size, d.occurred_at
-FROM jsonb_to_recordset(:deals::jsonb) AS d(event_id text, route text, origin text, destination text, carrier text, departure_date date, amount float8, currency text, route_mean float8, route_stddev float8, sample_size bigint, occurred_at timestamptz)
-ON CONFLICT (event_id) DO NOTHING`;
+export const INSERT_DEALS = `INSERT INTO offer_deals (source, event_id, route, origin, destination, carrier, departure_date, amount, currency, route_mean, route_stddev, sample_size, occurred_at)
+SELECT d.source, d.event_id, d.route, d.origin, d.destination, d.carrier, d.departure_date, d.amount, d.currency, d.route_mean, d.route_stddev, d.sample_size, d.occurred_at
+FROM jsonb_to_recordset(:deals::jsonb) AS d(source text, event_id text, route text, origin text, destination text, carrier text, departure_date date, amount float8, currency text, route_mean float8, route_stddev float8, sample_size bigint, occurred_at timestamptz)
+ON CONFLICT (source, event_id) DO NOTHING`;
 
 /** Searches in each window and in the baseline span before it, per route. */
 export const WINDOW_SEARCHES = `SELECT k.i,
@@ -122,11 +144,11 @@ FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limi
 export const MARK_ALERTS_PUBLISHED = `UPDATE alerts SET published_at = now() WHERE alert_id = ANY(CAST(:ids AS bigint[]))`;
 
 /** Keeps review data for a poison record; a retry of the same record bumps `attempts`. */
-export const UPSERT_REJECTED = `INSERT INTO rejected_events AS r (sequence_number, sub_sequence, partition_key, reason, errors, payload, payload_truncated)
-VALUES (:sequence_number, :sub_sequence, :partition_key, :reason, CAST(:errors AS jsonb), :payload, :payload_truncated)
-ON CONFLICT (sequence_number, sub_sequence) DO UPDATE SET attempts = r.attempts + 1, last_seen_at = now()`;
+export const UPSERT_REJECTED = `INSERT INTO rejected_events AS r (sequence_number, sub_sequence, event_index, partition_key, reason, errors, payload, payload_truncated, source, event_id)
+VALUES (:sequence_number, :sub_sequence, :event_index, :partition_key, :reason, CAST(:errors AS jsonb), :payload, :payload_truncated, :source, :event_id)
+ON CONFLICT (sequence_number, sub_sequence, event_index) DO UPDATE SET attempts = r.attempts + 1, last_seen_at = now()`;
 
 /** Deletes processed event ids older than the retention (bounded per call). */
-export const CLEANUP_PROCESSED = `DELETE FROM processed_events WHERE event_id IN (
-    SELECT event_id FROM processed_events WHERE processed_at < now() - make_interval(hours => CAST(:retention_hours AS integer)) LIMIT :limit
+export const CLEANUP_PROCESSED = `DELETE FROM processed_events WHERE (source, event_id) IN (
+    SELECT source, event_id FROM processed_events WHERE processed_at < now() - make_interval(hours => CAST(:retention_hours AS integer)) LIMIT :limit
 )`;

@@ -1,16 +1,28 @@
 /**
  * Writes validated events to Aurora through the Data API, one transaction per
- * chunk. Idempotent: event ids are claimed first (INSERT ... ON CONFLICT DO
- * NOTHING RETURNING) and only newly claimed events reach the counters, so a
- * retried or replayed batch, or the same event on two shards at once, is
- * counted once.
+ * chunk (docs/analytics.md "Counting semantics"):
+ *
+ * 1. identities are claimed first (identity-gate.ts): only events whose
+ *    (source, eventId) is new reach any counter; the same identity with another
+ *    fingerprint is recorded as a conflict, never counted;
+ * 2. searches, offers, bookings and cancellations count once each in their
+ *    route-minute (event time), offers in their price statistics;
+ * 3. bookings and cancellations are stored, and the state of every booking id
+ *    they touch is recomputed from ALL its events under a per-booking lock
+ *    (booking-state.ts), so inventory converges whatever the order.
+ *
+ * A retried or replayed batch, or the same event on two shards at once, is
+ * counted once. The caller hands in chunks of distinct identities
+ * (identityRounds).
  */
 import type { BookingEvent, CancellationEvent, FlightEvent, OfferEvent, SearchEvent } from "../shared/events";
 import { routeOf } from "../shared/events";
+import { identityKey } from "../shared/identity";
 import { DataApi, Params } from "../shared/db/dataapi";
-import { aggregateOfferPrices, aggregateRouteMinutes, cancellationRounds, dedupeByEventId, minuteOf } from "./aggregate";
+import { aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
+import { BookingVersion, CancellationFact, Contribution, bookingState, contributionOf, inventoryDeltas } from "./booking-state";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
-import { InventoryChange, aggregateInventory } from "./inventory";
+import { claimIdentities, fingerprinted, identityRounds } from "./identity-gate";
 import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule, addMinutes, distributionFromSums, evaluateDemand, isDeal, windowStartOf } from "./rules";
 import * as SQL from "./sql";
 
@@ -21,27 +33,34 @@ export interface WriteOptions {
 }
 
 export interface WriteStats {
-    /** Events handed in (after removing repeats inside the batch). */
+    /** Events handed in (distinct identities). */
     events: number;
     /** Events counted for the first time. */
     counted: number;
-    /** Events already counted earlier (retries, replays, duplicates). */
+    /** Events already counted earlier with the same content (retries, replays, resends). */
     duplicates: number;
-    bookingsApplied: number;
-    duplicateBookings: number;
-    cancellationsApplied: number;
-    cancellationsUnmatched: number;
-    cancellationsIgnored: number;
+    /** Events whose identity was counted with another content (recorded in identity_conflicts). */
+    conflicts: number;
+    /** Booking events counted (first bookings and rebookings). */
+    bookingEvents: number;
+    /** Cancellation events counted. */
+    cancellationEvents: number;
+    /** Booking ids whose state was recomputed. */
+    bookingsRecomputed: number;
+    /** Cancellations of the touched booking ids still waiting for their booking. */
+    cancellationsParked: number;
+    /** Applicable cancellations of the touched bookings naming another flight. */
+    flightMismatches: number;
     deals: number;
     alerts: number;
     chunks: number;
 }
 
 export function emptyStats(): WriteStats {
-    return { events: 0, counted: 0, duplicates: 0, bookingsApplied: 0, duplicateBookings: 0, cancellationsApplied: 0, cancellationsUnmatched: 0, cancellationsIgnored: 0, deals: 0, alerts: 0, chunks: 0 };
+    return { events: 0, counted: 0, duplicates: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, alerts: 0, chunks: 0 };
 }
 
-function add(a: WriteStats, b: WriteStats): void {
+export function addStats(a: WriteStats, b: WriteStats): void {
     for (const k of Object.keys(a) as (keyof WriteStats)[]) a[k] += b[k];
 }
 
@@ -51,18 +70,23 @@ async function batchUpsert(db: DataApi, sql: string, sets: Params[], tx: string,
 }
 
 /** Splits events into chunks within the Data API limits, in order. */
-export function chunkEvents(events: readonly FlightEvent[], limits: Partial<ChunkLimits> = {}): FlightEvent[][] {
+export function chunkEvents<T extends FlightEvent>(events: readonly T[], limits: Partial<ChunkLimits> = {}): T[][] {
     return chunkBySize(events, jsonBytes, { ...DEFAULT_CHUNK_LIMITS, ...limits });
 }
 
-/** Writes events (any order, any size); returns what happened. Throws if a chunk fails (its transaction is rolled back). */
+/** Writes events (any order, any size, repeats allowed); returns what happened. Throws if a chunk fails (its transaction is rolled back). */
 export async function writeEvents(db: DataApi, events: readonly FlightEvent[], opts: WriteOptions = {}): Promise<WriteStats> {
     const stats = emptyStats();
-    for (const chunk of chunkEvents(dedupeByEventId(events), opts.limits)) add(stats, await writeChunk(db, chunk, opts));
+    const items = events.map(fingerprinted);
+    for (const round of identityRounds(items, (i) => i.key, (i) => i.fingerprint)) {
+        for (const chunk of chunkEvents(round.map((r) => r.item.event), opts.limits)) addStats(stats, await writeChunk(db, chunk, opts));
+    }
     return stats;
 }
 
-/** One chunk, one transaction. */
+const num = (v: unknown) => Number(v);
+
+/** One chunk of distinct identities, one transaction. */
 export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opts: WriteOptions = {}): Promise<WriteStats> {
     const alertRule = opts.alertRule ?? DEFAULT_ALERT_RULE;
     const dealRule = opts.dealRule ?? DEFAULT_DEAL_RULE;
@@ -73,78 +97,34 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
     if (chunk.length === 0) return stats;
 
     return db.transaction(async (tx) => {
-        // 1. Idempotency gate.
-        const claimed = await db.query<{ event_id: string }>(SQL.CLAIM_EVENTS, {
-            // Sorted, so concurrent chunks holding the same ids lock them in the same order (no deadlock).
-            events: { json: sortBy(chunk, (e) => e.eventId).map((e) => ({ event_id: e.eventId, event_type: e.type, occurred_at: e.occurredAt })) },
-        }, tx);
-        const fresh = new Set(claimed.map((r) => r.event_id));
-        const events = chunk.filter((e) => fresh.has(e.eventId));
+        // 1. Identity gate.
+        const claim = await claimIdentities(db, chunk.map(fingerprinted), tx);
+        const events = claim.fresh.map((f) => f.event);
         stats.counted = events.length;
-        stats.duplicates = chunk.length - events.length;
+        stats.duplicates = claim.duplicates;
+        stats.conflicts = claim.conflicts;
         if (events.length === 0) return stats;
 
         const searches = events.filter((e): e is SearchEvent => e.type === "search");
         const offers = events.filter((e): e is OfferEvent => e.type === "offer");
-        const bookings = dedupeBy(events.filter((e): e is BookingEvent => e.type === "booking"), (b) => b.bookingId);
-        const bookingEventsTotal = events.filter((e) => e.type === "booking").length;
+        const bookings = events.filter((e): e is BookingEvent => e.type === "booking");
         const cancellations = events.filter((e): e is CancellationEvent => e.type === "cancellation");
+        stats.bookingEvents = bookings.length;
+        stats.cancellationEvents = cancellations.length;
 
         // 2. Deal flags, against the distribution before this chunk's offers.
-        const deals = await flagDeals(db, offers, dealRule, tx);
-        stats.deals = deals;
+        stats.deals = await flagDeals(db, offers, dealRule, tx);
 
-        // 3. Bookings: first sighting of a booking id only.
-        const counted: FlightEvent[] = [...searches, ...offers];
-        const changes: InventoryChange[] = [];
-        if (bookings.length > 0) {
-            const inserted = await db.query<{ booking_id: string }>(SQL.INSERT_BOOKINGS, {
-                bookings: {
-                    json: sortBy(bookings, (b) => b.bookingId).map((b) => ({
-                        booking_id: b.bookingId, event_id: b.eventId, carrier: b.flight.carrier, flight_number: b.flight.number,
-                        departure_date: b.flight.departureDate, origin: b.flight.origin, destination: b.flight.destination, seats: b.seats, occurred_at: b.occurredAt,
-                    })),
-                },
-            }, tx);
-            const newIds = new Set(inserted.map((r) => r.booking_id));
-            for (const b of bookings) {
-                if (!newIds.has(b.bookingId)) continue;
-                counted.push(b);
-                changes.push({ kind: "booking", carrier: b.flight.carrier, number: b.flight.number, departureDate: b.flight.departureDate, seats: b.seats });
-            }
-            stats.bookingsApplied = newIds.size;
-        }
-        stats.duplicateBookings = bookingEventsTotal - stats.bookingsApplied;
-
-        // 4. Cancellations, in rounds so a booking is touched once per statement.
-        for (const round of cancellationRounds(cancellations)) {
-            const rows = await db.query<{ outcome: string; event_id: string; seats: number }>(SQL.APPLY_CANCELLATIONS, {
-                cancellations: {
-                    json: sortBy(round, (c) => c.bookingId).map((c) => ({
-                        event_id: c.eventId, booking_id: c.bookingId, carrier: c.flight.carrier, flight_number: c.flight.number,
-                        departure_date: c.flight.departureDate, seats: c.seats, occurred_at: c.occurredAt,
-                    })),
-                },
-            }, tx);
-            const byEvent = new Map(round.map((c) => [c.eventId, c]));
-            for (const r of rows) {
-                const c = byEvent.get(r.event_id)!;
-                if (r.outcome === "applied") {
-                    stats.cancellationsApplied++;
-                    counted.push({ ...c, seats: Number(r.seats) });
-                    changes.push({ kind: "cancellation", carrier: c.flight.carrier, number: c.flight.number, departureDate: c.flight.departureDate, seatsRemoved: Number(r.seats) });
-                } else {
-                    stats.cancellationsUnmatched++;
-                }
-            }
-            stats.cancellationsIgnored += round.length - rows.length;
+        // 3. Booking state, recomputed from every event of each booking id touched.
+        if (bookings.length + cancellations.length > 0) {
+            const b = await recomputeBookings(db, bookings, cancellations, tx, limits);
+            stats.bookingsRecomputed = b.recomputed;
+            stats.cancellationsParked = b.parked;
+            stats.flightMismatches = b.mismatches;
         }
 
-        // 5. Counters.
-        await batchUpsert(db, SQL.UPSERT_INVENTORY, aggregateInventory(changes).map((d) => ({
-            carrier: d.carrier, number: d.number, departure_date: d.departureDate, seats_delta: d.seatsDelta, bookings: d.bookings, cancellations: d.cancellations,
-        })), tx, limits);
-        await batchUpsert(db, SQL.UPSERT_ROUTE_MINUTE, aggregateRouteMinutes(counted).map((r) => ({
+        // 4. Counters: every counted event once, at its route and minute of event time.
+        await batchUpsert(db, SQL.UPSERT_ROUTE_MINUTE, aggregateRouteMinutes(events).map((r) => ({
             route: r.route, minute: r.minute, origin: r.origin, destination: r.destination, searches: r.searches, offers: r.offers,
             bookings: r.bookings, cancellations: r.cancellations, seats_booked: r.seatsBooked, seats_cancelled: r.seatsCancelled,
         })), tx, limits);
@@ -153,10 +133,97 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
             price_sum_sq: asFloat(p.priceSumSq), price_min: asFloat(p.priceMin), price_max: asFloat(p.priceMax),
         })), tx, limits);
 
-        // 6. High-demand alerts for the windows this chunk's searches fell into.
+        // 5. High-demand alerts for the windows this chunk's searches fell into.
         stats.alerts = await raiseAlerts(db, searches, alertRule, tx);
         return stats;
     });
+}
+
+async function recomputeBookings(
+    db: DataApi, bookings: readonly BookingEvent[], cancellations: readonly CancellationEvent[], tx: string, limits: Partial<ChunkLimits>,
+): Promise<{ recomputed: number; parked: number; mismatches: number }> {
+    const ids = [...new Set([...bookings, ...cancellations].map((e) => e.bookingId))].sort();
+    // Concurrent chunks (other shards) touching the same booking wait here, in the same order.
+    await db.execute(SQL.LOCK_BOOKINGS, { ids: { json: ids } }, tx);
+    if (bookings.length > 0) {
+        await db.execute(SQL.INSERT_BOOKING_EVENTS, {
+            events: {
+                json: sortBy(bookings, identityKey).map((b) => ({
+                    source: b.source, event_id: b.eventId, booking_id: b.bookingId, carrier: b.flight.carrier, flight_number: b.flight.number,
+                    departure_date: b.flight.departureDate, origin: b.flight.origin, destination: b.flight.destination, seats: b.seats, occurred_at: b.occurredAt,
+                })),
+            },
+        }, tx);
+    }
+    if (cancellations.length > 0) {
+        await db.execute(SQL.INSERT_CANCELLATION_EVENTS, {
+            events: {
+                json: sortBy(cancellations, identityKey).map((c) => ({
+                    source: c.source, event_id: c.eventId, booking_id: c.bookingId, carrier: c.flight.carrier, flight_number: c.flight.number,
+                    departure_date: c.flight.departureDate, seats: c.seats, occurred_at: c.occurredAt,
+                })),
+            },
+        }, tx);
+    }
+    const idParam = { ids: { json: ids } };
+    const versions = new Map<string, BookingVersion[]>();
+    for (const r of await db.query(SQL.BOOKING_EVENTS_OF, idParam, tx)) {
+        const v: BookingVersion = {
+            source: String(r.source), eventId: String(r.event_id), bookingId: String(r.booking_id), carrier: String(r.carrier), number: String(r.flight_number),
+            departureDate: String(r.departure_date), origin: String(r.origin), destination: String(r.destination), seats: num(r.seats), atUs: num(r.at_us),
+        };
+        (versions.get(v.bookingId) ?? versions.set(v.bookingId, []).get(v.bookingId)!).push(v);
+    }
+    const cancels = new Map<string, CancellationFact[]>();
+    for (const r of await db.query(SQL.CANCELLATION_EVENTS_OF, idParam, tx)) {
+        const c: CancellationFact = {
+            source: String(r.source), eventId: String(r.event_id), bookingId: String(r.booking_id), carrier: String(r.carrier), number: String(r.flight_number),
+            departureDate: String(r.departure_date), seats: num(r.seats), atUs: num(r.at_us),
+        };
+        (cancels.get(c.bookingId) ?? cancels.set(c.bookingId, []).get(c.bookingId)!).push(c);
+    }
+    const stored = new Map<string, Contribution>();
+    for (const r of await db.query(SQL.BOOKINGS_OF, idParam, tx)) {
+        stored.set(String(r.booking_id), {
+            carrier: String(r.carrier), number: String(r.flight_number), departureDate: String(r.departure_date),
+            seats: num(r.seats) - num(r.seats_cancelled), bookings: 1, cancellations: num(r.cancellations),
+        });
+    }
+    const states: Params[] = [];
+    const parked: Params[] = [];
+    const mismatches: Params[] = [];
+    const pairs: { before?: Contribution; after?: Contribution }[] = [];
+    for (const id of ids) {
+        const state = bookingState(id, versions.get(id) ?? [], cancels.get(id) ?? []);
+        pairs.push({ before: stored.get(id), after: contributionOf(state) });
+        if (!state) {
+            for (const c of cancels.get(id) ?? []) {
+                parked.push({ source: c.source, event_id: c.eventId, booking_id: id, carrier: c.carrier, flight_number: c.number, departure_date: c.departureDate, seats: c.seats, at_us: c.atUs });
+            }
+            continue;
+        }
+        const cur = state.current;
+        states.push({
+            booking_id: id, event_id: cur.eventId, source: cur.source, carrier: cur.carrier, flight_number: cur.number, departure_date: cur.departureDate,
+            origin: cur.origin, destination: cur.destination, seats: cur.seats, seats_cancelled: state.seatsCancelled, status: state.status, at_us: cur.atUs,
+            versions: state.versions, cancellations: state.cancellations, flight_mismatches: state.mismatches.length,
+        });
+        for (const m of state.mismatches) {
+            mismatches.push({
+                source: m.source, event_id: m.eventId, booking_id: id, named_carrier: m.carrier, named_flight_number: m.number, named_departure_date: m.departureDate,
+                booking_carrier: cur.carrier, booking_flight_number: cur.number, booking_departure_date: cur.departureDate,
+            });
+        }
+    }
+    if (states.length > 0) await db.execute(SQL.UPSERT_BOOKINGS, { states: { json: states } }, tx);
+    await db.execute(SQL.CLEAR_PARKED, idParam, tx);
+    if (parked.length > 0) await db.execute(SQL.INSERT_PARKED, { parked: { json: parked } }, tx);
+    await db.execute(SQL.CLEAR_MISMATCHES, idParam, tx);
+    if (mismatches.length > 0) await db.execute(SQL.INSERT_MISMATCHES, { mismatches: { json: mismatches } }, tx);
+    await batchUpsert(db, SQL.UPSERT_INVENTORY, inventoryDeltas(pairs).map((d) => ({
+        carrier: d.carrier, number: d.number, departure_date: d.departureDate, seats_delta: d.seatsDelta, bookings: d.bookings, cancellations: d.cancellations,
+    })), tx, limits);
+    return { recomputed: states.length, parked: parked.length, mismatches: mismatches.length };
 }
 
 /** Floats must travel as doubles even when integral (price_sum is double precision). */
@@ -172,11 +239,6 @@ function sortBy<T>(items: readonly T[], key: (t: T) => string): T[] {
 export function isRetryableDbError(e: unknown): boolean {
     const m = e instanceof Error ? e.message : String(e);
     return /SQLState: 40(P01|001)\b/.test(m) || /deadlock detected/i.test(m);
-}
-
-function dedupeBy<T>(items: readonly T[], key: (t: T) => string): T[] {
-    const seen = new Set<string>();
-    return items.filter((i) => (seen.has(key(i)) ? false : (seen.add(key(i)), true)));
 }
 
 async function flagDeals(db: DataApi, offers: readonly OfferEvent[], rule: DealRule, tx: string): Promise<number> {
@@ -197,7 +259,7 @@ async function flagDeals(db: DataApi, offers: readonly OfferEvent[], rule: DealR
         const d = dist.get(`${route}|${o.price.currency}`);
         if (!d || !isDeal(o.price.amount, d, rule)) return [];
         return [{
-            event_id: o.eventId, route, origin: o.origin, destination: o.destination, carrier: o.carrier, departure_date: o.departureDate,
+            source: o.source, event_id: o.eventId, route, origin: o.origin, destination: o.destination, carrier: o.carrier, departure_date: o.departureDate,
             amount: o.price.amount, currency: o.price.currency, route_mean: d.mean, route_stddev: d.stddev, sample_size: d.count, occurred_at: o.occurredAt,
         }];
     });

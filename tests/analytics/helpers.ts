@@ -42,6 +42,7 @@ if (typeof after === "function") {
 export const DATA_TABLES = [
     "processed_events", "route_minute_stats", "offer_price_stats", "bookings", "flight_inventory",
     "unmatched_cancellations", "alerts", "offer_deals", "rejected_events",
+    "identity_conflicts", "booking_events", "cancellation_events", "cancellation_mismatches",
 ];
 
 export async function truncateAll(db: DataApi): Promise<void> {
@@ -54,14 +55,17 @@ export function nextSequence(): string {
     return `4961${String(seq).padStart(52, "0")}`;
 }
 
-export function kinesisRecord(data: Uint8Array, sequenceNumber = nextSequence(), partitionKey = "pk"): KinesisStreamRecord {
+/** Default Kinesis arrival time of test records (the processor checks occurredAt's window around it). */
+export const TEST_ARRIVAL = Date.parse("2026-11-22T12:00:00Z") / 1000;
+
+export function kinesisRecord(data: Uint8Array, sequenceNumber = nextSequence(), partitionKey = "pk", arrival = TEST_ARRIVAL): KinesisStreamRecord {
     return {
         kinesis: {
             kinesisSchemaVersion: "1.0",
             partitionKey,
             sequenceNumber,
             data: Buffer.from(data).toString("base64"),
-            approximateArrivalTimestamp: 1_795_000_000,
+            approximateArrivalTimestamp: arrival,
         },
         eventSource: "aws:kinesis",
         eventVersion: "1.0",

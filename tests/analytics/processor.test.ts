@@ -60,7 +60,7 @@ describe("analytics: stream processor against the local Data API", function () {
     it("counts a known event set exactly (routes per minute, prices, inventory)", async () => {
         const out = await make().processBatch(knownBatch());
         expect(out.response).to.deep.equal({ batchItemFailures: [] });
-        expect(out.stats).to.include({ events: 10, counted: 10, duplicates: 0, bookingsApplied: 2, cancellationsApplied: 1, cancellationsUnmatched: 0 });
+        expect(out.stats).to.include({ events: 10, counted: 10, duplicates: 0, conflicts: 0, bookingEvents: 2, cancellationEvents: 1, cancellationsParked: 0 });
         const s = await snapshot(db);
         expect(s.routes).to.deep.equal([
             { route: "GVA-JFK", minute: "10:00", searches: 1, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
@@ -85,7 +85,7 @@ describe("analytics: stream processor against the local Data API", function () {
         await p.processBatch(knownBatch());
         const first = await snapshot(db);
         const again = await p.processBatch(knownBatch());
-        expect(again.stats).to.include({ events: 10, counted: 0, duplicates: 10, bookingsApplied: 0, cancellationsApplied: 0 });
+        expect(again.stats).to.include({ events: 10, counted: 0, duplicates: 10, conflicts: 0, bookingEvents: 0, cancellationEvents: 0 });
         expect(again.response).to.deep.equal({ batchItemFailures: [] });
         expect(await snapshot(db)).to.deep.equal(first);
     });
@@ -171,35 +171,39 @@ describe("analytics: stream processor against the local Data API", function () {
     });
 
     describe("inventory", () => {
-        it("counts a booking seen twice (same bookingId, new eventId) once", async () => {
+        it("holds the seats of a booking resent under new eventIds once (latest version wins) and counts every booking event on its route", async () => {
             const out = await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 2, at(0)), booking("b1-resent", "PNR1", 2, at(0))])]));
-            expect(out.stats).to.include({ bookingsApplied: 1, duplicateBookings: 1 });
+            expect(out.stats).to.include({ bookingEvents: 2, bookingsRecomputed: 1 });
             await make().processBatch(kinesisEvent([jsonRecord(booking("b1-later", "PNR1", 2, at(5)))]));
             const s = await snapshot(db);
             expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 0 }]);
-            expect(s.routes.map((r) => r.bookings)).to.deep.equal([1]);
+            expect(s.routes.map((r) => [r.minute, r.bookings])).to.deep.equal([["10:00", 2], ["10:05", 1]]);
+            expect(await db.query("SELECT booking_id, event_id, versions FROM bookings")).to.deep.equal([{ booking_id: "PNR1", event_id: "b1-later", versions: 3 }]);
         });
 
-        it("records a cancellation of an unknown booking for review and does not apply it", async () => {
+        it("parks a cancellation of a booking not seen yet, counts it on its route, and holds no seats for it", async () => {
             const out = await make().processBatch(kinesisEvent([jsonRecord(cancellation("c1", "GHOST", 2, at(0)))]));
-            expect(out.stats).to.include({ cancellationsApplied: 0, cancellationsUnmatched: 1 });
+            expect(out.stats).to.include({ cancellationEvents: 1, cancellationsParked: 1, bookingsRecomputed: 0 });
             const s = await snapshot(db);
             expect(s.unmatched).to.deep.equal([{ event_id: "c1", booking_id: "GHOST", seats: 2 }]);
             expect(s.inventory).to.deep.equal([]);
-            expect(s.routes).to.deep.equal([]);
+            expect(s.routes).to.deep.equal([
+                { route: "ZRH-LIS", minute: "10:00", searches: 0, offers: 0, bookings: 0, cancellations: 1, seats_booked: 0, seats_cancelled: 2 },
+            ]);
         });
 
-        it("never goes below zero and ignores the cancellation of an already-cancelled booking", async () => {
+        it("never goes below zero: cancellations remove at most the seats the booking holds", async () => {
             await make().processBatch(kinesisEvent([jsonRecord(booking("b1", "PNR1", 2, at(0)))]));
             const out = await make().processBatch(kinesisEvent([jsonRecord([
                 cancellation("c1", "PNR1", 5, at(1)), // asks for more than booked: removes 2
                 cancellation("c2", "PNR1", 1, at(2)), // already fully cancelled: nothing
             ])]));
-            expect(out.stats).to.include({ cancellationsApplied: 1, cancellationsIgnored: 1, cancellationsUnmatched: 0 });
+            expect(out.stats).to.include({ cancellationEvents: 2, cancellationsParked: 0 });
             const s = await snapshot(db);
-            expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 0, bookings: 1, cancellations: 1 }]);
+            expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 0, bookings: 1, cancellations: 2 }]);
             expect(s.bookings).to.deep.equal([{ booking_id: "PNR1", seats: 2, seats_cancelled: 2, status: "cancelled" }]);
-            expect(s.routes.filter((r) => r.cancellations).map((r) => [r.minute, r.seats_cancelled])).to.deep.equal([["10:01", 2]]);
+            // Route counters count cancellation events with the seats they name.
+            expect(s.routes.filter((r) => r.cancellations).map((r) => [r.minute, r.cancellations, r.seats_cancelled])).to.deep.equal([["10:01", 1, 5], ["10:02", 1, 1]]);
         });
 
         it("applies partial cancellations in order, a booking and its cancellation in one batch", async () => {

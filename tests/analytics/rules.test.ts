@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { aggregateOfferPrices, aggregateRouteMinutes, cancellationRounds, dedupeByEventId, minuteOf } from "../../functions/processor/aggregate";
+import { aggregateOfferPrices, aggregateRouteMinutes, dedupeByEventId, minuteOf } from "../../functions/processor/aggregate";
 import { chunkBySize, jsonBytes, truncateUtf8 } from "../../functions/processor/chunks";
-import { aggregateInventory } from "../../functions/processor/inventory";
+import { inventoryDeltas } from "../../functions/processor/booking-state";
 import { isRetryableDbError } from "../../functions/processor/writer";
 import { DEFAULT_ALERT_RULE, distributionFromSums, evaluateDemand, isDeal, rulesFromEnv, windowStartOf } from "../../functions/processor/rules";
 import type { FlightEvent } from "../../functions/shared/events";
@@ -57,21 +57,18 @@ describe("analytics: aggregation (pure)", () => {
         expect(dedupeByEventId([{ eventId: "a", n: 1 }, { eventId: "b", n: 2 }, { eventId: "a", n: 3 }])).to.deep.equal([{ eventId: "a", n: 1 }, { eventId: "b", n: 2 }]);
     });
 
-    it("puts repeated cancellations of one booking into successive rounds", () => {
-        const r = cancellationRounds([{ bookingId: "A", n: 1 }, { bookingId: "B", n: 2 }, { bookingId: "A", n: 3 }, { bookingId: "A", n: 4 }]);
-        expect(r).to.deep.equal([[{ bookingId: "A", n: 1 }, { bookingId: "B", n: 2 }], [{ bookingId: "A", n: 3 }], [{ bookingId: "A", n: 4 }]]);
-    });
 });
 
 describe("analytics: inventory arithmetic (pure)", () => {
-    it("sums seat deltas per flight", () => {
-        expect(aggregateInventory([
-            { kind: "booking", carrier: "LX", number: "318", departureDate: "2026-12-01", seats: 3 },
-            { kind: "cancellation", carrier: "LX", number: "318", departureDate: "2026-12-01", seatsRemoved: 1 },
-            { kind: "booking", carrier: "AA", number: "1", departureDate: "2026-12-01", seats: 2 },
+    it("turns old contributions into new ones per flight (a rebooking moves seats), dropping flights with no change", () => {
+        const f = (number: string, seats: number, cancellations = 0) => ({ carrier: "LX", number, departureDate: "2026-12-01", seats, bookings: 1, cancellations });
+        expect(inventoryDeltas([
+            { after: f("318", 3) },
+            { before: f("318", 2), after: f("22", 2, 1) },
+            { before: f("1", 1), after: f("1", 1) },
         ])).to.deep.equal([
-            { carrier: "AA", number: "1", departureDate: "2026-12-01", seatsDelta: 2, bookings: 1, cancellations: 0 },
-            { carrier: "LX", number: "318", departureDate: "2026-12-01", seatsDelta: 2, bookings: 1, cancellations: 1 },
+            { carrier: "LX", number: "22", departureDate: "2026-12-01", seatsDelta: 2, bookings: 1, cancellations: 1 },
+            { carrier: "LX", number: "318", departureDate: "2026-12-01", seatsDelta: 1, bookings: 0, cancellations: 0 },
         ]);
     });
 });
