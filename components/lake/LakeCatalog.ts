@@ -6,7 +6,9 @@
  *
  * Projection: `type` enum (the event types), `source` injected (queries name
  * the sources: `WHERE source IN ('web', 'app')`, values as encoded in the
- * path), `dt` date `yyyy-MM-dd` from `projectionStartDay` to NOW, `hour`
+ * path), `dt` date `yyyy-MM-dd` from `projectionStartDay` (default: the first UTC
+ * day an accepted event can fall on, LAKE_DAY_RANGE.first) to NOW+1DAYS (events
+ * may be up to the validator's future bound ahead of now), `hour`
  * integer 00..23. Rows are the JSON envelope (OpenX JSON SerDe; `type` and
  * `source` come from the path). Resources: aws.glue.CatalogDatabase,
  * aws.glue.CatalogTable.
@@ -15,7 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, grant } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { EVENT_TYPES } from "../../functions/shared/events";
+import { EVENT_TYPES, LAKE_DAY_RANGE } from "../../functions/shared/events";
 import { DATA_PREFIX } from "../../functions/lake/partitioning";
 
 export interface LakeCatalogArgs {
@@ -25,7 +27,11 @@ export interface LakeCatalogArgs {
     readonly bucketName: pulumi.Input<string>;
     /** Glue database name (lower-case letters, digits, _). @default - `<project>_<stack>_lake` */
     readonly databaseName?: string;
-    /** First day partition projection covers (YYYY-MM-DD). @default "2024-01-01" */
+    /**
+     * First day partition projection covers (YYYY-MM-DD); must not be after the
+     * first UTC day the validator accepts, or accepted events would be invisible
+     * to Athena and the ponds. @default "1999-12-31" (LAKE_DAY_RANGE.first)
+     */
     readonly projectionStartDay?: string;
 }
 
@@ -75,8 +81,10 @@ export class LakeCatalog extends pulumi.ComponentResource {
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         this.databaseName = args.databaseName ?? defaultDatabaseName("lake");
         v.pattern("databaseName", this.databaseName, /^[a-z0-9_]{1,255}$/, "1 to 255 lower-case letters, digits or _");
-        const start = args.projectionStartDay ?? "2024-01-01";
+        const start = args.projectionStartDay ?? LAKE_DAY_RANGE.first;
         v.pattern("projectionStartDay", start, /^\d{4}-\d{2}-\d{2}$/, "a day in YYYY-MM-DD form");
+        v.check("projectionStartDay", !(/^\d{4}-\d{2}-\d{2}$/.test(start) && start > LAKE_DAY_RANGE.first),
+            `a day on or before ${LAKE_DAY_RANGE.first}, the first UTC day an accepted event can fall on`, start);
         this.accountId = args.accountId;
         this.region = args.region;
         this.eventsTableName = `${this.databaseName}.events`;
@@ -103,7 +111,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
                 "projection.source.type": "injected",
                 "projection.dt.type": "date",
                 "projection.dt.format": "yyyy-MM-dd",
-                "projection.dt.range": `${start},NOW`,
+                "projection.dt.range": `${start},NOW+1DAYS`,
                 "projection.dt.interval": "1",
                 "projection.dt.interval.unit": "DAYS",
                 "projection.hour.type": "integer",

@@ -12,8 +12,13 @@
  * `approx_percentile`, DuckDB `quantile_disc`: the same value on small
  * groups, approximate on Athena for large ones).
  *
- * Every query counts each eventId once (Firehose and the stream are
- * at-least-once): `row_number() OVER (PARTITION BY eventId ...) = 1`.
+ * Every query counts each event identity (source, eventId) once, as the
+ * real-time processor does (Firehose and the stream are at-least-once):
+ * `row_number() OVER (PARTITION BY source, eventId ...) = 1` (`source` is the
+ * partition value, the encoded source: one-to-one with the source). The
+ * definitions are the real-time path's (docs/analytics.md "Counting
+ * semantics"): `bookings` counts booking events (first bookings and
+ * rebookings), `cancellations` cancellation events, each on the route it names.
  * One query computes ONE day (the `dt` partition it is written to), so a
  * window is a list of days and each day's output can be replaced alone.
  */
@@ -56,7 +61,7 @@ const TEMPLATES: Record<Dataset, string> = {
   SELECT type,
     CASE WHEN type IN ('booking', 'cancellation') THEN flight.origin ELSE origin END AS origin,
     CASE WHEN type IN ('booking', 'cancellation') THEN flight.destination ELSE destination END AS destination,
-    row_number() OVER (PARTITION BY eventId ORDER BY occurredAt) AS copy
+    row_number() OVER (PARTITION BY source, eventId ORDER BY occurredAt) AS copy
   FROM {{events}}
   WHERE type IN ('search', 'booking', 'cancellation') AND dt = '{{day}}' {{sourceFilter}}
 )
@@ -70,7 +75,7 @@ GROUP BY origin, destination
 ORDER BY route`,
     offer_price_stats_daily: `WITH e AS (
   SELECT origin, destination, price.currency AS currency, CAST(price.amount AS DOUBLE) AS amount,
-    row_number() OVER (PARTITION BY eventId ORDER BY occurredAt) AS copy
+    row_number() OVER (PARTITION BY source, eventId ORDER BY occurredAt) AS copy
   FROM {{events}}
   WHERE type = 'offer' AND dt = '{{day}}' {{sourceFilter}}
 )

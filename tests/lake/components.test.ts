@@ -115,4 +115,9 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         const e = await evaluateError(() => new LakeCatalog("c", { accountId: "222222222222", region: "eu-west-1", bucketName: "lake", databaseName: "Lake" }));
         expect(e.message).to.equal('LakeCatalog c: `databaseName` must be 1 to 255 lower-case letters, digits or _ (received "Lake").');
     });
+
+    it("fails when the partition projection would start after the first day an accepted event can fall on", async () => {
+        const e = await evaluateError(() => new LakeCatalog("c", { accountId: "222222222222", region: "eu-west-1", bucketName: "lake", projectionStartDay: "2024-01-01" }));
+        expect(e.message).to.equal('LakeCatalog c: `projectionStartDay` must be a day on or before 1999-12-31, the first UTC day an accepted event can fall on (received "2024-01-01").');
+    });
 });

@@ -138,7 +138,7 @@ describe("stack/lake: deployLake on the prod config", function () {
             "projection.type.values": "search,offer,booking,cancellation",
             "projection.source.type": "injected",
             "projection.dt.type": "date",
-            "projection.dt.range": "2024-01-01,NOW",
+            "projection.dt.range": "1999-12-31,NOW+1DAYS",
             "projection.hour.type": "integer",
             "projection.hour.range": "0,23",
             "projection.hour.digits": "2",
