@@ -6,6 +6,7 @@
  *   AWS_REGION             set by Lambda
  *   STREAM_NAME, STREAM_ARN, STREAM_RETENTION_HOURS
  *   LAKE_BUCKET, LAKE_RETENTION_DAYS            (replay beyond retention)
+ *   PROCESSED_EVENTS_RETENTION_HOURS            (the processor's; replay refuses older windows)
  *   REPLAY_TARGETS         JSON {"analytics": "<processor function ARN>"}
  *   REPLAY_PAGE_MAX_RECORDS, REPLAY_PAGE_MAX_SECONDS
  *   RESHARD_LEDGER_PARAMETER                    (SSM parameter name)
@@ -78,6 +79,7 @@ export function depsFromEnv(env: Env = process.env): WorkflowDeps {
         retentionHours: num(env, "STREAM_RETENTION_HOURS"),
         lakeBucket: env.LAKE_BUCKET || undefined,
         lakeRetentionDays: num(env, "LAKE_RETENTION_DAYS"),
+        processedRetentionHours: num(env, "PROCESSED_EVENTS_RETENTION_HOURS"),
         targets: Object.keys(replayTargets(env)),
         pageMaxRecords: num(env, "REPLAY_PAGE_MAX_RECORDS"),
         pageMaxSeconds: num(env, "REPLAY_PAGE_MAX_SECONDS"),

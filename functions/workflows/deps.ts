@@ -32,6 +32,8 @@ export interface WorkflowSettings {
     readonly lakeBucket?: string;
     /** @default - forever */
     readonly lakeRetentionDays?: number;
+    /** How long the processor keeps counted identities (replay refuses older windows). @default - retentionHours + 24 */
+    readonly processedRetentionHours?: number;
     /** Replay target names. @default ["analytics"] */
     readonly targets?: readonly string[];
     /** Records one replay page reads before returning. @default 5000 */

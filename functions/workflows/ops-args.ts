@@ -96,7 +96,7 @@ export function parseOpsArgs(argv: readonly string[]): ParsedArgs {
 
 /** What `pulumi stack output --json` holds for the workflows (stack/workflows.ts). */
 export interface WorkflowOutputs {
-    readonly replay?: { stateMachineArn?: string; retentionHours?: number; lakeAvailable?: boolean; lakeRetentionDays?: number };
+    readonly replay?: { stateMachineArn?: string; retentionHours?: number; lakeAvailable?: boolean; lakeRetentionDays?: number; processedRetentionHours?: number };
     readonly reshard?: { stateMachineArn?: string; streamName?: string };
     readonly trafficShift?: { stateMachineArn?: string; hostedZoneId?: string; recordName?: string };
 }
@@ -179,6 +179,7 @@ export function planOps(parsed: ParsedArgs, ctx: OpsContext): OpsPlan {
                 // Without outputs the lake's presence is unknown: the workflow checks again.
                 lakeAvailable: limits?.lakeAvailable ?? true,
                 lakeRetentionDays: limits?.lakeRetentionDays,
+                processedRetentionHours: limits?.processedRetentionHours,
                 targets: [DEFAULT_REPLAY_TARGET],
             }), (m) => m.replace(/`(from|to|target)`/g, "`--$1`"));
             return { command: "replay", kind: "replay", input, window, stateMachineArn: stateMachineArn(parsed, ctx, "replay") };

@@ -8,6 +8,12 @@
  * planner keeps at the boundary (`boundaryOverlapMs`) can only re-deliver,
  * never double count, and closes the gap between the two clocks.
  *
+ * A replay can never double count: the processor remembers the identities it
+ * counted for `processedRetentionHours` (PROCESSED_EVENTS_RETENTION_HOURS), so
+ * a window that starts before that horizon (less a margin for the replay's own
+ * run time) is refused with an error saying so; rebuilding such a window is
+ * `npm run ops -- recompute` (functions/workflows/replay-recompute.ts).
+ *
  * The ops CLI runs the same function before it starts anything, so bad input
  * fails on the operator's terminal, and the workflow's first task runs it
  * again (executions can be started by other means).
@@ -40,7 +46,15 @@ export interface ReplayLimits {
     readonly boundaryOverlapMs?: number;
     /** Longest lake window, days (bounds the Map's item count). @default 31 */
     readonly maxLakeWindowDays?: number;
+    /**
+     * How long the processor keeps the identities it counted
+     * (PROCESSED_EVENTS_RETENTION_HOURS). @default - retentionHours + 24, as the stack sets it
+     */
+    readonly processedRetentionHours?: number;
 }
+
+/** A replay must start this long after the processed-id horizon: the ids of its window outlive its run. */
+export const PROCESSED_RETENTION_MARGIN_MS = 3_600_000;
 
 export interface TimeWindow {
     readonly from: string;
@@ -91,12 +105,20 @@ export function planReplayWindow(input: ReplayInput, limits: ReplayLimits): Repl
     if (from.getTime() >= now) {
         bad(`the time range is in the future: \`from\` (${from.toISOString()}) is after now (${limits.now.toISOString()}); nothing has been written yet.`);
     }
+    const processedHours = limits.processedRetentionHours ?? limits.retentionHours + 24;
+    const processedStart = now - processedHours * 3_600_000 + PROCESSED_RETENTION_MARGIN_MS;
+    const refuseTooOld = () => {
+        if (from.getTime() < processedStart) {
+            throw new WorkflowError("InvalidReplayInput", `\`from\` (${from.toISOString()}) is older than the processor's ${processedHours} h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: ${new Date(processedStart).toISOString()}): replaying it would count its events twice. Rebuild that window's aggregates with \`npm run ops -- recompute --from ... --to ...\` instead.`);
+        }
+    };
     const end = Math.min(to.getTime(), now);
     const margin = limits.expiryMarginMs ?? 5 * 60_000;
     const retentionStart = now - limits.retentionHours * 3_600_000 + margin;
     const overlap = limits.boundaryOverlapMs ?? 3_600_000;
     const base = { from: from.toISOString(), to: new Date(end).toISOString(), target };
     if (from.getTime() >= retentionStart) {
+        refuseTooOld();
         return { ...base, stream: { from: base.from, to: base.to } };
     }
     // Part (or all) of the window is beyond the stream's retention.
@@ -109,6 +131,7 @@ export function planReplayWindow(input: ReplayInput, limits: ReplayLimits): Repl
             bad(`\`from\` (${from.toISOString()}) is beyond the stream's ${limits.retentionHours} h retention and the lake's ${limits.lakeRetentionDays} day retention (oldest replayable: ${new Date(lakeStart).toISOString()}).`);
         }
     }
+    refuseTooOld();
     const lakeEnd = Math.min(end, retentionStart + overlap);
     const maxDays = limits.maxLakeWindowDays ?? 31;
     if (lakeEnd - from.getTime() > maxDays * 86_400_000) {

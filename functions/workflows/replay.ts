@@ -45,6 +45,12 @@ export interface ReplayTotals {
     readonly batches: number;
     /** Pages (task invocations) it took. */
     readonly pages: number;
+    /**
+     * Records the target still reported failed after 3 deliveries while the rest
+     * of their batch was counted: events it refused (kept in its rejected_events
+     * table), skipped so the replay goes on.
+     */
+    readonly rejected: number;
 }
 
 export interface ReplayCursor {
@@ -69,7 +75,7 @@ export interface ReplaySourceResult extends ReplayTotals {
     readonly kind: "shard" | "lake";
 }
 
-const ZERO: ReplayTotals = { records: 0, events: 0, batches: 0, pages: 0 };
+const ZERO: ReplayTotals = { records: 0, events: 0, batches: 0, pages: 0, rejected: 0 };
 
 function targets(deps: WorkflowDeps): readonly string[] {
     return deps.settings.targets ?? [DEFAULT_REPLAY_TARGET];
@@ -83,6 +89,7 @@ export async function planReplay(input: ReplayInput, deps: WorkflowDeps): Promis
         retentionHours: deps.settings.retentionHours ?? 24,
         lakeAvailable: deps.settings.lakeBucket !== undefined,
         lakeRetentionDays: deps.settings.lakeRetentionDays,
+        processedRetentionHours: deps.settings.processedRetentionHours,
         targets: targets(deps),
     });
     const items: ReplayItem[] = [];
@@ -165,11 +172,16 @@ function eventRecord(deps: WorkflowDeps, shardId: string, r: { data: Uint8Array;
     };
 }
 
-/** Delivers in batches; a batch with failures is re-delivered whole (idempotent target) up to 3 times. */
-async function deliverAll(deps: WorkflowDeps, target: string, records: KinesisStreamRecord[]): Promise<number> {
+/**
+ * Delivers in batches; a batch with failures is re-delivered whole (idempotent target) up to 3 times.
+ * Records still failing then are skipped when the rest of their batch went through (the target
+ * refused their content and kept it for review); a batch failing whole stops the replay.
+ */
+async function deliverAll(deps: WorkflowDeps, target: string, records: KinesisStreamRecord[]): Promise<{ batches: number; rejected: number }> {
     const deliver = need(deps.deliver, "the replay delivery (processor invoke)");
     const size = deps.settings.deliveryBatchSize ?? 500;
     let batches = 0;
+    let rejected = 0;
     for (let i = 0; i < records.length; i += size) {
         const event: KinesisStreamEvent = { Records: records.slice(i, i + size) };
         let failed: string[] = [];
@@ -179,15 +191,20 @@ async function deliverAll(deps: WorkflowDeps, target: string, records: KinesisSt
             failed = res.failedSequenceNumbers;
             if (failed.length === 0) break;
         }
-        if (failed.length > 0) {
+        if (failed.length > 0 && failed.length < event.Records.length) {
+            rejected += failed.length;
+        } else if (failed.length > 0) {
             throw new WorkflowError("ReplayDeliveryFailed", `target "${target}" reported ${failed.length} failed record(s) 3 times in a row (first: ${failed[0]}); the replay stops here and can be re-run (re-delivery is idempotent).`);
         }
     }
-    return batches;
+    return { batches, rejected };
 }
 
 function add(a: ReplayTotals, b: Partial<ReplayTotals>): ReplayTotals {
-    return { records: a.records + (b.records ?? 0), events: a.events + (b.events ?? 0), batches: a.batches + (b.batches ?? 0), pages: a.pages + (b.pages ?? 0) };
+    return {
+        records: a.records + (b.records ?? 0), events: a.events + (b.events ?? 0), batches: a.batches + (b.batches ?? 0), pages: a.pages + (b.pages ?? 0),
+        rejected: (a.rejected ?? 0) + (b.rejected ?? 0),
+    };
 }
 
 /** Task `replay.readPage`: one page of a shard or a lake hour. */
@@ -252,11 +269,11 @@ async function readShardPage(state: ReplayPageState, deps: WorkflowDeps): Promis
         // Closed shard read to its end, or caught up with the newest record.
         if (!iterator || (records.length === 0 && res.MillisBehindLatest === 0)) done = true;
     }
-    const batches = await deliverAll(deps, state.target, picked);
+    const { batches, rejected } = await deliverAll(deps, state.target, picked);
     return {
         ...state,
         cursor: { ...(iterator && !done ? { iterator } : {}), ...(lastSeq ? { lastSequenceNumber: lastSeq } : {}) },
-        totals: add(state.totals ?? ZERO, { records: picked.length, events, batches, pages: 1 }),
+        totals: add(state.totals ?? ZERO, { records: picked.length, events, batches, pages: 1, rejected }),
         done,
     };
 }
@@ -307,12 +324,12 @@ async function readLakePage(state: ReplayPageState, deps: WorkflowDeps): Promise
             if (picked.length >= maxRecords || Date.now() >= deadline) break;
         }
     }
-    const batches = await deliverAll(deps, state.target, picked);
+    const { batches, rejected } = await deliverAll(deps, state.target, picked);
     const done = prefixIndex >= prefixes.length;
     return {
         ...state,
         cursor: done ? {} : { prefixIndex, ...(startAfter ? { startAfter } : {}) },
-        totals: add(state.totals ?? ZERO, { records: picked.length, events: picked.length, batches, pages: 1 }),
+        totals: add(state.totals ?? ZERO, { records: picked.length, events: picked.length, batches, pages: 1, rejected }),
         done,
     };
 }

@@ -41,8 +41,8 @@ describe("ops CLI: arguments", () => {
     });
 
     it("plans a replay reaching beyond retention through the lake", () => {
-        const p = plan(["replay", "--from", "2026-11-19T00:00:00Z", "--to", "2026-11-22T00:00:00Z"]) as any;
-        expect(p.window.lake).to.deep.equal({ from: "2026-11-19T00:00:00.000Z", to: "2026-11-20T13:05:00.000Z" });
+        const p = plan(["replay", "--from", "2026-11-19T14:00:00Z", "--to", "2026-11-22T00:00:00Z"]) as any;
+        expect(p.window.lake).to.deep.equal({ from: "2026-11-19T14:00:00.000Z", to: "2026-11-20T13:05:00.000Z" });
         expect(p.window.stream).to.deep.equal({ from: "2026-11-20T12:05:00.000Z", to: "2026-11-22T00:00:00.000Z" });
     });
 
@@ -61,6 +61,13 @@ describe("ops CLI: arguments", () => {
     it("fails when the range is beyond retention and the lake", () => {
         expect(planError(["replay", "--from", "2026-09-01T00:00:00Z", "--to", "2026-09-02T00:00:00Z"])).to.equal(
             "`--from` (2026-09-01T00:00:00.000Z) is beyond the stream's 48 h retention and the lake's 30 day retention (oldest replayable: 2026-10-23T12:00:00.000Z).",
+        );
+    });
+
+    it("fails when the range starts before the processor's memory of counted events (a replay that would double count)", () => {
+        // 48 h stream retention: the processor keeps ids 72 h; less 1 h for the replay itself.
+        expect(planError(["replay", "--from", "2026-11-19T12:00:00Z", "--to", "2026-11-19T13:00:00Z"])).to.equal(
+            "`--from` (2026-11-19T12:00:00.000Z) is older than the processor's 72 h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: 2026-11-19T13:00:00.000Z): replaying it would count its events twice. Rebuild that window's aggregates with `npm run ops -- recompute --from ... --to ...` instead.",
         );
     });
 

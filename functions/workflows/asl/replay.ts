@@ -67,6 +67,7 @@ export function replayDefinition(opts: ReplayAslOptions): AslDefinition {
                                 "events.$": "$.totals.events",
                                 "batches.$": "$.totals.batches",
                                 "pages.$": "$.totals.pages",
+                                "rejected.$": "$.totals.rejected",
                             },
                             End: true,
                         },
