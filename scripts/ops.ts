@@ -6,6 +6,8 @@
  *   npm run ops -- shift --weights blue=90,green=10 --soak 600 --alarm prod-ingestion-5xx --outputs prod.json
  *   npm run ops -- status arn:aws:states:...:execution:prod-replay:ops-replay-...
  *   npm run ops -- replay --from ... --to ... --local      (the local platform of `npm start`)
+ *   npm run ops -- reconcile --day 2026-11-22 --outputs prod.json | --local   (scripts/reconcile.ts)
+ *   npm run ops -- recompute --from 2026-11-22T08:00:00Z --to 2026-11-22T10:00:00Z --outputs prod.json | --local
  *
  * Arguments are validated (functions/workflows/ops-args.ts) before anything
  * starts; the exit code is 0 on success, 1 when the execution failed, 2 for
@@ -130,6 +132,9 @@ async function runLocal(plan: Exclude<OpsPlan, { command: "status" }>, platformD
 }
 
 export async function main(argv: readonly string[], io: OpsIo): Promise<number> {
+    // Subcommands that talk to the data stores directly (not a workflow): their own parseArgs.
+    if (argv[0] === "reconcile") return (await import("./reconcile")).reconcileCommand(argv.slice(1), io);
+    if (argv[0] === "recompute") return (await import("./reconcile")).recomputeCommand(argv.slice(1), io);
     let plan: OpsPlan;
     const parsed = (() => {
         try {

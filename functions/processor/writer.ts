@@ -139,10 +139,14 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
     });
 }
 
-async function recomputeBookings(
-    db: DataApi, bookings: readonly BookingEvent[], cancellations: readonly CancellationEvent[], tx: string, limits: Partial<ChunkLimits>,
+/**
+ * Stores new booking and cancellation events, then recomputes the state of every booking id they
+ * (or `extraIds`) touch from ALL its stored events, applying the inventory difference.
+ */
+export async function recomputeBookings(
+    db: DataApi, bookings: readonly BookingEvent[], cancellations: readonly CancellationEvent[], tx: string, limits: Partial<ChunkLimits>, extraIds: readonly string[] = [],
 ): Promise<{ recomputed: number; parked: number; mismatches: number }> {
-    const ids = [...new Set([...bookings, ...cancellations].map((e) => e.bookingId))].sort();
+    const ids = [...new Set([...bookings, ...cancellations].map((e) => e.bookingId).concat(extraIds))].sort();
     // Concurrent chunks (other shards) touching the same booking wait here, in the same order.
     await db.execute(SQL.LOCK_BOOKINGS, { ids: { json: ids } }, tx);
     if (bookings.length > 0) {
