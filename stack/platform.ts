@@ -92,7 +92,7 @@ export function buildPlatform(config: StackConfig): Platform {
             ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
         ]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
-        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id },
+        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id, keyStoreSecretArn: ingestion.keyStoreSecretArn, webAclArn: ingestion.webAcl.arn, vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])) },
         lake: lake.outputs,
         analytics: analytics.outputs,
         workflows: workflows.outputs,

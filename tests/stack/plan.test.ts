@@ -27,11 +27,34 @@ describe("offline plan", function () {
         ]);
         const lake = providers.find((p) => p.name === "aws-lake")!;
         expect(JSON.parse(lake.inputs.allowedAccountIds)).to.deep.equal(["402345678901"]);
-        expect(JSON.parse(lake.inputs.assumeRoles)).to.deep.equal([{ roleArn: "arn:aws:iam::402345678901:role/flightstream-deploy", sessionName: "flightstream-prod-lake" }]);
+        expect(JSON.parse(lake.inputs.assumeRoles)).to.deep.equal([{ roleArn: "arn:aws:iam::402345678901:role/flightstream-deploy", sessionName: "flightstream-prod-lake", externalId: "flightstream-prod-402345678901" }]);
+        for (const p of providers) expect(JSON.parse(p.inputs.assumeRoles)[0].externalId, p.name).to.match(/^flightstream-prod-\d{12}$/);
         expect(JSON.parse(lake.inputs.defaultTags)).to.deep.equal({
             tags: { Owner: "data-platform", CostCenter: "CC-4711", DataClassification: "confidential", Project: "flightstream", Environment: "prod", Account: "lake" },
         });
         expect(lake.inputs.region).to.equal("eu-west-1");
+    });
+
+    it("holds the prod front door: WAF on the ALB, records and host rules for both vendors, the key store", () => {
+        const of = (type: string, name?: string) => prod.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+        const alb = of("aws:lb/loadBalancer:LoadBalancer", "ingestion-alb")[0];
+        const acl = of("aws:wafv2/webAcl:WebAcl", "ingestion-waf")[0];
+        expect([acl.account, acl.inputs.scope]).to.deep.equal(["401234567890", "REGIONAL"]);
+        expect(of("aws:wafv2/webAclAssociation:WebAclAssociation").map((a) => [a.inputs.resourceArn, a.inputs.webAclArn])).to.deep.equal([[alb.outputs.arn, acl.outputs.arn]]);
+        expect(of("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")).to.have.length(1);
+        expect(of("aws:route53/record:Record").filter((r) => /^ingestion-record-/.test(r.name)).map((r) => [r.name, r.inputs.name, r.inputs.failoverRoutingPolicies])).to.deep.equal([
+            ["ingestion-record-amadeus", "amadeus.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
+            ["ingestion-record-skyscanner", "skyscanner.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
+        ]);
+        expect(of("aws:lb/listenerRule:ListenerRule").map((r) => [r.name, r.inputs.conditions[0].hostHeader.values])).to.deep.equal([
+            ["ingestion-vendor-amadeus", ["amadeus.ingest.flightstream.example.com"]],
+            ["ingestion-vendor-skyscanner", ["skyscanner.ingest.flightstream.example.com"]],
+        ]);
+        expect(of("aws:acm/certificate:Certificate")[0].inputs.subjectAlternativeNames).to.deep.equal(["amadeus.ingest.flightstream.example.com", "skyscanner.ingest.flightstream.example.com"]);
+        expect(of("aws:ecs/service:Service").map((s) => s.name)).to.deep.equal(["ingestion-service", "ingestion-service-amadeus"]);
+        const keys = of("aws:secretsmanager/secret:Secret", "ingestion-ingest-keys")[0];
+        expect((prod.outputs as any).ingestion.keyStoreSecretArn).to.equal(keys.outputs.arn);
+        expect((prod.outputs as any).ingestion.vendors).to.deep.equal({ amadeus: "https://amadeus.ingest.flightstream.example.com", skyscanner: "https://skyscanner.ingest.flightstream.example.com" });
     });
 
     it("places prod resources in at least five distinct AWS accounts", () => {
