@@ -47,7 +47,10 @@ export function buildPlatform(config: StackConfig): Platform {
         }, { provider: providers[account] });
     }
 
-    const stream = deployStream(config, providers, oncall);
+    // The stream (ingestion account) is created before the processor (analytics account);
+    // its policies name the processor's role, resolved once that role exists.
+    const [processorRoleArn, setProcessorRoleArn] = pulumi.deferredOutput<string>();
+    const stream = deployStream(config, providers, oncall, processorRoleArn);
     const ingestion = deployIngestion(config, providers, oncall, stream);
     // The replay workflow (created last: it needs the processor and the lake) reads
     // the lake cross-account; the lake's bucket and key policies name its role.
@@ -66,6 +69,7 @@ export function buildPlatform(config: StackConfig): Platform {
         kmsKeyArn: stream.keyArn,
         consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
     });
+    setProcessorRoleArn(analytics.processor.role.arn);
     const workflows = deployWorkflows({
         config,
         provider: providers.ingestion,
