@@ -109,7 +109,8 @@ describe("IngestionService component", function () {
   it("builds an internet-facing ALB with invalid headers dropped, deletion protection and access logs", () => {
     const alb = one(r, "aws:lb/loadBalancer:LoadBalancer");
     const bucket = one(r, "aws:s3/bucket:Bucket", "ingest-alb-logs");
-    expect(alb.inputs).to.deep.include({ loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, enableDeletionProtection: true });
+    // 60 s idle timeout, below the service's 75 s keep-alive: the ALB always closes idle connections first.
+    expect(alb.inputs).to.deep.include({ loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, enableDeletionProtection: true, idleTimeout: 60 });
     expect(alb.inputs.accessLogs).to.deep.equal({ bucket: bucket.outputs.bucket, prefix: "alb", enabled: true });
     expect(alb.inputs.subnets).to.have.length(3);
   });

@@ -57,6 +57,36 @@ describe("offline plan", function () {
         expect((prod.outputs as any).ingestion.vendors).to.deep.equal({ amadeus: "https://amadeus.ingest.flightstream.example.com", skyscanner: "https://skyscanner.ingest.flightstream.example.com" });
     });
 
+    it("closes the smaller gaps in prod: flow logs and empty default security groups on both VPCs, X-Ray on every function, stream policies naming the processor role", () => {
+        const of = (type: string) => prod.resources.filter((r) => r.type === type);
+        const vpcs = of("aws:ec2/vpc:Vpc");
+        expect(vpcs.map((v) => v.name).sort()).to.deep.equal(["analytics-db-vpc", "ingestion-vpc"]);
+        const flowLogs = of("aws:ec2/flowLog:FlowLog");
+        expect(flowLogs.map((f) => [f.name, f.account, f.inputs.trafficType, f.inputs.logDestinationType])).to.deep.equal([
+            ["ingestion-flow-log", "401234567890", "ALL", "cloud-watch-logs"],
+            ["analytics-db-flow-log", "403456789012", "ALL", "cloud-watch-logs"],
+        ]);
+        for (const f of flowLogs) {
+            const group = of("aws:cloudwatch/logGroup:LogGroup").find((g) => g.outputs.arn === f.inputs.logDestination)!;
+            expect(group.inputs.kmsKeyId, f.name).to.match(/^arn:aws:kms:/);
+        }
+        expect(of("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").map((d) => [d.name, d.inputs.ingress, d.inputs.egress])).to.deep.equal([
+            ["ingestion-default-sg", [], []],
+            ["analytics-db-default-sg", [], []],
+        ]);
+        const functions = of("aws:lambda/function:Function");
+        expect(functions.length).to.be.at.least(8);
+        expect(functions.filter((f) => f.inputs.tracingConfig?.mode !== "Active").map((f) => f.name)).to.deep.equal([]);
+        const processorRole = prod.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "analytics-processor-role")!.outputs.arn;
+        const policies = of("aws:kinesis/resourcePolicy:ResourcePolicy");
+        expect(policies.map((p) => JSON.parse(p.inputs.policy).Statement[0].Principal)).to.deep.equal([{ AWS: [processorRole] }, { AWS: [processorRole] }]);
+        const streamKey = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === "stream-key")!;
+        expect(JSON.parse(streamKey.inputs.policy).Statement.find((s: any) => s.Sid === "CrossAccountConsumersDecryptThroughKinesis").Principal).to.deep.equal({ AWS: [processorRole] });
+        const master = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.outputs.masterUserSecrets[0].secretArn;
+        const readers = of("aws:lambda/function:Function").filter((f) => f.inputs.environment?.variables?.DB_SECRET_ARN === master || f.inputs.environment?.variables?.DB_MASTER_SECRET_ARN === master).map((f) => f.name);
+        expect(readers.sort()).to.deep.equal(["analytics-db-rotate", "analytics-migrations"]);
+    });
+
     it("places prod resources in at least five distinct AWS accounts", () => {
         const accounts = new Set(prod.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).map((r) => r.account));
         expect(accounts.has(null)).to.equal(false);
