@@ -32,6 +32,8 @@ export interface PlannedResource {
     /** Provider default tags that apply to this resource. */
     readonly defaultTags: Record<string, string>;
     readonly protect: boolean;
+    /** Properties the resource's `ignoreChanges` option names. */
+    readonly ignoreChanges?: readonly string[];
 }
 
 export interface ProgramResult {
@@ -56,7 +58,7 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
     if (running) throw new Error("evaluateProgram: another program is being evaluated in this process; await it first.");
     running = true;
     const mocks = new PlanMocks();
-    const seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean }[] = [];
+    const seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean; ignoreChanges: string[] }[] = [];
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);
     process.on("unhandledRejection", onUnhandled);
@@ -73,7 +75,7 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
         let outputs: Record<string, unknown> = {};
         await pulumi.runtime.runInPulumiStack(async () => {
             pulumi.runtime.registerStackTransformation((args) => {
-                seen.push({ resource: args.resource, type: args.type, name: args.name, parent: args.opts.parent, protect: !!args.opts.protect });
+                seen.push({ resource: args.resource, type: args.type, name: args.name, parent: args.opts.parent, protect: !!args.opts.protect, ignoreChanges: [...(args.opts.ignoreChanges ?? [])] });
                 return undefined;
             });
             const result = await program();
@@ -98,7 +100,7 @@ async function resolveOutputs(o: Record<string, unknown>): Promise<Record<string
 }
 
 function join(
-    seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean }[],
+    seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean; ignoreChanges: string[] }[],
     mocks: PlanMocks,
 ): PlannedResource[] {
     // Mock records arrive in registration order; match them to transformation records by type+name.
@@ -132,6 +134,7 @@ function join(
             provider: prov && !s.type.startsWith("pulumi:providers:") ? prov.name : null,
             defaultTags: prov?.defaultTags ?? {},
             protect: s.protect,
+            ignoreChanges: s.ignoreChanges,
         });
     }
     // Components take the account of their descendants.

@@ -80,6 +80,8 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
     const outputs: Record<string, pulumi.Input<unknown>> = {
         clusterArn: database.clusterArn,
         secretArn: database.secretArn,
+        processorSecretArn: processor.databaseUser.secretArn,
+        insightsSecretArn: insights.databaseUser.secretArn,
         databaseName: database.databaseName,
         migrationsHash: migrations.hash,
         processorFunction: processor.function.name,

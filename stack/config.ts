@@ -53,6 +53,15 @@ export interface StreamConfig {
     readonly enhancedFanOut: boolean;
 }
 
+export interface VendorConfig {
+    /** DNS label; the vendor's hostname is `<name>.<ingestion.domainName>`. */
+    readonly name: string;
+    /** Requests per 5 minutes for the vendor's hostname before WAF blocks it. */
+    readonly rateLimitPerFiveMinutes: number;
+    /** Own target group and ECS service with this capacity. */
+    readonly dedicatedTasks?: { readonly minTasks: number; readonly maxTasks: number };
+}
+
 export interface IngestionConfig {
     readonly domainName: string;
     readonly hostedZoneId: string;
@@ -67,6 +76,10 @@ export interface IngestionConfig {
     readonly memoryMiB: number;
     readonly vpcCidr: string;
     readonly lingerMs: number;
+    /** Vendors with their own hostname, routing and rate limit, in config order. */
+    readonly vendors: VendorConfig[];
+    /** Requests per 5 minutes from one client IP before WAF blocks it. */
+    readonly wafRateLimitPerIp: number;
 }
 
 export interface AnalyticsConfig {
@@ -208,6 +221,9 @@ function readAccount(r: Reader, key: string, name: string, raw: unknown, env: En
         }
     }
     const externalId = r.optStr(`${key}.externalId`, o.externalId, /^[\w+=,.@:\/-]{2,1224}$/, "2 to 1224 characters of [A-Za-z0-9+=,.@:/_-]");
+    if (env === "prod" && o.roleArn !== undefined && o.externalId === undefined) {
+        r.problems.push(`\`${key}.externalId\` is required in prod: the external id the trust policy of the deploy role in account ${accountId || "?"} requires (sts:ExternalId) (received undefined).`);
+    }
     return { name, accountId, region, roleArn, externalId };
 }
 
@@ -312,6 +328,8 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         memoryMiB: r.int("ingestion.memoryMiB", i.memoryMiB, 512, 30720, isProd ? 2048 : 512),
         vpcCidr: r.str("ingestion.vpcCidr", i.vpcCidr ?? "10.10.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-2])$/, "an IPv4 CIDR from /16 to /22 (public subnets must hold the ALB)"),
         lingerMs: r.int("ingestion.lingerMs", i.lingerMs, 0, 50, 20),
+        vendors: readVendors(r, i.vendors),
+        wafRateLimitPerIp: r.int("ingestion.wafRateLimitPerIp", i.wafRateLimitPerIp, 100, 2_000_000_000, 20000),
     };
     if (routingPolicy !== "simple" && ingestion.setIdentifier === undefined) {
         r.problems.push(`\`ingestion.setIdentifier\` is required when \`ingestion.routingPolicy\` is "${routingPolicy}" (received undefined).`);
@@ -366,6 +384,30 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
 
     if (r.problems.length > 0) throw new ConfigError(r.problems);
     return { stack, environment, isProd, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall };
+}
+
+const VENDOR = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+function readVendors(r: Reader, raw: unknown): VendorConfig[] {
+    const o = r.obj("ingestion.vendors", raw, false);
+    const vendors = Object.entries(o).map(([name, v]) => {
+        const key = `ingestion.vendors.${name}`;
+        if (!VENDOR.test(name)) r.problem(key, "named with a lower-case DNS label of 2 to 32 letters, digits or dashes, starting with a letter", name);
+        const vo = r.obj(key, v ?? {});
+        const known = new Set(["rateLimitPerFiveMinutes", "dedicatedTasks"]);
+        for (const k of Object.keys(vo)) if (!known.has(k)) r.problem(`${key}.${k}`, `one of the vendor keys ${[...known].join(", ")}`, k);
+        let dedicatedTasks: VendorConfig["dedicatedTasks"];
+        if (vo.dedicatedTasks !== undefined) {
+            const d = r.obj(`${key}.dedicatedTasks`, vo.dedicatedTasks);
+            const minTasks = r.int(`${key}.dedicatedTasks.minTasks`, d.minTasks, 1, 1000);
+            const maxTasks = r.int(`${key}.dedicatedTasks.maxTasks`, d.maxTasks, 1, 1000);
+            if (maxTasks < minTasks) r.problem(`${key}.dedicatedTasks.maxTasks`, `at least \`${key}.dedicatedTasks.minTasks\` (${minTasks})`, maxTasks);
+            dedicatedTasks = { minTasks, maxTasks };
+        }
+        return { name, rateLimitPerFiveMinutes: r.int(`${key}.rateLimitPerFiveMinutes`, vo.rateLimitPerFiveMinutes, 100, 2_000_000_000, 300000), ...(dedicatedTasks ? { dedicatedTasks } : {}) };
+    });
+    if (vendors.length > 20) r.problem("ingestion.vendors", "at most 20 vendors", Object.keys(o));
+    return vendors;
 }
 
 function readCpu(r: Reader, v: unknown, dflt: number): number {

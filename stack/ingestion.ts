@@ -29,6 +29,8 @@ export function deployIngestion(config: StackConfig, providers: AccountProviders
         maxTasks: i.maxTasks,
         desiredTasks: i.desiredTasks,
         lingerMs: i.lingerMs,
+        vendors: i.vendors,
+        wafRateLimitPerIp: i.wafRateLimitPerIp,
         deletionProtection: config.isProd,
         alarms: { routing: oncall.ingestion.routing },
     }, { provider: providers.ingestion });

@@ -47,6 +47,8 @@ export function deployOnCallSurface(p: OnCallInputs): OnCallSurface {
                     { title: "Target response time p99", metrics: [ingestion.metricTargetResponseTime()] },
                     { title: "PutRecords latency", metrics: [ingestion.metricPutRecordsLatency()] },
                     { title: "Tasks CPU / memory", metrics: [ingestion.metricCpuUtilization(), ingestion.metricMemoryUtilization()] },
+                    { title: "WAF blocked / allowed", metrics: [ingestion.metricWafBlockedRequests(), ingestion.metricWafAllowedRequests()] },
+                    ...ingestion.vendorWidgets(),
                 ],
             },
             {

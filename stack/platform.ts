@@ -47,7 +47,10 @@ export function buildPlatform(config: StackConfig): Platform {
         }, { provider: providers[account] });
     }
 
-    const stream = deployStream(config, providers, oncall);
+    // The stream (ingestion account) is created before the processor (analytics account);
+    // its policies name the processor's role, resolved once that role exists.
+    const [processorRoleArn, setProcessorRoleArn] = pulumi.deferredOutput<string>();
+    const stream = deployStream(config, providers, oncall, processorRoleArn);
     const ingestion = deployIngestion(config, providers, oncall, stream);
     // The replay workflow (created last: it needs the processor and the lake) reads
     // the lake cross-account; the lake's bucket and key policies name its role.
@@ -66,6 +69,7 @@ export function buildPlatform(config: StackConfig): Platform {
         kmsKeyArn: stream.keyArn,
         consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
     });
+    setProcessorRoleArn(analytics.processor.role.arn);
     const workflows = deployWorkflows({
         config,
         provider: providers.ingestion,
@@ -92,7 +96,7 @@ export function buildPlatform(config: StackConfig): Platform {
             ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
         ]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
-        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id },
+        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id, keyStoreSecretArn: ingestion.keyStoreSecretArn, webAclArn: ingestion.webAcl.arn, vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])) },
         lake: lake.outputs,
         analytics: analytics.outputs,
         workflows: workflows.outputs,

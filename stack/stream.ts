@@ -1,4 +1,5 @@
 /** The streaming buffer in the ingestion account, sized from stack config. */
+import * as pulumi from "@pulumi/pulumi";
 import { KinesisStream, ShardLevelMetric } from "../components/stream";
 import { OnCall } from "../components/oncall";
 import { recommendShards } from "../functions/shared/capacity";
@@ -15,7 +16,8 @@ export function resolveShardCount(config: StackConfig): number | undefined {
     return config.stream.shards;
 }
 
-export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>): KinesisStream {
+/** `processorRoleArn`: the stream processor's role; cross-account, the stream and key policies name it. */
+export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>, processorRoleArn?: pulumi.Input<string>): KinesisStream {
     const ingestion = config.accounts.ingestion;
     const analytics = config.accounts.analytics;
     const shardLevelMetrics: ShardLevelMetric[] = config.isProd ? ["IncomingBytes", "IncomingRecords", "IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded"] : [];
@@ -29,6 +31,7 @@ export function deployStream(config: StackConfig, providers: AccountProviders, o
         consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
         shardLevelMetrics,
         crossAccountConsumerAccountIds: analytics.accountId !== ingestion.accountId ? [analytics.accountId] : [],
+        ...(analytics.accountId !== ingestion.accountId && processorRoleArn !== undefined ? { crossAccountConsumerRoleArns: [processorRoleArn] } : {}),
         alarms: { routing: oncall.ingestion.routing },
     }, { provider: providers.ingestion });
 }

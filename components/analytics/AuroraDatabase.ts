@@ -4,7 +4,8 @@
  *
  * Creates: aws.kms.Key + Alias (storage, master secret, performance insights and
  * the analytics log groups; rotation on), a VPC with private subnets only (or
- * uses `subnetIds`), aws.rds.SubnetGroup, aws.ec2.SecurityGroup (no ingress
+ * uses `subnetIds`; a created VPC gets its default security group managed with
+ * no rules and ALL-traffic flow logs to a KMS log group), aws.rds.SubnetGroup, aws.ec2.SecurityGroup (no ingress
  * unless `allowedSecurityGroupIds`), the PostgreSQL log group, aws.rds.Cluster
  * (engine mode provisioned, Serverless v2 scaling, Data API on, master password
  * managed in Secrets Manager under the key), `instanceCount` x
@@ -14,10 +15,23 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { accountRoot, grant, policyDocument } from "../common/iam";
+import { functionCode } from "../common/bundle";
+import { PolicyStatement, accountRoot, grant, policyDocument } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
+import { analyticsFunction } from "./lambda";
 import { privateSubnetCidrs } from "./network";
+
+/** The per-function login roles migration 0100_function_roles creates. */
+export const DATABASE_ROLES = { insights: "flightstream_insights", processor: "flightstream_processor" } as const;
+
+/** One function's database user: its own secret (under the database key), rotated by the database's rotation function. */
+export interface DatabaseUser {
+    readonly username: string;
+    readonly secret: aws.secretsmanager.Secret;
+    readonly secretArn: pulumi.Output<string>;
+    readonly rotation: aws.secretsmanager.SecretRotation;
+}
 
 export interface AuroraDatabaseArgs {
     /** Account the cluster lives in (key policy). */
@@ -64,6 +78,8 @@ export interface AuroraDatabaseArgs {
     readonly cpuAlarmPercent?: number;
     /** Connections alarm threshold. @default 500 */
     readonly connectionsAlarmThreshold?: number;
+    /** Days between rotations of the per-function users' secrets, 1..365. @default 30 */
+    readonly userSecretRotationDays?: number;
     /** @default - alarms on, no routing */
     readonly alarms?: AlarmSettings;
 }
@@ -87,6 +103,10 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     readonly key: aws.kms.Key;
     readonly keyArn: pulumi.Output<string>;
     readonly vpc?: aws.ec2.Vpc;
+    /** The created VPC's default security group, managed with no rules. */
+    readonly defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
+    readonly flowLog?: aws.ec2.FlowLog;
+    readonly flowLogGroup?: aws.cloudwatch.LogGroup;
     readonly subnets: aws.ec2.Subnet[] = [];
     readonly subnetGroup: aws.rds.SubnetGroup;
     readonly securityGroup: aws.ec2.SecurityGroup;
@@ -101,6 +121,12 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     readonly maxCapacityAcu: number;
     readonly region: string;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** Rotates the per-function users' secrets (the only function besides the migrations that reads the master secret). */
+    readonly rotationFunction: aws.lambda.Function;
+    readonly rotationRole: aws.iam.Role;
+    private readonly rotationPermission: aws.lambda.Permission;
+    private readonly rotationDays: number;
+    private readonly accountId: pulumi.Output<string>;
 
     private readonly settings: { capacityShare: number; cpu: number; connections: number };
 
@@ -130,6 +156,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         v.numberRange("capacityAlarmShare", args.capacityAlarmShare, 0.1, 1);
         v.numberRange("cpuAlarmPercent", args.cpuAlarmPercent, 1, 100);
         v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.intRange("userSecretRotationDays", args.userSecretRotationDays, 1, 365);
         v.check("vpcId", (args.subnetIds === undefined) === (args.vpcId === undefined), "given together with `subnetIds` (both or neither)", args.vpcId === undefined ? "undefined" : "a VPC id");
         if (args.subnetIds !== undefined) v.exclusive({ subnetIds: args.subnetIds, vpcCidr: args.vpcCidr });
         v.check("subnetIds", args.subnetIds === undefined || args.subnetIds.length >= 2, "at least 2 subnets in different availability zones", args.subnetIds?.length);
@@ -140,6 +167,8 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         this.settings = { capacityShare: args.capacityAlarmShare ?? 0.9, cpu: args.cpuAlarmPercent ?? 80, connections: args.connectionsAlarmThreshold ?? 500 };
         const p = { parent: this };
         const accountId = pulumi.output(args.accountId);
+        this.accountId = accountId;
+        this.rotationDays = args.userSecretRotationDays ?? 30;
         const clusterIdentifier = `${pulumi.getStack()}-${name}`;
         const deletionProtection = args.deletionProtection ?? true;
 
@@ -176,6 +205,30 @@ export class AuroraDatabase extends pulumi.ComponentResource {
                 v.fail("vpcCidr", "an IPv4 CIDR from /16 to /24 on its boundary", cidr);
             }
             this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: `${clusterIdentifier}-vpc` } }, p);
+            // Adopted and stripped: nothing may use the default group by accident.
+            this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: { Name: `${clusterIdentifier}-default (unused, no rules)` } }, p);
+            this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.logRetentionDays ?? 30, kmsKeyId: this.key.arn }, p);
+            const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
+                description: `${clusterIdentifier}: VPC flow logs delivery`,
+                assumeRolePolicy: policyDocument([{
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${args.region}:${accountId}:vpc-flow-log/*` } },
+                }]),
+            }, p);
+            grant(`${name}-flow-logs`, flowRole, [
+                { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${this.flowLogGroup.arn}:*` },
+            ]);
+            this.flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
+                vpcId: this.vpc.id,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: this.flowLogGroup.arn,
+                iamRoleArn: flowRole.arn,
+                maxAggregationInterval: 60,
+                tags: { Name: `${clusterIdentifier}-flow-log` },
+            }, p);
             cidrs!.forEach((c, i) => {
                 const az = `${args.region}${"abcdef"[i]}`;
                 this.subnets.push(new aws.ec2.Subnet(`${name}-private-${i}`, {
@@ -261,6 +314,34 @@ export class AuroraDatabase extends pulumi.ComponentResource {
             }, p));
         }
 
+        // ---- rotation of the per-function users' secrets (master secret: migrations and this only) ----
+        const userSecrets = pulumi.interpolate`arn:aws:secretsmanager:${args.region}:${accountId}:secret:${clusterIdentifier}-user-*`;
+        const rotation = analyticsFunction(`${name}-rotate`, this, {
+            description: `Rotates the per-function database users of ${clusterIdentifier} (Secrets Manager four-step protocol)`,
+            accountId: args.accountId,
+            code: functionCode("rotate-db-secret"),
+            logKeyArn: this.key.arn,
+            logRetentionDays: args.logRetentionDays ?? 30,
+            environment: { DB_CLUSTER_ARN: this.clusterArn, DB_MASTER_SECRET_ARN: this.secretArn, DB_NAME: this.databaseName, POWERTOOLS_SERVICE_NAME: "rotate-db-secret" },
+            statements: [
+                ...this.dataApiStatements(this.secretArn, "Master"),
+                { Sid: "RotateUserSecrets", Effect: "Allow", Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], Resource: userSecrets },
+                { Sid: "EncryptUserSecrets", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: this.key.arn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${args.region}.amazonaws.com` } } },
+                // GetRandomPassword has no resource.
+                { Sid: "GeneratePasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" },
+            ],
+            timeoutSeconds: 60,
+            memoryMiB: 256,
+        });
+        this.rotationFunction = rotation.function;
+        this.rotationRole = rotation.role;
+        this.rotationPermission = new aws.lambda.Permission(`${name}-rotate-invoke`, {
+            action: "lambda:InvokeFunction",
+            function: this.rotationFunction.name,
+            principal: "secretsmanager.amazonaws.com",
+            sourceAccount: accountId,
+        }, p);
+
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({
             key: this.key,
@@ -334,21 +415,63 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         ];
     }
 
-    /**
-     * Lets a role use the Data API on this cluster: rds-data statement and
-     * transaction actions on the cluster, GetSecretValue on the master secret and
-     * kms:Decrypt on the key that encrypts it.
-     */
-    grantDataApi(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, [
+    private dataApiStatements(secretArn: pulumi.Input<string>, whose: "Master" | "Own"): PolicyStatement[] {
+        return [
             {
                 Sid: "DataApi",
                 Effect: "Allow",
                 Action: ["rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement", "rds-data:BeginTransaction", "rds-data:CommitTransaction", "rds-data:RollbackTransaction"],
                 Resource: this.clusterArn,
             },
-            { Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.secretArn },
-            { Sid: "DecryptMasterSecret", Effect: "Allow", Action: "kms:Decrypt", Resource: this.keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } } },
-        ]);
+            { Sid: `Read${whose}Secret`, Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn },
+            { Sid: `Decrypt${whose}Secret`, Effect: "Allow", Action: "kms:Decrypt", Resource: this.keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${this.region}.amazonaws.com` } } },
+        ];
     }
+
+    /**
+     * Lets a role use the Data API on this cluster: rds-data statement and
+     * transaction actions on the cluster, GetSecretValue on `user`'s secret (or,
+     * without `user`, the master secret: for the migrations only) and kms:Decrypt
+     * on the key that encrypts it, through Secrets Manager.
+     */
+    grantDataApi(name: string, role: aws.iam.Role, user?: DatabaseUser): aws.iam.RolePolicy {
+        return grant(name, role, user ? this.dataApiStatements(user.secretArn, "Own") : this.dataApiStatements(this.secretArn, "Master"));
+    }
+
+    /**
+     * Creates a function's database user secret `<cluster>-user-<username>` under
+     * the database key, with the initial document (no password) and rotation by
+     * the rotation function every `userSecretRotationDays`, immediately on creation
+     * (that first rotation sets the password). `dependsOn` must include the
+     * migrations that create the role. The secret string is ignored afterwards
+     * (rotation owns it).
+     */
+    createUser(name: string, username: string, opts: { parent: pulumi.Resource; dependsOn?: pulumi.ResourceOptions["dependsOn"] }): DatabaseUser {
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(username)) throw new Error(`AuroraDatabase: \`username\` must be a lower-case PostgreSQL role name (received ${JSON.stringify(username)}).`);
+        const p = { parent: opts.parent };
+        const secret = new aws.secretsmanager.Secret(`${name}`, {
+            name: pulumi.interpolate`${this.clusterIdentifier}-user-${username}`,
+            description: `Database user ${username} of ${this.databaseName} (Data API; rotated every ${this.rotationDays} days)`,
+            kmsKeyId: this.keyArn,
+            recoveryWindowInDays: 7,
+        }, p);
+        const version = new aws.secretsmanager.SecretVersion(`${name}-initial`, {
+            secretId: secret.id,
+            secretString: pulumi.jsonStringify({ engine: "postgres", username, dbClusterIdentifier: this.clusterIdentifier, dbname: this.databaseName }),
+        }, { parent: opts.parent, ignoreChanges: ["secretString"] });
+        const rotation = new aws.secretsmanager.SecretRotation(`${name}-rotation`, {
+            secretId: secret.id,
+            rotationLambdaArn: this.rotationFunction.arn,
+            rotationRules: { automaticallyAfterDays: this.rotationDays },
+            rotateImmediately: true,
+        }, { parent: opts.parent, dependsOn: [version, this.rotationPermission, this.rotationFunction, ...toResources(opts.dependsOn)] });
+        return { username, secret, secretArn: secret.arn, rotation };
+    }
+}
+
+/** The plain resources of a `dependsOn` option (Outputs of resources are not resolved here). */
+function toResources(d: unknown): pulumi.Resource[] {
+    if (d === undefined) return [];
+    const list = Array.isArray(d) ? d : [d];
+    return list.filter((x): x is pulumi.Resource => pulumi.Resource.isInstance(x));
 }

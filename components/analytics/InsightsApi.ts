@@ -15,7 +15,7 @@ import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
-import { AuroraDatabase } from "./AuroraDatabase";
+import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { analyticsFunction } from "./lambda";
 
 /** The routes of DESIGN.md 3.3. */
@@ -46,6 +46,11 @@ export interface InsightsApiArgs {
     readonly errorsAlarmThreshold?: number;
     /** p99 latency (ms) that raises the alarm. @default 2000 */
     readonly latencyAlarmMs?: number;
+    /**
+     * The API's own database user (read-only).
+     * @default - created here: `database.createUser` for "flightstream_insights", after this component's `dependsOn` (the migrations)
+     */
+    readonly databaseUser?: DatabaseUser;
     /** @default - alarms on, no routing */
     readonly alarms?: AlarmSettings;
 }
@@ -61,6 +66,8 @@ export class InsightsApi extends pulumi.ComponentResource {
     readonly accessLogGroup: aws.cloudwatch.LogGroup;
     readonly url: pulumi.Output<string>;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** The database user (and secret) the API's Data API calls use. */
+    readonly databaseUser: DatabaseUser;
     private readonly thresholds: { errors: number; latencyMs: number };
 
     constructor(name: string, args: InsightsApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -81,18 +88,19 @@ export class InsightsApi extends pulumi.ComponentResource {
         const p = { parent: this };
         const db = args.database;
         const stackName = `${pulumi.getStack()}-${name}`;
+        this.databaseUser = args.databaseUser ?? db.createUser(`${name}-db-user`, DATABASE_ROLES.insights, { parent: this, dependsOn: opts.dependsOn });
         const fn = analyticsFunction(name, this, {
-            description: "Insights API (DESIGN.md 3.3) over the analytics database",
+            description: "Insights API over the analytics database (read-only database user)",
             accountId: args.accountId,
             code: functionCode("insights"),
             logKeyArn: db.keyArn,
             logRetentionDays: args.logRetentionDays ?? 30,
-            environment: { DB_CLUSTER_ARN: db.clusterArn, DB_SECRET_ARN: db.secretArn, DB_NAME: db.databaseName, POWERTOOLS_SERVICE_NAME: "insights" },
+            environment: { DB_CLUSTER_ARN: db.clusterArn, DB_SECRET_ARN: this.databaseUser.secretArn, DB_NAME: db.databaseName, POWERTOOLS_SERVICE_NAME: "insights" },
             statements: [],
             timeoutSeconds: args.timeoutSeconds ?? 10,
             memoryMiB: args.memoryMiB ?? 512,
             reservedConcurrency: args.reservedConcurrency,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role)]);
+        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation]);
         this.function = fn.function;
         this.role = fn.role;
 

@@ -24,7 +24,7 @@ import { functionCode } from "../common/bundle";
 import { PolicyStatement, kmsUseStatement } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
-import { AuroraDatabase } from "./AuroraDatabase";
+import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { analyticsFunction } from "./lambda";
 
 export interface StreamProcessorArgs {
@@ -74,6 +74,11 @@ export interface StreamProcessorArgs {
         readonly dealMinSamples?: number;
         readonly dealLookbackMinutes?: number;
     };
+    /**
+     * The processor's own database user (read-write on the application tables).
+     * @default - created here: `database.createUser` for "flightstream_processor", after this component's `dependsOn` (the migrations)
+     */
+    readonly databaseUser?: DatabaseUser;
     /** Iterator age alarm threshold (ms). @default 60000 */
     readonly iteratorAgeAlarmMs?: number;
     /** @default - alarms on, no routing */
@@ -88,6 +93,8 @@ export class StreamProcessor extends pulumi.ComponentResource {
     readonly failureQueue: aws.sqs.Queue;
     readonly alertsTopic?: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** The database user (and secret) the processor's Data API calls use. */
+    readonly databaseUser: DatabaseUser;
     private readonly iteratorAgeAlarmMs: number;
 
     constructor(name: string, args: StreamProcessorArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -148,9 +155,10 @@ export class StreamProcessor extends pulumi.ComponentResource {
             DEAL_MIN_SAMPLES: r.dealMinSamples,
             DEAL_LOOKBACK_MINUTES: r.dealLookbackMinutes,
         };
+        this.databaseUser = args.databaseUser ?? db.createUser(`${name}-db-user`, DATABASE_ROLES.processor, { parent: this, dependsOn: opts.dependsOn });
         const environment: Record<string, pulumi.Input<string>> = {
             DB_CLUSTER_ARN: db.clusterArn,
-            DB_SECRET_ARN: db.secretArn,
+            DB_SECRET_ARN: this.databaseUser.secretArn,
             DB_NAME: db.databaseName,
             PROCESSED_EVENTS_RETENTION_HOURS: String(args.processedEventsRetentionHours ?? 48),
             POWERTOOLS_SERVICE_NAME: "processor",
@@ -170,7 +178,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
             timeoutSeconds: args.timeoutSeconds ?? 300,
             memoryMiB: args.memoryMiB ?? 1024,
             reservedConcurrency: args.reservedConcurrency,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role)]);
+        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation]);
         this.function = fn.function;
         this.role = fn.role;
         this.logGroup = fn.logGroup;

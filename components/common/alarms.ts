@@ -75,6 +75,7 @@ export const RUNBOOKS = [
     "ingestion-errors",
     "ingestion-latency",
     "ingestion-capacity",
+    "ingestion-abuse",
     "dns-health",
     "consumer-errors",
     "database",

@@ -38,7 +38,25 @@
  * - aws.route53.HealthCheck (HTTPS /healthz on this ALB) and the aws.route53.Record
  *   alias (simple, weighted, latency or failover routing);
  * - alarms, built only from the metric helpers: ALB 5xx, target 5xx, p99 target
- *   response time, unhealthy hosts, ECS CPU, ECS memory, Route 53 health check.
+ *   response time, unhealthy hosts, ECS CPU, ECS memory, Route 53 health check,
+ *   WAF blocked-request spike;
+ * - the key store: aws.secretsmanager.Secret `<name>-ingest-keys` (under the
+ *   component key) with an initial SecretVersion `{"version":1,"keys":[]}` whose
+ *   string is ignored afterwards (the ops command owns its content); the task gets
+ *   its ARN as INGEST_KEYS_SECRET_ARN and may only read it (GetSecretValue, and
+ *   kms:Decrypt through Secrets Manager);
+ * - AWS WAF v2 (aws.wafv2.WebAcl, REGIONAL, associated with the ALB): IP
+ *   reputation, a per-IP rate limit, a request-size rule on `content-length`
+ *   (waf.ts explains why not the body), per-vendor request counters and rate
+ *   limits scoped to the vendor's host header, the AWS common and known-bad-inputs
+ *   rule groups; logs to the KMS-encrypted log group `aws-waf-logs-<stack>-<name>`
+ *   with the Authorization header redacted;
+ * - per vendor (`vendors`): the hostname `<vendor>.<domainName>` as a SAN of the
+ *   one certificate (with its validation record), a Route 53 record, an HTTPS
+ *   listener rule on the host header, and optionally (`dedicatedTasks`) its own
+ *   target group, ECS service and autoscaling;
+ * - when the VPC is created here: its default security group managed with no
+ *   rules, and VPC flow logs (ALL traffic) to a KMS-encrypted log group.
  *
  * Route 53 publishes HealthCheckStatus only in us-east-1: pass `usEast1Provider`
  * (same account, region us-east-1); the health check and its alarm are then
@@ -57,6 +75,7 @@ import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceT
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { isKnown, validator } from "../common/validation";
 import { ELB_LOG_DELIVERY_ACCOUNTS, MAX_AZS, planSubnets } from "./network";
+import { VENDOR_NAME, WAF_REGEX_MAX_LENGTH, greaterThanPattern } from "./waf";
 
 /** CloudWatch namespace of the service's embedded metrics (functions/ingest/metrics.ts). */
 export const INGEST_METRICS_NAMESPACE = "FlightStream/Ingestion";
@@ -68,6 +87,36 @@ export const ROUTING_POLICIES: readonly RoutingPolicy[] = ["simple", "weighted",
 export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** Fargate CPU units → allowed memory (MiB). */
+/** The key store's initial document (the service's key-store format, version 1, no keys). */
+export const INITIAL_KEY_STORE = '{"version":1,"keys":[]}';
+
+/** AWS managed rule groups on the ingestion web ACL, in evaluation order after the custom rules. */
+export const WAF_MANAGED_RULE_GROUPS = ["AWSManagedRulesAmazonIpReputationList", "AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"] as const;
+
+/** One vendor with its own hostname on the front door. */
+export interface IngestionVendor {
+  /** Lower-case DNS label (2 to 32 characters); the hostname is `<name>.<domainName>`. */
+  readonly name: string;
+  /** Requests per 5 minutes, from all of the vendor's clients together, before WAF blocks its host (100..2000000000). @default 300000 */
+  readonly rateLimitPerFiveMinutes?: number;
+  /** Own target group and ECS service (same task definition) with this capacity. @default - served by the shared service */
+  readonly dedicatedTasks?: { readonly minTasks: number; readonly maxTasks: number };
+}
+
+/** What the component created for one vendor. */
+export interface VendorFrontDoor {
+  readonly name: string;
+  readonly hostname: string;
+  readonly record: aws.route53.Record;
+  readonly listenerRule: aws.lb.ListenerRule;
+  /** The vendor's own target group (with `dedicatedTasks`), else the shared one. */
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly service?: aws.ecs.Service;
+  /** WAF rule names: request counter and rate limit (the `Rule` dimension of their metrics). */
+  readonly countRuleName: string;
+  readonly rateRuleName: string;
+}
+
 export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
   256: [512, 1024, 2048],
   512: [1024, 2048, 3072, 4096],
@@ -155,6 +204,12 @@ export interface IngestionServiceArgs {
    */
   readonly registryAuth?: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
 
+  /** Per-vendor hostnames, routing, capacity and rate limits. @default [] */
+  readonly vendors?: IngestionVendor[];
+  /** Requests per 5 minutes from one client IP before WAF blocks it (100..2000000000). @default 20000 */
+  readonly wafRateLimitPerIp?: number;
+  /** Requests WAF blocks in 5 minutes that raise the "waf-blocked-spike" alarm. @default 1000 */
+  readonly wafBlockedAlarmThreshold?: number;
   /** @default 30 */
   readonly logRetentionDays?: number;
   /** KMS key for the log group and repository. @default - a key with rotation is created */
@@ -166,7 +221,7 @@ export interface IngestionServiceArgs {
 
   /**
    * Alarm settings; conditions: "alb-5xx", "target-5xx", "latency-p99",
-   * "unhealthy-hosts", "cpu-high", "memory-high", "dns-health".
+   * "unhealthy-hosts", "cpu-high", "memory-high", "dns-health", "waf-blocked-spike".
    */
   readonly alarms?: AlarmSettings;
   /** Extra tags for taggable children (required tags come from provider defaultTags). */
@@ -226,14 +281,26 @@ export class IngestionService extends pulumi.ComponentResource {
   readonly healthCheck: aws.route53.HealthCheck;
   readonly record: aws.route53.Record;
   readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The key store (hashed per-source keys) the service reads. */
+  readonly keyStoreSecret: aws.secretsmanager.Secret;
+  readonly keyStoreSecretArn: pulumi.Output<string>;
+  readonly webAcl: aws.wafv2.WebAcl;
+  readonly wafLogGroup: aws.cloudwatch.LogGroup;
+  readonly vendors: VendorFrontDoor[] = [];
+  /** The created VPC's default security group, managed with no rules. */
+  readonly defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
+  readonly flowLog?: aws.ec2.FlowLog;
+  readonly flowLogGroup?: aws.cloudwatch.LogGroup;
   /** https://<domainName> */
   readonly url: string;
   private readonly streamName: pulumi.Input<string>;
+  private readonly region: string;
 
   constructor(name: string, args: IngestionServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super("flightstream:ingestion:IngestionService", name, {}, opts);
     const v = validator("IngestionService", name);
     this.streamName = args.streamName;
+    this.region = args.region;
 
     // ---- validation (eager; unknown values skipped) ----
     v.pattern("region", args.region, /^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as \"eu-west-1\"");
@@ -289,6 +356,26 @@ export class IngestionService extends pulumi.ComponentResource {
     const accessLogRetentionDays = args.accessLogRetentionDays ?? 90;
     v.intRange("accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
     const vpcEndpoints = args.vpcEndpoints ?? true;
+    const wafRateLimitPerIp = args.wafRateLimitPerIp ?? 20000;
+    v.intRange("wafRateLimitPerIp", wafRateLimitPerIp, 100, 2_000_000_000);
+    const wafBlockedAlarmThreshold = args.wafBlockedAlarmThreshold ?? 1000;
+    v.intRange("wafBlockedAlarmThreshold", wafBlockedAlarmThreshold, 1, 1_000_000_000);
+    const vendors = args.vendors ?? [];
+    v.check("vendors", Array.isArray(vendors) && vendors.length <= 20, "a list of at most 20 vendors", vendors);
+    const vendorNames = new Set<string>();
+    vendors.forEach((vendor, i) => {
+      v.pattern(`vendors[${i}].name`, vendor.name, VENDOR_NAME, "a lower-case DNS label of 2 to 32 letters, digits or dashes, starting with a letter");
+      v.check(`vendors[${i}].name`, !vendorNames.has(vendor.name), "unique among `vendors`", vendor.name);
+      vendorNames.add(vendor.name);
+      v.intRange(`vendors[${i}].rateLimitPerFiveMinutes`, vendor.rateLimitPerFiveMinutes, 100, 2_000_000_000);
+      if (vendor.dedicatedTasks !== undefined) {
+        v.intRange(`vendors[${i}].dedicatedTasks.minTasks`, vendor.dedicatedTasks.minTasks, 1, 1000);
+        v.intRange(`vendors[${i}].dedicatedTasks.maxTasks`, vendor.dedicatedTasks.maxTasks, 1, 1000);
+        v.check(`vendors[${i}].dedicatedTasks.maxTasks`, vendor.dedicatedTasks.maxTasks >= vendor.dedicatedTasks.minTasks, `at least \`vendors[${i}].dedicatedTasks.minTasks\` (${vendor.dedicatedTasks.minTasks})`, vendor.dedicatedTasks.maxTasks);
+      }
+    });
+    const bodySizePattern = greaterThanPattern(maxBodyBytes);
+    v.check("maxBodyBytes", bodySizePattern.length <= WAF_REGEX_MAX_LENGTH, `small enough for the WAF size rule's pattern (${WAF_REGEX_MAX_LENGTH} characters)`, maxBodyBytes);
     if (args.vpcId !== undefined) {
       v.check("publicSubnetIds", Array.isArray(args.publicSubnetIds) && args.publicSubnetIds.length >= 2, "at least 2 public subnet ids when `vpcId` is given", args.publicSubnetIds);
       v.check("privateSubnetIds", Array.isArray(args.privateSubnetIds) && args.privateSubnetIds.length >= 2, "at least 2 private subnet ids when `vpcId` is given", args.privateSubnetIds);
@@ -319,6 +406,8 @@ export class IngestionService extends pulumi.ComponentResource {
     let privateRouteTableIds: pulumi.Input<string>[];
     if (args.vpcId === undefined) {
       this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } }, parent);
+      // Adopted and stripped: nothing may use the default group by accident.
+      this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: { ...tags, Name: `${name}-default (unused, no rules)` } }, parent);
       const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags: { ...tags, Name: `${name}-igw` } }, parent);
       const publicRt = new aws.ec2.RouteTable(`${name}-public-rt`, { vpcId: this.vpc.id, tags: { ...tags, Name: `${name}-public` } }, parent);
       new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, parent);
@@ -380,18 +469,33 @@ export class IngestionService extends pulumi.ComponentResource {
     }
 
     // ---- certificate (DNS validated) ----
-    this.certificate = new aws.acm.Certificate(`${name}-cert`, { domainName: args.domainName, validationMethod: "DNS", keyAlgorithm: "EC_prime256v1", tags }, { parent: this });
-    const validationRecord = new aws.route53.Record(`${name}-cert-validation`, {
-      zoneId: args.hostedZoneId,
-      name: this.certificate.domainValidationOptions[0].resourceRecordName,
-      type: this.certificate.domainValidationOptions[0].resourceRecordType,
-      records: [this.certificate.domainValidationOptions[0].resourceRecordValue],
-      ttl: 300,
-      allowOverwrite: true,
-    }, parent);
+    const vendorHosts = vendors.map((vendor) => `${vendor.name}.${args.domainName}`);
+    this.certificate = new aws.acm.Certificate(`${name}-cert`, {
+      domainName: args.domainName,
+      ...(vendorHosts.length > 0 ? { subjectAlternativeNames: vendorHosts } : {}),
+      validationMethod: "DNS",
+      keyAlgorithm: "EC_prime256v1",
+      tags,
+    }, { parent: this });
+    // One validation record per name, found by domain (ACM does not order the options).
+    const validationRecords = [args.domainName, ...vendorHosts].map((domain, i) => {
+      const option = this.certificate.domainValidationOptions.apply((options) => {
+        const o = options.find((x) => x.domainName === domain);
+        if (!o) throw new Error(`IngestionService ${name}: ACM returned no validation option for ${domain}`);
+        return o;
+      });
+      return new aws.route53.Record(i === 0 ? `${name}-cert-validation` : `${name}-cert-validation-${vendors[i - 1].name}`, {
+        zoneId: args.hostedZoneId,
+        name: option.apply((o) => o.resourceRecordName!),
+        type: option.apply((o) => o.resourceRecordType!),
+        records: [option.apply((o) => o.resourceRecordValue!)],
+        ttl: 300,
+        allowOverwrite: true,
+      }, parent);
+    });
     this.certificateValidation = new aws.acm.CertificateValidation(`${name}-cert-validation`, {
       certificateArn: this.certificate.arn,
-      validationRecordFqdns: [validationRecord.fqdn],
+      validationRecordFqdns: validationRecords.map((r) => r.fqdn),
     }, parent);
 
     // ---- access-log bucket (SSE-S3: ALB log delivery does not support SSE-KMS) ----
@@ -414,10 +518,25 @@ export class IngestionService extends pulumi.ComponentResource {
     }, parent);
     const logObjects = pulumi.interpolate`${this.accessLogBucket.arn}/alb/AWSLogs/${accountId}/*`;
     const elbAccount = ELB_LOG_DELIVERY_ACCOUNTS[region];
+    // The service principal carries the confused-deputy conditions (this account, a load
+    // balancer of this account and region; the ALB's own ARN would be a cycle: the ALB
+    // waits for this policy). The legacy per-region ELB account (regions in
+    // ELB_LOG_DELIVERY_ACCOUNTS) writes as another account and sends neither key, so its
+    // statement cannot carry them: it stays limited to this bucket's AWSLogs/<account>/ prefix.
     const logPolicy = new aws.s3.BucketPolicy(`${name}-alb-logs`, {
       bucket: this.accessLogBucket.id,
       policy: policyDocument([
-        { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: logObjects },
+        {
+          Sid: "ElbLogDelivery",
+          Effect: "Allow",
+          Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+          Action: "s3:PutObject",
+          Resource: logObjects,
+          Condition: {
+            StringEquals: { "aws:SourceAccount": accountId },
+            ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:elasticloadbalancing:${region}:${accountId}:loadbalancer/*` },
+          },
+        },
         ...(elbAccount !== undefined
           ? [{ Sid: "ElbLogDeliveryAccount", Effect: "Allow" as const, Principal: { AWS: `arn:aws:iam::${elbAccount}:root` }, Action: "s3:PutObject", Resource: logObjects }]
           : []),
@@ -466,12 +585,16 @@ export class IngestionService extends pulumi.ComponentResource {
     }, parent);
 
     // ---- KMS key, logs ----
+    const wafName = `${pulumi.getStack()}-${name}`;
+    const wafLogGroupName = `aws-waf-logs-${wafName}`;
+    const flowLogGroupName = `/vpc/${name}/flow-logs`;
+    const logGroupNames = [`/ecs/${name}`, wafLogGroupName, ...(this.vpc ? [flowLogGroupName] : [])];
     let keyArn: pulumi.Input<string>;
     if (args.kmsKeyArn !== undefined) {
       keyArn = args.kmsKeyArn;
     } else {
       this.key = new aws.kms.Key(`${name}-key`, {
-        description: `${name}: ingestion service logs and container images`,
+        description: `${name}: ingestion service logs, WAF and flow logs, container images, key store`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
         policy: policyDocument([
@@ -482,7 +605,7 @@ export class IngestionService extends pulumi.ComponentResource {
             Principal: { Service: `logs.${region}.amazonaws.com` },
             Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
             Resource: "*",
-            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:/ecs/${name}` } },
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroupNames.map((g) => pulumi.interpolate`arn:aws:logs:${region}:${accountId}:log-group:${g}`) } },
           },
         ]),
         tags,
@@ -490,6 +613,128 @@ export class IngestionService extends pulumi.ComponentResource {
       keyArn = this.key.arn;
     }
     this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/ecs/${name}`, retentionInDays: logRetentionDays, kmsKeyId: keyArn, tags }, parent);
+
+    // ---- VPC flow logs (created VPC only) ----
+    if (this.vpc) {
+      this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: flowLogGroupName, retentionInDays: logRetentionDays, kmsKeyId: keyArn, tags }, parent);
+      const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
+        description: `${name}: VPC flow logs delivery to ${flowLogGroupName}`,
+        assumeRolePolicy: policyDocument([{
+          Effect: "Allow",
+          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` } },
+        }]),
+        tags,
+      }, parent);
+      grant(`${name}-flow-logs`, flowRole, [
+        { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${this.flowLogGroup.arn}:*` },
+      ]);
+      this.flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
+        vpcId: this.vpc.id,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: this.flowLogGroup.arn,
+        iamRoleArn: flowRole.arn,
+        maxAggregationInterval: 60,
+        tags: { ...tags, Name: `${name}-flow-log` },
+      }, parent);
+    }
+
+    // ---- AWS WAF v2 on the ALB ----
+    const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+    const hostIs = (host: string) => ({
+      byteMatchStatement: {
+        fieldToMatch: { singleHeader: { name: "host" } },
+        positionalConstraint: "EXACTLY",
+        searchString: host,
+        textTransformations: [{ priority: 0, type: "LOWERCASE" }],
+      },
+    });
+    const vendorRules = vendors.flatMap((vendor, i) => {
+      const host = vendorHosts[i];
+      return [
+        { name: `vendor-${vendor.name}-requests`, priority: 30 + 2 * i, action: { count: {} }, statement: hostIs(host), visibilityConfig: visibility(`vendor-${vendor.name}-requests`) },
+        {
+          name: `vendor-${vendor.name}-rate`,
+          priority: 31 + 2 * i,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: vendor.rateLimitPerFiveMinutes ?? 300000, evaluationWindowSec: 300, aggregateKeyType: "CONSTANT", scopeDownStatement: hostIs(host) } },
+          visibilityConfig: visibility(`vendor-${vendor.name}-rate`),
+        },
+      ];
+    });
+    const managedRule = (group: (typeof WAF_MANAGED_RULE_GROUPS)[number], priority: number) => ({
+      name: group,
+      priority,
+      overrideAction: { none: {} },
+      statement: {
+        managedRuleGroupStatement: {
+          vendorName: "AWS",
+          name: group,
+          // The common rule set blocks bodies above 8 KB (SizeRestrictions_BODY); batches are
+          // up to `maxBodyBytes`, bounded by the "body-size" rule and the service, so count only.
+          ...(group === "AWSManagedRulesCommonRuleSet" ? { ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }] } : {}),
+        },
+      },
+      visibilityConfig: visibility(group),
+    });
+    this.webAcl = new aws.wafv2.WebAcl(`${name}-waf`, {
+      name: wafName,
+      description: `${name}: ingestion front door (managed rules, rate limits, request size)`,
+      scope: "REGIONAL",
+      defaultAction: { allow: {} },
+      rules: [
+        managedRule("AWSManagedRulesAmazonIpReputationList", 0),
+        {
+          name: "per-ip-rate",
+          priority: 10,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: wafRateLimitPerIp, evaluationWindowSec: 300, aggregateKeyType: "IP" } },
+          visibilityConfig: visibility("per-ip-rate"),
+        },
+        {
+          name: "body-size",
+          priority: 20,
+          action: { block: {} },
+          statement: {
+            regexMatchStatement: {
+              regexString: bodySizePattern,
+              fieldToMatch: { singleHeader: { name: "content-length" } },
+              textTransformations: [{ priority: 0, type: "NONE" }],
+            },
+          },
+          visibilityConfig: visibility("body-size"),
+        },
+        ...vendorRules,
+        managedRule("AWSManagedRulesCommonRuleSet", 100),
+        managedRule("AWSManagedRulesKnownBadInputsRuleSet", 110),
+      ],
+      visibilityConfig: visibility(wafName),
+      tags,
+    }, parent);
+    new aws.wafv2.WebAclAssociation(`${name}-waf`, { resourceArn: this.loadBalancer.arn, webAclArn: this.webAcl.arn }, parent);
+    this.wafLogGroup = new aws.cloudwatch.LogGroup(`${name}-waf-logs`, { name: wafLogGroupName, retentionInDays: logRetentionDays, kmsKeyId: keyArn, tags }, parent);
+    new aws.wafv2.WebAclLoggingConfiguration(`${name}-waf`, {
+      resourceArn: this.webAcl.arn,
+      logDestinationConfigs: [this.wafLogGroup.arn],
+      // Bearer keys never reach the logs.
+      redactedFields: [{ singleHeader: { name: "authorization" } }],
+    }, parent);
+
+    // ---- key store (hashed per-source keys; the ops command writes it) ----
+    this.keyStoreSecret = new aws.secretsmanager.Secret(`${name}-ingest-keys`, {
+      name: `${pulumi.getStack()}-${name}-ingest-keys`,
+      description: `${name}: ingestion API keys per source, stored as hashes (managed by the ops command)`,
+      kmsKeyId: keyArn,
+      recoveryWindowInDays: 30,
+      tags,
+    }, parent);
+    new aws.secretsmanager.SecretVersion(`${name}-ingest-keys`, {
+      secretId: this.keyStoreSecret.id,
+      secretString: INITIAL_KEY_STORE,
+    }, { parent: this, ignoreChanges: ["secretString"] });
+    this.keyStoreSecretArn = this.keyStoreSecret.arn;
 
     // ---- image ----
     this.repository = new aws.ecr.Repository(`${name}-repo`, {
@@ -532,6 +777,10 @@ export class IngestionService extends pulumi.ComponentResource {
       streamStatements.push({ Sid: "EncryptForStream", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: args.streamKmsKeyArn });
     }
     grant(`${name}-task-stream`, this.taskRole, streamStatements);
+    const taskKeys = grant(`${name}-task-keys`, this.taskRole, [
+      { Sid: "ReadKeyStore", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.keyStoreSecret.arn },
+      { Sid: "DecryptKeyStore", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },
+    ]);
     this.executionRole = new aws.iam.Role(`${name}-exec-role`, { description: `${name}: ECS task execution (pull image, write logs)`, assumeRolePolicy: ecsTrust, tags }, parent);
     grant(`${name}-exec`, this.executionRole, [
       { Sid: "EcrAuth", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -568,6 +817,7 @@ export class IngestionService extends pulumi.ComponentResource {
           { name: "MAX_QUEUE_EVENTS", value: String(maxQueueEvents) },
           { name: "MAX_BODY_BYTES", value: String(maxBodyBytes) },
           { name: "METRICS_NAMESPACE", value: INGEST_METRICS_NAMESPACE },
+          { name: "INGEST_KEYS_SECRET_ARN", value: this.keyStoreSecret.arn },
         ],
         healthCheck: {
           command: ["CMD", "node", "-e", `fetch('http://127.0.0.1:${containerPort}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`],
@@ -579,7 +829,7 @@ export class IngestionService extends pulumi.ComponentResource {
         logConfiguration: { logDriver: "awslogs", options: { "awslogs-group": this.logGroup.name, "awslogs-region": region, "awslogs-stream-prefix": "ingest", mode: "non-blocking", "max-buffer-size": "25m" } },
       }]),
       tags,
-    }, { parent: this, dependsOn: this.image ? [this.image] : [] });
+    }, { parent: this, dependsOn: [...(this.image ? [this.image] : []), taskKeys] });
     this.service = new aws.ecs.Service(`${name}-service`, {
       cluster: this.cluster.arn,
       taskDefinition: this.taskDefinition.arn,
@@ -661,6 +911,80 @@ export class IngestionService extends pulumi.ComponentResource {
       ...(routingPolicy === "failover" ? { failoverRoutingPolicies: [{ type: args.failoverRole! }] } : {}),
     }, parent);
 
+    // ---- vendors: host-header rules on HTTPS, optionally their own capacity ----
+    vendors.forEach((vendor, i) => {
+      const hostname = vendorHosts[i];
+      let targetGroup = this.targetGroup;
+      let service: aws.ecs.Service | undefined;
+      if (vendor.dedicatedTasks !== undefined) {
+        targetGroup = new aws.lb.TargetGroup(`${name}-tg-${vendor.name}`, {
+          targetType: "ip",
+          port: containerPort,
+          protocol: "HTTP",
+          protocolVersion: "HTTP1",
+          vpcId: this.vpcId,
+          deregistrationDelay: 30,
+          healthCheck: { enabled: true, path: "/healthz", protocol: "HTTP", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+          tags: { ...tags, Vendor: vendor.name },
+        }, parent);
+      }
+      const listenerRule = new aws.lb.ListenerRule(`${name}-vendor-${vendor.name}`, {
+        listenerArn: this.httpsListener.arn,
+        priority: i + 1,
+        conditions: [{ hostHeader: { values: [hostname] } }],
+        actions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+        tags: { ...tags, Vendor: vendor.name },
+      }, parent);
+      if (vendor.dedicatedTasks !== undefined) {
+        service = new aws.ecs.Service(`${name}-service-${vendor.name}`, {
+          cluster: this.cluster.arn,
+          taskDefinition: this.taskDefinition.arn,
+          launchType: "FARGATE",
+          platformVersion: "LATEST",
+          desiredCount: vendor.dedicatedTasks.minTasks,
+          networkConfiguration: { subnets: this.privateSubnetIds, securityGroups: [this.taskSecurityGroup.id], assignPublicIp: false },
+          loadBalancers: [{ targetGroupArn: targetGroup.arn, containerName, containerPort }],
+          healthCheckGracePeriodSeconds: 30,
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+          deploymentMinimumHealthyPercent: 100,
+          deploymentMaximumPercent: 200,
+          enableEcsManagedTags: true,
+          propagateTags: "SERVICE",
+          tags: { ...tags, Vendor: vendor.name },
+        }, { parent: this, dependsOn: [listenerRule], ignoreChanges: ["desiredCount"] });
+        const target = new aws.appautoscaling.Target(`${name}-scaling-${vendor.name}`, {
+          serviceNamespace: "ecs",
+          scalableDimension: "ecs:service:DesiredCount",
+          resourceId: pulumi.interpolate`service/${this.cluster.name}/${service.name}`,
+          minCapacity: vendor.dedicatedTasks.minTasks,
+          maxCapacity: vendor.dedicatedTasks.maxTasks,
+        }, parent);
+        this.scalingPolicies.push(new aws.appautoscaling.Policy(`${name}-scale-cpu-${vendor.name}`, {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          scalableDimension: target.scalableDimension,
+          resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: {
+            predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+            targetValue: cpuTargetPercent,
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
+          },
+        }, parent));
+      }
+      const record = new aws.route53.Record(`${name}-record-${vendor.name}`, {
+        zoneId: args.hostedZoneId,
+        name: hostname,
+        type: "A",
+        aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
+        ...(routingPolicy !== "simple" ? { setIdentifier: args.setIdentifier, healthCheckId: this.healthCheck.id } : {}),
+        ...(routingPolicy === "weighted" ? { weightedRoutingPolicies: [{ weight: args.weight! }] } : {}),
+        ...(routingPolicy === "latency" ? { latencyRoutingPolicies: [{ region }] } : {}),
+        ...(routingPolicy === "failover" ? { failoverRoutingPolicies: [{ type: args.failoverRole! }] } : {}),
+      }, parent);
+      this.vendors.push({ name: vendor.name, hostname, record, listenerRule, targetGroup, service, countRuleName: `vendor-${vendor.name}-requests`, rateRuleName: `vendor-${vendor.name}-rate` });
+    });
+
     // ---- alarms (from the metric helpers only) ----
     const defs: AlarmDefinition[] = [
       { condition: "alb-5xx", metric: this.metricAlb5xxCount(), threshold: 10, comparison: "GreaterThanOrEqualToThreshold", severity: "page", runbook: "ingestion-errors", description: `The ingestion ALB ${name} itself answered 5xx (no healthy target, or the load balancer failed).`, evaluationPeriods: 5, datapointsToAlarm: 3 },
@@ -669,6 +993,7 @@ export class IngestionService extends pulumi.ComponentResource {
       { condition: "unhealthy-hosts", metric: this.metricUnhealthyHostCount(), threshold: 1, comparison: "GreaterThanOrEqualToThreshold", severity: "page", runbook: "ingestion-capacity", description: `At least one ingestion task of ${name} fails its /healthz check.`, evaluationPeriods: 3, datapointsToAlarm: 3 },
       { condition: "cpu-high", metric: this.metricCpuUtilization(), threshold: 85, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-capacity", description: `Average CPU of ${name} tasks is at least 85 % (scaling at its maximum?).`, evaluationPeriods: 5, datapointsToAlarm: 5 },
       { condition: "memory-high", metric: this.metricMemoryUtilization(), threshold: 85, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-capacity", description: `Average memory of ${name} tasks is at least 85 % (queue held too long?).`, evaluationPeriods: 5, datapointsToAlarm: 5 },
+      { condition: "waf-blocked-spike", metric: this.metricWafBlockedRequests(), threshold: wafBlockedAlarmThreshold, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-abuse", description: `WAF blocked at least ${wafBlockedAlarmThreshold} requests to ${name} in 5 minutes (an attack, a client over its rate limit, or a rule blocking legitimate traffic).` },
     ];
     this.alarms = createAlarms(this, name, defs, args.alarms);
     // HealthCheckStatus exists only in us-east-1: without a us-east-1 provider (and outside
@@ -701,6 +1026,9 @@ export class IngestionService extends pulumi.ComponentResource {
       healthCheckId: this.healthCheck.id,
       recordFqdn: this.record.fqdn,
       url: this.url,
+      keyStoreSecretArn: this.keyStoreSecretArn,
+      webAclArn: this.webAcl.arn,
+      vendorHostnames: this.vendors.map((x) => x.hostname),
       alarmArns: this.alarms.map((a) => a.arn),
     });
   }
@@ -770,6 +1098,49 @@ export class IngestionService extends pulumi.ComponentResource {
   /** PutRecords latency in ms as the service measures it (p99 by default). */
   metricPutRecordsLatency(options: MetricOptions = {}): MetricSpec {
     return metric(INGEST_METRICS_NAMESPACE, "PutRecordsLatency", this.emfDims(), { extendedStatistic: "p99", unit: "Milliseconds" }, options);
+  }
+
+  private wafDims(rule: string): Record<string, pulumi.Input<string>> {
+    return { WebACL: this.webAcl.name, Region: this.region, Rule: rule };
+  }
+
+  /** Requests WAF blocked (Sum per 5 minutes); `rule` is a rule's metric name, or "ALL". */
+  metricWafBlockedRequests(rule = "ALL", options: MetricOptions = {}): MetricSpec {
+    return metric("AWS/WAFV2", "BlockedRequests", this.wafDims(rule), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+  }
+
+  /** Requests WAF allowed (Sum per 5 minutes). */
+  metricWafAllowedRequests(options: MetricOptions = {}): MetricSpec {
+    return metric("AWS/WAFV2", "AllowedRequests", this.wafDims("ALL"), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+  }
+
+  private vendor(name: string): VendorFrontDoor {
+    const found = this.vendors.find((x) => x.name === name);
+    if (!found) throw new Error(`IngestionService: no vendor "${name}" (vendors: ${this.vendors.map((x) => `"${x.name}"`).join(", ") || "none"})`);
+    return found;
+  }
+
+  /** Requests to the vendor's hostname (WAF counter rule on its host header; Sum per 5 minutes). */
+  metricVendorRequests(vendor: string, options: MetricOptions = {}): MetricSpec {
+    return metric("AWS/WAFV2", "CountedRequests", this.wafDims(this.vendor(vendor).countRuleName), { statistic: "Sum", periodSeconds: 300, unit: "Count", label: `${vendor} requests` }, options);
+  }
+
+  /** Requests to the vendor's hostname WAF blocked for its rate limit (Sum per 5 minutes). */
+  metricVendorRateLimited(vendor: string, options: MetricOptions = {}): MetricSpec {
+    return metric("AWS/WAFV2", "BlockedRequests", this.wafDims(this.vendor(vendor).rateRuleName), { statistic: "Sum", periodSeconds: 300, unit: "Count", label: `${vendor} rate-limited` }, options);
+  }
+
+  /** Requests the ALB sent to the vendor's target group (its own with `dedicatedTasks`, else the shared one; Sum per minute). */
+  metricVendorTargetRequests(vendor: string, options: MetricOptions = {}): MetricSpec {
+    return metric("AWS/ApplicationELB", "RequestCount", { LoadBalancer: this.loadBalancer.arnSuffix, TargetGroup: this.vendor(vendor).targetGroup.arnSuffix }, { statistic: "Sum", unit: "Count" }, options);
+  }
+
+  /** Dashboard widgets: per vendor, its requests and rate-limited requests (WAF) and, when dedicated, its target group's requests. */
+  vendorWidgets(): { title: string; metrics: MetricSpec[] }[] {
+    return this.vendors.map((x) => ({
+      title: `Vendor ${x.name} (${x.hostname})`,
+      metrics: [this.metricVendorRequests(x.name), this.metricVendorRateLimited(x.name), ...(x.service ? [this.metricVendorTargetRequests(x.name, { label: `${x.name} target requests` })] : [])],
+    }));
   }
 
   private emfDims(): Record<string, pulumi.Input<string>> {

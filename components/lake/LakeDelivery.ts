@@ -115,7 +115,11 @@ export class LakeDelivery extends pulumi.ComponentResource {
         this.processorRole = new aws.iam.Role(`${name}-processor-role`, { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
         new aws.iam.RolePolicy(`${name}-processor-logging`, {
             role: this.processorRole.name,
-            policy: policyDocument([{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${processorLogs.arn}:*` }]),
+            policy: policyDocument([
+                { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${processorLogs.arn}:*` },
+                // X-Ray has no resource-level permissions.
+                { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
+            ]),
         }, { parent: this.processorRole });
         this.processor = new aws.lambda.Function(`${name}-processor`, {
             description: "Firehose processor: decode stream records, one JSON line per event, lake partition keys",
@@ -128,6 +132,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
             timeout,
             environment: { variables: { NODE_OPTIONS: "--enable-source-maps" } },
             loggingConfig: { logFormat: "JSON", logGroup: processorLogs.name },
+            tracingConfig: { mode: "Active" },
         }, p);
 
         // Delivery role: the stream, the lake prefixes and key, the processor, its log stream.

@@ -149,6 +149,8 @@ export class PondEtl extends pulumi.ComponentResource {
         const planRole = new aws.iam.Role(`${name}-plan-role`, { description: `Plan task of the ${args.pond} pond ETL`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
         const planPolicy = grant(`${name}-plan-policy`, planRole, [
             { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${planLogs.arn}:*` },
+            // X-Ray has no resource-level permissions.
+            { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
         ]);
         this.planFunction = new aws.lambda.Function(`${name}-plan`, {
             name: functionName,
@@ -171,6 +173,7 @@ export class PondEtl extends pulumi.ComponentResource {
                 },
             },
             loggingConfig: { logFormat: "JSON", logGroup: planLogs.name },
+            tracingConfig: { mode: "Active" },
         }, { parent: this, dependsOn: [planPolicy, planLogs] });
 
         const glue = pulumi.interpolate`arn:aws:glue:${args.region}:${args.accountId}`;

@@ -79,6 +79,12 @@ export interface KinesisStreamArgs {
      * them decrypt through Kinesis). @default [] (no resource policy)
      */
     readonly crossAccountConsumerAccountIds?: string[];
+    /**
+     * The consumers' IAM roles (in those accounts): the stream, consumer and key
+     * policies name exactly these roles instead of the accounts' roots.
+     * @default - the account roots of `crossAccountConsumerAccountIds`
+     */
+    readonly crossAccountConsumerRoleArns?: pulumi.Input<string>[];
     /** Share of provisioned write capacity at which the capacity alarms fire, (0, 1]. @default 0.8 */
     readonly capacityAlarmShare?: number;
     /** Alarm settings; conditions are listed in the class comment. */
@@ -135,6 +141,16 @@ export class KinesisStream extends pulumi.ComponentResource {
         shardLevelMetrics.forEach((m, i) => v.oneOf(`shardLevelMetrics[${i}]`, m, SHARD_LEVEL_METRICS));
         const crossAccount = args.crossAccountConsumerAccountIds ?? [];
         crossAccount.forEach((a, i) => v.pattern(`crossAccountConsumerAccountIds[${i}]`, a, AWS_ACCOUNT_ID, "a 12-digit AWS account id"));
+        const consumerRoles = args.crossAccountConsumerRoleArns;
+        if (consumerRoles !== undefined) {
+            v.check("crossAccountConsumerRoleArns", crossAccount.length > 0 && consumerRoles.length > 0, "a non-empty list given together with `crossAccountConsumerAccountIds`", consumerRoles.length);
+            consumerRoles.forEach((arn, i) => {
+                if (!isKnown(arn)) return;
+                const m = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(arn);
+                v.check(`crossAccountConsumerRoleArns[${i}]`, m !== null && crossAccount.includes(m[1]), `an IAM role ARN in one of \`crossAccountConsumerAccountIds\` (${crossAccount.join(", ")})`, arn);
+            });
+        }
+        const consumerPrincipals = (): pulumi.Input<string>[] => consumerRoles ?? crossAccount.map((a) => accountRoot(a));
         const share = args.capacityAlarmShare;
         v.check("capacityAlarmShare", share === undefined || (typeof share === "number" && share > 0 && share <= 1), "a number greater than 0 and at most 1", share);
         v.check("accountId", args.kmsKeyArn !== undefined || args.accountId !== undefined, "given when `kmsKeyArn` is not (the created key's policy names the account)", args.accountId);
@@ -157,7 +173,7 @@ export class KinesisStream extends pulumi.ComponentResource {
                 statements.push({
                     Sid: "CrossAccountConsumersDecryptThroughKinesis",
                     Effect: "Allow",
-                    Principal: { AWS: crossAccount.map((a) => accountRoot(a)) },
+                    Principal: { AWS: consumerPrincipals() },
                     Action: "kms:Decrypt",
                     Resource: "*",
                     Condition:
@@ -195,7 +211,7 @@ export class KinesisStream extends pulumi.ComponentResource {
         }
 
         if (crossAccount.length > 0) {
-            const principal = { AWS: crossAccount.map((a) => accountRoot(a)) };
+            const principal = { AWS: consumerPrincipals() };
             this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-policy`, {
                 resourceArn: this.stream.arn,
                 policy: policyDocument([{

@@ -66,8 +66,38 @@ describe("analytics: components (mocks)", function () {
             expect(sg.inputs.ingress).to.deep.equal([]);
             expect(sg.inputs.egress).to.deep.equal([]);
             expect(one(r, "aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(subnets.map((s) => s.outputs.arn.split("/").pop()));
-            const logs = one(r, "aws:cloudwatch/logGroup:LogGroup");
+            const logs = one(r, "aws:cloudwatch/logGroup:LogGroup", "db-postgresql-logs");
             expect(logs.inputs).to.deep.include({ name: "/aws/rds/cluster/test-db/postgresql", retentionInDays: 30 });
+        });
+
+        it("manages the created VPC's default security group with no rules and sends ALL flow logs to a KMS log group", async () => {
+            const r = await evaluate(() => { new AuroraDatabase("db", dbArgs, { provider: testProvider() }); });
+            const vpcId = one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId;
+            expect(one(r, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs).to.deep.include({ vpcId, ingress: [], egress: [] });
+            const group = one(r, "aws:cloudwatch/logGroup:LogGroup", "db-flow-logs");
+            expect(group.inputs).to.deep.include({ name: "/vpc/test-db/flow-logs", kmsKeyId: one(r, "aws:kms/key:Key").outputs.arn });
+            expect(one(r, "aws:ec2/flowLog:FlowLog").inputs).to.deep.include({ vpcId, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.outputs.arn, iamRoleArn: one(r, "aws:iam/role:Role", "db-flow-logs-role").outputs.arn });
+            const none = await evaluate(() => { new AuroraDatabase("db", { ...dbArgs, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"] }, { provider: testProvider() }); });
+            expect([all(none, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").length, all(none, "aws:ec2/flowLog:FlowLog").length]).to.deep.equal([0, 0]);
+        });
+
+        it("creates the rotation function: the only holder of the master secret besides the migrations, invocable by Secrets Manager of this account", async () => {
+            const r = await evaluate(() => { new AuroraDatabase("db", dbArgs, { provider: testProvider() }); });
+            const fn = one(r, "aws:lambda/function:Function", "db-rotate");
+            const c = one(r, "aws:rds/cluster:Cluster");
+            expect(fn.inputs.environment.variables).to.deep.include({ DB_CLUSTER_ARN: CLUSTER_ARN, DB_MASTER_SECRET_ARN: c.outputs.masterUserSecrets[0].secretArn, DB_NAME: "analytics" });
+            expect(fn.inputs.tracingConfig).to.deep.equal({ mode: "Active" });
+            const st = statementsOf(r, "db-rotate-policy");
+            const key = one(r, "aws:kms/key:Key").outputs.arn;
+            expect(st.ReadMasterSecret.Resource).to.equal(c.outputs.masterUserSecrets[0].secretArn);
+            expect(st.RotateUserSecrets).to.deep.equal({
+                Sid: "RotateUserSecrets", Effect: "Allow",
+                Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+                Resource: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:test-db-user-*`,
+            });
+            expect(st.EncryptUserSecrets).to.deep.equal({ Sid: "EncryptUserSecrets", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: key, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } });
+            expect(st.GeneratePasswords).to.deep.equal({ Sid: "GeneratePasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" });
+            expect(one(r, "aws:lambda/permission:Permission", "db-rotate-invoke").inputs).to.deep.include({ action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", sourceAccount: ACCOUNT, function: fn.outputs.name });
         });
 
         it("uses given subnets and admits PostgreSQL only from the allowed security groups", async () => {
@@ -104,7 +134,7 @@ describe("analytics: components (mocks)", function () {
             });
             expect(st.ReadMasterSecret).to.deep.equal({ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
             expect(st.DecryptMasterSecret.Resource).to.equal(one(r, "aws:kms/key:Key").outputs.arn);
-            expect(one(r, "aws:iam/rolePolicy:RolePolicy").parent).to.equal("reader");
+            expect(one(r, "aws:iam/rolePolicy:RolePolicy", "reader-data-api").parent).to.equal("reader");
         });
 
         it("fails when scale to zero is asked of an engine that cannot pause", async () => {
@@ -153,12 +183,12 @@ describe("analytics: components (mocks)", function () {
 
         it("runs the bundled processor on Node 20 arm64 with tracing, KMS logs and the database in its environment", async () => {
             const r = await evaluate(build({ reservedConcurrency: 20 }));
-            const fn = one(r, "aws:lambda/function:Function");
+            const fn = one(r, "aws:lambda/function:Function", "processor");
             expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", handler: "index.handler", tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 20 });
             expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
-            const c = one(r, "aws:rds/cluster:Cluster");
+            const own = one(r, "aws:secretsmanager/secret:Secret", "processor-db-user");
             expect(fn.inputs.environment.variables).to.deep.include({
-                DB_CLUSTER_ARN: CLUSTER_ARN, DB_SECRET_ARN: c.outputs.masterUserSecrets[0].secretArn, DB_NAME: "analytics",
+                DB_CLUSTER_ARN: CLUSTER_ARN, DB_SECRET_ARN: own.outputs.arn, DB_NAME: "analytics",
                 PROCESSED_EVENTS_RETENTION_HOURS: "48", ALERTS_TOPIC_ARN: one(r, "aws:sns/topic:Topic").outputs.arn,
             });
             const lg = one(r, "aws:cloudwatch/logGroup:LogGroup", "processor-logs");
@@ -215,7 +245,7 @@ describe("analytics: components (mocks)", function () {
             const api = one(r, "aws:apigatewayv2/api:Api");
             expect(api.inputs.protocolType).to.equal("HTTP");
             const integ = one(r, "aws:apigatewayv2/integration:Integration");
-            expect(integ.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: one(r, "aws:lambda/function:Function").outputs.arn });
+            expect(integ.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: one(r, "aws:lambda/function:Function", "insights").outputs.arn });
             expect(all(r, "aws:apigatewayv2/route:Route").map((x) => [x.inputs.routeKey, x.inputs.authorizationType])).to.deep.equal([
                 ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"],
             ]);
@@ -225,7 +255,7 @@ describe("analytics: components (mocks)", function () {
             const access = one(r, "aws:cloudwatch/logGroup:LogGroup", "insights-access-logs");
             expect(stage.inputs.accessLogSettings.destinationArn).to.equal(access.outputs.arn);
             expect(access.inputs.kmsKeyId).to.equal(one(r, "aws:kms/key:Key").outputs.arn);
-            const perm = one(r, "aws:lambda/permission:Permission");
+            const perm = one(r, "aws:lambda/permission:Permission", "insights-invoke");
             expect(perm.inputs).to.deep.include({ principal: "apigateway.amazonaws.com", sourceArn: `${api.outputs.executionArn}/*/*` });
         });
 
@@ -254,6 +284,54 @@ describe("analytics: components (mocks)", function () {
         it("fails when both a JWT issuer and IAM auth are given", async () => {
             const err = await evaluateError(build({ jwtIssuer: "https://id.example.com", jwtAudience: ["a"], iamAuth: true }));
             expect(err.message).to.contain("InsightsApi insights: only one of `jwtIssuer` or `iamAuth` can be provided (received `jwtIssuer` and `iamAuth`).");
+        });
+    });
+
+    describe("per-function database users", () => {
+        const build = () => () => {
+            const p = testProvider();
+            const database = new AuroraDatabase("db", dbArgs, { provider: p });
+            const migrations = new SchemaMigrations("migrations", { accountId: ACCOUNT, database }, { provider: p });
+            new StreamProcessor("processor", { accountId: ACCOUNT, streamArn: STREAM_ARN, streamKmsKeyArn: STREAM_KEY, database }, { provider: p, dependsOn: [migrations] });
+            new InsightsApi("insights", { accountId: ACCOUNT, database }, { provider: p, dependsOn: [migrations] });
+        };
+
+        it("gives the processor and the insights API each its own secret under the database key, created without a password and rotated", async () => {
+            const r = await evaluate(build());
+            const key = one(r, "aws:kms/key:Key").outputs.arn;
+            const rotate = one(r, "aws:lambda/function:Function", "db-rotate").outputs.arn;
+            for (const [fn, user] of [["processor", "flightstream_processor"], ["insights", "flightstream_insights"]] as const) {
+                const secret = one(r, "aws:secretsmanager/secret:Secret", `${fn}-db-user`);
+                expect(secret.inputs).to.deep.include({ name: `test-db-user-${user}`, kmsKeyId: key });
+                expect(secret.parent).to.equal(fn);
+                const v = one(r, "aws:secretsmanager/secretVersion:SecretVersion", `${fn}-db-user-initial`);
+                expect(JSON.parse(v.inputs.secretString.value)).to.deep.equal({ engine: "postgres", username: user, dbClusterIdentifier: "test-db", dbname: "analytics" });
+                expect(v.ignoreChanges).to.deep.equal(["secretString"]);
+                const rot = one(r, "aws:secretsmanager/secretRotation:SecretRotation", `${fn}-db-user-rotation`);
+                expect(rot.inputs).to.deep.include({ secretId: secret.outputs.arn, rotationLambdaArn: rotate, rotationRules: { automaticallyAfterDays: 30 }, rotateImmediately: true });
+                expect(one(r, "aws:lambda/function:Function", fn).inputs.environment.variables.DB_SECRET_ARN).to.equal(secret.outputs.arn);
+            }
+        });
+
+        it("lets the processor and insights roles read only their own secret, never the master secret", async () => {
+            const r = await evaluate(build());
+            const master = one(r, "aws:rds/cluster:Cluster").outputs.masterUserSecrets[0].secretArn;
+            for (const fn of ["processor", "insights"]) {
+                const st = statementsOf(r, `${fn}-data-api`);
+                expect(Object.keys(st)).to.deep.equal(["DataApi", "ReadOwnSecret", "DecryptOwnSecret"]);
+                expect(st.ReadOwnSecret).to.deep.equal({ Sid: "ReadOwnSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: one(r, "aws:secretsmanager/secret:Secret", `${fn}-db-user`).outputs.arn });
+                const everything = JSON.stringify(all(r, "aws:iam/rolePolicy:RolePolicy").filter((x) => x.parent === `${fn}-role`).map((x) => x.inputs.policy));
+                expect(everything).to.not.include(master);
+            }
+            expect(statementsOf(r, "migrations-data-api").ReadMasterSecret.Resource).to.equal(master);
+        });
+
+        it("fails when a username is not a PostgreSQL role name", async () => {
+            const err = await evaluateError(() => {
+                const database = new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+                database.createUser("bad", "Robert'); DROP", { parent: database });
+            });
+            expect(err.message).to.equal("AuroraDatabase: `username` must be a lower-case PostgreSQL role name (received \"Robert'); DROP\").");
         });
     });
 

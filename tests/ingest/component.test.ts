@@ -3,6 +3,7 @@ import fc from "fast-check";
 import * as aws from "@pulumi/aws";
 import { IngestionService, IngestionServiceArgs, TLS_POLICY } from "../../components/ingestion";
 import { parseCidr, planSubnets } from "../../components/ingestion/network";
+import { greaterThanPattern } from "../../components/ingestion/waf";
 import { runPolicies } from "../../plan/policies";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, type ProgramResult } from "../helpers/pulumi";
 
@@ -108,7 +109,8 @@ describe("IngestionService component", function () {
   it("builds an internet-facing ALB with invalid headers dropped, deletion protection and access logs", () => {
     const alb = one(r, "aws:lb/loadBalancer:LoadBalancer");
     const bucket = one(r, "aws:s3/bucket:Bucket", "ingest-alb-logs");
-    expect(alb.inputs).to.deep.include({ loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, enableDeletionProtection: true });
+    // 60 s idle timeout, below the service's 75 s keep-alive: the ALB always closes idle connections first.
+    expect(alb.inputs).to.deep.include({ loadBalancerType: "application", internal: false, dropInvalidHeaderFields: true, enableDeletionProtection: true, idleTimeout: 60 });
     expect(alb.inputs.accessLogs).to.deep.equal({ bucket: bucket.outputs.bucket, prefix: "alb", enabled: true });
     expect(alb.inputs.subnets).to.have.length(3);
   });
@@ -129,7 +131,10 @@ describe("IngestionService component", function () {
     const bucketArn = one(r, "aws:s3/bucket:Bucket", "ingest-alb-logs").outputs.arn;
     const policy = policyOf(one(r, "aws:s3/bucketPolicy:BucketPolicy"));
     expect(policy.Statement).to.deep.equal([
-      { Sid: "ElbLogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: `${bucketArn}/alb/AWSLogs/111111111111/*` },
+      {
+        Sid: "ElbLogDelivery", Effect: "Allow", Principal: { Service: "logdelivery.elasticloadbalancing.amazonaws.com" }, Action: "s3:PutObject", Resource: `${bucketArn}/alb/AWSLogs/111111111111/*`,
+        Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/*" } },
+      },
       { Sid: "ElbLogDeliveryAccount", Effect: "Allow", Principal: { AWS: "arn:aws:iam::156460612806:root" }, Action: "s3:PutObject", Resource: `${bucketArn}/alb/AWSLogs/111111111111/*` },
       { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*", Resource: [bucketArn, `${bucketArn}/*`], Condition: { Bool: { "aws:SecureTransport": false } } },
     ]);
@@ -157,8 +162,9 @@ describe("IngestionService component", function () {
       { name: "MAX_QUEUE_EVENTS", value: "50000" },
       { name: "MAX_BODY_BYTES", value: "1048576" },
       { name: "METRICS_NAMESPACE", value: "FlightStream/Ingestion" },
+      { name: "INGEST_KEYS_SECRET_ARN", value: one(r, "aws:secretsmanager/secret:Secret", "ingest-ingest-keys").outputs.arn },
     ]);
-    const logGroup = one(r, "aws:cloudwatch/logGroup:LogGroup");
+    const logGroup = one(r, "aws:cloudwatch/logGroup:LogGroup", "ingest-logs");
     expect(container.logConfiguration.options["awslogs-group"]).to.equal("/ecs/ingest");
     expect(logGroup.inputs).to.deep.include({ name: "/ecs/ingest", retentionInDays: 30, kmsKeyId: one(r, "aws:kms/key:Key").outputs.arn });
   });
@@ -197,7 +203,7 @@ describe("IngestionService component", function () {
       ["EcrAuth", "*"],
       ["PullImage", repo.outputs.arn],
       ["DecryptImage", one(r, "aws:kms/key:Key").outputs.arn],
-      ["WriteLogs", `${one(r, "aws:cloudwatch/logGroup:LogGroup").outputs.arn}:*`],
+      ["WriteLogs", `${one(r, "aws:cloudwatch/logGroup:LogGroup", "ingest-logs").outputs.arn}:*`],
     ]);
   });
 
@@ -228,6 +234,7 @@ describe("IngestionService component", function () {
       ["test-ingest-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", { LoadBalancer: alb, TargetGroup: tg }, "Maximum", "GreaterThanOrEqualToThreshold", 1],
       ["test-ingest-cpu-high", "AWS/ECS", "CPUUtilization", { ClusterName: cluster, ServiceName: service }, "Average", "GreaterThanOrEqualToThreshold", 85],
       ["test-ingest-memory-high", "AWS/ECS", "MemoryUtilization", { ClusterName: cluster, ServiceName: service }, "Average", "GreaterThanOrEqualToThreshold", 85],
+      ["test-ingest-waf-blocked-spike", "AWS/WAFV2", "BlockedRequests", { WebACL: "test-ingest", Region: "eu-west-1", Rule: "ALL" }, "Sum", "GreaterThanOrEqualToThreshold", 1000],
       ["test-ingest-dns-health", "AWS/Route53", "HealthCheckStatus", { HealthCheckId: hc }, "Minimum", "LessThanThreshold", 1],
     ]);
     const dns = one(r, "aws:cloudwatch/metricAlarm:MetricAlarm", "ingest-dns-health");
@@ -238,7 +245,7 @@ describe("IngestionService component", function () {
   it("creates no Route 53 alarm without a us-east-1 provider outside us-east-1", async () => {
     const res = await build();
     expect(all(res, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).to.deep.equal([
-      "ingest-alb-5xx", "ingest-target-5xx", "ingest-latency-p99", "ingest-unhealthy-hosts", "ingest-cpu-high", "ingest-memory-high",
+      "ingest-alb-5xx", "ingest-target-5xx", "ingest-latency-p99", "ingest-unhealthy-hosts", "ingest-cpu-high", "ingest-memory-high", "ingest-waf-blocked-spike",
     ]);
     expect(one(res, "aws:route53/healthCheck:HealthCheck").region).to.equal("eu-west-1");
   });
@@ -282,6 +289,186 @@ describe("IngestionService component", function () {
     expect(all(await build({ alarms: { enabled: false } }), "aws:cloudwatch/metricAlarm:MetricAlarm")).to.have.length(0);
   });
 
+
+  it("creates the key store secret under the component key with the initial document, its string left to the ops command", () => {
+    const key = one(r, "aws:kms/key:Key").outputs.arn;
+    const secret = one(r, "aws:secretsmanager/secret:Secret", "ingest-ingest-keys");
+    expect(secret.inputs).to.deep.include({ name: "test-ingest-ingest-keys", kmsKeyId: key, recoveryWindowInDays: 30 });
+    const version = one(r, "aws:secretsmanager/secretVersion:SecretVersion", "ingest-ingest-keys");
+    expect(version.inputs.secretId).to.equal(secret.outputs.arn);
+    // secretString is a secret input: the engine records it wrapped with Pulumi's secret signature.
+    expect(version.inputs.secretString["4dabf18193072939515e22adb298388d"]).to.equal("1b47061264138c4ac30d75fd1eb44270");
+    expect(JSON.parse(version.inputs.secretString.value)).to.deep.equal({ version: 1, keys: [] });
+    expect(version.ignoreChanges).to.deep.equal(["secretString"]);
+  });
+
+  it("lets the task role read exactly the key store and decrypt it only through Secrets Manager", () => {
+    const policy = one(r, "aws:iam/rolePolicy:RolePolicy", "ingest-task-keys");
+    expect(policy.parent).to.equal("ingest-task-role");
+    expect(policyOf(policy).Statement).to.deep.equal([
+      { Sid: "ReadKeyStore", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: one(r, "aws:secretsmanager/secret:Secret").outputs.arn },
+      { Sid: "DecryptKeyStore", Effect: "Allow", Action: "kms:Decrypt", Resource: one(r, "aws:kms/key:Key").outputs.arn, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } },
+    ]);
+  });
+
+  it("associates a REGIONAL web ACL with the ALB: IP reputation, per-IP rate, request size, then the common and known-bad-inputs groups", () => {
+    const acl = one(r, "aws:wafv2/webAcl:WebAcl");
+    expect(acl.inputs).to.deep.include({ name: "test-ingest", scope: "REGIONAL", defaultAction: { allow: {} } });
+    const rules: any[] = acl.inputs.rules;
+    expect(rules.map((x) => [x.name, x.priority, x.action ? Object.keys(x.action)[0] : `override:${Object.keys(x.overrideAction)[0]}`])).to.deep.equal([
+      ["AWSManagedRulesAmazonIpReputationList", 0, "override:none"],
+      ["per-ip-rate", 10, "block"],
+      ["body-size", 20, "block"],
+      ["AWSManagedRulesCommonRuleSet", 100, "override:none"],
+      ["AWSManagedRulesKnownBadInputsRuleSet", 110, "override:none"],
+    ]);
+    expect(rules[1].statement).to.deep.equal({ rateBasedStatement: { limit: 20000, evaluationWindowSec: 300, aggregateKeyType: "IP" } });
+    expect(rules[2].statement).to.deep.equal({ regexMatchStatement: { regexString: greaterThanPattern(1048576), fieldToMatch: { singleHeader: { name: "content-length" } }, textTransformations: [{ priority: 0, type: "NONE" }] } });
+    expect(rules[3].statement.managedRuleGroupStatement).to.deep.equal({ vendorName: "AWS", name: "AWSManagedRulesCommonRuleSet", ruleActionOverrides: [{ name: "SizeRestrictions_BODY", actionToUse: { count: {} } }] });
+    expect(rules.every((x) => x.visibilityConfig.metricName === x.name && x.visibilityConfig.cloudwatchMetricsEnabled === true)).to.equal(true);
+    const assoc = one(r, "aws:wafv2/webAclAssociation:WebAclAssociation");
+    expect(assoc.inputs).to.deep.equal({ resourceArn: one(r, "aws:lb/loadBalancer:LoadBalancer").outputs.arn, webAclArn: acl.outputs.arn });
+  });
+
+  it("logs WAF decisions to a KMS-encrypted aws-waf-logs- group with the Authorization header redacted", () => {
+    const group = one(r, "aws:cloudwatch/logGroup:LogGroup", "ingest-waf-logs");
+    const key = one(r, "aws:kms/key:Key");
+    expect(group.inputs).to.deep.include({ name: "aws-waf-logs-test-ingest", kmsKeyId: key.outputs.arn, retentionInDays: 30 });
+    const logging = one(r, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration");
+    expect(logging.inputs).to.deep.equal({ resourceArn: one(r, "aws:wafv2/webAcl:WebAcl").outputs.arn, logDestinationConfigs: [group.outputs.arn], redactedFields: [{ singleHeader: { name: "authorization" } }] });
+    const logsUse = policyOf(key).Statement.find((x: any) => x.Sid === "CloudWatchLogsUse");
+    expect(logsUse.Condition).to.deep.equal({ ArnLike: { "kms:EncryptionContext:aws:logs:arn": [
+      "arn:aws:logs:eu-west-1:111111111111:log-group:/ecs/ingest",
+      "arn:aws:logs:eu-west-1:111111111111:log-group:aws-waf-logs-test-ingest",
+      "arn:aws:logs:eu-west-1:111111111111:log-group:/vpc/ingest/flow-logs",
+    ] } });
+  });
+
+  it("answers port 80 only with a redirect: no rule hangs on the HTTP listener, every listener rule is on HTTPS", async () => {
+    const res = await build({ vendors: [{ name: "amadeus" }, { name: "skyscanner", dedicatedTasks: { minTasks: 2, maxTasks: 4 } }] });
+    const listeners = all(res, "aws:lb/listener:Listener");
+    expect(listeners.map((l) => [l.name, l.inputs.port, l.inputs.protocol])).to.deep.equal([["ingest-https", 443, "HTTPS"], ["ingest-http", 80, "HTTP"]]);
+    const http = one(res, "aws:lb/listener:Listener", "ingest-http");
+    expect(http.inputs.defaultActions).to.deep.equal([{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]);
+    const rules = all(res, "aws:lb/listenerRule:ListenerRule");
+    expect(rules).to.have.length(2);
+    const httpsArn = one(res, "aws:lb/listener:Listener", "ingest-https").outputs.arn;
+    expect(rules.every((x) => x.inputs.listenerArn === httpsArn)).to.equal(true);
+    expect(http.outputs.arn).to.not.equal(httpsArn);
+  });
+
+  it("manages the created VPC's default security group with no rules and sends ALL flow logs to a KMS log group", () => {
+    const vpcId = one(r, "aws:ec2/securityGroup:SecurityGroup", "ingest-alb-sg").inputs.vpcId;
+    expect(vpcId).to.match(/^vpc-/);
+    const dsg = one(r, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup");
+    expect(dsg.inputs).to.deep.include({ vpcId, ingress: [], egress: [] });
+    const group = one(r, "aws:cloudwatch/logGroup:LogGroup", "ingest-flow-logs");
+    expect(group.inputs).to.deep.include({ name: "/vpc/ingest/flow-logs", kmsKeyId: one(r, "aws:kms/key:Key").outputs.arn });
+    const flow = one(r, "aws:ec2/flowLog:FlowLog");
+    const role = one(r, "aws:iam/role:Role", "ingest-flow-logs-role");
+    expect(flow.inputs).to.deep.include({ vpcId, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.outputs.arn, iamRoleArn: role.outputs.arn });
+    expect(policyOf(role, "assumeRolePolicy").Statement).to.deep.equal([{
+      Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": "111111111111" }, ArnLike: { "aws:SourceArn": "arn:aws:ec2:eu-west-1:111111111111:vpc-flow-log/*" } },
+    }]);
+    expect(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "ingest-flow-logs")).Statement).to.deep.equal([
+      { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: `${group.outputs.arn}:*` },
+    ]);
+  });
+
+  it("creates neither a default security group nor flow logs for a VPC it was given", async () => {
+    const res = await build({ vpcId: "vpc-123", publicSubnetIds: ["subnet-p1", "subnet-p2"], privateSubnetIds: ["subnet-a", "subnet-b"] });
+    expect(all(res, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")).to.have.length(0);
+    expect(all(res, "aws:ec2/flowLog:FlowLog")).to.have.length(0);
+    expect(all(res, "aws:cloudwatch/logGroup:LogGroup").map((g) => g.inputs.name)).to.deep.equal(["/ecs/ingest", "aws-waf-logs-test-ingest"]);
+  });
+
+  describe("vendors", () => {
+    let res: ProgramResult;
+    before(async () => {
+      res = await build({ routingPolicy: "failover", setIdentifier: "primary", failoverRole: "PRIMARY", vendors: [{ name: "amadeus", rateLimitPerFiveMinutes: 500000 }, { name: "skyscanner", dedicatedTasks: { minTasks: 2, maxTasks: 6 } }] });
+    });
+
+    it("covers every vendor hostname with the one certificate and validates each name in the zone", () => {
+      const cert = one(res, "aws:acm/certificate:Certificate");
+      expect(cert.inputs).to.deep.include({ domainName: "ingest.example.com", subjectAlternativeNames: ["amadeus.ingest.example.com", "skyscanner.ingest.example.com"] });
+      const records = all(res, "aws:route53/record:Record", /cert-validation/);
+      expect(records.map((x) => [x.name, x.inputs.name])).to.deep.equal([
+        ["ingest-cert-validation", records[0].inputs.name],
+        ["ingest-cert-validation-amadeus", records[1].inputs.name],
+        ["ingest-cert-validation-skyscanner", records[2].inputs.name],
+      ]);
+      expect(records.map((x) => x.inputs.name.replace(/^_[0-9a-f]+\./, ""))).to.deep.equal(["ingest.example.com.", "amadeus.ingest.example.com.", "skyscanner.ingest.example.com."]);
+      expect(one(res, "aws:acm/certificateValidation:CertificateValidation").inputs.validationRecordFqdns).to.deep.equal(records.map((x) => x.inputs.name));
+    });
+
+    it("publishes a record per vendor with the stack's routing policy and health check", () => {
+      const main = one(res, "aws:route53/record:Record", "ingest-record").inputs;
+      for (const vendor of ["amadeus", "skyscanner"]) {
+        const rec = one(res, "aws:route53/record:Record", `ingest-record-${vendor}`).inputs;
+        expect(rec).to.deep.include({ zoneId: "Z0123456789ABCDEFGHIJ", name: `${vendor}.ingest.example.com`, type: "A", setIdentifier: "primary", healthCheckId: main.healthCheckId, failoverRoutingPolicies: [{ type: "PRIMARY" }] });
+        expect(rec.aliases).to.deep.equal(main.aliases);
+      }
+    });
+
+    it("routes each vendor host on HTTPS: amadeus to the shared target group, skyscanner to its own", () => {
+      const shared = one(res, "aws:lb/targetGroup:TargetGroup", "ingest-tg").outputs.arn;
+      const own = one(res, "aws:lb/targetGroup:TargetGroup", "ingest-tg-skyscanner");
+      const rules = all(res, "aws:lb/listenerRule:ListenerRule");
+      expect(rules.map((x) => [x.name, x.inputs.priority, x.inputs.conditions, x.inputs.actions])).to.deep.equal([
+        ["ingest-vendor-amadeus", 1, [{ hostHeader: { values: ["amadeus.ingest.example.com"] } }], [{ type: "forward", targetGroupArn: shared }]],
+        ["ingest-vendor-skyscanner", 2, [{ hostHeader: { values: ["skyscanner.ingest.example.com"] } }], [{ type: "forward", targetGroupArn: own.outputs.arn }]],
+      ]);
+      expect(own.inputs.healthCheck).to.deep.include({ path: "/healthz", matcher: "200" });
+    });
+
+    it("gives a dedicated vendor its own ECS service on the same task definition, scaled between its bounds", () => {
+      const services = all(res, "aws:ecs/service:Service");
+      expect(services.map((x) => x.name)).to.deep.equal(["ingest-service", "ingest-service-skyscanner"]);
+      const svc = services[1];
+      expect(svc.inputs).to.deep.include({ desiredCount: 2, launchType: "FARGATE", taskDefinition: one(res, "aws:ecs/taskDefinition:TaskDefinition").outputs.arn });
+      expect(svc.inputs.loadBalancers).to.deep.equal([{ targetGroupArn: one(res, "aws:lb/targetGroup:TargetGroup", "ingest-tg-skyscanner").outputs.arn, containerName: "ingest", containerPort: 8080 }]);
+      expect(svc.inputs.networkConfiguration.assignPublicIp).to.equal(false);
+      expect(one(res, "aws:appautoscaling/target:Target", "ingest-scaling-skyscanner").inputs).to.deep.include({ minCapacity: 2, maxCapacity: 6 });
+      expect(one(res, "aws:appautoscaling/policy:Policy", "ingest-scale-cpu-skyscanner").inputs.targetTrackingScalingPolicyConfiguration.targetValue).to.equal(60);
+    });
+
+    it("counts and rate-limits each vendor in WAF on its host header", () => {
+      const rules: any[] = one(res, "aws:wafv2/webAcl:WebAcl").inputs.rules;
+      const host = (h: string) => ({ byteMatchStatement: { fieldToMatch: { singleHeader: { name: "host" } }, positionalConstraint: "EXACTLY", searchString: h, textTransformations: [{ priority: 0, type: "LOWERCASE" }] } });
+      const vendorRules = rules.filter((x) => x.name.startsWith("vendor-"));
+      expect(vendorRules.map((x) => [x.name, x.priority, x.action, x.statement])).to.deep.equal([
+        ["vendor-amadeus-requests", 30, { count: {} }, host("amadeus.ingest.example.com")],
+        ["vendor-amadeus-rate", 31, { block: {} }, { rateBasedStatement: { limit: 500000, evaluationWindowSec: 300, aggregateKeyType: "CONSTANT", scopeDownStatement: host("amadeus.ingest.example.com") } }],
+        ["vendor-skyscanner-requests", 32, { count: {} }, host("skyscanner.ingest.example.com")],
+        ["vendor-skyscanner-rate", 33, { block: {} }, { rateBasedStatement: { limit: 300000, evaluationWindowSec: 300, aggregateKeyType: "CONSTANT", scopeDownStatement: host("skyscanner.ingest.example.com") } }],
+      ]);
+      expect(new Set(rules.map((x) => x.priority)).size).to.equal(rules.length);
+    });
+
+    it("exposes per-vendor metrics with their WAF rule and target group dimensions", async () => {
+      let dims: unknown;
+      await evaluate(() => {
+        const svc = new IngestionService("ingest", baseArgs({ vendors: [{ name: "amadeus" }, { name: "skyscanner", dedicatedTasks: { minTasks: 1, maxTasks: 2 } }] }), { provider: testProvider() });
+        const widgets = svc.vendorWidgets();
+        dims = (require("@pulumi/pulumi") as typeof import("@pulumi/pulumi")).output(widgets.map((w) => ({ title: w.title, metrics: w.metrics.map((m) => ({ ns: m.namespace, name: m.metricName, dims: m.dimensions, stat: m.statistic })) })));
+        (dims as any).apply((d: unknown) => { dims = d; });
+        expect(() => svc.metricVendorRequests("kayak")).to.throw('IngestionService: no vendor "kayak" (vendors: "amadeus", "skyscanner")');
+      });
+      const w = dims as any[];
+      expect(w.map((x) => x.title)).to.deep.equal(["Vendor amadeus (amadeus.ingest.example.com)", "Vendor skyscanner (skyscanner.ingest.example.com)"]);
+      expect(w[0].metrics).to.deep.equal([
+        { ns: "AWS/WAFV2", name: "CountedRequests", dims: { WebACL: "test-ingest", Region: "eu-west-1", Rule: "vendor-amadeus-requests" }, stat: "Sum" },
+        { ns: "AWS/WAFV2", name: "BlockedRequests", dims: { WebACL: "test-ingest", Region: "eu-west-1", Rule: "vendor-amadeus-rate" }, stat: "Sum" },
+      ]);
+      expect(w[1].metrics.map((m: any) => [m.ns, m.name, Object.keys(m.dims)])).to.deep.equal([
+        ["AWS/WAFV2", "CountedRequests", ["WebACL", "Region", "Rule"]],
+        ["AWS/WAFV2", "BlockedRequests", ["WebACL", "Region", "Rule"]],
+        ["AWS/ApplicationELB", "RequestCount", ["LoadBalancer", "TargetGroup"]],
+      ]);
+    });
+  });
+
   it("passes the platform policy pack with no violations (prod-like settings)", async () => {
     const res = await evaluate(() => {
       const provider = testProvider("ingestion", "111111111111", "eu-west-1");
@@ -289,6 +476,7 @@ describe("IngestionService component", function () {
       new IngestionService("ingest", baseArgs({
         image: undefined,
         usEast1Provider: usEast1,
+        vendors: [{ name: "amadeus" }, { name: "skyscanner", dedicatedTasks: { minTasks: 2, maxTasks: 4 } }],
         deletionProtection: true,
         alarms: { routing: { page: ["arn:aws:sns:eu-west-1:111111111111:page"], ticket: ["arn:aws:sns:eu-west-1:111111111111:ticket"] } },
       }), { provider });
@@ -318,12 +506,37 @@ describe("IngestionService component", function () {
       ["a zone is outside the region", { availabilityZones: ["eu-west-1a", "us-east-1a"] }, 'IngestionService ingest: `availabilityZones` must be 2 to 3 distinct zones of region eu-west-1 (received ["eu-west-1a","us-east-1a"]).'],
       ["vpcId comes without subnets", { vpcId: "vpc-1" }, "IngestionService ingest: `publicSubnetIds` must be at least 2 public subnet ids when `vpcId` is given (received undefined)."],
       ["the stop timeout is above Fargate's 120 s", { stopTimeoutSeconds: 121 }, "IngestionService ingest: `stopTimeoutSeconds` must be an integer between 2 and 120 (received 121)."],
+      ["a vendor name is not a DNS label", { vendors: [{ name: "Sky_Scanner" }] }, 'IngestionService ingest: `vendors[0].name` must be a lower-case DNS label of 2 to 32 letters, digits or dashes, starting with a letter (received "Sky_Scanner").'],
+      ["two vendors share a name", { vendors: [{ name: "amadeus" }, { name: "amadeus" }] }, 'IngestionService ingest: `vendors[1].name` must be unique among `vendors` (received "amadeus").'],
+      ["a vendor rate limit is below WAF's 100", { vendors: [{ name: "amadeus", rateLimitPerFiveMinutes: 99 }] }, "IngestionService ingest: `vendors[0].rateLimitPerFiveMinutes` must be an integer between 100 and 2000000000 (received 99)."],
+      ["a dedicated vendor's maxTasks is below its minTasks", { vendors: [{ name: "amadeus", dedicatedTasks: { minTasks: 3, maxTasks: 2 } }] }, "IngestionService ingest: `vendors[0].dedicatedTasks.maxTasks` must be at least `vendors[0].dedicatedTasks.minTasks` (3) (received 2)."],
+      ["the per-IP rate limit is below WAF's 100", { wafRateLimitPerIp: 50 }, "IngestionService ingest: `wafRateLimitPerIp` must be an integer between 100 and 2000000000 (received 50)."],
     ];
     for (const [what, overrides, message] of cases) {
       it(`fails when ${what}`, async () => {
         expect(await failure(overrides)).to.equal(message);
       });
     }
+  });
+});
+
+describe("greaterThanPattern (the WAF request-size rule)", () => {
+  it("matches exactly the decimal integers above the limit, leading zeros allowed", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 64 * 1024 * 1024 }), fc.bigInt({ min: 0n, max: 10n ** 12n }), fc.integer({ min: 0, max: 3 }), (limit, value, zeros) => {
+      const re = new RegExp(greaterThanPattern(limit));
+      expect(re.test("0".repeat(zeros) + value.toString()), `${value} > ${limit}`).to.equal(value > BigInt(limit));
+    }), { numRuns: 2000 });
+    const re = new RegExp(greaterThanPattern(1048576));
+    expect(["1048576", "1048577", "999999", "10000000", "", "1e9", "-5", "1048577 "].map((x) => re.test(x))).to.deep.equal([false, true, false, true, false, false, false, false]);
+  });
+
+  it("fails when the limit is negative or not an integer", () => {
+    expect(() => greaterThanPattern(-1)).to.throw(RangeError, "greaterThanPattern: n must be a non-negative safe integer; received -1");
+    expect(() => greaterThanPattern(1.5)).to.throw(RangeError, "greaterThanPattern: n must be a non-negative safe integer; received 1.5");
+  });
+
+  it("stays within WAF's 200-character regex limit up to the service's 64 MiB maximum", () => {
+    expect(greaterThanPattern(64 * 1024 * 1024).length).to.be.at.most(200);
   });
 });
 

@@ -44,6 +44,7 @@ const masterSecret = (p: PlanPolicies) => {
     if (!cluster?.outputs.masterUserSecrets?.[0]?.secretArn) throw new Error("the prod plan's analytics-db-cluster has no managed master user secret");
     return cluster.outputs.masterUserSecrets[0].secretArn as string;
 };
+const secret = (name: string) => (p: PlanPolicies) => p.arn("aws:secretsmanager/secret:Secret", name);
 /** The request headers of an SSE-KMS PutObject with the given key. */
 const sseKms = (keyName: string) => (p: PlanPolicies) => ({ "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": p.arn("aws:kms/key:Key", keyName) });
 
@@ -109,10 +110,22 @@ const cases: Case[] = [
     { role: "analytics-processor-role", action: "kms:Decrypt", resource: streamKey, account: INGESTION, expected: DENIED, why: "only through Kinesis (kms:ViaService)" },
     { role: "analytics-processor-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "no lake access" },
     { role: "ingestion-task-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "the ingestion service cannot read the lake" },
-    // Insights API (analytics account): the database through the Data API and its master secret, nothing else.
+    // Insights API (analytics account): the database through the Data API and its own read-only user's secret, nothing else.
     { role: "analytics-insights-role", action: "rds-data:ExecuteStatement", resource: dbCluster, account: ANALYTICS, expected: ALLOWED, why: "queries the insights database" },
-    { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: ALLOWED, why: "reads the database credentials" },
-    { role: "analytics-insights-role", action: "secretsmanager:PutSecretValue", resource: masterSecret, account: ANALYTICS, expected: DENIED, why: "cannot change the credentials" },
+    { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: secret("analytics-insights-db-user"), account: ANALYTICS, expected: ALLOWED, why: "reads its own database user's credentials" },
+    { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: DENIED, why: "never the master credentials" },
+    { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: secret("analytics-processor-db-user"), account: ANALYTICS, expected: DENIED, why: "not the processor's read-write user" },
+    { role: "analytics-insights-role", action: "secretsmanager:PutSecretValue", resource: secret("analytics-insights-db-user"), account: ANALYTICS, expected: DENIED, why: "cannot change its credentials" },
+    // Processor: its own read-write user; master secret only for migrations and rotation.
+    { role: "analytics-processor-role", action: "secretsmanager:GetSecretValue", resource: secret("analytics-processor-db-user"), account: ANALYTICS, expected: ALLOWED, why: "reads its own database user's credentials" },
+    { role: "analytics-processor-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: DENIED, why: "never the master credentials" },
+    { role: "analytics-migrations-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: ALLOWED, why: "migrations run as the owner" },
+    { role: "analytics-db-rotate-role", action: "secretsmanager:GetSecretValue", resource: masterSecret, account: ANALYTICS, expected: ALLOWED, why: "rotation sets passwords as the master user" },
+    { role: "analytics-db-rotate-role", action: "secretsmanager:PutSecretValue", resource: secret("analytics-processor-db-user"), account: ANALYTICS, expected: ALLOWED, why: "stores the new password of a function user" },
+    { role: "analytics-db-rotate-role", action: "secretsmanager:PutSecretValue", resource: masterSecret, account: ANALYTICS, expected: DENIED, why: "never rewrites the RDS-managed master secret" },
+    // Ingestion task: reads the key store, never writes it.
+    { role: "ingestion-task-role", action: "secretsmanager:GetSecretValue", resource: secret("ingestion-ingest-keys"), account: INGESTION, expected: ALLOWED, why: "reads the hashed ingestion keys" },
+    { role: "ingestion-task-role", action: "secretsmanager:PutSecretValue", resource: secret("ingestion-ingest-keys"), account: INGESTION, expected: DENIED, why: "keys are issued by the ops command, not the service" },
     { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: ALLOWED, context: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" }, why: "decrypts the secret through Secrets Manager" },
     { role: "analytics-insights-role", action: "kms:Decrypt", resource: key("analytics-db-key"), account: ANALYTICS, expected: DENIED, why: "not directly" },
     { role: "analytics-insights-role", action: "kinesis:GetRecords", resource: stream, account: INGESTION, expected: DENIED, why: "the API does not read the stream" },

@@ -35,6 +35,39 @@ describe("stack config", () => {
         expect(c.stream.enhancedFanOut).to.equal(false);
     });
 
+    it("parses the prod vendors in config order with their rate limits and dedicated capacity", () => {
+        const c = parseStackConfig(rawConfig("prod"), "prod");
+        expect(c.ingestion.vendors).to.deep.equal([
+            { name: "amadeus", rateLimitPerFiveMinutes: 600000, dedicatedTasks: { minTasks: 2, maxTasks: 20 } },
+            { name: "skyscanner", rateLimitPerFiveMinutes: 300000 },
+        ]);
+        expect(c.ingestion.wafRateLimitPerIp).to.equal(20000);
+        expect(parseStackConfig(rawConfig("dev"), "dev").ingestion.vendors).to.deep.equal([]);
+    });
+
+    it("fails when a vendor is misnamed, has an unknown key, or dedicated capacity out of order", () => {
+        const raw = clone(rawConfig("prod"));
+        raw.ingestion.vendors = { Sky_Scanner: {}, amadeus: { rateLimit: 5, dedicatedTasks: { minTasks: 4, maxTasks: 2 } }, kayak: { rateLimitPerFiveMinutes: 10 } };
+        expect(problems(raw)).to.deep.equal([
+            '`ingestion.vendors.Sky_Scanner` must be named with a lower-case DNS label of 2 to 32 letters, digits or dashes, starting with a letter (received "Sky_Scanner").',
+            '`ingestion.vendors.amadeus.rateLimit` must be one of the vendor keys rateLimitPerFiveMinutes, dedicatedTasks (received "rateLimit").',
+            "`ingestion.vendors.amadeus.dedicatedTasks.maxTasks` must be at least `ingestion.vendors.amadeus.dedicatedTasks.minTasks` (4) (received 2).",
+            "`ingestion.vendors.kayak.rateLimitPerFiveMinutes` must be an integer between 100 and 2000000000 (received 10).",
+        ]);
+    });
+
+    it("fails when a prod account has no external id for its deploy role", () => {
+        const raw = clone(rawConfig("prod"));
+        delete raw.accounts.lake.externalId;
+        delete raw.ponds.science.externalId;
+        expect(problems(raw)).to.deep.equal([
+            "`accounts.lake.externalId` is required in prod: the external id the trust policy of the deploy role in account 402345678901 requires (sts:ExternalId) (received undefined).",
+            "`ponds.science.externalId` is required in prod: the external id the trust policy of the deploy role in account 405678901234 requires (sts:ExternalId) (received undefined).",
+        ]);
+        const dev = clone(rawConfig("dev"));
+        expect(parseStackConfig(dev, "dev").accounts.lake.externalId).to.equal(undefined);
+    });
+
     it("fails when an account id is malformed", () => {
         const raw = clone(rawConfig("prod"));
         raw.accounts.lake.accountId = "40234567890";

@@ -27,11 +27,64 @@ describe("offline plan", function () {
         ]);
         const lake = providers.find((p) => p.name === "aws-lake")!;
         expect(JSON.parse(lake.inputs.allowedAccountIds)).to.deep.equal(["402345678901"]);
-        expect(JSON.parse(lake.inputs.assumeRoles)).to.deep.equal([{ roleArn: "arn:aws:iam::402345678901:role/flightstream-deploy", sessionName: "flightstream-prod-lake" }]);
+        expect(JSON.parse(lake.inputs.assumeRoles)).to.deep.equal([{ roleArn: "arn:aws:iam::402345678901:role/flightstream-deploy", sessionName: "flightstream-prod-lake", externalId: "flightstream-prod-402345678901" }]);
+        for (const p of providers) expect(JSON.parse(p.inputs.assumeRoles)[0].externalId, p.name).to.match(/^flightstream-prod-\d{12}$/);
         expect(JSON.parse(lake.inputs.defaultTags)).to.deep.equal({
             tags: { Owner: "data-platform", CostCenter: "CC-4711", DataClassification: "confidential", Project: "flightstream", Environment: "prod", Account: "lake" },
         });
         expect(lake.inputs.region).to.equal("eu-west-1");
+    });
+
+    it("holds the prod front door: WAF on the ALB, records and host rules for both vendors, the key store", () => {
+        const of = (type: string, name?: string) => prod.resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+        const alb = of("aws:lb/loadBalancer:LoadBalancer", "ingestion-alb")[0];
+        const acl = of("aws:wafv2/webAcl:WebAcl", "ingestion-waf")[0];
+        expect([acl.account, acl.inputs.scope]).to.deep.equal(["401234567890", "REGIONAL"]);
+        expect(of("aws:wafv2/webAclAssociation:WebAclAssociation").map((a) => [a.inputs.resourceArn, a.inputs.webAclArn])).to.deep.equal([[alb.outputs.arn, acl.outputs.arn]]);
+        expect(of("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")).to.have.length(1);
+        expect(of("aws:route53/record:Record").filter((r) => /^ingestion-record-/.test(r.name)).map((r) => [r.name, r.inputs.name, r.inputs.failoverRoutingPolicies])).to.deep.equal([
+            ["ingestion-record-amadeus", "amadeus.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
+            ["ingestion-record-skyscanner", "skyscanner.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
+        ]);
+        expect(of("aws:lb/listenerRule:ListenerRule").map((r) => [r.name, r.inputs.conditions[0].hostHeader.values])).to.deep.equal([
+            ["ingestion-vendor-amadeus", ["amadeus.ingest.flightstream.example.com"]],
+            ["ingestion-vendor-skyscanner", ["skyscanner.ingest.flightstream.example.com"]],
+        ]);
+        expect(of("aws:acm/certificate:Certificate")[0].inputs.subjectAlternativeNames).to.deep.equal(["amadeus.ingest.flightstream.example.com", "skyscanner.ingest.flightstream.example.com"]);
+        expect(of("aws:ecs/service:Service").map((s) => s.name)).to.deep.equal(["ingestion-service", "ingestion-service-amadeus"]);
+        const keys = of("aws:secretsmanager/secret:Secret", "ingestion-ingest-keys")[0];
+        expect((prod.outputs as any).ingestion.keyStoreSecretArn).to.equal(keys.outputs.arn);
+        expect((prod.outputs as any).ingestion.vendors).to.deep.equal({ amadeus: "https://amadeus.ingest.flightstream.example.com", skyscanner: "https://skyscanner.ingest.flightstream.example.com" });
+    });
+
+    it("closes the smaller gaps in prod: flow logs and empty default security groups on both VPCs, X-Ray on every function, stream policies naming the processor role", () => {
+        const of = (type: string) => prod.resources.filter((r) => r.type === type);
+        const vpcs = of("aws:ec2/vpc:Vpc");
+        expect(vpcs.map((v) => v.name).sort()).to.deep.equal(["analytics-db-vpc", "ingestion-vpc"]);
+        const flowLogs = of("aws:ec2/flowLog:FlowLog");
+        expect(flowLogs.map((f) => [f.name, f.account, f.inputs.trafficType, f.inputs.logDestinationType])).to.deep.equal([
+            ["ingestion-flow-log", "401234567890", "ALL", "cloud-watch-logs"],
+            ["analytics-db-flow-log", "403456789012", "ALL", "cloud-watch-logs"],
+        ]);
+        for (const f of flowLogs) {
+            const group = of("aws:cloudwatch/logGroup:LogGroup").find((g) => g.outputs.arn === f.inputs.logDestination)!;
+            expect(group.inputs.kmsKeyId, f.name).to.match(/^arn:aws:kms:/);
+        }
+        expect(of("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").map((d) => [d.name, d.inputs.ingress, d.inputs.egress])).to.deep.equal([
+            ["ingestion-default-sg", [], []],
+            ["analytics-db-default-sg", [], []],
+        ]);
+        const functions = of("aws:lambda/function:Function");
+        expect(functions.length).to.be.at.least(8);
+        expect(functions.filter((f) => f.inputs.tracingConfig?.mode !== "Active").map((f) => f.name)).to.deep.equal([]);
+        const processorRole = prod.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "analytics-processor-role")!.outputs.arn;
+        const policies = of("aws:kinesis/resourcePolicy:ResourcePolicy");
+        expect(policies.map((p) => JSON.parse(p.inputs.policy).Statement[0].Principal)).to.deep.equal([{ AWS: [processorRole] }, { AWS: [processorRole] }]);
+        const streamKey = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === "stream-key")!;
+        expect(JSON.parse(streamKey.inputs.policy).Statement.find((s: any) => s.Sid === "CrossAccountConsumersDecryptThroughKinesis").Principal).to.deep.equal({ AWS: [processorRole] });
+        const master = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.outputs.masterUserSecrets[0].secretArn;
+        const readers = of("aws:lambda/function:Function").filter((f) => f.inputs.environment?.variables?.DB_SECRET_ARN === master || f.inputs.environment?.variables?.DB_MASTER_SECRET_ARN === master).map((f) => f.name);
+        expect(readers.sort()).to.deep.equal(["analytics-db-rotate", "analytics-migrations"]);
     });
 
     it("places prod resources in at least five distinct AWS accounts", () => {
