@@ -6,6 +6,7 @@
  *   npm run ops -- shift --weights blue=90,green=10 --soak 600 --alarm prod-ingestion-5xx --outputs prod.json
  *   npm run ops -- status arn:aws:states:...:execution:prod-replay:ops-replay-...
  *   npm run ops -- replay --from ... --to ... --local      (the local platform of `npm start`)
+ *   npm run ops -- keys issue|list|rotate|revoke --source S ... (ingestion keys: scripts/ops-keys.ts)
  *
  * Arguments are validated (functions/workflows/ops-args.ts) before anything
  * starts; the exit code is 0 on success, 1 when the execution failed, 2 for
@@ -22,6 +23,7 @@ import {
     StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { OpsArgsError, OpsPlan, parseOpsArgs, planOps } from "../functions/workflows/ops-args";
+import { keysMain } from "./ops-keys";
 
 type Out = (line: string) => void;
 
@@ -130,6 +132,7 @@ async function runLocal(plan: Exclude<OpsPlan, { command: "status" }>, platformD
 }
 
 export async function main(argv: readonly string[], io: OpsIo): Promise<number> {
+    if (argv[0] === "keys") return keysMain(argv.slice(1), { out: io.out, err: io.err, now: io.now });
     let plan: OpsPlan;
     const parsed = (() => {
         try {

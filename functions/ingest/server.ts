@@ -290,9 +290,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   function earlyAnswer(request: FastifyRequest, reply: FastifyReply): void {
     reply.raw.once("finish", () => {
       if (request.raw.complete) return;
-      const timer = setTimeout(() => request.raw.socket?.destroy(), bodyReadTimeoutMs);
+      const socket = request.raw.socket as { destroy?: () => void; once?: (e: string, f: () => void) => void } | null;
+      // (fastify.inject's stand-in socket has neither.)
+      if (typeof socket?.destroy !== "function") return;
+      const timer = setTimeout(() => socket.destroy!(), bodyReadTimeoutMs);
       timer.unref();
-      request.raw.socket?.once("close", () => clearTimeout(timer));
+      socket.once?.("close", () => clearTimeout(timer));
       request.raw.once("end", () => clearTimeout(timer));
     });
   }
