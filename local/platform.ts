@@ -33,7 +33,7 @@ import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
 import { FileLedger, runLocalWorkflow, type LocalRunResult } from "./workflows";
 import { LocalDeliveryStream } from "./delivery";
-import { ensureLocalKeys } from "./keys";
+import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
 import { SOURCES } from "./traffic";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
@@ -177,7 +177,7 @@ function portOption(name: string, value: number | undefined, envValue: string | 
 }
 
 /** What the platform writes into its folder; `--reset` refuses to wipe anything else. */
-export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json"];
+export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json", LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE];
 
 function resetDir(root: string): void {
   if (!fs.existsSync(root)) return;
