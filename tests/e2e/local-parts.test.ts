@@ -260,7 +260,7 @@ describe("CLI arguments and dev config", () => {
         err = e as Error;
       }
       expect(err?.message).to.equal(
-        `refusing to reset ${dir}: it holds "thesis.docx", which the local platform did not create (it only wipes kinesis, s3, db, esm, on-failure.jsonl, platform.json, reshard-ledger.json).`,
+        `refusing to reset ${dir}: it holds "thesis.docx", which the local platform did not create (it only wipes kinesis, s3, db, esm, on-failure.jsonl, platform.json, reshard-ledger.json, ingest-keys.json, ingest-key-store.json).`,
       );
       expect(fs.readdirSync(dir).sort()).to.deep.equal(["s3", "thesis.docx"]);
     } finally {
