@@ -15,6 +15,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { localKeyFor } from "../local/keys";
 import { TrafficGenerator } from "../local/traffic";
 import { isLoaded, optionalModule } from "./optional";
 import { notMeasured, percentile, type Figure } from "./stats";
@@ -79,8 +80,10 @@ function probeEvent(i: number, runId: string): Record<string, unknown> {
   };
 }
 
-async function post(url: string, body: unknown): Promise<number> {
-  const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+async function post(url: string, key: string, body: unknown): Promise<number> {
+  // The key decides the source: events go without one and the service fills it in.
+  const events = (Array.isArray(body) ? body : [body]).map((e) => ({ ...(e as object), source: undefined }));
+  const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(events) });
   await res.arrayBuffer();
   return res.status;
 }
@@ -102,6 +105,7 @@ export async function benchFreshness(opts: FreshnessOptions, log: (line: string)
     return notMeasured(`the local platform did not start: ${(err as Error).message.split("\n")[0]}`);
   }
   const startupSeconds = (performance.now() - t0) / 1000;
+  const ingestKey = localKeyFor(dir).key;
   log(`freshness: platform up in ${startupSeconds.toFixed(1)} s; ${opts.backgroundEventsPerSecond} background events/s, ${opts.probes} probes`);
   const runId = String(Date.now() % 1e6);
   const gen = new TrafficGenerator({ seed: opts.seed, idPrefix: `bg${runId}` });
@@ -122,7 +126,7 @@ export async function benchFreshness(opts: FreshnessOptions, log: (line: string)
       const events = Array.from({ length: perTick }, () => gen.next(now));
       if (inFlight.size >= 50) backgroundSkipped += events.length;
       else {
-        const p: Promise<void> = post(platform.ingestUrl, events).then(
+        const p: Promise<void> = post(platform.ingestUrl, ingestKey, events).then(
           (status) => {
             if (status === 202) backgroundSent += events.length;
             else backgroundRejected += events.length;
@@ -149,7 +153,7 @@ export async function benchFreshness(opts: FreshnessOptions, log: (line: string)
     for (let i = 0; i < opts.probes; i++) {
       const probe = probeEvent(i, runId);
       const started = performance.now();
-      const status = await post(platform.ingestUrl, probe);
+      const status = await post(platform.ingestUrl, ingestKey, probe);
       acks.push(performance.now() - started);
       if (status !== 202) throw new Error(`probe ${i} was not accepted: HTTP ${status}`);
       const url = `${platform.insightsUrl}/v1/inventory/${PROBE_CARRIER}/${i + 1}/${PROBE_DATE}`;

@@ -6,18 +6,24 @@
  *   node -r ./scripts/register.js bench/ingest-server.ts <real|bare> <shards>
  *
  * real: functions/ingest/main.ts `startService` with the production defaults
- *       (linger 20 ms, EMF metrics, pino at warn) and a Kinesis client that is
+ *       (linger 20 ms, EMF metrics, pino at warn, a key store with one key for
+ *       BENCH_SOURCE, sent back as `authorization`) and a Kinesis client that is
  *       an in-process sink acknowledging PutRecords at once (bench/sink.ts).
  * bare: fastify 5 with its default JSON parser and a handler answering
  *       202 {"accepted": n}; nothing else.
  * Messages: parent → {cmd: "reset"} (zero the sink counters, start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
- * child → {ready: url} | {cpu: microseconds of CPU used so far} | {stats: {...}}.
+ * child → {ready: url, authorization?: "Bearer <key>"} | {cpu: microseconds of CPU used so far} | {stats: {...}}.
  */
 import Fastify from "fastify";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { loadConfig } from "../functions/ingest/config";
 import { startService } from "../functions/ingest/main";
 import { createKinesisSink } from "./sink";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ensureLocalKeys } from "../local/keys";
+import { BENCH_SOURCE } from "./ingest-source";
 
 const mode = process.argv[2];
 const shards = Number(process.argv[3] ?? "4");
@@ -26,13 +32,17 @@ async function main(): Promise<void> {
   if (mode !== "real" && mode !== "bare") throw new Error(`mode must be "real" or "bare"; received ${JSON.stringify(mode)}`);
   if (!Number.isInteger(shards) || shards < 1) throw new Error(`shards must be a positive integer; received ${JSON.stringify(process.argv[3])}`);
   let url: string;
+  let authorization: string | undefined;
   let stop: () => Promise<void>;
   const sink = createKinesisSink({ shards });
   if (mode === "real") {
-    const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn" });
+    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-keys-"));
+    const keys = ensureLocalKeys(keysDir, [BENCH_SOURCE]);
+    authorization = `Bearer ${keys.keys[0].key}`;
+    const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile });
     const service = await startService(config, { client: sink.client as KinesisClient });
     url = service.url;
-    stop = () => service.shutdown();
+    stop = () => service.shutdown().finally(() => fs.rmSync(keysDir, { recursive: true, force: true }));
   } else {
     const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
     app.post("/v1/events", async (request, reply) => {
@@ -67,7 +77,7 @@ async function main(): Promise<void> {
       );
     }
   });
-  process.send!({ ready: url });
+  process.send!({ ready: url, authorization });
 }
 
 main().catch((err) => {

@@ -13,6 +13,7 @@ import * as os from "os";
 import * as path from "path";
 import type { FlightEvent } from "../functions/shared/events";
 import { requestTemplates, stampBody } from "./corpus";
+import { BENCH_SOURCE } from "./ingest-source";
 import { median } from "./stats";
 
 // autocannon 9 ships no type declarations.
@@ -105,6 +106,8 @@ function pinSelf(cpus: string): void {
 interface Child {
   proc: ChildProcess;
   url: string;
+  /** Request headers: the content type, and the real service's `Authorization: Bearer <key>`. */
+  headers: Record<string, string>;
   request<T>(cmd: string, key?: string): Promise<T | undefined>;
 }
 
@@ -113,11 +116,13 @@ async function startChild(mode: "real" | "bare", shards: number, pinned: boolean
   const proc = pinned
     ? spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] })
     : spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  let authorization: string | undefined;
   const url = await new Promise<string>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`the ${mode} ingestion server exited with code ${code} before it was ready`));
     proc.once("exit", onExit);
-    proc.once("message", (m: { ready?: string }) => {
+    proc.once("message", (m: { ready?: string; authorization?: string }) => {
       proc.off("exit", onExit);
+      authorization = m.authorization;
       if (m.ready) resolve(m.ready);
       else reject(new Error(`unexpected first message from the ${mode} server: ${JSON.stringify(m)}`));
     });
@@ -125,6 +130,7 @@ async function startChild(mode: "real" | "bare", shards: number, pinned: boolean
   return {
     proc,
     url,
+    headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
     request<T>(cmd: string, key?: string) {
       return new Promise<T | undefined>((resolve) => {
         if (key) proc.once("message", (m: Record<string, T>) => resolve(m[key]));
@@ -149,7 +155,8 @@ let cannonRuns = 0;
  * One autocannon run cycling through the templates; every request is stamped
  * with a tag unique in this bench process, so no eventId is ever sent twice.
  */
-async function cannon(url: string, templates: readonly string[], connections: number, durationSeconds: number): Promise<AutocannonResult> {
+async function cannon(child: Pick<Child, "url" | "headers">, templates: readonly string[], connections: number, durationSeconds: number): Promise<AutocannonResult> {
+  const { url, headers } = child;
   const run = ++cannonRuns;
   let n = 0;
   return autocannon({
@@ -160,7 +167,7 @@ async function cannon(url: string, templates: readonly string[], connections: nu
     requests: templates.map((template) => ({
       method: "POST",
       path: "/v1/events",
-      headers: { "content-type": "application/json" },
+      headers,
       setupRequest: (req: Record<string, unknown>) => ({ ...req, body: stampBody(template, `r${run}.${++n}`) }),
     })),
   });
@@ -181,7 +188,7 @@ interface RoundResult {
 
 async function measureRound(child: Child, opts: IngestOptions, bodies: string[]): Promise<RoundResult> {
   const cpuBefore = (await child.request<number>("cpu", "cpu"))!;
-  const r = await cannon(child.url, bodies, opts.connections, opts.durationSeconds);
+  const r = await cannon(child, bodies, opts.connections, opts.durationSeconds);
   const cpuAfter = (await child.request<number>("cpu", "cpu"))!;
   const statusCodes: Record<string, number> = {};
   for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = s.count;
@@ -226,7 +233,8 @@ function combine(mode: "real" | "bare", rounds: readonly RoundResult[], peakRssB
 
 export async function benchIngestion(opts: IngestOptions, log: (line: string) => void): Promise<IngestResult> {
   // Only full batches, so every request carries exactly `batchSize` events.
-  const usable = opts.events.slice(0, Math.floor(opts.events.length / opts.batchSize) * opts.batchSize);
+  // One source for every event: a request carries the events of its key's source (bench/ingest-server.ts BENCH_SOURCE).
+  const usable = opts.events.slice(0, Math.floor(opts.events.length / opts.batchSize) * opts.batchSize).map((e) => ({ ...e, source: BENCH_SOURCE }));
   const bodies = requestTemplates(usable, opts.batchSize);
   if (bodies.length === 0) throw new Error(`benchIngestion: need at least ${opts.batchSize} events for one request; received ${opts.events.length}`);
   const pinned = canPin();
@@ -239,8 +247,8 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
     children.push(real);
     log(`ingestion: warm-up ${opts.warmupSeconds} s each (bare fastify handler, real service)`);
     if (opts.warmupSeconds > 0) {
-      await cannon(bare.url, bodies, opts.connections, opts.warmupSeconds);
-      await cannon(real.url, bodies, opts.connections, opts.warmupSeconds);
+      await cannon(bare, bodies, opts.connections, opts.warmupSeconds);
+      await cannon(real, bodies, opts.connections, opts.warmupSeconds);
     }
     await bare.request("reset");
     await real.request("reset");

@@ -80,7 +80,8 @@ function banner(p: Platform, startedMs: number): string {
     "",
     `FlightStream local platform is up (${(startedMs / 1000).toFixed(1)} s)`,
     "",
-    `  ingestion API   ${p.ingestUrl}      POST /v1/events, GET /healthz`,
+    `  ingestion API   ${p.ingestUrl}      POST /v1/events (Authorization: Bearer <key>), GET /healthz`,
+    `  ingestion keys  ${rel(p.ingestKeysFile)}  one per source, {"keys": [{"source", "key"}]} (mode 0600)`,
     `  insights API    ${p.insightsUrl}      GET /v1/routes/top, /v1/alerts, /v1/inventory/{carrier}/{number}/{date}`,
     "",
     `  Kinesis         ${p.kinesis.endpoint}  stream ${p.streamName} (kinesis-local)`,
@@ -96,7 +97,7 @@ function banner(p: Platform, startedMs: number): string {
     `    ESM checkpoints ${rel(p.dirs.checkpoints)}/, on-failure records ${rel(p.dirs.onFailure)}`,
     "",
     "  try:",
-    `    npm run traffic -- --rate 100 --duration 60 --url ${p.ingestUrl}`,
+    `    npm run traffic -- --rate 100 --duration 60 --url ${p.ingestUrl} --keys ${rel(p.ingestKeysFile)}`,
     `    curl -s '${p.insightsUrl}/v1/routes/top?limit=5'`,
     `    npm run ops -- replay --from <ISO> --to <ISO> --local     (Step Functions workflows on aws-local-stepfunctions)`,
     "",
@@ -140,7 +141,8 @@ async function main(): Promise<void> {
   if (args.demo) {
     const { runTraffic } = await import("../scripts/traffic");
     out(`demo: sending ${args.rate} events/s for ${args.duration} s; one route turns hot after 30% of the run`);
-    demoDone = runTraffic({ url: platform.ingestUrl, rate: args.rate, durationSeconds: args.duration, signal: demo.signal, report: out }).then(
+    const { readLocalKeysFile } = await import("./keys");
+    demoDone = runTraffic({ url: platform.ingestUrl, keys: readLocalKeysFile(platform.ingestKeysFile), rate: args.rate, durationSeconds: args.duration, signal: demo.signal, report: out }).then(
       (r) => out(`demo: done. sent ${r.sent}, accepted ${r.accepted}, rejected ${r.rejected}, failed ${r.failed}; hot route ${r.hotRoute}`),
       (err) => out(`demo: traffic failed: ${(err as Error).message}`),
     );

@@ -33,6 +33,8 @@ import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
 import { FileLedger, runLocalWorkflow, type LocalRunResult } from "./workflows";
 import { LocalDeliveryStream } from "./delivery";
+import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
+import { SOURCES } from "./traffic";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
@@ -122,6 +124,8 @@ export interface Platform {
   readonly env: Readonly<Record<string, string>>;
   readonly processor: ProcessorControl;
   readonly ingest: RunningService;
+  /** `{"keys": [{"source", "key"}]}`: the local ingestion keys (local/keys.ts). */
+  readonly ingestKeysFile: string;
   /** Local delivery stream into the lake. */
   readonly delivery: LakeDeliveryHandle;
   readonly scheduler: Scheduler;
@@ -173,7 +177,7 @@ function portOption(name: string, value: number | undefined, envValue: string | 
 }
 
 /** What the platform writes into its folder; `--reset` refuses to wipe anything else. */
-export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json"];
+export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json", LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE];
 
 function resetDir(root: string): void {
   if (!fs.existsSync(root)) return;
@@ -353,8 +357,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     await processor.start();
     stack.push({ name: "event source mapping", stop: () => processor.stop() });
 
-    // Ingestion service (functions/ingest) on the local stream.
+    // Ingestion service (functions/ingest) on the local stream; one key per local source (local/keys.ts).
+    const ingestKeys = ensureLocalKeys(root, SOURCES);
+    log(`ingestion keys for ${ingestKeys.keys.map((k) => k.source).join(", ")} in ${ingestKeys.keysFile}`);
     const ingestConfig = loadIngestConfig({
+      INGEST_KEYS_FILE: ingestKeys.storeFile,
       STREAM_NAME: streamName,
       KINESIS_ENDPOINT: kinesis.endpoint,
       AWS_REGION: LOCAL_REGION,
@@ -426,6 +433,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       pid: process.pid,
       startedAt: new Date().toISOString(),
       ingestUrl: ingest.url,
+      ingestKeysFile: ingestKeys.keysFile,
       insightsUrl: insights.url,
       streamName,
       streamArn,
@@ -454,6 +462,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       env,
       processor,
       ingest,
+      ingestKeysFile: ingestKeys.keysFile,
       delivery,
       scheduler,
       runPondEtl: runPond,

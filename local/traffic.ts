@@ -32,7 +32,8 @@ export const AIRPORTS = [
 const CARRIERS = ["LX", "TP", "BA", "AF", "LH", "KL", "IB", "VY", "AZ", "OS", "SK", "AY", "EI", "UA", "AA", "DL"] as const;
 const CURRENCIES = ["EUR", "CHF", "GBP", "USD"] as const;
 const CABINS = ["economy", "premium_economy", "business", "first"] as const;
-const SOURCES = ["web-eu", "app-ios", "app-android", "gds-amadeus", "meta-skyscanner"] as const;
+/** The local sources (sites and channels); `npm start` issues one ingestion key for each (local/keys.ts). */
+export const SOURCES = ["web-eu", "app-ios", "app-android", "gds-amadeus", "meta-skyscanner"] as const;
 
 export interface Route {
   readonly origin: string;

@@ -8,6 +8,7 @@
  *   npm run ops -- replay --from ... --to ... --local      (the local platform of `npm start`)
  *   npm run ops -- reconcile --day 2026-11-22 --outputs prod.json | --local   (scripts/reconcile.ts)
  *   npm run ops -- recompute --from 2026-11-22T08:00:00Z --to 2026-11-22T10:00:00Z --outputs prod.json | --local
+ *   npm run ops -- keys issue|list|rotate|revoke --source S ... (ingestion keys: scripts/ops-keys.ts)
  *
  * Arguments are validated (functions/workflows/ops-args.ts) before anything
  * starts; the exit code is 0 on success, 1 when the execution failed, 2 for
@@ -24,6 +25,7 @@ import {
     StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { OpsArgsError, OpsPlan, parseOpsArgs, planOps } from "../functions/workflows/ops-args";
+import { keysMain } from "./ops-keys";
 
 type Out = (line: string) => void;
 
@@ -135,6 +137,7 @@ export async function main(argv: readonly string[], io: OpsIo): Promise<number> 
     // Subcommands that talk to the data stores directly (not a workflow): their own parseArgs.
     if (argv[0] === "reconcile") return (await import("./reconcile")).reconcileCommand(argv.slice(1), io);
     if (argv[0] === "recompute") return (await import("./reconcile")).recomputeCommand(argv.slice(1), io);
+    if (argv[0] === "keys") return keysMain(argv.slice(1), { out: io.out, err: io.err, now: io.now });
     let plan: OpsPlan;
     const parsed = (() => {
         try {

@@ -1,16 +1,21 @@
 /**
- * Traffic generator CLI: `npm run traffic -- --rate N --duration S [--url URL] [--seed N] [--invalid-rate F]`
+ * Traffic generator CLI: `npm run traffic -- --rate N --duration S [--url URL] [--keys FILE] [--seed N] [--invalid-rate F]`
  *
  * Posts realistic events (local/traffic.ts) to the ingestion API, one request
- * per ~100 ms slice, and turns one route hot after 30% of the run so the
+ * per source per ~100 ms slice, each with that source's key from `--keys`
+ * (default `.local/ingest-keys.json`, written by `npm start`), and turns one route hot after 30% of the run so the
  * high-demand alert fires. A share of invalid events (default 1%) is sent in
  * requests of their own, to show the 400 path. Prints sent, accepted and
  * rejected counts (and 429/503 retries) at the end, and every 5 s.
  */
-import { eventsForSecond, TrafficGenerator } from "../local/traffic";
+import * as path from "path";
+import { readLocalKeysFile, type LocalKey } from "../local/keys";
+import { eventsForSecond, SOURCES, TrafficGenerator } from "../local/traffic";
 
 export interface TrafficRunOptions {
   readonly url: string;
+  /** One key per source the generator uses (local/traffic.ts SOURCES): each request is sent as one source with its key. */
+  readonly keys: readonly LocalKey[];
   readonly rate: number;
   readonly durationSeconds: number;
   readonly seed?: number;
@@ -35,11 +40,11 @@ export interface TrafficResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-async function post(url: string, body: unknown[], result: TrafficResult, signal?: AbortSignal): Promise<void> {
+async function post(url: string, key: string, body: unknown[], result: TrafficResult, signal?: AbortSignal): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     let res: Response;
     try {
-      res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+      res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body), signal });
     } catch (err) {
       if (signal?.aborted) return;
       result.failed += body.length;
@@ -69,7 +74,22 @@ async function post(url: string, body: unknown[], result: TrafficResult, signal?
   result.failed += body.length;
 }
 
+/** Events grouped by their `source` (a request carries one source). */
+function bySource(events: readonly unknown[]): Map<string, unknown[]> {
+  const groups = new Map<string, unknown[]>();
+  for (const e of events) {
+    const source = String((e as { source?: unknown }).source);
+    const list = groups.get(source);
+    if (list) list.push(e);
+    else groups.set(source, [e]);
+  }
+  return groups;
+}
+
 export async function runTraffic(opts: TrafficRunOptions): Promise<TrafficResult> {
+  const keyOf = new Map(opts.keys.map((k) => [k.source, k.key]));
+  const missing = SOURCES.filter((s) => !keyOf.has(s));
+  if (missing.length > 0) throw new Error(`no ingestion key for source(s) ${missing.join(", ")}; the keys file must hold one per source (${SOURCES.join(", ")})`);
   const seed = opts.seed ?? Date.now() % 1_000_000;
   const gen = new TrafficGenerator({ seed, idPrefix: `demo${seed}` });
   const result: TrafficResult = { sent: 0, accepted: 0, rejected: 0, retried: 0, failed: 0, hotRoute: gen.hotRoute.route };
@@ -88,17 +108,17 @@ export async function runTraffic(opts: TrafficRunOptions): Promise<TrafficResult
       const wait = sliceStart - Date.now();
       if (wait > 0) await sleep(wait);
       const part = events.slice(s * per, (s + 1) * per);
-      for (let i = 0; i < part.length; i += 500) {
-        const body = part.slice(i, i + 500);
+      const send = (source: string, body: unknown[]) => {
         result.sent += body.length;
-        const p = post(opts.url, body, result, opts.signal).finally(() => inflight.delete(p));
+        const p = post(opts.url, keyOf.get(source)!, body, result, opts.signal).finally(() => inflight.delete(p));
         inflight.add(p);
+      };
+      for (const [source, list] of bySource(part)) {
+        for (let i = 0; i < list.length; i += 500) send(source, list.slice(i, i + 500));
       }
       if (s === 0 && invalid > 0) {
         const bad = Array.from({ length: invalid }, () => gen.invalidEvent(new Date()));
-        result.sent += bad.length;
-        const p = post(opts.url, bad, result, opts.signal).finally(() => inflight.delete(p));
-        inflight.add(p);
+        for (const [source, list] of bySource(bad)) send(source, list);
       }
       // Back-pressure: never more than 64 requests in flight.
       while (inflight.size > 64) await Promise.race(inflight);
@@ -114,6 +134,7 @@ export async function runTraffic(opts: TrafficRunOptions): Promise<TrafficResult
 
 interface CliArgs {
   url: string;
+  keysFile: string;
   rate: number;
   duration: number;
   seed?: number;
@@ -121,7 +142,7 @@ interface CliArgs {
 }
 
 export function parseTrafficArgs(argv: readonly string[], env: Record<string, string | undefined>): CliArgs {
-  const args: CliArgs = { url: `http://127.0.0.1:${env.INGEST_PORT ?? "8080"}`, rate: 100, duration: 60, invalidRate: 0.01 };
+  const args: CliArgs = { url: `http://127.0.0.1:${env.INGEST_PORT ?? "8080"}`, keysFile: path.resolve(__dirname, "..", ".local", "ingest-keys.json"), rate: 100, duration: 60, invalidRate: 0.01 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -143,6 +164,9 @@ export function parseTrafficArgs(argv: readonly string[], env: Record<string, st
         args.url = need().replace(/\/+$/, "");
         if (!/^https?:\/\//.test(args.url)) throw new Error(`--url must be an http(s) URL; received ${JSON.stringify(value)}`);
         break;
+      case "--keys":
+        args.keysFile = path.resolve(need());
+        break;
       case "--rate":
         args.rate = num(1, 100000);
         break;
@@ -156,7 +180,7 @@ export function parseTrafficArgs(argv: readonly string[], env: Record<string, st
         args.invalidRate = num(0, 0.5, false);
         break;
       default:
-        throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --rate N, --duration S, --url URL, --seed N, --invalid-rate F`);
+        throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --rate N, --duration S, --url URL, --keys FILE, --seed N, --invalid-rate F`);
     }
   }
   return args;
@@ -164,8 +188,10 @@ export function parseTrafficArgs(argv: readonly string[], env: Record<string, st
 
 if (require.main === module) {
   let args: CliArgs;
+  let keys: LocalKey[];
   try {
     args = parseTrafficArgs(process.argv.slice(2), process.env);
+    keys = readLocalKeysFile(args.keysFile);
   } catch (err) {
     process.stderr.write(`traffic: ${(err as Error).message}\n`);
     process.exit(2);
@@ -173,7 +199,7 @@ if (require.main === module) {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.stdout.write(`traffic: ${args.rate} events/s for ${args.duration} s to ${args.url}\n`);
-  runTraffic({ url: args.url, rate: args.rate, durationSeconds: args.duration, seed: args.seed, invalidRate: args.invalidRate, signal: controller.signal, report: (l) => process.stdout.write(l + "\n") }).then(
+  runTraffic({ url: args.url, keys, rate: args.rate, durationSeconds: args.duration, seed: args.seed, invalidRate: args.invalidRate, signal: controller.signal, report: (l) => process.stdout.write(l + "\n") }).then(
     (r) => {
       process.stdout.write(
         `traffic: done. sent ${r.sent}, accepted ${r.accepted}, rejected ${r.rejected}, failed ${r.failed}, retried requests ${r.retried}; hot route ${r.hotRoute}\n`,

@@ -12,13 +12,21 @@
  * | MAX_QUEUE_EVENTS  | events held before shedding with 429               | 50000          |
  * | MAX_QUEUE_BYTES   | event bytes held before shedding with 429          | 67108864       |
  * | MAX_BODY_BYTES    | request body limit, 1024..67108864                 | 1048576        |
- * | MAX_INFLIGHT_REQUESTS | POST requests handled at once before 429     | 256            |
+ * | MAX_INFLIGHT_REQUESTS | POST requests waiting for Kinesis before 429 | 256            |
+ * | MAX_READING_REQUESTS | POST requests whose body is arriving, in total | 512            |
+ * | MAX_READING_PER_SOURCE | ... of one source (the key's) before 429    | 64             |
+ * | BODY_READ_TIMEOUT_MS | headers to complete body, then 408, 100..120000 | 10000        |
+ * | INGEST_KEYS_SECRET_ARN | Secrets Manager secret holding the key document (AWS) | -     |
+ * | INGEST_KEYS_FILE  | file holding the key document (local platform)      | -             |
+ * | INGEST_KEYS_REFRESH_SECONDS | key document reload period, 1..3600        | 60             |
+ * | INGEST_AUTH       | `off` only for the benchmark's bare comparison (no keys) | on        |
  * | MAX_ATTEMPTS      | PutRecords attempts per event                      | 6              |
  * | METRICS_NAMESPACE | CloudWatch namespace of the EMF metrics            | FlightStream/Ingestion |
  * | LOG_LEVEL         | pino level                                         | info           |
  * | OCCURRED_AT_MAX_AGE_SECONDS | oldest occurredAt accepted, seconds before now, 60..2592000 | 604800 (7 d) |
  * | OCCURRED_AT_MAX_FUTURE_SECONDS | latest occurredAt accepted, seconds after now, 0..3600 | 300 (5 min) |
  */
+import { SECRET_ARN_PATTERN, type KeyStoreConfig } from "./keys";
 import { MAX_LINGER_MS } from "./producer";
 import { DEFAULT_OCCURRED_AT_MAX_AGE_MS, DEFAULT_OCCURRED_AT_MAX_FUTURE_MS, OCCURRED_AT_MAX_AGE_LIMIT_MS, OCCURRED_AT_MAX_FUTURE_LIMIT_MS } from "../shared/events";
 
@@ -34,6 +42,12 @@ export interface IngestConfig {
   readonly maxBodyBytes: number;
   readonly maxAttempts: number;
   readonly maxInflightRequests: number;
+  readonly maxReadingRequests: number;
+  readonly maxReadingPerSource: number;
+  readonly bodyReadTimeoutMs: number;
+  /** Where the key document lives; `"off"` only when INGEST_AUTH=off (the benchmark's bare comparison). */
+  readonly keys: KeyStoreConfig | "off";
+  readonly keysRefreshMs: number;
   readonly metricsNamespace: string;
   readonly logLevel: string;
   /** How long an acknowledged eventId is remembered to acknowledge resends without writing them again; 0 disables. */
@@ -63,6 +77,27 @@ function metricsOutput(raw: string | undefined): "stdout" | "off" {
   throw new Error(`METRICS_OUTPUT must be "stdout" or "off"; received ${JSON.stringify(raw)}`);
 }
 
+const KEYS_REQUIRED =
+  "the ingestion service needs its key store: set INGEST_KEYS_SECRET_ARN (the Secrets Manager secret holding the key document, on AWS) or INGEST_KEYS_FILE (a file holding it, locally); there is no open mode (INGEST_AUTH=off exists only for the benchmark's bare comparison)";
+
+function keysConfig(env: Record<string, string | undefined>): KeyStoreConfig | "off" {
+  const auth = env.INGEST_AUTH ?? "";
+  if (auth !== "" && auth !== "on" && auth !== "off") throw new Error(`INGEST_AUTH must be "on" or "off"; received ${JSON.stringify(auth)}`);
+  const secretArn = env.INGEST_KEYS_SECRET_ARN ?? "";
+  const file = env.INGEST_KEYS_FILE ?? "";
+  if (auth === "off") {
+    if (secretArn !== "" || file !== "") throw new Error("INGEST_AUTH=off cannot be combined with INGEST_KEYS_SECRET_ARN or INGEST_KEYS_FILE; unset one of them");
+    return "off";
+  }
+  if (secretArn !== "" && file !== "") throw new Error("set only one of INGEST_KEYS_SECRET_ARN and INGEST_KEYS_FILE; received both");
+  if (secretArn !== "") {
+    if (!SECRET_ARN_PATTERN.test(secretArn)) throw new Error(`INGEST_KEYS_SECRET_ARN must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>); received ${JSON.stringify(secretArn)}`);
+    return { kind: "secret", secretArn };
+  }
+  if (file !== "") return { kind: "file", file };
+  throw new Error(KEYS_REQUIRED);
+}
+
 export function loadConfig(env: Record<string, string | undefined>): IngestConfig {
   const streamName = env.STREAM_NAME ?? "";
   if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(streamName)) {
@@ -86,6 +121,11 @@ export function loadConfig(env: Record<string, string | undefined>): IngestConfi
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     maxAttempts: int(env, "MAX_ATTEMPTS", 6, 1, 100),
     maxInflightRequests: int(env, "MAX_INFLIGHT_REQUESTS", 256, 1, 100000),
+    maxReadingRequests: int(env, "MAX_READING_REQUESTS", 512, 1, 100000),
+    maxReadingPerSource: int(env, "MAX_READING_PER_SOURCE", 64, 1, 100000),
+    bodyReadTimeoutMs: int(env, "BODY_READ_TIMEOUT_MS", 10000, 100, 120000),
+    keys: keysConfig(env),
+    keysRefreshMs: int(env, "INGEST_KEYS_REFRESH_SECONDS", 60, 1, 3600) * 1000,
     metricsNamespace: env.METRICS_NAMESPACE ?? "FlightStream/Ingestion",
     logLevel: env.LOG_LEVEL ?? "info",
     idempotencyWindowMs: int(env, "IDEMPOTENCY_WINDOW_MS", 15 * 60 * 1000, 0, 24 * 3600 * 1000),

@@ -11,11 +11,14 @@ import pino from "pino";
 import { loadConfig, type IngestConfig } from "./config";
 import { EmfMetrics, METRIC } from "./metrics";
 import { Producer } from "./producer";
+import { backendFor, KeyStore } from "./keys";
 import { buildServer } from "./server";
 
 export interface RunningService {
   readonly url: string;
   readonly producer: Producer;
+  /** The key store the service authenticates against (undefined only with INGEST_AUTH=off). */
+  readonly keys: KeyStore | undefined;
   /** Drains the producer and closes the server (what SIGTERM does). */
   shutdown(): Promise<void>;
 }
@@ -49,14 +52,46 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
     metrics,
   });
   metrics.gauge(METRIC.queueDepth, () => producer.queueDepth);
-  await producer.start();
+  // The key store first: a service that cannot read its keys must not start (no open mode).
+  let keys: KeyStore | undefined;
+  if (config.keys !== "off") {
+    keys = new KeyStore({
+      backend: backendFor(config.keys, { region: config.region }),
+      refreshMs: config.keysRefreshMs,
+      onReloadError: (err) => {
+        metrics.count(METRIC.keyReloadFailures, 1);
+        logger.error({ err: { name: err.name, message: err.message } }, "key store reload failed; the last good key document stays in use");
+      },
+    });
+    await keys.start();
+    logger.info({ keys: keys.size, where: keys.where }, "key store loaded");
+  } else {
+    logger.warn("INGEST_AUTH=off: POST /v1/events takes no credentials (benchmark comparison only)");
+  }
+  try {
+    await producer.start();
+  } catch (err) {
+    keys?.stop();
+    throw err;
+  }
   const publisher = new IdempotentPublisher(producer, {
     windowMs: config.idempotencyWindowMs,
     maxEntries: config.idempotencyMaxEntries,
     onDuplicates: (n) => metrics.count(METRIC.duplicates, n),
+    onConflicts: (n) => metrics.count(METRIC.conflicts, n),
   });
-  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests,
-    occurredAtWindow: { maxAgeMs: config.occurredAtMaxAgeMs, maxFutureMs: config.occurredAtMaxFutureMs } });
+  const app = buildServer({
+    publisher,
+    auth: keys ?? "off",
+    logger,
+    metrics,
+    maxBodyBytes: config.maxBodyBytes,
+    maxInflightRequests: config.maxInflightRequests,
+    maxReadingRequests: config.maxReadingRequests,
+    maxReadingPerSource: config.maxReadingPerSource,
+    bodyReadTimeoutMs: config.bodyReadTimeoutMs,
+    occurredAtWindow: { maxAgeMs: config.occurredAtMaxAgeMs, maxFutureMs: config.occurredAtMaxFutureMs },
+  });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);
   flushTimer.unref();
@@ -69,6 +104,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
       await producer.drain();
       await app.close();
       producer.stop();
+      keys?.stop();
       clearInterval(flushTimer);
       metrics.flush();
       if (opts.client === undefined) client.destroy();
@@ -87,7 +123,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
       });
     }
   }
-  return { url, producer, shutdown };
+  return { url, producer, keys, shutdown };
 }
 
 if (require.main === module) {

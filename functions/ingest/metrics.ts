@@ -98,4 +98,14 @@ export const METRIC = {
   retries: "UserRecordRetries",
   failed: "EventsFailed",
   duplicates: "DuplicateEventsSkipped",
+  /** Events refused with 409: their identity (source, eventId) was already used with other content. */
+  conflicts: "IdentityConflicts",
+  /** Requests refused with 401 (no key, unknown, expired or revoked key). */
+  unauthorized: "RequestsUnauthorized",
+  /** Requests refused with 403 (an event's source is not the key's). */
+  forbidden: "RequestsForbidden",
+  /** Requests whose body did not arrive within the body-read deadline (408). */
+  bodyTimeouts: "BodyReadTimeouts",
+  /** Failed reloads of the key store (the last good document stays in use). */
+  keyReloadFailures: "KeyStoreReloadFailures",
 } as const;

@@ -56,6 +56,9 @@ import { METRIC } from "./metrics";
 const FLUSH_AT_RECORDS = 4000;
 const FLUSH_AT_BYTES = 4 * 1024 * 1024;
 
+/** Bytes an aggregate adds around one user record (magic, protobuf framing, MD5 trailer), generously rounded up. */
+const AGGREGATE_OVERHEAD_BYTES = 1024;
+
 /** Upper bound of the linger, so acknowledgement latency stays low. */
 export const MAX_LINGER_MS = 50;
 
@@ -330,11 +333,22 @@ export class Producer {
     try {
       if (this.refreshing) await this.refreshing;
       shardMap = this.shardMap!;
-      entries = aggregate(batch as CodecUserRecord[], shardMap, { maxRecordBytes: this.maxAggregateBytes }).entries;
+      // A record too big to share an aggregate of maxAggregateBytes goes out as a plain record of its own
+      // (publish() already refused anything above the 1 MiB Kinesis limit), so one large event never fails the batch.
+      const small: number[] = [];
+      const large: number[] = [];
+      batch.forEach((p, i) => (p.data.length + Buffer.byteLength(p.partitionKey, "utf8") + AGGREGATE_OVERHEAD_BYTES > this.maxAggregateBytes ? large : small).push(i));
+      const remap = (idx: readonly number[], list: AggregatedEntry[]) =>
+        list.map((e) => ({ ...e, userRecordIndexes: e.userRecordIndexes.map((j) => idx[j]) }));
+      entries = [
+        ...remap(small, aggregate(small.map((i) => batch[i]) as CodecUserRecord[], shardMap, { maxRecordBytes: this.maxAggregateBytes }).entries),
+        ...remap(large, aggregate(large.map((i) => batch[i]) as CodecUserRecord[], shardMap, { aggregation: false, maxRecordBytes: MAX_KINESIS_RECORD_BYTES }).entries),
+      ];
     } catch (err) {
-      // Only a codec bug or an unusable shard map gets here: fail, never lose silently.
+      // Only a codec bug or an unusable shard map gets here: fail, never lose silently. The message names no
+      // event: the batch holds other clients' requests.
       this.log.error({ err }, "could not aggregate records");
-      for (const p of batch) this.settleRecord(p, new PublishError(`could not encode the records: ${(err as Error).message}`, 503, this.retryAfterSeconds));
+      for (const p of batch) this.settleRecord(p, new PublishError("the service could not encode the records for the stream; retry the request", 503, this.retryAfterSeconds));
       return;
     }
     const calls = planPutRecordsBatches(entries);

@@ -1,24 +1,40 @@
 /**
- * The ingestion HTTP API (DESIGN.md 3.2) as a fastify 5 instance.
+ * The ingestion HTTP API as a fastify 5 instance (functions/ingest/README.md).
  *
  * POST /v1/events
+ *   - `Authorization: Bearer <key>`: the key names the sender's source. 401
+ *     without a valid key (missing, malformed, unknown, expired, revoked); 403
+ *     when an event's `source` is not the key's. Events may omit `source`: it
+ *     is filled in from the key before validation.
  *   - `application/json` (one event or an array of 1..500) or `application/x-ndjson`
  *     (one event per line, at most 500); UTF-8, optional BOM.
  *   - 202 `{"accepted": n}` once Kinesis acknowledged every event of the request.
  *   - 400 `{"errors": [{"index", "path", "message"}]}` listing every problem
- *     (validator paths are dotted: "flight.carrier"; "" names the event or body).
- *   - 413 body larger than `maxBodyBytes`, 415 any other content type,
- *     429 (queue full) / 503 (draining, or Kinesis did not acknowledge) with `Retry-After`.
- *   - Every response other than 202 and 400 is `{"error": "<message>"}`.
+ *     (validator paths are dotted: "flight.carrier"; "" names the event or body),
+ *     including an event too large for one Kinesis record (decided before anything is published).
+ *   - 403 / 409 `{"errors": [...]}` naming the events of THIS request (spoofed
+ *     source; identity reused with other content).
+ *   - 408 body not complete within `bodyReadTimeoutMs` (the connection is closed),
+ *     413 body larger than `maxBodyBytes`, 415 any other content type,
+ *     429 (too many requests reading or waiting, queue full) / 503 (draining,
+ *     or Kinesis did not acknowledge) with `Retry-After`.
+ *   - Every other response is `{"error": "<message>"}`; no message names
+ *     another client's data.
  * GET /healthz → 200 `{"status":"ok"}`; 503 `{"status":"draining"}` while draining,
  *   so the load balancer stops routing to a stopping task.
  *
- * Bodies are parsed by our own content-type parsers (raw buffer in, parse
- * errors as 400 with the errors list); fastify's error handler maps every other
- * client error to its 4xx and keeps 500 for genuine server faults only.
+ * Bodies are read by our own content-type parsers (a raw stream in, with the
+ * size limit and the body-read deadline); fastify's error handler maps every
+ * other client error to its 4xx and keeps 500 for genuine server faults only.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError } from "fastify";
-import { validateBatch, type FlightEvent } from "../shared/events";
+import type { IncomingMessage } from "node:http";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyError, type FastifyReply, type FastifyRequest } from "fastify";
+import { validateBatch, type FlightEvent, type ValidationError } from "../shared/events";
+import { MAX_KINESIS_RECORD_BYTES } from "../shared/codec/limits";
+import { Admission, isRefusal, type Ticket } from "./admission";
+import { IdentityConflictError } from "./idempotency";
+import type { Authentication } from "./keys";
+import { KEY_PATTERN } from "./keys";
 import { METRIC } from "./metrics";
 import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
 import { EventTooLargeError, ProducerError } from "./producer";
@@ -33,17 +49,27 @@ export interface ServerMetrics {
   count(name: string, n?: number): void;
 }
 
+/** Checks a presented bearer key (functions/ingest/keys.ts KeyStore). */
+export interface Authenticator {
+  authenticate(key: string): Promise<Authentication>;
+}
+
 export interface ServerDeps {
   readonly publisher: Publisher;
+  /**
+   * Who may send: a key store, or `"off"` (no credentials; every event must
+   * carry its `source`). `"off"` exists only for the benchmark's bare
+   * comparison and is never a default.
+   */
+  readonly auth: Authenticator | "off";
   /** pino logger (or `false` for none). @default false */
   readonly logger?: FastifyBaseLogger | false;
   readonly metrics?: ServerMetrics;
   /** Largest request body in bytes. @default 1048576 (1 MiB) */
   readonly maxBodyBytes?: number;
   /**
-   * POST /v1/events requests handled at once (bodies buffered plus requests
-   * waiting for Kinesis); beyond it new ones get 429 before their body is read,
-   * so memory stays below about maxInflightRequests x maxBodyBytes. @default 256
+   * POST /v1/events requests waiting for Kinesis (body read) at once; beyond
+   * it new ones get 429 before their body is read. @default 256
    */
   readonly maxInflightRequests?: number;
   /**
@@ -51,6 +77,15 @@ export interface ServerDeps {
    * service (main.ts) always sets it from its config. @default - absolute bounds only
    */
   readonly occurredAtWindow?: { readonly maxAgeMs: number; readonly maxFutureMs: number };
+  /** Requests whose body is being read, all sources together. @default 512 */
+  readonly maxReadingRequests?: number;
+  /** Requests whose body is being read, per source (one sender's slow bodies fill only its share). @default 64 */
+  readonly maxReadingPerSource?: number;
+  /** Time from the request's headers to its complete body; then 408 and the connection is closed. @default 10000 */
+  readonly bodyReadTimeoutMs?: number;
+  /** Idle keep-alive timeout of client connections (above the ALB's 60 s idle timeout). @default 75000 */
+  readonly keepAliveTimeoutMs?: number;
+  readonly now?: () => number;
 }
 
 /** Requests parsed into raw event values (validation happens in the handler). */
@@ -60,37 +95,181 @@ const JSON_TYPE = "application/json";
 const NDJSON_TYPE = "application/x-ndjson";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_BODY_READ_TIMEOUT_MS = 10000;
+export const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 75000;
+const WWW_AUTHENTICATE = 'Bearer realm="flightstream-ingest"';
+
+/** Per-request state of a POST /v1/events: the sender's source and its admission slot. */
+interface RequestState {
+  readonly source: string | undefined;
+  readonly ticket: Ticket;
+  readonly deadline: number;
+}
+
+/** An HTTP error from our body reader (fastify's error handler answers it). */
+class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`\`${name}\` must be an integer from ${min} to ${max}; received ${String(value)}`);
+  }
+  return value;
+}
+
+/** Headers that must appear at most once (node keeps only the first copy of each, so count the raw ones). */
+const SINGLE_HEADERS = ["authorization", "content-type"];
+
+function duplicateHeader(raw: IncomingMessage): { name: string; count: number } | undefined {
+  const counts = new Map<string, number>();
+  for (let i = 0; i < raw.rawHeaders.length; i += 2) {
+    const name = raw.rawHeaders[i].toLowerCase();
+    if (SINGLE_HEADERS.includes(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of counts) if (count > 1) return { name, count };
+  return undefined;
+}
+
+const HEADER_NAMES: Record<string, string> = { authorization: "Authorization", "content-type": "Content-Type" };
+
+/** The presented key, or what is wrong with the Authorization header (never echoing a secret). */
+function bearerKey(header: string | undefined): { key: string } | { problem: string } {
+  if (header === undefined || header === "") {
+    return { problem: "POST /v1/events needs `Authorization: Bearer <key>` (the key of your source); received no Authorization header" };
+  }
+  const m = /^(\S+)(?: +(.*))?$/.exec(header);
+  const scheme = m?.[1] ?? "";
+  if (scheme.toLowerCase() !== "bearer") {
+    const shown = /^[A-Za-z][A-Za-z0-9_-]{0,20}$/.test(scheme) ? JSON.stringify(scheme) : "an unreadable";
+    return { problem: `Authorization must use the Bearer scheme (\`Authorization: Bearer <key>\`); received ${shown} scheme` };
+  }
+  const key = (m?.[2] ?? "").trim();
+  if (key === "") return { problem: "Authorization: Bearer is missing its key" };
+  if (!KEY_PATTERN.test(key)) {
+    return { problem: `the bearer key is not a flightstream ingestion key (fsk_ followed by 43 base64url characters; received ${key.length} characters)` };
+  }
+  return { key };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Fills in `source` from the key where an event omits it; lists every event
+ * whose `source` is a string other than the key's (non-strings are left to the validator).
+ */
+export function applySource(values: unknown[], source: string): ValidationError[] {
+  const forbidden: ValidationError[] = [];
+  values.forEach((value, index) => {
+    if (!isPlainObject(value)) return;
+    if (value.source === undefined) {
+      value.source = source;
+    } else if (typeof value.source === "string" && value.source !== source) {
+      const shown = value.source.length > 64 ? `${JSON.stringify(value.source.slice(0, 64))}...` : JSON.stringify(value.source);
+      forbidden.push({ index, path: "source", message: `source ${shown} is not the source of this key (${JSON.stringify(source)}); omit source or send ${JSON.stringify(source)}` });
+    }
+  });
+  return forbidden;
+}
+
+/** Events that do not fit in one Kinesis record (JSON as the producer writes it plus the eventId partition key). */
+export function oversizeEvents(events: readonly FlightEvent[]): ValidationError[] {
+  const errors: ValidationError[] = [];
+  events.forEach((e, index) => {
+    const json = JSON.stringify(e);
+    const keyBytes = Buffer.byteLength(e.eventId, "utf8");
+    // Cheap bound first: a UTF-16 code unit is at most 3 UTF-8 bytes.
+    if (json.length * 3 + keyBytes <= MAX_KINESIS_RECORD_BYTES) return;
+    const size = Buffer.byteLength(json, "utf8") + keyBytes;
+    if (size > MAX_KINESIS_RECORD_BYTES) {
+      errors.push({ index, path: "", message: `event is ${size} bytes as JSON with its partition key; a Kinesis record holds at most ${MAX_KINESIS_RECORD_BYTES} bytes` });
+    }
+  });
+  return errors;
+}
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
-  const maxBodyBytes = deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1024 || maxBodyBytes > 64 * 1024 * 1024) {
-    throw new RangeError(`\`maxBodyBytes\` must be an integer from 1024 to 67108864; received ${String(maxBodyBytes)}`);
+  const maxBodyBytes = checkInt("maxBodyBytes", deps.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, 1024, 64 * 1024 * 1024);
+  const bodyReadTimeoutMs = checkInt("bodyReadTimeoutMs", deps.bodyReadTimeoutMs ?? DEFAULT_BODY_READ_TIMEOUT_MS, 100, 120000);
+  const keepAliveTimeoutMs = checkInt("keepAliveTimeoutMs", deps.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1000, 600000);
+  if (deps.auth === undefined || (deps.auth !== "off" && typeof deps.auth?.authenticate !== "function")) {
+    throw new TypeError('`auth` must be a key store (an object with authenticate(key)) or the explicit string "off"; received ' + String(deps.auth));
   }
-  const maxInflight = deps.maxInflightRequests ?? 256;
-  if (!Number.isInteger(maxInflight) || maxInflight < 1 || maxInflight > 100000) {
-    throw new RangeError(`\`maxInflightRequests\` must be an integer from 1 to 100000; received ${String(maxInflight)}`);
-  }
+  const admission = new Admission({ maxReading: deps.maxReadingRequests, maxReadingPerSource: deps.maxReadingPerSource, maxWaiting: deps.maxInflightRequests });
   const metrics = deps.metrics ?? { count() {} };
-  let inflight = 0;
+  const now = deps.now ?? Date.now;
+  const states = new WeakMap<IncomingMessage, RequestState>();
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: maxBodyBytes,
-    requestTimeout: 30000,
+    // Node's own request timeout is only a backstop (it is checked every 30 s); the body-read deadline below is exact.
+    requestTimeout: Math.max(30000, bodyReadTimeoutMs + 10000),
+    keepAliveTimeout: keepAliveTimeoutMs,
     return503OnClosing: true,
   });
 
+  /** Reads a raw body within the request's deadline and the size limit. */
+  function readBody(request: FastifyRequest, payload: NodeJS.ReadableStream & { destroy?: () => void }, done: (err: Error | null, body?: Buffer) => void): void {
+    const state = states.get(request.raw);
+    const declared = Number(request.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBodyBytes) return done(new HttpError(413, ""));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let finished = false;
+    const finish = (err: Error | null, body?: Buffer) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      payload.removeListener("data", onData);
+      payload.removeListener("end", onEnd);
+      payload.removeListener("error", onError);
+      payload.removeListener("close", onClose);
+      if (err === null) state?.ticket.bodyRead();
+      done(err, body);
+    };
+    const remaining = Math.max(0, (state?.deadline ?? now() + bodyReadTimeoutMs) - now());
+    const timer = setTimeout(() => {
+      metrics.count(METRIC.bodyTimeouts, 1);
+      const expected = Number.isFinite(declared) ? ` of the ${declared} declared` : "";
+      finish(new HttpError(408, `the request body did not arrive within ${bodyReadTimeoutMs} ms (received ${size}${expected} bytes); send the whole body at once`));
+    }, remaining);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBodyBytes) return finish(new HttpError(413, ""));
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(null, Buffer.concat(chunks, size));
+    const onError = (err: Error) => finish(new HttpError(400, `the request body could not be read: ${err.message}`));
+    const onClose = () => finish(new HttpError(400, "the connection closed before the request body was complete"));
+    payload.on("data", onData);
+    payload.on("end", onEnd);
+    payload.on("error", onError);
+    payload.on("close", onClose);
+  }
+
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(JSON_TYPE, { parseAs: "buffer", bodyLimit: maxBodyBytes }, (_req, body, done) => {
-    done(null, { kind: "parsed", result: parseJsonBody(body as Buffer) } satisfies ParsedBody);
+  app.addContentTypeParser(JSON_TYPE, (request, payload, done) => {
+    readBody(request, payload, (err, body) => (err ? done(err, undefined) : done(null, { kind: "parsed", result: parseJsonBody(body!) } satisfies ParsedBody)));
   });
-  app.addContentTypeParser(NDJSON_TYPE, { parseAs: "buffer", bodyLimit: maxBodyBytes }, (_req, body, done) => {
-    done(null, { kind: "parsed", result: parseNdjsonBody(body as Buffer) } satisfies ParsedBody);
+  app.addContentTypeParser(NDJSON_TYPE, (request, payload, done) => {
+    readBody(request, payload, (err, body) => (err ? done(err, undefined) : done(null, { kind: "parsed", result: parseNdjsonBody(body!) } satisfies ParsedBody)));
   });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500;
     if (status === 413) {
       return reply.code(413).send({ error: `request body is larger than the ${maxBodyBytes}-byte limit` });
+    }
+    if (status === 408) {
+      // The rest of the body is not worth waiting for: close the connection once the answer is out.
+      return reply.code(408).header("connection", "close").send({ error: err.message });
     }
     if (status === 415) {
       const received = request.headers["content-type"];
@@ -109,17 +288,55 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}; use POST /v1/events or GET /healthz` });
   });
 
-  // Admission control before the body is read (bounded memory under floods).
-  app.addHook("onRequest", (request, reply, done) => {
-    if (request.method !== "POST" || request.routeOptions.url !== "/v1/events") return done();
-    if (inflight >= maxInflight) {
-      metrics.count(METRIC.requestsShed, 1);
-      reply.code(429).header("retry-after", "1").send({ error: `too many requests in flight (${maxInflight}); retry after 1 s` });
-      return;
+  /**
+   * An answer sent before the body was read: node then reads and discards the
+   * rest; a sender that keeps the body coming slowly is cut off after the deadline.
+   */
+  function earlyAnswer(request: FastifyRequest, reply: FastifyReply): void {
+    reply.raw.once("finish", () => {
+      if (request.raw.complete) return;
+      const socket = request.raw.socket as { destroy?: () => void; once?: (e: string, f: () => void) => void } | null;
+      // (fastify.inject's stand-in socket has neither.)
+      if (typeof socket?.destroy !== "function") return;
+      const timer = setTimeout(() => socket.destroy!(), bodyReadTimeoutMs);
+      timer.unref();
+      socket.once?.("close", () => clearTimeout(timer));
+      request.raw.once("end", () => clearTimeout(timer));
+    });
+  }
+
+  // Credentials and admission before the body is read (bounded memory under floods, no slot for strangers).
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.method !== "POST" || request.routeOptions.url !== "/v1/events") return;
+    const dup = duplicateHeader(request.raw);
+    if (dup !== undefined) {
+      earlyAnswer(request, reply);
+      return reply.code(400).send({ error: `the ${HEADER_NAMES[dup.name]} header appears ${dup.count} times; send it exactly once` });
     }
-    inflight++;
-    reply.raw.once("close", () => inflight--);
-    done();
+    let source: string | undefined;
+    if (deps.auth !== "off") {
+      const presented = bearerKey(request.headers.authorization);
+      let result: Authentication | undefined;
+      if ("key" in presented) result = await deps.auth.authenticate(presented.key);
+      if (!("key" in presented) || !result!.ok) {
+        metrics.count(METRIC.unauthorized, 1);
+        earlyAnswer(request, reply);
+        const message = "key" in presented ? (result as { message: string }).message : presented.problem;
+        return reply
+          .code(401)
+          .header("www-authenticate", "key" in presented ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE)
+          .send({ error: message });
+      }
+      source = result!.key.source;
+    }
+    const ticket = admission.admit(source ?? "");
+    if (isRefusal(ticket)) {
+      metrics.count(METRIC.requestsShed, 1);
+      earlyAnswer(request, reply);
+      return reply.code(429).header("retry-after", "1").send({ error: ticket.message });
+    }
+    states.set(request.raw, { source, ticket, deadline: now() + bodyReadTimeoutMs });
+    reply.raw.once("close", () => ticket.release());
   });
 
   // Per-request access logs would flood at ingestion rates (the ALB access log has them); warnings and errors still log.
@@ -129,6 +346,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
 
   app.post("/v1/events", { logLevel: "warn" }, async (request, reply) => {
+    const state = states.get(request.raw);
+    state?.ticket.bodyRead();
     const body = request.body as ParsedBody | undefined;
     if (body === undefined || body === null || (body as ParsedBody).kind !== "parsed") {
       // No body and no content type at all.
@@ -139,15 +358,32 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return reply.code(400).send({ errors: body.result.errors });
     }
     const values = body.result.values;
+    if (state?.source !== undefined) {
+      const forbidden = applySource(values, state.source);
+      if (forbidden.length > 0) {
+        metrics.count(METRIC.forbidden, 1);
+        metrics.count(METRIC.rejected, values.length);
+        return reply.code(403).send({ errors: forbidden });
+      }
+    }
     const w = deps.occurredAtWindow;
-    const validated = validateBatch(values, w ? { now: Date.now(), occurredAtMaxAgeMs: w.maxAgeMs, occurredAtMaxFutureMs: w.maxFutureMs } : {});
+    const validated = validateBatch(values, w ? { now: (deps.now ?? Date.now)(), occurredAtMaxAgeMs: w.maxAgeMs, occurredAtMaxFutureMs: w.maxFutureMs } : {});
     if (!validated.ok) {
       metrics.count(METRIC.rejected, values.length);
       return reply.code(400).send({ errors: validated.errors });
     }
+    const oversize = oversizeEvents(validated.value);
+    if (oversize.length > 0) {
+      metrics.count(METRIC.rejected, values.length);
+      return reply.code(400).send({ errors: oversize });
+    }
     try {
       await deps.publisher.publish(validated.value);
     } catch (err) {
+      if (err instanceof IdentityConflictError) {
+        metrics.count(METRIC.rejected, values.length);
+        return reply.code(409).send({ errors: err.conflicts.map((c) => ({ index: c.index, path: "eventId", message: c.message })) });
+      }
       if (err instanceof EventTooLargeError) {
         metrics.count(METRIC.rejected, validated.value.length);
         return reply.code(400).send({ errors: [{ index: err.index, path: "", message: err.message }] });

@@ -10,7 +10,7 @@ import { parseRate, startScheduler } from "../../local/scheduler";
 import { startHttpApiServer, toApiGatewayV2Event } from "../../local/insights-server";
 import { parseMainArgs } from "../../local/main";
 import { parseTrafficArgs } from "../../scripts/traffic";
-import { readDevConfig, startPlatform } from "../../local/platform";
+import { readDevConfig, startPlatform, REPO_ROOT } from "../../local/platform";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -229,14 +229,16 @@ describe("CLI arguments and dev config", () => {
   it("parses traffic flags and fails on bad ones", () => {
     expect(parseTrafficArgs(["--rate", "10", "--duration", "5", "--url", "http://127.0.0.1:9000/"], {})).to.deep.equal({
       url: "http://127.0.0.1:9000",
+      keysFile: path.join(REPO_ROOT, ".local", "ingest-keys.json"),
       rate: 10,
       duration: 5,
       invalidRate: 0.01,
     });
     expect(parseTrafficArgs([], { INGEST_PORT: "9999" }).url).to.equal("http://127.0.0.1:9999");
+    expect(parseTrafficArgs(["--keys", "/tmp/k.json"], {}).keysFile).to.equal("/tmp/k.json");
     expect(() => parseTrafficArgs(["--rate", "0"], {})).to.throw('--rate must be an integer from 1 to 100000; received "0"');
     expect(() => parseTrafficArgs(["--url", "ftp://x"], {})).to.throw('--url must be an http(s) URL; received "ftp://x"');
-    expect(() => parseTrafficArgs(["--fast"], {})).to.throw('unknown option "--fast"; allowed: --rate N, --duration S, --url URL, --seed N, --invalid-rate F');
+    expect(() => parseTrafficArgs(["--fast"], {})).to.throw('unknown option "--fast"; allowed: --rate N, --duration S, --url URL, --keys FILE, --seed N, --invalid-rate F');
   });
 
   it("reads the stream shards, lake buffer and ponds of Pulumi.dev.yaml", () => {
@@ -258,7 +260,7 @@ describe("CLI arguments and dev config", () => {
         err = e as Error;
       }
       expect(err?.message).to.equal(
-        `refusing to reset ${dir}: it holds "thesis.docx", which the local platform did not create (it only wipes kinesis, s3, db, esm, on-failure.jsonl, platform.json, reshard-ledger.json).`,
+        `refusing to reset ${dir}: it holds "thesis.docx", which the local platform did not create (it only wipes kinesis, s3, db, esm, on-failure.jsonl, platform.json, reshard-ledger.json, ingest-keys.json, ingest-key-store.json).`,
       );
       expect(fs.readdirSync(dir).sort()).to.deep.equal(["s3", "thesis.docx"]);
     } finally {

@@ -3,7 +3,8 @@
  * ~40 minutes of event time, a burst of searches on the hot route inside one
  * 5-minute window (20 minutes ago), exact duplicates re-sent later, invalid
  * events alone and inside otherwise-valid requests (which are then rejected
- * as a whole), split into requests of up to `requestSize` events.
+ * as a whole), split into requests of up to `requestSize` events. Every
+ * request carries the events of ONE source (the key it is sent with).
  */
 import type { FlightEvent } from "../../functions/shared/events";
 import { INVALID_REASONS, TrafficGenerator, rng } from "../../local/traffic";
@@ -24,6 +25,8 @@ export interface MixOptions {
 
 export interface Request {
   readonly body: unknown[];
+  /** The source of every event in the body: the request is sent with that source's key. */
+  readonly source: string;
   /** Whether ingestion must accept it (all events valid). */
   readonly valid: boolean;
 }
@@ -65,22 +68,29 @@ export function buildMix(o: MixOptions): Mix {
   const isCancel = (e: FlightEvent) => e.type === "cancellation";
   const phaseA = valid.filter((e) => !isCancel(e));
   const phaseB = valid.filter(isCancel);
-  const chunk = (events: unknown[], ok: boolean): Request[] => {
+  const chunk = (events: FlightEvent[], ok: boolean): Request[] => {
+    const bySource = new Map<string, FlightEvent[]>();
+    for (const e of events) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e]);
     const out: Request[] = [];
-    for (let i = 0; i < events.length; i += o.requestSize) out.push({ body: events.slice(i, i + o.requestSize), valid: ok });
+    for (const [source, list] of bySource) {
+      for (let i = 0; i < list.length; i += o.requestSize) out.push({ body: list.slice(i, i + o.requestSize), source, valid: ok });
+    }
     return out;
   };
   const copies = (from: FlightEvent[], n: number) => Array.from({ length: n }, () => JSON.parse(JSON.stringify(from[Math.floor(r() * from.length)])) as FlightEvent);
   const dupB = Math.min(Math.floor(o.duplicates / 10), phaseB.length);
   const requestsA: Request[] = [...chunk(phaseA, true), ...chunk(copies(phaseA, o.duplicates - dupB), true)];
   for (let i = 0; i < o.invalidAlone; i++) {
-    requestsA.push({ body: [gen.invalidEvent(new Date(spreadTo), INVALID_REASONS[i % INVALID_REASONS.length])], valid: false });
+    const bad = gen.invalidEvent(new Date(spreadTo), INVALID_REASONS[i % INVALID_REASONS.length]);
+    requestsA.push({ body: [bad], source: String(bad.source), valid: false });
   }
   // Invalid mixed into fresh valid events: the whole request is refused, so these valid events never count.
   for (let i = 0; i < o.invalidMixed; i++) {
-    const body: unknown[] = Array.from({ length: 9 }, () => gen.search(new Date(spreadTo)));
-    body.splice(4, 0, gen.invalidEvent(new Date(spreadTo), INVALID_REASONS[(i + 3) % INVALID_REASONS.length]));
-    requestsA.push({ body, valid: false });
+    const bad = gen.invalidEvent(new Date(spreadTo), INVALID_REASONS[(i + 3) % INVALID_REASONS.length]);
+    const source = String(bad.source);
+    const body: unknown[] = Array.from({ length: 9 }, () => ({ ...gen.search(new Date(spreadTo)), source }));
+    body.splice(4, 0, bad);
+    requestsA.push({ body, source, valid: false });
   }
   // Deterministic shuffle: a duplicate may arrive before its original (it is the same event).
   for (let i = requestsA.length - 1; i > 0; i--) {

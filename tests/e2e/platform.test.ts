@@ -17,6 +17,7 @@ import { startPlatform, type Platform } from "../../local/platform";
 import { TrafficGenerator, expectedAggregates, type ExpectedAggregates } from "../../local/traffic";
 import type { FlightEvent } from "../../functions/shared/events";
 import { buildMix, type Mix, type Request } from "./mix";
+import { postEvents } from "../helpers/ingest";
 
 interface Sent {
   request: Request;
@@ -45,7 +46,7 @@ async function getJson(url: string): Promise<{ status: number; body: any }> {
   return { status: res.status, body: await res.json() };
 }
 
-async function send(url: string, requests: Request[], concurrency = 4, progress: { done: number } = { done: 0 }): Promise<Sent[]> {
+async function send(url: string, platformDir: string, requests: readonly Request[], concurrency = 4, progress: { done: number } = { done: 0 }): Promise<Sent[]> {
   const out: Sent[] = new Array(requests.length);
   let next = 0;
   await Promise.all(
@@ -53,7 +54,7 @@ async function send(url: string, requests: Request[], concurrency = 4, progress:
       while (next < requests.length) {
         const i = next++;
         for (;;) {
-          const res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(requests[i].body) });
+          const res = await postEvents(url, platformDir, requests[i].body, requests[i].source);
           const body = (await res.json()) as Sent["body"];
           if (res.status === 429 || res.status === 503) {
             await new Promise((r) => setTimeout(r, 200));
@@ -114,14 +115,14 @@ describe("local platform end to end (tests/e2e)", function () {
       killedCheckpoints = before.checkpoints;
       await platform.processor.kill();
     })();
-    sent.push(...(await send(platform.ingestUrl, mix.phaseA.slice(0, half), 4, progress)));
+    sent.push(...(await send(platform.ingestUrl, platform.dirs.root, mix.phaseA.slice(0, half), 4, progress)));
     await watcher;
-    sent.push(...(await send(platform.ingestUrl, mix.phaseA.slice(half))));
+    sent.push(...(await send(platform.ingestUrl, platform.dirs.root, mix.phaseA.slice(half))));
     await new Promise((r) => setTimeout(r, 500));
     await platform.processor.start();
     await platform.settle(120000);
     // Phase B: the cancellations, once their bookings are processed.
-    sent.push(...(await send(platform.ingestUrl, mix.phaseB)));
+    sent.push(...(await send(platform.ingestUrl, platform.dirs.root, mix.phaseB)));
     await platform.settle(120000);
 
     accepted = sent.filter((s) => s.status === 202).flatMap((s) => s.request.body as FlightEvent[]);
@@ -313,8 +314,9 @@ describe("local platform end to end (tests/e2e)", function () {
     const run = await platform.runWorkflow("reshard", { targetShards: 4 });
     expect(run.status, `${run.error}: ${run.cause}`).to.equal("SUCCEEDED");
     const gen = new TrafficGenerator({ seed: 777, idPrefix: "e2e-reshard", cancellationLag: 1000 });
-    const extra = Array.from({ length: 400 }, () => gen.next(new Date(Date.now() - 120_000)));
-    const res = await send(platform.ingestUrl, [0, 100, 200, 300].map((i) => ({ body: extra.slice(i, i + 100), valid: true })));
+    // One source for them all: a request carries the events of one key's source.
+    const extra = Array.from({ length: 400 }, () => ({ ...gen.next(new Date(Date.now() - 120_000)), source: "web-eu" }) as FlightEvent);
+    const res = await send(platform.ingestUrl, platform.dirs.root, [0, 100, 200, 300].map((i) => ({ body: extra.slice(i, i + 100), source: "web-eu", valid: true })));
     expect(res.map((r) => r.status)).to.deep.equal([202, 202, 202, 202]);
     await platform.settle(120000);
     const checkpoints = Object.keys(platform.processor.mapping!.stats().checkpoints).sort();

@@ -3,6 +3,7 @@
  * `npm start` does): the stream, database, lake and checkpoints persist, so
  * nothing is processed or delivered twice and new events flow as before.
  */
+import { postEvents } from "../helpers/ingest";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -29,11 +30,8 @@ describe("local platform restart on the same data folder", function () {
     const gen = new TrafficGenerator({ seed: 11, idPrefix: "restart" });
     const opts: PlatformOptions = { dir, ingestPort: 0, insightsPort: 0, etlIntervalMs: 0, lakeBufferIntervalMs: 1000, functionLogLevel: "ERROR" };
     const post = async (p: Platform, n: number) => {
-      const res = await fetch(`${p.ingestUrl}/v1/events`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(Array.from({ length: n }, () => gen.search(new Date()))),
-      });
+      // The generator picks a source per event; a request is sent as one source, so they all get its source.
+      const res = await postEvents(p.ingestUrl, p.dirs.root, Array.from({ length: n }, () => ({ ...gen.search(new Date()), source: "web-eu" })), "web-eu");
       expect(res.status).to.equal(202);
     };
 

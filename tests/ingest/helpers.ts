@@ -1,4 +1,4 @@
-/** Helpers for the ingest tests: read a stream back, and Kinesis clients with injected faults. */
+/** Helpers for the ingest tests: read a stream back, Kinesis clients with injected faults, and test keys. */
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
@@ -9,6 +9,8 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { decodeRecord } from "../../functions/shared/codec";
 import { listShards } from "../../local/emulators/kinesis";
+import { authenticateKey, generateKey, hashKey, type KeyDocument } from "../../functions/ingest/keys";
+import type { Authenticator } from "../../functions/ingest/server";
 
 /** Every user record in the stream (all shards, open and closed), decoded and parsed as JSON. */
 export async function readStreamEvents(client: KinesisClient, stream: string): Promise<Record<string, unknown>[]> {
@@ -135,5 +137,47 @@ export function seeded(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Keys for in-process servers: one active key per source, plus a revoked and an expired key of the first source. */
+export interface TestKeys {
+  readonly auth: Authenticator;
+  readonly doc: KeyDocument;
+  /** The active key of a source. */
+  key(source?: string): string;
+  readonly revokedKey: string;
+  readonly expiredKey: string;
+  /** Content type and `Authorization: Bearer <key of source>`. */
+  headers(source?: string, contentType?: string): Record<string, string>;
+}
+
+export const TEST_SOURCES = ["web-ch", "gds", "app-ios"] as const;
+
+export function testKeys(sources: readonly string[] = TEST_SOURCES): TestKeys {
+  const keys = new Map(sources.map((s) => [s, generateKey()]));
+  const past = new Date(Date.now() - 3600_000).toISOString();
+  const revokedKey = generateKey();
+  const expiredKey = generateKey();
+  const doc: KeyDocument = {
+    version: 1,
+    keys: [
+      ...[...keys].map(([source, key], i) => ({ id: `k-test${i}`, source, sha256: hashKey(key), createdAt: past })),
+      { id: "k-revoked", source: sources[0], sha256: hashKey(revokedKey), createdAt: past, revokedAt: past },
+      { id: "k-expired", source: sources[0], sha256: hashKey(expiredKey), createdAt: past, notAfter: past },
+    ],
+  };
+  const key = (source: string = sources[0]) => {
+    const k = keys.get(source);
+    if (k === undefined) throw new Error(`no test key for source ${source}`);
+    return k;
+  };
+  return {
+    auth: { authenticate: async (presented: string) => authenticateKey(doc, presented, Date.now()) },
+    doc,
+    key,
+    revokedKey,
+    expiredKey,
+    headers: (source?: string, contentType = "application/json") => ({ "content-type": contentType, authorization: `Bearer ${key(source)}` }),
   };
 }

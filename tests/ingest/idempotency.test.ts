@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { IdempotencyWindow, IdempotentPublisher } from "../../functions/ingest/idempotency";
+import { IdempotencyWindow, IdempotentPublisher, IdentityConflictError } from "../../functions/ingest/idempotency";
 import type { Publisher } from "../../functions/ingest/server";
 import type { FlightEvent } from "../../functions/shared/events";
 
-const ev = (id: string): FlightEvent => ({ eventId: id, type: "search", occurredAt: "2026-11-22T10:00:00Z", source: "web", origin: "ZRH", destination: "LIS", departureDate: "2026-12-01", passengers: 1, cabin: "economy" }) as FlightEvent;
+const ev = (id: string, more: Partial<Record<string, unknown>> = {}): FlightEvent =>
+    ({ eventId: id, type: "search", occurredAt: "2026-11-22T10:00:00Z", source: "web", origin: "ZRH", destination: "LIS", departureDate: "2026-12-01", passengers: 1, cabin: "economy", ...more }) as FlightEvent;
 
 /** A publisher whose writes are settled by the test. */
 class FakePublisher implements Publisher {
@@ -23,7 +24,17 @@ class FakePublisher implements Publisher {
 
 const tick = () => new Promise((r) => setImmediate(r));
 
-describe("ingestion idempotency (eventId)", () => {
+async function conflictOf(p: Promise<unknown>): Promise<IdentityConflictError> {
+    try {
+        await p;
+    } catch (err) {
+        expect(err).to.be.instanceOf(IdentityConflictError);
+        return err as IdentityConflictError;
+    }
+    throw new Error("expected an IdentityConflictError");
+}
+
+describe("ingestion idempotency (identity = source + eventId, with the content fingerprint)", () => {
     it("writes duplicates inside one request once and acknowledges them all", async () => {
         const inner = new FakePublisher();
         let dups = 0;
@@ -67,16 +78,76 @@ describe("ingestion idempotency (eventId)", () => {
         expect(p.remembered).to.equal(1);
     });
 
-    it("forgets eventIds after the window and beyond the entry bound", () => {
+    it("forgets identities after the window and beyond the entry bound", () => {
         let now = 0;
         const w = new IdempotencyWindow({ windowMs: 1000, maxEntries: 2, now: () => now });
-        w.remember(["a", "b"]);
-        expect([w.has("a"), w.has("b")]).to.deep.equal([true, true]);
-        w.remember(["c"]);
-        expect([w.has("a"), w.has("b"), w.has("c")]).to.deep.equal([false, true, true]);
+        w.remember([{ key: "a", fingerprint: "fa" }, { key: "b", fingerprint: "fb" }]);
+        expect([w.get("a"), w.get("b")]).to.deep.equal(["fa", "fb"]);
+        w.remember([{ key: "c", fingerprint: "fc" }]);
+        expect([w.get("a"), w.get("b"), w.get("c")]).to.deep.equal([undefined, "fb", "fc"]);
         now = 1000;
-        expect([w.has("b"), w.has("c")]).to.deep.equal([false, false]);
+        expect([w.get("b"), w.get("c")]).to.deep.equal([undefined, undefined]);
         expect(w.size).to.equal(0);
+    });
+
+    it("the same eventId from two sources is two events: both are written", async () => {
+        const inner = new FakePublisher();
+        const p = new IdempotentPublisher(inner);
+        const done = p.publish([ev("a", { source: "web" }), ev("a", { source: "app" })]);
+        expect(inner.calls).to.deep.equal([["a", "a"]]);
+        inner.settle(0);
+        await done;
+    });
+
+    it("a resend with its keys in another order is the same event (canonical fingerprint)", async () => {
+        const inner = new FakePublisher();
+        const p = new IdempotentPublisher(inner);
+        const first = p.publish([ev("a")]);
+        inner.settle(0);
+        await first;
+        const reordered = Object.fromEntries(Object.entries(ev("a")).reverse()) as unknown as FlightEvent;
+        await p.publish([reordered]);
+        expect(inner.calls).to.deep.equal([["a"]]);
+    });
+
+    it("fails when an eventId appears twice in one request with different content, naming the later index, and writes nothing", async () => {
+        const inner = new FakePublisher();
+        let conflicts = 0;
+        const p = new IdempotentPublisher(inner, { onConflicts: (n) => (conflicts += n) });
+        const err = await conflictOf(p.publish([ev("a"), ev("b"), ev("a", { passengers: 2 })]));
+        expect(err.conflicts).to.deep.equal([
+            { index: 2, eventId: "a", message: 'eventId "a" appears earlier in this request (index 0) with different content; one eventId names one event' },
+        ]);
+        expect(inner.calls).to.deep.equal([]);
+        expect(conflicts).to.equal(1);
+    });
+
+    it("fails when an acknowledged identity comes back with other content, and the request writes nothing", async () => {
+        const inner = new FakePublisher();
+        const p = new IdempotentPublisher(inner);
+        const first = p.publish([ev("a")]);
+        inner.settle(0);
+        await first;
+        const err = await conflictOf(p.publish([ev("fresh"), ev("a", { cabin: "business" })]));
+        expect(err.conflicts).to.deep.equal([
+            {
+                index: 1,
+                eventId: "a",
+                message: 'eventId "a" of source "web" was already accepted with different content; resend an event unchanged, and give a new event a new eventId',
+            },
+        ]);
+        expect(inner.calls).to.deep.equal([["a"]]);
+    });
+
+    it("fails when an identity being written is sent again with other content (in flight)", async () => {
+        const inner = new FakePublisher();
+        const p = new IdempotentPublisher(inner);
+        const first = p.publish([ev("a")]);
+        const err = await conflictOf(p.publish([ev("a", { passengers: 3 })]));
+        expect(err.conflicts.map((c) => c.index)).to.deep.equal([0]);
+        inner.settle(0);
+        await first;
+        expect(inner.calls).to.deep.equal([["a"]]);
     });
 
     it("is disabled by a zero window", async () => {

@@ -12,14 +12,18 @@ import { buildServer } from "../../functions/ingest/server";
 import { UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
 import { hashKeyForPartitionKey } from "../../functions/shared/codec";
 import { waitForStreamActive } from "../../local/emulators/kinesis";
-import { countIds, gatedClient, readStreamEvents, readStreamRecords, seeded, throttlingClient } from "./helpers";
+import { countIds, gatedClient, readStreamEvents, readStreamRecords, seeded, testKeys, throttlingClient } from "./helpers";
 import { validBooking, validCancellation, validOffer, validSearch } from "./arbitraries";
 
-const JSON_HEADERS = { "content-type": "application/json" };
+const KEYS = testKeys();
+const SOURCE = "web-ch";
+const JSON_HEADERS = KEYS.headers(SOURCE);
+const NDJSON_HEADERS = KEYS.headers(SOURCE, "application/x-ndjson");
 
+/** Events of every type, all of the key's source (a request carries one source). */
 function makeEvents(prefix: string, n: number): Record<string, unknown>[] {
   const makers = [validSearch, validOffer, validBooking, validCancellation];
-  return Array.from({ length: n }, (_, i) => makers[i % 4]({ eventId: `${prefix}-${i}`, note: `event ${i} ✈ \u{1F6EB}` }));
+  return Array.from({ length: n }, (_, i) => makers[i % 4]({ eventId: `${prefix}-${i}`, source: SOURCE, note: `event ${i} ✈ \u{1F6EB}` }));
 }
 
 let streamCounter = 0;
@@ -55,7 +59,7 @@ describe("ingest service against kinesis-local", function () {
     });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer, maxBodyBytes: opts.maxBodyBytes });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer, maxBodyBytes: opts.maxBodyBytes });
     apps.push(app);
     return { stream, producer, app };
   }
@@ -79,8 +83,8 @@ describe("ingest service against kinesis-local", function () {
       const before = (await readStreamEvents(client, stream)).length;
       const body = [
         validSearch({ eventId: "bad-0" }),
-        validOffer({ eventId: "bad-1", carrier: "lx", price: { amount: 0, currency: "CHF" } }),
-        validBooking({ eventId: "bad-2", flight: { carrier: "LX", number: "1", departureDate: "2026-12-01", origin: "ZRH", destination: "ZRH" } }),
+        validOffer({ eventId: "bad-1", source: SOURCE, carrier: "lx", price: { amount: 0, currency: "CHF" } }),
+        validBooking({ eventId: "bad-2", source: SOURCE, flight: { carrier: "LX", number: "1", departureDate: "2026-12-01", origin: "ZRH", destination: "ZRH" } }),
         validSearch({ eventId: "bad-3", occurredAt: "2026-11-22 10:00:00", passengers: 10 }),
       ];
       const res = await app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(body) });
@@ -100,14 +104,14 @@ describe("ingest service against kinesis-local", function () {
     it("accepts NDJSON with CRLF line ends and blank lines", async () => {
       const events = makeEvents("nd", 3);
       const payload = events.map((e) => JSON.stringify(e)).join("\r\n") + "\r\n\r\n";
-      const res = await app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/x-ndjson" }, payload });
+      const res = await app.inject({ method: "POST", url: "/v1/events", headers: NDJSON_HEADERS, payload });
       expect(res.statusCode).to.equal(202);
       expect(res.json()).to.deep.equal({ accepted: 3 });
     });
 
     it("fails when NDJSON lines are not JSON, naming each line and its event index", async () => {
       const payload = `${JSON.stringify(validSearch())}\n{"eventId":\n\n[1,2\n`;
-      const res = await app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/x-ndjson" }, payload });
+      const res = await app.inject({ method: "POST", url: "/v1/events", headers: NDJSON_HEADERS, payload });
       expect(res.statusCode).to.equal(400);
       expect(res.json()).to.deep.equal({
         errors: [
@@ -147,8 +151,8 @@ describe("ingest service against kinesis-local", function () {
         { index: 0, path: "origin", message: 'origin must be a 3-letter upper-case IATA airport code such as "ZRH"; received "ZRＨ"' },
         { index: 0, path: "destination", message: 'destination must be a 3-letter upper-case IATA airport code such as "ZRH"; received "LıS"' },
       ] } },
-      { name: "the content type is text/plain", headers: { "content-type": "text/plain" }, payload: "hi", status: 415, body: { error: 'content type must be application/json or application/x-ndjson; received "text/plain"' } },
-      { name: "the content type is missing", headers: {}, payload: "hi", status: 415, body: { error: "content type must be application/json or application/x-ndjson; received none" } },
+      { name: "the content type is text/plain", headers: { "content-type": "text/plain", authorization: JSON_HEADERS.authorization }, payload: "hi", status: 415, body: { error: 'content type must be application/json or application/x-ndjson; received "text/plain"' } },
+      { name: "the content type is missing", headers: { authorization: JSON_HEADERS.authorization }, payload: "hi", status: 415, body: { error: "content type must be application/json or application/x-ndjson; received none" } },
       { name: "the body is larger than the limit", headers: JSON_HEADERS, payload: JSON.stringify(validSearch({ blob: "x".repeat(1024 * 1024) })), status: 413, body: { error: "request body is larger than the 1048576-byte limit" } },
     ];
     for (const c of hostile) {
@@ -170,8 +174,8 @@ describe("ingest service against kinesis-local", function () {
     });
 
     it("accepts a leading byte-order mark and keeps unicode oddities intact", async () => {
-      const odd = validSearch({ eventId: "odd-\u{1F600}-\u0000", source: "s\u202Eite", extra: { lone: "\uD800", zw: "a\u200Db" } });
-      const res = await app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/json; charset=utf-8" }, payload: "\uFEFF" + JSON.stringify(odd) });
+      const odd = validSearch({ eventId: "odd-\u{1F600}-\u0000", site: "s\u202Eite", extra: { lone: "\uD800", zw: "a\u200Db" } });
+      const res = await app.inject({ method: "POST", url: "/v1/events", headers: KEYS.headers(SOURCE, "application/json; charset=utf-8"), payload: "\uFEFF" + JSON.stringify(odd) });
       expect(res.statusCode).to.equal(202);
       const found = (await readStreamEvents(client, stream)).filter((e) => e.eventId === odd.eventId);
       expect(found).to.deep.equal([odd]);
@@ -197,7 +201,7 @@ describe("ingest service against kinesis-local", function () {
       requests.map((events, r) =>
         r % 2 === 0
           ? app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(events) })
-          : app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/x-ndjson" }, payload: events.map((e) => JSON.stringify(e)).join("\n") }),
+          : app.inject({ method: "POST", url: "/v1/events", headers: NDJSON_HEADERS, payload: events.map((e) => JSON.stringify(e)).join("\n") }),
       ),
     );
     expect(responses.map((r) => r.statusCode)).to.deep.equal(requests.map(() => 202));
@@ -216,7 +220,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: faulty, streamName: stream, lingerMs: 5, baseBackoffMs: 1, maxBackoffMs: 10, maxAttempts: 30, maxAggregateBytes: 2048, random: seeded(3) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer });
     apps.push(app);
     const requests = Array.from({ length: 30 }, (_, r) => makeEvents(`thr-${r}`, 20));
     const responses = await Promise.all(
@@ -238,7 +242,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: faulty, streamName: stream, lingerMs: 0, baseBackoffMs: 1, maxBackoffMs: 2, maxAttempts: 3, random: seeded(2) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer });
     apps.push(app);
     const res = await app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(makeEvents("never", 4)) });
     expect(res.statusCode).to.equal(503);
@@ -267,7 +271,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: broken, streamName: stream, lingerMs: 0, random: seeded(2) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer });
     apps.push(app);
     const res = await app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(makeEvents("unknown", 2)) });
     expect(res.statusCode).to.equal(503);
@@ -282,7 +286,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: gate.client, streamName: stream, lingerMs: 1, maxQueueEvents: 50, random: seeded(5) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer });
     apps.push(app);
     let maxDepth = 0;
     const sampler = setInterval(() => (maxDepth = Math.max(maxDepth, producer.queueDepth)), 1);
@@ -314,7 +318,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: gate.client, streamName: stream, lingerMs: 1, random: seeded(5) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer, maxInflightRequests: 3 });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer, maxInflightRequests: 3 });
     apps.push(app);
     const post = (prefix: string) => app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(makeEvents(prefix, 2)) });
     const held = [post("inflight-0"), post("inflight-1"), post("inflight-2")];
@@ -338,7 +342,7 @@ describe("ingest service against kinesis-local", function () {
     const producer = new Producer({ client: gate.client, streamName: stream, lingerMs: 50, random: seeded(9) });
     await producer.start();
     producers.push(producer);
-    const app = buildServer({ publisher: producer });
+    const app = buildServer({ auth: KEYS.auth, publisher: producer });
     apps.push(app);
     const held = Array.from({ length: 4 }, (_, r) => makeEvents(`drain-${r}`, 10));
     const inflight = held.map((events) => app.inject({ method: "POST", url: "/v1/events", headers: JSON_HEADERS, payload: JSON.stringify(events) }));

@@ -11,6 +11,7 @@ import { expect } from "chai";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { createStream, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
 import { countIds, readStreamEvents } from "./helpers";
+import { ensureLocalKeys } from "../../local/keys";
 import { validBooking, validSearch } from "./arbitraries";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -50,12 +51,46 @@ describe("ingest service process: SIGTERM drains", function () {
   this.timeout(60000);
   let kinesis: KinesisEmulator;
   let client: KinesisClient;
+  let keysDir: string;
+  let keyStoreFile: string;
+  let headers: Record<string, string>;
   before(async () => {
     kinesis = await startKinesis();
     client = kinesis.client();
+    keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "ingest-keys-"));
+    const keys = ensureLocalKeys(keysDir, ["web-ch"]);
+    keyStoreFile = keys.storeFile;
+    headers = { "content-type": "application/json", authorization: `Bearer ${keys.keys[0].key}` };
   });
   after(async () => {
     await kinesis?.stop();
+    fs.rmSync(keysDir, { recursive: true, force: true });
+  });
+
+  async function exitOf(env: Record<string, string>): Promise<{ code: unknown; stderr: string }> {
+    const child = spawn(process.execPath, ["-r", "./scripts/register.js", "functions/ingest/main.ts"], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    const code = await new Promise((r) => child.on("exit", r));
+    return { code, stderr };
+  }
+
+  it("fails to start with a clear message when no key store is configured (no open mode)", async () => {
+    const { code, stderr } = await exitOf({ STREAM_NAME: "s", KINESIS_ENDPOINT: kinesis.endpoint });
+    expect(code).to.equal(2);
+    expect(stderr).to.contain("ingest: the ingestion service needs its key store: set INGEST_KEYS_SECRET_ARN (the Secrets Manager secret holding the key document, on AWS) or INGEST_KEYS_FILE");
+  });
+
+  it("fails to start when its key file cannot be read", async () => {
+    await createStream(client, "nokeys", 1);
+    const missing = path.join(keysDir, "missing.json");
+    const { code, stderr } = await exitOf({ STREAM_NAME: "nokeys", KINESIS_ENDPOINT: kinesis.endpoint, AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", PORT: "0", HOST: "127.0.0.1", INGEST_KEYS_FILE: missing });
+    expect(code).to.equal(1);
+    expect(stderr).to.contain(`ingest: failed to start: KeyStoreError: cannot read the key file ${missing}: ENOENT`);
   });
 
   it("the esbuild bundle the Dockerfile builds serves /healthz and writes events", async () => {
@@ -65,13 +100,13 @@ describe("ingest service process: SIGTERM drains", function () {
     const file = await build(dir);
     await createStream(client, "bundle", 1);
     const svc = await startService(
-      { STREAM_NAME: "bundle", KINESIS_ENDPOINT: kinesis.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", PORT: "0", HOST: "127.0.0.1" },
+      { STREAM_NAME: "bundle", KINESIS_ENDPOINT: kinesis.endpoint, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "local", AWS_SECRET_ACCESS_KEY: "local", PORT: "0", HOST: "127.0.0.1", INGEST_KEYS_FILE: keyStoreFile },
       ["--enable-source-maps", file],
     );
     try {
       const health = await fetch(`${svc.url}/healthz`);
       expect(health.status).to.equal(200);
-      const res = await fetch(`${svc.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(validSearch({ eventId: "bundled-1" })) });
+      const res = await fetch(`${svc.url}/v1/events`, { method: "POST", headers, body: JSON.stringify(validSearch({ eventId: "bundled-1" })) });
       expect([res.status, await res.json()]).to.deep.equal([202, { accepted: 1 }]);
       expect((await readStreamEvents(client, "bundle")).map((e) => e.eventId)).to.deep.equal(["bundled-1"]);
     } finally {
@@ -106,11 +141,12 @@ describe("ingest service process: SIGTERM drains", function () {
       HOST: "127.0.0.1",
       LINGER_MS: "50",
       LOG_LEVEL: "info",
+      INGEST_KEYS_FILE: keyStoreFile,
     });
     const requests: Record<string, unknown>[][] = [];
     const results: { status: number; body: unknown }[] = [];
     const send = (events: unknown[]) =>
-      fetch(`${svc.url}/v1/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) })
+      fetch(`${svc.url}/v1/events`, { method: "POST", headers, body: JSON.stringify(events) })
         .then(async (res) => ({ status: res.status, body: await res.json() }))
         .catch((err: Error) => ({ status: 0, body: String(err) }));
     // Five senders post requests back to back; the first 202 triggers SIGTERM while
@@ -119,7 +155,7 @@ describe("ingest service process: SIGTERM drains", function () {
     const sender = async () => {
       for (;;) {
         const r = requests.length;
-        requests.push(Array.from({ length: 20 }, (_, i) => (i % 2 ? validSearch : validBooking)({ eventId: `term-${r}-${i}` })));
+        requests.push(Array.from({ length: 20 }, (_, i) => (i % 2 ? validSearch : validBooking)({ eventId: `term-${r}-${i}`, source: "web-ch" })));
         const res = await send(requests[r]);
         results[r] = res;
         if (res.status === 202 && !killed) {

@@ -89,7 +89,7 @@ describe("events: bounds every store accepts (issue 14)", () => {
   });
 
   describe("ingestion applies the window", () => {
-    const base = { STREAM_NAME: "s", AWS_REGION: "eu-west-1" };
+    const base = { STREAM_NAME: "s", AWS_REGION: "eu-west-1", INGEST_KEYS_FILE: "/tmp/keys.json" };
     it("reads OCCURRED_AT_MAX_AGE_SECONDS / OCCURRED_AT_MAX_FUTURE_SECONDS (defaults 7 d / 5 min)", () => {
       expect(loadConfig(base)).to.include({ occurredAtMaxAgeMs: 604_800_000, occurredAtMaxFutureMs: 300_000 });
       expect(loadConfig({ ...base, OCCURRED_AT_MAX_AGE_SECONDS: "3600", OCCURRED_AT_MAX_FUTURE_SECONDS: "0" })).to.include({ occurredAtMaxAgeMs: 3_600_000, occurredAtMaxFutureMs: 0 });
@@ -101,6 +101,7 @@ describe("events: bounds every store accepts (issue 14)", () => {
       const published: FlightEvent[] = [];
       const app = buildServer({
         publisher: { publish: async (e) => void published.push(...e), queueDepth: 0, isDraining: false },
+        auth: "off",
         occurredAtWindow: { maxAgeMs: 604_800_000, maxFutureMs: 300_000 },
       });
       const future = new Date(Date.now() + 600_000).toISOString();
