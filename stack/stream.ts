@@ -29,6 +29,7 @@ export function deployStream(config: StackConfig, providers: AccountProviders, o
         consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
         shardLevelMetrics,
         crossAccountConsumerAccountIds: analytics.accountId !== ingestion.accountId ? [analytics.accountId] : [],
+        trafficFloorRecordsPerMinute: config.oncall.trafficFloorRecordsPerMinute,
         alarms: { routing: oncall.ingestion.routing },
     }, { provider: providers.ingestion });
 }
