@@ -119,7 +119,7 @@ export function statusPageHtml(refreshMs: number): string {
     var consumers = [];
     s.lag.forEach(function (l) { if (consumers.indexOf(l.consumer) < 0) consumers.push(l.consumer); });
     bars(document.querySelector("#lag svg"), s.lag.map(function (l) {
-      return { label: l.consumer.replace("stream-", "") + " " + l.shardId.replace("shardId-", "#"), value: l.lagMs, key: l.consumer + "/" + l.shardId, color: COLORS[consumers.indexOf(l.consumer) % COLORS.length] };
+      return { label: l.consumer.replace("stream-", "") + " #" + Number(l.shardId.split("-")[1]), value: l.lagMs, key: l.consumer + "/" + l.shardId, color: COLORS[consumers.indexOf(l.consumer) % COLORS.length] };
     }), "no readers");
     consumers.forEach(function (c) { push("lag:" + c, t, Math.max.apply(null, s.lag.filter(function (l) { return l.consumer === c; }).map(function (l) { return l.lagMs; }))); });
     var lagSeries = {}; consumers.forEach(function (c) { lagSeries[c] = history["lag:" + c]; });
