@@ -253,17 +253,6 @@ export class StreamProcessor extends pulumi.ComponentResource {
     private alarmDefinitions(): AlarmDefinition[] {
         const publishes = this.alertsTopic !== undefined || this.alertsEventBus;
         return [
-            ...(publishes ? [{
-                condition: "alerts-outbox-backlog",
-                metric: this.metricAlertsOutboxBacklog(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold" as const,
-                severity: "page" as const,
-                runbook: "alerts-outbox",
-                description: "High-demand alerts stay unpublished after every invocation for 15 minutes: publishing to SNS/EventBridge fails, so nobody downstream hears of them.",
-                evaluationPeriods: 3,
-                datapointsToAlarm: 3,
-            }] : []),
             {
                 condition: "errors",
                 metric: this.metricErrors(),
@@ -310,6 +299,17 @@ export class StreamProcessor extends pulumi.ComponentResource {
                 runbook: "consumer-errors",
                 description: "Batches reached the stream processor's on-failure queue: their records were not processed and must be replayed.",
             },
+            ...(publishes ? [{
+                condition: "alerts-outbox-backlog",
+                metric: this.metricAlertsOutboxBacklog(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold" as const,
+                severity: "page" as const,
+                runbook: "alerts-outbox",
+                description: "High-demand alerts stay unpublished after every invocation for 15 minutes: publishing to SNS/EventBridge fails, so nobody downstream hears of them.",
+                evaluationPeriods: 3,
+                datapointsToAlarm: 3,
+            }] : []),
         ];
     }
 }
