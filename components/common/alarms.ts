@@ -21,6 +21,7 @@ export interface AlarmRouting {
 export interface AlarmOverride {
     /** @default true */
     readonly enabled?: boolean;
+    /** The threshold; for an anomaly detection alarm, the band width in standard deviations. */
     readonly threshold?: number;
     readonly evaluationPeriods?: number;
     readonly datapointsToAlarm?: number;
