@@ -83,6 +83,7 @@ function banner(p: Platform, startedMs: number): string {
     `  ingestion API   ${p.ingestUrl}      POST /v1/events (Authorization: Bearer <key>), GET /healthz`,
     `  ingestion keys  ${rel(p.ingestKeysFile)}  one per source, {"keys": [{"source", "key"}]} (mode 0600)`,
     `  insights API    ${p.insightsUrl}      GET /v1/routes/top, /v1/alerts, /v1/inventory/{carrier}/{number}/{date}`,
+    ...(p.statusUrl ? [`  status page     ${p.statusUrl}      live charts: demand, alerts, reader lag, lake/pond freshness, emulator health`] : []),
     "",
     `  Kinesis         ${p.kinesis.endpoint}  stream ${p.streamName} (kinesis-local)`,
     `  S3              ${p.s3.endpoint}  lake s3://${p.lakeBucket}, ponds ${p.ponds.map((x) => `s3://${x.bucket}`).join(", ") || "(none)"} (s3rver)`,
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
       ingestLogLevel: args.verbose ? "info" : "warn",
       functionLogLevel: args.verbose ? "INFO" : "WARN",
       log: out,
+      statusPort: process.env.STATUS_PORT !== undefined && process.env.STATUS_PORT !== "" ? Number(process.env.STATUS_PORT) : 8082,
     });
   } catch (err) {
     process.stderr.write(`start: the local platform could not start: ${(err as Error).message}\n`);

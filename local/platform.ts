@@ -35,6 +35,7 @@ import { FileLedger, runLocalWorkflow, type LocalRunResult } from "./workflows";
 import { LocalDeliveryStream } from "./delivery";
 import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
 import { SOURCES } from "./traffic";
+import { startStatusServer } from "./status/server";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
@@ -90,6 +91,8 @@ export interface PlatformOptions {
   readonly functionLogLevel?: string;
   /** Progress and error lines. @default - none */
   readonly log?: (line: string) => void;
+  /** Serve the status page (local/status) on this port (0 = a free port). @default - no status page (`npm start` serves it on STATUS_PORT or 8082) */
+  readonly statusPort?: number;
 }
 
 export interface ProcessorControl {
@@ -129,6 +132,8 @@ export interface Platform {
   /** Local delivery stream into the lake. */
   readonly delivery: LakeDeliveryHandle;
   readonly scheduler: Scheduler;
+  /** The status page, when `statusPort` was given. */
+  readonly statusUrl: string | undefined;
   /** Runs one pond's ETL now over [from, to) (UTC days; default yesterday..tomorrow). */
   runPondEtl(pond: string, window?: { from: string; to?: string }): Promise<PondEtlOutput[]>;
   /** Runs a Step Functions workflow locally (replay re-delivers through the processor). */
@@ -429,6 +434,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     );
     stack.push({ name: "scheduler", stop: () => scheduler.stop() });
 
+    // Status page (local/status): live charts of this platform, when asked for.
+    const status = opts.statusPort === undefined ? undefined : await startStatusServer({ port: portOption("statusPort", opts.statusPort, undefined, 8082), sources: { ingestUrl: ingest.url, insightsUrl: insights.url, streamName, kinesis: kinesisForWorkflows, s3: s3Client, db, lakeBucket, ponds, scheduler, readers: () => ({ "stream-processor": processor.mapping, "lake-delivery": delivery.mapping }) } });
+    if (status) stack.push({ name: "status page", stop: () => status.stop() });
+
     const info = {
       pid: process.pid,
       startedAt: new Date().toISOString(),
@@ -465,6 +474,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       ingestKeysFile: ingestKeys.keysFile,
       delivery,
       scheduler,
+      statusUrl: status?.url,
       runPondEtl: runPond,
       runWorkflow(kind, input) {
         return runLocalWorkflow(kind, input, {

@@ -64,6 +64,17 @@ function summarize(r: PlannedResource): AlarmSummary {
     }
     let metric: string;
     let dimensions: Record<string, string> = {};
+    if (i.thresholdMetricId) {
+        // Anomaly detection: the metric against the band its model expects.
+        const qs = i.metricQueries as any[];
+        const m = qs.find((q) => q.metric)?.metric ?? {};
+        const band = qs.find((q) => q.id === i.thresholdMetricId)?.expression ?? "";
+        const width = /ANOMALY_DETECTION_BAND\(\w+,\s*([\d.]+)\)/.exec(band)?.[1] ?? "?";
+        const side: Record<string, string> = { LessThanLowerThreshold: "below", GreaterThanUpperThreshold: "above", LessThanLowerOrGreaterThanUpperThreshold: "outside" };
+        metric = `${m.namespace} ${m.metricName} (${m.stat}, ${m.period} s)`;
+        const condition = `${side[i.comparisonOperator] ?? i.comparisonOperator} its anomaly detection band (${width} standard deviations) for ${i.datapointsToAlarm ? `${i.datapointsToAlarm} of ` : ""}${i.evaluationPeriods} period(s)`;
+        return { name: i.name, account: r.account, accountName: r.accountName, type: "metric", metric, condition, severity, runbook, dimensions: m.dimensions ?? {}, actions: i.alarmActions ?? [], okActions: i.okActions ?? [], description };
+    }
     if (i.metricQueries) {
         const qs = i.metricQueries as any[];
         const expr = qs.find((q) => q.expression);
@@ -92,6 +103,19 @@ export function alarmProblems(result: ProgramResult): string[] {
         else if (!fs.existsSync(path.join(ROOT, a.runbook))) problems.push(`alarm ${a.name} names a missing runbook ${a.runbook}`);
     }
     return problems;
+}
+
+/** Queues without a depth alarm: every SQS queue is a dead-letter or failure queue, and a message in it needs on-call. */
+export function queueProblems(result: ProgramResult): string[] {
+    const watched = new Set<string>();
+    for (const r of result.resources.filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm")) {
+        const i = r.inputs;
+        const metrics = [{ namespace: i.namespace, metricName: i.metricName, dimensions: i.dimensions }, ...((i.metricQueries as any[]) ?? []).map((q) => q.metric ?? {})];
+        for (const m of metrics) if (m.namespace === "AWS/SQS" && m.metricName === "ApproximateNumberOfMessagesVisible" && m.dimensions?.QueueName) watched.add(m.dimensions.QueueName);
+    }
+    return result.resources
+        .filter((r) => r.type === "aws:sqs/queue:Queue" && !watched.has(r.outputs.name))
+        .map((r) => `queue ${r.outputs.name ?? r.name} (${r.accountName ?? "?"}) has no alarm on ApproximateNumberOfMessagesVisible`);
 }
 
 /** Problems with dashboards: metrics whose dimension values name nothing in the stack. */

@@ -213,6 +213,10 @@ export function synthesize(type: string, name: string, inputs: Record<string, an
             id = `${inputs.zoneId}_${inputs.name}_${inputs.type}${inputs.setIdentifier ? "_" + inputs.setIdentifier : ""}`; s.fqdn = inputs.name; break;
         case "ecs/cluster:Cluster":
             s.name = pn; s.arn = `${arnBase("ecs")}:cluster/${pn}`; id = s.arn; break;
+        case "oam/sink:Sink":
+            s.sinkId = uuid(`${account}/${name}`); s.arn = `${arnBase("oam")}:sink/${s.sinkId}`; id = s.arn; break;
+        case "oam/link:Link":
+            s.linkId = uuid(`${account}/${name}`); s.arn = `${arnBase("oam")}:link/${s.linkId}`; s.sinkArn = inputs.sinkIdentifier; id = s.arn; break;
         case "ecs/service:Service":
             s.name = pn; id = `${arnBase("ecs")}:service/${inputs.cluster?.split?.("/").pop() ?? "cluster"}/${pn}`; break;
         case "ecs/taskDefinition:TaskDefinition":

@@ -3,7 +3,7 @@
  *
  *   npm run ops -- replay --from 2026-11-22T08:00:00Z --to 2026-11-22T09:00:00Z --outputs prod.json
  *   npm run ops -- reshard --shards 128 --outputs prod.json
- *   npm run ops -- shift --weights blue=90,green=10 --soak 600 --alarm prod-ingestion-5xx --outputs prod.json
+ *   npm run ops -- shift --weights blue=90,green=10 --soak 600 --alarm prod-ingestion-target-5xx --outputs prod.json
  *   npm run ops -- status arn:aws:states:...:execution:prod-replay:ops-replay-...
  *   npm run ops -- replay --from ... --to ... --local      (the local platform of `npm start`)
  *   npm run ops -- reconcile --day 2026-11-22 --outputs prod.json | --local   (scripts/reconcile.ts)

@@ -106,6 +106,8 @@ export interface OnCallConfig {
     readonly pageEmails: string[];
     readonly ticketEmails: string[];
     readonly pageHttpsEndpoints: string[];
+    /** Records per minute under which the stream counts as stopped (the `traffic-stopped` alarm). @default - no floor alarm */
+    readonly trafficFloorRecordsPerMinute?: number;
 }
 
 export interface StackConfig {
@@ -374,6 +376,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         pageEmails: r.strList("oncall.pageEmails", oc.pageEmails, EMAIL, "an e-mail address"),
         ticketEmails: r.strList("oncall.ticketEmails", oc.ticketEmails, EMAIL, "an e-mail address"),
         pageHttpsEndpoints: r.strList("oncall.pageHttpsEndpoints", oc.pageHttpsEndpoints, /^https:\/\/[^\s]+$/, "an https:// URL"),
+        trafficFloorRecordsPerMinute: oc.trafficFloorRecordsPerMinute === undefined ? undefined : r.int("oncall.trafficFloorRecordsPerMinute", oc.trafficFloorRecordsPerMinute, 1, 100_000_000),
     };
     if (isProd && oncall.pageEmails.length + oncall.pageHttpsEndpoints.length === 0) {
         r.problems.push("`oncall.pageEmails` or `oncall.pageHttpsEndpoints` must name at least one destination in prod: pages must reach a person (received none).");

@@ -1,9 +1,12 @@
 /**
  * The stack's on-call surface beyond the per-account topics: one dashboard (in the
  * ingestion account, cross-account widgets carry their account id) built only from
- * the components' metric helpers, and the composite "ingestion path degraded" alarm.
+ * the components' metric helpers, the composite "ingestion path degraded" alarm,
+ * and CloudWatch cross-account observability (an OAM sink in the ingestion account,
+ * the monitoring account, linked from the lake, analytics and pond accounts) so the
+ * cross-account widgets have data.
  */
-import { Dashboard, IngestionPathAlarm, OnCall } from "../components/oncall";
+import { Dashboard, IngestionPathAlarm, Observability, OnCall } from "../components/oncall";
 import { IngestionService } from "../components/ingestion";
 import { KinesisStream } from "../components/stream";
 import { AccountProviders } from "./accounts";
@@ -15,6 +18,7 @@ import { DeployedWorkflows } from "./workflows";
 export interface OnCallSurface {
     readonly dashboard: Dashboard;
     readonly ingestionPath: IngestionPathAlarm;
+    readonly observability: Observability;
 }
 
 export interface OnCallInputs {
@@ -33,6 +37,16 @@ export function deployOnCallSurface(p: OnCallInputs): OnCallSurface {
     const analyticsAccount = config.accounts.analytics.accountId;
     const lakeAccount = config.accounts.lake.accountId;
     const capacity = stream.capacityPerPeriod(60);
+
+    // The monitoring account sees the other accounts' metrics, logs and traces.
+    const observability = new Observability("observability", {
+        monitoringAccountId: config.accounts.ingestion.accountId,
+        sources: [
+            { name: "lake", accountId: lakeAccount, provider: p.providers.lake },
+            { name: "analytics", accountId: analyticsAccount, provider: p.providers.analytics },
+            ...config.ponds.map((pond) => ({ name: pond.name, accountId: pond.accountId, provider: p.providers.ponds[pond.pond] })),
+        ],
+    }, { provider: p.providers.ingestion });
 
     const dashboard = new Dashboard("dashboard", {
         dashboardName: `${config.stack}-flightstream`,
@@ -110,5 +124,5 @@ export function deployOnCallSurface(p: OnCallInputs): OnCallSurface {
         routing: p.oncall.ingestion.routing,
     }, { provider: p.providers.ingestion });
 
-    return { dashboard, ingestionPath };
+    return { dashboard, ingestionPath, observability };
 }

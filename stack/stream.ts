@@ -32,6 +32,7 @@ export function deployStream(config: StackConfig, providers: AccountProviders, o
         shardLevelMetrics,
         crossAccountConsumerAccountIds: analytics.accountId !== ingestion.accountId ? [analytics.accountId] : [],
         ...(analytics.accountId !== ingestion.accountId && processorRoleArn !== undefined ? { crossAccountConsumerRoleArns: [processorRoleArn] } : {}),
+        trafficFloorRecordsPerMinute: config.oncall.trafficFloorRecordsPerMinute,
         alarms: { routing: oncall.ingestion.routing },
     }, { provider: providers.ingestion });
 }

@@ -14,8 +14,9 @@
  * aws.lambda.EventSourceMapping (bisect on error, ReportBatchItemFailures,
  * bounded retries and record age, on-failure SQS destination), aws.sqs.Queue
  * (on-failure destination, KMS), aws.sns.Topic for high-demand alerts (KMS;
- * unless `alertsTopic` is false) and alarms on errors, throttles, iterator age
- * and the on-failure queue's depth.
+ * unless `alertsTopic` is false) and alarms on errors, throttles, iterator age,
+ * the on-failure queue's depth and (when alerts are published) the alerts
+ * outbox backlog (the processor's AlertsOutboxBacklog metric).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -96,6 +97,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
     /** The database user (and secret) the processor's Data API calls use. */
     readonly databaseUser: DatabaseUser;
     private readonly iteratorAgeAlarmMs: number;
+    private readonly alertsEventBus: boolean;
 
     constructor(name: string, args: StreamProcessorArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:analytics:StreamProcessor", name, {}, opts);
@@ -115,6 +117,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
         if (isKnown(args.streamArn)) v.pattern("streamArn", args.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/, "a Kinesis stream ARN");
         if (isKnown(args.consumerArn)) v.pattern("consumerArn", args.consumerArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/, "a Kinesis stream consumer ARN");
         this.iteratorAgeAlarmMs = args.iteratorAgeAlarmMs ?? 60_000;
+        this.alertsEventBus = args.alertsEventBus !== undefined;
 
         const p = { parent: this };
         const db = args.database;
@@ -245,12 +248,18 @@ export class StreamProcessor extends pulumi.ComponentResource {
         return metric("FlightStream/Analytics", "DataApiErrors", { service: "processor", FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 300 }, options);
     }
 
+    /** Alerts stored but not yet published after each invocation's publish attempt (the processor's EMF metric; Minimum per 5 minutes). */
+    metricAlertsOutboxBacklog(options?: MetricOptions): MetricSpec {
+        return metric("FlightStream/Analytics", "AlertsOutboxBacklog", { service: "processor", FunctionName: this.function.name }, { statistic: "Minimum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
     /** Batches that exhausted their retries or expired (on-failure queue depth). */
     metricFailureQueueMessagesVisible(options?: MetricOptions): MetricSpec {
         return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
     }
 
     private alarmDefinitions(): AlarmDefinition[] {
+        const publishes = this.alertsTopic !== undefined || this.alertsEventBus;
         return [
             {
                 condition: "errors",
@@ -298,6 +307,17 @@ export class StreamProcessor extends pulumi.ComponentResource {
                 runbook: "consumer-errors",
                 description: "Batches reached the stream processor's on-failure queue: their records were not processed and must be replayed.",
             },
+            ...(publishes ? [{
+                condition: "alerts-outbox-backlog",
+                metric: this.metricAlertsOutboxBacklog(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold" as const,
+                severity: "page" as const,
+                runbook: "alerts-outbox",
+                description: "High-demand alerts stay unpublished after every invocation for 15 minutes: publishing to SNS/EventBridge fails, so nobody downstream hears of them.",
+                evaluationPeriods: 3,
+                datapointsToAlarm: 3,
+            }] : []),
         ];
     }
 }

@@ -21,6 +21,7 @@ export interface AlarmRouting {
 export interface AlarmOverride {
     /** @default true */
     readonly enabled?: boolean;
+    /** The threshold; for an anomaly detection alarm, the band width in standard deviations. */
     readonly threshold?: number;
     readonly evaluationPeriods?: number;
     readonly datapointsToAlarm?: number;
@@ -46,6 +47,31 @@ export type Comparison =
     | "GreaterThanThreshold"
     | "LessThanThreshold"
     | "LessThanOrEqualToThreshold";
+
+/** Comparisons against an anomaly detection band (the band's edges instead of a fixed threshold). */
+export type BandComparison = "LessThanLowerThreshold" | "GreaterThanUpperThreshold" | "LessThanLowerOrGreaterThanUpperThreshold";
+
+/**
+ * An alarm on a metric against its own recent level: CloudWatch trains an
+ * anomaly detection model on the metric (`ANOMALY_DETECTION_BAND(m1, width)`)
+ * and the alarm fires when the metric leaves the band on the compared side.
+ */
+export interface AnomalyAlarmDefinition {
+    readonly condition: string;
+    /** A plain metric (anomaly detection does not apply to metric math). */
+    readonly metric: MetricSpec;
+    /** Band width in standard deviations, > 0. */
+    readonly bandWidth: number;
+    readonly comparison: BandComparison;
+    readonly severity: Severity;
+    readonly runbook: string;
+    readonly description: string;
+    /** @default 1 */
+    readonly evaluationPeriods?: number;
+    readonly datapointsToAlarm?: number;
+    /** @default "notBreaching" */
+    readonly treatMissingData?: "missing" | "ignore" | "breaching" | "notBreaching";
+}
 
 /** What a component declares for one alarm. */
 export interface AlarmDefinition {
@@ -83,6 +109,10 @@ export const RUNBOOKS = [
     "workflow-failures",
     "api-errors",
     "ingestion-path-degraded",
+    "traffic-drop",
+    "lake-transform",
+    "pond-freshness",
+    "alerts-outbox",
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 
@@ -108,7 +138,7 @@ function metricQuery(id: string, spec: MetricSpec, returnData: boolean): aws.typ
 export function createAlarm(
     parent: pulumi.Resource,
     componentName: string,
-    def: AlarmDefinition,
+    def: AlarmDefinition | AnomalyAlarmDefinition,
     settings: AlarmSettings = {},
 ): aws.cloudwatch.MetricAlarm | undefined {
     if (settings.enabled === false) return undefined;
@@ -123,7 +153,6 @@ export function createAlarm(
         name: alarmName,
         alarmDescription: `${def.description} Severity: ${severity}. Runbook: ${runbookBase}/${def.runbook}.md`,
         comparisonOperator: def.comparison,
-        threshold: o.threshold ?? def.threshold,
         evaluationPeriods: o.evaluationPeriods ?? def.evaluationPeriods ?? 1,
         datapointsToAlarm: o.datapointsToAlarm ?? def.datapointsToAlarm,
         treatMissingData: def.treatMissingData ?? "notBreaching",
@@ -132,10 +161,24 @@ export function createAlarm(
         actionsEnabled: true,
         tags: { Severity: severity, Runbook: def.runbook },
     };
+    if ("bandWidth" in def) {
+        const width = o.threshold ?? def.bandWidth;
+        if (!(width > 0)) throw new Error(`${componentName}: the band width of alarm \`${def.condition}\` must be a number of standard deviations greater than 0 (received ${width}).`);
+        return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
+            ...common,
+            thresholdMetricId: "band",
+            metricQueries: [
+                metricQuery("m1", def.metric, true),
+                { id: "band", expression: `ANOMALY_DETECTION_BAND(m1, ${width})`, label: `${def.metric.metricName} expected range`, returnData: true },
+            ],
+        }, { parent });
+    }
     const m = def.metric;
+    const threshold = o.threshold ?? def.threshold;
     if (m.kind === "metric") {
         return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
             ...common,
+            threshold,
             namespace: m.namespace,
             metricName: m.metricName,
             dimensions: m.dimensions,
@@ -147,6 +190,7 @@ export function createAlarm(
     }
     return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
         ...common,
+        threshold,
         metricQueries: [
             ...Object.entries(m.metrics).map(([id, spec]) => metricQuery(id, spec, false)),
             { id: "e1", expression: m.expression, label: m.label, returnData: true },
@@ -158,7 +202,7 @@ export function createAlarm(
 export function createAlarms(
     parent: pulumi.Resource,
     componentName: string,
-    defs: AlarmDefinition[],
+    defs: (AlarmDefinition | AnomalyAlarmDefinition)[],
     settings: AlarmSettings = {},
 ): aws.cloudwatch.MetricAlarm[] {
     return defs.map((d) => createAlarm(parent, componentName, d, settings)).filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined);

@@ -39,7 +39,8 @@
  *   alias (simple, weighted, latency or failover routing);
  * - alarms, built only from the metric helpers: ALB 5xx, target 5xx, p99 target
  *   response time, unhealthy hosts, ECS CPU, ECS memory, Route 53 health check,
- *   WAF blocked-request spike;
+ *   WAF blocked-request spike, requests shed (429/503) and events failed (the
+ *   service's EMF counters);
  * - the key store: aws.secretsmanager.Secret `<name>-ingest-keys` (under the
  *   component key) with an initial SecretVersion `{"version":1,"keys":[]}` whose
  *   string is ignored afterwards (the ops command owns its content); the task gets
@@ -994,6 +995,9 @@ export class IngestionService extends pulumi.ComponentResource {
       { condition: "cpu-high", metric: this.metricCpuUtilization(), threshold: 85, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-capacity", description: `Average CPU of ${name} tasks is at least 85 % (scaling at its maximum?).`, evaluationPeriods: 5, datapointsToAlarm: 5 },
       { condition: "memory-high", metric: this.metricMemoryUtilization(), threshold: 85, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-capacity", description: `Average memory of ${name} tasks is at least 85 % (queue held too long?).`, evaluationPeriods: 5, datapointsToAlarm: 5 },
       { condition: "waf-blocked-spike", metric: this.metricWafBlockedRequests(), threshold: wafBlockedAlarmThreshold, comparison: "GreaterThanOrEqualToThreshold", severity: "ticket", runbook: "ingestion-abuse", description: `WAF blocked at least ${wafBlockedAlarmThreshold} requests to ${name} in 5 minutes (an attack, a client over its rate limit, or a rule blocking legitimate traffic).` },
+      // Shed requests (429s are not 5xx, so the ALB alarms miss them) and failed events come from the service's EMF counters.
+      { condition: "requests-shed", metric: this.metricRequestsShed({ periodSeconds: 60 }), threshold: 10, comparison: "GreaterThanOrEqualToThreshold", severity: "page", runbook: "ingestion-capacity", description: `Ingestion tasks of ${name} shed at least 10 requests a minute with 429/503 (queue full or draining) for 3 of 5 minutes: clients are being turned away.`, evaluationPeriods: 5, datapointsToAlarm: 3 },
+      { condition: "events-failed", metric: this.metricEventsFailed({ periodSeconds: 60 }), threshold: 1, comparison: "GreaterThanOrEqualToThreshold", severity: "page", runbook: "stream-put-errors", description: `Ingestion tasks of ${name} gave up on events the stream never acknowledged after every retry (answered 503): those requests were not accepted.`, evaluationPeriods: 1 },
     ];
     this.alarms = createAlarms(this, name, defs, args.alarms);
     // HealthCheckStatus exists only in us-east-1: without a us-east-1 provider (and outside
@@ -1093,6 +1097,11 @@ export class IngestionService extends pulumi.ComponentResource {
   /** Requests shed with 429/503 because the queue was full or the task was draining (Sum). */
   metricRequestsShed(options: MetricOptions = {}): MetricSpec {
     return metric(INGEST_METRICS_NAMESPACE, "RequestsShed", this.emfDims(), { statistic: "Sum", unit: "Count" }, options);
+  }
+
+  /** Events the stream did not acknowledge after every retry (the request got a 503; EMF from the service; Sum). */
+  metricEventsFailed(options: MetricOptions = {}): MetricSpec {
+    return metric(INGEST_METRICS_NAMESPACE, "EventsFailed", this.emfDims(), { statistic: "Sum", unit: "Count" }, options);
   }
 
   /** PutRecords latency in ms as the service measures it (p99 by default). */

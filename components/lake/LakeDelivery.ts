@@ -13,8 +13,10 @@
  * duplicate checks harder); objects encrypted with the lake key; a delivery
  * role scoped to the stream (+ its key), the lake prefixes (+ the lake key),
  * the processor and its log stream; a KMS key for the log groups; log groups
- * with retention; alarms (data freshness, delivery success) from the metric
- * helpers.
+ * with retention; alarms from the metric helpers: data freshness and delivery
+ * to S3 success, the transform's invocation success (ExecuteProcessing.Success),
+ * the transform Lambda's errors and the records it failed (its EMF metric
+ * RecordsFailed: Firehose has no metric for records returned ProcessingFailed).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -207,6 +209,35 @@ export class LakeDelivery extends pulumi.ComponentResource {
                 evaluationPeriods: 3,
                 datapointsToAlarm: 2,
             },
+            {
+                condition: "processing-success",
+                metric: this.metricExecuteProcessingSuccess({ statistic: "Average", periodSeconds: 300 }),
+                threshold: 1,
+                comparison: "LessThanThreshold",
+                severity: "page",
+                runbook: "lake-transform",
+                description: "Firehose could not invoke the lake transform successfully (after its retries the batch goes to errors/processing-failed/ instead of data/).",
+                evaluationPeriods: 3,
+                datapointsToAlarm: 2,
+            },
+            {
+                condition: "transform-errors",
+                metric: this.metricTransformErrors(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "lake-transform",
+                description: "The lake transform Lambda failed invocations (threw, timed out or ran out of memory) in the last 5 minutes.",
+            },
+            {
+                condition: "transform-failed-records",
+                metric: this.metricTransformFailedRecords(),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "lake-transform",
+                description: "The lake transform returned records as ProcessingFailed (undecodable or invalid); they are under errors/processing-failed/ and not in the lake tables.",
+            },
         ];
         this.alarms = createAlarms(this, name, defs, args.alarms);
         this.registerOutputs({ deliveryStream: this.deliveryStream, role: this.role, processor: this.processor, logGroup: this.logGroup, alarms: this.alarms });
@@ -234,6 +265,16 @@ export class LakeDelivery extends pulumi.ComponentResource {
     /** Share of successful processor invocations (0..1). */
     metricExecuteProcessingSuccess(options: MetricOptions = {}): MetricSpec {
         return this.firehoseMetric("ExecuteProcessing.Success", { statistic: "Average" }, options);
+    }
+
+    /** Failed invocations of the transform Lambda (AWS/Lambda Errors, Sum per 5 minutes). */
+    metricTransformErrors(options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/Lambda", "Errors", { FunctionName: this.processor.name }, { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    /** Records the transform returned as ProcessingFailed (its EMF metric, functions/lake/handler.ts; Sum per 5 minutes). */
+    metricTransformFailedRecords(options: MetricOptions = {}): MetricSpec {
+        return metric("FlightStream/Lake", "RecordsFailed", { service: "lake-transform", FunctionName: this.processor.name }, { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
     }
 
     /** Active dynamic partitions (limit 500 by default). */

@@ -12,7 +12,9 @@
  * functions/pond-etl/asl.ts; an EventBridge Scheduler schedule (flexible
  * window off, retry policy, KMS-encrypted SQS dead-letter queue) starting it
  * with `{"scheduledTime": "<aws.scheduler.scheduled-time>"}`; an alarm on
- * messages in the dead-letter queue.
+ * messages in the dead-letter queue; a pond freshness alarm (`freshness`): no
+ * ETL execution succeeded (so no new pond output was written) within the
+ * schedule's longest gap between runs plus `freshnessGraceSeconds`.
  *
  * The state machine's role is the "pond ETL role": list it in DataLake
  * `etlRoleArns` and Pond `etlRoleArns` (`etlRoleArn`).
@@ -25,6 +27,7 @@ import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { Workflow } from "../workflows/Workflow";
+import { freshnessWindow, scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
 import { readStatements, writeStatements } from "../lake/grants";
 import { defaultDatabaseName } from "../lake/LakeCatalog";
@@ -64,6 +67,12 @@ export interface PondEtlArgs {
     readonly scheduleMaximumRetryAttempts?: number;
     /** @default 30 */
     readonly logRetentionDays?: number;
+    /**
+     * Grace period after a scheduled run before the pond counts as stale (the
+     * `freshness` alarm fires when no execution succeeded within the schedule's
+     * longest gap between runs plus this), 300..86400 s. @default 3600
+     */
+    readonly freshnessGraceSeconds?: number;
     /** Alarms of the state machine and the dead-letter queue. @default - on, no routing */
     readonly alarms?: AlarmSettings;
 }
@@ -96,6 +105,17 @@ export class PondEtl extends pulumi.ComponentResource {
         const retries = args.scheduleMaximumRetryAttempts ?? 3;
         v.intRange("scheduleMaximumRetryAttempts", retries, 0, 185);
         const logRetentionDays = args.logRetentionDays ?? 30;
+        v.intRange("freshnessGraceSeconds", args.freshnessGraceSeconds, 300, 86400);
+        let freshness: { deadlineSeconds: number; periodSeconds: number; evaluationPeriods: number } | undefined;
+        try {
+            const interval = scheduleIntervalSeconds(args.schedule);
+            if (interval !== undefined) {
+                const deadlineSeconds = interval + (args.freshnessGraceSeconds ?? 3600);
+                freshness = { deadlineSeconds, ...freshnessWindow(deadlineSeconds) };
+            }
+        } catch (e) {
+            v.check("schedule", false, `a schedule whose runs a freshness alarm can follow (${(e as Error).message})`, args.schedule);
+        }
         const datasets = args.datasets as Dataset[];
         const p = { parent: this };
         const stack = pulumi.getStack();
@@ -265,6 +285,21 @@ export class PondEtl extends pulumi.ComponentResource {
             runbook: "workflow-failures",
             description: `The scheduler could not start the ${args.pond} pond ETL (messages in its dead-letter queue).`,
         }];
+        if (freshness) {
+            const hours = Math.round((freshness.deadlineSeconds / 3600) * 10) / 10;
+            defs.push({
+                condition: "freshness",
+                metric: this.metricExecutionsSucceeded({ periodSeconds: freshness.periodSeconds }),
+                threshold: 1,
+                comparison: "LessThanThreshold",
+                severity: "ticket",
+                runbook: "pond-freshness",
+                description: `Pond ${args.pond} is stale: no ETL execution succeeded in the last ${hours} h (its schedule ${args.schedule} plus the grace period), so its newest output is older than that.`,
+                evaluationPeriods: freshness.evaluationPeriods,
+                datapointsToAlarm: freshness.evaluationPeriods,
+                treatMissingData: "breaching",
+            });
+        }
         this.alarms = [...this.workflow.alarms, ...createAlarms(this, name, defs, args.alarms)];
         this.registerOutputs({ workflow: this.workflow, database: this.database, tables: this.tables, workGroup: this.workGroup, planFunction: this.planFunction, schedule: this.schedule, deadLetterQueue: this.deadLetterQueue, alarms: this.alarms });
     }
@@ -272,6 +307,11 @@ export class PondEtl extends pulumi.ComponentResource {
     /** Messages in the schedule's dead-letter queue. */
     metricDeadLetterMessages(options: MetricOptions = {}): MetricSpec {
         return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.deadLetterQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
+    }
+
+    /** Succeeded ETL executions (from the workflow): each one wrote the pond's newest output. */
+    metricExecutionsSucceeded(options: MetricOptions = {}): MetricSpec {
+        return this.workflow.metricExecutionsSucceeded(options);
     }
 
     /** Failed ETL executions (from the workflow). */

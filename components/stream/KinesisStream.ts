@@ -8,7 +8,7 @@
  * Creates: aws.kms.Key + aws.kms.Alias (unless `kmsKeyArn`), aws.kinesis.Stream,
  * one aws.kinesis.StreamConsumer per `consumers` entry, aws.kinesis.ResourcePolicy
  * on the stream and on each consumer when `crossAccountConsumerAccountIds` is set,
- * and up to 8 + one per consumer aws.cloudwatch.MetricAlarm.
+ * and up to 10 + one per consumer aws.cloudwatch.MetricAlarm.
  *
  * Alarm conditions (keys of `alarms.overrides`, which set `enabled`, `threshold`, ...):
  *   iterator-age               GetRecords.IteratorAgeMilliseconds Maximum >= 60,000 ms (page)
@@ -19,11 +19,16 @@
  *   get-records-success        GetRecords.Success Average <= 0.98 (ticket)
  *   incoming-bytes-capacity    IncomingBytes Sum per minute >= share x shards x 1 MiB/s x 60 s (ticket, provisioned only)
  *   incoming-records-capacity  IncomingRecords Sum per minute >= share x shards x 1,000/s x 60 s (ticket, provisioned only)
+ *   traffic-collapsed          IncomingRecords Sum per 5 min below its anomaly detection band (`trafficAnomalyBandWidth`
+ *                              standard deviations) for 3 of 3 periods (page): traffic fell far under its recent level
+ *   traffic-stopped            IncomingRecords Sum per minute < `trafficFloorRecordsPerMinute` for 5 of 5 minutes, missing
+ *                              data breaching (page; only when the floor is set)
  * The two capacity alarms are the early warning: they fire before writes throttle.
+ * The two traffic alarms catch the most common real outage of an ingestion path: nothing arrives.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { AlarmDefinition, AlarmSettings, AnomalyAlarmDefinition, createAlarms } from "../common/alarms";
 import { PolicyStatement, accountRoot, grant, kmsUseStatement, policyDocument } from "../common/iam";
 import { MetricExpressionSpec, MetricOptions, MetricSpec, expression, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
@@ -87,6 +92,17 @@ export interface KinesisStreamArgs {
     readonly crossAccountConsumerRoleArns?: pulumi.Input<string>[];
     /** Share of provisioned write capacity at which the capacity alarms fire, (0, 1]. @default 0.8 */
     readonly capacityAlarmShare?: number;
+    /**
+     * Width, in standard deviations, of the anomaly detection band the
+     * `traffic-collapsed` alarm compares IncomingRecords with, (0, 10]. @default 3
+     */
+    readonly trafficAnomalyBandWidth?: number;
+    /**
+     * Records per minute below which the stream counts as stopped (`traffic-stopped`
+     * alarm, minute by minute for 5 minutes). A positive integer.
+     * @default - no floor alarm (only the anomaly band)
+     */
+    readonly trafficFloorRecordsPerMinute?: number;
     /** Alarm settings; conditions are listed in the class comment. */
     readonly alarms?: AlarmSettings;
     /** Extra tags for the stream and key. @default {} */
@@ -116,6 +132,8 @@ export class KinesisStream extends pulumi.ComponentResource {
     readonly alarms: aws.cloudwatch.MetricAlarm[];
     private readonly componentName: string;
     private readonly capacityAlarmShare: number;
+    private readonly trafficAnomalyBandWidth: number;
+    private readonly trafficFloorRecordsPerMinute?: number;
 
     constructor(name: string, args: KinesisStreamArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:stream:KinesisStream", name, {}, opts);
@@ -153,6 +171,9 @@ export class KinesisStream extends pulumi.ComponentResource {
         const consumerPrincipals = (): pulumi.Input<string>[] => consumerRoles ?? crossAccount.map((a) => accountRoot(a));
         const share = args.capacityAlarmShare;
         v.check("capacityAlarmShare", share === undefined || (typeof share === "number" && share > 0 && share <= 1), "a number greater than 0 and at most 1", share);
+        const band = args.trafficAnomalyBandWidth;
+        v.check("trafficAnomalyBandWidth", band === undefined || (typeof band === "number" && band > 0 && band <= 10), "a number greater than 0 and at most 10", args.trafficAnomalyBandWidth);
+        v.check("trafficFloorRecordsPerMinute", args.trafficFloorRecordsPerMinute === undefined || (Number.isInteger(args.trafficFloorRecordsPerMinute) && args.trafficFloorRecordsPerMinute >= 1), "a positive integer (records per minute)", args.trafficFloorRecordsPerMinute);
         v.check("accountId", args.kmsKeyArn !== undefined || args.accountId !== undefined, "given when `kmsKeyArn` is not (the created key's policy names the account)", args.accountId);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
 
@@ -160,6 +181,8 @@ export class KinesisStream extends pulumi.ComponentResource {
         this.shardCount = mode === "provisioned" ? (args.shardCount ?? 2) : undefined;
         this.retentionHours = args.retentionHours ?? 24;
         this.capacityAlarmShare = args.capacityAlarmShare ?? 0.8;
+        this.trafficAnomalyBandWidth = args.trafficAnomalyBandWidth ?? 3;
+        this.trafficFloorRecordsPerMinute = args.trafficFloorRecordsPerMinute;
         const streamName = args.streamName ?? `${pulumi.getStack()}-${name}`;
 
         if (args.kmsKeyArn !== undefined) {
@@ -337,9 +360,9 @@ export class KinesisStream extends pulumi.ComponentResource {
         );
     }
 
-    private alarmDefinitions(): AlarmDefinition[] {
+    private alarmDefinitions(): (AlarmDefinition | AnomalyAlarmDefinition)[] {
         const n = this.componentName;
-        const defs: AlarmDefinition[] = [
+        const defs: (AlarmDefinition | AnomalyAlarmDefinition)[] = [
             {
                 condition: "iterator-age",
                 metric: this.metricGetRecordsIteratorAgeMilliseconds(),
@@ -419,6 +442,31 @@ export class KinesisStream extends pulumi.ComponentResource {
                     description: `Stream ${n}: incoming records reached ${pct} of the ${this.shardCount} shards' write capacity (1,000 records/s each); aggregate or reshard before writes throttle.`,
                 },
             );
+        }
+        defs.push({
+            condition: "traffic-collapsed",
+            metric: this.metricIncomingRecords({ periodSeconds: 300 }),
+            bandWidth: this.trafficAnomalyBandWidth,
+            comparison: "LessThanLowerThreshold",
+            severity: "page",
+            runbook: "traffic-drop",
+            description: `Stream ${n}: incoming records fell below the lower edge of their expected range (anomaly detection band of ${this.trafficAnomalyBandWidth} standard deviations) for 15 minutes: producers stopped sending or the front door stopped accepting.`,
+            evaluationPeriods: 3,
+            datapointsToAlarm: 3,
+        });
+        if (this.trafficFloorRecordsPerMinute !== undefined) {
+            defs.push({
+                condition: "traffic-stopped",
+                metric: this.metricIncomingRecords({ periodSeconds: 60 }),
+                threshold: this.trafficFloorRecordsPerMinute,
+                comparison: "LessThanThreshold",
+                severity: "page",
+                runbook: "traffic-drop",
+                description: `Stream ${n}: fewer than ${this.trafficFloorRecordsPerMinute} records per minute arrived for 5 minutes (no data counts as none): traffic stopped.`,
+                evaluationPeriods: 5,
+                datapointsToAlarm: 5,
+                treatMissingData: "breaching",
+            });
         }
         return defs;
     }

@@ -154,11 +154,18 @@ export function createProcessor(deps: ProcessorDeps) {
             }
         }
 
+        // Outbox backlog after this invocation's publish attempt (the AlertsOutboxBacklog metric and its alarm).
+        let outboxBacklog: number | undefined;
         if ((deps.publishers ?? []).length > 0) {
             try {
                 await publishPendingAlerts(deps.db, deps.publishers!);
             } catch (e) {
                 logger.error("alert publishing failed; alerts stay pending", { error: e as Error });
+            }
+            try {
+                outboxBacklog = Number((await deps.db.query(SQL.ALERTS_OUTBOX_BACKLOG))[0]?.pending ?? 0);
+            } catch (e) {
+                logger.warn("could not read the alerts outbox backlog", { error: e as Error });
             }
         }
         await maybeCleanup();
@@ -178,6 +185,7 @@ export function createProcessor(deps: ProcessorDeps) {
             metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
             metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
             if (calls.calls > 0) metrics.addMetric("DataApiLatency", MetricUnit.Milliseconds, calls.totalMs / calls.calls);
+            if (outboxBacklog !== undefined) metrics.addMetric("AlertsOutboxBacklog", MetricUnit.Count, outboxBacklog);
             metrics.publishStoredMetrics();
         }
         const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));

@@ -141,6 +141,9 @@ export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, route, o
        searches::bigint AS searches, baseline_searches::float8 AS baseline_searches
 FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit`;
 
+/** The alerts outbox backlog: alerts stored but not yet published (the partial index alerts_unpublished serves it). */
+export const ALERTS_OUTBOX_BACKLOG = `SELECT count(*)::bigint AS pending FROM alerts WHERE published_at IS NULL`;
+
 export const MARK_ALERTS_PUBLISHED = `UPDATE alerts SET published_at = now() WHERE alert_id = ANY(CAST(:ids AS bigint[]))`;
 
 /** Keeps review data for a poison record; a retry of the same record bumps `attempts`. */

@@ -222,6 +222,7 @@ describe("analytics: components (mocks)", function () {
                 ["test-processor-iterator-age", "IteratorAge", "Maximum", "GreaterThanOrEqualToThreshold", 60000, { FunctionName: "test-processor" }],
                 ["test-processor-poison-records", "PoisonRecords", "Sum", "GreaterThanOrEqualToThreshold", 1, { service: "processor", FunctionName: "test-processor" }],
                 ["test-processor-failed-batches", "ApproximateNumberOfMessagesVisible", "Maximum", "GreaterThanThreshold", 0, { QueueName: "test-processor-failures" }],
+                ["test-processor-alerts-outbox-backlog", "AlertsOutboxBacklog", "Minimum", "GreaterThanOrEqualToThreshold", 1, { service: "processor", FunctionName: "test-processor" }],
             ]);
         });
 

@@ -235,6 +235,8 @@ describe("IngestionService component", function () {
       ["test-ingest-cpu-high", "AWS/ECS", "CPUUtilization", { ClusterName: cluster, ServiceName: service }, "Average", "GreaterThanOrEqualToThreshold", 85],
       ["test-ingest-memory-high", "AWS/ECS", "MemoryUtilization", { ClusterName: cluster, ServiceName: service }, "Average", "GreaterThanOrEqualToThreshold", 85],
       ["test-ingest-waf-blocked-spike", "AWS/WAFV2", "BlockedRequests", { WebACL: "test-ingest", Region: "eu-west-1", Rule: "ALL" }, "Sum", "GreaterThanOrEqualToThreshold", 1000],
+      ["test-ingest-requests-shed", "FlightStream/Ingestion", "RequestsShed", { Service: "ingest", StreamName: "flights" }, "Sum", "GreaterThanOrEqualToThreshold", 10],
+      ["test-ingest-events-failed", "FlightStream/Ingestion", "EventsFailed", { Service: "ingest", StreamName: "flights" }, "Sum", "GreaterThanOrEqualToThreshold", 1],
       ["test-ingest-dns-health", "AWS/Route53", "HealthCheckStatus", { HealthCheckId: hc }, "Minimum", "LessThanThreshold", 1],
     ]);
     const dns = one(r, "aws:cloudwatch/metricAlarm:MetricAlarm", "ingest-dns-health");
@@ -245,7 +247,7 @@ describe("IngestionService component", function () {
   it("creates no Route 53 alarm without a us-east-1 provider outside us-east-1", async () => {
     const res = await build();
     expect(all(res, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name)).to.deep.equal([
-      "ingest-alb-5xx", "ingest-target-5xx", "ingest-latency-p99", "ingest-unhealthy-hosts", "ingest-cpu-high", "ingest-memory-high", "ingest-waf-blocked-spike",
+      "ingest-alb-5xx", "ingest-target-5xx", "ingest-latency-p99", "ingest-unhealthy-hosts", "ingest-cpu-high", "ingest-memory-high", "ingest-waf-blocked-spike", "ingest-requests-shed", "ingest-events-failed",
     ]);
     expect(one(res, "aws:route53/healthCheck:HealthCheck").region).to.equal("eu-west-1");
   });

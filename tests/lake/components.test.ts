@@ -83,7 +83,7 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         expect(one(r, "aws:scheduler/schedule:Schedule").inputs.state).to.equal("DISABLED");
         expect(one(r, "aws:lambda/function:Function").inputs.environment.variables).to.deep.include({ POND_DATASETS: "route_demand_daily", EVENTS_TABLE: "fs_lake.events", POND_BUCKET: "pond-ops" });
         expect(all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort()).to.deep.equal([
-            "etl-schedule-dead-letters", "etl-workflow-executions-aborted", "etl-workflow-executions-failed", "etl-workflow-executions-timed-out",
+            "etl-freshness", "etl-schedule-dead-letters", "etl-workflow-executions-aborted", "etl-workflow-executions-failed", "etl-workflow-executions-timed-out",
         ]);
     });
 

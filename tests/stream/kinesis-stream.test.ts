@@ -57,6 +57,7 @@ describe("KinesisStream component", () => {
             "test-stream-read-throttled",
             "test-stream-put-records-success",
             "test-stream-get-records-success",
+            "test-stream-traffic-collapsed",
         ]);
     });
 
@@ -133,6 +134,7 @@ describe("KinesisStream component", () => {
             "test-stream-get-records-success",
             "test-stream-incoming-bytes-capacity",
             "test-stream-incoming-records-capacity",
+            "test-stream-traffic-collapsed",
         ]);
         const simple = (n: string) => {
             const a = byName[n];
