@@ -7,7 +7,7 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsResultEntry,
 } from "@aws-sdk/client-kinesis";
-import { decodeRecord } from "../../functions/shared/codec";
+import { decodeRecord, hashKeyForPartitionKey } from "../../functions/shared/codec";
 import { listShards } from "../../local/emulators/kinesis";
 
 /** Every user record in the stream (all shards, open and closed), decoded and parsed as JSON. */
@@ -20,6 +20,8 @@ export interface StoredUserRecord {
   readonly startingHashKey: bigint;
   readonly endingHashKey: bigint;
   readonly partitionKey: string;
+  /** The hash key Kinesis and KCL route the user record by: its explicit hash key, else the MD5 of its partition key. */
+  readonly hashKey: bigint;
   readonly event: Record<string, unknown>;
 }
 
@@ -40,6 +42,7 @@ export async function readStreamRecords(client: KinesisClient, stream: string): 
             startingHashKey: BigInt(shard.HashKeyRange!.StartingHashKey!),
             endingHashKey: BigInt(shard.HashKeyRange!.EndingHashKey!),
             partitionKey: user.partitionKey,
+            hashKey: user.explicitHashKey !== undefined ? BigInt(user.explicitHashKey) : hashKeyForPartitionKey(user.partitionKey),
             event: JSON.parse(Buffer.from(user.data).toString("utf8")),
           });
         }
