@@ -85,7 +85,7 @@ describe("prod plan: the platform as deployed", function () {
         expect(fh.account).to.equal(ACCOUNTS.ingestion);
         expect(fh.inputs.kinesisSourceConfiguration.kinesisStreamArn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
         expect(fh.inputs.extendedS3Configuration.dynamicPartitioningConfiguration.enabled).to.equal(true);
-        expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*source=.*dt=.*hour=/);
+        expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*dt=.*hour=/);
         const tables = all(r, "aws:glue/catalogTable:CatalogTable");
         expect(tables.length).to.be.at.least(1);
         expect(tables.some((t) => t.account === ACCOUNTS.lake && t.inputs.parameters?.["projection.enabled"] === "true")).to.equal(true);
