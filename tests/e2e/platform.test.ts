@@ -246,7 +246,7 @@ describe("local platform end to end (tests/e2e)", function () {
       const instance = await DuckDBInstance.create(":memory:");
       const db = await instance.connect();
       const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-      const lakeGlob = `${work}/lake/data/*/*/*/*/*.json.gz`;
+      const lakeGlob = `${work}/lake/data/*/*/*/*.json.gz`;
       const events = `(SELECT * FROM read_json('${lakeGlob}', format = 'newline_delimited', union_by_name = true, hive_partitioning = true))`;
       for (const day of days) {
         const demandRef = await rows(`
