@@ -1,18 +1,32 @@
 /**
- * `npm run capacity -- --tb-per-day 10 [options]`: prints a Kinesis sizing.
- * The arithmetic lives in functions/shared/capacity.ts; this file only parses
+ * `npm run capacity -- --tb-per-day 10 [options]`: sizes and prices the data
+ * path as it runs (the producer fleet, measured frame ratio and event size
+ * from bench/results.json), then the four Kinesis-only scenarios. The
+ * arithmetic lives in functions/shared/capacity.ts; this file only parses
  * arguments and prints. Run with --help for the options.
  */
+import * as fs from "fs";
+import * as path from "path";
 import { parseArgs } from "node:util";
-import { CapacityInput, formatCapacityReport, planCapacity } from "../functions/shared/capacity";
+import { CapacityInput, DataPathInput, formatCapacityReport, formatDataPathReport, measuredFigures, planCapacity, planDataPath, type MeasuredFigures } from "../functions/shared/capacity";
+
+/** The bench's measured figures (bench/results.json), the planner's defaults. */
+export function loadMeasured(file = path.resolve(__dirname, "..", "bench", "results.json")): MeasuredFigures {
+  return measuredFigures(JSON.parse(fs.readFileSync(file, "utf8")));
+}
 
 export const USAGE = `usage: npm run capacity -- (--tb-per-day N | --mb-per-second N) [options]
 
   --tb-per-day N           average ingest, TB (10^12 bytes) per day
   --mb-per-second N        average ingest, MB (10^6 bytes) per second
-  --record-bytes N         average user-record size in bytes (default 2048)
+  --event-bytes N          average event JSON size (default: measured, bench/results.json)
+  --frame-ratio N          frame compression ratio (default: measured, 200 sources)
+  --imbalance N            hottest over average shard (default: measured by the scale simulation)
+  --tasks N                ingestion tasks at peak (default 40)
+  --linger-ms N            producer linger, 1..50 (default 20)
+  --record-bytes N         Kinesis-only scenarios: user-record size (default: the measured event size)
   --peak-factor N          peak over average throughput (default 2)
-  --compression-ratio N    measured uncompressed/compressed size (default 3)
+  --compression-ratio N    Kinesis-only scenarios: compression ratio (default: the measured frame ratio)
   --partition-key-bytes N  average partition key size (default 16)
   --aggregate-bytes N      size producers fill KPL aggregates to (default 51200)
   --target-utilization N   share of shard limits to plan for at peak, (0, 1] (default 0.7)
@@ -23,7 +37,7 @@ export const USAGE = `usage: npm run capacity -- (--tb-per-day N | --mb-per-seco
   --json                   print the plan as JSON
   --help                   this text`;
 
-const NUMERIC: Record<string, keyof CapacityInput | "currentShards" | "targetShards"> = {
+const NUMERIC: Record<string, keyof CapacityInput | keyof DataPathInput | "currentShards" | "targetShards"> = {
   "tb-per-day": "tbPerDay",
   "mb-per-second": "mbPerSecond",
   "record-bytes": "averageRecordBytes",
@@ -31,6 +45,11 @@ const NUMERIC: Record<string, keyof CapacityInput | "currentShards" | "targetSha
   "compression-ratio": "compressionRatio",
   "partition-key-bytes": "partitionKeyBytes",
   "aggregate-bytes": "aggregateBytes",
+  "event-bytes": "averageEventBytes",
+  "frame-ratio": "frameCompressionRatio",
+  imbalance: "hotShardImbalance",
+  tasks: "tasks",
+  "linger-ms": "lingerMs",
   "target-utilization": "targetUtilization",
   "retention-hours": "retentionHours",
   readers: "readers",
@@ -46,7 +65,7 @@ const FLAG_OF: Record<string, string> = {
 };
 
 /** Parses argv and returns the report lines; throws Error with a message naming the bad argument. */
-export function runCapacity(argv: readonly string[]): string[] {
+export function runCapacity(argv: readonly string[], measured: MeasuredFigures = loadMeasured()): string[] {
   let parsed;
   try {
     parsed = parseArgs({
@@ -74,14 +93,37 @@ export function runCapacity(argv: readonly string[]): string[] {
     }
     numbers[key] = n;
   }
-  const { currentShards, targetShards, ...input } = numbers;
+  const { currentShards, targetShards, averageEventBytes, frameCompressionRatio, hotShardImbalance, tasks, lingerMs, ...input } = numbers;
   if (targetShards !== undefined && currentShards === undefined) {
     throw new Error("--target-shards needs --current-shards (the count to reshard from)");
   }
   try {
-    const plan = planCapacity(input as CapacityInput);
-    if (values.json === true) return JSON.stringify(plan, null, 2).split("\n");
-    return formatCapacityReport(plan, currentShards !== undefined ? { current: currentShards, target: targetShards } : undefined);
+    const dataPath = planDataPath({
+      ...(input.tbPerDay !== undefined ? { tbPerDay: input.tbPerDay } : {}),
+      ...(input.mbPerSecond !== undefined ? { mbPerSecond: input.mbPerSecond } : {}),
+      ...(input.peakFactor !== undefined ? { peakFactor: input.peakFactor } : {}),
+      ...(input.targetUtilization !== undefined ? { targetUtilization: input.targetUtilization } : {}),
+      ...(input.retentionHours !== undefined ? { retentionHours: input.retentionHours } : {}),
+      ...(input.aggregateBytes !== undefined ? { aggregateBytes: input.aggregateBytes } : {}),
+      ...(averageEventBytes !== undefined ? { averageEventBytes } : {}),
+      ...(frameCompressionRatio !== undefined ? { frameCompressionRatio } : {}),
+      ...(hotShardImbalance !== undefined ? { hotShardImbalance } : {}),
+      ...(tasks !== undefined ? { tasks } : {}),
+      ...(lingerMs !== undefined ? { lingerMs } : {}),
+      measured,
+    });
+    const kinesisInput = {
+      averageRecordBytes: Math.round(averageEventBytes ?? measured.averageEventBytes),
+      compressionRatio: frameCompressionRatio ?? measured.frameCompressionRatio,
+      ...input,
+    } as CapacityInput;
+    const plan = planCapacity(kinesisInput);
+    if (values.json === true) return JSON.stringify({ dataPath, kinesis: plan }, null, 2).split("\n");
+    return [
+      ...formatDataPathReport(dataPath),
+      "",
+      ...formatCapacityReport(plan, currentShards !== undefined ? { current: currentShards, target: targetShards } : undefined),
+    ];
   } catch (e) {
     // name the CLI flag rather than the module argument
     const message = (e as Error).message.replace(/`(\w+)`/g, (_, key: string) => FLAG_OF[key] ?? `\`${key}\``);
