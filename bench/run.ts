@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--quick] [--only ingestion,stream,consumer,plan,freshness] [--out FILE]
+ * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]
  *
  * Runs the benchmarks one after the other on this machine, prints one table
  * and writes bench/results.json. A figure that cannot be measured (a piece of

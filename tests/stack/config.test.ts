@@ -76,6 +76,7 @@ describe("stack config", () => {
     it("fails when shards is auto without a declared throughput", () => {
         const raw = clone(rawConfig("prod"));
         raw.stream.shards = "auto";
+        delete raw.stream.throughputMBps;
         expect(problems(raw)).to.deep.equal(['`stream.throughputMBps` is required when `stream.shards` is "auto" (received undefined).']);
     });
 

@@ -161,6 +161,12 @@ function readVarint(data: Uint8Array, pos: number, what: string): [number, numbe
   throw new FrameError(`frame: ${what} is longer than 8 bytes`);
 }
 
+/** The event count a frame's header declares (no decompression); 1 for a payload that is not a frame. */
+export function frameEventCount(data: Uint8Array): number {
+  if (!isFrame(data) || data.length < 6) return 1;
+  return readVarint(data, 5, "event count")[0];
+}
+
 /** Decodes a frame into its events' JSON texts; throws FrameError naming what is wrong. */
 export function decodeFrame(data: Uint8Array): DecodedFrame {
   if (!isFrame(data)) throw new FrameError(`frame: bad magic: expected fe46, got ${Buffer.from(data.subarray(0, 2)).toString("hex") || "(empty)"}`);
