@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--quick] [--only ingestion,stream,consumer,plan,freshness] [--out FILE]
+ * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]
  *
  * Runs the benchmarks one after the other on this machine, prints one table
  * and writes bench/results.json. A figure that cannot be measured (a piece of
@@ -17,6 +17,9 @@ import { benchIngestion, type IngestResult } from "./ingest";
 import { benchPlan, type PlanResult } from "./plan";
 import { parseArgs, formatTable, goalStatus, notMeasured, SECTIONS, type Figure, type NotMeasured, type Row, type SectionName, type Goal } from "./stats";
 import { compareCapacity, runScenario, SCENARIOS, type CapacityComparison, type EfficiencyOptions, type ScenarioResult } from "./stream";
+import { benchFrames, spreadSources, type FramesResult } from "./frames";
+import { benchScale, type ScaleResult } from "./scale";
+import { planDataPath } from "../functions/shared/capacity";
 
 const REPO = path.resolve(__dirname, "..");
 
@@ -26,6 +29,8 @@ interface Settings {
   readonly stream: EfficiencyOptions;
   readonly consumer: { memoryEvents: number; minMs: number; writerEvents: number; batchRecords: number };
   readonly freshness: { probes: number; backgroundEventsPerSecond: number; pollMs: number; probeTimeoutMs: number };
+  readonly frames: { minMs: number };
+  readonly scale: { tasks: number; virtualSeconds: number };
   /** Also measure freshness with the event source mapping's batching window at 0 s (diagnostic). */
   readonly freshnessWindow0: boolean;
 }
@@ -37,6 +42,8 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
     consumer: { memoryEvents: 4000, minMs: 500, writerEvents: 2000, batchRecords: 500 },
     freshness: { probes: 10, backgroundEventsPerSecond: 100, pollMs: 25, probeTimeoutMs: 20000 },
+    frames: { minMs: 300 },
+    scale: { tasks: 40, virtualSeconds: 1 },
     freshnessWindow0: false,
   },
   full: {
@@ -45,6 +52,8 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
     consumer: { memoryEvents: 20000, minMs: 3000, writerEvents: 10000, batchRecords: 500 },
     freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
+    frames: { minMs: 1500 },
+    scale: { tasks: 40, virtualSeconds: 3 },
     freshnessWindow0: true,
   },
 };
@@ -132,6 +141,17 @@ function streamSection(settings: Settings): StreamSection {
   };
 }
 
+export type ScaleSection = ScaleResult & { plannerShards: number; plannerImbalanceUsed: number; plannerShardsWithMeasuredImbalance: number };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function readPrevious(file: string): any {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
 async function attempt<T>(name: string, fn: () => Promise<T | NotMeasured>, log: (l: string) => void): Promise<Section<T>> {
   const started = Date.now();
   try {
@@ -154,6 +174,8 @@ const pick = <T, K extends keyof T>(s: Section<T> | undefined, key: K, skipped: 
 export function tableRows(r: {
   ingestion?: Section<IngestResult>;
   stream?: Section<StreamSection>;
+  frames?: Section<FramesResult>;
+  scale?: Section<ScaleSection>;
   consumer?: Section<ConsumerResult>;
   plan?: Section<PlanResult>;
   planWarm?: Section<PlanResult>;
@@ -183,6 +205,8 @@ export function tableRows(r: {
     return typeof c === "object" && c !== null && "notMeasured" in c ? (c as NotMeasured) : ((c as CapacityComparison)[k] as number);
   };
   const con = <K extends keyof ConsumerResult>(k: K) => fig(pick(r.consumer, k, skipped));
+  const fra = <K extends keyof FramesResult>(k: K) => fig(pick(r.frames, k, skipped));
+  const sca = <K extends keyof ScaleSection>(k: K) => fig(pick(r.scale, k, skipped));
   const pl = <K extends keyof PlanResult>(k: K) => fig(pick(r.plan, k, skipped));
   const fr = <K extends keyof FreshnessResult>(k: K) => fig(pick(r.freshness, k, skipped));
   const ge = (target: number): Goal => ({ op: ">=", target });
@@ -216,6 +240,21 @@ export function tableRows(r: {
     { section: "stream", figure: "10 TB/day: uncompressed byte bound", value: cap("uncompressedByteBoundShards"), unit: " shards" },
     { section: "stream", figure: "10 TB/day: planner, measured gzip ratio", value: cap("plannerShardsMeasuredRatio"), unit: " shards" },
     { section: "stream", figure: "10 TB/day: planner, uncompressed", value: cap("plannerShardsUncompressed"), unit: " shards" },
+    { section: "frames", figure: "frame ratio, corpus over 200 sources, prod per-task flush", value: fra("ratio200Sources"), unit: "x", goal: ge(7) },
+    { section: "frames", figure: "frame ratio, the corpus's 5 sources", value: fra("ratioFewSources"), unit: "x", goal: ge(9) },
+    { section: "frames", figure: "events per frame, 200 sources", value: fra("averageEventsPerFrame200Sources") },
+    { section: "frames", figure: "producer CPU per event, uncompressed path (before frames)", value: fra("uncompressedMicrosPerEvent"), unit: " µs" },
+    { section: "frames", figure: "producer CPU per event, frames", value: fra("framesMicrosPerEvent"), unit: " µs" },
+    { section: "frames", figure: "CPU ratio frames / uncompressed", value: fra("cpuRatio"), goal: le(1) },
+    { section: "frames", figure: "Kinesis records per task flush, frames (spread)", value: fra("recordsPerFlushFrames") },
+    { section: "frames", figure: "Kinesis records per task flush, per-shard aggregation", value: fra("recordsPerFlushUncompressed") },
+    { section: "scale", figure: "planner shards, 10 TB/day, 2x peak, 70% target", value: sca("plannerShards"), unit: " shards", goal: le(48) },
+    { section: "scale", figure: "hottest shard p99 bytes/s share of 1 MiB/s (40 tasks)", value: sca("p99BytesShare"), goal: le(0.7) },
+    { section: "scale", figure: "hottest shard p99 records/s share of 1,000/s (40 tasks)", value: sca("p99RecordsShare"), goal: le(0.7) },
+    { section: "scale", figure: "hottest shard p99 records/s", value: sca("p99ShardRecordsPerSecond"), unit: "/s" },
+    { section: "scale", figure: "hottest shard p99 bytes/s", value: sca("p99ShardBytesPerSecond"), unit: " B/s" },
+    { section: "scale", figure: "hot shard imbalance (p99 / mean bytes)", value: sca("hotShardImbalance") },
+    { section: "scale", figure: "planner shards with this run's imbalance", value: sca("plannerShardsWithMeasuredImbalance"), unit: " shards" },
     { section: "consumer", figure: "JSON.parse only, events/s", value: con("jsonParseEventsPerSecond"), unit: "/s" },
     { section: "consumer", figure: "decode → validate → aggregate, events/s", value: con("inMemoryEventsPerSecond"), unit: "/s" },
     { section: "consumer", figure: "ratio in-memory / JSON.parse", value: con("inMemoryRatio"), goal: ge(0.3) },
@@ -265,6 +304,8 @@ async function main(): Promise<void> {
   const results: {
     ingestion?: Section<IngestResult>;
     stream?: Section<StreamSection>;
+    frames?: Section<FramesResult>;
+    scale?: Section<ScaleSection>;
     consumer?: Section<ConsumerResult>;
     plan?: Section<PlanResult>;
     planWarm?: Section<PlanResult>;
@@ -274,6 +315,24 @@ async function main(): Promise<void> {
   const corpus = buildCorpus({ events: settings.corpusEvents });
   if (want("ingestion")) results.ingestion = await attempt("ingestion", () => benchIngestion({ events: corpus.events, ...settings.ingest }, log), log);
   if (want("stream")) results.stream = await attempt("stream", async () => streamSection(settings), log);
+  const previous = readPrevious(args.out);
+  const averageEventBytes = corpus.payloads.reduce((n, p) => n + p.length, 0) / corpus.payloads.length;
+  // The planner's fleet model at 10 TB/day, 2x peak, 40 tasks, 20 ms: events per task flush (independent of the ratio).
+  const fleet = (ratio: number, imbalance: number) =>
+    planDataPath({ tbPerDay: 10, measured: { averageEventBytes, frameCompressionRatio: ratio, hotShardImbalance: imbalance, consumerEventsPerSecond: 1e5, from: "this run" }, tasks: settings.scale.tasks });
+  if (want("frames")) {
+    results.frames = await attempt("frames", async () => benchFrames({ events: corpus.events, flushEvents: Math.round(fleet(1, 1).flushEventsPerTask), shards: 48, minMs: settings.frames.minMs }), log);
+  }
+  if (want("scale")) {
+    results.scale = await attempt("scale", async () => {
+      const f = results.frames && !("notMeasured" in results.frames) ? results.frames : previous?.frames;
+      if (f === undefined || typeof f.ratio200Sources !== "number") return notMeasured("no frame ratio measured (run the frames section)");
+      const imbalance = typeof previous?.scale?.hotShardImbalance === "number" ? previous.scale.hotShardImbalance : 1.2;
+      const plan = fleet(f.ratio200Sources, imbalance);
+      const sim = await benchScale({ events: spreadSources(corpus.events, 200), tasks: settings.scale.tasks, shards: plan.shards, peakEventsPerSecond: plan.peakEventsPerSecond, lingerMs: 20, virtualSeconds: settings.scale.virtualSeconds });
+      return { ...sim, plannerShards: plan.shards, plannerImbalanceUsed: imbalance, plannerShardsWithMeasuredImbalance: fleet(f.ratio200Sources, sim.hotShardImbalance).shards };
+    }, log);
+  }
   if (want("consumer")) results.consumer = await attempt("consumer", () => benchConsumer({ corpus, ...settings.consumer }, log), log);
   if (want("plan")) {
     results.plan = await attempt("plan (bundle cache off)", () => benchPlan("prod", { bundleCache: false }), log);
@@ -303,7 +362,16 @@ async function main(): Promise<void> {
     ...results,
     table: rows.map((row) => ({ ...row, status: goalStatus(row.value, row.goal) })),
   };
-  fs.writeFileSync(args.out, `${JSON.stringify(doc, null, 2)}\n`);
+  // A partial run (--only) keeps the other sections of the previous results, marked as such.
+  const merged = args.only.length > 0 && previous !== undefined
+    ? {
+        ...previous,
+        ...doc,
+        partialRuns: [...(previous.partialRuns ?? []), { command: doc.command, generatedAt: doc.generatedAt, sections: args.only, commit: doc.machine.commit }],
+        table: [...(previous.table ?? []).filter((row: Row) => !want(row.section as SectionName)), ...doc.table],
+      }
+    : doc;
+  fs.writeFileSync(args.out, `${JSON.stringify(merged, null, 2)}\n`);
   const m = doc.machine;
   console.log(`\nFlightStream benchmarks (${mode}), ${m.nproc} x ${m.cpuModel}, Node ${m.node}, commit ${m.commit}`);
   console.log(`load average before/after: ${loadBefore.map((l) => l.toFixed(2)).join(" ")} / ${m.loadAverageAfter.map((l) => l.toFixed(2)).join(" ")}\n`);

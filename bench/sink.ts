@@ -7,7 +7,7 @@
  * (HTTP, validation, aggregation, PutRecords planning), not kinesis-local.
  */
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
-import { evenShardRanges, hashKeyForPartitionKey, parseHashKey, ShardMap, decodeRecord } from "../functions/shared/codec";
+import { evenShardRanges, frameEventCount, hashKeyForPartitionKey, parseHashKey, ShardMap, decodeRecord } from "../functions/shared/codec";
 
 export interface SinkStats {
   putCalls: number;
@@ -15,6 +15,8 @@ export interface SinkStats {
   bytes: number;
   /** User records inside the acknowledged entries (counted only when `countUserRecords`). */
   userRecords: number;
+  /** Events inside the acknowledged entries, from the frame headers (no decompression). */
+  events: number;
 }
 
 export interface KinesisSink {
@@ -25,7 +27,7 @@ export interface KinesisSink {
 export function createKinesisSink(opts: { shards: number; countUserRecords?: boolean }): KinesisSink {
   const ranges = evenShardRanges(opts.shards);
   const map = new ShardMap(ranges);
-  const stats: SinkStats = { putCalls: 0, entries: 0, bytes: 0, userRecords: 0 };
+  const stats: SinkStats = { putCalls: 0, entries: 0, bytes: 0, userRecords: 0, events: 0 };
   let seq = 0n;
   const client = {
     async send(command: unknown): Promise<unknown> {
@@ -49,6 +51,7 @@ export function createKinesisSink(opts: { shards: number; countUserRecords?: boo
             const data = r.Data as Uint8Array;
             stats.bytes += data.length + Buffer.byteLength(r.PartitionKey ?? "", "utf8");
             if (opts.countUserRecords) stats.userRecords += decodeRecord(data, { partitionKey: r.PartitionKey }).length;
+            for (const u of decodeRecord(data, { partitionKey: r.PartitionKey }, { decompress: false, verifyChecksum: false })) stats.events += frameEventCount(u.data);
             const hash = r.ExplicitHashKey !== undefined ? parseHashKey(r.ExplicitHashKey) : hashKeyForPartitionKey(r.PartitionKey!);
             seq++;
             return { SequenceNumber: seq.toString().padStart(56, "0"), ShardId: map.shardFor(hash).shardId };

@@ -8,7 +8,7 @@
  * partitioning: a partition's buffer is written when it reaches
  * `bufferSizeBytes` (uncompressed) or when its oldest record is
  * `bufferIntervalMs` old. Objects are gzip JSON lines at
- * `data/type=/source=/dt=/hour=/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.json.gz`
+ * `data/type=/dt=/hour=/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.json.gz`
  * (functions/lake/partitioning.ts), put to the local lake bucket through the
  * S3 API (s3rver). Records that fail processing are written under
  * `errors/processing-failed/dt=<day>/` in Firehose's error-record shape.

@@ -2,17 +2,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KinesisStream, ShardLevelMetric } from "../components/stream";
 import { OnCall } from "../components/oncall";
-import { recommendShards } from "../functions/shared/capacity";
+import { measuredFigures, planDataPath } from "../functions/shared/capacity";
+import benchResults from "../bench/results.json";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
 
 /** Name of the enhanced fan-out consumer the real-time processor reads through. */
 export const PROCESSOR_CONSUMER = "analytics-processor";
 
-/** Shard count from config; `auto` sizes with the capacity planner from the declared throughput. */
+/**
+ * Shard count from config; `auto` sizes with the capacity planner's data-path
+ * model (the producer fleet, the measured frame ratio, event size and hottest
+ * shard imbalance from bench/results.json) for the declared PEAK throughput
+ * of event JSON, at 70% of each shard's limits on the hottest shard.
+ */
 export function resolveShardCount(config: StackConfig): number | undefined {
     if (config.stream.mode === "on-demand") return undefined;
-    if (config.stream.shards === "auto") return recommendShards({ mbPerSecond: config.stream.throughputMBps!, peakFactor: 1, retentionHours: config.stream.retentionHours });
+    if (config.stream.shards === "auto") {
+        return planDataPath({ mbPerSecond: config.stream.throughputMBps!, peakFactor: 1, retentionHours: config.stream.retentionHours, measured: measuredFigures(benchResults) }).shards;
+    }
     return config.stream.shards;
 }
 

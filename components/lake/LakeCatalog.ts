@@ -1,16 +1,15 @@
 /**
  * Glue catalog over the lake (lake account): a database and one `events`
- * table partitioned by `type`, `source`, `dt`, `hour` with partition
+ * table partitioned by `type`, `dt`, `hour` with partition
  * projection, so Athena finds partitions from the layout
  * (functions/lake/partitioning.ts) without crawlers or partition registration.
  *
- * Projection: `type` enum (the event types), `source` injected (queries name
- * the sources: `WHERE source IN ('web', 'app')`, values as encoded in the
- * path), `dt` date `yyyy-MM-dd` from `projectionStartDay` (default: the first UTC
- * day an accepted event can fall on, LAKE_DAY_RANGE.first) to NOW+1DAYS (events
- * may be up to the validator's future bound ahead of now), `hour`
- * integer 00..23. Rows are the JSON envelope (OpenX JSON SerDe; `type` and
- * `source` come from the path). Resources: aws.glue.CatalogDatabase,
+ * Projection: `type` enum (the event types), `dt` date `yyyy-MM-dd` from
+ * `projectionStartDay` (default: the first UTC day an accepted event can fall
+ * on, LAKE_DAY_RANGE.first) to NOW+1DAYS (events may be up to the validator's
+ * future bound ahead of now), `hour` integer 00..23. Rows are the JSON envelope
+ * (OpenX JSON SerDe; `type` comes from the path, `source` is a column).
+ * Resources: aws.glue.CatalogDatabase,
  * aws.glue.CatalogTable.
  */
 import * as aws from "@pulumi/aws";
@@ -36,9 +35,10 @@ export interface LakeCatalogArgs {
 }
 
 const MONEY = "struct<amount:double,currency:string>";
-/** Envelope columns (DESIGN 3.1); `type` and `source` are partition columns. */
+/** Envelope columns; `type` is a partition column, `source` a column. */
 export const EVENT_COLUMNS: { name: string; type: string; comment: string }[] = [
     { name: "eventid", type: "string", comment: "idempotency key" },
+    { name: "source", type: "string", comment: "who sent the event (the ingestion key's source)" },
     { name: "occurredat", type: "string", comment: "ISO-8601 event time with offset" },
     { name: "origin", type: "string", comment: "search, offer" },
     { name: "destination", type: "string", comment: "search, offer" },
@@ -56,7 +56,6 @@ export const EVENT_COLUMNS: { name: string; type: string; comment: string }[] = 
 
 export const EVENT_PARTITION_KEYS = [
     { name: "type", type: "string" },
-    { name: "source", type: "string" },
     { name: "dt", type: "string" },
     { name: "hour", type: "string" },
 ];
@@ -92,7 +91,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
         this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
             name: this.databaseName,
             catalogId: args.accountId,
-            description: "Flight events lake (JSON lines, gzip), partitioned by type/source/dt/hour",
+            description: "Flight events lake (JSON lines, gzip), partitioned by type/dt/hour",
         }, { parent: this });
         const root = pulumi.interpolate`s3://${args.bucketName}/${DATA_PREFIX}`;
         this.eventsTable = new aws.glue.CatalogTable(`${name}-events`, {
@@ -108,7 +107,6 @@ export class LakeCatalog extends pulumi.ComponentResource {
                 "projection.enabled": "true",
                 "projection.type.type": "enum",
                 "projection.type.values": EVENT_TYPES.join(","),
-                "projection.source.type": "injected",
                 "projection.dt.type": "date",
                 "projection.dt.format": "yyyy-MM-dd",
                 "projection.dt.range": `${start},NOW+1DAYS`,
@@ -117,7 +115,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
                 "projection.hour.type": "integer",
                 "projection.hour.range": "0,23",
                 "projection.hour.digits": "2",
-                "storage.location.template": pulumi.interpolate`${root}type=\${type}/source=\${source}/dt=\${dt}/hour=\${hour}/`,
+                "storage.location.template": pulumi.interpolate`${root}type=\${type}/dt=\${dt}/hour=\${hour}/`,
             },
             partitionKeys: EVENT_PARTITION_KEYS,
             storageDescriptor: {

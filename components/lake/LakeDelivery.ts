@@ -26,6 +26,7 @@ import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
+import { TRANSFORM_BUFFER_MB } from "../../functions/lake/processor";
 import { writeStatements } from "./grants";
 import { LAKE_WRITE_PREFIXES } from "./DataLake";
 
@@ -177,7 +178,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
                         type: "Lambda",
                         parameters: [
                             { parameterName: "LambdaArn", parameterValue: pulumi.interpolate`${this.processor.arn}:$LATEST` },
-                            { parameterName: "BufferSizeInMBs", parameterValue: "1" },
+                            { parameterName: "BufferSizeInMBs", parameterValue: String(TRANSFORM_BUFFER_MB) },
                             { parameterName: "BufferIntervalInSeconds", parameterValue: "60" },
                             { parameterName: "NumberOfRetries", parameterValue: "3" },
                         ],

@@ -3,16 +3,30 @@
  *
  * - Batching: events of every request that arrives within `lingerMs` (<= 50 ms)
  *   go out together; a flush starts early once a full PutRecords worth is queued.
- * - Aggregation: the stream codec packs user records per shard (KPL format,
- *   explicit hash key inside the shard's range) using a shard map from
- *   ListShards (open shards), and plans PutRecords calls (<= 500 entries, <= 5 MiB).
- *   The map is refreshed every `shardMapRefreshMs`, and at once when Kinesis puts
- *   an entry on another shard than planned (resharding: the planned shard closed).
- *   Caveat: aggregates built with the stale map before that first acknowledgement
- *   land on a child shard and may hold user records that hash to its sibling.
- *   Nothing is lost for the platform's readers (the codec's decodeRecord does not
- *   filter by hash range); a KCL reader would skip those sub-records. The reshard
- *   workflow can shrink the window by lowering `shardMapRefreshMs`.
+ * - Frames: a flush's events are grouped by lake partition (event type and
+ *   UTC event hour; `source` is a column, not a path segment) into frames of
+ *   at most `maxFrameEvents` events / `maxFrameBytes` bytes of JSON, and each
+ *   frame is compressed as a whole (functions/shared/codec/frames.ts: raw
+ *   deflate with the type's preset dictionary by default, the codec measured
+ *   best in docs/performance.md). A frame is one KPL user record; the Firehose
+ *   transform turns it into one lake record with one set of partition keys.
+ * - Spread aggregation: frames are packed into KPL aggregates of up to
+ *   `maxAggregateBytes`, so the records per flush depend on bytes, not on the
+ *   shard count; each aggregate goes to the next open shard of a round robin
+ *   that starts at a random shard, with an ExplicitHashKey inside that shard's
+ *   range that every sub-record shares (functions/shared/codec/spread.ts), so
+ *   KCL readers accept every sub-record, before and after a reshard. The shard
+ *   map (ListShards, open shards) is refreshed every `shardMapRefreshMs` and at
+ *   once when Kinesis puts an entry on another shard than planned; an aggregate
+ *   built with a stale map lands on the child owning its hash key, and its
+ *   sub-records, sharing that key, belong there too.
+ * - Isolation: a request's events share frames with other requests' events,
+ *   but a request's failure never fails another: an event whose frame cannot
+ *   fit in a record fails only its own request (EventTooLargeError, naming its
+ *   index in that request), and a PutRecords call rejected as invalid
+ *   (ValidationException, InvalidArgumentException) is replanned with every
+ *   request in frames and calls of its own, so only the request that causes it
+ *   fails.
  * - Acknowledgement: `publish(events)` resolves only once every user record of
  *   the request sits in an entry that PutRecords acknowledged (a sequence number).
  * - Retries: ONLY failed entries are retried (their user records are re-aggregated
@@ -27,11 +41,10 @@
  *   client resend with the same eventIds is deduplicated downstream by eventId.
  *   Create the Kinesis client with `maxAttempts: 1` so the SDK does not retry
  *   ambiguous failures behind the producer's back.
- * - Partition key: the eventId. Spreading by eventId keeps every shard evenly
- *   loaded even when one route turns hot (a route key would pin a hot route to
- *   one shard's 1 MB/s and throttle it); per-route ordering is not needed
- *   because consumers aggregate by event time and deduplicate by eventId. A
- *   resend of the same event hashes to the same shard.
+ * - Placement: by bytes over the shards, never by a route key (a hot route
+ *   would otherwise pin one shard's 1 MB/s); per-route ordering is not needed
+ *   because consumers aggregate by event time and deduplicate by identity
+ *   (source, eventId). A resend may land on another shard than the first write.
  * - Back-pressure: at most `maxQueueEvents` events and `maxQueueBytes` bytes are
  *   held (queued, in flight or waiting to retry); beyond that `publish` rejects
  *   at once with `QueueFullError` (HTTP 429 + Retry-After) instead of growing.
@@ -41,23 +54,27 @@
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type Shard } from "@aws-sdk/client-kinesis";
 import {
   MAX_KINESIS_RECORD_BYTES,
-  aggregate,
-  hashKeyForPartitionKey,
+  aggregateSpread,
+  encodeFrame,
   planPutRecordsBatches,
+  resolveFrameOptions,
   ShardMap,
+  ShardSpreader,
   type AggregatedEntry,
+  type FrameOptions,
+  type ResolvedFrameOptions,
   type ShardRange,
-  type UserRecord as CodecUserRecord,
 } from "../shared/codec";
 import type { FlightEvent } from "../shared/events";
+import { eventTimeParts } from "../lake/partitioning";
 import { METRIC } from "./metrics";
 
 /** Queued records or bytes that start a flush before the linger ends. */
 const FLUSH_AT_RECORDS = 4000;
 const FLUSH_AT_BYTES = 4 * 1024 * 1024;
 
-/** Bytes an aggregate adds around one user record (magic, protobuf framing, MD5 trailer), generously rounded up. */
-const AGGREGATE_OVERHEAD_BYTES = 1024;
+/** Room a lone event needs around it in a record: frame header, aggregate magic, MD5, keys, hash-key table. */
+export const FRAME_AND_AGGREGATE_OVERHEAD_BYTES = 512;
 
 /** Upper bound of the linger, so acknowledgement latency stays low. */
 export const MAX_LINGER_MS = 50;
@@ -91,6 +108,12 @@ export interface ProducerOptions {
   readonly maxBackoffMs?: number;
   /** Largest aggregated Kinesis record (Data + PartitionKey), 1024..1048576 bytes. @default 65536 */
   readonly maxAggregateBytes?: number;
+  /** Most events in one frame, 1..10000. @default 1000 */
+  readonly maxFrameEvents?: number;
+  /** Most uncompressed JSON bytes in one frame, 1024..1048576 (a frame of one larger event is allowed). @default 262144 */
+  readonly maxFrameBytes?: number;
+  /** Frame codec, dictionary version and level. @default { codec: "deflate", dictionaryVersion: latest, level: 6 } */
+  readonly frames?: FrameOptions;
   /** PutRecords calls in flight at once. @default 8 */
   readonly maxConcurrentPuts?: number;
   /** Periodic shard-map refresh. @default 60000 */
@@ -121,7 +144,11 @@ export class EventTooLargeError extends Error {
     readonly index: number,
     readonly bytes: number,
   ) {
-    super(`event is ${bytes} bytes as JSON with its partition key; a Kinesis record holds at most ${MAX_KINESIS_RECORD_BYTES} bytes`);
+    super(
+      bytes > MAX_KINESIS_RECORD_BYTES
+        ? `event is ${bytes} bytes as JSON with its partition key; a Kinesis record holds at most ${MAX_KINESIS_RECORD_BYTES} bytes`
+        : `event is ${bytes} bytes as JSON with its partition key; with the ${FRAME_AND_AGGREGATE_OVERHEAD_BYTES} bytes of frame and aggregate around it, more than the ${MAX_KINESIS_RECORD_BYTES}-byte Kinesis record limit`,
+    );
     this.name = "EventTooLargeError";
   }
 }
@@ -137,15 +164,32 @@ interface Request {
   outstanding: number;
   settled: boolean;
   resolve(): void;
-  reject(err: ProducerError): void;
+  reject(err: ProducerError | EventTooLargeError): void;
 }
 
 interface Pending {
   readonly request: Request;
-  readonly partitionKey: string;
+  /** Position of the event in its request (for errors, which name only the request's own events). */
+  readonly index: number;
+  readonly eventId: string;
+  readonly type: string;
+  /** `<dt>T<hour>`: the UTC event hour, the lake partition with `type`. */
+  readonly hour: string;
   readonly data: Buffer;
   attempts: number;
+  /** Set after a PutRecords call holding this event was rejected as invalid: frame and send it with its own request only. */
+  isolated: boolean;
 }
+
+/** One frame: its payload and the events it carries. */
+interface Frame {
+  readonly partitionKey: string;
+  readonly data: Uint8Array;
+  readonly members: Pending[];
+}
+
+/** PutRecords errors that say the request itself is invalid (retrying it as is cannot succeed). */
+const INVALID_REQUEST_ERRORS = new Set(["ValidationException", "InvalidArgumentException", "SerializationException"]);
 
 const noopLogger: ProducerLogger = { info() {}, warn() {}, error() {} };
 const noopMetrics: ProducerMetrics = { count() {}, observe() {} };
@@ -178,6 +222,10 @@ export class Producer {
   private readonly baseBackoffMs: number;
   private readonly maxBackoffMs: number;
   private readonly maxAggregateBytes: number;
+  private readonly maxFrameEvents: number;
+  private readonly maxFrameBytes: number;
+  private readonly frameOptions: ResolvedFrameOptions;
+  private spreader: ShardSpreader | undefined;
   private readonly maxConcurrentPuts: number;
   private readonly retryAfterSeconds: number;
   private readonly random: () => number;
@@ -214,6 +262,9 @@ export class Producer {
     this.baseBackoffMs = checkInt("baseBackoffMs", opts.baseBackoffMs ?? 50, 0, 60000);
     this.maxBackoffMs = checkInt("maxBackoffMs", opts.maxBackoffMs ?? 2000, this.baseBackoffMs, 300000);
     this.maxAggregateBytes = checkInt("maxAggregateBytes", opts.maxAggregateBytes ?? 65536, 1024, 1024 * 1024);
+    this.maxFrameEvents = checkInt("maxFrameEvents", opts.maxFrameEvents ?? 1000, 1, 10000);
+    this.maxFrameBytes = checkInt("maxFrameBytes", opts.maxFrameBytes ?? 256 * 1024, 1024, 1024 * 1024);
+    this.frameOptions = resolveFrameOptions(opts.frames);
     this.maxConcurrentPuts = checkInt("maxConcurrentPuts", opts.maxConcurrentPuts ?? 8, 1, 256);
     this.retryAfterSeconds = checkInt("retryAfterSeconds", opts.retryAfterSeconds ?? 1, 1, 3600);
     checkInt("shardMapRefreshMs", opts.shardMapRefreshMs ?? 60000, 1000, 86_400_000);
@@ -264,12 +315,17 @@ export class Producer {
       return Promise.reject(new DrainingError("the producer has not loaded the stream's shard map yet", 503, this.retryAfterSeconds));
     }
     if (events.length === 0) return Promise.resolve();
-    const records = events.map((e) => ({ partitionKey: e.eventId, data: Buffer.from(JSON.stringify(e), "utf8") }));
-    for (let i = 0; i < records.length; i++) {
-      const size = records[i].data.length + Buffer.byteLength(records[i].partitionKey, "utf8");
-      if (size > MAX_KINESIS_RECORD_BYTES) return Promise.reject(new EventTooLargeError(i, size));
+    const records: { data: Buffer; event: FlightEvent; hour: string }[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const data = Buffer.from(JSON.stringify(e), "utf8");
+      const size = data.length + Buffer.byteLength(e.eventId, "utf8");
+      if (size + FRAME_AND_AGGREGATE_OVERHEAD_BYTES > MAX_KINESIS_RECORD_BYTES) return Promise.reject(new EventTooLargeError(i, size));
+      const { dt, hour } = eventTimeParts(e.occurredAt);
+      records.push({ data, event: e, hour: `${dt}T${hour}` });
     }
-    const bytes = records.reduce((n, r) => n + r.data.length, 0);
+    let bytes = 0;
+    for (const r of records) bytes += r.data.length;
     if (this.heldEvents + records.length > this.maxQueueEvents || this.heldBytes + bytes > this.maxQueueBytes) {
       this.metrics.count(METRIC.requestsShed);
       return Promise.reject(
@@ -284,7 +340,18 @@ export class Producer {
       const request: Request = { id: this.nextRequestId++, outstanding: records.length, settled: false, resolve, reject };
       this.heldEvents += records.length;
       this.heldBytes += bytes;
-      this.enqueue(records.map((r) => ({ request, partitionKey: r.partitionKey, data: r.data, attempts: 0 })));
+      this.enqueue(
+        records.map((r, index) => ({
+          request,
+          index,
+          eventId: r.event.eventId,
+          type: r.event.type,
+          hour: r.hour,
+          data: r.data,
+          attempts: 0,
+          isolated: false,
+        })),
+      );
     });
   }
 
@@ -327,32 +394,100 @@ export class Producer {
     if (batch.length > 0) void this.send(batch);
   }
 
+  /**
+   * Groups the batch into frames by (type, event hour) (and by request for
+   * isolated events), compresses them, packs the frames into spread
+   * aggregates and sends them. Isolated requests get calls of their own.
+   */
   private async send(batch: Pending[]): Promise<void> {
-    let entries: AggregatedEntry[];
-    let shardMap: ShardMap;
-    try {
-      if (this.refreshing) await this.refreshing;
-      shardMap = this.shardMap!;
-      // A record too big to share an aggregate of maxAggregateBytes goes out as a plain record of its own
-      // (publish() already refused anything above the 1 MiB Kinesis limit), so one large event never fails the batch.
-      const small: number[] = [];
-      const large: number[] = [];
-      batch.forEach((p, i) => (p.data.length + Buffer.byteLength(p.partitionKey, "utf8") + AGGREGATE_OVERHEAD_BYTES > this.maxAggregateBytes ? large : small).push(i));
-      const remap = (idx: readonly number[], list: AggregatedEntry[]) =>
-        list.map((e) => ({ ...e, userRecordIndexes: e.userRecordIndexes.map((j) => idx[j]) }));
-      entries = [
-        ...remap(small, aggregate(small.map((i) => batch[i]) as CodecUserRecord[], shardMap, { maxRecordBytes: this.maxAggregateBytes }).entries),
-        ...remap(large, aggregate(large.map((i) => batch[i]) as CodecUserRecord[], shardMap, { aggregation: false, maxRecordBytes: MAX_KINESIS_RECORD_BYTES }).entries),
-      ];
-    } catch (err) {
-      // Only a codec bug or an unusable shard map gets here: fail, never lose silently. The message names no
-      // event: the batch holds other clients' requests.
-      this.log.error({ err }, "could not aggregate records");
-      for (const p of batch) this.settleRecord(p, new PublishError("the service could not encode the records for the stream; retry the request", 503, this.retryAfterSeconds));
+    if (this.refreshing) await this.refreshing;
+    const spreader = this.currentSpreader();
+    const shared: Frame[] = [];
+    const isolated = new Map<number, Frame[]>();
+    for (const group of this.groupIntoFrames(batch)) {
+      for (const frame of this.encodeFrames(group)) {
+        if (frame.members[0].isolated) {
+          const id = frame.members[0].request.id;
+          const list = isolated.get(id) ?? [];
+          list.push(frame);
+          isolated.set(id, list);
+        } else {
+          shared.push(frame);
+        }
+      }
+    }
+    const work: Promise<void>[] = [];
+    for (const frames of [shared, ...isolated.values()]) {
+      if (frames.length === 0) continue;
+      let entries: AggregatedEntry[];
+      try {
+        entries = aggregateSpread(frames, spreader, { maxRecordBytes: this.maxAggregateBytes });
+      } catch (err) {
+        // Every frame fits a record (encodeFrames made sure): only a codec bug gets here. Fail, never lose silently.
+        this.log.error({ err }, "could not aggregate frames");
+        // The message names no event: the batch holds other clients' requests.
+        for (const f of frames) for (const p of f.members) this.settleRecord(p, new PublishError("the service could not encode the records for the stream; retry the request", 503, this.retryAfterSeconds));
+        continue;
+      }
+      for (const call of planPutRecordsBatches(entries)) work.push(this.put(call, frames));
+    }
+    await Promise.all(work);
+  }
+
+  private currentSpreader(): ShardSpreader {
+    const map = this.shardMap!;
+    if (this.spreader === undefined || this.spreader.shardMap !== map) this.spreader = new ShardSpreader(map, this.random);
+    return this.spreader;
+  }
+
+  /** Events by frame key, in arrival order: (type, hour), plus the request for isolated events. */
+  private groupIntoFrames(batch: readonly Pending[]): Pending[][] {
+    const groups = new Map<string, Pending[]>();
+    for (const p of batch) {
+      const key = p.isolated ? `${p.type}|${p.hour}|${p.request.id}` : `${p.type}|${p.hour}`;
+      let g = groups.get(key);
+      if (g === undefined) groups.set(key, (g = []));
+      g.push(p);
+    }
+    return [...groups.values()];
+  }
+
+  /** Cuts one group into frames within the frame limits and encodes them; an event that cannot fit fails only its request. */
+  private encodeFrames(group: readonly Pending[]): Frame[] {
+    const frames: Frame[] = [];
+    let members: Pending[] = [];
+    let bytes = 0;
+    const close = () => {
+      if (members.length > 0) this.encodeChunk(members, frames);
+      members = [];
+      bytes = 0;
+    };
+    for (const p of group) {
+      if (members.length > 0 && (members.length >= this.maxFrameEvents || bytes + p.data.length + 1 > this.maxFrameBytes)) close();
+      members.push(p);
+      bytes += p.data.length + 1;
+    }
+    close();
+    return frames;
+  }
+
+  private encodeChunk(members: Pending[], out: Frame[]): void {
+    const data = encodeFrame(members[0].type, members.map((m) => m.data), this.frameOptions);
+    const partitionKey = members[0].eventId;
+    // Room for the aggregate around it: magic, MD5, keys, the hash-key table and protobuf lengths.
+    const wrapped = data.length + 2 * Buffer.byteLength(partitionKey, "utf8") + 128;
+    if (wrapped <= MAX_KINESIS_RECORD_BYTES) {
+      out.push({ partitionKey, data, members });
       return;
     }
-    const calls = planPutRecordsBatches(entries);
-    await Promise.all(calls.map((call) => this.put(call, batch)));
+    if (members.length > 1) {
+      const half = Math.ceil(members.length / 2);
+      this.encodeChunk(members.slice(0, half), out);
+      this.encodeChunk(members.slice(half), out);
+      return;
+    }
+    const p = members[0];
+    this.settleRecord(p, new EventTooLargeError(p.index, p.data.length + Buffer.byteLength(p.eventId, "utf8")));
   }
 
   private async acquirePut(): Promise<void> {
@@ -369,7 +504,7 @@ export class Producer {
     else this.activePuts--;
   }
 
-  private async put(call: AggregatedEntry[], batch: Pending[]): Promise<void> {
+  private async put(call: AggregatedEntry[], frames: readonly Frame[]): Promise<void> {
     await this.acquirePut();
     const started = this.now();
     let response;
@@ -381,8 +516,11 @@ export class Producer {
       this.releasePut();
       this.metrics.observe(METRIC.putRecordsLatency, this.now() - started);
       const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      const members = call.flatMap((e) => e.userRecordIndexes.map((i) => batch[i]));
-      if (status !== undefined && status >= 400 && status < 500) {
+      const members = call.flatMap((e) => e.userRecordIndexes.flatMap((i) => frames[i].members));
+      const name = (err as Error).name;
+      if (status !== undefined && status >= 400 && status < 500 && INVALID_REQUEST_ERRORS.has(name)) {
+        this.rejectedAsInvalid(members, err as Error);
+      } else if (status !== undefined && status >= 400 && status < 500) {
         this.log.warn({ err: { name: (err as Error).name, message: (err as Error).message }, entries: call.length }, "PutRecords rejected; retrying its records");
         this.retry(members, (err as Error).name);
       } else {
@@ -400,7 +538,7 @@ export class Producer {
     let lastCode = "";
     call.forEach((entry, i) => {
       const result = results[i];
-      const members = entry.userRecordIndexes.map((j) => batch[j]);
+      const members = entry.userRecordIndexes.flatMap((j) => frames[j].members);
       if (result === undefined || result.ErrorCode !== undefined || result.SequenceNumber === undefined) {
         lastCode = result?.ErrorCode ?? "MissingResult";
         failed.push(...members);
@@ -414,6 +552,24 @@ export class Producer {
       this.log.info({ streamName: this.streamName }, "a record landed on another shard than planned (resharding); refreshing the shard map");
       void this.refreshShardMap("resharded").catch((err) => this.log.warn({ err }, "shard map refresh failed"));
     }
+  }
+
+  /**
+   * A PutRecords call was rejected as invalid. Events that shared it with other
+   * requests are sent again with their own request only (isolated), so the
+   * next rejection names one request; an isolated request rejected again fails,
+   * with a message about its own events only.
+   */
+  private rejectedAsInvalid(members: readonly Pending[], err: Error): void {
+    const shared = members.filter((p) => !p.isolated);
+    const resent = new Set(shared);
+    if (shared.length > 0) {
+      this.log.warn({ err: { name: err.name, message: err.message }, events: shared.length }, "PutRecords rejected as invalid; resending each request on its own");
+      for (const p of shared) p.isolated = true;
+      this.retry(shared, err.name);
+    }
+    const error = new PublishError(`the stream rejected this request's records as invalid (${err.name}); retry the request`, 503, this.retryAfterSeconds);
+    for (const p of members) if (!resent.has(p)) this.settleRecord(p, error);
   }
 
   /**
@@ -454,7 +610,7 @@ export class Producer {
   }
 
   /** A record is done: acknowledged (no error) or given up (error fails its request). */
-  private settleRecord(p: Pending, error?: ProducerError): void {
+  private settleRecord(p: Pending, error?: ProducerError | EventTooLargeError): void {
     const request = p.request;
     this.releaseHeld(p);
     if (request.settled) return;

@@ -5,13 +5,16 @@
  * (local/delivery.ts), the Glue catalog's partition projection
  * (components/lake/LakeCatalog.ts) and documented in docs/lake-layout.md.
  *
- *   data/type=<type>/source=<source>/dt=<YYYY-MM-DD>/hour=<HH>/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.json.gz
+ *   data/type=<type>/dt=<YYYY-MM-DD>/hour=<HH>/<stream>-1-<yyyy-MM-dd-HH-mm-ss>-<uuid>.json.gz
  *   errors/<error-output-type>/dt=<YYYY-MM-DD>/...
  *
  * `dt` and `hour` are the event time (`occurredAt`) converted to UTC, so an
- * event sent at 00:30+02:00 lands in the previous UTC day. `source` is kept as
- * is when it is made of `[A-Za-z0-9._-]`; any other character is written as
- * `%XX` (upper-case hex of its UTF-8 bytes), like Hive escapes partition values.
+ * event sent at 00:30+02:00 lands in the previous UTC day. `source` is a
+ * column of every line, not a path segment: the producer's frames hold one
+ * (type, event hour) of many sources (hundreds of websites), and one frame
+ * becomes one Firehose output record with one set of partition keys.
+ * `encodePartitionValue` (Hive-style `%XX` escaping) stays for values that
+ * must go into a path.
  */
 
 export const DATA_PREFIX = "data/";
@@ -19,13 +22,13 @@ export const ERRORS_PREFIX = "errors/";
 /** Objects are newline-delimited JSON, gzip-compressed. */
 export const OBJECT_EXTENSION = ".json.gz";
 /** Partition keys in path order. */
-export const PARTITION_KEYS = ["type", "source", "dt", "hour"] as const;
+export const PARTITION_KEYS = ["type", "dt", "hour"] as const;
 export type PartitionKey = (typeof PARTITION_KEYS)[number];
 export type PartitionKeys = Record<PartitionKey, string>;
 
 /** Firehose prefix expression reading the keys the processing Lambda returns. */
 export const FIREHOSE_DATA_PREFIX =
-    "data/type=!{partitionKeyFromLambda:type}/source=!{partitionKeyFromLambda:source}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/";
+    "data/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/";
 /** Firehose error prefix (its error-output-type is e.g. processing-failed, AmazonS3-failed). */
 export const FIREHOSE_ERROR_PREFIX = "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/";
 
@@ -66,7 +69,7 @@ export function eventTimeParts(occurredAt: unknown): { dt: string; hour: string 
     return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-/** Partition keys of one event (the envelope fields `type`, `source`, `occurredAt`). */
+/** Partition keys of one event (the envelope fields `type` and `occurredAt`; `source` is checked, it stays a column). */
 export function partitionKeysOf(event: unknown): PartitionKeys {
     if (typeof event !== "object" || event === null || Array.isArray(event)) {
         throw new PartitionError(`event must be a JSON object; received ${Array.isArray(event) ? "an array" : JSON.stringify(event)}`);
@@ -79,12 +82,12 @@ export function partitionKeysOf(event: unknown): PartitionKeys {
         throw new PartitionError(`source must be a string of 1 to 128 characters; received ${JSON.stringify(e.source) ?? "nothing"}`);
     }
     const { dt, hour } = eventTimeParts(e.occurredAt);
-    return { type: e.type, source: encodePartitionValue(e.source), dt, hour };
+    return { type: e.type, dt, hour };
 }
 
-/** `data/type=<type>/source=<source>/dt=<YYYY-MM-DD>/hour=<HH>/` */
+/** `data/type=<type>/dt=<YYYY-MM-DD>/hour=<HH>/` */
 export function partitionPrefix(keys: PartitionKeys): string {
-    return `${DATA_PREFIX}type=${keys.type}/source=${keys.source}/dt=${keys.dt}/hour=${keys.hour}/`;
+    return `${DATA_PREFIX}type=${keys.type}/dt=${keys.dt}/hour=${keys.hour}/`;
 }
 
 /** Prefix of an event (convenience for `partitionPrefix(partitionKeysOf(event))`). */
@@ -99,8 +102,8 @@ export function partitionId(keys: PartitionKeys): string {
 
 /** Parses a data key back into its partition keys; undefined for keys outside `data/`. */
 export function parseDataKey(key: string): PartitionKeys | undefined {
-    const m = /^data\/type=([^/]+)\/source=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//.exec(key);
-    return m ? { type: m[1], source: m[2], dt: m[3], hour: m[4] } : undefined;
+    const m = /^data\/type=([^/]+)\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//.exec(key);
+    return m ? { type: m[1], dt: m[2], hour: m[3] } : undefined;
 }
 
 function pad(n: number, w = 2): string {

@@ -1,19 +1,40 @@
 /**
  * Firehose data-transformation logic (pure): a Firehose record from the
- * Kinesis source is one Kinesis (user) record written by the ingestion service
- * with the record codec (functions/shared/codec): possibly a KPL aggregate,
- * each user record possibly gzip-compressed. Firehose de-aggregates KPL
- * records itself, but not our gzip, and dynamic partitioning needs JSON; so
- * this processor decodes with the codec, validates every event against the
- * envelope (functions/shared/events.ts) and returns one JSON line per event
- * with the partition keys of functions/lake/partitioning.ts.
+ * Kinesis source is one Kinesis user record (Firehose de-aggregates KPL
+ * aggregates itself) written by the ingestion service with the record codec
+ * (functions/shared/codec): a compressed frame of the events of one lake
+ * partition (type, event hour), or, from an older producer, one event's JSON
+ * (possibly gzip-marked). Dynamic partitioning needs JSON, so this processor
+ * decodes with the codec, validates every event against the envelope
+ * (functions/shared/events.ts) and returns ONE output record per input record:
+ * the events as JSON lines with the one set of partition keys
+ * (type, dt, hour) of functions/lake/partitioning.ts.
  *
- * One Firehose output record carries ONE set of partition keys: if a record
- * decodes to several events with different keys (only possible for an
- * aggregate Firehose did not de-aggregate), it is marked ProcessingFailed and
- * lands under errors/processing-failed/ instead of being mis-partitioned.
+ * If a record decodes to events with different keys (a frame from a broken
+ * producer, or an aggregate Firehose did not de-aggregate), it is marked
+ * ProcessingFailed and lands under errors/processing-failed/ instead of being
+ * mis-partitioned.
+ *
+ * Output is about 11x the input with frames (docs/lake-layout.md): the
+ * delivery stream's processor buffer (components/lake/LakeDelivery.ts) is
+ * sized so a response stays under Lambda's 6 MB.
  */
 import { decodeRecord } from "../shared/codec";
+
+/** Lambda's synchronous response limit (bytes). */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+/**
+ * Firehose's processor buffer (`BufferSizeInMBs`, 0.2..3): the input of one
+ * transform invocation. Frames expand about 11x (docs/performance.md) and the
+ * response carries base64 (4/3), so 0.2 MB in is about 2.9 MB out, room for
+ * frames up to 22x under the 6 MB limit.
+ */
+export const TRANSFORM_BUFFER_MB = 0.2;
+
+/** Largest response (bytes) for an input buffer of `bufferMb` expanding `ratio` times. */
+export function transformResponseBytes(bufferMb: number, ratio: number): number {
+    return Math.ceil(bufferMb * 1e6 * ratio * (4 / 3));
+}
 import { validateEvent } from "../shared/events";
 import { PartitionKeys, partitionKeysOf, partitionPrefix, toJsonLine } from "./partitioning";
 

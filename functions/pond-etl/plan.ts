@@ -65,7 +65,8 @@ export function sourcesByType(listings: readonly SourceListing[]): Record<string
     const out: Record<string, string[]> = {};
     for (const l of listings) {
         for (const cp of l.CommonPrefixes ?? []) {
-            const m = /^data\/type=([^/]+)\/source=([^/]+)\/$/.exec(cp.Prefix ?? "");
+            // `data/type=<t>/dt=<day>/` since `source` is a column (the day stands in for the source); older lakes: `source=<s>/`.
+            const m = /^data\/type=([^/]+)\/(?:source|dt)=([^/]+)\/$/.exec(cp.Prefix ?? "");
             if (!m) continue;
             (out[m[1]] ??= []).push(m[2]);
         }

@@ -4,11 +4,9 @@
  *
  * Placeholders: `{{events}}` (the lake events relation: the Glue table on
  * Athena, `read_json(...)` over lake files on DuckDB), `{{day}}` (the UTC day
- * `YYYY-MM-DD` being computed), `{{sourceFilter}}` (Athena only:
- * `AND source IN (...)` with the encoded source partition values present that
- * day, because partition projection injects `source` and a query must list
- * them; DuckDB reads every source and decodes Hive values itself, so it gets
- * no filter) and `PERCENTILE(x, q)` (Athena
+ * `YYYY-MM-DD` being computed), `{{sourceFilter}}` (empty: `source` is a
+ * column of the lake, not a partition, so no engine needs the sources listed)
+ * and `PERCENTILE(x, q)` (Athena
  * `approx_percentile`, DuckDB `quantile_disc`: the same value on small
  * groups, approximate on Athena for large ones).
  *
@@ -136,7 +134,7 @@ export interface RenderOptions {
     /** The events relation (table name or table function call). */
     readonly events: string;
     readonly day: string;
-    /** Encoded source partition values present for the dataset's types that day (Athena: required, non-empty). */
+    /** Unused since `source` became a column (kept so older callers still type-check). */
     readonly sources?: readonly string[];
 }
 
@@ -145,10 +143,7 @@ export function renderDatasetQuery(dataset: Dataset, o: RenderOptions): string {
     checkDataset(dataset);
     checkDay("day", o.day);
     const athena = o.dialect === "athena";
-    if (athena && (o.sources === undefined || o.sources.length === 0)) {
-        throw new PondSqlError(`sources must list at least one source partition value for Athena (received none for ${dataset} on ${o.day})`);
-    }
-    const sourceFilter = athena ? `AND source IN (${o.sources!.map(sqlString).join(", ")})` : "";
+    const sourceFilter = "";
     const pct = athena ? "approx_percentile(" : "quantile_disc(";
     return TEMPLATES[dataset]
         .replace(/\{\{events\}\}/g, o.events)
@@ -158,7 +153,7 @@ export function renderDatasetQuery(dataset: Dataset, o: RenderOptions): string {
 }
 
 /** Athena UNLOAD of one dataset-day to `s3://<bucket>/<dataset>/dt=<day>/` as Parquet. */
-export function athenaUnload(dataset: Dataset, o: { eventsTable: string; day: string; sources: readonly string[]; bucket: string }): string {
+export function athenaUnload(dataset: Dataset, o: { eventsTable: string; day: string; sources?: readonly string[]; bucket: string }): string {
     const select = renderDatasetQuery(dataset, { dialect: "athena", events: o.eventsTable, day: o.day, sources: o.sources });
     return `UNLOAD (\n${select}\n)\nTO ${sqlString(`s3://${o.bucket}/${outputPrefix(dataset, o.day)}`)}\nWITH (format = 'PARQUET', compression = 'SNAPPY')`;
 }
@@ -175,13 +170,13 @@ export function outputPrefix(dataset: Dataset, day: string): string {
 
 /** DuckDB relation over local lake files laid out as functions/lake/partitioning.ts says. */
 export function duckdbEventsRelation(lakeDir: string): string {
-    const glob = `${lakeDir.replace(/\/+$/, "")}/data/type=*/source=*/dt=*/hour=*/*.json.gz`;
+    const glob = `${lakeDir.replace(/\/+$/, "")}/data/type=*/dt=*/hour=*/*.json.gz`;
     const money = "STRUCT(amount DOUBLE, currency VARCHAR)";
     const columns = [
-        "eventId: 'VARCHAR'", "occurredAt: 'VARCHAR'", "origin: 'VARCHAR'", "destination: 'VARCHAR'", "departureDate: 'VARCHAR'",
+        "eventId: 'VARCHAR'", "source: 'VARCHAR'", "occurredAt: 'VARCHAR'", "origin: 'VARCHAR'", "destination: 'VARCHAR'", "departureDate: 'VARCHAR'",
         "passengers: 'INTEGER'", "cabin: 'VARCHAR'", "carrier: 'VARCHAR'", `price: '${money}'`, "bookingId: 'VARCHAR'",
         "flight: 'STRUCT(carrier VARCHAR, number VARCHAR, departureDate VARCHAR, origin VARCHAR, destination VARCHAR)'",
         "seats: 'INTEGER'", `fare: '${money}'`,
     ];
-    return `read_json(${sqlString(glob)}, format = 'newline_delimited', compression = 'gzip', columns = {${columns.join(", ")}}, hive_partitioning = true, hive_types = {'type': VARCHAR, 'source': VARCHAR, 'dt': VARCHAR, 'hour': VARCHAR})`;
+    return `read_json(${sqlString(glob)}, format = 'newline_delimited', compression = 'gzip', columns = {${columns.join(", ")}}, hive_partitioning = true, hive_types = {'type': VARCHAR, 'dt': VARCHAR, 'hour': VARCHAR})`;
 }

@@ -448,3 +448,299 @@ export function formatCapacityReport(plan: CapacityPlan, reshard?: { current: nu
   lines.push(`Prices: ${p.source}, as of ${p.asOf}; month = ${HOURS_PER_MONTH} h; GB = 2^30 bytes; TB/MB in inputs are decimal.`);
   return lines;
 }
+
+// ---------------------------------------------------------------- the data path as it runs
+
+/**
+ * Prices of the rest of the data path, US East (N. Virginia), USD, from the
+ * public price lists as last read in 2024-11 (no network access here to
+ * re-check them in 2026-11: verify before budgeting).
+ */
+export const DATA_PATH_PRICES_US_EAST_1 = {
+  asOf: "2024-11",
+  sources: [
+    "https://aws.amazon.com/kinesis/data-streams/pricing/",
+    "https://aws.amazon.com/firehose/pricing/",
+    "https://aws.amazon.com/lambda/pricing/",
+    "https://aws.amazon.com/s3/pricing/",
+    "https://aws.amazon.com/athena/pricing/",
+    "https://aws.amazon.com/rds/aurora/pricing/",
+  ],
+  /** Enhanced fan-out: per consumer-shard hour, and per GB retrieved. */
+  efoConsumerShardHour: 0.015,
+  efoRetrievalPerGb: 0.013,
+  /** Firehose ingestion from a Kinesis stream, per GB (first 500 TB/month), each record rounded up to 5 KB. */
+  firehoseIngestionPerGb: 0.029,
+  firehoseRecordRoundingBytes: 5 * 1024,
+  /** Dynamic partitioning: per GB processed and per 1,000 S3 objects delivered. */
+  dynamicPartitioningPerGb: 0.02,
+  dynamicPartitioningPer1000Objects: 0.005,
+  /** Lambda (x86): per GB-second and per million requests. */
+  lambdaGbSecond: 0.0000166667,
+  lambdaPerMillionRequests: 0.2,
+  /** S3 per GB-month by tier, and per 1,000 PUTs (Standard). */
+  s3StandardGbMonth: 0.023,
+  s3StandardIaGbMonth: 0.0125,
+  s3GlacierInstantGbMonth: 0.004,
+  s3PutPer1000: 0.005,
+  /** Athena per TB scanned. */
+  athenaPerTb: 5,
+  /** Aurora Serverless v2 per ACU-hour, Data API per million requests. */
+  auroraAcuHour: 0.12,
+  dataApiPerMillionRequests: 0.35,
+} as const;
+
+/**
+ * Row writes per second one Aurora Serverless v2 ACU sustains through the
+ * Data API for the processor's statements. An ASSUMPTION until the writer is
+ * measured against Aurora (the local writer's figure is in bench/results.json
+ * `consumer.writerEventsPerSecond`, PGlite, not Aurora): replace it then.
+ */
+export const ASSUMED_ROW_WRITES_PER_ACU_SECOND = 500;
+
+/** Figures the bench measured (bench/results.json) that the planner takes as defaults. */
+export interface MeasuredFigures {
+  /** The corpus's average event JSON size (bytes). */
+  readonly averageEventBytes: number;
+  /** Frame compression on the corpus spread over 200 sources at prod's per-task flush sizes. */
+  readonly frameCompressionRatio: number;
+  /** Hottest shard over the average shard (p99 per second) in the scale simulation. */
+  readonly hotShardImbalance: number;
+  /** Consumer decode -> validate -> aggregate, events/s on one core. */
+  readonly consumerEventsPerSecond: number;
+  /** Where the figures come from (commit and date of the run). */
+  readonly from: string;
+}
+
+/** Picks the planner's defaults out of bench/results.json; throws naming the missing figure. */
+export function measuredFigures(results: unknown): MeasuredFigures {
+  const r = results as Record<string, any>;
+  const need = (path: string, v: unknown): number => {
+    if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`bench/results.json has no positive number at \`${path}\` (received ${JSON.stringify(v)}); run \`npm run bench\``);
+    return v;
+  };
+  return {
+    averageEventBytes: need("stream.averageEventBytes", r?.stream?.averageEventBytes),
+    frameCompressionRatio: need("frames.ratio200Sources", r?.frames?.ratio200Sources),
+    hotShardImbalance: need("scale.hotShardImbalance", r?.scale?.hotShardImbalance),
+    consumerEventsPerSecond: need("consumer.inMemoryEventsPerSecond", r?.consumer?.inMemoryEventsPerSecond),
+    from: `bench/results.json (${String(r?.mode)} run, commit ${String(r?.machine?.commit)}, ${String(r?.generatedAt)})`,
+  };
+}
+
+export interface DataPathInput {
+  /** Average event JSON ingested, TB (10^12 bytes) per day. Give this or `mbPerSecond`. */
+  readonly tbPerDay?: number;
+  /** Average event JSON ingested, MB (10^6 bytes) per second. */
+  readonly mbPerSecond?: number;
+  /** Measured defaults (bench/results.json through `measuredFigures`). */
+  readonly measured: MeasuredFigures;
+  /** @default measured.averageEventBytes */
+  readonly averageEventBytes?: number;
+  /** @default measured.frameCompressionRatio */
+  readonly frameCompressionRatio?: number;
+  /** @default measured.hotShardImbalance */
+  readonly hotShardImbalance?: number;
+  /** Peak over average. @default 2 */
+  readonly peakFactor?: number;
+  /** Share of each shard's limits the hottest shard may use at peak. @default 0.7 */
+  readonly targetUtilization?: number;
+  /** Ingestion tasks at peak. @default 40 */
+  readonly tasks?: number;
+  /** Producer linger (ms): each task flushes at least this often at load. @default 20 */
+  readonly lingerMs?: number;
+  /** Producer `maxAggregateBytes`. @default 65536 */
+  readonly aggregateBytes?: number;
+  /** @default 24 */
+  readonly retentionHours?: number;
+  /** Enhanced fan-out consumers. @default 1 (the real-time processor) */
+  readonly efoConsumers?: number;
+  /** Share of events that change state (bookings, cancellations) and need per-event identity in Aurora. @default 0.05 */
+  readonly stateChangingShare?: number;
+  /** Lake days Athena scans per day for the ponds (dataset runs x share of the lake each reads). @default 1.5 */
+  readonly athenaLakeDaysScannedPerDay?: number;
+  /** Days the lake keeps objects in Standard, then Standard-IA, then Glacier Instant Retrieval up to `lakeRetentionDays`. @default 30, 90, 365 */
+  readonly lakeStandardDays?: number;
+  readonly lakeIaDays?: number;
+  readonly lakeRetentionDays?: number;
+}
+
+export interface DataPathLine {
+  readonly area: string;
+  readonly label: string;
+  readonly usd: number;
+}
+
+export interface DataPathPlan {
+  readonly inputs: Required<Omit<DataPathInput, "tbPerDay" | "mbPerSecond" | "measured">> & { readonly averageBytesPerSecond: number; readonly from: string };
+  readonly eventsPerSecond: number;
+  readonly peakEventsPerSecond: number;
+  /** Per task per flush at peak. */
+  readonly flushEventsPerTask: number;
+  readonly flushCompressedBytesPerTask: number;
+  readonly aggregatesPerFlush: number;
+  /** Stream-wide at peak. */
+  readonly peakRecordsPerSecond: number;
+  readonly peakBytesPerSecond: number;
+  readonly averageAggregateBytes: number;
+  readonly shardsByBytes: number;
+  readonly shardsByRecords: number;
+  readonly shards: number;
+  readonly boundBy: "bytes" | "records";
+  /** The hottest shard at peak on `shards` (average x imbalance), as shares of the limits. */
+  readonly hottestShardBytesShare: number;
+  readonly hottestShardRecordsShare: number;
+  /** Aurora ACUs at peak: per-event identity for every event, and for state-changing events only. */
+  readonly auroraAcusAllEvents: number;
+  readonly auroraAcusStateChangingOnly: number;
+  readonly lines: readonly DataPathLine[];
+  readonly monthlyUsd: number;
+}
+
+/**
+ * Sizes and prices the data path as the platform runs it: a fleet of `tasks`
+ * producers, each flushing every `lingerMs`, framing and compressing
+ * (measured ratio) and packing frames into aggregates of `aggregateBytes`
+ * spread over the shards, so records/s = tasks x flushes/s x aggregates per
+ * flush. The hottest shard is the average times the measured imbalance.
+ */
+export function planDataPath(input: DataPathInput): DataPathPlan {
+  const hasTb = input.tbPerDay !== undefined;
+  if (hasTb === (input.mbPerSecond !== undefined)) {
+    throw new RangeError(hasTb ? "give only one of `tbPerDay` or `mbPerSecond`, got both" : "give the throughput as `tbPerDay` (TB per day) or `mbPerSecond` (MB per second), got neither");
+  }
+  const m = input.measured;
+  const averageBytesPerSecond = hasTb ? (positive("tbPerDay", input.tbPerDay) * 1e12) / 86400 : positive("mbPerSecond", input.mbPerSecond) * 1e6;
+  const averageEventBytes = positive("averageEventBytes", input.averageEventBytes ?? m.averageEventBytes);
+  const frameCompressionRatio = positive("frameCompressionRatio", input.frameCompressionRatio ?? m.frameCompressionRatio);
+  if (frameCompressionRatio < 1) throw new RangeError(`\`frameCompressionRatio\` must be at least 1 (uncompressed / compressed size), got ${frameCompressionRatio}`);
+  const hotShardImbalance = positive("hotShardImbalance", input.hotShardImbalance ?? m.hotShardImbalance);
+  if (hotShardImbalance < 1) throw new RangeError(`\`hotShardImbalance\` must be at least 1 (hottest over average shard), got ${hotShardImbalance}`);
+  const peakFactor = positive("peakFactor", input.peakFactor ?? 2);
+  if (peakFactor < 1) throw new RangeError(`\`peakFactor\` must be at least 1 (peak over average), got ${peakFactor}`);
+  const targetUtilization = positive("targetUtilization", input.targetUtilization ?? 0.7);
+  if (targetUtilization > 1) throw new RangeError(`\`targetUtilization\` must be in (0, 1], got ${targetUtilization}`);
+  const tasks = intInRange("tasks", input.tasks ?? 40, 1, 10000);
+  const lingerMs = intInRange("lingerMs", input.lingerMs ?? 20, 1, 50);
+  const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 65536, 1024, 1024 * 1024);
+  const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760);
+  const efoConsumers = intInRange("efoConsumers", input.efoConsumers ?? 1, 0, 20);
+  const stateChangingShare = positive("stateChangingShare", input.stateChangingShare ?? 0.05);
+  const athenaLakeDaysScannedPerDay = input.athenaLakeDaysScannedPerDay ?? 1.5;
+  if (!isFiniteNumber(athenaLakeDaysScannedPerDay) || athenaLakeDaysScannedPerDay < 0) throw new RangeError(`\`athenaLakeDaysScannedPerDay\` must be a number >= 0, got ${JSON.stringify(athenaLakeDaysScannedPerDay)}`);
+  const lakeStandardDays = intInRange("lakeStandardDays", input.lakeStandardDays ?? 30, 1, 3650);
+  const lakeIaDays = intInRange("lakeIaDays", input.lakeIaDays ?? 90, lakeStandardDays, 3650);
+  const lakeRetentionDays = intInRange("lakeRetentionDays", input.lakeRetentionDays ?? 365, lakeIaDays, 3650);
+
+  const eventsPerSecond = averageBytesPerSecond / averageEventBytes;
+  const peakEventsPerSecond = eventsPerSecond * peakFactor;
+  const flushesPerSecond = tasks * (1000 / lingerMs);
+  const flushEventsPerTask = peakEventsPerSecond / flushesPerSecond;
+  const flushCompressedBytesPerTask = (flushEventsPerTask * averageEventBytes) / frameCompressionRatio;
+  // 4 event types -> up to 4 frames per flush (one per type and hour), each with a small header; aggregates filled by bytes.
+  const frameOverhead = 4 * (12 + 2 * 16 + 8);
+  const aggregatesPerFlush = Math.max(1, Math.ceil((flushCompressedBytesPerTask + frameOverhead) / (aggregateBytes - 128)));
+  const peakRecordsPerSecond = flushesPerSecond * aggregatesPerFlush;
+  const peakBytesPerSecond = flushesPerSecond * (flushCompressedBytesPerTask + frameOverhead + aggregatesPerFlush * (AGGREGATE_FIXED_OVERHEAD_BYTES + 2 * 39 + 24));
+  const averageAggregateBytes = peakBytesPerSecond / peakRecordsPerSecond;
+  const shardsByBytes = Math.max(1, Math.ceil((peakBytesPerSecond * hotShardImbalance) / (SHARD_WRITE_BYTES_PER_SECOND * targetUtilization)));
+  const shardsByRecords = Math.max(1, Math.ceil((peakRecordsPerSecond * hotShardImbalance) / (SHARD_WRITE_RECORDS_PER_SECOND * targetUtilization)));
+  const shards = Math.max(shardsByBytes, shardsByRecords);
+
+  const peakStateChanging = peakEventsPerSecond * stateChangingShare;
+  const auroraAcusAllEvents = Math.max(0.5, Math.ceil((peakEventsPerSecond / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
+  const auroraAcusStateChangingOnly = Math.max(0.5, Math.ceil((peakStateChanging / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
+
+  // ---- monthly cost at AVERAGE traffic
+  const P = DATA_PATH_PRICES_US_EAST_1;
+  const K = KINESIS_PRICES_US_EAST_1.provisioned;
+  const avgRecordsPerSecond = peakRecordsPerSecond / peakFactor;
+  const avgStreamBytesPerSecond = peakBytesPerSecond / peakFactor;
+  const monthSeconds = SECONDS_PER_MONTH;
+  const streamGbMonth = (avgStreamBytesPerSecond * monthSeconds) / GB;
+  const lines: DataPathLine[] = [];
+  const add = (area: string, label: string, usd: number) => lines.push({ area, label, usd });
+  add("stream", `shard hours (${shards} x ${HOURS_PER_MONTH} h x $${K.shardHour})`, shards * HOURS_PER_MONTH * K.shardHour);
+  const putUnits = avgRecordsPerSecond * Math.ceil(averageAggregateBytes / PUT_PAYLOAD_UNIT_BYTES) * monthSeconds;
+  add("stream", `PUT payload units (${fmt(putUnits / 1e6)} M x $${K.putPayloadUnitsPerMillion})`, (putUnits / 1e6) * K.putPayloadUnitsPerMillion);
+  if (retentionHours > 24) add("stream", `extended retention (${shards} shards x ${HOURS_PER_MONTH} h x $${K.extendedRetentionShardHour})`, shards * HOURS_PER_MONTH * K.extendedRetentionShardHour);
+  if (efoConsumers > 0) {
+    add("stream", `enhanced fan-out consumer-shard hours (${efoConsumers} x ${shards} x ${HOURS_PER_MONTH} h x $${P.efoConsumerShardHour})`, efoConsumers * shards * HOURS_PER_MONTH * P.efoConsumerShardHour);
+    add("stream", `enhanced fan-out retrieval (${efoConsumers} x ${fmt(streamGbMonth)} GB x $${P.efoRetrievalPerGb})`, efoConsumers * streamGbMonth * P.efoRetrievalPerGb);
+  }
+  const firehoseBilledGb = (avgRecordsPerSecond * Math.ceil(averageAggregateBytes / P.firehoseRecordRoundingBytes) * P.firehoseRecordRoundingBytes * monthSeconds) / GB;
+  add("lake delivery", `Firehose ingestion (${fmt(firehoseBilledGb)} GB, records rounded to 5 KB, x $${P.firehoseIngestionPerGb})`, firehoseBilledGb * P.firehoseIngestionPerGb);
+  const jsonGbMonth = (averageBytesPerSecond * monthSeconds) / GB;
+  add("lake delivery", `dynamic partitioning (${fmt(jsonGbMonth)} GB of JSON lines x $${P.dynamicPartitioningPerGb})`, jsonGbMonth * P.dynamicPartitioningPerGb);
+  // Objects: one per partition (4 types x the current hour) per 128 MiB or 300 s buffer.
+  const objectsPerMonth = Math.max((4 * monthSeconds) / 300, (averageBytesPerSecond * monthSeconds) / (128 * MIB));
+  add("lake delivery", `dynamic partitioning S3 objects (${fmt(objectsPerMonth)} x $${P.dynamicPartitioningPer1000Objects}/1,000)`, (objectsPerMonth / 1000) * P.dynamicPartitioningPer1000Objects);
+  // Transform Lambda: one invocation per 0.2 MB buffer, 1 GB memory, the consumer's measured decode+validate rate.
+  const transformInvocations = (avgStreamBytesPerSecond * monthSeconds) / 0.2e6;
+  const transformGbSeconds = (eventsPerSecond * monthSeconds) / m.consumerEventsPerSecond;
+  add("lake delivery", `transform Lambda (${fmt(transformInvocations / 1e6, 1)} M requests, ${fmt(transformGbSeconds)} GB-s at 1 GB)`, (transformInvocations / 1e6) * P.lambdaPerMillionRequests + transformGbSeconds * P.lambdaGbSecond);
+  // Consumer Lambda: one batch per shard per second (batching window 1 s), CPU at the measured rate (database time not included).
+  const consumerInvocations = shards * monthSeconds;
+  const consumerGbSeconds = (eventsPerSecond * monthSeconds) / m.consumerEventsPerSecond;
+  add("real time", `consumer Lambda (${fmt(consumerInvocations / 1e6, 1)} M requests, ${fmt(consumerGbSeconds)} GB-s at 1 GB, CPU only)`, (consumerInvocations / 1e6) * P.lambdaPerMillionRequests + consumerGbSeconds * P.lambdaGbSecond);
+  const avgAcus = Math.max(0.5, auroraAcusStateChangingOnly / peakFactor);
+  add("real time", `Aurora Serverless v2 (${fmt(avgAcus, 1)} ACU average x ${HOURS_PER_MONTH} h x $${P.auroraAcuHour}; per-event identity for state-changing events only)`, avgAcus * HOURS_PER_MONTH * P.auroraAcuHour);
+  add("real time", `Data API (${fmt(consumerInvocations / 1e6, 1)} M transactions x $${P.dataApiPerMillionRequests})`, (consumerInvocations / 1e6) * P.dataApiPerMillionRequests);
+  // S3: the lake is gzip JSON lines, about the frame ratio smaller than the JSON.
+  const lakeGbPerDay = (averageBytesPerSecond * 86400) / frameCompressionRatio / GB;
+  add("lake storage", `S3 Standard (${lakeStandardDays} d x ${fmt(lakeGbPerDay)} GB/day x $${P.s3StandardGbMonth})`, lakeStandardDays * lakeGbPerDay * P.s3StandardGbMonth);
+  add("lake storage", `S3 Standard-IA (${lakeIaDays - lakeStandardDays} d x $${P.s3StandardIaGbMonth})`, (lakeIaDays - lakeStandardDays) * lakeGbPerDay * P.s3StandardIaGbMonth);
+  add("lake storage", `S3 Glacier Instant Retrieval (${lakeRetentionDays - lakeIaDays} d x $${P.s3GlacierInstantGbMonth})`, (lakeRetentionDays - lakeIaDays) * lakeGbPerDay * P.s3GlacierInstantGbMonth);
+  const athenaTb = (lakeGbPerDay * athenaLakeDaysScannedPerDay * 30.4 * GB) / 1e12;
+  add("ponds", `Athena scans (${fmt(athenaTb, 1)} TB/month x $${P.athenaPerTb})`, athenaTb * P.athenaPerTb);
+  const monthlyUsd = lines.reduce((n, l) => n + l.usd, 0);
+  return {
+    inputs: {
+      averageBytesPerSecond, averageEventBytes, frameCompressionRatio, hotShardImbalance, peakFactor, targetUtilization, tasks, lingerMs, aggregateBytes, retentionHours, efoConsumers,
+      stateChangingShare, athenaLakeDaysScannedPerDay, lakeStandardDays, lakeIaDays, lakeRetentionDays, from: m.from,
+    },
+    eventsPerSecond,
+    peakEventsPerSecond,
+    flushEventsPerTask,
+    flushCompressedBytesPerTask,
+    aggregatesPerFlush,
+    peakRecordsPerSecond,
+    peakBytesPerSecond,
+    averageAggregateBytes,
+    shardsByBytes,
+    shardsByRecords,
+    shards,
+    boundBy: shardsByRecords > shardsByBytes ? "records" : "bytes",
+    hottestShardBytesShare: (peakBytesPerSecond * hotShardImbalance) / shards / SHARD_WRITE_BYTES_PER_SECOND,
+    hottestShardRecordsShare: (peakRecordsPerSecond * hotShardImbalance) / shards / SHARD_WRITE_RECORDS_PER_SECOND,
+    auroraAcusAllEvents,
+    auroraAcusStateChangingOnly,
+    lines,
+    monthlyUsd,
+  };
+}
+
+/** What `npm run capacity` prints for the data path. */
+export function formatDataPathReport(plan: DataPathPlan): string[] {
+  const i = plan.inputs;
+  const out: string[] = [];
+  out.push("Data path plan (the producer fleet as it runs)");
+  out.push("");
+  out.push(`  throughput          ${fmt((i.averageBytesPerSecond * 86400) / 1e12, 2)} TB/day of event JSON = ${fmt(i.averageBytesPerSecond / 1e6, 2)} MB/s; peak x${i.peakFactor}`);
+  out.push(`  events              ${fmt(i.averageEventBytes)} bytes average -> ${fmt(plan.eventsPerSecond)} events/s, ${fmt(plan.peakEventsPerSecond)} at peak`);
+  out.push(`  fleet               ${i.tasks} tasks, ${i.lingerMs} ms linger -> ${fmt(plan.flushEventsPerTask)} events per task flush at peak`);
+  out.push(`  frames              ${fmt(i.frameCompressionRatio, 2)}x -> ${fmt(plan.flushCompressedBytesPerTask)} bytes per flush, ${plan.aggregatesPerFlush} aggregate(s) of <= ${fmt(i.aggregateBytes)} bytes`);
+  out.push(`  measured defaults   ${i.from}`);
+  out.push("");
+  out.push(`  peak stream         ${fmt(plan.peakBytesPerSecond / 1e6, 2)} MB/s, ${fmt(plan.peakRecordsPerSecond)} records/s (aggregates of ${fmt(plan.averageAggregateBytes)} bytes)`);
+  out.push(`  hottest shard       average x ${fmt(i.hotShardImbalance, 3)} (measured imbalance), kept under ${fmt(i.targetUtilization * 100)}% of 1 MiB/s and 1,000 records/s`);
+  out.push(`  shards              ${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`);
+  out.push(`  hottest shard share ${fmt(plan.hottestShardBytesShare * 100, 1)}% of bytes, ${fmt(plan.hottestShardRecordsShare * 100, 1)}% of records`);
+  out.push(`  Aurora at peak      ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a row per event; ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU with per-event identity for bookings and cancellations only (assumes ${ASSUMED_ROW_WRITES_PER_ACU_SECOND} row writes/s per ACU)`);
+  out.push("");
+  out.push(`Monthly cost (average traffic): ${usd(plan.monthlyUsd)}`);
+  for (const l of plan.lines) out.push(`  ${pad(l.area, 14)}${pad(l.label, 104)}${lpad(usd(l.usd), 14)}`);
+  out.push("");
+  out.push(`Prices as of ${DATA_PATH_PRICES_US_EAST_1.asOf}, us-east-1: ${DATA_PATH_PRICES_US_EAST_1.sources.join(", ")}`);
+  return out;
+}

@@ -132,21 +132,29 @@ async function listPrefixes(s3: S3Client, bucket: string, prefix: string): Promi
     return out;
 }
 
-/** `data/type=*&#47;source=*&#47;` prefixes present in the lake. */
+/**
+ * Prefixes under which the lake keeps `dt=<day>/hour=<HH>/`: `data/type=<t>/`
+ * (the layout since `source` became a column), and `data/type=<t>/source=<s>/`
+ * where objects of the older layout remain.
+ */
 export async function listLakeSourcePrefixes(s3: S3Client, bucket: string): Promise<string[]> {
     const out: string[] = [];
     for (const typePrefix of await listPrefixes(s3, bucket, DATA_PREFIX)) {
         if (!/^data\/type=[^/]+\/$/.test(typePrefix)) continue;
-        for (const sourcePrefix of await listPrefixes(s3, bucket, typePrefix)) {
-            if (/^data\/type=[^/]+\/source=[^/]+\/$/.test(sourcePrefix)) out.push(sourcePrefix);
+        let current = false;
+        for (const sub of await listPrefixes(s3, bucket, typePrefix)) {
+            if (/^data\/type=[^/]+\/source=[^/]+\/$/.test(sub)) out.push(sub);
+            else if (/^data\/type=[^/]+\/dt=[^/]+\/$/.test(sub)) current = true;
         }
+        if (current) out.push(typePrefix);
     }
     return out.sort();
 }
 
 function countEvents(data: Uint8Array): number {
     try {
-        return decodeRecord(data, {}, { decompress: false, verifyChecksum: false }).length;
+        // Frames expand to one entry per event, so this counts events, not user records.
+        return decodeRecord(data, {}, { verifyChecksum: false }).length;
     } catch {
         return 1;
     }

@@ -107,12 +107,18 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(42);
+    expect(rows.length).to.equal(57);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
       "fewer records than naive (events <= 2 KB)",
       "gzip ratio, offer JSON (codec: per event)",
+      "frame ratio, corpus over 200 sources, prod per-task flush",
+      "frame ratio, the corpus's 5 sources",
+      "CPU ratio frames / uncompressed",
+      "planner shards, 10 TB/day, 2x peak, 70% target",
+      "hottest shard p99 bytes/s share of 1 MiB/s (40 tasks)",
+      "hottest shard p99 records/s share of 1,000/s (40 tasks)",
       "ratio in-memory / JSON.parse",
       "prod plan + policies, bundle cache off",
       "prod plan + policies, bundle cache on",
@@ -127,10 +133,10 @@ describe("bench harness: formatting", () => {
 
   it("fails when an argument or section is unknown", () => {
     expect(() => parseArgs(["--fast"], "r")).to.throw(
-      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,consumer,plan,freshness] [--out FILE]',
+      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]',
     );
-    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, consumer, plan, freshness');
-    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, consumer, plan, freshness)");
+    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, frames, scale, consumer, plan, freshness');
+    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, frames, scale, consumer, plan, freshness)");
   });
 });
 

@@ -157,7 +157,7 @@ describe("local platform end to end (tests/e2e)", function () {
     expect(keys.length).to.be.greaterThan(0);
     const inLake = new Map<string, number>();
     for (const key of keys) {
-      expect(key).to.match(/^data\/type=(search|offer|booking|cancellation)\/source=[^/]+\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/lake-delivery-1-.+\.json\.gz$/);
+      expect(key).to.match(/^data\/type=(search|offer|booking|cancellation)\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/lake-delivery-1-.+\.json\.gz$/);
       const lines = gunzipSync(await getBytes(s3, platform.lakeBucket, key)).toString("utf8").split("\n").filter((l) => l !== "");
       for (const line of lines) {
         const e = JSON.parse(line) as FlightEvent;
@@ -247,7 +247,7 @@ describe("local platform end to end (tests/e2e)", function () {
       const instance = await DuckDBInstance.create(":memory:");
       const db = await instance.connect();
       const rows = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-      const lakeGlob = `${work}/lake/data/*/*/*/*/*.json.gz`;
+      const lakeGlob = `${work}/lake/data/*/*/*/*.json.gz`;
       const events = `(SELECT * FROM read_json('${lakeGlob}', format = 'newline_delimited', union_by_name = true, hive_partitioning = true))`;
       for (const day of days) {
         const demandRef = await rows(`

@@ -7,7 +7,7 @@ import {
   type PutRecordsCommandOutput,
   type PutRecordsResultEntry,
 } from "@aws-sdk/client-kinesis";
-import { decodeRecord } from "../../functions/shared/codec";
+import { decodeRecord, hashKeyForPartitionKey } from "../../functions/shared/codec";
 import { listShards } from "../../local/emulators/kinesis";
 import { authenticateKey, generateKey, hashKey, type KeyDocument } from "../../functions/ingest/keys";
 import type { Authenticator } from "../../functions/ingest/server";
@@ -22,6 +22,8 @@ export interface StoredUserRecord {
   readonly startingHashKey: bigint;
   readonly endingHashKey: bigint;
   readonly partitionKey: string;
+  /** The hash key Kinesis and KCL route the user record by: its explicit hash key, else the MD5 of its partition key. */
+  readonly hashKey: bigint;
   readonly event: Record<string, unknown>;
 }
 
@@ -42,6 +44,7 @@ export async function readStreamRecords(client: KinesisClient, stream: string): 
             startingHashKey: BigInt(shard.HashKeyRange!.StartingHashKey!),
             endingHashKey: BigInt(shard.HashKeyRange!.EndingHashKey!),
             partitionKey: user.partitionKey,
+            hashKey: user.explicitHashKey !== undefined ? BigInt(user.explicitHashKey) : hashKeyForPartitionKey(user.partitionKey),
             event: JSON.parse(Buffer.from(user.data).toString("utf8")),
           });
         }

@@ -85,7 +85,7 @@ describe("local lake delivery and pond ETL", function () {
         await d.putEvents(three.slice(2));
         expect(d.delivered.map((o) => [o.events, o.bytes])).to.deep.equal([[3, size]]);
         expect(d.pendingEvents).to.equal(0);
-        expect(parseDataKey(d.delivered[0].key)).to.deep.equal({ type: "offer", source: "web", dt: "2026-11-20", hour: "08" });
+        expect(parseDataKey(d.delivered[0].key)).to.deep.equal({ type: "offer", dt: "2026-11-20", hour: "08" });
         for (const k of await keys(s3, "pond")) expect(k.startsWith("data/")).to.equal(true);
     });
 

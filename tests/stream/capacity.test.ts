@@ -8,7 +8,13 @@ import {
   recommendShards,
   resolveCapacityInput,
 } from "../../functions/shared/capacity";
-import { runCapacity } from "../../scripts/capacity";
+import { docBlock, loadMeasured, runCapacity, DOC_START, DOC_END } from "../../scripts/capacity";
+import * as fs from "fs";
+import * as path from "path";
+import { planDataPath, measuredFigures, type MeasuredFigures } from "../../functions/shared/capacity";
+
+/** Fixed measured figures so the CLI tests do not move with every bench run. */
+const MEASURED: MeasuredFigures = { averageEventBytes: 2048, frameCompressionRatio: 3, hotShardImbalance: 1.1, consumerEventsPerSecond: 80000, from: "test fixture" };
 
 const MONTH_S = 730 * 3600;
 const GB = 1024 ** 3;
@@ -195,8 +201,9 @@ describe("capacity planner: planReshardSteps", () => {
 
 describe("capacity CLI", () => {
   it("prints a sizing for --tb-per-day 10 line by line", () => {
-    const lines = runCapacity(["--tb-per-day", "10"]);
-    expect(lines[0]).to.equal("Kinesis Data Streams capacity plan");
+    const lines = runCapacity(["--tb-per-day", "10"], MEASURED);
+    expect(lines[0]).to.equal("Data path plan (the producer fleet as it runs)");
+    expect(lines).to.include("Kinesis Data Streams capacity plan");
     expect(lines).to.include("  average throughput   10.00 TB/day = 115.74 MB/s = 110.38 MiB/s");
     expect(lines).to.include("Recommended: aggregated, compressed -> 110 shards (bound by bytes)");
     expect(lines).to.include("    shard hours (110 x 730 h x $0.015)                                 $1,204.50");
@@ -207,27 +214,90 @@ describe("capacity CLI", () => {
   });
 
   it("adds the reshard plan when given --current-shards", () => {
-    const lines = runCapacity(["--mb-per-second", "116", "--current-shards", "2", "--target-shards", "9"]);
+    const lines = runCapacity(["--mb-per-second", "116", "--current-shards", "2", "--target-shards", "9"], MEASURED);
     expect(lines).to.include("Reshard plan: 2 -> 9 shards in 3 UpdateShardCount call(s) (each at most 2x up or half down; 10 per rolling 24 h)");
     expect(lines).to.include("  call 3: 8 -> 9");
   });
 
   it("prints JSON with --json", () => {
-    const plan = JSON.parse(runCapacity(["--tb-per-day", "10", "--json"]).join("\n"));
-    expect(plan.recommended.shards).to.equal(110);
+    const plan = JSON.parse(runCapacity(["--tb-per-day", "10", "--json"], MEASURED).join("\n"));
+    expect(plan.kinesis.recommended.shards).to.equal(110);
+    expect(plan.dataPath.shards).to.equal(planDataPath({ tbPerDay: 10, measured: MEASURED }).shards);
   });
 
   it("fails when arguments are bad", () => {
-    expect(() => runCapacity(["--tb-per-day", "ten"])).to.throw('--tb-per-day must be a number, got "ten"');
-    expect(() => runCapacity([])).to.throw("give the throughput as --tb-per-day (TB per day) or --mb-per-second (MB per second), got neither");
-    expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"])).to.throw("--peak-factor must be a number greater than 0, got 0");
-    expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"])).to.throw("--current-shards must be an integer between 1 and 10000, got 0");
-    expect(() => runCapacity(["--tb-per-day", "1", "--target-shards", "4"])).to.throw("--target-shards needs --current-shards (the count to reshard from)");
-    expect(() => runCapacity(["--tb-per-day", "1", "--shards", "4"])).to.throw(/^Unknown option '--shards'/);
+    expect(() => runCapacity(["--tb-per-day", "ten"], MEASURED)).to.throw('--tb-per-day must be a number, got "ten"');
+    expect(() => runCapacity([], MEASURED)).to.throw("give the throughput as --tb-per-day (TB per day) or --mb-per-second (MB per second), got neither");
+    expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"], MEASURED)).to.throw("--peak-factor must be a number greater than 0, got 0");
+    expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"], MEASURED)).to.throw("--current-shards must be an integer between 1 and 10000, got 0");
+    expect(() => runCapacity(["--tb-per-day", "1", "--target-shards", "4"], MEASURED)).to.throw("--target-shards needs --current-shards (the count to reshard from)");
+    expect(() => runCapacity(["--tb-per-day", "1", "--shards", "4"], MEASURED)).to.throw(/^Unknown option '--shards'/);
   });
 
   it("formats the report from a plan", () => {
     const lines = formatCapacityReport(planCapacity({ mbPerSecond: 1 }));
     expect(lines).to.include("  each shard takes 1 MiB/s (1,048,576 bytes/s) and 1,000 records/s; planned at 70% of both at peak");
+  });
+});
+
+describe("capacity planner: the data path as it runs", () => {
+  const m: MeasuredFigures = { averageEventBytes: 375, frameCompressionRatio: 10, hotShardImbalance: 1.15, consumerEventsPerSecond: 80000, from: "fixture" };
+
+  it("models the fleet: records/s from tasks, linger and aggregates per flush, not from the shard count", () => {
+    const p = planDataPath({ tbPerDay: 10, measured: m });
+    expect(Math.round(p.eventsPerSecond)).to.equal(308642);
+    expect(Math.round(p.flushEventsPerTask)).to.equal(309);
+    expect(p.aggregatesPerFlush).to.equal(1);
+    expect(p.peakRecordsPerSecond).to.equal(2000);
+    expect(p.shards).to.equal(p.shardsByBytes);
+    expect(p.shards).to.be.at.most(48);
+    const fewer = planDataPath({ tbPerDay: 10, measured: m, tasks: 400 });
+    expect(fewer.peakRecordsPerSecond).to.equal(20000);
+  });
+
+  it("keeps the hottest shard at the target share on the shards it asks for", () => {
+    const p = planDataPath({ tbPerDay: 10, measured: m });
+    expect(p.hottestShardBytesShare).to.be.at.most(0.7);
+    const one = planDataPath({ tbPerDay: 10, measured: m, hotShardImbalance: 1 });
+    expect(one.shards).to.be.lessThan(p.shards);
+  });
+
+  it("prices every part of the data path, each line positive", () => {
+    const p = planDataPath({ tbPerDay: 10, retentionHours: 48, measured: m });
+    expect([...new Set(p.lines.map((l) => l.area))]).to.deep.equal(["stream", "lake delivery", "real time", "lake storage", "ponds"]);
+    expect(p.lines.map((l) => l.label.split(" (")[0])).to.deep.equal([
+      "shard hours", "PUT payload units", "extended retention", "enhanced fan-out consumer-shard hours", "enhanced fan-out retrieval",
+      "Firehose ingestion", "dynamic partitioning", "dynamic partitioning S3 objects", "transform Lambda",
+      "consumer Lambda", "Aurora Serverless v2", "Data API", "S3 Standard", "S3 Standard-IA", "S3 Glacier Instant Retrieval", "Athena scans",
+    ]);
+    for (const l of p.lines) expect(l.usd, l.label).to.be.greaterThan(0);
+    expect(p.monthlyUsd).to.be.closeTo(p.lines.reduce((n, l) => n + l.usd, 0), 1e-6);
+    expect(p.auroraAcusStateChangingOnly).to.be.lessThan(p.auroraAcusAllEvents);
+  });
+
+  it("fails when the measured figures are missing from bench/results.json, naming the figure", () => {
+    expect(() => measuredFigures({ stream: { averageEventBytes: 375 } })).to.throw("bench/results.json has no positive number at `frames.ratio200Sources` (received undefined); run `npm run bench`");
+  });
+
+  it("fails when data-path arguments are out of range, naming them", () => {
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, tasks: 0 })).to.throw("`tasks` must be an integer between 1 and 10000, got 0");
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, hotShardImbalance: 0.5 })).to.throw("`hotShardImbalance` must be at least 1 (hottest over average shard), got 0.5");
+    expect(() => planDataPath({ measured: m })).to.throw("give the throughput as `tbPerDay` (TB per day) or `mbPerSecond` (MB per second), got neither");
+  });
+
+  it("docs/capacity.md states the 10 TB/day plan from bench/results.json (regenerate with npm run capacity -- --update-doc)", () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, "..", "..", "docs", "capacity.md"), "utf8");
+    const block = doc.slice(doc.indexOf(DOC_START), doc.indexOf(DOC_END) + DOC_END.length);
+    expect(block).to.equal(docBlock(loadMeasured()));
+  });
+
+  it("sizes 10 TB/day at a 2x peak and 70% target on at most 48 shards with the measured figures", () => {
+    expect(planDataPath({ tbPerDay: 10, measured: loadMeasured() }).shards).to.be.at.most(48);
+  });
+
+  it("--help goes to stdout and exits 0", () => {
+    const { execFileSync } = require("child_process") as typeof import("child_process");
+    const out = execFileSync(process.execPath, ["-r", "./scripts/register.js", "scripts/capacity.ts", "--help"], { cwd: path.resolve(__dirname, "..", ".."), encoding: "utf8" });
+    expect(out.split("\n")[0]).to.equal("usage: npm run capacity -- (--tb-per-day N | --mb-per-second N) [options]");
   });
 });

@@ -73,7 +73,8 @@ function utf8Length(s: string): number {
   return Buffer.byteLength(s, "utf8");
 }
 
-class PendingAggregate {
+/** An aggregate being filled (exported for the spread aggregator, ./spread.ts). */
+export class PendingAggregate {
   readonly pkIndex = new Map<string, number>();
   readonly ehkIndex = new Map<string, number>();
   readonly records: { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array }[] = [];

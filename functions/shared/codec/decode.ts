@@ -1,10 +1,14 @@
 /**
  * Decoding for consumers: a Kinesis record's data may be a KPL aggregate (magic
- * number first) or a plain record; either way the user records come back with
- * their payloads gunzipped when they carry the gzip marker.
+ * number first) or a plain record. Each user record's payload is either a
+ * compressed frame of events (./frames.ts: what the producer writes), which
+ * comes back as one decoded entry PER EVENT, or an old single-event payload
+ * (JSON, gunzipped when it carries the gzip marker), which comes back as it
+ * was. A rolling deploy mixes both; every reader goes through here.
  */
 import { decodeAggregatedRecord, isAggregatedRecord } from "./aggregated-record";
 import { decompressPayload } from "./compression";
+import { decodeFrame, FrameError, isFrame, type FrameCodec } from "./frames";
 
 export interface DecodedUserRecord {
   readonly partitionKey: string;
@@ -14,12 +18,14 @@ export interface DecodedUserRecord {
   readonly subSequenceNumber: number;
   /** True when the Kinesis record was a KPL aggregate. */
   readonly aggregated: boolean;
+  /** Set when the user record was a frame: this entry is its `index`-th event of `events`. */
+  readonly frame?: { readonly codec: FrameCodec; readonly dictionaryVersion: number; readonly type: string; readonly index: number; readonly events: number };
 }
 
 export interface DecodeOptions {
   /** Verify the aggregate's MD5 trailer. @default true */
   readonly verifyChecksum?: boolean;
-  /** Gunzip payloads that start with the gzip marker. @default true */
+  /** Gunzip payloads that start with the gzip marker and expand frames into their events. @default true */
   readonly decompress?: boolean;
 }
 
@@ -39,21 +45,34 @@ export function decodeRecord(data: Uint8Array, keys: KinesisRecordKeys = {}, opt
   }
   const decompress = opts.decompress ?? true;
   if (!isAggregatedRecord(data)) {
-    return [
-      {
-        partitionKey: keys.partitionKey ?? "",
-        ...(keys.explicitHashKey !== undefined ? { explicitHashKey: keys.explicitHashKey } : {}),
-        data: decompress ? decompressPayload(data, "record payload") : data,
-        subSequenceNumber: 0,
-        aggregated: false,
-      },
-    ];
+    const base = { partitionKey: keys.partitionKey ?? "", ...(keys.explicitHashKey !== undefined ? { explicitHashKey: keys.explicitHashKey } : {}), subSequenceNumber: 0, aggregated: false };
+    return expand(base, data, decompress, "record payload");
   }
-  return decodeAggregatedRecord(data, { verifyChecksum: opts.verifyChecksum }).map((r, i) => ({
-    ...r,
-    data: decompress ? decompressPayload(r.data, `aggregated record: records[${i}] payload`) : r.data,
-    subSequenceNumber: i,
-    aggregated: true,
+  const out: DecodedUserRecord[] = [];
+  decodeAggregatedRecord(data, { verifyChecksum: opts.verifyChecksum }).forEach((r, i) => {
+    const base = { partitionKey: r.partitionKey, ...(r.explicitHashKey !== undefined ? { explicitHashKey: r.explicitHashKey } : {}), subSequenceNumber: i, aggregated: true };
+    for (const d of expand(base, r.data, decompress, `aggregated record: records[${i}] payload`)) out.push(d);
+  });
+  return out;
+}
+
+type Base = Omit<DecodedUserRecord, "data" | "frame">;
+
+/** One user record's payload: a frame becomes one entry per event; anything else stays one entry. */
+function expand(base: Base, payload: Uint8Array, decompress: boolean, what: string): DecodedUserRecord[] {
+  if (!decompress) return [{ ...base, data: payload }];
+  if (!isFrame(payload)) return [{ ...base, data: decompressPayload(payload, what) }];
+  let frame;
+  try {
+    frame = decodeFrame(payload);
+  } catch (e) {
+    throw new FrameError(`${what}: ${(e as Error).message}`);
+  }
+  const events = frame.events.length;
+  return frame.events.map((data, index) => ({
+    ...base,
+    data,
+    frame: { codec: frame.codec, dictionaryVersion: frame.dictionaryVersion, type: frame.type, index, events },
   }));
 }
 
