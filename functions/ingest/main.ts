@@ -21,7 +21,7 @@ export interface RunningService {
 }
 
 /** Starts the service from a config; used by main and by the local platform. */
-export async function startService(config: IngestConfig, opts: { client?: KinesisClient; installSignalHandlers?: boolean } = {}): Promise<RunningService> {
+export async function startService(config: IngestConfig, opts: { client?: KinesisClient; installSignalHandlers?: boolean; unavailableReason?: () => string | undefined } = {}): Promise<RunningService> {
   const logger = pino({ level: config.logLevel, base: { service: "ingest", stream: config.streamName } });
   const metrics = new EmfMetrics({
     namespace: config.metricsNamespace,
@@ -55,7 +55,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
     maxEntries: config.idempotencyMaxEntries,
     onDuplicates: (n) => metrics.count(METRIC.duplicates, n),
   });
-  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests });
+  const app = buildServer({ publisher, logger, metrics, maxBodyBytes: config.maxBodyBytes, maxInflightRequests: config.maxInflightRequests, unavailableReason: opts.unavailableReason });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);
   flushTimer.unref();

@@ -11,7 +11,8 @@
  *     429 (queue full) / 503 (draining, or Kinesis did not acknowledge) with `Retry-After`.
  *   - Every response other than 202 and 400 is `{"error": "<message>"}`.
  * GET /healthz → 200 `{"status":"ok"}`; 503 `{"status":"draining"}` while draining,
- *   so the load balancer stops routing to a stopping task.
+ *   so the load balancer stops routing to a stopping task; 503 `{"status":"unavailable","reason"}`
+ *   while `unavailableReason()` names a reason (the local platform: the stream is unreachable).
  *
  * Bodies are parsed by our own content-type parsers (raw buffer in, parse
  * errors as 400 with the errors list); fastify's error handler maps every other
@@ -46,6 +47,8 @@ export interface ServerDeps {
    * so memory stays below about maxInflightRequests x maxBodyBytes. @default 256
    */
   readonly maxInflightRequests?: number;
+  /** Why the service cannot accept events now (e.g. the stream is unreachable), or undefined when it can; /healthz answers 503 with it. @default - always healthy */
+  readonly unavailableReason?: () => string | undefined;
 }
 
 /** Requests parsed into raw event values (validation happens in the handler). */
@@ -120,6 +123,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // Per-request access logs would flood at ingestion rates (the ALB access log has them); warnings and errors still log.
   app.get("/healthz", { logLevel: "warn" }, async (_request, reply) => {
     if (deps.publisher.isDraining) return reply.code(503).send({ status: "draining" });
+    const reason = deps.unavailableReason?.();
+    if (reason !== undefined) return reply.code(503).send({ status: "unavailable", reason });
     return { status: "ok", queueDepth: deps.publisher.queueDepth };
   });
 
