@@ -10,10 +10,7 @@ import { parseRate, startScheduler } from "../../local/scheduler";
 import { startHttpApiServer, toApiGatewayV2Event } from "../../local/insights-server";
 import { parseMainArgs } from "../../local/main";
 import { parseTrafficArgs } from "../../scripts/traffic";
-import { readDevConfig, startPlatform } from "../../local/platform";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { readDevConfig } from "../../local/platform";
 
 const AT = new Date("2026-11-22T10:00:00Z");
 
@@ -244,25 +241,5 @@ describe("CLI arguments and dev config", () => {
     expect(cfg.shards).to.equal(2);
     expect(cfg.lakeBufferIntervalSeconds).to.equal(60);
     expect(cfg.ponds).to.deep.equal([{ name: "revenue", datasets: ["route_demand_daily", "offer_price_stats_daily"], schedule: "rate(1 hour)" }]);
-  });
-
-  it("fails when --reset would wipe a folder holding files the platform did not create", async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-reset-"));
-    try {
-      fs.writeFileSync(path.join(dir, "thesis.docx"), "precious");
-      fs.mkdirSync(path.join(dir, "s3"));
-      let err: Error | undefined;
-      try {
-        await startPlatform({ dir, reset: true, ingestPort: 0, insightsPort: 0 });
-      } catch (e) {
-        err = e as Error;
-      }
-      expect(err?.message).to.equal(
-        `refusing to reset ${dir}: it holds "thesis.docx", which the local platform did not create (it only wipes kinesis, s3, db, esm, on-failure.jsonl, platform.json, reshard-ledger.json).`,
-      );
-      expect(fs.readdirSync(dir).sort()).to.deep.equal(["s3", "thesis.docx"]);
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
