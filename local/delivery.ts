@@ -82,6 +82,8 @@ interface Buffer_ {
     nextAttemptAt: number;
     lastError?: string;
     wal?: { file: string; fd: number; dirty: boolean };
+    /** Source positions (shard -> last sequence number) committed into this buffer. */
+    positions: Record<string, string>;
 }
 
 interface WalHeader {
@@ -126,6 +128,11 @@ export class LocalDeliveryStream {
     /** Reloads the write-ahead files a previous instance left (crash before their objects were written). */
     private recover(dir: string): void {
         fs.mkdirSync(dir, { recursive: true });
+        try {
+            mergePositions(this.committed, JSON.parse(fs.readFileSync(path.join(dir, "positions.json"), "utf8")) as Record<string, string>);
+        } catch {
+            // none yet
+        }
         for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".wal")).sort()) {
             const file = path.join(dir, name);
             const lines = fs.readFileSync(file, "utf8").split("\n");
@@ -137,23 +144,33 @@ export class LocalDeliveryStream {
                 fs.rmSync(file, { force: true });
                 continue;
             }
-            const b: Buffer_ = { ...header, chunks: [], bytes: 0, events: 0, attempts: 0, nextAttemptAt: 0 };
+            const b: Buffer_ = { ...header, chunks: [], bytes: 0, events: 0, attempts: 0, nextAttemptAt: 0, positions: {} };
+            // Only chunks followed by a commit marker count: later ones belong to a batch the source never
+            // checkpointed (it is delivered again).
+            let pending: { n: number; chunk: Buffer }[] = [];
             for (const line of lines.slice(1)) {
                 if (line === "") continue;
-                let rec: { n: number; d: string; k?: string };
+                let rec: { n?: number; d?: string; k?: string; c?: Record<string, string> };
                 try {
-                    rec = JSON.parse(line) as { n: number; d: string; k?: string };
+                    rec = JSON.parse(line) as typeof rec;
                 } catch {
-                    continue; // a line cut by the crash: its batch was never committed, so never checkpointed
+                    continue; // a line cut by the crash
                 }
-                if (rec.k !== undefined) {
-                    b.key = rec.k;
-                    continue;
-                }
-                const chunk = Buffer.from(rec.d, "base64");
-                b.chunks.push(chunk);
-                b.bytes += chunk.length;
-                b.events += rec.n;
+                if (rec.k !== undefined) b.key = rec.k;
+                else if (rec.c !== undefined) {
+                    for (const p of pending) {
+                        b.chunks.push(p.chunk);
+                        b.bytes += p.chunk.length;
+                        b.events += p.n;
+                    }
+                    pending = [];
+                    mergePositions(b.positions, rec.c);
+                } else if (rec.d !== undefined) pending.push({ n: rec.n ?? 1, chunk: Buffer.from(rec.d, "base64") });
+            }
+            mergePositions(this.committed, b.positions);
+            if (b.chunks.length === 0 && b.key === undefined) {
+                fs.rmSync(file, { force: true });
+                continue;
             }
             b.wal = { file, fd: fs.openSync(file, "a"), dirty: false };
             // Each recovered file stays its own buffer (and object): new records open new buffers.
@@ -165,7 +182,7 @@ export class LocalDeliveryStream {
     private open(kind: Buffer_["kind"], prefix: string): Buffer_ {
         const at = this.now();
         const id = randomUUID();
-        const b: Buffer_ = { kind, prefix, id, chunks: [], bytes: 0, events: 0, firstAt: at, attempts: 0, nextAttemptAt: 0 };
+        const b: Buffer_ = { kind, prefix, id, chunks: [], bytes: 0, events: 0, firstAt: at, attempts: 0, nextAttemptAt: 0, positions: {} };
         if (this.o.walDir !== undefined) {
             fs.mkdirSync(this.o.walDir, { recursive: true });
             const file = path.join(this.o.walDir, `${String(at).padStart(15, "0")}-${id}.wal`);
@@ -196,13 +213,29 @@ export class LocalDeliveryStream {
      * Makes every record added so far durable (fsyncs the write-ahead files);
      * call it before the source is checkpointed. A no-op without `walDir`.
      */
-    commit(): void {
+    commit(positions: Readonly<Record<string, string>> = {}): void {
         for (const b of this.buffers.values()) {
             if (b.wal?.dirty) {
+                // The marker makes the chunks before it count on recovery, and records how far the source got.
+                fs.writeSync(b.wal.fd, JSON.stringify({ c: positions }) + "\n");
                 fs.fsyncSync(b.wal.fd);
                 b.wal.dirty = false;
+                mergePositions(b.positions, positions);
             }
         }
+        mergePositions(this.committed, positions);
+    }
+
+    /**
+     * Source positions (shard -> sequence number) already in a buffer or an object: what a source
+     * delivers again after a crash up to these was committed before it, and must be skipped.
+     */
+    readonly committed: Record<string, string> = {};
+
+    /** True when the record at this position was committed already (delivered again after a crash). */
+    isCommitted(shardId: string, sequenceNumber: string): boolean {
+        const c = this.committed[shardId];
+        return c !== undefined && BigInt(sequenceNumber) <= BigInt(c);
     }
 
     /**
@@ -243,7 +276,8 @@ export class LocalDeliveryStream {
         const keys: PartitionKeys = p.output.metadata!.partitionKeys;
         const prefix = partitionPrefix(keys);
         const b = this.add(prefix, "data", prefix, Buffer.from(p.output.data, "base64"), p.events);
-        if (b.bytes >= this.sizeLimit) await this.tryWrite(prefix, b, true);
+        // With write-ahead files a full buffer is written by the flushDue() after commit(), never with uncommitted records.
+        if (b.bytes >= this.sizeLimit && this.o.walDir === undefined) await this.tryWrite(prefix, b, true);
     }
 
     /** Adds decoded events (as the ingestion service would have sent them, uncompressed). */
@@ -255,7 +289,7 @@ export class LocalDeliveryStream {
     async flushDue(): Promise<void> {
         const now = this.now();
         for (const [id, b] of [...this.buffers]) {
-            const due = b.kind === "processing-failed" || now - b.firstAt >= this.intervalMs;
+            const due = b.kind === "processing-failed" || now - b.firstAt >= this.intervalMs || b.bytes >= this.sizeLimit;
             if (due && now >= b.nextAttemptAt) await this.tryWrite(id, b, false);
         }
     }
@@ -336,9 +370,24 @@ export class LocalDeliveryStream {
             } catch {
                 // already closed
             }
+            // The positions outlive the file (positions.json), so a redelivery after a crash is still recognised.
+            if (Object.keys(b.positions).length > 0) this.savePositions(b.positions);
             fs.rmSync(b.wal.file, { force: true });
         }
         return true;
+    }
+
+    private savePositions(positions: Record<string, string>): void {
+        const file = path.join(this.o.walDir!, "positions.json");
+        let saved: Record<string, string> = {};
+        try {
+            saved = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, string>;
+        } catch {
+            // first one
+        }
+        mergePositions(saved, positions);
+        fs.writeFileSync(`${file}.tmp`, JSON.stringify(saved));
+        fs.renameSync(`${file}.tmp`, file);
     }
 
     /** Firehose's error-record shape, one line per buffered chunk, with the reason the object could not be written. */
@@ -355,6 +404,10 @@ export class LocalDeliveryStream {
         await this.o.s3.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: key, Body: gzipSync(lines) }));
         this.deliveryFailed.push({ key, events: b.events, bytes: b.bytes });
     }
+}
+
+function mergePositions(into: Record<string, string>, from: Readonly<Record<string, string>>): void {
+    for (const [shard, seq] of Object.entries(from)) if (into[shard] === undefined || BigInt(seq) > BigInt(into[shard])) into[shard] = seq;
 }
 
 export interface KinesisDeliveryOptions {

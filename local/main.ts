@@ -19,11 +19,13 @@ export interface MainArgs {
   etlEverySeconds?: number;
   dir?: string;
   verbose: boolean;
+  /** `--lake-buffer-seconds S`: the lake delivery's buffer interval. */
+  lakeBufferSeconds?: number;
   /** `--help`: print USAGE and exit 0 (set only when given). */
   help?: true;
 }
 
-const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--shards N] [--etl-every S] [--dir PATH] [--verbose] [--help]";
+const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--shards N] [--etl-every S] [--dir PATH] [--lake-buffer-seconds S] [--verbose] [--help]";
 
 const HELP = `${USAGE}
 
@@ -37,6 +39,8 @@ the lake delivery and the pond ETL schedules (docs/local-platform.md).
   --shards N       stream shards (default: flightstream:stream.shards of Pulumi.dev.yaml)
   --etl-every S    pond ETL interval in seconds (0 disables; default each pond's schedule, 60 with --demo)
   --dir PATH       data folder (default .local/)
+  --lake-buffer-seconds S
+                   lake delivery buffer interval (default flightstream:lake.bufferIntervalSeconds, 60)
   --verbose        info logs of the functions
   --help           this text
 `;
@@ -72,6 +76,8 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   const etl = int("--etl-every", v["etl-every"], 0, 86400);
   if (etl !== undefined) args.etlEverySeconds = etl;
   if (v.dir !== undefined) args.dir = v.dir;
+  const lakeBuffer = int("--lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
+  if (lakeBuffer !== undefined) args.lakeBufferSeconds = lakeBuffer;
   if (v.help) args.help = true;
   return args;
 }
@@ -86,6 +92,7 @@ const OPTIONS = {
   shards: { type: "string" },
   "etl-every": { type: "string" },
   dir: { type: "string" },
+  "lake-buffer-seconds": { type: "string" },
 } as const;
 
 function etlMs(p: Platform, pond: Platform["ponds"][number]): number {
@@ -107,7 +114,7 @@ function banner(p: Platform, startedMs: number): string {
     `  stream processor: local event source mapping${p.processor.running ? "" : " (stopped)"}; lake delivery: every ${Math.round(p.delivery.bufferIntervalMs / 1000)} s per partition`,
     `  pond ETL: ${Object.keys(p.scheduler.status()).length === 0 ? "schedules off (--etl-every 0)" : p.ponds.map((x) => `${x.name} [${x.datasets.join(", ")}] every ${Math.round(etlMs(p, x) / 1000)} s`).join("; ") || "(no ponds)"}`,
     "",
-    `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` wipes it):`,
+    `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` removes what the platform created):`,
     `    lake and ponds  ${rel(p.dirs.s3)}/<bucket>/`,
     `    database        ${rel(p.dirs.db)}/`,
     `    stream          ${rel(p.dirs.kinesis)}/`,
@@ -159,6 +166,7 @@ async function main(): Promise<void> {
       shards: args.shards,
       // The demo runs pond ETL every minute so the ponds fill while you watch (unless --etl-every says otherwise).
       etlIntervalMs: args.etlEverySeconds !== undefined ? args.etlEverySeconds * 1000 : args.demo ? 60_000 : undefined,
+      ...(args.lakeBufferSeconds !== undefined ? { lakeBufferIntervalMs: args.lakeBufferSeconds * 1000 } : {}),
       ingestLogLevel: args.verbose ? "info" : "warn",
       functionLogLevel: args.verbose ? "INFO" : "WARN",
       log: out,

@@ -775,9 +775,16 @@ async function startLakeDelivery(o: {
       pollIntervalMs: 200,
       handler: async (event) => {
         await serial(async () => {
-          for (const r of event.Records) await stream.putRecord(Buffer.from(r.kinesis.data, "base64"), r.kinesis.partitionKey);
-          // Durable before the mapping checkpoints the batch.
-          stream.commit();
+          const positions: Record<string, string> = {};
+          for (const r of event.Records) {
+            const shardId = r.eventID.slice(0, r.eventID.indexOf(":"));
+            // Delivered again after a crash between the write-ahead commit and the checkpoint: already buffered.
+            if (stream.isCommitted(shardId, r.kinesis.sequenceNumber)) continue;
+            await stream.putRecord(Buffer.from(r.kinesis.data, "base64"), r.kinesis.partitionKey);
+            positions[shardId] = r.kinesis.sequenceNumber;
+          }
+          // Durable (with the source position) before the mapping checkpoints the batch.
+          stream.commit(positions);
           await stream.flushDue();
         });
       },
