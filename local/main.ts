@@ -8,7 +8,10 @@
  */
 import * as path from "path";
 import { parseArgs } from "node:util";
-import { startPlatform, type Platform, REPO_ROOT } from "./platform";
+// The platform (and everything it loads) is imported only when it starts, so `--help` answers at once.
+import type { Platform } from "./platform";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
 
 export interface MainArgs {
   reset: boolean;
@@ -160,6 +163,7 @@ async function main(): Promise<void> {
   process.stdout.write("starting the local platform (kinesis-local, s3rver, Data API on PGlite, ingestion, insights, stream processor, lake delivery, pond ETL)...\n");
   let platform: Platform;
   try {
+    const { startPlatform } = await import("./platform");
     platform = await startPlatform({
       dir: args.dir,
       reset: args.reset,

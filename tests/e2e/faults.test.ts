@@ -57,7 +57,8 @@ class ChildPlatform {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const p = new ChildPlatform(child, dir);
-    const deadline = Date.now() + 90000;
+    // Start-up takes 10-20 s on an idle machine; much longer on a loaded one.
+    const deadline = Date.now() + 180000;
     while (!p.out.includes("local platform is up")) {
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the platform did not start:\n${p.out}`);
       await sleep(100);
@@ -195,7 +196,7 @@ async function expectAllCountedOnce(info: PlatformInfo, acked: readonly string[]
       expect(lake.length, "lake rows").to.equal(acked.length + extra);
       return;
     }
-    if (Date.now() > deadline) expect.fail(`not every acknowledged event was counted within ${timeoutMs} ms: ${last}`);
+    if (Date.now() > deadline) expect.fail(`not every acknowledged event was counted within ${timeoutMs} ms: ${last}; missing from the lake: ${missingLake.slice(0, 10).join(", ")}`);
     await sleep(500);
   }
 }
@@ -220,7 +221,7 @@ function rawRequest(port: number, bytes: string | Buffer): Promise<string> {
 const portOf = (url: string) => Number(new URL(url).port);
 
 describe("local platform faults (npm start in a child process)", function () {
-  this.timeout(240000);
+  this.timeout(300000);
   let dir: string;
   let platform: ChildPlatform | undefined;
   /** Every event acknowledged since the folder was created (across restarts). */
@@ -366,7 +367,6 @@ describe("local platform faults (npm start in a child process)", function () {
     expect(traffic.acked.length, "acknowledged before the kill").to.be.greaterThan(0);
     acked.push(...traffic.acked);
     platform = await ChildPlatform.start(dir);
-    process.stderr.write(platform.out.split("\n").filter((l) => /journal|lake delivery|kinesis|stale/.test(l)).join("\n") + "\n");
     expect(platform.out).to.match(/removing a stale lock on .* \(pid \d+, not running\)/);
     // The batches that were cut by the kill were never acknowledged: the client sends them again.
     const again = new Traffic(7, "crash2");
