@@ -224,6 +224,12 @@ class CheckpointStore {
 
 class Aborted extends Error {}
 
+/** kinesis-mock: `ResourceNotFoundException: Unable to find record with provided SequenceNumber ...`; AWS: InvalidArgumentException. */
+function isUnknownSequenceNumber(err: unknown): boolean {
+  const e = err as Error;
+  return (e?.name === "ResourceNotFoundException" || e?.name === "InvalidArgumentException") && /SequenceNumber/i.test(e.message ?? "");
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function recordSize(r: KinesisRecord): number {
@@ -431,11 +437,24 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       const cp = store.get(this.id)?.sequenceNumber;
       const after = this.lastFetched ?? cp;
       const type: ShardIteratorType = after !== undefined ? "AFTER_SEQUENCE_NUMBER" : (opts.startingPosition ?? "TRIM_HORIZON");
-      const res = await client.send(
-        new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: type, ...(after !== undefined ? { StartingSequenceNumber: after } : {}) }),
-      );
-      return res.ShardIterator;
+      try {
+        const res = await client.send(
+          new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: type, ...(after !== undefined ? { StartingSequenceNumber: after } : {}) }),
+        );
+        return res.ShardIterator;
+      } catch (err) {
+        // The position is not in the stream (an emulator restored an older state): read from the oldest record
+        // after the position instead of asking for it forever.
+        if (after === undefined || !isUnknownSequenceNumber(err)) throw err;
+        log("checkpoint is not in the stream (restored from an older state); reading from the oldest record after it", { shardId: this.id, sequenceNumber: after });
+        this.skipUpTo = BigInt(after);
+        const res = await client.send(new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: "TRIM_HORIZON" }));
+        return res.ShardIterator;
+      }
     }
+
+    /** Records at or before this sequence number are skipped (see newIterator). */
+    private skipUpTo: bigint | undefined;
 
     private async fetch(): Promise<void> {
       const startedAt = Date.now();
@@ -446,7 +465,12 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
           return;
         }
         const res = await client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10000 }));
-        const records = res.Records ?? [];
+        let records = res.Records ?? [];
+        if (this.skipUpTo !== undefined && records.length > 0) {
+          const skip = this.skipUpTo;
+          records = records.filter((r) => BigInt(r.SequenceNumber!) > skip);
+          if (records.length > 0) this.skipUpTo = undefined;
+        }
         if (records.length > 0) {
           if (this.buffer.length === 0) this.firstBufferedAt = Date.now();
           this.buffer.push(...records);

@@ -5,7 +5,9 @@
  * repeated keys joined by commas, lower-cased headers, cookies, requestContext.http,
  * base64 body for binary content), and the structured result (or a bare
  * object/string, which API Gateway turns into a 200 JSON response) is written back.
- * A handler that throws yields 500 `{"message":"Internal Server Error"}`, as API Gateway does.
+ * A handler that throws yields 500 `{"message":"Internal Server Error"}`, as API Gateway does; a
+ * request target that is not a valid path (`GET //[ HTTP/1.1`) gets 400 naming it, and any
+ * other failure on the request path becomes a 500 (never an unhandled rejection).
  * `GET /healthz` answers 200 without calling the handler (the local health check).
  */
 import { randomUUID } from "crypto";
@@ -93,15 +95,23 @@ export async function startHttpApiServer(opts: HttpApiServerOptions): Promise<Ht
       if (size > maxBody) tooLarge = true;
       else chunks.push(c);
     });
+    req.on("error", () => res.destroy());
     req.on("end", () => {
+      const write = (status: number, headers: Record<string, string>, body: string | Buffer) => {
+        if (res.headersSent || res.writableEnded) return void res.destroy();
+        res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
+        res.end(body);
+      };
+      // Every failure on the request path becomes a response (or a closed connection), never an unhandled rejection.
       void (async () => {
-        const write = (status: number, headers: Record<string, string>, body: string | Buffer) => {
-          res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(body) });
-          res.end(body);
-        };
         if (tooLarge) return write(413, { "content-type": "application/json" }, JSON.stringify({ message: "Request Entity Too Large" }));
         const path = (req.url ?? "/").split("?")[0];
         if (req.method === "GET" && path === "/healthz") return write(200, { "content-type": "application/json" }, JSON.stringify({ status: "ok" }));
+        try {
+          new URL(req.url ?? "/", "http://localhost");
+        } catch {
+          return write(400, { "content-type": "application/json" }, JSON.stringify({ message: `Bad Request: the request target ${JSON.stringify(req.url)} is not a valid path` }));
+        }
         const event = toApiGatewayV2Event({
           method: req.method ?? "GET",
           url: req.url ?? "/",
@@ -140,7 +150,10 @@ export async function startHttpApiServer(opts: HttpApiServerOptions): Promise<Ht
         if (result.cookies && result.cookies.length > 0) res.setHeader("set-cookie", result.cookies);
         const body = result.body === undefined ? "" : result.isBase64Encoded ? Buffer.from(result.body, "base64") : result.body;
         write(result.statusCode ?? 200, headers, body);
-      })();
+      })().catch((err) => {
+        (opts.onHandlerError ?? ((e: unknown) => process.stderr.write(`insights: request failed: ${(e as Error)?.stack ?? String(e)}\n`)))(err);
+        write(500, { "content-type": "application/json" }, JSON.stringify({ message: "Internal Server Error" }));
+      });
     });
   });
   server.keepAliveTimeout = 5000;

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --reset] [-- --demo [--rate N] [--duration S]] [--shards N] [--etl-every S] [--dir PATH]`
+ * `npm start [-- --reset] [-- --demo [--rate N] [--duration S]] [--shards N] [--etl-every S] [--dir PATH] [--help]`
  *
  * Runs the whole data plane on this machine (local/platform.ts), prints the
  * URLs and where data lives, and shuts everything down on Ctrl-C / SIGTERM
@@ -7,7 +7,11 @@
  * guard ends it even if this process is killed).
  */
 import * as path from "path";
-import { startPlatform, type Platform, REPO_ROOT } from "./platform";
+import { parseArgs } from "node:util";
+// The platform (and everything it loads) is imported only when it starts, so `--help` answers at once.
+import type { Platform } from "./platform";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
 
 export interface MainArgs {
   reset: boolean;
@@ -18,57 +22,81 @@ export interface MainArgs {
   etlEverySeconds?: number;
   dir?: string;
   verbose: boolean;
+  /** `--lake-buffer-seconds S`: the lake delivery's buffer interval. */
+  lakeBufferSeconds?: number;
+  /** `--help`: print USAGE and exit 0 (set only when given). */
+  help?: true;
 }
 
-const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--shards N] [--etl-every S] [--dir PATH] [--verbose]";
+const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--shards N] [--etl-every S] [--dir PATH] [--lake-buffer-seconds S] [--verbose] [--help]";
+
+const HELP = `${USAGE}
+
+Runs the whole data plane on this machine: ingestion on 127.0.0.1:\${INGEST_PORT:-8080}, insights on
+127.0.0.1:\${INSIGHTS_PORT:-8081}, kinesis-local, s3rver, the Data API on PGlite, the stream processor,
+the lake delivery and the pond ETL schedules (docs/local-platform.md).
+
+  --reset          remove what the platform created in the data folder first (refused while another
+                   instance runs on it, or when the folder has no platform marker)
+  --demo           also send traffic (--rate N events/s, default 50, for --duration S s, default 3600)
+  --shards N       stream shards (default: flightstream:stream.shards of Pulumi.dev.yaml)
+  --etl-every S    pond ETL interval in seconds (0 disables; default each pond's schedule, 60 with --demo)
+  --dir PATH       data folder (default .local/)
+  --lake-buffer-seconds S
+                   lake delivery buffer interval (default flightstream:lake.bufferIntervalSeconds, 60)
+  --verbose        info logs of the functions
+  --help           this text
+`;
 
 export function parseMainArgs(argv: readonly string[]): MainArgs {
-  const args: MainArgs = { reset: false, demo: false, rate: 50, duration: 3600, verbose: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[i + 1];
-      if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value. ${USAGE}`);
-      i++;
-      return v;
-    };
-    const int = (min: number, max: number) => {
-      const raw = value();
-      const n = Number(raw);
-      if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; received ${JSON.stringify(raw)}.`);
-      return n;
-    };
-    switch (flag) {
-      case "--reset":
-        args.reset = true;
-        break;
-      case "--demo":
-        args.demo = true;
-        break;
-      case "--verbose":
-        args.verbose = true;
-        break;
-      case "--rate":
-        args.rate = int(1, 100000);
-        break;
-      case "--duration":
-        args.duration = int(1, 86400 * 7);
-        break;
-      case "--shards":
-        args.shards = int(1, 1000);
-        break;
-      case "--etl-every":
-        args.etlEverySeconds = int(0, 86400);
-        break;
-      case "--dir":
-        args.dir = value();
-        break;
-      default:
-        throw new Error(`unknown option ${JSON.stringify(flag)}. ${USAGE}`);
-    }
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? /"(-[^" ]+)"/.exec(e.message)?.[1];
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new Error(`unknown option ${JSON.stringify(flag ?? e.message)}. ${USAGE}`);
+    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${(flag ?? "").replace(/ .*/, "")} needs a value. ${USAGE}`);
+    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new Error(`unexpected argument: ${e.message.replace(/^.*?'([^']*)'.*$/, "$1")}. ${USAGE}`);
+    throw new Error(`${e.message} ${USAGE}`);
   }
+  const v = parsed.values;
+  const int = (flag: string, raw: string | undefined, min: number, max: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; received ${JSON.stringify(raw)}.`);
+    return n;
+  };
+  const args: MainArgs = {
+    reset: v.reset ?? false,
+    demo: v.demo ?? false,
+    rate: int("--rate", v.rate, 1, 100000) ?? 50,
+    duration: int("--duration", v.duration, 1, 86400 * 7) ?? 3600,
+    verbose: v.verbose ?? false,
+  };
+  const shards = int("--shards", v.shards, 1, 1000);
+  if (shards !== undefined) args.shards = shards;
+  const etl = int("--etl-every", v["etl-every"], 0, 86400);
+  if (etl !== undefined) args.etlEverySeconds = etl;
+  if (v.dir !== undefined) args.dir = v.dir;
+  const lakeBuffer = int("--lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
+  if (lakeBuffer !== undefined) args.lakeBufferSeconds = lakeBuffer;
+  if (v.help) args.help = true;
   return args;
 }
+
+const OPTIONS = {
+  reset: { type: "boolean" },
+  demo: { type: "boolean" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  rate: { type: "string" },
+  duration: { type: "string" },
+  shards: { type: "string" },
+  "etl-every": { type: "string" },
+  dir: { type: "string" },
+  "lake-buffer-seconds": { type: "string" },
+} as const;
 
 function etlMs(p: Platform, pond: Platform["ponds"][number]): number {
   return p.etlIntervalMs ?? pond.intervalMs;
@@ -91,7 +119,7 @@ function banner(p: Platform, startedMs: number): string {
     `  stream processor: local event source mapping${p.processor.running ? "" : " (stopped)"}; lake delivery: every ${Math.round(p.delivery.bufferIntervalMs / 1000)} s per partition`,
     `  pond ETL: ${Object.keys(p.scheduler.status()).length === 0 ? "schedules off (--etl-every 0)" : p.ponds.map((x) => `${x.name} [${x.datasets.join(", ")}] every ${Math.round(etlMs(p, x) / 1000)} s`).join("; ") || "(no ponds)"}`,
     "",
-    `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` wipes it):`,
+    `  data lives in ${rel(p.dirs.root)}/ (git-ignored; \`npm start -- --reset\` removes what the platform created):`,
     `    lake and ponds  ${rel(p.dirs.s3)}/<bucket>/`,
     `    database        ${rel(p.dirs.db)}/`,
     `    stream          ${rel(p.dirs.kinesis)}/`,
@@ -116,22 +144,45 @@ async function main(): Promise<void> {
     process.stderr.write(`start: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  if (args.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
   const t0 = Date.now();
   const out = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  // Nothing unhandled ends the platform silently: a stray rejection is reported (the request paths handle
+  // their own); an uncaught exception leaves state unknown, so it stops everything loudly and exits 1.
+  let platformRef: Platform | undefined;
+  process.on("unhandledRejection", (reason) => {
+    process.stderr.write(`${new Date().toISOString().slice(11, 19)} ERROR unhandled rejection (the platform keeps running): ${(reason as Error)?.stack ?? String(reason)}\n`);
+  });
+  process.on("uncaughtException", (err) => {
+    process.stderr.write(`${new Date().toISOString().slice(11, 19)} FATAL uncaught exception; stopping the platform: ${err.stack ?? String(err)}\n`);
+    const hard = setTimeout(() => process.exit(1), 10000);
+    hard.unref();
+    void (platformRef?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
   process.stdout.write("starting the local platform (kinesis-local, s3rver, Data API on PGlite, ingestion, insights, stream processor, lake delivery, pond ETL)...\n");
   let platform: Platform;
   try {
+    const { startPlatform } = await import("./platform");
     platform = await startPlatform({
       dir: args.dir,
       reset: args.reset,
       shards: args.shards,
       // The demo runs pond ETL every minute so the ponds fill while you watch (unless --etl-every says otherwise).
       etlIntervalMs: args.etlEverySeconds !== undefined ? args.etlEverySeconds * 1000 : args.demo ? 60_000 : undefined,
+      ...(args.lakeBufferSeconds !== undefined ? { lakeBufferIntervalMs: args.lakeBufferSeconds * 1000 } : {}),
       ingestLogLevel: args.verbose ? "info" : "warn",
       functionLogLevel: args.verbose ? "INFO" : "WARN",
       log: out,
       statusPort: process.env.STATUS_PORT !== undefined && process.env.STATUS_PORT !== "" ? Number(process.env.STATUS_PORT) : 8082,
+      onFatal: (err) => {
+        process.stderr.write(`FATAL: ${err.message}; the platform stopped\n`);
+        process.exit(1);
+      },
     });
+    platformRef = platform;
   } catch (err) {
     process.stderr.write(`start: the local platform could not start: ${(err as Error).message}\n`);
     process.exit(1);

@@ -36,6 +36,7 @@ import { LocalDeliveryStream } from "./delivery";
 import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
 import { SOURCES } from "./traffic";
 import { startStatusServer } from "./status/server";
+import { StreamJournal } from "./stream-journal";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
@@ -93,6 +94,11 @@ export interface PlatformOptions {
   readonly log?: (line: string) => void;
   /** Serve the status page (local/status) on this port (0 = a free port). @default - no status page (`npm start` serves it on STATUS_PORT or 8082) */
   readonly statusPort?: number;
+  /**
+   * Called when a part failed for good (kinesis-local could not be restarted); the platform is
+   * stopped first. `npm start` exits non-zero. @default - the error is logged
+   */
+  readonly onFatal?: (err: Error) => void;
 }
 
 export interface ProcessorControl {
@@ -147,10 +153,15 @@ export interface Platform {
 /** The local delivery stream (local/delivery.ts) fed by its own event source mapping. */
 export interface LakeDeliveryHandle {
   readonly stream: LocalDeliveryStream;
+  /** The `lake-delivery` mapping now (a new one after pauseMapping/resumeMapping). */
   readonly mapping: EventSourceMapping;
   readonly bufferIntervalMs: number;
-  /** Waits until the stream is read to its end, then writes every buffer to the lake. */
+  /** Waits until the stream is read to its end, then writes every buffer to the lake (retrying failed writes until `timeoutMs`). */
   flush(timeoutMs?: number): Promise<void>;
+  /** Stops reading the stream (buffers stay and keep being written); used while kinesis-local restarts. */
+  pauseMapping(): Promise<void>;
+  resumeMapping(): Promise<void>;
+  /** Stops reading (caught up first, up to 3 s), writes every buffer once; what could not be written stays in the write-ahead files. */
   stop(): Promise<void>;
 }
 
@@ -181,18 +192,132 @@ function portOption(name: string, value: number | undefined, envValue: string | 
   return raw;
 }
 
-/** What the platform writes into its folder; `--reset` refuses to wipe anything else. */
-export const PLATFORM_ENTRIES = ["kinesis", "s3", "db", "esm", "on-failure.jsonl", "platform.json", "reshard-ledger.json", LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE];
+/** What the platform writes into its folder (the manifest in its marker file); `--reset` removes only these. */
+export const PLATFORM_ENTRIES = [
+  "kinesis",
+  "s3",
+  "db",
+  "esm",
+  "on-failure.jsonl",
+  "platform.json",
+  "reshard-ledger.json",
+  "stream-journal.jsonl",
+  "lake-wal",
+  LOCAL_KEYS_FILE,
+  LOCAL_KEY_STORE_FILE,
+];
+/** Written by the platform into every folder it uses: proof for `--reset` that the folder is the platform's. */
+export const MARKER_FILE = ".flightstream-local.json";
+/** Held while a platform runs on the folder: `{"pid", "startedAt"}`. */
+export const LOCK_FILE = "platform.lock";
 
-function resetDir(root: string): void {
-  if (!fs.existsSync(root)) return;
-  const foreign = fs.readdirSync(root).filter((e) => !PLATFORM_ENTRIES.includes(e));
-  if (foreign.length > 0) {
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The live owner of `root`'s lock, if any (a lock whose pid is not running is stale). */
+export function lockOwner(root: string): { pid: number; startedAt: string } | undefined {
+  let owner: { pid: number; startedAt: string };
+  try {
+    owner = JSON.parse(fs.readFileSync(path.join(root, LOCK_FILE), "utf8")) as { pid: number; startedAt: string };
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(owner.pid) && owner.pid !== process.pid && pidAlive(owner.pid) ? owner : undefined;
+}
+
+/** Takes `root`'s lock (refusing while another live platform holds it; a stale lock is replaced). Returns the release function. */
+export function acquireLock(root: string, log: (line: string) => void): () => void {
+  const file = path.join(root, LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = fs.openSync(file, "wx");
+      fs.writeSync(fd, JSON.stringify({ pid: process.pid, startedAt: new Date().toISOString() }));
+      fs.closeSync(fd);
+      return () => {
+        try {
+          const held = JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number };
+          if (held.pid === process.pid) fs.rmSync(file, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      const owner = lockOwner(root);
+      if (owner) {
+        throw new Error(`${root} is in use by another local platform (pid ${owner.pid}, started ${owner.startedAt}); stop it first, or use another --dir.`);
+      }
+      let stale = "unreadable";
+      try {
+        stale = `pid ${(JSON.parse(fs.readFileSync(file, "utf8")) as { pid: number }).pid}, not running`;
+      } catch {
+        // unreadable lock (cut by a crash)
+      }
+      log(`removing a stale lock on ${root} (${stale})`);
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not take the lock ${file} (another platform keeps taking it).`);
+}
+
+function writeMarker(root: string): void {
+  fs.writeFileSync(
+    path.join(root, MARKER_FILE),
+    JSON.stringify({ createdBy: "flightstream local platform (local/platform.ts)", entries: PLATFORM_ENTRIES }, null, 2) + "\n",
+  );
+}
+
+export interface ResetReport {
+  /** Entries removed (names inside the folder). */
+  readonly removed: string[];
+  /** Entries left because the platform did not create them. */
+  readonly kept: string[];
+}
+
+/**
+ * `--reset`: removes what the platform created in `root` (the entries its
+ * marker file lists), nothing else. Refuses while a live platform holds the
+ * folder's lock, and refuses a non-empty folder without the marker.
+ */
+export function resetDir(root: string): ResetReport {
+  if (!fs.existsSync(root)) return { removed: [], kept: [] };
+  const owner = lockOwner(root);
+  if (owner) {
+    throw new Error(`refusing to reset ${root}: a local platform is running on it (pid ${owner.pid}, started ${owner.startedAt}); stop it first (Ctrl-C in its terminal, or kill ${owner.pid}).`);
+  }
+  const entries = fs.readdirSync(root);
+  if (entries.length === 0) return { removed: [], kept: [] };
+  let manifest: string[];
+  try {
+    if (!fs.existsSync(path.join(root, MARKER_FILE))) throw new Error("the file is missing");
+    const marker = JSON.parse(fs.readFileSync(path.join(root, MARKER_FILE), "utf8")) as { entries?: unknown };
+    if (!Array.isArray(marker.entries) || !marker.entries.every((e) => typeof e === "string")) throw new Error("no `entries` list");
+    manifest = marker.entries as string[];
+  } catch (err) {
     throw new Error(
-      `refusing to reset ${root}: it holds ${foreign.slice(0, 5).map((e) => JSON.stringify(e)).join(", ")}${foreign.length > 5 ? ", ..." : ""}, which the local platform did not create (it only wipes ${PLATFORM_ENTRIES.join(", ")}).`,
+      `refusing to reset ${root}: it has no valid ${MARKER_FILE} (${(err as Error).message.split("\n")[0]}), so the local platform did not create it; it holds ${entries
+        .slice(0, 5)
+        .map((e) => JSON.stringify(e))
+        .join(", ")}${entries.length > 5 ? ", ..." : ""}. Point --dir at a folder the platform created, or delete it yourself.`,
     );
   }
-  for (const e of fs.readdirSync(root)) fs.rmSync(path.join(root, e), { recursive: true, force: true });
+  // Only names the platform itself writes, even if the marker was edited.
+  const ours = new Set(manifest.filter((e) => PLATFORM_ENTRIES.includes(e)));
+  const removed: string[] = [];
+  const kept: string[] = [];
+  for (const e of entries) {
+    if (ours.has(e) || e === LOCK_FILE) {
+      fs.rmSync(path.join(root, e), { recursive: true, force: true });
+      removed.push(e);
+    } else if (e !== MARKER_FILE) kept.push(e);
+  }
+  return { removed, kept };
 }
 
 const isoDay = (t: number) => new Date(t).toISOString().slice(0, 10);
@@ -209,6 +334,18 @@ async function startKinesisWithRetry(o: Parameters<typeof startKinesis>[0], log:
   } catch (err) {
     const message = (err as Error).message;
     if (!/exited before it was ready/.test(message)) throw err;
+    // kinesis-mock rewrites its data file in place: a crash in the middle leaves a file it cannot load. The
+    // stream journal holds every acknowledged record, so the platform moves the file aside and starts empty.
+    const file = o?.dataDir !== undefined ? path.join(o.dataDir, "kinesis-data.json") : undefined;
+    if (file !== undefined && fs.existsSync(file)) {
+      try {
+        JSON.parse(fs.readFileSync(file, "utf8"));
+      } catch (parseErr) {
+        const aside = `${file}.unreadable-${Date.now()}`;
+        fs.renameSync(file, aside);
+        log(`kinesis-local could not load its data file (${(parseErr as Error).message}); moved it to ${aside}; the stream is rebuilt from the journal`);
+      }
+    }
     log(`kinesis-local exited during start-up; retrying once (${message.split("\n")[0]})`);
     return startKinesis(o);
   }
@@ -216,6 +353,10 @@ async function startKinesisWithRetry(o: Parameters<typeof startKinesis>[0], log:
 
 export async function startPlatform(opts: PlatformOptions = {}): Promise<Platform> {
   const log = opts.log ?? (() => undefined);
+  let fatalStop: (() => Promise<void>) | undefined;
+  const fatal = (err: Error) => {
+    void (fatalStop ?? (async () => undefined))().finally(() => (opts.onFatal ?? ((e: Error) => log(`platform stopped: ${e.message}`)))(err));
+  };
   const root = path.resolve(opts.dir ?? DEFAULT_DIR);
   const ingestPort = portOption("ingestPort", opts.ingestPort, process.env.INGEST_PORT, 8080);
   const insightsPort = portOption("insightsPort", opts.insightsPort, process.env.INSIGHTS_PORT, 8081);
@@ -236,7 +377,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         return { name: p.name, bucket: `flightstream-local-pond-${p.name}`, datasets: p.datasets, intervalMs };
       })),
   ];
-  if (opts.reset) resetDir(root);
+  if (opts.reset) {
+    const r = resetDir(root);
+    log(`--reset: removed ${r.removed.length === 0 ? "nothing" : r.removed.join(", ")} from ${root}${r.kept.length > 0 ? `; kept ${r.kept.join(", ")} (not created by the platform)` : ""}`);
+  }
   const dirs = {
     root,
     kinesis: path.join(root, "kinesis"),
@@ -245,31 +389,55 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     checkpoints: path.join(root, "esm"),
     onFailure: path.join(root, "on-failure.jsonl"),
   };
-  for (const d of [root, dirs.kinesis, dirs.s3, dirs.checkpoints]) fs.mkdirSync(d, { recursive: true });
-  const stack: Array<{ name: string; stop: () => Promise<unknown> }> = [];
+  fs.mkdirSync(root, { recursive: true });
+  const releaseLock = acquireLock(root, log);
+  writeMarker(root);
+  for (const d of [dirs.kinesis, dirs.s3, dirs.checkpoints]) fs.mkdirSync(d, { recursive: true });
+  /**
+   * Stop order (SIGTERM, Ctrl-C, stop()): phase 0 the front doors that take no data (scheduler, insights),
+   * 1 ingestion (drained: everything accepted reaches the stream), 2 the lake delivery (caught up and
+   * flushed), 3 the stream processor's mapping, 4 clients, 5 the emulators, last.
+   */
+  const stack: Array<{ name: string; phase: number; stop: () => Promise<unknown> }> = [];
+  let stoppingPlatform = false;
   const stopAll = async () => {
-    for (const s of stack.splice(0).reverse()) {
+    stoppingPlatform = true;
+    const ordered = stack
+      .splice(0)
+      .map((s, i) => ({ s, i }))
+      .sort((a, b) => a.s.phase - b.s.phase || b.i - a.i)
+      .map((x) => x.s);
+    for (const s of ordered) {
       try {
         await s.stop();
       } catch (err) {
         log(`stopping ${s.name} failed: ${(err as Error).message}`);
       }
     }
+    releaseLock();
   };
 
+  let kinesisNow = undefined as unknown as KinesisEmulator;
+  const kinesisOptions = (port?: number) => ({
+    streams: { [streamName]: shards },
+    ...(port !== undefined ? { port } : {}),
+    ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }),
+  });
+  let journal: StreamJournal | undefined;
   try {
     const t0 = Date.now();
     const settled = await Promise.allSettled([
-      startKinesisWithRetry({ streams: { [streamName]: shards }, ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }) }, log).then((k) => {
-        stack.push({ name: "kinesis-local", stop: () => k.stop() });
+      startKinesisWithRetry(kinesisOptions(), log).then((k) => {
+        kinesisNow = k;
+        stack.push({ name: "kinesis-local", phase: 5, stop: () => kinesisNow.stop() });
         return k;
       }),
       startS3({ directory: dirs.s3, buckets: [lakeBucket, ...ponds.map((p) => p.bucket)] }).then((s) => {
-        stack.push({ name: "s3rver", stop: () => s.stop() });
+        stack.push({ name: "s3rver", phase: 5, stop: () => s.stop() });
         return s;
       }),
       startDataApi({ dataDir: dirs.db }).then(async (d) => {
-        stack.push({ name: "data api", stop: () => d.stop() });
+        stack.push({ name: "data api", phase: 5, stop: () => d.stop() });
         // Migrate while kinesis-local is still starting.
         const migrator = dataApiFromEnv({ DB_CLUSTER_ARN: d.resourceArn, DB_SECRET_ARN: d.secretArn, DB_NAME: d.database, DATA_API_ENDPOINT: d.endpoint, AWS_REGION: LOCAL_REGION }, dataApiClientConfig(d.endpoint));
         const migrated = await runMigrations(migrator);
@@ -280,7 +448,20 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     // allSettled: every emulator that did start is in `stack` before a failure is thrown (and stopped).
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
-    const [kinesis, s3, dataApi] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [KinesisEmulator, S3Emulator, DataApiEmulator];
+    const [firstKinesis, s3, dataApi] = settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [KinesisEmulator, S3Emulator, DataApiEmulator];
+    // The platform's handle on kinesis-local: the same endpoint across restarts of the process behind it.
+    const kinesis: KinesisEmulator = {
+      endpoint: firstKinesis.endpoint,
+      port: firstKinesis.port,
+      get pid() {
+        return kinesisNow.pid;
+      },
+      get exited() {
+        return kinesisNow.exited;
+      },
+      client: () => kinesisNow.client(),
+      stop: () => kinesisNow.stop(),
+    };
     log(`emulators up and database migrated in ${Date.now() - t0} ms`);
     const streamArn = `arn:aws:kinesis:${LOCAL_REGION}:${KINESIS_LOCAL_ACCOUNT_ID}:stream/${streamName}`;
     const env: Record<string, string> = {
@@ -309,8 +490,16 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const processorFn = createProcessor({ db, alertRule: rules.alert, dealRule: rules.deal });
     const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
-    // Stopped in reverse order: the clients are destroyed after everything that uses them.
-    stack.push({ name: "kinesis clients", stop: async () => (esmClient.destroy(), kinesisForWorkflows.destroy()) });
+    // Acknowledged means durable here too (local/stream-journal.ts): the consumers only see journaled records.
+    // Without persistence kinesis-local starts empty every time: an older journal describes another stream.
+    if (opts.persistStream === false) fs.rmSync(path.join(root, "stream-journal.jsonl"), { force: true });
+    const streamJournal = new StreamJournal(path.join(root, "stream-journal.jsonl"));
+    journal = streamJournal;
+    streamJournal.attachToConsumerClient(esmClient);
+    // The clients are destroyed after everything that uses them.
+    stack.push({ name: "kinesis clients", phase: 4, stop: async () => (esmClient.destroy(), kinesisForWorkflows.destroy(), streamJournal.dispose()) });
+    // What kinesis-local restored (after a crash of it or of the whole platform) against the journal.
+    await streamJournal.reconcile(esmClient, streamName, dirs.checkpoints, log);
     let mapping: EventSourceMapping | undefined;
     // The deployed mapping's settings (components/analytics/StreamProcessor.ts defaults).
     const esmSettings = {
@@ -360,7 +549,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       },
     };
     await processor.start();
-    stack.push({ name: "event source mapping", stop: () => processor.stop() });
+    stack.push({ name: "event source mapping", phase: 3, stop: () => processor.stop() });
 
     // Ingestion service (functions/ingest) on the local stream; one key per local source (local/keys.ts).
     const ingestKeys = ensureLocalKeys(root, SOURCES);
@@ -377,9 +566,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       METRICS_OUTPUT: process.env.METRICS_OUTPUT ?? "off",
     });
     const ingestClient = new KinesisClient({ ...kinesisClientConfig(kinesis.endpoint), maxAttempts: 1 });
-    const ingest = await startService(ingestConfig, { client: ingestClient });
+    streamJournal.attachToProducerClient(ingestClient);
+    const ingest = await startService(ingestConfig, { client: ingestClient, unavailableReason: () => streamJournal.unavailableReason });
     stack.push({
       name: "ingestion service",
+      phase: 1,
       stop: async () => {
         await ingest.shutdown();
         ingestClient.destroy();
@@ -389,7 +580,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     // Insights API: the API Gateway v2 handler over HTTP.
     const insightsHandler = createInsightsHandler({ db });
     const insights: HttpApiServer = await startHttpApiServer({ handler: insightsHandler as never, port: insightsPort, functionName: "insights-api" });
-    stack.push({ name: "insights API", stop: () => insights.stop() });
+    stack.push({ name: "insights API", phase: 0, stop: () => insights.stop() });
 
     // Lake delivery stream.
     const s3Client: S3Client = s3.client();
@@ -401,9 +592,53 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       checkpointDir: dirs.checkpoints,
       bufferIntervalMs: opts.lakeBufferIntervalMs ?? dev.lakeBufferIntervalSeconds * 1000,
       bufferSizeBytes: opts.lakeBufferSizeBytes,
+      walDir: path.join(root, "lake-wal"),
       log,
     });
-    stack.push({ name: "delivery stream", stop: () => delivery.stop() });
+    stack.push({ name: "delivery stream", phase: 2, stop: () => delivery.stop() });
+
+    // kinesis-local is a child process: when it dies, say so, refuse puts (503), restart it with backoff on the
+    // same port, reconcile with the journal, resume the mappings, say it is back. Out of attempts: fatal.
+    const recoverKinesis = async (exit: { code: number | null; signal: NodeJS.Signals | null }) => {
+      const how = exit.signal ?? `exit code ${exit.code}`;
+      const downSince = Date.now();
+      streamJournal.close(`kinesis-local exited (${how}); restarting it`);
+      log(`kinesis-local DIED (${how}); ingestion answers 503 until it is back; restarting it`);
+      const processorWasRunning = processor.running;
+      await Promise.all([processor.stop(), delivery.pauseMapping()]);
+      for (let attempt = 1; ; attempt++) {
+        if (stoppingPlatform) return;
+        try {
+          const k = await startKinesisWithRetry(kinesisOptions(kinesis.port), log);
+          if (stoppingPlatform) return void (await k.stop());
+          kinesisNow = k;
+          break;
+        } catch (err) {
+          if (attempt >= 5) throw new Error(`kinesis-local could not be restarted after ${attempt} attempts: ${(err as Error).message.split("\n")[0]}`);
+          const wait = Math.min(500 * 2 ** (attempt - 1), 8000);
+          log(`kinesis-local restart attempt ${attempt} failed (${(err as Error).message.split("\n")[0]}); next attempt in ${wait} ms`);
+          await new Promise((r) => setTimeout(r, wait));
+        }
+      }
+      watchKinesis();
+      const report = await streamJournal.reconcile(esmClient, streamName, dirs.checkpoints, log);
+      if (processorWasRunning) await processor.start();
+      await delivery.resumeMapping();
+      streamJournal.open();
+      log(`kinesis-local is BACK (pid ${kinesisNow.pid}, down ${((Date.now() - downSince) / 1000).toFixed(1)} s; ${report.reput} acknowledged record(s) put again from the journal)`);
+    };
+    const watchKinesis = () => {
+      const watched = kinesisNow;
+      void watched.exited.then((exit) => {
+        if (stoppingPlatform || kinesisNow !== watched) return;
+        recoverKinesis(exit).catch((err) => {
+          if (stoppingPlatform) return;
+          log(`FATAL: ${(err as Error).message}`);
+          fatal(err as Error);
+        });
+      });
+    };
+    watchKinesis();
 
     // Pond ETL schedules.
     const runPond = async (name: string, window?: { from: string; to?: string }) => {
@@ -432,11 +667,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           })),
       log,
     );
-    stack.push({ name: "scheduler", stop: () => scheduler.stop() });
+    stack.push({ name: "scheduler", phase: 0, stop: () => scheduler.stop() });
 
     // Status page (local/status): live charts of this platform, when asked for.
     const status = opts.statusPort === undefined ? undefined : await startStatusServer({ port: portOption("statusPort", opts.statusPort, undefined, 8082), sources: { ingestUrl: ingest.url, insightsUrl: insights.url, streamName, kinesis: kinesisForWorkflows, s3: s3Client, db, lakeBucket, ponds, scheduler, readers: () => ({ "stream-processor": processor.mapping, "lake-delivery": delivery.mapping }) } });
-    if (status) stack.push({ name: "status page", stop: () => status.stop() });
+    if (status) stack.push({ name: "status page", phase: 0, stop: () => status.stop() });
 
     const info = {
       pid: process.pid,
@@ -455,6 +690,16 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     fs.writeFileSync(path.join(root, "platform.json"), JSON.stringify(info, null, 2));
 
     let stopping: Promise<void> | undefined;
+    const stopPlatform = () =>
+      (stopping ??= (async () => {
+        await stopAll();
+        try {
+          fs.rmSync(path.join(root, "platform.json"), { force: true });
+        } catch {
+          // best effort
+        }
+      })());
+    fatalStop = stopPlatform;
     return {
       ingestUrl: ingest.url,
       insightsUrl: insights.url,
@@ -495,20 +740,11 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         await mapping?.waitUntilCaughtUp(timeoutMs);
         await delivery.flush(timeoutMs);
       },
-      stop() {
-        stopping ??= (async () => {
-          await stopAll();
-          try {
-            fs.rmSync(path.join(root, "platform.json"), { force: true });
-          } catch {
-            // best effort
-          }
-        })();
-        return stopping;
-      },
+      stop: stopPlatform,
     };
   } catch (err) {
     await stopAll();
+    journal?.dispose();
     throw err;
   }
 }
@@ -518,8 +754,10 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
  * per-partition buffering and object layout) reading the stream through a
  * second event source mapping (`lake-delivery`, its own checkpoints), so a
  * restart continues where it stopped instead of re-reading the stream.
- * Buffers are written on their interval/size, on flush() and on stop(); a
- * crash (not Ctrl-C) loses what was buffered but not yet written.
+ * Every batch is in the buffers' write-ahead files (fsynced) before the
+ * mapping checkpoints it, so a crash loses nothing: the next start reloads
+ * the files. Buffers are written on their interval/size, on flush() and on
+ * stop(); failed writes are retried with backoff.
  */
 async function startLakeDelivery(o: {
   client: KinesisClient;
@@ -529,6 +767,7 @@ async function startLakeDelivery(o: {
   checkpointDir: string;
   bufferIntervalMs: number;
   bufferSizeBytes?: number;
+  walDir: string;
   log: (line: string) => void;
 }): Promise<LakeDeliveryHandle> {
   const stream = new LocalDeliveryStream({
@@ -536,27 +775,44 @@ async function startLakeDelivery(o: {
     bucket: o.lakeBucket,
     streamName: "lake-delivery",
     bufferIntervalMs: o.bufferIntervalMs,
+    walDir: o.walDir,
+    onWriteError: (message) => o.log(`lake delivery: ${message}`),
     ...(o.bufferSizeBytes !== undefined ? { bufferSizeBytes: o.bufferSizeBytes } : {}),
   });
+  if (stream.recovered.length > 0) {
+    o.log(`lake delivery: ${stream.recovered.length} buffer(s) with ${stream.recovered.reduce((n, r) => n + r.events, 0)} record(s) recovered from the write-ahead files of an unclean stop`);
+  }
   let writing: Promise<void> = Promise.resolve();
   // One writer at a time: the timer, the mapping and flush() share the buffers.
   const serial = (fn: () => Promise<void>) => (writing = writing.then(fn, fn));
-  const mapping = await startEventSourceMapping({
-    client: o.client,
-    streamName: o.streamName,
-    functionName: "lake-delivery",
-    checkpointDir: o.checkpointDir,
-    batchSize: 10000,
-    maximumBatchingWindowInSeconds: 0,
-    pollIntervalMs: 200,
-    handler: async (event) => {
-      await serial(async () => {
-        for (const r of event.Records) await stream.putRecord(Buffer.from(r.kinesis.data, "base64"), r.kinesis.partitionKey);
-        await stream.flushDue();
-      });
-    },
-    log: (message, fields) => o.log(`lake delivery: ${message} ${JSON.stringify(fields ?? {})}`),
-  });
+  const startMapping = () =>
+    startEventSourceMapping({
+      client: o.client,
+      streamName: o.streamName,
+      functionName: "lake-delivery",
+      checkpointDir: o.checkpointDir,
+      batchSize: 10000,
+      maximumBatchingWindowInSeconds: 0,
+      pollIntervalMs: 200,
+      handler: async (event) => {
+        await serial(async () => {
+          const positions: Record<string, string> = {};
+          for (const r of event.Records) {
+            const shardId = r.eventID.slice(0, r.eventID.indexOf(":"));
+            // Delivered again after a crash between the write-ahead commit and the checkpoint: already buffered.
+            if (stream.isCommitted(shardId, r.kinesis.sequenceNumber)) continue;
+            await stream.putRecord(Buffer.from(r.kinesis.data, "base64"), r.kinesis.partitionKey);
+            positions[shardId] = r.kinesis.sequenceNumber;
+          }
+          // Durable (with the source position) before the mapping checkpoints the batch.
+          stream.commit(positions);
+          await stream.flushDue();
+        });
+      },
+      log: (message, fields) => o.log(`lake delivery: ${message} ${JSON.stringify(fields ?? {})}`),
+    });
+  let mapping: EventSourceMapping | undefined = await startMapping();
+  let current = mapping;
   const timer = setInterval(() => {
     serial(() => stream.flushDue()).catch((err) => o.log(`lake delivery: write failed: ${(err as Error).message}`));
   }, Math.min(1000, o.bufferIntervalMs));
@@ -564,17 +820,48 @@ async function startLakeDelivery(o: {
   let stopped: Promise<void> | undefined;
   return {
     stream,
-    mapping,
+    get mapping() {
+      return current;
+    },
     bufferIntervalMs: o.bufferIntervalMs,
     async flush(timeoutMs = 60000) {
-      await mapping.waitUntilCaughtUp(timeoutMs);
-      await serial(() => stream.flushAll());
+      const deadline = Date.now() + timeoutMs;
+      if (mapping) await mapping.waitUntilCaughtUp(timeoutMs);
+      for (;;) {
+        try {
+          await serial(() => stream.flushAll());
+          return;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    },
+    async pauseMapping() {
+      const m = mapping;
+      mapping = undefined;
+      await m?.stop();
+    },
+    async resumeMapping() {
+      if (mapping || stopped) return;
+      mapping = await startMapping();
+      current = mapping;
     },
     stop() {
       stopped ??= (async () => {
         clearInterval(timer);
-        await mapping.stop();
-        await serial(() => stream.flushAll());
+        const m = mapping;
+        mapping = undefined;
+        if (m) {
+          await m.waitUntilCaughtUp(3000).catch((err) => o.log(`lake delivery: stopping before the end of the stream (${(err as Error).message})`));
+          await m.stop();
+        }
+        try {
+          await serial(() => stream.flushAll());
+        } catch (err) {
+          o.log(`lake delivery: ${(err as Error).message}; they are written on the next start`);
+        }
+        stream.close();
       })();
       return stopped;
     },

@@ -24,7 +24,7 @@ export interface RunningService {
 }
 
 /** Starts the service from a config; used by main and by the local platform. */
-export async function startService(config: IngestConfig, opts: { client?: KinesisClient; installSignalHandlers?: boolean } = {}): Promise<RunningService> {
+export async function startService(config: IngestConfig, opts: { client?: KinesisClient; installSignalHandlers?: boolean; unavailableReason?: () => string | undefined } = {}): Promise<RunningService> {
   const logger = pino({ level: config.logLevel, base: { service: "ingest", stream: config.streamName } });
   const metrics = new EmfMetrics({
     namespace: config.metricsNamespace,
@@ -91,6 +91,7 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
     maxReadingPerSource: config.maxReadingPerSource,
     bodyReadTimeoutMs: config.bodyReadTimeoutMs,
     occurredAtWindow: { maxAgeMs: config.occurredAtMaxAgeMs, maxFutureMs: config.occurredAtMaxFutureMs },
+    unavailableReason: opts.unavailableReason,
   });
   const url = await app.listen({ port: config.port, host: config.host });
   const flushTimer = setInterval(() => metrics.flush(), 10000);

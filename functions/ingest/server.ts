@@ -21,7 +21,8 @@
  *   - Every other response is `{"error": "<message>"}`; no message names
  *     another client's data.
  * GET /healthz → 200 `{"status":"ok"}`; 503 `{"status":"draining"}` while draining,
- *   so the load balancer stops routing to a stopping task.
+ *   so the load balancer stops routing to a stopping task; 503 `{"status":"unavailable","reason"}`
+ *   while `unavailableReason()` names a reason (the local platform: the stream is unreachable).
  *
  * Bodies are read by our own content-type parsers (a raw stream in, with the
  * size limit and the body-read deadline); fastify's error handler maps every
@@ -86,6 +87,8 @@ export interface ServerDeps {
   /** Idle keep-alive timeout of client connections (above the ALB's 60 s idle timeout). @default 75000 */
   readonly keepAliveTimeoutMs?: number;
   readonly now?: () => number;
+  /** Why the service cannot accept events now (e.g. the stream is unreachable), or undefined when it can; /healthz answers 503 with it. @default - always healthy */
+  readonly unavailableReason?: () => string | undefined;
 }
 
 /** Requests parsed into raw event values (validation happens in the handler). */
@@ -342,6 +345,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // Per-request access logs would flood at ingestion rates (the ALB access log has them); warnings and errors still log.
   app.get("/healthz", { logLevel: "warn" }, async (_request, reply) => {
     if (deps.publisher.isDraining) return reply.code(503).send({ status: "draining" });
+    const reason = deps.unavailableReason?.();
+    if (reason !== undefined) return reply.code(503).send({ status: "unavailable", reason });
     return { status: "ok", queueDepth: deps.publisher.queueDepth };
   });
 

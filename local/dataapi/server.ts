@@ -73,6 +73,11 @@ const ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z0-9-]+$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 function send(res: http.ServerResponse, status: number, body: unknown, errorType?: string): void {
+  // A response already (partly) written cannot carry an error: end the connection instead of throwing.
+  if (res.headersSent || res.writableEnded) {
+    res.destroy();
+    return;
+  }
   const text = JSON.stringify(body);
   const headers: http.OutgoingHttpHeaders = {
     "content-type": "application/json",
@@ -150,7 +155,11 @@ export async function startDataApi(opts: DataApiOptions = {}): Promise<DataApi> 
         const e = err instanceof DataApiError ? err : new DataApiError("InternalServerErrorException", String((err as Error)?.message ?? err));
         send(res, e.status, { message: e.message }, e.errorName);
       }
-    })();
+    })().catch((err) => {
+      // Last resort (send itself failed): report, drop the connection, keep serving.
+      process.stderr.write(`data api: request failed: ${(err as Error)?.stack ?? String(err)}\n`);
+      res.destroy();
+    });
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {

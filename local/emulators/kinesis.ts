@@ -48,6 +48,8 @@ export interface KinesisEmulator {
   readonly port: number;
   /** Process id of the emulator (a child of this process). */
   readonly pid: number | undefined;
+  /** Resolves when the emulator process has exited (after stop(), or on its own: a crash). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** A new client configured for this emulator (see `kinesisClientConfig`). */
   client(): KinesisClient;
   /** Stops the emulator process (idempotent). */
@@ -169,6 +171,7 @@ async function launch(opts: KinesisEmulatorOptions, port: number, tlsPort: numbe
     endpoint,
     port,
     pid: managed.child.pid,
+    exited: managed.exited,
     client() {
       const c = new KinesisClient(kinesisClientConfig(endpoint));
       clients.push(c);

@@ -65,6 +65,9 @@ export function spawnNode(args: string[], opts: { cwd: string; env: NodeJS.Proce
     cwd: opts.cwd,
     env: opts.env,
     stdio: ["pipe", "pipe", "pipe"],
+    // Its own process group: a Ctrl-C or `kill -TERM -<group>` aimed at the platform reaches the parent only,
+    // which stops the emulator last, after everything that uses it (the parent-death guard still ends it).
+    detached: true,
   });
   live.add(child);
   let out = "";
