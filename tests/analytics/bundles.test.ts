@@ -62,7 +62,7 @@ describe("analytics: bundled Lambda handlers against the local Data API", functi
         dirs.push(dir);
         const { handler } = require(path.join(dir, "index.js"));
         const hash = migrationsHash(migrations);
-        expect(await handler({ expectedHash: hash })).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema"], hash });
+        expect(await handler({ expectedHash: hash })).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema", "0002_exactly_once"], hash });
     });
 
     it("fails when the deployment's hash differs from the bundled migrations", async () => {
