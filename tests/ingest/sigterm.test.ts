@@ -106,7 +106,7 @@ describe("ingest service process: SIGTERM drains", function () {
     try {
       const health = await fetch(`${svc.url}/healthz`);
       expect(health.status).to.equal(200);
-      const res = await fetch(`${svc.url}/v1/events`, { method: "POST", headers, body: JSON.stringify(validSearch({ eventId: "bundled-1" })) });
+      const res = await fetch(`${svc.url}/v1/events`, { method: "POST", headers, body: JSON.stringify(validSearch({ eventId: "bundled-1", occurredAt: new Date().toISOString() })) });
       expect([res.status, await res.json()]).to.deep.equal([202, { accepted: 1 }]);
       expect((await readStreamEvents(client, "bundle")).map((e) => e.eventId)).to.deep.equal(["bundled-1"]);
     } finally {
@@ -155,7 +155,7 @@ describe("ingest service process: SIGTERM drains", function () {
     const sender = async () => {
       for (;;) {
         const r = requests.length;
-        requests.push(Array.from({ length: 20 }, (_, i) => (i % 2 ? validSearch : validBooking)({ eventId: `term-${r}-${i}`, source: "web-ch" })));
+        requests.push(Array.from({ length: 20 }, (_, i) => (i % 2 ? validSearch : validBooking)({ eventId: `term-${r}-${i}`, source: "web-ch", occurredAt: new Date().toISOString() })));
         const res = await send(requests[r]);
         results[r] = res;
         if (res.status === 202 && !killed) {
