@@ -53,12 +53,14 @@ describe("prod plan: the platform as deployed", function () {
         expect(lb.inputs.dropInvalidHeaderFields).to.equal(true);
         expect(lb.inputs.enableDeletionProtection).to.equal(true);
         expect(lb.inputs.accessLogs.enabled).to.equal(true);
-        const svc = one(r, "aws:ecs/service:Service");
+        const svc = one(r, "aws:ecs/service:Service", "ingestion-service");
         expect(svc.inputs.launchType ?? svc.inputs.capacityProviderStrategies?.[0]?.capacityProvider).to.match(/FARGATE/);
         expect(svc.inputs.networkConfiguration.assignPublicIp).to.equal(false);
-        const target = one(r, "aws:appautoscaling/target:Target");
+        const target = one(r, "aws:appautoscaling/target:Target", "ingestion-scaling");
         expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([3, 30]);
-        expect(all(r, "aws:appautoscaling/policy:Policy").length).to.equal(2);
+        // The shared service scales on CPU and requests; the dedicated vendor (amadeus) on CPU.
+        expect(all(r, "aws:appautoscaling/policy:Policy").map((p) => p.name)).to.deep.equal(["ingestion-scale-cpu", "ingestion-scale-requests", "ingestion-scale-cpu-amadeus"]);
+        expect([one(r, "aws:appautoscaling/target:Target", "ingestion-scaling-amadeus").inputs.minCapacity, one(r, "aws:appautoscaling/target:Target", "ingestion-scaling-amadeus").inputs.maxCapacity]).to.deep.equal([2, 20]);
         const albAlarm = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.name === "prod-ingestion-alb-5xx")!;
         expect(albAlarm.inputs.dimensions.LoadBalancer).to.equal(lb.outputs.arnSuffix);
     });
