@@ -163,7 +163,7 @@ export function pulumiPolicies(now: () => Date = () => new Date()): (ResourceVal
             if (ex.status === "valid") {
                 (report as any)({ message: `EXEMPT until ${ex.expires} (${ex.reason}): ${message}`, enforcementLevel: "advisory", urn });
             } else {
-                report(ex.status === "invalid" ? `${message} (exemption not honoured: ${ex.problem})` : message, urn);
+                report(ex.status === "none" ? message : `${message} (exemption not honoured: ${ex.problem})`, urn);
             }
         };
         if (rule.kind === "resource") {
