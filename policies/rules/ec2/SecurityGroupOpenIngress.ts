@@ -9,7 +9,7 @@ export const meta = {
     enforcementLevel: "mandatory" as const,
     why: "Only the HTTPS front door faces the internet; any other port open to everyone (an HTTP listener, a database, a debug port) is an attack surface nobody reviewed.",
     publicRuleSets: {
-        cdkNag: ["AwsSolutions-EC23 (any port)"],
+        cdkNag: ["AwsSolutions-EC23 (any port)", "AwsSolutions-RDS8 (VPC security groups)"],
         checkov: ["CKV_AWS_260 (port 80)", "CKV_AWS_277 (all ports)", "CKV_AWS_24 (port 22)", "CKV_AWS_25 (port 3389)"],
         pulumiPolicyAws: NONE,
         awsConfig: ["VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS", "RESTRICTED_INCOMING_TRAFFIC"],

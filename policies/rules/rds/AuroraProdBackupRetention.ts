@@ -11,7 +11,7 @@ export const meta = {
     enforcementLevel: "mandatory" as const,
     why: "Point-in-time recovery must reach back past a long weekend plus the time to notice silent corruption.",
     publicRuleSets: {
-        cdkNag: NONE,
+        cdkNag: ["AwsSolutions-RDS13 (DB instances, any retention)"],
         checkov: ["CKV_AWS_133 (any retention)"],
         pulumiPolicyAws: ["rds-instance-backup-enabled (DB instances, any retention, all environments)"],
         awsConfig: ["DB_INSTANCE_BACKUP_ENABLED (DB instances only)"],
