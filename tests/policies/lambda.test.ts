@@ -55,7 +55,7 @@ describe("no-secrets-in-environment", () => {
     const task = (environment: { name: string; value: string }[]) => res("aws:ecs/taskDefinition:TaskDefinition", "t", { family: "t", containerDefinitions: JSON.stringify([{ name: "app", image: "i", environment }]) });
     it("Compliance: plain settings and secret references (ARNs, parameter paths)", async () => {
         expect(await messages(secretsEnv,
-            fn({ STREAM_NAME: "events", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf", API_KEY_PARAMETER: "/flightstream/prod/api-key", TOKEN_TTL_SECONDS: "" }),
+            fn({ STREAM_NAME: "events", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf", API_KEY_PARAMETER: "/flightstream/prod/api-key", TOKEN_TTL_SECONDS: "3600", SECRET_ROTATION_ENABLED: "true" }),
             task([{ name: "PORT", value: "8080" }, { name: "SECRET_ARN", value: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:k" }]),
         )).to.deep.equal([]);
     });

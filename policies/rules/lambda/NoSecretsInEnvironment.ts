@@ -4,7 +4,7 @@ import { q } from "../../lib/util";
 
 export const meta = {
     id: "no-secrets-in-environment",
-    description: "Lambda function environment variables and ECS container environment entries hold no secrets: no name that says password, secret, token, API/access/private key or credential unless its value is a reference (an ARN or an SSM parameter path), and no value that looks like an AWS access key id, a private key, a token or a URL with a password.",
+    description: "Lambda function environment variables and ECS container environment entries hold no secrets: no name that says password, secret, token, API/access/private key or credential unless its value is a reference (an ARN or an SSM parameter path) or a number or boolean, and no value that looks like an AWS access key id, a private key, a token or a URL with a password.",
     enforcementLevel: "mandatory" as const,
     why: "Environment variables are readable by anyone who can read the function or task definition and are copied into plans, state and logs; secrets belong in Secrets Manager, referenced by ARN (Lambda) or through `secrets` (ECS).",
     publicRuleSets: {
@@ -18,6 +18,8 @@ export const meta = {
 
 /** Names that say the value is a credential. */
 const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH_?KEY)/i;
+/** Values that cannot be a credential: numbers and booleans (TOKEN_TTL_SECONDS=3600). */
+const SETTING = /^(\d+|true|false)$/i;
 /** Values that reference a secret instead of holding it. */
 const REFERENCE = /^(arn:aws[a-z-]*:[a-z0-9-]+:|\/[A-Za-z0-9_.\/-]+$)/;
 /** Values that are credentials whatever the name. */
@@ -36,7 +38,7 @@ export function findings(vars: [string, unknown][], where: (name: string) => str
         const value = typeof raw === "string" ? raw : raw === undefined || raw === null ? "" : JSON.stringify(raw);
         const pattern = SECRET_VALUES.find(([re]) => re.test(value));
         if (pattern) out.push(`${where(name)} holds what looks like ${pattern[1]}; store it in Secrets Manager and pass its ARN.`);
-        else if (SECRET_NAME.test(name) && value !== "" && !REFERENCE.test(value)) {
+        else if (SECRET_NAME.test(name) && value !== "" && !REFERENCE.test(value) && !SETTING.test(value)) {
             out.push(`${where(name)} is named like a secret and holds a literal value (not an ARN or parameter path); store it in Secrets Manager and pass its ARN.`);
         }
     }
