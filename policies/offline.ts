@@ -39,9 +39,17 @@ export interface NotApplicable {
     readonly reason: string;
 }
 
+/** An exemption whose expiry date has passed: its violation is reported again. */
+export interface ExpiredExemption extends Exemption {
+    /** Always true; kept so JSON output is self-describing. */
+    readonly expired: true;
+}
+
 export interface OfflineResult {
     readonly violations: Violation[];
     readonly exemptions: Exemption[];
+    /** Exemptions past their date (each also reported as a violation of its rule). */
+    readonly expiredExemptions: ExpiredExemption[];
     readonly notApplicable: NotApplicable[];
 }
 
@@ -104,6 +112,7 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
     const now = opts.now ?? new Date();
     const violations: Violation[] = [];
     const exemptions: Exemption[] = [];
+    const expiredExemptions: ExpiredExemption[] = [];
     const notApplicable: NotApplicable[] = [];
     const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
     const providers = new Map(result.providers.map((p) => [p.name, p]));
@@ -130,11 +139,12 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             exemptions.push({ policy: rule.id, resource, reason: ex.reason, expires: ex.expires });
             return;
         }
+        if (ex.status === "expired") expiredExemptions.push({ policy: rule.id, resource, reason: ex.reason, expires: ex.expires, expired: true });
         violations.push({
             policy: rule.id,
             level: level === "remediate" ? "mandatory" : (level as Violation["level"]),
             resource,
-            message: ex.status === "invalid" ? `${message} (exemption not honoured: ${ex.problem})` : message,
+            message: ex.status === "none" ? message : `${message} (exemption not honoured: ${ex.problem})`,
         });
     };
     const getConfigFor = (rule: Rule) => <T extends object>() => ({ ...(rule.config ?? {}), ...settings.get(rule.id)!.config }) as T;
@@ -214,5 +224,5 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             await run(rule, "stack", () => rule.validateStack(args, (message: string, urn?: string) => report(rule, level, urn ?? "stack", message)));
         }
     }
-    return { violations, exemptions, notApplicable };
+    return { violations, exemptions, expiredExemptions, notApplicable };
 }

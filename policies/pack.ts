@@ -39,6 +39,32 @@ import albListenerModernTls from "./rules/elb/AlbListenerModernTls";
 import albAccessLogs from "./rules/elb/AlbAccessLogs";
 import albDropInvalidHeaders from "./rules/elb/AlbDropInvalidHeaders";
 import ecsServiceNoPublicIp from "./rules/ecs/EcsServiceNoPublicIp";
+import ecNoOpenIngress from "./rules/ec2/SecurityGroupOpenIngress";
+import ecNoAdminPorts from "./rules/ec2/SecurityGroupNoAdminPorts";
+import ecDefaultSgClosed from "./rules/ec2/DefaultSecurityGroupClosed";
+import vpcFlowLogs from "./rules/ec2/VpcFlowLogs";
+import iamServiceTrustConfusedDeputy from "./rules/iam/ServiceTrustConfusedDeputy";
+import resourcePolicyConfusedDeputy from "./rules/iam/ResourcePolicyConfusedDeputy";
+import iamCrossAccountTrustCondition from "./rules/iam/CrossAccountTrustCondition";
+import rdsNoPublicAccess from "./rules/rds/RdsNoPublicAccess";
+import rdsIamAuthentication from "./rules/rds/RdsIamAuthentication";
+import rdsManagedMasterPassword from "./rules/rds/RdsNoPlaintextPassword";
+import sqsQueueTlsOnly from "./rules/sqs/SqsQueueTlsOnly";
+import snsTopicTlsOnly from "./rules/sns/SnsTopicTlsOnly";
+import ecrNoPublicRepository from "./rules/ecr/EcrNoPublicRepository";
+import ecrImmutableTags from "./rules/ecr/EcrImmutableTags";
+import ecrScanOnPush from "./rules/ecr/EcrScanOnPush";
+import ecrCmkEncryption from "./rules/ecr/EcrCmkEncryption";
+import noSecretsInEnvironment from "./rules/lambda/NoSecretsInEnvironment";
+import lambdaFunctionUrlAuth from "./rules/lambda/FunctionUrlAuth";
+import apiRouteAuthorization from "./rules/apigateway/ApiRouteAuthorization";
+import apiStageAccessLogs from "./rules/apigateway/ApiStageAccessLogs";
+import albWaf from "./rules/elb/AlbWaf";
+import albProdDeletionProtection from "./rules/elb/AlbProdDeletionProtection";
+import athenaWorkgroupEncryption from "./rules/athena/AthenaWorkgroupEncryption";
+import secretRotation from "./rules/secretsmanager/SecretRotation";
+import auditLogRetention from "./rules/cloudwatch/AuditLogRetention";
+import s3BucketAccessLogging from "./rules/s3/S3BucketAccessLogging";
 
 export const PACK_NAME = "flightstream";
 
@@ -75,6 +101,32 @@ export const policies: Rule[] = [
     albDropInvalidHeaders,
     ecsServiceNoPublicIp,
     logGroupRetention,
+    ecNoOpenIngress,
+    ecNoAdminPorts,
+    ecDefaultSgClosed,
+    vpcFlowLogs,
+    iamServiceTrustConfusedDeputy,
+    resourcePolicyConfusedDeputy,
+    iamCrossAccountTrustCondition,
+    rdsNoPublicAccess,
+    rdsIamAuthentication,
+    rdsManagedMasterPassword,
+    sqsQueueTlsOnly,
+    snsTopicTlsOnly,
+    ecrNoPublicRepository,
+    ecrImmutableTags,
+    ecrScanOnPush,
+    ecrCmkEncryption,
+    noSecretsInEnvironment,
+    lambdaFunctionUrlAuth,
+    apiRouteAuthorization,
+    apiStageAccessLogs,
+    albWaf,
+    albProdDeletionProtection,
+    athenaWorkgroupEncryption,
+    secretRotation,
+    auditLogRetention,
+    s3BucketAccessLogging,
 ];
 
 export function ruleById(id: string): Rule {
@@ -111,7 +163,7 @@ export function pulumiPolicies(now: () => Date = () => new Date()): (ResourceVal
             if (ex.status === "valid") {
                 (report as any)({ message: `EXEMPT until ${ex.expires} (${ex.reason}): ${message}`, enforcementLevel: "advisory", urn });
             } else {
-                report(ex.status === "invalid" ? `${message} (exemption not honoured: ${ex.problem})` : message, urn);
+                report(ex.status === "none" ? message : `${message} (exemption not honoured: ${ex.problem})`, urn);
             }
         };
         if (rule.kind === "resource") {

@@ -12,7 +12,7 @@
  *                    next to the program's Pulumi.yaml, if there is one
  *   --project        project name (default: from the program's Pulumi.yaml, else "program")
  *   --policy-config  JSON in `pulumi preview --policy-pack-config` format (levels and rule config)
- *   --json           write {violations, exemptions} to FILE
+ *   --json           write {violations, exemptions, expiredExemptions} to FILE
  *
  * Exit status: 0 no mandatory violation, 1 mandatory violations, 2 bad usage or a failing program.
  */
@@ -80,11 +80,12 @@ export async function checkProgram(programPath: string, opts: CheckProgramOption
     return { result, ...checked };
 }
 
-export function formatFindings(violations: Violation[], exemptions: Exemption[]): string[] {
+export function formatFindings(violations: Violation[], exemptions: Exemption[], expired: Exemption[] = []): string[] {
     const lines: string[] = [];
     if (violations.length === 0) lines.push("policy: no violations");
     for (const v of violations) lines.push(`policy ${v.level.toUpperCase()} [${v.policy}] ${v.resource}: ${v.message}`);
     for (const e of exemptions) lines.push(`policy EXEMPT [${e.policy}] ${e.resource}: ${e.reason} (until ${e.expires})`);
+    for (const e of expired) lines.push(`policy EXPIRED EXEMPTION [${e.policy}] ${e.resource}: ${e.reason} (expired on ${e.expires}; reported as a violation above)`);
     return lines;
 }
 
@@ -114,11 +115,11 @@ async function main(argv: string[]): Promise<number> {
             usage(`--policy-config: "${opt.policyConfig}" is not valid JSON (${(e as Error).message})`);
         }
     }
-    const { result, violations, exemptions } = await checkProgram(opt.program!, { stack: opt.stack, configFile: opt.config, project: opt.project, policyConfig });
+    const { result, violations, exemptions, expiredExemptions } = await checkProgram(opt.program!, { stack: opt.stack, configFile: opt.config, project: opt.project, policyConfig });
     const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length;
     console.log(`policy: ${custom} resources in ${opt.program} (stack ${result.stack})`);
-    for (const l of formatFindings(violations, exemptions)) console.log(l);
-    if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ violations, exemptions }, null, 2));
+    for (const l of formatFindings(violations, exemptions, expiredExemptions)) console.log(l);
+    if (opt.json) fs.writeFileSync(opt.json, JSON.stringify({ violations, exemptions, expiredExemptions }, null, 2));
     const mandatory = violations.filter((v) => v.level === "mandatory").length;
     if (mandatory > 0) {
         console.error(`policy: ${mandatory} mandatory policy violation(s)`);

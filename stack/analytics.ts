@@ -73,7 +73,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
     const insights = new InsightsApi("analytics-insights", {
         accountId: account.accountId,
         database,
-        iamAuth: config.isProd,
+        iamAuth: true,
         alarms,
     }, { ...opts, dependsOn: [migrations] });
 

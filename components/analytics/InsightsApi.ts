@@ -42,6 +42,8 @@ export interface InsightsApiArgs {
     readonly reservedConcurrency?: number;
     /** @default 30 */
     readonly logRetentionDays?: number;
+    /** Retention of the API access logs (audit logs: the policy pack's `audit-log-retention` wants 365+). @default 365 */
+    readonly accessLogRetentionDays?: number;
     /** 5xx responses per 5 minutes that raise the alarm. @default 5 */
     readonly errorsAlarmThreshold?: number;
     /** p99 latency (ms) that raises the alarm. @default 2000 */
@@ -79,6 +81,7 @@ export class InsightsApi extends pulumi.ComponentResource {
         v.intRange("timeoutSeconds", args.timeoutSeconds, 1, 29);
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
         v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("accessLogRetentionDays", args.accessLogRetentionDays);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.check("jwtAudience", (args.jwtIssuer === undefined) === (args.jwtAudience === undefined), "given together with `jwtIssuer` (both or neither)", args.jwtAudience);
         if (args.iamAuth) v.exclusive({ jwtIssuer: args.jwtIssuer, iamAuth: args.iamAuth });
@@ -141,7 +144,7 @@ export class InsightsApi extends pulumi.ComponentResource {
 
         this.accessLogGroup = new aws.cloudwatch.LogGroup(`${name}-access-logs`, {
             name: `/aws/apigateway/${stackName}/access`,
-            retentionInDays: args.logRetentionDays ?? 30,
+            retentionInDays: args.accessLogRetentionDays ?? 365,
             kmsKeyId: db.keyArn,
         }, p);
         this.stage = new aws.apigatewayv2.Stage(`${name}-stage`, {

@@ -22,7 +22,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
-import { PolicyStatement, kmsUseStatement } from "../common/iam";
+import { PolicyStatement, kmsUseStatement, tlsOnlyQueuePolicy, tlsOnlyTopicPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
@@ -128,8 +128,10 @@ export class StreamProcessor extends pulumi.ComponentResource {
             kmsDataKeyReusePeriodSeconds: 300,
             messageRetentionSeconds: 14 * 24 * 3600,
         }, p);
+        new aws.sqs.QueuePolicy(`${name}-failures-policy`, { queueUrl: this.failureQueue.url, policy: tlsOnlyQueuePolicy(this.failureQueue.arn) }, p);
         if (args.alertsTopic ?? true) {
             this.alertsTopic = new aws.sns.Topic(`${name}-alerts`, { name: `${stackName}-high-demand-alerts`, kmsMasterKeyId: db.keyArn }, p);
+            new aws.sns.TopicPolicy(`${name}-alerts-policy`, { arn: this.alertsTopic.arn, policy: tlsOnlyTopicPolicy(this.alertsTopic.arn) }, p);
         }
 
         const statements: PolicyStatement[] = [

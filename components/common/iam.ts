@@ -71,6 +71,28 @@ export function denyInsecureTransport(bucketArn: pulumi.Input<string>): PolicySt
     };
 }
 
+/**
+ * A queue policy document that denies every SQS action over plain HTTP, for
+ * everyone (the policy pack's `sqs-queue-tls-only`), plus `statements`.
+ */
+export function tlsOnlyQueuePolicy(queueArn: pulumi.Input<string>, statements: PolicyStatement[] = []): pulumi.Output<string> {
+    return policyDocument([
+        ...statements,
+        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": false } } },
+    ]);
+}
+
+/**
+ * A topic policy document that denies publishing over plain HTTP, for
+ * everyone (the policy pack's `sns-topic-tls-only`), plus `statements`.
+ */
+export function tlsOnlyTopicPolicy(topicArn: pulumi.Input<string>, statements: PolicyStatement[] = []): pulumi.Output<string> {
+    return policyDocument([
+        ...statements,
+        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": false } } },
+    ]);
+}
+
 /** KMS statements a principal needs to use an encrypted resource. */
 export function kmsUseStatement(keyArn: pulumi.Input<string>, mode: "encrypt" | "decrypt" | "both", sid?: string): PolicyStatement {
     const actions = mode === "encrypt" ? ["kms:GenerateDataKey"] : mode === "decrypt" ? ["kms:Decrypt"] : ["kms:Decrypt", "kms:GenerateDataKey"];

@@ -144,7 +144,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
                 Effect: "Allow",
                 Principal: { Service: "firehose.amazonaws.com" },
                 Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "sts:ExternalId": args.accountId } },
+                Condition: { StringEquals: { "sts:ExternalId": args.accountId, "aws:SourceAccount": args.accountId } },
             }]),
         }, p);
         const statements: PolicyStatement[] = [

@@ -13,7 +13,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../common/alarms";
-import { PolicyStatement, policyDocument } from "../common/iam";
+import { PolicyStatement, policyDocument, tlsOnlyTopicPolicy } from "../common/iam";
 import { validator } from "../common/validation";
 
 export interface OnCallArgs {
@@ -94,15 +94,7 @@ export class OnCall extends pulumi.ComponentResource {
             if (publishers.length > 0) {
                 statements.push({ Sid: "PlatformRoles", Effect: "Allow", Principal: { AWS: publishers }, Action: "sns:Publish", Resource: t.arn });
             }
-            statements.push({
-                Sid: "DenyInsecureTransport",
-                Effect: "Deny",
-                Principal: { AWS: "*" },
-                Action: "sns:Publish",
-                Resource: t.arn,
-                Condition: { Bool: { "aws:SecureTransport": false } },
-            });
-            new aws.sns.TopicPolicy(`${name}-${severity}-policy`, { arn: t.arn, policy: policyDocument(statements) }, { parent: this });
+            new aws.sns.TopicPolicy(`${name}-${severity}-policy`, { arn: t.arn, policy: tlsOnlyTopicPolicy(t.arn, statements) }, { parent: this });
             return t;
         };
         this.pageTopic = topic("page");

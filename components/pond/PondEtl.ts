@@ -23,7 +23,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
-import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { Workflow } from "../workflows/Workflow";
@@ -251,6 +251,7 @@ export class PondEtl extends pulumi.ComponentResource {
             kmsDataKeyReusePeriodSeconds: 300,
             messageRetentionSeconds: 1209600,
         }, p);
+        new aws.sqs.QueuePolicy(`${name}-schedule-dlq-policy`, { queueUrl: this.deadLetterQueue.url, policy: tlsOnlyQueuePolicy(this.deadLetterQueue.arn) }, p);
         this.scheduleRole = new aws.iam.Role(`${name}-schedule-role`, {
             description: `EventBridge Scheduler starts the ${args.pond} pond ETL`,
             assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),

@@ -6,7 +6,8 @@
  *   policy-exempt:<rule-id>:expires  = <YYYY-MM-DD>        (UTC; exempt until the start of that day)
  *
  * Honoured only when both are present, the date is a real calendar date and it
- * is in the future. Untaggable resources (inline role policies, bucket policies)
+ * is in the future. An exemption past its date is "expired": the violation is
+ * reported again (as a violation of its rule) and the exemption is listed as expired. Untaggable resources (inline role policies, bucket policies)
  * take the exemption tags of their nearest taggable ancestor (the role, ...).
  */
 import { Tags } from "./util";
@@ -16,7 +17,8 @@ export const EXEMPT_PREFIX = "policy-exempt:";
 export type ExemptionCheck =
     | { readonly status: "none" }
     | { readonly status: "valid"; readonly reason: string; readonly expires: string }
-    | { readonly status: "invalid"; readonly problem: string };
+    | { readonly status: "invalid"; readonly problem: string }
+    | { readonly status: "expired"; readonly problem: string; readonly reason: string; readonly expires: string };
 
 export function reasonTag(ruleId: string): string {
     return `${EXEMPT_PREFIX}${ruleId}`;
@@ -37,6 +39,6 @@ export function checkExemption(tags: Tags, ruleId: string, now: Date): Exemption
     if (!m || Number.isNaN(at) || new Date(at).toISOString().slice(0, 10) !== expires) {
         return { status: "invalid", problem: `tag "${expiresTag(ruleId)}" is ${JSON.stringify(expires)}, expected a date YYYY-MM-DD` };
     }
-    if (now.getTime() >= at) return { status: "invalid", problem: `exemption expired on ${expires}` };
+    if (now.getTime() >= at) return { status: "expired", problem: `exemption expired on ${expires}`, reason: reason.trim(), expires };
     return { status: "valid", reason: reason.trim(), expires };
 }

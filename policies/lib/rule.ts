@@ -9,7 +9,9 @@ import type { EnforcementLevel, ResourceValidation, StackValidation } from "@pul
 export interface PublicRuleSets {
     /** cdk-nag AwsSolutions rule ids, e.g. "AwsSolutions-KDS3". */
     readonly cdkNag: string[];
-    /** pulumi/pulumi-policy-aws (awsguard) policy names. */
+    /** Checkov AWS check ids (Terraform/CloudFormation scanners), e.g. "CKV_AWS_18". */
+    readonly checkov: string[];
+    /** `@pulumi/awsguard` (pulumi/pulumi-policy-aws) policy names. */
     readonly pulumiPolicyAws: string[];
     /** AWS Config managed rule identifiers. */
     readonly awsConfig: string[];

@@ -108,7 +108,7 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         const doc = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "d-role-policy"));
         expect(doc.Statement.map((s: any) => s.Sid)).to.deep.equal(["ReadSourceStream", "WriteLakeObjects", "LocateLakeBucket", "EncryptWithLakeKey", "InvokeProcessor", "WriteDeliveryLogs"]);
         expect(doc.Statement.every((s: any) => s.Resource !== "*")).to.equal(true);
-        expect(policyOf(one(r, "aws:iam/role:Role", "d-role"), "assumeRolePolicy").Statement[0].Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "111111111111" } });
+        expect(policyOf(one(r, "aws:iam/role:Role", "d-role"), "assumeRolePolicy").Statement[0].Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "111111111111", "aws:SourceAccount": "111111111111" } });
     });
 
     it("fails when the catalog database name has upper-case letters", async () => {

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import httpsOnly from "../../policies/rules/elb/AlbListenerHttpsOnly";
+import albWaf from "../../policies/rules/elb/AlbWaf";
+import albDeletion from "../../policies/rules/elb/AlbProdDeletionProtection";
 import modernTls from "../../policies/rules/elb/AlbListenerModernTls";
 import accessLogs from "../../policies/rules/elb/AlbAccessLogs";
 import dropHeaders from "../../policies/rules/elb/AlbDropInvalidHeaders";
@@ -67,5 +69,34 @@ describe("alb-drop-invalid-headers", () => {
     });
     it("Noncompliance 1: fails when unset", async () => {
         expect(await messages(dropHeaders, alb({ dropInvalidHeaderFields: undefined }))).to.deep.equal(["dropInvalidHeaderFields is not true; drop invalid HTTP headers."]);
+    });
+});
+
+describe("alb-waf", () => {
+    const ARN = "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/0123456789abcdef";
+    const lb = (over: Record<string, any> = {}) => res(LB, "alb", { loadBalancerType: "application", internal: false, ...over }, { outputs: { arn: ARN } });
+    const assoc = (resourceArn: string) => res("aws:wafv2/webAclAssociation:WebAclAssociation", "waf", { resourceArn, webAclArn: "arn:aws:wafv2:eu-west-1:111111111111:regional/webacl/x/1" });
+    it("Compliance: a web ACL association names the load balancer; internal ones are not applicable", async () => {
+        expect(await messages(albWaf, lb(), assoc(ARN))).to.deep.equal([]);
+        const r = await runRule(albWaf, [lb({ internal: true })]);
+        expect(r.notApplicable.map((n) => n.reason)).to.deep.equal(["The stack has no internet-facing application load balancers"]);
+    });
+    it("Noncompliance 1: fails when the internet-facing ALB has no web ACL", async () => {
+        expect(await messages(albWaf, lb(), assoc("arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/other/1"))).to.deep.equal([`Load balancer "alb" is internet-facing and has no WAF web ACL; add an aws.wafv2.WebAclAssociation with its ARN.`]);
+    });
+});
+
+describe("alb-prod-deletion-protection", () => {
+    const PROD = { Project: "flightstream", Environment: "prod", Owner: "tests", CostCenter: "CC-0", DataClassification: "internal" };
+    it("Compliance: production ALB with deletion protection; dev is not applicable", async () => {
+        expect(await messages(albDeletion, res(LB, "alb", { enableDeletionProtection: true }, { defaultTags: PROD }))).to.deep.equal([]);
+        const r = await runRule(albDeletion, [alb()]);
+        expect(r.notApplicable.map((n) => n.reason)).to.deep.equal([`Environment tag is "dev", not production`]);
+    });
+    it("Noncompliance 1: fails when a production ALB leaves it unset", async () => {
+        expect(await messages(albDeletion, res(LB, "alb", {}, { defaultTags: PROD }))).to.deep.equal(["enableDeletionProtection is not set (default false); production load balancers need true."]);
+    });
+    it("Noncompliance 2: fails when a production ALB sets it false", async () => {
+        expect(await messages(albDeletion, res(LB, "alb", { enableDeletionProtection: false }, { defaultTags: PROD }))).to.deep.equal(["enableDeletionProtection is false; production load balancers need true."]);
     });
 });

@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import serviceTrust from "../../policies/rules/iam/ServiceTrustConfusedDeputy";
+import resourceDeputy from "../../policies/rules/iam/ResourcePolicyConfusedDeputy";
+import crossAccount from "../../policies/rules/iam/CrossAccountTrustCondition";
 import wildActions from "../../policies/rules/iam/NoWildcardActions";
 import wildResources from "../../policies/rules/iam/NoWildcardResources";
 import fullAccess from "../../policies/rules/iam/NoFullAccessManagedPolicies";
@@ -125,5 +128,90 @@ describe("no-public-principal", () => {
     });
     it("Noncompliance 5: fails when a topic policy allows Principal *", async () => {
         expect(await messages(publicPrincipal, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "t", policy: doc({ Sid: "Pub", Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: "t" }) }))).to.deep.equal([`statement "Pub" allows Principal "*"; name the accounts or roles.`]);
+    });
+});
+
+const trust = (...Statement: any[]) => res(ROLE, "r", { assumeRolePolicy: doc(...Statement) });
+const assume = (Principal: any, Condition?: any) => ({ Effect: "Allow", Principal, Action: "sts:AssumeRole", ...(Condition ? { Condition } : {}) });
+
+describe("iam-service-trust-confused-deputy", () => {
+    it("Compliance: service trust with aws:SourceAccount (or aws:SourceArn under ArnLike)", async () => {
+        expect(await messages(serviceTrust, trust(assume({ Service: "lambda.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": "111111111111" } })))).to.deep.equal([]);
+        expect(await messages(serviceTrust, trust(assume({ Service: ["states.amazonaws.com"] }, { ArnLike: { "aws:SourceArn": "arn:aws:states:eu-west-1:111111111111:stateMachine:*" } })))).to.deep.equal([]);
+    });
+    it("Compliance: IAM principals are not service trusts", async () => {
+        expect(await messages(serviceTrust, trust(assume({ AWS: "arn:aws:iam::111111111111:role/x" })))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when lambda.amazonaws.com is trusted with no condition", async () => {
+        expect(await messages(serviceTrust, trust(assume({ Service: "lambda.amazonaws.com" })))).to.deep.equal([
+            `assumeRolePolicy statement 0 trusts service(s) "lambda.amazonaws.com" without an aws:SourceAccount or aws:SourceArn condition; name the account (or resource) the service may act for.`,
+        ]);
+    });
+    it("Noncompliance 2: fails when the only condition is sts:ExternalId", async () => {
+        expect(await messages(serviceTrust, trust({ ...assume({ Service: "firehose.amazonaws.com" }, { StringEquals: { "sts:ExternalId": "111111111111" } }), Sid: "Firehose" }))).to.deep.equal([
+            `assumeRolePolicy statement "Firehose" trusts service(s) "firehose.amazonaws.com" without an aws:SourceAccount or aws:SourceArn condition; name the account (or resource) the service may act for.`,
+        ]);
+    });
+});
+
+describe("resource-policy-service-confused-deputy", () => {
+    const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+    const grantTo = (service: string, Condition?: any, Sid = "Logs") => ({ Sid, Effect: "Allow", Principal: { Service: service }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs/*", ...(Condition ? { Condition } : {}) });
+    it("Compliance: bucket policy granting a service with aws:SourceArn and aws:SourceAccount", async () => {
+        expect(await messages(resourceDeputy, res(BUCKET_POLICY, "p", { bucket: "logs", policy: doc(grantTo("logging.s3.amazonaws.com", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::data" }, StringEquals: { "aws:SourceAccount": "111111111111" } })) }))).to.deep.equal([]);
+    });
+    it("Compliance: key policy granting CloudWatch Logs with kms:EncryptionContext:aws:logs:arn", async () => {
+        const s = { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.eu-west-1.amazonaws.com" }, Action: ["kms:Encrypt*", "kms:Decrypt*"], Resource: "*", Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:*" } } };
+        expect(await messages(resourceDeputy, res(KEY, "k", { enableKeyRotation: true, policy: doc(s) }))).to.deep.equal([]);
+    });
+    it("Compliance: Lambda permission for a service with sourceArn", async () => {
+        expect(await messages(resourceDeputy, res("aws:lambda/permission:Permission", "p", { action: "lambda:InvokeFunction", function: "f", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:abc/*/*" }))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when a bucket policy grants log delivery with no condition", async () => {
+        expect(await messages(resourceDeputy, res(BUCKET_POLICY, "p", { bucket: "logs", policy: doc(grantTo("logdelivery.elasticloadbalancing.amazonaws.com", undefined, "ElbLogDelivery")) }))).to.deep.equal([
+            `statement "ElbLogDelivery" grants service(s) "logdelivery.elasticloadbalancing.amazonaws.com" without an aws:SourceAccount or aws:SourceArn condition; name the account (or resource) the service acts for.`,
+        ]);
+    });
+    it("Noncompliance 2: fails when a topic policy grants CloudWatch with the logs encryption-context key (only counts for Logs in key policies)", async () => {
+        const s = { Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: "arn:aws:sns:eu-west-1:111111111111:t", Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "x" } } };
+        expect(await messages(resourceDeputy, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "arn:aws:sns:eu-west-1:111111111111:t", policy: doc(s) }))).to.deep.equal([
+            `statement 0 grants service(s) "cloudwatch.amazonaws.com" without an aws:SourceAccount or aws:SourceArn condition; name the account (or resource) the service acts for.`,
+        ]);
+    });
+    it("Noncompliance 3: fails when a Lambda permission for a service has neither sourceArn nor sourceAccount", async () => {
+        expect(await messages(resourceDeputy, res("aws:lambda/permission:Permission", "p", { action: "lambda:InvokeFunction", function: "f", principal: "s3.amazonaws.com" }))).to.deep.equal([
+            `principal is the service "s3.amazonaws.com" and neither sourceArn nor sourceAccount is set; name the API, bucket or rule allowed to invoke.`,
+        ]);
+    });
+    it("Compliance: role trust policies are left to iam-service-trust-confused-deputy", async () => {
+        const r = await runRule(resourceDeputy, [trust(assume({ Service: "lambda.amazonaws.com" }))]);
+        expect(r.violations).to.deep.equal([]);
+        expect(r.notApplicable.map((n) => n.reason)).to.deep.equal(["Policy only applies to resource policies and Lambda permissions"]);
+    });
+});
+
+describe("iam-cross-account-trust-condition", () => {
+    it("Compliance: same-account role, and another account with sts:ExternalId or aws:PrincipalOrgID", async () => {
+        expect(await messages(crossAccount, trust(assume({ AWS: "arn:aws:iam::111111111111:role/analysts" })))).to.deep.equal([]);
+        expect(await messages(crossAccount, trust(assume({ AWS: "arn:aws:iam::999999999999:root" }, { StringEquals: { "sts:ExternalId": "vendor-123" } })))).to.deep.equal([]);
+        expect(await messages(crossAccount, trust(assume({ AWS: ["999999999999"] }, { StringEquals: { "aws:PrincipalOrgID": "o-abc" } })))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when another account's root is trusted with no condition", async () => {
+        const withProvider = { ...trust(assume({ AWS: "arn:aws:iam::999999999999:root" })) };
+        const r = await runRule(crossAccount, [withProvider]);
+        expect(r.violations.map((v) => v.message)).to.deep.equal([
+            `assumeRolePolicy statement 0 trusts account(s) "999999999999" (other than this role's account 111111111111) without an sts:ExternalId or aws:PrincipalOrgID condition; add one.`,
+        ]);
+    });
+    it("Noncompliance 2: fails when a role of another account is trusted with an unrelated condition", async () => {
+        expect(await messages(crossAccount, trust(assume({ AWS: ["arn:aws:iam::222222222222:role/etl", "arn:aws:iam::111111111111:role/own"] }, { Bool: { "aws:MultiFactorAuthPresent": "true" } })))).to.deep.equal([
+            `assumeRolePolicy statement 0 trusts account(s) "222222222222" (other than this role's account 111111111111) without an sts:ExternalId or aws:PrincipalOrgID condition; add one.`,
+        ]);
+    });
+    it("Noncompliance 3: fails for any named account when the provider pins no allowedAccountIds", async () => {
+        const r = await runRule(crossAccount, [res(ROLE, "r", { assumeRolePolicy: doc(assume({ AWS: "arn:aws:iam::111111111111:root" })) }, { provider: null })]);
+        expect(r.violations.map((v) => v.message)).to.deep.equal([
+            `assumeRolePolicy statement 0 trusts account(s) "111111111111" (other than this role's account (the provider pins no allowedAccountIds)) without an sts:ExternalId or aws:PrincipalOrgID condition; add one.`,
+        ]);
     });
 });

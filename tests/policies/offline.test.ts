@@ -9,7 +9,11 @@ import wild from "../../policies/rules/iam/NoWildcardActions";
 import pab from "../../policies/rules/s3/S3BucketPublicAccessBlock";
 import { PACK_NAME, policies, pulumiPolicies } from "../../policies/pack";
 import { runPackOffline } from "../../policies/offline";
-import { renderRulesTable, TABLE_END, TABLE_START } from "../../policies/rulesTable";
+import { renderRulesMd, renderRulesTable, TABLE_END, TABLE_START } from "../../policies/rulesTable";
+import { AWSGUARD, CDK_NAG } from "../../policies/comparison";
+import { stackPolicyConfig } from "../../policies/stackConfig";
+import { resolveConfig } from "../../policies/offline";
+import * as os from "os";
 import { checkExemption } from "../../policies/lib/exemptions";
 import { REQUIRED, doc, program, res, runRule } from "./helpers";
 
@@ -22,7 +26,7 @@ describe("policy pack", () => {
     it("exports every rule once, each with metadata and a check", () => {
         const ids = policies.map((p) => p.id);
         expect(new Set(ids).size).to.equal(ids.length);
-        expect(ids.length).to.equal(31);
+        expect(ids.length).to.equal(57);
         for (const p of policies) {
             expect(p.description, p.id).to.be.a("string").and.not.equal("");
             expect(p.why, p.id).to.be.a("string").and.not.equal("");
@@ -39,6 +43,36 @@ describe("policy pack", () => {
         const md = fs.readFileSync(path.join(__dirname, "..", "..", "policies", "RULES.md"), "utf8");
         const table = md.slice(md.indexOf(TABLE_START) + TABLE_START.length, md.indexOf(TABLE_END)).trim();
         expect(table).to.equal(renderRulesTable());
+        expect(md).to.equal(renderRulesMd(md));
+    });
+    it("gives every rule a default level of mandatory or advisory", () => {
+        expect(policies.filter((p) => p.enforcementLevel !== "mandatory" && p.enforcementLevel !== "advisory").map((p) => p.id)).to.deep.equal([]);
+    });
+    it("lists each cdk-nag rule named in the rules' metadata in the comparison, pointing back at those rules", () => {
+        const base = (s: string) => s.replace(/ \(.*\)$/, "");
+        const rows = new Map(CDK_NAG.map((r) => [r.id, r]));
+        expect(rows.size).to.equal(CDK_NAG.length);
+        for (const p of policies) {
+            for (const id of p.publicRuleSets.cdkNag.map(base)) {
+                if (id === "AwsSolutions-SNS2") continue; // retired from the AwsSolutions pack; kept in the metadata for older cdk-nag versions
+                expect(rows.get(id)?.ours ?? [], `${p.id} names ${id}`).to.include(p.id);
+            }
+        }
+        for (const r of CDK_NAG) {
+            for (const id of r.ours) expect(policies.find((p) => p.id === id)?.publicRuleSets.cdkNag.map(base) ?? [], `${r.id} -> ${id}`).to.include(r.id);
+            if (r.ours.length === 0) expect(r.note, r.id).to.not.equal("");
+        }
+    });
+    it("compares every @pulumi/awsguard policy, consistently with the rules' metadata", () => {
+        expect(AWSGUARD.length).to.equal(26);
+        const base = (s: string) => s.replace(/ \(.*\)$/, "");
+        for (const r of AWSGUARD) {
+            if (r.status === "left out") expect(r.note, r.name).to.not.equal("");
+            else for (const id of r.ours) expect(policies.find((p) => p.id === id)?.publicRuleSets.pulumiPolicyAws.map(base) ?? [], `${r.name} -> ${id}`).to.include(r.name);
+        }
+        for (const p of policies) {
+            for (const name of p.publicRuleSets.pulumiPolicyAws.map(base)) expect(AWSGUARD.find((r) => r.name === name)?.ours ?? [], `${p.id} names ${name}`).to.include(p.id);
+        }
     });
     it("builds @pulumi/policy policies with the pack's names, levels and config schemas", () => {
         const ps = pulumiPolicies();
@@ -140,6 +174,11 @@ describe("exemptions", () => {
         expect(r.exemptions).to.deep.equal([]);
         expect(r.violations.map((v) => v.message)).to.deep.equal([`${MSG} (exemption not honoured: exemption expired on 2026-11-22)`]);
     });
+    it("lists an expired exemption apart and reports its violation again", async () => {
+        const r = await runRule(cmk, [plain(tags("vendor replay stream", "2026-11-01"))], { now: NOW });
+        expect(r.expiredExemptions).to.deep.equal([{ policy: "kinesis-stream-cmk-encryption", resource: "aws:kinesis/stream:Stream::events", reason: "vendor replay stream", expires: "2026-11-01", expired: true }]);
+        expect(r.violations).to.deep.equal([{ policy: "kinesis-stream-cmk-encryption", level: "mandatory", resource: "aws:kinesis/stream:Stream::events", message: `${MSG} (exemption not honoured: exemption expired on 2026-11-01)` }]);
+    });
     it("fails when the expiry is missing", async () => {
         const r = await runRule(cmk, [plain(tags("vendor replay stream"))], { now: NOW });
         expect(r.violations.map((v) => v.message)).to.deep.equal([`${MSG} (exemption not honoured: tag "policy-exempt:kinesis-stream-cmk-encryption:expires" (the expiry date) is missing)`]);
@@ -174,5 +213,34 @@ describe("exemptions", () => {
         const stream = res(STREAM, "events", { name: "events", encryptionType: "NONE" }, { defaultTags: { ...REQUIRED, ...tags("account-wide", "2027-01-01") } });
         const r = await runRule(cmk, [stream], { now: NOW });
         expect(r.violations.map((v) => v.message)).to.deep.equal([MSG]);
+    });
+});
+
+describe("per-stack policy config (policies/stacks/<stack>.json)", () => {
+    it("reads the dev and prod files, which name only known rules and levels", () => {
+        expect(stackPolicyConfig("dev")).to.deep.equal({ "audit-log-retention": { minimumDays: 90 } });
+        expect(stackPolicyConfig("prod")).to.deep.equal({ "log-group-retention": "mandatory", "audit-log-retention": { enforcementLevel: "mandatory", minimumDays: 365 } });
+        const prod = resolveConfig(policies, { config: stackPolicyConfig("prod") });
+        expect(prod.get("log-group-retention")).to.deep.equal({ level: "mandatory", config: {} });
+        expect(resolveConfig(policies, { config: stackPolicyConfig("dev") }).get("audit-log-retention")).to.deep.equal({ level: "mandatory", config: { minimumDays: 90 } });
+    });
+    it("returns {} for a stack without a file", () => {
+        expect(stackPolicyConfig("staging")).to.deep.equal({});
+    });
+    it("fails with the file name when the file is not a JSON object", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-stacks-"));
+        fs.writeFileSync(path.join(dir, "bad.json"), "[1]");
+        fs.writeFileSync(path.join(dir, "broken.json"), "{");
+        expect(() => stackPolicyConfig("bad", dir)).to.throw(`policy config ${path.relative(process.cwd(), path.join(dir, "bad.json"))}: expected a JSON object of rule ids to levels or settings (received [1]).`);
+        expect(() => stackPolicyConfig("broken", dir)).to.throw(/broken\.json: not valid JSON/);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+    it("applies the stack's rule settings in the plan (dev: audit logs need 90 days)", async () => {
+        const { runPolicies } = await import("../../plan/policies");
+        const lg = res("aws:cloudwatch/logGroup:LogGroup", "audit", { name: "audit", kmsKeyId: "k", retentionInDays: 60, tags: { LogType: "audit" } });
+        const dev = await runPolicies({ ...program([lg]), stack: "dev" });
+        expect(dev.violations.filter((v) => v.policy === "audit-log-retention").map((v) => v.message)).to.deep.equal([`Log group "audit" holds audit logs (tagged LogType=audit) and keeps them 60 days; audit logs need at least 90 days.`]);
+        const prod = await runPolicies({ ...program([{ ...lg, inputs: { ...lg.inputs, retentionInDays: 90 }, outputs: { ...lg.outputs, retentionInDays: 90 } }]), stack: "prod" });
+        expect(prod.violations.filter((v) => v.policy === "audit-log-retention").map((v) => v.message)).to.deep.equal([`Log group "audit" holds audit logs (tagged LogType=audit) and keeps them 90 days; audit logs need at least 365 days.`]);
     });
 });

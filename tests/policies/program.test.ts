@@ -6,6 +6,8 @@ import { checkProgram } from "../../scripts/policy";
 
 const root = path.join(__dirname, "..", "..");
 const BAD = path.join(__dirname, "fixtures", "bad-program.ts");
+const HOSTILE = path.join(__dirname, "fixtures", "hostile-program.ts");
+const COMPLIANT = path.join(__dirname, "fixtures", "compliant-program.ts");
 
 describe("npm run policy (any program under the mock engine)", function () {
     this.timeout(120000);
@@ -20,9 +22,42 @@ describe("npm run policy (any program under the mock engine)", function () {
             { policy: "iam-no-wildcard-actions", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows wildcard action(s) "kinesis:*"; list the actions it needs.` },
             { policy: "iam-no-wildcard-resources", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows data action(s) "kinesis:*" on Resource "*"; name the resources.` },
             { policy: "s3-bucket-public-access-block", level: "mandatory", resource: "aws:s3/bucket:Bucket::public", message: `Bucket "other-team-public" has no BucketPublicAccessBlock.` },
+            { policy: "s3-bucket-access-logging", level: "mandatory", resource: "aws:s3/bucket:Bucket::public", message: `Bucket "other-team-public" has no server access logging; add a BucketLogging to an access-log bucket.` },
         ]);
         expect(r.exemptions).to.deep.equal([]);
         expect(r.result.outputs).to.deep.equal({ streamName: "events", bucketName: "other-team-public" });
+    });
+
+    it("gives every resource of the issue-17 hostile program a mandatory violation", async () => {
+        const r = await checkProgram(HOSTILE, { now: new Date("2026-11-22T00:00:00Z") });
+        const byResource: Record<string, string[]> = {};
+        for (const res of r.result.resources) if (!res.type.startsWith("pulumi:providers:")) byResource[res.urn] = [];
+        for (const v of r.violations) if (v.level === "mandatory") byResource[v.resource].push(v.policy);
+        for (const k of Object.keys(byResource)) byResource[k] = [...new Set(byResource[k])].sort();
+        expect(byResource).to.deep.equal({
+            "aws:ec2/securityGroup:SecurityGroup::open": ["ec2-no-open-ingress", "ec2-no-ssh-rdp-from-anywhere"],
+            "aws:iam/role:Role::fn-role": ["iam-service-trust-confused-deputy"],
+            "aws:iam/role:Role::vendor-trust": ["iam-cross-account-trust-condition"],
+            "aws:rds/instance:Instance::db": ["aurora-storage-cmk-encryption", "rds-iam-authentication", "rds-managed-master-password", "rds-no-public-access"],
+            "aws:sqs/queue:Queue::jobs": ["sqs-queue-cmk-encryption", "sqs-queue-tls-only"],
+            "aws:sns/topic:Topic::events": ["sns-topic-cmk-encryption", "sns-topic-tls-only"],
+            "aws:ecr/repository:Repository::images": ["ecr-cmk-encryption", "ecr-immutable-tags", "ecr-scan-on-push"],
+            "aws:ecr/repositoryPolicy:RepositoryPolicy::images-policy": ["ecr-no-public-repository"],
+            "aws:lambda/function:Function::handler": ["no-secrets-in-environment"],
+            "aws:lambda/functionUrl:FunctionUrl::handler-url": ["lambda-function-url-auth"],
+            "aws:apigatewayv2/route:Route::open-route": ["apigateway-route-authorization"],
+            "aws:apigatewayv2/stage:Stage::no-logs": ["apigateway-stage-access-logs"],
+        });
+        expect(r.violations.filter((v) => v.policy === "no-secrets-in-environment").map((v) => v.message)).to.deep.equal([
+            `environment variable "AWS_SECRET_ACCESS_KEY" is named like a secret and holds a literal value (not an ARN or parameter path); store it in Secrets Manager and pass its ARN.`,
+            `environment variable "DB_PASSWORD" is named like a secret and holds a literal value (not an ARN or parameter path); store it in Secrets Manager and pass its ARN.`,
+        ]);
+    });
+
+    it("finds no violation at all in the hostile program's compliant twin", async () => {
+        const r = await checkProgram(COMPLIANT, { now: new Date("2026-11-22T00:00:00Z") });
+        expect(r.result.resources.filter((x) => !x.type.startsWith("pulumi:providers:")).length).to.equal(16);
+        expect(r.violations).to.deep.equal([]);
     });
 
     it("reads the program's Pulumi.yaml and Pulumi.<stack>.yaml, or --config", async () => {
@@ -65,7 +100,7 @@ describe("npm run policy (any program under the mock engine)", function () {
         const bad = await run(["--program", BAD]);
         expect(bad.code).to.equal(1);
         expect(bad.stdout).to.contain(`policy MANDATORY [s3-bucket-public-access-block] aws:s3/bucket:Bucket::public: Bucket "other-team-public" has no BucketPublicAccessBlock.`);
-        expect(bad.stderr).to.contain("policy: 6 mandatory policy violation(s)");
+        expect(bad.stderr).to.contain("policy: 7 mandatory policy violation(s)");
         const usage = await run(["--programme", BAD]);
         expect(usage.code).to.equal(2);
         expect(usage.stderr).to.contain(`policy: unknown argument "--programme"`);

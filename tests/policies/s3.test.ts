@@ -2,6 +2,7 @@ import { expect } from "chai";
 import cmk from "../../policies/rules/s3/S3BucketCmkEncryption";
 import pab from "../../policies/rules/s3/S3BucketPublicAccessBlock";
 import tls from "../../policies/rules/s3/S3BucketTlsOnly";
+import accessLogging from "../../policies/rules/s3/S3BucketAccessLogging";
 import { KEY_ARN, doc, messages, res, runRule } from "./helpers";
 
 const BUCKET = "aws:s3/bucket:Bucket";
@@ -118,5 +119,18 @@ describe("s3 stack rules under pulumi preview (unknown names)", () => {
         const other = resource(BUCKET, "other", unknownProps({}, ["bucket", "id"]));
         const c = resource(SSE, "other-sse", unknownProps({ rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN } }] }, ["bucket"]), { bucket: [other] });
         expect(run([b, other, c])).to.deep.equal([`Bucket "lake" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`]);
+    });
+});
+
+describe("s3-bucket-access-logging", () => {
+    const bucket = (name: string, tags?: Record<string, string>) => res(BUCKET, name, { bucket: name, ...(tags ? { tags } : {}) });
+    it("Compliance: the data bucket logs to the access-log bucket (which itself needs no logging)", async () => {
+        expect(await messages(accessLogging, bucket("lake"), bucket("lake-logs"), res(LOGGING, "lake-logging", { bucket: "lake", targetBucket: "lake-logs", targetPrefix: "s3-access/" }))).to.deep.equal([]);
+    });
+    it("Compliance: a bucket tagged Purpose=access-logs needs no logging", async () => {
+        expect(await messages(accessLogging, bucket("alb-logs", { Purpose: "access-logs" }))).to.deep.equal([]);
+    });
+    it("Noncompliance 1: fails when a data bucket has no BucketLogging", async () => {
+        expect(await messages(accessLogging, bucket("pond"), bucket("lake"), bucket("lake-logs"), res(LOGGING, "lake-logging", { bucket: "lake", targetBucket: "lake-logs" }))).to.deep.equal([`Bucket "pond" has no server access logging; add a BucketLogging to an access-log bucket.`]);
     });
 });

@@ -9,6 +9,7 @@ export const meta = {
     why: "An alarm nobody is notified of is a dashboard decoration; routing to the on-call topics is what makes it an alarm.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: NONE,
         pulumiPolicyAws: NONE,
         awsConfig: ["CLOUDWATCH_ALARM_ACTION_CHECK"],
         securityHub: ["CloudWatch.15"],

@@ -9,6 +9,7 @@ export const meta = {
     why: "Step Functions execution data and service logs can contain event payloads; encrypting them with our key keeps them under the same key policies as the data.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_158"],
         pulumiPolicyAws: NONE,
         awsConfig: ["CLOUDWATCH_LOG_GROUP_ENCRYPTED"],
         securityHub: NONE,

@@ -9,6 +9,7 @@ export const meta = {
     why: "Logs kept forever cost money and keep personal data past any need.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_66"],
         pulumiPolicyAws: NONE,
         awsConfig: ["CW_LOGGROUP_RETENTION_PERIOD_CHECK"],
         securityHub: ["CloudWatch.16 (at least one year)"],

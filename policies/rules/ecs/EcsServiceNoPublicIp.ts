@@ -9,6 +9,7 @@ export const meta = {
     why: "Tasks sit in private subnets behind the load balancer; a public IP exposes them directly to the internet.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_333"],
         pulumiPolicyAws: NONE,
         awsConfig: NONE,
         securityHub: ["ECS.2"],

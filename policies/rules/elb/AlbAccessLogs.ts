@@ -9,6 +9,7 @@ export const meta = {
     why: "Access logs are the record of who called the ingestion API and what it answered, for security investigations and SLO disputes.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-ELB2"],
+        checkov: ["CKV_AWS_91"],
         pulumiPolicyAws: ["elb-logging-enabled"],
         awsConfig: ["ELB_LOGGING_ENABLED"],
         securityHub: ["ELB.5"],

@@ -9,6 +9,7 @@ export const meta = {
     why: "Invalid header fields are a request-smuggling vector between the ALB and the ingestion service.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_131"],
         pulumiPolicyAws: NONE,
         awsConfig: ["ALB_HTTP_DROP_INVALID_HEADER_ENABLED"],
         securityHub: ["ELB.4"],

@@ -10,6 +10,7 @@ export const meta = {
     why: "Flight events and API keys must never travel in clear text.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_2", "CKV_AWS_103 (TLS 1.2)"],
         pulumiPolicyAws: ["alb-http-to-https-redirection"],
         awsConfig: ["ALB_HTTP_TO_HTTPS_REDIRECTION_CHECK"],
         securityHub: ["ELB.1"],

@@ -8,7 +8,7 @@ export const meta = {
     description: "HTTPS listeners set sslPolicy to an ELBSecurityPolicy-TLS13-1-2-* or ELBSecurityPolicy-FS-1-2-* policy (TLS 1.2+ with forward secrecy).",
     enforcementLevel: "advisory" as const,
     why: "The API default (ELBSecurityPolicy-2016-08) still accepts TLS 1.0 and 1.1 and non-forward-secret ciphers.",
-    publicRuleSets: { cdkNag: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: { cdkNag: NONE, checkov: ["CKV_AWS_103 (TLS 1.2)"], pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
 };
 
 export const MODERN = /^ELBSecurityPolicy-(TLS13-1-2-|FS-1-2-)/;

@@ -10,6 +10,7 @@ export const meta = {
     why: "Firehose buffers confidential records; with a Kinesis source the stream's own key protects them in transit and the S3 destination key protects what lands in the lake.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-KDF1 (any SSE, DirectPut only)"],
+        checkov: ["CKV_AWS_240 (any SSE)", "CKV_AWS_241"],
         pulumiPolicyAws: NONE,
         awsConfig: ["KINESIS_FIREHOSE_DELIVERY_STREAM_ENCRYPTED (any SSE)"],
         securityHub: ["DataFirehose.1 (any SSE)"],

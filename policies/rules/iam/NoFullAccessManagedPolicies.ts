@@ -9,6 +9,7 @@ export const meta = {
     why: "FullAccess managed policies grant every action of a service on every resource; grants here are scoped inline policies built by the components.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-IAM4 (any AWS managed policy)"],
+        checkov: ["CKV_AWS_274 (AdministratorAccess)"],
         pulumiPolicyAws: NONE,
         awsConfig: ["IAM_POLICY_BLACKLISTED_CHECK (with the policy ARNs as parameter)"],
         securityHub: NONE,

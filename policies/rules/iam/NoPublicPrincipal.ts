@@ -10,6 +10,7 @@ export const meta = {
     why: "Cross-account access is granted to named accounts and roles; \"*\" with a forgotten or wrong condition is public data.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_70 (S3)"],
         pulumiPolicyAws: NONE,
         awsConfig: ["S3_BUCKET_PUBLIC_READ_PROHIBITED", "S3_BUCKET_PUBLIC_WRITE_PROHIBITED", "LAMBDA_FUNCTION_PUBLIC_ACCESS_PROHIBITED"],
         securityHub: ["S3.2", "S3.3", "Lambda.1"],

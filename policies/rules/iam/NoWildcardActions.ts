@@ -10,6 +10,7 @@ export const meta = {
     why: "Least privilege: a service wildcard grants deletes and policy changes nobody asked for, including actions AWS adds later.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-IAM5"],
+        checkov: ["CKV_AWS_62", "CKV_AWS_63"],
         pulumiPolicyAws: NONE,
         awsConfig: ["IAM_POLICY_NO_STATEMENTS_WITH_FULL_ACCESS (customer managed policies)", "IAM_POLICY_NO_STATEMENTS_WITH_ADMIN_ACCESS"],
         securityHub: ["IAM.21", "IAM.1"],

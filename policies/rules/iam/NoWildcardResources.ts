@@ -10,6 +10,7 @@ export const meta = {
     why: "Least privilege across accounts: a role that may read \"*\" can read every bucket, stream and key that trusts its account.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-IAM5"],
+        checkov: ["CKV_AWS_355"],
         pulumiPolicyAws: NONE,
         awsConfig: NONE,
         securityHub: NONE,

@@ -10,6 +10,7 @@ export const meta = {
     why: "Flight and passenger events are confidential; a customer-managed key lets us scope decrypt to named roles in key policies, audit use and revoke it.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-KDS3 (CMK)", "AwsSolutions-KDS1 (any SSE)"],
+        checkov: ["CKV_AWS_43 (any SSE)", "CKV_AWS_185"],
         pulumiPolicyAws: NONE,
         awsConfig: ["KINESIS_STREAM_ENCRYPTED (any SSE)"],
         securityHub: ["Kinesis.1 (any SSE)"],

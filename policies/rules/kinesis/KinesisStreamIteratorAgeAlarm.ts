@@ -7,7 +7,7 @@ export const meta = {
     description: "Every Kinesis data stream has a CloudWatch alarm on GetRecords.IteratorAgeMilliseconds with its StreamName dimension.",
     enforcementLevel: "advisory" as const,
     why: "Iterator age is the one signal that consumers are falling behind before records expire out of retention.",
-    publicRuleSets: { cdkNag: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
 };
 
 const STREAM = "aws:kinesis/stream:Stream";

@@ -10,6 +10,7 @@ export const meta = {
     why: "Consumers that fall behind or are redeployed must be able to replay; retention is the replay window.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: NONE,
         pulumiPolicyAws: NONE,
         awsConfig: ["KINESIS_STREAM_BACKUP_RETENTION_CHECK (default minimum 168 h)"],
         securityHub: ["Kinesis.3"],

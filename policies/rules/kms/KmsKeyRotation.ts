@@ -9,6 +9,7 @@ export const meta = {
     why: "Yearly rotation limits the data encrypted under one key version; asymmetric and HMAC keys cannot rotate and are not applicable.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-KMS5"],
+        checkov: ["CKV_AWS_7"],
         pulumiPolicyAws: ["cmk-backing-key-rotation-enabled"],
         awsConfig: ["CMK_BACKING_KEY_ROTATION_ENABLED"],
         securityHub: ["KMS.4"],

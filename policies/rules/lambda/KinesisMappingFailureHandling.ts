@@ -7,7 +7,7 @@ export const meta = {
     description: "Lambda event source mappings reading a Kinesis stream set bisectBatchOnFunctionError true and a destinationConfig.onFailure destination.",
     enforcementLevel: "advisory" as const,
     why: "Without bisect one poison record blocks its shard until it expires; without an on-failure destination the records skipped after retries are lost silently.",
-    publicRuleSets: { cdkNag: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
 };
 
 export const check = validateResourceOfType(aws.lambda.EventSourceMapping, (esm, args, reportViolation) => {

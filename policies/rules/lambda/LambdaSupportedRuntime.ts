@@ -26,7 +26,7 @@ export const meta = {
     description: "Lambda functions with a managed runtime use one AWS still supports (not past its deprecation date).",
     enforcementLevel: "mandatory" as const,
     why: "A deprecated runtime gets no security patches, and AWS blocks creating and then updating functions on it, so a fix could not be deployed.",
-    publicRuleSets: { cdkNag: ["AwsSolutions-L1"], pulumiPolicyAws: [], awsConfig: ["lambda-function-settings-check (runtime list)"], securityHub: ["Lambda.2"] },
+    publicRuleSets: { cdkNag: ["AwsSolutions-L1"], checkov: ["CKV_AWS_363"], pulumiPolicyAws: [], awsConfig: ["lambda-function-settings-check (runtime list)"], securityHub: ["Lambda.2"] },
 };
 
 export const check = validateResourceOfType(aws.lambda.Function, (fn, args, reportViolation) => {

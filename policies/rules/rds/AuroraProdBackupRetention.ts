@@ -1,30 +1,37 @@
-import * as aws from "@pulumi/aws";
-import { validateResourceOfType } from "@pulumi/policy";
+import type { ResourceValidation } from "@pulumi/policy";
 import { resourceRule, NONE } from "../../lib/rule";
 import { configOf, effectiveTags, isProduction } from "../../lib/util";
 
+const CLUSTER = "aws:rds/cluster:Cluster";
+const INSTANCE = "aws:rds/instance:Instance";
+
 export const meta = {
     id: "aurora-prod-backup-retention",
-    description: "RDS/Aurora clusters in production keep automated backups for at least 14 days (config minimumDays).",
+    description: "RDS/Aurora clusters and DB instances in production keep automated backups for at least 14 days (config minimumDays).",
     enforcementLevel: "mandatory" as const,
     why: "Point-in-time recovery must reach back past a long weekend plus the time to notice silent corruption.",
     publicRuleSets: {
-        cdkNag: NONE,
-        pulumiPolicyAws: ["rds-instance-backup-enabled (DB instances only)"],
+        cdkNag: ["AwsSolutions-RDS13 (DB instances, any retention)"],
+        checkov: ["CKV_AWS_133 (any retention)"],
+        pulumiPolicyAws: ["rds-instance-backup-enabled (DB instances, any retention, all environments)"],
         awsConfig: ["DB_INSTANCE_BACKUP_ENABLED (DB instances only)"],
         securityHub: ["RDS.11 (DB instances only)"],
     },
     config: { minimumDays: 14 },
 };
 
-export const check = validateResourceOfType(aws.rds.Cluster, (cluster, args, reportViolation) => {
+/** Clusters and DB instances. */
+export const check: ResourceValidation = (args, reportViolation) => {
+    if (args.type !== CLUSTER && args.type !== INSTANCE) args.notApplicable("Policy only applies to RDS clusters and DB instances");
+    const cluster = args.props as { deletionProtection?: boolean; backupRetentionPeriod?: number };
+    const kind = args.type === CLUSTER ? "clusters" : "instances";
     const tags = effectiveTags(args.props, args.provider);
     if (!isProduction(tags)) args.notApplicable(`Environment tag is ${JSON.stringify(tags.Environment ?? null)}, not production`);
     const { minimumDays } = configOf(meta.config, args);
     const days = cluster.backupRetentionPeriod ?? 1;
     if (days < minimumDays) {
-        reportViolation(`backupRetentionPeriod is ${cluster.backupRetentionPeriod === undefined ? "not set (default 1 day)" : `${days} days`}; production clusters need at least ${minimumDays} days.`);
+        reportViolation(`backupRetentionPeriod is ${cluster.backupRetentionPeriod === undefined ? "not set (default 1 day)" : `${days} days`}; production ${kind} need at least ${minimumDays} days.`);
     }
-});
+};
 
 export default resourceRule(meta, check);

@@ -1,22 +1,28 @@
-import * as aws from "@pulumi/aws";
-import { validateResourceOfType } from "@pulumi/policy";
+import type { ResourceValidation } from "@pulumi/policy";
 import { resourceRule, NONE } from "../../lib/rule";
 import { isAwsManagedKeyRef, q } from "../../lib/util";
 
+const CLUSTER = "aws:rds/cluster:Cluster";
+const INSTANCE = "aws:rds/instance:Instance";
+
 export const meta = {
     id: "aurora-storage-cmk-encryption",
-    description: "RDS/Aurora clusters set storageEncrypted true with a customer-managed kmsKeyId.",
+    description: "RDS/Aurora clusters and DB instances set storageEncrypted true with a customer-managed kmsKeyId.",
     enforcementLevel: "mandatory" as const,
     why: "The insights database holds confidential aggregates; without kmsKeyId RDS uses the AWS-managed aws/rds key, which cannot be scoped or shared deliberately.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-RDS2 (encryption, any key)"],
-        pulumiPolicyAws: ["rds-storage-encrypted (DB instances only)"],
+        checkov: ["CKV_AWS_16 (instances, any key)", "CKV_AWS_96 (Aurora, any key)"],
+        pulumiPolicyAws: ["rds-storage-encrypted (DB instances, any key)"],
         awsConfig: ["RDS_CLUSTER_ENCRYPTED_AT_REST (any key)"],
         securityHub: ["RDS.27 (any key)"],
     },
 };
 
-export const check = validateResourceOfType(aws.rds.Cluster, (cluster, _args, reportViolation) => {
+/** Clusters and (since both carry storageEncrypted/kmsKeyId) DB instances. */
+export const check: ResourceValidation = (args, reportViolation) => {
+    if (args.type !== CLUSTER && args.type !== INSTANCE) args.notApplicable("Policy only applies to RDS clusters and DB instances");
+    const cluster = args.props as { storageEncrypted?: boolean; kmsKeyId?: string };
     if (cluster.storageEncrypted !== true) {
         reportViolation(`storageEncrypted is ${cluster.storageEncrypted === undefined ? "not set (default false)" : q(cluster.storageEncrypted)}; set true with a customer-managed kmsKeyId.`);
     } else if (!cluster.kmsKeyId) {
@@ -24,6 +30,6 @@ export const check = validateResourceOfType(aws.rds.Cluster, (cluster, _args, re
     } else if (isAwsManagedKeyRef(cluster.kmsKeyId)) {
         reportViolation(`kmsKeyId is the AWS-managed key ${q(cluster.kmsKeyId)}; name a customer-managed key.`);
     }
-});
+};
 
 export default resourceRule(meta, check);

@@ -10,6 +10,7 @@ export const meta = {
     why: "The lake and ponds hold confidential data; SSE-KMS with our key lets key policies decide who can decrypt, across accounts, independently of bucket policies.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_145"],
         pulumiPolicyAws: NONE,
         awsConfig: ["S3_DEFAULT_ENCRYPTION_KMS", "S3_BUCKET_SERVER_SIDE_ENCRYPTION_ENABLED (any SSE)"],
         securityHub: ["S3.17 (SSE-KMS at rest)"],

@@ -10,6 +10,7 @@ export const meta = {
     why: "No bucket of this platform is public; Block Public Access stops a later ACL or policy mistake from exposing data.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-S2"],
+        checkov: ["CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56"],
         pulumiPolicyAws: NONE,
         awsConfig: ["S3_BUCKET_LEVEL_PUBLIC_ACCESS_PROHIBITED"],
         securityHub: ["S3.8"],

@@ -10,6 +10,7 @@ export const meta = {
     why: "Data must never cross the network in clear text; the Deny applies to every principal, including other accounts' roles granted access.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-S10"],
+        checkov: NONE,
         pulumiPolicyAws: NONE,
         awsConfig: ["S3_BUCKET_SSL_REQUESTS_ONLY"],
         securityHub: ["S3.5"],

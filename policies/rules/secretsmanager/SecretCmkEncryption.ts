@@ -10,6 +10,7 @@ export const meta = {
     why: "Database credentials must only be readable by roles the key policy names; the AWS-managed aws/secretsmanager key cannot be shared across accounts or scoped.",
     publicRuleSets: {
         cdkNag: NONE,
+        checkov: ["CKV_AWS_149"],
         pulumiPolicyAws: NONE,
         awsConfig: ["SECRETSMANAGER_USING_CMK"],
         securityHub: NONE,

@@ -10,6 +10,7 @@ export const meta = {
     why: "Pond workflows run at night; the execution history with inputs and outputs is the only record of why a partition was or was not published.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-SF1 (level ALL)"],
+        checkov: ["CKV_AWS_285"],
         pulumiPolicyAws: NONE,
         awsConfig: ["STEP_FUNCTIONS_STATE_MACHINE_LOGGING_ENABLED (any level)"],
         securityHub: ["StepFunctions.1 (any level)"],

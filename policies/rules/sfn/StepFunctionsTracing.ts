@@ -7,7 +7,7 @@ export const meta = {
     description: "Step Functions state machines have X-Ray tracing enabled.",
     enforcementLevel: "advisory" as const,
     why: "Traces show which task of a pond workflow is slow or failing across Lambda, Athena and Glue calls.",
-    publicRuleSets: { cdkNag: ["AwsSolutions-SF2"], pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: { cdkNag: ["AwsSolutions-SF2"], checkov: ["CKV_AWS_284"], pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
 };
 
 export const check = validateResourceOfType(aws.sfn.StateMachine, (sm, _args, reportViolation) => {

@@ -10,6 +10,7 @@ export const meta = {
     why: "Alarm and workflow notifications carry resource names and data samples; CloudWatch can only publish to encrypted topics whose key policy admits it, which the AWS-managed key does not.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-SNS2 (any key)"],
+        checkov: ["CKV_AWS_26 (any key)"],
         pulumiPolicyAws: NONE,
         awsConfig: ["SNS_ENCRYPTED_KMS (any key)"],
         securityHub: ["SNS.1 (any key)"],

@@ -10,6 +10,7 @@ export const meta = {
     why: "Dead-letter queues hold failed event batches, i.e. confidential records; only a customer-managed key lets key policies limit who can read them.",
     publicRuleSets: {
         cdkNag: ["AwsSolutions-SQS2 (any SSE)"],
+        checkov: ["CKV_AWS_27 (any SSE)"],
         pulumiPolicyAws: NONE,
         awsConfig: NONE,
         securityHub: ["SQS.1 (any SSE)"],

@@ -7,7 +7,7 @@ export const meta = {
     description: "Every taggable AWS resource carries the required tags (its own tags plus its provider's defaultTags).",
     enforcementLevel: "mandatory" as const,
     why: "Cost allocation, ownership and data classification are read from tags; an untagged resource has no owner to page and no classification to protect.",
-    publicRuleSets: { cdkNag: NONE, pulumiPolicyAws: NONE, awsConfig: ["REQUIRED_TAGS"], securityHub: NONE },
+    publicRuleSets: { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: ["REQUIRED_TAGS"], securityHub: NONE },
     config: { requiredTags: REQUIRED_TAG_KEYS },
 };
 
