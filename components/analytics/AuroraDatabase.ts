@@ -72,6 +72,8 @@ export interface AuroraDatabaseArgs {
     readonly allowedSecurityGroupIds?: pulumi.Input<string>[];
     /** Retention of the PostgreSQL log group. @default 30 */
     readonly logRetentionDays?: number;
+    /** Retention of the VPC flow logs (audit logs: the policy pack asks for at least 365 days). @default 365 */
+    readonly flowLogRetentionDays?: number;
     /** Capacity alarm fires at this share of `maxCapacityAcu`. @default 0.9 */
     readonly capacityAlarmShare?: number;
     /** CPU alarm threshold (%). @default 80 */
@@ -156,6 +158,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         v.numberRange("capacityAlarmShare", args.capacityAlarmShare, 0.1, 1);
         v.numberRange("cpuAlarmPercent", args.cpuAlarmPercent, 1, 100);
         v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("flowLogRetentionDays", args.flowLogRetentionDays);
         v.intRange("userSecretRotationDays", args.userSecretRotationDays, 1, 365);
         v.check("vpcId", (args.subnetIds === undefined) === (args.vpcId === undefined), "given together with `subnetIds` (both or neither)", args.vpcId === undefined ? "undefined" : "a VPC id");
         if (args.subnetIds !== undefined) v.exclusive({ subnetIds: args.subnetIds, vpcCidr: args.vpcCidr });
@@ -207,7 +210,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
             this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: `${clusterIdentifier}-vpc` } }, p);
             // Adopted and stripped: nothing may use the default group by accident.
             this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: { Name: `${clusterIdentifier}-default (unused, no rules)` } }, p);
-            this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.logRetentionDays ?? 30, kmsKeyId: this.key.arn }, p);
+            this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 365, kmsKeyId: this.key.arn }, p);
             const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
                 description: `${clusterIdentifier}: VPC flow logs delivery`,
                 assumeRolePolicy: policyDocument([{

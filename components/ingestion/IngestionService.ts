@@ -213,6 +213,8 @@ export interface IngestionServiceArgs {
   readonly wafBlockedAlarmThreshold?: number;
   /** @default 30 */
   readonly logRetentionDays?: number;
+  /** Retention of the VPC flow logs (audit logs: the policy pack asks for at least 365 days). @default 365 */
+  readonly flowLogRetentionDays?: number;
   /** KMS key for the log group and repository. @default - a key with rotation is created */
   readonly kmsKeyArn?: pulumi.Input<string>;
   /** ALB deletion protection (set true in prod). @default false */
@@ -354,6 +356,8 @@ export class IngestionService extends pulumi.ComponentResource {
     v.intRange("stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
     const logRetentionDays = args.logRetentionDays ?? 30;
     v.logRetentionDays("logRetentionDays", logRetentionDays);
+    const flowLogRetentionDays = args.flowLogRetentionDays ?? 365;
+    v.logRetentionDays("flowLogRetentionDays", flowLogRetentionDays);
     const accessLogRetentionDays = args.accessLogRetentionDays ?? 90;
     v.intRange("accessLogRetentionDays", accessLogRetentionDays, 1, 3650);
     const vpcEndpoints = args.vpcEndpoints ?? true;
@@ -617,7 +621,7 @@ export class IngestionService extends pulumi.ComponentResource {
 
     // ---- VPC flow logs (created VPC only) ----
     if (this.vpc) {
-      this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: flowLogGroupName, retentionInDays: logRetentionDays, kmsKeyId: keyArn, tags }, parent);
+      this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: flowLogGroupName, retentionInDays: flowLogRetentionDays, kmsKeyId: keyArn, tags }, parent);
       const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
         description: `${name}: VPC flow logs delivery to ${flowLogGroupName}`,
         assumeRolePolicy: policyDocument([{
@@ -729,7 +733,12 @@ export class IngestionService extends pulumi.ComponentResource {
       description: `${name}: ingestion API keys per source, stored as hashes (managed by the ops command)`,
       kmsKeyId: keyArn,
       recoveryWindowInDays: 30,
-      tags,
+      tags: {
+        ...tags,
+        // Not a credential: the document holds SHA-256 hashes; the keys themselves rotate with `npm run ops -- keys rotate` (policies/RULES.md, exemptions).
+        [`policy-exempt:secret-rotation`]: "holds only SHA-256 hashes of the ingestion keys; keys rotate with the ops keys command",
+        [`policy-exempt:secret-rotation:expires`]: "2027-12-01",
+      },
     }, parent);
     new aws.secretsmanager.SecretVersion(`${name}-ingest-keys`, {
       secretId: this.keyStoreSecret.id,

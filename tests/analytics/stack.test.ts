@@ -2,7 +2,6 @@
 import { expect } from "chai";
 import { ProgramResult, evaluateProgram, readProjectName, readStackConfigFile } from "../../plan/engine";
 import { runPolicies } from "../../plan/policies";
-import { fixedOnH16b } from "../policies/pending";
 import { createProviders } from "../../stack/accounts";
 import { loadStackConfig } from "../../stack/config";
 import { deployAnalytics, processedEventsRetentionHours } from "../../stack/analytics";
@@ -63,8 +62,7 @@ describe("analytics: deployAnalytics with the stack files (offline plan)", funct
 
     it("prod: the policy pack finds no violation, not even advisory, in the analytics resources", async () => {
         const { violations } = await runPolicies(prod);
-        // Until the h16b merge: the database VPC's flow log and default security group are fixed on h16b's branch (tests/policies/pending.ts).
-        expect(violations.filter((v) => !fixedOnH16b(v))).to.deep.equal([]);
+        expect(violations).to.deep.equal([]);
     });
 
     it("dev: scales to zero, reads the stream directly and keeps no final snapshot", async () => {

@@ -5,7 +5,6 @@ import { IngestionService, IngestionServiceArgs, TLS_POLICY } from "../../compon
 import { parseCidr, planSubnets } from "../../components/ingestion/network";
 import { greaterThanPattern } from "../../components/ingestion/waf";
 import { runPolicies } from "../../plan/policies";
-import { fixedOnH16b } from "../policies/pending";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, type ProgramResult } from "../helpers/pulumi";
 
 const STREAM_ARN = "arn:aws:kinesis:eu-west-1:111111111111:stream/flights";
@@ -485,8 +484,7 @@ describe("IngestionService component", function () {
       }), { provider });
     }, { stack: "prod" });
     const { violations } = await runPolicies(res);
-    // Until the h16b merge: WAF, flow logs, default SG, port 80 and the log-delivery grant are fixed on h16b's branch (tests/policies/pending.ts).
-    expect(violations.filter((v) => !fixedOnH16b(v)).map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
+    expect(violations.map((v) => `${v.policy}: ${v.message}`)).to.deep.equal([]);
   });
 
   describe("validation", () => {

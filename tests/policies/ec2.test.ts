@@ -13,6 +13,11 @@ const VPC = "aws:ec2/vpc:Vpc";
 const sg = (name: string, inputs: Record<string, any> = {}) => res(SG, name, { vpcId: "vpc-1", description: name, ...inputs }, { outputs: { arn: `arn:aws:ec2:eu-west-1:111111111111:security-group/sg-${name}` } });
 const ingress = (name: string, over: Record<string, any>) => res(INGRESS, name, { securityGroupId: "sg-alb", ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0", ...over });
 const lb = (over: Record<string, any> = {}) => res(LB, "alb", { loadBalancerType: "application", internal: false, securityGroups: ["sg-alb"], ...over });
+const LISTENER = "aws:lb/listener:Listener";
+const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
+const lbWithArn = () => res(LB, "alb", { loadBalancerType: "application", internal: false, securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/1" } });
+const listener80 = (actions: unknown[]) => res(LISTENER, "http", { loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/1", port: 80, protocol: "HTTP", defaultActions: actions }, { outputs: { arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/alb/1/80" } });
+const REDIRECT = { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } };
 const vpc = (name = "main") => res(VPC, name, { cidrBlock: "10.0.0.0/16" }, { outputs: { arn: `arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-${name}` } });
 
 describe("ec2-no-open-ingress", () => {
@@ -22,8 +27,17 @@ describe("ec2-no-open-ingress", () => {
     });
     it("Noncompliance 1: fails when port 80 is open to anywhere on the load balancer's group", async () => {
         expect(await messages(openIngress, sg("alb"), lb(), ingress("http", { fromPort: 80, toPort: 80 }))).to.deep.equal([
-            `Security group "alb" (rule "http") allows tcp 80 from 0.0.0.0/0; only tcp 443 on an internet-facing load balancer may be open to anywhere.`,
+            `Security group "alb" (rule "http") allows tcp 80 from 0.0.0.0/0; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`,
         ]);
+    });
+    it("Compliance: tcp 80 from anywhere when the load balancer's only port-80 listener redirects to HTTPS", async () => {
+        expect(await messages(openIngress, sg("alb"), lbWithArn(), listener80([REDIRECT]), ingress("http", { fromPort: 80, toPort: 80 }))).to.deep.equal([]);
+    });
+    it("Noncompliance 1b: fails when the port-80 listener forwards, or a listener rule hangs on it", async () => {
+        const msg = `Security group "alb" (rule "http") allows tcp 80 from 0.0.0.0/0; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`;
+        expect(await messages(openIngress, sg("alb"), lbWithArn(), listener80([{ type: "forward", targetGroupArn: "tg" }]), ingress("http", { fromPort: 80, toPort: 80 }))).to.deep.equal([msg]);
+        const rule = res(LISTENER_RULE, "vendor", { listenerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/alb/1/80", actions: [{ type: "forward", targetGroupArn: "tg" }] });
+        expect(await messages(openIngress, sg("alb"), lbWithArn(), listener80([REDIRECT]), rule, ingress("http", { fromPort: 80, toPort: 80 }))).to.deep.equal([msg]);
     });
     it("Noncompliance 2: fails when 443 is open to anywhere on a group of an internal load balancer", async () => {
         expect(await messages(openIngress, sg("alb"), lb({ internal: true }), ingress("https", { cidrIpv4: undefined, cidrIpv6: "::/0" }))).to.deep.equal([
@@ -32,13 +46,13 @@ describe("ec2-no-open-ingress", () => {
     });
     it("Noncompliance 3: fails when an inline rule opens all traffic", async () => {
         expect(await messages(openIngress, sg("app", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] }] }))).to.deep.equal([
-            `Security group "app" (ingress[0]) allows all traffic from 0.0.0.0/0 and ::/0; only tcp 443 on an internet-facing load balancer may be open to anywhere.`,
+            `Security group "app" (ingress[0]) allows all traffic from 0.0.0.0/0 and ::/0; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`,
         ]);
     });
     it("Noncompliance 4: fails when a SecurityGroupRule opens a port range to anywhere", async () => {
         const r = res(RULE, "range", { type: "ingress", protocol: "tcp", fromPort: 8000, toPort: 9000, cidrBlocks: ["0.0.0.0/0"], securityGroupId: "sg-app" });
         expect(await messages(openIngress, sg("app"), r)).to.deep.equal([
-            `Security group "app" (rule "range") allows tcp 8000-9000 from 0.0.0.0/0; only tcp 443 on an internet-facing load balancer may be open to anywhere.`,
+            `Security group "app" (rule "range") allows tcp 8000-9000 from 0.0.0.0/0; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`,
         ]);
     });
     it("Compliance: egress SecurityGroupRules are not ingress", async () => {

@@ -136,8 +136,7 @@ describe("offline plan", function () {
         ].join("\n"));
     });
 
-    // Pending until the h16b merge: the prod plan keeps the mandatory findings h16b's stack fixes remove (tests/policies/pending.ts), so the CLI exits 1 until then.
-    it.skip("npm run plan writes the JSON file and exits 0 for prod (until the h16b merge)", async () => {
+    it("npm run plan writes the JSON file and exits 0 for prod", async () => {
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "out.json");
         const { stdout } = await promisify(execFile)("node", ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "prod", "--json", out, "--quiet"], { cwd: root });
         expect(stdout).to.match(/wrote .*out\.json \(\d+ resources, 0 violations\)/);
