@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument } from "../common/iam";
+import { vpcFlowLogs } from "../common/flowLogs";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
 import { analyticsFunction } from "./lambda";
@@ -210,28 +211,12 @@ export class AuroraDatabase extends pulumi.ComponentResource {
             this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: `${clusterIdentifier}-vpc` } }, p);
             // Adopted and stripped: nothing may use the default group by accident.
             this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: { Name: `${clusterIdentifier}-default (unused, no rules)` } }, p);
-            this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 365, kmsKeyId: this.key.arn }, p);
-            const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
-                description: `${clusterIdentifier}: VPC flow logs delivery`,
-                assumeRolePolicy: policyDocument([{
-                    Effect: "Allow",
-                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-                    Action: "sts:AssumeRole",
-                    Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${args.region}:${accountId}:vpc-flow-log/*` } },
-                }]),
+            const flow = vpcFlowLogs(name, {
+                vpcId: this.vpc.id, logGroupName: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 365, kmsKeyArn: this.key.arn,
+                accountId, region: args.region, roleDescription: `${clusterIdentifier}: VPC flow logs delivery`, nameTag: `${clusterIdentifier}-flow-log`,
             }, p);
-            grant(`${name}-flow-logs`, flowRole, [
-                { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${this.flowLogGroup.arn}:*` },
-            ]);
-            this.flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
-                vpcId: this.vpc.id,
-                trafficType: "ALL",
-                logDestinationType: "cloud-watch-logs",
-                logDestination: this.flowLogGroup.arn,
-                iamRoleArn: flowRole.arn,
-                maxAggregationInterval: 60,
-                tags: { Name: `${clusterIdentifier}-flow-log` },
-            }, p);
+            this.flowLogGroup = flow.logGroup;
+            this.flowLog = flow.flowLog;
             cidrs!.forEach((c, i) => {
                 const az = `${args.region}${"abcdef"[i]}`;
                 this.subnets.push(new aws.ec2.Subnet(`${name}-private-${i}`, {

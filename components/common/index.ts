@@ -4,3 +4,4 @@ export * from "./alarms";
 export * from "./iam";
 export * from "./tags";
 export * from "./bundle";
+export * from "./flowLogs";

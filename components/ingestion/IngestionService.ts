@@ -75,6 +75,7 @@ import { AlarmDefinition, AlarmSettings, createAlarm, createAlarms } from "../co
 import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { isKnown, validator } from "../common/validation";
+import { vpcFlowLogs } from "../common/flowLogs";
 import { ELB_LOG_DELIVERY_ACCOUNTS, MAX_AZS, planSubnets } from "./network";
 import { VENDOR_NAME, WAF_REGEX_MAX_LENGTH, greaterThanPattern } from "./waf";
 
@@ -621,29 +622,12 @@ export class IngestionService extends pulumi.ComponentResource {
 
     // ---- VPC flow logs (created VPC only) ----
     if (this.vpc) {
-      this.flowLogGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: flowLogGroupName, retentionInDays: flowLogRetentionDays, kmsKeyId: keyArn, tags }, parent);
-      const flowRole = new aws.iam.Role(`${name}-flow-logs-role`, {
-        description: `${name}: VPC flow logs delivery to ${flowLogGroupName}`,
-        assumeRolePolicy: policyDocument([{
-          Effect: "Allow",
-          Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` } },
-        }]),
-        tags,
+      const flow = vpcFlowLogs(name, {
+        vpcId: this.vpc.id, logGroupName: flowLogGroupName, retentionInDays: flowLogRetentionDays, kmsKeyArn: keyArn, accountId, region,
+        roleDescription: `${name}: VPC flow logs delivery to ${flowLogGroupName}`, nameTag: `${name}-flow-log`, tags,
       }, parent);
-      grant(`${name}-flow-logs`, flowRole, [
-        { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${this.flowLogGroup.arn}:*` },
-      ]);
-      this.flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
-        vpcId: this.vpc.id,
-        trafficType: "ALL",
-        logDestinationType: "cloud-watch-logs",
-        logDestination: this.flowLogGroup.arn,
-        iamRoleArn: flowRole.arn,
-        maxAggregationInterval: 60,
-        tags: { ...tags, Name: `${name}-flow-log` },
-      }, parent);
+      this.flowLogGroup = flow.logGroup;
+      this.flowLog = flow.flowLog;
     }
 
     // ---- AWS WAF v2 on the ALB ----
