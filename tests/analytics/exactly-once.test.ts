@@ -245,7 +245,7 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
                 for (const e of events) {
                     const keys = partitionKeysOf(e);
                     expect(keys.dt >= LAKE_DAY_RANGE.first && keys.dt <= LAKE_DAY_RANGE.last, keys.dt).to.equal(true);
-                    expect(prefixOf(e)).to.match(/^data\/type=[a-z]+\/source=[^/]+\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/$/);
+                    expect(prefixOf(e)).to.match(/^data\/type=[a-z]+\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/$/);
                     if (e.type === "booking") {
                         const f = e.flight;
                         const res = await handleRequest({ method: "GET", path: `/v1/inventory/${f.carrier}/${f.number}/${f.departureDate}`, query: {} }, { db });

@@ -50,10 +50,10 @@ class ChildPlatform {
   }
 
   static async start(dir: string): Promise<ChildPlatform> {
-    const [ingestPort, insightsPort] = [await freePort(), await freePort()];
+    const [ingestPort, insightsPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ["-r", "./scripts/register.js", "local/main.ts", "--dir", dir, "--etl-every", "0", "--lake-buffer-seconds", "1"], {
       cwd: ROOT,
-      env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort) },
+      env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort), STATUS_PORT: String(statusPort) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const p = new ChildPlatform(child, dir);
@@ -108,7 +108,8 @@ class Traffic {
   /** Sends `batches` batches of `size` events (`gapMs` apart); a batch is retried until 202 or `stop()`. */
   async run(url: () => string, dir: string, batches: number, size = 10, gapMs = 40): Promise<void> {
     for (let i = 0; i < batches && !this.stopped; i++) {
-      const events = Array.from({ length: size }, () => this.gen.search(new Date()));
+      // One source per request: the key's (the service fills `source` in).
+      const events = Array.from({ length: size }, () => ({ ...this.gen.search(new Date()), source: undefined }));
       await this.send(url, dir, events);
       await sleep(gapMs);
     }

@@ -37,10 +37,10 @@ describe("npm start (local/main.ts)", function () {
 
   it("serves both health checks, shows demo traffic in the insights API, and stops cleanly on SIGINT", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-start-"));
-    const [ingestPort, insightsPort] = [await freePort(), await freePort()];
+    const [ingestPort, insightsPort, statusPort] = [await freePort(), await freePort(), await freePort()];
     const child = spawn(process.execPath, ["-r", "./scripts/register.js", "local/main.ts", "--dir", dir, "--etl-every", "0", "--demo", "--rate", "40", "--duration", "4"], {
       cwd: ROOT,
-      env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort) },
+      env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort), STATUS_PORT: String(statusPort) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
