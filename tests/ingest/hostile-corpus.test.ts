@@ -69,7 +69,9 @@ describe("hostile request corpus against the local platform", function () {
 
   const auth = () => ingestHeaders(platform.dirs.root, "web-eu");
   const json = (extra: Record<string, string> = {}) => lines({ ...auth(), ...extra });
-  const ev = (id: string, over: Record<string, unknown> = {}) => validSearch({ eventId: id, source: "web-eu", ...over });
+  // Dated now: the service accepts occurredAt only inside its window around the time of receipt.
+  const NOW = new Date().toISOString();
+  const ev = (id: string, over: Record<string, unknown> = {}) => validSearch({ eventId: id, source: "web-eu", occurredAt: NOW, ...over });
 
   type Case = { name: string; status: number; headers: () => string[]; body: Buffer | string; error?: RegExp };
   const cases: Case[] = [
@@ -116,9 +118,9 @@ describe("hostile request corpus against the local platform", function () {
 
   it("fails with 401 once a key is revoked (ops keys revoke), while the other sources' keys keep working", async () => {
     const revokedKey = localKeyFor(platform.dirs.root, "meta-skyscanner").key;
-    const before = await fetch(`${platform.ingestUrl}/v1/events`, { method: "POST", headers: ingestHeaders(platform.dirs.root, "meta-skyscanner"), body: JSON.stringify(validBooking({ eventId: "meta-1", source: undefined })) });
+    const before = await fetch(`${platform.ingestUrl}/v1/events`, { method: "POST", headers: ingestHeaders(platform.dirs.root, "meta-skyscanner"), body: JSON.stringify(validBooking({ eventId: "meta-1", source: undefined, occurredAt: NOW })) });
     expect(before.status).to.equal(202);
-    accepted.push({ ...validBooking({ eventId: "meta-1" }), source: "meta-skyscanner" });
+    accepted.push({ ...validBooking({ eventId: "meta-1", occurredAt: NOW }), source: "meta-skyscanner" });
     const out: string[] = [];
     expect(await keysMain(["revoke", "--source", "meta-skyscanner", "--local", platform.dirs.root], { out: (l) => out.push(l), err: (l) => out.push(l) })).to.equal(0);
     // The service picks the change up within INGEST_KEYS_REFRESH_SECONDS; reload now instead of waiting.

@@ -15,6 +15,7 @@ import { parseMainArgs } from "../../local/main";
 import { runCapacity } from "../../scripts/capacity";
 import { parseTrafficArgs } from "../../scripts/traffic";
 import { parseOpsArgs, planOps } from "../../functions/workflows/ops-args";
+import { parseKeysArgs } from "../../scripts/ops-keys";
 import { alarmsOf, stackIdentifiers } from "../../plan/checks";
 import { ProgramResult } from "../../plan/engine";
 
@@ -33,6 +34,7 @@ export function runbookFiles(dir = RUNBOOK_DIR): RunbookFile[] {
 /** Example values for the placeholders runbook commands use. */
 const OPS_PLACEHOLDERS: Record<string, string> = {
     "<executionArn>": "arn:aws:states:eu-west-1:401234567890:execution:prod-replay:ops-replay-1",
+    "<keyStoreSecretArn>": "arn:aws:secretsmanager:eu-west-1:401234567890:secret:prod-ingestion-ingest-keys-AbCdEf",
     "<ISO>": "2026-11-22T00:00:00Z",
 };
 
@@ -84,6 +86,11 @@ export function commandProblem(line: string, prodOutputs: Record<string, unknown
         switch (script) {
             case "ops": {
                 const filled = argv.map((a) => OPS_PLACEHOLDERS[a] ?? a);
+                // `ops keys ...` has its own parser (scripts/ops-keys.ts).
+                if (filled[0] === "keys") {
+                    parseKeysArgs(filled.slice(1));
+                    return undefined;
+                }
                 const unknown = filled.find((a) => /^<.+>$/.test(a));
                 if (unknown) return `placeholder ${unknown} has no example value for the ops CLI`;
                 const parsed = parseOpsArgs(filled.filter((a, i, all) => a !== "--outputs" && all[i - 1] !== "--outputs"));
