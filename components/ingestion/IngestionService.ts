@@ -563,7 +563,8 @@ export class IngestionService extends pulumi.ComponentResource {
       accessLogs: { bucket: this.accessLogBucket.id, prefix: "alb", enabled: true },
       tags,
     }, { parent: this, dependsOn: [logPolicy] });
-    this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+    // One target group shape for the shared service and every vendor's dedicated one.
+    const targetGroupArgs = (groupTags: Record<string, string>): aws.lb.TargetGroupArgs => ({
       targetType: "ip",
       port: containerPort,
       protocol: "HTTP",
@@ -571,8 +572,9 @@ export class IngestionService extends pulumi.ComponentResource {
       vpcId: this.vpcId,
       deregistrationDelay: 30,
       healthCheck: { enabled: true, path: "/healthz", protocol: "HTTP", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-      tags,
-    }, parent);
+      tags: groupTags,
+    });
+    this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, targetGroupArgs(tags), parent);
     this.httpsListener = new aws.lb.Listener(`${name}-https`, {
       loadBalancerArn: this.loadBalancer.arn,
       port: 443,
@@ -911,16 +913,7 @@ export class IngestionService extends pulumi.ComponentResource {
       let targetGroup = this.targetGroup;
       let service: aws.ecs.Service | undefined;
       if (vendor.dedicatedTasks !== undefined) {
-        targetGroup = new aws.lb.TargetGroup(`${name}-tg-${vendor.name}`, {
-          targetType: "ip",
-          port: containerPort,
-          protocol: "HTTP",
-          protocolVersion: "HTTP1",
-          vpcId: this.vpcId,
-          deregistrationDelay: 30,
-          healthCheck: { enabled: true, path: "/healthz", protocol: "HTTP", matcher: "200", interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-          tags: { ...tags, Vendor: vendor.name },
-        }, parent);
+        targetGroup = new aws.lb.TargetGroup(`${name}-tg-${vendor.name}`, targetGroupArgs({ ...tags, Vendor: vendor.name }), parent);
       }
       const listenerRule = new aws.lb.ListenerRule(`${name}-vendor-${vendor.name}`, {
         listenerArn: this.httpsListener.arn,
