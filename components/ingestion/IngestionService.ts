@@ -896,16 +896,18 @@ export class IngestionService extends pulumi.ComponentResource {
       measureLatency: true,
       tags: { ...tags, Name: `${name}-healthz` },
     }, { parent: this, ...(args.usEast1Provider ? { provider: args.usEast1Provider } : {}) });
-    this.record = new aws.route53.Record(`${name}-record`, {
+    // One alias shape for the main record and every vendor's: this ALB, with the stack's routing policy.
+    const aliasRecordArgs = (recordName: string): aws.route53.RecordArgs => ({
       zoneId: args.hostedZoneId,
-      name: args.domainName,
+      name: recordName,
       type: "A",
       aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
       ...(routingPolicy !== "simple" ? { setIdentifier: args.setIdentifier, healthCheckId: this.healthCheck.id } : {}),
       ...(routingPolicy === "weighted" ? { weightedRoutingPolicies: [{ weight: args.weight! }] } : {}),
       ...(routingPolicy === "latency" ? { latencyRoutingPolicies: [{ region }] } : {}),
       ...(routingPolicy === "failover" ? { failoverRoutingPolicies: [{ type: args.failoverRole! }] } : {}),
-    }, parent);
+    });
+    this.record = new aws.route53.Record(`${name}-record`, aliasRecordArgs(args.domainName), parent);
 
     // ---- vendors: host-header rules on HTTPS, optionally their own capacity ----
     vendors.forEach((vendor, i) => {
@@ -959,16 +961,7 @@ export class IngestionService extends pulumi.ComponentResource {
           },
         }, parent));
       }
-      const record = new aws.route53.Record(`${name}-record-${vendor.name}`, {
-        zoneId: args.hostedZoneId,
-        name: hostname,
-        type: "A",
-        aliases: [{ name: this.loadBalancer.dnsName, zoneId: this.loadBalancer.zoneId, evaluateTargetHealth: true }],
-        ...(routingPolicy !== "simple" ? { setIdentifier: args.setIdentifier, healthCheckId: this.healthCheck.id } : {}),
-        ...(routingPolicy === "weighted" ? { weightedRoutingPolicies: [{ weight: args.weight! }] } : {}),
-        ...(routingPolicy === "latency" ? { latencyRoutingPolicies: [{ region }] } : {}),
-        ...(routingPolicy === "failover" ? { failoverRoutingPolicies: [{ type: args.failoverRole! }] } : {}),
-      }, parent);
+      const record = new aws.route53.Record(`${name}-record-${vendor.name}`, aliasRecordArgs(hostname), parent);
       this.vendors.push({ name: vendor.name, hostname, record, listenerRule, targetGroup, service, countRuleName: `vendor-${vendor.name}-requests`, rateRuleName: `vendor-${vendor.name}-rate` });
     });
 
