@@ -51,35 +51,10 @@ export type Comparison =
 /** Comparisons against an anomaly detection band (the band's edges instead of a fixed threshold). */
 export type BandComparison = "LessThanLowerThreshold" | "GreaterThanUpperThreshold" | "LessThanLowerOrGreaterThanUpperThreshold";
 
-/**
- * An alarm on a metric against its own recent level: CloudWatch trains an
- * anomaly detection model on the metric (`ANOMALY_DETECTION_BAND(m1, width)`)
- * and the alarm fires when the metric leaves the band on the compared side.
- */
-export interface AnomalyAlarmDefinition {
-    readonly condition: string;
-    /** A plain metric (anomaly detection does not apply to metric math). */
-    readonly metric: MetricSpec;
-    /** Band width in standard deviations, > 0. */
-    readonly bandWidth: number;
-    readonly comparison: BandComparison;
-    readonly severity: Severity;
-    readonly runbook: string;
-    readonly description: string;
-    /** @default 1 */
-    readonly evaluationPeriods?: number;
-    readonly datapointsToAlarm?: number;
-    /** @default "notBreaching" */
-    readonly treatMissingData?: "missing" | "ignore" | "breaching" | "notBreaching";
-}
-
-/** What a component declares for one alarm. */
-export interface AlarmDefinition {
+/** What every alarm definition declares, whatever it compares against. */
+export interface AlarmBasics {
     /** Kebab-case condition; the alarm name ends with it and overrides are keyed by it. */
     readonly condition: string;
-    readonly metric: AnyMetric;
-    readonly threshold: number;
-    readonly comparison: Comparison;
     readonly severity: Severity;
     /** Runbook file name under docs/runbooks without extension (the alarm class). */
     readonly runbook: string;
@@ -90,6 +65,26 @@ export interface AlarmDefinition {
     readonly datapointsToAlarm?: number;
     /** @default "notBreaching" */
     readonly treatMissingData?: "missing" | "ignore" | "breaching" | "notBreaching";
+}
+
+/**
+ * An alarm on a metric against its own recent level: CloudWatch trains an
+ * anomaly detection model on the metric (`ANOMALY_DETECTION_BAND(m1, width)`)
+ * and the alarm fires when the metric leaves the band on the compared side.
+ */
+export interface AnomalyAlarmDefinition extends AlarmBasics {
+    /** A plain metric (anomaly detection does not apply to metric math). */
+    readonly metric: MetricSpec;
+    /** Band width in standard deviations, > 0. */
+    readonly bandWidth: number;
+    readonly comparison: BandComparison;
+}
+
+/** What a component declares for one alarm. */
+export interface AlarmDefinition extends AlarmBasics {
+    readonly metric: AnyMetric;
+    readonly threshold: number;
+    readonly comparison: Comparison;
 }
 
 /** Every runbook an alarm may reference; tests check each file exists. */
