@@ -52,8 +52,8 @@ describe("events: envelope v1 validator", () => {
     it("fails when eventId is longer than 128 characters", () => {
       expectOnly(validSearch({ eventId: "x".repeat(129) }), "eventId", "eventId must be 1 to 128 characters long; received 129 characters");
     });
-    it("fails when type is not one of the four types", () => {
-      expectOnly(validSearch({ type: "refund" }), "type", 'type must be one of "search", "offer", "booking", "cancellation"; received "refund"');
+    it("fails when type is not one of the registered types", () => {
+      expectOnly(validSearch({ type: "refund" }), "type", 'type must be one of "search", "offer", "booking", "cancellation", "flight_status"; received "refund"');
     });
     it("fails when type is missing, listing every other envelope problem too", () => {
       expect(errorsOf({ eventId: "", source: 3 })).to.deep.equal([

@@ -142,7 +142,7 @@ describe("ingest service against kinesis-local", function () {
       { name: "the body is not UTF-8", headers: JSON_HEADERS, payload: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), status: 400, body: { errors: [{ index: 0, path: "", message: "body is not valid UTF-8" }] } },
       { name: "fields have the wrong types", headers: JSON_HEADERS, payload: JSON.stringify({ eventId: ["x"], type: {}, occurredAt: true, source: null }), status: 400, body: { errors: [
         { index: 0, path: "eventId", message: "eventId must be a string (the idempotency key); received an array" },
-        { index: 0, path: "type", message: 'type must be one of "search", "offer", "booking", "cancellation"; received an object' },
+        { index: 0, path: "type", message: 'type must be one of "search", "offer", "booking", "cancellation", "flight_status"; received an object' },
         { index: 0, path: "occurredAt", message: "occurredAt must be an ISO-8601 timestamp with offset or Z; received true" },
         { index: 0, path: "source", message: "source must be a string (the sending site or channel); received null" },
       ] } },
