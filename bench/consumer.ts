@@ -12,7 +12,7 @@
  */
 import { aggregate, evenShardRanges } from "../functions/shared/codec";
 import type { FlightEvent } from "../functions/shared/events";
-import type { Corpus } from "./corpus";
+import { DEFAULT_START, type Corpus } from "./corpus";
 import { isLoaded, optionalModule } from "./optional";
 import { isMeasured, median, notMeasured, perSecond, ratio, type Figure } from "./stats";
 
@@ -49,8 +49,16 @@ interface MigrationsModule {
   runMigrations(db: unknown): Promise<unknown>;
 }
 
+/**
+ * Kinesis arrival time of the bench records: one minute after the corpus's
+ * start (bench/corpus.ts DEFAULT_START), so every event lies in the
+ * consumer's occurredAt window (CONSUMER_OCCURRED_AT_WINDOW: at most 1 hour
+ * after arrival) as in production, where arrival follows the event.
+ */
+export const DEFAULT_ARRIVAL_SECONDS = Date.parse(DEFAULT_START) / 1000 + 60;
+
 /** The producer's Kinesis records for the corpus, as a Lambda event would carry them. */
-export function producerRecords(payloads: readonly Buffer[], partitionKeys: readonly string[], shards = 4, maxRecordBytes = 65536): LambdaKinesisRecord[] {
+export function producerRecords(payloads: readonly Buffer[], partitionKeys: readonly string[], shards = 4, maxRecordBytes = 65536, arrivalSeconds = DEFAULT_ARRIVAL_SECONDS): LambdaKinesisRecord[] {
   const { entries } = aggregate(
     payloads.map((data, i) => ({ partitionKey: partitionKeys[i], data })),
     evenShardRanges(shards),
@@ -64,7 +72,7 @@ export function producerRecords(payloads: readonly Buffer[], partitionKeys: read
         partitionKey: e.entry.PartitionKey,
         sequenceNumber,
         data: Buffer.from(e.entry.Data).toString("base64"),
-        approximateArrivalTimestamp: 1_795_000_000,
+        approximateArrivalTimestamp: arrivalSeconds,
       },
       eventSource: "aws:kinesis",
       eventVersion: "1.0",
