@@ -16,8 +16,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, grant } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { EVENT_TYPES, LAKE_DAY_RANGE } from "../../functions/shared/events";
-import { DATA_PREFIX } from "../../functions/lake/partitioning";
+import { LAKE_DAY_RANGE } from "../../functions/shared/events";
+import { eventTypes as platformEventTypes, type CatalogColumn, type EventTypeRegistry } from "../../functions/shared/event-types";
+import { DATA_PREFIX, partitionTypes } from "../../functions/lake/partitioning";
 
 export interface LakeCatalogArgs {
     readonly accountId: pulumi.Input<string>;
@@ -32,27 +33,20 @@ export interface LakeCatalogArgs {
      * to Athena and the ponds. @default "1999-12-31" (LAKE_DAY_RANGE.first)
      */
     readonly projectionStartDay?: string;
+    /**
+     * The event types the table projects and the columns it has.
+     * @default the platform's registry (functions/shared/event-types)
+     */
+    readonly eventTypes?: EventTypeRegistry;
 }
 
-const MONEY = "struct<amount:double,currency:string>";
-/** Envelope columns; `type` is a partition column, `source` a column. */
-export const EVENT_COLUMNS: { name: string; type: string; comment: string }[] = [
-    { name: "eventid", type: "string", comment: "idempotency key" },
-    { name: "source", type: "string", comment: "who sent the event (the ingestion key's source)" },
-    { name: "occurredat", type: "string", comment: "ISO-8601 event time with offset" },
-    { name: "origin", type: "string", comment: "search, offer" },
-    { name: "destination", type: "string", comment: "search, offer" },
-    { name: "departuredate", type: "string", comment: "search, offer (YYYY-MM-DD)" },
-    { name: "returndate", type: "string", comment: "search" },
-    { name: "passengers", type: "int", comment: "search" },
-    { name: "cabin", type: "string", comment: "search" },
-    { name: "carrier", type: "string", comment: "offer" },
-    { name: "price", type: MONEY, comment: "offer" },
-    { name: "bookingid", type: "string", comment: "booking, cancellation" },
-    { name: "flight", type: "struct<carrier:string,number:string,departuredate:string,origin:string,destination:string>", comment: "booking, cancellation" },
-    { name: "seats", type: "int", comment: "booking, cancellation" },
-    { name: "fare", type: MONEY, comment: "booking" },
-];
+/** Columns of the `events` table: the envelope, then every registered type's fields (`type` is a partition column, `source` a column). */
+export function eventColumns(registry: EventTypeRegistry = platformEventTypes): CatalogColumn[] {
+    return registry.catalogColumns();
+}
+
+/** The platform registry's columns. */
+export const EVENT_COLUMNS: CatalogColumn[] = eventColumns();
 
 export const EVENT_PARTITION_KEYS = [
     { name: "type", type: "string" },
@@ -87,6 +81,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
         this.accountId = args.accountId;
         this.region = args.region;
         this.eventsTableName = `${this.databaseName}.events`;
+        const registry = args.eventTypes ?? platformEventTypes;
 
         this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
             name: this.databaseName,
@@ -106,7 +101,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
                 EXTERNAL: "TRUE",
                 "projection.enabled": "true",
                 "projection.type.type": "enum",
-                "projection.type.values": EVENT_TYPES.join(","),
+                "projection.type.values": partitionTypes(registry).join(","),
                 "projection.dt.type": "date",
                 "projection.dt.format": "yyyy-MM-dd",
                 "projection.dt.range": `${start},NOW+1DAYS`,
@@ -128,7 +123,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
                     serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
                     parameters: { "case.insensitive": "true", "ignore.malformed.json": "false", "serialization.format": "1" },
                 },
-                columns: EVENT_COLUMNS,
+                columns: eventColumns(registry).map((c) => ({ ...c })),
             },
         }, { parent: this });
         this.registerOutputs({ database: this.database, eventsTable: this.eventsTable });

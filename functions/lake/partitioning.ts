@@ -15,7 +15,12 @@
  * becomes one Firehose output record with one set of partition keys.
  * `encodePartitionValue` (Hive-style `%XX` escaping) stays for values that
  * must go into a path.
+ *
+ * The `type=` values and each type's time field come from the event-type
+ * registry (functions/shared/event-types): a type not in the registry has no
+ * partition (PartitionError), so adding a type there is all the lake needs.
  */
+import { eventTypes as platformEventTypes, type EventTypeRegistry } from "../shared/event-types";
 
 export const DATA_PREFIX = "data/";
 export const ERRORS_PREFIX = "errors/";
@@ -69,8 +74,17 @@ export function eventTimeParts(occurredAt: unknown): { dt: string; hour: string 
     return { dt: iso.slice(0, 10), hour: iso.slice(11, 13) };
 }
 
-/** Partition keys of one event (the envelope fields `type` and `occurredAt`; `source` is checked, it stays a column). */
+/**
+ * Partition keys of one event: its registered `type` and the UTC day and hour
+ * of the type's partition time field (`occurredAt`); `source` is checked, it
+ * stays a column. `registry` defaults to the platform's.
+ */
 export function partitionKeysOf(event: unknown): PartitionKeys {
+    return partitionKeysIn(platformEventTypes, event);
+}
+
+/** {@link partitionKeysOf} against another registry (tests, a team's own registry). */
+export function partitionKeysIn(registry: EventTypeRegistry, event: unknown): PartitionKeys {
     if (typeof event !== "object" || event === null || Array.isArray(event)) {
         throw new PartitionError(`event must be a JSON object; received ${Array.isArray(event) ? "an array" : JSON.stringify(event)}`);
     }
@@ -78,10 +92,14 @@ export function partitionKeysOf(event: unknown): PartitionKeys {
     if (typeof e.type !== "string" || !TYPE.test(e.type)) {
         throw new PartitionError(`type must be a lower-case event type such as "search"; received ${JSON.stringify(e.type) ?? "nothing"}`);
     }
+    const partition = registry.lakePartitionOf(e.type);
+    if (partition === undefined) {
+        throw new PartitionError(`type must be one of the registered event types (${registry.names.map((t) => JSON.stringify(t)).join(", ")}); received ${JSON.stringify(e.type)}`);
+    }
     if (typeof e.source !== "string" || e.source.length === 0 || e.source.length > 128) {
         throw new PartitionError(`source must be a string of 1 to 128 characters; received ${JSON.stringify(e.source) ?? "nothing"}`);
     }
-    const { dt, hour } = eventTimeParts(e.occurredAt);
+    const { dt, hour } = eventTimeParts(e[partition.timeField]);
     return { type: e.type, dt, hour };
 }
 
@@ -98,6 +116,11 @@ export function prefixOf(event: unknown): string {
 /** Stable string identity of a partition (for grouping buffers). */
 export function partitionId(keys: PartitionKeys): string {
     return partitionPrefix(keys);
+}
+
+/** The `type=` values the lake holds (the registered event types), for the Glue projection and pond listings. */
+export function partitionTypes(registry: EventTypeRegistry = platformEventTypes): readonly string[] {
+    return registry.names;
 }
 
 /** Parses a data key back into its partition keys; undefined for keys outside `data/`. */
