@@ -10,7 +10,8 @@
  *   decode, validate, idempotency gate, upserts, alerts) against the local
  *   Data API over PGlite (local/dataapi) with the migrations applied.
  */
-import { aggregate, evenShardRanges } from "../functions/shared/codec";
+import { ShardMap, ShardSpreader, aggregate, aggregateSpread, encodeFrame, evenShardRanges, resolveFrameOptions, type AggregatedEntry } from "../functions/shared/codec";
+import { eventTimeParts } from "../functions/lake/partitioning";
 import type { FlightEvent } from "../functions/shared/events";
 import { DEFAULT_START, type Corpus } from "./corpus";
 import { isLoaded, optionalModule } from "./optional";
@@ -64,6 +65,50 @@ export function producerRecords(payloads: readonly Buffer[], partitionKeys: read
     evenShardRanges(shards),
     { maxRecordBytes },
   );
+  return toLambdaRecords(entries, arrivalSeconds);
+}
+
+/**
+ * What the producer writes today (functions/ingest/producer.ts): each flush of
+ * `flushEvents` events grouped by (type, UTC event hour) into frames of at
+ * most `maxFrameEvents` (the default codec: raw deflate with the type's
+ * dictionary), the frames spread over `shards` shards in aggregates of at
+ * most `maxRecordBytes`.
+ */
+export function framedRecords(
+  events: readonly FlightEvent[],
+  payloads: readonly Buffer[],
+  opts: { flushEvents?: number; maxFrameEvents?: number; shards?: number; maxRecordBytes?: number; arrivalSeconds?: number } = {},
+): LambdaKinesisRecord[] {
+  const flush = opts.flushEvents ?? 309;
+  const maxFrame = opts.maxFrameEvents ?? 500;
+  const frameOptions = resolveFrameOptions();
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const spreader = new ShardSpreader(new ShardMap(evenShardRanges(opts.shards ?? 48)), random);
+  const entries: AggregatedEntry[] = [];
+  for (let start = 0; start < events.length; start += flush) {
+    const groups = new Map<string, number[]>();
+    for (let i = start; i < Math.min(start + flush, events.length); i++) {
+      const { dt, hour } = eventTimeParts(events[i].occurredAt);
+      const key = `${events[i].type}|${dt}T${hour}`;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(i);
+    }
+    const frames: { partitionKey: string; data: Uint8Array }[] = [];
+    for (const g of groups.values()) {
+      for (let k = 0; k < g.length; k += maxFrame) {
+        const members = g.slice(k, k + maxFrame);
+        frames.push({ partitionKey: events[members[0]].eventId, data: encodeFrame(events[members[0]].type, members.map((m) => payloads[m]), frameOptions) });
+      }
+    }
+    for (const e of aggregateSpread(frames, spreader, { maxRecordBytes: opts.maxRecordBytes ?? 1_048_576 })) entries.push(e);
+  }
+  return toLambdaRecords(entries, opts.arrivalSeconds ?? DEFAULT_ARRIVAL_SECONDS);
+}
+
+function toLambdaRecords(entries: readonly AggregatedEntry[], arrivalSeconds: number): LambdaKinesisRecord[] {
   return entries.map((e, i) => {
     const sequenceNumber = `4961${String(i + 1).padStart(52, "0")}`;
     return {
@@ -105,6 +150,10 @@ export interface ConsumerResult {
   readonly jsonParseEventsPerSecond: Figure;
   readonly inMemoryEventsPerSecond: Figure;
   readonly inMemoryRatio: Figure;
+  /** The same loop over the records as the producer writes them now: partition frames (deflate + dictionary), spread aggregates. */
+  readonly framedKinesisRecords: number;
+  readonly framedEventsPerSecond: Figure;
+  readonly framedRatio: Figure;
   readonly writerEvents: number;
   readonly writerEventsPerSecond: Figure;
   readonly writerRatio: Figure;
@@ -127,7 +176,8 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
   const payloads = opts.corpus.payloads.slice(0, n);
   const keys = opts.corpus.events.slice(0, n).map((e) => e.eventId);
   const records = producerRecords(payloads, keys);
-  log(`consumer: ${n} events in ${records.length} aggregated Kinesis records`);
+  const framed = framedRecords(opts.corpus.events.slice(0, n), payloads);
+  log(`consumer: ${n} events in ${records.length} aggregated Kinesis records of single-event payloads, ${framed.length} of frames`);
 
   const jsonLoop = () => {
     for (const p of payloads) JSON.parse(p.toString("utf8"));
@@ -135,13 +185,14 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
   const decode = optionalModule<DecodeModule>("functions/processor/decode");
   const agg = optionalModule<AggregateModule>("functions/processor/aggregate");
   let memoryLoop: (() => void) | undefined;
+  let framedLoop: (() => void) | undefined;
   let inMemoryMissing: Figure | undefined;
   if (!isLoaded(decode)) inMemoryMissing = decode;
   else if (!isLoaded(agg)) inMemoryMissing = agg;
   else {
-    memoryLoop = () => {
+    const loopOver = (recs: readonly LambdaKinesisRecord[]) => () => {
       const events: FlightEvent[] = [];
-      for (const r of records) {
+      for (const r of recs) {
         const d = decode.decodeKinesisRecord(r);
         if (d.rejections.length > 0) throw new Error(`consumer bench: record ${r.kinesis.sequenceNumber} was rejected: ${JSON.stringify(d.rejections[0])}`);
         for (const e of d.events) events.push(e);
@@ -151,17 +202,22 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
       agg.aggregateRouteMinutes(unique);
       agg.aggregateOfferPrices(unique);
     };
+    memoryLoop = loopOver(records);
+    framedLoop = loopOver(framed);
   }
   // Alternate the loops in rounds so both see the same machine conditions; report medians.
   const rounds = 3;
   const jsonRates: number[] = [];
   const memoryRates: number[] = [];
+  const framedRates: number[] = [];
   for (let i = 0; i < rounds; i++) {
     jsonRates.push(timeLoop(jsonLoop, n, opts.minMs / rounds));
     if (memoryLoop) memoryRates.push(timeLoop(memoryLoop, n, opts.minMs / rounds));
+    if (framedLoop) framedRates.push(timeLoop(framedLoop, n, opts.minMs / rounds));
   }
   const jsonParse = median(jsonRates);
   const inMemory: Figure = memoryLoop ? median(memoryRates) : inMemoryMissing!;
+  const framedRate: Figure = framedLoop ? median(framedRates) : inMemoryMissing!;
 
   const writer = await benchWriter(opts, log);
   return {
@@ -170,6 +226,9 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
     jsonParseEventsPerSecond: jsonParse,
     inMemoryEventsPerSecond: inMemory,
     inMemoryRatio: ratio(inMemory, jsonParse),
+    framedKinesisRecords: framed.length,
+    framedEventsPerSecond: framedRate,
+    framedRatio: ratio(framedRate, jsonParse),
     writerEvents: writer.events,
     writerEventsPerSecond: writer.eventsPerSecond,
     writerRatio: ratio(writer.eventsPerSecond, jsonParse),

@@ -11,8 +11,8 @@
  * fast path (isValidEvent) without building a result; only an event it
  * rejects goes through validateEvent for the messages.
  */
-import { decodeRecord } from "../shared/codec";
-import { CONSUMER_OCCURRED_AT_WINDOW, FlightEvent, isValidEvent, validateEvent } from "../shared/events";
+import { visitRecordPayloads } from "../shared/codec";
+import { CONSUMER_OCCURRED_AT_WINDOW, FlightEvent, isValidEvent, validateEvent, type ValidateOptions } from "../shared/events";
 
 export interface KinesisRecordLike {
     readonly kinesis: {
@@ -54,46 +54,52 @@ export function decodeKinesisRecord(record: KinesisRecordLike, now: () => number
     const out: DecodedRecord = { sequenceNumber, partitionKey, events: [], positions: [], rejections: [] };
     const arrival = typeof approximateArrivalTimestamp === "number" && Number.isFinite(approximateArrivalTimestamp) ? approximateArrivalTimestamp * 1000 : now();
     const options = { now: arrival, ...CONSUMER_OCCURRED_AT_WINDOW };
-    let users;
     try {
-        users = decodeRecord(Buffer.from(data, "base64"), { partitionKey });
+        visitRecordPayloads(Buffer.from(data, "base64"), { partitionKey }, (bytes, sub, index) => {
+            const text = Buffer.isBuffer(bytes) ? bytes.toString("utf8") : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+            let value: unknown;
+            try {
+                value = JSON.parse(text);
+            } catch (e) {
+                out.rejections.push({ subSequence: sub, reason: "invalid-json", errors: [{ path: "", message: `payload is not JSON: ${(e as Error).message}` }], payload: text });
+                return;
+            }
+            if (!Array.isArray(value) && isValidEvent(value, options)) {
+                out.events.push(value);
+                out.positions.push({ subSequence: sub, index });
+                return;
+            }
+            slowPath(out, sub, index, text, value, options);
+        });
     } catch (e) {
+        // Nothing of an undecodable record counts: the whole record is poison.
+        out.events.length = 0;
+        out.positions.length = 0;
+        out.rejections.length = 0;
         out.rejections.push({ subSequence: 0, reason: "undecodable", errors: [{ path: "", message: (e as Error).message }], payload: data });
         return out;
     }
-    for (const u of users) {
-        const bytes = u.data;
-        const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
-        let value: unknown;
-        try {
-            value = JSON.parse(text);
-        } catch (e) {
-            out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-json", errors: [{ path: "", message: `payload is not JSON: ${(e as Error).message}` }], payload: text });
-            continue;
-        }
-        if (!Array.isArray(value)) {
-            if (isValidEvent(value, options)) {
-                out.events.push(value);
-                out.positions.push({ subSequence: u.subSequenceNumber, index: 0 });
-                continue;
-            }
-            const r = validateEvent(value, options);
-            if (r.ok) {
-                out.events.push(r.value);
-                out.positions.push({ subSequence: u.subSequenceNumber, index: 0 });
-            } else out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-event", errors: r.errors.map((er) => ({ path: er.path, message: er.message })), payload: text });
-            continue;
-        }
-        const errors: { path: string; message: string }[] = [];
-        value.forEach((v, i) => {
-            const r = isValidEvent(v, options) ? { ok: true as const, value: v } : validateEvent(v, options);
-            if (r.ok) {
-                out.events.push(r.value);
-                out.positions.push({ subSequence: u.subSequenceNumber, index: i });
-            }
-            else errors.push(...r.errors.map((er) => ({ path: `[${i}]${er.path ? `.${er.path}` : ""}`, message: er.message })));
-        });
-        if (errors.length > 0) out.rejections.push({ subSequence: u.subSequenceNumber, reason: "invalid-event", errors, payload: text });
-    }
     return out;
+}
+
+/** An event the fast path did not accept, or a JSON array of events: the full validator, for the messages. */
+function slowPath(out: DecodedRecord, sub: number, frameIndex: number, text: string, value: unknown, options: ValidateOptions): void {
+    if (!Array.isArray(value)) {
+        const r = validateEvent(value, options);
+        if (r.ok) {
+            out.events.push(r.value);
+            out.positions.push({ subSequence: sub, index: frameIndex });
+        } else out.rejections.push({ subSequence: sub, reason: "invalid-event", errors: r.errors.map((er) => ({ path: er.path, message: er.message })), payload: text });
+        return;
+    }
+    const errors: { path: string; message: string }[] = [];
+    value.forEach((v, i) => {
+        const r = validateEvent(v, options);
+        if (r.ok) {
+            out.events.push(r.value);
+            out.positions.push({ subSequence: sub, index: i });
+        }
+        else errors.push(...r.errors.map((er) => ({ path: `[${i}]${er.path ? `.${er.path}` : ""}`, message: er.message })));
+    });
+    if (errors.length > 0) out.rejections.push({ subSequence: sub, reason: "invalid-event", errors, payload: text });
 }

@@ -5,6 +5,7 @@ export * from "./aggregated-record";
 export * from "./aggregator";
 export * from "./batches";
 export * from "./decode";
+export * from "./visit";
 export * from "./frames";
 export * from "./spread";
 export { DICTIONARIES, LATEST_DICTIONARY_VERSION, dictionaryFor } from "./dictionaries";
