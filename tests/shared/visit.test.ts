@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeRecord, encodeAggregatedRecord, encodeFrame, resolveFrameOptions, visitRecordPayloads } from "../../functions/shared/codec";
+import { decodeRecord, encodeAggregatedRecord, encodeFrame, resolveFrameOptions, visitRecordTexts } from "../../functions/shared/codec";
 
 /** What decodeRecord yields, as [sub, frame index, text]; or the error message. */
 function strict(data: Uint8Array): [number, number, string][] | string {
   try {
-    return decodeRecord(data, { partitionKey: "pk" }).map((u) => [u.subSequenceNumber, u.frame?.index ?? 0, Buffer.from(u.data).toString("latin1")]);
+    return decodeRecord(data, { partitionKey: "pk" }).map((u) => [u.subSequenceNumber, u.frame?.index ?? 0, Buffer.from(u.data).toString("utf8")]);
   } catch (e) {
     return (e as Error).message;
   }
@@ -13,7 +13,7 @@ function strict(data: Uint8Array): [number, number, string][] | string {
 function visited(data: Uint8Array): [number, number, string][] | string {
   const out: [number, number, string][] = [];
   try {
-    visitRecordPayloads(data, { partitionKey: "pk" }, (p, sub, i) => out.push([sub, i, Buffer.from(p).toString("latin1")]));
+    visitRecordTexts(data, { partitionKey: "pk" }, (text, sub, i) => out.push([sub, i, text]));
     return out;
   } catch (e) {
     return (e as Error).message;
@@ -21,7 +21,7 @@ function visited(data: Uint8Array): [number, number, string][] | string {
 }
 
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
-const frame = encodeFrame("search", [json({ a: 1 }), json({ b: 2 }), json({ c: 3 })], resolveFrameOptions());
+const frame = encodeFrame("search", [json({ a: 1 }), json({ b: "ü€" }), json({ c: 3 })], resolveFrameOptions());
 const aggregate = encodeAggregatedRecord({
   partitionKeyTable: ["k1", "k2"],
   explicitHashKeyTable: ["123"],
@@ -32,11 +32,11 @@ const aggregate = encodeAggregatedRecord({
   ],
 });
 
-describe("codec: visitRecordPayloads yields exactly what decodeRecord yields (issue 22)", () => {
+describe("codec: visitRecordTexts yields exactly what decodeRecord yields (issue 22)", () => {
   it("visits single payloads, every event of a frame and every record of an aggregate, in order", () => {
     expect(visited(aggregate)).to.deep.equal(strict(aggregate));
     expect(visited(aggregate)).to.deep.equal([
-      [0, 0, '{"one":1}'], [1, 0, '{"a":1}'], [1, 1, '{"b":2}'], [1, 2, '{"c":3}'], [2, 0, '{"three":3}'],
+      [0, 0, '{"one":1}'], [1, 0, '{"a":1}'], [1, 1, '{"b":"ü€"}'], [1, 2, '{"c":3}'], [2, 0, '{"three":3}'],
     ]);
     expect(visited(json({ plain: true }))).to.deep.equal([[0, 0, '{"plain":true}']]);
   });

@@ -169,6 +169,37 @@ export function frameEventCount(data: Uint8Array): number {
 
 /** Decodes a frame into its events' JSON texts; throws FrameError naming what is wrong. */
 export function decodeFrame(data: Uint8Array): DecodedFrame {
+  const { codec, dictionaryVersion, type, count, body } = decodeFrameBody(data);
+  const events: Uint8Array[] = [];
+  let start = 0;
+  for (;;) {
+    // indexOf is native (memchr): no per-byte loop in JS.
+    const nl = body.indexOf(NEWLINE, start);
+    const end = nl < 0 ? body.length : nl;
+    events.push(body.subarray(start, end));
+    if (nl < 0) break;
+    start = nl + 1;
+  }
+  if (events.length !== count) throw new FrameError(frameLineCountMessage(events.length, count));
+  return { codec, dictionaryVersion, type, events };
+}
+
+export function frameLineCountMessage(lines: number, count: number): string {
+  return `frame: holds ${lines} lines, the header says ${count} events`;
+}
+
+/** A frame's header and its decompressed NDJSON body (the consumers' fast path splits the text itself). */
+export interface DecodedFrameBody {
+  readonly codec: FrameCodec;
+  readonly dictionaryVersion: number;
+  readonly type: string;
+  /** Event count the header declares. */
+  readonly count: number;
+  readonly body: Buffer;
+}
+
+/** Decodes a frame's header and decompresses its body; throws FrameError naming what is wrong. */
+export function decodeFrameBody(data: Uint8Array): DecodedFrameBody {
   if (!isFrame(data)) throw new FrameError(`frame: bad magic: expected fe46, got ${Buffer.from(data.subarray(0, 2)).toString("hex") || "(empty)"}`);
   if (data.length < 5) throw new FrameError(`frame is truncated: ${data.length} bytes, the header alone takes at least 8`);
   if (data[2] !== FRAME_FORMAT_VERSION) {
@@ -221,15 +252,6 @@ export function decodeFrame(data: Uint8Array): DecodedFrame {
     throw new FrameError(`frame (${codec}${dictionaryVersion > 0 ? `, dictionary v${dictionaryVersion}` : ""}, type "${type}") does not decompress: ${(e as Error).message}`);
   }
   if (body.length !== length) throw new FrameError(`frame: body is ${body.length} bytes after decompression, the header says ${length}`);
-  const events: Uint8Array[] = [];
-  let start = 0;
-  for (let i = 0; i <= body.length; i++) {
-    if (i === body.length || body[i] === NEWLINE) {
-      events.push(body.subarray(start, i));
-      start = i + 1;
-    }
-  }
-  if (events.length !== count) throw new FrameError(`frame: holds ${events.length} lines, the header says ${count} events`);
-  return { codec, dictionaryVersion, type, events };
+  return { codec, dictionaryVersion, type, count, body };
 }
 

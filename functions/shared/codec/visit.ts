@@ -1,8 +1,10 @@
 /**
  * The consumers' hot path over one Kinesis record's data: calls `visit` with
- * each event payload (JSON bytes) and its KPL sub-sequence number, without
- * building a DecodedUserRecord per event (./decode.ts builds those for
- * readers that want the keys and frame details).
+ * each event's JSON text (UTF-8 decoded) and its KPL sub-sequence number,
+ * without building a DecodedUserRecord per event (./decode.ts builds those
+ * for readers that want the keys and frame details). A frame's body is
+ * decoded to text once and split at its newlines (0x0a never occurs inside a
+ * UTF-8 sequence, so the lines are the events' texts).
  *
  * It accepts and rejects exactly what `decodeRecord` does: a well-formed KPL
  * aggregate is walked by a lean scanner (magic, MD5 trailer, then the
@@ -15,11 +17,11 @@ import { createHash } from "node:crypto";
 import { isAggregatedRecord } from "./aggregated-record";
 import { decompressPayload, hasGzipMarker } from "./compression";
 import { decodeRecord, type KinesisRecordKeys } from "./decode";
-import { decodeFrame, FrameError, isFrame } from "./frames";
+import { decodeFrameBody, FrameError, frameLineCountMessage, isFrame } from "./frames";
 import { KPL_CHECKSUM_BYTES, KPL_MAGIC } from "./limits";
 
-/** Called per event payload; `index` is the event's position in its frame (0 for a single-event payload). */
-export type PayloadVisitor = (payload: Uint8Array, subSequenceNumber: number, index: number) => void;
+/** Called per event with its JSON text; `index` is the event's position in its frame (0 for a single-event payload). */
+export type PayloadVisitor = (text: string, subSequenceNumber: number, index: number) => void;
 
 const isUtf8: (b: Uint8Array) => boolean = (require("node:buffer") as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8 ?? ((b) => {
   try {
@@ -31,7 +33,7 @@ const isUtf8: (b: Uint8Array) => boolean = (require("node:buffer") as { isUtf8?:
 });
 
 /** Visits every event payload of one record's data; throws as decodeRecord throws. */
-export function visitRecordPayloads(data: Uint8Array, keys: KinesisRecordKeys, visit: PayloadVisitor): void {
+export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visit: PayloadVisitor): void {
   if (!(data instanceof Uint8Array)) {
     decodeRecord(data, keys); // throws the TypeError naming what was received
     return;
@@ -43,7 +45,7 @@ export function visitRecordPayloads(data: Uint8Array, keys: KinesisRecordKeys, v
   const body = scan(data);
   if (body === undefined) {
     // Not well formed (or a shape the scanner leaves to the strict decoder): its error, or its records.
-    decodeRecord(data, keys).forEach((u) => visit(u.data, u.subSequenceNumber, u.frame?.index ?? 0));
+    for (const u of decodeRecord(data, keys)) visit(utf8(u.data), u.subSequenceNumber, u.frame?.index ?? 0);
     return;
   }
   // Second pass: the records' data fields, in order.
@@ -74,19 +76,26 @@ export function visitRecordPayloads(data: Uint8Array, keys: KinesisRecordKeys, v
   }
 }
 
+function utf8(b: Uint8Array): string {
+  return Buffer.isBuffer(b) ? b.toString("utf8") : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+}
+
 function expand(payload: Uint8Array, sub: number, visit: PayloadVisitor, what: string): void {
   if (!isFrame(payload)) {
-    visit(hasGzipMarker(payload) ? decompressPayload(payload, what === "record payload" ? what : `aggregated record: records[${sub}] payload`) : payload, sub, 0);
+    visit(utf8(hasGzipMarker(payload) ? decompressPayload(payload, what === "record payload" ? what : `aggregated record: records[${sub}] payload`) : payload), sub, 0);
     return;
   }
   let frame;
   try {
-    frame = decodeFrame(payload);
+    frame = decodeFrameBody(payload);
   } catch (e) {
     throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${(e as Error).message}`);
   }
-  const events = frame.events;
-  for (let i = 0; i < events.length; i++) visit(events[i], sub, i);
+  const lines = frame.body.toString("utf8").split("\n");
+  if (lines.length !== frame.count) {
+    throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${frameLineCountMessage(lines.length, frame.count)}`);
+  }
+  for (let i = 0; i < lines.length; i++) visit(lines[i], sub, i);
 }
 
 let varintEnd = 0;
