@@ -135,7 +135,7 @@ describe("stack/lake: deployLake on the prod config", function () {
         expect(t.inputs.parameters).to.deep.include({
             "projection.enabled": "true",
             "projection.type.type": "enum",
-            "projection.type.values": "search,offer,booking,cancellation",
+            "projection.type.values": "search,offer,booking,cancellation,flight_status",
             "projection.dt.type": "date",
             "projection.dt.range": "1999-12-31,NOW+1DAYS",
             "projection.hour.type": "integer",
