@@ -86,7 +86,7 @@ export interface PondEtlArgs {
 }
 
 /** The plan Lambda's archive: the bundle plus the pond's dataset definitions (`datasets.json`, read by the handler). */
-function planCode(definitions: readonly DatasetDefinition[]): pulumi.asset.AssetArchive {
+export function planCode(definitions: readonly DatasetDefinition[]): pulumi.asset.AssetArchive {
     const { code, map } = bundleFunction("pond-etl");
     return new pulumi.asset.AssetArchive({
         "index.js": new pulumi.asset.StringAsset(code),

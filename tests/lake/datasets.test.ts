@@ -5,6 +5,7 @@ import * as path from "path";
 import { DatasetError, loadDatasetCatalog, parseDataset, pickDatasets, repositoryDatasets } from "../../functions/pond-etl/datasets";
 import { athenaUnload, renderDatasetQuery } from "../../functions/pond-etl/sql";
 import { buildPlan, eventTypesFor } from "../../functions/pond-etl/plan";
+import { EVENT_TYPES } from "../../functions/shared/events";
 import { LEGACY_COLUMNS, LEGACY_DATASETS, LEGACY_EVENT_TYPES, legacyRender } from "./legacy-datasets";
 
 const GOOD_YAML = `name: cabin_searches_daily
@@ -65,7 +66,7 @@ describe("pond datasets as files", () => {
 
     it("fails when an input is not a known event type", () => {
         expect(fails(GOOD_YAML.replace("[search]", "[search, seat_map]"))).to.equal(
-            `${PREFIX}\`inputs[1]\` must be a known event type ("search", "offer", "booking", "cancellation"); received "seat_map"`,
+            `${PREFIX}\`inputs[1]\` must be a known event type (${EVENT_TYPES.map((t) => `"${t}"`).join(", ")}); received "seat_map"`,
         );
     });
 
