@@ -6,6 +6,8 @@ import { DatasetError, loadDatasetCatalog, parseDataset, pickDatasets, repositor
 import { athenaUnload, renderDatasetQuery } from "../../functions/pond-etl/sql";
 import { buildPlan, eventTypesFor } from "../../functions/pond-etl/plan";
 import { EVENT_TYPES } from "../../functions/shared/events";
+import { PondEtl } from "../../components/pond";
+import { evaluateError } from "../helpers/pulumi";
 import { LEGACY_COLUMNS, LEGACY_DATASETS, LEGACY_EVENT_TYPES, legacyRender } from "./legacy-datasets";
 
 const GOOD_YAML = `name: cabin_searches_daily
@@ -117,6 +119,31 @@ describe("pond datasets as files", () => {
             expect(() => loadDatasetCatalog([root, root])).to.throw(`dataset "cabin_searches_daily" is defined twice: in ${path.join(root, "cabin_searches_daily")} and in ${path.join(root, "cabin_searches_daily")}`);
             fs.rmSync(path.join(root, "cabin_searches_daily", "dataset.sql"));
             expect(() => loadDatasetCatalog([root])).to.throw(`dataset "cabin_searches_daily": ${path.join(root, "cabin_searches_daily", "dataset.sql")} is missing (a dataset is a folder with dataset.yaml and dataset.sql)`);
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("fails when a pond runs less often than one of its datasets asks, or a root holds an invalid dataset (PondEtl, eagerly)", async function () {
+        this.timeout(30000);
+        const root = fs.mkdtempSync(path.join(os.tmpdir(), "datasets-"));
+        try {
+            fs.mkdirSync(path.join(root, "cabin_searches_daily"));
+            fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.yaml"), GOOD_YAML.replace("rate(1 day)", "rate(1 hour)"));
+            fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.sql"), GOOD_SQL);
+            const args = {
+                pond: "web", datasets: ["cabin_searches_daily"], datasetRoots: [root], schedule: "cron(15 2 * * ? *)", accountId: "222222222222", region: "eu-west-1",
+                lakeBucketName: "lake", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake", lakeDatabaseName: "fs_lake",
+                pondAccountId: "333333333333", pondBucketName: "pond-web", pondBucketArn: "arn:aws:s3:::pond-web", pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
+                failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
+            };
+            expect((await evaluateError(() => new PondEtl("etl", args))).message).to.equal(
+                'PondEtl etl: `schedule` must be a schedule running at least as often as dataset "cabin_searches_daily" asks (its schedule rate(1 hour), every 3600 s; this one runs every 86400 s) (received "cron(15 2 * * ? *)").',
+            );
+            fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.yaml"), GOOD_YAML.replace("[search]", "[seat_map]"));
+            expect((await evaluateError(() => new PondEtl("etl", { ...args, schedule: "rate(1 hour)" }))).message).to.match(
+                /^PondEtl etl: `datasetRoots` must be folders of valid datasets \(dataset "cabin_searches_daily" \(.*\): `inputs\[0\]` must be a known event type \(.*\); received "seat_map"\) \(received \[.*\]\)\.$/,
+            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
