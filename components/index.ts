@@ -14,3 +14,4 @@ export * from "./lake";
 export * from "./pond";
 export * from "./analytics";
 export * from "./workflows";
+export * from "./sources";

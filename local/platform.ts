@@ -31,6 +31,8 @@ import { startEventSourceMapping, type EventSourceMapping, type EventSourceMappi
 import { startHttpApiServer, type HttpApiServer } from "./insights-server";
 import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
+import { startLocalConnectors, type ConnectorName, type LocalConnectorOptions } from "./connectors";
+import type { RunSummary } from "../functions/connectors/flight-status/handler";
 import { FileLedger, runLocalWorkflow, type LocalRunResult } from "./workflows";
 import { LocalDeliveryStream } from "./delivery";
 import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
@@ -53,6 +55,8 @@ export interface PondSpec {
   readonly name: string;
   readonly bucket: string;
   readonly datasets: readonly string[];
+  /** Folders of dataset folders the names are looked up in. @default - the repository's datasets/ */
+  readonly datasetRoots?: readonly string[];
   /** ETL interval. */
   readonly intervalMs: number;
 }
@@ -76,6 +80,8 @@ export interface PlatformOptions {
   readonly ponds?: readonly PondSpec[];
   /** Overrides every pond's ETL interval (ms); 0 disables the schedules. @default - each pond's interval */
   readonly etlIntervalMs?: number;
+  /** Source connectors (local/connectors: stand-in API, same handler code); interval 0 disables their schedules. @default - every 30 minutes */
+  readonly connectors?: Pick<LocalConnectorOptions, "intervalMs" | "flightsPerDay" | "pageLimit" | "source" | "now">;
   /** Lake delivery buffer interval (ms). @default - `flightstream:lake.bufferIntervalSeconds` of Pulumi.dev.yaml (60 s) */
   readonly lakeBufferIntervalMs?: number;
   /** Lake delivery buffer size (uncompressed bytes per partition). @default 134217728 (128 MiB) */
@@ -140,6 +146,10 @@ export interface Platform {
   readonly scheduler: Scheduler;
   /** The status page, when `statusPort` was given. */
   readonly statusUrl: string | undefined;
+  /** Runs one source connector now (what its schedule does). */
+  runConnector(name: ConnectorName): Promise<RunSummary>;
+  /** The stand-in source APIs. */
+  readonly connectors: { readonly flightsApiUrl: string };
   /** Runs one pond's ETL now over [from, to) (UTC days; default yesterday..tomorrow). */
   runPondEtl(pond: string, window?: { from: string; to?: string }): Promise<PondEtlOutput[]>;
   /** Runs a Step Functions workflow locally (replay re-delivers through the processor). */
@@ -650,12 +660,16 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         lakeBucket,
         pondBucket: pond.bucket,
         datasets: pond.datasets,
+        datasetRoots: pond.datasetRoots,
         from: window?.from ?? isoDay(now - 86_400_000),
         to: window?.to ?? (window ? undefined : isoDay(now + 86_400_000)),
       });
     };
+    // Source connectors (ScheduledSource's handlers) on the same scheduler.
+    const connectors = await startLocalConnectors({ ...opts.connectors, kinesisEndpoint: kinesis.endpoint, streamName, attach: (c) => streamJournal.attachToProducerClient(c), log });
+    stack.push({ name: "source connectors", phase: 1, stop: () => connectors.stop() });
     const scheduler = startScheduler(
-      opts.etlIntervalMs === 0
+      [...connectors.jobs, ...(opts.etlIntervalMs === 0
         ? []
         : ponds.map((p) => ({
             name: `pond-etl-${p.name}`,
@@ -664,7 +678,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
               const out = await runPond(p.name);
               log(`pond ETL ${p.name}: ${out.map((o) => `${o.dataset}/${o.day}: ${o.rows} rows`).join(", ") || "nothing to do"}`);
             },
-          })),
+          })))],
       log,
     );
     stack.push({ name: "scheduler", phase: 0, stop: () => scheduler.stop() });
@@ -683,7 +697,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       streamArn,
       lakeBucket,
       ponds: ponds.map((p) => ({ name: p.name, bucket: p.bucket, datasets: p.datasets })),
-      endpoints: { kinesis: kinesis.endpoint, s3: s3.endpoint, dataApi: dataApi.endpoint },
+      endpoints: { kinesis: kinesis.endpoint, s3: s3.endpoint, dataApi: dataApi.endpoint, flightsApi: connectors.flightsApiUrl },
       env,
       dirs,
     };
@@ -721,6 +735,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       scheduler,
       statusUrl: status?.url,
       runPondEtl: runPond,
+      runConnector: (name) => connectors.run(name),
+      connectors: { flightsApiUrl: connectors.flightsApiUrl },
       runWorkflow(kind, input) {
         return runLocalWorkflow(kind, input, {
           deps: {

@@ -1,5 +1,6 @@
 /**
- * Local pond ETL: the SAME dataset SQL (functions/pond-etl/sql.ts) on DuckDB
+ * Local pond ETL: the SAME dataset SQL (datasets/<name>/dataset.sql, rendered by
+ * functions/pond-etl/sql.ts) on DuckDB
  * over the local lake, writing Parquet to the local pond, one object per
  * dataset-day under `<dataset>/dt=<day>/` (the layout Athena UNLOAD writes).
  *
@@ -22,7 +23,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DATA_PREFIX, parseDataKey } from "../functions/lake/partitioning";
-import { Dataset, checkDataset, daysOf, duckdbEventsRelation, outputPrefix, renderDatasetQuery, sqlString } from "../functions/pond-etl/sql";
+import { DatasetCatalog, DatasetDefinition, loadDatasetCatalog, pickDatasets, repositoryDatasets } from "../functions/pond-etl/datasets";
+import { Dataset, datasetOf, daysOf, duckdbEventsRelation, outputPrefix, renderDatasetQuery, sqlString } from "../functions/pond-etl/sql";
 import { pondEtlDefinition } from "../functions/pond-etl/asl";
 import { PlanInput, SourceListing, buildPlan, eventTypesFor } from "../functions/pond-etl/plan";
 
@@ -31,6 +33,8 @@ export interface PondEtlOptions {
     readonly lakeBucket: string;
     readonly pondBucket: string;
     readonly datasets: readonly string[];
+    /** Folders of datasets (one folder per dataset) the names are looked up in. @default - the repository's datasets/ */
+    readonly datasetRoots?: readonly string[];
     /** First UTC day (inclusive), YYYY-MM-DD. */
     readonly from: string;
     /** Last UTC day (exclusive), YYYY-MM-DD. @default - the day after `from` */
@@ -84,9 +88,25 @@ export async function downloadLakeDay(s3: S3Client, lakeBucket: string, lakeKeys
     return files;
 }
 
-/** Runs one dataset-day on DuckDB into a local Parquet file; returns the row count (0: no file). */
-export async function computeDatasetDay(db: DuckDBConnection, dataset: Dataset, day: string, lakeDir: string, out: string): Promise<number> {
-    const select = renderDatasetQuery(dataset, { dialect: "duckdb", events: duckdbEventsRelation(lakeDir), day });
+/** The catalog the options name (the repository's datasets/ by default). */
+export function catalogFor(datasetRoots?: readonly string[]): DatasetCatalog {
+    return datasetRoots === undefined ? repositoryDatasets() : loadDatasetCatalog(datasetRoots);
+}
+
+/**
+ * Runs one dataset-day on DuckDB into a local Parquet file; returns the row
+ * count (0: no file). The query's columns must be the dataset's declared
+ * `columns`, in order (an error names both lists otherwise).
+ */
+export async function computeDatasetDay(db: DuckDBConnection, dataset: Dataset | DatasetDefinition, day: string, lakeDir: string, out: string): Promise<number> {
+    const d = datasetOf(dataset);
+    const select = renderDatasetQuery(d, { dialect: "duckdb", events: duckdbEventsRelation(lakeDir), day });
+    const described = await db.runAndReadAll(`DESCRIBE SELECT * FROM (${select})`);
+    const got = described.getRows().map((r) => String(r[0]));
+    const want = d.columns.map((c) => c.name);
+    if (got.join(",") !== want.join(",")) {
+        throw new Error(`dataset "${d.name}": dataset.sql selects columns ${JSON.stringify(got)} but dataset.yaml declares ${JSON.stringify(want)}; they must be the same, in the same order`);
+    }
     const r = await db.runAndReadAll(`COPY (${select}) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION snappy)`);
     return Number(r.getRows()[0]?.[0] ?? 0);
 }
@@ -100,8 +120,8 @@ export async function uploadDatasetDay(s3: S3Client, pondBucket: string, dataset
 
 /** Runs the pond's datasets over the window; returns one entry per dataset-day. */
 export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
-    const datasets = o.datasets.map(checkDataset);
-    if (datasets.length === 0) throw new Error("runPondEtl: `datasets` must name at least one dataset (received []).");
+    if (o.datasets.length === 0) throw new Error("runPondEtl: `datasets` must name at least one dataset (received []).");
+    const datasets = pickDatasets("datasets", o.datasets, catalogFor(o.datasetRoots));
     const to = o.to ?? new Date(Date.parse(`${o.from}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
     const days = daysOf(o.from, to);
     const temporary = o.workDir === undefined;
@@ -115,11 +135,11 @@ export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
             const lakeDir = path.join(work, `lake-${day}`);
             const files = await downloadLakeDay(o.s3, o.lakeBucket, lakeKeys, day, lakeDir);
             for (const dataset of datasets) {
-                const out = path.join(work, `${dataset}-${day}.parquet`);
+                const out = path.join(work, `${dataset.name}-${day}.parquet`);
                 const rows = files > 0 ? await computeDatasetDay(db, dataset, day, lakeDir, out) : 0;
-                const replaced = await deletePrefix(o.s3, o.pondBucket, outputPrefix(dataset, day));
-                const key = rows > 0 ? await uploadDatasetDay(o.s3, o.pondBucket, dataset, day, out) : undefined;
-                results.push({ dataset, day, key, rows, replaced });
+                const replaced = await deletePrefix(o.s3, o.pondBucket, outputPrefix(dataset.name, day));
+                const key = rows > 0 ? await uploadDatasetDay(o.s3, o.pondBucket, dataset.name, day, out) : undefined;
+                results.push({ dataset: dataset.name, day, key, rows, replaced });
             }
         }
     } finally {
@@ -135,6 +155,8 @@ export interface PondEtlWorkflowOptions {
     readonly lakeBucket: string;
     readonly pondBucket: string;
     readonly datasets: readonly string[];
+    /** Folders of datasets the names are looked up in. @default - the repository's datasets/ */
+    readonly datasetRoots?: readonly string[];
     /** Execution input: `{from, to}` or `{scheduledTime}`. */
     readonly input: PlanInput;
     /** Called instead of SNS when the run fails. */
@@ -161,14 +183,15 @@ export interface PondEtlWorkflowResult {
  * Parquet, partition registration is recorded, SNS becomes `notify`.
  */
 export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<PondEtlWorkflowResult> {
-    const datasets = o.datasets.map(checkDataset);
+    const catalog = catalogFor(o.datasetRoots);
+    const datasets = pickDatasets("datasets", o.datasets, catalog);
     const definition = pondEtlDefinition({
         pond: o.pond, lakeBucket: o.lakeBucket, pondBucket: o.pondBucket, workGroup: `local-pond-${o.pond}`,
         planFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-pond-etl-${o.pond}-plan`,
         failureTopicArn: "arn:aws:sns:us-east-1:000000000000:local-pond-etl-failures",
-        eventTypes: eventTypesFor(datasets),
+        eventTypes: eventTypesFor(datasets, catalog),
     });
-    const config = { pond: o.pond, datasets, eventsTable: "local_lake.events", pondDatabase: `local_pond_${o.pond}`, pondBucket: o.pondBucket };
+    const config = { pond: o.pond, datasets: datasets.map((d) => d.name), catalog, eventsTable: "local_lake.events", pondDatabase: `local_pond_${o.pond}`, pondBucket: o.pondBucket };
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "pond-etl-wf-"));
     const instance = await DuckDBInstance.create(":memory:");
     const db = await instance.connect();
@@ -177,10 +200,10 @@ export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<Pon
     const statesEntered: string[] = [];
     let lakeKeys: string[] | undefined;
     // Local handlers receive what the task sends (its Parameters), as the AWS APIs would.
-    const target = (query: string): { dataset: Dataset; day: string } => {
-        const m = /s3:\/\/[^/]+\/([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\//.exec(query);
+    const target = (query: string): { dataset: DatasetDefinition; day: string } => {
+        const m = /s3:\/\/[^/]+\/([a-z][a-z0-9_]*)\/dt=(\d{4}-\d{2}-\d{2})\//.exec(query);
         if (!m) throw new Error(`local Athena: no s3://<bucket>/<dataset>/dt=<day>/ location in the query: ${query.slice(0, 200)}`);
-        return { dataset: checkDataset(m[1]), day: m[2] };
+        return { dataset: datasetOf(m[1], catalog), day: m[2] };
     };
     const handlers: Record<string, (input: any) => Promise<unknown>> = {
         ListTypeSources: async (i: { Bucket: string; Prefix: string; Delimiter: string; MaxKeys: number }) => {
@@ -202,14 +225,14 @@ export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<Pon
             lakeKeys ??= await listKeys(o.s3, o.lakeBucket, DATA_PREFIX);
             const lakeDir = path.join(work, `lake-${day}`);
             const files = fs.existsSync(lakeDir) ? 1 : await downloadLakeDay(o.s3, o.lakeBucket, lakeKeys, day, lakeDir);
-            const out = path.join(work, `${dataset}-${day}.parquet`);
+            const out = path.join(work, `${dataset.name}-${day}.parquet`);
             const rows = files > 0 ? await computeDatasetDay(db, dataset, day, lakeDir, out) : 0;
-            if (rows > 0) await uploadDatasetDay(o.s3, o.pondBucket, dataset, day, out);
+            if (rows > 0) await uploadDatasetDay(o.s3, o.pondBucket, dataset.name, day, out);
             return { QueryExecution: { Status: { State: "SUCCEEDED" } } };
         },
         AddPartition: async (i: { QueryString: string }) => {
             const { dataset, day } = target(i.QueryString);
-            partitions.push(`${dataset}/dt=${day}`);
+            partitions.push(`${dataset.name}/dt=${day}`);
             return { QueryExecution: { Status: { State: "SUCCEEDED" } } };
         },
         NotifyFailure: async (i: { Message: string }) => {

@@ -7,14 +7,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_ACCOUNT_ID } from "../components/common/validation";
+import { repositoryDatasets } from "../functions/pond-etl/datasets";
 
 export const PROJECT = "flightstream";
 
 export type Environment = "dev" | "prod";
 export type LogicalAccount = "ingestion" | "lake" | "analytics";
 export const LOGICAL_ACCOUNTS: readonly LogicalAccount[] = ["ingestion", "lake", "analytics"];
-export const POND_DATASETS = ["route_demand_daily", "offer_price_stats_daily"] as const;
-export type PondDataset = (typeof POND_DATASETS)[number];
+/** Datasets a pond may pick: the folders of datasets/ (functions/pond-etl/datasets.ts); adding one adds a name. */
+export const POND_DATASETS: readonly string[] = [...repositoryDatasets().keys()];
+export type PondDataset = string;
 export const ROUTING_POLICIES = ["simple", "weighted", "latency", "failover"] as const;
 export type RoutingPolicy = (typeof ROUTING_POLICIES)[number];
 /** Tags every resource must carry; Project and Environment are filled in by the loader. */

@@ -23,10 +23,10 @@ import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { readStatements, writeStatements } from "../lake/grants";
 import { createSecureBucket } from "../lake/secureBucket";
+import { DEFAULT_DATASET_ROOT, loadDatasetCatalog } from "../../functions/pond-etl/datasets";
 
 /** Where the pond's Athena workgroup keeps query results (inside the pond, under the pond key). */
 export const ATHENA_RESULTS_PREFIX = "_athena-results/";
-export const POND_DATASET_NAMES = ["route_demand_daily", "offer_price_stats_daily"] as const;
 
 export interface PondArgs {
     /** Pond name (lower-case). */
@@ -36,8 +36,10 @@ export interface PondArgs {
     /** Pond account id. */
     readonly accountId: pulumi.Input<string>;
     readonly region: pulumi.Input<string>;
-    /** Datasets this pond receives (each is a `<dataset>/` prefix). */
+    /** Datasets this pond receives (each is a `<dataset>/` prefix), by name (folders under `datasetRoots`). */
     readonly datasets: string[];
+    /** Folders holding one folder per dataset (as PondEtl's). @default - the repository's datasets/ */
+    readonly datasetRoots?: string[];
     /** Pond ETL role ARNs (lake account) that write the datasets. */
     readonly etlRoleArns: pulumi.Input<string>[];
     /** IAM principals of the owning team that may assume the reader role. */
@@ -72,8 +74,14 @@ export class Pond extends pulumi.ComponentResource {
         v.pattern("pond", args.pond, /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "3 to 32 lower-case letters, digits or dashes, starting with a letter");
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
-        v.check("datasets", args.datasets.length > 0, `a non-empty list of ${POND_DATASET_NAMES.map((d) => `"${d}"`).join(", ")}`, args.datasets);
-        args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, POND_DATASET_NAMES as unknown as string[]));
+        let known: string[] = [];
+        try {
+            known = [...loadDatasetCatalog(args.datasetRoots ?? [DEFAULT_DATASET_ROOT]).keys()];
+        } catch (e) {
+            v.check("datasetRoots", false, `folders of valid datasets (${(e as Error).message})`, args.datasetRoots ?? [DEFAULT_DATASET_ROOT]);
+        }
+        v.check("datasets", args.datasets.length > 0, `a non-empty list of ${known.map((d) => `"${d}"`).join(", ")}`, args.datasets);
+        args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, known));
         v.check("readerPrincipalArns", args.readerPrincipalArns.length > 0, "a non-empty list of IAM principal ARNs of the owning team", args.readerPrincipalArns);
         const maxSession = args.readerMaxSessionSeconds ?? 3600;
         v.intRange("readerMaxSessionSeconds", maxSession, 3600, 43200);

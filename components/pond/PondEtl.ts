@@ -22,7 +22,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
+import { bundleFunction, LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
@@ -33,12 +33,20 @@ import { readStatements, writeStatements } from "../lake/grants";
 import { defaultDatabaseName } from "../lake/LakeCatalog";
 import { pondEtlDefinition } from "../../functions/pond-etl/asl";
 import { eventTypesFor } from "../../functions/pond-etl/plan";
-import { DATASET_COLUMNS, Dataset } from "../../functions/pond-etl/sql";
-import { ATHENA_RESULTS_PREFIX, POND_DATASET_NAMES } from "./Pond";
+import { DATASETS_FILE } from "../../functions/pond-etl/handler";
+import { DatasetCatalog, DatasetDefinition, DEFAULT_DATASET_ROOT, loadDatasetCatalog } from "../../functions/pond-etl/datasets";
+import { ATHENA_RESULTS_PREFIX } from "./Pond";
 
 export interface PondEtlArgs {
     readonly pond: string;
+    /** Datasets by name: folders `<root>/<name>/` with dataset.yaml and dataset.sql under `datasetRoots`. */
     readonly datasets: string[];
+    /**
+     * Folders holding one folder per dataset (functions/pond-etl/datasets.ts),
+     * validated eagerly; a team passes its own (e.g. `path.join(__dirname, "datasets")`).
+     * @default - the repository's datasets/
+     */
+    readonly datasetRoots?: string[];
     /** EventBridge Scheduler expression, e.g. "cron(15 2 * * ? *)". */
     readonly schedule: string;
     /** @default "UTC" */
@@ -77,6 +85,16 @@ export interface PondEtlArgs {
     readonly alarms?: AlarmSettings;
 }
 
+/** The plan Lambda's archive: the bundle plus the pond's dataset definitions (`datasets.json`, read by the handler). */
+export function planCode(definitions: readonly DatasetDefinition[]): pulumi.asset.AssetArchive {
+    const { code, map } = bundleFunction("pond-etl");
+    return new pulumi.asset.AssetArchive({
+        "index.js": new pulumi.asset.StringAsset(code),
+        "index.js.map": new pulumi.asset.StringAsset(map),
+        [DATASETS_FILE]: new pulumi.asset.StringAsset(JSON.stringify(definitions)),
+    });
+}
+
 export class PondEtl extends pulumi.ComponentResource {
     readonly workflow: Workflow;
     /** The state machine role: the principal the lake and pond policies admit. */
@@ -98,8 +116,15 @@ export class PondEtl extends pulumi.ComponentResource {
         v.pattern("pondAccountId", args.pondAccountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         v.pattern("schedule", args.schedule, /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(.+\))$/, 'a Scheduler expression such as "cron(15 2 * * ? *)" or "rate(1 day)"');
-        v.check("datasets", args.datasets.length > 0, `a non-empty list of ${POND_DATASET_NAMES.map((d) => `"${d}"`).join(", ")}`, args.datasets);
-        args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, POND_DATASET_NAMES as unknown as string[]));
+        let catalog: DatasetCatalog = new Map();
+        try {
+            catalog = loadDatasetCatalog(args.datasetRoots ?? [DEFAULT_DATASET_ROOT]);
+        } catch (e) {
+            v.check("datasetRoots", false, `folders of valid datasets (${(e as Error).message})`, args.datasetRoots ?? [DEFAULT_DATASET_ROOT]);
+        }
+        const known = [...catalog.keys()];
+        v.check("datasets", args.datasets.length > 0, `a non-empty list of ${known.map((d) => `"${d}"`).join(", ")}`, args.datasets);
+        args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, known));
         const cutoff = args.bytesScannedCutoffPerQuery ?? 1024 ** 4;
         v.intRange("bytesScannedCutoffPerQuery", cutoff, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER);
         const retries = args.scheduleMaximumRetryAttempts ?? 3;
@@ -116,7 +141,27 @@ export class PondEtl extends pulumi.ComponentResource {
         } catch (e) {
             v.check("schedule", false, `a schedule whose runs a freshness alarm can follow (${(e as Error).message})`, args.schedule);
         }
-        const datasets = args.datasets as Dataset[];
+        const definitions = args.datasets.map((d) => catalog.get(d)).filter((d): d is DatasetDefinition => d !== undefined);
+        // The pond must run at least as often as each of its datasets asks for (its `schedule`).
+        const ownInterval = (() => {
+            try {
+                return scheduleIntervalSeconds(args.schedule);
+            } catch {
+                return undefined;
+            }
+        })();
+        for (const d of definitions) {
+            let wanted: number | undefined;
+            try {
+                wanted = scheduleIntervalSeconds(d.schedule);
+            } catch (e) {
+                v.check(`datasets[${args.datasets.indexOf(d.name)}]`, false, `a dataset whose schedule a pond can follow (${(e as Error).message})`, d.name);
+            }
+            if (ownInterval !== undefined && wanted !== undefined && ownInterval > wanted) {
+                v.check("schedule", false, `a schedule running at least as often as dataset "${d.name}" asks (its schedule ${d.schedule}, every ${wanted} s; this one runs every ${ownInterval} s)`, args.schedule);
+            }
+        }
+        const datasets = definitions.map((d) => d.name);
         const p = { parent: this };
         const stack = pulumi.getStack();
 
@@ -127,7 +172,7 @@ export class PondEtl extends pulumi.ComponentResource {
             catalogId: args.accountId,
             description: `Datasets of the ${args.pond} pond (Parquet in the pond account)`,
         }, p);
-        this.tables = datasets.map((d) => new aws.glue.CatalogTable(`${name}-${d.replace(/_/g, "-")}`, {
+        this.tables = definitions.map((def) => def.name).map((d, i) => new aws.glue.CatalogTable(`${name}-${d.replace(/_/g, "-")}`, {
             name: d,
             catalogId: args.accountId,
             databaseName: this.database.name,
@@ -139,7 +184,7 @@ export class PondEtl extends pulumi.ComponentResource {
                 inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
                 outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
                 serDeInfo: { name: "parquet", serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
-                columns: DATASET_COLUMNS[d].map((c) => ({ name: c.name, type: c.type })),
+                columns: definitions[i].columns.map((c) => ({ name: c.name, type: c.type })),
             },
         }, p));
 
@@ -178,7 +223,8 @@ export class PondEtl extends pulumi.ComponentResource {
             runtime: LAMBDA_RUNTIME,
             architectures: ["arm64"],
             handler: "index.handler",
-            code: functionCode("pond-etl"),
+            // The bundle plus the pond's dataset definitions (validated above), read by the handler.
+            code: planCode(definitions),
             role: planRole.arn,
             memorySize: 256,
             timeout: 30,
@@ -223,7 +269,7 @@ export class PondEtl extends pulumi.ComponentResource {
             { Sid: "NotifyFailure", Effect: "Allow", Action: "sns:Publish", Resource: args.failureTopicArn },
             ...(args.failureTopicKmsKeyArn !== undefined ? [{ Sid: "EncryptNotification", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.failureTopicKmsKeyArn }] : []),
         ];
-        const eventTypes = eventTypesFor(datasets);
+        const eventTypes = eventTypesFor(definitions, catalog);
         const definition = pulumi.all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])
             .apply(([lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn]) =>
                 pondEtlDefinition({ pond: args.pond, lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn, eventTypes }));

@@ -4,7 +4,8 @@
  * items the state machine runs: clear the output prefix, UNLOAD the day's
  * query (when the lake has sources for it), register the partition.
  */
-import { Dataset, DATASET_EVENT_TYPES, PondSqlError, athenaAddPartition, athenaUnload, checkDataset, checkDay, daysOf, outputPrefix } from "./sql";
+import { DatasetCatalog, DatasetDefinition, repositoryDatasets } from "./datasets";
+import { Dataset, PondSqlError, athenaAddPartition, athenaUnload, checkDay, datasetOf, daysOf, outputPrefix } from "./sql";
 
 export interface PlanInput {
     /** First UTC day (inclusive). @default - the day before `scheduledTime` */
@@ -27,6 +28,8 @@ export interface PlanConfig {
     readonly eventsTable: string;
     readonly pondDatabase: string;
     readonly pondBucket: string;
+    /** Where `datasets` are looked up. @default - the repository's datasets/ */
+    readonly catalog?: DatasetCatalog;
 }
 
 export interface PlanItem {
@@ -77,18 +80,18 @@ export function sourcesByType(listings: readonly SourceListing[]): Record<string
 
 export function buildPlan(config: PlanConfig, input: PlanInput, listings: readonly SourceListing[]): Plan {
     const window = windowOf(input ?? {});
-    const datasets = config.datasets.map(checkDataset);
+    const datasets = config.datasets.map((d) => datasetOf(d, config.catalog ?? repositoryDatasets()));
     const byType = sourcesByType(listings ?? []);
     const items: PlanItem[] = [];
     for (const day of daysOf(window.from, window.to)) {
         for (const dataset of datasets) {
-            const sources = [...new Set(DATASET_EVENT_TYPES[dataset].flatMap((t) => byType[t] ?? []))].sort();
+            const sources = [...new Set(dataset.inputs.flatMap((t) => byType[t] ?? []))].sort();
             items.push({
-                dataset,
+                dataset: dataset.name,
                 day,
-                outputPrefix: outputPrefix(dataset, day),
+                outputPrefix: outputPrefix(dataset.name, day),
                 ...(sources.length > 0 ? { unloadQuery: athenaUnload(dataset, { eventsTable: config.eventsTable, day, sources, bucket: config.pondBucket }) } : {}),
-                addPartitionQuery: athenaAddPartition({ database: config.pondDatabase, dataset, day, bucket: config.pondBucket }),
+                addPartitionQuery: athenaAddPartition({ database: config.pondDatabase, dataset: dataset.name, day, bucket: config.pondBucket }),
             });
         }
     }
@@ -96,6 +99,6 @@ export function buildPlan(config: PlanConfig, input: PlanInput, listings: readon
 }
 
 /** Event types whose sources the state machine lists for these datasets. */
-export function eventTypesFor(datasets: readonly string[]): string[] {
-    return [...new Set(datasets.map(checkDataset).flatMap((d) => DATASET_EVENT_TYPES[d]))].sort();
+export function eventTypesFor(datasets: readonly (string | DatasetDefinition)[], catalog: DatasetCatalog = repositoryDatasets()): string[] {
+    return [...new Set(datasets.map((d) => datasetOf(d, catalog)).flatMap((d) => d.inputs))].sort();
 }

@@ -1,6 +1,8 @@
 /**
- * Pond dataset SQL, written ONCE in a subset both Athena (Trino) and DuckDB
- * run, rendered for either engine by {@link renderDatasetQuery}.
+ * Pond dataset SQL, written ONCE per dataset (`datasets/<name>/dataset.sql`,
+ * loaded and validated by functions/pond-etl/datasets.ts) in a subset both
+ * Athena (Trino) and DuckDB run, rendered for either engine by
+ * {@link renderDatasetQuery}.
  *
  * Placeholders: `{{events}}` (the lake events relation: the Glue table on
  * Athena, `read_json(...)` over lake files on DuckDB), `{{day}}` (the UTC day
@@ -20,75 +22,11 @@
  * One query computes ONE day (the `dt` partition it is written to), so a
  * window is a list of days and each day's output can be replaced alone.
  */
-export const DATASETS = ["route_demand_daily", "offer_price_stats_daily"] as const;
-export type Dataset = (typeof DATASETS)[number];
+import { DatasetCatalog, DatasetDefinition, repositoryDatasets } from "./datasets";
+
+/** A dataset's name (a folder under datasets/, functions/pond-etl/datasets.ts). */
+export type Dataset = string;
 export type Dialect = "athena" | "duckdb";
-
-/** Event types each dataset reads (the `type` partitions). */
-export const DATASET_EVENT_TYPES: Record<Dataset, readonly string[]> = {
-    route_demand_daily: ["search", "booking", "cancellation"],
-    offer_price_stats_daily: ["offer"],
-};
-
-/** Output columns (Parquet), in order, with their types. */
-export const DATASET_COLUMNS: Record<Dataset, readonly { name: string; type: "string" | "bigint" | "double" }[]> = {
-    route_demand_daily: [
-        { name: "route", type: "string" },
-        { name: "origin", type: "string" },
-        { name: "destination", type: "string" },
-        { name: "searches", type: "bigint" },
-        { name: "bookings", type: "bigint" },
-        { name: "cancellations", type: "bigint" },
-    ],
-    offer_price_stats_daily: [
-        { name: "route", type: "string" },
-        { name: "origin", type: "string" },
-        { name: "destination", type: "string" },
-        { name: "currency", type: "string" },
-        { name: "offers", type: "bigint" },
-        { name: "min_price", type: "double" },
-        { name: "max_price", type: "double" },
-        { name: "avg_price", type: "double" },
-        { name: "p50_price", type: "double" },
-        { name: "p90_price", type: "double" },
-    ],
-};
-
-const TEMPLATES: Record<Dataset, string> = {
-    route_demand_daily: `WITH e AS (
-  SELECT type,
-    CASE WHEN type IN ('booking', 'cancellation') THEN flight.origin ELSE origin END AS origin,
-    CASE WHEN type IN ('booking', 'cancellation') THEN flight.destination ELSE destination END AS destination,
-    row_number() OVER (PARTITION BY source, eventId ORDER BY occurredAt) AS copy
-  FROM {{events}}
-  WHERE type IN ('search', 'booking', 'cancellation') AND dt = '{{day}}' {{sourceFilter}}
-)
-SELECT origin || '-' || destination AS route, origin, destination,
-  CAST(SUM(CASE WHEN type = 'search' THEN 1 ELSE 0 END) AS BIGINT) AS searches,
-  CAST(SUM(CASE WHEN type = 'booking' THEN 1 ELSE 0 END) AS BIGINT) AS bookings,
-  CAST(SUM(CASE WHEN type = 'cancellation' THEN 1 ELSE 0 END) AS BIGINT) AS cancellations
-FROM e
-WHERE copy = 1
-GROUP BY origin, destination
-ORDER BY route`,
-    offer_price_stats_daily: `WITH e AS (
-  SELECT origin, destination, price.currency AS currency, CAST(price.amount AS DOUBLE) AS amount,
-    row_number() OVER (PARTITION BY source, eventId ORDER BY occurredAt) AS copy
-  FROM {{events}}
-  WHERE type = 'offer' AND dt = '{{day}}' {{sourceFilter}}
-)
-SELECT origin || '-' || destination AS route, origin, destination, currency,
-  CAST(COUNT(*) AS BIGINT) AS offers,
-  MIN(amount) AS min_price,
-  MAX(amount) AS max_price,
-  AVG(amount) AS avg_price,
-  CAST(PERCENTILE(amount, 0.5) AS DOUBLE) AS p50_price,
-  CAST(PERCENTILE(amount, 0.9) AS DOUBLE) AS p90_price
-FROM e
-WHERE copy = 1
-GROUP BY origin, destination, currency
-ORDER BY route, currency`,
-};
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -99,11 +37,12 @@ export class PondSqlError extends Error {
     }
 }
 
-export function checkDataset(dataset: unknown): Dataset {
-    if (!DATASETS.includes(dataset as Dataset)) {
-        throw new PondSqlError(`dataset must be one of ${DATASETS.map((d) => `"${d}"`).join(", ")}; received ${JSON.stringify(dataset) ?? "nothing"}`);
-    }
-    return dataset as Dataset;
+/** The dataset's definition: a definition as is, a name from `catalog`. */
+export function datasetOf(dataset: unknown, catalog: DatasetCatalog = repositoryDatasets()): DatasetDefinition {
+    if (dataset !== null && typeof dataset === "object" && typeof (dataset as DatasetDefinition).sql === "string") return dataset as DatasetDefinition;
+    const d = typeof dataset === "string" ? catalog.get(dataset) : undefined;
+    if (!d) throw new PondSqlError(`dataset must be one of ${[...catalog.keys()].map((n) => `"${n}"`).join(", ")}; received ${JSON.stringify(dataset) ?? "nothing"}`);
+    return d;
 }
 
 export function checkDay(what: string, day: unknown): string {
@@ -139,13 +78,13 @@ export interface RenderOptions {
 }
 
 /** The dataset's SELECT for one day, for one engine. */
-export function renderDatasetQuery(dataset: Dataset, o: RenderOptions): string {
-    checkDataset(dataset);
+export function renderDatasetQuery(dataset: Dataset | DatasetDefinition, o: RenderOptions): string {
+    const d = datasetOf(dataset);
     checkDay("day", o.day);
     const athena = o.dialect === "athena";
     const sourceFilter = "";
     const pct = athena ? "approx_percentile(" : "quantile_disc(";
-    return TEMPLATES[dataset]
+    return d.sql
         .replace(/\{\{events\}\}/g, o.events)
         .replace(/\{\{day\}\}/g, o.day)
         .replace(/ ?\{\{sourceFilter\}\}/g, sourceFilter ? ` ${sourceFilter}` : "")
@@ -153,9 +92,10 @@ export function renderDatasetQuery(dataset: Dataset, o: RenderOptions): string {
 }
 
 /** Athena UNLOAD of one dataset-day to `s3://<bucket>/<dataset>/dt=<day>/` as Parquet. */
-export function athenaUnload(dataset: Dataset, o: { eventsTable: string; day: string; sources?: readonly string[]; bucket: string }): string {
-    const select = renderDatasetQuery(dataset, { dialect: "athena", events: o.eventsTable, day: o.day, sources: o.sources });
-    return `UNLOAD (\n${select}\n)\nTO ${sqlString(`s3://${o.bucket}/${outputPrefix(dataset, o.day)}`)}\nWITH (format = 'PARQUET', compression = 'SNAPPY')`;
+export function athenaUnload(dataset: Dataset | DatasetDefinition, o: { eventsTable: string; day: string; sources?: readonly string[]; bucket: string }): string {
+    const d = datasetOf(dataset);
+    const select = renderDatasetQuery(d, { dialect: "athena", events: o.eventsTable, day: o.day, sources: o.sources });
+    return `UNLOAD (\n${select}\n)\nTO ${sqlString(`s3://${o.bucket}/${outputPrefix(d.name, o.day)}`)}\nWITH (format = 'PARQUET', compression = 'SNAPPY')`;
 }
 
 /** Registers a dataset-day partition (idempotent). */

@@ -65,7 +65,7 @@ describe("Pond", function () {
 
     it("fails when a dataset is unknown", async () => {
         const e = await evaluateError(() => new Pond("p", { ...pondArgs, datasets: ["daily_sales"] }));
-        expect(e.message).to.equal('Pond p: `datasets[0]` must be one of "route_demand_daily", "offer_price_stats_daily" (received "daily_sales").');
+        expect(e.message).to.equal('Pond p: `datasets[0]` must be one of "offer_price_stats_daily", "route_demand_daily" (received "daily_sales").');
     });
 
     it("fails when the team has no reader principals", async () => {

@@ -149,7 +149,7 @@ describe("local lake delivery and pond ETL", function () {
 
     it("fails when a dataset is unknown or the window is backwards", async () => {
         let e = await runPondEtl({ s3, lakeBucket: "lake", pondBucket: "pond", datasets: ["nope"], from: "2026-11-20" }).catch((x) => x);
-        expect(e.message).to.equal('dataset must be one of "route_demand_daily", "offer_price_stats_daily"; received "nope"');
+        expect(e.message).to.equal('`datasets[0]` must name a dataset ("offer_price_stats_daily", "route_demand_daily": one folder each with dataset.yaml and dataset.sql); received "nope"');
         e = await runPondEtl({ s3, lakeBucket: "lake", pondBucket: "pond", datasets: ["route_demand_daily"], from: "2026-11-20", to: "2026-11-20" }).catch((x) => x);
         expect(e.message).to.equal('to must be after from (received from "2026-11-20", to "2026-11-20")');
     });

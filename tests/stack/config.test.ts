@@ -122,7 +122,7 @@ describe("stack config", () => {
     it("fails when a pond asks for an unknown dataset", () => {
         const raw = clone(rawConfig("prod"));
         raw.ponds.revenue.datasets = ["route_demand_daily", "seat_maps"];
-        expect(problems(raw)).to.deep.equal(['`ponds.revenue.datasets[1]` must be one of "route_demand_daily", "offer_price_stats_daily" (received "seat_maps").']);
+        expect(problems(raw)).to.deep.equal(['`ponds.revenue.datasets[1]` must be one of "offer_price_stats_daily", "route_demand_daily" (received "seat_maps").']);
     });
 
     it("fails when prod reuses an account id", () => {
