@@ -23,6 +23,7 @@
  * window is a list of days and each day's output can be replaced alone.
  */
 import { DatasetCatalog, DatasetDefinition, repositoryDatasets } from "./datasets";
+import { pondColumns } from "../shared/event-types";
 
 /** A dataset's name (a folder under datasets/, functions/pond-etl/datasets.ts). */
 export type Dataset = string;
@@ -111,12 +112,7 @@ export function outputPrefix(dataset: Dataset, day: string): string {
 /** DuckDB relation over local lake files laid out as functions/lake/partitioning.ts says. */
 export function duckdbEventsRelation(lakeDir: string): string {
     const glob = `${lakeDir.replace(/\/+$/, "")}/data/type=*/dt=*/hour=*/*.json.gz`;
-    const money = "STRUCT(amount DOUBLE, currency VARCHAR)";
-    const columns = [
-        "eventId: 'VARCHAR'", "source: 'VARCHAR'", "occurredAt: 'VARCHAR'", "origin: 'VARCHAR'", "destination: 'VARCHAR'", "departureDate: 'VARCHAR'",
-        "passengers: 'INTEGER'", "cabin: 'VARCHAR'", "carrier: 'VARCHAR'", `price: '${money}'`, "bookingId: 'VARCHAR'",
-        "flight: 'STRUCT(carrier VARCHAR, number VARCHAR, departureDate VARCHAR, origin VARCHAR, destination VARCHAR)'",
-        "seats: 'INTEGER'", `fare: '${money}'`,
-    ];
+    // The columns every registered event type carries (functions/shared/event-types), so a new type's fields are readable.
+    const columns = pondColumns().map((c) => `${c.name}: '${c.duckdb}'`);
     return `read_json(${sqlString(glob)}, format = 'newline_delimited', compression = 'gzip', columns = {${columns.join(", ")}}, hive_partitioning = true, hive_types = {'type': VARCHAR, 'dt': VARCHAR, 'hour': VARCHAR})`;
 }

@@ -2,10 +2,8 @@
  * AviationStack flight → `flight_status` event (pure).
  *
  * The event's shape is the `flight_status` type of the event-type registry
- * (functions/shared/event-types/flight-status.ts, owned by the registry):
- * `FlightStatusEvent` below mirrors it field for field so this folder
- * compiles on its own; once the registry is on the branch, import the type
- * from there instead (the platform validator checks every event anyway).
+ * (functions/shared/event-types/flight-status.ts); the platform validator
+ * checks every event before it is published.
  *
  * Identity: `eventId` = `fs:<carrier><number>:<departure day>:<departure
  * airport>:<status>:<update time>`, so polling the same state twice (the next
@@ -18,30 +16,10 @@
  * is skipped (`not-yet-observable`), as is a record missing what the type
  * needs (each skip names the field, the value and what is allowed).
  */
+import type { FlightStatus, FlightStatusEnd, FlightStatusEvent } from "../../shared/event-types/flight-status";
 import { AVIATIONSTACK_STATUSES, AviationStackEnd, AviationStackFlight } from "./aviationstack";
 
-export type FlightStatus = (typeof AVIATIONSTACK_STATUSES)[number];
-
-/** One end of the flight (the registry's FlightStatusEnd). */
-export interface FlightStatusEnd {
-    readonly airport: string;
-    readonly scheduled: string;
-    readonly estimated?: string;
-    readonly actual?: string;
-    readonly delayMinutes?: number;
-}
-
-/** The registry's FlightStatusEvent (functions/shared/event-types/flight-status.ts). */
-export interface FlightStatusEvent {
-    readonly eventId: string;
-    readonly type: "flight_status";
-    readonly occurredAt: string;
-    readonly source: string;
-    readonly flight: { readonly carrier: string; readonly number: string; readonly departureDate: string };
-    readonly status: FlightStatus;
-    readonly departure: FlightStatusEnd;
-    readonly arrival: FlightStatusEnd;
-}
+export type { FlightStatus, FlightStatusEnd, FlightStatusEvent };
 
 export type MapResult = { readonly ok: true; readonly event: FlightStatusEvent } | { readonly ok: false; readonly reason: string; readonly problem: string };
 
