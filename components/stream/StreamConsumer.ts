@@ -31,6 +31,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { entryCode } from "../common/bundle";
 import { PolicyStatement, accountRoot, kmsUseStatement, policyDocument, tlsOnlyQueuePolicy } from "../common/iam";
@@ -41,6 +42,15 @@ import type { DashboardWidget } from "../oncall/Dashboard";
 
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/;
+
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+/** The handler file as shown in the function's description: relative to this repository when inside it. */
+export function handlerLabel(file: string): string {
+    const abs = path.resolve(file);
+    const rel = path.relative(REPO_ROOT, abs);
+    return rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel.split(path.sep).join("/");
+}
 
 /** What a consumer needs of a stream (a KinesisStream, or another stack's outputs). */
 export interface ConsumedStream {
@@ -239,7 +249,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
             ...(args.environment ?? {}),
         };
         const fn = analyticsFunction(name, this, {
-            description: args.description ?? `Stream consumer ${name}${args.target !== undefined ? " (derived stream writer)" : ""}`,
+            description: args.description ?? `Stream consumer ${name}${args.target !== undefined ? " (derived stream writer)" : ""}${args.handler !== undefined ? `, handler ${handlerLabel(args.handler)}` : ""}`.slice(0, 256),
             accountId: args.accountId,
             code: args.code ?? entryCode(args.handler!),
             logKeyArn: this.keyArn,
