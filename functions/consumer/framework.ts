@@ -168,3 +168,23 @@ export function defineConsumer<E extends FlightEvent = FlightEvent>(handle: Cons
 function defaultLog(message: string, fields?: Record<string, unknown>): void {
     console.error(JSON.stringify({ level: "WARN", component: "consumer", message, ...fields }));
 }
+
+/**
+ * What a handler module may export besides `handler` so the local platform
+ * (local/consumers.ts) builds it with local clients: the same consumer code,
+ * other endpoints. Without it, the local platform calls `handler`.
+ */
+export interface LocalConsumerContext {
+    readonly env: Readonly<Record<string, string>>;
+    /** A Kinesis client on kinesis-local (`maxAttempts: 1`). */
+    readonly kinesis: import("@aws-sdk/client-kinesis").KinesisClient;
+    readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalConsumer {
+    readonly consumer: Consumer;
+    /** Counters shown by the local platform (status, tests). */
+    readonly stats?: () => Record<string, number>;
+    /** Flushes and releases what the consumer holds. */
+    readonly stop?: () => Promise<void>;
+}

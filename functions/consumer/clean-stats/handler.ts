@@ -7,7 +7,7 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { ConsumedEvent, ConsumerHandler, ConsumerOptions, Consumer } from "../framework";
+import type { ConsumedEvent, ConsumerHandler, ConsumerOptions, Consumer, LocalConsumer, LocalConsumerContext } from "../framework";
 import { defineConsumer } from "../framework";
 import { consumerTelemetry, lambdaConsumer } from "../lambda";
 import { isCleanEvent } from "../clean/transform";
@@ -54,3 +54,15 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
     }
     return instance.handler(event, context);
 };
+
+/** The local platform's instance: the same handler, counts kept in memory (events per type and source, `<type>/<source>`). */
+export async function localConsumer(ctx: LocalConsumerContext): Promise<LocalConsumer> {
+    const totals: Record<string, number> = { events: 0 };
+    const consumer = createCleanStats((counts) => {
+        for (const c of counts.values()) {
+            totals.events += c.events;
+            totals[`${c.type}/${c.source}`] = (totals[`${c.type}/${c.source}`] ?? 0) + c.events;
+        }
+    }, { log: ctx.log });
+    return { consumer, stats: () => ({ ...totals }) };
+}

@@ -10,7 +10,7 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
 import { Producer } from "../../ingest/producer";
 import { derivedStreamHandler, type DerivedStats, type EventPublisher } from "../derived";
-import { type Consumer, type ConsumerOptions, defineConsumer } from "../framework";
+import { type Consumer, type ConsumerOptions, type LocalConsumer, type LocalConsumerContext, defineConsumer } from "../framework";
 import { lambdaConsumer } from "../lambda";
 import { cleanEvent } from "./transform";
 
@@ -37,3 +37,10 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
     instance ??= targetProducerFromEnv().then((p) => lambdaConsumer(derivedStreamHandler((c) => cleanEvent(c.event), p)));
     return (await instance).handler(event, context);
 };
+
+/** The local platform's instance: the same writer over a producer on the local stream (local/consumers.ts). */
+export async function localConsumer(ctx: LocalConsumerContext): Promise<LocalConsumer> {
+    const producer = await targetProducerFromEnv(ctx.env, ctx.kinesis);
+    const stats: DerivedStats = { written: 0, dropped: 0, failed: 0 };
+    return { consumer: createCleanWriter(producer, { stats, log: ctx.log }), stats: () => ({ ...stats }), stop: () => producer.drain() };
+}
