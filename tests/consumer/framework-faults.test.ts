@@ -53,6 +53,7 @@ describe("consumer framework: failing events under the local event source mappin
         for (let i = 0; i < events.length; i += 10) await producer.publish(events.slice(i, i + 10));
         await producer.publish(events.slice(40, 50));
         await producer.drain();
+        producer.stop();
         // An old single-event record, and a poison record.
         const old = search(500, "kiosk");
         const put = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: [

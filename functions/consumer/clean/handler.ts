@@ -42,5 +42,8 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
 export async function localConsumer(ctx: LocalConsumerContext): Promise<LocalConsumer> {
     const producer = await targetProducerFromEnv(ctx.env, ctx.kinesis);
     const stats: DerivedStats = { written: 0, dropped: 0, failed: 0 };
-    return { consumer: createCleanWriter(producer, { stats, log: ctx.log }), stats: () => ({ ...stats }), stop: () => producer.drain() };
+    return { consumer: createCleanWriter(producer, { stats, log: ctx.log }), stats: () => ({ ...stats }), stop: async () => {
+        await producer.drain();
+        producer.stop();
+    } };
 }
