@@ -39,6 +39,7 @@ import { ensureLocalKeys, LOCAL_KEYS_FILE, LOCAL_KEY_STORE_FILE } from "./keys";
 import { SOURCES } from "./traffic";
 import { startStatusServer } from "./status/server";
 import { StreamJournal } from "./stream-journal";
+import { derivedStreamNames, startLocalConsumers, type LocalConsumers } from "./consumers";
 import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
@@ -138,6 +139,8 @@ export interface Platform {
   /** Environment the functions get (endpoints, ARNs, names). */
   readonly env: Readonly<Record<string, string>>;
   readonly processor: ProcessorControl;
+  /** Every other consumer the stack declares (stack/consumers.ts) and the derived streams they write (local/consumers.ts). */
+  readonly consumers: LocalConsumers;
   readonly ingest: RunningService;
   /** `{"keys": [{"source", "key"}]}`: the local ingestion keys (local/keys.ts). */
   readonly ingestKeysFile: string;
@@ -429,7 +432,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
   let kinesisNow = undefined as unknown as KinesisEmulator;
   const kinesisOptions = (port?: number) => ({
-    streams: { [streamName]: shards },
+    // The derived streams (stack/consumers.ts) live next to the raw stream.
+    streams: { [streamName]: shards, ...Object.fromEntries(Object.values(derivedStreamNames(streamName)).map((n) => [n, shards])) },
     ...(port !== undefined ? { port } : {}),
     ...(opts.persistStream === false ? {} : { dataDir: dirs.kinesis }),
   });
@@ -560,6 +564,17 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     };
     await processor.start();
     stack.push({ name: "event source mapping", phase: 3, stop: () => processor.stop() });
+    // Every other declared consumer, with the same handler code (derived stream writers through the producer).
+    const consumers = await startLocalConsumers({
+      kinesisEndpoint: kinesis.endpoint,
+      client: esmClient,
+      rawStreamName: streamName,
+      checkpointDir: dirs.checkpoints,
+      env,
+      esm: esmSettings,
+      log,
+    });
+    stack.push({ name: "consumers", phase: 3, stop: () => consumers.stop() });
 
     // Ingestion service (functions/ingest) on the local stream; one key per local source (local/keys.ts).
     const ingestKeys = ensureLocalKeys(root, SOURCES);
@@ -615,7 +630,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       streamJournal.close(`kinesis-local exited (${how}); restarting it`);
       log(`kinesis-local DIED (${how}); ingestion answers 503 until it is back; restarting it`);
       const processorWasRunning = processor.running;
-      await Promise.all([processor.stop(), delivery.pauseMapping()]);
+      await Promise.all([processor.stop(), delivery.pauseMapping(), consumers.pause()]);
       for (let attempt = 1; ; attempt++) {
         if (stoppingPlatform) return;
         try {
@@ -634,6 +649,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       const report = await streamJournal.reconcile(esmClient, streamName, dirs.checkpoints, log);
       if (processorWasRunning) await processor.start();
       await delivery.resumeMapping();
+      await consumers.start();
       streamJournal.open();
       log(`kinesis-local is BACK (pid ${kinesisNow.pid}, down ${((Date.now() - downSince) / 1000).toFixed(1)} s; ${report.reput} acknowledged record(s) put again from the journal)`);
     };
@@ -684,7 +700,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     stack.push({ name: "scheduler", phase: 0, stop: () => scheduler.stop() });
 
     // Status page (local/status): live charts of this platform, when asked for.
-    const status = opts.statusPort === undefined ? undefined : await startStatusServer({ port: portOption("statusPort", opts.statusPort, undefined, 8082), sources: { ingestUrl: ingest.url, insightsUrl: insights.url, streamName, kinesis: kinesisForWorkflows, s3: s3Client, db, lakeBucket, ponds, scheduler, readers: () => ({ "stream-processor": processor.mapping, "lake-delivery": delivery.mapping }) } });
+    const status = opts.statusPort === undefined ? undefined : await startStatusServer({ port: portOption("statusPort", opts.statusPort, undefined, 8082), sources: { ingestUrl: ingest.url, insightsUrl: insights.url, streamName, kinesis: kinesisForWorkflows, s3: s3Client, db, lakeBucket, ponds, scheduler, readers: () => ({ "stream-processor": processor.mapping, "lake-delivery": delivery.mapping, ...Object.fromEntries(Object.entries(consumers.consumers).map(([k, c]) => [k, c.mapping])) }) } });
     if (status) stack.push({ name: "status page", phase: 0, stop: () => status.stop() });
 
     const info = {
@@ -695,6 +711,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       insightsUrl: insights.url,
       streamName,
       streamArn,
+      derivedStreams: consumers.derivedStreams,
+      consumers: Object.keys(consumers.consumers),
       lakeBucket,
       ponds: ponds.map((p) => ({ name: p.name, bucket: p.bucket, datasets: p.datasets })),
       endpoints: { kinesis: kinesis.endpoint, s3: s3.endpoint, dataApi: dataApi.endpoint, flightsApi: connectors.flightsApiUrl },
@@ -729,6 +747,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       db,
       env,
       processor,
+      consumers,
       ingest,
       ingestKeysFile: ingestKeys.keysFile,
       delivery,
@@ -754,6 +773,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       },
       async settle(timeoutMs = 60000) {
         await mapping?.waitUntilCaughtUp(timeoutMs);
+        await consumers.waitUntilCaughtUp(timeoutMs);
         await delivery.flush(timeoutMs);
       },
       stop: stopPlatform,

@@ -14,7 +14,8 @@ import { deployIngestion } from "./ingestion";
 import { IngestionService } from "../components/ingestion";
 import { AnalyticsDeployment, deployAnalytics } from "./analytics";
 import { LakeDeployment, deployLake } from "./lake";
-import { PROCESSOR_CONSUMER } from "./stream";
+import { PROCESSOR_CONSUMER, resolveShardCount } from "./stream";
+import { DeployedConsumers, deployConsumers } from "./consumers";
 import { DeployedWorkflows, deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
 import { OnCallSurface, deployOnCallSurface } from "./oncall";
@@ -29,6 +30,8 @@ export interface Platform {
     readonly ingestion: IngestionService;
     readonly lake: LakeDeployment;
     readonly analytics: AnalyticsDeployment;
+    /** Derived streams and their consumers (stack/consumers.ts). */
+    readonly consumers: DeployedConsumers;
     readonly workflows: DeployedWorkflows;
     readonly surface: OnCallSurface;
     /** Stack outputs (consumed through StackReference). */
@@ -52,6 +55,7 @@ export function buildPlatform(config: StackConfig): Platform {
     const [processorRoleArn, setProcessorRoleArn] = pulumi.deferredOutput<string>();
     const stream = deployStream(config, providers, oncall, processorRoleArn);
     const ingestion = deployIngestion(config, providers, oncall, stream);
+    const consumers = deployConsumers(config, providers, oncall.ingestion.routing, stream, resolveShardCount(config));
     // The replay workflow (created last: it needs the processor and the lake) reads
     // the lake cross-account; the lake's bucket and key policies name its role.
     const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
@@ -99,9 +103,10 @@ export function buildPlatform(config: StackConfig): Platform {
         ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id, keyStoreSecretArn: ingestion.keyStoreSecretArn, webAclArn: ingestion.webAcl.arn, vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])) },
         lake: lake.outputs,
         analytics: analytics.outputs,
+        ...consumers.outputs,
         workflows: workflows.outputs,
         dashboard: surface.dashboard.dashboard.dashboardName,
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, stream, ingestion, lake, analytics, workflows, surface, outputs };
+    return { config, providers, oncall, stream, ingestion, lake, analytics, consumers, workflows, surface, outputs };
 }

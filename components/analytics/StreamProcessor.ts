@@ -10,10 +10,13 @@
  * supports for cross-account Kinesis event source mappings. In prod the mapping
  * reads through an enhanced fan-out consumer (`consumerArn`).
  *
- * Creates: aws.lambda.Function (+ role, policies, KMS log group),
+ * Built on the consumer framework: a StreamConsumer child
+ * (components/stream/StreamConsumer.ts) of the same name creates the
+ * aws.lambda.Function (+ role, policies, KMS log group),
  * aws.lambda.EventSourceMapping (bisect on error, ReportBatchItemFailures,
  * bounded retries and record age, on-failure SQS destination), aws.sqs.Queue
- * (on-failure destination, KMS), aws.sns.Topic for high-demand alerts (KMS;
+ * (on-failure destination, KMS) and the consumer alarms; this component adds
+ * the database user and grant, aws.sns.Topic for high-demand alerts (KMS;
  * unless `alertsTopic` is false) and alarms on errors, throttles, iterator age,
  * the on-failure queue's depth and (when alerts are published) the alerts
  * outbox backlog (the processor's AlertsOutboxBacklog metric).
@@ -22,11 +25,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
-import { PolicyStatement, kmsUseStatement, tlsOnlyQueuePolicy, tlsOnlyTopicPolicy } from "../common/iam";
+import { PolicyStatement, kmsUseStatement, tlsOnlyTopicPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
-import { analyticsFunction } from "./lambda";
+import { StreamConsumer } from "../stream/StreamConsumer";
 
 export interface StreamProcessorArgs {
     /** Account the function runs in (trust policy confused-deputy guard). */
@@ -94,6 +97,8 @@ export class StreamProcessor extends pulumi.ComponentResource {
     readonly failureQueue: aws.sqs.Queue;
     readonly alertsTopic?: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** The consumer-framework component the processor runs as. */
+    readonly consumer: StreamConsumer;
     /** The database user (and secret) the processor's Data API calls use. */
     readonly databaseUser: DatabaseUser;
     private readonly iteratorAgeAlarmMs: number;
@@ -122,30 +127,12 @@ export class StreamProcessor extends pulumi.ComponentResource {
         const p = { parent: this };
         const db = args.database;
         const stackName = `${pulumi.getStack()}-${name}`;
-        this.failureQueue = new aws.sqs.Queue(`${name}-failures`, {
-            name: `${stackName}-failures`,
-            kmsMasterKeyId: db.keyArn,
-            kmsDataKeyReusePeriodSeconds: 300,
-            messageRetentionSeconds: 14 * 24 * 3600,
-        }, p);
-        new aws.sqs.QueuePolicy(`${name}-failures-policy`, { queueUrl: this.failureQueue.url, policy: tlsOnlyQueuePolicy(this.failureQueue.arn) }, p);
         if (args.alertsTopic ?? true) {
             this.alertsTopic = new aws.sns.Topic(`${name}-alerts`, { name: `${stackName}-high-demand-alerts`, kmsMasterKeyId: db.keyArn }, p);
             new aws.sns.TopicPolicy(`${name}-alerts-policy`, { arn: this.alertsTopic.arn, policy: tlsOnlyTopicPolicy(this.alertsTopic.arn) }, p);
         }
 
         const statements: PolicyStatement[] = [
-            {
-                Sid: "ReadStream",
-                Effect: "Allow",
-                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
-                Resource: args.streamArn,
-            },
-            ...(args.consumerArn !== undefined
-                ? [{ Sid: "SubscribeThroughConsumer", Effect: "Allow" as const, Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: args.consumerArn }]
-                : []),
-            kmsUseStatement(args.streamKmsKeyArn, "decrypt", "DecryptStream"),
-            { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"], Resource: this.failureQueue.arn },
             kmsUseStatement(db.keyArn, "both", "UseAnalyticsKey"),
             ...(this.alertsTopic ? [{ Sid: "PublishAlerts", Effect: "Allow" as const, Action: "sns:Publish", Resource: this.alertsTopic.arn }] : []),
             ...(args.alertsEventBus ? [{ Sid: "PutAlertEvents", Effect: "Allow" as const, Action: "events:PutEvents", Resource: args.alertsEventBus.arn }] : []),
@@ -166,43 +153,47 @@ export class StreamProcessor extends pulumi.ComponentResource {
             DB_SECRET_ARN: this.databaseUser.secretArn,
             DB_NAME: db.databaseName,
             PROCESSED_EVENTS_RETENTION_HOURS: String(args.processedEventsRetentionHours ?? 48),
-            POWERTOOLS_SERVICE_NAME: "processor",
-            POWERTOOLS_METRICS_NAMESPACE: "FlightStream/Analytics",
             ...Object.fromEntries(Object.entries(ruleEnv).filter(([, x]) => x !== undefined).map(([k, x]) => [k, String(x)])),
             ...(this.alertsTopic ? { ALERTS_TOPIC_ARN: this.alertsTopic.arn } : {}),
             ...(args.alertsEventBus ? { ALERTS_EVENT_BUS_NAME: args.alertsEventBus.name } : {}),
         };
-        const fn = analyticsFunction(name, this, {
-            description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",
+        // The processor is one consumer of the framework (components/stream/StreamConsumer.ts): same
+        // mapping, queue, role and consumer alarms; its own metrics keep their namespace and service.
+        this.consumer = new StreamConsumer(name, {
             accountId: args.accountId,
+            stream: { streamArn: args.streamArn, keyArn: args.streamKmsKeyArn },
+            consumerArn: args.consumerArn,
             code: functionCode("processor"),
-            logKeyArn: db.keyArn,
-            logRetentionDays: args.logRetentionDays ?? 30,
+            description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",
+            kmsKeyArn: db.keyArn,
+            metricsNamespace: "FlightStream/Analytics",
+            serviceName: "processor",
             environment,
             statements,
-            timeoutSeconds: args.timeoutSeconds ?? 300,
-            memoryMiB: args.memoryMiB ?? 1024,
+            batchSize: args.batchSize,
+            batchingWindowSeconds: args.batchingWindowSeconds,
+            parallelizationFactor: args.parallelizationFactor,
+            maxRetryAttempts: args.maxRetryAttempts,
+            maxRecordAgeSeconds: args.maxRecordAgeSeconds,
+            startingPosition: args.startingPosition,
             reservedConcurrency: args.reservedConcurrency,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation]);
-        this.function = fn.function;
-        this.role = fn.role;
-        this.logGroup = fn.logGroup;
+            memoryMiB: args.memoryMiB ?? 1024,
+            timeoutSeconds: args.timeoutSeconds ?? 300,
+            logRetentionDays: args.logRetentionDays,
+            iteratorAgeAlarmMs: args.iteratorAgeAlarmMs,
+            // The processor reports poison records and store-rejected events, not FailedEvents.
+            failedEventsAlarm: false,
+            alarmNotes: { "poison-records": "Review the rejected_events table." },
+            extraPolicies: (role: aws.iam.Role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation],
+            alarms: args.alarms,
+        }, { parent: this });
+        this.function = this.consumer.function;
+        this.role = this.consumer.role;
+        this.logGroup = this.consumer.logGroup;
+        this.mapping = this.consumer.mapping;
+        this.failureQueue = this.consumer.failureQueue;
 
-        this.mapping = new aws.lambda.EventSourceMapping(`${name}-mapping`, {
-            eventSourceArn: args.consumerArn ?? args.streamArn,
-            functionName: this.function.arn,
-            startingPosition: args.startingPosition ?? "TRIM_HORIZON",
-            batchSize: args.batchSize ?? 500,
-            maximumBatchingWindowInSeconds: args.batchingWindowSeconds ?? 1,
-            parallelizationFactor: args.parallelizationFactor ?? 1,
-            bisectBatchOnFunctionError: true,
-            functionResponseTypes: ["ReportBatchItemFailures"],
-            maximumRetryAttempts: args.maxRetryAttempts ?? 10,
-            maximumRecordAgeInSeconds: args.maxRecordAgeSeconds ?? 86400,
-            destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
-        }, { parent: this, dependsOn: [fn.policy] });
-
-        this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
+        this.alarms = [...this.consumer.alarms, ...createAlarms(this, name, this.alarmDefinitions(), args.alarms)];
         this.registerOutputs({
             function: this.function,
             role: this.role,
@@ -219,25 +210,25 @@ export class StreamProcessor extends pulumi.ComponentResource {
     }
 
     metricErrors(options?: MetricOptions): MetricSpec {
-        return metric("AWS/Lambda", "Errors", this.fnDims(), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+        return this.consumer.metricErrors(options);
     }
 
     metricThrottles(options?: MetricOptions): MetricSpec {
-        return metric("AWS/Lambda", "Throttles", this.fnDims(), { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+        return this.consumer.metricThrottles(options);
     }
 
     /** Age of the last record of each batch when it was read (Maximum). */
     metricIteratorAge(options?: MetricOptions): MetricSpec {
-        return metric("AWS/Lambda", "IteratorAge", this.fnDims(), { statistic: "Maximum", periodSeconds: 60, unit: "Milliseconds" }, options);
+        return this.consumer.metricIteratorAge(options);
     }
 
     metricDuration(options?: MetricOptions): MetricSpec {
-        return metric("AWS/Lambda", "Duration", this.fnDims(), { extendedStatistic: "p99", periodSeconds: 300, unit: "Milliseconds" }, options);
+        return this.consumer.metricDuration(options);
     }
 
     /** Poison records seen (the processor's EMF metric; each retry of a record counts again). */
     metricPoisonRecords(options?: MetricOptions): MetricSpec {
-        return metric("FlightStream/Analytics", "PoisonRecords", { service: "processor", FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 300, unit: "Count" }, options);
+        return this.consumer.metricPoisonRecords(options);
     }
 
     /** Average RDS Data API call latency per batch (the processor's EMF metric). */
@@ -257,58 +248,12 @@ export class StreamProcessor extends pulumi.ComponentResource {
 
     /** Batches that exhausted their retries or expired (on-failure queue depth). */
     metricFailureQueueMessagesVisible(options?: MetricOptions): MetricSpec {
-        return metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", { QueueName: this.failureQueue.name }, { statistic: "Maximum", periodSeconds: 300, unit: "Count" }, options);
+        return this.consumer.metricFailureQueueMessagesVisible(options);
     }
 
     private alarmDefinitions(): AlarmDefinition[] {
         const publishes = this.alertsTopic !== undefined || this.alertsEventBus;
         return [
-            {
-                condition: "errors",
-                metric: this.metricErrors(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "ticket",
-                runbook: "consumer-errors",
-                description: "The stream processor failed whole invocations (not single poison records) in the last 5 minutes.",
-            },
-            {
-                condition: "throttles",
-                metric: this.metricThrottles(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "ticket",
-                runbook: "consumer-errors",
-                description: "The stream processor was throttled (concurrency limit) in the last 5 minutes.",
-            },
-            {
-                condition: "iterator-age",
-                metric: this.metricIteratorAge(),
-                threshold: this.iteratorAgeAlarmMs,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "page",
-                runbook: "stream-iterator-age",
-                description: `The stream processor is at least ${this.iteratorAgeAlarmMs} ms behind the stream; real-time insights are stale and records risk expiring.`,
-                evaluationPeriods: 3,
-            },
-            {
-                condition: "poison-records",
-                metric: this.metricPoisonRecords(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "ticket",
-                runbook: "consumer-errors",
-                description: "The stream processor received records it could not decode or validate; review the rejected_events table.",
-            },
-            {
-                condition: "failed-batches",
-                metric: this.metricFailureQueueMessagesVisible(),
-                threshold: 0,
-                comparison: "GreaterThanThreshold",
-                severity: "page",
-                runbook: "consumer-errors",
-                description: "Batches reached the stream processor's on-failure queue: their records were not processed and must be replayed.",
-            },
             ...(publishes ? [{
                 condition: "alerts-outbox-backlog",
                 metric: this.metricAlertsOutboxBacklog(),

@@ -1,9 +1,11 @@
 /**
- * The one esbuild helper: bundles `functions/<name>/handler.ts` into a Lambda
- * code archive (index.js + source map). Results are cached per process.
+ * The one esbuild helper: bundles `functions/<name>/handler.ts` (or any
+ * handler file, `entryCode`) into a Lambda code archive (index.js + source
+ * map). Results are cached per process and on disk.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as esbuild from "esbuild";
+import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
@@ -70,7 +72,22 @@ export function bundleFunction(name: string, entry = "handler.ts"): { code: stri
     if (!fs.existsSync(entryPoint)) {
         throw new Error(`bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`);
     }
-    const key = `${name}-${entry}`.replace(/[^a-zA-Z0-9_.-]/g, "_");
+    return bundleFile(entryPoint, `${name}-${entry}`);
+}
+
+/**
+ * Bundled JavaScript for any handler file, inside this repository or not
+ * (a team's own consumer, e.g. examples/team-stack/handlers/x.ts); it may
+ * import the platform's functions/ by relative path.
+ */
+export function bundleEntry(entryPath: string): { code: string; map: string } {
+    const entryPoint = path.resolve(entryPath);
+    if (!fs.existsSync(entryPoint)) throw new Error(`bundleEntry: no handler file at ${entryPoint}.`);
+    return bundleFile(entryPoint, `entry-${createHash("sha256").update(entryPoint).digest("hex").slice(0, 16)}-${path.basename(entryPoint)}`);
+}
+
+function bundleFile(entryPoint: string, cacheKey: string): { code: string; map: string } {
+    const key = cacheKey.replace(/[^a-zA-Z0-9_.-]/g, "_");
     const cached = readCache(key);
     if (cached) return cached;
     const result = esbuild.buildSync({
@@ -88,11 +105,32 @@ export function bundleFunction(name: string, entry = "handler.ts"): { code: stri
         external: [],
         logLevel: "silent",
         metafile: true,
+        // A handler outside this repository resolves packages from here too.
+        nodePaths: [path.join(__dirname, "..", "..", "node_modules")],
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text ?? "";
     writeCache(key, Object.keys(result.metafile!.inputs).map((f) => path.resolve(f)), code, map);
     return { code, map };
+}
+
+function archiveOf(code: string, map: string): pulumi.asset.AssetArchive {
+    return new pulumi.asset.AssetArchive({
+        "index.js": new pulumi.asset.StringAsset(code),
+        "index.js.map": new pulumi.asset.StringAsset(map),
+    });
+}
+
+/** Lambda `code` archive for any handler file (handler: `index.handler`, the file's `handler` export). */
+export function entryCode(entryPath: string): pulumi.asset.AssetArchive {
+    const key = `entry:${path.resolve(entryPath)}`;
+    let archive = cache.get(key);
+    if (!archive) {
+        const { code, map } = bundleEntry(entryPath);
+        archive = archiveOf(code, map);
+        cache.set(key, archive);
+    }
+    return archive;
 }
 
 /** Lambda `code` archive for `functions/<name>/handler.ts` (handler: `index.handler`). */
@@ -101,10 +139,7 @@ export function functionCode(name: string, entry = "handler.ts"): pulumi.asset.A
     let archive = cache.get(key);
     if (!archive) {
         const { code, map } = bundleFunction(name, entry);
-        archive = new pulumi.asset.AssetArchive({
-            "index.js": new pulumi.asset.StringAsset(code),
-            "index.js.map": new pulumi.asset.StringAsset(map),
-        });
+        archive = archiveOf(code, map);
         cache.set(key, archive);
     }
     return archive;

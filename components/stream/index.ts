@@ -1,1 +1,2 @@
 export * from "./KinesisStream";
+export * from "./StreamConsumer";

@@ -1,14 +1,17 @@
 /**
  * A consuming team's own stack built from the flightstream component library:
  * its own on-call topics, an on-demand encrypted stream with an enhanced fan-out
- * consumer, a producer role granted write access, and a dashboard built from the
- * stream's metric helpers. Account and region come from the team's provider.
+ * consumer, a producer role granted write access, its own micro-batch consumer
+ * (handlers/route-watch.ts, bundled from this folder by StreamConsumer, reading
+ * through the `sessionizer` consumer), and a dashboard built from the metric
+ * helpers. Account and region come from the team's provider.
  *
  *   cd examples/team-stack && pulumi config set aws:region eu-west-1 && pulumi up
  */
 import * as aws from "@pulumi/aws";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Dashboard, KinesisStream, OnCall, serviceTrustPolicy } from "../../components";
+import { Dashboard, KinesisStream, OnCall, StreamConsumer, serviceTrustPolicy } from "../../components";
 
 const config = new pulumi.Config();
 const accountId = config.get("accountId") ?? "555555555555";
@@ -34,15 +37,30 @@ const stream = new KinesisStream("clicks", {
 const producer = new aws.iam.Role("click-producer", { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId) }, { provider });
 stream.grantWrite("click-producer-write", producer);
 
+// The team's own consumer: its handler lives in this folder; the framework decodes, validates and
+// deduplicates, the component wires the mapping, queue, role and alarms.
+const routeWatch = new StreamConsumer("route-watch", {
+    accountId,
+    region,
+    stream: { streamArn: stream.streamArn, keyArn: stream.keyArn },
+    consumerArn: stream.consumers["sessionizer"].arn,
+    handler: path.join(__dirname, "handlers", "route-watch.ts"),
+    metricsNamespace: "Clickstream/Consumers",
+    batchSize: 200,
+    alarms: { routing: oncall.routing },
+}, { provider });
+
 new Dashboard("clicks-dashboard", {
     dashboardName: `${pulumi.getStack()}-clickstream`,
     region,
     sections: [{ title: "Clickstream", widgets: [
         { title: "Incoming bytes", metrics: [stream.metricIncomingBytes()] },
         { title: "Iterator age", metrics: [stream.metricGetRecordsIteratorAgeMilliseconds()] },
-    ] }],
+    ] }, { title: "Route watch", widgets: routeWatch.widgets("route-watch") }],
 }, { provider });
 
 export const streamName = stream.streamName;
 export const streamArn = stream.streamArn;
 export const producerRoleArn = producer.arn;
+export const routeWatchFunction = routeWatch.function.name;
+export const routeWatchFailureQueueUrl = routeWatch.failureQueue.url;

@@ -18,7 +18,7 @@ describe("prod plan: the platform as deployed", function () {
     const byBucket = (type: string, bucket: string) => all(r, type).filter((x) => x.inputs.bucket === bucket);
 
     it("holds one stream sized by the capacity planner, a customer KMS key and alarms naming it", () => {
-        const stream = one(r, "aws:kinesis/stream:Stream");
+        const stream = one(r, "aws:kinesis/stream:Stream", "stream");
         expect(stream.account).to.equal(ACCOUNTS.ingestion);
         expect(stream.inputs.shardCount).to.equal(planDataPath({ mbPerSecond: 231.5, peakFactor: 1, retentionHours: 48, measured: measuredFigures(benchResults) }).shards);
         expect(stream.inputs.retentionPeriod).to.equal(48);
@@ -26,7 +26,8 @@ describe("prod plan: the platform as deployed", function () {
         const key = all(r, "aws:kms/key:Key").find((k) => k.outputs.arn === stream.inputs.kmsKeyId || k.outputs.keyId === stream.inputs.kmsKeyId);
         expect(key, "the stream's key is a customer-managed key of the stack").to.not.equal(undefined);
         expect(key!.inputs.enableKeyRotation).to.equal(true);
-        const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.inputs.namespace === "AWS/Kinesis" || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/Kinesis"));
+        // The raw stream's alarms (the clean derived stream has its own, stack/consumers.ts).
+        const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => !a.name.startsWith("stream-clean-")).filter((a) => a.inputs.namespace === "AWS/Kinesis" || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/Kinesis"));
         expect(alarms.length).to.be.at.least(6);
         for (const a of alarms) {
             const dims = a.inputs.dimensions ?? Object.assign({}, ...(a.inputs.metricQueries ?? []).filter((q: any) => q.metric).map((q: any) => q.metric.dimensions));
@@ -87,7 +88,7 @@ describe("prod plan: the platform as deployed", function () {
     it("delivers the stream to the lake with dynamic partitioning, and catalogs it with Glue", () => {
         const fh = one(r, "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream");
         expect(fh.account).to.equal(ACCOUNTS.ingestion);
-        expect(fh.inputs.kinesisSourceConfiguration.kinesisStreamArn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
+        expect(fh.inputs.kinesisSourceConfiguration.kinesisStreamArn).to.equal(one(r, "aws:kinesis/stream:Stream", "stream").outputs.arn);
         expect(fh.inputs.extendedS3Configuration.dynamicPartitioningConfiguration.enabled).to.equal(true);
         expect(fh.inputs.extendedS3Configuration.prefix).to.match(/type=.*dt=.*hour=/);
         const tables = all(r, "aws:glue/catalogTable:CatalogTable");
@@ -113,12 +114,12 @@ describe("prod plan: the platform as deployed", function () {
         expect(cluster.inputs.deletionProtection).to.equal(true);
         expect(cluster.inputs.backupRetentionPeriod).to.be.at.least(14);
         for (const i of all(r, "aws:rds/clusterInstance:ClusterInstance")) expect(i.inputs.instanceClass).to.equal("db.serverless");
-        const m = one(r, "aws:lambda/eventSourceMapping:EventSourceMapping");
+        const m = one(r, "aws:lambda/eventSourceMapping:EventSourceMapping", "analytics-processor-mapping");
         expect(m.account).to.equal(ACCOUNTS.analytics);
         expect(m.inputs.bisectBatchOnFunctionError).to.equal(true);
         expect(m.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
         expect(m.inputs.destinationConfig.onFailure.destinationArn).to.match(/^arn:aws:sqs:/);
-        expect(m.inputs.eventSourceArn).to.equal(one(r, "aws:kinesis/streamConsumer:StreamConsumer").outputs.arn);
+        expect(m.inputs.eventSourceArn).to.equal(one(r, "aws:kinesis/streamConsumer:StreamConsumer", "stream-analytics-processor").outputs.arn);
         expect(m.inputs.batchSize).to.equal(1000);
         expect(m.inputs.parallelizationFactor).to.equal(4);
         expect(one(r, "aws:apigatewayv2/api:Api").inputs.protocolType).to.equal("HTTP");
@@ -136,7 +137,7 @@ describe("prod plan: the platform as deployed", function () {
 
     it("exports the outputs other stacks consume through StackReference", () => {
         const o = r.outputs as any;
-        expect(o.stream.arn).to.equal(one(r, "aws:kinesis/stream:Stream").outputs.arn);
+        expect(o.stream.arn).to.equal(one(r, "aws:kinesis/stream:Stream", "stream").outputs.arn);
         expect(o.ingestion.url).to.equal("https://ingest.flightstream.example.com");
         expect(o.analytics).to.be.an("object");
         expect(o.lake).to.be.an("object");

@@ -10,7 +10,8 @@ import { bookingType, type BookingEvent } from "./booking";
 import { cancellationType, type CancellationEvent } from "./cancellation";
 import { flightStatusType, type FlightStatusEvent } from "./flight-status";
 import { offerType, type OfferEvent } from "./offer";
-import { EventTypeRegistry, type EventTypeDefinition } from "./registry";
+import { ENVELOPE_FIELDS, EventTypeRegistry, type EventTypeDefinition } from "./registry";
+export { ENVELOPE_FIELDS };
 import { searchType, type SearchEvent } from "./search";
 
 export * from "./fields";

@@ -119,7 +119,7 @@ export interface PondColumn {
 }
 
 const TYPE_NAME = /^[a-z][a-z_]{0,31}$/;
-const ENVELOPE_FIELDS = ["eventId", "type", "occurredAt", "source"] as const;
+export const ENVELOPE_FIELDS = ["eventId", "type", "occurredAt", "source"] as const;
 
 /** The envelope every event carries (documented in the docs table; `type` is the partition). */
 const ENVELOPE: Readonly<Record<"eventId" | "occurredAt" | "source", Field>> = {
