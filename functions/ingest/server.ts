@@ -41,7 +41,12 @@ import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
 import { EventTooLargeError, ProducerError } from "./producer";
 
 export interface Publisher {
-  publish(events: readonly FlightEvent[]): Promise<void>;
+  /**
+   * Publishes one request's validated events; `raw[i]`, when given, is event
+   * i's JSON text exactly as the body held it (one line, `source` included),
+   * written as is instead of serialising the event again.
+   */
+  publish(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): Promise<void>;
   readonly queueDepth: number;
   readonly isDraining: boolean;
 }
