@@ -3,22 +3,21 @@
  * through the real ingestion service or a bare fastify handler, and answers
  * the parent's IPC messages.
  *
- *   node -r ./scripts/register.js bench/ingest-server.ts <real|bare> <shards>
+ *   node -r ./scripts/register.js bench/ingest-server.ts <real|bare> [<kinesis endpoint>]
  *
  * real: functions/ingest/main.ts `startService` with the production defaults
  *       (linger 20 ms, EMF metrics, pino at warn, a key store with one key for
- *       BENCH_SOURCE, sent back as `authorization`) and a Kinesis client that is
- *       an in-process sink acknowledging PutRecords at once (bench/sink.ts).
+ *       BENCH_SOURCE, sent back as `authorization`) and its own AWS SDK v3
+ *       Kinesis client, pointed at the benchmark's local HTTP sink
+ *       (bench/sink.ts, started by the parent) through KINESIS_ENDPOINT.
  * bare: fastify 5 with its default JSON parser and a handler answering
  *       202 {"accepted": n}; nothing else.
- * Messages: parent → {cmd: "reset"} (zero the sink counters, start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
+ * Messages: parent → {cmd: "reset"} (start sampling peak RSS) | {cmd: "cpu"} | {cmd: "stats"} | {cmd: "stop"};
  * child → {ready: url, authorization?: "Bearer <key>"} | {cpu: microseconds of CPU used so far} | {stats: {...}}.
  */
 import Fastify from "fastify";
-import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import { loadConfig } from "../functions/ingest/config";
 import { startService } from "../functions/ingest/main";
-import { createKinesisSink } from "./sink";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,21 +25,25 @@ import { ensureLocalKeys } from "../local/keys";
 import { BENCH_SOURCE } from "./ingest-source";
 
 const mode = process.argv[2];
-const shards = Number(process.argv[3] ?? "4");
+const endpoint = process.argv[3];
 
 async function main(): Promise<void> {
   if (mode !== "real" && mode !== "bare") throw new Error(`mode must be "real" or "bare"; received ${JSON.stringify(mode)}`);
-  if (!Number.isInteger(shards) || shards < 1) throw new Error(`shards must be a positive integer; received ${JSON.stringify(process.argv[3])}`);
+  if (mode === "real" && !/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(endpoint ?? "")) throw new Error(`the real service needs the sink's endpoint (http://127.0.0.1:<port>); received ${JSON.stringify(endpoint)}`);
   let url: string;
   let authorization: string | undefined;
   let stop: () => Promise<void>;
-  const sink = createKinesisSink({ shards });
   if (mode === "real") {
     const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-keys-"));
     const keys = ensureLocalKeys(keysDir, [BENCH_SOURCE]);
     authorization = `Bearer ${keys.keys[0].key}`;
-    const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile });
-    const service = await startService(config, { client: sink.client as KinesisClient });
+    const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile, KINESIS_ENDPOINT: endpoint });
+    // The service builds its KinesisClient as in AWS (main.ts); the sink does not check signatures, but the client computes them.
+    process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
+    process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
+    delete process.env.AWS_SESSION_TOKEN;
+    delete process.env.AWS_PROFILE;
+    const service = await startService(config);
     url = service.url;
     stop = () => service.shutdown().finally(() => fs.rmSync(keysDir, { recursive: true, force: true }));
   } else {
@@ -57,7 +60,6 @@ async function main(): Promise<void> {
   let sampler: NodeJS.Timeout | undefined;
   process.on("message", (msg: { cmd: string }) => {
     if (msg.cmd === "reset") {
-      Object.assign(sink.stats, { putCalls: 0, entries: 0, bytes: 0, userRecords: 0 });
       peakRss = process.memoryUsage.rss();
       if (sampler) clearInterval(sampler);
       sampler = setInterval(() => {
@@ -68,7 +70,7 @@ async function main(): Promise<void> {
       process.send!({ cpu: u.user + u.system });
     } else if (msg.cmd === "stats") {
       peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      process.send!({ stats: { peakRssBytes: peakRss, rssBytes: process.memoryUsage.rss(), sink: { ...sink.stats } } });
+      process.send!({ stats: { peakRssBytes: peakRss, rssBytes: process.memoryUsage.rss() } });
     } else if (msg.cmd === "stop") {
       if (sampler) clearInterval(sampler);
       stop().then(

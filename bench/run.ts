@@ -59,6 +59,8 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
 };
 
 type Section<T> = T | NotMeasured;
+/** The ingestion section: 50-event requests, and 1-event requests alongside. */
+type IngestSection = IngestResult & { readonly singleEvent: Section<IngestResult> };
 
 export interface StreamSection {
   readonly events: number;
@@ -172,7 +174,7 @@ const pick = <T, K extends keyof T>(s: Section<T> | undefined, key: K, skipped: 
 
 /** The table rows from the section results (exported for docs and tests). */
 export function tableRows(r: {
-  ingestion?: Section<IngestResult>;
+  ingestion?: Section<IngestSection>;
   stream?: Section<StreamSection>;
   frames?: Section<FramesResult>;
   scale?: Section<ScaleSection>;
@@ -184,10 +186,22 @@ export function tableRows(r: {
 }): Row[] {
   const skipped = "section not run (--only)";
   const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
-  const ing = <K extends keyof IngestResult>(k: K) => pick(r.ingestion, k, skipped);
-  const srv = (which: "real" | "bare", k: "eventsPerSecond" | "cpuMsPer1000Events" | "latencyP50Ms" | "latencyP99Ms" | "peakRssMB"): Figure => {
+  const ing = <K extends keyof IngestSection>(k: K) => pick(r.ingestion, k, skipped);
+  type ServerFigure = "eventsPerSecond" | "requestsPerSecond" | "cpuMsPer1000Events" | "cpuMicrosPerRequest" | "latencyP50Ms" | "latencyP99Ms" | "peakRssMB";
+  const srv = (which: "real" | "bare", k: ServerFigure): Figure => {
     const s = ing(which);
     return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as IngestResult["real"])[k];
+  };
+  const one = ing("singleEvent") as Section<IngestResult> | NotMeasured;
+  const one1 = <K extends keyof IngestResult>(k: K) => pick(one as Section<IngestResult>, k, skipped);
+  const srv1 = (which: "real" | "bare", k: ServerFigure): Figure => {
+    const s = one1(which);
+    return typeof s === "object" && s !== null && "notMeasured" in s ? (s as NotMeasured) : (s as IngestResult["real"])[k];
+  };
+  const cpuPerRequestRatio = (): Figure => {
+    const b = srv1("bare", "cpuMicrosPerRequest");
+    const rl = srv1("real", "cpuMicrosPerRequest");
+    return typeof b === "number" && typeof rl === "number" ? b / rl : typeof b === "number" ? rl : b;
   };
   const st = <K extends keyof StreamSection>(k: K) => pick(r.stream, k, skipped);
   const scen = (i: number, k: "recordsPer1000Events" | "putUnitsPer1000Events"): Figure => {
@@ -224,6 +238,13 @@ export function tableRows(r: {
     { section: "ingestion", figure: "bare handler latency p99", value: srv("bare", "latencyP99Ms"), unit: " ms" },
     { section: "ingestion", figure: "real service peak RSS", value: srv("real", "peakRssMB"), unit: " MB" },
     { section: "ingestion", figure: "bare handler peak RSS", value: srv("bare", "peakRssMB"), unit: " MB" },
+    { section: "ingestion", figure: "events accepted (202), all decoded at the sink once each", value: fig(ing("acceptedEvents")) },
+    { section: "ingestion", figure: "accepted events missing at the sink", value: fig(ing("missingAcceptedEvents")), goal: le(0) },
+    { section: "ingestion", figure: "1-event requests: real service CPU per request", value: srv1("real", "cpuMicrosPerRequest"), unit: " µs" },
+    { section: "ingestion", figure: "1-event requests: bare handler CPU per request", value: srv1("bare", "cpuMicrosPerRequest"), unit: " µs" },
+    { section: "ingestion", figure: "1-event requests: CPU ratio bare / real per request", value: cpuPerRequestRatio(), goal: ge(0.5) },
+    { section: "ingestion", figure: "1-event requests: real service req/s, 50 connections", value: srv1("real", "requestsPerSecond"), unit: "/s" },
+    { section: "ingestion", figure: "1-event requests: bare handler req/s, 50 connections", value: srv1("bare", "requestsPerSecond"), unit: "/s" },
     { section: "stream", figure: "average event size", value: fig(st("averageEventBytes")), unit: " B" },
     { section: "stream", figure: "average offer size", value: fig(st("averageOfferBytes")), unit: " B" },
     { section: "stream", figure: "records / 1,000 events, one per event", value: scen(0, "recordsPer1000Events") },
@@ -304,7 +325,7 @@ async function main(): Promise<void> {
   log(`${mode} run of ${args.only.length > 0 ? args.only.join(", ") : SECTIONS.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
 
   const results: {
-    ingestion?: Section<IngestResult>;
+    ingestion?: Section<IngestSection>;
     stream?: Section<StreamSection>;
     frames?: Section<FramesResult>;
     scale?: Section<ScaleSection>;
@@ -315,7 +336,17 @@ async function main(): Promise<void> {
     freshnessWindow0?: Section<FreshnessResult>;
   } = {};
   const corpus = buildCorpus({ events: settings.corpusEvents });
-  if (want("ingestion")) results.ingestion = await attempt("ingestion", () => benchIngestion({ events: corpus.events, ...settings.ingest }, log), log);
+  if (want("ingestion")) {
+    results.ingestion = await attempt(
+      "ingestion",
+      async () => {
+        const many = await benchIngestion({ events: corpus.events, ...settings.ingest }, log);
+        const singleEvent = await attempt("ingestion (1-event requests)", () => benchIngestion({ events: corpus.events, ...settings.ingest, batchSize: 1 }, log), log);
+        return { ...many, singleEvent };
+      },
+      log,
+    );
+  }
   if (want("stream")) results.stream = await attempt("stream", async () => streamSection(settings), log);
   const previous = readPrevious(args.out);
   const averageEventBytes = corpus.payloads.reduce((n, p) => n + p.length, 0) / corpus.payloads.length;

@@ -52,7 +52,7 @@ export interface IngestConfig {
   readonly logLevel: string;
   /** How long an acknowledged eventId is remembered to acknowledge resends without writing them again; 0 disables. */
   readonly idempotencyWindowMs: number;
-  /** Most eventIds remembered per instance. */
+  /** Most identities remembered per instance (20 bytes per table slot; functions/ingest/idempotency.ts). */
   readonly idempotencyMaxEntries: number;
   /** Where CloudWatch embedded-metric lines go: stdout (the awslogs driver turns them into metrics) or off. */
   readonly metricsOutput: "stdout" | "off";
@@ -129,7 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): IngestConfi
     metricsNamespace: env.METRICS_NAMESPACE ?? "FlightStream/Ingestion",
     logLevel: env.LOG_LEVEL ?? "info",
     idempotencyWindowMs: int(env, "IDEMPOTENCY_WINDOW_MS", 15 * 60 * 1000, 0, 24 * 3600 * 1000),
-    idempotencyMaxEntries: int(env, "IDEMPOTENCY_MAX_ENTRIES", 500_000, 0, 10_000_000),
+    idempotencyMaxEntries: int(env, "IDEMPOTENCY_MAX_ENTRIES", 12_000_000, 0, 100_000_000),
     metricsOutput: metricsOutput(env.METRICS_OUTPUT),
     occurredAtMaxAgeMs: int(env, "OCCURRED_AT_MAX_AGE_SECONDS", DEFAULT_OCCURRED_AT_MAX_AGE_MS / 1000, 60, OCCURRED_AT_MAX_AGE_LIMIT_MS / 1000) * 1000,
     occurredAtMaxFutureMs: int(env, "OCCURRED_AT_MAX_FUTURE_SECONDS", DEFAULT_OCCURRED_AT_MAX_FUTURE_MS / 1000, 0, OCCURRED_AT_MAX_FUTURE_LIMIT_MS / 1000) * 1000,

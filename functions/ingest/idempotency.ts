@@ -1,37 +1,79 @@
 /**
  * Event identity at ingestion (functions/shared/identity.ts): an event is
- * identified by (source, eventId) and its content by its fingerprint. The
+ * identified by (source, eventId) and its content by its canonical form. The
  * ingestion service honours it per instance:
  *
- * - same identity, same fingerprint: acknowledged without a second write,
+ * - same identity, same content: acknowledged without a second write,
  *   whether the first copy is earlier in the same request, being written right
  *   now (the resend waits for that write and shares its outcome), or was
  *   acknowledged within the window;
- * - same identity, another fingerprint: a conflict. The whole request is
+ * - same identity, other content: a conflict. The whole request is
  *   refused before anything of it is written (HTTP 409), naming each
  *   conflicting event by its index in THAT request. Messages name only the
  *   sender's own event, never the content of the copy already held.
  *
- * The window is per instance and bounded (entries and age) and holds, per
- * identity, only the identity key, the 22-character fingerprint and an expiry
- * time. An identity is remembered only once Kinesis acknowledged it, so the
- * window never affects durability. Resends that reach another task or arrive
- * after the window are still counted once downstream (processor, pond ETL).
+ * The window (`IdempotencyWindow`) holds every identity acknowledged in the
+ * last `windowMs` at the production rate, in bounded memory: rotating
+ * generations (each `windowMs / (generations - 1)` long) of open-addressing
+ * hash tables in typed arrays, 20 bytes per slot: a 96-bit hash of the
+ * identity and a 64-bit structural hash of the content (./identity-hash.ts).
+ * An identity is held at least `windowMs` and at most one generation longer;
+ * a whole generation is dropped at once (no per-entry expiry work), and when
+ * `maxEntries` would be exceeded the oldest generation goes early (counted by
+ * `onEarlyEviction`, and `coverageMs` says how far back the window reaches).
+ * At 10,000 events/s per task and the defaults (15 minutes, 4 generations of
+ * 5 minutes) it holds up to 12 million identities in about 340 MB (each
+ * generation sized from the previous one's count at a 0.7 load); the test
+ * tests/ingest/idempotency.test.ts fills it at that rate in virtual time.
+ *
+ * A hit is confirmed, not probable: a duplicate is acknowledged without a
+ * write only when both the 96-bit identity hash and the 64-bit content hash
+ * match (a chance of about entries x 2^-160 per lookup that an unrelated
+ * event matches both: below 10^-41 at 12 million entries), and a conflict
+ * needs the 96-bit identity to match with another content hash (about
+ * entries x 2^-96, 10^-22). An identity is remembered only once Kinesis
+ * acknowledged it, so the window never affects durability. Resends that
+ * reach another task or arrive after the window are still counted once
+ * downstream (processor, lake: the exactly-once guarantee).
  */
 import type { FlightEvent } from "../shared/events";
-import { fingerprint, identityKey } from "../shared/identity";
+import { identityKey } from "../shared/identity";
+import { createEventHasher, type EventHasher, type EventHashes } from "./identity-hash";
 import type { Publisher } from "./server";
 
+/** Bytes per slot of the window's tables: identity hash (12) + content hash (8). */
+export const WINDOW_SLOT_BYTES = 20;
+/** A generation's table grows (doubles) beyond this load. */
+const MAX_LOAD = 0.85;
+/** A new generation is sized for the previous one's count at this load. */
+const TARGET_LOAD = 0.7;
+const MIN_SLOTS = 1024;
+const WORDS = 5;
+
 export interface IdempotencyOptions {
-  /** How long an acknowledged identity is remembered. @default 900000 (15 min) */
+  /** How long an acknowledged identity is remembered, at least. @default 900000 (15 min) */
   readonly windowMs?: number;
-  /** Most identities remembered; the oldest are forgotten first. @default 500000 */
+  /**
+   * Most identities held; beyond it the oldest generation is dropped early.
+   * The default holds the 15-minute window plus one generation (20 minutes) at 10,000 events/s.
+   * @default 12000000
+   */
   readonly maxEntries?: number;
+  /**
+   * Generations the window rotates through (2..64): a lookup probes each live
+   * one, so fewer is faster; an identity is held up to one generation longer
+   * than `windowMs`. @default 4 (5 minutes each at the 15-minute window: held 15 to 20 minutes)
+   */
+  readonly generations?: number;
   readonly now?: () => number;
+  /** Seed of the identity and content hashes. @default random per instance */
+  readonly seed?: number;
   /** Called with the number of duplicate events acknowledged without a write. */
   readonly onDuplicates?: (n: number) => void;
   /** Called with the number of conflicting events of a refused request. */
   readonly onConflicts?: (n: number) => void;
+  /** Called with the number of identities forgotten before their window because `maxEntries` was reached. */
+  readonly onEarlyEviction?: (n: number) => void;
 }
 
 /** One event of a request that reuses an identity with other content. */
@@ -50,70 +92,196 @@ export class IdentityConflictError extends Error {
   }
 }
 
-/** Remembers acknowledged identities with their fingerprint for a bounded time and count (insertion order = age order). */
-export class IdempotencyWindow {
-  private readonly acked = new Map<string, { readonly fingerprint: string; readonly expires: number }>();
-  readonly windowMs: number;
-  readonly maxEntries: number;
-  private readonly now: () => number;
+/** Bucket of a 32-bit hash in a table of `slots` (any size, not only powers of two). */
+function bucket(h: number, slots: number): number {
+  return Math.min(slots - 1, Math.floor((h / 4294967296) * slots));
+}
 
-  constructor(opts: IdempotencyOptions = {}) {
-    this.windowMs = opts.windowMs ?? 15 * 60 * 1000;
-    this.maxEntries = opts.maxEntries ?? 500_000;
-    if (!Number.isInteger(this.windowMs) || this.windowMs < 0) throw new RangeError(`\`windowMs\` must be a whole number of milliseconds >= 0 (received ${opts.windowMs}).`);
-    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) throw new RangeError(`\`maxEntries\` must be a whole number >= 0 (received ${opts.maxEntries}).`);
-    this.now = opts.now ?? Date.now;
+/** One generation: an open-addressing (linear probing) table of 5 words per slot; k0 has its low bit set, so 0 marks an empty slot. */
+class Generation {
+  slots: number;
+  table: Uint32Array;
+  count = 0;
+
+  constructor(
+    readonly id: number,
+    slots: number,
+  ) {
+    this.slots = Math.max(MIN_SLOTS, Math.ceil(slots));
+    this.table = new Uint32Array(this.slots * WORDS);
   }
 
-  get size(): number {
-    return this.acked.size;
-  }
-
-  /** The fingerprint remembered for an identity key, if it is still inside the window. */
-  get(key: string): string | undefined {
-    const entry = this.acked.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expires <= this.now()) {
-      this.acked.delete(key);
-      return undefined;
+  /** 0 absent, 1 same content, 2 other content. */
+  find(k0: number, k1: number, k2: number, f0: number, f1: number): 0 | 1 | 2 {
+    const t = this.table;
+    let i = bucket(k1, this.slots);
+    for (;;) {
+      const o = i * WORDS;
+      const w = t[o];
+      if (w === 0) return 0;
+      if (w === k0 && t[o + 1] === k1 && t[o + 2] === k2) return t[o + 3] === f0 && t[o + 4] === f1 ? 1 : 2;
+      if (++i === this.slots) i = 0;
     }
-    return entry.fingerprint;
   }
 
-  remember(entries: Iterable<{ readonly key: string; readonly fingerprint: string }>): void {
-    if (this.maxEntries === 0 || this.windowMs === 0) return;
-    const expires = this.now() + this.windowMs;
-    for (const { key, fingerprint } of entries) {
-      this.acked.delete(key);
-      this.acked.set(key, { fingerprint, expires });
+  insert(k0: number, k1: number, k2: number, f0: number, f1: number): void {
+    if (this.count + 1 > this.slots * MAX_LOAD) this.grow();
+    const t = this.table;
+    let i = bucket(k1, this.slots);
+    for (;;) {
+      const o = i * WORDS;
+      const w = t[o];
+      if (w === 0) {
+        t[o] = k0;
+        t[o + 1] = k1;
+        t[o + 2] = k2;
+        t[o + 3] = f0;
+        t[o + 4] = f1;
+        this.count++;
+        return;
+      }
+      if (w === k0 && t[o + 1] === k1 && t[o + 2] === k2) {
+        t[o + 3] = f0;
+        t[o + 4] = f1;
+        return;
+      }
+      if (++i === this.slots) i = 0;
     }
-    this.evict();
   }
 
-  private evict(): void {
-    const now = this.now();
-    for (const [key, entry] of this.acked) {
-      if (this.acked.size <= this.maxEntries && entry.expires > now) break;
-      this.acked.delete(key);
+  private grow(): void {
+    const old = this.table;
+    const oldSlots = this.slots;
+    this.slots = oldSlots * 2;
+    this.table = new Uint32Array(this.slots * WORDS);
+    this.count = 0;
+    for (let s = 0; s < oldSlots; s++) {
+      const o = s * WORDS;
+      if (old[o] !== 0) this.insert(old[o], old[o + 1], old[o + 2], old[o + 3], old[o + 4]);
     }
   }
 }
 
-interface Identified {
-  readonly key: string;
-  readonly fingerprint: string;
+/**
+ * Remembers acknowledged identities with their content hash for at least
+ * `windowMs` (see the module comment): generations of `windowMs / (generations - 1)`.
+ */
+export class IdempotencyWindow {
+  readonly windowMs: number;
+  readonly maxEntries: number;
+  readonly generations: number;
+  /** Length of one generation (ms). */
+  readonly generationMs: number;
+  private readonly now: () => number;
+  private readonly onEarlyEviction: ((n: number) => void) | undefined;
+  /** Live generations, oldest first; the last is the one being filled. */
+  private live: Generation[] = [];
+  private total = 0;
+  /** Identities dropped before their window because of `maxEntries`. */
+  earlyEvictions = 0;
+
+  constructor(opts: IdempotencyOptions = {}) {
+    this.windowMs = opts.windowMs ?? 15 * 60 * 1000;
+    this.maxEntries = opts.maxEntries ?? 12_000_000;
+    this.generations = opts.generations ?? 4;
+    if (!Number.isInteger(this.windowMs) || this.windowMs < 0) throw new RangeError(`\`windowMs\` must be a whole number of milliseconds >= 0 (received ${opts.windowMs}).`);
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 0) throw new RangeError(`\`maxEntries\` must be a whole number >= 0 (received ${opts.maxEntries}).`);
+    if (!Number.isInteger(this.generations) || this.generations < 2 || this.generations > 64) {
+      throw new RangeError(`\`generations\` must be a whole number from 2 to 64 (received ${opts.generations}).`);
+    }
+    this.generationMs = Math.max(1, Math.ceil(this.windowMs / (this.generations - 1)));
+    this.now = opts.now ?? Date.now;
+    this.onEarlyEviction = opts.onEarlyEviction;
+  }
+
+  private get enabled(): boolean {
+    return this.maxEntries > 0 && this.windowMs > 0;
+  }
+
+  /** Identities held. */
+  get size(): number {
+    this.rotate();
+    return this.total;
+  }
+
+  /** Bytes of the live tables. */
+  get bytes(): number {
+    let n = 0;
+    for (const g of this.live) n += g.table.byteLength;
+    return n;
+  }
+
+  /** How far back the window reaches now (ms): at least `windowMs` unless `maxEntries` forced an early eviction. */
+  get coverageMs(): number {
+    this.rotate();
+    if (this.live.length === 0) return 0;
+    return this.now() - this.live[0].id * this.generationMs;
+  }
+
+  /** Drops generations whose every identity is older than the window. */
+  private rotate(): void {
+    const current = Math.floor(this.now() / this.generationMs);
+    let drop = 0;
+    while (drop < this.live.length && this.live[drop].id <= current - this.generations) drop++;
+    if (drop > 0) {
+      for (let i = 0; i < drop; i++) this.total -= this.live[i].count;
+      this.live = this.live.slice(drop);
+    }
+  }
+
+  /** 0 absent, 1 held with the same content, 2 held with other content. */
+  find(h: EventHashes): 0 | 1 | 2 {
+    if (!this.enabled) return 0;
+    this.rotate();
+    const k0 = (h.k0 | 1) >>> 0;
+    for (let i = this.live.length - 1; i >= 0; i--) {
+      const r = this.live[i].find(k0, h.k1, h.k2, h.f0, h.f1);
+      if (r !== 0) return r;
+    }
+    return 0;
+  }
+
+  remember(entries: Iterable<EventHashes>): void {
+    if (!this.enabled) return;
+    this.rotate();
+    const id = Math.floor(this.now() / this.generationMs);
+    let gen = this.live[this.live.length - 1];
+    if (gen === undefined || gen.id !== id) {
+      const previous = gen?.count ?? 0;
+      gen = new Generation(id, previous / TARGET_LOAD);
+      this.live.push(gen);
+    }
+    for (const h of entries) {
+      const before = gen.count;
+      gen.insert((h.k0 | 1) >>> 0, h.k1, h.k2, h.f0, h.f1);
+      this.total += gen.count - before;
+    }
+    // Over the bound: the oldest generations go first (the one being filled last, only when it alone is over).
+    let evicted = 0;
+    while (this.total > this.maxEntries && this.live.length > 0) {
+      const old = this.live.shift()!;
+      this.total -= old.count;
+      evicted += old.count;
+    }
+    if (evicted > 0) {
+      this.earlyEvictions += evicted;
+      this.onEarlyEviction?.(evicted);
+    }
+  }
 }
 
 /** Wraps a publisher so each identity is written once per instance and conflicts are refused (see the module comment). */
 export class IdempotentPublisher implements Publisher {
   private readonly window: IdempotencyWindow;
-  private readonly inflight = new Map<string, { readonly fingerprint: string; readonly written: Promise<void> }>();
+  private readonly hasher: EventHasher;
+  private readonly inflight = new Map<string, { readonly f0: number; readonly f1: number; readonly written: Promise<void> }>();
 
   constructor(
     private readonly inner: Publisher,
     private readonly opts: IdempotencyOptions = {},
   ) {
     this.window = new IdempotencyWindow(opts);
+    this.hasher = createEventHasher(opts.seed);
   }
 
   get queueDepth(): number {
@@ -129,54 +297,63 @@ export class IdempotentPublisher implements Publisher {
     return this.window.size;
   }
 
+  /** The window itself (size, bytes, coverage). */
+  get idempotencyWindow(): IdempotencyWindow {
+    return this.window;
+  }
+
   /**
    * Publishes the events of one request (their `source` already set from the
-   * key). Rejects with IdentityConflictError, writing nothing, when an event
-   * reuses an identity with other content.
+   * key); `raw[i]`, when given, is event i's JSON text as received, passed on
+   * to the inner publisher with the events written. Rejects with
+   * IdentityConflictError, writing nothing, when an event reuses an identity
+   * with other content.
    */
-  publish(events: readonly FlightEvent[]): Promise<void> {
+  publish(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): Promise<void> {
     const fresh: FlightEvent[] = [];
-    const freshIds: Identified[] = [];
+    const freshRaw: (Uint8Array | undefined)[] = [];
+    const freshKeys: string[] = [];
+    const freshHashes: EventHashes[] = [];
     const waits: Promise<void>[] = [];
-    const seen = new Map<string, { fingerprint: string; index: number }>();
+    const seen = new Map<string, { h: EventHashes; index: number }>();
     const conflicts: IdentityConflict[] = [];
     let duplicates = 0;
-    events.forEach((e, index) => {
+    for (let index = 0; index < events.length; index++) {
+      const e = events[index];
       const key = identityKey(e);
-      const fp = fingerprint(e);
+      const h = this.hasher.hash(e);
       const earlier = seen.get(key);
       if (earlier !== undefined) {
-        if (earlier.fingerprint !== fp) {
+        if (earlier.h.f0 !== h.f0 || earlier.h.f1 !== h.f1) {
           conflicts.push({
             index,
             eventId: e.eventId,
             message: `eventId ${JSON.stringify(e.eventId)} appears earlier in this request (index ${earlier.index}) with different content; one eventId names one event`,
           });
         } else duplicates++;
-        return;
+        continue;
       }
-      seen.set(key, { fingerprint: fp, index });
+      seen.set(key, { h, index });
       const pending = this.inflight.get(key);
-      const acked = pending === undefined ? this.window.get(key) : undefined;
-      const held = pending?.fingerprint ?? acked;
-      if (held !== undefined && held !== fp) {
+      const held = pending !== undefined ? (pending.f0 === h.f0 && pending.f1 === h.f1 ? 1 : 2) : this.window.find(h);
+      if (held === 2) {
         conflicts.push({
           index,
           eventId: e.eventId,
           message: `eventId ${JSON.stringify(e.eventId)} of source ${JSON.stringify(e.source)} was already accepted with different content; resend an event unchanged, and give a new event a new eventId`,
         });
-        return;
+        continue;
       }
-      if (pending !== undefined) {
+      if (held === 1) {
         duplicates++;
-        waits.push(pending.written);
-      } else if (acked !== undefined) {
-        duplicates++;
+        if (pending !== undefined) waits.push(pending.written);
       } else {
         fresh.push(e);
-        freshIds.push({ key, fingerprint: fp });
+        freshRaw.push(raw?.[index]);
+        freshKeys.push(key);
+        freshHashes.push(h);
       }
-    });
+    }
     if (conflicts.length > 0) {
       this.opts.onConflicts?.(conflicts.length);
       return Promise.reject(new IdentityConflictError(conflicts));
@@ -185,22 +362,22 @@ export class IdempotentPublisher implements Publisher {
     if (fresh.length > 0) {
       let written: Promise<void>;
       try {
-        written = this.inner.publish(fresh);
+        written = raw === undefined ? this.inner.publish(fresh) : this.inner.publish(fresh, freshRaw);
       } catch (err) {
         return Promise.reject(err);
       }
-      for (const id of freshIds) this.inflight.set(id.key, { fingerprint: id.fingerprint, written });
+      for (let i = 0; i < freshKeys.length; i++) this.inflight.set(freshKeys[i], { f0: freshHashes[i].f0, f1: freshHashes[i].f1, written });
       written.then(
         () => {
-          for (const id of freshIds) this.inflight.delete(id.key);
-          this.window.remember(freshIds);
+          for (const k of freshKeys) this.inflight.delete(k);
+          this.window.remember(freshHashes);
         },
         () => {
-          for (const id of freshIds) this.inflight.delete(id.key);
+          for (const k of freshKeys) this.inflight.delete(k);
         },
       );
       waits.push(written);
     }
-    return Promise.all(waits).then(() => undefined);
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 }

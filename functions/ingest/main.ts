@@ -79,6 +79,10 @@ export async function startService(config: IngestConfig, opts: { client?: Kinesi
     maxEntries: config.idempotencyMaxEntries,
     onDuplicates: (n) => metrics.count(METRIC.duplicates, n),
     onConflicts: (n) => metrics.count(METRIC.conflicts, n),
+    onEarlyEviction: (n) => {
+      metrics.count(METRIC.earlyEvictions, n);
+      logger.warn({ forgotten: n, maxEntries: config.idempotencyMaxEntries }, "idempotency window reached IDEMPOTENCY_MAX_ENTRIES; the oldest generation was dropped early");
+    },
   });
   const app = buildServer({
     publisher,

@@ -100,6 +100,8 @@ export const METRIC = {
   duplicates: "DuplicateEventsSkipped",
   /** Events refused with 409: their identity (source, eventId) was already used with other content. */
   conflicts: "IdentityConflicts",
+  /** Identities the idempotency window forgot before their window because IDEMPOTENCY_MAX_ENTRIES was reached. */
+  earlyEvictions: "IdempotencyEarlyEvictions",
   /** Requests refused with 401 (no key, unknown, expired or revoked key). */
   unauthorized: "RequestsUnauthorized",
   /** Requests refused with 403 (an event's source is not the key's). */

@@ -175,7 +175,7 @@ interface Pending {
   readonly type: string;
   /** `<dt>T<hour>`: the UTC event hour, the lake partition with `type`. */
   readonly hour: string;
-  readonly data: Buffer;
+  readonly data: Uint8Array;
   attempts: number;
   /** Set after a PutRecords call holding this event was rejected as invalid: frame and send it with its own request only. */
   isolated: boolean;
@@ -210,6 +210,16 @@ export function openShardRanges(shards: readonly Shard[]): ShardRange[] {
       startingHashKey: s.HashKeyRange!.StartingHashKey!,
       endingHashKey: s.HashKeyRange!.EndingHashKey!,
     }));
+}
+
+/**
+ * `<dt>T<hour>` of a validated occurredAt: a UTC time (`...Z`) already spells
+ * it in its first 13 characters; an offset goes through the lake's own parse.
+ */
+export function utcHourOf(occurredAt: string): string {
+  if (occurredAt.length >= 20 && occurredAt.charCodeAt(occurredAt.length - 1) === 0x5a /* Z */ && occurredAt.charCodeAt(10) === 0x54 /* T */) return occurredAt.slice(0, 13);
+  const { dt, hour } = eventTimeParts(occurredAt);
+  return `${dt}T${hour}`;
 }
 
 export class Producer {
@@ -305,8 +315,10 @@ export class Producer {
   /**
    * Publishes the events of one request. Resolves when Kinesis acknowledged
    * every one; rejects with QueueFullError, DrainingError or PublishError.
+   * `raw[i]`, when given, is event i's JSON text (one line, as received, with
+   * its `source`): written as is, so an event is never serialised again.
    */
-  publish(events: readonly FlightEvent[]): Promise<void> {
+  publish(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): Promise<void> {
     if (this.draining) {
       this.metrics.count(METRIC.requestsShed);
       return Promise.reject(new DrainingError("the service is shutting down; retry against another instance", 503, 5));
@@ -315,14 +327,14 @@ export class Producer {
       return Promise.reject(new DrainingError("the producer has not loaded the stream's shard map yet", 503, this.retryAfterSeconds));
     }
     if (events.length === 0) return Promise.resolve();
-    const records: { data: Buffer; event: FlightEvent; hour: string }[] = [];
+    const records: { data: Uint8Array; event: FlightEvent; hour: string }[] = [];
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
-      const data = Buffer.from(JSON.stringify(e), "utf8");
+      // The event's bytes as the request held them (one line, valid JSON), else serialised once here.
+      const data = raw?.[i] ?? Buffer.from(JSON.stringify(e), "utf8");
       const size = data.length + Buffer.byteLength(e.eventId, "utf8");
       if (size + FRAME_AND_AGGREGATE_OVERHEAD_BYTES > MAX_KINESIS_RECORD_BYTES) return Promise.reject(new EventTooLargeError(i, size));
-      const { dt, hour } = eventTimeParts(e.occurredAt);
-      records.push({ data, event: e, hour: `${dt}T${hour}` });
+      records.push({ data, event: e, hour: utcHourOf(e.occurredAt) });
     }
     let bytes = 0;
     for (const r of records) bytes += r.data.length;

@@ -41,7 +41,12 @@ import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
 import { EventTooLargeError, ProducerError } from "./producer";
 
 export interface Publisher {
-  publish(events: readonly FlightEvent[]): Promise<void>;
+  /**
+   * Publishes one request's validated events; `raw[i]`, when given, is event
+   * i's JSON text exactly as the body held it (one line, `source` included),
+   * written as is instead of serialising the event again.
+   */
+  publish(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): Promise<void>;
   readonly queueDepth: number;
   readonly isDraining: boolean;
 }
@@ -182,20 +187,49 @@ export function applySource(values: unknown[], source: string): ValidationError[
   return forbidden;
 }
 
-/** Events that do not fit in one Kinesis record (JSON as the producer writes it plus the eventId partition key). */
-export function oversizeEvents(events: readonly FlightEvent[]): ValidationError[] {
+/**
+ * Events that do not fit in one Kinesis record (JSON as the producer writes it
+ * plus the eventId partition key); `raw[i]`, when given, is event i's JSON as
+ * it will be written (no serialisation needed to measure it).
+ */
+export function oversizeEvents(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): ValidationError[] {
   const errors: ValidationError[] = [];
-  events.forEach((e, index) => {
-    const json = JSON.stringify(e);
-    const keyBytes = Buffer.byteLength(e.eventId, "utf8");
-    // Cheap bound first: a UTF-16 code unit is at most 3 UTF-8 bytes.
-    if (json.length * 3 + keyBytes <= MAX_KINESIS_RECORD_BYTES) return;
-    const size = Buffer.byteLength(json, "utf8") + keyBytes;
+  for (let index = 0; index < events.length; index++) {
+    const e = events[index];
+    const bytes = raw?.[index];
+    let size: number;
+    if (bytes !== undefined) {
+      // Cheap bound first: an eventId of n UTF-16 code units is at most 3n UTF-8 bytes.
+      if (bytes.length + e.eventId.length * 3 <= MAX_KINESIS_RECORD_BYTES) continue;
+      size = bytes.length + Buffer.byteLength(e.eventId, "utf8");
+    } else {
+      const json = JSON.stringify(e);
+      const keyBytes = Buffer.byteLength(e.eventId, "utf8");
+      // Cheap bound first: a UTF-16 code unit is at most 3 UTF-8 bytes.
+      if (json.length * 3 + keyBytes <= MAX_KINESIS_RECORD_BYTES) continue;
+      size = Buffer.byteLength(json, "utf8") + keyBytes;
+    }
     if (size > MAX_KINESIS_RECORD_BYTES) {
       errors.push({ index, path: "", message: `event is ${size} bytes as JSON with its partition key; a Kinesis record holds at most ${MAX_KINESIS_RECORD_BYTES} bytes` });
     }
-  });
+  }
   return errors;
+}
+
+/**
+ * An event's bytes with `"source":<source>` put first, for an event that
+ * omitted `source` (filled in from the key): `{` + the member + the rest.
+ */
+export function withSource(bytes: Uint8Array, prefix: Buffer): Buffer {
+  let i = 1;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09)) i++;
+  const empty = bytes[i] === 0x7d;
+  const out = Buffer.allocUnsafe(prefix.length + bytes.length - 1 + (empty ? 0 : 1));
+  prefix.copy(out, 0);
+  let pos = prefix.length;
+  if (!empty) out[pos++] = 0x2c;
+  out.set(bytes.subarray(1), pos);
+  return out;
 }
 
 export function buildServer(deps: ServerDeps): FastifyInstance {
@@ -363,7 +397,17 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       return reply.code(400).send({ errors: body.result.errors });
     }
     const values = body.result.values;
+    const raw = body.result.raw;
     if (state?.source !== undefined) {
+      if (raw !== undefined) {
+        // Events that omit `source` get it from the key: in their bytes too.
+        let prefix: Buffer | undefined;
+        for (let i = 0; i < values.length; i++) {
+          const v = values[i];
+          const r = raw[i];
+          if (r !== undefined && isPlainObject(v) && v.source === undefined) raw[i] = withSource(r, (prefix ??= Buffer.from(`{"source":${JSON.stringify(state.source)}`, "utf8")));
+        }
+      }
       const forbidden = applySource(values, state.source);
       if (forbidden.length > 0) {
         metrics.count(METRIC.forbidden, 1);
@@ -377,13 +421,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       metrics.count(METRIC.rejected, values.length);
       return reply.code(400).send({ errors: validated.errors });
     }
-    const oversize = oversizeEvents(validated.value);
+    const oversize = oversizeEvents(validated.value, raw);
     if (oversize.length > 0) {
       metrics.count(METRIC.rejected, values.length);
       return reply.code(400).send({ errors: oversize });
     }
     try {
-      await deps.publisher.publish(validated.value);
+      // The events' own bytes when the body had them (validateBatch returns the input objects, in order).
+      await (raw !== undefined ? deps.publisher.publish(validated.value, raw) : deps.publisher.publish(validated.value));
     } catch (err) {
       if (err instanceof IdentityConflictError) {
         metrics.count(METRIC.rejected, values.length);

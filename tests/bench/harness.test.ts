@@ -107,10 +107,12 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(59);
+    expect(rows.length).to.equal(64);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
+      "accepted events missing at the sink",
+      "1-event requests: CPU ratio bare / real per request",
       "fewer records than naive (events <= 2 KB)",
       "gzip ratio, offer JSON (codec: per event)",
       "frame ratio, corpus over 200 sources, prod per-task flush",
