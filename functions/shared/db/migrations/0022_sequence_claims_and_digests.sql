@@ -31,7 +31,8 @@ CREATE TABLE identity_digests (
     created_at timestamptz NOT NULL DEFAULT now(),
     CHECK (cardinality(identities) = cardinality(fingerprints))
 );
-CREATE INDEX identity_digests_identities ON identity_digests USING gin (identities);
+-- fastupdate off: a lookup never scans a pending list (each chunk looks its identities up first).
+CREATE INDEX identity_digests_identities ON identity_digests USING gin (identities) WITH (fastupdate = off);
 CREATE INDEX identity_digests_event_hour ON identity_digests (event_hour);
 CREATE INDEX identity_digests_created_at ON identity_digests (created_at);
 
