@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]
+ * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,writer,plan,freshness] [--out FILE]
  *
  * Runs the benchmarks one after the other on this machine, prints one table
  * and writes bench/results.json. A figure that cannot be measured (a piece of
@@ -19,6 +19,7 @@ import { parseArgs, formatTable, goalStatus, notMeasured, SECTIONS, type Figure,
 import { compareCapacity, runScenario, SCENARIOS, type CapacityComparison, type EfficiencyOptions, type ScenarioResult } from "./stream";
 import { benchFrames, spreadSources, type FramesResult } from "./frames";
 import { benchScale, type ScaleResult } from "./scale";
+import { benchWriter, type WriterResult } from "./writer";
 import { planDataPath } from "../functions/shared/capacity";
 
 const REPO = path.resolve(__dirname, "..");
@@ -183,6 +184,7 @@ export function tableRows(r: {
   planWarm?: Section<PlanResult>;
   freshness?: Section<FreshnessResult>;
   freshnessWindow0?: Section<FreshnessResult>;
+  writer?: Section<WriterResult>;
 }): Row[] {
   const skipped = "section not run (--only)";
   const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
@@ -223,6 +225,18 @@ export function tableRows(r: {
   const sca = <K extends keyof ScaleSection>(k: K) => fig(pick(r.scale, k, skipped));
   const pl = <K extends keyof PlanResult>(k: K) => fig(pick(r.plan, k, skipped));
   const fr = <K extends keyof FreshnessResult>(k: K) => fig(pick(r.freshness, k, skipped));
+  const wr = (mode: "before" | "after", k: "identityRowsPerEvent" | "rowWritesPerEvent"): Figure => {
+    const w = r.writer;
+    if (w === undefined) return notMeasured(skipped);
+    if ("notMeasured" in w) return w as NotMeasured;
+    return k === "rowWritesPerEvent" ? w[mode].first.rowWritesPerEvent : w[mode][k];
+  };
+  const callsRatio = (): Figure => {
+    const w = r.writer;
+    if (w === undefined) return notMeasured(skipped);
+    if ("notMeasured" in w) return w as NotMeasured;
+    return w.after.first.dataApiCallsPerEvent / w.before.first.dataApiCallsPerEvent;
+  };
   const ge = (target: number): Goal => ({ op: ">=", target });
   const le = (target: number): Goal => ({ op: "<=", target });
   return [
@@ -283,6 +297,12 @@ export function tableRows(r: {
     { section: "consumer", figure: "ratio frames in-memory / JSON.parse", value: con("framedRatio"), goal: ge(0.4) },
     { section: "consumer", figure: "Data API writer (PGlite), events/s", value: con("writerEventsPerSecond"), unit: "/s" },
     { section: "consumer", figure: "ratio writer / JSON.parse", value: con("writerRatio") },
+    { section: "writer", figure: "identity rows per event, before (a row per event)", value: wr("before", "identityRowsPerEvent") },
+    { section: "writer", figure: "identity rows per event, after (claims + digests + bookings/cancellations)", value: wr("after", "identityRowsPerEvent"), goal: le(typeof r.writer === "object" && r.writer !== null && "target" in r.writer ? r.writer.target.identityRowsPerEvent : 0.2) },
+    { section: "writer", figure: "row writes per event, before", value: wr("before", "rowWritesPerEvent") },
+    { section: "writer", figure: "row writes per event, after", value: wr("after", "rowWritesPerEvent") },
+    { section: "writer", figure: "Data API calls per event, after / before", value: callsRatio() },
+    { section: "writer", figure: "local wall time after / before (PGlite)", value: fig(pick(r.writer, "localWallRatio", skipped)) },
     { section: "plan", figure: "prod plan + policies, bundle cache off", value: pl("wallSeconds"), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan + policies, bundle cache on", value: fig(pick(r.planWarm, "wallSeconds", skipped)), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan resources", value: pl("resources") },
@@ -334,6 +354,7 @@ async function main(): Promise<void> {
     planWarm?: Section<PlanResult>;
     freshness?: Section<FreshnessResult>;
     freshnessWindow0?: Section<FreshnessResult>;
+    writer?: Section<WriterResult>;
   } = {};
   const corpus = buildCorpus({ events: settings.corpusEvents });
   if (want("ingestion")) {
@@ -367,6 +388,7 @@ async function main(): Promise<void> {
     }, log);
   }
   if (want("consumer")) results.consumer = await attempt("consumer", () => benchConsumer({ corpus, ...settings.consumer }, log), log);
+  if (want("writer")) results.writer = await attempt("writer", () => benchWriter({ events: settings.consumer.writerEvents }, log), log);
   if (want("plan")) {
     results.plan = await attempt("plan (bundle cache off)", () => benchPlan("prod", { bundleCache: false }), log);
     results.planWarm = await attempt("plan (bundle cache on)", () => benchPlan("prod", { bundleCache: true }), log);

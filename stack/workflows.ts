@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../components/common/alarms";
 import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../components/workflows";
 import { StackConfig } from "./config";
+import { measuredFigures } from "../functions/shared/capacity";
+import benchResults from "../bench/results.json";
 
 export interface WorkflowStreamRef {
     readonly streamName: pulumi.Input<string>;
@@ -79,6 +81,8 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         region: account.region,
         streamName: args.stream.streamName,
         streamArn: args.stream.streamArn,
+        // The same measured figures `shards: auto` is sized with (stack/stream.ts).
+        plannerFigures: measuredFigures(benchResults),
         logRetentionDays,
         alarms,
     }, opts);

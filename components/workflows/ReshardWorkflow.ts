@@ -15,6 +15,7 @@ import { AlarmSettings } from "../common/alarms";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
+import type { MeasuredFigures } from "../../functions/shared/capacity";
 
 export interface ReshardWorkflowArgs {
     readonly accountId: pulumi.Input<string>;
@@ -23,6 +24,8 @@ export interface ReshardWorkflowArgs {
     readonly streamArn: pulumi.Input<string>;
     /** Highest shard count a reshard may target (the account's shard quota). @default 10000 */
     readonly maxShards?: number;
+    /** The capacity planner's measured figures (bench/results.json via `measuredFigures`) a reshard by throughput is sized with. @default - the Kinesis-only planner */
+    readonly plannerFigures?: MeasuredFigures;
     /** Seconds between DescribeStreamSummary polls. @default 30 */
     readonly pollSeconds?: number;
     /** @default 90 */
@@ -68,6 +71,7 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 STREAM_ARN: args.streamArn,
                 RESHARD_LEDGER_PARAMETER: this.ledger.name,
                 ...(args.maxShards !== undefined ? { MAX_SHARDS: String(args.maxShards) } : {}),
+                ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
             },
             statements: [
                 { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary"], Resource: args.streamArn },

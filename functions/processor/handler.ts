@@ -22,13 +22,12 @@ import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
 import type { FlightEvent } from "../shared/events";
-import { ChunkLimits, truncateUtf8 } from "./chunks";
+import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes, truncateUtf8 } from "./chunks";
 import { DecodedRecord, EventPosition, decodeKinesisRecord } from "./decode";
-import { fingerprinted, identityRounds } from "./identity-gate";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
 import * as SQL from "./sql";
-import { WriteStats, addStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
+import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeChunk, writeRecordParts } from "./writer";
 
 /** CloudWatch namespace of the processor's own metrics (EMF; dimensions service and FunctionName). */
 export const PROCESSOR_METRICS_NAMESPACE = "FlightStream/Analytics";
@@ -50,6 +49,8 @@ export interface ProcessorDeps {
     readonly deadlockRetries?: number;
     /** Delete expired processed ids at most this often per container; 0 disables. @default 15 */
     readonly cleanupIntervalMinutes?: number;
+    /** Types keeping one processed_events row per event (the others go through identity_digests). @default bookings and cancellations */
+    readonly perEventIdentityTypes?: ReadonlySet<string>;
 }
 
 export interface BatchOutcome {
@@ -72,6 +73,64 @@ interface Located {
     readonly sequenceNumber: string;
     readonly partitionKey: string;
     readonly position: EventPosition;
+}
+
+/** A record part inside a chunk (the writer's RecordPart). */
+type ChunkPart = RecordPart;
+
+/**
+ * The shard a Lambda Kinesis record came from: its eventID is "<shardId>:<sequenceNumber>". Undefined
+ * when absent (such records are written without claims: the identity gate alone keeps them exact).
+ */
+export function shardIdOf(record: { readonly eventID?: string; readonly kinesis: { readonly sequenceNumber: string } }): string | undefined {
+    const id = record.eventID;
+    const suffix = `:${record.kinesis.sequenceNumber}`;
+    if (typeof id !== "string" || !id.endsWith(suffix) || id.length === suffix.length) return undefined;
+    return id.slice(0, -suffix.length);
+}
+
+/**
+ * Chunks of whole record parts, in stream order: each record's valid events are split within the chunk
+ * limits (the same split for the same record, so a part claimed once is recognised on every redelivery),
+ * then parts are packed into chunks within the same limits.
+ */
+export function recordChunks(
+    records: readonly KinesisStreamRecord[], decoded: ReadonlyMap<string, DecodedRecord>, located: readonly Located[], limits: Partial<ChunkLimits> = {},
+): { items: Located[]; parts?: ChunkPart[] }[] {
+    const maxItems = limits.maxItems ?? DEFAULT_CHUNK_LIMITS.maxItems;
+    const maxBytes = limits.maxBytes ?? DEFAULT_CHUNK_LIMITS.maxBytes;
+    const bySeq = new Map<string, Located[]>();
+    for (const l of located) (bySeq.get(l.sequenceNumber) ?? bySeq.set(l.sequenceNumber, []).get(l.sequenceNumber)!).push(l);
+    const out: { items: Located[]; parts?: ChunkPart[] }[] = [];
+    let cur: { items: Located[]; parts?: ChunkPart[] } = { items: [], parts: [] };
+    let bytes = 0;
+    const flush = () => {
+        if (cur.items.length > 0) out.push(cur);
+        cur = { items: [], parts: [] };
+        bytes = 0;
+    };
+    for (const r of records) {
+        const d = decoded.get(r.kinesis.sequenceNumber);
+        const mine = bySeq.get(r.kinesis.sequenceNumber);
+        if (!d || !mine) continue;
+        bySeq.delete(r.kinesis.sequenceNumber);
+        const shardId = shardIdOf(r);
+        chunkBySize(mine, (l) => jsonBytes(l.event), limits).forEach((items, part) => {
+            const size = items.reduce((n, l) => n + jsonBytes(l.event), 0);
+            if (cur.items.length > 0 && (cur.items.length + items.length > maxItems || bytes + size > maxBytes)) flush();
+            if (shardId === undefined) {
+                // No claim for this part: written alone, through the identity gate only.
+                flush();
+                out.push({ items });
+                return;
+            }
+            cur.items.push(...items);
+            cur.parts!.push({ shardId, sequenceNumber: r.kinesis.sequenceNumber, part, events: items.map((l) => l.event) });
+            bytes += size;
+        });
+    }
+    flush();
+    return out;
 }
 
 export function createProcessor(deps: ProcessorDeps) {
@@ -103,40 +162,36 @@ export function createProcessor(deps: ProcessorDeps) {
 
         const stats = emptyStats();
         let storeRejected = 0;
-        const items = located.map((l) => ({ ...fingerprinted(l.event), located: l }));
-        type Item = (typeof items)[number];
-        type Entry = { item: Item; copies: Item[] };
-        const failEntries = (entries: readonly Entry[]) => {
-            for (const en of entries) for (const c of en.copies) failed.add(c.located.sequenceNumber);
+        type Item = Located;
+        const failItems = (items: readonly Item[]) => {
+            for (const it of items) failed.add(it.sequenceNumber);
         };
-        /** Writes a chunk; on a data error bisects down to the event that caused it. */
-        const writeIsolated = async (entries: Entry[]): Promise<void> => {
+        /**
+         * Writes a chunk of whole record parts (their claims commit with their aggregates); on a data error
+         * bisects down to the event that caused it, without claims (the identity gate alone keeps those halves exact).
+         */
+        const writeIsolated = async (items: Item[], parts?: ChunkPart[]): Promise<void> => {
             try {
-                addStats(stats, await writeWithRetry(entries.map((en) => en.item.event)));
+                addStats(stats, await writeWithRetry(items.map((it) => it.event), parts));
                 return;
             } catch (e) {
                 if (!isDataError(e)) {
-                    logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: entries.length });
-                    failEntries(entries);
+                    logger.error("chunk write failed; its records are reported as failures", { error: e as Error, events: items.length });
+                    failItems(items);
                     return;
                 }
-                if (entries.length > 1) {
-                    const half = Math.ceil(entries.length / 2);
-                    await writeIsolated(entries.slice(0, half));
-                    await writeIsolated(entries.slice(half));
+                if (items.length > 1) {
+                    const half = Math.ceil(items.length / 2);
+                    await writeIsolated(items.slice(0, half));
+                    await writeIsolated(items.slice(half));
                     return;
                 }
                 storeRejected++;
-                failEntries(entries);
-                await storeRejection(entries[0].item, (e as Error).message);
+                failItems(items);
+                await storeRejection(items[0], (e as Error).message);
             }
         };
-        for (const round of identityRounds(items, (i) => i.key, (i) => i.fingerprint)) {
-            const byEvent = new Map(round.map((en) => [en.item.event, en]));
-            for (const chunk of chunkEvents(round.map((en) => en.item.event), deps.limits)) {
-                await writeIsolated(chunk.map((e) => byEvent.get(e)!));
-            }
-        }
+        for (const chunk of recordChunks(event.Records, decoded, located, deps.limits)) await writeIsolated(chunk.items, chunk.parts);
 
         const poison = [...decoded.values()].filter((d) => d.rejections.length > 0);
         for (const d of poison) {
@@ -194,8 +249,8 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     /** Keeps an event the database refused for review: its record position, identity, the database's message and the event. */
-    async function storeRejection(item: { event: FlightEvent; located: Located }, message: string): Promise<void> {
-        const { event, located } = item;
+    async function storeRejection(located: Located, message: string): Promise<void> {
+        const { event } = located;
         logger.error("the database refused an event; it is kept in rejected_events and its record reported as a failure", {
             sequenceNumber: located.sequenceNumber, source: event.source, eventId: event.eventId, error: message,
         });
@@ -212,11 +267,12 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */
-    async function writeWithRetry(chunk: FlightEvent[]): Promise<WriteStats> {
+    async function writeWithRetry(chunk: FlightEvent[], parts?: ChunkPart[]): Promise<WriteStats> {
         const attempts = deps.deadlockRetries ?? 2;
+        const opts = { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
         for (let i = 0; ; i++) {
             try {
-                return await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits });
+                return parts ? await writeRecordParts(deps.db, parts, opts) : await writeChunk(deps.db, chunk, opts);
             } catch (e) {
                 if (i >= attempts || !isRetryableDbError(e)) throw e;
                 logger.warn("chunk hit a deadlock; retrying", { attempt: i + 1, error: e as Error });
@@ -229,7 +285,10 @@ export function createProcessor(deps: ProcessorDeps) {
         if (interval <= 0 || Date.now() - lastCleanup < interval * 60_000) return;
         lastCleanup = Date.now();
         try {
-            await deps.db.execute(SQL.CLEANUP_PROCESSED, { retention_hours: deps.processedEventsRetentionHours ?? 48, limit: 10_000 });
+            const params = { retention_hours: deps.processedEventsRetentionHours ?? 48, limit: 10_000 };
+            await deps.db.execute(SQL.CLEANUP_PROCESSED, params);
+            await deps.db.execute(SQL.CLEANUP_CLAIMS, params);
+            await deps.db.execute(SQL.CLEANUP_DIGESTS, params);
         } catch (e) {
             logger.warn("processed_events cleanup failed", { error: e as Error });
         }

@@ -19,6 +19,58 @@ export const CLAIMED_FINGERPRINTS = `SELECT p.source, p.event_id, p.fingerprint
 FROM jsonb_to_recordset(:keys::jsonb) AS k(source text, event_id text)
 JOIN processed_events p ON p.source = k.source AND p.event_id = k.event_id`;
 
+/**
+ * Claims parts of stream records (shard id, sequence number, part) in the chunk's transaction;
+ * returns the parts not claimed before. A part already claimed was counted whole: its events are skipped.
+ */
+export const CLAIM_RECORD_PARTS = `INSERT INTO stream_record_claims (shard_id, sequence_number, part, events)
+SELECT c.shard_id, c.sequence_number, c.part, c.events
+FROM jsonb_to_recordset(:claims::jsonb) AS c(shard_id text, sequence_number text, part integer, events integer)
+ORDER BY c.shard_id, c.sequence_number, c.part
+ON CONFLICT (shard_id, sequence_number, part) DO NOTHING
+RETURNING shard_id, sequence_number, part`;
+
+/**
+ * Creates the route-minute rows of a chunk's searches and offers that do not exist yet (sorted).
+ * With LOCK_ROUTE_MINUTES it serialises chunks counting the same route-minute, so a copy of an
+ * event in flight on another shard is seen in identity_digests once the other chunk commits.
+ */
+export const ENSURE_ROUTE_MINUTES = `INSERT INTO route_minute_stats (route, minute, origin, destination)
+SELECT k.route, k.minute, k.origin, k.destination
+FROM jsonb_to_recordset(:keys::jsonb) AS k(route text, minute timestamptz, origin text, destination text)
+ORDER BY k.route, k.minute
+ON CONFLICT (route, minute) DO NOTHING`;
+
+/** Row-locks the chunk's route-minutes in sorted order (tuple locks: no lock-table slots per event). */
+export const LOCK_ROUTE_MINUTES = `SELECT s.route FROM route_minute_stats s
+JOIN jsonb_to_recordset(:keys::jsonb) AS k(route text, minute timestamptz) ON s.route = k.route AND s.minute = k.minute
+ORDER BY s.route, s.minute
+FOR UPDATE OF s`;
+
+/** Identities already counted (digests of searches/offers, or per-event rows), with the fingerprint counted. */
+export const COUNTED_FINGERPRINTS = `SELECT k.key, d.fingerprints[array_position(d.identities, k.key)] AS fingerprint
+FROM jsonb_array_elements_text(:keys::jsonb) AS k(key)
+JOIN identity_digests d ON d.identities @> ARRAY[k.key]
+UNION ALL
+SELECT length(p.source)::text || ':' || p.source || p.event_id AS key, p.fingerprint
+FROM jsonb_array_elements_text(:keys::jsonb) AS k(key)
+JOIN processed_events p ON p.source = substr(k.key, strpos(k.key, ':') + 1, split_part(k.key, ':', 1)::int)
+    AND p.event_id = substr(k.key, strpos(k.key, ':') + 1 + split_part(k.key, ':', 1)::int)`;
+
+/** Identities of the given keys held in digests (a per-event identity claimed after another type counted it). */
+export const DIGESTED_FINGERPRINTS = `SELECT k.key, d.fingerprints[array_position(d.identities, k.key)] AS fingerprint
+FROM jsonb_array_elements_text(:keys::jsonb) AS k(key)
+JOIN identity_digests d ON d.identities @> ARRAY[k.key]`;
+
+/** Gives back per-event identity claims (their identity was counted under another type). */
+export const UNCLAIM_EVENTS = `DELETE FROM processed_events p USING jsonb_to_recordset(:keys::jsonb) AS k(source text, event_id text)
+WHERE p.source = k.source AND p.event_id = k.event_id`;
+
+/** One digest row per (chunk, event hour): the identities and fingerprints counted. */
+export const INSERT_DIGESTS = `INSERT INTO identity_digests (event_hour, identities, fingerprints)
+SELECT d.event_hour, ARRAY(SELECT jsonb_array_elements_text(d.identities)), ARRAY(SELECT jsonb_array_elements_text(d.fingerprints))
+FROM jsonb_to_recordset(:digests::jsonb) AS d(event_hour timestamptz, identities jsonb, fingerprints jsonb)`;
+
 /** Records identity conflicts (same identity, other content); a repeat bumps `attempts`. */
 export const UPSERT_CONFLICTS = `INSERT INTO identity_conflicts AS c (source, event_id, fingerprint, counted_fingerprint, event_type, payload)
 SELECT x.source, x.event_id, x.fingerprint, x.counted_fingerprint, x.event_type, x.payload
@@ -151,7 +203,15 @@ export const UPSERT_REJECTED = `INSERT INTO rejected_events AS r (sequence_numbe
 VALUES (:sequence_number, :sub_sequence, :event_index, :partition_key, :reason, CAST(:errors AS jsonb), :payload, :payload_truncated, :source, :event_id)
 ON CONFLICT (sequence_number, sub_sequence, event_index) DO UPDATE SET attempts = r.attempts + 1, last_seen_at = now()`;
 
-/** Deletes processed event ids older than the retention (bounded per call). */
+/** Deletes processed event ids older than the retention (bounded per call); CLEANUP_CLAIMS and CLEANUP_DIGESTS likewise. */
 export const CLEANUP_PROCESSED = `DELETE FROM processed_events WHERE (source, event_id) IN (
     SELECT source, event_id FROM processed_events WHERE processed_at < now() - make_interval(hours => CAST(:retention_hours AS integer)) LIMIT :limit
+)`;
+
+export const CLEANUP_CLAIMS = `DELETE FROM stream_record_claims WHERE (shard_id, sequence_number, part) IN (
+    SELECT shard_id, sequence_number, part FROM stream_record_claims WHERE claimed_at < now() - make_interval(hours => CAST(:retention_hours AS integer)) LIMIT :limit
+)`;
+
+export const CLEANUP_DIGESTS = `DELETE FROM identity_digests WHERE digest_id IN (
+    SELECT digest_id FROM identity_digests WHERE created_at < now() - make_interval(hours => CAST(:retention_hours AS integer)) LIMIT :limit
 )`;

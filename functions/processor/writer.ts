@@ -2,7 +2,12 @@
  * Writes validated events to Aurora through the Data API, one transaction per
  * chunk (docs/analytics.md "Counting semantics"):
  *
- * 1. identities are claimed first (identity-gate.ts): only events whose
+ * 0. a chunk of stream records (`writeRecordParts`) first claims its record
+ *    parts (shard id, sequence number, part): a part claimed before was counted
+ *    whole in an earlier transaction (a redelivery, a retry after a crash
+ *    between this commit and Lambda's checkpoint, a replay from the stream) and
+ *    its events are skipped without touching any identity;
+ * 1. identities are gated next (identity-gate.ts): only events whose
  *    (source, eventId) is new reach any counter; the same identity with another
  *    fingerprint is recorded as a conflict, never counted;
  * 2. searches, offers, bookings and cancellations count once each in their
@@ -22,11 +27,11 @@ import { DataApi, Params } from "../shared/db/dataapi";
 import { aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
 import { BookingVersion, CancellationFact, Contribution, bookingState, contributionOf, inventoryDeltas } from "./booking-state";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
-import { claimIdentities, fingerprinted, identityRounds } from "./identity-gate";
+import { GateOptions, fingerprinted, gateIdentities, identityRounds } from "./identity-gate";
 import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule, addMinutes, distributionFromSums, evaluateDemand, isDeal, windowStartOf } from "./rules";
 import * as SQL from "./sql";
 
-export interface WriteOptions {
+export interface WriteOptions extends GateOptions {
     readonly alertRule?: AlertRule;
     readonly dealRule?: DealRule;
     readonly limits?: Partial<ChunkLimits>;
@@ -37,8 +42,12 @@ export interface WriteStats {
     events: number;
     /** Events counted for the first time. */
     counted: number;
-    /** Events already counted earlier with the same content (retries, replays, resends). */
+    /** Events already counted earlier with the same content (retries, replays, resends), including `redelivered`. */
     duplicates: number;
+    /** Events skipped because their record part was claimed (counted whole) before. */
+    redelivered: number;
+    /** Record parts claimed by this write. */
+    partsClaimed: number;
     /** Events whose identity was counted with another content (recorded in identity_conflicts). */
     conflicts: number;
     /** Booking events counted (first bookings and rebookings). */
@@ -57,7 +66,7 @@ export interface WriteStats {
 }
 
 export function emptyStats(): WriteStats {
-    return { events: 0, counted: 0, duplicates: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, alerts: 0, chunks: 0 };
+    return { events: 0, counted: 0, duplicates: 0, redelivered: 0, partsClaimed: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, alerts: 0, chunks: 0 };
 }
 
 export function addStats(a: WriteStats, b: WriteStats): void {
@@ -77,28 +86,73 @@ export function chunkEvents<T extends FlightEvent>(events: readonly T[], limits:
 /** Writes events (any order, any size, repeats allowed); returns what happened. Throws if a chunk fails (its transaction is rolled back). */
 export async function writeEvents(db: DataApi, events: readonly FlightEvent[], opts: WriteOptions = {}): Promise<WriteStats> {
     const stats = emptyStats();
-    const items = events.map(fingerprinted);
-    for (const round of identityRounds(items, (i) => i.key, (i) => i.fingerprint)) {
-        for (const chunk of chunkEvents(round.map((r) => r.item.event), opts.limits)) addStats(stats, await writeChunk(db, chunk, opts));
-    }
+    // Copies inside a chunk are dropped there; across chunks the gate sees the earlier chunk's commit.
+    for (const chunk of chunkEvents(events, opts.limits)) addStats(stats, await writeChunk(db, chunk, opts));
     return stats;
 }
 
 const num = (v: unknown) => Number(v);
 
-/** One chunk of distinct identities, one transaction. */
+/** A part of a stream record: its valid events split within the chunk limits, in order (deterministic for a record). */
+export interface RecordPart {
+    readonly shardId: string;
+    readonly sequenceNumber: string;
+    readonly part: number;
+    readonly events: readonly FlightEvent[];
+}
+
+/** One chunk of events (repeats allowed), one transaction. */
 export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opts: WriteOptions = {}): Promise<WriteStats> {
+    if (chunk.length === 0) return { ...emptyStats(), chunks: 1 };
+    return db.transaction((tx) => writeInTransaction(db, chunk, tx, opts));
+}
+
+/**
+ * Whole record parts in one transaction: claims the parts first and counts only the events of parts
+ * not claimed before, so the claim and the aggregates commit (or roll back) together.
+ */
+export async function writeRecordParts(db: DataApi, parts: readonly RecordPart[], opts: WriteOptions = {}): Promise<WriteStats> {
+    const all = parts.flatMap((p) => p.events);
+    if (all.length === 0) return { ...emptyStats(), chunks: 1 };
+    return db.transaction(async (tx) => {
+        const claimed = await db.query<{ shard_id: string; sequence_number: string; part: number }>(SQL.CLAIM_RECORD_PARTS, {
+            claims: { json: parts.map((p) => ({ shard_id: p.shardId, sequence_number: p.sequenceNumber, part: p.part, events: p.events.length })) },
+        }, tx);
+        const fresh = new Set(claimed.map((c) => `${c.shard_id}|${c.sequence_number}|${Number(c.part)}`));
+        const counted = parts.filter((p) => fresh.has(`${p.shardId}|${p.sequenceNumber}|${p.part}`));
+        const events = counted.flatMap((p) => p.events);
+        const stats = events.length > 0 ? await writeInTransaction(db, events, tx, opts) : { ...emptyStats(), chunks: 1 };
+        const skipped = all.length - events.length;
+        stats.events = all.length;
+        stats.redelivered = skipped;
+        stats.duplicates += skipped;
+        stats.partsClaimed = counted.length;
+        return stats;
+    });
+}
+
+async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx: string, opts: WriteOptions): Promise<WriteStats> {
+    const stats = emptyStats();
+    stats.events = chunk.length;
+    stats.chunks = 1;
+    const rounds = identityRounds(chunk.map(fingerprinted), (i) => i.key, (i) => i.fingerprint);
+    // Exact copies inside the chunk (a resend landing in the same batch) are duplicates too.
+    stats.duplicates = chunk.length - rounds.reduce((n, r) => n + r.length, 0);
+    for (const round of rounds) addStats(stats, await countRound(db, round.map((r) => r.item), tx, opts));
+    stats.events = chunk.length;
+    stats.chunks = 1;
+    return stats;
+}
+
+/** Distinct identities: gate, then every counter for the fresh ones. */
+async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerprinted>[], tx: string, opts: WriteOptions): Promise<WriteStats> {
     const alertRule = opts.alertRule ?? DEFAULT_ALERT_RULE;
     const dealRule = opts.dealRule ?? DEFAULT_DEAL_RULE;
     const limits = opts.limits ?? {};
     const stats = emptyStats();
-    stats.events = chunk.length;
-    stats.chunks = 1;
-    if (chunk.length === 0) return stats;
-
-    return db.transaction(async (tx) => {
+    {
         // 1. Identity gate.
-        const claim = await claimIdentities(db, chunk.map(fingerprinted), tx);
+        const claim = await gateIdentities(db, items, tx, opts);
         const events = claim.fresh.map((f) => f.event);
         stats.counted = events.length;
         stats.duplicates = claim.duplicates;
@@ -136,7 +190,7 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
         // 5. High-demand alerts for the windows this chunk's searches fell into.
         stats.alerts = await raiseAlerts(db, searches, alertRule, tx);
         return stats;
-    });
+    }
 }
 
 /**

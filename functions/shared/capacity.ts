@@ -493,10 +493,26 @@ export const DATA_PATH_PRICES_US_EAST_1 = {
 /**
  * Row writes per second one Aurora Serverless v2 ACU sustains through the
  * Data API for the processor's statements. An ASSUMPTION until the writer is
- * measured against Aurora (the local writer's figure is in bench/results.json
- * `consumer.writerEventsPerSecond`, PGlite, not Aurora): replace it then.
+ * measured against Aurora: the row writes PER EVENT are measured (bench
+ * `writer`, PGlite: `rowWritesPerEvent` before and after the issue-22
+ * mechanism), the rate per ACU is not: replace it then.
  */
 export const ASSUMED_ROW_WRITES_PER_ACU_SECOND = 500;
+
+/** Largest Aurora Serverless v2 capacity of one instance (the writer takes every write). */
+export const AURORA_SERVERLESS_V2_MAX_ACU = 256;
+
+/** The processor's write path per event, measured by bench/writer.ts (bench/results.json `writer`). */
+export interface WriterFigures {
+  /** Rows inserted/updated/deleted per event with one processed_events row per event (before issue 22). */
+  readonly rowWritesPerEventBefore: number;
+  /** The same with record-part claims, identity digests and per-event identity for bookings/cancellations only. */
+  readonly rowWritesPerEventAfter: number;
+  /** Data API calls per event (after). */
+  readonly dataApiCallsPerEvent: number;
+  /** Transactions per event (after). */
+  readonly transactionsPerEvent: number;
+}
 
 /** Figures the bench measured (bench/results.json) that the planner takes as defaults. */
 export interface MeasuredFigures {
@@ -508,6 +524,8 @@ export interface MeasuredFigures {
   readonly hotShardImbalance: number;
   /** Consumer decode -> validate -> aggregate, events/s on one core. */
   readonly consumerEventsPerSecond: number;
+  /** The writer bench (absent from results without a `writer` section: the planner then assumes 1 row write per event before and `stateChangingShare` after). */
+  readonly writer?: WriterFigures;
   /** Where the figures come from (commit and date of the run). */
   readonly from: string;
 }
@@ -524,6 +542,14 @@ export function measuredFigures(results: unknown): MeasuredFigures {
     frameCompressionRatio: need("frames.ratio200Sources", r?.frames?.ratio200Sources),
     hotShardImbalance: need("scale.hotShardImbalance", r?.scale?.hotShardImbalance),
     consumerEventsPerSecond: need("consumer.inMemoryEventsPerSecond", r?.consumer?.inMemoryEventsPerSecond),
+    ...(r?.writer === undefined ? {} : {
+      writer: {
+        rowWritesPerEventBefore: need("writer.before.first.rowWritesPerEvent", r.writer?.before?.first?.rowWritesPerEvent),
+        rowWritesPerEventAfter: need("writer.after.first.rowWritesPerEvent", r.writer?.after?.first?.rowWritesPerEvent),
+        dataApiCallsPerEvent: need("writer.after.first.dataApiCallsPerEvent", r.writer?.after?.first?.dataApiCallsPerEvent),
+        transactionsPerEvent: need("writer.after.first.transactionsPerEvent", r.writer?.after?.first?.transactionsPerEvent),
+      },
+    }),
     from: `bench/results.json (${String(r?.mode)} run, commit ${String(r?.machine?.commit)}, ${String(r?.generatedAt)})`,
   };
 }
@@ -593,6 +619,12 @@ export interface DataPathPlan {
   /** Aurora ACUs at peak: per-event identity for every event, and for state-changing events only. */
   readonly auroraAcusAllEvents: number;
   readonly auroraAcusStateChangingOnly: number;
+  /** Row writes per event behind those ACUs (measured by bench/writer.ts when `measured.writer` is given). */
+  readonly auroraRowWritesPerEvent: { readonly before: number; readonly after: number; readonly measured: boolean };
+  /** Data API calls/s at peak with the issue-22 writer (measured calls per event), when measured. */
+  readonly peakDataApiCallsPerSecond?: number;
+  /** Whether the after-figure fits one Aurora Serverless v2 writer (<= 256 ACU). */
+  readonly auroraFitsOneWriter: boolean;
   readonly lines: readonly DataPathLine[];
   readonly monthlyUsd: number;
 }
@@ -647,9 +679,13 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   const shardsByRecords = Math.max(1, Math.ceil((peakRecordsPerSecond * hotShardImbalance) / (SHARD_WRITE_RECORDS_PER_SECOND * targetUtilization)));
   const shards = Math.max(shardsByBytes, shardsByRecords);
 
-  const peakStateChanging = peakEventsPerSecond * stateChangingShare;
-  const auroraAcusAllEvents = Math.max(0.5, Math.ceil((peakEventsPerSecond / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
-  const auroraAcusStateChangingOnly = Math.max(0.5, Math.ceil((peakStateChanging / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
+  // Row writes per event: measured by the writer bench when present, else 1 (a row per event) and the state-changing share.
+  const w = m.writer;
+  const rowWritesBefore = w ? w.rowWritesPerEventBefore : 1;
+  const rowWritesAfter = w ? w.rowWritesPerEventAfter : stateChangingShare;
+  const acusFor = (writesPerEvent: number) => Math.max(0.5, Math.ceil(((peakEventsPerSecond * writesPerEvent) / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
+  const auroraAcusAllEvents = acusFor(rowWritesBefore);
+  const auroraAcusStateChangingOnly = acusFor(rowWritesAfter);
 
   // ---- monthly cost at AVERAGE traffic
   const P = DATA_PATH_PRICES_US_EAST_1;
@@ -684,8 +720,13 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   const consumerGbSeconds = (eventsPerSecond * monthSeconds) / m.consumerEventsPerSecond;
   add("real time", `consumer Lambda (${fmt(consumerInvocations / 1e6, 1)} M requests, ${fmt(consumerGbSeconds)} GB-s at 1 GB, CPU only)`, (consumerInvocations / 1e6) * P.lambdaPerMillionRequests + consumerGbSeconds * P.lambdaGbSecond);
   const avgAcus = Math.max(0.5, auroraAcusStateChangingOnly / peakFactor);
-  add("real time", `Aurora Serverless v2 (${fmt(avgAcus, 1)} ACU average x ${HOURS_PER_MONTH} h x $${P.auroraAcuHour}; per-event identity for state-changing events only)`, avgAcus * HOURS_PER_MONTH * P.auroraAcuHour);
-  add("real time", `Data API (${fmt(consumerInvocations / 1e6, 1)} M transactions x $${P.dataApiPerMillionRequests})`, (consumerInvocations / 1e6) * P.dataApiPerMillionRequests);
+  add("real time", `Aurora Serverless v2 (${fmt(avgAcus, 1)} ACU average x ${HOURS_PER_MONTH} h x $${P.auroraAcuHour}; ${w ? "measured row writes per event" : "per-event identity for state-changing events only"})`, avgAcus * HOURS_PER_MONTH * P.auroraAcuHour);
+  if (w) {
+    const calls = (w.dataApiCallsPerEvent * eventsPerSecond * monthSeconds) / 1e6;
+    add("real time", `Data API (${fmt(calls, 1)} M requests: ${fmt(w.dataApiCallsPerEvent, 4)} per event, measured, x $${P.dataApiPerMillionRequests})`, calls * P.dataApiPerMillionRequests);
+  } else {
+    add("real time", `Data API (${fmt(consumerInvocations / 1e6, 1)} M transactions x $${P.dataApiPerMillionRequests})`, (consumerInvocations / 1e6) * P.dataApiPerMillionRequests);
+  }
   // S3: the lake is gzip JSON lines, about the frame ratio smaller than the JSON.
   const lakeGbPerDay = (averageBytesPerSecond * 86400) / frameCompressionRatio / GB;
   add("lake storage", `S3 Standard (${lakeStandardDays} d x ${fmt(lakeGbPerDay)} GB/day x $${P.s3StandardGbMonth})`, lakeStandardDays * lakeGbPerDay * P.s3StandardGbMonth);
@@ -715,6 +756,9 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
     hottestShardRecordsShare: (peakRecordsPerSecond * hotShardImbalance) / shards / SHARD_WRITE_RECORDS_PER_SECOND,
     auroraAcusAllEvents,
     auroraAcusStateChangingOnly,
+    auroraRowWritesPerEvent: { before: rowWritesBefore, after: rowWritesAfter, measured: w !== undefined },
+    ...(w ? { peakDataApiCallsPerSecond: peakEventsPerSecond * w.dataApiCallsPerEvent } : {}),
+    auroraFitsOneWriter: auroraAcusStateChangingOnly <= AURORA_SERVERLESS_V2_MAX_ACU,
     lines,
     monthlyUsd,
   };
@@ -736,7 +780,13 @@ export function formatDataPathReport(plan: DataPathPlan): string[] {
   out.push(`  hottest shard       average x ${fmt(i.hotShardImbalance, 3)} (measured imbalance), kept under ${fmt(i.targetUtilization * 100)}% of 1 MiB/s and 1,000 records/s`);
   out.push(`  shards              ${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`);
   out.push(`  hottest shard share ${fmt(plan.hottestShardBytesShare * 100, 1)}% of bytes, ${fmt(plan.hottestShardRecordsShare * 100, 1)}% of records`);
-  out.push(`  Aurora at peak      ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a row per event; ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU with per-event identity for bookings and cancellations only (assumes ${ASSUMED_ROW_WRITES_PER_ACU_SECOND} row writes/s per ACU)`);
+  const rw = plan.auroraRowWritesPerEvent;
+  if (rw.measured) {
+    out.push(`  Aurora at peak      ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a processed_events row per event (${fmt(rw.before, 3)} row writes/event, measured); ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU with record claims, identity digests and per-event identity for bookings/cancellations only (${fmt(rw.after, 3)} row writes/event, measured); assumes ${ASSUMED_ROW_WRITES_PER_ACU_SECOND} row writes/s per ACU; ${plan.auroraFitsOneWriter ? "fits" : "does NOT fit"} one ${AURORA_SERVERLESS_V2_MAX_ACU}-ACU writer`);
+    out.push(`  Data API at peak    ${fmt(plan.peakDataApiCallsPerSecond ?? 0)} calls/s (measured calls per event)`);
+  } else {
+    out.push(`  Aurora at peak      ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a row per event; ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU with per-event identity for bookings and cancellations only (assumes ${ASSUMED_ROW_WRITES_PER_ACU_SECOND} row writes/s per ACU)`);
+  }
   out.push("");
   out.push(`Monthly cost (average traffic): ${usd(plan.monthlyUsd)}`);
   for (const l of plan.lines) out.push(`  ${pad(l.area, 14)}${pad(l.label, 104)}${lpad(usd(l.usd), 14)}`);

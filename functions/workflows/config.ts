@@ -18,6 +18,7 @@ import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import type { MeasuredFigures } from "../shared/capacity";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { Deliver, WorkflowDeps, WorkflowKind } from "./deps";
 import { WorkflowError } from "./errors";
@@ -68,6 +69,23 @@ export function lambdaDeliver(lambda: LambdaClient, functions: Record<string, st
     };
 }
 
+/** PLANNER_MEASURED_FIGURES: the planner's measured figures as JSON (set by ReshardWorkflow from bench/results.json). */
+export function plannerFigures(env: Env): MeasuredFigures | undefined {
+    const raw = env.PLANNER_MEASURED_FIGURES;
+    if (raw === undefined || raw === "") return undefined;
+    let v: unknown;
+    try {
+        v = JSON.parse(raw);
+    } catch (e) {
+        throw new Error(`environment variable PLANNER_MEASURED_FIGURES must be JSON (received ${JSON.stringify(raw.slice(0, 80))}): ${(e as Error).message}`);
+    }
+    const o = v as Record<string, unknown>;
+    for (const k of ["averageEventBytes", "frameCompressionRatio", "hotShardImbalance", "consumerEventsPerSecond"]) {
+        if (typeof o?.[k] !== "number" || !((o[k] as number) > 0)) throw new Error(`environment variable PLANNER_MEASURED_FIGURES needs a positive number \`${k}\` (received ${JSON.stringify(o?.[k])}).`);
+    }
+    return v as MeasuredFigures;
+}
+
 export function depsFromEnv(env: Env = process.env): WorkflowDeps {
     const kind = workflowKind(env);
     const region = env.AWS_REGION ?? "us-east-1";
@@ -84,6 +102,7 @@ export function depsFromEnv(env: Env = process.env): WorkflowDeps {
         pageMaxRecords: num(env, "REPLAY_PAGE_MAX_RECORDS"),
         pageMaxSeconds: num(env, "REPLAY_PAGE_MAX_SECONDS"),
         maxShards: num(env, "MAX_SHARDS"),
+        plannerFigures: plannerFigures(env),
         hostedZoneId: env.HOSTED_ZONE_ID || undefined,
     };
     if (kind === "replay") {

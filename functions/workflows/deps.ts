@@ -9,6 +9,7 @@ import type { Route53Client } from "@aws-sdk/client-route-53";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent } from "aws-lambda";
 import type { ReshardLedger } from "./ledger";
+import type { MeasuredFigures } from "../shared/capacity";
 
 /** What a replay target (the stream processor) answered. */
 export interface DeliveryResult {
@@ -44,6 +45,8 @@ export interface WorkflowSettings {
     readonly deliveryBatchSize?: number;
     /** Highest shard count a reshard may target. @default 10000 */
     readonly maxShards?: number;
+    /** The planner's measured figures (bench/results.json) a reshard by throughput is sized with. @default - the Kinesis-only planner */
+    readonly plannerFigures?: MeasuredFigures;
     /** DescribeStreamSummary polls before a reshard step times out. @default 120 */
     readonly reshardMaxPolls?: number;
     /** The hosted zone a traffic-shift function may change (input may omit it). @default - any */

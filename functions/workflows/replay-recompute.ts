@@ -6,8 +6,11 @@
  *
  * For [from, to) (whole UTC hours of occurredAt, at most 7 days):
  * 1. delete the window's route-minute counters and offer price statistics,
- *    its counted identities (processed_events) and its booking and
- *    cancellation events (noting their booking ids);
+ *    its counted identities (processed_events rows and the identity_digests
+ *    of its event hours) and its booking and cancellation events (noting
+ *    their booking ids); the stream's record claims stay: a replay from the
+ *    stream of the window's records is then skipped (recompute counted them
+ *    from the lake), and a record never claimed meets the rebuilt identities;
  * 2. write the window's lake events again with the processor's own writer
  *    (writer.ts: identity gate, counters, booking state);
  * 3. recompute every booking id whose events were deleted (its state is a
@@ -52,6 +55,8 @@ export const DELETE_WINDOW = [
     "DELETE FROM route_minute_stats WHERE minute >= CAST(:from AS timestamptz) AND minute < CAST(:to AS timestamptz)",
     "DELETE FROM offer_price_stats WHERE minute >= CAST(:from AS timestamptz) AND minute < CAST(:to AS timestamptz)",
     "DELETE FROM processed_events WHERE occurred_at >= CAST(:from AS timestamptz) AND occurred_at < CAST(:to AS timestamptz)",
+    // Digest rows hold one event hour each, and the window is whole hours.
+    "DELETE FROM identity_digests WHERE event_hour >= CAST(:from AS timestamptz) AND event_hour < CAST(:to AS timestamptz)",
 ];
 const WINDOW_BOOKING_IDS = `SELECT booking_id FROM booking_events WHERE occurred_at >= CAST(:from AS timestamptz) AND occurred_at < CAST(:to AS timestamptz)
 UNION SELECT booking_id FROM cancellation_events WHERE occurred_at >= CAST(:from AS timestamptz) AND occurred_at < CAST(:to AS timestamptz)`;

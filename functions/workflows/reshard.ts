@@ -5,7 +5,7 @@
  * loops on (Wait → Describe → Choice) until the stream is ACTIVE again.
  */
 import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
-import { MAX_SHARDS_PER_STREAM, planReshardSteps, recommendShards } from "../shared/capacity";
+import { MAX_SHARDS_PER_STREAM, MeasuredFigures, planDataPath, planReshardSteps, recommendShards } from "../shared/capacity";
 import { WorkflowDeps, need } from "./deps";
 import { WorkflowError, show } from "./errors";
 import { assertBudget, reshardBudget, ReshardBudget } from "./ledger";
@@ -40,8 +40,13 @@ function bad(message: string): never {
     throw new WorkflowError("InvalidReshardInput", message);
 }
 
-/** Target shard count from the input (pure). `throughputMBps` is sized by the capacity planner (peak MB/s, aggregated + compressed). */
-export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_STREAM): number {
+/**
+ * Target shard count from the input (pure). `throughputMBps` (peak MB/s of event JSON) is sized by the
+ * capacity planner: `planDataPath` with the measured figures the stack hands the function
+ * (PLANNER_MEASURED_FIGURES, from bench/results.json: the same plan as `shards: auto`); without them,
+ * the Kinesis-only `recommendShards` (aggregated + compressed, one global aggregator).
+ */
+export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_STREAM, measured?: MeasuredFigures): number {
     if (typeof input !== "object" || input === null || Array.isArray(input)) bad(`reshard input must be an object {targetShards} or {throughputMBps} (received ${show(input)}).`);
     const hasShards = input.targetShards !== undefined;
     const hasThroughput = input.throughputMBps !== undefined;
@@ -55,7 +60,7 @@ export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_ST
     }
     const t = input.throughputMBps;
     if (typeof t !== "number" || !Number.isFinite(t) || t <= 0 || t > 1_000_000) bad(`\`throughputMBps\` must be a number greater than 0 (received ${show(t)}).`);
-    const shards = recommendShards({ mbPerSecond: t, peakFactor: 1 });
+    const shards = measured ? planDataPath({ mbPerSecond: t, peakFactor: 1, measured }).shards : recommendShards({ mbPerSecond: t, peakFactor: 1 });
     if (shards > maxShards) bad(`\`throughputMBps\` ${t} needs ${shards} shards, more than the ${maxShards} allowed.`);
     return shards;
 }
@@ -70,7 +75,7 @@ async function describe(deps: WorkflowDeps, streamName: string): Promise<{ statu
 export async function planReshard(input: ReshardInput, deps: WorkflowDeps): Promise<ReshardState> {
     const streamName = need(deps.settings.streamName, "STREAM_NAME");
     const maxShards = deps.settings.maxShards ?? MAX_SHARDS_PER_STREAM;
-    const target = reshardTarget(input, maxShards);
+    const target = reshardTarget(input, maxShards, deps.settings.plannerFigures);
     const now = (deps.now ?? (() => new Date()))();
     const current = await describe(deps, streamName);
     if (current.mode !== "PROVISIONED") bad(`stream ${streamName} is in ${current.mode} mode; only PROVISIONED streams are resharded.`);

@@ -43,6 +43,7 @@ export const DATA_TABLES = [
     "processed_events", "route_minute_stats", "offer_price_stats", "bookings", "flight_inventory",
     "unmatched_cancellations", "alerts", "offer_deals", "rejected_events",
     "identity_conflicts", "booking_events", "cancellation_events", "cancellation_mismatches",
+    "stream_record_claims", "identity_digests",
 ];
 
 export async function truncateAll(db: DataApi): Promise<void> {

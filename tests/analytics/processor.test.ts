@@ -25,7 +25,7 @@ async function snapshot(db: DataApi) {
         inventory: await db.query(INVENTORY),
         bookings: await db.query("SELECT booking_id, seats, seats_cancelled, status FROM bookings ORDER BY 1"),
         unmatched: await db.query("SELECT event_id, booking_id, seats FROM unmatched_cancellations ORDER BY 1"),
-        processed: await db.query("SELECT count(*)::int AS n FROM processed_events"),
+        processed: await db.query("SELECT count(*)::int AS n FROM counted_identities"),
         alerts: await db.query("SELECT route, searches::int AS searches FROM alerts ORDER BY alert_id"),
     };
 }
@@ -293,11 +293,16 @@ describe("analytics: stream processor against the local Data API", function () {
         });
     });
 
-    it("deletes processed event ids older than the retention", async () => {
-        await make().processBatch(kinesisEvent([jsonRecord([search("old", "ZRH-LIS", at(0)), search("new", "ZRH-LIS", at(0))])]));
-        await db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours' WHERE event_id = 'old'");
+    it("deletes processed event ids, identity digests and record claims older than the retention", async () => {
+        const old = [search("old", "ZRH-LIS", at(0)), booking("old-b", "PNR-OLD", 1, at(0))];
+        await make().processBatch(kinesisEvent([jsonRecord(old, "1001")]));
+        await db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours'");
+        await db.execute("UPDATE identity_digests SET created_at = now() - interval '49 hours'");
+        await db.execute("UPDATE stream_record_claims SET claimed_at = now() - interval '49 hours'");
+        await make().processBatch(kinesisEvent([jsonRecord([search("new", "ZRH-LIS", at(0)), booking("new-b", "PNR-NEW", 1, at(0))], "1002")]));
         await createProcessor({ db, logger, processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
-        expect(await db.query("SELECT event_id FROM processed_events ORDER BY 1")).to.deep.equal([{ event_id: "new" }]);
+        expect(await db.query("SELECT event_id FROM counted_identities ORDER BY 1")).to.deep.equal([{ event_id: "new" }, { event_id: "new-b" }]);
+        expect(await db.query("SELECT sequence_number FROM stream_record_claims")).to.deep.equal([{ sequence_number: "1002" }]);
     });
 
     it("builds the Lambda handler from the environment and fails clearly when it is incomplete", async () => {

@@ -6,7 +6,7 @@
  * moved away under s3rver during traffic, SIGTERM under load, SIGKILL of the
  * whole platform during traffic and a restart on the same folder. Afterwards
  * every acknowledged (202) event is counted: once in the database
- * (processed_events and the route aggregates) and exactly once in the lake.
+ * (counted_identities and the route aggregates) and exactly once in the lake.
  */
 import { spawn, execFileSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
@@ -165,7 +165,7 @@ async function lakeEventIds(info: PlatformInfo): Promise<string[]> {
 
 async function dbCounts(info: PlatformInfo): Promise<{ ids: Set<string>; searches: number }> {
   const db = dataApiFromEnv(info.env, dataApiClientConfig(info.endpoints.dataApi));
-  const rows = await db.query<{ event_id: string }>("SELECT event_id FROM processed_events");
+  const rows = await db.query<{ event_id: string }>("SELECT event_id FROM counted_identities");
   const sum = await db.query<{ n: number }>("SELECT COALESCE(SUM(searches), 0)::int AS n FROM route_minute_stats");
   return { ids: new Set(rows.map((r) => r.event_id)), searches: Number(sum[0].n) };
 }

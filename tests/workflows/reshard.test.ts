@@ -11,6 +11,9 @@ import { KinesisEmulator, createStream, startKinesis } from "../../local/emulato
 import { runLocalWorkflow } from "../../local/workflows";
 import { MemoryLedger, SsmLedger, reshardBudget } from "../../functions/workflows/ledger";
 import { reshardTarget } from "../../functions/workflows/reshard";
+import { plannerFigures } from "../../functions/workflows/config";
+import { measuredFigures, planDataPath } from "../../functions/shared/capacity";
+import benchResults from "../../bench/results.json";
 import { WorkflowDeps } from "../../functions/workflows/deps";
 
 describe("workflows: reshard (local, kinesis-local)", function () {
@@ -99,6 +102,22 @@ describe("workflows: reshard (local, kinesis-local)", function () {
         expect(() => reshardTarget({ throughputMBps: 10, targetShards: 3 })).to.throw("give only one of `targetShards` or `throughputMBps` (received both).");
         expect(() => reshardTarget({})).to.throw("give `targetShards` (a shard count) or `throughputMBps` (peak write MB/s to size for) (received neither).");
         expect(() => reshardTarget({ throughputMBps: -1 })).to.throw("`throughputMBps` must be a number greater than 0 (received -1).");
+    });
+
+    it("sizes a throughput with the data-path planner and the measured figures the stack passes (the same plan as shards: auto)", () => {
+        const measured = measuredFigures(benchResults);
+        const env = { PLANNER_MEASURED_FIGURES: JSON.stringify(measured) };
+        const figures = plannerFigures(env);
+        expect(figures).to.deep.equal(measured);
+        // 10 TB/day at a 2x peak: 231.5 MB/s of event JSON.
+        expect(reshardTarget({ throughputMBps: 231.5 }, 10000, figures)).to.equal(planDataPath({ mbPerSecond: 231.5, peakFactor: 1, measured }).shards);
+        expect(reshardTarget({ throughputMBps: 231.5 }, 10000, figures)).to.be.at.most(48);
+    });
+
+    it("fails when PLANNER_MEASURED_FIGURES is not JSON or lacks a figure, naming the variable and the figure", () => {
+        expect(() => plannerFigures({ PLANNER_MEASURED_FIGURES: "{oops" })).to.throw(/^environment variable PLANNER_MEASURED_FIGURES must be JSON \(received "\{oops"\)/);
+        expect(() => plannerFigures({ PLANNER_MEASURED_FIGURES: JSON.stringify({ averageEventBytes: 375 }) })).to.throw("environment variable PLANNER_MEASURED_FIGURES needs a positive number `frameCompressionRatio` (received undefined).");
+        expect(plannerFigures({})).to.equal(undefined);
     });
 });
 
