@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]
+ * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness,forecast] [--out FILE]
  *
  * Runs the benchmarks one after the other on this machine, prints one table
  * and writes bench/results.json. A figure that cannot be measured (a piece of
@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildCorpus, DEFAULT_SEED, ofType } from "./corpus";
 import { benchConsumer, type ConsumerResult } from "./consumer";
+import { benchForecast, type ForecastResult } from "./forecast";
 import { benchFreshness, type FreshnessResult } from "./freshness";
 import { benchIngestion, type IngestResult } from "./ingest";
 import { benchPlan, type PlanResult } from "./plan";
@@ -31,6 +32,7 @@ interface Settings {
   readonly freshness: { probes: number; backgroundEventsPerSecond: number; pollMs: number; probeTimeoutMs: number };
   readonly frames: { minMs: number };
   readonly scale: { tasks: number; virtualSeconds: number };
+  readonly forecast: { trainDays: number; injected: number };
   /** Also measure freshness with the event source mapping's batching window at 0 s (diagnostic). */
   readonly freshnessWindow0: boolean;
 }
@@ -44,6 +46,7 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     freshness: { probes: 10, backgroundEventsPerSecond: 100, pollMs: 25, probeTimeoutMs: 20000 },
     frames: { minMs: 300 },
     scale: { tasks: 40, virtualSeconds: 1 },
+    forecast: { trainDays: 7, injected: 12 },
     freshnessWindow0: false,
   },
   full: {
@@ -54,6 +57,7 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
     frames: { minMs: 1500 },
     scale: { tasks: 40, virtualSeconds: 3 },
+    forecast: { trainDays: 7, injected: 24 },
     freshnessWindow0: true,
   },
 };
@@ -181,6 +185,7 @@ export function tableRows(r: {
   planWarm?: Section<PlanResult>;
   freshness?: Section<FreshnessResult>;
   freshnessWindow0?: Section<FreshnessResult>;
+  forecast?: Section<ForecastResult>;
 }): Row[] {
   const skipped = "section not run (--only)";
   const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
@@ -209,6 +214,11 @@ export function tableRows(r: {
   const sca = <K extends keyof ScaleSection>(k: K) => fig(pick(r.scale, k, skipped));
   const pl = <K extends keyof PlanResult>(k: K) => fig(pick(r.plan, k, skipped));
   const fr = <K extends keyof FreshnessResult>(k: K) => fig(pick(r.freshness, k, skipped));
+  const fc = (path: (f: ForecastResult) => number): Figure => {
+    const f = r.forecast;
+    if (f === undefined) return notMeasured(skipped);
+    return "notMeasured" in f ? f : path(f);
+  };
   const ge = (target: number): Goal => ({ op: ">=", target });
   const le = (target: number): Goal => ({ op: "<=", target });
   return [
@@ -260,6 +270,15 @@ export function tableRows(r: {
     { section: "consumer", figure: "ratio in-memory / JSON.parse", value: con("inMemoryRatio"), goal: ge(0.3) },
     { section: "consumer", figure: "Data API writer (PGlite), events/s", value: con("writerEventsPerSecond"), unit: "/s" },
     { section: "consumer", figure: "ratio writer / JSON.parse", value: con("writerRatio") },
+    { section: "forecast", figure: "searches sMAPE next day, model (%)", value: fc((f) => f.searches.smapeModel), unit: " %" },
+    { section: "forecast", figure: "searches sMAPE next day, seasonal-naive week (%)", value: fc((f) => f.searches.smapeWeeklyNaive), unit: " %" },
+    { section: "forecast", figure: "searches: best seasonal-naive sMAPE / model sMAPE", value: fc((f) => f.searches.improvement), goal: ge(1.1) },
+    { section: "forecast", figure: "bookings: best seasonal-naive sMAPE / model sMAPE", value: fc((f) => f.bookings.improvement), goal: ge(1.1) },
+    { section: "forecast", figure: "searches MASE, model", value: fc((f) => f.searches.maseModel), goal: le(1) },
+    { section: "forecast", figure: "searches 95% interval coverage", value: fc((f) => f.searches.intervalCoverage), goal: ge(0.9) },
+    { section: "forecast", figure: "alert precision on injected hot routes", value: fc((f) => f.alerts.precision), goal: ge(0.9) },
+    { section: "forecast", figure: "alert recall on injected hot routes (2x..20x)", value: fc((f) => f.alerts.recall), goal: ge(0.8) },
+    { section: "forecast", figure: "alert detection, mean minutes to window end", value: fc((f) => f.alerts.meanDetectionMinutes), unit: " min", goal: le(10) },
     { section: "plan", figure: "prod plan + policies, bundle cache off", value: pl("wallSeconds"), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan + policies, bundle cache on", value: fig(pick(r.planWarm, "wallSeconds", skipped)), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan resources", value: pl("resources") },
@@ -311,6 +330,7 @@ async function main(): Promise<void> {
     planWarm?: Section<PlanResult>;
     freshness?: Section<FreshnessResult>;
     freshnessWindow0?: Section<FreshnessResult>;
+    forecast?: Section<ForecastResult>;
   } = {};
   const corpus = buildCorpus({ events: settings.corpusEvents });
   if (want("ingestion")) results.ingestion = await attempt("ingestion", () => benchIngestion({ events: corpus.events, ...settings.ingest }, log), log);
@@ -348,6 +368,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (want("forecast")) results.forecast = await attempt("forecast", async () => benchForecast({ ...settings.forecast }), log);
   unmute();
 
   const rows = tableRows(results).filter((row) => want(row.section as SectionName));

@@ -67,7 +67,7 @@ export interface ForecastModel {
 }
 
 export interface TrainOptions {
-    /** Level smoothing. @default 0.1 */
+    /** Level smoothing (the backtest, bench/forecast.ts, picks it on a validation day). @default 0.02 */
     readonly alpha?: number;
     /** The training time recorded in the artifact. @default now */
     readonly now?: Date;
@@ -183,7 +183,7 @@ export function hash8(s: string): string {
 
 /** Trains the model on route-hour rows. Throws naming the problem when there is nothing to train on or `alpha` is out of range. */
 export function trainForecast(rows: readonly DemandRow[], opts: TrainOptions = {}): ForecastModel {
-    const alpha = opts.alpha ?? 0.1;
+    const alpha = opts.alpha ?? 0.02;
     if (!(alpha > 0 && alpha <= 1)) throw new Error(`forecast: \`alpha\` must be a number in (0, 1] (received ${String(opts.alpha)}).`);
     const series = toSeries(rows);
     const metrics = { searches: fitMetric(series, "searches", alpha), bookings: fitMetric(series, "bookings", alpha) };

@@ -107,7 +107,7 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(57);
+    expect(rows.length).to.equal(66);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
@@ -120,6 +120,13 @@ describe("bench harness: formatting", () => {
       "hottest shard p99 bytes/s share of 1 MiB/s (40 tasks)",
       "hottest shard p99 records/s share of 1,000/s (40 tasks)",
       "ratio in-memory / JSON.parse",
+      "searches: best seasonal-naive sMAPE / model sMAPE",
+      "bookings: best seasonal-naive sMAPE / model sMAPE",
+      "searches MASE, model",
+      "searches 95% interval coverage",
+      "alert precision on injected hot routes",
+      "alert recall on injected hot routes (2x..20x)",
+      "alert detection, mean minutes to window end",
       "prod plan + policies, bundle cache off",
       "prod plan + policies, bundle cache on",
       "POST → visible in insights API, p95",
@@ -133,10 +140,10 @@ describe("bench harness: formatting", () => {
 
   it("fails when an argument or section is unknown", () => {
     expect(() => parseArgs(["--fast"], "r")).to.throw(
-      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness] [--out FILE]',
+      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,plan,freshness,forecast] [--out FILE]',
     );
-    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, frames, scale, consumer, plan, freshness');
-    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, frames, scale, consumer, plan, freshness)");
+    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, frames, scale, consumer, plan, freshness, forecast');
+    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, frames, scale, consumer, plan, freshness, forecast)");
   });
 });
 
