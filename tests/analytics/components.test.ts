@@ -248,7 +248,7 @@ describe("analytics: components (mocks)", function () {
             const integ = one(r, "aws:apigatewayv2/integration:Integration");
             expect(integ.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: one(r, "aws:lambda/function:Function", "insights").outputs.arn });
             expect(all(r, "aws:apigatewayv2/route:Route").map((x) => [x.inputs.routeKey, x.inputs.authorizationType])).to.deep.equal([
-                ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"],
+                ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"], ["GET /v1/routes/{route}/forecast", "NONE"],
             ]);
             const stage = one(r, "aws:apigatewayv2/stage:Stage");
             expect(stage.inputs).to.deep.include({ name: "$default", autoDeploy: true });
