@@ -216,7 +216,7 @@ async function main(): Promise<void> {
     }
     out(`demo: sending ${args.rate} events/s for ${args.duration} s; one route turns hot after 30% of the run`);
     const { readLocalKeysFile } = await import("./keys");
-    demoDone = runTraffic({ url: platform.ingestUrl, keys: readLocalKeysFile(platform.ingestKeysFile), rate: args.rate, durationSeconds: args.duration, signal: demo.signal, report: out }).then(
+    demoDone = runTraffic({ url: platform.ingestUrl, keys: readLocalKeysFile(platform.ingestKeysFile), rate: args.rate, durationSeconds: args.duration, patterns: true, signal: demo.signal, report: out }).then(
       (r) => out(`demo: done. sent ${r.sent}, accepted ${r.accepted}, rejected ${r.rejected}, failed ${r.failed}; hot route ${r.hotRoute}`),
       (err) => out(`demo: traffic failed: ${(err as Error).message}`),
     );
