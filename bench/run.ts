@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,writer,plan,freshness] [--out FILE]
+ * npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,writer,plan,freshness,forecast] [--out FILE]
  *
  * Runs the benchmarks one after the other on this machine, prints one table
  * and writes bench/results.json. A figure that cannot be measured (a piece of
@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { buildCorpus, DEFAULT_SEED, ofType } from "./corpus";
 import { benchConsumer, type ConsumerResult } from "./consumer";
+import { benchForecast, type ForecastResult } from "./forecast";
 import { benchFreshness, type FreshnessResult } from "./freshness";
 import { benchIngestion, type IngestResult } from "./ingest";
 import { benchPlan, type PlanResult } from "./plan";
@@ -32,6 +33,7 @@ interface Settings {
   readonly freshness: { probes: number; backgroundEventsPerSecond: number; pollMs: number; probeTimeoutMs: number };
   readonly frames: { minMs: number };
   readonly scale: { tasks: number; virtualSeconds: number };
+  readonly forecast: { trainDays: number; injected: number };
   /** Also measure freshness with the event source mapping's batching window at 0 s (diagnostic). */
   readonly freshnessWindow0: boolean;
 }
@@ -45,6 +47,7 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     freshness: { probes: 10, backgroundEventsPerSecond: 100, pollMs: 25, probeTimeoutMs: 20000 },
     frames: { minMs: 300 },
     scale: { tasks: 40, virtualSeconds: 1 },
+    forecast: { trainDays: 7, injected: 12 },
     freshnessWindow0: false,
   },
   full: {
@@ -55,6 +58,7 @@ export const SETTINGS: Record<"quick" | "full", Settings> = {
     freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
     frames: { minMs: 1500 },
     scale: { tasks: 40, virtualSeconds: 3 },
+    forecast: { trainDays: 7, injected: 24 },
     freshnessWindow0: true,
   },
 };
@@ -185,6 +189,7 @@ export function tableRows(r: {
   freshness?: Section<FreshnessResult>;
   freshnessWindow0?: Section<FreshnessResult>;
   writer?: Section<WriterResult>;
+  forecast?: Section<ForecastResult>;
 }): Row[] {
   const skipped = "section not run (--only)";
   const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
@@ -236,6 +241,11 @@ export function tableRows(r: {
     if (w === undefined) return notMeasured(skipped);
     if ("notMeasured" in w) return w as NotMeasured;
     return w.after.first.dataApiCallsPerEvent / w.before.first.dataApiCallsPerEvent;
+  };
+  const fc = (path: (f: ForecastResult) => number): Figure => {
+    const f = r.forecast;
+    if (f === undefined) return notMeasured(skipped);
+    return "notMeasured" in f ? f : path(f);
   };
   const ge = (target: number): Goal => ({ op: ">=", target });
   const le = (target: number): Goal => ({ op: "<=", target });
@@ -303,6 +313,15 @@ export function tableRows(r: {
     { section: "writer", figure: "row writes per event, after", value: wr("after", "rowWritesPerEvent") },
     { section: "writer", figure: "Data API calls per event, after / before", value: callsRatio() },
     { section: "writer", figure: "local wall time after / before (PGlite)", value: fig(pick(r.writer, "localWallRatio", skipped)) },
+    { section: "forecast", figure: "searches sMAPE next day, model (%)", value: fc((f) => f.searches.smapeModel), unit: " %" },
+    { section: "forecast", figure: "searches sMAPE next day, seasonal-naive week (%)", value: fc((f) => f.searches.smapeWeeklyNaive), unit: " %" },
+    { section: "forecast", figure: "searches: best seasonal-naive sMAPE / model sMAPE", value: fc((f) => f.searches.improvement), goal: ge(1.1) },
+    { section: "forecast", figure: "bookings: best seasonal-naive sMAPE / model sMAPE", value: fc((f) => f.bookings.improvement), goal: ge(1.1) },
+    { section: "forecast", figure: "searches MASE, model", value: fc((f) => f.searches.maseModel), goal: le(1) },
+    { section: "forecast", figure: "searches 95% interval coverage", value: fc((f) => f.searches.intervalCoverage), goal: ge(0.9) },
+    { section: "forecast", figure: "alert precision on injected hot routes", value: fc((f) => f.alerts.precision), goal: ge(0.9) },
+    { section: "forecast", figure: "alert recall on injected hot routes (2x..20x)", value: fc((f) => f.alerts.recall), goal: ge(0.8) },
+    { section: "forecast", figure: "alert detection, mean minutes to window end", value: fc((f) => f.alerts.meanDetectionMinutes), unit: " min", goal: le(10) },
     { section: "plan", figure: "prod plan + policies, bundle cache off", value: pl("wallSeconds"), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan + policies, bundle cache on", value: fig(pick(r.planWarm, "wallSeconds", skipped)), unit: " s", goal: le(20) },
     { section: "plan", figure: "prod plan resources", value: pl("resources") },
@@ -355,6 +374,7 @@ async function main(): Promise<void> {
     freshness?: Section<FreshnessResult>;
     freshnessWindow0?: Section<FreshnessResult>;
     writer?: Section<WriterResult>;
+    forecast?: Section<ForecastResult>;
   } = {};
   const corpus = buildCorpus({ events: settings.corpusEvents });
   if (want("ingestion")) {
@@ -403,6 +423,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  if (want("forecast")) results.forecast = await attempt("forecast", async () => benchForecast({ ...settings.forecast }), log);
   unmute();
 
   const rows = tableRows(results).filter((row) => want(row.section as SectionName));

@@ -158,7 +158,7 @@ export interface BenchArgs {
   readonly out: string;
 }
 
-export const SECTIONS = ["ingestion", "stream", "frames", "scale", "consumer", "writer", "plan", "freshness"] as const;
+export const SECTIONS = ["ingestion", "stream", "frames", "scale", "consumer", "writer", "plan", "freshness", "forecast"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export function parseArgs(argv: readonly string[], defaultOut: string): BenchArgs {

@@ -12,6 +12,8 @@ import { parseArgs } from "node:util";
 import type { Platform } from "./platform";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
+/** Route popularity skew of the demo's traffic and of its backfilled history (local/traffic.ts routeWeights). */
+export const DEMO_ROUTE_SKEW = 0.5;
 
 export interface MainArgs {
   reset: boolean;
@@ -24,6 +26,8 @@ export interface MainArgs {
   verbose: boolean;
   /** `--lake-buffer-seconds S`: the lake delivery's buffer interval. */
   lakeBufferSeconds?: number;
+  /** `--history-days N`: days of generated history the demo trains the forecast on first (set only when given; default 7, 0 skips). */
+  historyDays?: number;
   /** `--help`: print USAGE and exit 0 (set only when given). */
   help?: true;
 }
@@ -38,7 +42,9 @@ the lake delivery and the pond ETL schedules (docs/local-platform.md).
 
   --reset          remove what the platform created in the data folder first (refused while another
                    instance runs on it, or when the folder has no platform marker)
-  --demo           also send traffic (--rate N events/s, default 50, for --duration S s, default 3600)
+  --demo           also send traffic (--rate N events/s, default 50, for --duration S s, default 3600), with the
+                   daily/weekly pattern; first trains the demand forecast on --history-days N days (default 7,
+                   0 skips) of generated history at that rate and stores it in the lake bucket
   --shards N       stream shards (default: flightstream:stream.shards of Pulumi.dev.yaml)
   --etl-every S    pond ETL interval in seconds (0 disables; default each pond's schedule, 60 with --demo)
   --dir PATH       data folder (default .local/)
@@ -81,6 +87,8 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   if (v.dir !== undefined) args.dir = v.dir;
   const lakeBuffer = int("--lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
   if (lakeBuffer !== undefined) args.lakeBufferSeconds = lakeBuffer;
+  const historyDays = int("--history-days", v["history-days"], 0, 60);
+  if (historyDays !== undefined) args.historyDays = historyDays;
   if (v.help) args.help = true;
   return args;
 }
@@ -96,6 +104,7 @@ const OPTIONS = {
   "etl-every": { type: "string" },
   dir: { type: "string" },
   "lake-buffer-seconds": { type: "string" },
+  "history-days": { type: "string" },
 } as const;
 
 function etlMs(p: Platform, pond: Platform["ponds"][number]): number {
@@ -193,9 +202,21 @@ async function main(): Promise<void> {
   let demoDone: Promise<unknown> = Promise.resolve();
   if (args.demo) {
     const { runTraffic } = await import("../scripts/traffic");
+    const historyDays = args.historyDays ?? 7;
+    if (historyDays > 0) {
+      // The backfill: hourly history of the generator's shape at this rate, trained on, stored as the current model.
+      const { generatedHourlyDemand } = await import("./traffic");
+      const { trainForecast } = await import("../functions/forecast/model");
+      const { storeModel } = await import("../functions/forecast/artifact");
+      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+      const rows = generatedHourlyDemand({ rate: args.rate, from: new Date(hour - historyDays * 86_400_000), hours: historyDays * 24, routeSkew: DEMO_ROUTE_SKEW });
+      const model = trainForecast(rows);
+      const { key } = await storeModel(platform.s3.client(), platform.lakeBucket, model);
+      out(`demo: trained the demand forecast on ${historyDays} days of generated history (${rows.length} route-hours): s3://${platform.lakeBucket}/${key}`);
+    }
     out(`demo: sending ${args.rate} events/s for ${args.duration} s; one route turns hot after 30% of the run`);
     const { readLocalKeysFile } = await import("./keys");
-    demoDone = runTraffic({ url: platform.ingestUrl, keys: readLocalKeysFile(platform.ingestKeysFile), rate: args.rate, durationSeconds: args.duration, signal: demo.signal, report: out }).then(
+    demoDone = runTraffic({ url: platform.ingestUrl, keys: readLocalKeysFile(platform.ingestKeysFile), rate: args.rate, durationSeconds: args.duration, patterns: true, signal: demo.signal, report: out }).then(
       (r) => out(`demo: done. sent ${r.sent}, accepted ${r.accepted}, rejected ${r.rejected}, failed ${r.failed}; hot route ${r.hotRoute}`),
       (err) => out(`demo: traffic failed: ${(err as Error).message}`),
     );

@@ -47,6 +47,8 @@ import { runMigrations } from "../functions/shared/db/migrations";
 import { createProcessor } from "../functions/processor/handler";
 import { rulesFromEnv } from "../functions/processor/rules";
 import { createInsightsHandler } from "../functions/insights/handler";
+import { alertPolicyFromEnv } from "../functions/forecast/alerts";
+import { forecastLoader } from "../functions/forecast/artifact";
 import type { WorkflowKind } from "../functions/workflows/deps";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -501,7 +503,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
 
     // Stream processor: the AWS handler (createProcessor) with the local Data API client.
     const rules = rulesFromEnv(env);
-    const processorFn = createProcessor({ db, alertRule: rules.alert, dealRule: rules.deal });
+    // The trained demand model in the lake bucket (functions/forecast/artifact.ts), re-read every 30 s.
+    const forecastSource = forecastLoader(s3.client(), lakeBucket, { ttlMs: 30_000 });
+    const processorFn = createProcessor({ db, alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal });
     const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     // Acknowledged means durable here too (local/stream-journal.ts): the consumers only see journaled records.
@@ -603,7 +607,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     });
 
     // Insights API: the API Gateway v2 handler over HTTP.
-    const insightsHandler = createInsightsHandler({ db });
+    const insightsHandler = createInsightsHandler({ db, forecast: forecastSource });
     const insights: HttpApiServer = await startHttpApiServer({ handler: insightsHandler as never, port: insightsPort, functionName: "insights-api" });
     stack.push({ name: "insights API", phase: 0, stop: () => insights.stop() });
 

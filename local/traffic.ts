@@ -82,6 +82,51 @@ export interface TrafficOptions {
    * together may be processed in either order). @default 200
    */
   readonly cancellationLag?: number;
+  /**
+   * Route popularity: route of rank k (0-based) gets weight 1/(k+1)^routeSkew; 0 is uniform.
+   * The hot route (routes[0]) has the median rank, so its normal share is a typical route's. @default 0
+   */
+  readonly routeSkew?: number;
+}
+
+/**
+ * Daily and weekly shape of shopping demand at `at` (UTC): a night trough near
+ * 04:00, a morning peak near 10:00 and an evening peak near 20:00, busier
+ * weekdays and a quieter Saturday. Its mean over a week is 1, so `rate x
+ * demandShape(t)` keeps `rate` as the weekly average.
+ */
+export function demandShape(at: Date | number): number {
+  const t = typeof at === "number" ? at : at.getTime();
+  const hour = ((t / 3_600_000) % 24 + 24) % 24;
+  const day = new Date(t).getUTCDay();
+  return DAILY_NORM * dailyRaw(hour) * WEEKLY[day];
+}
+
+const bump = (h: number, centre: number, width: number) => {
+  const d = Math.min(Math.abs(h - centre), 24 - Math.abs(h - centre));
+  return Math.exp(-(d * d) / (2 * width * width));
+};
+const dailyRaw = (h: number) => 0.25 + bump(h, 10, 2.5) + 0.8 * bump(h, 20, 2.5);
+/** Sunday..Saturday (getUTCDay order), mean 1. */
+const WEEKLY = (() => {
+  const raw = [0.95, 1.05, 1.0, 1.0, 1.05, 1.1, 0.85];
+  const m = raw.reduce((a, b) => a + b, 0) / raw.length;
+  return raw.map((v) => v / m);
+})();
+const DAILY_NORM = (() => {
+  let sum = 0;
+  for (let i = 0; i < 24 * 60; i++) sum += dailyRaw(i / 60);
+  return (24 * 60) / sum;
+})();
+
+/** Popularity weights of `count` routes (sum 1) for `skew`; routes[0] (the hot route) has the median rank. */
+export function routeWeights(count: number, skew: number): number[] {
+  if (!(skew >= 0 && skew <= 3)) throw new Error(`\`routeSkew\` must be a number from 0 to 3; received ${String(skew)}.`);
+  const half = Math.floor(count / 2);
+  const rank = (i: number) => (i === 0 ? half : i <= half ? i - 1 : i);
+  const raw = Array.from({ length: count }, (_, i) => 1 / Math.pow(rank(i) + 1, skew));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return raw.map((w) => w / total);
 }
 
 export type InvalidReason = "missing-eventId" | "unknown-type" | "same-origin-destination" | "bad-seats" | "bad-occurredAt" | "negative-price";
@@ -102,6 +147,10 @@ export class TrafficGenerator {
   /** Bookings not yet cancelled (cancellations pick from these). */
   private readonly open: BookingEvent[] = [];
   private readonly lag: number;
+  /** Cumulative route weights (undefined: uniform). */
+  private readonly cumulative?: number[];
+  /** Share of normal traffic each route gets (routeWeights). */
+  readonly weights: number[];
 
   constructor(opts: TrafficOptions = {}) {
     const seed = opts.seed ?? 1;
@@ -109,6 +158,11 @@ export class TrafficGenerator {
     this.routes = makeRoutes(opts.routes ?? 50, seed);
     this.hotRoute = this.routes[0];
     this.r = rng(seed);
+    this.weights = routeWeights(this.routes.length, opts.routeSkew ?? 0);
+    if ((opts.routeSkew ?? 0) > 0) {
+      let acc = 0;
+      this.cumulative = this.weights.map((w) => (acc += w));
+    }
     this.prefix = opts.idPrefix ?? `t${seed}`;
     this.lag = opts.cancellationLag ?? 200;
     if (!Number.isInteger(this.lag) || this.lag < 0) throw new Error(`\`cancellationLag\` must be an integer >= 0; received ${String(opts.cancellationLag)}.`);
@@ -129,6 +183,11 @@ export class TrafficGenerator {
 
   /** A route other than the hot one (so the hot route only gets its burst plus normal share). */
   private route(): Route {
+    if (this.cumulative) {
+      const x = this.r();
+      const i = this.cumulative.findIndex((c) => x < c);
+      return this.routes[i < 0 ? this.routes.length - 1 : i];
+    }
     return this.routes[Math.floor(this.r() * this.routes.length)];
   }
 
@@ -323,6 +382,8 @@ export interface DemoPlanOptions {
   readonly hotAfter?: number;
   /** Extra searches per second on the hot route once hot (capped by 60% of rate). @default max(2, rate * 0.3) */
   readonly hotRate?: number;
+  /** Scale the rate by the daily and weekly shape (demandShape) of each second's event time. @default false */
+  readonly patterns?: boolean;
 }
 
 /**
@@ -333,7 +394,81 @@ export function eventsForSecond(gen: TrafficGenerator, plan: DemoPlanOptions, se
   const hotFrom = Math.floor(plan.durationSeconds * (plan.hotAfter ?? 0.3));
   const hotRate = second >= hotFrom ? Math.min(Math.round(plan.hotRate ?? Math.max(2, plan.rate * 0.3)), Math.ceil(plan.rate * 0.6)) : 0;
   const out: FlightEvent[] = [];
-  for (let i = 0; i < plan.rate - hotRate; i++) out.push(gen.next(new Date(now.getTime() + Math.floor((i * 1000) / plan.rate))));
+  const normal = plan.patterns ? Math.max(0, Math.round((plan.rate - hotRate) * demandShape(now))) : plan.rate - hotRate;
+  for (let i = 0; i < normal; i++) out.push(gen.next(new Date(now.getTime() + Math.floor((i * 1000) / Math.max(1, normal)))));
   for (let i = 0; i < hotRate; i++) out.push(gen.hotSearch(new Date(now.getTime() + Math.floor((i * 1000) / Math.max(1, hotRate)))));
+  return out;
+}
+
+export interface HistoryOptions {
+  /** Weekly-average events per second (as `npm start -- --demo --rate`). */
+  readonly rate: number;
+  /** First hour (UTC, aligned to the hour). */
+  readonly from: Date;
+  readonly hours: number;
+  /** @default 50 */
+  readonly routes?: number;
+  /** @default 1 */
+  readonly seed?: number;
+  /** @default 0.8 */
+  readonly routeSkew?: number;
+  /** Share of searches and bookings in the mix (the generator's defaults). @default {search: 0.6, booking: 0.1} */
+  readonly shares?: { readonly search: number; readonly booking: number };
+}
+
+export interface HourlyDemand {
+  readonly route: string;
+  /** Start of the UTC hour, ISO. */
+  readonly hour: string;
+  readonly searches: number;
+  readonly bookings: number;
+}
+
+/** A Poisson draw (Knuth for small means, normal approximation above 500). */
+export function poissonDraw(mean: number, r: () => number): number {
+  if (mean <= 0) return 0;
+  if (mean > 500) {
+    const u = Math.max(r(), 1e-12);
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r());
+    return Math.max(0, Math.round(mean + Math.sqrt(mean) * z));
+  }
+  const l = Math.exp(-mean);
+  let k = 0;
+  let p = 1;
+  do {
+    k++;
+    p *= r();
+  } while (p > l);
+  return k - 1;
+}
+
+/**
+ * Hourly searches and bookings per route that the generator's traffic at
+ * `rate` with demandShape and routeWeights produces (Poisson counts around
+ * the expected value of each hour), without generating every event: the
+ * history the demo backfills and the forecast backtest trains on.
+ */
+export function generatedHourlyDemand(opts: HistoryOptions): HourlyDemand[] {
+  const routes = makeRoutes(opts.routes ?? 50, opts.seed ?? 1);
+  const weights = routeWeights(routes.length, opts.routeSkew ?? 0.8);
+  const shares = opts.shares ?? { search: 0.6, booking: 0.1 };
+  const r = rng((opts.seed ?? 1) * 7919 + 17);
+  const from = Math.floor(opts.from.getTime() / 3_600_000) * 3_600_000;
+  const out: HourlyDemand[] = [];
+  for (let h = 0; h < opts.hours; h++) {
+    const t = from + h * 3_600_000;
+    // The shape averaged over the hour (sampled every 5 minutes).
+    let shape = 0;
+    for (let m = 0; m < 12; m++) shape += demandShape(t + m * 300_000 + 150_000) / 12;
+    const events = opts.rate * 3600 * shape;
+    routes.forEach((route, i) => {
+      out.push({
+        route: route.route,
+        hour: new Date(t).toISOString(),
+        searches: poissonDraw(events * shares.search * weights[i], r),
+        bookings: poissonDraw(events * shares.booking * weights[i], r),
+      });
+    });
+  }
   return out;
 }

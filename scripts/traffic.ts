@@ -21,6 +21,8 @@ export interface TrafficRunOptions {
   readonly seed?: number;
   /** Share of extra invalid events. @default 0.01 */
   readonly invalidRate?: number;
+  /** Scale the rate by the daily/weekly pattern (local/traffic.ts demandShape), as `npm start -- --demo` does. @default false */
+  readonly patterns?: boolean;
   /** Stops early when aborted. */
   readonly signal?: AbortSignal;
   /** Progress lines. @default - none */
@@ -91,14 +93,15 @@ export async function runTraffic(opts: TrafficRunOptions): Promise<TrafficResult
   const missing = SOURCES.filter((s) => !keyOf.has(s));
   if (missing.length > 0) throw new Error(`no ingestion key for source(s) ${missing.join(", ")}; the keys file must hold one per source (${SOURCES.join(", ")})`);
   const seed = opts.seed ?? Date.now() % 1_000_000;
-  const gen = new TrafficGenerator({ seed, idPrefix: `demo${seed}` });
+  // Route popularity as in the history `npm start -- --demo` trains the forecast on.
+  const gen = new TrafficGenerator({ seed, idPrefix: `demo${seed}`, routeSkew: 0.5 });
   const result: TrafficResult = { sent: 0, accepted: 0, rejected: 0, retried: 0, failed: 0, hotRoute: gen.hotRoute.route };
   const invalidRate = opts.invalidRate ?? 0.01;
   const started = Date.now();
   let lastReport = started;
   const inflight = new Set<Promise<void>>();
   for (let second = 0; second < opts.durationSeconds && !opts.signal?.aborted; second++) {
-    const events: unknown[] = eventsForSecond(gen, { rate: opts.rate, durationSeconds: opts.durationSeconds }, second, new Date());
+    const events: unknown[] = eventsForSecond(gen, { rate: opts.rate, durationSeconds: opts.durationSeconds, patterns: opts.patterns ?? false }, second, new Date());
     const invalid = Math.floor(events.length * invalidRate + (second % 3 === 0 && invalidRate > 0 ? 1 : 0));
     // 10 slices per second, at most 500 events per request (the API limit).
     const slices = 10;

@@ -6,7 +6,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../components/common/alarms";
-import { AuroraDatabase, InsightsApi, SchemaMigrations, StreamProcessor } from "../components/analytics";
+import { AlertDelivery, AuroraDatabase, InsightsApi, SchemaMigrations, StreamProcessor } from "../components/analytics";
+import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
 
@@ -22,6 +23,8 @@ export interface AnalyticsDeployment {
     readonly database: AuroraDatabase;
     readonly migrations: SchemaMigrations;
     readonly processor: StreamProcessor;
+    readonly alertDelivery: AlertDelivery;
+    readonly alertsBus?: aws.cloudwatch.EventBus;
     readonly insights: InsightsApi;
     /** Stack outputs of the pipeline. */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
@@ -55,7 +58,11 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
 
     const migrations = new SchemaMigrations("analytics-migrations", { accountId: account.accountId, database }, opts);
 
+    // Alert delivery: the bus first (the processor puts alerts on it), subscriptions once the topic exists.
+    const alertsBus = a.alerts.eventBusName === undefined ? undefined : new aws.cloudwatch.EventBus("analytics-alerts-bus", { name: a.alerts.eventBusName }, opts);
     const processor = new StreamProcessor("analytics-processor", {
+        ...(alertsBus ? { alertsEventBus: { name: alertsBus.name, arn: alertsBus.arn } } : {}),
+        alertsTopicPolicyStatements: (topicArn) => AlertDelivery.subscribeStatements(topicArn, a.alerts.crossAccountSubscribers),
         accountId: account.accountId,
         streamArn: stream.streamArn,
         streamKmsKeyArn: stream.kmsKeyArn,
@@ -69,6 +76,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         processedEventsRetentionHours: processedEventsRetentionHours(config),
         alarms,
     }, { ...opts, dependsOn: [migrations] });
+    const alertDelivery = new AlertDelivery("analytics-alerts", { topicArn: processor.alertsTopic!.arn, emails: a.alerts.emails, httpsEndpoints: a.alerts.httpsEndpoints }, opts);
 
     const insights = new InsightsApi("analytics-insights", {
         accountId: account.accountId,
@@ -89,5 +97,5 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         alertsTopicArn: processor.alertsTopic?.arn,
         insightsUrl: insights.url,
     };
-    return { database, migrations, processor, insights, outputs };
+    return { database, migrations, processor, alertDelivery, alertsBus, insights, outputs };
 }

@@ -94,6 +94,19 @@ export interface AnalyticsConfig {
     readonly maxRetryAttempts: number;
     readonly maxRecordAgeSeconds: number;
     readonly vpcCidr: string;
+    /** Alert delivery (components/analytics/AlertDelivery.ts). */
+    readonly alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+    /** Analysts' and on-call addresses subscribed to the alerts topic. @default [] */
+    readonly emails: string[];
+    /** HTTPS endpoints subscribed (the on-call incident tool). @default [] */
+    readonly httpsEndpoints: string[];
+    /** SQS queues in other accounts allowed to subscribe to the topic. @default [] */
+    readonly crossAccountSubscribers: string[];
+    /** EventBridge bus created for alerts. @default - none */
+    readonly eventBusName?: string;
 }
 
 export interface LakeConfig {
@@ -358,6 +371,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         maxRetryAttempts: r.int("analytics.maxRetryAttempts", an.maxRetryAttempts, 0, 10000, 10),
         maxRecordAgeSeconds: r.int("analytics.maxRecordAgeSeconds", an.maxRecordAgeSeconds, 60, 604800, 86400),
         vpcCidr: r.str("analytics.vpcCidr", an.vpcCidr ?? "10.20.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, "an IPv4 CIDR from /16 to /24"),
+        alerts: readAlerts(r, an.alerts),
     };
 
     const lk = r.obj("lake", raw.lake, false);
@@ -392,6 +406,16 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
 }
 
 const VENDOR = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+function readAlerts(r: Reader, raw: unknown): AlertsConfig {
+    const al = r.obj("analytics.alerts", raw, false);
+    return {
+        emails: r.strList("analytics.alerts.emails", al.emails, EMAIL, "an e-mail address"),
+        httpsEndpoints: r.strList("analytics.alerts.httpsEndpoints", al.httpsEndpoints, /^https:\/\/[^\s]+$/, "an https:// URL"),
+        crossAccountSubscribers: r.strList("analytics.alerts.crossAccountSubscribers", al.crossAccountSubscribers, /^arn:aws(-[a-z]+)?:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/, "an SQS queue ARN"),
+        eventBusName: r.optStr("analytics.alerts.eventBusName", al.eventBusName, /^(?!default$)[A-Za-z0-9._-]{1,256}$/, "1-256 letters, digits, '.', '_' or '-' (not \"default\")"),
+    };
+}
 
 function readVendors(r: Reader, raw: unknown): VendorConfig[] {
     const o = r.obj("ingestion.vendors", raw, false);

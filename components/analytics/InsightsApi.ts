@@ -19,7 +19,7 @@ import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { analyticsFunction } from "./lambda";
 
 /** The routes of DESIGN.md 3.3. */
-export const INSIGHTS_ROUTES = ["GET /v1/routes/top", "GET /v1/alerts", "GET /v1/inventory/{carrier}/{number}/{departureDate}"] as const;
+export const INSIGHTS_ROUTES = ["GET /v1/routes/top", "GET /v1/alerts", "GET /v1/inventory/{carrier}/{number}/{departureDate}", "GET /v1/routes/{route}/forecast"] as const;
 
 export interface InsightsApiArgs {
     readonly accountId: pulumi.Input<string>;

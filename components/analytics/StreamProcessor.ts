@@ -66,6 +66,8 @@ export interface StreamProcessorArgs {
     readonly logRetentionDays?: number;
     /** Create an SNS topic for high-demand alerts. @default true */
     readonly alertsTopic?: boolean;
+    /** Statements added to the alerts topic's policy (AlertDelivery.subscribeStatements: cross-account subscribers). @default [] */
+    readonly alertsTopicPolicyStatements?: (topicArn: pulumi.Output<string>) => PolicyStatement[];
     /** EventBridge bus (name and ARN) alerts are also sent to. @default - none */
     readonly alertsEventBus?: { readonly name: pulumi.Input<string>; readonly arn: pulumi.Input<string> };
     /** Alert and deal rule overrides (ALERT_* / DEAL_* variables, see docs/analytics.md). @default - the documented defaults */
@@ -129,7 +131,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
         const stackName = `${pulumi.getStack()}-${name}`;
         if (args.alertsTopic ?? true) {
             this.alertsTopic = new aws.sns.Topic(`${name}-alerts`, { name: `${stackName}-high-demand-alerts`, kmsMasterKeyId: db.keyArn }, p);
-            new aws.sns.TopicPolicy(`${name}-alerts-policy`, { arn: this.alertsTopic.arn, policy: tlsOnlyTopicPolicy(this.alertsTopic.arn) }, p);
+            new aws.sns.TopicPolicy(`${name}-alerts-policy`, { arn: this.alertsTopic.arn, policy: tlsOnlyTopicPolicy(this.alertsTopic.arn, args.alertsTopicPolicyStatements?.(this.alertsTopic.arn) ?? []) }, p);
         }
 
         const statements: PolicyStatement[] = [

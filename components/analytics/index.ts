@@ -1,5 +1,6 @@
 export * from "./AuroraDatabase";
 export * from "./StreamProcessor";
+export * from "./AlertDelivery";
 export * from "./InsightsApi";
 export * from "./SchemaMigrations";
 export { privateSubnetCidrs } from "./network";

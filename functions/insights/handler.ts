@@ -5,6 +5,7 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
+import { forecastSourceFromEnv } from "../forecast/artifact";
 import { InsightsDeps, InsightsRequest, handleRequest } from "./routes";
 
 export { handleRequest } from "./routes";
@@ -31,6 +32,6 @@ export function createInsightsHandler(deps: InsightsDeps & { logger?: Logger }) 
 let instance: ReturnType<typeof createInsightsHandler> | undefined;
 
 export const handler = async (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
-    instance ??= createInsightsHandler({ db: dataApiFromEnv() as DataApi });
+    instance ??= createInsightsHandler({ db: dataApiFromEnv() as DataApi, forecast: forecastSourceFromEnv() });
     return instance(event, context);
 };

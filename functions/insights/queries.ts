@@ -50,16 +50,25 @@ export interface AlertView {
     readonly searches: number;
     readonly baselineSearches: number;
     readonly multiplier: number;
+    /** The test's evidence (null for alerts stored before it). */
+    readonly expected: number | null;
+    readonly pValue: number | null;
+    readonly threshold: number | null;
+    readonly basis: string | null;
+    readonly modelVersion: string | null;
     readonly createdAt: string;
 }
 
 export const RECENT_ALERTS = `SELECT route, origin, destination, ${ISO("window_start")} AS window_start, ${ISO("window_end")} AS window_end,
-       searches::bigint AS searches, baseline_searches::float8 AS baseline_searches, multiplier::float8 AS multiplier, ${ISO("created_at")} AS created_at
-FROM alerts ORDER BY window_start DESC, alert_id DESC LIMIT :limit`;
+       searches::bigint AS searches, baseline_searches::float8 AS baseline_searches, multiplier::float8 AS multiplier, ${ISO("created_at")} AS created_at,
+       expected, p_value, alpha, basis, model_version
+FROM alerts WHERE window_start <= CAST(:now AS timestamptz) ORDER BY window_start DESC, alert_id DESC LIMIT :limit`;
 
-/** Newest first (by window start). */
-export async function recentAlerts(db: DataApi, limit: number): Promise<AlertView[]> {
-    const rows = await db.query(RECENT_ALERTS, { limit });
+const orNull = <T>(v: unknown, f: (x: unknown) => T): T | null => (v === null || v === undefined ? null : f(v));
+
+/** Newest first (by window start); never a window that starts after `now`. */
+export async function recentAlerts(db: DataApi, limit: number, now: Date = new Date()): Promise<AlertView[]> {
+    const rows = await db.query(RECENT_ALERTS, { limit, now: now.toISOString() });
     return rows.map((r) => ({
         route: String(r.route),
         origin: String(r.origin),
@@ -69,6 +78,11 @@ export async function recentAlerts(db: DataApi, limit: number): Promise<AlertVie
         searches: Number(r.searches),
         baselineSearches: Number(r.baseline_searches),
         multiplier: Number(r.multiplier),
+        expected: orNull(r.expected, Number),
+        pValue: orNull(r.p_value, Number),
+        threshold: orNull(r.alpha, Number),
+        basis: orNull(r.basis, String),
+        modelVersion: orNull(r.model_version, String),
         createdAt: String(r.created_at),
     }));
 }
@@ -99,4 +113,13 @@ export async function flightInventory(db: DataApi, carrier: string, number: stri
         cancellations: Number(r.cancellations),
         updatedAt: String(r.updated_at),
     };
+}
+
+export const ROUTE_HOURS = `SELECT (extract(epoch FROM date_trunc('hour', minute)) * 1000)::float8 AS hour_ms, SUM(searches)::bigint AS searches, SUM(bookings)::bigint AS bookings
+FROM route_minute_stats WHERE route = :route AND minute >= CAST(:from AS timestamptz) AND minute < CAST(:to AS timestamptz) GROUP BY 1`;
+
+/** Observed searches and bookings of a route per UTC hour in [from, to). */
+export async function routeHours(db: DataApi, route: string, from: Date, to: Date): Promise<Map<number, { searches: number; bookings: number }>> {
+    const rows = await db.query(ROUTE_HOURS, { route, from: from.toISOString(), to: to.toISOString() });
+    return new Map(rows.map((r) => [Number(r.hour_ms), { searches: Number(r.searches), bookings: Number(r.bookings) }]));
 }

@@ -4,6 +4,8 @@
  * call the same `handleRequest`.
  */
 import type { DataApi } from "../shared/db/dataapi";
+import type { ForecastSource } from "../forecast/artifact";
+import { ROUTE_PATTERN, routeForecast } from "./forecast";
 import * as Q from "./queries";
 
 export interface InsightsRequest {
@@ -23,6 +25,8 @@ export interface InsightsDeps {
     readonly db: DataApi;
     /** Request time (event-time windows end here). @default () => new Date() */
     readonly now?: () => Date;
+    /** The trained demand model for the forecast route. @default none (expected values null) */
+    readonly forecast?: ForecastSource;
     /** Called with unexpected errors (logged by the caller). */
     readonly onError?: (error: unknown) => void;
 }
@@ -69,9 +73,10 @@ export function validateFlightParams(carrier: string, number: string, departureD
     return errors;
 }
 
-const ROUTES: { pattern: RegExp; name: "top" | "alerts" | "inventory" }[] = [
+const ROUTES: { pattern: RegExp; name: "top" | "alerts" | "inventory" | "forecast" }[] = [
     { pattern: /^\/v1\/routes\/top\/?$/, name: "top" },
     { pattern: /^\/v1\/alerts\/?$/, name: "alerts" },
+    { pattern: /^\/v1\/routes\/([^/]*)\/forecast\/?$/, name: "forecast" },
     { pattern: /^\/v1\/inventory\/([^/]*)\/([^/]*)\/([^/]*)\/?$/, name: "inventory" },
 ];
 
@@ -87,7 +92,7 @@ function safeDecode(s: string): string {
 export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): Promise<InsightsResponse> {
     const query = req.query ?? {};
     const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(req.path) })).find((x) => x.m !== null);
-    if (!match) return json(404, { message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/alerts and GET /v1/inventory/{carrier}/{number}/{departureDate}` });
+    if (!match) return json(404, { message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts and GET /v1/inventory/{carrier}/{number}/{departureDate}` });
     if (req.method.toUpperCase() !== "GET") return json(405, { message: `method ${req.method} is not allowed on ${req.path}; use GET` }, { allow: "GET" });
     const now = (deps.now ?? (() => new Date()))();
     try {
@@ -103,7 +108,15 @@ export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): P
                 const errors: FieldError[] = [];
                 const limit = intParam(query, "limit", 50, 1, 100, errors);
                 if (errors.length > 0) return json(400, { errors });
-                return json(200, { alerts: await Q.recentAlerts(deps.db, limit) });
+                return json(200, { alerts: await Q.recentAlerts(deps.db, limit, now) });
+            }
+            case "forecast": {
+                const route = safeDecode(match.m![1]);
+                const errors: FieldError[] = [];
+                if (!ROUTE_PATTERN.test(route)) errors.push({ path: "route", message: `route must be two 3-letter upper-case IATA airport codes joined by "-" such as "ZRH-LIS"; received ${JSON.stringify(route)}` });
+                const hours = intParam(query, "hours", 24, 1, 168, errors);
+                if (errors.length > 0) return json(400, { errors });
+                return json(200, await routeForecast(deps.db, await deps.forecast?.current(), route, hours, now));
             }
             case "inventory": {
                 const [carrier, number, departureDate] = match.m!.slice(1, 4).map(safeDecode);

@@ -24,8 +24,11 @@ import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
 import type { FlightEvent } from "../shared/events";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes, truncateUtf8 } from "./chunks";
 import { DecodedRecord, EventPosition, decodeKinesisRecord } from "./decode";
+import { AlertPolicy, alertPolicyFromEnv } from "../forecast/alerts";
+import { ForecastSource, forecastSourceFromEnv } from "../forecast/artifact";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
+import type { AlertingOptions } from "./alerting";
 import * as SQL from "./sql";
 import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeChunk, writeRecordParts } from "./writer";
 
@@ -41,6 +44,12 @@ export interface ProcessorDeps {
     readonly metrics?: Metrics;
     readonly publishers?: readonly AlertPublisher[];
     readonly alertRule?: AlertRule;
+    /** The forecast alert test (functions/forecast/alerts.ts). @default DEFAULT_ALERT_POLICY */
+    readonly alertPolicy?: AlertPolicy;
+    /** The trained demand model (read once per batch). @default none: live baseline and network prior only */
+    readonly forecast?: ForecastSource;
+    /** Wall clock for the alert test (windows after it are never judged). @default Date.now */
+    readonly now?: () => number;
     readonly dealRule?: DealRule;
     readonly limits?: Partial<ChunkLimits>;
     /** Keep processed event ids this long (>= every window replay accepts). @default 48 */
@@ -137,6 +146,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const logger = deps.logger ?? new Logger({ serviceName: "processor" });
     const metrics = deps.metrics;
     let lastCleanup = 0;
+    let alerting: AlertingOptions = {};
 
     async function processBatch(event: KinesisStreamEvent): Promise<BatchOutcome> {
         const decoded = new Map<string, DecodedRecord>();
@@ -160,6 +170,13 @@ export function createProcessor(deps: ProcessorDeps) {
             d.events.forEach((e, i) => located.push({ event: e, sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, position: d.positions[i] }));
         }
 
+        let model;
+        try {
+            model = await deps.forecast?.current();
+        } catch (e) {
+            logger.warn("forecast model unavailable; alerts use the live baseline", { error: e as Error });
+        }
+        alerting = { policy: deps.alertPolicy, model, now: deps.now?.() };
         const stats = emptyStats();
         let storeRejected = 0;
         type Item = Located;
@@ -269,7 +286,7 @@ export function createProcessor(deps: ProcessorDeps) {
     /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */
     async function writeWithRetry(chunk: FlightEvent[], parts?: ChunkPart[]): Promise<WriteStats> {
         const attempts = deps.deadlockRetries ?? 2;
-        const opts = { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
+        const opts = { alertRule: deps.alertRule, alerting, dealRule: deps.dealRule, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
         for (let i = 0; ; i++) {
             try {
                 return parts ? await writeRecordParts(deps.db, parts, opts) : await writeChunk(deps.db, chunk, opts);
@@ -315,9 +332,12 @@ function intEnv(env: Record<string, string | undefined>, key: string, dflt: numb
 /** Builds the processor from environment variables (AWS and the local platform). */
 export function processorFromEnv(env: Record<string, string | undefined> = process.env) {
     const rules = rulesFromEnv(env);
+    const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" });
     return createProcessor({
         db: dataApiFromEnv(env),
-        logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
+        logger,
+        alertPolicy: alertPolicyFromEnv(env),
+        forecast: forecastSourceFromEnv(env, (e) => logger.warn("could not load the forecast model; keeping the last one", { error: e as Error })),
         metrics: new Metrics({
             namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE,
             serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor",

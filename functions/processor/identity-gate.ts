@@ -26,6 +26,7 @@
  */
 import type { FlightEvent } from "../shared/events";
 import { routeOf } from "../shared/events";
+import { eventTypes } from "../shared/event-types";
 import { fingerprint, identityKey } from "../shared/identity";
 import { DataApi } from "../shared/db/dataapi";
 import { minuteOf } from "./aggregate";
@@ -130,11 +131,16 @@ export interface GateOptions {
     readonly perEventTypes?: ReadonlySet<string>;
 }
 
+/** Registered types that concern a route (the digest path needs a route-minute). */
+const ROUTED_TYPES: ReadonlySet<string> = new Set(eventTypes.definitions.filter((d) => d.route !== undefined).map((d) => d.name));
+
 /** The identity gate for a chunk's items (distinct identities), in transaction `tx`. */
 export async function gateIdentities<E extends FlightEvent>(db: DataApi, items: readonly Fingerprinted<E>[], tx: string, opts: GateOptions = {}): Promise<ClaimResult<E>> {
     const perEvent = opts.perEventTypes ?? PER_EVENT_IDENTITY_TYPES;
-    const state = items.filter((i) => perEvent.has(i.event.type));
-    const stream = items.filter((i) => !perEvent.has(i.event.type));
+    // Digests are kept per route-minute: a type without a route (flight_status) takes per-event identity rows.
+    const perEventItem = (i: Fingerprinted<E>) => perEvent.has(i.event.type) || !ROUTED_TYPES.has(i.event.type);
+    const state = items.filter(perEventItem);
+    const stream = items.filter((i) => !perEventItem(i));
     const a = state.length > 0 ? await claimStateIdentities(db, state, tx) : { fresh: [], duplicates: 0, conflicts: 0 };
     const b = stream.length > 0 ? await claimDigests(db, stream, tx) : { fresh: [], duplicates: 0, conflicts: 0 };
     const fresh = new Set([...a.fresh, ...b.fresh]);
@@ -170,7 +176,7 @@ export async function claimDigests<E extends FlightEvent>(db: DataApi, items: re
         const e = i.event;
         const route = routeOf(e);
         const minute = minuteOf(e.occurredAt);
-        const { origin, destination } = e.type === "booking" || e.type === "cancellation" ? e.flight : e;
+        const { origin, destination } = e.type === "booking" || e.type === "cancellation" ? e.flight : (e as Extract<FlightEvent, { type: "search" | "offer" }>);
         keys.set(`${route}|${minute}`, { route, minute, origin, destination });
     }
     const sortedKeys = [...keys.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, v]) => v);

@@ -19,7 +19,21 @@ export interface AlertMessage {
     readonly windowEnd: string;
     readonly searches: number;
     readonly baselineSearches: number;
+    /** The evidence of the test (functions/forecast/alerts.ts); null for alerts stored before it. */
+    readonly expected: number | null;
+    readonly pValue: number | null;
+    readonly alpha: number | null;
+    /** The ratio observed/expected had to reach. */
+    readonly ratio: number;
+    readonly basis: string | null;
+    readonly modelVersion: string | null;
 }
+
+/** Alerts not yet published (outbox), oldest first, with their evidence. */
+export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, route, origin, destination,
+  to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_start, to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_end,
+  searches::bigint AS searches, baseline_searches, multiplier, expected, p_value, alpha, basis, model_version
+FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit`;
 
 export interface AlertPublisher {
     readonly name: string;
@@ -41,6 +55,7 @@ export function alertPayload(a: AlertMessage): Record<string, unknown> {
         windowEnd: a.windowEnd,
         searches: a.searches,
         baselineSearches: a.baselineSearches,
+        evidence: { test: "poisson-upper-tail", observed: a.searches, expected: a.expected, pValue: a.pValue, threshold: a.alpha, ratio: a.ratio, basis: a.basis, modelVersion: a.modelVersion },
     };
 }
 
@@ -51,7 +66,7 @@ export function snsPublisher(topicArn: string, client: SNSClient): AlertPublishe
             for (const a of alerts) {
                 await client.send(new PublishCommand({
                     TopicArn: topicArn,
-                    Subject: `High demand on ${a.route} (${a.searches} searches from ${a.windowStart})`.slice(0, 99),
+                    Subject: `High demand on ${a.route} (${a.searches} searches, ${a.expected === null ? "?" : Math.round(a.expected)} expected, from ${a.windowStart})`.slice(0, 99),
                     Message: JSON.stringify(alertPayload(a)),
                     MessageAttributes: { route: { DataType: "String", StringValue: a.route } },
                 }));
@@ -94,7 +109,7 @@ export function publishersFromEnv(env: Record<string, string | undefined> = proc
 /** Sends unpublished alerts through every publisher, then marks them published. Returns how many were sent. */
 export async function publishPendingAlerts(db: DataApi, publishers: readonly AlertPublisher[], limit = 100): Promise<number> {
     if (publishers.length === 0) return 0;
-    const rows = await db.query(SQL.UNPUBLISHED_ALERTS, { limit });
+    const rows = await db.query(UNPUBLISHED_ALERTS, { limit });
     if (rows.length === 0) return 0;
     const alerts: AlertMessage[] = rows.map((r) => ({
         alertId: Number(r.alert_id),
@@ -105,6 +120,12 @@ export async function publishPendingAlerts(db: DataApi, publishers: readonly Ale
         windowEnd: String(r.window_end),
         searches: Number(r.searches),
         baselineSearches: Number(r.baseline_searches),
+        expected: r.expected === null || r.expected === undefined ? null : Number(r.expected),
+        pValue: r.p_value === null || r.p_value === undefined ? null : Number(r.p_value),
+        alpha: r.alpha === null || r.alpha === undefined ? null : Number(r.alpha),
+        ratio: Number(r.multiplier),
+        basis: r.basis === null || r.basis === undefined ? null : String(r.basis),
+        modelVersion: r.model_version === null || r.model_version === undefined ? null : String(r.model_version),
     }));
     for (const p of publishers) await p.publish(alerts);
     await db.execute(SQL.MARK_ALERTS_PUBLISHED, { ids: `{${alerts.map((a) => a.alertId).join(",")}}` });

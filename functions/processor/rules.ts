@@ -1,7 +1,10 @@
 /**
  * The documented analytics rules (docs/analytics.md), pure and configurable.
  *
- * High-demand alert: for a route and a window of `windowMinutes` of event time
+ * High-demand alerts are raised by the forecast test (functions/forecast/alerts.ts,
+ * functions/processor/alerting.ts); of AlertRule the processor uses `baselineMinutes`
+ * (the live baseline span). `evaluateDemand` below is the former fixed-multiplier rule:
+ * for a route and a window of `windowMinutes` of event time
  * (aligned to multiples of the window since the epoch), alert when
  *   searches(window) >= minSearches  AND  searches(window) >= multiplier x baseline,
  * where baseline = searches over the `baselineMinutes` before the window divided by

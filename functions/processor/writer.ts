@@ -27,12 +27,15 @@ import { DataApi, Params } from "../shared/db/dataapi";
 import { aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
 import { BookingVersion, CancellationFact, Contribution, bookingState, contributionOf, inventoryDeltas } from "./booking-state";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
+import { AlertingOptions, raiseForecastAlerts } from "./alerting";
 import { GateOptions, fingerprinted, gateIdentities, identityRounds } from "./identity-gate";
-import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule, addMinutes, distributionFromSums, evaluateDemand, isDeal, windowStartOf } from "./rules";
+import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule, addMinutes, distributionFromSums, isDeal } from "./rules";
 import * as SQL from "./sql";
 
 export interface WriteOptions extends GateOptions {
     readonly alertRule?: AlertRule;
+    /** The forecast alert test's policy and model (./alerting.ts). */
+    readonly alerting?: AlertingOptions;
     readonly dealRule?: DealRule;
     readonly limits?: Partial<ChunkLimits>;
 }
@@ -188,7 +191,7 @@ async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerp
         })), tx, limits);
 
         // 5. High-demand alerts for the windows this chunk's searches fell into.
-        stats.alerts = await raiseAlerts(db, searches, alertRule, tx);
+        stats.alerts = await raiseForecastAlerts(db, searches, { baselineMinutes: alertRule.baselineMinutes, ...opts.alerting }, tx);
         return stats;
     }
 }
@@ -323,32 +326,4 @@ async function flagDeals(db: DataApi, offers: readonly OfferEvent[], rule: DealR
     });
     if (deals.length > 0) await db.execute(SQL.INSERT_DEALS, { deals: { json: deals } }, tx);
     return deals.length;
-}
-
-async function raiseAlerts(db: DataApi, searches: readonly SearchEvent[], rule: AlertRule, tx: string): Promise<number> {
-    if (searches.length === 0) return 0;
-    const keys = new Map<string, { route: string; origin: string; destination: string; window_start: string; window_end: string; baseline_start: string }>();
-    for (const s of searches) {
-        const route = routeOf(s);
-        const ws = windowStartOf(s.occurredAt, rule.windowMinutes);
-        const k = `${route}|${ws}`;
-        if (!keys.has(k)) {
-            keys.set(k, { route, origin: s.origin, destination: s.destination, window_start: ws, window_end: addMinutes(ws, rule.windowMinutes), baseline_start: addMinutes(ws, -rule.baselineMinutes) });
-        }
-    }
-    const list = [...keys.values()];
-    const rows = await db.query<{ i: number; window_searches: number; baseline_searches: number }>(SQL.WINDOW_SEARCHES, {
-        keys: { json: list.map((k, i) => ({ i, route: k.route, window_start: k.window_start, window_end: k.window_end, baseline_start: k.baseline_start })) },
-    }, tx);
-    const alerts = rows.flatMap((r) => {
-        const k = list[Number(r.i)];
-        const decision = evaluateDemand(Number(r.window_searches), Number(r.baseline_searches), rule);
-        if (!decision.alert) return [];
-        return [{
-            route: k.route, origin: k.origin, destination: k.destination, window_start: k.window_start, window_end: k.window_end,
-            searches: Number(r.window_searches), baseline_searches: decision.baselinePerWindow, multiplier: rule.multiplier, min_searches: rule.minSearches,
-        }];
-    });
-    if (alerts.length === 0) return 0;
-    return (await db.query(SQL.INSERT_ALERTS, { alerts: { json: alerts } }, tx)).length;
 }

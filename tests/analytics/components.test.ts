@@ -248,7 +248,7 @@ describe("analytics: components (mocks)", function () {
             const integ = one(r, "aws:apigatewayv2/integration:Integration");
             expect(integ.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: one(r, "aws:lambda/function:Function", "insights").outputs.arn });
             expect(all(r, "aws:apigatewayv2/route:Route").map((x) => [x.inputs.routeKey, x.inputs.authorizationType])).to.deep.equal([
-                ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"],
+                ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"], ["GET /v1/routes/{route}/forecast", "NONE"],
             ]);
             const stage = one(r, "aws:apigatewayv2/stage:Stage");
             expect(stage.inputs).to.deep.include({ name: "$default", autoDeploy: true });
@@ -264,12 +264,12 @@ describe("analytics: components (mocks)", function () {
             const r = await evaluate(build({ jwtIssuer: "https://id.example.com", jwtAudience: ["insights"] }));
             const auth = one(r, "aws:apigatewayv2/authorizer:Authorizer");
             expect(auth.inputs).to.deep.include({ authorizerType: "JWT", jwtConfiguration: { issuer: "https://id.example.com", audiences: ["insights"] } });
-            expect(all(r, "aws:apigatewayv2/route:Route").map((x) => x.inputs.authorizationType)).to.deep.equal(["JWT", "JWT", "JWT"]);
+            expect(all(r, "aws:apigatewayv2/route:Route").map((x) => x.inputs.authorizationType)).to.deep.equal(["JWT", "JWT", "JWT", "JWT"]);
         });
 
         it("uses IAM auth when asked", async () => {
             const r = await evaluate(build({ iamAuth: true }));
-            expect(all(r, "aws:apigatewayv2/route:Route").map((x) => x.inputs.authorizationType)).to.deep.equal(["AWS_IAM", "AWS_IAM", "AWS_IAM"]);
+            expect(all(r, "aws:apigatewayv2/route:Route").map((x) => x.inputs.authorizationType)).to.deep.equal(["AWS_IAM", "AWS_IAM", "AWS_IAM", "AWS_IAM"]);
         });
 
         it("alarms on 5xx and p99 latency with the API and stage dimensions", async () => {

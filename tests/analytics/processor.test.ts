@@ -3,6 +3,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
 import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
+import { trainForecast } from "../../functions/forecast/model";
 import {
     aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, search, sharedTestDb, truncateAll,
 } from "./helpers";
@@ -222,48 +223,85 @@ describe("analytics: stream processor against the local Data API", function () {
         });
     });
 
-    describe("high-demand alerts", () => {
-        const rule = { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 6 };
+    describe("high-demand alerts (forecast test, functions/forecast/alerts.ts)", () => {
+        const NOW = Date.parse(T) + 60 * 60_000; // 11:00, after every window below
         const searches = (prefix: string, n: number, minute: number, route = "ZRH-LIS") => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minute, i % 60)));
+        const ROUTES = ["AMS-ZRH", "GVA-JFK", "LHR-ZRH", "CDG-NCE", "FRA-LIS", "MAD-BCN", "VIE-ZRH", "OSL-CPH", "DUB-LHR", "ATH-FCO"];
+        /** 25 searches on each of ten routes in the window starting at `minute`, plus `hot` on ZRH-LIS. */
+        const window = (tag: string, minute: number, hot: number) => kinesisEvent([
+            jsonRecord(ROUTES.flatMap((r, k) => searches(`${tag}-${k}-`, 25, minute, r))),
+            ...(hot > 0 ? [jsonRecord(searches(`${tag}-hot-`, hot, minute))] : []),
+        ]);
+        const ALERTS = `SELECT route, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS ws, to_char(last_elevated_window AT TIME ZONE 'UTC', 'HH24:MI') AS last,
+            searches::int AS searches, round(expected::numeric, 3)::float8 AS expected, basis, alpha, model_version, p_value < 1e-6 AS significant FROM alerts ORDER BY alert_id`;
 
-        it("alerts once per route and window when searches reach k x baseline and the minimum volume", async () => {
-            const sent: AlertMessage[] = [];
-            const publisher: AlertPublisher = { name: "fake", publish: async (a) => void sent.push(...a) };
-            const p = make({ alertRule: rule, publishers: [publisher] });
-            // Baseline: 2 searches in each 5-minute window of the hour before 10:00 (each below the minimum volume).
-            await p.processBatch(kinesisEvent([jsonRecord(Array.from({ length: 12 }, (_, w) => searches(`base${w}-`, 2, -60 + 5 * w)).flat())]));
+        it("raises nothing at a cold start: fifty routes, no history, typical volumes", async () => {
+            const p = make({ now: () => NOW });
+            const routes = Array.from({ length: 50 }, (_, i) => `A${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}-ZRH`);
+            const out = await p.processBatch(kinesisEvent([jsonRecord(routes.flatMap((r, i) => searches(`c${i}-`, 20 + (i % 3) * 10, 0, r)))]));
+            expect(out.stats.counted).to.equal(1490);
+            expect(out.stats.alerts).to.equal(0);
             expect(await db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
-            // 10:00-10:05: 5 searches (below the minimum of 6) -> no alert.
-            await p.processBatch(kinesisEvent([jsonRecord(searches("w1-", 5, 1))]));
-            expect(await db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
-            // The 6th search: 6 >= 6 and 6 >= 3 x 2 -> one alert.
-            const out = await p.processBatch(kinesisEvent([jsonRecord(searches("w1b-", 1, 2))]));
-            expect(out.stats.alerts).to.equal(1);
-            // More searches in the same window: still one alert.
-            await p.processBatch(kinesisEvent([jsonRecord(searches("w1c-", 10, 3))]));
-            const alerts = await db.query(`SELECT route, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS ws, searches::int AS searches, baseline_searches, published_at IS NOT NULL AS published FROM alerts`);
-            expect(alerts).to.deep.equal([{ route: "ZRH-LIS", ws: "10:00", searches: 6, baseline_searches: 2, published: true }]);
-            expect(sent).to.deep.equal([{
-                alertId: 1, route: "ZRH-LIS", origin: "ZRH", destination: "LIS", windowStart: "2026-11-22T10:00:00Z", windowEnd: "2026-11-22T10:05:00Z", searches: 6, baselineSearches: 2,
-            }]);
         });
 
-        it("does not alert when searches stay below k x the trailing baseline", async () => {
-            const p = make({ alertRule: rule });
-            // 5 per window over the previous hour (each window below the minimum volume of 6).
-            await p.processBatch(kinesisEvent([jsonRecord(Array.from({ length: 12 }, (_, w) => searches(`base${w}-`, 5, -60 + 5 * w)).flat())]));
-            const out = await p.processBatch(kinesisEvent([jsonRecord(searches("w", 14, 1))])); // 14 < 15
-            expect(out.stats.alerts).to.equal(0);
-            const out2 = await p.processBatch(kinesisEvent([jsonRecord(searches("w2-", 1, 1))])); // 15 >= 15
-            expect(out2.stats.alerts).to.equal(1);
+        it("alerts a new route at 20x the typical route once per episode, with the evidence, and publishes it", async () => {
+            const sent: AlertMessage[] = [];
+            const publisher: AlertPublisher = { name: "fake", publish: async (a) => void sent.push(...a) };
+            const p = make({ now: () => NOW, publishers: [publisher] });
+            // 3x the typical route without history is not an alert (10x is needed against the prior).
+            expect((await p.processBatch(window("w0", 0, 75))).stats.alerts).to.equal(0);
+            // The next window: 500 searches against 25 per typical route. Its own history, 75 searches in the one
+            // minute the network was active (375 per window), weighs w = 0.2/(0.2 + 24): expected = w·375 + (1 − w)·25 = 27.893.
+            expect((await p.processBatch(window("w1", 5, 500))).stats.alerts).to.equal(1);
+            // Still hot for two more windows: the same episode, extended, no new alert.
+            expect((await p.processBatch(window("w2", 10, 600))).stats.alerts).to.equal(0);
+            expect((await p.processBatch(window("w3", 15, 650))).stats.alerts).to.equal(0);
+            expect(await db.query(ALERTS)).to.deep.equal([
+                { route: "ZRH-LIS", ws: "10:05", last: "10:15", searches: 500, expected: 27.893, basis: "blend", alpha: 1e-6, model_version: null, significant: true },
+            ]);
+            expect(sent).to.have.length(1);
+            expect(sent[0]).to.include({ route: "ZRH-LIS", windowStart: "2026-11-22T10:05:00Z", windowEnd: "2026-11-22T10:10:00Z", searches: 500, alpha: 1e-6, basis: "blend", modelVersion: null });
+            expect(sent[0].expected).to.be.closeTo(25 + (0.2 / 24.2) * 350, 1e-9);
+            expect(sent[0].pValue).to.be.below(1e-6);
+        });
+
+        it("opens a new episode only after two calm windows", async () => {
+            const p = make({ now: () => NOW });
+            await p.processBatch(window("w0", 0, 0));
+            expect((await p.processBatch(window("w1", 5, 500))).stats.alerts).to.equal(1);
+            await p.processBatch(window("w2", 10, 25)); // calm
+            expect((await p.processBatch(window("w3", 15, 2000))).stats.alerts).to.equal(0); // one calm window: same episode
+            await p.processBatch(window("w4", 20, 25));
+            await p.processBatch(window("w5", 25, 25));
+            await p.processBatch(window("w6", 30, 25));
+            expect((await p.processBatch(window("w7", 35, 5000))).stats.alerts).to.equal(1);
+            expect((await db.query(ALERTS)).map((r) => [r.ws, r.last])).to.deep.equal([["10:05", "10:15"], ["10:35", "10:35"]]);
+        });
+
+        it("never judges a window that starts after now", async () => {
+            const p = make({ now: () => Date.parse(T) + 4 * 60_000 }); // 10:04: the 10:05 window is in the future
+            await p.processBatch(window("w0", 0, 0));
+            expect((await p.processBatch(window("w1", 5, 5000))).stats.alerts).to.equal(0);
+        });
+
+        it("judges a route the trained model knows against its forecast (ratio 2), recording the model version", async () => {
+            const rows = Array.from({ length: 24 * 7 }, (_, h) => ({ route: "ZRH-LIS", hour: new Date(Date.parse(T) - (24 * 7 - h) * 3_600_000).toISOString(), searches: 120, bookings: 5 }));
+            const model = trainForecast(rows);
+            const p = make({ now: () => NOW, forecast: { current: async () => model } });
+            // 10 expected per window: 15 is not an alert, 40 is (no network prior needed).
+            expect((await p.processBatch(kinesisEvent([jsonRecord(searches("a", 15, 0))]))).stats.alerts).to.equal(0);
+            expect((await p.processBatch(kinesisEvent([jsonRecord(searches("b", 40, 5))]))).stats.alerts).to.equal(1);
+            expect(await db.query(ALERTS)).to.deep.equal([
+                { route: "ZRH-LIS", ws: "10:05", last: "10:05", searches: 40, expected: 10, basis: "forecast", alpha: 1e-6, model_version: model.version, significant: true },
+            ]);
         });
 
         it("leaves alerts pending when publishing fails and sends them on a later batch", async () => {
             let fail = true;
             const sent: string[] = [];
             const publisher: AlertPublisher = { name: "flaky", publish: async (a) => { if (fail) throw new Error("SNS down"); sent.push(...a.map((x) => x.route)); } };
-            const p = make({ alertRule: rule, publishers: [publisher] });
-            await p.processBatch(kinesisEvent([jsonRecord(searches("w", 6, 0))]));
+            const p = make({ now: () => NOW, publishers: [publisher] });
+            await p.processBatch(window("w1", 5, 500));
             expect(await db.query("SELECT published_at IS NULL AS pending FROM alerts")).to.deep.equal([{ pending: true }]);
             fail = false;
             await p.processBatch(kinesisEvent([jsonRecord(searches("x", 1, 30, "GVA-JFK"))]));

@@ -57,7 +57,31 @@ describe("analytics: deployAnalytics with the stack files (offline plan)", funct
 
     it("prod: the HTTP API requires IAM auth on every route", async () => {
         expect(byType(prod, "aws:apigatewayv2/api:Api")).to.have.length(1);
-        expect(byType(prod, "aws:apigatewayv2/route:Route").map((r) => r.inputs.authorizationType)).to.deep.equal(["AWS_IAM", "AWS_IAM", "AWS_IAM"]);
+        expect(byType(prod, "aws:apigatewayv2/route:Route").map((r) => r.inputs.authorizationType)).to.deep.equal(["AWS_IAM", "AWS_IAM", "AWS_IAM", "AWS_IAM"]);
+    });
+
+    it("prod: the alerts topic has its policy (TLS only, each cross-account subscriber its own SQS queue), subscriptions from config and the EventBridge bus with least-privilege PutEvents", async () => {
+        const raw = (readStackConfigFile("prod") as Record<string, any>)["flightstream:analytics"].alerts;
+        const [topic] = byType(prod, "aws:sns/topic:Topic");
+        const [policy] = byType(prod, "aws:sns/topicPolicy:TopicPolicy");
+        const doc = JSON.parse(policy.inputs.policy);
+        const queue = raw.crossAccountSubscribers[0];
+        expect(doc.Statement).to.deep.equal([
+            { Sid: "CrossAccountSubscribe0", Effect: "Allow", Principal: { AWS: "arn:aws:iam::404567890123:root" }, Action: "sns:Subscribe", Resource: topic.outputs.arn,
+                Condition: { StringEquals: { "sns:Protocol": "sqs", "sns:Endpoint": queue } } },
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: topic.outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } },
+        ]);
+        expect(byType(prod, "aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic])).to.deep.equal([
+            ["email", raw.emails[0], topic.outputs.arn],
+            ["https", raw.httpsEndpoints[0], topic.outputs.arn],
+        ]);
+        const [bus] = byType(prod, "aws:cloudwatch/eventBus:EventBus");
+        expect(bus.inputs.name).to.equal(raw.eventBusName);
+        expect(bus.provider).to.equal(topic.provider);
+        const [fn] = byType(prod, "aws:lambda/function:Function").filter((f) => f.name === "analytics-processor");
+        expect(fn.inputs.environment.variables.ALERTS_EVENT_BUS_NAME).to.equal(raw.eventBusName);
+        const put = byType(prod, "aws:iam/rolePolicy:RolePolicy").flatMap((p) => JSON.parse(p.inputs.policy).Statement).filter((st: any) => ([] as string[]).concat(st.Action).includes("events:PutEvents"));
+        expect(put).to.deep.equal([{ Sid: "PutAlertEvents", Effect: "Allow", Action: "events:PutEvents", Resource: bus.outputs.arn }]);
     });
 
     it("prod: the policy pack finds no violation, not even advisory, in the analytics resources", async () => {

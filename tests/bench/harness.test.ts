@@ -107,7 +107,7 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(63);
+    expect(rows.length).to.equal(81);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
@@ -124,6 +124,13 @@ describe("bench harness: formatting", () => {
       "ratio in-memory / JSON.parse",
       "ratio frames in-memory / JSON.parse",
       "identity rows per event, after (claims + digests + bookings/cancellations)",
+      "searches: best seasonal-naive sMAPE / model sMAPE",
+      "bookings: best seasonal-naive sMAPE / model sMAPE",
+      "searches MASE, model",
+      "searches 95% interval coverage",
+      "alert precision on injected hot routes",
+      "alert recall on injected hot routes (2x..20x)",
+      "alert detection, mean minutes to window end",
       "prod plan + policies, bundle cache off",
       "prod plan + policies, bundle cache on",
       "POST → visible in insights API, p95",
@@ -137,10 +144,10 @@ describe("bench harness: formatting", () => {
 
   it("fails when an argument or section is unknown", () => {
     expect(() => parseArgs(["--fast"], "r")).to.throw(
-      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,writer,plan,freshness] [--out FILE]',
+      'unknown argument "--fast"; usage: npm run bench -- [--quick] [--only ingestion,stream,frames,scale,consumer,writer,plan,freshness,forecast] [--out FILE]',
     );
-    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, frames, scale, consumer, writer, plan, freshness');
-    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, frames, scale, consumer, writer, plan, freshness)");
+    expect(() => parseArgs(["--only", "disk"], "r")).to.throw('--only: unknown section "disk"; sections are ingestion, stream, frames, scale, consumer, writer, plan, freshness, forecast');
+    expect(() => parseArgs(["--only"], "r")).to.throw("--only needs a comma-separated list of sections (ingestion, stream, frames, scale, consumer, writer, plan, freshness, forecast)");
   });
 });
 
