@@ -27,6 +27,9 @@ import { DecodedRecord, EventPosition, decodeKinesisRecord } from "./decode";
 import { fingerprinted, identityRounds } from "./identity-gate";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
+import type { ScoringBackend } from "../scoring/backend";
+import { scoringFromEnv } from "../scoring/config";
+import { ScoringPublisher, publishPendingScores, scoringPublisherFromEnv } from "./scoring-publish";
 import * as SQL from "./sql";
 import { WriteStats, addStats, chunkEvents, emptyStats, isRetryableDbError, writeChunk } from "./writer";
 
@@ -43,6 +46,10 @@ export interface ProcessorDeps {
     readonly publishers?: readonly AlertPublisher[];
     readonly alertRule?: AlertRule;
     readonly dealRule?: DealRule;
+    /** Deal and price-adjustment scoring (functions/scoring). @default the built-in baseline with `dealRule` */
+    readonly scoring?: ScoringBackend;
+    /** Publishes recorded deals and price adjustments (EventBridge, SCORING_EVENT_BUS_NAME). @default none */
+    readonly scoringPublisher?: ScoringPublisher;
     readonly limits?: Partial<ChunkLimits>;
     /** Keep processed event ids this long (>= every window replay accepts). @default 48 */
     readonly processedEventsRetentionHours?: number;
@@ -168,6 +175,13 @@ export function createProcessor(deps: ProcessorDeps) {
                 logger.warn("could not read the alerts outbox backlog", { error: e as Error });
             }
         }
+        if (deps.scoringPublisher) {
+            try {
+                await publishPendingScores(deps.db, deps.scoringPublisher);
+            } catch (e) {
+                logger.error("scoring results publishing failed; they stay pending", { error: e as Error });
+            }
+        }
         await maybeCleanup();
 
         if (metrics) {
@@ -181,6 +195,7 @@ export function createProcessor(deps: ProcessorDeps) {
             metrics.addMetric("CancellationFlightMismatches", MetricUnit.Count, stats.flightMismatches);
             metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
             metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
+            metrics.addMetric("PriceAdjustments", MetricUnit.Count, stats.priceAdjustments);
             const calls = deps.db.takeStats();
             metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
             metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
@@ -216,7 +231,7 @@ export function createProcessor(deps: ProcessorDeps) {
         const attempts = deps.deadlockRetries ?? 2;
         for (let i = 0; ; i++) {
             try {
-                return await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, limits: deps.limits });
+                return await writeChunk(deps.db, chunk, { alertRule: deps.alertRule, dealRule: deps.dealRule, scoring: deps.scoring, limits: deps.limits });
             } catch (e) {
                 if (i >= attempts || !isRetryableDbError(e)) throw e;
                 logger.warn("chunk hit a deadlock; retrying", { attempt: i + 1, error: e as Error });
@@ -256,9 +271,10 @@ function intEnv(env: Record<string, string | undefined>, key: string, dflt: numb
 /** Builds the processor from environment variables (AWS and the local platform). */
 export function processorFromEnv(env: Record<string, string | undefined> = process.env) {
     const rules = rulesFromEnv(env);
+    const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" });
     return createProcessor({
         db: dataApiFromEnv(env),
-        logger: new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" }),
+        logger,
         metrics: new Metrics({
             namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE,
             serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor",
@@ -268,6 +284,8 @@ export function processorFromEnv(env: Record<string, string | undefined> = proce
         publishers: publishersFromEnv(env),
         alertRule: rules.alert,
         dealRule: rules.deal,
+        scoring: scoringFromEnv(env, { dealRule: rules.deal, onError: (e, what) => logger.warn(`scoring: ${what} failed; the built-in model scores`, { error: e as Error }) }),
+        scoringPublisher: scoringPublisherFromEnv(env),
         processedEventsRetentionHours: intEnv(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168),
         cleanupIntervalMinutes: intEnv(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440),
     });
