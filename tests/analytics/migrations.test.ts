@@ -31,7 +31,7 @@ SELECT 1`;
 describe("analytics: migration files", () => {
     it("loads the repository's migrations in version order with checksums", () => {
         const ms = loadMigrations();
-        expect(ms.map((m) => `${m.version}_${m.name}`)).to.deep.equal(["0001_initial_schema", "0002_exactly_once", "0100_function_roles"]);
+        expect(ms.map((m) => `${m.version}_${m.name}`)).to.deep.equal(["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0181_scoring"]);
         expect(ms[0].checksum).to.equal(checksumOf(ms[0].sql));
         expect(migrationsHash(ms)).to.match(/^[0-9a-f]{64}$/);
     });
@@ -78,7 +78,7 @@ describe("analytics: migration runner against the local Data API", function () {
     });
 
     it("re-running the real migrations applies nothing", async () => {
-        expect(await runMigrations(db)).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema", "0002_exactly_once", "0100_function_roles"] });
+        expect(await runMigrations(db)).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0181_scoring"] });
         const recorded = await db.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
         expect(recorded).to.deep.equal([
             { version: "0001", name: "initial_schema", checksum: loadMigrations()[0].checksum },
