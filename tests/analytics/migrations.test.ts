@@ -84,6 +84,7 @@ describe("analytics: migration runner against the local Data API", function () {
             { version: "0001", name: "initial_schema", checksum: loadMigrations()[0].checksum },
             { version: "0002", name: "exactly_once", checksum: loadMigrations()[1].checksum },
             { version: "0100", name: "function_roles", checksum: loadMigrations()[2].checksum },
+            { version: "0181", name: "scoring", checksum: loadMigrations()[3].checksum },
         ]);
     });
 
