@@ -80,6 +80,8 @@ export interface StreamProcessorArgs {
      * @default - created here: `database.createUser` for "flightstream_processor", after this component's `dependsOn` (the migrations)
      */
     readonly databaseUser?: DatabaseUser;
+    /** Further environment variables of the function (e.g. SCORING_* from stack/analytics.ts). @default {} */
+    readonly extraEnvironment?: Record<string, pulumi.Input<string>>;
     /** Iterator age alarm threshold (ms). @default 60000 */
     readonly iteratorAgeAlarmMs?: number;
     /** @default - alarms on, no routing */
@@ -171,6 +173,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
             ...Object.fromEntries(Object.entries(ruleEnv).filter(([, x]) => x !== undefined).map(([k, x]) => [k, String(x)])),
             ...(this.alertsTopic ? { ALERTS_TOPIC_ARN: this.alertsTopic.arn } : {}),
             ...(args.alertsEventBus ? { ALERTS_EVENT_BUS_NAME: args.alertsEventBus.name } : {}),
+            ...(args.extraEnvironment ?? {}),
         };
         const fn = analyticsFunction(name, this, {
             description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",

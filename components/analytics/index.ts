@@ -3,3 +3,4 @@ export * from "./StreamProcessor";
 export * from "./InsightsApi";
 export * from "./SchemaMigrations";
 export { privateSubnetCidrs } from "./network";
+export * from "./ScoringEndpoint";

@@ -108,6 +108,7 @@ export const RUNBOOKS = [
     "lake-transform",
     "pond-freshness",
     "alerts-outbox",
+    "scoring-endpoint",
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 
