@@ -35,7 +35,7 @@ export function defaultArtifactReader(env: Record<string, string | undefined>): 
     return async (uri) => {
         const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
         if (!m) return fs.promises.readFile(uri, "utf8");
-        s3 ??= new S3Client(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {});
+        s3 ??= new S3Client({ region: env.AWS_REGION ?? "us-east-1", ...(env.S3_ENDPOINT ? { endpoint: env.S3_ENDPOINT, forcePathStyle: true } : {}) });
         const res = await s3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
         return await res.Body!.transformToString("utf8");
     };

@@ -59,3 +59,45 @@ describe("scoring: the training SQL on DuckDB over lake files (the engine the lo
         }
     });
 });
+
+describe("scoring: local training job (lake through the S3 API → DuckDB → versioned artifact → the processor's loader)", function () {
+    this.timeout(60_000);
+
+    it("writes the versioned artifact and latest.json to the lake bucket, and SCORING_ARTIFACT_URI loads it", async () => {
+        const { startS3 } = await import("../../local/emulators/s3");
+        const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+        const { trainScoringFromLake } = await import("../../local/scoring-train");
+        const { scoringFromEnv } = await import("../../functions/scoring/config");
+        const s3 = await startS3({ buckets: ["lake"] });
+        const client = s3.client();
+        try {
+            const lines: string[] = [];
+            for (let h = 0; h < 24; h++) for (let i = 0; i < 3; i++) {
+                lines.push(JSON.stringify({ source: "web", eventId: `o${h}-${i}`, type: "offer", occurredAt: `2026-11-30T${String(h).padStart(2, "0")}:0${i}:00Z`, origin: "ZRH", destination: "LIS", departureDate: "2026-12-10", carrier: "LX", price: { amount: 100 + h, currency: "CHF" } }));
+            }
+            for (let h = 0; h < 24; h++) {
+                const hour = String(h).padStart(2, "0");
+                const body = lines.filter((l) => l.includes(`"2026-11-30T${hour}:`)).join("\n") + "\n";
+                await client.send(new PutObjectCommand({ Bucket: "lake", Key: `data/type=offer/dt=2026-11-30/hour=${hour}/lake-delivery-1-x-${hour}.json.gz`, Body: gzipSync(body) }));
+            }
+            const out = await trainScoringFromLake({ s3: client, lakeBucket: "lake", from: "2026-11-30", to: "2026-12-01", now: new Date("2026-12-01T03:00:00Z") });
+            expect([out.key, out.latestKey, out.artifact.trainingRows]).to.deep.equal(["models/scoring/2026-12-01T030000Z/artifact.json", "models/scoring/latest.json", 24]);
+            // The processor's loader, through the S3 API with the emulator's credentials (as the local platform's functions get them).
+            const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+            process.env.AWS_ACCESS_KEY_ID = "S3RVER";
+            process.env.AWS_SECRET_ACCESS_KEY = "S3RVER";
+            try {
+                const errors: unknown[] = [];
+                const b = scoringFromEnv({ SCORING_ARTIFACT_URI: "s3://lake/models/scoring/latest.json", S3_ENDPOINT: s3.endpoint, AWS_REGION: "us-east-1" }, { onError: (e) => errors.push(e) });
+                expect((await b.scoreDeals([{ price: 1, sampleSize: 0, routeMean: 0, routeStddev: 0 }]))[0].model).to.equal("builtin:2026-12-01T03:00:00Z");
+                expect(errors).to.deep.equal([]);
+            } finally {
+                if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID; else process.env.AWS_ACCESS_KEY_ID = saved.id;
+                if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY; else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+            }
+        } finally {
+            client.destroy();
+            await s3.stop();
+        }
+    });
+});
