@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../components/common/alarms";
-import { AlertDelivery, AuroraDatabase, InsightsApi, SchemaMigrations, StreamProcessor } from "../components/analytics";
+import { AlertDelivery, AuroraDatabase, InsightsApi, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
@@ -19,7 +19,15 @@ export interface AnalyticsStreamInputs {
     readonly consumerArn?: pulumi.Input<string>;
 }
 
+/** The lake bucket holding the SageMaker model artifact (`analytics.scoring.artifactKey`). */
+export interface AnalyticsLakeInputs {
+    readonly bucketName: pulumi.Input<string>;
+    readonly keyArn: pulumi.Input<string>;
+}
+
 export interface AnalyticsDeployment {
+    /** The SageMaker scoring endpoint, when `analytics.scoring` is configured. */
+    readonly scoring?: ScoringEndpoint;
     readonly database: AuroraDatabase;
     readonly migrations: SchemaMigrations;
     readonly processor: StreamProcessor;
@@ -35,7 +43,7 @@ export function processedEventsRetentionHours(config: StackConfig): number {
     return config.stream.retentionHours + 24;
 }
 
-export function deployAnalytics(config: StackConfig, providers: AccountProviders, routing: AlarmRouting, stream: AnalyticsStreamInputs): AnalyticsDeployment {
+export function deployAnalytics(config: StackConfig, providers: AccountProviders, routing: AlarmRouting, stream: AnalyticsStreamInputs, lake?: AnalyticsLakeInputs): AnalyticsDeployment {
     const a = config.analytics;
     const account = config.accounts.analytics;
     const opts = { provider: providers.analytics };
@@ -60,6 +68,25 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
 
     // Alert delivery: the bus first (the processor puts alerts on it), subscriptions once the topic exists.
     const alertsBus = a.alerts.eventBusName === undefined ? undefined : new aws.cloudwatch.EventBus("analytics-alerts-bus", { name: a.alerts.eventBusName }, opts);
+    // Deal and price-adjustment scoring: a SageMaker endpoint when configured (the built-in model is its fallback), else the built-in model.
+    let scoring: ScoringEndpoint | undefined;
+    if (a.scoring) {
+        if (!lake) throw new Error("deployAnalytics: `analytics.scoring` needs the lake bucket (the model artifact lives there); pass `lake`.");
+        scoring = new ScoringEndpoint("analytics-scoring", {
+            accountId: account.accountId,
+            image: a.scoring.image,
+            modelDataUrl: pulumi.interpolate`s3://${lake.bucketName}/${a.scoring.artifactKey}`,
+            modelDataKmsKeyArn: lake.keyArn,
+            kmsKeyArn: database.keyArn,
+            instanceType: a.scoring.instanceType,
+            minInstances: a.scoring.minInstances,
+            maxInstances: a.scoring.maxInstances,
+            targetInvocationsPerInstance: a.scoring.targetInvocationsPerInstance,
+            tags: config.tags,
+            alarms,
+        }, opts);
+    }
+
     const processor = new StreamProcessor("analytics-processor", {
         ...(alertsBus ? { alertsEventBus: { name: alertsBus.name, arn: alertsBus.arn } } : {}),
         alertsTopicPolicyStatements: (topicArn) => AlertDelivery.subscribeStatements(topicArn, a.alerts.crossAccountSubscribers),
@@ -74,9 +101,11 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         maxRetryAttempts: a.maxRetryAttempts,
         maxRecordAgeSeconds: a.maxRecordAgeSeconds,
         processedEventsRetentionHours: processedEventsRetentionHours(config),
+        ...(scoring ? { extraEnvironment: { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } } : {}),
         alarms,
     }, { ...opts, dependsOn: [migrations] });
     const alertDelivery = new AlertDelivery("analytics-alerts", { topicArn: processor.alertsTopic!.arn, emails: a.alerts.emails, httpsEndpoints: a.alerts.httpsEndpoints }, opts);
+    scoring?.grantInvoke("analytics-processor-invoke-scoring", processor.role);
 
     const insights = new InsightsApi("analytics-insights", {
         accountId: account.accountId,
@@ -96,6 +125,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         failureQueueUrl: processor.failureQueue.url,
         alertsTopicArn: processor.alertsTopic?.arn,
         insightsUrl: insights.url,
+        ...(scoring ? { scoringEndpointName: scoring.endpointName } : {}),
     };
-    return { database, migrations, processor, alertDelivery, alertsBus, insights, outputs };
+    return { scoring, database, migrations, processor, alertDelivery, alertsBus, insights, outputs };
 }

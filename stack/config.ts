@@ -96,6 +96,8 @@ export interface AnalyticsConfig {
     readonly vpcCidr: string;
     /** Alert delivery (components/analytics/AlertDelivery.ts). */
     readonly alerts: AlertsConfig;
+    /** The SageMaker scoring endpoint (components/analytics/ScoringEndpoint.ts). @default - none: the processor scores with the built-in model */
+    readonly scoring?: ScoringConfig;
 }
 
 export interface AlertsConfig {
@@ -107,6 +109,22 @@ export interface AlertsConfig {
     readonly crossAccountSubscribers: string[];
     /** EventBridge bus created for alerts. @default - none */
     readonly eventBusName?: string;
+}
+
+/** `analytics.scoring`: a SageMaker real-time endpoint for deals and price adjustments. */
+export interface ScoringConfig {
+    /** Inference image URI in ECR (tag or digest). */
+    readonly image: string;
+    /** Key of the `.tar.gz` model artifact in the lake bucket (lake account), e.g. models/scoring/sagemaker/model.tar.gz. */
+    readonly artifactKey: string;
+    /** @default "ml.c6i.large" */
+    readonly instanceType: string;
+    /** @default 2 in prod, 1 otherwise */
+    readonly minInstances: number;
+    /** @default 4 */
+    readonly maxInstances: number;
+    /** Autoscaling target, invocations per instance per minute. @default 1000 */
+    readonly targetInvocationsPerInstance: number;
 }
 
 export interface LakeConfig {
@@ -155,6 +173,23 @@ const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))
 function show(v: unknown): string {
     if (v === undefined) return "undefined";
     return JSON.stringify(v);
+}
+
+function readScoring(r: Reader, raw: unknown, isProd: boolean): ScoringConfig {
+    const sc = r.obj("analytics.scoring", raw);
+    const known = new Set(["image", "artifactKey", "instanceType", "minInstances", "maxInstances", "targetInvocationsPerInstance"]);
+    for (const k of Object.keys(sc)) if (!known.has(k)) r.problem(`analytics.scoring.${k}`, `absent (known keys: ${[...known].join(", ")})`, sc[k]);
+    const minInstances = r.int("analytics.scoring.minInstances", sc.minInstances, 1, 100, isProd ? 2 : 1);
+    const maxInstances = r.int("analytics.scoring.maxInstances", sc.maxInstances, 1, 100, Math.max(4, minInstances));
+    if (maxInstances < minInstances) r.problem("analytics.scoring.maxInstances", `at least \`analytics.scoring.minInstances\` (${minInstances})`, maxInstances);
+    return {
+        image: r.str("analytics.scoring.image", sc.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"),
+        artifactKey: r.str("analytics.scoring.artifactKey", sc.artifactKey, /^models\/[A-Za-z0-9!_.*'()\/-]+\.tar\.gz$/, "a key under models/ in the lake bucket ending in .tar.gz"),
+        instanceType: r.str("analytics.scoring.instanceType", sc.instanceType ?? "ml.c6i.large", /^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as "ml.c6i.large"'),
+        minInstances,
+        maxInstances,
+        targetInvocationsPerInstance: r.int("analytics.scoring.targetInvocationsPerInstance", sc.targetInvocationsPerInstance, 1, 100000, 1000),
+    };
 }
 
 /** Collects problems; each helper returns the value (or a fallback) so parsing continues. */
@@ -372,6 +407,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         maxRecordAgeSeconds: r.int("analytics.maxRecordAgeSeconds", an.maxRecordAgeSeconds, 60, 604800, 86400),
         vpcCidr: r.str("analytics.vpcCidr", an.vpcCidr ?? "10.20.0.0/16", /^\d+\.\d+\.\d+\.\d+\/(1[6-9]|2[0-4])$/, "an IPv4 CIDR from /16 to /24"),
         alerts: readAlerts(r, an.alerts),
+        ...(an.scoring === undefined ? {} : { scoring: readScoring(r, an.scoring, isProd) }),
     };
 
     const lk = r.obj("lake", raw.lake, false);

@@ -59,6 +59,8 @@ export function buildPlatform(config: StackConfig): Platform {
     // The replay workflow (created last: it needs the processor and the lake) reads
     // the lake cross-account; the lake's bucket and key policies name its role.
     const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
+    // The SageMaker scoring endpoint (analytics account, when configured) reads its model artifact from the lake.
+    const [scoringRoleArn, setScoringRoleArn] = pulumi.deferredOutput<string>();
     const lake = deployLake({
         config,
         providers,
@@ -66,14 +68,15 @@ export function buildPlatform(config: StackConfig): Platform {
         alarmRouting: { ingestion: oncall.ingestion.routing, lake: oncall.lake.routing },
         etlFailureTopicArn: oncall.lake.ticketTopic.arn,
         etlFailureTopicKmsKeyArn: oncall.lake.key.arn,
-        extraReaderRoleArns: [replayRoleArn],
+        extraReaderRoleArns: [replayRoleArn, ...(config.analytics.scoring ? [scoringRoleArn] : [])],
     });
     const analytics = deployAnalytics(config, providers, oncall.analytics.routing, {
         streamArn: stream.streamArn,
         kmsKeyArn: stream.keyArn,
         consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
-    });
+    }, { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn });
     setProcessorRoleArn(analytics.processor.role.arn);
+    if (analytics.scoring) setScoringRoleArn(analytics.scoring.role.arn);
     const workflows = deployWorkflows({
         config,
         provider: providers.ingestion,

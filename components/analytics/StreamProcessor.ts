@@ -85,6 +85,8 @@ export interface StreamProcessorArgs {
      * @default - created here: `database.createUser` for "flightstream_processor", after this component's `dependsOn` (the migrations)
      */
     readonly databaseUser?: DatabaseUser;
+    /** Further environment variables of the function (e.g. SCORING_* from stack/analytics.ts). @default {} */
+    readonly extraEnvironment?: Record<string, pulumi.Input<string>>;
     /** Iterator age alarm threshold (ms). @default 60000 */
     readonly iteratorAgeAlarmMs?: number;
     /** @default - alarms on, no routing */
@@ -158,6 +160,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
             ...Object.fromEntries(Object.entries(ruleEnv).filter(([, x]) => x !== undefined).map(([k, x]) => [k, String(x)])),
             ...(this.alertsTopic ? { ALERTS_TOPIC_ARN: this.alertsTopic.arn } : {}),
             ...(args.alertsEventBus ? { ALERTS_EVENT_BUS_NAME: args.alertsEventBus.name } : {}),
+            ...(args.extraEnvironment ?? {}),
         };
         // The processor is one consumer of the framework (components/stream/StreamConsumer.ts): same
         // mapping, queue, role and consumer alarms; its own metrics keep their namespace and service.

@@ -4,3 +4,4 @@ export * from "./AlertDelivery";
 export * from "./InsightsApi";
 export * from "./SchemaMigrations";
 export { privateSubnetCidrs } from "./network";
+export * from "./ScoringEndpoint";

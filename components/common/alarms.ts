@@ -109,6 +109,7 @@ export const RUNBOOKS = [
     "pond-freshness",
     "alerts-outbox",
     "source-connector",
+    "scoring-endpoint",
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

@@ -7,6 +7,7 @@ import type { DataApi } from "../shared/db/dataapi";
 import type { ForecastSource } from "../forecast/artifact";
 import { ROUTE_PATTERN, routeForecast } from "./forecast";
 import * as Q from "./queries";
+import { recentDeals, recentPriceAdjustments, scoringQuery } from "./scoring-queries";
 
 export interface InsightsRequest {
     readonly method: string;
@@ -73,11 +74,13 @@ export function validateFlightParams(carrier: string, number: string, departureD
     return errors;
 }
 
-const ROUTES: { pattern: RegExp; name: "top" | "alerts" | "inventory" | "forecast" }[] = [
+const ROUTES: { pattern: RegExp; name: "top" | "alerts" | "inventory" | "forecast" | "deals" | "price-adjustments" }[] = [
     { pattern: /^\/v1\/routes\/top\/?$/, name: "top" },
     { pattern: /^\/v1\/alerts\/?$/, name: "alerts" },
     { pattern: /^\/v1\/routes\/([^/]*)\/forecast\/?$/, name: "forecast" },
     { pattern: /^\/v1\/inventory\/([^/]*)\/([^/]*)\/([^/]*)\/?$/, name: "inventory" },
+    { pattern: /^\/v1\/deals\/?$/, name: "deals" },
+    { pattern: /^\/v1\/price-adjustments\/?$/, name: "price-adjustments" },
 ];
 
 function safeDecode(s: string): string {
@@ -92,7 +95,7 @@ function safeDecode(s: string): string {
 export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): Promise<InsightsResponse> {
     const query = req.query ?? {};
     const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(req.path) })).find((x) => x.m !== null);
-    if (!match) return json(404, { message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts and GET /v1/inventory/{carrier}/{number}/{departureDate}` });
+    if (!match) return json(404, { message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments` });
     if (req.method.toUpperCase() !== "GET") return json(405, { message: `method ${req.method} is not allowed on ${req.path}; use GET` }, { allow: "GET" });
     const now = (deps.now ?? (() => new Date()))();
     try {
@@ -125,6 +128,14 @@ export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): P
                 const inv = await Q.flightInventory(deps.db, carrier, number, departureDate);
                 if (!inv) return json(404, { message: `no booking recorded for flight ${carrier} ${number} on ${departureDate}` });
                 return json(200, inv);
+            }
+            case "deals":
+            case "price-adjustments": {
+                const v = scoringQuery(match.r.name, query, now, { intParam, isCalendarDate });
+                if (!v.query) return json(400, { errors: v.errors });
+                return match.r.name === "deals"
+                    ? json(200, { deals: await recentDeals(deps.db, v.query) })
+                    : json(200, { priceAdjustments: await recentPriceAdjustments(deps.db, v.query) });
             }
         }
     } catch (e) {

@@ -29,6 +29,9 @@ import { ForecastSource, forecastSourceFromEnv } from "../forecast/artifact";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
 import { AlertRule, DealRule, rulesFromEnv } from "./rules";
 import type { AlertingOptions } from "./alerting";
+import type { ScoringBackend } from "../scoring/backend";
+import { scoringFromEnv } from "../scoring/config";
+import { ScoringPublisher, publishPendingScores, scoringPublisherFromEnv } from "./scoring-publish";
 import * as SQL from "./sql";
 import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeChunk, writeRecordParts } from "./writer";
 
@@ -51,6 +54,10 @@ export interface ProcessorDeps {
     /** Wall clock for the alert test (windows after it are never judged). @default Date.now */
     readonly now?: () => number;
     readonly dealRule?: DealRule;
+    /** Deal and price-adjustment scoring (functions/scoring). @default the built-in baseline with `dealRule` */
+    readonly scoring?: ScoringBackend;
+    /** Publishes recorded deals and price adjustments (EventBridge, SCORING_EVENT_BUS_NAME). @default none */
+    readonly scoringPublisher?: ScoringPublisher;
     readonly limits?: Partial<ChunkLimits>;
     /** Keep processed event ids this long (>= every window replay accepts). @default 48 */
     readonly processedEventsRetentionHours?: number;
@@ -240,6 +247,13 @@ export function createProcessor(deps: ProcessorDeps) {
                 logger.warn("could not read the alerts outbox backlog", { error: e as Error });
             }
         }
+        if (deps.scoringPublisher) {
+            try {
+                await publishPendingScores(deps.db, deps.scoringPublisher);
+            } catch (e) {
+                logger.error("scoring results publishing failed; they stay pending", { error: e as Error });
+            }
+        }
         await maybeCleanup();
 
         if (metrics) {
@@ -253,6 +267,7 @@ export function createProcessor(deps: ProcessorDeps) {
             metrics.addMetric("CancellationFlightMismatches", MetricUnit.Count, stats.flightMismatches);
             metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
             metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
+            metrics.addMetric("PriceAdjustments", MetricUnit.Count, stats.priceAdjustments);
             const calls = deps.db.takeStats();
             metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
             metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
@@ -286,7 +301,7 @@ export function createProcessor(deps: ProcessorDeps) {
     /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */
     async function writeWithRetry(chunk: FlightEvent[], parts?: ChunkPart[]): Promise<WriteStats> {
         const attempts = deps.deadlockRetries ?? 2;
-        const opts = { alertRule: deps.alertRule, alerting, dealRule: deps.dealRule, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
+        const opts = { alertRule: deps.alertRule, alerting, dealRule: deps.dealRule, scoring: deps.scoring, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
         for (let i = 0; ; i++) {
             try {
                 return parts ? await writeRecordParts(deps.db, parts, opts) : await writeChunk(deps.db, chunk, opts);
@@ -347,6 +362,8 @@ export function processorFromEnv(env: Record<string, string | undefined> = proce
         publishers: publishersFromEnv(env),
         alertRule: rules.alert,
         dealRule: rules.deal,
+        scoring: scoringFromEnv(env, { dealRule: rules.deal, onError: (e, what) => logger.warn(`scoring: ${what} failed; the built-in model scores`, { error: e as Error }) }),
+        scoringPublisher: scoringPublisherFromEnv(env),
         processedEventsRetentionHours: intEnv(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168),
         cleanupIntervalMinutes: intEnv(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440),
     });

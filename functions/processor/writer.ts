@@ -29,7 +29,10 @@ import { BookingVersion, CancellationFact, Contribution, bookingState, contribut
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
 import { AlertingOptions, raiseForecastAlerts } from "./alerting";
 import { GateOptions, fingerprinted, gateIdentities, identityRounds } from "./identity-gate";
-import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule, addMinutes, distributionFromSums, isDeal } from "./rules";
+import { AlertRule, DEFAULT_ALERT_RULE, DEFAULT_DEAL_RULE, DealRule } from "./rules";
+import { ScoringBackend, builtinBackend } from "../scoring/backend";
+import { baselineArtifact } from "../scoring/model";
+import { scoreOffers } from "./scoring";
 import * as SQL from "./sql";
 
 export interface WriteOptions extends GateOptions {
@@ -37,6 +40,8 @@ export interface WriteOptions extends GateOptions {
     /** The forecast alert test's policy and model (./alerting.ts). */
     readonly alerting?: AlertingOptions;
     readonly dealRule?: DealRule;
+    /** Deal and price-adjustment scoring (functions/scoring). @default the built-in model's baseline with `dealRule` */
+    readonly scoring?: ScoringBackend;
     readonly limits?: Partial<ChunkLimits>;
 }
 
@@ -64,12 +69,14 @@ export interface WriteStats {
     /** Applicable cancellations of the touched bookings naming another flight. */
     flightMismatches: number;
     deals: number;
+    /** Price adjustments recorded (at least the model's minimum). */
+    priceAdjustments: number;
     alerts: number;
     chunks: number;
 }
 
 export function emptyStats(): WriteStats {
-    return { events: 0, counted: 0, duplicates: 0, redelivered: 0, partsClaimed: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, alerts: 0, chunks: 0 };
+    return { events: 0, counted: 0, duplicates: 0, redelivered: 0, partsClaimed: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, priceAdjustments: 0, alerts: 0, chunks: 0 };
 }
 
 export function addStats(a: WriteStats, b: WriteStats): void {
@@ -169,8 +176,10 @@ async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerp
         stats.bookingEvents = bookings.length;
         stats.cancellationEvents = cancellations.length;
 
-        // 2. Deal flags, against the distribution before this chunk's offers.
-        stats.deals = await flagDeals(db, offers, dealRule, tx);
+        // 2. Deals and price adjustments (processor/scoring.ts), against the distribution before this chunk's offers.
+        const scored = await scoreOffers(db, offers, opts.scoring ?? builtinBackend(baselineArtifact(dealRule)), tx);
+        stats.deals = scored.deals;
+        stats.priceAdjustments = scored.priceAdjustments;
 
         // 3. Booking state, recomputed from every event of each booking id touched.
         if (bookings.length + cancellations.length > 0) {
@@ -300,30 +309,4 @@ function sortBy<T>(items: readonly T[], key: (t: T) => string): T[] {
 export function isRetryableDbError(e: unknown): boolean {
     const m = e instanceof Error ? e.message : String(e);
     return /SQLState: 40(P01|001)\b/.test(m) || /deadlock detected/i.test(m);
-}
-
-async function flagDeals(db: DataApi, offers: readonly OfferEvent[], rule: DealRule, tx: string): Promise<number> {
-    if (offers.length === 0) return 0;
-    // One distribution per (route, currency): the lookback span before the earliest offer's minute.
-    const keys = new Map<string, { route: string; currency: string; since: string; until: string }>();
-    for (const o of offers) {
-        const route = routeOf(o);
-        const k = `${route}|${o.price.currency}`;
-        const minute = minuteOf(o.occurredAt);
-        const cur = keys.get(k);
-        if (!cur || minute < cur.until) keys.set(k, { route, currency: o.price.currency, since: addMinutes(minute, -rule.lookbackMinutes), until: minute });
-    }
-    const rows = await db.query<{ route: string; currency: string; n: number; price_sum: number; price_sum_sq: number }>(SQL.OFFER_DISTRIBUTIONS, { keys: { json: [...keys.values()] } }, tx);
-    const dist = new Map(rows.map((r) => [`${r.route}|${r.currency}`, distributionFromSums(Number(r.n), Number(r.price_sum), Number(r.price_sum_sq))]));
-    const deals = offers.flatMap((o) => {
-        const route = routeOf(o);
-        const d = dist.get(`${route}|${o.price.currency}`);
-        if (!d || !isDeal(o.price.amount, d, rule)) return [];
-        return [{
-            source: o.source, event_id: o.eventId, route, origin: o.origin, destination: o.destination, carrier: o.carrier, departure_date: o.departureDate,
-            amount: o.price.amount, currency: o.price.currency, route_mean: d.mean, route_stddev: d.stddev, sample_size: d.count, occurred_at: o.occurredAt,
-        }];
-    });
-    if (deals.length > 0) await db.execute(SQL.INSERT_DEALS, { deals: { json: deals } }, tx);
-    return deals.length;
 }

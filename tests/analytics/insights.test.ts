@@ -119,7 +119,7 @@ describe("analytics: insights API against the local Data API", function () {
     it("fails with 404 for unknown paths and 405 for other methods", async () => {
         const nf = await get("/v1/nothing");
         expect(nf.statusCode).to.equal(404);
-        expect(JSON.parse(nf.body).message).to.equal("no route for GET /v1/nothing; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts and GET /v1/inventory/{carrier}/{number}/{departureDate}");
+        expect(JSON.parse(nf.body).message).to.equal("no route for GET /v1/nothing; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments");
         const m = await handleRequest({ method: "POST", path: "/v1/alerts" }, { db });
         expect(m.statusCode).to.equal(405);
         expect(m.headers.allow).to.equal("GET");

@@ -31,7 +31,7 @@ SELECT 1`;
 describe("analytics: migration files", () => {
     it("loads the repository's migrations in version order with checksums", () => {
         const ms = loadMigrations();
-        expect(ms.map((m) => `${m.version}_${m.name}`)).to.deep.equal(["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0110_sequence_claims_and_digests", "0118_forecast_alerts"]);
+        expect(ms.map((m) => `${m.version}_${m.name}`)).to.deep.equal(["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0110_sequence_claims_and_digests", "0118_forecast_alerts", "0181_scoring"]);
         expect(ms[0].checksum).to.equal(checksumOf(ms[0].sql));
         expect(migrationsHash(ms)).to.match(/^[0-9a-f]{64}$/);
     });
@@ -78,7 +78,7 @@ describe("analytics: migration runner against the local Data API", function () {
     });
 
     it("re-running the real migrations applies nothing", async () => {
-        expect(await runMigrations(db)).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0110_sequence_claims_and_digests", "0118_forecast_alerts"] });
+        expect(await runMigrations(db)).to.deep.equal({ applied: [], alreadyApplied: ["0001_initial_schema", "0002_exactly_once", "0100_function_roles", "0110_sequence_claims_and_digests", "0118_forecast_alerts", "0181_scoring"] });
         const recorded = await db.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
         expect(recorded).to.deep.equal([
             { version: "0001", name: "initial_schema", checksum: loadMigrations()[0].checksum },
@@ -86,6 +86,7 @@ describe("analytics: migration runner against the local Data API", function () {
             { version: "0100", name: "function_roles", checksum: loadMigrations()[2].checksum },
             { version: "0110", name: "sequence_claims_and_digests", checksum: loadMigrations()[3].checksum },
             { version: "0118", name: "forecast_alerts", checksum: loadMigrations()[4].checksum },
+            { version: "0181", name: "scoring", checksum: loadMigrations()[5].checksum },
         ]);
     });
 

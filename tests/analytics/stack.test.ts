@@ -17,7 +17,7 @@ async function plan(stack: "dev" | "prod"): Promise<ProgramResult> {
             streamArn: STREAM_ARN,
             kmsKeyArn: `arn:aws:kms:eu-west-1:${INGESTION}:key/stream`,
             consumerArn: stack === "prod" ? `${STREAM_ARN}/consumer/analytics-processor:1700000000` : undefined,
-        });
+        }, { bucketName: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:444444444444:key/lake" });
     }, { project: readProjectName(), stack, config: readStackConfigFile(stack) });
 }
 

@@ -214,6 +214,33 @@ describe("local platform end to end (tests/e2e)", function () {
     }
   });
 
+  it("deals and price adjustments answer on the local platform (built-in model): one per accepted offer at most, after the kill and restart", async () => {
+    const offers = new Map(accepted.filter((e) => e.type === "offer").map((e) => [`${e.source}/${e.eventId}`, e as FlightEvent & { price: { amount: number; currency: string } }]));
+    expect(offers.size).to.be.greaterThan(100);
+    const adj = await getJson(`${platform.insightsUrl}/v1/price-adjustments?limit=500&minutes=10080`);
+    expect(adj.status).to.equal(200);
+    const rows = adj.body.priceAdjustments as { source: string; eventId: string; adjustment: number; price: { amount: number; currency: string }; suggestedPrice: { amount: number }; model: string }[];
+    expect(rows.length).to.be.greaterThan(0);
+    const ids = rows.map((r) => `${r.source}/${r.eventId}`);
+    expect(new Set(ids).size, "an offer scored twice").to.equal(ids.length);
+    for (const r of rows) {
+      const o = offers.get(`${r.source}/${r.eventId}`);
+      expect(o, `${r.eventId} is not an accepted offer`).to.not.equal(undefined);
+      expect(r.price).to.deep.equal(o!.price);
+      expect(r.model).to.equal("builtin:baseline");
+      expect(Math.abs(r.adjustment)).to.be.at.least(0.02).and.at.most(0.15);
+      expect(r.suggestedPrice.amount).to.equal(Math.round(o!.price.amount * (1 + r.adjustment) * 100) / 100);
+    }
+    const deals = await getJson(`${platform.insightsUrl}/v1/deals?limit=500&minutes=10080`);
+    expect(deals.status).to.equal(200);
+    const dealIds = (deals.body.deals as { source: string; eventId: string }[]).map((d) => `${d.source}/${d.eventId}`);
+    expect(new Set(dealIds).size).to.equal(dealIds.length);
+    for (const d of dealIds) expect(offers.has(d), d).to.equal(true);
+    const bad = await getJson(`${platform.insightsUrl}/v1/deals?limit=0`);
+    expect(bad.status).to.equal(400);
+    expect(bad.body).to.deep.equal({ errors: [{ path: "limit", message: 'limit must be an integer from 1 to 500; received "0"' }] });
+  });
+
   it("fails with 404 for inventory of a flight never booked", async () => {
     const { status } = await getJson(`${platform.insightsUrl}/v1/inventory/ZZ/9999/2030-01-01`);
     expect(status).to.equal(404);
