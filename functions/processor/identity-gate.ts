@@ -26,7 +26,6 @@
  */
 import type { FlightEvent } from "../shared/events";
 import { routeOf } from "../shared/events";
-import { eventTypes } from "../shared/event-types";
 import { fingerprint, identityKey } from "../shared/identity";
 import { DataApi } from "../shared/db/dataapi";
 import { minuteOf } from "./aggregate";
@@ -131,14 +130,18 @@ export interface GateOptions {
     readonly perEventTypes?: ReadonlySet<string>;
 }
 
-/** Registered types that concern a route (the digest path needs a route-minute). */
-const ROUTED_TYPES: ReadonlySet<string> = new Set(eventTypes.definitions.filter((d) => d.route !== undefined).map((d) => d.name));
+/**
+ * The types whose identities go into the route-minute digests: the ones the
+ * aggregates count per route and minute (the digest path locks those rows).
+ * Every other type — bookings and cancellations (state), and types the
+ * aggregates do not count, such as flight_status — takes per-event rows.
+ */
+const DIGEST_TYPES: ReadonlySet<string> = new Set(["search", "offer"]);
 
 /** The identity gate for a chunk's items (distinct identities), in transaction `tx`. */
 export async function gateIdentities<E extends FlightEvent>(db: DataApi, items: readonly Fingerprinted<E>[], tx: string, opts: GateOptions = {}): Promise<ClaimResult<E>> {
     const perEvent = opts.perEventTypes ?? PER_EVENT_IDENTITY_TYPES;
-    // Digests are kept per route-minute: a type without a route (flight_status) takes per-event identity rows.
-    const perEventItem = (i: Fingerprinted<E>) => perEvent.has(i.event.type) || !ROUTED_TYPES.has(i.event.type);
+    const perEventItem = (i: Fingerprinted<E>) => perEvent.has(i.event.type) || !DIGEST_TYPES.has(i.event.type);
     const state = items.filter(perEventItem);
     const stream = items.filter((i) => !perEventItem(i));
     const a = state.length > 0 ? await claimStateIdentities(db, state, tx) : { fresh: [], duplicates: 0, conflicts: 0 };

@@ -173,4 +173,24 @@ describe("analytics: exactly once at 10 TB/day (issue 22: claims, digests, per-e
             },
         ), { numRuns: 6, seed: 22 });
     });
+
+    it("counts a type the aggregates do not count (flight_status) once by per-event identity, beside searches, across a resend on another shard, without failing the batch", async () => {
+        const status = (id: string, minute: number) => ({
+            eventId: id, type: "flight_status", occurredAt: at(minute), source: "aviationstack",
+            flight: { carrier: "LX", number: "2084", departureDate: "2026-11-22" }, status: "active",
+            departure: { airport: "ZRH", scheduled: "2026-11-22T11:05:00+01:00", delayMinutes: 17 },
+            arrival: { airport: "LIS", scheduled: "2026-11-22T13:00:00+00:00" },
+        });
+        const events = [search("fs-s1", "ZRH-LIS", at(1)), status("fs-1", 1), status("fs-2", 2), search("fs-s2", "ZRH-LIS", at(2))];
+        const first = await make().processBatch(kinesisEvent([record(events)]));
+        expect(first.response.batchItemFailures).to.deep.equal([]);
+        expect(first.stats).to.include({ events: 4, counted: 4, duplicates: 0 });
+        // The producer resends the same events 10 minutes later, on another shard, under new sequence numbers.
+        const resend = await make().processBatch(kinesisEvent([record(events, "shardId-000000000007")]));
+        expect(resend.response.batchItemFailures).to.deep.equal([]);
+        expect(resend.stats).to.include({ events: 4, counted: 0, duplicates: 4 });
+        expect(await db.query("SELECT event_id FROM processed_events WHERE event_type = 'flight_status' ORDER BY 1")).to.deep.equal([{ event_id: "fs-1" }, { event_id: "fs-2" }]);
+        expect(await db.query("SELECT count(*)::int AS n FROM counted_identities")).to.deep.equal([{ n: 4 }]);
+        expect(await totals()).to.deep.equal({ searches: 2, offers: 0, bookings: 0, cancellations: 0 });
+    });
 });
