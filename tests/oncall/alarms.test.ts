@@ -135,13 +135,18 @@ describe("on-call sees every failure (prod plan)", function () {
     });
 
     it("has a depth alarm on every SQS queue (dead-letter and on-failure queues)", () => {
-        expect(prod.resources.filter((r) => r.type === "aws:sqs/queue:Queue").length).to.equal(3);
+        // The processor's and each declared consumer's on-failure queues, and the dead-letter queues.
+        expect(prod.resources.filter((r) => r.type === "aws:sqs/queue:Queue").length).to.equal(5);
         expect(queueProblems(prod)).to.deep.equal([]);
     });
 
     it("fails when a queue has no depth alarm (the check itself)", () => {
         const withoutAlarms = { ...prod, resources: prod.resources.filter((r) => !(r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && /failed-batches$/.test(r.inputs.name))) };
-        expect(queueProblems(withoutAlarms as ProgramResult)).to.deep.equal(["queue prod-analytics-processor-failures (analytics) has no alarm on ApproximateNumberOfMessagesVisible"]);
+        expect(queueProblems(withoutAlarms as ProgramResult)).to.deep.equal([
+            "queue prod-clean-writer-failures (ingestion) has no alarm on ApproximateNumberOfMessagesVisible",
+            "queue prod-clean-stats-failures (ingestion) has no alarm on ApproximateNumberOfMessagesVisible",
+            "queue prod-analytics-processor-failures (analytics) has no alarm on ApproximateNumberOfMessagesVisible",
+        ]);
     });
 
     it("routes the stream and front-door alarms into the composite ingestion-path alarm", () => {

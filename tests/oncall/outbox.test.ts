@@ -27,6 +27,8 @@ describe("alerts outbox backlog metric (what the alerts-outbox-backlog alarm wat
     const T = Date.parse("2026-11-22T10:00:00Z");
     const searches = (prefix: string, n: number, route = "ZRH-LIS") => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, new Date(T + i * 1000).toISOString()));
     const rule = { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 6 };
+    /** One window with a burst on ZRH-LIS (25 searches) against five quiet routes (the network prior): one cold-start alert. */
+    const hotWindow = () => [...searches("a", 25), ...["GVA-JFK", "ZRH-JFK", "LIS-MAD", "CDG-NCE", "FRA-TXL"].map((route, i) => search(`q${i}`, route, new Date(T).toISOString()))];
 
     before(async () => {
         db = (await sharedTestDb()).db;
@@ -39,7 +41,7 @@ describe("alerts outbox backlog metric (what the alerts-outbox-backlog alarm wat
         const publisher: AlertPublisher = { name: "flaky", publish: async (a) => { if (down) throw new Error("SNS down"); sent.push(...a.map((x) => x.route)); } };
         const { metrics, flushed } = recordingMetrics();
         const p = createProcessor({ db, logger, metrics, cleanupIntervalMinutes: 0, alertRule: rule, publishers: [publisher] });
-        await p.processBatch(kinesisEvent([jsonRecord(searches("a", 6))]));
+        await p.processBatch(kinesisEvent([jsonRecord(hotWindow())]));
         await p.processBatch(kinesisEvent([jsonRecord(searches("b", 1, "GVA-JFK"))]));
         down = false;
         await p.processBatch(kinesisEvent([jsonRecord(searches("c", 1, "GVA-JFK"))]));
@@ -51,7 +53,7 @@ describe("alerts outbox backlog metric (what the alerts-outbox-backlog alarm wat
     it("reports no backlog metric when alerts are not published at all (no publisher: the outbox is not in use)", async () => {
         const { metrics, flushed } = recordingMetrics();
         const p = createProcessor({ db, logger, metrics, cleanupIntervalMinutes: 0, alertRule: rule });
-        await p.processBatch(kinesisEvent([jsonRecord(searches("a", 6))]));
+        await p.processBatch(kinesisEvent([jsonRecord(hotWindow())]));
         expect(flushed).to.have.length(1);
         expect(flushed[0].AlertsRaised).to.equal(1);
         expect(Object.keys(flushed[0])).not.to.include("AlertsOutboxBacklog");
