@@ -4,6 +4,8 @@ import { loadConfig } from "../../functions/ingest/config";
 import { buildServer } from "../../functions/ingest/server";
 import type { FlightEvent } from "../../functions/shared/events";
 import { validBooking, validOffer, validSearch } from "../ingest/arbitraries";
+import * as fc from "fast-check";
+import { DATETIME_PATTERN, timestampMs } from "../../functions/shared/event-types/fields";
 
 const NOW = Date.parse("2026-11-24T10:00:00Z");
 
@@ -35,6 +37,35 @@ describe("events: bounds every store accepts (issue 14)", () => {
       for (const at of ["1970-01-01T00:00:00Z", "2001-09-09T01:46:40Z", "2099-01-01T00:00:00Z"]) {
         expect(validateEvent(validSearch({ occurredAt: at }), { now: NOW }).ok, at).to.equal(false);
       }
+    });
+  });
+
+  describe("timestampMs (the window's arithmetic parse)", () => {
+    const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+    it("equals Date.parse on every DATETIME_PATTERN timestamp (any year, offset and fraction length)", () => {
+      const stamp = fc
+        .record({
+          t: fc.integer({ min: Date.parse("0000-01-01T00:00:00Z") + 86_400_000, max: Date.parse("9999-12-31T00:00:00Z") - 86_400_000 }),
+          fraction: fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined }),
+          offset: fc.option(fc.integer({ min: -(23 * 60 + 59), max: 23 * 60 + 59 }), { nil: undefined }),
+        })
+        .map(({ t, fraction, offset }) => {
+          const local = new Date(t + (offset ?? 0) * 60_000).toISOString().slice(0, 19);
+          const zone = offset === undefined ? "Z" : `${offset < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+          return `${local}${fraction === undefined ? "" : `.${fraction}`}${zone}`;
+        })
+        .filter((at) => DATETIME_PATTERN.test(at));
+      fc.assert(fc.property(stamp, (at) => timestampMs(at) === Date.parse(at)), { numRuns: 5000 });
+    });
+    it("equals Date.parse on leap days, century years and the edges of the day", () => {
+      const cases = ["2000-02-29T00:00:00Z", "2024-02-29T23:59:59.999Z", "2100-03-01T00:00:00Z", "1970-01-01T00:00:00Z", "1969-12-31T23:59:59.9999-00:30", "2026-11-22T10:15:00.5+05:45", "0001-01-01T00:00:00+23:59"];
+      expect(cases.map(timestampMs)).to.deep.equal(cases.map((c) => Date.parse(c)));
+    });
+    it("fails when an event is one millisecond outside the window (the arithmetic bound is exact)", () => {
+      expect(validateEvent(validSearch({ occurredAt: "2026-11-17T09:59:59.999Z" }), { now: NOW }).ok).to.equal(false);
+      expect(validateEvent(validSearch({ occurredAt: "2026-11-17T10:00:00.000Z" }), { now: NOW }).ok).to.equal(true);
+      expect(validateEvent(validSearch({ occurredAt: "2026-11-24T15:05:00.001+05:00" }), { now: NOW }).ok).to.equal(false);
+      expect(validateEvent(validSearch({ occurredAt: "2026-11-24T15:05:00.000+05:00" }), { now: NOW }).ok).to.equal(true);
     });
   });
 

@@ -94,6 +94,36 @@ describe("stream codec: frames", () => {
     expect(() => decodeFrame(frame.subarray(0, 3))).to.throw(FrameError, "frame is truncated: 3 bytes, the header alone takes at least 8");
   });
 
+  it("fails when a frame's header lies about its body length, whatever the codec (readers size their output from it)", () => {
+    const varint = (n: number) => {
+      const out: number[] = [];
+      for (; n >= 0x80; n = Math.floor(n / 128)) out.push((n % 128) | 0x80);
+      out.push(n);
+      return Buffer.from(out);
+    };
+    const readVarint = (b: Buffer, pos: number): [number, number] => {
+      let v = 0;
+      let mul = 1;
+      while (b[pos] & 0x80) {
+        v += (b[pos++] & 0x7f) * mul;
+        mul *= 128;
+      }
+      return [v + b[pos] * mul, pos + 1];
+    };
+    for (const codec of ["gzip", "deflate"] as const) {
+      const frame = Buffer.from(encodeFrame("offer", offers.slice(0, 40), resolveFrameOptions({ codec })));
+      const [count, afterCount] = readVarint(frame, 5);
+      const [length, afterLength] = readVarint(frame, afterCount);
+      expect(count).to.equal(40);
+      expect(length).to.be.above(16 * 1024); // more than zlib's default output chunk
+      const withLength = (n: number) => Buffer.concat([frame.subarray(0, 5), varint(count), varint(n), frame.subarray(afterLength)]);
+      expect(decodeFrame(withLength(length)).events).to.have.length(40);
+      for (const lie of [length - 1, length + 1, 100, 8 * 1024 * 1024]) {
+        expect(() => decodeFrame(withLength(lie)), `${codec} ${lie}`).to.throw(FrameError, `frame: body is ${length} bytes after decompression, the header says ${lie}`);
+      }
+    }
+  });
+
   it("fails when frame options are invalid, naming the option", () => {
     expect(() => resolveFrameOptions({ codec: "zstd" as never })).to.throw('`codec` must be one of "none", "gzip", "deflate", "brotli"; received "zstd"');
     expect(() => resolveFrameOptions({ dictionaryVersion: 5 })).to.throw("`dictionaryVersion` must be 0 (none) or one of the versions in the repository (1); received 5");

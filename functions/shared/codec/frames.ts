@@ -30,6 +30,8 @@ export const FRAME_MAGIC = Uint8Array.of(0xfe, 0x46);
 export const FRAME_FORMAT_VERSION = 1;
 /** Largest uncompressed frame body a reader accepts (a guard against decompression bombs). */
 export const MAX_FRAME_BODY_BYTES = 8 * 1024 * 1024;
+/** Largest output chunk a reader sizes from a frame header (bodies above it decompress in chunks of it). */
+const MAX_SIZED_CHUNK_BYTES = 1024 * 1024;
 
 export const FRAME_CODECS = ["none", "gzip", "deflate", "brotli"] as const;
 export type FrameCodec = (typeof FRAME_CODECS)[number];
@@ -221,6 +223,9 @@ export function decodeFrameBody(data: Uint8Array): DecodedFrameBody {
   const type = Buffer.from(data.buffer, data.byteOffset + pos, typeLength).toString("latin1");
   pos += typeLength;
   const compressed = data.subarray(pos);
+  // The header names the body's length: one output chunk of that size (+1, so zlib ends in one pass)
+  // instead of 16 KiB chunks concatenated; capped, so a lying header cannot make a reader allocate more.
+  const chunkSize = Math.max(64, Math.min(length + 1, MAX_SIZED_CHUNK_BYTES));
   let body: Buffer;
   try {
     switch (codec) {
@@ -228,7 +233,7 @@ export function decodeFrameBody(data: Uint8Array): DecodedFrameBody {
         body = Buffer.from(compressed.buffer, compressed.byteOffset, compressed.byteLength);
         break;
       case "gzip":
-        body = gunzipSync(compressed, { maxOutputLength: MAX_FRAME_BODY_BYTES });
+        body = gunzipSync(compressed, { maxOutputLength: MAX_FRAME_BODY_BYTES, chunkSize });
         break;
       case "deflate": {
         let dictionary: Buffer | undefined;
@@ -240,7 +245,7 @@ export function decodeFrameBody(data: Uint8Array): DecodedFrameBody {
             );
           }
         }
-        body = inflateRawSync(compressed, dictionary ? { dictionary, maxOutputLength: MAX_FRAME_BODY_BYTES } : { maxOutputLength: MAX_FRAME_BODY_BYTES });
+        body = inflateRawSync(compressed, dictionary ? { dictionary, maxOutputLength: MAX_FRAME_BODY_BYTES, chunkSize } : { maxOutputLength: MAX_FRAME_BODY_BYTES, chunkSize });
         break;
       }
       case "brotli":

@@ -150,6 +150,52 @@ export function timestampInBounds(at: string): boolean {
   return sign === 45 /* - */ ? minutes <= -MIN_OFFSET_MINUTES : minutes <= MAX_OFFSET_MINUTES;
 }
 
+/** Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12); exact for every year. */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+}
+
+function digits2(at: string, i: number): number {
+  return (at.charCodeAt(i) - 48) * 10 + (at.charCodeAt(i + 1) - 48);
+}
+
+/**
+ * `Date.parse(at)` for a string that matched DATETIME_PATTERN
+ * (YYYY-MM-DDTHH:MM:SS[.f+](Z|±HH:MM), a real calendar date), by arithmetic
+ * on fixed positions instead of the date parser (about 3x faster; the hot
+ * paths call it once per event for the occurredAt window). Like V8's parser,
+ * a fraction counts to the millisecond (digits past the third are dropped).
+ * Property-tested against Date.parse (tests/shared/bounds.test.ts).
+ */
+export function timestampMs(at: string): number {
+  const y = digits2(at, 0) * 100 + digits2(at, 2);
+  const day = daysFromCivil(y, digits2(at, 5), digits2(at, 8));
+  let i = 19;
+  let ms = 0;
+  if (at.charCodeAt(i) === 46 /* . */) {
+    i++;
+    let k = 0;
+    for (; i < at.length; i++) {
+      const c = at.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      if (k < 3) {
+        ms = ms * 10 + (c - 48);
+        k++;
+      }
+    }
+    for (; k < 3; k++) ms *= 10;
+  }
+  let offset = 0;
+  if (at.charCodeAt(i) !== 90 /* Z */) {
+    offset = (at.charCodeAt(i) === 45 /* - */ ? -1 : 1) * (digits2(at, i + 1) * 60 + digits2(at, i + 4));
+  }
+  return ((day * 24 + digits2(at, 11)) * 60 + digits2(at, 14) - offset) * 60_000 + digits2(at, 17) * 1000 + ms;
+}
+
 /** Constructors of the field kinds. */
 export const f = {
   id(what: string, doc = what): Field {

@@ -25,6 +25,7 @@ import {
   f,
   timestampBoundProblem,
   timestampInBounds,
+  timestampMs,
   timestampParsable,
   type Field,
 } from "./fields";
@@ -452,7 +453,7 @@ function crossFieldErrors(index: number, t: CompiledType, value: Record<string, 
 
 function inWindow(at: string, options: ValidateOptions): boolean {
   const now = typeof options.now === "number" ? options.now : options.now!.getTime();
-  const t = Date.parse(at);
+  const t = timestampMs(at); // `at` matched DATETIME_PATTERN (isValid checks it first)
   return !(t < now - (options.occurredAtMaxAgeMs ?? DEFAULT_OCCURRED_AT_MAX_AGE_MS)) && !(t > now + (options.occurredAtMaxFutureMs ?? DEFAULT_OCCURRED_AT_MAX_FUTURE_MS));
 }
 
