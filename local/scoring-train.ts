@@ -1,21 +1,22 @@
 /**
- * Trains the built-in scoring model locally: the SAME training SQL
- * (functions/scoring/training.ts) on DuckDB over the lake's objects of the
- * window (downloaded through the S3 API, as the local pond ETL does), the pure
- * `train`, and the versioned artifact written back to the lake bucket:
- * `models/scoring/<version>/artifact.json` and `models/scoring/latest.json`
- * (point the processor's SCORING_ARTIFACT_URI at `s3://<lake>/models/scoring/latest.json`).
- * In AWS the same SQL runs on Athena over the Glue table.
+ * The local platform's training job: the SAME job as the AWS training Lambda
+ * (functions/forecast/train.ts `runTraining`: the same SQL texts, trainers and
+ * artifact layout), with DuckDB as the engine over the lake's objects of the
+ * window (downloaded through the S3 API, as the local pond ETL does). In AWS
+ * the same SQL runs on Athena over the Glue table (functions/forecast/train-handler.ts).
+ *   forecast/models/<version>/model.json + forecast/latest.json      (FORECAST_BUCKET)
+ *   models/scoring/<version>/artifact.json + models/scoring/latest.json (SCORING_ARTIFACT_URI)
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { DATA_PREFIX } from "../functions/lake/partitioning";
 import { daysOf, duckdbEventsRelation } from "../functions/pond-etl/sql";
+import { runTraining, type QueryEngine, type TrainingReport } from "../functions/forecast/train";
 import type { ScoringArtifact } from "../functions/scoring/model";
-import { SCORING_LATEST_KEY, artifactKey, renderTrainingQuery, trainArtifact } from "../functions/scoring/training";
+import { SCORING_LATEST_KEY, renderTrainingQuery, storeScoringArtifact, trainArtifact } from "../functions/scoring/training";
 import { downloadLakeDay } from "./pond-etl";
 
 export interface LocalTrainingOptions {
@@ -25,7 +26,7 @@ export interface LocalTrainingOptions {
     readonly from: string;
     /** Last UTC day (exclusive). */
     readonly to: string;
-    /** Training time (the artifact's version). @default new Date() */
+    /** Training time (the artifacts' version). @default new Date() */
     readonly now?: Date;
 }
 
@@ -35,9 +36,10 @@ export interface LocalTrainingResult {
     readonly latestKey: string;
 }
 
-export async function trainScoringFromLake(o: LocalTrainingOptions): Promise<LocalTrainingResult> {
+/** Downloads the window's lake objects into a temp folder and gives `work` a DuckDB engine and events relation over them. */
+async function withLakeEngine<T>(o: LocalTrainingOptions, work: (engine: QueryEngine, events: string) => Promise<T>): Promise<T> {
     const days = daysOf(o.from, o.to);
-    const work = fs.mkdtempSync(path.join(os.tmpdir(), "scoring-train-"));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "model-train-"));
     const instance = await DuckDBInstance.create(":memory:");
     const db = await instance.connect();
     try {
@@ -49,17 +51,28 @@ export async function trainScoringFromLake(o: LocalTrainingOptions): Promise<Loc
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
         let files = 0;
-        for (const day of days) files += await downloadLakeDay(o.s3, o.lakeBucket, keys, day, work);
-        const rows = files === 0 ? [] : (await db.runAndReadAll(renderTrainingQuery({ events: duckdbEventsRelation(work), from: o.from, to: o.to }))).getRowObjectsJson() as Record<string, unknown>[];
-        const artifact = trainArtifact(rows, o.now ?? new Date());
-        const body = JSON.stringify(artifact, null, 2);
-        const key = artifactKey(artifact.version);
-        await o.s3.send(new PutObjectCommand({ Bucket: o.lakeBucket, Key: key, Body: body, ContentType: "application/json" }));
-        await o.s3.send(new PutObjectCommand({ Bucket: o.lakeBucket, Key: SCORING_LATEST_KEY, Body: body, ContentType: "application/json" }));
-        return { artifact, key, latestKey: SCORING_LATEST_KEY };
+        for (const day of days) files += await downloadLakeDay(o.s3, o.lakeBucket, keys, day, dir);
+        // No file in the window: read_json would fail on an empty glob; the window simply has no rows.
+        const engine: QueryEngine = { rows: async (sql) => (files === 0 ? [] : ((await db.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[])) };
+        return await work(engine, duckdbEventsRelation(dir));
     } finally {
         db.closeSync();
         instance.closeSync();
-        fs.rmSync(work, { recursive: true, force: true });
+        fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** Trains BOTH models from the lake (the AWS job's code path on DuckDB) and stores both artifacts in the lake bucket. */
+export async function trainModelsFromLake(o: LocalTrainingOptions): Promise<TrainingReport> {
+    return withLakeEngine(o, (engine, events) => runTraining({ engine, events, s3: o.s3, bucket: o.lakeBucket, from: o.from, to: o.to, now: o.now }));
+}
+
+/** Trains only the scoring model (same SQL and artifact layout). */
+export async function trainScoringFromLake(o: LocalTrainingOptions): Promise<LocalTrainingResult> {
+    return withLakeEngine(o, async (engine, events) => {
+        const rows = await engine.rows(renderTrainingQuery({ events, from: o.from, to: o.to }));
+        const artifact = trainArtifact(rows, o.now ?? new Date());
+        const { key } = await storeScoringArtifact(o.s3, o.lakeBucket, artifact);
+        return { artifact, key, latestKey: SCORING_LATEST_KEY };
+    });
 }

@@ -6,7 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../components/common/alarms";
-import { AlertDelivery, AuroraDatabase, InsightsApi, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
+import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
+import { grant } from "../components/common/iam";
+import { readStatements } from "../components/lake/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
@@ -19,10 +21,19 @@ export interface AnalyticsStreamInputs {
     readonly consumerArn?: pulumi.Input<string>;
 }
 
-/** The lake bucket holding the SageMaker model artifact (`analytics.scoring.artifactKey`). */
+/**
+ * The lake: its bucket holds the SageMaker model artifact (`analytics.scoring.artifactKey`) and,
+ * with the catalog given, the scheduled training job (lake account) writes both trained models there.
+ */
 export interface AnalyticsLakeInputs {
     readonly bucketName: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
+    /** With `databaseName` and `eventsTableName`: the training job (ModelTraining) runs. @default - no training job */
+    readonly bucketArn?: pulumi.Input<string>;
+    readonly databaseName?: pulumi.Input<string>;
+    readonly eventsTableName?: pulumi.Input<string>;
+    /** The lake account's alarm routing (the training job's alarms live there; CloudWatch notifies same-account topics only). @default - no routing */
+    readonly alarmRouting?: AlarmRouting;
 }
 
 export interface AnalyticsDeployment {
@@ -34,6 +45,8 @@ export interface AnalyticsDeployment {
     readonly alertDelivery: AlertDelivery;
     readonly alertsBus?: aws.cloudwatch.EventBus;
     readonly insights: InsightsApi;
+    /** The scheduled training job of the forecast and scoring models (lake account), when the lake's catalog is given. */
+    readonly training?: ModelTraining;
     /** Stack outputs of the pipeline. */
     readonly outputs: Record<string, pulumi.Input<unknown>>;
 }
@@ -87,6 +100,23 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         }, opts);
     }
 
+    // Training both lake-trained models on a schedule, in the lake account (Athena, Glue, the bucket);
+    // the processor and the insights API read exactly the artifact prefixes.
+    let training: ModelTraining | undefined;
+    if (lake?.bucketArn !== undefined && lake.databaseName !== undefined && lake.eventsTableName !== undefined) {
+        training = new ModelTraining("model-training", {
+            accountId: config.accounts.lake.accountId,
+            region: config.accounts.lake.region,
+            lakeBucketName: lake.bucketName,
+            lakeBucketArn: lake.bucketArn,
+            lakeKeyArn: lake.keyArn,
+            databaseName: lake.databaseName,
+            eventsTableName: lake.eventsTableName,
+            alarms: { routing: lake.alarmRouting },
+        }, { provider: providers.lake });
+    }
+    const artifactEnvironment: Record<string, pulumi.Input<string>> = training ? { FORECAST_BUCKET: training.forecastBucket, SCORING_ARTIFACT_URI: training.scoringArtifactUri } : {};
+
     const processor = new StreamProcessor("analytics-processor", {
         ...(alertsBus ? { alertsEventBus: { name: alertsBus.name, arn: alertsBus.arn } } : {}),
         alertsTopicPolicyStatements: (topicArn) => AlertDelivery.subscribeStatements(topicArn, a.alerts.crossAccountSubscribers),
@@ -101,7 +131,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         maxRetryAttempts: a.maxRetryAttempts,
         maxRecordAgeSeconds: a.maxRecordAgeSeconds,
         processedEventsRetentionHours: processedEventsRetentionHours(config),
-        ...(scoring ? { extraEnvironment: { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } } : {}),
+        extraEnvironment: { ...artifactEnvironment, ...(scoring ? { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } : {}) },
         alarms,
     }, { ...opts, dependsOn: [migrations] });
     const alertDelivery = new AlertDelivery("analytics-alerts", { topicArn: processor.alertsTopic!.arn, emails: a.alerts.emails, httpsEndpoints: a.alerts.httpsEndpoints }, opts);
@@ -111,8 +141,14 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         accountId: account.accountId,
         database,
         iamAuth: true,
+        extraEnvironment: training ? { FORECAST_BUCKET: training.forecastBucket } : {},
         alarms,
     }, { ...opts, dependsOn: [migrations] });
+    if (training && lake?.bucketArn !== undefined) {
+        // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
+        grant("analytics-processor-read-models", processor.role, readStatements(lake.bucketArn, lake.keyArn, MODEL_ARTIFACT_PREFIXES));
+        grant("analytics-insights-read-models", insights.role, readStatements(lake.bucketArn, lake.keyArn, [FORECAST_ARTIFACT_PREFIX]));
+    }
 
     const outputs: Record<string, pulumi.Input<unknown>> = {
         clusterArn: database.clusterArn,
@@ -126,6 +162,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         alertsTopicArn: processor.alertsTopic?.arn,
         insightsUrl: insights.url,
         ...(scoring ? { scoringEndpointName: scoring.endpointName } : {}),
+        ...(training ? { trainingFunction: training.function.name, scoringArtifactUri: training.scoringArtifactUri } : {}),
     };
-    return { scoring, database, migrations, processor, alertDelivery, alertsBus, insights, outputs };
+    return { training, scoring, database, migrations, processor, alertDelivery, alertsBus, insights, outputs };
 }

@@ -33,6 +33,8 @@ export interface LakeDeployArgs {
     readonly etlFailureTopicKmsKeyArn?: pulumi.Input<string>;
     /** Other roles allowed to read the raw lake (`data/`), e.g. the replay workflow's task role in the ingestion account. @default [] */
     readonly extraReaderRoleArns?: pulumi.Input<string>[];
+    /** Roles reading the trained model artifacts (forecast/, models/scoring/), e.g. the processor and the insights API. @default - none */
+    readonly artifactReaders?: readonly { readonly principalArns: pulumi.Input<string>[]; readonly prefixes: string[] }[];
 }
 
 export interface LakeDeployment {
@@ -67,6 +69,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
         deliveryRoleArns: [deliveryRoleArn],
         etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
         readerRoleArns: [...Object.values(readerRoleArns).map(([o]) => o), ...(args.extraReaderRoleArns ?? [])],
+        ...(args.artifactReaders ? { artifactReaders: args.artifactReaders } : {}),
         archiveTiers: config.lake.archiveTiers,
         forceDestroy: dev,
         alarms: { routing: args.alarmRouting.lake },

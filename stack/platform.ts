@@ -20,6 +20,7 @@ import { DeployedWorkflows, deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
 import { OnCallSurface, deployOnCallSurface } from "./oncall";
 import { KinesisStream } from "../components/stream";
+import { FORECAST_ARTIFACT_PREFIX, MODEL_ARTIFACT_PREFIXES } from "../components/analytics/ModelTraining";
 
 export interface Platform {
     readonly config: StackConfig;
@@ -61,6 +62,8 @@ export function buildPlatform(config: StackConfig): Platform {
     const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
     // The SageMaker scoring endpoint (analytics account, when configured) reads its model artifact from the lake.
     const [scoringRoleArn, setScoringRoleArn] = pulumi.deferredOutput<string>();
+    // The processor and the insights API (analytics account) read the trained models' artifacts from the lake.
+    const [insightsRoleArn, setInsightsRoleArn] = pulumi.deferredOutput<string>();
     const lake = deployLake({
         config,
         providers,
@@ -69,13 +72,18 @@ export function buildPlatform(config: StackConfig): Platform {
         etlFailureTopicArn: oncall.lake.ticketTopic.arn,
         etlFailureTopicKmsKeyArn: oncall.lake.key.arn,
         extraReaderRoleArns: [replayRoleArn, ...(config.analytics.scoring ? [scoringRoleArn] : [])],
+        artifactReaders: [
+            { principalArns: [processorRoleArn], prefixes: MODEL_ARTIFACT_PREFIXES },
+            { principalArns: [insightsRoleArn], prefixes: [FORECAST_ARTIFACT_PREFIX] },
+        ],
     });
     const analytics = deployAnalytics(config, providers, oncall.analytics.routing, {
         streamArn: stream.streamArn,
         kmsKeyArn: stream.keyArn,
         consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
-    }, { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn });
+    }, { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn, bucketArn: lake.lake.bucketArn, databaseName: lake.catalog.databaseName, eventsTableName: lake.catalog.eventsTableName, alarmRouting: oncall.lake.routing });
     setProcessorRoleArn(analytics.processor.role.arn);
+    setInsightsRoleArn(analytics.insights.role.arn);
     if (analytics.scoring) setScoringRoleArn(analytics.scoring.role.arn);
     const workflows = deployWorkflows({
         config,

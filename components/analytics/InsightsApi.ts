@@ -53,6 +53,8 @@ export interface InsightsApiArgs {
      * @default - created here: `database.createUser` for "flightstream_insights", after this component's `dependsOn` (the migrations)
      */
     readonly databaseUser?: DatabaseUser;
+    /** More environment for the function (e.g. FORECAST_BUCKET). @default {} */
+    readonly extraEnvironment?: Record<string, pulumi.Input<string>>;
     /** @default - alarms on, no routing */
     readonly alarms?: AlarmSettings;
 }
@@ -98,7 +100,7 @@ export class InsightsApi extends pulumi.ComponentResource {
             code: functionCode("insights"),
             logKeyArn: db.keyArn,
             logRetentionDays: args.logRetentionDays ?? 30,
-            environment: { DB_CLUSTER_ARN: db.clusterArn, DB_SECRET_ARN: this.databaseUser.secretArn, DB_NAME: db.databaseName, POWERTOOLS_SERVICE_NAME: "insights" },
+            environment: { DB_CLUSTER_ARN: db.clusterArn, DB_SECRET_ARN: this.databaseUser.secretArn, DB_NAME: db.databaseName, POWERTOOLS_SERVICE_NAME: "insights", ...(args.extraEnvironment ?? {}) },
             statements: [],
             timeoutSeconds: args.timeoutSeconds ?? 10,
             memoryMiB: args.memoryMiB ?? 512,

@@ -5,3 +5,4 @@ export * from "./InsightsApi";
 export * from "./SchemaMigrations";
 export { privateSubnetCidrs } from "./network";
 export * from "./ScoringEndpoint";
+export * from "./ModelTraining";

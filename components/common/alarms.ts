@@ -110,6 +110,7 @@ export const RUNBOOKS = [
     "alerts-outbox",
     "source-connector",
     "scoring-endpoint",
+    "model-training",
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

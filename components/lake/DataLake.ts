@@ -42,6 +42,8 @@ export interface DataLakeArgs {
     readonly etlRoleArns?: pulumi.Input<string>[];
     /** Other reader role ARNs (pond reader roles listed in `lake.readers`) that read `data/`. @default [] */
     readonly readerRoleArns?: pulumi.Input<string>[];
+    /** Roles (any account) that read trained model artifacts, each group on exactly its `prefixes` (e.g. the processor, the insights API). @default [] */
+    readonly artifactReaders?: readonly { readonly principalArns: pulumi.Input<string>[]; readonly prefixes: string[] }[];
     /** @default - generated from the component name */
     readonly bucketName?: pulumi.Input<string>;
     /** Turn the Intelligent-Tiering archive tiers on. @default false */
@@ -104,6 +106,7 @@ export class DataLake extends pulumi.ComponentResource {
         const readers = [
             { sid: "PondEtl", principalArns: args.etlRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
             { sid: "LakeReaders", principalArns: args.readerRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
+            ...(args.artifactReaders ?? []).map((r, i) => ({ sid: `ModelArtifactReaders${i}`, principalArns: r.principalArns, prefixes: r.prefixes })),
         ];
         const sb = createSecureBucket(this, name, {
             accountId: args.accountId,

@@ -8,6 +8,7 @@
  *
  * Each event identity (source, eventId) counts once, as everywhere else.
  */
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { checkDay, daysOf, sqlString } from "../pond-etl/sql";
 import { ScoringArtifact, TrainingRow, train } from "./model";
 
@@ -66,4 +67,18 @@ export function trainingRows(rows: readonly Record<string, unknown>[]): Training
 export function trainArtifact(rows: readonly Record<string, unknown>[], at: Date, base?: ScoringArtifact): ScoringArtifact {
     const trainedAt = at.toISOString().replace(/\.\d{3}Z$/, "Z");
     return train(trainingRows(rows), { version: trainedAt, trainedAt, base });
+}
+
+/**
+ * Writes the artifact under its version, then `latest.json` (the same body),
+ * so `latest.json` never names a model that is not stored. SSE-KMS with
+ * `kmsKeyId` (the lake key in AWS).
+ */
+export async function storeScoringArtifact(s3: S3Client, bucket: string, artifact: ScoringArtifact, kmsKeyId?: string): Promise<{ key: string; latestKey: string }> {
+    const body = JSON.stringify(artifact, null, 2);
+    const key = artifactKey(artifact.version);
+    const sse = kmsKeyId ? { ServerSideEncryption: "aws:kms" as const, SSEKMSKeyId: kmsKeyId } : {};
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: "application/json", ...sse }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: SCORING_LATEST_KEY, Body: body, ContentType: "application/json", ...sse }));
+    return { key, latestKey: SCORING_LATEST_KEY };
 }
