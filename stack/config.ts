@@ -53,6 +53,12 @@ export interface StreamConfig {
     readonly retentionHours: number;
     /** Enhanced fan-out consumer for the real-time processor. */
     readonly enhancedFanOut: boolean;
+    /**
+     * The capacity alarms and a scheduled check start the reshard workflow with the planner's target,
+     * within the UpdateShardCount budget, notifying on-call (docs/workflows.md#automatic-resharding).
+     * Provisioned mode only. @default false in dev, true in prod
+     */
+    readonly autoReshard: boolean;
 }
 
 export interface VendorConfig {
@@ -358,7 +364,9 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         throughputMBps: s.throughputMBps === undefined ? undefined : r.num("stream.throughputMBps", s.throughputMBps, 0.001, 100000),
         retentionHours: r.int("stream.retentionHours", s.retentionHours, 24, 8760, 24),
         enhancedFanOut: r.bool("stream.enhancedFanOut", s.enhancedFanOut, isProd),
+        autoReshard: r.bool("stream.autoReshard", s.autoReshard, isProd),
     };
+    if (mode === "on-demand" && s.autoReshard === true) r.problem("stream.autoReshard", "false or unset when `stream.mode` is \"on-demand\" (on-demand streams scale themselves)", s.autoReshard);
 
     const i = r.obj("ingestion", raw.ingestion);
     const routingPolicy = r.oneOf("ingestion.routingPolicy", i.routingPolicy, ROUTING_POLICIES, "simple");

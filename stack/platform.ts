@@ -92,6 +92,7 @@ export function buildPlatform(config: StackConfig): Platform {
         processorFunctionArn: analytics.processor.function.arn,
         lake: { bucketName: lake.lake.bucketName, bucketArn: lake.lake.bucketArn, keyArn: lake.lake.keyArn },
         alarmRouting: oncall.ingestion.routing,
+        autoReshard: { capacityAlarmNames: stream.capacityAlarms.map((a) => a.name), ticketTopicArn: oncall.ingestion.ticketTopic.arn, pageTopicArn: oncall.ingestion.pageTopic.arn, topicKeyArn: oncall.ingestion.key.arn },
     });
     setReplayRoleArn(workflows.replay.taskRole.arn);
     // Replay re-delivers records to the processor across accounts: a resource-based

@@ -39,6 +39,16 @@ export interface DeployWorkflowsArgs {
     readonly lake?: WorkflowLakeRef;
     /** On-call routing of the ingestion account. */
     readonly alarmRouting?: AlarmRouting;
+    /**
+     * What the automatic reshard needs (used when `stream.autoReshard` is on and the stream is provisioned):
+     * the stream's capacity alarms and the ingestion account's on-call topics. @default - manual reshards only
+     */
+    readonly autoReshard?: {
+        readonly capacityAlarmNames: pulumi.Input<string>[];
+        readonly ticketTopicArn: pulumi.Input<string>;
+        readonly pageTopicArn: pulumi.Input<string>;
+        readonly topicKeyArn?: pulumi.Input<string>;
+    };
 }
 
 export interface DeployedWorkflows {
@@ -48,7 +58,7 @@ export interface DeployedWorkflows {
     /** Stack output `workflows` (read by scripts/ops.ts). */
     readonly outputs: {
         readonly replay: { stateMachineArn: pulumi.Output<string>; retentionHours: number; lakeAvailable: boolean; lakeRetentionDays?: number };
-        readonly reshard: { stateMachineArn: pulumi.Output<string>; streamName: pulumi.Input<string>; ledgerParameter: pulumi.Output<string> };
+        readonly reshard: { stateMachineArn: pulumi.Output<string>; streamName: pulumi.Input<string>; ledgerParameter: pulumi.Output<string>; automatic: boolean };
         readonly trafficShift: { stateMachineArn: pulumi.Output<string>; hostedZoneId: string; recordName: string };
     };
 }
@@ -76,6 +86,8 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         alarms,
     }, opts);
 
+    const auto = args.autoReshard;
+    const automatic = config.stream.autoReshard && config.stream.mode === "provisioned" && auto !== undefined && auto.capacityAlarmNames.length > 0;
     const reshard = new ReshardWorkflow("reshard", {
         accountId: account.accountId,
         region: account.region,
@@ -85,6 +97,7 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         plannerFigures: measuredFigures(benchResults),
         logRetentionDays,
         alarms,
+        ...(automatic ? { automatic: { alarmNames: auto.capacityAlarmNames, ticketTopicArn: auto.ticketTopicArn, pageTopicArn: auto.pageTopicArn, topicKeyArn: auto.topicKeyArn } } : {}),
     }, opts);
 
     const recordName = config.ingestion.domainName.toLowerCase().replace(/\.$/, "");
@@ -108,7 +121,7 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
                 lakeAvailable: args.lake !== undefined,
                 ...(args.lake?.retentionDays !== undefined ? { lakeRetentionDays: args.lake.retentionDays } : {}),
             },
-            reshard: { stateMachineArn: reshard.stateMachine.arn, streamName: args.stream.streamName, ledgerParameter: reshard.ledger.name },
+            reshard: { stateMachineArn: reshard.stateMachine.arn, streamName: args.stream.streamName, ledgerParameter: reshard.ledger.name, automatic },
             trafficShift: { stateMachineArn: trafficShift.stateMachine.arn, hostedZoneId: config.ingestion.hostedZoneId, recordName },
         },
     };

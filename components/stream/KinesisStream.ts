@@ -48,6 +48,8 @@ export const SHARD_LEVEL_METRICS = [
 ] as const;
 export type ShardLevelMetric = (typeof SHARD_LEVEL_METRICS)[number];
 
+const CAPACITY_CONDITIONS = ["incoming-bytes-capacity", "incoming-records-capacity"];
+
 /** Write limits of one shard (used by the capacity alarms); the capacity planner's constants. */
 export const SHARD_BYTES_PER_SECOND = SHARD_WRITE_BYTES_PER_SECOND;
 export const SHARD_RECORDS_PER_SECOND = SHARD_WRITE_RECORDS_PER_SECOND;
@@ -130,6 +132,11 @@ export class KinesisStream extends pulumi.ComponentResource {
     /** Resource policies (stream first, then one per consumer) when cross-account access is asked for. */
     readonly resourcePolicies: aws.kinesis.ResourcePolicy[] = [];
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /**
+     * The capacity early-warning alarms (`incoming-bytes-capacity`, `incoming-records-capacity`) that were
+     * created: empty in on-demand mode or when both are disabled. The automatic reshard starts from them.
+     */
+    readonly capacityAlarms: aws.cloudwatch.MetricAlarm[];
     private readonly componentName: string;
     private readonly capacityAlarmShare: number;
     private readonly trafficAnomalyBandWidth: number;
@@ -267,7 +274,9 @@ export class KinesisStream extends pulumi.ComponentResource {
             }
         }
 
-        this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
+        const created = this.alarmDefinitions().map((d) => ({ condition: d.condition, alarm: createAlarms(this, name, [d], args.alarms)[0] }));
+        this.alarms = created.flatMap((c) => (c.alarm ? [c.alarm] : []));
+        this.capacityAlarms = created.flatMap((c) => (c.alarm && CAPACITY_CONDITIONS.includes(c.condition) ? [c.alarm] : []));
         this.registerOutputs({
             stream: this.stream,
             ...(this.key !== undefined ? { key: this.key } : {}),

@@ -5,17 +5,52 @@
  * parameter (the ledger) only this workflow's task function writes. See
  * docs/workflows.md for reconciling the result with `stream.shards`.
  *
+ * With `automatic`, the capacity early-warning alarms (an EventBridge rule on
+ * their state change) and a scheduled check (EventBridge Scheduler) invoke a
+ * starter function (functions/workflows/auto-reshard.ts) that starts this
+ * workflow with the planner's target within the call budget and notifies
+ * on-call (docs/workflows.md#automatic-resharding).
+ *
  * Creates: aws.kms.Key (logs), aws.ssm.Parameter (ledger), aws.cloudwatch.LogGroup,
- * aws.iam.Role + RolePolicy and aws.lambda.Function (tasks), and a {@link Workflow}.
+ * aws.iam.Role + RolePolicy and aws.lambda.Function (tasks), and a {@link Workflow};
+ * with `automatic` also the starter's aws.lambda.Function + Role + RolePolicy + LogGroup,
+ * an aws.cloudwatch.EventRule + EventTarget + aws.lambda.Permission (alarms), an
+ * aws.scheduler.Schedule + its Role + RolePolicy (check), and an `auto-errors` alarm.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reshardDefinition } from "../../functions/workflows/asl/reshard";
-import { AlarmSettings } from "../common/alarms";
+import { AlarmSettings, createAlarms } from "../common/alarms";
+import { metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { grant, serviceTrustPolicy } from "../common/iam";
 import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 import type { MeasuredFigures } from "../../functions/shared/capacity";
+
+/** The automatic start: who triggers it, how it sizes, whom it tells. */
+export interface AutoReshardArgs {
+    /** Names of the alarms whose ALARM state starts a check (the stream's capacity early-warning alarms). */
+    readonly alarmNames: pulumi.Input<string>[];
+    /** SNS topic every automatic start is announced on (on-call ticket topic). */
+    readonly ticketTopicArn: pulumi.Input<string>;
+    /** SNS topic a start stopped (or capped) by the budget pages. */
+    readonly pageTopicArn: pulumi.Input<string>;
+    /** KMS key of the topics (the starter encrypts what it publishes). @default - topics without a customer-managed key */
+    readonly topicKeyArn?: pulumi.Input<string>;
+    /** EventBridge Scheduler expression of the scheduled check. @default "rate(15 minutes)" */
+    readonly schedule?: string;
+    /** Share of the shards' write limits at which the starter acts; keep it the capacity alarms' share, (0, 1]. @default 0.8 */
+    readonly alarmShare?: number;
+    /** Share of each shard's limits the hottest shard may use after the reshard, (0, 1]. @default 0.7 */
+    readonly targetUtilization?: number;
+    /** Growth over the measured peak minute the target leaves room for, 1..10. @default 1.5 */
+    readonly headroom?: number;
+    /** UpdateShardCount calls of the 24 h budget the automatic start leaves to on-call, 0..9. @default 2 */
+    readonly reserveCalls?: number;
+    /** Minutes of metrics the peak minute is taken from, 5..1440. @default 15 */
+    readonly lookbackMinutes?: number;
+}
 
 export interface ReshardWorkflowArgs {
     readonly accountId: pulumi.Input<string>;
@@ -31,6 +66,8 @@ export interface ReshardWorkflowArgs {
     /** @default 90 */
     readonly logRetentionDays?: number;
     readonly alarms?: AlarmSettings;
+    /** Start the workflow automatically from the capacity alarms and a scheduled check. @default - manual only */
+    readonly automatic?: AutoReshardArgs;
 }
 
 export class ReshardWorkflow extends pulumi.ComponentResource {
@@ -41,6 +78,12 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
     readonly ledger: aws.ssm.Parameter;
     readonly logKey: aws.kms.Key;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
+    /** The automatic starter (with `automatic`). */
+    readonly starter?: aws.lambda.Function;
+    readonly starterRole?: aws.iam.Role;
+    readonly alarmRule?: aws.cloudwatch.EventRule;
+    readonly schedule?: aws.scheduler.Schedule;
+    readonly scheduleRole?: aws.iam.Role;
 
     constructor(name: string, args: ReshardWorkflowArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:workflows:ReshardWorkflow", name, {}, opts);
@@ -50,6 +93,17 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
         v.intRange("maxShards", args.maxShards, 1, 100000);
         v.intRange("pollSeconds", args.pollSeconds, 1, 3600);
         v.logRetentionDays("logRetentionDays", args.logRetentionDays);
+        const auto = args.automatic;
+        if (auto) {
+            v.check("automatic.alarmNames", Array.isArray(auto.alarmNames) && auto.alarmNames.length > 0, "a non-empty list of alarm names", auto.alarmNames);
+            v.numberRange("automatic.alarmShare", auto.alarmShare, 0.01, 1);
+            v.numberRange("automatic.targetUtilization", auto.targetUtilization, 0.01, 1);
+            v.numberRange("automatic.headroom", auto.headroom, 1, 10);
+            v.intRange("automatic.reserveCalls", auto.reserveCalls, 0, 9);
+            v.intRange("automatic.lookbackMinutes", auto.lookbackMinutes, 5, 1440);
+            v.check("automatic.schedule", auto.schedule === undefined || /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(auto.schedule),
+                'an EventBridge Scheduler expression such as "rate(15 minutes)"', auto.schedule);
+        }
         const logRetentionDays = args.logRetentionDays ?? 90;
 
         this.logKey = workflowLogKey(name, this, args.accountId, args.region);
@@ -92,7 +146,93 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
             definition: (taskFunctionArn) => reshardDefinition({ taskFunctionArn, pollSeconds: args.pollSeconds ?? 30 }),
         });
         this.stateMachine = this.workflow.stateMachine;
-        this.alarms = this.workflow.alarms;
-        this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey });
+        this.alarms = [...this.workflow.alarms];
+        if (auto) {
+            const starter = taskFunction(`${name}-auto`, this, {
+                kind: "reshard-auto",
+                description: "Automatic reshard: on a capacity alarm or the scheduled check, start the reshard workflow with the planner's target within the call budget",
+                accountId: args.accountId,
+                logKeyArn: this.logKey.arn,
+                logRetentionDays,
+                environment: {
+                    STREAM_NAME: args.streamName,
+                    RESHARD_LEDGER_PARAMETER: this.ledger.name,
+                    RESHARD_STATE_MACHINE_ARN: this.stateMachine.arn,
+                    ONCALL_TICKET_TOPIC_ARN: auto.ticketTopicArn,
+                    ONCALL_PAGE_TOPIC_ARN: auto.pageTopicArn,
+                    ...(auto.alarmShare !== undefined ? { AUTO_RESHARD_ALARM_SHARE: String(auto.alarmShare) } : {}),
+                    ...(auto.targetUtilization !== undefined ? { AUTO_RESHARD_TARGET_UTILIZATION: String(auto.targetUtilization) } : {}),
+                    ...(auto.headroom !== undefined ? { AUTO_RESHARD_HEADROOM: String(auto.headroom) } : {}),
+                    ...(auto.reserveCalls !== undefined ? { AUTO_RESHARD_RESERVE_CALLS: String(auto.reserveCalls) } : {}),
+                    ...(auto.lookbackMinutes !== undefined ? { AUTO_RESHARD_LOOKBACK_MINUTES: String(auto.lookbackMinutes) } : {}),
+                    ...(args.maxShards !== undefined ? { MAX_SHARDS: String(args.maxShards) } : {}),
+                    ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
+                },
+                statements: [
+                    { Sid: "ReadStream", Effect: "Allow", Action: "kinesis:DescribeStreamSummary", Resource: args.streamArn },
+                    // Reads the budget; only the workflow's tasks write the ledger.
+                    { Sid: "ReadLedger", Effect: "Allow", Action: "ssm:GetParameter", Resource: this.ledger.arn },
+                    { Sid: "StartReshard", Effect: "Allow", Action: ["states:StartExecution", "states:ListExecutions"], Resource: this.stateMachine.arn },
+                    // GetMetricData has no resource-level permissions.
+                    { Sid: "ReadStreamMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" },
+                    { Sid: "NotifyOnCall", Effect: "Allow", Action: "sns:Publish", Resource: [auto.ticketTopicArn, auto.pageTopicArn] },
+                    ...(auto.topicKeyArn !== undefined ? [{ Sid: "EncryptNotifications", Effect: "Allow" as const, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: auto.topicKeyArn }] : []),
+                ],
+                timeoutSeconds: 60,
+                memoryMiB: 256,
+            });
+            this.starter = starter.function;
+            this.starterRole = starter.role;
+            const p = { parent: this };
+            this.alarmRule = new aws.cloudwatch.EventRule(`${name}-auto-alarms`, {
+                description: `Capacity alarms of ${name}'s stream in ALARM start the automatic reshard check`,
+                eventPattern: pulumi.jsonStringify({
+                    source: ["aws.cloudwatch"],
+                    "detail-type": ["CloudWatch Alarm State Change"],
+                    detail: { alarmName: auto.alarmNames, state: { value: ["ALARM"] } },
+                }),
+            }, p);
+            const permission = new aws.lambda.Permission(`${name}-auto-alarms-invoke`, {
+                action: "lambda:InvokeFunction",
+                function: starter.function.name,
+                principal: "events.amazonaws.com",
+                sourceArn: this.alarmRule.arn,
+            }, p);
+            new aws.cloudwatch.EventTarget(`${name}-auto-alarms-target`, {
+                rule: this.alarmRule.name,
+                arn: starter.function.arn,
+                retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+            }, { parent: this, dependsOn: [permission] });
+            this.scheduleRole = new aws.iam.Role(`${name}-auto-schedule-role`, {
+                description: `EventBridge Scheduler runs the automatic reshard check of ${name}`,
+                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
+            }, p);
+            const schedulePolicy = grant(`${name}-auto-schedule-policy`, this.scheduleRole, [
+                { Sid: "InvokeStarter", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: starter.function.arn },
+            ]);
+            this.schedule = new aws.scheduler.Schedule(`${name}-auto-check`, {
+                name: `${pulumi.getStack()}-${name}-auto-check`,
+                description: "Scheduled automatic reshard check (catches growth the alarms miss, e.g. thresholds stale after a reshard)",
+                scheduleExpression: auto.schedule ?? "rate(15 minutes)",
+                scheduleExpressionTimezone: "UTC",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: starter.function.arn,
+                    roleArn: this.scheduleRole.arn,
+                    input: JSON.stringify({ trigger: "schedule" }),
+                    retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 600 },
+                },
+            }, { parent: this, dependsOn: [schedulePolicy] });
+            this.alarms.push(...createAlarms(this, name, [{
+                condition: "auto-errors",
+                metric: metric("AWS/Lambda", "Errors", { FunctionName: starter.function.name }, { statistic: "Sum" }, { periodSeconds: 900 }),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "stream-capacity",
+                description: `Workflow ${name}: the automatic reshard check failed (metrics, ledger, StartExecution or the notification); the stream is not resized automatically until it runs again.`,
+            }], args.alarms));
+        }
+        this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey, ...(this.starter ? { starter: this.starter, schedule: this.schedule } : {}) });
     }
 }

@@ -38,7 +38,8 @@ export function workflowLogKey(name: string, parent: pulumi.Resource, accountId:
 }
 
 export interface TaskFunctionArgs {
-    readonly kind: "replay" | "reshard" | "shift";
+    /** The `WORKFLOW` the bundle serves; `reshard-auto` is the automatic reshard starter (not a workflow's tasks). */
+    readonly kind: "replay" | "reshard" | "shift" | "reshard-auto";
     readonly description: string;
     readonly accountId: pulumi.Input<string>;
     readonly logKeyArn: pulumi.Input<string>;

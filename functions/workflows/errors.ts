@@ -12,6 +12,7 @@ export class WorkflowError extends Error {
 export type WorkflowErrorName =
     | "InvalidReplayInput"
     | "InvalidReshardInput"
+    | "InvalidAutoReshardTrigger"
     | "ReshardBudgetExceeded"
     | "ReshardTimeout"
     | "InvalidTrafficShiftInput"

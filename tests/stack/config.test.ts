@@ -22,7 +22,7 @@ describe("stack config", () => {
         expect(c.isProd).to.equal(true);
         expect(new Set([c.accounts.ingestion, c.accounts.lake, c.accounts.analytics, ...c.ponds].map((a) => a.accountId)).size).to.equal(5);
         expect(c.ponds.map((p) => p.pond)).to.deep.equal(["revenue", "science"]);
-        expect(c.stream).to.deep.equal({ mode: "provisioned", shards: "auto", throughputMBps: 231.5, retentionHours: 48, enhancedFanOut: true });
+        expect(c.stream).to.deep.equal({ mode: "provisioned", shards: "auto", throughputMBps: 231.5, retentionHours: 48, enhancedFanOut: true, autoReshard: true });
         expect(c.tags).to.deep.equal({ Owner: "data-platform", CostCenter: "CC-4711", DataClassification: "confidential", Project: "flightstream", Environment: "prod" });
         expect(c.analytics.backupRetentionDays).to.equal(14);
     });
@@ -33,6 +33,7 @@ describe("stack config", () => {
         expect(c.analytics.minAcu).to.equal(0);
         expect(c.stream.shards).to.equal(2);
         expect(c.stream.enhancedFanOut).to.equal(false);
+        expect(c.stream.autoReshard).to.equal(false);
     });
 
     it("parses the prod vendors in config order with their rate limits and dedicated capacity", () => {
