@@ -97,7 +97,7 @@ describe("prod plan: the platform as deployed", function () {
     });
 
     it("schedules a pond ETL state machine per pond", () => {
-        const schedules = all(r, "aws:scheduler/schedule:Schedule");
+        const schedules = all(r, "aws:scheduler/schedule:Schedule").filter((s) => s.name !== "flight-status-source-schedule");
         expect(schedules.map((s) => s.inputs.scheduleExpression).sort()).to.deep.equal(["cron(15 2 * * ? *)", "cron(45 2 * * ? *)"]);
         const etlMachines = all(r, "aws:sfn/stateMachine:StateMachine").filter((m) => /pond-etl/.test(m.name));
         expect(etlMachines.length).to.equal(2);
