@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { PlanMocks, ProviderInfo } from "./mocks";
+import { PlanMocks, ProviderInfo, StackReferenceOutputs } from "./mocks";
 
 export interface PlannedResource {
     /** Unique within a plan: type + parent chain + name. */
@@ -49,6 +49,8 @@ export interface EvaluateOptions {
     readonly stack: string;
     /** Config as in a stack file: `{"ns:key": value}`; non-strings are JSON-encoded like the CLI does. */
     readonly config: Record<string, unknown>;
+    /** Outputs of the stacks the program reads through StackReference, by stack name. @default {} (a StackReference fails, naming its stack) */
+    readonly stackReferences?: StackReferenceOutputs;
 }
 
 let running = false;
@@ -57,7 +59,7 @@ let running = false;
 export async function evaluateProgram(program: () => unknown, opts: EvaluateOptions): Promise<ProgramResult> {
     if (running) throw new Error("evaluateProgram: another program is being evaluated in this process; await it first.");
     running = true;
-    const mocks = new PlanMocks();
+    const mocks = new PlanMocks(opts.stackReferences);
     const seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean; ignoreChanges: string[] }[] = [];
     const unhandled: unknown[] = [];
     const onUnhandled = (e: unknown) => unhandled.push(e);

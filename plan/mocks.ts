@@ -50,9 +50,14 @@ function parseMaybeJson(v: unknown): any {
 export const DEFAULT_ACCOUNT = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
 
+/** Outputs of the stacks a program reads through StackReference, by stack name ("org/project/stack"). */
+export type StackReferenceOutputs = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
 export class PlanMocks implements pulumi.runtime.Mocks {
     readonly providersById = new Map<string, ProviderInfo>();
     readonly records: MockRecord[] = [];
+
+    constructor(private readonly stackReferences: StackReferenceOutputs = {}) {}
 
     /** Provider info for a mock provider reference `urn::id`. */
     providerFor(ref: string | undefined): ProviderInfo | undefined {
@@ -66,6 +71,17 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         if (!args.custom) {
             this.records.push({ type: args.type, name: args.name, custom: false, inputs, state: {}, id: "" });
             return { id: undefined, state: {} };
+        }
+        if (args.type === "pulumi:pulumi:StackReference") {
+            // A read of another stack's outputs: given by the caller (plan/engine.ts `stackReferences`).
+            const name = String(inputs.name ?? args.id ?? args.name);
+            const outputs = this.stackReferences[name];
+            if (outputs === undefined) {
+                throw new Error(`StackReference ${JSON.stringify(name)}: the mock engine has no outputs for this stack; pass them as \`stackReferences: { ${JSON.stringify(name)}: {...} }\` (given: ${Object.keys(this.stackReferences).map((k) => JSON.stringify(k)).join(", ") || "none"}).`);
+            }
+            const state = { name, outputs, secretOutputNames: [] };
+            this.records.push({ type: args.type, name: args.name, custom: true, inputs, state, id: name });
+            return { id: name, state };
         }
         if (args.type.startsWith("pulumi:providers:")) {
             const allowed = parseMaybeJson(inputs.allowedAccountIds);

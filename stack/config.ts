@@ -5,6 +5,8 @@
  * reads the `flightstream:*` keys of the running stack. Every error names the key,
  * the value received and what is allowed; all problems are reported at once.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { AWS_ACCOUNT_ID } from "../components/common/validation";
 import { repositoryDatasets } from "../functions/pond-etl/datasets";
@@ -149,6 +151,27 @@ export interface OnCallConfig {
     readonly trafficFloorRecordsPerMinute?: number;
 }
 
+/**
+ * `sources.<connector>`: a ScheduledSource (components/sources) polling a source API into the
+ * platform's stream. The key names a folder of functions/connectors/ (e.g. `flight-status`).
+ */
+export interface SourceConfig {
+    /** The connector (the key under `sources`). */
+    readonly connector: string;
+    /** The source API's base URL (https). */
+    readonly apiUrl: string;
+    /** The events' `source`. @default - the connector's name */
+    readonly source?: string;
+    /** EventBridge Scheduler expression. @default "rate(30 minutes)" */
+    readonly schedule: string;
+    /** @default true */
+    readonly enabled: boolean;
+    /** Intervals without a published event before the `stale` alarm, 2..48. @default 2 */
+    readonly staleIntervals: number;
+    /** Connector settings (PAGE_LIMIT, MAX_PAGES, SOURCE_QUERY, ...); no secrets. @default {} */
+    readonly environment: Record<string, string>;
+}
+
 export interface StackConfig {
     readonly stack: string;
     readonly environment: Environment;
@@ -161,6 +184,8 @@ export interface StackConfig {
     readonly analytics: AnalyticsConfig;
     readonly lake: LakeConfig;
     readonly oncall: OnCallConfig;
+    /** Source connectors by connector name. @default [] */
+    readonly sources: SourceConfig[];
 }
 
 export class ConfigError extends Error {
@@ -442,14 +467,53 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         r.problems.push("`oncall.pageEmails` or `oncall.pageHttpsEndpoints` must name at least one destination in prod: pages must reach a person (received none).");
     }
 
-    const known = new Set(["environment", "accounts", "ponds", "tags", "stream", "ingestion", "analytics", "lake", "oncall"]);
+    const sources = readSources(r, raw.sources);
+
+    const known = new Set<string>(CONFIG_KEYS);
     for (const k of Object.keys(raw)) if (!known.has(k)) r.problem(`flightstream:${k}`, `one of the known keys ${[...known].join(", ")}`, k);
 
     if (r.problems.length > 0) throw new ConfigError(r.problems);
-    return { stack, environment, isProd, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall };
+    return { stack, environment, isProd, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall, sources };
 }
 
 const VENDOR = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+
+/** The `flightstream:*` keys a stack file may set. */
+const CONFIG_KEYS = ["environment", "accounts", "ponds", "tags", "stream", "ingestion", "analytics", "lake", "oncall", "sources"] as const;
+
+const CONNECTORS_DIR = path.join(__dirname, "..", "functions", "connectors");
+const SOURCE_KEYS = ["apiUrl", "source", "schedule", "enabled", "staleIntervals", "environment"];
+
+function readSources(r: Reader, raw: unknown): SourceConfig[] {
+    const o = r.obj("sources", raw, false);
+    return Object.entries(o).map(([connector, v]) => {
+        const key = `sources.${connector}`;
+        if (!/^[a-z][a-z0-9-]{1,40}[a-z0-9]$/.test(connector)) {
+            r.problem(key, "named after a connector folder of functions/connectors/ (3 to 42 lower-case letters, digits or dashes)", connector);
+        } else if (!fs.existsSync(path.join(CONNECTORS_DIR, connector, "handler.ts"))) {
+            const known = fs.readdirSync(CONNECTORS_DIR).filter((d) => fs.existsSync(path.join(CONNECTORS_DIR, d, "handler.ts")));
+            r.problem(key, `a connector with functions/connectors/${connector}/handler.ts (known: ${known.map((k) => `"${k}"`).join(", ")})`, connector);
+        }
+        const so = r.obj(key, v);
+        for (const k of Object.keys(so)) if (!SOURCE_KEYS.includes(k)) r.problem(`${key}.${k}`, `one of the source keys ${SOURCE_KEYS.join(", ")}`, k);
+        const env = r.obj(`${key}.environment`, so.environment, false);
+        const environment: Record<string, string> = {};
+        for (const [ek, ev] of Object.entries(env)) {
+            if (!/^[A-Z][A-Z0-9_]{0,63}$/.test(ek)) r.problem(`${key}.environment.${ek}`, "named with upper-case letters, digits and underscores", ek);
+            environment[ek] = r.str(`${key}.environment.${ek}`, typeof ev === "number" ? String(ev) : ev, undefined, "a string or a number");
+        }
+        const source = r.optStr(`${key}.source`, so.source, /^[a-z0-9][a-z0-9_.-]{0,127}$/, '1 to 128 lower-case letters, digits, ".", "_" or "-"');
+        return {
+            connector,
+            apiUrl: r.str(`${key}.apiUrl`, so.apiUrl, /^https:\/\/[a-z0-9.-]+(:\d+)?(\/.*)?$/i, 'an https URL such as "https://api.aviationstack.com"'),
+            ...(source === undefined ? {} : { source }),
+            schedule: r.str(`${key}.schedule`, so.schedule ?? "rate(30 minutes)", SCHEDULE, 'a Scheduler expression such as "rate(30 minutes)" or "cron(0/30 * * * ? *)"'),
+            enabled: r.bool(`${key}.enabled`, so.enabled, true),
+            staleIntervals: r.int(`${key}.staleIntervals`, so.staleIntervals, 2, 48, 2),
+            environment,
+        };
+    });
+}
 
 function readAlerts(r: Reader, raw: unknown): AlertsConfig {
     const al = r.obj("analytics.alerts", raw, false);
@@ -500,7 +564,7 @@ function accountKey(a: AccountConfig): string {
 /** Reads and validates the running stack's `flightstream:*` configuration. */
 export function loadStackConfig(): StackConfig {
     const cfg = new pulumi.Config(PROJECT);
-    const keys = ["environment", "accounts", "ponds", "tags", "stream", "ingestion", "analytics", "lake", "oncall"];
+    const keys = CONFIG_KEYS;
     const raw: Record<string, unknown> = {};
     for (const k of keys) {
         const v = k === "environment" ? cfg.get(k) : cfg.getObject<unknown>(k);

@@ -14,6 +14,8 @@ import { AnalyticsDeployment } from "./analytics";
 import { StackConfig } from "./config";
 import { LakeDeployment } from "./lake";
 import { DeployedWorkflows } from "./workflows";
+import { DeployedConsumers } from "./consumers";
+import { DeployedSources } from "./sources";
 
 export interface OnCallSurface {
     readonly dashboard: Dashboard;
@@ -29,11 +31,15 @@ export interface OnCallInputs {
     readonly ingestion: IngestionService;
     readonly lake: LakeDeployment;
     readonly analytics: AnalyticsDeployment;
+    /** The stream consumers and derived streams (one dashboard section, StreamConsumer.widgets()). */
+    readonly consumers: DeployedConsumers;
+    /** The source connectors (one dashboard section when any is configured). */
+    readonly sources: DeployedSources;
     readonly workflows: DeployedWorkflows;
 }
 
 export function deployOnCallSurface(p: OnCallInputs): OnCallSurface {
-    const { config, stream, ingestion, lake, analytics, workflows } = p;
+    const { config, stream, ingestion, lake, analytics, consumers, sources, workflows } = p;
     const analyticsAccount = config.accounts.analytics.accountId;
     const lakeAccount = config.accounts.lake.accountId;
     const capacity = stream.capacityPerPeriod(60);
@@ -97,6 +103,20 @@ export function deployOnCallSurface(p: OnCallInputs): OnCallSurface {
                     { title: "Insights API requests / latency p99", accountId: analyticsAccount, metrics: [analytics.insights.metricCount(), analytics.insights.metricLatency()] },
                 ],
             },
+            {
+                title: "Stream consumers and derived streams",
+                widgets: [
+                    ...Object.entries(consumers.derived).map(([d, s]) => ({ title: `Derived stream ${d}: incoming records per minute`, metrics: [s.metricIncomingRecords({ statistic: "Sum", periodSeconds: 60 })] })),
+                    ...Object.entries(consumers.consumers).flatMap(([name, c]) => c.widgets(name)),
+                ],
+            },
+            ...(Object.keys(sources.sources).length === 0 ? [] : [{
+                title: "Source connectors",
+                widgets: Object.entries(sources.sources).flatMap(([name, s]) => [
+                    { title: `Source ${name}: events published / skipped`, metrics: [s.metricEventsPublished(), s.metricEventsSkipped()] },
+                    { title: `Source ${name}: errors / dead letters`, metrics: [s.metricErrors(), s.metricDeadLetterMessages()] },
+                ]),
+            }]),
             {
                 title: "Lake freshness, pond ETL and workflows",
                 widgets: [

@@ -16,6 +16,7 @@ import { AnalyticsDeployment, deployAnalytics } from "./analytics";
 import { LakeDeployment, deployLake } from "./lake";
 import { PROCESSOR_CONSUMER, resolveShardCount } from "./stream";
 import { DeployedConsumers, deployConsumers } from "./consumers";
+import { DeployedSources, deploySources } from "./sources";
 import { DeployedWorkflows, deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
 import { OnCallSurface, deployOnCallSurface } from "./oncall";
@@ -33,6 +34,8 @@ export interface Platform {
     readonly analytics: AnalyticsDeployment;
     /** Derived streams and their consumers (stack/consumers.ts). */
     readonly consumers: DeployedConsumers;
+    /** Source connectors (`flightstream:sources`, stack/sources.ts). */
+    readonly sources: DeployedSources;
     readonly workflows: DeployedWorkflows;
     readonly surface: OnCallSurface;
     /** Stack outputs (consumed through StackReference). */
@@ -57,6 +60,7 @@ export function buildPlatform(config: StackConfig): Platform {
     const stream = deployStream(config, providers, oncall, processorRoleArn);
     const ingestion = deployIngestion(config, providers, oncall, stream);
     const consumers = deployConsumers(config, providers, oncall.ingestion.routing, stream, resolveShardCount(config));
+    const sources = deploySources(config, providers, oncall.ingestion.routing, stream);
     // The replay workflow (created last: it needs the processor and the lake) reads
     // the lake cross-account; the lake's bucket and key policies name its role.
     const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
@@ -103,7 +107,7 @@ export function buildPlatform(config: StackConfig): Platform {
         principal: workflows.replay.taskRole.arn,
     }, { parent: analytics.processor, provider: providers.analytics });
 
-    const surface = deployOnCallSurface({ config, providers, oncall, stream, ingestion, lake, analytics, workflows });
+    const surface = deployOnCallSurface({ config, providers, oncall, stream, ingestion, lake, analytics, consumers, sources, workflows });
 
     const outputs: Record<string, pulumi.Input<unknown>> = {
         environment: config.environment,
@@ -116,9 +120,10 @@ export function buildPlatform(config: StackConfig): Platform {
         lake: lake.outputs,
         analytics: analytics.outputs,
         ...consumers.outputs,
+        ...sources.outputs,
         workflows: workflows.outputs,
         dashboard: surface.dashboard.dashboard.dashboardName,
         oncallTopics: Object.fromEntries(Object.entries(oncall).map(([k, o]) => [k, { page: o.pageTopic.arn, ticket: o.ticketTopic.arn }])),
     };
-    return { config, providers, oncall, stream, ingestion, lake, analytics, consumers, workflows, surface, outputs };
+    return { config, providers, oncall, stream, ingestion, lake, analytics, consumers, sources, workflows, surface, outputs };
 }

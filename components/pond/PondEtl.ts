@@ -59,8 +59,8 @@ export interface PondEtlArgs {
     readonly lakeBucketName: pulumi.Input<string>;
     readonly lakeBucketArn: pulumi.Input<string>;
     readonly lakeKeyArn: pulumi.Input<string>;
-    /** Lake Glue database name (LakeCatalog.databaseName). */
-    readonly lakeDatabaseName: string;
+    /** Lake Glue database name (LakeCatalog.databaseName; an Output when read from the platform stack through StackReference). */
+    readonly lakeDatabaseName: pulumi.Input<string>;
     readonly pondAccountId: pulumi.Input<string>;
     readonly pondBucketName: pulumi.Input<string>;
     readonly pondBucketArn: pulumi.Input<string>;
@@ -233,7 +233,7 @@ export class PondEtl extends pulumi.ComponentResource {
                     NODE_OPTIONS: "--enable-source-maps",
                     POND: args.pond,
                     POND_DATASETS: datasets.join(","),
-                    EVENTS_TABLE: `${args.lakeDatabaseName}.events`,
+                    EVENTS_TABLE: pulumi.interpolate`${args.lakeDatabaseName}.events`,
                     POND_DATABASE: pondDatabaseName,
                     POND_BUCKET: args.pondBucketName,
                 },

@@ -6,16 +6,24 @@
  * through the `sessionizer` consumer), and a dashboard built from the metric
  * helpers. Account and region come from the team's provider.
  *
+ * Its pond (pond.ts, its own dataset under datasets/) reads the PLATFORM's lake:
+ * the lake's bucket, key and Glue database come from the platform stack's
+ * outputs through a StackReference (`platformStack`, default
+ * "organization/flightstream/prod"), never copied into this stack's config.
+ *
  *   cd examples/team-stack && pulumi config set aws:region eu-west-1 && pulumi up
  */
 import * as aws from "@pulumi/aws";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Dashboard, KinesisStream, OnCall, StreamConsumer, serviceTrustPolicy } from "../../components";
+import { teamPond } from "./pond";
 
 const config = new pulumi.Config();
 const accountId = config.get("accountId") ?? "555555555555";
 const region = config.get("region") ?? "eu-west-1";
+/** The platform stack whose outputs this stack reads. @default "organization/flightstream/prod" */
+const platformStack = config.get("platformStack") ?? "organization/flightstream/prod";
 
 const provider = new aws.Provider("team", {
     region: region as aws.Region,
@@ -50,13 +58,33 @@ const routeWatch = new StreamConsumer("route-watch", {
     alarms: { routing: oncall.routing },
 }, { provider });
 
+// The platform's lake, from its stack's `lake` output (stack/lake.ts): { bucket, keyArn, database, ... }.
+const platform = new pulumi.StackReference("platform", { name: platformStack });
+const lake = platform.requireOutput("lake").apply((l) => {
+    const v = l as { bucket?: unknown; keyArn?: unknown; database?: unknown } | undefined;
+    for (const k of ["bucket", "keyArn", "database"] as const) {
+        if (typeof v?.[k] !== "string") throw new Error(`StackReference ${platformStack}: output \`lake.${k}\` must be a string (received ${JSON.stringify(v?.[k])}); is it a flightstream platform stack?`);
+    }
+    return v as { bucket: string; keyArn: string; database: string };
+});
+const web = teamPond({
+    accountId,
+    region,
+    lake: { bucketName: lake.bucket, bucketArn: pulumi.interpolate`arn:aws:s3:::${lake.bucket}`, keyArn: lake.keyArn, databaseName: lake.database },
+    readerPrincipalArns: [`arn:aws:iam::${accountId}:role/web-analysts`],
+    failureTopicArn: oncall.ticketTopic.arn,
+    routing: oncall.routing,
+}, provider);
+
 new Dashboard("clicks-dashboard", {
     dashboardName: `${pulumi.getStack()}-clickstream`,
     region,
     sections: [{ title: "Clickstream", widgets: [
         { title: "Incoming bytes", metrics: [stream.metricIncomingBytes()] },
         { title: "Iterator age", metrics: [stream.metricGetRecordsIteratorAgeMilliseconds()] },
-    ] }, { title: "Route watch", widgets: routeWatch.widgets("route-watch") }],
+    ] }, { title: "Route watch", widgets: routeWatch.widgets("route-watch") }, { title: "Web pond", widgets: [
+        { title: "Pond ETL: failed executions", metrics: [web.etl.metricExecutionsFailed()] },
+    ] }],
 }, { provider });
 
 export const streamName = stream.streamName;
@@ -64,3 +92,5 @@ export const streamArn = stream.streamArn;
 export const producerRoleArn = producer.arn;
 export const routeWatchFunction = routeWatch.function.name;
 export const routeWatchFailureQueueUrl = routeWatch.failureQueue.url;
+export const webPondBucket = web.pond.bucketName;
+export const webPondEtlStateMachineArn = web.etl.workflow.stateMachine.arn;

@@ -2,8 +2,8 @@
  * The team's own pond dataset, kept in this folder (datasets/<name>/:
  * dataset.yaml + dataset.sql, no TypeScript per dataset): a pond in the
  * team's account filled by a PondEtl that reads the platform's lake. The
- * lake's names come from the platform stack's `lake` output (StackReference
- * in a real deployment; passed in here so the example evaluates offline).
+ * lake's names come from the platform stack's `lake` output (index.ts reads
+ * it through StackReference).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -17,7 +17,7 @@ export interface TeamPondArgs {
     readonly accountId: string;
     readonly region: string;
     /** The platform's lake (its stack's `lake` output). */
-    readonly lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string>; databaseName: string };
+    readonly lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string>; databaseName: pulumi.Input<string> };
     readonly readerPrincipalArns: pulumi.Input<string>[];
     readonly failureTopicArn: pulumi.Input<string>;
     readonly routing: AlarmRouting;

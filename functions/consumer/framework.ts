@@ -53,6 +53,20 @@ export interface ConsumerContext {
     readonly poison: readonly DecodedRecord[];
     /** The Lambda context (absent in direct calls). */
     readonly lambda?: Context;
+    /**
+     * Every record of the batch in stream order with ALL the events it carries (exact copies included),
+     * each mapped to the distinct event the handler was given. For handlers whose writes are keyed by
+     * record (the analytics processor claims record parts: a part must be the same whatever else the
+     * batch holds, so it is built from the record's own events, never from the deduplicated list).
+     */
+    readonly layout: readonly BatchRecord[];
+}
+
+/** One record of the batch as decoded, and the handler's event for each event it carries. */
+export interface BatchRecord {
+    readonly decoded: DecodedRecord;
+    /** `events[i]` is the handler's event for `decoded.events[i]` (the same object for every exact copy). */
+    readonly events: readonly ConsumedEvent[];
 }
 
 /** What a handler returns: the events it could not process, or nothing (all done). */
@@ -89,6 +103,8 @@ export interface DecodedBatch {
     readonly carriers: Map<ConsumedEvent, Set<string>>;
     readonly duplicates: number;
     readonly poison: DecodedRecord[];
+    /** Every record in stream order (ConsumerContext.layout). */
+    readonly layout: BatchRecord[];
 }
 
 export function decodeBatch(records: readonly KinesisRecordLike[], now: () => number = Date.now): DecodedBatch {
@@ -96,10 +112,13 @@ export function decodeBatch(records: readonly KinesisRecordLike[], now: () => nu
     const carriers = new Map<ConsumedEvent, Set<string>>();
     const seen = new Map<string, ConsumedEvent>();
     const poison: DecodedRecord[] = [];
+    const layout: BatchRecord[] = [];
     let duplicates = 0;
     for (const record of records) {
         const d = decodeKinesisRecord(record, now);
         if (d.rejections.length > 0) poison.push(d);
+        const mine: ConsumedEvent[] = [];
+        layout.push({ decoded: d, events: mine });
         const arrival = record.kinesis.approximateArrivalTimestamp;
         const arrivalSeconds = typeof arrival === "number" && Number.isFinite(arrival) ? arrival : now() / 1000;
         d.events.forEach((event, i) => {
@@ -110,15 +129,17 @@ export function decodeBatch(records: readonly KinesisRecordLike[], now: () => nu
             if (known) {
                 duplicates++;
                 carriers.get(known)!.add(d.sequenceNumber);
+                mine.push(known);
                 return;
             }
             const c: ConsumedEvent = { event, key, fingerprint: fp, sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, position: d.positions[i], arrivalSeconds };
             seen.set(dedup, c);
             events.push(c);
+            mine.push(c);
             carriers.set(c, new Set([d.sequenceNumber]));
         });
     }
-    return { events, carriers, duplicates, poison };
+    return { events, carriers, duplicates, poison, layout };
 }
 
 /** Runs one Kinesis batch through a handler and builds the partial batch response. */
@@ -132,7 +153,7 @@ export async function consumeBatch<E extends FlightEvent>(event: KinesisStreamEv
     }
     let failedEvents = 0;
     if (batch.events.length > 0) {
-        const result = await handle(batch.events as ConsumedEvent<E>[], { records: event.Records.length, duplicates: batch.duplicates, poison: batch.poison, ...(lambda ? { lambda } : {}) });
+        const result = await handle(batch.events as ConsumedEvent<E>[], { records: event.Records.length, duplicates: batch.duplicates, poison: batch.poison, layout: batch.layout, ...(lambda ? { lambda } : {}) });
         const failed = result && typeof result === "object" && "failed" in result ? (result.failed ?? []) : [];
         if (!Array.isArray(failed)) throw new TypeError(`consumer handler: \`failed\` must be an array of the events it was given; received ${typeof failed}`);
         const counted = new Set<ConsumedEvent>();

@@ -1,11 +1,17 @@
 /**
  * Stream processor Lambda (Kinesis event source mapping, ReportBatchItemFailures).
  *
- * Wiring only: Powertools BatchProcessor decodes and validates each Kinesis
- * record (decode.ts); a record that cannot be decoded or holds an invalid
- * event is a batch item failure (and is kept in `rejected_events` for review),
- * while every valid event of the batch is written (writer.ts), in rounds of
- * distinct identities (identity-gate.ts).
+ * One consumer of the consumer framework (functions/consumer/framework.ts):
+ * the framework decodes and validates each Kinesis record (decode.ts),
+ * deduplicates exact copies within the batch and builds the partial batch
+ * response; a record that cannot be decoded or holds an invalid event is a
+ * batch item failure (and is kept in `rejected_events` for review), while
+ * every valid event of the batch is written (writer.ts), in rounds of
+ * distinct identities (identity-gate.ts). The write path is keyed by record
+ * (record-part claims): each record's part holds the events that record
+ * carries (the framework's `layout`), so a part is the same on every
+ * redelivery whatever else the batch holds; a failed record hands its events
+ * back to the framework, which reports every record carrying a copy.
  *
  * Isolation: a chunk the database refuses for its DATA (SQLState class 22 or
  * 23: a value out of range, a constraint) is split in halves until the event
@@ -16,14 +22,14 @@
  * unreachable, throttled) fails the chunk's records without bisecting: the
  * retry counts them. Retries are safe because writes are idempotent.
  */
-import { BatchProcessor, EventType } from "@aws-lambda-powertools/batch";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { MetricUnit, Metrics } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { DataApi, dataApiFromEnv } from "../shared/db/dataapi";
 import type { FlightEvent } from "../shared/events";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes, truncateUtf8 } from "./chunks";
-import { DecodedRecord, EventPosition, decodeKinesisRecord } from "./decode";
+import { DecodedRecord, EventPosition } from "./decode";
+import { type BatchRecord, type ConsumedEvent, consumeBatch } from "../consumer/framework";
 import { AlertPolicy, alertPolicyFromEnv } from "../forecast/alerts";
 import { ForecastSource, forecastSourceFromEnv } from "../forecast/artifact";
 import { AlertPublisher, publishPendingAlerts, publishersFromEnv } from "./publish";
@@ -155,28 +161,95 @@ export function createProcessor(deps: ProcessorDeps) {
     let lastCleanup = 0;
     let alerting: AlertingOptions = {};
 
-    async function processBatch(event: KinesisStreamEvent): Promise<BatchOutcome> {
-        const decoded = new Map<string, DecodedRecord>();
-        const processor = new BatchProcessor(EventType.KinesisDataStreams);
-        processor.register(event.Records, async (record: KinesisStreamRecord) => {
-            const d = decodeKinesisRecord(record);
-            decoded.set(record.kinesis.sequenceNumber, d);
-            if (d.rejections.length > 0) {
-                throw new Error(`record ${d.sequenceNumber}: ${d.rejections.map((r) => `${r.reason} (${r.errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ")})`).join(", ")}`);
+    /** Poison records (undecodable, not JSON, invalid events): logged and kept in `rejected_events` for review. */
+    async function storePoison(poison: readonly DecodedRecord[]): Promise<void> {
+        for (const d of poison) {
+            logger.warn("poison record", { sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, rejections: d.rejections.map((r) => ({ reason: r.reason, errors: r.errors })) });
+            try {
+                await deps.db.batchExecute(SQL.UPSERT_REJECTED, d.rejections.map((r) => {
+                    const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
+                    return {
+                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, event_index: 0, partition_key: d.partitionKey, reason: r.reason,
+                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated, source: null, event_id: null,
+                    };
+                }));
+            } catch (e) {
+                logger.error("could not store rejected record", { error: e as Error, sequenceNumber: d.sequenceNumber });
             }
-            return d.events.length;
-        }, { throwOnFullBatchFailure: false });
-        await processor.process();
-        const failed = new Set(processor.response().batchItemFailures.map((f) => f.itemIdentifier));
+        }
+    }
 
-        // Valid events of every record (poison records may still carry some), in stream order.
+    async function processBatch(event: KinesisStreamEvent): Promise<BatchOutcome> {
+        // Decoding, validation, in-batch deduplication and the partial batch response: the consumer framework
+        // (functions/consumer/framework.ts), the same as every other stream consumer.
+        const stats = emptyStats();
+        let storeRejected = 0;
+        const summary = await consumeBatch(event, async (_events, ctx) => {
+            const r = await writeBatch(event.Records, ctx.layout);
+            addStats(stats, r.stats);
+            storeRejected += r.storeRejected;
+            return { failed: r.failed };
+        }, { onPoison: storePoison, log: (message, fields) => logger.warn(message, fields ?? {}) });
+        const poisonRecords = summary.poisonRecords;
+        // Outbox backlog after this invocation's publish attempt (the AlertsOutboxBacklog metric and its alarm).
+        let outboxBacklog: number | undefined;
+        if ((deps.publishers ?? []).length > 0) {
+            try {
+                await publishPendingAlerts(deps.db, deps.publishers!);
+            } catch (e) {
+                logger.error("alert publishing failed; alerts stay pending", { error: e as Error });
+            }
+            try {
+                outboxBacklog = Number((await deps.db.query(SQL.ALERTS_OUTBOX_BACKLOG))[0]?.pending ?? 0);
+            } catch (e) {
+                logger.warn("could not read the alerts outbox backlog", { error: e as Error });
+            }
+        }
+        if (deps.scoringPublisher) {
+            try {
+                await publishPendingScores(deps.db, deps.scoringPublisher);
+            } catch (e) {
+                logger.error("scoring results publishing failed; they stay pending", { error: e as Error });
+            }
+        }
+        await maybeCleanup();
+
+        if (metrics) {
+            metrics.addMetric("RecordsReceived", MetricUnit.Count, event.Records.length);
+            metrics.addMetric("PoisonRecords", MetricUnit.Count, poisonRecords);
+            metrics.addMetric("StoreRejectedEvents", MetricUnit.Count, storeRejected);
+            metrics.addMetric("EventsCounted", MetricUnit.Count, stats.counted);
+            metrics.addMetric("DuplicateEvents", MetricUnit.Count, stats.duplicates);
+            metrics.addMetric("IdentityConflicts", MetricUnit.Count, stats.conflicts);
+            metrics.addMetric("ParkedCancellations", MetricUnit.Count, stats.cancellationsParked);
+            metrics.addMetric("CancellationFlightMismatches", MetricUnit.Count, stats.flightMismatches);
+            metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
+            metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
+            metrics.addMetric("PriceAdjustments", MetricUnit.Count, stats.priceAdjustments);
+            const calls = deps.db.takeStats();
+            metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
+            metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
+            if (calls.calls > 0) metrics.addMetric("DataApiLatency", MetricUnit.Milliseconds, calls.totalMs / calls.calls);
+            if (outboxBacklog !== undefined) metrics.addMetric("AlertsOutboxBacklog", MetricUnit.Count, outboxBacklog);
+            metrics.publishStoredMetrics();
+        }
+        const { batchItemFailures } = summary.response;
+        logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, storeRejected, inBatchCopies: summary.duplicates, ...stats });
+        return { response: summary.response, stats, poisonRecords, storeRejected };
+    }
+
+    /**
+     * The write path (unchanged): every valid event of every record (poison records may still carry some), in stream
+     * order, each record's own events as it carries them (a claimed record part is the same whatever else the batch holds).
+     */
+    async function writeBatch(records: readonly KinesisStreamRecord[], layout: readonly BatchRecord[]): Promise<{ stats: WriteStats; storeRejected: number; failed: ConsumedEvent[] }> {
+        const decoded = new Map<string, DecodedRecord>();
         const located: Located[] = [];
-        for (const r of event.Records) {
-            const d = decoded.get(r.kinesis.sequenceNumber);
-            if (!d) continue;
+        for (const r of layout) {
+            const d = r.decoded;
+            decoded.set(d.sequenceNumber, d);
             d.events.forEach((e, i) => located.push({ event: e, sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, position: d.positions[i] }));
         }
-
         let model;
         try {
             model = await deps.forecast?.current();
@@ -187,6 +260,7 @@ export function createProcessor(deps: ProcessorDeps) {
         const stats = emptyStats();
         let storeRejected = 0;
         type Item = Located;
+        const failed = new Set<string>();
         const failItems = (items: readonly Item[]) => {
             for (const it of items) failed.add(it.sequenceNumber);
         };
@@ -215,69 +289,11 @@ export function createProcessor(deps: ProcessorDeps) {
                 await storeRejection(items[0], (e as Error).message);
             }
         };
-        for (const chunk of recordChunks(event.Records, decoded, located, deps.limits)) await writeIsolated(chunk.items, chunk.parts);
+        for (const chunk of recordChunks(records, decoded, located, deps.limits)) await writeIsolated(chunk.items, chunk.parts);
 
-        const poison = [...decoded.values()].filter((d) => d.rejections.length > 0);
-        for (const d of poison) {
-            logger.warn("poison record", { sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, rejections: d.rejections.map((r) => ({ reason: r.reason, errors: r.errors })) });
-            try {
-                await deps.db.batchExecute(SQL.UPSERT_REJECTED, d.rejections.map((r) => {
-                    const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
-                    return {
-                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, event_index: 0, partition_key: d.partitionKey, reason: r.reason,
-                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated, source: null, event_id: null,
-                    };
-                }));
-            } catch (e) {
-                logger.error("could not store rejected record", { error: e as Error, sequenceNumber: d.sequenceNumber });
-            }
-        }
-
-        // Outbox backlog after this invocation's publish attempt (the AlertsOutboxBacklog metric and its alarm).
-        let outboxBacklog: number | undefined;
-        if ((deps.publishers ?? []).length > 0) {
-            try {
-                await publishPendingAlerts(deps.db, deps.publishers!);
-            } catch (e) {
-                logger.error("alert publishing failed; alerts stay pending", { error: e as Error });
-            }
-            try {
-                outboxBacklog = Number((await deps.db.query(SQL.ALERTS_OUTBOX_BACKLOG))[0]?.pending ?? 0);
-            } catch (e) {
-                logger.warn("could not read the alerts outbox backlog", { error: e as Error });
-            }
-        }
-        if (deps.scoringPublisher) {
-            try {
-                await publishPendingScores(deps.db, deps.scoringPublisher);
-            } catch (e) {
-                logger.error("scoring results publishing failed; they stay pending", { error: e as Error });
-            }
-        }
-        await maybeCleanup();
-
-        if (metrics) {
-            metrics.addMetric("RecordsReceived", MetricUnit.Count, event.Records.length);
-            metrics.addMetric("PoisonRecords", MetricUnit.Count, poison.length);
-            metrics.addMetric("StoreRejectedEvents", MetricUnit.Count, storeRejected);
-            metrics.addMetric("EventsCounted", MetricUnit.Count, stats.counted);
-            metrics.addMetric("DuplicateEvents", MetricUnit.Count, stats.duplicates);
-            metrics.addMetric("IdentityConflicts", MetricUnit.Count, stats.conflicts);
-            metrics.addMetric("ParkedCancellations", MetricUnit.Count, stats.cancellationsParked);
-            metrics.addMetric("CancellationFlightMismatches", MetricUnit.Count, stats.flightMismatches);
-            metrics.addMetric("AlertsRaised", MetricUnit.Count, stats.alerts);
-            metrics.addMetric("DealsFlagged", MetricUnit.Count, stats.deals);
-            metrics.addMetric("PriceAdjustments", MetricUnit.Count, stats.priceAdjustments);
-            const calls = deps.db.takeStats();
-            metrics.addMetric("DataApiCalls", MetricUnit.Count, calls.calls);
-            metrics.addMetric("DataApiErrors", MetricUnit.Count, calls.errors);
-            if (calls.calls > 0) metrics.addMetric("DataApiLatency", MetricUnit.Milliseconds, calls.totalMs / calls.calls);
-            if (outboxBacklog !== undefined) metrics.addMetric("AlertsOutboxBacklog", MetricUnit.Count, outboxBacklog);
-            metrics.publishStoredMetrics();
-        }
-        const batchItemFailures = event.Records.filter((r) => failed.has(r.kinesis.sequenceNumber)).map((r) => ({ itemIdentifier: r.kinesis.sequenceNumber }));
-        logger.info("batch processed", { records: event.Records.length, failures: batchItemFailures.length, storeRejected, ...stats });
-        return { response: { batchItemFailures }, stats, poisonRecords: poison.length, storeRejected };
+        // Every event a failed record carries goes back to the framework: it reports every record carrying a copy.
+        const failedEvents = layout.filter((r) => failed.has(r.decoded.sequenceNumber)).flatMap((r) => r.events);
+        return { stats, storeRejected, failed: failedEvents };
     }
 
     /** Keeps an event the database refused for review: its record position, identity, the database's message and the event. */

@@ -137,7 +137,13 @@ describe("StreamConsumer (mocks)", function () {
 describe("examples/team-stack: its own consumer", function () {
     this.timeout(180_000);
     it("plans with the route-watch consumer bundled from the team's folder, reading through its enhanced fan-out consumer", async () => {
-        const r = await evaluate(() => require("../../examples/team-stack"), { project: "team-clickstream", stack: "staging", config: { "team-clickstream:accountId": "555555555555" } });
+        // The example reads the platform's lake through a StackReference (tests/stack/example.test.ts covers it).
+        const lake = { bucket: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake", database: "prod_flightstream_lake" };
+        const fresh = () => {
+            for (const k of Object.keys(require.cache)) if (k.includes("/examples/team-stack/")) delete require.cache[k];
+            return require("../../examples/team-stack");
+        };
+        const r = await evaluate(fresh, { project: "team-clickstream", stack: "staging", config: { "team-clickstream:accountId": "555555555555" }, stackReferences: { "organization/flightstream/prod": { lake } } });
         const fn = one(r, "aws:lambda/function:Function", "route-watch");
         expect(fn.account).to.equal("555555555555");
         expect(fn.inputs.description).to.equal("Stream consumer route-watch, handler examples/team-stack/handlers/route-watch.ts");

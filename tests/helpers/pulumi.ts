@@ -14,11 +14,13 @@ export interface EvaluateOptions {
     readonly stack?: string;
     readonly project?: string;
     readonly config?: Record<string, unknown>;
+    /** Outputs of stacks read through StackReference, by stack name. @default {} */
+    readonly stackReferences?: Record<string, Record<string, unknown>>;
 }
 
 /** Runs `fn` under Pulumi mocks and returns every registered resource. */
 export function evaluate(fn: () => unknown, opts: EvaluateOptions = {}): Promise<ProgramResult> {
-    return evaluateProgram(fn, { project: opts.project ?? "flightstream", stack: opts.stack ?? "test", config: opts.config ?? {} });
+    return evaluateProgram(fn, { project: opts.project ?? "flightstream", stack: opts.stack ?? "test", config: opts.config ?? {}, ...(opts.stackReferences ? { stackReferences: opts.stackReferences } : {}) });
 }
 
 /** Runs `fn` under mocks and returns the error it (or any resource it created) threw. */

@@ -185,6 +185,6 @@ describe("stack config", () => {
     it("fails when an unknown top-level key is present", () => {
         const raw = clone(rawConfig("dev"));
         raw.streams = {};
-        expect(problems(raw, "dev")).to.deep.equal(['`flightstream:streams` must be one of the known keys environment, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall (received "streams").']);
+        expect(problems(raw, "dev")).to.deep.equal(['`flightstream:streams` must be one of the known keys environment, accounts, ponds, tags, stream, ingestion, analytics, lake, oncall, sources (received "streams").']);
     });
 });
