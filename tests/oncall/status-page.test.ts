@@ -69,9 +69,9 @@ describe("local status page (headless Chromium against a running platform)", fun
         expect(alerts).to.equal(truth.alerts.length);
         expect(alerts).to.be.greaterThan(0);
         expect(await page.$$eval("#alerts tbody tr", (rows) => rows.map((r) => r.getAttribute("data-key")))).to.deep.equal(truth.alerts.map((a) => a.route));
-        // Reader lag: both consumers on both shards (caught up after settle: 0 ms behind).
+        // Reader lag: every reader of the raw stream (the clean derived stream's writer too) on both shards (caught up after settle: 0 ms behind).
         const lag = await drawn(page, "#lag rect");
-        expect(Object.keys(lag).sort()).to.deep.equal(["lake-delivery/shardId-000000000000", "lake-delivery/shardId-000000000001", "stream-processor/shardId-000000000000", "stream-processor/shardId-000000000001"]);
+        expect(Object.keys(lag).sort()).to.deep.equal(["clean-writer/shardId-000000000000", "clean-writer/shardId-000000000001", "lake-delivery/shardId-000000000000", "lake-delivery/shardId-000000000001", "stream-processor/shardId-000000000000", "stream-processor/shardId-000000000001"]);
         for (const v of Object.values(lag)) expect(v).to.be.a("number").and.to.equal(0);
         // Freshness: the lake and the pond have output, seconds old.
         const fresh = await drawn(page, "#freshness polyline");
