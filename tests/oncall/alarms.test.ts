@@ -135,8 +135,8 @@ describe("on-call sees every failure (prod plan)", function () {
     });
 
     it("has a depth alarm on every SQS queue (dead-letter and on-failure queues)", () => {
-        // The processor's and each declared consumer's on-failure queues, and the dead-letter queues.
-        expect(prod.resources.filter((r) => r.type === "aws:sqs/queue:Queue").length).to.equal(5);
+        // The processor's and each declared consumer's on-failure queues, and the dead-letter queues (the flight-status source's too).
+        expect(prod.resources.filter((r) => r.type === "aws:sqs/queue:Queue").length).to.equal(6);
         expect(queueProblems(prod)).to.deep.equal([]);
     });
 

@@ -94,10 +94,11 @@ describe("workflows: automatic reshard decision", () => {
 });
 
 describe("workflows: automatic reshard, AWS calls (mocked clients)", () => {
-    const kinesis = mockClient(KinesisClient);
-    const cw = mockClient(CloudWatchClient);
-    const sfn = mockClient(SFNClient);
-    const sns = mockClient(SNSClient);
+    // The SDK clients are mocked only while this block runs: mockClient patches the client class, and a mock made
+    // when the file loads would reach every other test of the run (kinesis-local's readiness check among them).
+    const mocks = () => ({ kinesis: mockClient(KinesisClient), cw: mockClient(CloudWatchClient), sfn: mockClient(SFNClient), sns: mockClient(SNSClient) });
+    let kinesis: ReturnType<typeof mocks>["kinesis"], cw: ReturnType<typeof mocks>["cw"], sfn: ReturnType<typeof mocks>["sfn"], sns: ReturnType<typeof mocks>["sns"];
+    before(() => ({ kinesis, cw, sfn, sns } = mocks()));
     afterEach(() => { kinesis.reset(); cw.reset(); sfn.reset(); sns.reset(); });
     after(() => { kinesis.restore(); cw.restore(); sfn.restore(); sns.restore(); });
 
