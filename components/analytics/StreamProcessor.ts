@@ -210,10 +210,6 @@ export class StreamProcessor extends pulumi.ComponentResource {
         });
     }
 
-    private fnDims(): Record<string, pulumi.Input<string>> {
-        return { FunctionName: this.function.name };
-    }
-
     metricErrors(options?: MetricOptions): MetricSpec {
         return this.consumer.metricErrors(options);
     }
