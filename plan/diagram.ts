@@ -151,6 +151,17 @@ function identifiers(r: PlannedResource): string[] {
     return out;
 }
 
+/** Whether `text` holds `id` as a whole token (not inside a longer name such as `<id>-role`). */
+function mentions(text: string, id: string): boolean {
+    const word = /[A-Za-z0-9_-]/;
+    for (let i = text.indexOf(id); i >= 0; i = text.indexOf(id, i + 1)) {
+        const before = i > 0 ? text[i - 1] : "";
+        const after = text[i + id.length] ?? "";
+        if (!word.test(before) && !word.test(after)) return true;
+    }
+    return false;
+}
+
 export function buildDiagram(result: ProgramResult): Diagram {
     const byUrn = new Map(result.resources.map((r) => [r.urn, r]));
     const top = (r: PlannedResource): PlannedResource => {
@@ -189,13 +200,25 @@ export function buildDiagram(result: ProgramResult): Diagram {
     const accounts: Record<string, string> = {};
     for (const r of result.resources) if (r.accountName && r.account && r.accountName !== "multiple") accounts[r.accountName] = r.account;
 
+    // Keys are not data: a component encrypting with another's key does not exchange data with it.
+    // An identifier two components produce (a dataset's table name in every pond) names neither.
     const owner = new Map<string, string>();
-    for (const [urn, rs] of members) for (const r of rs) for (const id of identifiers(r)) owner.set(id, urn);
+    const ambiguous = new Set<string>();
+    for (const [urn, rs] of members) {
+        for (const r of rs) {
+            if (/^aws:kms\//.test(r.type)) continue;
+            for (const id of identifiers(r)) {
+                if (owner.has(id) && owner.get(id) !== urn) ambiguous.add(id);
+                owner.set(id, urn);
+            }
+        }
+    }
+    for (const id of ambiguous) owner.delete(id);
     const edgeSet = new Map<string, DiagramEdge>();
     for (const [urn, rs] of members) {
         const text = JSON.stringify(rs.map((r) => r.inputs));
         for (const [id, other] of owner) {
-            if (other === urn || !text.includes(id)) continue;
+            if (other === urn || !mentions(text, id)) continue;
             const a = byUrn.get(urn)!;
             const b = byUrn.get(other)!;
             // Monitoring reads everything; drawing it would hide the data path.
@@ -216,7 +239,7 @@ export function buildDiagram(result: ProgramResult): Diagram {
                 const other = stream === a ? b : a;
                 if (stream && /:(StreamConsumer|ScheduledSource)$/.test(other.type)) {
                     const streamIds = [...owner].filter(([, u]) => u === stream.urn).map(([i]) => i);
-                    const reads = (members.get(other.urn) ?? []).some((r) => /^aws:lambda\/eventSourceMapping:/.test(r.type) && streamIds.some((i) => JSON.stringify(r.inputs).includes(i)));
+                    const reads = (members.get(other.urn) ?? []).some((r) => /^aws:lambda\/eventSourceMapping:/.test(r.type) && streamIds.some((i) => mentions(JSON.stringify(r.inputs), i)));
                     [from, to] = reads ? [stream, other] : [other, stream];
                 }
                 const flow = flowOf(from.type, to.type);
@@ -279,7 +302,9 @@ export function toDot(d: Diagram, title: string): string {
     lines.push('    node [shape=plaintext, style="", fillcolor="", fontsize=10];');
     lines.push(`    legend_node [shape=box, style="rounded,filled", fillcolor="#eef4ff", label="${esc(LEGEND.node)}"];`);
     lines.push(`    legend_account [shape=box, style="rounded,dashed", color="#7a8ca8", label="${esc(LEGEND.account)}"];`);
-    for (const [k, style] of [["data", "penwidth=1.6"], ["control", 'style=dashed, color="#555555"'], ["alarms", 'style=dotted, color="#b03030"'], ["unnamed", 'penwidth=1.6, color="#8a8a8a"']] as const) {
+    const keys: [keyof typeof LEGEND, string][] = [["data", "penwidth=1.6"], ["control", 'style=dashed, color="#555555"'], ["alarms", 'style=dotted, color="#b03030"']];
+    if (d.edges.some((e) => e.label === UNNAMED_FLOW)) keys.push(["unnamed", 'penwidth=1.6, color="#8a8a8a"']);
+    for (const [k, style] of keys) {
         lines.push(`    legend_${k}_a [label=""]; legend_${k}_b [label="${esc(LEGEND[k])}"];`);
         lines.push(`    legend_${k}_a -> legend_${k}_b [${style}];`);
     }
