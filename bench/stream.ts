@@ -127,7 +127,7 @@ export interface CapacityComparison {
   readonly tbPerDay: number;
   readonly averageEventBytes: number;
   readonly compressionRatio: number;
-  /** ceil(MB/s) at 1 MB/s per shard, nothing else considered (DESIGN.md 5: 116). */
+  /** ceil(MB/s) at 1 MB/s per shard, nothing else considered (docs/design.md §6: 116). */
   readonly uncompressedByteBoundShards: number;
   /** The planner (as `shards: auto` calls it: peak factor 1) with the measured ratio. */
   readonly plannerShardsMeasuredRatio: number;

@@ -1,5 +1,5 @@
 /**
- * The local data plane (DESIGN.md 3.5) as a library: `startPlatform(opts)`
+ * The local data plane (docs/design.md §3.5) as a library: `startPlatform(opts)`
  * starts every piece on this machine and returns handles for `npm start`
  * (local/main.ts), the end-to-end tests and the benchmarks.
  *

@@ -1,4 +1,4 @@
-/** Renders a plan: the tree per account and the JSON document of DESIGN.md 3.4. */
+/** Renders a plan: the tree per account and the JSON document of docs/design.md §3.4. */
 import { PlannedResource, ProgramResult } from "./engine";
 
 export interface Violation {

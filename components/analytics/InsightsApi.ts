@@ -1,5 +1,5 @@
 /**
- * The insights API of DESIGN.md 3.3: an API Gateway HTTP API with a Lambda
+ * The insights API of docs/design.md §3.3: an API Gateway HTTP API with a Lambda
  * proxy integration (payload v2, functions/insights) reading Aurora through
  * the Data API.
  *
@@ -18,7 +18,7 @@ import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { analyticsFunction } from "./lambda";
 
-/** The routes of DESIGN.md 3.3. */
+/** The routes of docs/design.md §3.3. */
 export const INSIGHTS_ROUTES = ["GET /v1/routes/top", "GET /v1/alerts", "GET /v1/inventory/{carrier}/{number}/{departureDate}", "GET /v1/routes/{route}/forecast"] as const;
 
 export interface InsightsApiArgs {

@@ -1,6 +1,6 @@
 /**
  * The front door: Route 53 → ALB (HTTPS) → ingestion service on ECS Fargate →
- * Kinesis (DESIGN.md 1 and 3.2). The equivalent of the source design's Elastic
+ * Kinesis (docs/design.md §1 and §3.2). The equivalent of the source design's Elastic
  * Beanstalk application, from plain @pulumi/aws resources.
  *
  * Creates:

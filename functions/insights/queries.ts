@@ -1,4 +1,4 @@
-/** Read queries of the insights API (through the Data API). Output shapes are DESIGN.md 3.3. */
+/** Read queries of the insights API (through the Data API). Output shapes are docs/design.md §3.3. */
 import type { DataApi } from "../shared/db/dataapi";
 
 const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;

@@ -1,5 +1,5 @@
 /**
- * Insights API routing and validation (DESIGN.md 3.3), independent of the
+ * Insights API routing and validation (docs/design.md §3.3), independent of the
  * transport: API Gateway (handler.ts) and the local platform's HTTP server
  * call the same `handleRequest`.
  */

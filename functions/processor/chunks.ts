@@ -1,5 +1,5 @@
 /**
- * Chunking that keeps every Data API call inside its limits (DESIGN.md 5):
+ * Chunking that keeps every Data API call inside its limits (docs/design.md §5):
  * 4 MiB per request, 1 MiB per response, 64 KB per row. Pure.
  */
 

@@ -1,0 +1,129 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { measuredFigures, planDataPath } from "../../functions/shared/capacity";
+import { BLOCKS, DESIGN_DOC, checkDesignDoc, designFigures, endMarker, loadInputs, main, readBlock, startMarker, withDesignBlocks } from "../../scripts/design-doc";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+describe("docs/design.md", function () {
+    this.timeout(60000);
+    const doc = fs.readFileSync(DESIGN_DOC, "utf8");
+    let inputs: ReturnType<typeof loadInputs>;
+    let figures: ReturnType<typeof designFigures>;
+
+    before(() => {
+        inputs = loadInputs();
+        figures = designFigures(inputs);
+    });
+
+    it("has the Assumptions and Scalability justification sections, each with its generated block", () => {
+        expect(doc).to.match(/^## 5\. Assumptions$/m);
+        expect(doc).to.match(/^## 6\. Scalability justification$/m);
+        const assumptions = doc.indexOf("## 5. Assumptions");
+        const scalability = doc.indexOf("## 6. Scalability justification");
+        expect(doc.indexOf(startMarker("assumptions"))).to.be.within(assumptions, scalability);
+        expect(doc.indexOf(startMarker("scalability"))).to.be.greaterThan(scalability);
+        for (const b of BLOCKS) expect(doc.indexOf(endMarker(b))).to.be.greaterThan(doc.indexOf(startMarker(b)));
+    });
+
+    it("quotes every figure exactly as the planner, the limits, the stack config and bench/results.json give it (npm run design-doc)", () => {
+        expect(checkDesignDoc(doc, figures)).to.deep.equal([]);
+    });
+
+    it("takes its shard count, rates and Aurora figures from planDataPath over bench/results.json", () => {
+        const plan = planDataPath({ tbPerDay: 10, retentionHours: 48, measured: measuredFigures(inputs.results) });
+        const byName = new Map(figures.map((f) => [f.figure, f.value]));
+        expect(byName.get("shards at 10 TB/day, 2x peak")).to.equal(`${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`);
+        expect(byName.get("ingestion rate")).to.equal(`${Math.round(plan.eventsPerSecond).toLocaleString("en-US")} events/s average, ${Math.round(plan.peakEventsPerSecond).toLocaleString("en-US")} at peak`);
+        expect(byName.get("Aurora at peak")).to.contain(`${plan.auroraAcusStateChangingOnly.toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} ACU`);
+        const results = inputs.results as { stream: { averageEventBytes: number }; frames: { ratio200Sources: number } };
+        expect(byName.get("average event size")).to.equal(`${Math.round(results.stream.averageEventBytes)} bytes of JSON`);
+        expect(byName.get("frame compression ratio")).to.match(new RegExp(`^${results.frames.ratio200Sources.toFixed(2)}x `));
+    });
+
+    it("fails when a figure in the page differs from the planner, naming the figure and both values", () => {
+        const rows = readBlock(doc, "scalability");
+        const shards = rows.get("shards at 10 TB/day, 2x peak")!;
+        const edited = doc.replace(`| shards at 10 TB/day, 2x peak | ${shards} |`, "| shards at 10 TB/day, 2x peak | 116 |");
+        expect(edited).to.not.equal(doc);
+        expect(checkDesignDoc(edited, figures)).to.deep.equal([
+            `figure "shards at 10 TB/day, 2x peak" (scalability): docs/design.md says "116", planDataPath shards gives "${shards}"`,
+        ]);
+    });
+
+    it("fails when the bench results change under the page, naming the figure", () => {
+        const results = JSON.parse(JSON.stringify(inputs.results));
+        results.frames.ratio200Sources = 5;
+        const changed = designFigures({ ...inputs, results });
+        const problems = checkDesignDoc(doc, changed);
+        const written = readBlock(doc, "assumptions").get("frame compression ratio")!;
+        expect(problems.find((p) => p.startsWith('figure "frame compression ratio"'))).to.equal(
+            `figure "frame compression ratio" (assumptions): docs/design.md says "${written}", bench/results.json frames.ratio200Sources gives "5.00x (corpus spread over 200 sources, prod's per-task flush)"`,
+        );
+        expect(problems.some((p) => p.startsWith('figure "shards at 10 TB/day, 2x peak"'))).to.equal(true);
+    });
+
+    it("fails when a generated row is missing or one is added by hand", () => {
+        const rows = readBlock(doc, "assumptions");
+        const value = rows.get("peak factor")!;
+        const without = doc.replace(/^\| peak factor \|.*\n/m, "").replace(endMarker("assumptions"), `| hand-written figure | 42 | nowhere |\n${endMarker("assumptions")}`);
+        expect(checkDesignDoc(without, figures)).to.deep.equal([
+            `figure "peak factor" (assumptions) is missing from docs/design.md; planDataPath peakFactor (default) gives "${value}"`,
+            'figure "hand-written figure" (assumptions) in docs/design.md is not generated by scripts/design-doc.ts',
+        ]);
+    });
+
+    it("fails when bench/results.json lacks a figure the page needs, naming its path", () => {
+        const results = JSON.parse(JSON.stringify(inputs.results));
+        delete results.stream.averageOfferBytes;
+        expect(() => designFigures({ ...inputs, results })).to.throw(RangeError, "bench/results.json has no number at `stream.averageOfferBytes` (received undefined)");
+    });
+
+    it("regenerating the blocks is idempotent and leaves the prose alone", () => {
+        const regenerated = withDesignBlocks(doc, figures);
+        expect(regenerated).to.equal(doc);
+        const stale = doc.replace(/^\| peak factor \|.*$/m, "| peak factor | 3x | old |");
+        expect(withDesignBlocks(stale, figures)).to.equal(doc);
+    });
+
+    it("fails when a generated block's markers are missing", () => {
+        expect(() => withDesignBlocks(doc.replace(startMarker("scalability"), ""), figures)).to.throw(Error, "docs/design.md has no <!-- design:scalability:start");
+    });
+
+    it("npm run design-doc -- --help prints usage to stdout and exits 0; an unknown option exits 2 with the usage", () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        expect(main(["--help"], (s) => out.push(s), (s) => err.push(s))).to.equal(0);
+        expect(out.join("\n")).to.contain("usage: npm run design-doc");
+        expect(err).to.deep.equal([]);
+        expect(main(["--bogus"], (s) => out.push(s), (s) => err.push(s))).to.equal(2);
+        expect(err.join("\n")).to.contain("Unknown option '--bogus'").and.to.contain("usage: npm run design-doc");
+    });
+
+    it("no source or doc cites the upper-case design file that never existed; every docs/design.md § reference names a section that exists", () => {
+        const sections = new Set([...doc.matchAll(/^#{2,3} (\d+(?:\.\d+)?)\. /gm)].map((m) => m[1]));
+        const files: string[] = [];
+        const walk = (dir: string) => {
+            for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+                if (["node_modules", ".git", ".local", "dist"].includes(e.name)) continue;
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (/\.(ts|md)$/.test(e.name)) files.push(p);
+            }
+        };
+        for (const d of ["components", "functions", "local", "plan", "scripts", "stack", "policies", "bench", "docs", "examples"]) walk(path.join(ROOT, d));
+        files.push(path.join(ROOT, "README.md"), path.join(ROOT, "index.ts"));
+        const stale: string[] = [];
+        const dangling: string[] = [];
+        for (const f of files) {
+            const text = fs.readFileSync(f, "utf8");
+            if (/DESIGN\.md/.test(text)) stale.push(path.relative(ROOT, f));
+            for (const m of text.matchAll(/docs\/design\.md((?:(?:,| and| or)?\s?§\s?\d+(?:\.\d+)?)+)/g)) {
+                for (const n of m[1].matchAll(/§\s?(\d+(?:\.\d+)?)/g)) if (!sections.has(n[1])) dangling.push(`${path.relative(ROOT, f)}: § ${n[1]}`);
+            }
+        }
+        expect(stale).to.deep.equal([]);
+        expect(dangling).to.deep.equal([]);
+    });
+});
