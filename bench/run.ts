@@ -178,6 +178,24 @@ const pick = <T, K extends keyof T>(s: Section<T> | undefined, key: K, skipped: 
 };
 
 /** The table rows from the section results (exported for docs and tests). */
+/** The planner's Aurora ACUs at 10 TB/day from this run's writer figures (and the corpus's average event). */
+function auroraAcus(r: { stream?: Section<StreamSection> }, w: WriterResult): number | undefined {
+  const c = w.cpuSecondsPerEventByClass;
+  if (!c || !w.before.serverCpu || !w.after.serverCpu) return undefined;
+  const averageEventBytes = r.stream && !("notMeasured" in r.stream) ? (r.stream as unknown as { averageEventBytes?: number }).averageEventBytes : undefined;
+  return planDataPath({
+    tbPerDay: 10,
+    measured: {
+      averageEventBytes: averageEventBytes ?? 375, frameCompressionRatio: 10, hotShardImbalance: 1, consumerEventsPerSecond: 1e5, from: "this run",
+      writer: {
+        rowWritesPerEventBefore: w.before.first.rowWritesPerEvent, rowWritesPerEventAfter: w.after.first.rowWritesPerEvent,
+        dataApiCallsPerEvent: w.after.first.dataApiCallsPerEvent, transactionsPerEvent: w.after.first.transactionsPerEvent,
+        serverCpu: { shopping: c.shopping, state: c.state, corpusStateShare: c.stateShare, before: w.before.serverCpu.cpuSecondsPerEvent, per1000RowWrites: w.after.serverCpu.cpuSecondsPer1000RowWrites },
+      },
+    },
+  }).auroraAcusStateChangingOnly;
+}
+
 export function tableRows(r: {
   ingestion?: Section<IngestSection>;
   stream?: Section<StreamSection>;
@@ -241,6 +259,13 @@ export function tableRows(r: {
     if (w === undefined) return notMeasured(skipped);
     if ("notMeasured" in w) return w as NotMeasured;
     return w.after.first.dataApiCallsPerEvent / w.before.first.dataApiCallsPerEvent;
+  };
+  const wrCpu = (f: (w: WriterResult) => number | undefined): Figure => {
+    const w = r.writer;
+    if (w === undefined) return notMeasured(skipped);
+    if ("notMeasured" in w) return w as NotMeasured;
+    const v = f(w);
+    return v === undefined ? notMeasured(`no native PostgreSQL (${w.nativeUnavailable ?? "not measured"})`) : v;
   };
   const fc = (path: (f: ForecastResult) => number): Figure => {
     const f = r.forecast;
@@ -313,6 +338,9 @@ export function tableRows(r: {
     { section: "writer", figure: "row writes per event, after", value: wr("after", "rowWritesPerEvent") },
     { section: "writer", figure: "Data API calls per event, after / before", value: callsRatio() },
     { section: "writer", figure: "local wall time after / before (PGlite)", value: fig(pick(r.writer, "localWallRatio", skipped)) },
+    { section: "writer", figure: "server CPU per search/offer, after (native PostgreSQL)", value: wrCpu((w) => w.cpuSecondsPerEventByClass && w.cpuSecondsPerEventByClass.shopping * 1e6), unit: " µs" },
+    { section: "writer", figure: "route-minute upsert CPU per row, one statement per row / one multi-row statement", value: wrCpu((w) => w.shapes && (w.shapes.singleRowUpdate.cpuSecondsPer1000RowWrites / w.shapes.multiRowUpdate.cpuSecondsPer1000RowWrites)) },
+    { section: "writer", figure: "planner Aurora ACUs, 10 TB/day, 2x peak (measured CPU, look-to-book 1,000)", value: wrCpu((w) => auroraAcus(r, w)), unit: " ACU", goal: le(256) },
     { section: "forecast", figure: "searches sMAPE next day, model (%)", value: fc((f) => f.searches.smapeModel), unit: " %" },
     { section: "forecast", figure: "searches sMAPE next day, seasonal-naive week (%)", value: fc((f) => f.searches.smapeWeeklyNaive), unit: " %" },
     { section: "forecast", figure: "searches: best seasonal-naive sMAPE / model sMAPE", value: fc((f) => f.searches.improvement), goal: ge(1.1) },

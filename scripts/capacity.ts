@@ -24,6 +24,8 @@ export const USAGE = `usage: npm run capacity -- (--tb-per-day N | --mb-per-seco
   --imbalance N            hottest over average shard (default: measured by the scale simulation)
   --tasks N                ingestion tasks at peak (default 40)
   --linger-ms N            producer linger, 1..50 (default 20)
+  --look-to-book N         shopping events (searches, offers) per booking, the event mix for Aurora (default 1000, assumed)
+  --cancellations-per-booking N  0..1 (default 0.25, assumed)
   --record-bytes N         Kinesis-only scenarios: user-record size (default: the measured event size)
   --peak-factor N          peak over average throughput (default 2)
   --compression-ratio N    Kinesis-only scenarios: compression ratio (default: the measured frame ratio)
@@ -51,6 +53,8 @@ const NUMERIC: Record<string, keyof CapacityInput | keyof DataPathInput | "curre
   imbalance: "hotShardImbalance",
   tasks: "tasks",
   "linger-ms": "lingerMs",
+  "look-to-book": "lookToBook",
+  "cancellations-per-booking": "cancellationsPerBooking",
   "target-utilization": "targetUtilization",
   "retention-hours": "retentionHours",
   readers: "readers",
@@ -100,7 +104,7 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
     }
     numbers[key] = n;
   }
-  const { currentShards, targetShards, averageEventBytes, frameCompressionRatio, hotShardImbalance, tasks, lingerMs, ...input } = numbers;
+  const { currentShards, targetShards, averageEventBytes, frameCompressionRatio, hotShardImbalance, tasks, lingerMs, lookToBook, cancellationsPerBooking, ...input } = numbers;
   if (targetShards !== undefined && currentShards === undefined) {
     throw new Error("--target-shards needs --current-shards (the count to reshard from)");
   }
@@ -117,6 +121,8 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
       ...(hotShardImbalance !== undefined ? { hotShardImbalance } : {}),
       ...(tasks !== undefined ? { tasks } : {}),
       ...(lingerMs !== undefined ? { lingerMs } : {}),
+      ...(lookToBook !== undefined ? { lookToBook } : {}),
+      ...(cancellationsPerBooking !== undefined ? { cancellationsPerBooking } : {}),
       measured,
     });
     const kinesisInput = {

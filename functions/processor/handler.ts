@@ -39,7 +39,7 @@ import type { ScoringBackend } from "../scoring/backend";
 import { scoringFromEnv } from "../scoring/config";
 import { ScoringPublisher, publishPendingScores, scoringPublisherFromEnv } from "./scoring-publish";
 import * as SQL from "./sql";
-import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeChunk, writeRecordParts } from "./writer";
+import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeBatch as writeWholeBatch, writeChunk, writeRecordParts } from "./writer";
 
 /** CloudWatch namespace of the processor's own metrics (EMF; dimensions service and FunctionName). */
 export const PROCESSOR_METRICS_NAMESPACE = "FlightStream/Analytics";
@@ -73,6 +73,11 @@ export interface ProcessorDeps {
     readonly cleanupIntervalMinutes?: number;
     /** Types keeping one processed_events row per event (the others go through identity_digests). @default bookings and cancellations */
     readonly perEventIdentityTypes?: ReadonlySet<string>;
+    /**
+     * Write the whole batch in one transaction with its aggregates pre-aggregated in memory (one upsert per
+     * table per batch); on any failure the batch is rolled back and written chunk by chunk. @default true
+     */
+    readonly batchTransaction?: boolean;
 }
 
 export interface BatchOutcome {
@@ -289,7 +294,18 @@ export function createProcessor(deps: ProcessorDeps) {
                 await storeRejection(items[0], (e as Error).message);
             }
         };
-        for (const chunk of recordChunks(records, decoded, located, deps.limits)) await writeIsolated(chunk.items, chunk.parts);
+        const chunks = recordChunks(records, decoded, located, deps.limits);
+        // One transaction for the batch (claims, identities, booking state, one aggregate upsert per table); if it
+        // fails it is rolled back whole, and the chunks are written one transaction each, isolating what failed.
+        if ((deps.batchTransaction ?? true) && chunks.length > 0) {
+            try {
+                addStats(stats, await writeWholeBatch(deps.db, chunks.map((c) => ({ events: c.items.map((it) => it.event), parts: c.parts })), writeOptions()));
+                return { stats, storeRejected: 0, failed: [] };
+            } catch (e) {
+                logger.warn("the batch transaction failed and was rolled back; writing chunk by chunk", { error: e as Error, chunks: chunks.length });
+            }
+        }
+        for (const chunk of chunks) await writeIsolated(chunk.items, chunk.parts);
 
         // Every event a failed record carries goes back to the framework: it reports every record carrying a copy.
         const failedEvents = layout.filter((r) => failed.has(r.decoded.sequenceNumber)).flatMap((r) => r.events);
@@ -314,10 +330,14 @@ export function createProcessor(deps: ProcessorDeps) {
         }
     }
 
+    function writeOptions() {
+        return { alertRule: deps.alertRule, alerting, dealRule: deps.dealRule, scoring: deps.scoring, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
+    }
+
     /** Retries a chunk whose transaction hit a deadlock or serialization failure (it was rolled back). */
     async function writeWithRetry(chunk: FlightEvent[], parts?: ChunkPart[]): Promise<WriteStats> {
         const attempts = deps.deadlockRetries ?? 2;
-        const opts = { alertRule: deps.alertRule, alerting, dealRule: deps.dealRule, scoring: deps.scoring, limits: deps.limits, perEventTypes: deps.perEventIdentityTypes };
+        const opts = writeOptions();
         for (let i = 0; ; i++) {
             try {
                 return parts ? await writeRecordParts(deps.db, parts, opts) : await writeChunk(deps.db, chunk, opts);

@@ -147,6 +147,35 @@ ON CONFLICT (route, minute) DO UPDATE SET
     seats_cancelled = s.seats_cancelled + EXCLUDED.seats_cancelled,
     updated_at = now()`;
 
+/**
+ * Adds a batch's route-minute counts, every row in ONE statement (the rows pre-aggregated in memory:
+ * distinct keys, sorted, so concurrent batches lock rows in one order).
+ */
+export const UPSERT_ROUTE_MINUTES = `INSERT INTO route_minute_stats AS s (route, minute, origin, destination, searches, offers, bookings, cancellations, seats_booked, seats_cancelled)
+SELECT r.route, r.minute, r.origin, r.destination, r.searches, r.offers, r.bookings, r.cancellations, r.seats_booked, r.seats_cancelled
+FROM jsonb_to_recordset(:rows::jsonb) AS r(route text, minute timestamptz, origin text, destination text, searches bigint, offers bigint, bookings bigint, cancellations bigint, seats_booked bigint, seats_cancelled bigint)
+ORDER BY r.route, r.minute
+ON CONFLICT (route, minute) DO UPDATE SET
+    searches = s.searches + EXCLUDED.searches,
+    offers = s.offers + EXCLUDED.offers,
+    bookings = s.bookings + EXCLUDED.bookings,
+    cancellations = s.cancellations + EXCLUDED.cancellations,
+    seats_booked = s.seats_booked + EXCLUDED.seats_booked,
+    seats_cancelled = s.seats_cancelled + EXCLUDED.seats_cancelled,
+    updated_at = now()`;
+
+/** Adds a batch's offer price sums, every route-currency-minute in ONE statement (distinct keys, sorted). */
+export const UPSERT_OFFER_PRICES_ROWS = `INSERT INTO offer_price_stats AS p (route, minute, currency, offers, price_sum, price_sum_sq, price_min, price_max)
+SELECT r.route, r.minute, r.currency, r.offers, r.price_sum, r.price_sum_sq, r.price_min, r.price_max
+FROM jsonb_to_recordset(:rows::jsonb) AS r(route text, minute timestamptz, currency text, offers bigint, price_sum float8, price_sum_sq float8, price_min float8, price_max float8)
+ORDER BY r.route, r.currency, r.minute
+ON CONFLICT (route, currency, minute) DO UPDATE SET
+    offers = p.offers + EXCLUDED.offers,
+    price_sum = p.price_sum + EXCLUDED.price_sum,
+    price_sum_sq = p.price_sum_sq + EXCLUDED.price_sum_sq,
+    price_min = LEAST(p.price_min, EXCLUDED.price_min),
+    price_max = GREATEST(p.price_max, EXCLUDED.price_max)`;
+
 /** Adds offer price sums to a route-currency-minute (BatchExecuteStatement). */
 export const UPSERT_OFFER_PRICES = `INSERT INTO offer_price_stats AS p (route, minute, currency, offers, price_sum, price_sum_sq, price_min, price_max)
 VALUES (:route, CAST(:minute AS timestamptz), :currency, :offers, :price_sum, :price_sum_sq, :price_min, :price_max)

@@ -24,7 +24,7 @@ import type { BookingEvent, CancellationEvent, FlightEvent, OfferEvent, SearchEv
 import { routeOf } from "../shared/events";
 import { identityKey } from "../shared/identity";
 import { DataApi, Params } from "../shared/db/dataapi";
-import { aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
+import { MinuteCache, aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
 import { BookingVersion, CancellationFact, Contribution, bookingState, contributionOf, inventoryDeltas } from "./booking-state";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
 import { AlertingOptions, raiseForecastAlerts } from "./alerting";
@@ -122,9 +122,78 @@ export async function writeChunk(db: DataApi, chunk: readonly FlightEvent[], opt
  * not claimed before, so the claim and the aggregates commit (or roll back) together.
  */
 export async function writeRecordParts(db: DataApi, parts: readonly RecordPart[], opts: WriteOptions = {}): Promise<WriteStats> {
-    const all = parts.flatMap((p) => p.events);
-    if (all.length === 0) return { ...emptyStats(), chunks: 1 };
+    if (parts.every((p) => p.events.length === 0)) return { ...emptyStats(), chunks: 1 };
+    return db.transaction((tx) => writePartsInTransaction(db, parts, tx, opts));
+}
+
+/** One chunk of a batch: whole record parts (claimed with their aggregates), or events without claims. */
+export interface BatchChunk {
+    readonly events: readonly FlightEvent[];
+    readonly parts?: readonly RecordPart[];
+}
+
+/**
+ * What a batch counted, kept in memory until the batch's ONE aggregate write
+ * (`writeBatch`): the fresh events of every chunk, so each route-minute and
+ * price row is upserted once per batch whatever the number of chunks.
+ */
+export interface DeferredAggregates {
+    readonly events: FlightEvent[];
+}
+
+/**
+ * A whole Lambda batch in ONE transaction: every route-minute (searches,
+ * offers) and booking id of the batch is locked first, in sorted order, then
+ * each chunk claims its record parts and gates its identities as before
+ * (booking state per chunk), while the aggregates of every counted event are
+ * pre-aggregated in memory and written at the end as one multi-row upsert per
+ * table, with the alerts of the batch's searches, then the transaction commits
+ * the claims, the identities and the aggregates together. A failure rolls all
+ * of it back (the caller falls back to one transaction per chunk, which
+ * isolates the cause).
+ */
+export async function writeBatch(db: DataApi, chunks: readonly BatchChunk[], opts: WriteOptions = {}): Promise<WriteStats> {
+    const all = chunks.flatMap((c) => c.events);
+    if (all.length === 0) return { ...emptyStats(), chunks: chunks.length };
     return db.transaction(async (tx) => {
+        await lockBatchKeys(db, all, tx);
+        const deferred: DeferredAggregates = { events: [] };
+        const inner = { ...opts, deferred };
+        const stats = emptyStats();
+        for (const c of chunks) {
+            if (c.events.length === 0) continue;
+            addStats(stats, c.parts ? await writePartsInTransaction(db, c.parts, tx, inner) : await writeInTransaction(db, c.events, tx, inner));
+        }
+        stats.alerts += await writeAggregates(db, deferred.events, tx, opts);
+        stats.chunks = chunks.length;
+        return stats;
+    });
+}
+
+/** Locks the batch's route-minutes (searches, offers) and booking ids up front, sorted, so batches on other shards wait in one order. */
+async function lockBatchKeys(db: DataApi, events: readonly FlightEvent[], tx: string): Promise<void> {
+    const keys = new Map<string, { route: string; minute: string; origin: string; destination: string }>();
+    const ids = new Set<string>();
+    const minutes = new MinuteCache();
+    for (const e of events) {
+        if (e.type === "search" || e.type === "offer") {
+            const minute = minutes.minuteOf(e.occurredAt);
+            keys.set(`${e.origin}-${e.destination}|${minute}`, { route: `${e.origin}-${e.destination}`, minute, origin: e.origin, destination: e.destination });
+        } else if (e.type === "booking" || e.type === "cancellation") ids.add(e.bookingId);
+    }
+    if (keys.size > 0) {
+        const sorted = [...keys.entries()].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).map(([, v]) => v);
+        for (const part of chunkBySize(sorted, jsonBytes, {})) {
+            await db.execute(SQL.ENSURE_ROUTE_MINUTES, { keys: { json: part } }, tx);
+            await db.query(SQL.LOCK_ROUTE_MINUTES, { keys: { json: part.map((k) => ({ route: k.route, minute: k.minute })) } }, tx);
+        }
+    }
+    if (ids.size > 0) await db.execute(SQL.LOCK_BOOKINGS, { ids: { json: [...ids].sort() } }, tx);
+}
+
+async function writePartsInTransaction(db: DataApi, parts: readonly RecordPart[], tx: string, opts: WriteOptions & { deferred?: DeferredAggregates }): Promise<WriteStats> {
+    const all = parts.flatMap((p) => p.events);
+    {
         const claimed = await db.query<{ shard_id: string; sequence_number: string; part: number }>(SQL.CLAIM_RECORD_PARTS, {
             claims: { json: parts.map((p) => ({ shard_id: p.shardId, sequence_number: p.sequenceNumber, part: p.part, events: p.events.length })) },
         }, tx);
@@ -138,10 +207,10 @@ export async function writeRecordParts(db: DataApi, parts: readonly RecordPart[]
         stats.duplicates += skipped;
         stats.partsClaimed = counted.length;
         return stats;
-    });
+    }
 }
 
-async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx: string, opts: WriteOptions): Promise<WriteStats> {
+async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx: string, opts: WriteOptions & { deferred?: DeferredAggregates }): Promise<WriteStats> {
     const stats = emptyStats();
     stats.events = chunk.length;
     stats.chunks = 1;
@@ -155,7 +224,7 @@ async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx
 }
 
 /** Distinct identities: gate, then every counter for the fresh ones. */
-async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerprinted>[], tx: string, opts: WriteOptions): Promise<WriteStats> {
+async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerprinted>[], tx: string, opts: WriteOptions & { deferred?: DeferredAggregates }): Promise<WriteStats> {
     const alertRule = opts.alertRule ?? DEFAULT_ALERT_RULE;
     const dealRule = opts.dealRule ?? DEFAULT_DEAL_RULE;
     const limits = opts.limits ?? {};
@@ -189,20 +258,41 @@ async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerp
             stats.flightMismatches = b.mismatches;
         }
 
-        // 4. Counters: every counted event once, at its route and minute of event time.
-        await batchUpsert(db, SQL.UPSERT_ROUTE_MINUTE, aggregateRouteMinutes(events).map((r) => ({
-            route: r.route, minute: r.minute, origin: r.origin, destination: r.destination, searches: r.searches, offers: r.offers,
-            bookings: r.bookings, cancellations: r.cancellations, seats_booked: r.seatsBooked, seats_cancelled: r.seatsCancelled,
-        })), tx, limits);
-        await batchUpsert(db, SQL.UPSERT_OFFER_PRICES, aggregateOfferPrices(offers).map((p) => ({
-            route: p.route, minute: p.minute, currency: p.currency, offers: p.offers, price_sum: asFloat(p.priceSum),
-            price_sum_sq: asFloat(p.priceSumSq), price_min: asFloat(p.priceMin), price_max: asFloat(p.priceMax),
-        })), tx, limits);
-
-        // 5. High-demand alerts for the windows this chunk's searches fell into.
-        stats.alerts = await raiseForecastAlerts(db, searches, { baselineMinutes: alertRule.baselineMinutes, ...opts.alerting }, tx);
+        // 4. Counters and 5. alerts: now, or once for the whole batch (writeBatch).
+        if (opts.deferred) {
+            for (const e of events) opts.deferred.events.push(e);
+            return stats;
+        }
+        stats.alerts = await writeAggregates(db, events, tx, opts);
         return stats;
     }
+}
+
+/**
+ * 4. Counters: every counted event once, at its route and minute of event time, as ONE multi-row upsert per
+ * table (split only by the Data API's request size); 5. the high-demand alerts of the windows the searches fell into.
+ */
+async function writeAggregates(db: DataApi, events: readonly FlightEvent[], tx: string, opts: WriteOptions): Promise<number> {
+    if (events.length === 0) return 0;
+    const alertRule = opts.alertRule ?? DEFAULT_ALERT_RULE;
+    const minutes = new MinuteCache();
+    const offers = events.filter((e): e is OfferEvent => e.type === "offer");
+    const searches = events.filter((e): e is SearchEvent => e.type === "search");
+    await multiRowUpsert(db, SQL.UPSERT_ROUTE_MINUTES, "rows", aggregateRouteMinutes(events, minutes).map((r) => ({
+        route: r.route, minute: r.minute, origin: r.origin, destination: r.destination, searches: r.searches, offers: r.offers,
+        bookings: r.bookings, cancellations: r.cancellations, seats_booked: r.seatsBooked, seats_cancelled: r.seatsCancelled,
+    })), tx);
+    await multiRowUpsert(db, SQL.UPSERT_OFFER_PRICES_ROWS, "rows", aggregateOfferPrices(offers, minutes).map((p) => ({
+        route: p.route, minute: p.minute, currency: p.currency, offers: p.offers, price_sum: p.priceSum,
+        price_sum_sq: p.priceSumSq, price_min: p.priceMin, price_max: p.priceMax,
+    })), tx);
+    return raiseForecastAlerts(db, searches, { baselineMinutes: alertRule.baselineMinutes, ...opts.alerting }, tx);
+}
+
+/** Rows as one JSON parameter (jsonb_to_recordset), split only where a request would pass the Data API's size limit. */
+async function multiRowUpsert(db: DataApi, sql: string, param: string, rows: readonly Record<string, unknown>[], tx: string): Promise<void> {
+    if (rows.length === 0) return;
+    for (const part of chunkBySize(rows, jsonBytes, { maxItems: 100_000 })) await db.execute(sql, { [param]: { json: part } }, tx);
 }
 
 /**

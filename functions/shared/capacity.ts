@@ -491,13 +491,37 @@ export const DATA_PATH_PRICES_US_EAST_1 = {
 } as const;
 
 /**
- * Row writes per second one Aurora Serverless v2 ACU sustains through the
- * Data API for the processor's statements. An ASSUMPTION until the writer is
- * measured against Aurora: the row writes PER EVENT are measured (bench
- * `writer`, PGlite: `rowWritesPerEvent` before and after the issue-22
- * mechanism), the rate per ACU is not: replace it then.
+ * Row writes per second one Aurora Serverless v2 ACU sustains: the fallback
+ * ASSUMPTION when bench/results.json holds no server CPU measurement of the
+ * writer (`writer.cpuSecondsPerEventByClass`). With it, the planner sizes
+ * Aurora by measured server CPU per event instead.
  */
 export const ASSUMED_ROW_WRITES_PER_ACU_SECOND = 500;
+
+/**
+ * vCPU per Aurora Serverless v2 ACU. AWS describes an ACU as about 2 GiB of
+ * memory with corresponding CPU and networking; 256 ACUs (512 GiB) match the
+ * largest memory-optimised Graviton instance of that memory, 64 vCPU and 512 GiB
+ * (db.r6g/r7g.16xlarge, 8 GiB per vCPU), so one ACU is taken as 0.25 vCPU.
+ * Also assumed: one such vCPU does the work of one core of the bench machine
+ * (the measured CPU is native PostgreSQL 15 on x86-64).
+ */
+export const AURORA_VCPU_PER_ACU = 0.25;
+
+/** Share of the writer's CPU the plan may use at peak (headroom for vacuum, checkpoints, the insights API's reads). */
+export const AURORA_CPU_TARGET = 0.7;
+
+/**
+ * Shopping events (searches and offers) per booking at 10 TB/day: an
+ * ASSUMPTION, stated in docs/capacity.md. Airline distribution quotes
+ * look-to-book ratios from hundreds to one for direct channels to tens of
+ * thousands to one for metasearch and OTA API traffic; 1,000 is on the heavy
+ * booking side of that range (more state-changing events than most sources).
+ */
+export const DEFAULT_LOOK_TO_BOOK = 1000;
+
+/** Cancellations per booking (an ASSUMPTION: airline cancellation and refund rates are of the order of 10-30 %). */
+export const DEFAULT_CANCELLATIONS_PER_BOOKING = 0.25;
 
 /** Largest Aurora Serverless v2 capacity of one instance (the writer takes every write). */
 export const AURORA_SERVERLESS_V2_MAX_ACU = 256;
@@ -506,12 +530,18 @@ export const AURORA_SERVERLESS_V2_MAX_ACU = 256;
 export interface WriterFigures {
   /** Rows inserted/updated/deleted per event with one processed_events row per event (before issue 22). */
   readonly rowWritesPerEventBefore: number;
-  /** The same with record-part claims, identity digests and per-event identity for bookings/cancellations only. */
+  /** The same with the whole-batch transaction, record-part claims, identity digests and per-event identity for bookings/cancellations only. */
   readonly rowWritesPerEventAfter: number;
   /** Data API calls per event (after). */
   readonly dataApiCallsPerEvent: number;
   /** Transactions per event (after). */
   readonly transactionsPerEvent: number;
+  /**
+   * Server CPU on a native PostgreSQL (the bench's trace replay), seconds per event: the corpus's searches and
+   * offers written alone (`shopping`), bookings and cancellations derived from the corpus mix (`state`), and
+   * the per-row-per-event path before issue 22 over the corpus mix (`before`). Absent: the row-write assumption.
+   */
+  readonly serverCpu?: { readonly shopping: number; readonly state: number; readonly before: number; readonly corpusStateShare: number; readonly per1000RowWrites: number };
 }
 
 /** Figures the bench measured (bench/results.json) that the planner takes as defaults. */
@@ -548,6 +578,15 @@ export function measuredFigures(results: unknown): MeasuredFigures {
         rowWritesPerEventAfter: need("writer.after.first.rowWritesPerEvent", r.writer?.after?.first?.rowWritesPerEvent),
         dataApiCallsPerEvent: need("writer.after.first.dataApiCallsPerEvent", r.writer?.after?.first?.dataApiCallsPerEvent),
         transactionsPerEvent: need("writer.after.first.transactionsPerEvent", r.writer?.after?.first?.transactionsPerEvent),
+        ...(r.writer?.cpuSecondsPerEventByClass === undefined ? {} : {
+          serverCpu: {
+            shopping: need("writer.cpuSecondsPerEventByClass.shopping", r.writer.cpuSecondsPerEventByClass.shopping),
+            state: need("writer.cpuSecondsPerEventByClass.state", r.writer.cpuSecondsPerEventByClass.state),
+            corpusStateShare: need("writer.cpuSecondsPerEventByClass.stateShare", r.writer.cpuSecondsPerEventByClass.stateShare),
+            before: need("writer.before.serverCpu.cpuSecondsPerEvent", r.writer?.before?.serverCpu?.cpuSecondsPerEvent),
+            per1000RowWrites: need("writer.after.serverCpu.cpuSecondsPer1000RowWrites", r.writer?.after?.serverCpu?.cpuSecondsPer1000RowWrites),
+          },
+        }),
       },
     }),
     from: `bench/results.json (${String(r?.mode)} run, commit ${String(r?.machine?.commit)}, ${String(r?.generatedAt)})`,
@@ -581,7 +620,11 @@ export interface DataPathInput {
   readonly retentionHours?: number;
   /** Enhanced fan-out consumers. @default 1 (the real-time processor) */
   readonly efoConsumers?: number;
-  /** Share of events that change state (bookings, cancellations) and need per-event identity in Aurora. @default 0.05 */
+  /** Shopping events (searches, offers) per booking: the event mix's stated assumption. @default DEFAULT_LOOK_TO_BOOK (1,000) */
+  readonly lookToBook?: number;
+  /** Cancellations per booking. @default DEFAULT_CANCELLATIONS_PER_BOOKING (0.25) */
+  readonly cancellationsPerBooking?: number;
+  /** Share of events that change state (bookings, cancellations). @default from `lookToBook` and `cancellationsPerBooking` */
   readonly stateChangingShare?: number;
   /** Lake days Athena scans per day for the ponds (dataset runs x share of the lake each reads). @default 1.5 */
   readonly athenaLakeDaysScannedPerDay?: number;
@@ -625,6 +668,8 @@ export interface DataPathPlan {
   readonly peakDataApiCallsPerSecond?: number;
   /** Whether the after-figure fits one Aurora Serverless v2 writer (<= 256 ACU). */
   readonly auroraFitsOneWriter: boolean;
+  /** The writer's server CPU at peak (vCPU) behind the ACUs, when measured (bench writer, native PostgreSQL). */
+  readonly auroraCpu?: { readonly vcpuAtPeak: number; readonly secondsPerEvent: number; readonly beforeVcpuAtPeak: number };
   readonly lines: readonly DataPathLine[];
   readonly monthlyUsd: number;
 }
@@ -657,7 +702,13 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 65536, 1024, 1024 * 1024);
   const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760);
   const efoConsumers = intInRange("efoConsumers", input.efoConsumers ?? 1, 0, 20);
-  const stateChangingShare = positive("stateChangingShare", input.stateChangingShare ?? 0.05);
+  const lookToBook = positive("lookToBook", input.lookToBook ?? DEFAULT_LOOK_TO_BOOK);
+  const cancellationsPerBooking = input.cancellationsPerBooking ?? DEFAULT_CANCELLATIONS_PER_BOOKING;
+  if (!isFiniteNumber(cancellationsPerBooking) || cancellationsPerBooking < 0 || cancellationsPerBooking > 1) {
+    throw new RangeError(`\`cancellationsPerBooking\` must be a number from 0 to 1, got ${JSON.stringify(cancellationsPerBooking)}`);
+  }
+  const stateChangingShare = positive("stateChangingShare", input.stateChangingShare ?? (1 + cancellationsPerBooking) / (lookToBook + 1 + cancellationsPerBooking));
+  if (stateChangingShare >= 1) throw new RangeError(`\`stateChangingShare\` must be below 1, got ${stateChangingShare}`);
   const athenaLakeDaysScannedPerDay = input.athenaLakeDaysScannedPerDay ?? 1.5;
   if (!isFiniteNumber(athenaLakeDaysScannedPerDay) || athenaLakeDaysScannedPerDay < 0) throw new RangeError(`\`athenaLakeDaysScannedPerDay\` must be a number >= 0, got ${JSON.stringify(athenaLakeDaysScannedPerDay)}`);
   const lakeStandardDays = intInRange("lakeStandardDays", input.lakeStandardDays ?? 30, 1, 3650);
@@ -683,9 +734,14 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   const w = m.writer;
   const rowWritesBefore = w ? w.rowWritesPerEventBefore : 1;
   const rowWritesAfter = w ? w.rowWritesPerEventAfter : stateChangingShare;
-  const acusFor = (writesPerEvent: number) => Math.max(0.5, Math.ceil(((peakEventsPerSecond * writesPerEvent) / ASSUMED_ROW_WRITES_PER_ACU_SECOND) * 2) / 2);
-  const auroraAcusAllEvents = acusFor(rowWritesBefore);
-  const auroraAcusStateChangingOnly = acusFor(rowWritesAfter);
+  const halfAcus = (acus: number) => Math.max(0.5, Math.ceil(acus * 2) / 2);
+  const acusFor = (writesPerEvent: number) => halfAcus((peakEventsPerSecond * writesPerEvent) / ASSUMED_ROW_WRITES_PER_ACU_SECOND);
+  // Measured server CPU per event, weighted by the stated event mix (not the bench corpus's mix).
+  const cpu = w?.serverCpu;
+  const cpuPerEvent = cpu ? (1 - stateChangingShare) * cpu.shopping + stateChangingShare * cpu.state : undefined;
+  const acusForCpu = (secondsPerEvent: number) => halfAcus((peakEventsPerSecond * secondsPerEvent) / AURORA_VCPU_PER_ACU / AURORA_CPU_TARGET);
+  const auroraAcusAllEvents = cpu ? acusForCpu(cpu.before) : acusFor(rowWritesBefore);
+  const auroraAcusStateChangingOnly = cpu ? acusForCpu(cpuPerEvent!) : acusFor(rowWritesAfter);
 
   // ---- monthly cost at AVERAGE traffic
   const P = DATA_PATH_PRICES_US_EAST_1;
@@ -720,7 +776,7 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   const consumerGbSeconds = (eventsPerSecond * monthSeconds) / m.consumerEventsPerSecond;
   add("real time", `consumer Lambda (${fmt(consumerInvocations / 1e6, 1)} M requests, ${fmt(consumerGbSeconds)} GB-s at 1 GB, CPU only)`, (consumerInvocations / 1e6) * P.lambdaPerMillionRequests + consumerGbSeconds * P.lambdaGbSecond);
   const avgAcus = Math.max(0.5, auroraAcusStateChangingOnly / peakFactor);
-  add("real time", `Aurora Serverless v2 (${fmt(avgAcus, 1)} ACU average x ${HOURS_PER_MONTH} h x $${P.auroraAcuHour}; ${w ? "measured row writes per event" : "per-event identity for state-changing events only"})`, avgAcus * HOURS_PER_MONTH * P.auroraAcuHour);
+  add("real time", `Aurora Serverless v2 (${fmt(avgAcus, 1)} ACU average x ${HOURS_PER_MONTH} h x $${P.auroraAcuHour}; ${cpu ? "measured server CPU per event" : w ? "measured row writes per event" : "per-event identity for state-changing events only"})`, avgAcus * HOURS_PER_MONTH * P.auroraAcuHour);
   if (w) {
     const calls = (w.dataApiCallsPerEvent * eventsPerSecond * monthSeconds) / 1e6;
     add("real time", `Data API (${fmt(calls, 1)} M requests: ${fmt(w.dataApiCallsPerEvent, 4)} per event, measured, x $${P.dataApiPerMillionRequests})`, calls * P.dataApiPerMillionRequests);
@@ -738,7 +794,7 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
   return {
     inputs: {
       averageBytesPerSecond, averageEventBytes, frameCompressionRatio, hotShardImbalance, peakFactor, targetUtilization, tasks, lingerMs, aggregateBytes, retentionHours, efoConsumers,
-      stateChangingShare, athenaLakeDaysScannedPerDay, lakeStandardDays, lakeIaDays, lakeRetentionDays, from: m.from,
+      lookToBook, cancellationsPerBooking, stateChangingShare, athenaLakeDaysScannedPerDay, lakeStandardDays, lakeIaDays, lakeRetentionDays, from: m.from,
     },
     eventsPerSecond,
     peakEventsPerSecond,
@@ -759,6 +815,7 @@ export function planDataPath(input: DataPathInput): DataPathPlan {
     auroraRowWritesPerEvent: { before: rowWritesBefore, after: rowWritesAfter, measured: w !== undefined },
     ...(w ? { peakDataApiCallsPerSecond: peakEventsPerSecond * w.dataApiCallsPerEvent } : {}),
     auroraFitsOneWriter: auroraAcusStateChangingOnly <= AURORA_SERVERLESS_V2_MAX_ACU,
+    ...(cpu ? { auroraCpu: { vcpuAtPeak: peakEventsPerSecond * cpuPerEvent!, secondsPerEvent: cpuPerEvent!, beforeVcpuAtPeak: peakEventsPerSecond * cpu.before } } : {}),
     lines,
     monthlyUsd,
   };
@@ -781,7 +838,13 @@ export function formatDataPathReport(plan: DataPathPlan): string[] {
   out.push(`  shards              ${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`);
   out.push(`  hottest shard share ${fmt(plan.hottestShardBytesShare * 100, 1)}% of bytes, ${fmt(plan.hottestShardRecordsShare * 100, 1)}% of records`);
   const rw = plan.auroraRowWritesPerEvent;
-  if (rw.measured) {
+  const c = plan.auroraCpu;
+  out.push(`  event mix           ${fmt(i.lookToBook)} shopping events per booking (look-to-book, assumed), ${fmt(i.cancellationsPerBooking, 2)} cancellations per booking -> ${fmt(i.stateChangingShare * 100, 3)}% bookings and cancellations`);
+  if (c) {
+    out.push(`  Aurora at peak      ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU: ${fmt(plan.peakEventsPerSecond)} events/s x ${fmt(c.secondsPerEvent * 1e6, 1)} us server CPU/event (measured, native PostgreSQL, this mix) = ${fmt(c.vcpuAtPeak, 1)} vCPU, at ${AURORA_VCPU_PER_ACU} vCPU per ACU and ${fmt(AURORA_CPU_TARGET * 100)}% CPU; ${plan.auroraFitsOneWriter ? "fits" : "does NOT fit"} one ${AURORA_SERVERLESS_V2_MAX_ACU}-ACU writer`);
+    out.push(`  Aurora before       ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a processed_events row per event and a transaction per chunk (${fmt((c.beforeVcpuAtPeak / plan.peakEventsPerSecond) * 1e6, 1)} us/event, corpus mix, measured)`);
+    out.push(`  Data API at peak    ${fmt(plan.peakDataApiCallsPerSecond ?? 0)} calls/s (measured calls per event, corpus mix)`);
+  } else if (rw.measured) {
     out.push(`  Aurora at peak      ${fmt(plan.auroraAcusAllEvents, 1)} ACU with a processed_events row per event (${fmt(rw.before, 3)} row writes/event, measured); ${fmt(plan.auroraAcusStateChangingOnly, 1)} ACU with record claims, identity digests and per-event identity for bookings/cancellations only (${fmt(rw.after, 3)} row writes/event, measured); assumes ${ASSUMED_ROW_WRITES_PER_ACU_SECOND} row writes/s per ACU; ${plan.auroraFitsOneWriter ? "fits" : "does NOT fit"} one ${AURORA_SERVERLESS_V2_MAX_ACU}-ACU writer`);
     out.push(`  Data API at peak    ${fmt(plan.peakDataApiCallsPerSecond ?? 0)} calls/s (measured calls per event)`);
   } else {

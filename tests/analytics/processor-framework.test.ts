@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
+import * as SQL from "../../functions/processor/sql";
 import { ProcessorDeps, createProcessor } from "../../functions/processor/handler";
 import { jsonRecord, kinesisEvent, kinesisRecord, search, sharedTestDb, truncateAll } from "./helpers";
 
@@ -45,10 +46,11 @@ describe("processor on the consumer framework", function () {
     it("fails every record carrying a copy of a failed record's events; the redelivery counts each event once", async () => {
         const failing = new DataApi(db.target);
         let calls = 0;
-        const orig = failing.batchExecute.bind(failing);
-        failing.batchExecute = async (sql, sets, tx) => {
-            if (sql.includes("route_minute_stats") && ++calls === 1) throw new Error("connection reset (simulated store cut)");
-            return orig(sql, sets, tx);
+        const orig = failing.execute.bind(failing);
+        // Cut twice: the batch's transaction (rolled back whole), then A's chunk.
+        failing.execute = async (sql, params, tx) => {
+            if (sql === SQL.UPSERT_ROUTE_MINUTES && ++calls <= 2) throw new Error("connection reset (simulated store cut)");
+            return orig(sql, params, tx);
         };
         const a = jsonRecord(search("s1", "ZRH-LIS", at(0)), "200");
         const c = jsonRecord(search("s3", "ZRH-MAD", at(0)), "201");

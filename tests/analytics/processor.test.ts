@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
+import * as SQL from "../../functions/processor/sql";
 import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
 import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
 import { trainForecast } from "../../functions/forecast/model";
@@ -130,11 +131,11 @@ describe("analytics: stream processor against the local Data API", function () {
     it("reports the records of a chunk whose transaction fails, and writes the other chunks", async () => {
         const failing = new DataApi(db.target);
         let calls = 0;
-        const orig = failing.batchExecute.bind(failing);
-        failing.batchExecute = async (sql, sets, tx) => {
-            calls++;
-            if (calls === 1 && sql.includes("route_minute_stats")) throw new Error("simulated deadlock");
-            return orig(sql, sets, tx);
+        const orig = failing.execute.bind(failing);
+        // The aggregate upsert fails twice: in the batch's transaction (rolled back whole), then in the first chunk's.
+        failing.execute = async (sql, params, tx) => {
+            if (sql === SQL.UPSERT_ROUTE_MINUTES && ++calls <= 2) throw new Error("simulated failure");
+            return orig(sql, params, tx);
         };
         const batch = kinesisEvent([jsonRecord(search("a", "ZRH-LIS", at(0)), "10"), jsonRecord(search("b", "ZRH-LIS", at(0)), "11")]);
         const out = await make({ db: failing, limits: { maxItems: 1 } }).processBatch(batch);
@@ -148,16 +149,17 @@ describe("analytics: stream processor against the local Data API", function () {
     it("retries a chunk rolled back by a deadlock and reports no failure", async () => {
         const flaky = new DataApi(db.target);
         let failures = 0;
-        const orig = flaky.batchExecute.bind(flaky);
-        flaky.batchExecute = async (sql, sets, tx) => {
-            if (failures === 0 && sql.includes("route_minute_stats")) {
+        const orig = flaky.execute.bind(flaky);
+        // Twice: the batch's transaction (then written chunk by chunk), and the chunk's first attempt (retried).
+        flaky.execute = async (sql, params, tx) => {
+            if (failures < 2 && sql === SQL.UPSERT_ROUTE_MINUTES) {
                 failures++;
                 throw new Error("ERROR: deadlock detected\n  Detail: Process 1 waits for ShareLock; SQLState: 40P01");
             }
-            return orig(sql, sets, tx);
+            return orig(sql, params, tx);
         };
         const out = await make({ db: flaky }).processBatch(kinesisEvent([jsonRecord([search("a", "ZRH-LIS", at(0)), search("b", "ZRH-LIS", at(0))], "20")]));
-        expect(failures).to.equal(1);
+        expect(failures).to.equal(2);
         expect(out.response).to.deep.equal({ batchItemFailures: [] });
         expect(out.stats).to.include({ counted: 2, duplicates: 0 });
         expect((await snapshot(db)).routes[0].searches).to.equal(2);

@@ -107,7 +107,7 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(81);
+    expect(rows.length).to.equal(84);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
@@ -124,6 +124,7 @@ describe("bench harness: formatting", () => {
       "ratio in-memory / JSON.parse",
       "ratio frames in-memory / JSON.parse",
       "identity rows per event, after (claims + digests + bookings/cancellations)",
+      "planner Aurora ACUs, 10 TB/day, 2x peak (measured CPU, look-to-book 1,000)",
       "searches: best seasonal-naive sMAPE / model sMAPE",
       "bookings: best seasonal-naive sMAPE / model sMAPE",
       "searches MASE, model",

@@ -11,7 +11,7 @@ import {
 import { docBlock, loadMeasured, runCapacity, DOC_START, DOC_END } from "../../scripts/capacity";
 import * as fs from "fs";
 import * as path from "path";
-import { planDataPath, measuredFigures, type MeasuredFigures } from "../../functions/shared/capacity";
+import { planDataPath, measuredFigures, formatDataPathReport as formatDataPathReportFor, type MeasuredFigures } from "../../functions/shared/capacity";
 
 /** Fixed measured figures so the CLI tests do not move with every bench run. */
 const MEASURED: MeasuredFigures = { averageEventBytes: 2048, frameCompressionRatio: 3, hotShardImbalance: 1.1, consumerEventsPerSecond: 80000, from: "test fixture" };
@@ -299,5 +299,40 @@ describe("capacity planner: the data path as it runs", () => {
     const { execFileSync } = require("child_process") as typeof import("child_process");
     const out = execFileSync(process.execPath, ["-r", "./scripts/register.js", "scripts/capacity.ts", "--help"], { cwd: path.resolve(__dirname, "..", ".."), encoding: "utf8" });
     expect(out.split("\n")[0]).to.equal("usage: npm run capacity -- (--tb-per-day N | --mb-per-second N) [options]");
+  });
+});
+
+describe("capacity planner: Aurora from the writer's measured server CPU and the stated event mix", () => {
+  const writer = {
+    rowWritesPerEventBefore: 2, rowWritesPerEventAfter: 1, dataApiCallsPerEvent: 0.03, transactionsPerEvent: 0.001,
+    serverCpu: { shopping: 50e-6, state: 400e-6, before: 250e-6, corpusStateShare: 0.15, per1000RowWrites: 0.1 },
+  };
+  const m: MeasuredFigures = { averageEventBytes: 375, frameCompressionRatio: 10, hotShardImbalance: 1.15, consumerEventsPerSecond: 80000, writer, from: "fixture" };
+
+  it("weights the measured CPU per event by the look-to-book mix, at 0.25 vCPU per ACU and 70% CPU", () => {
+    // 617,284 events/s at peak x (99.875% x 50 us + 0.125% x 400 us) = 31.13 vCPU -> 177.9 ACU -> 178.
+    const p = planDataPath({ tbPerDay: 10, measured: m });
+    expect(p.inputs.lookToBook).to.equal(1000);
+    expect(p.inputs.stateChangingShare).to.be.closeTo(1.25 / 1001.25, 1e-12);
+    expect(p.auroraCpu!.vcpuAtPeak).to.be.closeTo(31.1339, 1e-3);
+    expect(p.auroraAcusStateChangingOnly).to.equal(178);
+    expect(p.auroraAcusAllEvents).to.equal(882);
+    expect(p.auroraFitsOneWriter).to.equal(true);
+    // Ten times more bookings: 33.53 vCPU -> 192 ACU.
+    expect(planDataPath({ tbPerDay: 10, measured: m, lookToBook: 100 }).auroraAcusStateChangingOnly).to.equal(192);
+    // The corpus's 15 % bookings would not be the 10 TB/day mix: the planner never uses it.
+    expect(planDataPath({ tbPerDay: 10, measured: m, stateChangingShare: 0.15 }).auroraAcusStateChangingOnly).to.equal(Math.ceil(((617283.95 * (0.85 * 50e-6 + 0.15 * 400e-6)) / 0.175) * 2) / 2);
+  });
+
+  it("prints the mix, the CPU arithmetic and whether one writer holds it", () => {
+    const lines = formatDataPathReportFor(planDataPath({ tbPerDay: 10, measured: m }));
+    expect(lines).to.include("  event mix           1,000 shopping events per booking (look-to-book, assumed), 0.25 cancellations per booking -> 0.125% bookings and cancellations");
+    expect(lines.find((l) => l.startsWith("  Aurora at peak"))).to.equal("  Aurora at peak      178.0 ACU: 617,284 events/s x 50.4 us server CPU/event (measured, native PostgreSQL, this mix) = 31.1 vCPU, at 0.25 vCPU per ACU and 70% CPU; fits one 256-ACU writer");
+  });
+
+  it("fails when the event mix is out of range, naming the argument", () => {
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, cancellationsPerBooking: 2 })).to.throw("`cancellationsPerBooking` must be a number from 0 to 1, got 2");
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, lookToBook: 0 })).to.throw("`lookToBook` must be a number greater than 0, got 0");
+    expect(() => runCapacity(["--tb-per-day", "10", "--look-to-book", "many"], m)).to.throw('--look-to-book must be a number, got "many"');
   });
 });
