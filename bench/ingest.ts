@@ -123,7 +123,10 @@ interface Child {
 }
 
 async function startChild(mode: "real" | "bare", endpoint: string, pinned: boolean): Promise<Child> {
-  const args = ["-r", path.join(REPO, "scripts/register.js"), path.join(REPO, "bench/ingest-server.ts"), mode, endpoint];
+  // INGEST_CPU_PROF_DIR=<dir>: each server child writes a V8 CPU profile there when it stops (not used by `npm run bench` itself).
+  const profDir = process.env.INGEST_CPU_PROF_DIR;
+  const prof = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `ingest-${mode}-${process.pid}-${Date.now()}.cpuprofile`] : [];
+  const args = [...prof, "-r", path.join(REPO, "scripts/register.js"), path.join(REPO, "bench/ingest-server.ts"), mode, endpoint];
   const proc = pinned
     ? spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] })
     : spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] });

@@ -37,7 +37,6 @@
  * downstream (processor, lake: the exactly-once guarantee).
  */
 import type { FlightEvent } from "../shared/events";
-import { identityKey } from "../shared/identity";
 import { createEventHasher, type EventHasher, type EventHashes } from "./identity-hash";
 import type { Publisher } from "./server";
 
@@ -270,11 +269,32 @@ export class IdempotencyWindow {
   }
 }
 
-/** Wraps a publisher so each identity is written once per instance and conflicts are refused (see the module comment). */
+/** An identity being written now (keyed by its hash lane k1; `next` chains the rare k1 collisions). */
+interface Inflight {
+  readonly k0: number;
+  readonly k2: number;
+  readonly f0: number;
+  readonly f1: number;
+  readonly written: Promise<void>;
+  next: Inflight | undefined;
+}
+
+/** An identity seen earlier in the same request. */
+interface Seen {
+  readonly h: EventHashes;
+  readonly index: number;
+  next: Seen | undefined;
+}
+
+/**
+ * Wraps a publisher so each identity is written once per instance and conflicts are refused (see the module comment).
+ * Identities are compared by their 96-bit hash everywhere (in the request, in flight, in the window): no key
+ * string is built per event; two different identities share a hash with a chance of about n^2 x 2^-97.
+ */
 export class IdempotentPublisher implements Publisher {
   private readonly window: IdempotencyWindow;
   private readonly hasher: EventHasher;
-  private readonly inflight = new Map<string, { readonly f0: number; readonly f1: number; readonly written: Promise<void> }>();
+  private readonly inflight = new Map<number, Inflight>();
 
   constructor(
     private readonly inner: Publisher,
@@ -302,6 +322,27 @@ export class IdempotentPublisher implements Publisher {
     return this.window;
   }
 
+  private findInflight(h: EventHashes): Inflight | undefined {
+    for (let e = this.inflight.get(h.k1); e !== undefined; e = e.next) if (e.k0 === h.k0 && e.k2 === h.k2) return e;
+    return undefined;
+  }
+
+  private addInflight(h: EventHashes, written: Promise<void>): void {
+    const head = this.inflight.get(h.k1);
+    this.inflight.set(h.k1, { k0: h.k0, k2: h.k2, f0: h.f0, f1: h.f1, written, next: head });
+  }
+
+  private removeInflight(h: EventHashes, written: Promise<void>): void {
+    let prev: Inflight | undefined;
+    for (let e = this.inflight.get(h.k1); e !== undefined; prev = e, e = e.next) {
+      if (e.k0 !== h.k0 || e.k2 !== h.k2 || e.written !== written) continue;
+      if (prev !== undefined) prev.next = e.next;
+      else if (e.next !== undefined) this.inflight.set(h.k1, e.next);
+      else this.inflight.delete(h.k1);
+      return;
+    }
+  }
+
   /**
    * Publishes the events of one request (their `source` already set from the
    * key); `raw[i]`, when given, is event i's JSON text as received, passed on
@@ -310,74 +351,101 @@ export class IdempotentPublisher implements Publisher {
    * with other content.
    */
   publish(events: readonly FlightEvent[], raw?: readonly (Uint8Array | undefined)[]): Promise<void> {
-    const fresh: FlightEvent[] = [];
-    const freshRaw: (Uint8Array | undefined)[] = [];
-    const freshKeys: string[] = [];
-    const freshHashes: EventHashes[] = [];
+    const n = events.length;
+    const hashes: EventHashes[] = new Array(n);
+    // Per event: 0 fresh, 1 duplicate (earlier in the request, in flight or in the window), 2 conflict.
+    const held = new Uint8Array(n);
     const waits: Promise<void>[] = [];
-    const seen = new Map<string, { h: EventHashes; index: number }>();
-    const conflicts: IdentityConflict[] = [];
+    const seen = n > 1 ? new Map<number, Seen>() : undefined;
+    let conflicts: IdentityConflict[] | undefined;
     let duplicates = 0;
-    for (let index = 0; index < events.length; index++) {
+    let freshCount = 0;
+    for (let index = 0; index < n; index++) {
       const e = events[index];
-      const key = identityKey(e);
       const h = this.hasher.hash(e);
-      const earlier = seen.get(key);
-      if (earlier !== undefined) {
-        if (earlier.h.f0 !== h.f0 || earlier.h.f1 !== h.f1) {
-          conflicts.push({
-            index,
-            eventId: e.eventId,
-            message: `eventId ${JSON.stringify(e.eventId)} appears earlier in this request (index ${earlier.index}) with different content; one eventId names one event`,
-          });
-        } else duplicates++;
-        continue;
+      hashes[index] = h;
+      if (seen !== undefined) {
+        let earlier: Seen | undefined;
+        const head = seen.get(h.k1);
+        for (let s = head; s !== undefined; s = s.next) {
+          if (s.h.k0 === h.k0 && s.h.k2 === h.k2) {
+            earlier = s;
+            break;
+          }
+        }
+        if (earlier !== undefined) {
+          if (earlier.h.f0 !== h.f0 || earlier.h.f1 !== h.f1) {
+            held[index] = 2;
+            (conflicts ??= []).push({
+              index,
+              eventId: e.eventId,
+              message: `eventId ${JSON.stringify(e.eventId)} appears earlier in this request (index ${earlier.index}) with different content; one eventId names one event`,
+            });
+          } else {
+            held[index] = 1;
+            duplicates++;
+          }
+          continue;
+        }
+        seen.set(h.k1, { h, index, next: head });
       }
-      seen.set(key, { h, index });
-      const pending = this.inflight.get(key);
-      const held = pending !== undefined ? (pending.f0 === h.f0 && pending.f1 === h.f1 ? 1 : 2) : this.window.find(h);
-      if (held === 2) {
-        conflicts.push({
+      const pending = this.inflight.size > 0 ? this.findInflight(h) : undefined;
+      const state = pending !== undefined ? (pending.f0 === h.f0 && pending.f1 === h.f1 ? 1 : 2) : this.window.find(h);
+      held[index] = state;
+      if (state === 2) {
+        (conflicts ??= []).push({
           index,
           eventId: e.eventId,
           message: `eventId ${JSON.stringify(e.eventId)} of source ${JSON.stringify(e.source)} was already accepted with different content; resend an event unchanged, and give a new event a new eventId`,
         });
-        continue;
-      }
-      if (held === 1) {
+      } else if (state === 1) {
         duplicates++;
         if (pending !== undefined) waits.push(pending.written);
-      } else {
-        fresh.push(e);
-        freshRaw.push(raw?.[index]);
-        freshKeys.push(key);
-        freshHashes.push(h);
-      }
+      } else freshCount++;
     }
-    if (conflicts.length > 0) {
+    if (conflicts !== undefined) {
       this.opts.onConflicts?.(conflicts.length);
       return Promise.reject(new IdentityConflictError(conflicts));
     }
     if (duplicates > 0) this.opts.onDuplicates?.(duplicates);
-    if (fresh.length > 0) {
+    if (freshCount > 0) {
+      // Every event fresh (the usual case): the request's own arrays go on as they are.
+      let fresh: readonly FlightEvent[] = events;
+      let freshRaw: readonly (Uint8Array | undefined)[] | undefined = raw;
+      let freshHashes: EventHashes[] = hashes;
+      if (freshCount < n) {
+        const fe: FlightEvent[] = [];
+        const fr: (Uint8Array | undefined)[] = [];
+        freshHashes = [];
+        for (let i = 0; i < n; i++) {
+          if (held[i] !== 0) continue;
+          fe.push(events[i]);
+          fr.push(raw?.[i]);
+          freshHashes.push(hashes[i]);
+        }
+        fresh = fe;
+        freshRaw = raw === undefined ? undefined : fr;
+      }
       let written: Promise<void>;
       try {
-        written = raw === undefined ? this.inner.publish(fresh) : this.inner.publish(fresh, freshRaw);
+        written = freshRaw === undefined ? this.inner.publish(fresh) : this.inner.publish(fresh, freshRaw);
       } catch (err) {
         return Promise.reject(err);
       }
-      for (let i = 0; i < freshKeys.length; i++) this.inflight.set(freshKeys[i], { f0: freshHashes[i].f0, f1: freshHashes[i].f1, written });
+      const keys = freshHashes;
+      for (let i = 0; i < keys.length; i++) this.addInflight(keys[i], written);
       written.then(
         () => {
-          for (const k of freshKeys) this.inflight.delete(k);
-          this.window.remember(freshHashes);
+          for (let i = 0; i < keys.length; i++) this.removeInflight(keys[i], written);
+          this.window.remember(keys);
         },
         () => {
-          for (const k of freshKeys) this.inflight.delete(k);
+          for (let i = 0; i < keys.length; i++) this.removeInflight(keys[i], written);
         },
       );
       waits.push(written);
     }
+    if (waits.length === 0) return Promise.resolve();
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 }

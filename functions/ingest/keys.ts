@@ -126,12 +126,25 @@ export type Authentication =
  * constant time, with no early exit.
  */
 export function authenticateKey(doc: KeyDocument, presented: string, now: number): Authentication {
+  const found = findKey(doc, presented);
+  if (found === undefined) return UNKNOWN_KEY;
+  return answerFor(found, now);
+}
+
+const UNKNOWN_KEY: Authentication = { ok: false, reason: "unknown", message: "the bearer key is not valid (unknown key)" };
+
+/** The record of a presented key: every stored hash compared in constant time, with no early exit. */
+function findKey(doc: KeyDocument, presented: string): KeyRecord | undefined {
   const digest = Buffer.from(hashKey(presented), "hex");
   let found: KeyRecord | undefined;
   for (const k of doc.keys) {
     if (timingSafeEqual(digest, Buffer.from(k.sha256, "hex")) && found === undefined) found = k;
   }
-  if (found === undefined) return { ok: false, reason: "unknown", message: "the bearer key is not valid (unknown key)" };
+  return found;
+}
+
+/** A found key's answer at `now`: revoked, expired or accepted. */
+function answerFor(found: KeyRecord, now: number): Authentication {
   const state = keyState(found, now);
   if (state === "revoked") {
     return { ok: false, reason: "revoked", message: `the bearer key ${found.id} was revoked at ${found.revokedAt}; ask for a new key` };
@@ -224,6 +237,16 @@ export interface KeyStoreOptions {
  */
 export class KeyStore {
   private doc: KeyDocument | undefined;
+  /**
+   * Presented keys found in the current document, with their record: a key a
+   * sender presents on every request is hashed and compared once per document,
+   * not per request (the SHA-256 and the constant-time comparisons were a
+   * fixed cost of every 1-event request). Emptied whenever the document is
+   * replaced, bounded by MAX_CACHED_KEYS; unknown keys are never cached (their
+   * reload logic stays as it is). Revocation and expiry are still checked on
+   * every request against the record.
+   */
+  private found = new Map<string, KeyRecord>();
   private loading: Promise<void> | undefined;
   private lastLoadStarted = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | undefined;
@@ -269,6 +292,7 @@ export class KeyStore {
       try {
         const text = await this.opts.backend.read();
         this.doc = parseKeyDocument(text, this.opts.backend.where);
+        this.found = new Map();
       } finally {
         this.loading = undefined;
       }
@@ -279,7 +303,7 @@ export class KeyStore {
   /** Authenticates a presented key; an unknown key triggers one reload (rate-limited) before the answer. */
   async authenticate(presented: string): Promise<Authentication> {
     if (this.doc === undefined) throw new KeyStoreError(`the key store (${this.where}) is not loaded; call start() first`);
-    const first = authenticateKey(this.doc, presented, this.now());
+    const first = this.authenticateSync(presented);
     if (first.ok || first.reason !== "unknown") return first;
     if (this.loading === undefined && this.now() - this.lastLoadStarted < this.missReloadMs) return first;
     try {
@@ -288,9 +312,31 @@ export class KeyStore {
       this.opts.onReloadError?.(err as Error);
       return first;
     }
-    return authenticateKey(this.doc, presented, this.now());
+    return this.authenticateSync(presented);
+  }
+
+  /**
+   * The answer from the document in memory, without a reload (what
+   * `authenticate` answers first): a cached key costs one map lookup.
+   */
+  authenticateSync(presented: string): Authentication {
+    const doc = this.doc;
+    if (doc === undefined) throw new KeyStoreError(`the key store (${this.where}) is not loaded; call start() first`);
+    const now = this.now();
+    let record = this.found.get(presented);
+    if (record === undefined) {
+      record = findKey(doc, presented);
+      if (record === undefined) return UNKNOWN_KEY;
+      if (this.found.size >= MAX_CACHED_KEYS) this.found = new Map();
+      this.found.set(presented, record);
+    }
+    return answerFor(record, now);
   }
 }
+
+/** Most presented keys a KeyStore remembers per document (then it starts over). */
+export const MAX_CACHED_KEYS = 10000;
+
 
 /** Where the service reads its keys from, as configured (see config.ts). */
 export type KeyStoreConfig = { readonly kind: "secret"; readonly secretArn: string } | { readonly kind: "file"; readonly file: string };

@@ -21,6 +21,7 @@
  * undefined when the text spans lines (a pretty-printed array: frames hold one
  * event per line) or is not an object; the event is then serialised.
  */
+import { isUtf8 } from "node:buffer";
 import type { ValidationError } from "../shared/events";
 
 export const MAX_EVENTS_PER_REQUEST = 500;
@@ -28,19 +29,22 @@ export const MAX_NESTING_DEPTH = 32;
 
 export type ParseResult = { ok: true; values: unknown[]; raw?: (Uint8Array | undefined)[] } | { ok: false; errors: ValidationError[] };
 
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function fail(message: string, index = 0): ParseResult {
   return { ok: false, errors: [{ index, path: "", message }] };
 }
 
-/** Decodes UTF-8 strictly, dropping a leading BOM; undefined when the bytes are not UTF-8. */
+/**
+ * Decodes UTF-8 strictly, dropping a leading BOM; undefined when the bytes are
+ * not UTF-8. `isUtf8` (simdutf) checks, then `Buffer#toString` decodes: an
+ * ASCII body becomes a one-byte string, which JSON.parse reads about 1.5x
+ * faster than the two-byte string a TextDecoder returns (and so do the hashes
+ * and checks that read the parsed strings).
+ */
 export function decodeUtf8(body: Uint8Array): string | undefined {
-  try {
-    return strictUtf8.decode(body);
-  } catch {
-    return undefined;
-  }
+  if (!isUtf8(body)) return undefined;
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return buf.toString("utf8", bomLength(body), buf.length);
 }
 
 /** Deepest nesting of arrays/objects in a JSON text (strings skipped); stops counting past `limit`. */
@@ -169,8 +173,10 @@ function tooMany(n: number): ParseResult {
 export function parseJsonBody(body: Uint8Array): ParseResult {
   const text = decodeUtf8(body);
   if (text === undefined) return fail(NOT_UTF8);
-  if (text.trim() === "") return fail(EMPTY);
   const from = bomLength(body);
+  let first = from;
+  while (first < body.length && isJsonSpace(body[first])) first++;
+  if (first === body.length) return fail(EMPTY);
   const scan = scanJson(body, from);
   if (scan.depth > MAX_NESTING_DEPTH) return fail(`body nests arrays and objects deeper than ${MAX_NESTING_DEPTH} levels`);
   let value: unknown;

@@ -69,9 +69,18 @@ import type { FlightEvent } from "../shared/events";
 import { eventTimeParts } from "../lake/partitioning";
 import { METRIC } from "./metrics";
 
-/** Queued records or bytes that start a flush before the linger ends. */
-const FLUSH_AT_RECORDS = 4000;
-const FLUSH_AT_BYTES = 4 * 1024 * 1024;
+/**
+ * Queued records or bytes that start a flush before the linger ends. About a
+ * frame's worth (256 KiB of JSON, the default `maxFrameBytes`): a busy task
+ * compresses and sends the first part of a linger's events while the next
+ * requests are still arriving, instead of holding every request of the linger
+ * until one large flush is compressed and acknowledged (under a 50-connection
+ * load of 50-event requests that lockstep left the process idle 40% of the
+ * time; docs/performance.md). Frames of a few hundred same-type events keep
+ * the measured compression ratio (bench/frames.ts flushes 309 events).
+ */
+const FLUSH_AT_RECORDS = 1000;
+const FLUSH_AT_BYTES = 256 * 1024;
 
 /** Room a lone event needs around it in a record: frame header, aggregate magic, MD5, keys, hash-key table. */
 export const FRAME_AND_AGGREGATE_OVERHEAD_BYTES = 512;
@@ -168,7 +177,8 @@ interface Request {
 }
 
 interface Pending {
-  readonly request: Request;
+  /** Set once, when `publish` creates the request (records are built before it). */
+  request: Request;
   /** Position of the event in its request (for errors, which name only the request's own events). */
   readonly index: number;
   readonly eventId: string;
@@ -180,6 +190,9 @@ interface Pending {
   /** Set after a PutRecords call holding this event was rejected as invalid: frame and send it with its own request only. */
   isolated: boolean;
 }
+
+/** Placeholder request of records being built (replaced before they are queued). */
+const NO_REQUEST: Request = { id: 0, outstanding: 0, settled: true, resolve() {}, reject() {} };
 
 /** One frame: its payload and the events it carries. */
 interface Frame {
@@ -327,17 +340,21 @@ export class Producer {
       return Promise.reject(new DrainingError("the producer has not loaded the stream's shard map yet", 503, this.retryAfterSeconds));
     }
     if (events.length === 0) return Promise.resolve();
-    const records: { data: Uint8Array; event: FlightEvent; hour: string }[] = [];
+    // One pass: the events' bytes and sizes, into the records the queue holds (the request is attached below).
+    const records: Pending[] = new Array(events.length);
+    let bytes = 0;
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       // The event's bytes as the request held them (one line, valid JSON), else serialised once here.
       const data = raw?.[i] ?? Buffer.from(JSON.stringify(e), "utf8");
-      const size = data.length + Buffer.byteLength(e.eventId, "utf8");
-      if (size + FRAME_AND_AGGREGATE_OVERHEAD_BYTES > MAX_KINESIS_RECORD_BYTES) return Promise.reject(new EventTooLargeError(i, size));
-      records.push({ data, event: e, hour: utcHourOf(e.occurredAt) });
+      // Cheap bound first: an eventId of n UTF-16 code units is at most 3n UTF-8 bytes.
+      if (data.length + 3 * e.eventId.length + FRAME_AND_AGGREGATE_OVERHEAD_BYTES > MAX_KINESIS_RECORD_BYTES) {
+        const size = data.length + Buffer.byteLength(e.eventId, "utf8");
+        if (size + FRAME_AND_AGGREGATE_OVERHEAD_BYTES > MAX_KINESIS_RECORD_BYTES) return Promise.reject(new EventTooLargeError(i, size));
+      }
+      records[i] = { request: NO_REQUEST, index: i, eventId: e.eventId, type: e.type, hour: utcHourOf(e.occurredAt), data, attempts: 0, isolated: false };
+      bytes += data.length;
     }
-    let bytes = 0;
-    for (const r of records) bytes += r.data.length;
     if (this.heldEvents + records.length > this.maxQueueEvents || this.heldBytes + bytes > this.maxQueueBytes) {
       this.metrics.count(METRIC.requestsShed);
       return Promise.reject(
@@ -350,20 +367,10 @@ export class Producer {
     }
     return new Promise<void>((resolve, reject) => {
       const request: Request = { id: this.nextRequestId++, outstanding: records.length, settled: false, resolve, reject };
+      for (let i = 0; i < records.length; i++) records[i].request = request;
       this.heldEvents += records.length;
       this.heldBytes += bytes;
-      this.enqueue(
-        records.map((r, index) => ({
-          request,
-          index,
-          eventId: r.event.eventId,
-          type: r.event.type,
-          hour: r.hour,
-          data: r.data,
-          attempts: 0,
-          isolated: false,
-        })),
-      );
+      this.enqueue(records);
     });
   }
 
@@ -454,14 +461,26 @@ export class Producer {
 
   /** Events by frame key, in arrival order: (type, hour), plus the request for isolated events. */
   private groupIntoFrames(batch: readonly Pending[]): Pending[][] {
-    const groups = new Map<string, Pending[]>();
+    // Keyed by type, then hour (no key string built per event); isolated events by request too.
+    const groups: Pending[][] = [];
+    const byType = new Map<string, Map<string, Pending[]>>();
+    let isolated: Map<string, Pending[]> | undefined;
     for (const p of batch) {
-      const key = p.isolated ? `${p.type}|${p.hour}|${p.request.id}` : `${p.type}|${p.hour}`;
-      let g = groups.get(key);
-      if (g === undefined) groups.set(key, (g = []));
+      let g: Pending[] | undefined;
+      if (p.isolated) {
+        const key = `${p.type}|${p.hour}|${p.request.id}`;
+        g = (isolated ??= new Map()).get(key);
+        if (g === undefined) isolated.set(key, (g = []));
+      } else {
+        let byHour = byType.get(p.type);
+        if (byHour === undefined) byType.set(p.type, (byHour = new Map()));
+        g = byHour.get(p.hour);
+        if (g === undefined) byHour.set(p.hour, (g = []));
+      }
+      if (g.length === 0) groups.push(g);
       g.push(p);
     }
-    return [...groups.values()];
+    return groups;
   }
 
   /** Cuts one group into frames within the frame limits and encodes them; an event that cannot fit fails only its request. */

@@ -58,6 +58,12 @@ export interface ServerMetrics {
 /** Checks a presented bearer key (functions/ingest/keys.ts KeyStore). */
 export interface Authenticator {
   authenticate(key: string): Promise<Authentication>;
+  /**
+   * The answer from what is already in memory, when the store has one (a key
+   * store: a known key's record); an "unknown" answer is confirmed by
+   * `authenticate` (which may reload) before the request is refused.
+   */
+  authenticateSync?(key: string): Authentication;
 }
 
 export interface ServerDeps {
@@ -101,6 +107,8 @@ type ParsedBody = { kind: "parsed"; result: ParseResult };
 
 const JSON_TYPE = "application/json";
 const NDJSON_TYPE = "application/x-ndjson";
+/** What fastify sets for a serialised object. */
+const JSON_REPLY_TYPE = "application/json; charset=utf-8";
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_BODY_READ_TIMEOUT_MS = 10000;
@@ -135,12 +143,17 @@ function checkInt(name: string, value: number, min: number, max: number): number
 const SINGLE_HEADERS = ["authorization", "content-type"];
 
 function duplicateHeader(raw: IncomingMessage): { name: string; count: number } | undefined {
-  const counts = new Map<string, number>();
-  for (let i = 0; i < raw.rawHeaders.length; i += 2) {
-    const name = raw.rawHeaders[i].toLowerCase();
-    if (SINGLE_HEADERS.includes(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  // Per request: no map, no lower-casing of every header name (only names of the right length are compared).
+  const headers = raw.rawHeaders;
+  let authorization = 0;
+  let contentType = 0;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i];
+    if (name.length === 13 && name.toLowerCase() === SINGLE_HEADERS[0]) authorization++;
+    else if (name.length === 12 && name.toLowerCase() === SINGLE_HEADERS[1]) contentType++;
   }
-  for (const [name, count] of counts) if (count > 1) return { name, count };
+  if (authorization > 1) return { name: SINGLE_HEADERS[0], count: authorization };
+  if (contentType > 1) return { name: SINGLE_HEADERS[1], count: contentType };
   return undefined;
 }
 
@@ -343,37 +356,54 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   }
 
   // Credentials and admission before the body is read (bounded memory under floods, no slot for strangers).
-  app.addHook("onRequest", async (request, reply) => {
-    if (request.method !== "POST" || request.routeOptions.url !== "/v1/events") return;
-    const dup = duplicateHeader(request.raw);
-    if (dup !== undefined) {
-      earlyAnswer(request, reply);
-      return reply.code(400).send({ error: `the ${HEADER_NAMES[dup.name]} header appears ${dup.count} times; send it exactly once` });
-    }
-    let source: string | undefined;
-    if (deps.auth !== "off") {
-      const presented = bearerKey(request.headers.authorization);
-      let result: Authentication | undefined;
-      if ("key" in presented) result = await deps.auth.authenticate(presented.key);
-      if (!("key" in presented) || !result!.ok) {
-        metrics.count(METRIC.unauthorized, 1);
-        earlyAnswer(request, reply);
-        const message = "key" in presented ? (result as { message: string }).message : presented.problem;
-        return reply
-          .code(401)
-          .header("www-authenticate", "key" in presented ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE)
-          .send({ error: message });
-      }
-      source = result!.key.source;
-    }
+  // A callback hook, synchronous when the key is already known (no promise per request).
+  const refuseKey = (request: FastifyRequest, reply: FastifyReply, presented: { key: string } | { problem: string }, result: Authentication | undefined) => {
+    metrics.count(METRIC.unauthorized, 1);
+    earlyAnswer(request, reply);
+    const message = "key" in presented ? (result as { message: string }).message : presented.problem;
+    reply
+      .code(401)
+      .header("www-authenticate", "key" in presented ? `${WWW_AUTHENTICATE}, error="invalid_token"` : WWW_AUTHENTICATE)
+      .send({ error: message });
+  };
+  const admit = (request: FastifyRequest, reply: FastifyReply, source: string | undefined, done: () => void) => {
     const ticket = admission.admit(source ?? "");
     if (isRefusal(ticket)) {
       metrics.count(METRIC.requestsShed, 1);
       earlyAnswer(request, reply);
-      return reply.code(429).header("retry-after", "1").send({ error: ticket.message });
+      reply.code(429).header("retry-after", "1").send({ error: ticket.message });
+      return;
     }
     states.set(request.raw, { source, ticket, deadline: now() + bodyReadTimeoutMs });
-    reply.raw.once("close", () => ticket.release());
+    reply.raw.once("close", ticket.release);
+    done();
+  };
+  app.addHook("onRequest", (request, reply, done) => {
+    if (request.method !== "POST" || request.routeOptions.url !== "/v1/events") return done();
+    const dup = duplicateHeader(request.raw);
+    if (dup !== undefined) {
+      earlyAnswer(request, reply);
+      reply.code(400).send({ error: `the ${HEADER_NAMES[dup.name]} header appears ${dup.count} times; send it exactly once` });
+      return;
+    }
+    const auth = deps.auth;
+    if (auth === "off") return admit(request, reply, undefined, done);
+    const presented = bearerKey(request.headers.authorization);
+    if (!("key" in presented)) return refuseKey(request, reply, presented, undefined);
+    let known: Authentication | undefined;
+    try {
+      known = auth.authenticateSync?.(presented.key);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (known !== undefined && (known.ok || known.reason !== "unknown")) {
+      if (!known.ok) return refuseKey(request, reply, presented, known);
+      return admit(request, reply, known.key.source, done);
+    }
+    auth.authenticate(presented.key).then(
+      (result) => (result.ok ? admit(request, reply, result.key.source, done) : refuseKey(request, reply, presented, result)),
+      (err: Error) => done(err),
+    );
   });
 
   // Per-request access logs would flood at ingestion rates (the ALB access log has them); warnings and errors still log.
@@ -444,7 +474,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       throw err;
     }
     metrics.count(METRIC.accepted, validated.value.length);
-    return reply.code(202).send({ accepted: validated.value.length });
+    // The answer's JSON written directly (no serialiser per request); the same bytes JSON.stringify would give.
+    return reply.code(202).header("content-type", JSON_REPLY_TYPE).send(`{"accepted":${validated.value.length}}`);
   });
 
   return app;

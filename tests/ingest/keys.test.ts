@@ -131,6 +131,41 @@ describe("ingestion keys", () => {
       }
     });
 
+    it("fails when a cached key is revoked or expires: the record is checked on every request, and a reload forgets every cached key", async () => {
+      const file = path.join(dir, "store.json");
+      const key = generateKey();
+      const rotated = generateKey();
+      const record = { id: "k-one", source: "web", sha256: hashKey(key), createdAt: "2026-12-01T09:00:00Z" };
+      const other = { id: "k-two", source: "gds", sha256: hashKey(rotated), createdAt: "2026-12-01T09:00:00Z", notAfter: "2026-12-01T10:00:30Z" };
+      fs.writeFileSync(file, formatKeyDocument(doc([record, other])));
+      let now = T0;
+      const store = new KeyStore({ backend: fileBackend(file), missReloadMs: 0, now: () => now });
+      await store.start();
+      try {
+        // First use hashes and caches; the next uses answer from the cache with the same record.
+        for (let i = 0; i < 3; i++) {
+          const a = store.authenticateSync(key);
+          expect(a.ok && a.key.source).to.equal("web");
+          const b = await store.authenticate(rotated);
+          expect(b.ok && b.key.source).to.equal("gds");
+        }
+        // The cached record still expires at its notAfter.
+        now = Date.parse("2026-12-01T10:00:30Z");
+        expect(await store.authenticate(rotated)).to.deep.equal({ ok: false, reason: "expired", message: "the bearer key k-two expired at 2026-12-01T10:00:30Z (rotated); use its replacement" });
+        // Revoked in the document: the next reload drops the cached record.
+        fs.writeFileSync(file, formatKeyDocument(doc([{ ...record, revokedAt: "2026-12-01T10:00:10Z" }])));
+        expect(store.authenticateSync(key).ok).to.equal(true);
+        await store.reload();
+        expect(store.authenticateSync(key)).to.deep.equal({ ok: false, reason: "revoked", message: "the bearer key k-one was revoked at 2026-12-01T10:00:10Z; ask for a new key" });
+        // Removed from the document: unknown after the reload, although it was cached before.
+        fs.writeFileSync(file, formatKeyDocument(doc([])));
+        await store.reload();
+        expect(await store.authenticate(key)).to.deep.equal({ ok: false, reason: "unknown", message: "the bearer key is not valid (unknown key)" });
+      } finally {
+        store.stop();
+      }
+    });
+
     it("fails to start on an unreadable document, and keeps the last good one when a reload fails", async () => {
       const file = path.join(dir, "store.json");
       await expectRejects(new KeyStore({ backend: fileBackend(file) }).start(), `cannot read the key file ${file}: ENOENT`);
