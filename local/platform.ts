@@ -48,6 +48,7 @@ import { createProcessor } from "../functions/processor/handler";
 import { rulesFromEnv } from "../functions/processor/rules";
 import { createInsightsHandler } from "../functions/insights/handler";
 import { alertPolicyFromEnv } from "../functions/forecast/alerts";
+import { publishersFromEnv } from "../functions/processor/publish";
 import { forecastLoader } from "../functions/forecast/artifact";
 import { scoringFromEnv } from "../functions/scoring/config";
 import { SCORING_LATEST_KEY } from "../functions/scoring/training";
@@ -95,7 +96,11 @@ export interface PlatformOptions {
   readonly persistStream?: boolean;
   /** Event source mapping settings (the stack's defaults otherwise). */
   readonly esm?: Partial<Omit<EventSourceMappingOptions, "client" | "streamName" | "handler" | "checkpointDir">>;
-  /** Extra processor environment (ALERT_* / DEAL_* rule variables, ...). @default {} */
+  /**
+   * Extra processor environment (ALERT_* / DEAL_* rule variables, ALERTS_TOPIC_ARN + SNS_ENDPOINT /
+   * ALERTS_EVENT_BUS_NAME + EVENTBRIDGE_ENDPOINT for alert delivery, DATA_API_ENDPOINT to reroute the
+   * processor's Data API client, ...). @default {}
+   */
   readonly processorEnv?: Readonly<Record<string, string>>;
   /** Ingestion LOG_LEVEL. @default "warn" */
   readonly ingestLogLevel?: string;
@@ -519,7 +524,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
         return await res.Body!.transformToString("utf8");
       },
     });
-    const processorFn = createProcessor({ db, alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal, scoring });
+    // `processorEnv.DATA_API_ENDPOINT` reroutes only the stream processor's Data API client (the alert fault test puts a cutting proxy there).
+    const processorDb = env.DATA_API_ENDPOINT !== dataApi.endpoint ? dataApiFromEnv(env, dataApiClientConfig(env.DATA_API_ENDPOINT)) : db;
+    const processorFn = createProcessor({ db: processorDb, publishers: publishersFromEnv(env), alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal, scoring });
     const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     // Acknowledged means durable here too (local/stream-journal.ts): the consumers only see journaled records.
