@@ -12,6 +12,7 @@
 import { AlertEngine, DEFAULT_ALERT_POLICY } from "../functions/forecast/alerts";
 import { expectedBetween, FORECAST_METRICS, seasonalNaive, toSeries, trainForecast, type DemandRow, type ForecastMetric, type ForecastModel } from "../functions/forecast/model";
 import { mae, smape } from "../functions/forecast/stats";
+import type { DemoAlertsResult } from "./demo-alerts";
 import { demandShape, generatedHourlyDemand, makeRoutes, poissonDraw, rng, routeWeights } from "../local/traffic";
 
 export interface ForecastBenchOptions {
@@ -64,6 +65,8 @@ export interface ForecastResult {
         /** The multiplier of every injected episode that raised no alert. */
         readonly missedMultipliers: readonly number[];
     };
+    /** The demo's done-when in virtual time (./demo-alerts.ts; `npm run bench` adds it). */
+    readonly demo?: DemoAlertsResult;
 }
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 /**
- * `npm start [-- --reset] [-- --demo [--rate N] [--duration S]] [--shards N] [--etl-every S] [--dir PATH] [--help]`
+ * `npm start [-- --reset] [-- --demo [--rate N] [--duration S] [--history-days N]] [--shards N] [--etl-every S] [--dir PATH] [--help]`
  *
  * Runs the whole data plane on this machine (local/platform.ts), prints the
  * URLs and where data lives, and shuts everything down on Ctrl-C / SIGTERM
@@ -26,13 +26,13 @@ export interface MainArgs {
   verbose: boolean;
   /** `--lake-buffer-seconds S`: the lake delivery's buffer interval. */
   lakeBufferSeconds?: number;
-  /** `--history-days N`: days of generated history the demo trains the forecast on first (set only when given; default 7, 0 skips). */
+  /** `--history-days N`: days of generated history the demo backfills into the lake and trains on first (set only when given; default 7, 0 skips). */
   historyDays?: number;
   /** `--help`: print USAGE and exit 0 (set only when given). */
   help?: true;
 }
 
-const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--shards N] [--etl-every S] [--dir PATH] [--lake-buffer-seconds S] [--verbose] [--help]";
+const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--history-days N] [--shards N] [--etl-every S] [--dir PATH] [--lake-buffer-seconds S] [--verbose] [--help]";
 
 const HELP = `${USAGE}
 
@@ -43,8 +43,11 @@ the lake delivery and the pond ETL schedules (docs/local-platform.md).
   --reset          remove what the platform created in the data folder first (refused while another
                    instance runs on it, or when the folder has no platform marker)
   --demo           also send traffic (--rate N events/s, default 50, for --duration S s, default 3600), with the
-                   daily/weekly pattern; first trains the demand forecast on --history-days N days (default 7,
-                   0 skips) of generated history at that rate and stores it in the lake bucket
+                   daily/weekly pattern; one route turns hot after 30% of the run
+  --history-days N with --demo: first backfill N days (default 7, 0 skips, at most 30) of generated history
+                   as events into the lake (1 in ceil(rate x 3600 / 600) of the traffic, shape kept), then run
+                   the training job on it (DuckDB, the AWS job's SQL) for the forecast and the scoring model;
+                   the processor loads them. Skipped when the lake already holds those days (use --reset)
   --shards N       stream shards (default: flightstream:stream.shards of Pulumi.dev.yaml)
   --etl-every S    pond ETL interval in seconds (0 disables; default each pond's schedule, 60 with --demo)
   --dir PATH       data folder (default .local/)
@@ -87,7 +90,7 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   if (v.dir !== undefined) args.dir = v.dir;
   const lakeBuffer = int("--lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
   if (lakeBuffer !== undefined) args.lakeBufferSeconds = lakeBuffer;
-  const historyDays = int("--history-days", v["history-days"], 0, 60);
+  const historyDays = int("--history-days", v["history-days"], 0, 30);
   if (historyDays !== undefined) args.historyDays = historyDays;
   if (v.help) args.help = true;
   return args;
@@ -204,15 +207,18 @@ async function main(): Promise<void> {
     const { runTraffic } = await import("../scripts/traffic");
     const historyDays = args.historyDays ?? 7;
     if (historyDays > 0) {
-      // The backfill: hourly history of the generator's shape at this rate, trained on, stored as the current model.
-      const { generatedHourlyDemand } = await import("./traffic");
-      const { trainForecast } = await import("../functions/forecast/model");
-      const { storeModel } = await import("../functions/forecast/artifact");
-      const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-      const rows = generatedHourlyDemand({ rate: args.rate, from: new Date(hour - historyDays * 86_400_000), hours: historyDays * 24, routeSkew: DEMO_ROUTE_SKEW });
-      const model = trainForecast(rows);
-      const { key } = await storeModel(platform.s3.client(), platform.lakeBucket, model);
-      out(`demo: trained the demand forecast on ${historyDays} days of generated history (${rows.length} route-hours): s3://${platform.lakeBucket}/${key}`);
+      // The backfill (local/backfill.ts): generated history as events into the lake through the lake writer,
+      // then the AWS training job's code on DuckDB over the lake for both models; the processor loads them.
+      const { backfillAndTrain, backfillSampling, describeBackfill, BACKFILL_EVENTS_PER_HOUR } = await import("./backfill");
+      out(`demo: backfilling ${historyDays} day(s) of generated history into the lake at 1 in ${backfillSampling(args.rate)} of ${args.rate} events/s (${BACKFILL_EVENTS_PER_HOUR} events/hour), then training on it...`);
+      const tb = Date.now();
+      try {
+        const report = await backfillAndTrain({ s3: platform.s3.client(), lakeBucket: platform.lakeBucket, rate: args.rate, historyDays, routeSkew: DEMO_ROUTE_SKEW });
+        for (const line of describeBackfill(report, args.rate, platform.lakeBucket)) out(line);
+        out(`demo: backfill and training took ${((Date.now() - tb) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        out(`demo: backfill failed (the live demo runs without a trained model): ${(err as Error).message}`);
+      }
     }
     out(`demo: sending ${args.rate} events/s for ${args.duration} s; one route turns hot after 30% of the run`);
     const { readLocalKeysFile } = await import("./keys");

@@ -21,7 +21,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { parse as parseYaml } from "yaml";
 import { startKinesis, kinesisClientConfig, type KinesisEmulator, KINESIS_LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators/kinesis";
@@ -48,7 +48,10 @@ import { createProcessor } from "../functions/processor/handler";
 import { rulesFromEnv } from "../functions/processor/rules";
 import { createInsightsHandler } from "../functions/insights/handler";
 import { alertPolicyFromEnv } from "../functions/forecast/alerts";
+import { publishersFromEnv } from "../functions/processor/publish";
 import { forecastLoader } from "../functions/forecast/artifact";
+import { scoringFromEnv } from "../functions/scoring/config";
+import { SCORING_LATEST_KEY } from "../functions/scoring/training";
 import type { WorkflowKind } from "../functions/workflows/deps";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -93,7 +96,11 @@ export interface PlatformOptions {
   readonly persistStream?: boolean;
   /** Event source mapping settings (the stack's defaults otherwise). */
   readonly esm?: Partial<Omit<EventSourceMappingOptions, "client" | "streamName" | "handler" | "checkpointDir">>;
-  /** Extra processor environment (ALERT_* / DEAL_* rule variables, ...). @default {} */
+  /**
+   * Extra processor environment (ALERT_* / DEAL_* rule variables, ALERTS_TOPIC_ARN + SNS_ENDPOINT /
+   * ALERTS_EVENT_BUS_NAME + EVENTBRIDGE_ENDPOINT for alert delivery, DATA_API_ENDPOINT to reroute the
+   * processor's Data API client, ...). @default {}
+   */
   readonly processorEnv?: Readonly<Record<string, string>>;
   /** Ingestion LOG_LEVEL. @default "warn" */
   readonly ingestLogLevel?: string;
@@ -505,7 +512,21 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     const rules = rulesFromEnv(env);
     // The trained demand model in the lake bucket (functions/forecast/artifact.ts), re-read every 30 s.
     const forecastSource = forecastLoader(s3.client(), lakeBucket, { ttlMs: 30_000 });
-    const processorFn = createProcessor({ db, alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal });
+    // The built-in scoring model's artifact in the lake bucket (models/scoring/latest.json, written by the
+    // training job: `npm start -- --demo` runs it after its backfill), re-read every minute; the baseline until then.
+    const scoringS3 = s3.client();
+    const scoring = scoringFromEnv({ SCORING_ARTIFACT_URI: `s3://${lakeBucket}/${SCORING_LATEST_KEY}`, SCORING_ARTIFACT_REFRESH_MINUTES: "1", ...env }, {
+      dealRule: rules.deal,
+      read: async (uri) => {
+        const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+        if (!m) return fs.promises.readFile(uri, "utf8");
+        const res = await scoringS3.send(new GetObjectCommand({ Bucket: m[1], Key: m[2] }));
+        return await res.Body!.transformToString("utf8");
+      },
+    });
+    // `processorEnv.DATA_API_ENDPOINT` reroutes only the stream processor's Data API client (the alert fault test puts a cutting proxy there).
+    const processorDb = env.DATA_API_ENDPOINT !== dataApi.endpoint ? dataApiFromEnv(env, dataApiClientConfig(env.DATA_API_ENDPOINT)) : db;
+    const processorFn = createProcessor({ db: processorDb, publishers: publishersFromEnv(env), alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal, scoring });
     const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     // Acknowledged means durable here too (local/stream-journal.ts): the consumers only see journaled records.

@@ -28,6 +28,8 @@ export interface LocalTrainingOptions {
     readonly to: string;
     /** Training time (the artifacts' version). @default new Date() */
     readonly now?: Date;
+    /** The lake holds a 1-in-N sample of the traffic (functions/forecast/train.ts `sampling`). @default 1 */
+    readonly sampling?: number;
 }
 
 export interface LocalTrainingResult {
@@ -64,7 +66,7 @@ async function withLakeEngine<T>(o: LocalTrainingOptions, work: (engine: QueryEn
 
 /** Trains BOTH models from the lake (the AWS job's code path on DuckDB) and stores both artifacts in the lake bucket. */
 export async function trainModelsFromLake(o: LocalTrainingOptions): Promise<TrainingReport> {
-    return withLakeEngine(o, (engine, events) => runTraining({ engine, events, s3: o.s3, bucket: o.lakeBucket, from: o.from, to: o.to, now: o.now }));
+    return withLakeEngine(o, (engine, events) => runTraining({ engine, events, s3: o.s3, bucket: o.lakeBucket, from: o.from, to: o.to, now: o.now, sampling: o.sampling }));
 }
 
 /** Trains only the scoring model (same SQL and artifact layout). */

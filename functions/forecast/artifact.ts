@@ -43,14 +43,19 @@ export interface ForecastSource {
     current(): Promise<ForecastModel | undefined>;
 }
 
-/** Caches the current model for `ttlMs`; a failed refresh keeps the last good model and reports the error. */
-export function forecastLoader(s3: S3Client, bucket: string, opts: { ttlMs?: number; onError?: (e: unknown) => void } = {}): ForecastSource {
+/**
+ * Caches the current model for `ttlMs`; a failed refresh keeps the last good model and reports the error.
+ * Until a first model is found it looks again after `missTtlMs` (a model trained just after start-up,
+ * as the local demo's backfill does, is picked up within seconds).
+ */
+export function forecastLoader(s3: S3Client, bucket: string, opts: { ttlMs?: number; missTtlMs?: number; onError?: (e: unknown) => void } = {}): ForecastSource {
     const ttl = opts.ttlMs ?? 5 * 60_000;
+    const missTtl = Math.min(ttl, opts.missTtlMs ?? 5_000);
     let cached: ForecastModel | undefined;
     let loadedAt = -Infinity;
     return {
         async current() {
-            if (Date.now() - loadedAt < ttl) return cached;
+            if (Date.now() - loadedAt < (cached ? ttl : missTtl)) return cached;
             loadedAt = Date.now();
             try {
                 cached = (await loadLatestModel(s3, bucket)) ?? cached;

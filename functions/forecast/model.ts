@@ -63,6 +63,8 @@ export interface ForecastModel {
     readonly from: string;
     readonly to: string;
     readonly alpha: number;
+    /** The history was a 1-in-`sampling` sample (levels scaled up by it); absent: the full traffic. */
+    readonly sampling?: number;
     readonly metrics: Readonly<Record<ForecastMetric, MetricModel>>;
 }
 
@@ -71,6 +73,13 @@ export interface TrainOptions {
     readonly alpha?: number;
     /** The training time recorded in the artifact. @default now */
     readonly now?: Date;
+    /**
+     * The rows are a 1-in-`sampling` sample of the traffic (the local demo's
+     * scaled-down backfill): the route levels (and the typical level) are
+     * multiplied by it; the seasonal indices and the dispersion (a relative
+     * error beyond Poisson) are the sample's. An integer from 1 to 100000. @default 1
+     */
+    readonly sampling?: number;
 }
 
 const HOUR = 3_600_000;
@@ -120,7 +129,7 @@ function median(v: readonly number[]): number {
     return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function fitMetric(series: ReturnType<typeof toSeries>, metric: ForecastMetric, alpha: number): MetricModel {
+function fitMetric(series: ReturnType<typeof toSeries>, metric: ForecastMetric, alpha: number, sampling: number): MetricModel {
     const { start, hours, routes } = series;
     const network = new Float64Array(hours);
     for (const s of routes.values()) for (let h = 0; h < hours; h++) network[h] += s[metric][h];
@@ -160,7 +169,7 @@ function fitMetric(series: ReturnType<typeof toSeries>, metric: ForecastMetric, 
             }
             level = alpha * (x[h] / season(h)) + (1 - alpha) * level;
         }
-        out[route] = { level, hours: hours - s.first };
+        out[route] = { level: level * sampling, hours: hours - s.first };
     }
     return {
         daily,
@@ -185,8 +194,10 @@ export function hash8(s: string): string {
 export function trainForecast(rows: readonly DemandRow[], opts: TrainOptions = {}): ForecastModel {
     const alpha = opts.alpha ?? 0.02;
     if (!(alpha > 0 && alpha <= 1)) throw new Error(`forecast: \`alpha\` must be a number in (0, 1] (received ${String(opts.alpha)}).`);
+    const sampling = opts.sampling ?? 1;
+    if (!Number.isInteger(sampling) || sampling < 1 || sampling > 100_000) throw new Error(`forecast: \`sampling\` must be an integer from 1 to 100000 (received ${String(opts.sampling)}).`);
     const series = toSeries(rows);
-    const metrics = { searches: fitMetric(series, "searches", alpha), bookings: fitMetric(series, "bookings", alpha) };
+    const metrics = { searches: fitMetric(series, "searches", alpha, sampling), bookings: fitMetric(series, "bookings", alpha, sampling) };
     const to = new Date((series.start + series.hours - 1) * HOUR).toISOString();
     const body = JSON.stringify(metrics);
     return {
@@ -197,6 +208,7 @@ export function trainForecast(rows: readonly DemandRow[], opts: TrainOptions = {
         from: new Date(series.start * HOUR).toISOString(),
         to,
         alpha,
+        ...(sampling !== 1 ? { sampling } : {}),
         metrics,
     };
 }

@@ -9,7 +9,7 @@
  *   forecast/models/<version>/model.json + forecast/latest.json
  *   models/scoring/<version>/artifact.json + models/scoring/latest.json
  * The AWS handler is ./train-handler.ts; the local platform's is
- * local/model-train.ts.
+ * local/scoring-train.ts.
  */
 import {
     AthenaClient,
@@ -46,6 +46,14 @@ export interface TrainingJobOptions {
     readonly now?: Date;
     /** Forecast level smoothing. @default the model's default */
     readonly alpha?: number;
+    /**
+     * The lake holds a 1-in-`sampling` sample of the traffic (the local demo's
+     * scaled-down backfill, local/backfill.ts), so the models expect the full
+     * traffic: the forecast's route levels are multiplied by it (model.ts
+     * `sampling`), the scoring query's counts (searches, bookings, offers) too.
+     * An integer from 1 to 100000. @default 1
+     */
+    readonly sampling?: number;
 }
 
 export interface TrainingReport {
@@ -54,6 +62,23 @@ export interface TrainingReport {
     /** The forecast stored, or why none was (no history in the window: the previous model stays current). */
     readonly forecast: { readonly version: string; readonly key: string; readonly rows: number } | { readonly skipped: string };
     readonly scoring: { readonly version: string; readonly key: string; readonly rows: number };
+    /** The `sampling` the counts were multiplied by. */
+    readonly sampling: number;
+}
+
+const COUNT_COLUMNS = ["searches", "bookings", "offers"] as const;
+
+/** Engine rows with their count columns multiplied by `sampling` (a count that is not a number is left for the trainers to reject). */
+export function scaleCounts(rows: readonly Record<string, unknown>[], sampling: number): Record<string, unknown>[] {
+    if (sampling === 1) return [...rows];
+    return rows.map((r) => {
+        const out: Record<string, unknown> = { ...r };
+        for (const c of COUNT_COLUMNS) {
+            const n = Number(r[c]);
+            if (c in r && r[c] !== null && Number.isFinite(n)) out[c] = n * sampling;
+        }
+        return out;
+    });
 }
 
 /** The window of the last `days` whole UTC days before `at`. Throws naming `days` when it is not 1-31. */
@@ -71,6 +96,8 @@ export async function runTraining(o: TrainingJobOptions): Promise<TrainingReport
     checkDay("to", o.to);
     daysOf(o.from, o.to);
     const now = o.now ?? new Date();
+    const sampling = o.sampling ?? 1;
+    if (!Number.isInteger(sampling) || sampling < 1 || sampling > 100_000) throw new Error(`training: \`sampling\` must be an integer from 1 to 100000 (received ${String(o.sampling)}).`);
     const window = { events: o.events, from: o.from, to: o.to };
 
     const demand = demandRows(await o.engine.rows(renderForecastQuery(window)));
@@ -78,15 +105,15 @@ export async function runTraining(o: TrainingJobOptions): Promise<TrainingReport
     if (demand.length === 0) {
         forecast = { skipped: `no searches or bookings in the lake from ${o.from} to ${o.to} (exclusive); the current forecast stays` };
     } else {
-        const model = trainForecast(demand, { now, ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) });
+        const model = trainForecast(demand, { now, sampling, ...(o.alpha !== undefined ? { alpha: o.alpha } : {}) });
         const { key } = await storeModel(o.s3, o.bucket, model, o.kmsKeyId);
         forecast = { version: model.version, key, rows: demand.length };
     }
 
-    const scoringRows = await o.engine.rows(renderTrainingQuery(window));
+    const scoringRows = scaleCounts(await o.engine.rows(renderTrainingQuery(window)), sampling);
     const artifact = trainArtifact(scoringRows, now);
     const { key } = await storeScoringArtifact(o.s3, o.bucket, artifact, o.kmsKeyId);
-    return { from: o.from, to: o.to, forecast, scoring: { version: artifact.version, key, rows: scoringRows.length } };
+    return { from: o.from, to: o.to, forecast, scoring: { version: artifact.version, key, rows: scoringRows.length }, sampling };
 }
 
 export interface AthenaEngineOptions {

@@ -107,7 +107,7 @@ describe("bench harness: formatting", () => {
 
   it("names every figure of a section that was not run", () => {
     const rows = tableRows({});
-    expect(rows.length).to.equal(84);
+    expect(rows.length).to.equal(86);
     expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
     expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
       "ratio real / bare",
@@ -132,6 +132,8 @@ describe("bench harness: formatting", () => {
       "alert precision on injected hot routes",
       "alert recall on injected hot routes (2x..20x)",
       "alert detection, mean minutes to window end",
+      "demo (50/s, backfilled week): hot route alert, minutes after it turns hot (worst of 4 runs)",
+      "demo: other alerts per hour of steady traffic (worst of 4 runs, 60 min each)",
       "prod plan + policies, bundle cache off",
       "prod plan + policies, bundle cache on",
       "POST → visible in insights API, p95",
