@@ -95,12 +95,23 @@ export const principals = {
 export class StatementCollector implements IGrantable {
     readonly principal: Principal;
     readonly statements: PolicyStatement[] = [];
-    constructor(role: aws.iam.Role | pulumi.Input<string>, readonly accountId?: string) {
+    /**
+     * `role`: the role (or its ARN) the document is for, named by resource
+     * policies of cross-account grants; without it (statements for a role not
+     * created yet) the collector is a same-account principal only.
+     */
+    constructor(role?: aws.iam.Role | pulumi.Input<string>, readonly accountId?: string) {
         checkAccount("StatementCollector", accountId);
-        this.principal = { AWS: role instanceof aws.iam.Role ? role.arn : role };
+        if (role === undefined && accountId !== undefined) throw new Error(`StatementCollector: \`accountId\` (${accountId}) needs the \`role\` resource policies would name.`);
+        this.principal = { AWS: role === undefined ? [] : role instanceof aws.iam.Role ? role.arn : role };
     }
+    /** Collects the statements; a Sid already used in this document gets the next free number (`ReadStream2`). */
     addToPrincipalPolicy(_name: string, statements: PolicyStatement[]): undefined {
-        this.statements.push(...statements);
+        for (const st of statements) {
+            let sid = st.Sid;
+            if (sid !== undefined) for (let n = 2; this.statements.some((x) => x.Sid === sid); n++) sid = `${st.Sid}${n}`;
+            this.statements.push(sid === st.Sid ? st : { ...st, Sid: sid });
+        }
         return undefined;
     }
 }
@@ -370,34 +381,42 @@ export interface LakeBucketAttributes {
     readonly keyArn: pulumi.Input<string>;
     /** @default - unknown */
     readonly accountId?: pulumi.Input<string>;
+    /** What the statements' Sids start with ("Lake" -> "LakeReadObjects"). @default "Bucket" */
+    readonly label?: string;
 }
 
-/** Identity statements to read objects under `prefixes` (the whole bucket when omitted) and decrypt them. */
-export function bucketReadStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes?: readonly string[]): PolicyStatement[] {
+/**
+ * Identity statements to read objects under `prefixes` (the whole bucket when
+ * omitted) and decrypt them; Sids start with `label`. `locateBucket: false`
+ * leaves out s3:GetBucketLocation (a reader that knows the bucket's region).
+ */
+export function bucketReadStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes?: readonly string[], label = "Bucket", locateBucket = true): PolicyStatement[] {
     return [
-        { Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`) },
+        { Sid: `${label}ReadObjects`, Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`) },
         {
+            Sid: `${label}List`,
             Effect: "Allow",
-            Action: prefixes ? "s3:ListBucket" : ["s3:GetBucketLocation", "s3:ListBucket"],
+            Action: prefixes || !locateBucket ? "s3:ListBucket" : ["s3:GetBucketLocation", "s3:ListBucket"],
             Resource: bucketArn,
             ...(prefixes ? { Condition: { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) } } } : {}),
         },
         // GetBucketLocation carries no s3:prefix.
-        ...(prefixes ? [{ Effect: "Allow" as const, Action: "s3:GetBucketLocation", Resource: bucketArn }] : []),
-        { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
+        ...(prefixes && locateBucket ? [{ Sid: `${label}Locate`, Effect: "Allow" as const, Action: "s3:GetBucketLocation", Resource: bucketArn }] : []),
+        { Sid: `${label}Decrypt`, Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
     ];
 }
 
-/** Identity statements to write (multipart, read back, optionally delete) under `prefixes` and encrypt with the key. */
-export function bucketWriteStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes: readonly string[], allowDelete = false): PolicyStatement[] {
+/** Identity statements to write (multipart, read back, optionally delete) under `prefixes` and encrypt with the key; Sids start with `label`. */
+export function bucketWriteStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes: readonly string[], allowDelete = false, label = "Bucket"): PolicyStatement[] {
     return [
         {
+            Sid: `${label}WriteObjects`,
             Effect: "Allow",
             Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject", ...(allowDelete ? ["s3:DeleteObject"] : [])],
             Resource: prefixes.map((p) => pulumi.interpolate`${bucketArn}/${p}*`),
         },
-        { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
-        { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
+        { Sid: `${label}ListUploads`, Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
+        { Sid: `${label}Encrypt`, Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
     ];
 }
 
@@ -421,19 +440,25 @@ export class LakeBucketRef {
     readonly bucketName?: pulumi.Input<string>;
     readonly keyArn: pulumi.Input<string>;
     readonly accountId?: pulumi.Input<string>;
+    readonly label: string;
     protected constructor(attrs: LakeBucketAttributes) {
+        if (attrs.label !== undefined && !/^[A-Za-z][A-Za-z0-9]*$/.test(attrs.label)) throw new Error(`LakeBucketRef: \`label\` must be letters and digits, starting with a letter; received ${JSON.stringify(attrs.label)}.`);
+        this.label = attrs.label ?? "Bucket";
         this.bucketArn = attrs.bucketArn;
         this.bucketName = attrs.bucketName;
         this.keyArn = attrs.keyArn;
         this.accountId = attrs.accountId;
     }
 
-    /** Lets a principal read objects under `prefixes` (each ending in "/"; the whole bucket when omitted) and decrypt them. */
-    grantRead(name: string, grantee: Grantee, prefixes?: readonly string[]): Grant {
+    /**
+     * Lets a principal read objects under `prefixes` (each ending in "/"; the whole
+     * bucket when omitted) and decrypt them. `locateBucket` @default true
+     */
+    grantRead(name: string, grantee: Grantee, prefixes?: readonly string[], opts: { readonly locateBucket?: boolean } = {}): Grant {
         checkPrefixes(`${this.constructor.name}.grantRead(${name})`, prefixes);
         const g = asGrantable(grantee);
         const cross = isCrossAccount(`${this.constructor.name}(${name})`, g, this.accountId);
-        return applyGrant(name, g, cross, bucketReadStatements(this.bucketArn, this.keyArn, prefixes), [
+        return applyGrant(name, g, cross, bucketReadStatements(this.bucketArn, this.keyArn, prefixes, this.label, opts.locateBucket ?? true), [
             { statements: [{ Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${this.bucketArn}/${p}*`) }] },
             { statements: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }] },
         ]);
@@ -445,7 +470,7 @@ export class LakeBucketRef {
         if (prefixes.length === 0) throw new Error(`${this.constructor.name}.grantWrite(${name}): \`prefixes\` must name at least one prefix; received [].`);
         const g = asGrantable(grantee);
         const cross = isCrossAccount(`${this.constructor.name}(${name})`, g, this.accountId);
-        return applyGrant(name, g, cross, bucketWriteStatements(this.bucketArn, this.keyArn, prefixes, allowDelete), [
+        return applyGrant(name, g, cross, bucketWriteStatements(this.bucketArn, this.keyArn, prefixes, allowDelete, this.label), [
             { statements: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: prefixes.map((p) => pulumi.interpolate`${this.bucketArn}/${p}*`) }] },
             { statements: [{ Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*" }] },
         ]);
@@ -480,12 +505,12 @@ export class TopicRef {
         return undefined;
     }
 
-    /** Statements to publish to these topics (their keys: kms:GenerateDataKey* and kms:Decrypt). */
+    /** Statements to publish to these topics (their keys: kms:GenerateDataKey and kms:Decrypt, what SNS calls for a publisher). */
     static publishStatements(topics: readonly TopicRef[], sid = "Publish", keySid = "EncryptNotifications"): PolicyStatement[] {
         const keys = [...new Set(topics.flatMap((t) => (t.keyArn !== undefined ? [t.keyArn] : [])))];
         return [
             { Sid: sid, Effect: "Allow", Action: "sns:Publish", Resource: topics.length === 1 ? topics[0].topicArn : topics.map((t) => t.topicArn) },
-            ...(keys.length > 0 ? [{ Sid: keySid, Effect: "Allow" as const, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: keys.length === 1 ? keys[0] : keys }] : []),
+            ...(keys.length > 0 ? [{ Sid: keySid, Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keys.length === 1 ? keys[0] : keys }] : []),
         ];
     }
 
