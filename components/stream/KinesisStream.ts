@@ -29,7 +29,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, AnomalyAlarmDefinition, createAlarms } from "../common/alarms";
-import { Grant, Grantee, KinesisStreamAttributes, KinesisStreamPolicies, KinesisStreamRef, ResourcePolicyDocument } from "../common/grants";
+import { Grant, Grantee, KINESIS_CONSUME_ACTIONS, KINESIS_SUBSCRIBE_ACTIONS, KinesisStreamAttributes, KinesisStreamPolicies, KinesisStreamRef, ResourcePolicyDocument } from "../common/grants";
 import { PolicyStatement, accountRoot } from "../common/iam";
 import { MetricExpressionSpec, MetricOptions, MetricSpec, expression, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
@@ -256,14 +256,7 @@ export class KinesisStream extends pulumi.ComponentResource {
             Sid: "CrossAccountRead",
             Effect: "Allow",
             Principal: principal,
-            Action: [
-                "kinesis:DescribeStream",
-                "kinesis:DescribeStreamSummary",
-                "kinesis:GetRecords",
-                "kinesis:GetShardIterator",
-                "kinesis:ListShards",
-                "kinesis:ListStreamConsumers",
-            ],
+            Action: KINESIS_CONSUME_ACTIONS,
             Resource: this.stream.arn,
         }] : [], (document) => {
             this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-policy`, { resourceArn: this.stream.arn, policy: document }, { parent: this }));
@@ -274,7 +267,7 @@ export class KinesisStream extends pulumi.ComponentResource {
                 Sid: "CrossAccountSubscribe",
                 Effect: "Allow",
                 Principal: principal,
-                Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"],
+                Action: KINESIS_SUBSCRIBE_ACTIONS,
                 Resource: c.arn,
             }] : [], (document) => {
                 this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-${consumer}-policy`, { resourceArn: c.arn, policy: document }, { parent: this }));
