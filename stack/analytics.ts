@@ -7,8 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "../components/common/alarms";
 import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
-import { grant } from "../components/common/iam";
-import { readStatements } from "../components/lake/grants";
+import { LakeBucketRef } from "../components/common/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
@@ -146,8 +145,9 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
     }, { ...opts, dependsOn: [migrations] });
     if (training && lake?.bucketArn !== undefined) {
         // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
-        grant("analytics-processor-read-models", processor.role, readStatements(lake.bucketArn, lake.keyArn, MODEL_ARTIFACT_PREFIXES));
-        grant("analytics-insights-read-models", insights.role, readStatements(lake.bucketArn, lake.keyArn, [FORECAST_ARTIFACT_PREFIX]));
+        const lakeBucket = LakeBucketRef.fromBucketAttributes({ bucketArn: lake.bucketArn, bucketName: lake.bucketName, keyArn: lake.keyArn, label: "Lake" });
+        lakeBucket.grantRead("analytics-processor-read-models", processor.role, MODEL_ARTIFACT_PREFIXES);
+        lakeBucket.grantRead("analytics-insights-read-models", insights.role, [FORECAST_ARTIFACT_PREFIX]);
     }
 
     const outputs: Record<string, pulumi.Input<unknown>> = {

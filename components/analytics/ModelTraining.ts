@@ -18,10 +18,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
-import { grant, serviceTrustPolicy } from "../common/iam";
+import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { readStatements, writeStatements } from "../lake/grants";
+import { LakeBucketRef, StatementCollector } from "../common/grants";
 import { scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
 import { analyticsFunction } from "./lambda";
@@ -151,10 +151,8 @@ export class ModelTraining extends pulumi.ComponentResource {
                         pulumi.interpolate`arn:aws:glue:${region}:${account}:table/${args.databaseName}/${args.eventsTableName}`,
                     ],
                 },
-                // The raw lake (data/), as every lake reader.
-                ...readStatements(args.lakeBucketArn, args.lakeKeyArn, ["data/"]),
-                // The artifacts and the workgroup's results, nothing else.
-                ...writeStatements(args.lakeBucketArn, args.lakeKeyArn, [...MODEL_ARTIFACT_PREFIXES, TRAINING_RESULTS_PREFIX]),
+                // The raw lake (data/), as every lake reader; the artifacts and the workgroup's results, nothing else.
+                ...lakeGrants(args.lakeBucketArn, args.lakeKeyArn),
             ],
             timeoutSeconds: timeout,
             memoryMiB: memory,
@@ -226,4 +224,13 @@ export class ModelTraining extends pulumi.ComponentResource {
     metricInvocations(options: MetricOptions = {}): MetricSpec {
         return metric("AWS/Lambda", "Invocations", { FunctionName: this.function.name }, { statistic: "Sum", periodSeconds: 3600, unit: "Count" }, options);
     }
+}
+
+/** The training job's lake statements, from the lake reference's grants. */
+function lakeGrants(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>): PolicyStatement[] {
+    const lake = LakeBucketRef.fromBucketAttributes({ bucketArn, keyArn, label: "Lake" });
+    const c = new StatementCollector();
+    lake.grantRead("training-read", c, ["data/"]);
+    lake.grantWrite("training-write", c, [...MODEL_ARTIFACT_PREFIXES, TRAINING_RESULTS_PREFIX]);
+    return c.statements;
 }

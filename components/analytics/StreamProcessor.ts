@@ -25,6 +25,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
+import { TopicRef } from "../common/grants";
 import { PolicyStatement, kmsUseStatement, tlsOnlyTopicPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
@@ -138,7 +139,8 @@ export class StreamProcessor extends pulumi.ComponentResource {
 
         const statements: PolicyStatement[] = [
             kmsUseStatement(db.keyArn, "both", "UseAnalyticsKey"),
-            ...(this.alertsTopic ? [{ Sid: "PublishAlerts", Effect: "Allow" as const, Action: "sns:Publish", Resource: this.alertsTopic.arn }] : []),
+            // The topic's key is the analytics key (UseAnalyticsKey above).
+            ...(this.alertsTopic ? TopicRef.publishStatements([TopicRef.fromTopicAttributes({ topicArn: this.alertsTopic.arn })], "PublishAlerts") : []),
             ...(args.alertsEventBus ? [{ Sid: "PutAlertEvents", Effect: "Allow" as const, Action: "events:PutEvents", Resource: args.alertsEventBus.arn }] : []),
         ];
         const r = args.rules ?? {};

@@ -65,6 +65,7 @@
  * provider). Without it the health check uses the component's provider and the
  * "dns-health" alarm is created only when `region` is us-east-1.
  */
+import { KinesisStreamRef } from "../common/grants";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
@@ -766,13 +767,8 @@ export class IngestionService extends pulumi.ComponentResource {
     // ---- IAM ----
     const ecsTrust = serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId);
     this.taskRole = new aws.iam.Role(`${name}-task-role`, { description: `${name}: ingestion task (writes its stream only)`, assumeRolePolicy: ecsTrust, tags }, parent);
-    const streamStatements: PolicyStatement[] = [
-      { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: args.streamArn },
-    ];
-    if (args.streamKmsKeyArn !== undefined) {
-      streamStatements.push({ Sid: "EncryptForStream", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: args.streamKmsKeyArn });
-    }
-    grant(`${name}-task-stream`, this.taskRole, streamStatements);
+    // The stream may belong to another stack: a reference's grant adds the task role's side.
+    KinesisStreamRef.fromStreamAttributes({ streamArn: args.streamArn, keyArn: args.streamKmsKeyArn }).grantWrite(`${name}-task-stream`, this.taskRole);
     const taskKeys = grant(`${name}-task-keys`, this.taskRole, [
       { Sid: "ReadKeyStore", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.keyStoreSecret.arn },
       { Sid: "DecryptKeyStore", Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn, Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${region}.amazonaws.com` } } },

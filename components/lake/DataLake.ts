@@ -17,6 +17,7 @@
  *   read `data/` only, decrypt through S3;
  * - the lake account root, which administers the key.
  */
+import { Grant, Grantee, LakeBucketRef } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
@@ -154,17 +155,25 @@ export class DataLake extends pulumi.ComponentResource {
         return readStatements(this.bucketArn, this.keyArn, prefixes);
     }
 
-    /**
-     * Lets `role` read the lake (IAM side; the role lands in its own account).
-     * Cross-account roles must ALSO be listed in `etlRoleArns`/`readerRoleArns`.
-     */
-    grantRead(name: string, role: aws.iam.Role, prefixes: string[] = LAKE_READ_PREFIXES): aws.iam.RolePolicy {
-        return grant(name, role, this.readStatements(prefixes));
+    /** The lake bucket as a reference (what other components and stacks take). */
+    get ref(): LakeBucketRef {
+        return LakeBucketRef.fromBucketAttributes({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, label: "Lake" });
     }
 
-    /** Lets `role` write under `data/` and `errors/` (must also be a `deliveryRoleArns` entry). */
-    grantWrite(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, writeStatements(this.bucketArn, this.keyArn, LAKE_WRITE_PREFIXES));
+    /**
+     * Lets a principal read the lake under `prefixes` (IAM side: the policy lands in
+     * the role's own account). The bucket and key policies are built from this
+     * component's reader lists: a principal in another account must ALSO be listed
+     * in `etlRoleArns`/`readerRoleArns`/`artifactReaders` (the grant returns the
+     * statements in `unappliedResourceStatements`).
+     */
+    grantRead(name: string, grantee: Grantee, prefixes: string[] = LAKE_READ_PREFIXES): Grant {
+        return this.ref.grantRead(name, grantee, prefixes);
+    }
+
+    /** Lets a principal write under `prefixes` (default `data/` and `errors/`; a `deliveryRoleArns` entry when in another account). */
+    grantWrite(name: string, grantee: Grantee, prefixes: string[] = LAKE_WRITE_PREFIXES): Grant {
+        return this.ref.grantWrite(name, grantee, prefixes);
     }
 
     /** Daily storage metric: bytes stored in a storage class. */

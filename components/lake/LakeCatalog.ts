@@ -12,6 +12,7 @@
  * Resources: aws.glue.CatalogDatabase,
  * aws.glue.CatalogTable.
  */
+import { Grant, Grantee, applyGrant, asGrantable } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, grant } from "../common/iam";
@@ -139,7 +140,13 @@ export class LakeCatalog extends pulumi.ComponentResource {
         }];
     }
 
-    grantRead(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, this.readStatements());
+    /** Lets a principal plan Athena queries over the lake database (Glue reads); same account as the catalog. */
+    grantQuery(name: string, grantee: Grantee): Grant {
+        return applyGrant(name, asGrantable(grantee), false, this.readStatements());
+    }
+
+    /** @deprecated use grantQuery */
+    grantRead(name: string, grantee: Grantee): Grant {
+        return this.grantQuery(name, grantee);
     }
 }

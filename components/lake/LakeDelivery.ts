@@ -27,7 +27,7 @@ import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
 import { TRANSFORM_BUFFER_MB } from "../../functions/lake/processor";
-import { writeStatements } from "./grants";
+import { KinesisStreamRef, LakeBucketRef, StatementCollector } from "../common/grants";
 import { LAKE_WRITE_PREFIXES } from "./DataLake";
 
 export interface LakeDeliveryArgs {
@@ -147,10 +147,12 @@ export class LakeDelivery extends pulumi.ComponentResource {
                 Condition: { StringEquals: { "sts:ExternalId": args.accountId, "aws:SourceAccount": args.accountId } },
             }]),
         }, p);
+        // The stream and the lake are references (their owners' resource policies admit this role).
+        const grants = new StatementCollector(this.role);
+        KinesisStreamRef.fromStreamAttributes({ streamArn: args.streamArn, keyArn: args.streamKmsKeyArn }).grantRead(`${name}-read-stream`, grants);
+        LakeBucketRef.fromBucketAttributes({ bucketArn: args.lakeBucketArn, keyArn: args.lakeKeyArn, label: "Lake" }).grantWrite(`${name}-write-lake`, grants, LAKE_WRITE_PREFIXES);
         const statements: PolicyStatement[] = [
-            { Sid: "ReadSourceStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:ListShards"], Resource: args.streamArn },
-            ...(args.streamKmsKeyArn !== undefined ? [{ Sid: "DecryptSourceStream", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: args.streamKmsKeyArn }] : []),
-            ...writeStatements(args.lakeBucketArn, args.lakeKeyArn, LAKE_WRITE_PREFIXES).map((s, i) => ({ ...s, Sid: ["WriteLakeObjects", "LocateLakeBucket", "EncryptWithLakeKey"][i] })),
+            ...grants.statements,
             { Sid: "InvokeProcessor", Effect: "Allow", Action: ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"], Resource: [this.processor.arn, pulumi.interpolate`${this.processor.arn}:*`] },
             { Sid: "WriteDeliveryLogs", Effect: "Allow", Action: "logs:PutLogEvents", Resource: pulumi.interpolate`${this.logGroup.arn}:log-stream:${logStream.name}` },
         ];

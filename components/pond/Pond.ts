@@ -16,6 +16,7 @@
  * The reader role trusts only `readerPrincipalArns` and may read this pond
  * (and, when `lakeRead` is given, the lake's `data/`) and nothing else.
  */
+import { Grant, Grantee, LakeBucketRef } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, grant, policyDocument, principalTrustPolicy } from "../common/iam";
@@ -132,14 +133,19 @@ export class Pond extends pulumi.ComponentResource {
         return writeStatements(this.bucketArn, this.keyArn, [...this.datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true);
     }
 
-    /** Lets `role` write the pond (it must also be one of `etlRoleArns`). */
-    grantWrite(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, this.writeStatements());
+    /** The pond bucket as a reference. */
+    get ref(): LakeBucketRef {
+        return LakeBucketRef.fromBucketAttributes({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, label: "Pond" });
     }
 
-    /** Lets `role` read the datasets (same-account roles; others assume the reader role). */
-    grantRead(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, readStatements(this.bucketArn, this.keyArn, this.datasets.map((d) => `${d}/`)));
+    /** Lets a principal write the pond's datasets and Athena results (it must also be one of `etlRoleArns`). */
+    grantWrite(name: string, grantee: Grantee): Grant {
+        return this.ref.grantWrite(name, grantee, [...this.datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true);
+    }
+
+    /** Lets a principal read the datasets (same-account roles; others assume the reader role). */
+    grantRead(name: string, grantee: Grantee): Grant {
+        return this.ref.grantRead(name, grantee, this.datasets.map((d) => `${d}/`));
     }
 
     /** Daily storage metric: bytes stored (Intelligent-Tiering frequent access by default). */

@@ -29,7 +29,7 @@ import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { Workflow } from "../workflows/Workflow";
 import { freshnessWindow, scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
-import { readStatements, writeStatements } from "../lake/grants";
+import { LakeBucketRef, StatementCollector, TopicRef } from "../common/grants";
 import { defaultDatabaseName } from "../lake/LakeCatalog";
 import { pondEtlDefinition } from "../../functions/pond-etl/asl";
 import { eventTypesFor } from "../../functions/pond-etl/plan";
@@ -243,11 +243,14 @@ export class PondEtl extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [planPolicy, planLogs] });
 
         const glue = pulumi.interpolate`arn:aws:glue:${args.region}:${args.accountId}`;
+        // The lake (read data/) and the pond (write its datasets and Athena results) are references.
+        const etlGrants = new StatementCollector();
+        LakeBucketRef.fromBucketAttributes({ bucketArn: args.lakeBucketArn, keyArn: args.lakeKeyArn, label: "Lake" }).grantRead(`${name}-read-lake`, etlGrants, ["data/"]);
+        LakeBucketRef.fromBucketAttributes({ bucketArn: args.pondBucketArn, keyArn: args.pondKeyArn, label: "Pond" }).grantWrite(`${name}-write-pond`, etlGrants, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true);
         const statements: PolicyStatement[] = [
             { Sid: "InvokePlan", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [this.planFunction.arn, pulumi.interpolate`${this.planFunction.arn}:*`] },
             { Sid: "ListLakeSources", Effect: "Allow", Action: "s3:ListBucket", Resource: args.lakeBucketArn, Condition: { StringLike: { "s3:prefix": "data/*" } } },
-            ...readStatements(args.lakeBucketArn, args.lakeKeyArn, ["data/"]).map((s, i) => ({ ...s, Sid: ["ReadLakeObjects", "ListLakeData", "LocateLakeBucket", "DecryptLake"][i] })),
-            ...writeStatements(args.pondBucketArn, args.pondKeyArn, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true).map((s, i) => ({ ...s, Sid: ["WritePondObjects", "LocatePondBucket", "UsePondKey"][i] })),
+            ...etlGrants.statements,
             {
                 Sid: "ReadLakeCatalog",
                 Effect: "Allow",
@@ -266,8 +269,7 @@ export class PondEtl extends pulumi.ComponentResource {
                 Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
                 Resource: this.workGroup.arn,
             },
-            { Sid: "NotifyFailure", Effect: "Allow", Action: "sns:Publish", Resource: args.failureTopicArn },
-            ...(args.failureTopicKmsKeyArn !== undefined ? [{ Sid: "EncryptNotification", Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: args.failureTopicKmsKeyArn }] : []),
+            ...TopicRef.publishStatements([TopicRef.fromTopicAttributes({ topicArn: args.failureTopicArn, keyArn: args.failureTopicKmsKeyArn })], "NotifyFailure", "EncryptNotification"),
         ];
         const eventTypes = eventTypesFor(definitions, catalog);
         const definition = pulumi.all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])

@@ -225,7 +225,7 @@ export class ScheduledSource extends pulumi.ComponentResource {
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
             { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.key.arn, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${args.region}.amazonaws.com` } } },
         ]);
-        const streamPolicy = args.stream.grantWrite(`${name}-stream-write`, this.role);
+        const streamGrant = args.stream.grantWrite(`${name}-stream-write`, this.role);
         this.function = new aws.lambda.Function(name, {
             name: functionName,
             description: `Source connector ${args.connector}: polls ${args.apiUrl} into the platform stream`,
@@ -252,7 +252,7 @@ export class ScheduledSource extends pulumi.ComponentResource {
                 },
             },
             loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        }, { parent: this, dependsOn: [ownPolicy, streamPolicy, this.logGroup] });
+        }, { parent: this, dependsOn: [ownPolicy, ...(streamGrant.principalPolicy ? [streamGrant.principalPolicy] : []), this.logGroup] });
         new aws.lambda.FunctionEventInvokeConfig(`${name}-invoke-config`, {
             functionName: this.function.name,
             maximumRetryAttempts: maxRetries,

@@ -29,7 +29,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, AnomalyAlarmDefinition, createAlarms } from "../common/alarms";
-import { PolicyStatement, accountRoot, grant, kmsUseStatement, policyDocument } from "../common/iam";
+import { Grant, Grantee, KINESIS_CONSUME_ACTIONS, KINESIS_SUBSCRIBE_ACTIONS, KinesisStreamAttributes, KinesisStreamPolicies, KinesisStreamRef, ResourcePolicyDocument } from "../common/grants";
+import { PolicyStatement, accountRoot } from "../common/iam";
 import { MetricExpressionSpec, MetricOptions, MetricSpec, expression, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND } from "../../functions/shared/capacity";
@@ -137,7 +138,15 @@ export class KinesisStream extends pulumi.ComponentResource {
      * created: empty in on-demand mode or when both are disabled. The automatic reshard starts from them.
      */
     readonly capacityAlarms: aws.cloudwatch.MetricAlarm[];
+    /**
+     * The stream as a reference (what other components take); its grants add to
+     * this stream's resource and key policies.
+     */
+    readonly ref: KinesisStreamRef;
     private readonly componentName: string;
+    private keyPolicyDoc?: ResourcePolicyDocument;
+    private streamPolicyDoc!: ResourcePolicyDocument;
+    private readonly consumerPolicyDocs: Record<string, ResourcePolicyDocument> = {};
     private readonly capacityAlarmShare: number;
     private readonly trafficAnomalyBandWidth: number;
     private readonly trafficFloorRecordsPerMinute?: number;
@@ -212,11 +221,12 @@ export class KinesisStream extends pulumi.ComponentResource {
                             : { StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } },
                 });
             }
+            this.keyPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" key policy`, statements);
             this.key = new aws.kms.Key(`${name}-key`, {
                 description: `Kinesis stream ${streamName} (server-side encryption)`,
                 enableKeyRotation: true,
                 deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
-                policy: policyDocument(statements),
+                policy: this.keyPolicyDoc.document,
                 tags: args.tags,
             }, { parent: this });
             new aws.kms.Alias(`${name}-key-alias`, { name: `alias/flightstream/${streamName}`, targetKeyId: this.key.keyId }, { parent: this });
@@ -240,39 +250,38 @@ export class KinesisStream extends pulumi.ComponentResource {
             this.consumers[consumer] = new aws.kinesis.StreamConsumer(`${name}-${consumer}`, { name: consumer, streamArn: this.stream.arn }, { parent: this });
         }
 
-        if (crossAccount.length > 0) {
-            const principal = { AWS: consumerPrincipals() };
-            this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-policy`, {
-                resourceArn: this.stream.arn,
-                policy: policyDocument([{
-                    Sid: "CrossAccountRead",
-                    Effect: "Allow",
-                    Principal: principal,
-                    Action: [
-                        "kinesis:DescribeStream",
-                        "kinesis:DescribeStreamSummary",
-                        "kinesis:GetRecords",
-                        "kinesis:GetShardIterator",
-                        "kinesis:ListShards",
-                        "kinesis:ListStreamConsumers",
-                    ],
-                    Resource: this.stream.arn,
-                }]),
-            }, { parent: this }));
-            for (const consumer of consumers) {
-                const c = this.consumers[consumer];
-                this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-${consumer}-policy`, {
-                    resourceArn: c.arn,
-                    policy: policyDocument([{
-                        Sid: "CrossAccountSubscribe",
-                        Effect: "Allow",
-                        Principal: principal,
-                        Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"],
-                        Resource: c.arn,
-                    }]),
-                }, { parent: this }));
-            }
+        // Resource policies: the cross-account readers of the args, plus what cross-account grants add.
+        const principal = { AWS: consumerPrincipals() };
+        this.streamPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" stream policy`, crossAccount.length > 0 ? [{
+            Sid: "CrossAccountRead",
+            Effect: "Allow",
+            Principal: principal,
+            Action: KINESIS_CONSUME_ACTIONS,
+            Resource: this.stream.arn,
+        }] : [], (document) => {
+            this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-policy`, { resourceArn: this.stream.arn, policy: document }, { parent: this }));
+        });
+        for (const consumer of consumers) {
+            const c = this.consumers[consumer];
+            this.consumerPolicyDocs[consumer] = new ResourcePolicyDocument(`KinesisStream "${name}" consumer "${consumer}" policy`, crossAccount.length > 0 ? [{
+                Sid: "CrossAccountSubscribe",
+                Effect: "Allow",
+                Principal: principal,
+                Action: KINESIS_SUBSCRIBE_ACTIONS,
+                Resource: c.arn,
+            }] : [], (document) => {
+                this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-${consumer}-policy`, { resourceArn: c.arn, policy: document }, { parent: this }));
+            });
         }
+        const policies: KinesisStreamPolicies = {
+            stream: this.streamPolicyDoc,
+            key: this.keyPolicyDoc,
+            consumer: (arn) => {
+                const found = Object.entries(this.consumers).find(([, c]) => c.arn === arn);
+                return found ? this.consumerPolicyDocs[found[0]] : undefined;
+            },
+        };
+        this.ref = OwnedStreamRef.own(`KinesisStream "${name}"`, { streamArn: this.stream.arn, streamName: this.stream.name, keyArn: this.keyArn, accountId: args.accountId, region: args.region }, policies);
 
         const created = this.alarmDefinitions().map((d) => ({ condition: d.condition, alarm: createAlarms(this, name, [d], args.alarms)[0] }));
         this.alarms = created.flatMap((c) => (c.alarm ? [c.alarm] : []));
@@ -482,45 +491,33 @@ export class KinesisStream extends pulumi.ComponentResource {
 
     // ------------------------------------------------------------ grants
 
-    private readStatements(): PolicyStatement[] {
-        return [
-            {
-                Sid: "ReadStream",
-                Effect: "Allow",
-                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"],
-                Resource: this.stream.arn,
-            },
-            kmsUseStatement(this.keyArn, "decrypt", "DecryptStream"),
-        ];
-    }
-
     /**
-     * Lets a role write: PutRecord(s), plus ListShards and DescribeStreamSummary
+     * Lets a principal write: PutRecord(s), plus ListShards and DescribeStreamSummary
      * (the producer maps shards to aggregate per shard), and kms:GenerateDataKey.
+     * A principal in another account also gets the stream policy statement and,
+     * with the created key, the key policy statement (through Kinesis).
      */
-    grantWrite(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, [
-            {
-                Sid: "WriteStream",
-                Effect: "Allow",
-                Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"],
-                Resource: this.stream.arn,
-            },
-            kmsUseStatement(this.keyArn, "encrypt", "EncryptStream"),
-        ]);
-    }
-
-    /** Lets a role read with shared throughput (GetRecords, iterators from any position, for replay) and kms:Decrypt. */
-    grantRead(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, this.readStatements());
+    grantWrite(name: string, grantee: Grantee): Grant {
+        return this.ref.grantWrite(name, grantee);
     }
 
     /**
-     * Lets a role read through an enhanced fan-out consumer: the read grant
-     * plus SubscribeToShard and DescribeStreamConsumer on that consumer
-     * (or on every consumer of the stream when `consumerName` is omitted).
+     * Lets a principal read with shared throughput (GetRecords, iterators from any
+     * position, for replay) and kms:Decrypt; `kind` as in KinesisStreamRef.grantRead
+     * ("read": with DescribeStream, "records": without, "consume": plus ListStreamConsumers).
      */
-    grantConsume(name: string, role: aws.iam.Role, consumerName?: string): aws.iam.RolePolicy {
+    grantRead(name: string, grantee: Grantee, kind: "records" | "read" | "consume" = "read"): Grant {
+        return this.ref.grantRead(name, grantee, kind);
+    }
+
+    /**
+     * Lets a principal read as a Lambda event source mapping through an enhanced
+     * fan-out consumer: the "consume" reads, kms:Decrypt, and SubscribeToShard and
+     * DescribeStreamConsumer on that consumer (or on every consumer of the stream
+     * when `consumerName` is omitted). Cross-account, the stream, consumer and key
+     * policies admit the principal.
+     */
+    grantConsume(name: string, grantee: Grantee, consumerName?: string): Grant {
         let resource: pulumi.Input<string>;
         if (consumerName !== undefined) {
             this.requireConsumer("consumerName", consumerName);
@@ -528,21 +525,25 @@ export class KinesisStream extends pulumi.ComponentResource {
         } else {
             resource = pulumi.interpolate`${this.stream.arn}/consumer/*`;
         }
-        return grant(name, role, [
-            ...this.readStatements(),
-            { Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: resource },
-        ]);
+        return this.ref.grantConsumeThrough(name, grantee, resource);
     }
 
-    /** Lets a role (the reshard workflow) change the shard count and follow the change. */
-    grantReshard(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, [
-            {
-                Sid: "ReshardStream",
-                Effect: "Allow",
-                Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary", "kinesis:ListShards"],
-                Resource: this.stream.arn,
-            },
-        ]);
+    /** Lets a principal (the reshard workflow) change the shard count and follow the change (UpdateShardCount, DescribeStreamSummary). */
+    grantReshard(name: string, grantee: Grantee): Grant {
+        return this.ref.grantReshard(name, grantee);
+    }
+}
+
+/** The owning component's reference: grants reach its resource policies. */
+class OwnedStreamRef extends KinesisStreamRef {
+    private owned!: KinesisStreamPolicies;
+    static own(label: string, attrs: KinesisStreamAttributes, policies: KinesisStreamPolicies): OwnedStreamRef {
+        const r = new OwnedStreamRef(attrs);
+        r.label = label;
+        r.owned = policies;
+        return r;
+    }
+    protected policies(): KinesisStreamPolicies {
+        return this.owned;
     }
 }

@@ -34,7 +34,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { entryCode } from "../common/bundle";
-import { PolicyStatement, accountRoot, kmsUseStatement, policyDocument, tlsOnlyQueuePolicy } from "../common/iam";
+import { KeyRef, KinesisStreamRef, StatementCollector } from "../common/grants";
+import { PolicyStatement, accountRoot, policyDocument, tlsOnlyQueuePolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
 import { analyticsFunction } from "../analytics/lambda";
@@ -221,25 +222,20 @@ export class StreamConsumer extends pulumi.ComponentResource {
         const consumerArn: pulumi.Input<string> | undefined = this.efoConsumer?.arn ?? args.consumerArn;
         this.eventSourceArn = pulumi.output(consumerArn ?? args.stream.streamArn);
 
-        const statements: PolicyStatement[] = [
-            {
-                Sid: "ReadStream",
-                Effect: "Allow",
-                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
-                Resource: args.stream.streamArn,
-            },
-            ...(consumerArn !== undefined
-                ? [{ Sid: "SubscribeThroughConsumer", Effect: "Allow" as const, Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn }]
-                : []),
-            kmsUseStatement(args.stream.keyArn, "decrypt", "DecryptStream"),
+        // The read stream and the target are references: the grants give this role's side
+        // (a stream in another account admits the role through its own resource policies).
+        const grants = new StatementCollector();
+        KinesisStreamRef.fromStreamAttributes({ streamArn: args.stream.streamArn, keyArn: args.stream.keyArn }).grantConsumeThrough(`${name}-read`, grants, consumerArn);
+        const own: PolicyStatement[] = [
             { Sid: "SendFailures", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueAttributes"], Resource: this.failureQueue.arn },
-            kmsUseStatement(this.keyArn, "both", args.kmsKeyArn !== undefined ? "UseGivenKey" : "UseConsumerKey"),
-            ...(args.target !== undefined
-                ? [
-                    { Sid: "WriteTargetStream", Effect: "Allow" as const, Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: args.target.streamArn },
-                    kmsUseStatement(args.target.keyArn, "encrypt", "EncryptTargetStream"),
-                ]
-                : []),
+            KeyRef.fromKeyAttributes({ keyArn: this.keyArn }).useStatement("both", args.kmsKeyArn !== undefined ? "UseGivenKey" : "UseConsumerKey"),
+        ];
+        grants.addToPrincipalPolicy(`${name}-own`, own);
+        if (args.target !== undefined) {
+            KinesisStreamRef.fromStreamAttributes({ streamArn: args.target.streamArn, keyArn: args.target.keyArn }).grantWrite(`${name}-write-target`, grants);
+        }
+        const statements: PolicyStatement[] = [
+            ...grants.statements,
             ...(args.statements ?? []),
         ];
         const environment: Record<string, pulumi.Input<string>> = {

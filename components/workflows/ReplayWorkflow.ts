@@ -12,6 +12,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { KinesisStreamRef, LakeBucketRef, StatementCollector } from "../common/grants";
 import { replayDefinition } from "../../functions/workflows/asl/replay";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
@@ -74,17 +75,16 @@ export class ReplayWorkflow extends pulumi.ComponentResource {
 
         this.logKey = workflowLogKey(name, this, args.accountId, args.region);
         const hasLake = args.lakeBucketArn !== undefined;
+        // Stream and lake are references: the grants give the tasks' side.
+        const grants = new StatementCollector();
+        KinesisStreamRef.fromStreamAttributes({ streamArn: args.streamArn, keyArn: args.streamKmsKeyArn }).grantRead("replay-stream", grants, "records");
+        if (hasLake) {
+            // The replay reads data/ with the lake bucket's region known: no GetBucketLocation.
+            LakeBucketRef.fromBucketAttributes({ bucketArn: args.lakeBucketArn!, keyArn: args.lakeKmsKeyArn!, label: "Lake" }).grantRead("replay-lake", grants, ["data/"], { locateBucket: false });
+        }
         const statements: PolicyStatement[] = [
-            { Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:DescribeStreamSummary"], Resource: args.streamArn },
-            { Sid: "DecryptStream", Effect: "Allow", Action: "kms:Decrypt", Resource: args.streamKmsKeyArn },
+            ...grants.statements,
             { Sid: "DeliverToProcessor", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [args.processorFunctionArn, pulumi.interpolate`${args.processorFunctionArn}:*`] },
-            ...(hasLake
-                ? [
-                    { Sid: "ListLakeData", Effect: "Allow" as const, Action: "s3:ListBucket", Resource: args.lakeBucketArn!, Condition: { StringLike: { "s3:prefix": ["data/", "data/*"] } } },
-                    { Sid: "ReadLakeData", Effect: "Allow" as const, Action: "s3:GetObject", Resource: pulumi.interpolate`${args.lakeBucketArn!}/data/*` },
-                    { Sid: "DecryptLakeData", Effect: "Allow" as const, Action: "kms:Decrypt", Resource: args.lakeKmsKeyArn! },
-                ]
-                : []),
         ];
         const environment: Record<string, pulumi.Input<string>> = {
             STREAM_NAME: args.streamName,

@@ -23,7 +23,8 @@ import { reshardDefinition } from "../../functions/workflows/asl/reshard";
 import { AlarmSettings, createAlarms } from "../common/alarms";
 import { metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { grant, serviceTrustPolicy } from "../common/iam";
+import { KinesisStreamRef, StatementCollector, TopicRef } from "../common/grants";
+import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
 import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 import type { MeasuredFigures } from "../../functions/shared/capacity";
@@ -128,7 +129,7 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
             },
             statements: [
-                { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary"], Resource: args.streamArn },
+                ...reshardGrant(args.streamArn),
                 { Sid: "ReshardLedger", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: this.ledger.arn },
             ],
             timeoutSeconds: 60,
@@ -169,14 +170,13 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                     ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
                 },
                 statements: [
-                    { Sid: "ReadStream", Effect: "Allow", Action: "kinesis:DescribeStreamSummary", Resource: args.streamArn },
+                    ...describeGrant(args.streamArn),
                     // Reads the budget; only the workflow's tasks write the ledger.
                     { Sid: "ReadLedger", Effect: "Allow", Action: "ssm:GetParameter", Resource: this.ledger.arn },
                     { Sid: "StartReshard", Effect: "Allow", Action: ["states:StartExecution", "states:ListExecutions"], Resource: this.stateMachine.arn },
                     // GetMetricData has no resource-level permissions.
                     { Sid: "ReadStreamMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" },
-                    { Sid: "NotifyOnCall", Effect: "Allow", Action: "sns:Publish", Resource: [auto.ticketTopicArn, auto.pageTopicArn] },
-                    ...(auto.topicKeyArn !== undefined ? [{ Sid: "EncryptNotifications", Effect: "Allow" as const, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: auto.topicKeyArn }] : []),
+                    ...TopicRef.publishStatements([auto.ticketTopicArn, auto.pageTopicArn].map((topicArn) => TopicRef.fromTopicAttributes({ topicArn, keyArn: auto.topicKeyArn })), "NotifyOnCall"),
                 ],
                 timeoutSeconds: 60,
                 memoryMiB: 256,
@@ -235,4 +235,18 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
         }
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey, ...(this.starter ? { starter: this.starter, schedule: this.schedule } : {}) });
     }
+}
+
+/** The reshard tasks' stream statements, from the stream reference's grant. */
+function reshardGrant(streamArn: pulumi.Input<string>): PolicyStatement[] {
+    const c = new StatementCollector();
+    KinesisStreamRef.fromStreamAttributes({ streamArn }).grantReshard("reshard", c);
+    return c.statements;
+}
+
+/** The automatic starter reads the open shard count only. */
+function describeGrant(streamArn: pulumi.Input<string>): PolicyStatement[] {
+    const c = new StatementCollector();
+    KinesisStreamRef.fromStreamAttributes({ streamArn }).grantDescribe("describe", c);
+    return c.statements;
 }

@@ -97,9 +97,9 @@ describe("StreamConsumer (mocks)", function () {
         });
         const target = one(r, "aws:kinesis/stream:Stream");
         const st = statementsOf(r, "clean-writer-policy");
-        expect(st.WriteTargetStream).to.deep.equal({ Sid: "WriteTargetStream", Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: target.outputs.arn });
-        expect(st.EncryptTargetStream.Resource).to.equal(one(r, "aws:kms/key:Key", "clean-key").outputs.arn);
-        expect(st.EncryptTargetStream.Action).to.deep.equal(["kms:GenerateDataKey"]);
+        expect(st.WriteStream).to.deep.equal({ Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: target.outputs.arn });
+        expect(st.EncryptStream.Resource).to.equal(one(r, "aws:kms/key:Key", "clean-key").outputs.arn);
+        expect(st.EncryptStream.Action).to.deep.equal(["kms:GenerateDataKey"]);
         expect(one(r, "aws:lambda/function:Function").inputs.environment.variables).to.deep.include({ TARGET_STREAM_NAME: target.outputs.name, TARGET_STREAM_ARN: target.outputs.arn });
     });
 

@@ -189,8 +189,8 @@ describe("IngestionService component", function () {
     const policy = one(r, "aws:iam/rolePolicy:RolePolicy", "ingest-task-stream");
     expect(policy.parent).to.equal("ingest-task-role");
     expect(policyOf(policy).Statement).to.deep.equal([
-      { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecords", "kinesis:PutRecord", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: STREAM_ARN },
-      { Sid: "EncryptForStream", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: KEY_ARN },
+      { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: STREAM_ARN },
+      { Sid: "EncryptStream", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: KEY_ARN },
     ]);
   });
 

@@ -28,10 +28,10 @@ describe("Pond", function () {
         const bucket = one(r, "aws:s3/bucket:Bucket", "pond-ops-bucket").outputs.arn;
         const key = one(r, "aws:kms/key:Key", "pond-ops-key").outputs.arn;
         expect(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "pond-ops-reader-policy")).Statement).to.deep.equal([
-            { Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucket}/route_demand_daily/*`] },
-            { Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
-            { Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucket },
-            { Effect: "Allow", Action: "kms:Decrypt", Resource: key },
+            { Sid: "BucketReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucket}/route_demand_daily/*`] },
+            { Sid: "BucketList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
+            { Sid: "BucketLocate", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucket },
+            { Sid: "BucketDecrypt", Effect: "Allow", Action: "kms:Decrypt", Resource: key },
         ]);
         expect(one(r, "aws:iam/role:Role", "pond-ops-reader").inputs.tags).to.deep.equal({ Team: "operations", Pond: "ops" });
         expect(r.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers")).every((x) => x.account === POND)).to.equal(true);
@@ -106,7 +106,7 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         const r = await evaluate(() => new LakeDelivery("d", { ...deliveryArgs, alarms: { enabled: false } }, { provider: testProvider("ingestion", "111111111111") }));
         expect(all(r, "aws:cloudwatch/metricAlarm:MetricAlarm")).to.have.length(0);
         const doc = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "d-role-policy"));
-        expect(doc.Statement.map((s: any) => s.Sid)).to.deep.equal(["ReadSourceStream", "WriteLakeObjects", "LocateLakeBucket", "EncryptWithLakeKey", "InvokeProcessor", "WriteDeliveryLogs"]);
+        expect(doc.Statement.map((s: any) => s.Sid)).to.deep.equal(["ReadStream", "LakeWriteObjects", "LakeListUploads", "LakeEncrypt", "InvokeProcessor", "WriteDeliveryLogs"]);
         expect(doc.Statement.every((s: any) => s.Resource !== "*")).to.equal(true);
         expect(policyOf(one(r, "aws:iam/role:Role", "d-role"), "assumeRolePolicy").Statement[0].Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "111111111111", "aws:SourceAccount": "111111111111" } });
     });

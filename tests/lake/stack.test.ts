@@ -125,8 +125,8 @@ describe("stack/lake: deployLake on the prod config", function () {
         expect(alarm.account).to.equal(INGESTION);
         const role = policyOf(byName("aws:iam/rolePolicy:RolePolicy", "lake-delivery-role-policy"));
         const lakeArn = byName("aws:s3/bucket:Bucket", "lake-bucket").outputs.arn;
-        expect(role.Statement.find((s: any) => s.Sid === "WriteLakeObjects").Resource).to.deep.equal([`${lakeArn}/data/*`, `${lakeArn}/errors/*`]);
-        expect(role.Statement.find((s: any) => s.Sid === "DecryptSourceStream").Resource).to.equal(STREAM_KEY);
+        expect(role.Statement.find((s: any) => s.Sid === "LakeWriteObjects").Resource).to.deep.equal([`${lakeArn}/data/*`, `${lakeArn}/errors/*`]);
+        expect(role.Statement.find((s: any) => s.Sid === "DecryptStream").Resource).to.equal(STREAM_KEY);
     });
 
     it("catalogs the lake with partition projection", () => {

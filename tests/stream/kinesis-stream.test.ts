@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { KinesisStream, KinesisStreamArgs } from "../../components/stream";
+import { principals } from "../../components/common/grants";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const ACCOUNT = "123456789012";
@@ -206,21 +207,76 @@ describe("KinesisStream component", () => {
             { Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: streamArn },
             { Sid: "DecryptStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
         ];
+        const consume = [
+            { Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"], Resource: streamArn },
+            { Sid: "DecryptStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
+        ];
         expect(doc("producer-write")).to.deep.equal([
             { Sid: "WriteStream", Effect: "Allow", Action: ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kinesis:DescribeStreamSummary"], Resource: streamArn },
             { Sid: "EncryptStream", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: keyArn },
         ]);
         expect(doc("firehose-read")).to.deep.equal(read);
         expect(doc("processor-consume")).to.deep.equal([
-            ...read,
+            ...consume,
             { Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn },
         ]);
         expect(doc("any-consume")[2].Resource).to.equal(`${streamArn}/consumer/*`);
         expect(doc("reshard")).to.deep.equal([
-            { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary", "kinesis:ListShards"], Resource: streamArn },
+            { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary"], Resource: streamArn },
         ]);
         // the policy lands in the role's account (parent: role)
         expect(one(r, "aws:iam/rolePolicy:RolePolicy", "producer-write").parent).to.equal("producer");
+        // same-account grants add no resource policy
+        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement).to.have.length(1);
+    });
+
+    it("grants to a principal in another account add the stream, consumer and key policy statements", async () => {
+        const OTHER = "210987654321";
+        const roleArn = `arn:aws:iam::${OTHER}:role/processor`;
+        let grantResult: any;
+        const r = await evaluate(() => {
+            const s = new KinesisStream("stream", { accountId: ACCOUNT, region: "eu-west-1", consumers: ["realtime"] }, { provider: testProvider("ingestion", ACCOUNT) });
+            grantResult = s.grantConsume("processor-consume", principals.roleArn(roleArn, OTHER), "realtime");
+            s.grantWrite("same-account-write", principals.roleArn(`arn:aws:iam::${ACCOUNT}:role/producer`, ACCOUNT));
+        });
+        const streamArn = one(r, STREAM).outputs.arn;
+        const consumerArn = one(r, "aws:kinesis/streamConsumer:StreamConsumer").outputs.arn;
+        // a role of another stack: no identity policy here
+        expect(all(r, "aws:iam/rolePolicy:RolePolicy")).to.have.length(0);
+        expect(grantResult.crossAccount).to.equal(true);
+        expect(policyOf(one(r, "aws:kinesis/resourcePolicy:ResourcePolicy", "stream-policy")).Statement).to.deep.equal([
+            { Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"], Resource: streamArn, Principal: { AWS: roleArn } },
+        ]);
+        expect(policyOf(one(r, "aws:kinesis/resourcePolicy:ResourcePolicy", "stream-realtime-policy")).Statement).to.deep.equal([
+            { Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn, Principal: { AWS: roleArn } },
+        ]);
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement[1]).to.deep.equal({
+            Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: roleArn }, Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
+        });
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement).to.have.length(2);
+    });
+
+    it("fails when a cross-account grant is made after the program was constructed", async () => {
+        let late: unknown;
+        await evaluate(async () => {
+            const s = new KinesisStream("stream", { accountId: ACCOUNT }, { provider: testProvider("ingestion", ACCOUNT) });
+            await new Promise((r) => setImmediate(r));
+            try {
+                s.grantWrite("late", principals.roleArn("arn:aws:iam::210987654321:role/late", "210987654321"));
+            } catch (e) {
+                late = e;
+            }
+        });
+        expect((late as Error).message).to.equal('KinesisStream "stream" stream policy: a grant was made after its resource policy was written; make cross-account grants while the program is constructed (before any await).');
+    });
+
+    it("fails when a principal names an account but the stream's account is unknown", async () => {
+        const err = await evaluateError(() => {
+            const s = new KinesisStream("stream", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" }, { provider: testProvider("ingestion", ACCOUNT) });
+            s.grantWrite("w", principals.roleArn("arn:aws:iam::210987654321:role/w", "210987654321"));
+        });
+        expect(err.message).to.equal("KinesisStream \"stream\" grant \"w\": the principal names account 210987654321 but the resource's account is not known at plan time; give the resource's `accountId` as a plain 12-digit id.");
     });
 
     it("exposes metric helpers with the stream's dimensions", async () => {

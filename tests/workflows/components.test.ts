@@ -55,12 +55,12 @@ describe("workflows: components (mocks)", function () {
         const r = await evaluate(() => new ReplayWorkflow("replay", replayArgs, { provider: testProvider() }));
         const st = statements(r, "replay-tasks-policy");
         const bySid = Object.fromEntries(st.map((s: any) => [s.Sid, s]));
-        expect(bySid.ReadStream).to.deep.equal({ Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:ListShards", "kinesis:GetShardIterator", "kinesis:GetRecords", "kinesis:DescribeStreamSummary"], Resource: STREAM_ARN });
+        expect(bySid.ReadStream).to.deep.equal({ Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards"], Resource: STREAM_ARN });
         expect(bySid.DecryptStream.Resource).to.equal(STREAM_KEY);
         expect(bySid.DeliverToProcessor).to.deep.include({ Action: "lambda:InvokeFunction", Resource: [PROCESSOR, `${PROCESSOR}:*`] });
-        expect(bySid.ListLakeData).to.deep.include({ Action: "s3:ListBucket", Resource: LAKE_ARN, Condition: { StringLike: { "s3:prefix": ["data/", "data/*"] } } });
-        expect(bySid.ReadLakeData).to.deep.include({ Action: "s3:GetObject", Resource: `${LAKE_ARN}/data/*` });
-        expect(bySid.DecryptLakeData.Resource).to.equal(LAKE_KEY);
+        expect(bySid.LakeList).to.deep.include({ Action: "s3:ListBucket", Resource: LAKE_ARN, Condition: { StringLike: { "s3:prefix": ["data/", "data/*"] } } });
+        expect(bySid.LakeReadObjects).to.deep.include({ Action: "s3:GetObject", Resource: [`${LAKE_ARN}/data/*`] });
+        expect(bySid.LakeDecrypt.Resource).to.equal(LAKE_KEY);
         for (const s of st) {
             if (s.Resource === "*") expect(s.Sid).to.equal("Tracing");
         }
