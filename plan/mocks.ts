@@ -121,6 +121,16 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `${region.slice(0, 3)}-az${z}`), id: region };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                // A token for the registry of the invoke's provider (its account unless `registryId` names another).
+                const registry = typeof args.inputs.registryId === "string" && args.inputs.registryId ? args.inputs.registryId : account;
+                const password = `mock-ecr-token-${registry}-${region}`;
+                return {
+                    registryId: registry, userName: "AWS", password, id: registry,
+                    authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+                    proxyEndpoint: `https://${registry}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2000-01-01T12:00:00Z",
+                };
+            }
             case "aws:elb/getServiceAccount:getServiceAccount":
                 return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
             default:
