@@ -26,7 +26,9 @@
  * - aws.cloudwatch.LogGroup (retention, KMS);
  * - aws.ecr.Repository (scan on push, immutable tags, KMS) + lifecycle policy, and
  *   the image built from functions/ingest/Dockerfile with @pulumi/docker-build
- *   (unless `image` is given) tagged with a hash of the service sources;
+ *   (unless `image` is given) tagged with a hash of the service sources, pushed
+ *   with an ECR authorization token read through this component's provider
+ *   (`registryAuth` overrides it);
  * - aws.ecs.Cluster (Container Insights enabled), aws.ecs.TaskDefinition (Fargate,
  *   non-root image, read-only root file system), aws.ecs.Service in the private
  *   subnets without public IPs, circuit breaker with rollback;
