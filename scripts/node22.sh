@@ -20,7 +20,7 @@ flightstream_node22() {
       echo "scripts/node22.sh: node $(node --version 2>/dev/null || echo '(none)') is older than 22.12 and the npm registry has no Node $FLIGHTSTREAM_NODE_VERSION binary package for $(uname -s)-$(uname -m); install Node.js 22 from nodejs.org." >&2
       return 1 ;;
   esac
-  dir="${FLIGHTSTREAM_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/flightstream/node-$FLIGHTSTREAM_NODE_VERSION}"
+  dir="${FLIGHTSTREAM_NODE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/flightstream/node-$FLIGHTSTREAM_NODE_VERSION}"
   if [ ! -x "$dir/node_modules/$pkg/bin/node" ]; then
     if ! command -v npm >/dev/null 2>&1; then
       echo "scripts/node22.sh: node is older than 22.12 and there is no npm to fetch $pkg@$FLIGHTSTREAM_NODE_VERSION; install Node.js 22 from nodejs.org." >&2

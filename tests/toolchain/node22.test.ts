@@ -90,6 +90,14 @@ describe("Node 22 baseline", () => {
     expect(err.stderr).to.equal(`scripts/node22.sh: node is older than 22.12 and there is no npm to fetch ${NODE_PACKAGE}@22.23.5; install Node.js 22 from nodejs.org.\n`);
   });
 
+  it("README: the Node 22 prerequisite comes before the first two commands, which stay npm ci && npm start / npm test", () => {
+    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const block = readme.indexOf("```sh\n");
+    const commands = readme.slice(block + 6).split("\n").slice(0, 2).map((l) => l.replace(/\s+#.*$/, ""));
+    expect(commands).to.deep.equal(["npm ci && npm start", "npm ci && npm test"]);
+    expect(readme.slice(0, block)).to.contain("run `. scripts/node22.sh` first");
+  });
+
   it(".ci/run sources scripts/node22.sh before npm ci, so CI prints and runs on Node 22", () => {
     const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
     const at = ci.indexOf(". scripts/node22.sh");
