@@ -15,3 +15,4 @@ export * from "./pond";
 export * from "./analytics";
 export * from "./workflows";
 export * from "./sources";
+export * from "./platform";

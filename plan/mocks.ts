@@ -69,8 +69,11 @@ export class PlanMocks implements pulumi.runtime.Mocks {
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
         const inputs = args.inputs ?? {};
         if (!args.custom) {
-            this.records.push({ type: args.type, name: args.name, custom: false, inputs, state: {}, id: "" });
-            return { id: undefined, state: {} };
+            // A remote (multi-language) component's children are created by its provider plugin, which the mock
+            // engine never runs: only its outputs can be synthesized (docs/design-network.md).
+            const state = args.type === AWSX_VPC ? awsxVpcOutputs(args.name, inputs) : {};
+            this.records.push({ type: args.type, name: args.name, custom: false, inputs, state, id: "" });
+            return { id: undefined, state };
         }
         if (args.type === "pulumi:pulumi:StackReference") {
             // A read of another stack's outputs: given by the caller (plan/engine.ts `stackReferences`).
@@ -121,12 +124,40 @@ export class PlanMocks implements pulumi.runtime.Mocks {
                 return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
                 return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `${region.slice(0, 3)}-az${z}`), id: region };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken": {
+                // A token for the registry of the invoke's provider (its account unless `registryId` names another).
+                const registry = typeof args.inputs.registryId === "string" && args.inputs.registryId ? args.inputs.registryId : account;
+                const password = `mock-ecr-token-${registry}-${region}`;
+                return {
+                    registryId: registry, userName: "AWS", password, id: registry,
+                    authorizationToken: Buffer.from(`AWS:${password}`).toString("base64"),
+                    proxyEndpoint: `https://${registry}.dkr.ecr.${region}.amazonaws.com`, expiresAt: "2000-01-01T12:00:00Z",
+                };
+            }
             case "aws:elb/getServiceAccount:getServiceAccount":
                 return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
             default:
                 throw new Error(`The offline plan has no mock for the invoke ${args.token}; build the value from config instead of an invoke.`);
         }
     }
+}
+
+/** `awsx.ec2.Vpc` (@pulumi/awsx), a remote component. */
+export const AWSX_VPC = "awsx:ec2:Vpc";
+
+/**
+ * Outputs of an `awsx.ec2.Vpc` under the mock engine: the VPC id and one subnet
+ * id per `subnetSpecs` CIDR block (or per spec and zone without blocks), by
+ * type, so a program's dependents resolve. The subnets, route tables, routes and
+ * gateways themselves are not in the plan (the awsx plugin would create them).
+ */
+export function awsxVpcOutputs(name: string, inputs: Record<string, any>): Record<string, any> {
+    const zones: string[] = Array.isArray(inputs.availabilityZoneNames) ? inputs.availabilityZoneNames : ["a", "b", "c"].slice(0, Number(inputs.numberOfAvailabilityZones ?? 3));
+    const specs: { type?: string; cidrBlocks?: string[] }[] = Array.isArray(inputs.subnetSpecs) ? inputs.subnetSpecs : [{ type: "Public" }, { type: "Private" }];
+    const ids = (type: string) => specs.filter((sp) => sp.type === type).flatMap((sp, i) =>
+        (sp.cidrBlocks ?? zones).map((_, j) => `subnet-${hex(`${name}/${type}/${i}/${j}`, 17)}`));
+    const vpcId = `vpc-${hex(name, 17)}`;
+    return { vpcId, publicSubnetIds: ids("Public"), privateSubnetIds: ids("Private"), isolatedSubnetIds: ids("Isolated") };
 }
 
 /** Physical name: the explicit one from inputs, or a Pulumi-style auto name. */

@@ -11,6 +11,7 @@ import { LakeBucketRef } from "../components/common/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 /** What the analytics pipeline needs of the stream (outputs of the ingestion account's KinesisStream). */
 export interface AnalyticsStreamInputs {
@@ -46,8 +47,8 @@ export interface AnalyticsDeployment {
     readonly insights: InsightsApi;
     /** The scheduled training job of the forecast and scoring models (lake account), when the lake's catalog is given. */
     readonly training?: ModelTraining;
-    /** Stack outputs of the pipeline. */
-    readonly outputs: Record<string, pulumi.Input<unknown>>;
+    /** Stack output `analytics`. */
+    readonly outputs: PlatformStackExports["analytics"];
 }
 
 /** Hours processed event ids are kept: the stream's retention (the replay horizon) plus one day. */
@@ -150,7 +151,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         lakeBucket.grantRead("analytics-insights-read-models", insights.role, [FORECAST_ARTIFACT_PREFIX]);
     }
 
-    const outputs: Record<string, pulumi.Input<unknown>> = {
+    const outputs: PlatformStackExports["analytics"] = {
         clusterArn: database.clusterArn,
         secretArn: database.secretArn,
         processorSecretArn: processor.databaseUser.secretArn,

@@ -15,6 +15,7 @@ import { AlarmRouting } from "../components/common/alarms";
 import { KinesisStream, StreamConsumer } from "../components/stream";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 
@@ -46,7 +47,8 @@ export function derivedStreamName(stack: string, derived: string): string {
 export interface DeployedConsumers {
     readonly derived: Record<string, KinesisStream>;
     readonly consumers: Record<string, StreamConsumer>;
-    readonly outputs: Record<string, unknown>;
+    /** Stack outputs `derivedStreams` and `consumers`. */
+    readonly outputs: Pick<PlatformStackExports, "derivedStreams" | "consumers">;
 }
 
 /** The derived streams and consumers in the ingestion account, next to the raw stream. */

@@ -15,6 +15,7 @@ import { DataLake, LakeCatalog, LakeDelivery } from "../components/lake";
 import { Pond, PondEtl } from "../components/pond";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 export interface LakeDeployArgs {
     readonly config: StackConfig;
@@ -45,8 +46,8 @@ export interface LakeDeployment {
     readonly ponds: Record<string, Pond>;
     /** Keyed by pond name. */
     readonly etl: Record<string, PondEtl>;
-    /** Stack outputs. */
-    readonly outputs: Record<string, pulumi.Input<unknown>>;
+    /** Stack outputs `lake` and `ponds`. */
+    readonly outputs: Pick<PlatformStackExports, "lake" | "ponds">;
 }
 
 export function deployLake(args: LakeDeployArgs): LakeDeployment {
@@ -134,7 +135,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
         etlRoleArns[p.pond][1](job.etlRoleArn);
     }
 
-    const outputs: Record<string, pulumi.Input<unknown>> = {
+    const outputs: Pick<PlatformStackExports, "lake" | "ponds"> = {
         lake: {
             bucket: lake.bucketName,
             keyArn: lake.keyArn,

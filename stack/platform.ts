@@ -22,6 +22,7 @@ import * as aws from "@pulumi/aws";
 import { OnCallSurface, deployOnCallSurface } from "./oncall";
 import { KinesisStream } from "../components/stream";
 import { FORECAST_ARTIFACT_PREFIX, MODEL_ARTIFACT_PREFIXES } from "../components/analytics/ModelTraining";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 export interface Platform {
     readonly config: StackConfig;
@@ -38,8 +39,8 @@ export interface Platform {
     readonly sources: DeployedSources;
     readonly workflows: DeployedWorkflows;
     readonly surface: OnCallSurface;
-    /** Stack outputs (consumed through StackReference). */
-    readonly outputs: Record<string, pulumi.Input<unknown>>;
+    /** Stack outputs (consumed through StackReference), typed against the contract other stacks read with `platformOutputs`. */
+    readonly outputs: PlatformStackExports;
 }
 
 export function buildPlatform(config: StackConfig): Platform {
@@ -109,7 +110,7 @@ export function buildPlatform(config: StackConfig): Platform {
 
     const surface = deployOnCallSurface({ config, providers, oncall, stream, ingestion, lake, analytics, consumers, sources, workflows });
 
-    const outputs: Record<string, pulumi.Input<unknown>> = {
+    const outputs: PlatformStackExports = {
         environment: config.environment,
         accounts: Object.fromEntries([
             ...Object.values(config.accounts).map((a) => [a.name, { accountId: a.accountId, region: a.region }]),
@@ -117,7 +118,7 @@ export function buildPlatform(config: StackConfig): Platform {
         ]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
         ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id, keyStoreSecretArn: ingestion.keyStoreSecretArn, webAclArn: ingestion.webAcl.arn, vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])) },
-        lake: lake.outputs,
+        ...lake.outputs,
         analytics: analytics.outputs,
         ...consumers.outputs,
         ...sources.outputs,

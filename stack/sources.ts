@@ -8,10 +8,12 @@ import { ScheduledSource } from "../components/sources";
 import { KinesisStream } from "../components/stream";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 export interface DeployedSources {
     readonly sources: Record<string, ScheduledSource>;
-    readonly outputs: Record<string, unknown>;
+    /** Stack output `sources`. */
+    readonly outputs: Pick<PlatformStackExports, "sources">;
 }
 
 export function deploySources(config: StackConfig, providers: AccountProviders, routing: AlarmRouting, stream: KinesisStream): DeployedSources {

@@ -12,6 +12,7 @@ import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../compon
 import { StackConfig } from "./config";
 import { measuredFigures } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";
+import { PlatformStackExports } from "../components/platform/outputs";
 
 export interface WorkflowStreamRef {
     readonly streamName: pulumi.Input<string>;
@@ -56,11 +57,7 @@ export interface DeployedWorkflows {
     readonly reshard: ReshardWorkflow;
     readonly trafficShift: TrafficShiftWorkflow;
     /** Stack output `workflows` (read by scripts/ops.ts). */
-    readonly outputs: {
-        readonly replay: { stateMachineArn: pulumi.Output<string>; retentionHours: number; lakeAvailable: boolean; lakeRetentionDays?: number };
-        readonly reshard: { stateMachineArn: pulumi.Output<string>; streamName: pulumi.Input<string>; ledgerParameter: pulumi.Output<string>; automatic: boolean };
-        readonly trafficShift: { stateMachineArn: pulumi.Output<string>; hostedZoneId: string; recordName: string };
-    };
+    readonly outputs: PlatformStackExports["workflows"];
 }
 
 export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {

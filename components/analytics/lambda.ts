@@ -1,7 +1,7 @@
 /**
  * Shared piece of the analytics components (not a component itself): one
  * Lambda function with its own role, KMS-encrypted log group with retention,
- * X-Ray tracing, arm64, Node.js 20.
+ * X-Ray tracing, arm64, Node.js 22 (`LAMBDA_RUNTIME`).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -100,7 +100,7 @@ function bundleFile(entryPoint: string, cacheKey: string): { code: string; map: 
         sourcemap: "external",
         outfile: "index.js",
         write: false,
-        // The Lambda Node.js 20 runtime ships AWS SDK v3, but pinning our own
+        // The Lambda Node.js 22 runtime ships AWS SDK v3, but pinning our own
         // version keeps AWS and local behaviour identical, so bundle it.
         external: [],
         logLevel: "silent",

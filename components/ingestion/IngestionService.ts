@@ -26,7 +26,9 @@
  * - aws.cloudwatch.LogGroup (retention, KMS);
  * - aws.ecr.Repository (scan on push, immutable tags, KMS) + lifecycle policy, and
  *   the image built from functions/ingest/Dockerfile with @pulumi/docker-build
- *   (unless `image` is given) tagged with a hash of the service sources;
+ *   (unless `image` is given) tagged with a hash of the service sources, pushed
+ *   with an ECR authorization token read through this component's provider
+ *   (`registryAuth` overrides it);
  * - aws.ecs.Cluster (Container Insights enabled), aws.ecs.TaskDefinition (Fargate,
  *   non-root image, read-only root file system), aws.ecs.Service in the private
  *   subnets without public IPs, circuit breaker with rollback;
@@ -202,8 +204,11 @@ export interface IngestionServiceArgs {
   /** A prebuilt image URI; when set nothing is built. @default - built from functions/ingest/Dockerfile and pushed to the repository */
   readonly image?: pulumi.Input<string>;
   /**
-   * Registry credentials for the push. @default - docker's own credential store
-   * (e.g. docker-credential-ecr-login, or `aws ecr get-login-password | docker login`)
+   * Registry credentials for the push (an override, e.g. a pull-through cache or
+   * a CI's short-lived robot credentials). @default - an ECR authorization token
+   * for the repository's registry, read at every preview/update through the
+   * component's own AWS provider (`aws.ecr.getAuthorizationTokenOutput`), so no
+   * `docker login` is needed before `pulumi up`
    */
   readonly registryAuth?: { readonly username: pulumi.Input<string>; readonly password: pulumi.Input<string> };
 
@@ -757,9 +762,7 @@ export class IngestionService extends pulumi.ComponentResource {
         push: true,
         buildOnPreview: false,
         tags: [imageRef],
-        ...(args.registryAuth !== undefined
-          ? { registries: [{ address: this.repository.repositoryUrl.apply((u) => u.split("/")[0]), username: args.registryAuth.username, password: args.registryAuth.password }] }
-          : {}),
+        registries: [{ address: this.repository.repositoryUrl.apply((u) => u.split("/")[0]), ...this.registryCredentials(args.registryAuth) }],
       }, parent);
       this.imageUri = imageRef;
     }
@@ -1010,6 +1013,19 @@ export class IngestionService extends pulumi.ComponentResource {
       vendorHostnames: this.vendors.map((x) => x.hostname),
       alarmArns: this.alarms.map((a) => a.arn),
     });
+  }
+
+  /**
+   * Credentials for the image push: the override when given, else an ECR
+   * authorization token for the repository's registry (the password is a secret
+   * either way, so it is encrypted in the state). The invoke runs with this
+   * component as parent, so it uses the provider the component was given (the
+   * ingestion account's) and the token is for the registry the image goes to.
+   */
+  private registryCredentials(override: IngestionServiceArgs["registryAuth"]): { username: pulumi.Input<string>; password: pulumi.Input<string> } {
+    if (override !== undefined) return { username: override.username, password: pulumi.secret(override.password) };
+    const token = aws.ecr.getAuthorizationTokenOutput({ registryId: this.repository.registryId }, { parent: this });
+    return { username: token.userName, password: pulumi.secret(token.password) };
   }
 
   private albDims(): Record<string, pulumi.Input<string>> {

@@ -16,7 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Dashboard, KinesisStream, OnCall, StreamConsumer, serviceTrustPolicy } from "../../components";
+import { Dashboard, KinesisStream, OnCall, StreamConsumer, platformOutputs, serviceTrustPolicy } from "../../components";
 import { teamPond } from "./pond";
 
 const config = new pulumi.Config();
@@ -58,15 +58,10 @@ const routeWatch = new StreamConsumer("route-watch", {
     alarms: { routing: oncall.routing },
 }, { provider });
 
-// The platform's lake, from its stack's `lake` output (stack/lake.ts): { bucket, keyArn, database, ... }.
-const platform = new pulumi.StackReference("platform", { name: platformStack });
-const lake = platform.requireOutput("lake").apply((l) => {
-    const v = l as { bucket?: unknown; keyArn?: unknown; database?: unknown } | undefined;
-    for (const k of ["bucket", "keyArn", "database"] as const) {
-        if (typeof v?.[k] !== "string") throw new Error(`StackReference ${platformStack}: output \`lake.${k}\` must be a string (received ${JSON.stringify(v?.[k])}); is it a flightstream platform stack?`);
-    }
-    return v as { bucket: string; keyArn: string; database: string };
-});
+// The platform's lake, from its stack's `lake` output, read and checked by the typed reader
+// (components/platform/outputs.ts: the platform's exports are typed against the same schema).
+const platform = platformOutputs(new pulumi.StackReference("platform", { name: platformStack }));
+const lake = platform.lake;
 const web = teamPond({
     accountId,
     region,

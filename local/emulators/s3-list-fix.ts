@@ -11,7 +11,7 @@
  * sorts keys and groups them as S3 does.
  *
  * s3rver also encrypts ListObjectsV2 continuation tokens with DES, which
- * Node 20's OpenSSL 3 refuses ("unsupported"), so every truncated V2 listing
+ * Node's OpenSSL 3 (Node 20 and 22) refuses ("unsupported"), so every truncated V2 listing
  * failed with InternalError. `patchListObjectsV2Tokens` issues and accepts
  * plain base64url tokens instead.
  */

@@ -181,7 +181,7 @@ describe("analytics: components (mocks)", function () {
             expect(m.account).to.equal(ACCOUNT);
         });
 
-        it("runs the bundled processor on Node 20 arm64 with tracing, KMS logs and the database in its environment", async () => {
+        it("runs the bundled processor on Node 22 arm64 with tracing, KMS logs and the database in its environment", async () => {
             const r = await evaluate(build({ reservedConcurrency: 20 }));
             const fn = one(r, "aws:lambda/function:Function", "processor");
             expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", handler: "index.handler", tracingConfig: { mode: "Active" }, reservedConcurrentExecutions: 20 });

@@ -138,7 +138,8 @@ describe("examples/team-stack: its own consumer", function () {
     this.timeout(180_000);
     it("plans with the route-watch consumer bundled from the team's folder, reading through its enhanced fan-out consumer", async () => {
         // The example reads the platform's lake through a StackReference (tests/stack/example.test.ts covers it).
-        const lake = { bucket: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake", database: "prod_flightstream_lake" };
+        // The whole `lake` output (platformOutputs checks it against the platform's schema).
+        const lake = { bucket: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake", database: "prod_flightstream_lake", eventsTable: "events", deliveryStream: "prod-lake", deliveryRoleArn: "arn:aws:iam::401234567890:role/lake-delivery" };
         const fresh = () => {
             for (const k of Object.keys(require.cache)) if (k.includes("/examples/team-stack/")) delete require.cache[k];
             return require("../../examples/team-stack");
