@@ -6,8 +6,9 @@
  * git-ignored):
  *
  * 1. tsc (components/tsconfig.build.json): components/ and every functions/
- *    module they import, as JavaScript + .d.ts, under dist/components and
- *    dist/functions (the relative imports between them keep working);
+ *    module they import, as JavaScript + .d.ts (+ source maps with the
+ *    sources inline), under dist/components and dist/functions (the relative
+ *    imports between them keep working);
  * 2. the files that compiled code reads at deploy time: the SQL migrations
  *    (dist/functions/shared/db/migrations) and the platform's pond datasets
  *    (dist/datasets);
@@ -149,6 +150,14 @@ export function buildPackage(opts: { pack?: boolean; packDir?: string; log?: (li
 
     // 1. JavaScript + declarations.
     run(process.execPath, [path.join(REPO, "node_modules", "typescript", "bin", "tsc"), "-p", path.join(PACKAGE_DIR, "tsconfig.build.json")], REPO);
+    // The maps carry their sources inline; name each source next to its module (dist/x/y.ts) rather than by
+    // a path back into this repository, which outside it would point at nothing (or at a sibling package).
+    for (const m of filesUnder(DIST, ".js.map")) {
+        const map = JSON.parse(fs.readFileSync(m, "utf8")) as { sources: string[]; sourcesContent?: string[] };
+        if (!map.sourcesContent || map.sourcesContent.length !== map.sources.length) throw new Error(`build:package: ${m} does not carry its sources inline.`);
+        map.sources = map.sources.map((src) => path.basename(src));
+        fs.writeFileSync(m, JSON.stringify(map));
+    }
     log(`tsc            ${filesUnder(DIST, ".js").length} modules, ${filesUnder(DIST, ".d.ts").length} declarations`);
 
     // 2. Files compiled code reads.
