@@ -5,10 +5,10 @@
  * consumer when configured) and the insights API.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmRouting } from "../components/common/alarms";
-import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
-import { grant } from "../components/common/iam";
-import { readStatements } from "../components/lake/grants";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "@flightstream/components/analytics";
+import { grant } from "@flightstream/components/common/iam";
+import { readStatements } from "@flightstream/components/lake/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";

@@ -7,8 +7,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmRouting } from "../components/common/alarms";
-import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../components/workflows";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 import { StackConfig } from "./config";
 import { measuredFigures } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";

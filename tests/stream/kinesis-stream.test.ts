@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { KinesisStream, KinesisStreamArgs } from "../../components/stream";
+import { KinesisStream, KinesisStreamArgs } from "@flightstream/components/stream";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const ACCOUNT = "123456789012";
