@@ -88,3 +88,31 @@ export const handler = async (event: Parameters<ReturnType<typeof lambdaConsumer
 };
 `;
 
+
+/**
+ * The same stack as a TypeScript stack would write it, type-checked against the
+ * package's declarations (both module resolutions a stack may use: node10
+ * through `types`/`typesVersions`, node16 through `exports`). The
+ * `@ts-expect-error` line proves the declarations are real types, not `any`.
+ */
+export const TYPED_STACK = `
+import * as aws from "@pulumi/aws";
+import { KinesisStream, StreamConsumer, serviceTrustPolicy } from "@flightstream/components";
+import { KinesisStream as AreaKinesisStream } from "@flightstream/components/stream";
+import { policyDocument } from "@flightstream/components/common/iam";
+import type { ConsumerHandler } from "@flightstream/components/functions/consumer/framework";
+
+const stream: KinesisStream = new AreaKinesisStream("clicks", { accountId: "222222222222", region: "eu-west-1", mode: "on-demand" });
+const producer = new aws.iam.Role("click-producer", { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", "222222222222") });
+stream.grantWrite("click-producer-write", producer);
+new StreamConsumer("route-count", { accountId: "222222222222", stream: { streamArn: stream.streamArn, keyArn: stream.keyArn }, handler: "handlers/count.ts" });
+export const handle: ConsumerHandler = async () => ({ failed: [] });
+export const doc = policyDocument([]);
+// @ts-expect-error accountId must be a string
+new KinesisStream("bad", { accountId: 42 });
+`;
+
+export function typedStackTsconfig(resolution: "node10" | "node16"): string {
+    const mod = resolution === "node16" ? { module: "node16", moduleResolution: "node16" } : { module: "commonjs", moduleResolution: "node" };
+    return JSON.stringify({ compilerOptions: { target: "ES2022", ...mod, strict: true, skipLibCheck: true, noEmit: true, types: [] }, files: ["typed-stack.ts", "handlers/count.ts"] });
+}
