@@ -1,7 +1,8 @@
 /**
- * The platform's component library. Import from here in your own stack:
+ * The platform's component library, the package `@flightstream/components`
+ * (components/package.json, components/README.md). Import it in your own stack:
  *
- *   import { KinesisStream, OnCall } from "<path-to-flightstream>/components";
+ *   import { KinesisStream, OnCall } from "@flightstream/components";
  *
  * One component per file under components/<area>/; see each class comment for
  * the resources it creates and each `XxxArgs` for documented defaults.

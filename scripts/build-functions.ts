@@ -7,7 +7,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { FUNCTIONS_DIR, bundleEntry, bundleFunction } from "../components/common/bundle";
+import { FUNCTIONS_DIR, bundleEntry, bundleFunction } from "@flightstream/components/common/bundle";
 import { CONSUMERS } from "../stack/consumers";
 
 const i = process.argv.indexOf("--out");

@@ -5,13 +5,13 @@
  * consumer when configured) and the insights API.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmRouting } from "../components/common/alarms";
-import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "../components/analytics";
-import { LakeBucketRef } from "../components/common/grants";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, MODEL_ARTIFACT_PREFIXES, ModelTraining, SchemaMigrations, ScoringEndpoint, StreamProcessor } from "@flightstream/components/analytics";
+import { LakeBucketRef } from "@flightstream/components/common/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 /** What the analytics pipeline needs of the stream (outputs of the ingestion account's KinesisStream). */
 export interface AnalyticsStreamInputs {

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { AWS_ACCOUNT_ID } from "../components/common/validation";
+import { AWS_ACCOUNT_ID } from "@flightstream/components/common/validation";
 import { repositoryDatasets } from "../functions/pond-etl/datasets";
 
 export const PROJECT = "flightstream";

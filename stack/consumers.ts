@@ -11,11 +11,11 @@
  *   type and authenticated source, the CleanEvents metric).
  */
 import * as path from "path";
-import { AlarmRouting } from "../components/common/alarms";
-import { KinesisStream, StreamConsumer } from "../components/stream";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { KinesisStream, StreamConsumer } from "@flightstream/components/stream";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
 

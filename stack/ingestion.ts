@@ -1,7 +1,7 @@
 /** The ingestion front door (Route 53 → ALB → Fargate) in the ingestion account. */
-import { IngestionService } from "../components/ingestion";
-import { OnCall } from "../components/oncall";
-import { KinesisStream } from "../components/stream";
+import { IngestionService } from "@flightstream/components/ingestion";
+import { OnCall } from "@flightstream/components/oncall";
+import { KinesisStream } from "@flightstream/components/stream";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
 

@@ -10,12 +10,12 @@
  * exist; Pulumi still orders creation correctly (roles before policies).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmRouting } from "../components/common/alarms";
-import { DataLake, LakeCatalog, LakeDelivery } from "../components/lake";
-import { Pond, PondEtl } from "../components/pond";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { DataLake, LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
+import { Pond, PondEtl } from "@flightstream/components/pond";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 export interface LakeDeployArgs {
     readonly config: StackConfig;

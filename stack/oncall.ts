@@ -6,9 +6,9 @@
  * the monitoring account, linked from the lake, analytics and pond accounts) so the
  * cross-account widgets have data.
  */
-import { Dashboard, IngestionPathAlarm, Observability, OnCall } from "../components/oncall";
-import { IngestionService } from "../components/ingestion";
-import { KinesisStream } from "../components/stream";
+import { Dashboard, IngestionPathAlarm, Observability, OnCall } from "@flightstream/components/oncall";
+import { IngestionService } from "@flightstream/components/ingestion";
+import { KinesisStream } from "@flightstream/components/stream";
 import { AccountProviders } from "./accounts";
 import { AnalyticsDeployment } from "./analytics";
 import { StackConfig } from "./config";

@@ -6,12 +6,12 @@
  * ingestion → lake + ponds → analytics → workflows → dashboard.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OnCall } from "../components/oncall";
+import { OnCall } from "@flightstream/components/oncall";
 import { AccountProviders, createProviders } from "./accounts";
 import { StackConfig } from "./config";
 import { deployStream } from "./stream";
 import { deployIngestion } from "./ingestion";
-import { IngestionService } from "../components/ingestion";
+import { IngestionService } from "@flightstream/components/ingestion";
 import { AnalyticsDeployment, deployAnalytics } from "./analytics";
 import { LakeDeployment, deployLake } from "./lake";
 import { PROCESSOR_CONSUMER, resolveShardCount } from "./stream";
@@ -20,9 +20,9 @@ import { DeployedSources, deploySources } from "./sources";
 import { DeployedWorkflows, deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
 import { OnCallSurface, deployOnCallSurface } from "./oncall";
-import { KinesisStream } from "../components/stream";
-import { FORECAST_ARTIFACT_PREFIX, MODEL_ARTIFACT_PREFIXES } from "../components/analytics/ModelTraining";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { KinesisStream } from "@flightstream/components/stream";
+import { FORECAST_ARTIFACT_PREFIX, MODEL_ARTIFACT_PREFIXES } from "@flightstream/components/analytics/ModelTraining";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 export interface Platform {
     readonly config: StackConfig;

@@ -3,12 +3,12 @@
  * configured connector, in the ingestion account next to the stream it writes
  * (EventBridge Scheduler → the connector's Lambda → the platform's producer).
  */
-import { AlarmRouting } from "../components/common/alarms";
-import { ScheduledSource } from "../components/sources";
-import { KinesisStream } from "../components/stream";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { ScheduledSource } from "@flightstream/components/sources";
+import { KinesisStream } from "@flightstream/components/stream";
 import { AccountProviders } from "./accounts";
 import { StackConfig } from "./config";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 export interface DeployedSources {
     readonly sources: Record<string, ScheduledSource>;

@@ -1,7 +1,7 @@
 /** The streaming buffer in the ingestion account, sized from stack config. */
 import * as pulumi from "@pulumi/pulumi";
-import { KinesisStream, ShardLevelMetric } from "../components/stream";
-import { OnCall } from "../components/oncall";
+import { KinesisStream, ShardLevelMetric } from "@flightstream/components/stream";
+import { OnCall } from "@flightstream/components/oncall";
 import { measuredFigures, planDataPath } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";
 import { AccountProviders } from "./accounts";

@@ -7,12 +7,12 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmRouting } from "../components/common/alarms";
-import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../components/workflows";
+import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 import { StackConfig } from "./config";
 import { measuredFigures } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";
-import { PlatformStackExports } from "../components/platform/outputs";
+import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 export interface WorkflowStreamRef {
     readonly streamName: pulumi.Input<string>;

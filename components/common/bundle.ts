@@ -2,6 +2,16 @@
  * The one esbuild helper: bundles `functions/<name>/handler.ts` (or any
  * handler file, `entryCode`) into a Lambda code archive (index.js + source
  * map). Results are cached per process and on disk.
+ *
+ * Two layouts, one code path:
+ * - in this repository (components/common/bundle.ts) the platform's functions
+ *   are bundled from source (functions/<name>/<entry>.ts);
+ * - in the package `@flightstream/components` (dist/components/common/bundle.js,
+ *   built by scripts/build-package.ts) the same functions are prebuilt bundles
+ *   under dist/bundles/<name>/<entry>/index.js (manifest.json lists them), so a
+ *   stack outside this repository bundles nothing of the platform's; only its
+ *   own handlers (`entryCode`) are bundled, with the esbuild the package
+ *   depends on.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as esbuild from "esbuild";
@@ -9,7 +19,56 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export const FUNCTIONS_DIR = path.join(__dirname, "..", "..", "functions");
+/** The repository root, or the package's dist/ folder when running from the package. */
+const ROOT = path.join(__dirname, "..", "..");
+
+/** Where the package's prebuilt bundles live (dist/bundles); absent in the repository. */
+export const PREBUILT_DIR = path.join(ROOT, "bundles");
+
+/** The manifest scripts/build-package.ts writes next to the prebuilt bundles. */
+export const PREBUILT_MANIFEST = "manifest.json";
+
+/** One prebuilt bundle of the package: `functions/<name>/<entry>` bundled to `<dir>/index.js` (+ .map). */
+export interface PrebuiltBundle {
+    readonly name: string;
+    readonly entry: string;
+    /** Relative to PREBUILT_DIR, "/"-separated. */
+    readonly dir: string;
+    /** sha256 hex of index.js. */
+    readonly sha256: string;
+}
+
+/** True when this code runs from the built package (it carries prebuilt bundles). */
+export const FROM_PACKAGE = fs.existsSync(path.join(PREBUILT_DIR, PREBUILT_MANIFEST));
+
+/** The platform's functions: their TypeScript sources in the repository, their compiled modules in the package. */
+export const FUNCTIONS_DIR = path.join(ROOT, "functions");
+
+/**
+ * The ingestion image's build context (IngestionService): the repository root,
+ * or the package's dist/image (the same files: package.json, package-lock.json,
+ * tsconfig.json, functions/ingest, functions/shared). The Dockerfile is
+ * `functions/ingest/Dockerfile` inside it.
+ */
+export const INGEST_IMAGE_CONTEXT = FROM_PACKAGE ? path.join(ROOT, "image") : ROOT;
+
+/** Folder of the prebuilt bundle of `functions/<name>/<entry>`, relative to PREBUILT_DIR. */
+export function prebuiltDir(name: string, entry = "handler.ts"): string {
+    return `${name}/${entry.replace(/\.ts$/, "")}`;
+}
+
+/** The package's prebuilt bundle of `functions/<name>/<entry>`, or undefined (always in the repository). */
+export function prebuiltBundle(name: string, entry = "handler.ts", dir = PREBUILT_DIR): { code: string; map: string } | undefined {
+    const file = path.join(dir, ...prebuiltDir(name, entry).split("/"), "index.js");
+    if (!fs.existsSync(file)) return undefined;
+    const mapFile = `${file}.map`;
+    return { code: fs.readFileSync(file, "utf8"), map: fs.existsSync(mapFile) ? fs.readFileSync(mapFile, "utf8") : "" };
+}
+
+/** Whether the platform carries `functions/<name>/<entry>`: as a prebuilt bundle (package) or as source (repository). */
+export function functionExists(name: string, entry = "handler.ts"): boolean {
+    return fs.existsSync(path.join(PREBUILT_DIR, ...prebuiltDir(name, entry).split("/"), "index.js")) || fs.existsSync(path.join(FUNCTIONS_DIR, name, entry));
+}
 
 /**
  * The Lambda runtime every function uses. nodejs20.x reached end of support on
@@ -25,7 +84,19 @@ const cache = new Map<string, pulumi.asset.AssetArchive>();
  * and modification time of every input file esbuild read, so repeated plans in
  * new processes (tests, CLI) skip rebuilding unchanged functions.
  */
-const DISK_CACHE = path.join(__dirname, "..", "..", "node_modules", ".cache", "flightstream-bundles");
+const DISK_CACHE = path.join(FROM_PACKAGE ? process.cwd() : ROOT, "node_modules", ".cache", "flightstream-bundles");
+
+/**
+ * Where a handler's packages resolve from besides its own folder: the
+ * repository's node_modules, or the node_modules folder the package is
+ * installed in (a team's handler next to its stack finds them anyway).
+ */
+function extraNodePaths(): string[] {
+    if (!FROM_PACKAGE) return [path.join(ROOT, "node_modules")];
+    const parts = path.resolve(__dirname).split(path.sep);
+    const i = parts.lastIndexOf("node_modules");
+    return i > 0 ? [parts.slice(0, i + 1).join(path.sep)] : [];
+}
 
 interface CachedBundle {
     readonly inputs: Record<string, string>;
@@ -68,9 +139,13 @@ function writeCache(key: string, inputs: string[], code: string, map: string): v
 
 /** Bundled JavaScript for one function (for tests and the local platform). */
 export function bundleFunction(name: string, entry = "handler.ts"): { code: string; map: string } {
+    const prebuilt = prebuiltBundle(name, entry);
+    if (prebuilt) return prebuilt;
     const entryPoint = path.join(FUNCTIONS_DIR, name, entry);
     if (!fs.existsSync(entryPoint)) {
-        throw new Error(`bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`);
+        throw new Error(FROM_PACKAGE
+            ? `bundleFunction: the package carries no bundle of function "${name}" entry "${entry}" (expected ${path.join(PREBUILT_DIR, prebuiltDir(name, entry), "index.js")}; rebuild it with npm run build:package).`
+            : `bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`);
     }
     return bundleFile(entryPoint, `${name}-${entry}`);
 }
@@ -106,7 +181,7 @@ function bundleFile(entryPoint: string, cacheKey: string): { code: string; map: 
         logLevel: "silent",
         metafile: true,
         // A handler outside this repository resolves packages from here too.
-        nodePaths: [path.join(__dirname, "..", "..", "node_modules")],
+        nodePaths: extraNodePaths(),
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text ?? "";

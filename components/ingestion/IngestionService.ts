@@ -79,6 +79,7 @@ import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceT
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { isKnown, validator } from "../common/validation";
 import { vpcFlowLogs } from "../common/flowLogs";
+import { INGEST_IMAGE_CONTEXT } from "../common/bundle";
 import { ELB_LOG_DELIVERY_ACCOUNTS, MAX_AZS, planSubnets } from "./network";
 import { VENDOR_NAME, WAF_REGEX_MAX_LENGTH, greaterThanPattern } from "./waf";
 
@@ -238,7 +239,8 @@ export interface IngestionServiceArgs {
   readonly tags?: Record<string, string>;
 }
 
-const REPO_ROOT = path.join(__dirname, "..", "..");
+/** The image build context: the repository root, or the package's dist/image (components/common/bundle.ts). */
+const REPO_ROOT = INGEST_IMAGE_CONTEXT;
 const SERVICE_DIRS = ["functions/ingest", "functions/shared"];
 
 /** sha256 (first 16 hex) of the files the image is built from; the image tag (tags are immutable). */

@@ -37,10 +37,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
-import * as path from "path";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { FUNCTIONS_DIR, LAMBDA_RUNTIME, functionCode } from "../common/bundle";
+import { LAMBDA_RUNTIME, functionCode, functionExists } from "../common/bundle";
 import { accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
@@ -116,7 +114,7 @@ export class ScheduledSource extends pulumi.ComponentResource {
         const v = validator("ScheduledSource", name);
         v.pattern("connector", args.connector, CONNECTOR, "3 to 42 lower-case letters, digits or dashes naming a folder of functions/connectors/");
         if (CONNECTOR.test(args.connector ?? "")) {
-            v.check("connector", fs.existsSync(path.join(FUNCTIONS_DIR, "connectors", args.connector, "handler.ts")), `a connector with functions/connectors/${args.connector}/handler.ts`, args.connector);
+            v.check("connector", functionExists(`connectors/${args.connector}`), `a connector with functions/connectors/${args.connector}/handler.ts`, args.connector);
         }
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');

@@ -16,7 +16,7 @@
 import * as aws from "@pulumi/aws";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Dashboard, KinesisStream, OnCall, StreamConsumer, platformOutputs, serviceTrustPolicy } from "../../components";
+import { Dashboard, KinesisStream, OnCall, StreamConsumer, platformOutputs, serviceTrustPolicy } from "@flightstream/components";
 import { teamPond } from "./pond";
 
 const config = new pulumi.Config();

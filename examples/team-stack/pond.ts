@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
-import { AlarmRouting, Pond, PondEtl } from "../../components";
+import { AlarmRouting, Pond, PondEtl } from "@flightstream/components";
 
 /** This folder's datasets (one folder each). */
 export const TEAM_DATASET_ROOT = path.join(__dirname, "datasets");

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { bundleFunction } from "../../components/common/bundle";
+import { bundleFunction } from "@flightstream/components/common/bundle";
 import { loadMigrations, migrationsHash } from "../../functions/shared/db/migrations";
 import { jsonRecord, kinesisEvent, search, sharedTestDb, truncateAll } from "./helpers";
 

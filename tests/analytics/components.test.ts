@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
-import { AuroraDatabase, AuroraDatabaseArgs, InsightsApi, SchemaMigrations, StreamProcessor, privateSubnetCidrs } from "../../components/analytics";
+import { AuroraDatabase, AuroraDatabaseArgs, InsightsApi, SchemaMigrations, StreamProcessor, privateSubnetCidrs } from "@flightstream/components/analytics";
 import { loadMigrations, migrationsHash } from "../../functions/shared/db/migrations";
 import { hex } from "../../plan/mocks";
 

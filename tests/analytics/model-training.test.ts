@@ -4,7 +4,7 @@ import { ProgramResult, evaluateProgram, readProjectName, readStackConfigFile } 
 import { createProviders } from "../../stack/accounts";
 import { loadStackConfig } from "../../stack/config";
 import { deployAnalytics } from "../../stack/analytics";
-import { ModelTraining } from "../../components/analytics/ModelTraining";
+import { ModelTraining } from "@flightstream/components/analytics/ModelTraining";
 
 const LAKE_ACCOUNT = "444444444444";
 const LAKE_ARN = "arn:aws:s3:::prod-lake";

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
-import { ScoringEndpoint, ScoringEndpointArgs } from "../../components/analytics";
+import { ScoringEndpoint, ScoringEndpointArgs } from "@flightstream/components/analytics";
 import { planStack } from "../../plan/stack";
 import { runPolicies } from "../../plan/policies";
 import { ProgramResult } from "../helpers/pulumi";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as aws from "@pulumi/aws";
-import { tlsOnlyQueuePolicy, tlsOnlyTopicPolicy } from "../../components/common/iam";
+import { tlsOnlyQueuePolicy, tlsOnlyTopicPolicy } from "@flightstream/components/common/iam";
 import { deniesInsecureTransport } from "../../policies/lib/conditions";
 import { evaluate, one, policyOf, testProvider } from "../helpers/pulumi";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Workflow } from "../../components/workflows/Workflow";
+import { Workflow } from "@flightstream/components/workflows/Workflow";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const definition = { StartAt: "Done", States: { Done: { Type: "Succeed" } } };

@@ -6,8 +6,8 @@
  */
 import * as path from "path";
 import { expect } from "chai";
-import { bundleEntry } from "../../components/common/bundle";
-import { KinesisStream, StreamConsumer } from "../../components/stream";
+import { bundleEntry } from "@flightstream/components/common/bundle";
+import { KinesisStream, StreamConsumer } from "@flightstream/components/stream";
 import { alarmProblems } from "../../plan/checks";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 

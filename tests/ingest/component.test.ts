@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import * as aws from "@pulumi/aws";
-import { IngestionService, IngestionServiceArgs, TLS_POLICY } from "../../components/ingestion";
-import { parseCidr, planSubnets } from "../../components/ingestion/network";
-import { greaterThanPattern } from "../../components/ingestion/waf";
+import { IngestionService, IngestionServiceArgs, TLS_POLICY } from "@flightstream/components/ingestion";
+import { parseCidr, planSubnets } from "@flightstream/components/ingestion/network";
+import { greaterThanPattern } from "@flightstream/components/ingestion/waf";
 import { runPolicies } from "../../plan/policies";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, type ProgramResult } from "../helpers/pulumi";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { IngestionService, IngestionServiceArgs } from "../../components/ingestion";
+import { IngestionService, IngestionServiceArgs } from "@flightstream/components/ingestion";
 import { planStack } from "../../plan/stack";
 import { evaluate, one, testProvider, type ProgramResult } from "../helpers/pulumi";
 

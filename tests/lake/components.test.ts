@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { LakeCatalog, LakeDelivery } from "../../components/lake";
-import { Pond, PondEtl } from "../../components/pond";
+import { LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
+import { Pond, PondEtl } from "@flightstream/components/pond";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const POND = "333333333333";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
-import { DataLake } from "../../components/lake/DataLake";
+import { DataLake } from "@flightstream/components/lake/DataLake";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const LAKE = "222222222222";

@@ -6,7 +6,7 @@ import { DatasetError, loadDatasetCatalog, parseDataset, pickDatasets, repositor
 import { athenaUnload, renderDatasetQuery } from "../../functions/pond-etl/sql";
 import { buildPlan, eventTypesFor } from "../../functions/pond-etl/plan";
 import { EVENT_TYPES } from "../../functions/shared/events";
-import { PondEtl } from "../../components/pond";
+import { PondEtl } from "@flightstream/components/pond";
 import { evaluateError } from "../helpers/pulumi";
 import { LEGACY_COLUMNS, LEGACY_DATASETS, LEGACY_EVENT_TYPES, legacyRender } from "./legacy-datasets";
 

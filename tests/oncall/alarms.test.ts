@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { createAlarm } from "../../components/common/alarms";
-import { metric } from "../../components/common/metrics";
-import { freshnessWindow, scheduleIntervalSeconds } from "../../components/oncall/schedule";
-import { KinesisStream } from "../../components/stream";
+import { createAlarm } from "@flightstream/components/common/alarms";
+import { metric } from "@flightstream/components/common/metrics";
+import { freshnessWindow, scheduleIntervalSeconds } from "@flightstream/components/oncall/schedule";
+import { KinesisStream } from "@flightstream/components/stream";
 import { alarmProblems, alarmsOf, queueProblems } from "../../plan/checks";
 import { planStack } from "../../plan/stack";
 import { ProgramResult, evaluate, evaluateError, one, testProvider } from "../helpers/pulumi";

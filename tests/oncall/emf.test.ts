@@ -1,7 +1,7 @@
 import { Metrics } from "@aws-lambda-powertools/metrics";
 import { expect } from "chai";
 import { createLakeHandler, LAKE_METRICS_NAMESPACE } from "../../functions/lake/handler";
-import { LakeDelivery } from "../../components/lake";
+import { LakeDelivery } from "@flightstream/components/lake";
 import { EVENTS } from "../lake/fixtures";
 
 /** Runs fn with POWERTOOLS_METRICS_DISABLED unset (the local platform sets it process-wide) and collects stdout lines. */

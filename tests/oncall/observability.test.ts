@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Observability } from "../../components/oncall";
+import { Observability } from "@flightstream/components/oncall";
 import { planStack } from "../../plan/stack";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 

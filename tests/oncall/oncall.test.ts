@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { metric, expression } from "../../components/common/metrics";
-import { Dashboard, IngestionPathAlarm, OnCall } from "../../components/oncall";
+import { metric, expression } from "@flightstream/components/common/metrics";
+import { Dashboard, IngestionPathAlarm, OnCall } from "@flightstream/components/oncall";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 describe("OnCall", () => {
@@ -102,7 +102,7 @@ describe("runbooks", () => {
     it("every alarm class has a runbook page with the four sections", () => {
         const fs = require("fs") as typeof import("fs");
         const path = require("path") as typeof import("path");
-        const { RUNBOOKS } = require("../../components/common/alarms") as typeof import("../../components/common/alarms");
+        const { RUNBOOKS } = require("@flightstream/components/common/alarms") as typeof import("@flightstream/components/common/alarms");
         for (const rb of RUNBOOKS) {
             const file = path.join(__dirname, "..", "..", "docs", "runbooks", `${rb}.md`);
             expect(fs.existsSync(file), `${rb}.md exists`).to.equal(true);

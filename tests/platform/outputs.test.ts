@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { PLATFORM_OUTPUT_NAMES, PlatformOutputName, checkPlatformOutput, platformOutputs } from "../../components/platform/outputs";
+import { PLATFORM_OUTPUT_NAMES, PlatformOutputName, checkPlatformOutput, platformOutputs } from "@flightstream/components/platform/outputs";
 import { planStack } from "../../plan/stack";
 import { evaluate, evaluateError } from "../helpers/pulumi";
 

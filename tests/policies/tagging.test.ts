@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { REQUIRED_TAG_KEYS } from "../../components/common/tags";
+import { REQUIRED_TAG_KEYS } from "@flightstream/components/common/tags";
 import rule from "../../policies/rules/tagging/RequiredTags";
 import { isTaggableType, REQUIRED_TAG_KEYS as PACK_KEYS } from "../../policies/lib/util";
 import { REQUIRED, messages, res, runRule } from "./helpers";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import * as fs from "node:fs";
-import { LakeCatalog } from "../../components/lake";
+import { LakeCatalog } from "@flightstream/components/lake";
 import {
   EVENT_TYPE_DEFINITIONS,
   EventTypeRegistry,

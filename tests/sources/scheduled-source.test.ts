@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { KinesisStream } from "../../components/stream";
-import { ScheduledSource, type ScheduledSourceArgs } from "../../components/sources";
+import { KinesisStream } from "@flightstream/components/stream";
+import { ScheduledSource, type ScheduledSourceArgs } from "@flightstream/components/sources";
 import { runPackOffline } from "../../policies/offline";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, ProgramResult } from "../helpers/pulumi";
-import { ReshardWorkflow } from "../../components/workflows";
+import { ReshardWorkflow } from "@flightstream/components/workflows";
 import { planStack } from "../../plan/stack";
 import { parseStackConfig } from "../../stack/config";
 

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as path from "path";
 import { teamPond, TEAM_DATASET_ROOT } from "../../examples/team-stack/pond";
 import { loadDatasetCatalog } from "../../functions/pond-etl/datasets";
-import { planCode } from "../../components/pond/PondEtl";
+import { planCode } from "@flightstream/components/pond/PondEtl";
 import { buildPlan } from "../../functions/pond-etl/plan";
 import { alarmProblems } from "../../plan/checks";
 import { all, evaluate, one, testProvider } from "../helpers/pulumi";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KinesisStream, KinesisStreamArgs } from "../../components/stream";
+import { KinesisStream, KinesisStreamArgs } from "@flightstream/components/stream";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const ROLE = "arn:aws:iam::210987654321:role/prod-analytics-processor-role";

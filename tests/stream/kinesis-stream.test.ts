@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import { expect } from "chai";
-import { KinesisStream, KinesisStreamArgs } from "../../components/stream";
-import { principals } from "../../components/common/grants";
+import { KinesisStream, KinesisStreamArgs } from "@flightstream/components/stream";
+import { principals } from "@flightstream/components/common/grants";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const ACCOUNT = "123456789012";

@@ -1,7 +1,7 @@
 /** The workflow components under Pulumi mocks: exact resources, logging, tracing, scoped roles. */
 import { expect } from "chai";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
-import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../../components/workflows";
+import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 
 // asl-validator ships no types.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { evaluate, testProvider } from "../helpers/pulumi";
 import { runPackOffline } from "../../policies/offline";
-import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "../../components/workflows";
+import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 
 const ACCOUNT = "111111111111";
 

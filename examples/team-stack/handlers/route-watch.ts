@@ -9,8 +9,8 @@
  */
 import { MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from "aws-lambda";
-import type { ConsumedEvent, ConsumerHandler } from "../../../functions/consumer/framework";
-import { consumerTelemetry, lambdaConsumer } from "../../../functions/consumer/lambda";
+import type { ConsumedEvent, ConsumerHandler } from "@flightstream/components/functions/consumer/framework";
+import { consumerTelemetry, lambdaConsumer } from "@flightstream/components/functions/consumer/lambda";
 
 export function routeSearches(sink: (counts: Map<string, number>) => void): ConsumerHandler {
     return async (events) => {
