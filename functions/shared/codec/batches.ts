@@ -4,6 +4,7 @@
  */
 import type { AggregatedEntry, PutRecordsEntry } from "./aggregator";
 import { MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES } from "./limits";
+import { assertIntegerInRange } from "../range";
 
 /** Data + PartitionKey bytes of one entry. */
 export function putRecordsEntrySize(entry: PutRecordsEntry): number {
@@ -25,12 +26,8 @@ export interface BatchLimits {
 export function planPutRecordsBatches<T extends PutRecordsEntry | AggregatedEntry>(entries: readonly T[], limits: BatchLimits = {}): T[][] {
   const maxEntries = limits.maxEntries ?? MAX_PUT_RECORDS_ENTRIES;
   const maxBytes = limits.maxBytes ?? MAX_PUT_RECORDS_BYTES;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_PUT_RECORDS_ENTRIES) {
-    throw new RangeError(`maxEntries must be an integer between 1 and ${MAX_PUT_RECORDS_ENTRIES}, got ${limits.maxEntries}`);
-  }
-  if (!Number.isInteger(maxBytes) || maxBytes < MAX_KINESIS_RECORD_BYTES || maxBytes > MAX_PUT_RECORDS_BYTES) {
-    throw new RangeError(`maxBytes must be an integer between ${MAX_KINESIS_RECORD_BYTES} and ${MAX_PUT_RECORDS_BYTES}, got ${limits.maxBytes}`);
-  }
+  assertIntegerInRange("maxEntries", maxEntries, 1, MAX_PUT_RECORDS_ENTRIES);
+  assertIntegerInRange("maxBytes", maxBytes, MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES);
   const batches: T[][] = [];
   let current: T[] = [];
   let currentBytes = 0;
