@@ -1,5 +1,6 @@
 /** Reading principals and condition keys out of policy statements (confused deputy, cross-account trust, TLS-only). */
 import { list, principalIsPublic, PolicyStatementJson } from "./util";
+import { principalAccount } from "../../functions/shared/arn";
 
 /** Global condition keys that tie a service principal to the account or resource it acts for. */
 export const CONFUSED_DEPUTY_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"];
@@ -40,12 +41,8 @@ export function awsPrincipals(s: PolicyStatementJson): string[] {
     return p && typeof p === "object" ? list(p.AWS).filter((x) => x !== "*") : [];
 }
 
-/** The account of an IAM principal: a 12-digit id, or the account field of an iam/sts ARN. */
-export function principalAccount(principal: string): string | undefined {
-    if (/^\d{12}$/.test(principal)) return principal;
-    const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal);
-    return m ? m[1] : undefined;
-}
+/** The account of an IAM principal (functions/shared/arn.ts): a 12-digit id, or the account field of an iam/sts ARN. */
+export { principalAccount };
 
 /** Lists for messages: `"a", "b"`. */
 export function quoted(xs: string[]): string {
