@@ -4,6 +4,7 @@
  */
 import type { AggregatedEntry, PutRecordsEntry } from "./aggregator";
 import { MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES } from "./limits";
+import { chunkByCountAndBytes } from "../chunking";
 import { assertIntegerInRange } from "../range";
 
 /** Data + PartitionKey bytes of one entry. */
@@ -28,23 +29,12 @@ export function planPutRecordsBatches<T extends PutRecordsEntry | AggregatedEntr
   const maxBytes = limits.maxBytes ?? MAX_PUT_RECORDS_BYTES;
   assertIntegerInRange("maxEntries", maxEntries, 1, MAX_PUT_RECORDS_ENTRIES);
   assertIntegerInRange("maxBytes", maxBytes, MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES);
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let currentBytes = 0;
-  entries.forEach((item, i) => {
-    const entry: PutRecordsEntry = "entry" in item ? item.entry : item;
-    const size = putRecordsEntrySize(entry);
-    if (size > MAX_KINESIS_RECORD_BYTES) {
-      throw new RangeError(`entries[${i}] is ${size} bytes (Data + PartitionKey), more than the ${MAX_KINESIS_RECORD_BYTES}-byte Kinesis record limit`);
-    }
-    if (current.length > 0 && (current.length >= maxEntries || currentBytes + size > maxBytes)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(item);
-    currentBytes += size;
-  });
-  if (current.length > 0) batches.push(current);
-  return batches;
+  const tooBig = (i: number, size: number) => new RangeError(`entries[${i}] is ${size} bytes (Data + PartitionKey), more than the ${MAX_KINESIS_RECORD_BYTES}-byte Kinesis record limit`);
+  // The record limit (1 MiB) is below a call's byte limit: checked per entry, before packing.
+  const sizeOf = (item: T, i: number) => {
+    const size = putRecordsEntrySize("entry" in item ? item.entry : item);
+    if (size > MAX_KINESIS_RECORD_BYTES) throw tooBig(i, size);
+    return size;
+  };
+  return chunkByCountAndBytes(entries, sizeOf, { maxItems: maxEntries, maxBytes }, tooBig);
 }
