@@ -26,9 +26,7 @@ describe("ingestion front door (keys, identity, abuse limits)", function () {
   const suite = kinesisSuite();
   const { producers, apps } = suite;
   let client: KinesisClient;
-  before(() => {
-    client = suite.client;
-  });
+  before(() => (client = suite.client));
 
   async function setup(opts: { producer?: Partial<ConstructorParameters<typeof Producer>[0]>; server?: Partial<ServerDeps> } = {}) {
     const stream = `door-${++streamCounter}`;

@@ -25,9 +25,7 @@ describe("resends: inside the window and after a task restart (kinesis-local)", 
   const suite = kinesisSuite();
   const { producers, apps } = suite;
   let client: KinesisClient;
-  before(() => {
-    client = suite.client;
-  });
+  before(() => (client = suite.client));
 
   /** One ingestion task: its own producer and its own (empty) identity window. */
   async function task(stream: string): Promise<{ app: FastifyInstance; producer: Producer }> {

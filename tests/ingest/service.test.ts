@@ -32,9 +32,7 @@ describe("ingest service against kinesis-local", function () {
   const suite = kinesisSuite();
   const { producers, apps } = suite;
   let client: KinesisClient;
-  before(() => {
-    client = suite.client;
-  });
+  before(() => (client = suite.client));
 
   async function setup(opts: { shards?: number; sendClient?: Pick<KinesisClient, "send">; producer?: Partial<ConstructorParameters<typeof Producer>[0]>; maxBodyBytes?: number } = {}) {
     const stream = `ingest-${++streamCounter}`;
