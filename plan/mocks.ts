@@ -9,6 +9,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
+import { buildArn } from "../functions/shared/arn";
+import { parseMaybeJson } from "../functions/shared/json";
 
 export interface ProviderInfo {
     readonly name: string;
@@ -38,14 +40,6 @@ function uuid(s: string): string {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-function parseMaybeJson(v: unknown): any {
-    if (typeof v !== "string") return v;
-    try {
-        return JSON.parse(v);
-    } catch {
-        return v;
-    }
-}
 
 export const DEFAULT_ACCOUNT = "000000000000";
 export const DEFAULT_REGION = "us-east-1";
@@ -116,7 +110,7 @@ export class PlanMocks implements pulumi.runtime.Mocks {
         const region = provider?.region ?? DEFAULT_REGION;
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { accountId: account, arn: `arn:aws:sts::${account}:assumed-role/deploy/pulumi`, userId: "AROAMOCK:pulumi", id: account };
+                return { accountId: account, arn: buildArn({ service: "sts", account, resource: "assumed-role/deploy/pulumi" }), userId: "AROAMOCK:pulumi", id: account };
             case "aws:index/getRegion:getRegion":
             case "aws:index/region:Region":
                 return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com`, description: region };
@@ -176,106 +170,106 @@ export function synthesize(type: string, name: string, inputs: Record<string, an
     const pn = physicalName(name, inputs);
     let id = pn;
     const s: Record<string, any> = { ...inputs };
-    const arnBase = (svc: string) => `arn:aws:${svc}:${region}:${account}`;
+    const arnOf = (service: string, resource: string) => buildArn({ service, region, account, resource });
     if (pkg !== "aws") {
-        return { id: `${name}-${hex(name)}`, state: { ...s, arn: `${arnBase(service || pkg)}:${pn}` } };
+        return { id: `${name}-${hex(name)}`, state: { ...s, arn: arnOf(service || pkg, pn) } };
     }
     switch (`${mod}:${token}`) {
         case "kinesis/stream:Stream":
-            s.name = pn; s.arn = `${arnBase("kinesis")}:stream/${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("kinesis", `stream/${pn}`); id = s.arn; break;
         case "kinesis/streamConsumer:StreamConsumer":
             s.name = pn; s.arn = `${inputs.streamArn}/consumer/${pn}:1700000000`; id = s.arn; break;
         case "kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
-            s.name = pn; s.arn = `${arnBase("firehose")}:deliverystream/${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("firehose", `deliverystream/${pn}`); id = s.arn; break;
         case "kms/key:Key": {
-            const keyId = uuid(`${account}/${name}`); s.keyId = keyId; s.arn = `${arnBase("kms")}:key/${keyId}`; id = keyId; break;
+            const keyId = uuid(`${account}/${name}`); s.keyId = keyId; s.arn = arnOf("kms", `key/${keyId}`); id = keyId; break;
         }
         case "kms/alias:Alias":
-            s.arn = `${arnBase("kms")}:${pn}`; s.targetKeyArn = `${arnBase("kms")}:key/${inputs.targetKeyId}`; break;
+            s.arn = arnOf("kms", `${pn}`); s.targetKeyArn = arnOf("kms", `key/${inputs.targetKeyId}`); break;
         case "s3/bucket:Bucket":
         case "s3/bucketV2:BucketV2": {
-            const b = physicalName(name, inputs, "bucket"); s.bucket = b; s.arn = `arn:aws:s3:::${b}`; id = b;
+            const b = physicalName(name, inputs, "bucket"); s.bucket = b; s.arn = buildArn({ service: "s3", resource: b }); id = b;
             s.bucketDomainName = `${b}.s3.amazonaws.com`; s.bucketRegionalDomainName = `${b}.s3.${region}.amazonaws.com`; s.region = region; s.hostedZoneId = "Z3AQBSTGFYJSTF";
             break;
         }
         case "iam/role:Role":
-            s.name = pn; s.arn = `arn:aws:iam::${account}:role${inputs.path ?? "/"}${pn}`; s.uniqueId = `AROA${hex(pn, 16).toUpperCase()}`; id = pn; break;
+            s.name = pn; s.arn = buildArn({ service: "iam", account, resource: `role${inputs.path ?? "/"}${pn}` }); s.uniqueId = `AROA${hex(pn, 16).toUpperCase()}`; id = pn; break;
         case "iam/policy:Policy":
-            s.name = pn; s.arn = `arn:aws:iam::${account}:policy/${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = buildArn({ service: "iam", account, resource: `policy/${pn}` }); id = s.arn; break;
         case "iam/rolePolicy:RolePolicy":
             id = `${inputs.role}:${pn}`; s.name = pn; break;
         case "sns/topic:Topic":
-            s.name = pn; s.arn = `${arnBase("sns")}:${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("sns", `${pn}`); id = s.arn; break;
         case "sqs/queue:Queue":
-            s.name = pn; s.arn = `${arnBase("sqs")}:${pn}`; s.url = `https://sqs.${region}.amazonaws.com/${account}/${pn}`; id = s.url; break;
+            s.name = pn; s.arn = arnOf("sqs", `${pn}`); s.url = `https://sqs.${region}.amazonaws.com/${account}/${pn}`; id = s.url; break;
         case "lambda/function:Function":
-            s.name = pn; s.arn = `${arnBase("lambda")}:function:${pn}`; s.invokeArn = `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${s.arn}/invocations`;
+            s.name = pn; s.arn = arnOf("lambda", `function:${pn}`); s.invokeArn = buildArn({ service: "apigateway", region, account: "lambda", resource: `path/2015-03-31/functions/${s.arn}/invocations` });
             s.qualifiedArn = `${s.arn}:$LATEST`; s.version = "$LATEST"; id = pn; break;
         case "lambda/eventSourceMapping:EventSourceMapping":
-            id = uuid(name); s.uuid = id; s.arn = `${arnBase("lambda")}:event-source-mapping:${id}`; s.functionArn = inputs.functionName; break;
+            id = uuid(name); s.uuid = id; s.arn = arnOf("lambda", `event-source-mapping:${id}`); s.functionArn = inputs.functionName; break;
         case "sfn/stateMachine:StateMachine":
-            s.name = pn; s.arn = `${arnBase("states")}:stateMachine:${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("states", `stateMachine:${pn}`); id = s.arn; break;
         case "cloudwatch/logGroup:LogGroup":
-            s.name = pn; s.arn = `${arnBase("logs")}:log-group:${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("logs", `log-group:${pn}`); id = pn; break;
         case "cloudwatch/metricAlarm:MetricAlarm":
         case "cloudwatch/compositeAlarm:CompositeAlarm":
-            s.name = pn; s.arn = `${arnBase("cloudwatch")}:alarm:${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("cloudwatch", `alarm:${pn}`); id = pn; break;
         case "cloudwatch/dashboard:Dashboard":
-            s.dashboardArn = `arn:aws:cloudwatch::${account}:dashboard/${inputs.dashboardName ?? pn}`; id = inputs.dashboardName ?? pn; break;
+            s.dashboardArn = buildArn({ service: "cloudwatch", account, resource: `dashboard/${inputs.dashboardName ?? pn}` }); id = inputs.dashboardName ?? pn; break;
         case "rds/cluster:Cluster": {
             const cid = physicalName(name, inputs, "clusterIdentifier"); s.clusterIdentifier = cid; id = cid;
-            s.arn = `${arnBase("rds")}:cluster:${cid}`; s.clusterResourceId = `cluster-${hex(cid, 26).toUpperCase()}`;
+            s.arn = arnOf("rds", `cluster:${cid}`); s.clusterResourceId = `cluster-${hex(cid, 26).toUpperCase()}`;
             s.endpoint = `${cid}.cluster-${hex(account, 12)}.${region}.rds.amazonaws.com`; s.readerEndpoint = s.endpoint.replace(".cluster-", ".cluster-ro-"); s.port = 5432;
             if (inputs.manageMasterUserPassword) {
-                s.masterUserSecrets = [{ secretArn: `${arnBase("secretsmanager")}:secret:rds!cluster-${uuid(cid)}-${hex(cid, 6)}`, kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }];
+                s.masterUserSecrets = [{ secretArn: arnOf("secretsmanager", `secret:rds!cluster-${uuid(cid)}-${hex(cid, 6)}`), kmsKeyId: inputs.masterUserSecretKmsKeyId ?? "", secretStatus: "active" }];
             }
             break;
         }
         case "rds/clusterInstance:ClusterInstance": {
-            const iid = physicalName(name, inputs, "identifier"); s.identifier = iid; id = iid; s.arn = `${arnBase("rds")}:db:${iid}`; s.dbiResourceId = `db-${hex(iid, 26).toUpperCase()}`; break;
+            const iid = physicalName(name, inputs, "identifier"); s.identifier = iid; id = iid; s.arn = arnOf("rds", `db:${iid}`); s.dbiResourceId = `db-${hex(iid, 26).toUpperCase()}`; break;
         }
         case "rds/subnetGroup:SubnetGroup":
         case "rds/clusterParameterGroup:ClusterParameterGroup":
-            s.name = pn; s.arn = `${arnBase("rds")}:${token === "SubnetGroup" ? "subgrp" : "cluster-pg"}:${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("rds", `${token === "SubnetGroup" ? "subgrp" : "cluster-pg"}:${pn}`); id = pn; break;
         case "secretsmanager/secret:Secret":
-            s.name = pn; s.arn = `${arnBase("secretsmanager")}:secret:${pn}-${hex(pn, 6)}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("secretsmanager", `secret:${pn}-${hex(pn, 6)}`); id = s.arn; break;
         case "lb/loadBalancer:LoadBalancer": {
-            const h = hex(name, 16); s.name = pn; s.arn = `${arnBase("elasticloadbalancing")}:loadbalancer/app/${pn}/${h}`; s.arnSuffix = `app/${pn}/${h}`;
+            const h = hex(name, 16); s.name = pn; s.arn = arnOf("elasticloadbalancing", `loadbalancer/app/${pn}/${h}`); s.arnSuffix = `app/${pn}/${h}`;
             s.dnsName = `${pn}-${hex(name, 10)}.${region}.elb.amazonaws.com`; s.zoneId = "Z32O12XQLNTSW2"; id = s.arn; break;
         }
         case "lb/targetGroup:TargetGroup": {
-            const h = hex(name, 16); s.name = pn; s.arn = `${arnBase("elasticloadbalancing")}:targetgroup/${pn}/${h}`; s.arnSuffix = `targetgroup/${pn}/${h}`; id = s.arn; break;
+            const h = hex(name, 16); s.name = pn; s.arn = arnOf("elasticloadbalancing", `targetgroup/${pn}/${h}`); s.arnSuffix = `targetgroup/${pn}/${h}`; id = s.arn; break;
         }
         case "lb/listener:Listener":
-            s.arn = `${arnBase("elasticloadbalancing")}:listener/app/${name}/${hex(name, 16)}/${hex(name + "l", 16)}`; id = s.arn; break;
+            s.arn = arnOf("elasticloadbalancing", `listener/app/${name}/${hex(name, 16)}/${hex(name + "l", 16)}`); id = s.arn; break;
         case "acm/certificate:Certificate":
-            s.arn = `${arnBase("acm")}:certificate/${uuid(name)}`; id = s.arn;
+            s.arn = arnOf("acm", `certificate/${uuid(name)}`); id = s.arn;
             s.domainValidationOptions = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].map((d: string) => ({
                 domainName: d, resourceRecordName: `_${hex(d, 32)}.${d}.`, resourceRecordType: "CNAME", resourceRecordValue: `_${hex(d + "v", 32)}.acm-validations.aws.`,
             }));
             break;
         case "route53/healthCheck:HealthCheck":
-            id = uuid(name); s.arn = `arn:aws:route53:::healthcheck/${id}`; break;
+            id = uuid(name); s.arn = buildArn({ service: "route53", resource: `healthcheck/${id}` }); break;
         case "route53/record:Record":
             id = `${inputs.zoneId}_${inputs.name}_${inputs.type}${inputs.setIdentifier ? "_" + inputs.setIdentifier : ""}`; s.fqdn = inputs.name; break;
         case "ecs/cluster:Cluster":
-            s.name = pn; s.arn = `${arnBase("ecs")}:cluster/${pn}`; id = s.arn; break;
+            s.name = pn; s.arn = arnOf("ecs", `cluster/${pn}`); id = s.arn; break;
         case "oam/sink:Sink":
-            s.sinkId = uuid(`${account}/${name}`); s.arn = `${arnBase("oam")}:sink/${s.sinkId}`; id = s.arn; break;
+            s.sinkId = uuid(`${account}/${name}`); s.arn = arnOf("oam", `sink/${s.sinkId}`); id = s.arn; break;
         case "oam/link:Link":
-            s.linkId = uuid(`${account}/${name}`); s.arn = `${arnBase("oam")}:link/${s.linkId}`; s.sinkArn = inputs.sinkIdentifier; id = s.arn; break;
+            s.linkId = uuid(`${account}/${name}`); s.arn = arnOf("oam", `link/${s.linkId}`); s.sinkArn = inputs.sinkIdentifier; id = s.arn; break;
         case "ecs/service:Service":
-            s.name = pn; id = `${arnBase("ecs")}:service/${inputs.cluster?.split?.("/").pop() ?? "cluster"}/${pn}`; break;
+            s.name = pn; id = arnOf("ecs", `service/${inputs.cluster?.split?.("/").pop() ?? "cluster"}/${pn}`); break;
         case "ecs/taskDefinition:TaskDefinition":
-            s.arn = `${arnBase("ecs")}:task-definition/${inputs.family}:1`; s.arnWithoutRevision = `${arnBase("ecs")}:task-definition/${inputs.family}`; s.revision = 1; id = inputs.family; break;
+            s.arn = arnOf("ecs", `task-definition/${inputs.family}:1`); s.arnWithoutRevision = arnOf("ecs", `task-definition/${inputs.family}`); s.revision = 1; id = inputs.family; break;
         case "ecr/repository:Repository":
-            s.name = pn; s.arn = `${arnBase("ecr")}:repository/${pn}`; s.repositoryUrl = `${account}.dkr.ecr.${region}.amazonaws.com/${pn}`; s.registryId = account; id = pn; break;
+            s.name = pn; s.arn = arnOf("ecr", `repository/${pn}`); s.repositoryUrl = `${account}.dkr.ecr.${region}.amazonaws.com/${pn}`; s.registryId = account; id = pn; break;
         case "ec2/vpc:Vpc":
-            id = `vpc-${hex(name, 17)}`; s.arn = `${arnBase("ec2")}:vpc/${id}`; s.defaultSecurityGroupId = `sg-${hex(name + "d", 17)}`; s.mainRouteTableId = `rtb-${hex(name + "m", 17)}`; break;
+            id = `vpc-${hex(name, 17)}`; s.arn = arnOf("ec2", `vpc/${id}`); s.defaultSecurityGroupId = `sg-${hex(name + "d", 17)}`; s.mainRouteTableId = `rtb-${hex(name + "m", 17)}`; break;
         case "ec2/subnet:Subnet":
-            id = `subnet-${hex(name, 17)}`; s.arn = `${arnBase("ec2")}:subnet/${id}`; break;
+            id = `subnet-${hex(name, 17)}`; s.arn = arnOf("ec2", `subnet/${id}`); break;
         case "ec2/securityGroup:SecurityGroup":
-            id = `sg-${hex(name, 17)}`; s.arn = `${arnBase("ec2")}:security-group/${id}`; break;
+            id = `sg-${hex(name, 17)}`; s.arn = arnOf("ec2", `security-group/${id}`); break;
         case "ec2/routeTable:RouteTable":
             id = `rtb-${hex(name, 17)}`; break;
         case "ec2/internetGateway:InternetGateway":
@@ -285,30 +279,30 @@ export function synthesize(type: string, name: string, inputs: Record<string, an
         case "ec2/eip:Eip":
             id = `eipalloc-${hex(name, 17)}`; s.publicIp = "198.51.100.10"; break;
         case "ec2/vpcEndpoint:VpcEndpoint":
-            id = `vpce-${hex(name, 17)}`; s.arn = `${arnBase("ec2")}:vpc-endpoint/${id}`; break;
+            id = `vpce-${hex(name, 17)}`; s.arn = arnOf("ec2", `vpc-endpoint/${id}`); break;
         case "glue/catalogDatabase:CatalogDatabase":
-            s.name = pn; s.arn = `${arnBase("glue")}:database/${pn}`; id = `${account}:${pn}`; break;
+            s.name = pn; s.arn = arnOf("glue", `database/${pn}`); id = `${account}:${pn}`; break;
         case "glue/catalogTable:CatalogTable":
-            s.name = pn; s.arn = `${arnBase("glue")}:table/${inputs.databaseName}/${pn}`; id = `${account}:${inputs.databaseName}:${pn}`; break;
+            s.name = pn; s.arn = arnOf("glue", `table/${inputs.databaseName}/${pn}`); id = `${account}:${inputs.databaseName}:${pn}`; break;
         case "apigatewayv2/api:Api":
-            id = hex(name, 10); s.apiEndpoint = `https://${id}.execute-api.${region}.amazonaws.com`; s.executionArn = `arn:aws:execute-api:${region}:${account}:${id}`;
-            s.arn = `arn:aws:apigateway:${region}::/apis/${id}`; break;
+            id = hex(name, 10); s.apiEndpoint = `https://${id}.execute-api.${region}.amazonaws.com`; s.executionArn = arnOf("execute-api", id);
+            s.arn = buildArn({ service: "apigateway", region, resource: `/apis/${id}` }); break;
         case "apigatewayv2/stage:Stage":
             s.invokeUrl = `https://mock.execute-api.${region}.amazonaws.com/${inputs.name ?? "$default"}`; break;
         case "scheduler/schedule:Schedule":
         case "scheduler/scheduleGroup:ScheduleGroup":
-            s.name = pn; s.arn = `${arnBase("scheduler")}:schedule/${inputs.groupName ?? "default"}/${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("scheduler", `schedule/${inputs.groupName ?? "default"}/${pn}`); id = pn; break;
         case "cloudwatch/eventRule:EventRule":
-            s.name = pn; s.arn = `${arnBase("events")}:rule/${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("events", `rule/${pn}`); id = pn; break;
         case "cloudwatch/eventBus:EventBus":
-            s.name = pn; s.arn = `${arnBase("events")}:event-bus/${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("events", `event-bus/${pn}`); id = pn; break;
         case "ssm/parameter:Parameter":
             // SSM ARNs join with one slash: parameter/name or parameter/path/name for "/path/name".
-            s.name = pn; s.arn = `${arnBase("ssm")}:parameter${pn.startsWith("/") ? "" : "/"}${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("ssm", `parameter${pn.startsWith("/") ? "" : "/"}${pn}`); id = pn; break;
         case "athena/workgroup:Workgroup":
-            s.name = pn; s.arn = `${arnBase("athena")}:workgroup/${pn}`; id = pn; break;
+            s.name = pn; s.arn = arnOf("athena", `workgroup/${pn}`); id = pn; break;
         default:
-            s.arn = s.arn ?? `${arnBase(service)}:${token.charAt(0).toLowerCase()}${token.slice(1)}/${pn}`;
+            s.arn = s.arn ?? arnOf(service, `${token.charAt(0).toLowerCase()}${token.slice(1)}/${pn}`);
             if (typeof inputs.name === "string") s.name = inputs.name;
             id = `${name}-${hex(name)}`;
     }

@@ -158,7 +158,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.numberRange("capacityAlarmShare", args.capacityAlarmShare, 0.1, 1);
         v.numberRange("cpuAlarmPercent", args.cpuAlarmPercent, 1, 100);
-        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         v.logRetentionDays("flowLogRetentionDays", args.flowLogRetentionDays);
         v.intRange("userSecretRotationDays", args.userSecretRotationDays, 1, 365);
         v.check("vpcId", (args.subnetIds === undefined) === (args.vpcId === undefined), "given together with `subnetIds` (both or neither)", args.vpcId === undefined ? "undefined" : "a VPC id");

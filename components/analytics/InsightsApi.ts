@@ -82,7 +82,7 @@ export class InsightsApi extends pulumi.ComponentResource {
         v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
         v.intRange("timeoutSeconds", args.timeoutSeconds, 1, 29);
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
-        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         v.logRetentionDays("accessLogRetentionDays", args.accessLogRetentionDays);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.check("jwtAudience", (args.jwtIssuer === undefined) === (args.jwtAudience === undefined), "given together with `jwtIssuer` (both or neither)", args.jwtAudience);

@@ -95,7 +95,7 @@ export class ModelTraining extends pulumi.ComponentResource {
         const memory = args.memoryMiB ?? 1024;
         v.intRange("memoryMiB", memory, 256, 10240);
         const logDays = args.logRetentionDays ?? 30;
-        v.intRange("logRetentionDays", logDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", logDays);
         this.intervalSeconds = interval;
         const p = { parent: this };
         const stack = pulumi.getStack();

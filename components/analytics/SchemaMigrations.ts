@@ -37,7 +37,7 @@ export class SchemaMigrations extends pulumi.ComponentResource {
     constructor(name: string, args: SchemaMigrationsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:analytics:SchemaMigrations", name, {}, opts);
         const v = validator("SchemaMigrations", name);
-        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         const dir = args.migrationsDir ?? MIGRATIONS_DIR;
         let migrations;

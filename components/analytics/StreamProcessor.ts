@@ -122,7 +122,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
         v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
         v.intRange("timeoutSeconds", args.timeoutSeconds, 10, 900);
-        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         if (isKnown(args.streamArn)) v.pattern("streamArn", args.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/, "a Kinesis stream ARN");
         if (isKnown(args.consumerArn)) v.pattern("consumerArn", args.consumerArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/, "a Kinesis stream consumer ARN");

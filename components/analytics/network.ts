@@ -1,3 +1,5 @@
+import { integerRangeProblem } from "../../functions/shared/range";
+
 /** Pure address planning for the database VPC (private subnets only). */
 
 function ipToInt(ip: string): number {
@@ -18,7 +20,8 @@ export function privateSubnetCidrs(vpcCidr: string, count: number): string[] {
     if (!m || m.slice(1, 5).some((o) => Number(o) > 255)) throw new Error(`privateSubnetCidrs: \`vpcCidr\` must be an IPv4 CIDR such as "10.20.0.0/16" (received ${JSON.stringify(vpcCidr)}).`);
     const prefix = Number(m[5]);
     if (prefix < 16 || prefix > 24) throw new Error(`privateSubnetCidrs: \`vpcCidr\` must have a prefix from /16 to /24 (received ${JSON.stringify(vpcCidr)}).`);
-    if (!Number.isInteger(count) || count < 2 || count > 16) throw new Error(`privateSubnetCidrs: \`count\` must be an integer from 2 to 16 (received ${count}).`);
+    const countProblem = integerRangeProblem("count", count, 2, 16);
+    if (countProblem !== undefined) throw new Error(`privateSubnetCidrs: ${countProblem}.`);
     const base = ipToInt(`${m[1]}.${m[2]}.${m[3]}.${m[4]}`);
     const size = 2 ** (32 - prefix);
     if (base % size !== 0) throw new Error(`privateSubnetCidrs: \`vpcCidr\` must start on a /${prefix} boundary (received ${JSON.stringify(vpcCidr)}).`);

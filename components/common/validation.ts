@@ -3,9 +3,12 @@
  *
  * Messages follow one shape so users can grep them and tests can assert them:
  *   "<Component> <name>: `<argument>` must be <what is allowed> (received <value>)."
+ * The part after the colon is functions/shared/range.ts `problemMessage`, the same text the
+ * functions' option parsers throw, so one range reads the same wherever it is checked.
  * Values that are not yet known (pulumi Outputs) are skipped: only plain values are checked.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { describeValue, integerRangeText, isIntegerInRange, isNumberInRange, LOG_RETENTION_DAYS, LOG_RETENTION_TEXT, numberRangeText, problemMessage } from "../../functions/shared/range";
 
 export class ValidationError extends Error {
     constructor(message: string) {
@@ -14,18 +17,7 @@ export class ValidationError extends Error {
     }
 }
 
-/** Renders a received value for an error message. */
-export function describeValue(value: unknown): string {
-    if (value === undefined) return "undefined";
-    if (typeof value === "string") return JSON.stringify(value);
-    if (typeof value === "number" || typeof value === "boolean" || value === null) return String(value);
-    try {
-        const s = JSON.stringify(value);
-        return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-    } catch {
-        return String(value);
-    }
-}
+export { describeValue, LOG_RETENTION_DAYS };
 
 /** True for plain, already-known values (not Outputs or Promises). */
 export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
@@ -34,7 +26,7 @@ export function isKnown<T>(value: pulumi.Input<T> | undefined): value is T {
 
 /** Builds the standard message and throws it. */
 export function fail(component: string, argument: string, allowed: string, value: unknown): never {
-    throw new ValidationError(`${component}: \`${argument}\` must be ${allowed} (received ${describeValue(value)}).`);
+    throw new ValidationError(`${component}: ${problemMessage(argument, allowed, value)}.`);
 }
 
 /** Validator bound to one component instance, e.g. `const v = validator("KinesisStream", name)`. */
@@ -45,16 +37,12 @@ export function validator(componentType: string, name: string) {
         /** Integer in [min, max]; skipped when unknown or undefined. */
         intRange(argument: string, value: pulumi.Input<number> | undefined, min: number, max: number): void {
             if (!isKnown(value)) return;
-            if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-                fail(who, argument, `an integer between ${min} and ${max}`, value);
-            }
+            if (!isIntegerInRange(value, min, max)) fail(who, argument, integerRangeText(min, max), value);
         },
         /** Number in [min, max]. */
         numberRange(argument: string, value: pulumi.Input<number> | undefined, min: number, max: number): void {
             if (!isKnown(value)) return;
-            if (typeof value !== "number" || Number.isNaN(value) || value < min || value > max) {
-                fail(who, argument, `a number between ${min} and ${max}`, value);
-            }
+            if (!isNumberInRange(value, min, max)) fail(who, argument, numberRangeText(min, max), value);
         },
         /** One of the listed values. */
         oneOf<T extends string>(argument: string, value: pulumi.Input<T> | undefined, allowed: readonly T[]): void {
@@ -68,9 +56,7 @@ export function validator(componentType: string, name: string) {
         },
         /** A CloudWatch Logs retention period (`LOG_RETENTION_DAYS`); skipped when undefined. */
         logRetentionDays(argument: string, value: number | undefined): void {
-            if (value !== undefined && !LOG_RETENTION_DAYS.includes(value)) {
-                fail(who, argument, `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, value);
-            }
+            if (value !== undefined && !LOG_RETENTION_DAYS.includes(value)) fail(who, argument, LOG_RETENTION_TEXT, value);
         },
         /** Arbitrary predicate. */
         check(argument: string, ok: boolean, allowed: string, value: unknown): void {
@@ -88,6 +74,3 @@ export function validator(componentType: string, name: string) {
 
 export const AWS_ACCOUNT_ID = /^\d{12}$/;
 export const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-/** Retention periods CloudWatch Logs accepts (`retentionInDays`). */
-export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

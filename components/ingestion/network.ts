@@ -2,6 +2,7 @@
  * Pure helpers of the ingestion component: subnet layout and the Elastic Load
  * Balancing log-delivery accounts (no Pulumi resources here).
  */
+import { assertIntegerInRange } from "../../functions/shared/range";
 
 export interface SubnetPlan {
   /** One per availability zone, for the ALB (a /(p+4) each, from the VPC's last quarter). */
@@ -45,9 +46,7 @@ export function planSubnets(vpcCidr: string, azCount: number): SubnetPlan {
   if (!parsed || parsed.prefix < MIN_VPC_PREFIX || parsed.prefix > MAX_VPC_PREFIX) {
     throw new RangeError(`vpcCidr must be an IPv4 network CIDR from /${MIN_VPC_PREFIX} to /${MAX_VPC_PREFIX}; received ${JSON.stringify(vpcCidr)}`);
   }
-  if (!Number.isInteger(azCount) || azCount < 2 || azCount > MAX_AZS) {
-    throw new RangeError(`azCount must be an integer from 2 to ${MAX_AZS}; received ${azCount}`);
-  }
+  assertIntegerInRange("azCount", azCount, 2, MAX_AZS);
   const size = 2 ** (32 - parsed.prefix);
   const quarter = size / 4;
   const sixteenth = size / 16;

@@ -24,7 +24,7 @@ import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
 import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator, LOG_RETENTION_DAYS } from "../common/validation";
+import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
 import { TRANSFORM_BUFFER_MB } from "../../functions/lake/processor";
 import { KinesisStreamRef, LakeBucketRef, StatementCollector } from "../common/grants";
@@ -85,7 +85,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
         const retryDurationSeconds = args.retryDurationSeconds ?? 300;
         v.intRange("retryDurationSeconds", retryDurationSeconds, 0, 7200);
         const logRetentionDays = args.logRetentionDays ?? 30;
-        v.check("logRetentionDays", LOG_RETENTION_DAYS.includes(logRetentionDays), `one of the CloudWatch Logs retention values ${LOG_RETENTION_DAYS.join(", ")}`, logRetentionDays);
+        v.logRetentionDays("logRetentionDays", logRetentionDays);
         const memory = args.processorMemoryMiB ?? 512;
         v.intRange("processorMemoryMiB", memory, 128, 10240);
         const timeout = args.processorTimeoutSeconds ?? 120;

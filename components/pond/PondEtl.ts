@@ -130,6 +130,7 @@ export class PondEtl extends pulumi.ComponentResource {
         const retries = args.scheduleMaximumRetryAttempts ?? 3;
         v.intRange("scheduleMaximumRetryAttempts", retries, 0, 185);
         const logRetentionDays = args.logRetentionDays ?? 30;
+        v.logRetentionDays("logRetentionDays", logRetentionDays);
         v.intRange("freshnessGraceSeconds", args.freshnessGraceSeconds, 300, 86400);
         let freshness: { deadlineSeconds: number; periodSeconds: number; evaluationPeriods: number } | undefined;
         try {

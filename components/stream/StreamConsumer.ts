@@ -161,7 +161,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
         v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
         v.intRange("timeoutSeconds", args.timeoutSeconds, 10, 900);
-        v.intRange("logRetentionDays", args.logRetentionDays, 1, 3653);
+        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         v.intRange("iteratorAgeAlarmMs", args.iteratorAgeAlarmMs, 1000, 604_800_000);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         if (isKnown(args.stream?.streamArn)) v.pattern("stream.streamArn", args.stream.streamArn, STREAM_ARN, "a Kinesis stream ARN");

@@ -26,6 +26,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { z } from "zod";
+import { arnRegion } from "../shared/arn";
 
 export const KEY_DOCUMENT_VERSION = 1;
 /** Sources a key may carry: lower-case, digits, `.`, `_`, `-` (they become lake partition values). */
@@ -344,6 +345,6 @@ export type KeyStoreConfig = { readonly kind: "secret"; readonly secretArn: stri
 /** The backend for a configuration (the secret backend gets a Secrets Manager client for its region). */
 export function backendFor(config: KeyStoreConfig, opts: { region?: string; client?: Pick<SecretsManagerClient, "send"> } = {}): KeyDocumentBackend {
   if (config.kind === "file") return fileBackend(config.file);
-  const region = config.secretArn.split(":")[3];
-  return secretBackend(config.secretArn, opts.client ?? new SecretsManagerClient({ region: region || opts.region }));
+  const region = arnRegion(config.secretArn);
+  return secretBackend(config.secretArn, opts.client ?? new SecretsManagerClient({ region: region ?? opts.region }));
 }

@@ -1,7 +1,9 @@
 /**
  * Chunking that keeps every Data API call inside its limits (docs/design.md §5):
- * 4 MiB per request, 1 MiB per response, 64 KB per row. Pure.
+ * 4 MiB per request, 1 MiB per response, 64 KB per row. The splitting itself is
+ * functions/shared/chunking.ts (the producer's PutRecords batches use it too). Pure.
  */
+import { chunkByCountAndBytes } from "../shared/chunking";
 
 /** RDS Data API request limit (BatchExecuteStatement): 4 MiB. */
 export const DATA_API_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
@@ -31,22 +33,7 @@ export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number,
     if (!(maxBytes > 0) || maxBytes > DATA_API_MAX_REQUEST_BYTES) {
         throw new Error(`chunkBySize: \`maxBytes\` must be between 1 and ${DATA_API_MAX_REQUEST_BYTES} (received ${maxBytes}).`);
     }
-    const chunks: T[][] = [];
-    let current: T[] = [];
-    let bytes = 0;
-    items.forEach((item, i) => {
-        const size = sizeOf(item);
-        if (size > maxBytes) throw new Error(`chunkBySize: item ${i} is ${size} bytes, more than the ${maxBytes}-byte chunk limit.`);
-        if (current.length > 0 && (current.length >= maxItems || bytes + size > maxBytes)) {
-            chunks.push(current);
-            current = [];
-            bytes = 0;
-        }
-        current.push(item);
-        bytes += size;
-    });
-    if (current.length > 0) chunks.push(current);
-    return chunks;
+    return chunkByCountAndBytes(items, sizeOf, { maxItems, maxBytes }, (i, size) => new Error(`chunkBySize: item ${i} is ${size} bytes, more than the ${maxBytes}-byte chunk limit.`));
 }
 
 /** UTF-8 bytes of an item's JSON (plus a separator). */

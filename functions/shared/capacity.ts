@@ -13,6 +13,7 @@
  * are 1 MiB/s (1,048,576 bytes) and 1,000 records/s written per shard; AWS
  * bills GB as 2^30 bytes. A month is 730 hours, as AWS pricing pages use.
  */
+import { assertIntegerInRange, problemMessage } from "./range";
 
 // ---------------------------------------------------------------- limits
 
@@ -114,17 +115,12 @@ function isFiniteNumber(v: unknown): v is number {
 
 function positive(name: string, value: unknown): number {
   if (!isFiniteNumber(value) || value <= 0) {
-    throw new RangeError(`\`${name}\` must be a number greater than 0, got ${JSON.stringify(value)}`);
+    throw new RangeError(problemMessage(name, "a number greater than 0", value));
   }
   return value;
 }
 
-function intInRange(name: string, value: unknown, min: number, max: number): number {
-  if (!isFiniteNumber(value) || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`\`${name}\` must be an integer between ${min} and ${max}, got ${JSON.stringify(value)}`);
-  }
-  return value;
-}
+const intInRange = assertIntegerInRange;
 
 /** Validates the input and fills defaults; errors name the argument, the value and what is allowed. */
 export function resolveCapacityInput(input: CapacityInput): ResolvedCapacityInput {

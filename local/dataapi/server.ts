@@ -12,6 +12,7 @@ import { checkPort } from "../emulators/process";
 import { PgliteEngine, SqlEngine } from "./engine";
 import { DataApiError, badRequest } from "./errors";
 import { DATA_API_LIMITS, DataApiService } from "./service";
+import { ARN_PATTERNS } from "../../functions/shared/arn";
 
 export const DEFAULT_RESOURCE_ARN = "arn:aws:rds:us-east-1:000000000000:cluster:flightstream-local";
 export const DEFAULT_SECRET_ARN = "arn:aws:secretsmanager:us-east-1:000000000000:secret:flightstream-local-db-AbCdEf";
@@ -69,8 +70,8 @@ const ROUTES: Record<string, (s: DataApiService, body: never) => Promise<unknown
   "/RollbackTransaction": (s, b) => s.rollbackTransaction(b),
 };
 
-const ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z0-9-]+$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const ARN = ARN_PATTERNS.rdsCluster;
+const SECRET_ARN = ARN_PATTERNS.secret;
 
 function send(res: http.ServerResponse, status: number, body: unknown, errorType?: string): void {
   // A response already (partly) written cannot carry an error: end the connection instead of throwing.

@@ -11,6 +11,7 @@ import { randomBytes } from "crypto";
 import type { EngineParam, EngineResult, SourceColumn, SqlEngine, TypeInfo } from "./engine";
 import { DataApiError, badRequest, databaseError, isPgError } from "./errors";
 import { rewriteNamedParameters } from "./sql";
+import { ARN_PATTERNS } from "../../functions/shared/arn";
 import {
   ColumnMetadataJson,
   FieldJson,
@@ -242,13 +243,13 @@ export class DataApiService {
         throw badRequest(`${key} is required.`);
       }
     }
-    if (!/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[A-Za-z0-9-]+$/.test(req.resourceArn!)) {
+    if (!ARN_PATTERNS.rdsCluster.test(req.resourceArn!)) {
       throw badRequest(`Invalid resourceArn ${JSON.stringify(req.resourceArn)}: expected arn:aws:rds:<region>:<account>:cluster:<name>.`);
     }
     if (req.resourceArn !== this.opts.resourceArn) {
       throw new DataApiError("NotFoundException", `Resource ${req.resourceArn} not found (this local Data API serves ${this.opts.resourceArn}).`);
     }
-    if (!/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/.test(req.secretArn!)) {
+    if (!ARN_PATTERNS.secret.test(req.secretArn!)) {
       throw badRequest(`Invalid secretArn ${JSON.stringify(req.secretArn)}: expected arn:aws:secretsmanager:<region>:<account>:secret:<name>.`);
     }
     if (req.secretArn !== this.opts.secretArn) {

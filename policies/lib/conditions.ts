@@ -1,5 +1,6 @@
 /** Reading principals and condition keys out of policy statements (confused deputy, cross-account trust, TLS-only). */
-import { list, principalIsPublic, PolicyStatementJson } from "./util";
+import { list, principalIsPublic, PolicyStatementJson, statementLabel } from "./util";
+import { principalAccount } from "../../functions/shared/arn";
 
 /** Global condition keys that tie a service principal to the account or resource it acts for. */
 export const CONFUSED_DEPUTY_KEYS = ["aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths"];
@@ -22,7 +23,7 @@ export function conditionKeys(s: PolicyStatementJson): Set<string> {
     return out;
 }
 
-export function hasAnyConditionKey(s: PolicyStatementJson, keys: string[]): boolean {
+export function hasAnyConditionKey(s: PolicyStatementJson, keys: readonly string[]): boolean {
     const have = conditionKeys(s);
     return keys.some((k) => have.has(k.toLowerCase()));
 }
@@ -40,12 +41,8 @@ export function awsPrincipals(s: PolicyStatementJson): string[] {
     return p && typeof p === "object" ? list(p.AWS).filter((x) => x !== "*") : [];
 }
 
-/** The account of an IAM principal: a 12-digit id, or the account field of an iam/sts ARN. */
-export function principalAccount(principal: string): string | undefined {
-    if (/^\d{12}$/.test(principal)) return principal;
-    const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):/.exec(principal);
-    return m ? m[1] : undefined;
-}
+/** The account of an IAM principal (functions/shared/arn.ts): a 12-digit id, or the account field of an iam/sts ARN. */
+export { principalAccount };
 
 /** Lists for messages: `"a", "b"`. */
 export function quoted(xs: string[]): string {
@@ -68,4 +65,33 @@ export function deniesInsecureTransport(s: PolicyStatementJson, action: string):
     if (!covers) return false;
     const c = s.Condition ?? {};
     return isFalse(c.Bool?.["aws:SecureTransport"]) || isFalse(c.BoolIfExists?.["aws:SecureTransport"]);
+}
+
+/** An Allow statement that grants principals without any of the condition keys that would bound it. */
+export interface UnconditionedGrant {
+    /** `statementLabel` of the statement ("statement 0", `statement "Sid"`). */
+    readonly label: string;
+    /** The principals the statement grants (as `principalsOf` picked them). */
+    readonly principals: string[];
+}
+
+/**
+ * The matcher the confused-deputy and cross-account trust rules share: every Allow
+ * statement of `doc` whose `principalsOf` is non-empty and that carries none of
+ * `keysFor(principals)` (condition keys, any operator).
+ */
+export function unconditionedGrants(
+    doc: { Statement: PolicyStatementJson[] } | null,
+    principalsOf: (s: PolicyStatementJson) => string[],
+    keysFor: (principals: string[]) => readonly string[],
+): UnconditionedGrant[] {
+    if (!doc) return [];
+    const out: UnconditionedGrant[] = [];
+    doc.Statement.forEach((s, i) => {
+        if (s.Effect !== "Allow") return;
+        const principals = principalsOf(s);
+        if (principals.length === 0 || hasAnyConditionKey(s, keysFor(principals))) return;
+        out.push({ label: statementLabel(s, i), principals });
+    });
+    return out;
 }

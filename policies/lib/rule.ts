@@ -55,3 +55,6 @@ export function stackRule(meta: RuleMetadata, validateStack: StackValidation): S
 }
 
 export const NONE: string[] = [];
+
+/** For a rule no public rule set covers: every set `NONE`. */
+export const NO_PUBLIC_RULE_SETS: PublicRuleSets = { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE };

@@ -2,20 +2,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyProviderResource, PolicyResource } from "@pulumi/policy";
+import { parseMaybeJson } from "../../functions/shared/json";
 
 /** Tag keys every taggable resource must carry (kept equal to components/common/tags.ts by a test). */
 export const REQUIRED_TAG_KEYS = ["Project", "Environment", "Owner", "CostCenter", "DataClassification"];
 
 export type Tags = Record<string, string>;
-
-function parseMaybeJson(v: unknown): any {
-    if (typeof v !== "string") return v;
-    try {
-        return JSON.parse(v);
-    } catch {
-        return v;
-    }
-}
 
 function asTags(v: unknown): Tags {
     const o = parseMaybeJson(v);

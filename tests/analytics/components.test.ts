@@ -137,6 +137,13 @@ describe("analytics: components (mocks)", function () {
             expect(one(r, "aws:iam/rolePolicy:RolePolicy", "reader-data-api").parent).to.equal("reader");
         });
 
+        it("fails when `logRetentionDays` or `flowLogRetentionDays` is not a CloudWatch Logs retention period", async () => {
+            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, logRetentionDays: 2 }, { provider: testProvider() }); })).message)
+                .to.equal("AuroraDatabase db: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, flowLogRetentionDays: 2 }, { provider: testProvider() }); })).message)
+                .to.equal("AuroraDatabase db: `flowLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        });
+
         it("fails when scale to zero is asked of an engine that cannot pause", async () => {
             const err = await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, engineVersion: "15.4" }, { provider: testProvider() }); });
             expect(err.message).to.contain('AuroraDatabase db: `engineVersion` must be 13.15, 14.12, 15.7, 16.3 or later when `minCapacityAcu` is 0 (scale to zero) (received "15.4").');
@@ -226,6 +233,10 @@ describe("analytics: components (mocks)", function () {
             ]);
         });
 
+        it("fails when `logRetentionDays` is not a CloudWatch Logs retention period", async () => {
+            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain("StreamProcessor processor: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        });
+
         it("fails when the mapping settings are out of the Lambda limits", async () => {
             expect((await evaluateError(build({ batchSize: 10001 }))).message).to.contain("StreamProcessor processor: `batchSize` must be an integer between 1 and 10000 (received 10001).");
             expect((await evaluateError(build({ parallelizationFactor: 11 }))).message).to.contain("StreamProcessor processor: `parallelizationFactor` must be an integer between 1 and 10 (received 11).");
@@ -280,6 +291,11 @@ describe("analytics: components (mocks)", function () {
                 ["5xx", "Sum", 5, { ApiId: apiId, Stage: "$default" }],
                 ["Latency", "p99", 2000, { ApiId: apiId, Stage: "$default" }],
             ]);
+        });
+
+        it("fails when `logRetentionDays` or `accessLogRetentionDays` is not a CloudWatch Logs retention period", async () => {
+            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain("InsightsApi insights: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect((await evaluateError(build({ accessLogRetentionDays: 2 }))).message).to.contain("InsightsApi insights: `accessLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
         });
 
         it("fails when both a JWT issuer and IAM auth are given", async () => {
@@ -349,6 +365,15 @@ describe("analytics: components (mocks)", function () {
             expect(JSON.parse(inv.inputs.input)).to.deep.equal({ expectedHash: hash });
             expect(inv.inputs.functionName).to.equal("test-migrations");
             expect(statementsOf(r, "migrations-data-api").DataApi.Resource).to.equal(CLUSTER_ARN);
+        });
+
+        it("fails when `logRetentionDays` is not a CloudWatch Logs retention period", async () => {
+            const err = await evaluateError(() => {
+                const p = testProvider();
+                const database = new AuroraDatabase("db", dbArgs, { provider: p });
+                new SchemaMigrations("migrations", { accountId: ACCOUNT, database, logRetentionDays: 2 }, { provider: p });
+            });
+            expect(err.message).to.equal("SchemaMigrations migrations: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
         });
     });
 

@@ -104,5 +104,6 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         expect(schedule).to.contain("`schedule`").and.to.contain('"rate(5 minutes)"');
         const days = await failure({ historyDays: 40 });
         expect(days).to.contain("`historyDays`").and.to.contain("40");
+        expect(await failure({ logRetentionDays: 2 })).to.equal("ModelTraining t: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
     });
 });

@@ -122,6 +122,7 @@ describe("StreamConsumer (mocks)", function () {
         expect(await msg({ handler: undefined })).to.contain("StreamConsumer watch: `handler` must be given when `code` is not (exactly one of them): the path of the handler file (received undefined).");
         expect(await msg({ handler: "functions/consumer/README" })).to.contain('StreamConsumer watch: `handler` must be the path of a .ts or .js file (received "functions/consumer/README").');
         expect(await msg({ enhancedFanOut: true, consumerArn: CONSUMER_ARN })).to.contain("StreamConsumer watch: `enhancedFanOut` must be false when `consumerArn` is given (read through one consumer) (received true).");
+        expect(await msg({ logRetentionDays: 2 })).to.contain("StreamConsumer watch: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
         expect(await msg({ batchSize: 0 })).to.contain("StreamConsumer watch: `batchSize` must be an integer between 1 and 10000 (received 0).");
         expect(await msg({ maxRecordAgeSeconds: 30 })).to.contain("StreamConsumer watch: `maxRecordAgeSeconds` must be an integer between 60 and 604800 (received 30).");
         expect(await msg({ statements: [{ Sid: "Wide", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] })).to.contain('StreamConsumer watch: `statements[0].Resource` must be named resources (least privilege), not "*" (received "*").');

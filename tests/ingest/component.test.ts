@@ -546,7 +546,7 @@ describe("planSubnets", () => {
   it("fails when the CIDR is outside /16../22 or has host bits", () => {
     expect(() => planSubnets("10.0.0.0/23", 2)).to.throw(RangeError, 'vpcCidr must be an IPv4 network CIDR from /16 to /22; received "10.0.0.0/23"');
     expect(() => planSubnets("10.0.0.1/16", 2)).to.throw(RangeError, 'vpcCidr must be an IPv4 network CIDR from /16 to /22; received "10.0.0.1/16"');
-    expect(() => planSubnets("10.0.0.0/16", 4)).to.throw(RangeError, "azCount must be an integer from 2 to 3; received 4");
+    expect(() => planSubnets("10.0.0.0/16", 4)).to.throw(RangeError, "`azCount` must be an integer between 2 and 3 (received 4)");
   });
 
   it("gives disjoint subnets inside the VPC, public ones at least /26", () => {

@@ -8,11 +8,11 @@ import * as net from "net";
 import { expect } from "chai";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { FastifyInstance } from "fastify";
-import { createStream, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
+import { createStream } from "../../local/emulators/kinesis";
 import { IdempotentPublisher } from "../../functions/ingest/idempotency";
 import { Producer } from "../../functions/ingest/producer";
 import { buildServer, type ServerDeps } from "../../functions/ingest/server";
-import { countIds, readStreamEvents, seeded, testKeys } from "./helpers";
+import { kinesisSuite, countIds, readStreamEvents, seeded, testKeys } from "./helpers";
 import { validBooking, validOffer, validSearch } from "./arbitraries";
 
 const KEYS = testKeys();
@@ -23,20 +23,10 @@ let streamCounter = 0;
 
 describe("ingestion front door (keys, identity, abuse limits)", function () {
   this.timeout(90000);
-  let kinesis: KinesisEmulator;
+  const suite = kinesisSuite();
+  const { producers, apps } = suite;
   let client: KinesisClient;
-  const producers: Producer[] = [];
-  const apps: FastifyInstance[] = [];
-
-  before(async () => {
-    kinesis = await startKinesis();
-    client = kinesis.client();
-  });
-  after(async () => {
-    for (const p of producers) p.stop();
-    for (const a of apps) await a.close();
-    await kinesis?.stop();
-  });
+  before(() => (client = suite.client));
 
   async function setup(opts: { producer?: Partial<ConstructorParameters<typeof Producer>[0]>; server?: Partial<ServerDeps> } = {}) {
     const stream = `door-${++streamCounter}`;

@@ -8,7 +8,9 @@ import {
   type PutRecordsResultEntry,
 } from "@aws-sdk/client-kinesis";
 import { decodeRecord, hashKeyForPartitionKey } from "../../functions/shared/codec";
-import { listShards } from "../../local/emulators/kinesis";
+import { listShards, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
+import type { FastifyInstance } from "fastify";
+import type { Producer } from "../../functions/ingest/producer";
 import { authenticateKey, generateKey, hashKey, type KeyDocument } from "../../functions/ingest/keys";
 import type { Authenticator } from "../../functions/ingest/server";
 
@@ -182,5 +184,41 @@ export function testKeys(sources: readonly string[] = TEST_SOURCES): TestKeys {
     revokedKey,
     expiredKey,
     headers: (source?: string, contentType = "application/json") => ({ "content-type": contentType, authorization: `Bearer ${key(source)}` }),
+  };
+}
+
+/** What `kinesisSuite` gives a suite: the emulator's client, and lists whose producers and apps are stopped after it. */
+export interface KinesisSuite {
+  readonly client: KinesisClient;
+  readonly producers: Producer[];
+  readonly apps: FastifyInstance[];
+}
+
+/**
+ * Registers (call it inside `describe`) a `before` that starts kinesis-local on a
+ * free port and an `after` that stops every producer and app pushed to the lists,
+ * then the emulator. `client` is readable from the suite's own `before` hooks on.
+ */
+export function kinesisSuite(): KinesisSuite {
+  let kinesis: KinesisEmulator | undefined;
+  let client: KinesisClient | undefined;
+  const producers: Producer[] = [];
+  const apps: FastifyInstance[] = [];
+  before(async () => {
+    kinesis = await startKinesis();
+    client = kinesis.client();
+  });
+  after(async () => {
+    for (const p of producers) p.stop();
+    for (const a of apps) await a.close();
+    await kinesis?.stop();
+  });
+  return {
+    get client(): KinesisClient {
+      if (!client) throw new Error("kinesisSuite: the client is ready only once the suite's before hook ran");
+      return client;
+    },
+    producers,
+    apps,
   };
 }

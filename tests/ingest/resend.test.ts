@@ -8,34 +8,24 @@
 import { expect } from "chai";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { FastifyInstance } from "fastify";
-import { createStream, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
+import { createStream } from "../../local/emulators/kinesis";
 import { Producer } from "../../functions/ingest/producer";
 import { IdempotentPublisher } from "../../functions/ingest/idempotency";
 import { buildServer } from "../../functions/ingest/server";
 import { dedupeByEventId } from "../../functions/processor/aggregate";
 import { fingerprint, identityKey } from "../../functions/shared/identity";
 import type { FlightEvent } from "../../functions/shared/events";
-import { readStreamEvents, seeded, testKeys } from "./helpers";
+import { kinesisSuite, readStreamEvents, seeded, testKeys } from "./helpers";
 import { validOffer, validSearch } from "./arbitraries";
 
 const KEYS = testKeys();
 
 describe("resends: inside the window and after a task restart (kinesis-local)", function () {
   this.timeout(60000);
-  let kinesis: KinesisEmulator;
+  const suite = kinesisSuite();
+  const { producers, apps } = suite;
   let client: KinesisClient;
-  const producers: Producer[] = [];
-  const apps: FastifyInstance[] = [];
-
-  before(async () => {
-    kinesis = await startKinesis();
-    client = kinesis.client();
-  });
-  after(async () => {
-    for (const p of producers) p.stop();
-    for (const a of apps) await a.close();
-    await kinesis?.stop();
-  });
+  before(() => (client = suite.client));
 
   /** One ingestion task: its own producer and its own (empty) identity window. */
   async function task(stream: string): Promise<{ app: FastifyInstance; producer: Producer }> {

@@ -6,12 +6,12 @@
 import { expect } from "chai";
 import type { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { FastifyInstance } from "fastify";
-import { createStream, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
+import { createStream } from "../../local/emulators/kinesis";
 import { Producer, QueueFullError, DrainingError } from "../../functions/ingest/producer";
 import { buildServer } from "../../functions/ingest/server";
 import { UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
 import { waitForStreamActive } from "../../local/emulators/kinesis";
-import { countIds, gatedClient, readStreamEvents, readStreamRecords, seeded, testKeys, throttlingClient } from "./helpers";
+import { kinesisSuite, countIds, gatedClient, readStreamEvents, readStreamRecords, seeded, testKeys, throttlingClient } from "./helpers";
 import { validBooking, validCancellation, validOffer, validSearch } from "./arbitraries";
 
 const KEYS = testKeys();
@@ -29,20 +29,10 @@ let streamCounter = 0;
 
 describe("ingest service against kinesis-local", function () {
   this.timeout(60000);
-  let kinesis: KinesisEmulator;
+  const suite = kinesisSuite();
+  const { producers, apps } = suite;
   let client: KinesisClient;
-  const producers: Producer[] = [];
-  const apps: FastifyInstance[] = [];
-
-  before(async () => {
-    kinesis = await startKinesis();
-    client = kinesis.client();
-  });
-  after(async () => {
-    for (const p of producers) p.stop();
-    for (const a of apps) await a.close();
-    await kinesis?.stop();
-  });
+  before(() => (client = suite.client));
 
   async function setup(opts: { shards?: number; sendClient?: Pick<KinesisClient, "send">; producer?: Partial<ConstructorParameters<typeof Producer>[0]>; maxBodyBytes?: number } = {}) {
     const stream = `ingest-${++streamCounter}`;

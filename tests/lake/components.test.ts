@@ -87,6 +87,11 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         ]);
     });
 
+    it("fails when `logRetentionDays` is not a CloudWatch Logs retention period", async () => {
+        const e = await evaluateError(() => new PondEtl("etl", { ...etlArgs, logRetentionDays: 2 }));
+        expect(e.message).to.equal("PondEtl etl: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+    });
+
     it("fails when the schedule expression is not a Scheduler expression", async () => {
         const e = await evaluateError(() => new PondEtl("etl", { ...etlArgs, schedule: "daily" }));
         expect(e.message).to.equal('PondEtl etl: `schedule` must be a Scheduler expression such as "cron(15 2 * * ? *)" or "rate(1 day)" (received "daily").');
@@ -99,7 +104,7 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
 
     it("fails when the log retention is not one CloudWatch accepts", async () => {
         const e = await evaluateError(() => new LakeDelivery("d", { ...deliveryArgs, logRetentionDays: 10 }));
-        expect(e.message).to.match(/^LakeDelivery d: `logRetentionDays` must be one of the CloudWatch Logs retention values 1, 3, 5, .* \(received 10\)\.$/);
+        expect(e.message).to.match(/^LakeDelivery d: `logRetentionDays` must be one of CloudWatch Logs' retention periods \(1, 3, 5, .*\) \(received 10\)\.$/);
     });
 
     it("turns off the delivery alarms when asked and keeps the delivery role scoped", async () => {

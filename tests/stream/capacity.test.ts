@@ -44,16 +44,16 @@ describe("capacity planner: inputs", () => {
   });
 
   it("fails when a value is out of range", () => {
-    expect(() => resolveCapacityInput({ tbPerDay: -1 })).to.throw("`tbPerDay` must be a number greater than 0, got -1");
-    expect(() => resolveCapacityInput({ mbPerSecond: NaN })).to.throw("`mbPerSecond` must be a number greater than 0, got null");
+    expect(() => resolveCapacityInput({ tbPerDay: -1 })).to.throw("`tbPerDay` must be a number greater than 0 (received -1)");
+    expect(() => resolveCapacityInput({ mbPerSecond: NaN })).to.throw("`mbPerSecond` must be a number greater than 0 (received NaN)");
     expect(() => resolveCapacityInput({ mbPerSecond: 1, peakFactor: 0.5 })).to.throw("`peakFactor` must be at least 1 (peak over average), got 0.5");
     expect(() => resolveCapacityInput({ mbPerSecond: 1, compressionRatio: 0.9 })).to.throw(
       "`compressionRatio` must be at least 1 (uncompressed / compressed size), got 0.9",
     );
     expect(() => resolveCapacityInput({ mbPerSecond: 1, averageRecordBytes: 2 * 1024 * 1024 })).to.throw(
-      "`averageRecordBytes` must be an integer between 1 and 1048576, got 2097152",
+      "`averageRecordBytes` must be an integer between 1 and 1048576 (received 2097152)",
     );
-    expect(() => resolveCapacityInput({ mbPerSecond: 1, retentionHours: 12 })).to.throw("`retentionHours` must be an integer between 24 and 8760, got 12");
+    expect(() => resolveCapacityInput({ mbPerSecond: 1, retentionHours: 12 })).to.throw("`retentionHours` must be an integer between 24 and 8760 (received 12)");
     expect(() => resolveCapacityInput({ mbPerSecond: 1, targetUtilization: 1.5 })).to.throw("`targetUtilization` must be in (0, 1], got 1.5");
   });
 });
@@ -192,9 +192,9 @@ describe("capacity planner: planReshardSteps", () => {
   });
 
   it("fails when counts are out of range", () => {
-    expect(() => planReshardSteps(0, 4)).to.throw("`current` must be an integer between 1 and 10000, got 0");
-    expect(() => planReshardSteps(4, 10001)).to.throw("`target` must be an integer between 1 and 10000, got 10001");
-    expect(() => planReshardSteps(4, 2.5)).to.throw("`target` must be an integer between 1 and 10000, got 2.5");
+    expect(() => planReshardSteps(0, 4)).to.throw("`current` must be an integer between 1 and 10000 (received 0)");
+    expect(() => planReshardSteps(4, 10001)).to.throw("`target` must be an integer between 1 and 10000 (received 10001)");
+    expect(() => planReshardSteps(4, 2.5)).to.throw("`target` must be an integer between 1 and 10000 (received 2.5)");
     expect(planReshardSteps(10000, 20000, { maxShards: 20000 })).to.have.length(1);
   });
 });
@@ -228,8 +228,8 @@ describe("capacity CLI", () => {
   it("fails when arguments are bad", () => {
     expect(() => runCapacity(["--tb-per-day", "ten"], MEASURED)).to.throw('--tb-per-day must be a number, got "ten"');
     expect(() => runCapacity([], MEASURED)).to.throw("give the throughput as --tb-per-day (TB per day) or --mb-per-second (MB per second), got neither");
-    expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"], MEASURED)).to.throw("--peak-factor must be a number greater than 0, got 0");
-    expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"], MEASURED)).to.throw("--current-shards must be an integer between 1 and 10000, got 0");
+    expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"], MEASURED)).to.throw("--peak-factor must be a number greater than 0 (received 0)");
+    expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"], MEASURED)).to.throw("--current-shards must be an integer between 1 and 10000 (received 0)");
     expect(() => runCapacity(["--tb-per-day", "1", "--target-shards", "4"], MEASURED)).to.throw("--target-shards needs --current-shards (the count to reshard from)");
     expect(() => runCapacity(["--tb-per-day", "1", "--shards", "4"], MEASURED)).to.throw(/^Unknown option '--shards'/);
   });
@@ -280,7 +280,7 @@ describe("capacity planner: the data path as it runs", () => {
   });
 
   it("fails when data-path arguments are out of range, naming them", () => {
-    expect(() => planDataPath({ tbPerDay: 10, measured: m, tasks: 0 })).to.throw("`tasks` must be an integer between 1 and 10000, got 0");
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, tasks: 0 })).to.throw("`tasks` must be an integer between 1 and 10000 (received 0)");
     expect(() => planDataPath({ tbPerDay: 10, measured: m, hotShardImbalance: 0.5 })).to.throw("`hotShardImbalance` must be at least 1 (hottest over average shard), got 0.5");
     expect(() => planDataPath({ measured: m })).to.throw("give the throughput as `tbPerDay` (TB per day) or `mbPerSecond` (MB per second), got neither");
   });
@@ -332,7 +332,7 @@ describe("capacity planner: Aurora from the writer's measured server CPU and the
 
   it("fails when the event mix is out of range, naming the argument", () => {
     expect(() => planDataPath({ tbPerDay: 10, measured: m, cancellationsPerBooking: 2 })).to.throw("`cancellationsPerBooking` must be a number from 0 to 1, got 2");
-    expect(() => planDataPath({ tbPerDay: 10, measured: m, lookToBook: 0 })).to.throw("`lookToBook` must be a number greater than 0, got 0");
+    expect(() => planDataPath({ tbPerDay: 10, measured: m, lookToBook: 0 })).to.throw("`lookToBook` must be a number greater than 0 (received 0)");
     expect(() => runCapacity(["--tb-per-day", "10", "--look-to-book", "many"], m)).to.throw('--look-to-book must be a number, got "many"');
   });
 });

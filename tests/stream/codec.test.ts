@@ -89,7 +89,7 @@ describe("stream codec: hash keys and shard maps", () => {
       },
     ]);
     expect(evenShardRanges(128)).to.have.length(128);
-    expect(() => evenShardRanges(0)).to.throw("count must be an integer between 1 and 100000, got 0");
+    expect(() => evenShardRanges(0)).to.throw("`count` must be an integer between 1 and 100000 (received 0)");
   });
 
   it("finds the shard owning a hash key", () => {
@@ -321,9 +321,9 @@ describe("stream codec: limits", () => {
   });
 
   it("fails when batch limits are outside the PutRecords limits", () => {
-    expect(() => planPutRecordsBatches([], { maxEntries: 501 })).to.throw("maxEntries must be an integer between 1 and 500, got 501");
+    expect(() => planPutRecordsBatches([], { maxEntries: 501 })).to.throw("`maxEntries` must be an integer between 1 and 500 (received 501)");
     expect(() => planPutRecordsBatches([], { maxBytes: 6 * 1024 * 1024 })).to.throw(
-      "maxBytes must be an integer between 1048576 and 5242880, got 6291456",
+      "`maxBytes` must be an integer between 1048576 and 5242880 (received 6291456)",
     );
   });
 });
@@ -361,11 +361,11 @@ describe("stream codec: compression", () => {
 
   it("fails when compression options are invalid", () => {
     expect(() => new RecordAggregator(one, { compression: "zstd" as never })).to.throw('compression must be "none" or "gzip", got "zstd"');
-    expect(() => new RecordAggregator(one, { compressionLevel: 0 })).to.throw("compressionLevel must be an integer between 1 and 9, got 0");
+    expect(() => new RecordAggregator(one, { compressionLevel: 0 })).to.throw("`compressionLevel` must be an integer between 1 and 9 (received 0)");
     expect(() => new RecordAggregator(one, { maxRecordBytes: 2 * 1024 * 1024 })).to.throw(
-      "maxRecordBytes must be an integer between 64 and 1048576 (1 MiB), got 2097152",
+      "`maxRecordBytes` must be an integer between 64 and 1048576 (received 2097152)",
     );
-    expect(() => new RecordAggregator(one, { maxUserRecordsPerAggregate: 0 })).to.throw("maxUserRecordsPerAggregate must be a positive integer, got 0");
+    expect(() => new RecordAggregator(one, { maxUserRecordsPerAggregate: 0 })).to.throw("`maxUserRecordsPerAggregate` must be an integer of at least 1 (received 0)");
   });
 
   it("fails when a user record is malformed", () => {

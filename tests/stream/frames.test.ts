@@ -128,7 +128,7 @@ describe("stream codec: frames", () => {
     expect(() => resolveFrameOptions({ codec: "zstd" as never })).to.throw('`codec` must be one of "none", "gzip", "deflate", "brotli"; received "zstd"');
     expect(() => resolveFrameOptions({ dictionaryVersion: 5 })).to.throw("`dictionaryVersion` must be 0 (none) or one of the versions in the repository (1); received 5");
     expect(() => resolveFrameOptions({ codec: "gzip", dictionaryVersion: 1 })).to.throw('`dictionaryVersion` 1 needs codec "deflate" (only raw deflate takes a preset dictionary in node:zlib); received codec "gzip"');
-    expect(() => resolveFrameOptions({ level: 10 })).to.throw('`level` must be an integer from 1 to 9 for codec "deflate"; received 10');
+    expect(() => resolveFrameOptions({ level: 10 })).to.throw('`level` must be an integer between 1 and 9 (received 10) for codec "deflate"');
   });
 
   it("decodeRecord expands frames and keeps old single-event payloads, mixed in one aggregate (rolling deploy)", () => {

@@ -17,6 +17,7 @@ import { CompressionOptions, compressPayload, validateCompressionOptions } from 
 import { ShardMap, ShardRange, hashKeyForPartitionKey, parseHashKey, validatePartitionKey } from "./hash-key";
 import { KPL_CHECKSUM_BYTES, KPL_MAGIC, MAX_KINESIS_RECORD_BYTES } from "./limits";
 import { lengthDelimitedFieldSize, varintSize } from "./protobuf";
+import { assertIntegerInRange } from "../range";
 
 /** One user record (an event) as the producer hands it over. */
 export interface UserRecord {
@@ -174,13 +175,9 @@ export class RecordAggregator {
       throw new TypeError(`aggregation must be true or false, got ${JSON.stringify(opts.aggregation)}`);
     }
     this.maxRecordBytes = opts.maxRecordBytes ?? MAX_KINESIS_RECORD_BYTES;
-    if (!Number.isInteger(this.maxRecordBytes) || this.maxRecordBytes < 64 || this.maxRecordBytes > MAX_KINESIS_RECORD_BYTES) {
-      throw new RangeError(`maxRecordBytes must be an integer between 64 and ${MAX_KINESIS_RECORD_BYTES} (1 MiB), got ${opts.maxRecordBytes}`);
-    }
+    assertIntegerInRange("maxRecordBytes", this.maxRecordBytes, 64, MAX_KINESIS_RECORD_BYTES);
     this.maxUserRecords = opts.maxUserRecordsPerAggregate ?? Number.POSITIVE_INFINITY;
-    if (this.maxUserRecords !== Number.POSITIVE_INFINITY && (!Number.isInteger(this.maxUserRecords) || this.maxUserRecords < 1)) {
-      throw new RangeError(`maxUserRecordsPerAggregate must be a positive integer, got ${opts.maxUserRecordsPerAggregate}`);
-    }
+    if (this.maxUserRecords !== Number.POSITIVE_INFINITY) assertIntegerInRange("maxUserRecordsPerAggregate", this.maxUserRecords, 1, Number.POSITIVE_INFINITY);
   }
 
   get stats(): AggregatorStats {

@@ -4,6 +4,8 @@
  */
 import type { AggregatedEntry, PutRecordsEntry } from "./aggregator";
 import { MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES } from "./limits";
+import { chunkByCountAndBytes } from "../chunking";
+import { assertIntegerInRange } from "../range";
 
 /** Data + PartitionKey bytes of one entry. */
 export function putRecordsEntrySize(entry: PutRecordsEntry): number {
@@ -25,29 +27,14 @@ export interface BatchLimits {
 export function planPutRecordsBatches<T extends PutRecordsEntry | AggregatedEntry>(entries: readonly T[], limits: BatchLimits = {}): T[][] {
   const maxEntries = limits.maxEntries ?? MAX_PUT_RECORDS_ENTRIES;
   const maxBytes = limits.maxBytes ?? MAX_PUT_RECORDS_BYTES;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_PUT_RECORDS_ENTRIES) {
-    throw new RangeError(`maxEntries must be an integer between 1 and ${MAX_PUT_RECORDS_ENTRIES}, got ${limits.maxEntries}`);
-  }
-  if (!Number.isInteger(maxBytes) || maxBytes < MAX_KINESIS_RECORD_BYTES || maxBytes > MAX_PUT_RECORDS_BYTES) {
-    throw new RangeError(`maxBytes must be an integer between ${MAX_KINESIS_RECORD_BYTES} and ${MAX_PUT_RECORDS_BYTES}, got ${limits.maxBytes}`);
-  }
-  const batches: T[][] = [];
-  let current: T[] = [];
-  let currentBytes = 0;
-  entries.forEach((item, i) => {
-    const entry: PutRecordsEntry = "entry" in item ? item.entry : item;
-    const size = putRecordsEntrySize(entry);
-    if (size > MAX_KINESIS_RECORD_BYTES) {
-      throw new RangeError(`entries[${i}] is ${size} bytes (Data + PartitionKey), more than the ${MAX_KINESIS_RECORD_BYTES}-byte Kinesis record limit`);
-    }
-    if (current.length > 0 && (current.length >= maxEntries || currentBytes + size > maxBytes)) {
-      batches.push(current);
-      current = [];
-      currentBytes = 0;
-    }
-    current.push(item);
-    currentBytes += size;
-  });
-  if (current.length > 0) batches.push(current);
-  return batches;
+  assertIntegerInRange("maxEntries", maxEntries, 1, MAX_PUT_RECORDS_ENTRIES);
+  assertIntegerInRange("maxBytes", maxBytes, MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES);
+  const tooBig = (i: number, size: number) => new RangeError(`entries[${i}] is ${size} bytes (Data + PartitionKey), more than the ${MAX_KINESIS_RECORD_BYTES}-byte Kinesis record limit`);
+  // The record limit (1 MiB) is below a call's byte limit: checked per entry, before packing.
+  const sizeOf = (item: T, i: number) => {
+    const size = putRecordsEntrySize("entry" in item ? item.entry : item);
+    if (size > MAX_KINESIS_RECORD_BYTES) throw tooBig(i, size);
+    return size;
+  };
+  return chunkByCountAndBytes(entries, sizeOf, { maxItems: maxEntries, maxBytes }, tooBig);
 }

@@ -11,6 +11,7 @@
  */
 import { gunzipSync, gzipSync } from "node:zlib";
 import { GZIP_MARKER } from "./limits";
+import { assertIntegerInRange } from "../range";
 
 export type CompressionCodec = "none" | "gzip";
 
@@ -33,9 +34,7 @@ export function validateCompressionOptions(opts: CompressionOptions): Required<C
     throw new RangeError(`compression must be "none" or "gzip", got ${JSON.stringify(compression)}`);
   }
   const compressionLevel = opts.compressionLevel ?? 6;
-  if (!Number.isInteger(compressionLevel) || compressionLevel < 1 || compressionLevel > 9) {
-    throw new RangeError(`compressionLevel must be an integer between 1 and 9, got ${compressionLevel}`);
-  }
+  assertIntegerInRange("compressionLevel", compressionLevel, 1, 9);
   const compressMinBytes = opts.compressMinBytes ?? 128;
   if (!Number.isInteger(compressMinBytes) || compressMinBytes < 0) {
     throw new RangeError(`compressMinBytes must be a non-negative integer, got ${compressMinBytes}`);

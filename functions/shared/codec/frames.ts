@@ -25,6 +25,7 @@
 import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, deflateRawSync, gunzipSync, gzipSync, inflateRawSync } from "node:zlib";
 import { DICTIONARIES, LATEST_DICTIONARY_VERSION, dictionaryFor } from "./dictionaries";
 import { ProtoWriter, varintSize } from "./protobuf";
+import { integerRangeText, isIntegerInRange, problemMessage } from "../range";
 
 export const FRAME_MAGIC = Uint8Array.of(0xfe, 0x46);
 export const FRAME_FORMAT_VERSION = 1;
@@ -75,9 +76,7 @@ export function resolveFrameOptions(opts: FrameOptions = {}): ResolvedFrameOptio
   }
   const level = opts.level ?? 6;
   const maxLevel = codec === "brotli" ? 11 : 9;
-  if (!Number.isInteger(level) || level < 1 || level > maxLevel) {
-    throw new RangeError(`\`level\` must be an integer from 1 to ${maxLevel} for codec "${codec}"; received ${JSON.stringify(opts.level)}`);
-  }
+  if (!isIntegerInRange(level, 1, maxLevel)) throw new RangeError(`${problemMessage("level", integerRangeText(1, maxLevel), opts.level)} for codec "${codec}"`);
   return { codec, dictionaryVersion, level };
 }
 

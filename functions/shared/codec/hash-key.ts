@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { MAX_HASH_KEY, MAX_PARTITION_KEY_CHARS } from "./limits";
+import { assertIntegerInRange } from "../range";
 
 /** An open shard and its inclusive hash-key range, as ListShards returns it (decimal strings). */
 export interface ShardRange {
@@ -102,9 +103,7 @@ export class ShardMap {
  * last one ends at 2^128 - 1. For tests and the local emulator.
  */
 export function evenShardRanges(count: number): ShardRange[] {
-  if (!Number.isInteger(count) || count < 1 || count > 100000) {
-    throw new RangeError(`count must be an integer between 1 and 100000, got ${count}`);
-  }
+  assertIntegerInRange("count", count, 1, 100000);
   const width = (MAX_HASH_KEY + 1n) / BigInt(count);
   return Array.from({ length: count }, (_, i) => ({
     shardId: `shardId-${String(i).padStart(12, "0")}`,

@@ -16,6 +16,7 @@
 import { PendingAggregate, type AggregatedEntry } from "./aggregator";
 import { ShardMap, validatePartitionKey } from "./hash-key";
 import { MAX_KINESIS_RECORD_BYTES } from "./limits";
+import { assertIntegerInRange } from "../range";
 
 export interface SpreadUserRecord {
   readonly partitionKey: string;
@@ -59,9 +60,7 @@ export interface SpreadOptions {
  */
 export function aggregateSpread(records: readonly SpreadUserRecord[], spreader: ShardSpreader, opts: SpreadOptions = {}): AggregatedEntry[] {
   const maxRecordBytes = opts.maxRecordBytes ?? MAX_KINESIS_RECORD_BYTES;
-  if (!Number.isInteger(maxRecordBytes) || maxRecordBytes < 64 || maxRecordBytes > MAX_KINESIS_RECORD_BYTES) {
-    throw new RangeError(`maxRecordBytes must be an integer between 64 and ${MAX_KINESIS_RECORD_BYTES} (1 MiB), got ${opts.maxRecordBytes}`);
-  }
+  assertIntegerInRange("maxRecordBytes", maxRecordBytes, 64, MAX_KINESIS_RECORD_BYTES);
   const out: AggregatedEntry[] = [];
   let agg: PendingAggregate | undefined;
   const open = (partitionKey: string) => {

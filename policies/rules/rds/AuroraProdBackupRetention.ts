@@ -1,9 +1,7 @@
 import type { ResourceValidation } from "@pulumi/policy";
 import { resourceRule, NONE } from "../../lib/rule";
-import { configOf, effectiveTags, isProduction } from "../../lib/util";
-
-const CLUSTER = "aws:rds/cluster:Cluster";
-const INSTANCE = "aws:rds/instance:Instance";
+import { productionRdsDatabaseKind } from "../../lib/rds";
+import { configOf } from "../../lib/util";
 
 export const meta = {
     id: "aurora-prod-backup-retention",
@@ -22,11 +20,8 @@ export const meta = {
 
 /** Clusters and DB instances. */
 export const check: ResourceValidation = (args, reportViolation) => {
-    if (args.type !== CLUSTER && args.type !== INSTANCE) args.notApplicable("Policy only applies to RDS clusters and DB instances");
+    const kind = productionRdsDatabaseKind(args);
     const cluster = args.props as { deletionProtection?: boolean; backupRetentionPeriod?: number };
-    const kind = args.type === CLUSTER ? "clusters" : "instances";
-    const tags = effectiveTags(args.props, args.provider);
-    if (!isProduction(tags)) args.notApplicable(`Environment tag is ${JSON.stringify(tags.Environment ?? null)}, not production`);
     const { minimumDays } = configOf(meta.config, args);
     const days = cluster.backupRetentionPeriod ?? 1;
     if (days < minimumDays) {

@@ -1,9 +1,6 @@
 import type { ResourceValidation } from "@pulumi/policy";
 import { resourceRule, NONE } from "../../lib/rule";
-import { effectiveTags, isProduction } from "../../lib/util";
-
-const CLUSTER = "aws:rds/cluster:Cluster";
-const INSTANCE = "aws:rds/instance:Instance";
+import { productionRdsDatabaseKind } from "../../lib/rds";
 
 export const meta = {
     id: "aurora-prod-deletion-protection",
@@ -21,11 +18,8 @@ export const meta = {
 
 /** Clusters and DB instances. */
 export const check: ResourceValidation = (args, reportViolation) => {
-    if (args.type !== CLUSTER && args.type !== INSTANCE) args.notApplicable("Policy only applies to RDS clusters and DB instances");
+    const kind = productionRdsDatabaseKind(args);
     const cluster = args.props as { deletionProtection?: boolean; backupRetentionPeriod?: number };
-    const kind = args.type === CLUSTER ? "clusters" : "instances";
-    const tags = effectiveTags(args.props, args.provider);
-    if (!isProduction(tags)) args.notApplicable(`Environment tag is ${JSON.stringify(tags.Environment ?? null)}, not production`);
     if (cluster.deletionProtection !== true) {
         reportViolation(`deletionProtection is ${cluster.deletionProtection === undefined ? "not set (default false)" : String(cluster.deletionProtection)}; production ${kind} need true.`);
     }

@@ -1,9 +1,7 @@
 import type { ResourceValidation } from "@pulumi/policy";
 import { resourceRule, NONE } from "../../lib/rule";
 import { isAwsManagedKeyRef, q } from "../../lib/util";
-
-const CLUSTER = "aws:rds/cluster:Cluster";
-const INSTANCE = "aws:rds/instance:Instance";
+import { rdsDatabaseKind } from "../../lib/rds";
 
 export const meta = {
     id: "aurora-storage-cmk-encryption",
@@ -21,7 +19,7 @@ export const meta = {
 
 /** Clusters and (since both carry storageEncrypted/kmsKeyId) DB instances. */
 export const check: ResourceValidation = (args, reportViolation) => {
-    if (args.type !== CLUSTER && args.type !== INSTANCE) args.notApplicable("Policy only applies to RDS clusters and DB instances");
+    rdsDatabaseKind(args);
     const cluster = args.props as { storageEncrypted?: boolean; kmsKeyId?: string };
     if (cluster.storageEncrypted !== true) {
         reportViolation(`storageEncrypted is ${cluster.storageEncrypted === undefined ? "not set (default false)" : q(cluster.storageEncrypted)}; set true with a customer-managed kmsKeyId.`);

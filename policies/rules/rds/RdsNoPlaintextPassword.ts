@@ -1,18 +1,12 @@
 import type { ResourceValidation } from "@pulumi/policy";
-import { resourceRule, NONE } from "../../lib/rule";
+import { resourceRule, NONE, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 
 export const meta = {
     id: "rds-managed-master-password",
     description: "RDS DB instances and clusters do not set a master password in the program (password / masterPassword); they set manageMasterUserPassword true so RDS keeps it in Secrets Manager.",
     enforcementLevel: "mandatory" as const,
     why: "A password in the program lives in source, state and plan output, is never rotated and is shared by everyone who can read them.",
-    publicRuleSets: {
-        cdkNag: NONE,
-        checkov: NONE,
-        pulumiPolicyAws: NONE,
-        awsConfig: NONE,
-        securityHub: NONE,
-    },
+    publicRuleSets: NO_PUBLIC_RULE_SETS,
 };
 
 const PROP: Record<string, string> = { "aws:rds/instance:Instance": "password", "aws:rds/cluster:Cluster": "masterPassword" };
