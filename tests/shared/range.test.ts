@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { assertIntegerInRange, assertNumberInRange, describeValue, integerRangeProblem, LOG_RETENTION_DAYS, logRetentionProblem, problemMessage } from "../../functions/shared/range";
-import { validator } from "../../components/common/validation";
+import { validator } from "@flightstream/components/common/validation";
 
 describe("shared: range checks (one message format)", () => {
     it("returns the value when it is an integer in range", () => {
