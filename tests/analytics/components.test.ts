@@ -1,5 +1,6 @@
 /** The analytics components under Pulumi mocks: exact cluster, mapping and HTTP API inputs, scoped grants, alarms. */
 import { expect } from "chai";
+import { principals } from "@flightstream/components/common/grants";
 import * as aws from "@pulumi/aws";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 import { AuroraDatabase, AuroraDatabaseArgs, InsightsApi, SchemaMigrations, StreamProcessor, privateSubnetCidrs } from "@flightstream/components/analytics";
@@ -135,6 +136,14 @@ describe("analytics: components (mocks)", function () {
             expect(st.ReadMasterSecret).to.deep.equal({ Sid: "ReadMasterSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretArn });
             expect(st.DecryptMasterSecret.Resource).to.equal(one(r, "aws:kms/key:Key").outputs.arn);
             expect(one(r, "aws:iam/rolePolicy:RolePolicy", "reader-data-api").parent).to.equal("reader");
+        });
+
+        it("fails when grantDataApi names a principal of another account", async () => {
+            const e = await evaluateError(() => {
+                const db = new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+                db.grantDataApi("remote", principals.roleArn("arn:aws:iam::999999999999:role/remote", "999999999999"));
+            });
+            expect(e.message).to.equal(`AuroraDatabase grant "remote": the Data API is called from the database's account only; the principal names account 999999999999, the database is in ${ACCOUNT}.`);
         });
 
         it("fails when scale to zero is asked of an engine that cannot pause", async () => {
