@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { OnCall } from "@flightstream/components/oncall";
 import { AccountProviders, createProviders } from "./accounts";
 import { StackConfig } from "./config";
-import { deployStream } from "./stream";
+import { deployStream, grantStreamToProcessor } from "./stream";
 import { deployIngestion } from "./ingestion";
 import { IngestionService } from "@flightstream/components/ingestion";
 import { AnalyticsDeployment, deployAnalytics } from "./analytics";
@@ -56,9 +56,9 @@ export function buildPlatform(config: StackConfig): Platform {
     }
 
     // The stream (ingestion account) is created before the processor (analytics account);
-    // its policies name the processor's role, resolved once that role exists.
+    // a grant after the analytics deployment admits the processor's role to its policies.
     const [processorRoleArn, setProcessorRoleArn] = pulumi.deferredOutput<string>();
-    const stream = deployStream(config, providers, oncall, processorRoleArn);
+    const stream = deployStream(config, providers, oncall);
     const ingestion = deployIngestion(config, providers, oncall, stream);
     const consumers = deployConsumers(config, providers, oncall.ingestion.routing, stream, resolveShardCount(config));
     const sources = deploySources(config, providers, oncall.ingestion.routing, stream);
@@ -88,6 +88,7 @@ export function buildPlatform(config: StackConfig): Platform {
         consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
     }, { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn, bucketArn: lake.lake.bucketArn, databaseName: lake.catalog.databaseName, eventsTableName: lake.catalog.eventsTableName, alarmRouting: oncall.lake.routing });
     setProcessorRoleArn(analytics.processor.role.arn);
+    grantStreamToProcessor(config, stream, analytics.processor.role.arn);
     setInsightsRoleArn(analytics.insights.role.arn);
     if (analytics.scoring) setScoringRoleArn(analytics.scoring.role.arn);
     const workflows = deployWorkflows({

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KinesisStream, ShardLevelMetric } from "@flightstream/components/stream";
 import { OnCall } from "@flightstream/components/oncall";
+import { Grant, principals } from "@flightstream/components/common/grants";
 import { measuredFigures, planDataPath } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";
 import { AccountProviders } from "./accounts";
@@ -24,10 +25,13 @@ export function resolveShardCount(config: StackConfig): number | undefined {
     return config.stream.shards;
 }
 
-/** `processorRoleArn`: the stream processor's role; cross-account, the stream and key policies name it. */
-export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>, processorRoleArn?: pulumi.Input<string>): KinesisStream {
+/**
+ * The stream; its readers in other accounts are admitted by grants once their
+ * roles exist (`grantStreamToProcessor`), which add the stream, consumer and
+ * key policy statements.
+ */
+export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>): KinesisStream {
     const ingestion = config.accounts.ingestion;
-    const analytics = config.accounts.analytics;
     const shardLevelMetrics: ShardLevelMetric[] = config.isProd ? ["IncomingBytes", "IncomingRecords", "IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded"] : [];
     return new KinesisStream("stream", {
         accountId: ingestion.accountId,
@@ -38,9 +42,22 @@ export function deployStream(config: StackConfig, providers: AccountProviders, o
         retentionHours: config.stream.retentionHours,
         consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
         shardLevelMetrics,
-        crossAccountConsumerAccountIds: analytics.accountId !== ingestion.accountId ? [analytics.accountId] : [],
-        ...(analytics.accountId !== ingestion.accountId && processorRoleArn !== undefined ? { crossAccountConsumerRoleArns: [processorRoleArn] } : {}),
         trafficFloorRecordsPerMinute: config.oncall.trafficFloorRecordsPerMinute,
         alarms: { routing: oncall.ingestion.routing },
     }, { provider: providers.ingestion });
+}
+
+/**
+ * The stream's side of the processor's access: the processor's role (in the
+ * analytics account) consumes through its enhanced fan-out consumer (or with
+ * shared throughput when there is none). Its identity policy is the
+ * processor's own (StreamConsumer); this grant adds the stream, consumer and
+ * key policy statements naming exactly that role when the analytics account
+ * is another than the stream's, and nothing otherwise.
+ */
+export function grantStreamToProcessor(config: StackConfig, stream: KinesisStream, processorRoleArn: pulumi.Input<string>): Grant {
+    const reader = principals.roleArn(processorRoleArn, config.accounts.analytics.accountId);
+    return config.stream.enhancedFanOut
+        ? stream.grantConsume("stream-analytics-processor", reader, PROCESSOR_CONSUMER)
+        : stream.grantRead("stream-analytics-processor", reader, "consume");
 }

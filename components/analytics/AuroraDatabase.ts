@@ -17,6 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument } from "../common/iam";
+import { Grant, Grantee, applyGrant, asGrantable, isCrossAccount } from "../common/grants";
 import { vpcFlowLogs } from "../common/flowLogs";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
@@ -130,6 +131,8 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     private readonly rotationPermission: aws.lambda.Permission;
     private readonly rotationDays: number;
     private readonly accountId: pulumi.Output<string>;
+    /** `args.accountId` as given (a plain id compares with a grant principal's account at plan time). */
+    private readonly accountIdArg: pulumi.Input<string>;
 
     private readonly settings: { capacityShare: number; cpu: number; connections: number };
 
@@ -172,6 +175,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         const p = { parent: this };
         const accountId = pulumi.output(args.accountId);
         this.accountId = accountId;
+        this.accountIdArg = args.accountId;
         this.rotationDays = args.userSecretRotationDays ?? 30;
         const clusterIdentifier = `${pulumi.getStack()}-${name}`;
         const deletionProtection = args.deletionProtection ?? true;
@@ -417,13 +421,19 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     }
 
     /**
-     * Lets a role use the Data API on this cluster: rds-data statement and
+     * Lets a principal use the Data API on this cluster: rds-data statement and
      * transaction actions on the cluster, GetSecretValue on `user`'s secret (or,
      * without `user`, the master secret: for the migrations only) and kms:Decrypt
-     * on the key that encrypts it, through Secrets Manager.
+     * on the key that encrypts it, through Secrets Manager. The principal must be
+     * in the database's account (the Data API has no resource policy): a
+     * principal naming another account fails.
      */
-    grantDataApi(name: string, role: aws.iam.Role, user?: DatabaseUser): aws.iam.RolePolicy {
-        return grant(name, role, user ? this.dataApiStatements(user.secretArn, "Own") : this.dataApiStatements(this.secretArn, "Master"));
+    grantDataApi(name: string, grantee: Grantee, user?: DatabaseUser): Grant {
+        const g = asGrantable(grantee);
+        if (isCrossAccount(`AuroraDatabase grant "${name}"`, g, this.accountIdArg)) {
+            throw new Error(`AuroraDatabase grant "${name}": the Data API is called from the database's account only; the principal names account ${g.accountId}, the database is in ${String(this.accountIdArg)}.`);
+        }
+        return applyGrant(name, g, false, user ? this.dataApiStatements(user.secretArn, "Own") : this.dataApiStatements(this.secretArn, "Master"));
     }
 
     /**

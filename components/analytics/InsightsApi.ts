@@ -105,7 +105,7 @@ export class InsightsApi extends pulumi.ComponentResource {
             timeoutSeconds: args.timeoutSeconds ?? 10,
             memoryMiB: args.memoryMiB ?? 512,
             reservedConcurrency: args.reservedConcurrency,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation]);
+        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation]);
         this.function = fn.function;
         this.role = fn.role;
 

@@ -68,7 +68,7 @@ export class SchemaMigrations extends pulumi.ComponentResource {
             statements: [],
             timeoutSeconds: 900,
             memoryMiB: 256,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role)]);
+        }, (role) => [db.grantDataApi(`${name}-data-api`, role).principalPolicy!]);
         this.function = fn.function;
 
         this.invocation = new aws.lambda.Invocation(`${name}-run`, {

@@ -191,7 +191,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
             // The processor reports poison records and store-rejected events, not FailedEvents.
             failedEventsAlarm: false,
             alarmNotes: { "poison-records": "Review the rejected_events table." },
-            extraPolicies: (role: aws.iam.Role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser), this.databaseUser.rotation],
+            extraPolicies: (role: aws.iam.Role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation],
             alarms: args.alarms,
         }, { parent: this });
         this.function = this.consumer.function;

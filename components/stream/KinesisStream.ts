@@ -1,13 +1,14 @@
 /**
  * The platform's streaming buffer: one Kinesis Data Stream, provisioned or
  * on-demand, encrypted with a customer-managed KMS key, with enhanced fan-out
- * consumers declared by name, optional cross-account read access, grant and
- * metric helpers, and alarms built from those metric helpers (so every alarm
+ * consumers declared by name, grants that accept any principal (cross-account
+ * ones add the stream, consumer and key policy statements), metric helpers, and alarms built from those metric helpers (so every alarm
  * names the stream in its dimensions).
  *
  * Creates: aws.kms.Key + aws.kms.Alias (unless `kmsKeyArn`), aws.kinesis.Stream,
  * one aws.kinesis.StreamConsumer per `consumers` entry, aws.kinesis.ResourcePolicy
- * on the stream and on each consumer when `crossAccountConsumerAccountIds` is set,
+ * on the stream and on a consumer once a grant to a principal of another account
+ * names them (`grantConsume(name, principals.roleArn(arn, accountId), consumer)`),
  * and up to 10 + one per consumer aws.cloudwatch.MetricAlarm.
  *
  * Alarm conditions (keys of `alarms.overrides`, which set `enabled`, `threshold`, ...):
@@ -29,7 +30,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, AnomalyAlarmDefinition, createAlarms } from "../common/alarms";
-import { Grant, Grantee, KINESIS_CONSUME_ACTIONS, KINESIS_SUBSCRIBE_ACTIONS, KinesisStreamAttributes, KinesisStreamPolicies, KinesisStreamRef, ResourcePolicyDocument } from "../common/grants";
+import { Grant, Grantee, KinesisStreamAttributes, KinesisStreamPolicies, KinesisStreamRef, ResourcePolicyDocument } from "../common/grants";
 import { PolicyStatement, accountRoot } from "../common/iam";
 import { MetricExpressionSpec, MetricOptions, MetricSpec, expression, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
@@ -81,18 +82,6 @@ export interface KinesisStreamArgs {
     readonly consumers?: string[];
     /** Shard-level (enhanced) metrics to enable. @default [] (stream-level metrics only) */
     readonly shardLevelMetrics?: ShardLevelMetric[];
-    /**
-     * Account ids allowed to read the stream and subscribe through its
-     * consumers (resource policies; with the created key, its policy lets
-     * them decrypt through Kinesis). @default [] (no resource policy)
-     */
-    readonly crossAccountConsumerAccountIds?: string[];
-    /**
-     * The consumers' IAM roles (in those accounts): the stream, consumer and key
-     * policies name exactly these roles instead of the accounts' roots.
-     * @default - the account roots of `crossAccountConsumerAccountIds`
-     */
-    readonly crossAccountConsumerRoleArns?: pulumi.Input<string>[];
     /** Share of provisioned write capacity at which the capacity alarms fire, (0, 1]. @default 0.8 */
     readonly capacityAlarmShare?: number;
     /**
@@ -173,18 +162,6 @@ export class KinesisStream extends pulumi.ComponentResource {
         v.check("consumers", consumers.length <= 20, "at most 20 names (enhanced fan-out consumers per stream)", consumers);
         const shardLevelMetrics = args.shardLevelMetrics ?? [];
         shardLevelMetrics.forEach((m, i) => v.oneOf(`shardLevelMetrics[${i}]`, m, SHARD_LEVEL_METRICS));
-        const crossAccount = args.crossAccountConsumerAccountIds ?? [];
-        crossAccount.forEach((a, i) => v.pattern(`crossAccountConsumerAccountIds[${i}]`, a, AWS_ACCOUNT_ID, "a 12-digit AWS account id"));
-        const consumerRoles = args.crossAccountConsumerRoleArns;
-        if (consumerRoles !== undefined) {
-            v.check("crossAccountConsumerRoleArns", crossAccount.length > 0 && consumerRoles.length > 0, "a non-empty list given together with `crossAccountConsumerAccountIds`", consumerRoles.length);
-            consumerRoles.forEach((arn, i) => {
-                if (!isKnown(arn)) return;
-                const m = /^arn:aws[a-z-]*:iam::(\d{12}):role\/.+$/.exec(arn);
-                v.check(`crossAccountConsumerRoleArns[${i}]`, m !== null && crossAccount.includes(m[1]), `an IAM role ARN in one of \`crossAccountConsumerAccountIds\` (${crossAccount.join(", ")})`, arn);
-            });
-        }
-        const consumerPrincipals = (): pulumi.Input<string>[] => consumerRoles ?? crossAccount.map((a) => accountRoot(a));
         const share = args.capacityAlarmShare;
         v.check("capacityAlarmShare", share === undefined || (typeof share === "number" && share > 0 && share <= 1), "a number greater than 0 and at most 1", share);
         const band = args.trafficAnomalyBandWidth;
@@ -205,22 +182,10 @@ export class KinesisStream extends pulumi.ComponentResource {
             this.keyArn = pulumi.output(args.kmsKeyArn);
         } else {
             const accountId = pulumi.output(args.accountId!);
+            // Cross-account grants add their kms:Decrypt / kms:GenerateDataKey (through Kinesis) statements.
             const statements: PolicyStatement[] = [
                 { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" },
             ];
-            if (crossAccount.length > 0) {
-                statements.push({
-                    Sid: "CrossAccountConsumersDecryptThroughKinesis",
-                    Effect: "Allow",
-                    Principal: { AWS: consumerPrincipals() },
-                    Action: "kms:Decrypt",
-                    Resource: "*",
-                    Condition:
-                        args.region !== undefined
-                            ? { StringEquals: { "kms:ViaService": pulumi.interpolate`kinesis.${args.region}.amazonaws.com` } }
-                            : { StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } },
-                });
-            }
             this.keyPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" key policy`, statements);
             this.key = new aws.kms.Key(`${name}-key`, {
                 description: `Kinesis stream ${streamName} (server-side encryption)`,
@@ -250,26 +215,13 @@ export class KinesisStream extends pulumi.ComponentResource {
             this.consumers[consumer] = new aws.kinesis.StreamConsumer(`${name}-${consumer}`, { name: consumer, streamArn: this.stream.arn }, { parent: this });
         }
 
-        // Resource policies: the cross-account readers of the args, plus what cross-account grants add.
-        const principal = { AWS: consumerPrincipals() };
-        this.streamPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" stream policy`, crossAccount.length > 0 ? [{
-            Sid: "CrossAccountRead",
-            Effect: "Allow",
-            Principal: principal,
-            Action: KINESIS_CONSUME_ACTIONS,
-            Resource: this.stream.arn,
-        }] : [], (document) => {
+        // Resource policies hold what cross-account grants add; each is created with its first statement.
+        this.streamPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" stream policy`, [], (document) => {
             this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-policy`, { resourceArn: this.stream.arn, policy: document }, { parent: this }));
         });
         for (const consumer of consumers) {
             const c = this.consumers[consumer];
-            this.consumerPolicyDocs[consumer] = new ResourcePolicyDocument(`KinesisStream "${name}" consumer "${consumer}" policy`, crossAccount.length > 0 ? [{
-                Sid: "CrossAccountSubscribe",
-                Effect: "Allow",
-                Principal: principal,
-                Action: KINESIS_SUBSCRIBE_ACTIONS,
-                Resource: c.arn,
-            }] : [], (document) => {
+            this.consumerPolicyDocs[consumer] = new ResourcePolicyDocument(`KinesisStream "${name}" consumer "${consumer}" policy`, [], (document) => {
                 this.resourcePolicies.push(new aws.kinesis.ResourcePolicy(`${name}-${consumer}-policy`, { resourceArn: c.arn, policy: document }, { parent: this }));
             });
         }

@@ -14,6 +14,7 @@ import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { PolicyStatement, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { validator } from "../common/validation";
+import { Grant, Grantee, applyGrant, asGrantable, isCrossAccount } from "../common/grants";
 
 export interface WorkflowArgs {
     /** The Amazon States Language definition (an object; serialized here). */
@@ -44,10 +45,12 @@ export class Workflow extends pulumi.ComponentResource {
     readonly logKey?: aws.kms.Key;
     readonly alarms: aws.cloudwatch.MetricAlarm[];
     private readonly componentName: string;
+    private readonly accountIdArg?: pulumi.Input<string>;
 
     constructor(name: string, args: WorkflowArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:workflows:Workflow", name, {}, opts);
         this.componentName = name;
+        this.accountIdArg = args.accountId;
         const v = validator("Workflow", name);
         v.oneOf("type", args.type, ["STANDARD", "EXPRESS"] as const);
         v.logRetentionDays("logRetentionDays", args.logRetentionDays);
@@ -152,9 +155,19 @@ export class Workflow extends pulumi.ComponentResource {
         ];
     }
 
-    /** Lets a role start and follow executions of this workflow. */
-    grantStart(name: string, role: aws.iam.Role): aws.iam.RolePolicy {
-        return grant(name, role, [
+    /**
+     * Lets a principal of this program start and follow executions of this
+     * workflow (StartExecution on the state machine; DescribeExecution,
+     * GetExecutionHistory, StopExecution on its executions). Step Functions has
+     * no resource policy: a principal naming another account than `accountId`
+     * fails (grant a role of the workflow's account that the other account assumes).
+     */
+    grantStart(name: string, grantee: Grantee): Grant {
+        const g = asGrantable(grantee);
+        if (isCrossAccount(`Workflow ${this.componentName} grant "${name}"`, g, this.accountIdArg)) {
+            throw new Error(`Workflow ${this.componentName} grant "${name}": a state machine has no resource policy, so only a principal of the workflow's account (${String(this.accountIdArg)}) can be granted; the principal names account ${g.accountId}.`);
+        }
+        return applyGrant(name, g, false, [
             { Effect: "Allow", Action: ["states:StartExecution"], Resource: this.stateMachine.arn },
             {
                 Effect: "Allow",

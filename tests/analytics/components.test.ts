@@ -1,5 +1,6 @@
 /** The analytics components under Pulumi mocks: exact cluster, mapping and HTTP API inputs, scoped grants, alarms. */
 import { expect } from "chai";
+import { principals } from "@flightstream/components/common/grants";
 import * as aws from "@pulumi/aws";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 import { AuroraDatabase, AuroraDatabaseArgs, InsightsApi, SchemaMigrations, StreamProcessor, privateSubnetCidrs } from "@flightstream/components/analytics";
@@ -142,6 +143,14 @@ describe("analytics: components (mocks)", function () {
                 .to.equal("AuroraDatabase db: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
             expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, flowLogRetentionDays: 2 }, { provider: testProvider() }); })).message)
                 .to.equal("AuroraDatabase db: `flowLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        });
+
+        it("fails when grantDataApi names a principal of another account", async () => {
+            const e = await evaluateError(() => {
+                const db = new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+                db.grantDataApi("remote", principals.roleArn("arn:aws:iam::999999999999:role/remote", "999999999999"));
+            });
+            expect(e.message).to.equal(`AuroraDatabase grant "remote": the Data API is called from the database's account only; the principal names account 999999999999, the database is in ${ACCOUNT}.`);
         });
 
         it("fails when scale to zero is asked of an engine that cannot pause", async () => {

@@ -1,5 +1,7 @@
 import { expect } from "chai";
+import * as aws from "@pulumi/aws";
 import { Workflow } from "@flightstream/components/workflows/Workflow";
+import { principals } from "@flightstream/components/common/grants";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const definition = { StartAt: "Done", States: { Done: { Type: "Succeed" } } };
@@ -54,5 +56,30 @@ describe("Workflow construct", () => {
     it("fails when neither `logKmsKeyArn` nor `accountId` is given", async () => {
         const e = await evaluateError(() => new Workflow("w", { definition, statements: [] }));
         expect(e.message).to.equal("Workflow w: `accountId` must be given when `logKmsKeyArn` is not (the created log key's policy names the account) (received undefined).");
+    });
+
+    it("grantStart gives a role of its account StartExecution on the state machine and follow/stop on its executions", async () => {
+        let g: any;
+        const r = await evaluate(() => {
+            const w = new Workflow("replay", { definition, statements: [], accountId: "123456789012" }, { provider: testProvider() });
+            const operator = new aws.iam.Role("operator", { assumeRolePolicy: "{}" }, { provider: testProvider() });
+            g = w.grantStart("operator-start", principals.role(operator, "123456789012"));
+        });
+        const sm = one(r, "aws:sfn/stateMachine:StateMachine");
+        const policy = one(r, "aws:iam/rolePolicy:RolePolicy", "operator-start");
+        expect(policy.parent).to.equal("operator");
+        expect(g.crossAccount).to.equal(false);
+        expect(policyOf(policy).Statement).to.deep.equal([
+            { Effect: "Allow", Action: ["states:StartExecution"], Resource: sm.outputs.arn },
+            { Effect: "Allow", Action: ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution"], Resource: `${sm.outputs.arn.replace(":stateMachine:", ":execution:")}:*` },
+        ]);
+    });
+
+    it("fails when grantStart names a principal of another account (a state machine has no resource policy)", async () => {
+        const e = await evaluateError(() => {
+            const w = new Workflow("w", { definition, statements: [], accountId: "123456789012" }, { provider: testProvider() });
+            w.grantStart("remote", principals.roleArn("arn:aws:iam::210987654321:role/ops", "210987654321"));
+        });
+        expect(e.message).to.equal('Workflow w grant "remote": a state machine has no resource policy, so only a principal of the workflow\'s account (123456789012) can be granted; the principal names account 210987654321.');
     });
 });

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import { expect } from "chai";
 import { metric, expression } from "@flightstream/components/common/metrics";
 import { Dashboard, IngestionPathAlarm, OnCall } from "@flightstream/components/oncall";
+import { principals } from "@flightstream/components/common/grants";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 describe("OnCall", () => {
@@ -22,17 +23,53 @@ describe("OnCall", () => {
         ]);
     });
 
-    it("admits only CloudWatch from its own account (and listed platform roles) to publish", async () => {
+    it("admits only CloudWatch from its own account to publish when nothing is granted", async () => {
         const r = await evaluate(() => {
-            new OnCall("oncall", { accountId: "123456789012", publisherRoleArns: ["arn:aws:iam::123456789012:role/replay"] }, { provider: testProvider() });
+            new OnCall("oncall", { accountId: "123456789012" }, { provider: testProvider() });
         });
         const page = one(r, "aws:sns/topic:Topic", "oncall-page");
         const doc = policyOf(one(r, "aws:sns/topicPolicy:TopicPolicy", "oncall-page-policy"));
         expect(doc.Statement).to.deep.equal([
             { Sid: "CloudWatchAlarms", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:Publish", Resource: page.outputs.arn, Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } } },
-            { Sid: "PlatformRoles", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:role/replay"] }, Action: "sns:Publish", Resource: page.outputs.arn },
             { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: page.outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } },
         ]);
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement.map((s: any) => s.Sid)).to.deep.equal(["AccountAdministers", "CloudWatchAlarmsPublish"]);
+    });
+
+    it("grantPublish to a role of its account adds the identity policy only; to another account's role, the topic and key policy statements", async () => {
+        const OTHER = "210987654321";
+        const remote = `arn:aws:iam::${OTHER}:role/replay`;
+        let grants: any[] = [];
+        const r = await evaluate(() => {
+            const o = new OnCall("oncall", { accountId: "123456789012" }, { provider: testProvider("ingestion", "123456789012") });
+            const local = new aws.iam.Role("local", { assumeRolePolicy: "{}" }, { provider: testProvider("ingestion", "123456789012") });
+            grants = [o.grantPublish("local-publish", local, ["ticket"]), o.grantPublish("remote-publish", principals.roleArn(remote, OTHER)), o.grantSubscribe("remote-subscribe", principals.roleArn(remote, OTHER), ["page"])];
+        });
+        const page = one(r, "aws:sns/topic:Topic", "oncall-page");
+        const ticket = one(r, "aws:sns/topic:Topic", "oncall-ticket");
+        const key = one(r, "aws:kms/key:Key");
+        expect(grants.map((g) => g.crossAccount)).to.deep.equal([false, true, true]);
+        expect(all(r, "aws:iam/rolePolicy:RolePolicy").map((p) => [p.name, policyOf(p).Statement])).to.deep.equal([["local-publish", [
+            { Sid: "Publish", Effect: "Allow", Action: "sns:Publish", Resource: ticket.outputs.arn },
+            { Sid: "EncryptNotifications", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.outputs.arn },
+        ]]]);
+        const extra = (name: string) => policyOf(one(r, "aws:sns/topicPolicy:TopicPolicy", name)).Statement.slice(2);
+        expect(extra("oncall-page-policy")).to.deep.equal([
+            { Effect: "Allow", Action: "sns:Publish", Resource: page.outputs.arn, Principal: { AWS: remote } },
+            { Effect: "Allow", Action: "sns:Subscribe", Resource: page.outputs.arn, Principal: { AWS: remote } },
+        ]);
+        expect(extra("oncall-ticket-policy")).to.deep.equal([{ Effect: "Allow", Action: "sns:Publish", Resource: ticket.outputs.arn, Principal: { AWS: remote } }]);
+        expect(policyOf(key).Statement.slice(2)).to.deep.equal([
+            { Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*", Principal: { AWS: remote }, Condition: { StringLike: { "kms:ViaService": "sns.*.amazonaws.com" } } },
+        ]);
+    });
+
+    it("fails when a grant names an unknown severity", async () => {
+        const e = await evaluateError(() => {
+            const o = new OnCall("oncall", { accountId: "123456789012" }, { provider: testProvider() });
+            o.grantPublish("p", principals.roleArn("arn:aws:iam::210987654321:role/x", "210987654321"), ["pager" as never]);
+        });
+        expect(e.message).to.equal('OnCall grant "p": `severities` must be a non-empty list of "page" and "ticket"; received ["pager"].');
     });
 
     it("fails when a page e-mail is malformed", async () => {

@@ -79,9 +79,12 @@ describe("offline plan", function () {
         expect(functions.filter((f) => f.inputs.tracingConfig?.mode !== "Active").map((f) => f.name)).to.deep.equal([]);
         const processorRole = prod.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "analytics-processor-role")!.outputs.arn;
         const policies = of("aws:kinesis/resourcePolicy:ResourcePolicy");
-        expect(policies.map((p) => JSON.parse(p.inputs.policy).Statement[0].Principal)).to.deep.equal([{ AWS: [processorRole] }, { AWS: [processorRole] }]);
+        // The stream's and the processor consumer's policies come from the stack's grant to the processor's role.
+        expect(policies.map((p) => [p.name, JSON.parse(p.inputs.policy).Statement.map((s: any) => s.Principal)])).to.deep.equal([["stream-policy", [{ AWS: processorRole }]], ["stream-analytics-processor-policy", [{ AWS: processorRole }]]]);
         const streamKey = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === "stream-key")!;
-        expect(JSON.parse(streamKey.inputs.policy).Statement.find((s: any) => s.Sid === "CrossAccountConsumersDecryptThroughKinesis").Principal).to.deep.equal({ AWS: [processorRole] });
+        expect(JSON.parse(streamKey.inputs.policy).Statement.slice(1)).to.deep.equal([
+            { Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: processorRole }, Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } } },
+        ]);
         const master = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.outputs.masterUserSecrets[0].secretArn;
         const readers = of("aws:lambda/function:Function").filter((f) => f.inputs.environment?.variables?.DB_SECRET_ARN === master || f.inputs.environment?.variables?.DB_MASTER_SECRET_ARN === master).map((f) => f.name);
         expect(readers.sort()).to.deep.equal(["analytics-db-rotate", "analytics-migrations"]);

@@ -1,31 +1,35 @@
 import { expect } from "chai";
-import { KinesisStream, KinesisStreamArgs } from "@flightstream/components/stream";
-import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
+import { KinesisStream } from "@flightstream/components/stream";
+import { principals } from "@flightstream/components/common/grants";
+import { all, evaluate, one, policyOf, testProvider } from "../helpers/pulumi";
 
+const STREAM_ACCOUNT = "111111111111";
 const ROLE = "arn:aws:iam::210987654321:role/prod-analytics-processor-role";
 
-function build(args: Partial<KinesisStreamArgs>) {
-    return evaluate(() => {
-        new KinesisStream("stream", { accountId: "111111111111", region: "eu-west-1", consumers: ["realtime"], crossAccountConsumerAccountIds: ["210987654321"], ...args }, { provider: testProvider() });
-    });
-}
-
-describe("KinesisStream: cross-account consumers named by role", function () {
+describe("KinesisStream: cross-account consumers named by role through grants", function () {
     this.timeout(30000);
 
-    it("names exactly the consumer roles in the stream, consumer and key policies", async () => {
-        const r = await build({ crossAccountConsumerRoleArns: [ROLE] });
-        const principals = all(r, "aws:kinesis/resourcePolicy:ResourcePolicy").map((p) => policyOf(p).Statement.map((s: any) => s.Principal));
-        expect(principals).to.deep.equal([[{ AWS: [ROLE] }], [{ AWS: [ROLE] }]]);
-        const keyStatement = policyOf(one(r, "aws:kms/key:Key")).Statement.find((s: any) => s.Sid === "CrossAccountConsumersDecryptThroughKinesis");
-        expect(keyStatement.Principal).to.deep.equal({ AWS: [ROLE] });
-        expect(JSON.stringify(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy").map((p) => p.inputs.policy))).to.not.include(":root");
+    it("names exactly the consumer role in the stream, consumer and key policies, and no account root", async () => {
+        const r = await evaluate(() => {
+            const s = new KinesisStream("stream", { accountId: STREAM_ACCOUNT, region: "eu-west-1", consumers: ["realtime", "other"] }, { provider: testProvider("ingestion", STREAM_ACCOUNT) });
+            s.grantConsume("processor", principals.roleArn(ROLE, "210987654321"), "realtime");
+        });
+        const policies = all(r, "aws:kinesis/resourcePolicy:ResourcePolicy");
+        // only the consumer the grant names gets a policy
+        expect(policies.map((p) => p.name)).to.deep.equal(["stream-policy", "stream-realtime-policy"]);
+        expect(policies.map((p) => policyOf(p).Statement.map((s: any) => s.Principal))).to.deep.equal([[{ AWS: ROLE }], [{ AWS: ROLE }]]);
+        const key = policyOf(one(r, "aws:kms/key:Key")).Statement;
+        expect(key.map((s: any) => s.Principal)).to.deep.equal([{ AWS: `arn:aws:iam::${STREAM_ACCOUNT}:root` }, { AWS: ROLE }]);
+        expect(JSON.stringify(policies.map((p) => p.inputs.policy))).to.not.include(":root");
     });
 
-    it("fails when a consumer role is outside the consumer accounts, or given without them", async () => {
-        expect((await evaluateError(() => new KinesisStream("s", { accountId: "111111111111", crossAccountConsumerAccountIds: ["210987654321"], crossAccountConsumerRoleArns: ["arn:aws:iam::999999999999:role/x"] }, { provider: testProvider() }))).message)
-            .to.equal('KinesisStream s: `crossAccountConsumerRoleArns[0]` must be an IAM role ARN in one of `crossAccountConsumerAccountIds` (210987654321) (received "arn:aws:iam::999999999999:role/x").');
-        expect((await evaluateError(() => new KinesisStream("s", { accountId: "111111111111", crossAccountConsumerRoleArns: [ROLE] }, { provider: testProvider() }))).message)
-            .to.equal("KinesisStream s: `crossAccountConsumerRoleArns` must be a non-empty list given together with `crossAccountConsumerAccountIds` (received 1).");
+    it("adds no resource policy for a principal in the stream's own account", async () => {
+        const r = await evaluate(() => {
+            const s = new KinesisStream("stream", { accountId: STREAM_ACCOUNT, consumers: ["realtime"] }, { provider: testProvider("ingestion", STREAM_ACCOUNT) });
+            s.grantConsume("processor", principals.roleArn(`arn:aws:iam::${STREAM_ACCOUNT}:role/p`, STREAM_ACCOUNT), "realtime");
+        });
+        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
+        expect(policyOf(one(r, "aws:kms/key:Key")).Statement).to.have.length(1);
     });
+
 });

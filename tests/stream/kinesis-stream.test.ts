@@ -81,43 +81,18 @@ describe("KinesisStream component", () => {
         ]);
     });
 
-    it("adds resource policies and key access for cross-account consumers", async () => {
-        const r = await build({ consumers: ["realtime"], crossAccountConsumerAccountIds: ["210987654321"], region: "eu-west-1" });
-        const stream = one(r, STREAM);
-        const consumer = one(r, "aws:kinesis/streamConsumer:StreamConsumer");
-        const [streamPolicy, consumerPolicy] = all(r, "aws:kinesis/resourcePolicy:ResourcePolicy");
-        expect(streamPolicy.inputs.resourceArn).to.equal(stream.outputs.arn);
-        expect(policyOf(streamPolicy).Statement).to.deep.equal([{
-            Sid: "CrossAccountRead",
-            Effect: "Allow",
-            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
-            Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
-            Resource: stream.outputs.arn,
-        }]);
-        expect(consumerPolicy.inputs.resourceArn).to.equal(consumer.outputs.arn);
-        expect(policyOf(consumerPolicy).Statement).to.deep.equal([{
-            Sid: "CrossAccountSubscribe",
-            Effect: "Allow",
-            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
-            Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"],
-            Resource: consumer.outputs.arn,
-        }]);
-        expect(policyOf(one(r, "aws:kms/key:Key")).Statement[1]).to.deep.equal({
-            Sid: "CrossAccountConsumersDecryptThroughKinesis",
-            Effect: "Allow",
-            Principal: { AWS: ["arn:aws:iam::210987654321:root"] },
-            Action: "kms:Decrypt",
-            Resource: "*",
-            Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
+    it("a shared-throughput reader in another account gets the stream and key policy statements, no consumer policy", async () => {
+        const readers = ["arn:aws:iam::210987654321:role/a", "arn:aws:iam::310987654321:role/b"];
+        const r = await evaluate(() => {
+            const s = new KinesisStream("stream", { accountId: ACCOUNT, consumers: ["realtime"] }, { provider: testProvider("ingestion", ACCOUNT) });
+            readers.forEach((arn, i) => s.grantRead(`reader-${i}`, principals.roleArn(arn, arn.split(":")[4]), "consume"));
         });
-    });
-
-    it("scopes cross-account key use to any region's Kinesis when no region is given", async () => {
-        const r = await build({ crossAccountConsumerAccountIds: ["210987654321", "310987654321"] });
-        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(1);
-        const st = policyOf(one(r, "aws:kms/key:Key")).Statement[1];
-        expect(st.Principal).to.deep.equal({ AWS: ["arn:aws:iam::210987654321:root", "arn:aws:iam::310987654321:root"] });
-        expect(st.Condition).to.deep.equal({ StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } });
+        const streamArn = one(r, STREAM).outputs.arn;
+        expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy").map((p) => p.name)).to.deep.equal(["stream-policy"]);
+        expect(policyOf(one(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).Statement.map((st: any) => [st.Principal, st.Resource])).to.deep.equal(readers.map((arn) => [{ AWS: arn }, streamArn]));
+        const key = policyOf(one(r, "aws:kms/key:Key")).Statement;
+        // no region given: any region's Kinesis
+        expect(key.slice(1)).to.deep.equal(readers.map((arn) => ({ Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: arn }, Condition: { StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } } })));
     });
 
     it("alarms from its metric helpers, every dimension naming the stream", async () => {
@@ -321,8 +296,13 @@ describe("KinesisStream component", () => {
             expectError({ consumers: ["a", "a"] }, 'KinesisStream s: `consumers` must be a list of distinct names (received ["a","a"]).'));
         it("fails when a shard-level metric is unknown", () =>
             expectError({ shardLevelMetrics: ["IncomingBytes", "Bytes" as never] }, 'KinesisStream s: `shardLevelMetrics[1]` must be one of "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL" (received "Bytes").'));
-        it("fails when a cross-account id is not 12 digits", () =>
-            expectError({ crossAccountConsumerAccountIds: ["12345"] }, 'KinesisStream s: `crossAccountConsumerAccountIds[0]` must be a 12-digit AWS account id (received "12345").'));
+        it("fails when a cross-account principal's account id is not 12 digits", async () => {
+            const e = await evaluateError(() => {
+                const s = new KinesisStream("s", { accountId: ACCOUNT }, { provider: testProvider("ingestion", ACCOUNT) });
+                s.grantRead("r", principals.roleArn("arn:aws:iam::12345:role/r", "12345"));
+            });
+            expect(e.message).to.equal('principals.roleArn: `accountId` must be a 12-digit AWS account id; received "12345".');
+        });
         it("fails when `capacityAlarmShare` is out of range", () =>
             expectError({ capacityAlarmShare: 1.2 }, "KinesisStream s: `capacityAlarmShare` must be a number greater than 0 and at most 1 (received 1.2)."));
         it("fails when neither `accountId` nor `kmsKeyArn` is given", async () => {
