@@ -129,7 +129,6 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     readonly rotationRole: aws.iam.Role;
     private readonly rotationPermission: aws.lambda.Permission;
     private readonly rotationDays: number;
-    private readonly accountId: pulumi.Output<string>;
 
     private readonly settings: { capacityShare: number; cpu: number; connections: number };
 
@@ -171,7 +170,6 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         this.settings = { capacityShare: args.capacityAlarmShare ?? 0.9, cpu: args.cpuAlarmPercent ?? 80, connections: args.connectionsAlarmThreshold ?? 500 };
         const p = { parent: this };
         const accountId = pulumi.output(args.accountId);
-        this.accountId = accountId;
         this.rotationDays = args.userSecretRotationDays ?? 30;
         const clusterIdentifier = `${pulumi.getStack()}-${name}`;
         const deletionProtection = args.deletionProtection ?? true;

@@ -1,5 +1,5 @@
 import type { ResourceValidation } from "@pulumi/policy";
-import { resourceRule, NONE } from "../../lib/rule";
+import { resourceRule } from "../../lib/rule";
 import { configOf, effectiveTags, isProduction } from "../../lib/util";
 
 const CLUSTER = "aws:rds/cluster:Cluster";
