@@ -62,6 +62,6 @@ export function decompressPayload(data: Uint8Array, what = "payload"): Uint8Arra
   try {
     return gunzipSync(data);
   } catch (e) {
-    throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`);
+    throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`, { cause: e });
   }
 }
