@@ -135,7 +135,7 @@ function timeLoop(fn: () => void, events: number, minMs: number): number {
   fn(); // warm-up
   let calls = 0;
   const started = performance.now();
-  let elapsed = 0;
+  let elapsed: number;
   do {
     fn();
     calls++;

@@ -18,7 +18,7 @@ import { startKinesisSink, type HttpKinesisSink, type SinkVerification } from ".
 import { median } from "./stats";
 
 // autocannon 9 ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require("autocannon") as (opts: Record<string, unknown>) => Promise<AutocannonResult>;
 
 interface AutocannonResult {

@@ -17,7 +17,7 @@ export function optionalModule<T>(relPath: string): T | NotMeasured {
     return notMeasured(`${relPath} is not in this checkout`);
   }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(file) as T;
   } catch (err) {
     return notMeasured(`${relPath} failed to load: ${(err as Error).message.split("\n")[0]}`);

@@ -152,8 +152,8 @@ async function runMode(mode: "before" | "after", records: readonly LambdaKinesis
     process.env.POWERTOOLS_METRICS_DISABLED ??= "true";
     const engine = new RecordingEngine(await PgliteEngine.create(), statementLabel);
     const server = await startDataApi({ engine });
-    let setup: TraceEntry[] = [];
-    let measured: TraceEntry[] = [];
+    let setup: TraceEntry[];
+    let measured: TraceEntry[];
     try {
         const db = new DataApi({ client: server.client() as never, resourceArn: server.resourceArn, secretArn: server.secretArn, database: server.database });
         engine.recording = true;

@@ -1,8 +1,8 @@
 /**
  * Local delivery stream: what Firehose does for the lake, on this machine.
  *
- * Records (from a kinesis-local stream through a GetRecords loop per shard,
- * or handed over directly) go through the SAME processor as the Firehose
+ * Records (from the local platform's event source mapping on the kinesis-local
+ * stream, or handed over directly) go through the SAME processor as the Firehose
  * Lambda (functions/lake/processor.ts: codec decode, envelope validation,
  * partition keys) and are buffered PER PARTITION like Firehose dynamic
  * partitioning: a partition's buffer is written when it reaches
@@ -20,7 +20,6 @@
  * `retryDurationMs` the records go to `errors/delivery-failed/dt=<day>/` with
  * the reason.
  */
-import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ShardIteratorType } from "@aws-sdk/client-kinesis";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { randomUUID } from "crypto";
 import * as fs from "fs";
@@ -29,7 +28,6 @@ import { gzipSync } from "zlib";
 import { PartitionKeys, errorPrefix, objectName, partitionPrefix } from "../functions/lake/partitioning";
 import { processRecord } from "../functions/lake/processor";
 import { decodeAggregatedRecord, isAggregatedRecord } from "../functions/shared/codec";
-import { listShards } from "./emulators/kinesis";
 
 export interface LocalDeliveryOptions {
     readonly s3: S3Client;
@@ -249,7 +247,7 @@ export class LocalDeliveryStream {
             let users;
             try {
                 users = decodeAggregatedRecord(data);
-            } catch (e) {
+            } catch {
                 return this.processUserRecord(data, partitionKey);
             }
             for (const u of users) await this.processUserRecord(u.data, u.partitionKey);
@@ -408,51 +406,4 @@ export class LocalDeliveryStream {
 
 function mergePositions(into: Record<string, string>, from: Readonly<Record<string, string>>): void {
     for (const [shard, seq] of Object.entries(from)) if (into[shard] === undefined || BigInt(seq) > BigInt(into[shard])) into[shard] = seq;
-}
-
-export interface KinesisDeliveryOptions {
-    readonly kinesis: KinesisClient;
-    readonly streamName: string;
-    /** @default "TRIM_HORIZON" */
-    readonly startAt?: "TRIM_HORIZON" | "LATEST";
-    /** Pause between GetRecords calls per shard (Kinesis: 5 calls/s/shard). @default 250 */
-    readonly pollIntervalMs?: number;
-}
-
-/**
- * Consumes every shard of a stream into `delivery` until `stop()` is called;
- * checks the buffer interval on every poll. `stop()` flushes all buffers.
- */
-export function consumeStream(delivery: LocalDeliveryStream, o: KinesisDeliveryOptions): { stop(): Promise<void>; readonly records: () => number } {
-    let stopped = false;
-    let records = 0;
-    const poll = o.pollIntervalMs ?? 250;
-    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-    const run = (async () => {
-        const shards = await listShards(o.kinesis, o.streamName);
-        await Promise.all(shards.map(async (shard) => {
-            const it = await o.kinesis.send(new GetShardIteratorCommand({
-                StreamName: o.streamName, ShardId: shard.ShardId!, ShardIteratorType: (o.startAt ?? "TRIM_HORIZON") as ShardIteratorType,
-            }));
-            let iterator = it.ShardIterator;
-            while (!stopped && iterator) {
-                const r = await o.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
-                for (const rec of r.Records ?? []) {
-                    await delivery.putRecord(rec.Data!, rec.PartitionKey);
-                    records++;
-                }
-                await delivery.flushDue();
-                iterator = r.NextShardIterator;
-                if ((r.Records ?? []).length === 0) await sleep(poll);
-            }
-        }));
-    })();
-    return {
-        records: () => records,
-        async stop() {
-            stopped = true;
-            await run;
-            await delivery.flushAll();
-        },
-    };
 }

@@ -204,7 +204,7 @@ class CheckpointStore {
         if (parsed && typeof parsed === "object" && parsed.shards && typeof parsed.shards === "object") this.data = parsed;
         else throw new Error("no `shards` object");
       } catch (err) {
-        throw new Error(`checkpoint file ${file} is not valid (${(err as Error).message}); delete it to start the mapping from its starting position.`);
+        throw new Error(`checkpoint file ${file} is not valid (${(err as Error).message}); delete it to start the mapping from its starting position.`, { cause: err });
       }
     }
   }

@@ -108,7 +108,7 @@ export function readLocalKeysFile(file: string): LocalKey[] {
   try {
     text = fs.readFileSync(file, "utf8");
   } catch (err) {
-    throw new Error(`cannot read the local ingestion keys ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); \`npm start\` writes it`);
+    throw new Error(`cannot read the local ingestion keys ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); \`npm start\` writes it`, { cause: err });
   }
   let doc: { keys?: unknown };
   try {

@@ -64,10 +64,10 @@ export function parseMainArgs(argv: readonly string[]): MainArgs {
   } catch (err) {
     const e = err as Error & { code?: string };
     const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? /"(-[^" ]+)"/.exec(e.message)?.[1];
-    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new Error(`unknown option ${JSON.stringify(flag ?? e.message)}. ${USAGE}`);
-    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${(flag ?? "").replace(/ .*/, "")} needs a value. ${USAGE}`);
-    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new Error(`unexpected argument: ${e.message.replace(/^.*?'([^']*)'.*$/, "$1")}. ${USAGE}`);
-    throw new Error(`${e.message} ${USAGE}`);
+    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new Error(`unknown option ${JSON.stringify(flag ?? e.message)}. ${USAGE}`, { cause: err });
+    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${(flag ?? "").replace(/ .*/, "")} needs a value. ${USAGE}`, { cause: err });
+    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new Error(`unexpected argument: ${e.message.replace(/^.*?'([^']*)'.*$/, "$1")}. ${USAGE}`, { cause: err });
+    throw new Error(`${e.message} ${USAGE}`, { cause: err });
   }
   const v = parsed.values;
   const int = (flag: string, raw: string | undefined, min: number, max: number): number | undefined => {

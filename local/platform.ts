@@ -273,7 +273,7 @@ export function acquireLock(root: string, log: (line: string) => void): () => vo
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       const owner = lockOwner(root);
       if (owner) {
-        throw new Error(`${root} is in use by another local platform (pid ${owner.pid}, started ${owner.startedAt}); stop it first, or use another --dir.`);
+        throw new Error(`${root} is in use by another local platform (pid ${owner.pid}, started ${owner.startedAt}); stop it first, or use another --dir.`, { cause: err });
       }
       let stale = "unreadable";
       try {
@@ -326,7 +326,7 @@ export function resetDir(root: string): ResetReport {
       `refusing to reset ${root}: it has no valid ${MARKER_FILE} (${(err as Error).message.split("\n")[0]}), so the local platform did not create it; it holds ${entries
         .slice(0, 5)
         .map((e) => JSON.stringify(e))
-        .join(", ")}${entries.length > 5 ? ", ..." : ""}. Point --dir at a folder the platform created, or delete it yourself.`,
+        .join(", ")}${entries.length > 5 ? ", ..." : ""}. Point --dir at a folder the platform created, or delete it yourself.`, { cause: err },
     );
   }
   // Only names the platform itself writes, even if the marker was edited.
@@ -664,7 +664,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
           kinesisNow = k;
           break;
         } catch (err) {
-          if (attempt >= 5) throw new Error(`kinesis-local could not be restarted after ${attempt} attempts: ${(err as Error).message.split("\n")[0]}`);
+          if (attempt >= 5) throw new Error(`kinesis-local could not be restarted after ${attempt} attempts: ${(err as Error).message.split("\n")[0]}`, { cause: err });
           const wait = Math.min(500 * 2 ** (attempt - 1), 8000);
           log(`kinesis-local restart attempt ${attempt} failed (${(err as Error).message.split("\n")[0]}); next attempt in ${wait} ms`);
           await new Promise((r) => setTimeout(r, wait));

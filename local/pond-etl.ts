@@ -162,6 +162,7 @@ export interface PondEtlWorkflowOptions {
     /** Called instead of SNS when the run fails. */
     readonly notify?: (message: string) => void;
     /** Overrides states (tests inject failures), by state name. */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a state's input is whatever the previous state returned
     readonly overrides?: Record<string, (input: any) => Promise<unknown>>;
 }
 
@@ -205,6 +206,7 @@ export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<Pon
         if (!m) throw new Error(`local Athena: no s3://<bucket>/<dataset>/dt=<day>/ location in the query: ${query.slice(0, 200)}`);
         return { dataset: datasetOf(m[1], catalog), day: m[2] };
     };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a state's input is whatever the previous state returned
     const handlers: Record<string, (input: any) => Promise<unknown>> = {
         ListTypeSources: async (i: { Bucket: string; Prefix: string; Delimiter: string; MaxKeys: number }) => {
             const r = await o.s3.send(new ListObjectsV2Command(i));

@@ -156,7 +156,7 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             await Promise.resolve(fn());
         } catch (e) {
             if (e instanceof NotApplicableError) notApplicable.push({ policy: rule.id, resource, reason: e.reason });
-            else throw new Error(`Policy "${rule.id}" failed on ${resource}: ${e instanceof Error ? e.message : String(e)}`);
+            else throw new Error(`Policy "${rule.id}" failed on ${resource}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
         }
     };
     const stackTags: ReadonlyMap<string, string> = new Map();

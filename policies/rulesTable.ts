@@ -55,8 +55,9 @@ export function renderRulesMd(md: string): string {
 
 /** `node -r ./scripts/register.js policies/rulesTable.ts` rewrites the generated tables of RULES.md. */
 if (require.main === module) {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const fs = require("fs") as typeof import("fs");
-    const file = require("path").join(__dirname, "RULES.md");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const file = (require("path") as typeof import("path")).join(__dirname, "RULES.md");
     fs.writeFileSync(file, renderRulesMd(fs.readFileSync(file, "utf8")));
 }

@@ -19,7 +19,7 @@ export function stackPolicyConfig(stack: string, dir: string = STACKS_DIR): Poli
     try {
         doc = JSON.parse(fs.readFileSync(file, "utf8"));
     } catch (e) {
-        throw new Error(`policy config ${path.relative(process.cwd(), file)}: not valid JSON (${(e as Error).message}).`);
+        throw new Error(`policy config ${path.relative(process.cwd(), file)}: not valid JSON (${(e as Error).message}).`, { cause: e });
     }
     if (!doc || typeof doc !== "object" || Array.isArray(doc)) {
         throw new Error(`policy config ${path.relative(process.cwd(), file)}: expected a JSON object of rule ids to levels or settings (received ${JSON.stringify(doc)}).`);

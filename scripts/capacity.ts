@@ -85,7 +85,7 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
       },
     });
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n\n${USAGE}`);
+    throw new Error(`${(e as Error).message}\n\n${USAGE}`, { cause: e });
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help === true) return USAGE.split("\n");
@@ -140,7 +140,7 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
   } catch (e) {
     // name the CLI flag rather than the module argument
     const message = (e as Error).message.replace(/`(\w+)`/g, (_, key: string) => FLAG_OF[key] ?? `\`${key}\``);
-    throw new Error(message);
+    throw new Error(message, { cause: e });
   }
 }
 

@@ -229,6 +229,7 @@ export function readBlock(doc: string, block: BlockName): Map<string, string> {
   for (const line of doc.slice(a, b).split("\n")) {
     const m = /^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/.exec(line.replace(/\\\|/g, "\u0000"));
     if (!m || m[1] === "figure" || /^-+$/.test(m[1])) continue;
+    // eslint-disable-next-line no-control-regex -- NUL is the placeholder for escaped pipes
     const un = (s: string) => s.replace(/\u0000/g, "|");
     rows.set(un(m[1]), un(m[2]));
   }

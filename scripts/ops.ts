@@ -38,6 +38,7 @@ export interface OpsIo {
     readonly pollMs?: number;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped `pulumi stack output --json`
 function readOutputs(file: string): { workflows?: Record<string, any> } {
     let text: string;
     try {

@@ -71,6 +71,7 @@ export async function checkProgram(programPath: string, opts: CheckProgramOption
     if (!config && projectDir && fs.existsSync(path.join(projectDir, `Pulumi.${stack}.yaml`))) config = readConfigFile(path.join(projectDir, `Pulumi.${stack}.yaml`));
     const program = async () => {
         delete require.cache[require.resolve(file)];
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- loads the pack afresh (cache entry deleted above)
         const mod = require(file);
         const entry = typeof mod === "function" ? mod : typeof mod?.default === "function" && Object.keys(mod).length === 1 ? mod.default : undefined;
         return entry ? await entry() : mod;

@@ -152,7 +152,7 @@ function awsTarget(outputsFile: string, pond: string | undefined, region: string
 export async function reconcileCommand(argv: readonly string[], io: ReconcileIo): Promise<number> {
     let target: Target;
     let day: string;
-    let json = false;
+    let json: boolean;
     try {
         const { values } = parseArgs({
             args: [...argv],

@@ -44,6 +44,5 @@ process.env.TS_NODE_TRANSPILE_ONLY = process.env.TS_NODE_TRANSPILE_ONLY ?? "true
 process.env.TS_NODE_SWC = process.env.TS_NODE_SWC ?? "true";
 process.env.TS_NODE_PROJECT = process.env.TS_NODE_PROJECT ?? path.join(__dirname, "..", "tsconfig.json");
 require("ts-node/register");
-require("../local/polyfills");
 
 module.exports = { aliasTarget };

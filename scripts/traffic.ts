@@ -47,7 +47,7 @@ async function post(url: string, key: string, body: unknown[], result: TrafficRe
     let res: Response;
     try {
       res = await fetch(`${url}/v1/events`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${key}` }, body: JSON.stringify(body), signal });
-    } catch (err) {
+    } catch {
       if (signal?.aborted) return;
       result.failed += body.length;
       return;

@@ -196,7 +196,7 @@ export class ConfigError extends Error {
 }
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):role\/[\w+=,.@\/-]{1,512}$/;
+const ROLE_ARN = /^arn:aws(-[a-z]+)?:iam::(\d{12}):role\/[\w+=,.@/-]{1,512}$/;
 const NAME = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const SCHEDULE = /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
@@ -214,8 +214,8 @@ function readScoring(r: Reader, raw: unknown, isProd: boolean): ScoringConfig {
     const maxInstances = r.int("analytics.scoring.maxInstances", sc.maxInstances, 1, 100, Math.max(4, minInstances));
     if (maxInstances < minInstances) r.problem("analytics.scoring.maxInstances", `at least \`analytics.scoring.minInstances\` (${minInstances})`, maxInstances);
     return {
-        image: r.str("analytics.scoring.image", sc.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"),
-        artifactKey: r.str("analytics.scoring.artifactKey", sc.artifactKey, /^models\/[A-Za-z0-9!_.*'()\/-]+\.tar\.gz$/, "a key under models/ in the lake bucket ending in .tar.gz"),
+        image: r.str("analytics.scoring.image", sc.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"),
+        artifactKey: r.str("analytics.scoring.artifactKey", sc.artifactKey, /^models\/[A-Za-z0-9!_.*'()/-]+\.tar\.gz$/, "a key under models/ in the lake bucket ending in .tar.gz"),
         instanceType: r.str("analytics.scoring.instanceType", sc.instanceType ?? "ml.c6i.large", /^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as "ml.c6i.large"'),
         minInstances,
         maxInstances,
@@ -303,7 +303,7 @@ function readAccount(r: Reader, key: string, name: string, raw: unknown, env: En
             r.problems.push(`\`${key}.roleArn\` must be a role in account ${accountId} (received ${show(roleArn)}, a role in account ${m[2]}).`);
         }
     }
-    const externalId = r.optStr(`${key}.externalId`, o.externalId, /^[\w+=,.@:\/-]{2,1224}$/, "2 to 1224 characters of [A-Za-z0-9+=,.@:/_-]");
+    const externalId = r.optStr(`${key}.externalId`, o.externalId, /^[\w+=,.@:/-]{2,1224}$/, "2 to 1224 characters of [A-Za-z0-9+=,.@:/_-]");
     if (env === "prod" && o.roleArn !== undefined && o.externalId === undefined) {
         r.problems.push(`\`${key}.externalId\` is required in prod: the external id the trust policy of the deploy role in account ${accountId || "?"} requires (sts:ExternalId) (received undefined).`);
     }

@@ -16,7 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
-import { PolicyStatement, accountRoot, grant, policyDocument } from "../common/iam";
+import { PolicyStatement, accountRoot, policyDocument } from "../common/iam";
 import { Grant, Grantee, applyGrant, asGrantable, isCrossAccount } from "../common/grants";
 import { vpcFlowLogs } from "../common/flowLogs";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
@@ -130,7 +130,6 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     readonly rotationRole: aws.iam.Role;
     private readonly rotationPermission: aws.lambda.Permission;
     private readonly rotationDays: number;
-    private readonly accountId: pulumi.Output<string>;
     /** `args.accountId` as given (a plain id compares with a grant principal's account at plan time). */
     private readonly accountIdArg: pulumi.Input<string>;
 
@@ -174,7 +173,6 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         this.settings = { capacityShare: args.capacityAlarmShare ?? 0.9, cpu: args.cpuAlarmPercent ?? 80, connections: args.connectionsAlarmThreshold ?? 500 };
         const p = { parent: this };
         const accountId = pulumi.output(args.accountId);
-        this.accountId = accountId;
         this.accountIdArg = args.accountId;
         this.rotationDays = args.userSecretRotationDays ?? 30;
         const clusterIdentifier = `${pulumi.getStack()}-${name}`;

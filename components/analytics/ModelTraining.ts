@@ -79,7 +79,7 @@ export class ModelTraining extends pulumi.ComponentResource {
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         const schedule = args.schedule ?? "cron(0 3 * * ? *)";
-        let interval = NaN;
+        let interval: number;
         try {
             interval = scheduleIntervalSeconds(schedule) ?? NaN;
         } catch {

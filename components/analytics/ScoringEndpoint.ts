@@ -63,7 +63,7 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
         super("flightstream:analytics:ScoringEndpoint", name, {}, opts);
         const v = validator("ScoringEndpoint", name);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        if (isKnown(args.image)) v.pattern("image", args.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)");
+        if (isKnown(args.image)) v.pattern("image", args.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)");
         if (isKnown(args.modelDataUrl)) v.pattern("modelDataUrl", args.modelDataUrl, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\.tar\.gz$/, "an S3 URI of a .tar.gz model artifact (s3://<bucket>/<key>.tar.gz)");
         if (args.instanceType !== undefined) v.pattern("instanceType", args.instanceType, /^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as "ml.c6i.large"');
         v.intRange("minInstances", args.minInstances, 1, 100);

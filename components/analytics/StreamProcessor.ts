@@ -106,7 +106,6 @@ export class StreamProcessor extends pulumi.ComponentResource {
     readonly consumer: StreamConsumer;
     /** The database user (and secret) the processor's Data API calls use. */
     readonly databaseUser: DatabaseUser;
-    private readonly iteratorAgeAlarmMs: number;
     private readonly alertsEventBus: boolean;
 
     constructor(name: string, args: StreamProcessorArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -126,7 +125,6 @@ export class StreamProcessor extends pulumi.ComponentResource {
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         if (isKnown(args.streamArn)) v.pattern("streamArn", args.streamArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/, "a Kinesis stream ARN");
         if (isKnown(args.consumerArn)) v.pattern("consumerArn", args.consumerArn, /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/, "a Kinesis stream consumer ARN");
-        this.iteratorAgeAlarmMs = args.iteratorAgeAlarmMs ?? 60_000;
         this.alertsEventBus = args.alertsEventBus !== undefined;
 
         const p = { parent: this };

@@ -76,16 +76,3 @@ export function expression(expr: string, metrics: Record<string, MetricSpec>, la
     }
     return { kind: "expression", expression: expr, metrics, label, periodSeconds: periodSeconds ?? Object.values(metrics)[0]?.periodSeconds ?? 60 };
 }
-
-/**
- * Dashboard widget metric array for a MetricSpec:
- * [namespace, name, dimName, dimValue, ..., {stat, period, label}].
- */
-export function dashboardMetric(spec: MetricSpec, extra: Record<string, unknown> = {}): pulumi.Output<unknown[]> {
-    return pulumi.output(spec.dimensions).apply((dims) => {
-        const row: unknown[] = [spec.namespace, spec.metricName];
-        for (const [k, v] of Object.entries(dims)) row.push(k, v);
-        row.push({ stat: spec.extendedStatistic ?? spec.statistic, period: spec.periodSeconds, ...(spec.label ? { label: spec.label } : {}), ...extra });
-        return row;
-    });
-}

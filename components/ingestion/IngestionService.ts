@@ -75,7 +75,7 @@ import * as aws from "@pulumi/aws";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarm, createAlarms } from "../common/alarms";
-import { PolicyStatement, denyInsecureTransport, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { denyInsecureTransport, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { isKnown, validator } from "../common/validation";
 import { vpcFlowLogs } from "../common/flowLogs";

@@ -21,10 +21,10 @@ import { Grant, Grantee, LakeBucketRef } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { PolicyStatement, grant } from "../common/iam";
+import { PolicyStatement } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { readStatements, writeStatements } from "./grants";
+import { readStatements } from "./grants";
 import { REQUEST_METRICS_FILTER_ID, createSecureBucket } from "./secureBucket";
 
 /** Prefixes the delivery stream writes (data and Firehose error output). */

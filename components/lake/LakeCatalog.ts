@@ -15,7 +15,7 @@
 import { Grant, Grantee, applyGrant, asGrantable } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyStatement, grant } from "../common/iam";
+import { PolicyStatement } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { LAKE_DAY_RANGE } from "../../functions/shared/events";
 import { eventTypes as platformEventTypes, type CatalogColumn, type EventTypeRegistry } from "../../functions/shared/event-types";

@@ -19,7 +19,7 @@
 import { Grant, Grantee, LakeBucketRef } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyStatement, grant, policyDocument, principalTrustPolicy } from "../common/iam";
+import { PolicyStatement, policyDocument, principalTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { readStatements, writeStatements } from "../lake/grants";

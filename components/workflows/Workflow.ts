@@ -71,6 +71,7 @@ export class Workflow extends pulumi.ComponentResource {
                     {
                         Sid: "CloudWatchLogsUse",
                         Effect: "Allow",
+                        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the policy document type takes strings; the regional service principal is an Output
                         Principal: { Service: args.region ? pulumi.interpolate`logs.${args.region}.amazonaws.com` as any : "logs.amazonaws.com" },
                         Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
                         Resource: "*",

@@ -257,7 +257,6 @@ export class Producer {
   private readonly metrics: ProducerMetrics;
 
   private shardMap: ShardMap | undefined;
-  private shardMapLoadedAt = 0;
   private refreshing: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private queue: Pending[] = [];
@@ -682,18 +681,12 @@ export class Producer {
           nextToken = res.NextToken;
         } while (nextToken);
         this.shardMap = new ShardMap(openShardRanges(shards));
-        this.shardMapLoadedAt = this.now();
         this.log.info({ streamName: this.streamName, openShards: this.shardMap.shards.length, reason }, "shard map loaded");
       } finally {
         this.refreshing = undefined;
       }
     })();
     return this.refreshing;
-  }
-
-  /** Time the shard map was last loaded (ms since epoch). */
-  get shardMapAgeMs(): number {
-    return this.now() - this.shardMapLoadedAt;
   }
 
   /** Cancels timers; for tests after `drain`. Held requests stay pending. */

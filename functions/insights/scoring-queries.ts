@@ -89,9 +89,18 @@ export interface ScoringQuery {
 function where(alias: string, q: ScoringQuery): { sql: string; params: Params } {
     const parts = [`${alias}.occurred_at >= CAST(:since AS timestamptz)`, `${alias}.occurred_at <= CAST(:until AS timestamptz)`];
     const params: Params = { since: new Date(q.now.getTime() - q.minutes * 60_000).toISOString(), until: q.now.toISOString(), limit: q.limit };
-    if (q.route !== undefined) (parts.push(`${alias}.route = :route`), (params.route = q.route));
-    if (q.carrier !== undefined) (parts.push(`${alias}.carrier = :carrier`), (params.carrier = q.carrier));
-    if (q.departureDate !== undefined) (parts.push(`${alias}.departure_date = CAST(:departure_date AS date)`), (params.departure_date = q.departureDate));
+    if (q.route !== undefined) {
+        parts.push(`${alias}.route = :route`);
+        params.route = q.route;
+    }
+    if (q.carrier !== undefined) {
+        parts.push(`${alias}.carrier = :carrier`);
+        params.carrier = q.carrier;
+    }
+    if (q.departureDate !== undefined) {
+        parts.push(`${alias}.departure_date = CAST(:departure_date AS date)`);
+        params.departure_date = q.departureDate;
+    }
     return { sql: parts.join(" AND "), params };
 }
 

@@ -21,10 +21,9 @@
  * (identityRounds).
  */
 import type { BookingEvent, CancellationEvent, FlightEvent, OfferEvent, SearchEvent } from "../shared/events";
-import { routeOf } from "../shared/events";
 import { identityKey } from "../shared/identity";
 import { DataApi, Params } from "../shared/db/dataapi";
-import { MinuteCache, aggregateOfferPrices, aggregateRouteMinutes, minuteOf } from "./aggregate";
+import { MinuteCache, aggregateOfferPrices, aggregateRouteMinutes } from "./aggregate";
 import { BookingVersion, CancellationFact, Contribution, bookingState, contributionOf, inventoryDeltas } from "./booking-state";
 import { ChunkLimits, DEFAULT_CHUNK_LIMITS, chunkBySize, jsonBytes } from "./chunks";
 import { AlertingOptions, raiseForecastAlerts } from "./alerting";
@@ -225,7 +224,6 @@ async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx
 
 /** Distinct identities: gate, then every counter for the fresh ones. */
 async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerprinted>[], tx: string, opts: WriteOptions & { deferred?: DeferredAggregates }): Promise<WriteStats> {
-    const alertRule = opts.alertRule ?? DEFAULT_ALERT_RULE;
     const dealRule = opts.dealRule ?? DEFAULT_DEAL_RULE;
     const limits = opts.limits ?? {};
     const stats = emptyStats();
@@ -238,7 +236,6 @@ async function countRound(db: DataApi, items: readonly ReturnType<typeof fingerp
         stats.conflicts = claim.conflicts;
         if (events.length === 0) return stats;
 
-        const searches = events.filter((e): e is SearchEvent => e.type === "search");
         const offers = events.filter((e): e is OfferEvent => e.type === "offer");
         const bookings = events.filter((e): e is BookingEvent => e.type === "booking");
         const cancellations = events.filter((e): e is CancellationEvent => e.type === "cancellation");
@@ -384,11 +381,6 @@ export async function recomputeBookings(
         carrier: d.carrier, number: d.number, departure_date: d.departureDate, seats_delta: d.seatsDelta, bookings: d.bookings, cancellations: d.cancellations,
     })), tx, limits);
     return { recomputed: states.length, parked: parked.length, mismatches: mismatches.length };
-}
-
-/** Floats must travel as doubles even when integral (price_sum is double precision). */
-function asFloat(n: number): Params[string] {
-    return { decimal: String(n) };
 }
 
 function sortBy<T>(items: readonly T[], key: (t: T) => string): T[] {

@@ -87,6 +87,7 @@ export function parseUserSecret(secretId: string, value: string): DbUserSecret {
 /** `ALTER ROLE` cannot take bind parameters: the name is checked and quoted, the password quoted as a literal. */
 export function alterPasswordSql(username: string, password: string): string {
     if (!ROLE_NAME.test(username)) throw new RotationError(`alterPasswordSql: username must be a lower-case PostgreSQL role name (received ${JSON.stringify(username)}).`);
+    // eslint-disable-next-line no-control-regex -- NUL is exactly what must be refused
     if (password.length < 16 || /[\\\u0000]/.test(password)) throw new RotationError("alterPasswordSql: the password must have at least 16 characters and no backslash or NUL.");
     return `ALTER ROLE "${username}" WITH LOGIN PASSWORD '${password.replace(/'/g, "''")}'`;
 }

@@ -80,7 +80,7 @@ export function parseArtifact(input: unknown, where = "scoring artifact"): Scori
         try {
             value = JSON.parse(input);
         } catch (e) {
-            throw new Error(`${where} is not JSON: ${(e as Error).message}`);
+            throw new Error(`${where} is not JSON: ${(e as Error).message}`, { cause: e });
         }
     }
     const r = ScoringArtifactSchema.safeParse(value);

@@ -558,6 +558,7 @@ export interface MeasuredFigures {
 
 /** Picks the planner's defaults out of bench/results.json; throws naming the missing figure. */
 export function measuredFigures(results: unknown): MeasuredFigures {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON, every figure checked by need()
   const r = results as Record<string, any>;
   const need = (path: string, v: unknown): number => {
     if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) throw new RangeError(`bench/results.json has no positive number at \`${path}\` (received ${JSON.stringify(v)}); run \`npm run bench\``);

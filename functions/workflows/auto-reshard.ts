@@ -161,6 +161,7 @@ export type AutoReshardTrigger = { readonly kind: "alarm"; readonly alarmName: s
  * `{"trigger": "schedule"}`.
  */
 export function parseTrigger(event: unknown): AutoReshardTrigger {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped event, every field checked below
     const e = event as Record<string, any> | null;
     if (e && e["detail-type"] === "CloudWatch Alarm State Change") {
         const alarmName = e.detail?.alarmName;

@@ -77,7 +77,7 @@ export function plannerFigures(env: Env): MeasuredFigures | undefined {
     try {
         v = JSON.parse(raw);
     } catch (e) {
-        throw new Error(`environment variable PLANNER_MEASURED_FIGURES must be JSON (received ${JSON.stringify(raw.slice(0, 80))}): ${(e as Error).message}`);
+        throw new Error(`environment variable PLANNER_MEASURED_FIGURES must be JSON (received ${JSON.stringify(raw.slice(0, 80))}): ${(e as Error).message}`, { cause: e });
     }
     const o = v as Record<string, unknown>;
     for (const k of ["averageEventBytes", "frameCompressionRatio", "hotShardImbalance", "consumerEventsPerSecond"]) {

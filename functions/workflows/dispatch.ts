@@ -16,6 +16,7 @@ export interface TaskEvent {
     readonly state?: unknown;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action parses its own payload
 type Action = (payload: any, deps: WorkflowDeps) => Promise<unknown> | unknown;
 
 export const ACTIONS: Record<WorkflowKind, Record<string, Action>> = {

@@ -14,12 +14,12 @@ import { LOCAL_REGION } from "./kinesis";
 import { patchListObjects, patchListObjectsV2Tokens } from "./s3-list-fix";
 
 // s3rver ships no type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const S3rver: new (options: Record<string, unknown>) => {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   httpServer?: Server;
   store: Parameters<typeof patchListObjects>[0];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
 } = require("s3rver");
 
 /** Access key pair s3rver accepts (it validates SigV4 signatures against it). */
@@ -89,7 +89,7 @@ export async function startS3(opts: S3EmulatorOptions = {}): Promise<S3Emulator>
     address = await server.run();
   } catch (err) {
     if (temporary) fs.rmSync(directory, { recursive: true, force: true });
-    throw new Error(`s3rver could not listen on 127.0.0.1:${opts.port ?? 0}: ${(err as Error).message}`);
+    throw new Error(`s3rver could not listen on 127.0.0.1:${opts.port ?? 0}: ${(err as Error).message}`, { cause: err });
   }
   const endpoint = `http://127.0.0.1:${address.port}`;
   const clients: S3Client[] = [];

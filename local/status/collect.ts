@@ -86,6 +86,7 @@ async function timed(name: string, fn: () => Promise<string>): Promise<Health> {
     }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON from the local endpoints, read with optional chaining
 async function getJson(url: string): Promise<any> {
     const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
     if (!res.ok) throw new Error(`${url} answered ${res.status}`);

@@ -163,7 +163,7 @@ export function isAwsManagedKeyRef(v: unknown): boolean {
 
 /** Rule config: the rule's defaults overlaid by the policy config (`getConfig`). */
 export function configOf<T extends Record<string, any>>(defaults: T, args: { getConfig<C extends object>(): C }): T {
-    let given: Record<string, any> = {};
+    let given: Record<string, any>;
     try {
         given = (args.getConfig<Record<string, any>>() ?? {}) as Record<string, any>;
     } catch {

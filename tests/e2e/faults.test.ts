@@ -179,7 +179,7 @@ async function expectAllCountedOnce(info: PlatformInfo, acked: readonly string[]
   const want = new Set(acked);
   expect(want.size, "acknowledged event ids are distinct").to.equal(acked.length);
   const deadline = Date.now() + timeoutMs;
-  let last = "";
+  let last: string;
   for (;;) {
     const db = await dbCounts(info);
     const lake = await lakeEventIds(info);

@@ -75,7 +75,7 @@ describe("local platform end to end (tests/e2e)", function () {
   let platform: Platform;
   let dir: string;
   let mix: Mix;
-  let sent: Sent[] = [];
+  const sent: Sent[] = [];
   let expected: ExpectedAggregates;
   let accepted: FlightEvent[];
   let s3: S3Client;

@@ -94,7 +94,6 @@ describe("ingest service process: SIGTERM drains", function () {
   });
 
   it("the esbuild bundle the Dockerfile builds serves /healthz and writes events", async () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { build } = require("../../functions/ingest/build.js") as { build(outdir: string): Promise<string> };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ingest-bundle-"));
     const file = await build(dir);

@@ -1,14 +1,12 @@
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { PutRecordsCommand } from "@aws-sdk/client-kinesis";
 import { DuckDBInstance } from "@duckdb/node-api";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import { S3Emulator, startS3 } from "../../local/emulators/s3";
-import { KinesisEmulator, createStream, startKinesis } from "../../local/emulators/kinesis";
-import { LocalDeliveryStream, consumeStream } from "../../local/delivery";
+import { LocalDeliveryStream } from "../../local/delivery";
 import { runPondEtl, runPondEtlWorkflow } from "../../local/pond-etl";
 import { parseDataKey, prefixOf } from "../../functions/lake/partitioning";
 import { aggregate, evenShardRanges } from "../../functions/shared/codec";
@@ -154,32 +152,17 @@ describe("local lake delivery and pond ETL", function () {
         expect(e.message).to.equal('to must be after from (received from "2026-11-20", to "2026-11-20")');
     });
 
-    describe("from a kinesis-local stream", () => {
-        let k: KinesisEmulator;
-        before(async () => {
-            k = await startKinesis();
-        });
-        after(async () => {
-            await k?.stop();
-        });
-
-        it("consumes codec-encoded (aggregated, gzip) records and delivers them in the layout", async () => {
-            const kinesis = k.client();
-            await createStream(kinesis, "events", 2);
-            const records = EVENTS.slice(6, 11).map((e) => ({ partitionKey: e.eventId, data: Buffer.from(JSON.stringify(e)) }));
-            const { entries } = aggregate(records, evenShardRanges(2), { compression: "gzip", compressMinBytes: 0 });
-            await kinesis.send(new PutRecordsCommand({ StreamName: "events", Records: entries.map((x) => ({ ...x.entry, Data: x.entry.Data })) }));
-            const s3k = s3e.client();
-            const d = new LocalDeliveryStream({ s3: s3k, bucket: "pond", streamName: "kin", bufferIntervalMs: 3_600_000 });
-            const c = consumeStream(d, { kinesis, streamName: "events", pollIntervalMs: 50 });
-            const deadline = Date.now() + 10_000;
-            while (d.pendingEvents < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-            await c.stop();
-            expect(d.failed).to.deep.equal([]);
-            const ks = (await keys(s3k, "pond", "data/")).filter((x) => x.includes("/kin-1-"));
-            expect(ks.map((x) => x.slice(0, x.lastIndexOf("/") + 1)).sort()).to.deep.equal([...new Set(EVENTS.slice(6, 11).map(prefixOf))].sort());
-            const all = (await Promise.all(ks.map(async (x) => gunzipSync(await body(s3k, "pond", x)).toString().trim().split("\n")))).flat().map((l) => JSON.parse(l).eventId).sort();
-            expect(all).to.deep.equal(["o1", "o2", "o3", "o4", "o5"]);
-        });
+    it("delivers codec-encoded (aggregated, gzip) Kinesis records in the layout", async () => {
+        const records = EVENTS.slice(6, 11).map((e) => ({ partitionKey: e.eventId, data: Buffer.from(JSON.stringify(e)) }));
+        const { entries } = aggregate(records, evenShardRanges(2), { compression: "gzip", compressMinBytes: 0 });
+        const d = new LocalDeliveryStream({ s3, bucket: "pond", streamName: "kin", bufferIntervalMs: 3_600_000 });
+        for (const x of entries) await d.putRecord(Buffer.from(x.entry.Data!), x.entry.PartitionKey);
+        expect(d.pendingEvents).to.equal(5);
+        await d.flushAll();
+        expect(d.failed).to.deep.equal([]);
+        const ks = (await keys(s3, "pond", "data/")).filter((x) => x.includes("/kin-1-"));
+        expect(ks.map((x) => x.slice(0, x.lastIndexOf("/") + 1)).sort()).to.deep.equal([...new Set(EVENTS.slice(6, 11).map(prefixOf))].sort());
+        const all = (await Promise.all(ks.map(async (x) => gunzipSync(await body(s3, "pond", x)).toString().trim().split("\n")))).flat().map((l) => JSON.parse(l).eventId).sort();
+        expect(all).to.deep.equal(["o1", "o2", "o3", "o4", "o5"]);
     });
 });

@@ -4,7 +4,6 @@ import { buildPlan, eventTypesFor, sourcesByType, windowOf } from "../../functio
 import { configFromEnv, handler } from "../../functions/pond-etl/handler";
 import { pondEtlDefinition } from "../../functions/pond-etl/asl";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl: (def: unknown, opts?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string } = require("asl-validator");
 
 const CONFIG = { pond: "ops", datasets: ["route_demand_daily", "offer_price_stats_daily"], eventsTable: "fs_lake.events", pondDatabase: "fs_pond_ops", pondBucket: "pond-ops" };

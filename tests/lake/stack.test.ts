@@ -8,7 +8,6 @@ import { deployLake } from "../../stack/lake";
 import { PlannedResource, ProgramResult, all, evaluate, one, policyOf } from "../helpers/pulumi";
 
 // asl-validator ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl: (def: unknown, opts?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errorsText: (sep?: string) => string } = require("asl-validator");
 
 function prodConfig(): StackConfig {

@@ -8,7 +8,7 @@ import { EVENTS } from "../lake/fixtures";
 async function capture(fn: () => Promise<unknown>): Promise<string[]> {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
-    (process.stdout as any).write = (chunk: unknown, ...rest: unknown[]) => {
+    (process.stdout as any).write = (chunk: unknown) => {
         lines.push(...String(chunk).split("\n").filter((l) => l.length > 0));
         return true;
     };

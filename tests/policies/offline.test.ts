@@ -110,7 +110,7 @@ describe("policy pack", () => {
         expect(policy.validateResource.__pulumiType).to.equal(STREAM);
         const reported: any[] = [];
         const args: any = { type: STREAM, props: { encryptionType: "NONE", tags: { "policy-exempt:kinesis-stream-cmk-encryption": "replay test stream", "policy-exempt:kinesis-stream-cmk-encryption:expires": "2026-12-01" } }, isType: (c: any) => c.__pulumiType === STREAM, notApplicable: () => { throw new Error("na"); } };
-        await policy.validateResource(args, (m: any, urn?: string) => reported.push(m));
+        await policy.validateResource(args, (m: any) => reported.push(m));
         expect(reported).to.deep.equal([{ message: `EXEMPT until 2026-12-01 (replay test stream): ${MSG}`, enforcementLevel: "advisory", urn: undefined }]);
     });
 });

@@ -3,7 +3,6 @@ import fc from "fast-check";
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 // aws-kinesis-agg ships types that import aws-sdk v2; use it untyped.
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const kinesisAgg = require("aws-kinesis-agg");
 import {
   AggregatedEntry,

@@ -25,7 +25,7 @@ function fakeNode(dir: string, version: string): string {
   const bin = path.join(dir, "bin");
   fs.mkdirSync(bin, { recursive: true });
   const [major, minor] = version.split(".");
-  fs.writeFileSync(path.join(bin, "node"), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo v${version}; exit 0; fi\nif [ "$1" = "-e" ]; then [ ${major} -gt 22 ] || { [ ${major} -eq 22 ] && [ ${minor} -ge 12 ]; }; exit $?; fi\nexit 3\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, "node"), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo v${version}; exit 0; fi\nif [ "$1" = "-e" ]; then [ ${major} -gt 22 ] || { [ ${major} -eq 22 ] && [ ${minor} -ge 13 ]; }; exit $?; fi\nexit 3\n`, { mode: 0o755 });
   return bin;
 }
 
@@ -42,9 +42,9 @@ describe("Node 22 baseline", () => {
   });
   afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("package.json and the lock's root entry require Node >=22.12, and the pinned Node satisfies it", () => {
-    expect(pkg.engines).to.deep.equal({ node: ">=22.12" });
-    expect(lock.packages[""].engines).to.deep.equal({ node: ">=22.12" });
+  it("package.json and the lock's root entry require Node >=22.13, and the pinned Node satisfies it", () => {
+    expect(pkg.engines).to.deep.equal({ node: ">=22.13" });
+    expect(lock.packages[""].engines).to.deep.equal({ node: ">=22.13" });
     expect(pinned).to.equal("22.23.5");
     expect(semver.satisfies(pinned!, pkg.engines.node)).to.equal(true);
   });
@@ -59,16 +59,20 @@ describe("Node 22 baseline", () => {
     expect(engineMismatches("22.0.0").filter((m) => /^node_modules\/(mocha|yargs) /.test(m))).to.deep.equal(["node_modules/mocha ^20.19.0 || >=22.12.0", "node_modules/yargs ^20.19.0 || ^22.12.0 || >=23"]);
   });
 
-  it("leaves PATH alone and prints the version when node is already 22.12 or newer", () => {
-    const bin = fakeNode(tmp, "22.12.0");
+  it("\">=22.12\" would not do either: Node 22.12 gets engine warnings from ESLint 10 (it needs 22.13)", () => {
+    expect(engineMismatches("22.12.0").filter((m) => /^node_modules\/eslint /.test(m))).to.deep.equal(["node_modules/eslint ^20.19.0 || ^22.13.0 || >=24"]);
+  });
+
+  it("leaves PATH alone and prints the version when node is already 22.13 or newer", () => {
+    const bin = fakeNode(tmp, "22.13.0");
     const r = source({ PATH: `${bin}:/usr/bin:/bin`, FLIGHTSTREAM_NODE_DIR: path.join(tmp, "cache") });
-    expect(r.stdout).to.equal("v22.12.0");
+    expect(r.stdout).to.equal("v22.13.0");
     expect(r.path).to.equal(`${bin}:/usr/bin:/bin`);
     expect(fs.existsSync(path.join(tmp, "cache"))).to.equal(false);
   });
 
-  it("puts the cached pinned Node first on PATH when node is older than 22.12", () => {
-    const old = fakeNode(path.join(tmp, "old"), "20.20.2");
+  it("puts the cached pinned Node first on PATH when node is older than 22.13", () => {
+    const old = fakeNode(path.join(tmp, "old"), "22.12.0");
     const cached = fakeNode(path.join(tmp, "cache", "node_modules", NODE_PACKAGE), "22.23.5");
     const r = source({ PATH: `${old}:/usr/bin:/bin`, FLIGHTSTREAM_NODE_DIR: path.join(tmp, "cache") });
     expect(r.path).to.equal(`${cached}:${old}:/usr/bin:/bin`);
@@ -87,7 +91,7 @@ describe("Node 22 baseline", () => {
       err = e as typeof err;
     }
     expect(err.status).to.equal(1);
-    expect(err.stderr).to.equal(`scripts/node22.sh: node is older than 22.12 and there is no npm to fetch ${NODE_PACKAGE}@22.23.5; install Node.js 22 from nodejs.org.\n`);
+    expect(err.stderr).to.equal(`scripts/node22.sh: node is older than 22.13 and there is no npm to fetch ${NODE_PACKAGE}@22.23.5; install Node.js 22 from nodejs.org.\n`);
   });
 
   it("README: the Node 22 prerequisite comes before the first two commands, which stay npm ci && npm start / npm test", () => {

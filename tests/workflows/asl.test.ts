@@ -4,7 +4,6 @@ import { replayDefinition, reshardDefinition, trafficShiftDefinition, statesOfTy
 import { localDefinition } from "../../local/workflows";
 
 // asl-validator ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validate: (def: unknown, opts?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: unknown[]; errorsText: (sep?: string) => string } = require("asl-validator");
 
 const ARN = "arn:aws:lambda:eu-west-1:111111111111:function:prod-replay-tasks";

@@ -4,7 +4,6 @@ import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../he
 import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 
 // asl-validator ships no types.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const validateAsl: (def: unknown, opts?: object) => { isValid: boolean; errors: unknown[] } = require("asl-validator");
 
 const ACCOUNT = "111111111111";

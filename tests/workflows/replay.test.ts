@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent } from "aws-lambda";
 import { gzipSync } from "zlib";
 import { KinesisEmulator, listShards, startKinesis } from "../../local/emulators/kinesis";

@@ -79,7 +79,7 @@ export async function pollFlights(c: PollConfig, fetchJson: FetchJson, polledAtM
     let offset = 0;
     let pages = 0;
     let flights = 0;
-    let total = 0;
+    let total: number;
     for (;;) {
         const r = await fetchJson(pageUrl(c, offset));
         const page = parseFlightsPage(r.status, r.body);

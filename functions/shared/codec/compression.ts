@@ -1,8 +1,8 @@
 /**
  * Compression of user-record payloads with node:zlib gzip.
  *
- * Choice: gzip (not zstd, which node:zlib on Node 20 lacks; not brotli, which
- * has no header) because its header doubles as the marker: a payload that
+ * Choice: gzip (not zstd, which node:zlib has only from Node 22.15 and as
+ * experimental, above the >=22.13 baseline; not brotli, which has no header) because its header doubles as the marker: a payload that
  * starts with 1F 8B 08 is gzip, and decode gunzips it. JSON payloads (the
  * platform's event envelopes) can never start with byte 0x1F, so the marker is
  * unambiguous for them. Each user record is compressed on its own, inside the
@@ -61,6 +61,6 @@ export function decompressPayload(data: Uint8Array, what = "payload"): Uint8Arra
   try {
     return gunzipSync(data);
   } catch (e) {
-    throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`);
+    throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -13,6 +13,7 @@
  * detailed error (or, for a shape the scanner does not handle, decodes it).
  * No payload is visited for a record that fails.
  */
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { isAggregatedRecord } from "./aggregated-record";
 import { decompressPayload, hasGzipMarker } from "./compression";
@@ -23,14 +24,6 @@ import { KPL_CHECKSUM_BYTES, KPL_MAGIC } from "./limits";
 /** Called per event with its JSON text; `index` is the event's position in its frame (0 for a single-event payload). */
 export type PayloadVisitor = (text: string, subSequenceNumber: number, index: number) => void;
 
-const isUtf8: (b: Uint8Array) => boolean = (require("node:buffer") as { isUtf8?: (b: Uint8Array) => boolean }).isUtf8 ?? ((b) => {
-  try {
-    new TextDecoder("utf-8", { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-});
 
 /** Visits every event payload of one record's data; throws as decodeRecord throws. */
 export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visit: PayloadVisitor): void {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { resourceRule, NONE, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
+import { resourceRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 import { awsPrincipals, CROSS_ACCOUNT_KEYS, principalAccount, quoted, unconditionedGrants } from "../../lib/conditions";
 import { parseMaybeJson } from "../../../functions/shared/json";
 import { list, parsePolicy, PolicyStatementJson } from "../../lib/util";

@@ -1,5 +1,5 @@
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import { resourceRule, NONE, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
+import { resourceRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 import { RESOURCE_POLICY_TYPES } from "../../lib/iam";
 import { CONFUSED_DEPUTY_KEYS, LOGS_KMS_CONTEXT_KEY, quoted, servicePrincipals, unconditionedGrants } from "../../lib/conditions";
 import { parsePolicy } from "../../lib/util";

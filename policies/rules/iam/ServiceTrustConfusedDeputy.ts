@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { resourceRule, NONE, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
+import { resourceRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 import { CONFUSED_DEPUTY_KEYS, quoted, servicePrincipals, unconditionedGrants } from "../../lib/conditions";
 import { parsePolicy } from "../../lib/util";
 

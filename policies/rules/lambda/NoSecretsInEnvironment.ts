@@ -21,7 +21,7 @@ const SECRET_NAME = /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|ACCESS_?K
 /** Values that cannot be a credential: numbers and booleans (TOKEN_TTL_SECONDS=3600). */
 const SETTING = /^(\d+|true|false)$/i;
 /** Values that reference a secret instead of holding it. */
-const REFERENCE = /^(arn:aws[a-z-]*:[a-z0-9-]+:|\/[A-Za-z0-9_.\/-]+$)/;
+const REFERENCE = /^(arn:aws[a-z-]*:[a-z0-9-]+:|\/[A-Za-z0-9_./-]+$)/;
 /** Values that are credentials whatever the name. */
 const SECRET_VALUES: [RegExp, string][] = [
     [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/, "an AWS access key id"],
@@ -29,7 +29,7 @@ const SECRET_VALUES: [RegExp, string][] = [
     [/\b(ghp|gho|ghu|ghs|ghr|github_pat)_[A-Za-z0-9_]{20,}/, "a GitHub token"],
     [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, "a Slack token"],
     [/\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/, "a JSON Web Token"],
-    [/^[a-z][a-z0-9+.-]*:\/\/[^\/\s:@]+:[^\/\s@]+@/i, "a URL with a password"],
+    [/^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, "a URL with a password"],
 ];
 
 export function findings(vars: [string, unknown][], where: (name: string) => string): string[] {

@@ -1,5 +1,5 @@
 import type { ResourceValidation } from "@pulumi/policy";
-import { resourceRule, NONE } from "../../lib/rule";
+import { resourceRule } from "../../lib/rule";
 import { isAwsManagedKeyRef, q } from "../../lib/util";
 import { rdsDatabaseKind } from "../../lib/rds";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidation } from "@pulumi/policy";
-import { resourceRule, NONE, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
+import { resourceRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 
 export const meta = {
     id: "rds-managed-master-password",

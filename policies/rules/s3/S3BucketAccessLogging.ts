@@ -1,5 +1,5 @@
 import type { StackValidationArgs } from "@pulumi/policy";
-import { stackRule, NONE } from "../../lib/rule";
+import { stackRule } from "../../lib/rule";
 import { LOGGING_TYPES, attached, bucketName, buckets, isAccessLogBucket } from "../../lib/s3";
 import { known, q } from "../../lib/util";
 
