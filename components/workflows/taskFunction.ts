@@ -60,25 +60,39 @@ export function invokeTaskStatement(fn: aws.lambda.Function): PolicyStatement {
     return { Sid: "InvokeTaskFunction", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [fn.arn, pulumi.interpolate`${fn.arn}:*`] };
 }
 
-export interface TaskWorkflowArgs {
-    readonly accountId: pulumi.Input<string>;
+export interface TaskWorkflowArgs extends Omit<TaskFunctionArgs, "logKeyArn"> {
     readonly region: pulumi.Input<string>;
-    readonly logKmsKeyArn: pulumi.Input<string>;
-    readonly logRetentionDays: number;
+    /** The workflow's logs key (`workflowLogKey`), for the state machine's and the task function's log groups. */
+    readonly logKey: aws.kms.Key;
     readonly alarms?: AlarmSettings;
     /** The ASL definition, built from the task function's ARN. */
     readonly definition: (taskFunctionArn: string) => object;
 }
 
-/** The state machine (shared Workflow construct) whose only task target is `fn`. */
-export function taskWorkflow(name: string, parent: pulumi.Resource, fn: TaskFunction, args: TaskWorkflowArgs): Workflow {
-    return new Workflow(name, {
-        definition: fn.function.arn.apply(args.definition),
+export interface TaskWorkflow {
+    readonly workflow: Workflow;
+    readonly stateMachine: aws.sfn.StateMachine;
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
+    readonly tasks: aws.lambda.Function;
+    readonly taskRole: aws.iam.Role;
+}
+
+/**
+ * The task function (`taskFunction`) and the state machine (shared Workflow
+ * construct, logs on `logKey`) whose only task target is that function: the
+ * part the Replay, Reshard and TrafficShift workflows share.
+ */
+export function taskWorkflow(name: string, parent: pulumi.Resource, args: TaskWorkflowArgs): TaskWorkflow {
+    const { region, logKey, alarms, definition, ...fnArgs } = args;
+    const fn = taskFunction(name, parent, { ...fnArgs, logKeyArn: logKey.arn });
+    const workflow = new Workflow(name, {
+        definition: fn.function.arn.apply(definition),
         statements: [invokeTaskStatement(fn.function)],
         accountId: args.accountId,
-        region: args.region,
-        logKmsKeyArn: args.logKmsKeyArn,
+        region,
+        logKmsKeyArn: logKey.arn,
         logRetentionDays: args.logRetentionDays,
-        alarms: args.alarms,
+        alarms,
     }, { parent });
+    return { workflow, stateMachine: workflow.stateMachine, alarms: [...workflow.alarms], tasks: fn.function, taskRole: fn.role };
 }
