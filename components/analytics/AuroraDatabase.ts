@@ -16,12 +16,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
-import { PolicyStatement, accountRoot, policyDocument } from "../common/iam";
+import { PolicyStatement } from "../common/iam";
 import { Grant, Grantee, applyGrant, asGrantable, isCrossAccount } from "../common/grants";
 import { vpcFlowLogs } from "../common/flowLogs";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
-import { analyticsFunction } from "./lambda";
+import { lambdaFunction } from "../common/lambda";
+import { logsKey } from "../common/logsKey";
 import { privateSubnetCidrs } from "./network";
 
 /** The per-function login roles migration 0100_function_roles creates. */
@@ -178,22 +179,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         const clusterIdentifier = `${pulumi.getStack()}-${name}`;
         const deletionProtection = args.deletionProtection ?? true;
 
-        this.key = new aws.kms.Key(`${name}-key`, {
-            description: `Analytics database ${clusterIdentifier}: storage, master secret, performance insights, logs`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: policyDocument([
-                { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" },
-                {
-                    Sid: "CloudWatchLogsUse",
-                    Effect: "Allow",
-                    Principal: { Service: `logs.${args.region}.amazonaws.com` },
-                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    Resource: "*",
-                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${accountId}:log-group:*` } },
-                },
-            ]),
-        }, p);
+        this.key = logsKey(`${name}-key`, this, { description: `Analytics database ${clusterIdentifier}: storage, master secret, performance insights, logs`, accountId, region: args.region });
         new aws.kms.Alias(`${name}-key-alias`, { name: `alias/flightstream/${clusterIdentifier}`, targetKeyId: this.key.keyId }, p);
         this.keyArn = this.key.arn;
 
@@ -306,7 +292,7 @@ export class AuroraDatabase extends pulumi.ComponentResource {
 
         // ---- rotation of the per-function users' secrets (master secret: migrations and this only) ----
         const userSecrets = pulumi.interpolate`arn:aws:secretsmanager:${args.region}:${accountId}:secret:${clusterIdentifier}-user-*`;
-        const rotation = analyticsFunction(`${name}-rotate`, this, {
+        const rotation = lambdaFunction(`${name}-rotate`, this, {
             description: `Rotates the per-function database users of ${clusterIdentifier} (Secrets Manager four-step protocol)`,
             accountId: args.accountId,
             code: functionCode("rotate-db-secret"),

@@ -16,7 +16,7 @@ import { functionCode } from "../common/bundle";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
-import { analyticsFunction } from "./lambda";
+import { lambdaFunction } from "../common/lambda";
 
 /** The routes of docs/design.md §3.3. */
 export const INSIGHTS_ROUTES = ["GET /v1/routes/top", "GET /v1/alerts", "GET /v1/inventory/{carrier}/{number}/{departureDate}", "GET /v1/routes/{route}/forecast"] as const;
@@ -94,7 +94,7 @@ export class InsightsApi extends pulumi.ComponentResource {
         const db = args.database;
         const stackName = `${pulumi.getStack()}-${name}`;
         this.databaseUser = args.databaseUser ?? db.createUser(`${name}-db-user`, DATABASE_ROLES.insights, { parent: this, dependsOn: opts.dependsOn });
-        const fn = analyticsFunction(name, this, {
+        const fn = lambdaFunction(name, this, {
             description: "Insights API over the analytics database (read-only database user)",
             accountId: args.accountId,
             code: functionCode("insights"),
@@ -105,7 +105,8 @@ export class InsightsApi extends pulumi.ComponentResource {
             timeoutSeconds: args.timeoutSeconds ?? 10,
             memoryMiB: args.memoryMiB ?? 512,
             reservedConcurrency: args.reservedConcurrency,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation]);
+            roleGrants: (role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation],
+        });
         this.function = fn.function;
         this.role = fn.role;
 

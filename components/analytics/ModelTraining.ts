@@ -24,7 +24,7 @@ import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { LakeBucketRef, StatementCollector } from "../common/grants";
 import { scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
-import { analyticsFunction } from "./lambda";
+import { lambdaFunction } from "../common/lambda";
 import { FORECAST_PREFIX } from "../../functions/forecast/artifact";
 import { SCORING_ARTIFACT_PREFIX } from "../../functions/scoring/training";
 
@@ -120,7 +120,7 @@ export class ModelTraining extends pulumi.ComponentResource {
         const region = args.region;
         const account = args.accountId;
         const logKey = workflowLogKey(name, this, account, region);
-        const fn = analyticsFunction(name, this, {
+        const fn = lambdaFunction(name, this, {
             description: "Trains the demand forecast and the scoring model from the lake on Athena",
             accountId: account,
             code: functionCode("forecast", "train-handler.ts"),

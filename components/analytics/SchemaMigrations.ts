@@ -14,7 +14,7 @@ import { FUNCTIONS_DIR, bundleFunction } from "../common/bundle";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { loadMigrations, migrationsHash } from "../../functions/shared/db/migrations";
 import { AuroraDatabase } from "./AuroraDatabase";
-import { analyticsFunction } from "./lambda";
+import { lambdaFunction } from "../common/lambda";
 
 export const MIGRATIONS_DIR = path.join(FUNCTIONS_DIR, "shared", "db", "migrations");
 
@@ -58,7 +58,7 @@ export class SchemaMigrations extends pulumi.ComponentResource {
         for (const m of migrations!) files[`migrations/${m.version}_${m.name}.sql`] = new pulumi.asset.StringAsset(m.sql);
 
         const db = args.database;
-        const fn = analyticsFunction(name, this, {
+        const fn = lambdaFunction(name, this, {
             description: "Applies the analytics SQL migrations through the Data API",
             accountId: args.accountId,
             code: new pulumi.asset.AssetArchive(files),
@@ -68,7 +68,8 @@ export class SchemaMigrations extends pulumi.ComponentResource {
             statements: [],
             timeoutSeconds: 900,
             memoryMiB: 256,
-        }, (role) => [db.grantDataApi(`${name}-data-api`, role).principalPolicy!]);
+            roleGrants: (role) => [db.grantDataApi(`${name}-data-api`, role).principalPolicy!],
+        });
         this.function = fn.function;
 
         this.invocation = new aws.lambda.Invocation(`${name}-run`, {

@@ -5,3 +5,5 @@ export * from "./iam";
 export * from "./tags";
 export * from "./bundle";
 export * from "./flowLogs";
+export * from "./lambda";
+export * from "./logsKey";

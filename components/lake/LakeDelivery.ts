@@ -21,8 +21,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { functionCode, LAMBDA_RUNTIME } from "../common/bundle";
-import { PolicyStatement, accountRoot, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { functionCode } from "../common/bundle";
+import { PolicyStatement, policyDocument } from "../common/iam";
+import { lambdaFunction } from "../common/lambda";
+import { logsKey } from "../common/logsKey";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
@@ -94,49 +96,28 @@ export class LakeDelivery extends pulumi.ComponentResource {
         v.intRange("dataFreshnessThresholdSeconds", freshness, 60, 86400);
         const p = { parent: this };
 
-        this.logKey = new aws.kms.Key(`${name}-logs-key`, {
-            description: `CloudWatch Logs of the lake delivery (${name})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: policyDocument([
-                { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" },
-                {
-                    Sid: "CloudWatchLogsEncrypt",
-                    Effect: "Allow",
-                    Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` as unknown as string },
-                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    Resource: "*",
-                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${args.accountId}:log-group:*` } },
-                },
-            ]),
-        }, p);
+        this.logKey = logsKey(`${name}-logs-key`, this, { description: `CloudWatch Logs of the lake delivery (${name})`, accountId: args.accountId, region: args.region });
         this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: logRetentionDays, kmsKeyId: this.logKey.arn }, p);
         const logStream = new aws.cloudwatch.LogStream(`${name}-s3-delivery`, { logGroupName: this.logGroup.name, name: "S3Delivery" }, p);
 
         // Processing Lambda.
-        const processorLogs = new aws.cloudwatch.LogGroup(`${name}-processor-logs`, { retentionInDays: logRetentionDays, kmsKeyId: this.logKey.arn }, p);
-        this.processorRole = new aws.iam.Role(`${name}-processor-role`, { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
-        new aws.iam.RolePolicy(`${name}-processor-logging`, {
-            role: this.processorRole.name,
-            policy: policyDocument([
-                { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${processorLogs.arn}:*` },
-                // X-Ray has no resource-level permissions.
-                { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-            ]),
-        }, { parent: this.processorRole });
-        this.processor = new aws.lambda.Function(`${name}-processor`, {
+        const processor = lambdaFunction(`${name}-processor`, this, {
             description: "Firehose processor: decode stream records, one JSON line per event, lake partition keys",
-            runtime: LAMBDA_RUNTIME,
-            architectures: ["arm64"],
-            handler: "index.handler",
+            roleDescription: null,
+            accountId: args.accountId,
             code: functionCode("lake"),
-            role: this.processorRole.arn,
-            memorySize: memory,
-            timeout,
-            environment: { variables: { NODE_OPTIONS: "--enable-source-maps" } },
-            loggingConfig: { logFormat: "JSON", logGroup: processorLogs.name },
-            tracingConfig: { mode: "Active" },
-        }, p);
+            logKeyArn: this.logKey.arn,
+            logRetentionDays,
+            // Auto-named function and log group (kept from before the recipe was shared).
+            functionName: null,
+            logsSid: null,
+            timeoutSeconds: timeout,
+            memoryMiB: memory,
+            waitForPolicy: false,
+            resourceNames: { policy: `${name}-processor-logging` },
+        });
+        this.processorRole = processor.role;
+        this.processor = processor.function;
 
         // Delivery role: the stream, the lake prefixes and key, the processor, its log stream.
         this.role = new aws.iam.Role(`${name}-role`, {

@@ -22,8 +22,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { bundleFunction, LAMBDA_RUNTIME } from "../common/bundle";
+import { bundleFunction } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
+import { lambdaFunction } from "../common/lambda";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { Workflow } from "../workflows/Workflow";
@@ -210,38 +211,24 @@ export class PondEtl extends pulumi.ComponentResource {
         const logKey = workflowLogKey(name, this, args.accountId, args.region);
 
         // Plan Lambda: renders the window's SQL (pure; no AWS calls).
-        const functionName = `${stack}-${name}-plan`;
-        const planLogs = new aws.cloudwatch.LogGroup(`${name}-plan-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: logRetentionDays, kmsKeyId: logKey.arn }, p);
-        const planRole = new aws.iam.Role(`${name}-plan-role`, { description: `Plan task of the ${args.pond} pond ETL`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
-        const planPolicy = grant(`${name}-plan-policy`, planRole, [
-            { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${planLogs.arn}:*` },
-            // X-Ray has no resource-level permissions.
-            { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-        ]);
-        this.planFunction = new aws.lambda.Function(`${name}-plan`, {
-            name: functionName,
+        this.planFunction = lambdaFunction(`${name}-plan`, this, {
             description: `Renders the ${args.pond} pond ETL queries for a window`,
-            runtime: LAMBDA_RUNTIME,
-            architectures: ["arm64"],
-            handler: "index.handler",
+            roleDescription: `Plan task of the ${args.pond} pond ETL`,
+            accountId: args.accountId,
             // The bundle plus the pond's dataset definitions (validated above), read by the handler.
             code: planCode(definitions),
-            role: planRole.arn,
-            memorySize: 256,
-            timeout: 30,
+            logKeyArn: logKey.arn,
+            logRetentionDays,
             environment: {
-                variables: {
-                    NODE_OPTIONS: "--enable-source-maps",
-                    POND: args.pond,
-                    POND_DATASETS: datasets.join(","),
-                    EVENTS_TABLE: pulumi.interpolate`${args.lakeDatabaseName}.events`,
-                    POND_DATABASE: pondDatabaseName,
-                    POND_BUCKET: args.pondBucketName,
-                },
+                POND: args.pond,
+                POND_DATASETS: datasets.join(","),
+                EVENTS_TABLE: pulumi.interpolate`${args.lakeDatabaseName}.events`,
+                POND_DATABASE: pondDatabaseName,
+                POND_BUCKET: args.pondBucketName,
             },
-            loggingConfig: { logFormat: "JSON", logGroup: planLogs.name },
-            tracingConfig: { mode: "Active" },
-        }, { parent: this, dependsOn: [planPolicy, planLogs] });
+            timeoutSeconds: 30,
+            memoryMiB: 256,
+        }).function;
 
         const glue = pulumi.interpolate`arn:aws:glue:${args.region}:${args.accountId}`;
         // The lake (read data/) and the pond (write its datasets and Athena results) are references.

@@ -38,8 +38,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { LAMBDA_RUNTIME, functionCode, functionExists } from "../common/bundle";
-import { accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
+import { functionCode, functionExists } from "../common/bundle";
+import { grant, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
+import { lambdaFunction } from "../common/lambda";
+import { logsKey } from "../common/logsKey";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { freshnessWindow, scheduleIntervalSeconds } from "../oncall/schedule";
@@ -162,22 +164,12 @@ export class ScheduledSource extends pulumi.ComponentResource {
         const stack = pulumi.getStack();
         const functionName = `${stack}-${name}`;
 
-        this.key = new aws.kms.Key(`${name}-key`, {
+        this.key = logsKey(`${name}-key`, this, {
             description: `Source connector ${name}: API-key secret, logs and dead-letter queue`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: policyDocument([
-                { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" },
-                {
-                    Sid: "CloudWatchLogsUse",
-                    Effect: "Allow",
-                    Principal: { Service: pulumi.interpolate`logs.${args.region}.amazonaws.com` as unknown as string },
-                    Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                    Resource: "*",
-                    Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${args.accountId}:log-group:/aws/lambda/${functionName}` } },
-                },
-            ]),
-        }, p);
+            accountId: args.accountId,
+            region: args.region,
+            logGroups: [`/aws/lambda/${functionName}`],
+        });
 
         let secretKeyArn: pulumi.Input<string>;
         if (args.apiKeySecretArn !== undefined) {
@@ -206,51 +198,48 @@ export class ScheduledSource extends pulumi.ComponentResource {
         }, p);
         new aws.sqs.QueuePolicy(`${name}-dlq-policy`, { queueUrl: this.deadLetterQueue.url, policy: tlsOnlyQueuePolicy(this.deadLetterQueue.arn) }, p);
 
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: logRetentionDays, kmsKeyId: this.key.arn }, p);
-        this.role = new aws.iam.Role(`${name}-role`, { description: `Source connector ${name} (${args.connector})`, assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId) }, p);
-        const ownPolicy = grant(`${name}-policy`, this.role, [
-            { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${this.logGroup.arn}:*` },
-            // X-Ray has no resource-level permissions.
-            { Sid: "Tracing", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-            { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.secretArn },
-            {
-                Sid: "DecryptApiKey",
-                Effect: "Allow",
-                Action: "kms:Decrypt",
-                Resource: secretKeyArn,
-                Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${args.region}.amazonaws.com` } },
-            },
-            { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
-            { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.key.arn, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${args.region}.amazonaws.com` } } },
-        ]);
-        const streamGrant = args.stream.grantWrite(`${name}-stream-write`, this.role);
-        this.function = new aws.lambda.Function(name, {
-            name: functionName,
+        const fn = lambdaFunction(name, this, {
             description: `Source connector ${args.connector}: polls ${args.apiUrl} into the platform stream`,
-            runtime: LAMBDA_RUNTIME,
-            architectures: ["arm64"],
-            handler: "index.handler",
+            roleDescription: `Source connector ${name} (${args.connector})`,
+            accountId: args.accountId,
             code: functionCode(`connectors/${args.connector}`),
-            role: this.role.arn,
-            memorySize: memory,
-            timeout,
-            // One run at a time: a slow poll never overlaps the next one.
-            reservedConcurrentExecutions: 1,
-            deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
-            tracingConfig: { mode: "Active" },
+            logKeyArn: this.key.arn,
+            logRetentionDays,
+            functionName,
             environment: {
-                variables: {
-                    NODE_OPTIONS: "--enable-source-maps",
-                    ...(args.environment ?? {}),
-                    SOURCE_API_URL: args.apiUrl,
-                    API_KEY_SECRET_ARN: this.secretArn,
-                    STREAM_NAME: args.stream.streamName,
-                    SOURCE: source,
-                    CONNECTOR: args.connector,
-                },
+                ...(args.environment ?? {}),
+                SOURCE_API_URL: args.apiUrl,
+                API_KEY_SECRET_ARN: this.secretArn,
+                STREAM_NAME: args.stream.streamName,
+                SOURCE: source,
+                CONNECTOR: args.connector,
             },
-            loggingConfig: { logFormat: "JSON", logGroup: this.logGroup.name },
-        }, { parent: this, dependsOn: [ownPolicy, ...(streamGrant.principalPolicy ? [streamGrant.principalPolicy] : []), this.logGroup] });
+            ownStatements: "first",
+            statements: [
+                { Sid: "ReadApiKey", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: this.secretArn },
+                {
+                    Sid: "DecryptApiKey",
+                    Effect: "Allow",
+                    Action: "kms:Decrypt",
+                    Resource: secretKeyArn,
+                    Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`secretsmanager.${args.region}.amazonaws.com` } },
+                },
+                { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
+                { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.key.arn, Condition: { StringEquals: { "kms:ViaService": pulumi.interpolate`sqs.${args.region}.amazonaws.com` } } },
+            ],
+            timeoutSeconds: timeout,
+            memoryMiB: memory,
+            // One run at a time: a slow poll never overlaps the next one.
+            reservedConcurrency: 1,
+            deadLetterTargetArn: this.deadLetterQueue.arn,
+            roleGrants: (role) => {
+                const streamGrant = args.stream.grantWrite(`${name}-stream-write`, role);
+                return streamGrant.principalPolicy ? [streamGrant.principalPolicy] : [];
+            },
+        });
+        this.logGroup = fn.logGroup;
+        this.role = fn.role;
+        this.function = fn.function;
         new aws.lambda.FunctionEventInvokeConfig(`${name}-invoke-config`, {
             functionName: this.function.name,
             maximumRetryAttempts: maxRetries,

@@ -35,10 +35,11 @@ import * as path from "path";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { entryCode } from "../common/bundle";
 import { KeyRef, KinesisStreamRef, StatementCollector } from "../common/grants";
-import { PolicyStatement, accountRoot, policyDocument, tlsOnlyQueuePolicy } from "../common/iam";
+import { PolicyStatement, tlsOnlyQueuePolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/validation";
-import { analyticsFunction } from "../analytics/lambda";
+import { lambdaFunction } from "../common/lambda";
+import { logsKey } from "../common/logsKey";
 import type { DashboardWidget } from "../oncall/Dashboard";
 
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/;
@@ -188,22 +189,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
             this.keyArn = pulumi.output(args.kmsKeyArn);
         } else {
             const accountId = pulumi.output(args.accountId);
-            this.key = new aws.kms.Key(`${name}-key`, {
-                description: `Stream consumer ${stackName}: logs and on-failure queue`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: policyDocument([
-                    { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" },
-                    {
-                        Sid: "CloudWatchLogsUse",
-                        Effect: "Allow",
-                        Principal: { Service: `logs.${args.region!}.amazonaws.com` },
-                        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                        Resource: "*",
-                        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region!}:${accountId}:log-group:*` } },
-                    },
-                ]),
-            }, p);
+            this.key = logsKey(`${name}-key`, this, { description: `Stream consumer ${stackName}: logs and on-failure queue`, accountId, region: args.region! });
             new aws.kms.Alias(`${name}-key-alias`, { name: `alias/flightstream/${stackName}`, targetKeyId: this.key.keyId }, p);
             this.keyArn = this.key.arn;
         }
@@ -244,7 +230,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
             ...(args.target !== undefined ? { TARGET_STREAM_NAME: args.target.streamName, TARGET_STREAM_ARN: args.target.streamArn } : {}),
             ...(args.environment ?? {}),
         };
-        const fn = analyticsFunction(name, this, {
+        const fn = lambdaFunction(name, this, {
             description: args.description ?? `Stream consumer ${name}${args.target !== undefined ? " (derived stream writer)" : ""}${args.handler !== undefined ? `, handler ${handlerLabel(args.handler)}` : ""}`.slice(0, 256),
             accountId: args.accountId,
             code: args.code ?? entryCode(args.handler!),
@@ -255,7 +241,8 @@ export class StreamConsumer extends pulumi.ComponentResource {
             timeoutSeconds: args.timeoutSeconds ?? 60,
             memoryMiB: args.memoryMiB ?? 512,
             reservedConcurrency: args.reservedConcurrency,
-        }, args.extraPolicies);
+            roleGrants: args.extraPolicies,
+        });
         this.function = fn.function;
         this.role = fn.role;
         this.logGroup = fn.logGroup;

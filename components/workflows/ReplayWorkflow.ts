@@ -17,7 +17,7 @@ import { replayDefinition } from "../../functions/workflows/asl/replay";
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { TaskFunction, taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
+import { workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
 export interface ReplayWorkflowArgs {
@@ -96,31 +96,21 @@ export class ReplayWorkflow extends pulumi.ComponentResource {
             ...(hasLake ? { LAKE_BUCKET: args.lakeBucketName! } : {}),
             ...(args.lakeRetentionDays !== undefined ? { LAKE_RETENTION_DAYS: pulumi.output(args.lakeRetentionDays).apply(String) } : {}),
         };
-        const fn: TaskFunction = taskFunction(name, this, {
+        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
             kind: "replay",
             description: "Replay workflow tasks: plan, read a page of a shard or lake hour and re-deliver it, summarize",
             accountId: args.accountId,
-            logKeyArn: this.logKey.arn,
+            region: args.region,
+            logKey: this.logKey,
             logRetentionDays,
             environment,
             statements,
             // A page reads for pageMaxSeconds, then delivers what it read.
             timeoutSeconds: Math.min(900, pageMaxSeconds * 3 + 60),
             memoryMiB: 1024,
-        });
-        this.tasks = fn.function;
-        this.taskRole = fn.role;
-
-        this.workflow = taskWorkflow(name, this, fn, {
-            accountId: args.accountId,
-            region: args.region,
-            logKmsKeyArn: this.logKey.arn,
-            logRetentionDays,
             alarms: args.alarms,
             definition: (taskFunctionArn) => replayDefinition({ taskFunctionArn, maxConcurrency: args.maxConcurrency ?? 10 }),
-        });
-        this.stateMachine = this.workflow.stateMachine;
-        this.alarms = this.workflow.alarms;
+        }));
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, logKey: this.logKey });
     }
 }

@@ -115,11 +115,12 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
             value: pulumi.jsonStringify({ stream: args.streamName, calls: [] }),
         }, { parent: this, ignoreChanges: ["value"] });
 
-        const fn = taskFunction(name, this, {
+        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
             kind: "reshard",
             description: "Reshard workflow tasks: plan within the call budget, UpdateShardCount, poll until ACTIVE",
             accountId: args.accountId,
-            logKeyArn: this.logKey.arn,
+            region: args.region,
+            logKey: this.logKey,
             logRetentionDays,
             environment: {
                 STREAM_NAME: args.streamName,
@@ -134,20 +135,9 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
             ],
             timeoutSeconds: 60,
             memoryMiB: 256,
-        });
-        this.tasks = fn.function;
-        this.taskRole = fn.role;
-
-        this.workflow = taskWorkflow(name, this, fn, {
-            accountId: args.accountId,
-            region: args.region,
-            logKmsKeyArn: this.logKey.arn,
-            logRetentionDays,
             alarms: args.alarms,
             definition: (taskFunctionArn) => reshardDefinition({ taskFunctionArn, pollSeconds: args.pollSeconds ?? 30 }),
-        });
-        this.stateMachine = this.workflow.stateMachine;
-        this.alarms = [...this.workflow.alarms];
+        }));
         if (auto) {
             const starter = taskFunction(`${name}-auto`, this, {
                 kind: "reshard-auto",

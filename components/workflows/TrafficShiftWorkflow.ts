@@ -12,7 +12,7 @@ import { trafficShiftDefinition } from "../../functions/workflows/asl/traffic-sh
 import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
+import { workflowLogKey, taskWorkflow } from "./taskFunction";
 import { Workflow } from "./Workflow";
 
 export interface TrafficShiftWorkflowArgs {
@@ -66,30 +66,20 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
             { Sid: "ReadHealthChecks", Effect: "Allow", Action: "route53:GetHealthCheckStatus", Resource: "arn:aws:route53:::healthcheck/*" },
             { Sid: "ReadAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: pulumi.interpolate`arn:aws:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
         ];
-        const fn = taskFunction(name, this, {
+        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
             kind: "shift",
             description: "Traffic shift workflow tasks: snapshot and plan, change records, poll INSYNC, soak checks, rollback",
             accountId: args.accountId,
-            logKeyArn: this.logKey.arn,
+            region: args.region,
+            logKey: this.logKey,
             logRetentionDays,
             environment: { HOSTED_ZONE_ID: args.hostedZoneId },
             statements,
             timeoutSeconds: 60,
             memoryMiB: 256,
-        });
-        this.tasks = fn.function;
-        this.taskRole = fn.role;
-
-        this.workflow = taskWorkflow(name, this, fn, {
-            accountId: args.accountId,
-            region: args.region,
-            logKmsKeyArn: this.logKey.arn,
-            logRetentionDays,
             alarms: args.alarms,
             definition: (taskFunctionArn) => trafficShiftDefinition({ taskFunctionArn, changePollSeconds: args.changePollSeconds ?? 10 }),
-        });
-        this.stateMachine = this.workflow.stateMachine;
-        this.alarms = this.workflow.alarms;
+        }));
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, logKey: this.logKey });
     }
 }

@@ -11,7 +11,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
-import { PolicyStatement, grant, policyDocument, serviceTrustPolicy } from "../common/iam";
+import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
+import { logsKey } from "../common/logsKey";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { validator } from "../common/validation";
 import { Grant, Grantee, applyGrant, asGrantable, isCrossAccount } from "../common/grants";
@@ -61,24 +62,12 @@ export class Workflow extends pulumi.ComponentResource {
         if (args.logKmsKeyArn !== undefined) {
             logKeyArn = args.logKmsKeyArn;
         } else {
-            const accountId = pulumi.output(args.accountId!);
-            this.logKey = new aws.kms.Key(`${name}-logs-key`, {
+            this.logKey = logsKey(`${name}-logs-key`, this, {
                 description: `Step Functions logs for ${name}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: policyDocument([
-                    { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
-                    {
-                        Sid: "CloudWatchLogsUse",
-                        Effect: "Allow",
-                        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the policy document type takes strings; the regional service principal is an Output
-                        Principal: { Service: args.region ? pulumi.interpolate`logs.${args.region}.amazonaws.com` as any : "logs.amazonaws.com" },
-                        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-                        Resource: "*",
-                        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:*:${accountId}:log-group:/aws/vendedlogs/states/*` } },
-                    },
-                ]),
-            }, { parent: this });
+                accountId: args.accountId!,
+                region: args.region,
+                logGroups: ["/aws/vendedlogs/states/*"],
+            });
             logKeyArn = this.logKey.arn;
         }
 
