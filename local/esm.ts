@@ -38,6 +38,7 @@ import {
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { StreamMappingSettings } from "@flightstream/components/stream/mapping";
 
 export type StartingPosition = "TRIM_HORIZON" | "LATEST";
 
@@ -91,6 +92,23 @@ export interface EventSourceMappingOptions {
   readonly now?: () => number;
   /** Called for errors and discarded batches. @default - console.error */
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The mapping options of a deployed aws.lambda.EventSourceMapping's settings (components/stream/mapping.ts). */
+export type MappingSettingsOptions = Pick<EventSourceMappingOptions, "batchSize" | "maximumBatchingWindowInSeconds" | "parallelizationFactor" | "bisectBatchOnFunctionError" | "reportBatchItemFailures" | "maximumRetryAttempts" | "maximumRecordAgeInSeconds" | "startingPosition">;
+
+/** The local mapping options that reproduce a deployed mapping's settings (`streamMappingSettings`, what StreamConsumer deploys). */
+export function esmOptionsFromMapping(m: StreamMappingSettings): Required<MappingSettingsOptions> {
+  return {
+    batchSize: m.batchSize,
+    maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
+    parallelizationFactor: m.parallelizationFactor,
+    bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
+    reportBatchItemFailures: m.functionResponseTypes.includes("ReportBatchItemFailures"),
+    maximumRetryAttempts: m.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
+    startingPosition: m.startingPosition,
+  };
 }
 
 /** The AWS on-failure destination record for a Kinesis event source mapping. */
