@@ -15,7 +15,8 @@
 import * as path from "path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import type { Context, KinesisStreamEvent } from "aws-lambda";
-import { startEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from "./esm";
+import { esmOptionsFromMapping, startEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions, type KinesisHandler } from "./esm";
+import { streamMappingSettings, type StreamMappingSettings } from "@flightstream/components/stream/mapping";
 import { kinesisClientConfig } from "./emulators/kinesis";
 import type { LocalConsumer, LocalConsumerContext } from "../functions/consumer/framework";
 import { CONSUMERS, DERIVED_STREAMS, type ConsumerDeclaration } from "../stack/consumers";
@@ -65,7 +66,13 @@ export interface LocalConsumersOptions {
     readonly rawStreamName: string;
     readonly checkpointDir: string;
     readonly env: Readonly<Record<string, string>>;
+    /** Overrides of the mapping options (tests: smaller batches, faster polling). */
     readonly esm: Partial<Omit<EventSourceMappingOptions, "client" | "streamName" | "handler" | "checkpointDir">>;
+    /**
+     * A consumer's deployed mapping settings (the platform: `streamMappingSettings(consumerMappingArgs(devConfig, d.batchSize))`,
+     * what stack/consumers.ts deploys). @default - `streamMappingSettings({ batchSize: d.batchSize })`
+     */
+    readonly mapping?: (d: ConsumerDeclaration) => StreamMappingSettings;
     readonly log: (line: string) => void;
     /** @default CONSUMERS (stack/consumers.ts) */
     readonly declarations?: readonly ConsumerDeclaration[];
@@ -75,6 +82,7 @@ export async function startLocalConsumers(o: LocalConsumersOptions): Promise<Loc
     const derivedStreams = derivedStreamNames(o.rawStreamName);
     const producerClient = new KinesisClient({ ...kinesisClientConfig(o.kinesisEndpoint), maxAttempts: 1 });
     const controls: Record<string, ConsumerControl> = {};
+    const mappingOf = o.mapping ?? ((d: ConsumerDeclaration) => streamMappingSettings({ batchSize: d.batchSize }));
     const built: { name: string; local: LocalConsumer | undefined }[] = [];
     for (const d of o.declarations ?? CONSUMERS) {
         const streamName = d.reads === "raw" ? o.rawStreamName : derivedStreams[d.reads];
@@ -112,8 +120,8 @@ export async function startLocalConsumers(o: LocalConsumersOptions): Promise<Loc
             async start() {
                 if (mapping) return;
                 mapping = await startEventSourceMapping({
+                    ...esmOptionsFromMapping(mappingOf(d)),
                     ...o.esm,
-                    batchSize: o.esm.batchSize ?? d.batchSize,
                     client: o.client,
                     streamName,
                     handler,

@@ -24,6 +24,14 @@
  *
  * `kill()` abandons in-flight batches without checkpointing them (a crash);
  * `stop()` lets the in-flight batches finish and checkpoints them.
+ *
+ * Parts: `EventSourceMapping` (shard discovery, parents before children, and the
+ * public API; `EventSourceMapping.start`), `ShardPoller` (iterator, GetRecords,
+ * the batching window and the lanes of one shard; `splitBatches` is the pure
+ * batcher), `BatchRunner` (record age, retries with backoff, bisect, partial
+ * responses), `Invoker` (Lambda's event and context, the function timeout),
+ * `OnFailureSink` and `CheckpointStore`. `esmOptionsFromMapping` turns a deployed
+ * mapping's settings (components/stream/mapping.ts) into these options.
  */
 import { randomUUID } from "crypto";
 import * as fs from "fs";
@@ -38,6 +46,7 @@ import {
   type ShardIteratorType,
 } from "@aws-sdk/client-kinesis";
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
+import type { StreamMappingSettings } from "@flightstream/components/stream/mapping";
 
 export type StartingPosition = "TRIM_HORIZON" | "LATEST";
 
@@ -93,6 +102,23 @@ export interface EventSourceMappingOptions {
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
+/** The mapping options of a deployed aws.lambda.EventSourceMapping's settings (components/stream/mapping.ts). */
+export type MappingSettingsOptions = Pick<EventSourceMappingOptions, "batchSize" | "maximumBatchingWindowInSeconds" | "parallelizationFactor" | "bisectBatchOnFunctionError" | "reportBatchItemFailures" | "maximumRetryAttempts" | "maximumRecordAgeInSeconds" | "startingPosition">;
+
+/** The local mapping options that reproduce a deployed mapping's settings (`streamMappingSettings`, what StreamConsumer deploys). */
+export function esmOptionsFromMapping(m: StreamMappingSettings): Required<MappingSettingsOptions> {
+  return {
+    batchSize: m.batchSize,
+    maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
+    parallelizationFactor: m.parallelizationFactor,
+    bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
+    reportBatchItemFailures: m.functionResponseTypes.includes("ReportBatchItemFailures"),
+    maximumRetryAttempts: m.maximumRetryAttempts,
+    maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,
+    startingPosition: m.startingPosition,
+  };
+}
+
 /** The AWS on-failure destination record for a Kinesis event source mapping. */
 export interface OnFailureRecord {
   requestContext: { requestId: string; functionArn: string; condition: "RetryAttemptsExhausted" | "RecordAgeExceeded"; approximateInvokeCount: number };
@@ -122,17 +148,6 @@ export interface EsmStats {
   checkpoints: Record<string, string | undefined>;
 }
 
-export interface EventSourceMapping {
-  readonly streamArn: string;
-  readonly functionArn: string;
-  /** Resolves once every known shard has been read to its current end with nothing buffered or in flight. */
-  waitUntilCaughtUp(timeoutMs?: number): Promise<void>;
-  stats(): EsmStats;
-  /** Graceful: stops polling, lets in-flight batches finish and checkpoints them. */
-  stop(): Promise<void>;
-  /** Crash: stops at once, abandons in-flight batches without checkpointing. */
-  kill(): Promise<void>;
-}
 
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
@@ -237,37 +252,54 @@ function recordSize(r: KinesisRecord): number {
   return Math.ceil(((r.Data?.length ?? 0) * 4) / 3) + (r.PartitionKey?.length ?? 0) + 400;
 }
 
-/** Starts polling the stream and invoking the handler. */
-export async function startEventSourceMapping(opts: EventSourceMappingOptions): Promise<EventSourceMapping> {
-  const cfg = resolveEsmOptions(opts);
-  const region = opts.region ?? "us-east-1";
-  const accountId = opts.accountId ?? "000000000000";
-  const functionName = opts.functionName ?? "stream-processor";
-  const streamArn = `arn:aws:kinesis:${region}:${accountId}:stream/${opts.streamName}`;
-  const functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
-  const log = opts.log ?? ((message: string, fields?: Record<string, unknown>) => console.error(JSON.stringify({ level: "error", component: "esm", message, ...fields })));
-  const store = new CheckpointStore(path.join(opts.checkpointDir, `${opts.streamName}.${functionName}.checkpoints.json`));
-  const client = opts.client;
-  const stats: EsmStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsSucceeded: 0, recordsDiscarded: 0, inFlightInvocations: 0, checkpoints: {} };
-  for (const [id, cp] of Object.entries(store.all())) stats.checkpoints[id] = cp.sequenceNumber;
-
-  let running = true;
-  let killed = false;
-  const workers = new Map<string, ShardWorker>();
-  const finishedShards = new Set<string>(Object.entries(store.all()).filter(([, v]) => v.closed).map(([k]) => k));
-
-  function writeOnFailure(rec: OnFailureRecord): void {
-    stats.recordsDiscarded += rec.KinesisBatchInfo.batchSize;
-    log("batch discarded", { condition: rec.requestContext.condition, shardId: rec.KinesisBatchInfo.shardId, batchSize: rec.KinesisBatchInfo.batchSize });
-    if (opts.onFailureFile === undefined) return;
-    fs.mkdirSync(path.dirname(opts.onFailureFile), { recursive: true });
-    fs.appendFileSync(opts.onFailureFile, JSON.stringify(rec) + "\n");
+/** Splits records into invocations of at most `size` records and 6 MB of payload. */
+export function splitBatches(records: KinesisRecord[], size: number): KinesisRecord[][] {
+  const out: KinesisRecord[][] = [];
+  let cur: KinesisRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    const s = recordSize(r);
+    if (cur.length > 0 && (cur.length >= size || bytes + s > MAX_PAYLOAD_BYTES)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(r);
+    bytes += s;
   }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
 
-  function onFailure(shardId: string, records: KinesisRecord[], condition: OnFailureRecord["requestContext"]["condition"], invokeCount: number, functionError: string | undefined): void {
+type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+/** What the parts of one mapping share: settings, names, the checkpoint store, counters and the run state. */
+interface MappingState {
+  readonly opts: EventSourceMappingOptions;
+  readonly cfg: Resolved;
+  readonly region: string;
+  readonly accountId: string;
+  readonly functionName: string;
+  readonly streamArn: string;
+  readonly functionArn: string;
+  readonly log: Log;
+  readonly store: CheckpointStore;
+  readonly stats: EsmStats;
+  /** Shards read to their end and checkpointed as closed. */
+  readonly finishedShards: Set<string>;
+  running: boolean;
+  killed: boolean;
+}
+
+/** The on-failure destination: counts and logs discarded records, appends AWS on-failure records to the JSONL file. */
+class OnFailureSink {
+  constructor(private readonly state: MappingState) {}
+
+  discard(shardId: string, records: KinesisRecord[], condition: OnFailureRecord["requestContext"]["condition"], invokeCount: number, functionError: string | undefined): void {
+    const { stats, log, opts, functionArn, streamArn } = this.state;
     const first = records[0];
     const last = records[records.length - 1];
-    writeOnFailure({
+    const rec: OnFailureRecord = {
       requestContext: { requestId: randomUUID(), functionArn, condition, approximateInvokeCount: invokeCount },
       responseContext: { statusCode: 200, executedVersion: "$LATEST", ...(functionError !== undefined ? { functionError } : {}) },
       version: "1.0",
@@ -281,10 +313,23 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
         batchSize: records.length,
         streamArn,
       },
-    });
+    };
+    stats.recordsDiscarded += rec.KinesisBatchInfo.batchSize;
+    log("batch discarded", { condition: rec.requestContext.condition, shardId: rec.KinesisBatchInfo.shardId, batchSize: rec.KinesisBatchInfo.batchSize });
+    if (opts.onFailureFile === undefined) return;
+    fs.mkdirSync(path.dirname(opts.onFailureFile), { recursive: true });
+    fs.appendFileSync(opts.onFailureFile, JSON.stringify(rec) + "\n");
   }
+}
 
-  function toEventRecord(shardId: string, r: KinesisRecord): KinesisStreamRecord {
+type InvokeResult = { kind: "ok" } | { kind: "error"; message: string } | { kind: "partial"; from: number };
+
+/** Invokes the handler with Lambda's Kinesis event and context, under the function timeout, and reads a partial batch response. */
+class Invoker {
+  constructor(private readonly state: MappingState) {}
+
+  private eventRecord(shardId: string, r: KinesisRecord): KinesisStreamRecord {
+    const { accountId, functionName, region, streamArn } = this.state;
     const arrival = r.ApproximateArrivalTimestamp ?? new Date();
     return {
       kinesis: {
@@ -304,9 +349,8 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     };
   }
 
-  type InvokeResult = { kind: "ok" } | { kind: "error"; message: string } | { kind: "partial"; from: number };
-
-  async function invoke(shardId: string, records: KinesisRecord[]): Promise<InvokeResult> {
+  async invoke(shardId: string, records: KinesisRecord[]): Promise<InvokeResult> {
+    const { stats, cfg, functionName, functionArn, opts } = this.state;
     stats.invocations++;
     const requestId = randomUUID();
     const started = Date.now();
@@ -324,7 +368,7 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
       fail: () => undefined,
       succeed: () => undefined,
     } as Context;
-    const event: KinesisStreamEvent = { Records: records.map((r) => toEventRecord(shardId, r)) };
+    const event: KinesisStreamEvent = { Records: records.map((r) => this.eventRecord(shardId, r)) };
     let timer: NodeJS.Timeout | undefined;
     let response: BatchResponse | void | undefined | null;
     stats.inFlightInvocations++;
@@ -357,19 +401,29 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
     stats.partialFailures++;
     return { kind: "partial", from: lowest };
   }
+}
 
-  /** Processes one batch to completion (success or discard). Throws Aborted on kill. */
-  async function processBatch(shardId: string, batch: KinesisRecord[], checkpoint: (seq: string) => void): Promise<void> {
+/** Runs one batch to completion (success or discard): record age, retries with backoff, bisect on error, partial responses. */
+class BatchRunner {
+  constructor(
+    private readonly state: MappingState,
+    private readonly invoker: Invoker,
+    private readonly sink: OnFailureSink,
+  ) {}
+
+  /** Throws Aborted on kill (and on stop while a batch waits for a retry). */
+  async run(shardId: string, batch: KinesisRecord[], checkpoint: (seq: string) => void): Promise<void> {
+    const { cfg, stats, opts, log } = this.state;
     const queue: { records: KinesisRecord[]; attempts: number }[] = [{ records: batch, attempts: 0 }];
     while (queue.length > 0) {
-      if (killed) throw new Aborted();
+      if (this.state.killed) throw new Aborted();
       const item = queue[0];
       if (cfg.maxAgeMs >= 0) {
         const now = (opts.now ?? Date.now)();
         const cutoff = now - cfg.maxAgeMs;
         const expired = item.records.filter((r) => (r.ApproximateArrivalTimestamp?.getTime() ?? now) < cutoff);
         if (expired.length > 0) {
-          onFailure(shardId, expired, "RecordAgeExceeded", item.attempts, undefined);
+          this.sink.discard(shardId, expired, "RecordAgeExceeded", item.attempts, undefined);
           item.records = item.records.filter((r) => !expired.includes(r));
           if (item.records.length === 0) {
             checkpoint(expired[expired.length - 1].SequenceNumber!);
@@ -378,8 +432,8 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
           }
         }
       }
-      const result = await invoke(shardId, item.records);
-      if (killed) throw new Aborted();
+      const result = await this.invoker.invoke(shardId, item.records);
+      if (this.state.killed) throw new Aborted();
       if (result.kind === "ok") {
         stats.recordsSucceeded += item.records.length;
         checkpoint(item.records[item.records.length - 1].SequenceNumber!);
@@ -401,230 +455,276 @@ export async function startEventSourceMapping(opts: EventSourceMappingOptions): 
         item.attempts++;
       }
       if (cfg.maxRetries !== -1 && item.attempts > cfg.maxRetries) {
-        onFailure(shardId, item.records, "RetryAttemptsExhausted", item.attempts, result.kind === "error" ? "Unhandled" : undefined);
+        this.sink.discard(shardId, item.records, "RetryAttemptsExhausted", item.attempts, result.kind === "error" ? "Unhandled" : undefined);
         checkpoint(item.records[item.records.length - 1].SequenceNumber!);
         queue.shift();
         continue;
       }
-      if (!running) throw new Aborted();
+      if (!this.state.running) throw new Aborted();
       if (result.kind === "error") log("function error; retrying batch", { shardId, attempts: item.attempts, records: item.records.length, error: result.message });
       await sleep(Math.min(cfg.retryBaseMs * 2 ** (item.attempts - 1), 2000));
     }
   }
+}
 
-  class ShardWorker {
-    buffer: KinesisRecord[] = [];
-    iterator: string | undefined;
-    lastFetched: string | undefined;
-    ended = false;
-    inFlight = false;
-    /** Time of the start of the last GetRecords that returned no records. */
-    lastEmptyPollStartedAt = 0;
-    done: Promise<void>;
-    private firstBufferedAt = 0;
+/** Reads one shard (GetShardIterator/GetRecords from its checkpoint), batches its records and hands them to the batch runner lane by lane. */
+class ShardPoller {
+  buffer: KinesisRecord[] = [];
+  iterator: string | undefined;
+  lastFetched: string | undefined;
+  ended = false;
+  inFlight = false;
+  /** Time of the start of the last GetRecords that returned no records. */
+  lastEmptyPollStartedAt = 0;
+  readonly done: Promise<void>;
+  private firstBufferedAt = 0;
+  /** Records at or before this sequence number are skipped (see newIterator). */
+  private skipUpTo: bigint | undefined;
 
-    constructor(readonly shard: Shard) {
-      this.done = this.run().catch((err) => {
-        if (!(err instanceof Aborted)) log("shard worker failed", { shardId: shard.ShardId, error: (err as Error).message });
-      });
+  constructor(
+    readonly shard: Shard,
+    private readonly state: MappingState,
+    private readonly runner: BatchRunner,
+  ) {
+    this.done = this.run().catch((err) => {
+      if (!(err instanceof Aborted)) state.log("shard worker failed", { shardId: shard.ShardId, error: (err as Error).message });
+    });
+  }
+
+  get id(): string {
+    return this.shard.ShardId!;
+  }
+
+  private async newIterator(): Promise<string | undefined> {
+    const { opts, store, log } = this.state;
+    const cp = store.get(this.id)?.sequenceNumber;
+    const after = this.lastFetched ?? cp;
+    const type: ShardIteratorType = after !== undefined ? "AFTER_SEQUENCE_NUMBER" : (opts.startingPosition ?? "TRIM_HORIZON");
+    try {
+      const res = await opts.client.send(
+        new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: type, ...(after !== undefined ? { StartingSequenceNumber: after } : {}) }),
+      );
+      return res.ShardIterator;
+    } catch (err) {
+      // The position is not in the stream (an emulator restored an older state): read from the oldest record
+      // after the position instead of asking for it forever.
+      if (after === undefined || !isUnknownSequenceNumber(err)) throw err;
+      log("checkpoint is not in the stream (restored from an older state); reading from the oldest record after it", { shardId: this.id, sequenceNumber: after });
+      this.skipUpTo = BigInt(after);
+      const res = await opts.client.send(new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: "TRIM_HORIZON" }));
+      return res.ShardIterator;
     }
+  }
 
-    get id(): string {
-      return this.shard.ShardId!;
-    }
-
-    private async newIterator(): Promise<string | undefined> {
-      const cp = store.get(this.id)?.sequenceNumber;
-      const after = this.lastFetched ?? cp;
-      const type: ShardIteratorType = after !== undefined ? "AFTER_SEQUENCE_NUMBER" : (opts.startingPosition ?? "TRIM_HORIZON");
-      try {
-        const res = await client.send(
-          new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: type, ...(after !== undefined ? { StartingSequenceNumber: after } : {}) }),
-        );
-        return res.ShardIterator;
-      } catch (err) {
-        // The position is not in the stream (an emulator restored an older state): read from the oldest record
-        // after the position instead of asking for it forever.
-        if (after === undefined || !isUnknownSequenceNumber(err)) throw err;
-        log("checkpoint is not in the stream (restored from an older state); reading from the oldest record after it", { shardId: this.id, sequenceNumber: after });
-        this.skipUpTo = BigInt(after);
-        const res = await client.send(new GetShardIteratorCommand({ StreamName: opts.streamName, ShardId: this.id, ShardIteratorType: "TRIM_HORIZON" }));
-        return res.ShardIterator;
+  private async fetch(): Promise<void> {
+    const { opts, cfg, log } = this.state;
+    const startedAt = Date.now();
+    try {
+      if (this.iterator === undefined) this.iterator = await this.newIterator();
+      if (this.iterator === undefined) {
+        this.ended = true;
+        return;
       }
+      const res = await opts.client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10000 }));
+      let records = res.Records ?? [];
+      if (this.skipUpTo !== undefined && records.length > 0) {
+        const skip = this.skipUpTo;
+        records = records.filter((r) => BigInt(r.SequenceNumber!) > skip);
+        if (records.length > 0) this.skipUpTo = undefined;
+      }
+      if (records.length > 0) {
+        if (this.buffer.length === 0) this.firstBufferedAt = Date.now();
+        this.buffer.push(...records);
+        this.lastFetched = records[records.length - 1].SequenceNumber;
+      } else {
+        this.lastEmptyPollStartedAt = startedAt;
+      }
+      this.iterator = res.NextShardIterator ?? undefined;
+      if (res.NextShardIterator === undefined || res.NextShardIterator === null) this.ended = true;
+      if (records.length === 0 && !this.ended) await sleep(cfg.pollMs);
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "ExpiredIteratorException") this.iterator = undefined;
+      else if (name !== "ProvisionedThroughputExceededException") log("reading the shard failed; retrying", { shardId: this.id, error: (err as Error).message });
+      await sleep(Math.max(cfg.pollMs, 500));
     }
+  }
 
-    /** Records at or before this sequence number are skipped (see newIterator). */
-    private skipUpTo: bigint | undefined;
-
-    private async fetch(): Promise<void> {
-      const startedAt = Date.now();
-      try {
-        if (this.iterator === undefined) this.iterator = await this.newIterator();
-        if (this.iterator === undefined) {
-          this.ended = true;
+  private async run(): Promise<void> {
+    const state = this.state;
+    const cfg = state.cfg;
+    while (state.running) {
+      const wantMore = this.buffer.length < cfg.batchSize * cfg.parallelization && !this.ended;
+      if (wantMore) await this.fetch();
+      if (!state.running) return;
+      if (this.buffer.length === 0) {
+        if (this.ended) {
+          state.store.set(this.id, { closed: true });
+          state.finishedShards.add(this.id);
           return;
         }
-        const res = await client.send(new GetRecordsCommand({ ShardIterator: this.iterator, Limit: 10000 }));
-        let records = res.Records ?? [];
-        if (this.skipUpTo !== undefined && records.length > 0) {
-          const skip = this.skipUpTo;
-          records = records.filter((r) => BigInt(r.SequenceNumber!) > skip);
-          if (records.length > 0) this.skipUpTo = undefined;
-        }
-        if (records.length > 0) {
-          if (this.buffer.length === 0) this.firstBufferedAt = Date.now();
-          this.buffer.push(...records);
-          this.lastFetched = records[records.length - 1].SequenceNumber;
-        } else {
-          this.lastEmptyPollStartedAt = startedAt;
-        }
-        this.iterator = res.NextShardIterator ?? undefined;
-        if (res.NextShardIterator === undefined || res.NextShardIterator === null) this.ended = true;
-        if (records.length === 0 && !this.ended) await sleep(cfg.pollMs);
-      } catch (err) {
-        const name = (err as Error).name;
-        if (name === "ExpiredIteratorException") this.iterator = undefined;
-        else if (name !== "ProvisionedThroughputExceededException") log("reading the shard failed; retrying", { shardId: this.id, error: (err as Error).message });
-        await sleep(Math.max(cfg.pollMs, 500));
+        continue;
       }
-    }
-
-    private async run(): Promise<void> {
-      while (running) {
-        const wantMore = this.buffer.length < cfg.batchSize * cfg.parallelization && !this.ended;
-        if (wantMore) await this.fetch();
-        if (!running) return;
-        if (this.buffer.length === 0) {
-          if (this.ended) {
-            store.set(this.id, { closed: true });
-            finishedShards.add(this.id);
-            return;
-          }
-          continue;
-        }
-        const full = this.buffer.length >= cfg.batchSize;
-        const windowOver = Date.now() - this.firstBufferedAt >= cfg.windowMs;
-        if (!full && !windowOver && !this.ended) {
-          await sleep(Math.min(cfg.pollMs, Math.max(1, cfg.windowMs - (Date.now() - this.firstBufferedAt))));
-          continue;
-        }
-        await this.dispatch();
+      const full = this.buffer.length >= cfg.batchSize;
+      const windowOver = Date.now() - this.firstBufferedAt >= cfg.windowMs;
+      if (!full && !windowOver && !this.ended) {
+        await sleep(Math.min(cfg.pollMs, Math.max(1, cfg.windowMs - (Date.now() - this.firstBufferedAt))));
+        continue;
       }
-    }
-
-    /** Takes up to batchSize x parallelization records, runs the lanes, checkpoints the chunk. */
-    private async dispatch(): Promise<void> {
-      const chunk = this.buffer.splice(0, cfg.batchSize * cfg.parallelization);
-      this.firstBufferedAt = Date.now();
-      const lanes: KinesisRecord[][] = Array.from({ length: cfg.parallelization }, () => []);
-      for (const r of chunk) lanes[cfg.parallelization === 1 ? 0 : laneOf(r.PartitionKey ?? "", cfg.parallelization)].push(r);
-      this.inFlight = true;
-      try {
-        await Promise.all(
-          lanes
-            .filter((l) => l.length > 0)
-            .map(async (lane) => {
-              for (const batch of splitBatches(lane, cfg.batchSize)) {
-                // With one lane the checkpoint can advance batch by batch; with several it advances per chunk.
-                await processBatch(this.id, batch, (seq) => {
-                  if (cfg.parallelization === 1) this.checkpoint(seq);
-                });
-              }
-            }),
-        );
-        if (cfg.parallelization > 1) this.checkpoint(chunk[chunk.length - 1].SequenceNumber!);
-      } finally {
-        this.inFlight = false;
-      }
-    }
-
-    private checkpoint(seq: string): void {
-      if (killed) throw new Aborted();
-      store.set(this.id, { sequenceNumber: seq });
-      stats.checkpoints[this.id] = seq;
+      await this.dispatch();
     }
   }
 
-  function splitBatches(records: KinesisRecord[], size: number): KinesisRecord[][] {
-    const out: KinesisRecord[][] = [];
-    let cur: KinesisRecord[] = [];
-    let bytes = 0;
-    for (const r of records) {
-      const s = recordSize(r);
-      if (cur.length > 0 && (cur.length >= size || bytes + s > MAX_PAYLOAD_BYTES)) {
-        out.push(cur);
-        cur = [];
-        bytes = 0;
-      }
-      cur.push(r);
-      bytes += s;
+  /** Takes up to batchSize x parallelization records, runs the lanes, checkpoints the chunk. */
+  private async dispatch(): Promise<void> {
+    const cfg = this.state.cfg;
+    const chunk = this.buffer.splice(0, cfg.batchSize * cfg.parallelization);
+    this.firstBufferedAt = Date.now();
+    const lanes: KinesisRecord[][] = Array.from({ length: cfg.parallelization }, () => []);
+    for (const r of chunk) lanes[cfg.parallelization === 1 ? 0 : laneOf(r.PartitionKey ?? "", cfg.parallelization)].push(r);
+    this.inFlight = true;
+    try {
+      await Promise.all(
+        lanes
+          .filter((l) => l.length > 0)
+          .map(async (lane) => {
+            for (const batch of splitBatches(lane, cfg.batchSize)) {
+              // With one lane the checkpoint can advance batch by batch; with several it advances per chunk.
+              await this.runner.run(this.id, batch, (seq) => {
+                if (cfg.parallelization === 1) this.checkpoint(seq);
+              });
+            }
+          }),
+      );
+      if (cfg.parallelization > 1) this.checkpoint(chunk[chunk.length - 1].SequenceNumber!);
+    } finally {
+      this.inFlight = false;
     }
-    if (cur.length > 0) out.push(cur);
-    return out;
   }
 
-  async function discover(): Promise<void> {
+  private checkpoint(seq: string): void {
+    if (this.state.killed) throw new Aborted();
+    this.state.store.set(this.id, { sequenceNumber: seq });
+    this.state.stats.checkpoints[this.id] = seq;
+  }
+}
+
+/**
+ * One local event source mapping: discovers the shards (parents before children), runs a
+ * ShardPoller per shard, each handing batches to the BatchRunner (retry, bisect, record age,
+ * on-failure sink) that calls the Invoker. Start it with {@link EventSourceMapping.start}.
+ */
+export class EventSourceMapping {
+  readonly streamArn: string;
+  readonly functionArn: string;
+  private readonly state: MappingState;
+  private readonly runner: BatchRunner;
+  private readonly pollers = new Map<string, ShardPoller>();
+  private discoveryTimer: NodeJS.Timeout | undefined;
+
+  private constructor(opts: EventSourceMappingOptions) {
+    const cfg = resolveEsmOptions(opts);
+    const region = opts.region ?? "us-east-1";
+    const accountId = opts.accountId ?? "000000000000";
+    const functionName = opts.functionName ?? "stream-processor";
+    this.streamArn = `arn:aws:kinesis:${region}:${accountId}:stream/${opts.streamName}`;
+    this.functionArn = `arn:aws:lambda:${region}:${accountId}:function:${functionName}`;
+    const store = new CheckpointStore(path.join(opts.checkpointDir, `${opts.streamName}.${functionName}.checkpoints.json`));
+    const stats: EsmStats = { invocations: 0, functionErrors: 0, partialFailures: 0, recordsSucceeded: 0, recordsDiscarded: 0, inFlightInvocations: 0, checkpoints: {} };
+    for (const [id, cp] of Object.entries(store.all())) stats.checkpoints[id] = cp.sequenceNumber;
+    this.state = {
+      opts,
+      cfg,
+      region,
+      accountId,
+      functionName,
+      streamArn: this.streamArn,
+      functionArn: this.functionArn,
+      log: opts.log ?? ((message, fields) => console.error(JSON.stringify({ level: "error", component: "esm", message, ...fields }))),
+      store,
+      stats,
+      finishedShards: new Set(Object.entries(store.all()).filter(([, v]) => v.closed).map(([k]) => k)),
+      running: true,
+      killed: false,
+    };
+    this.runner = new BatchRunner(this.state, new Invoker(this.state), new OnFailureSink(this.state));
+  }
+
+  /** Starts polling the stream and invoking the handler. */
+  static async start(opts: EventSourceMappingOptions): Promise<EventSourceMapping> {
+    const mapping = new EventSourceMapping(opts);
+    await mapping.discover();
+    mapping.scheduleDiscovery();
+    return mapping;
+  }
+
+  private async discover(): Promise<void> {
+    const { opts, finishedShards } = this.state;
     const shards: Shard[] = [];
     let token: string | undefined;
     do {
-      const res = await client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: opts.streamName }));
+      const res = await opts.client.send(new ListShardsCommand(token ? { NextToken: token } : { StreamName: opts.streamName }));
       shards.push(...(res.Shards ?? []));
       token = res.NextToken;
     } while (token);
     const known = new Set(shards.map((s) => s.ShardId!));
     for (const s of shards) {
       const id = s.ShardId!;
-      if (workers.has(id) || finishedShards.has(id)) continue;
+      if (this.pollers.has(id) || finishedShards.has(id)) continue;
       const parents = [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => p !== undefined && p !== null && known.has(p));
       if (parents.some((p) => !finishedShards.has(p))) continue;
-      workers.set(id, new ShardWorker(s));
+      this.pollers.set(id, new ShardPoller(s, this.state, this.runner));
     }
   }
 
-  await discover();
-  let discoveryTimer: NodeJS.Timeout | undefined;
-  const scheduleDiscovery = () => {
-    discoveryTimer = setTimeout(() => {
-      discover()
-        .catch((err) => log("ListShards failed", { error: (err as Error).message }))
+  private scheduleDiscovery(): void {
+    this.discoveryTimer = setTimeout(() => {
+      this.discover()
+        .catch((err) => this.state.log("ListShards failed", { error: (err as Error).message }))
         .finally(() => {
-          if (running) scheduleDiscovery();
+          if (this.state.running) this.scheduleDiscovery();
         });
-    }, cfg.discoveryMs);
-  };
-  scheduleDiscovery();
-
-  async function halt(): Promise<void> {
-    running = false;
-    clearTimeout(discoveryTimer);
-    await Promise.all([...workers.values()].map((w) => w.done));
+    }, this.state.cfg.discoveryMs);
   }
 
-  return {
-    streamArn,
-    functionArn,
-    async waitUntilCaughtUp(timeoutMs = 30000) {
-      const since = Date.now();
-      const deadline = since + timeoutMs;
-      for (;;) {
-        await discover();
-        const pending = [...workers.values()].filter(
-          (w) => !finishedShards.has(w.id) && (w.buffer.length > 0 || w.inFlight || w.lastEmptyPollStartedAt < since),
-        );
-        if (pending.length === 0) return;
-        if (Date.now() > deadline) {
-          throw new Error(`event source mapping did not catch up within ${timeoutMs} ms; pending shards: ${pending.map((w) => w.id).join(", ")}`);
-        }
-        await sleep(50);
+  /** Resolves once every known shard has been read to its current end with nothing buffered or in flight. */
+  async waitUntilCaughtUp(timeoutMs = 30000): Promise<void> {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    for (;;) {
+      await this.discover();
+      const pending = [...this.pollers.values()].filter(
+        (w) => !this.state.finishedShards.has(w.id) && (w.buffer.length > 0 || w.inFlight || w.lastEmptyPollStartedAt < since),
+      );
+      if (pending.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`event source mapping did not catch up within ${timeoutMs} ms; pending shards: ${pending.map((w) => w.id).join(", ")}`);
       }
-    },
-    stats: () => ({ ...stats, checkpoints: { ...stats.checkpoints } }),
-    stop: halt,
-    async kill() {
-      killed = true;
-      running = false;
-      clearTimeout(discoveryTimer);
-      // In-flight handler calls are abandoned: nothing after this point is checkpointed.
-    },
-  };
+      await sleep(50);
+    }
+  }
+
+  stats(): EsmStats {
+    return { ...this.state.stats, checkpoints: { ...this.state.stats.checkpoints } };
+  }
+
+  /** Graceful: stops polling, lets in-flight batches finish and checkpoints them. */
+  async stop(): Promise<void> {
+    this.state.running = false;
+    clearTimeout(this.discoveryTimer);
+    await Promise.all([...this.pollers.values()].map((w) => w.done));
+  }
+
+  /** Crash: stops at once, abandons in-flight batches without checkpointing. */
+  async kill(): Promise<void> {
+    this.state.killed = true;
+    this.state.running = false;
+    clearTimeout(this.discoveryTimer);
+    // In-flight handler calls are abandoned: nothing after this point is checkpointed.
+  }
+}
+
+/** Starts polling the stream and invoking the handler ({@link EventSourceMapping.start}). */
+export function startEventSourceMapping(opts: EventSourceMappingOptions): Promise<EventSourceMapping> {
+  return EventSourceMapping.start(opts);
 }

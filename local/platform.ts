@@ -23,11 +23,10 @@ import * as path from "path";
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { KinesisStreamEvent } from "aws-lambda";
-import { parse as parseYaml } from "yaml";
 import { startKinesis, kinesisClientConfig, type KinesisEmulator, KINESIS_LOCAL_ACCOUNT_ID, LOCAL_REGION } from "./emulators/kinesis";
 import { startS3, type S3Emulator } from "./emulators/s3";
 import { startDataApi, dataApiClientConfig, type DataApi as DataApiEmulator } from "./dataapi/server";
-import { startEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions } from "./esm";
+import { esmOptionsFromMapping, startEventSourceMapping, type EventSourceMapping, type EventSourceMappingOptions } from "./esm";
 import { startHttpApiServer, type HttpApiServer } from "./insights-server";
 import { parseRate, startScheduler, type Scheduler } from "./scheduler";
 import { runPondEtl, type PondEtlOutput } from "./pond-etl";
@@ -44,15 +43,17 @@ import { startService, type RunningService } from "../functions/ingest/main";
 import { loadConfig as loadIngestConfig } from "../functions/ingest/config";
 import { dataApiFromEnv, type DataApi } from "../functions/shared/db/dataapi";
 import { runMigrations } from "../functions/shared/db/migrations";
-import { createProcessor } from "../functions/processor/handler";
+import { processorFromEnv } from "../functions/processor/handler";
 import { rulesFromEnv } from "../functions/processor/rules";
 import { createInsightsHandler } from "../functions/insights/handler";
-import { alertPolicyFromEnv } from "../functions/forecast/alerts";
-import { publishersFromEnv } from "../functions/processor/publish";
 import { forecastLoader } from "../functions/forecast/artifact";
 import { scoringFromEnv } from "../functions/scoring/config";
 import { SCORING_LATEST_KEY } from "../functions/scoring/training";
 import type { WorkflowKind } from "../functions/workflows/deps";
+import { streamMappingSettings, type StreamMappingSettings } from "@flightstream/components/stream/mapping";
+import { consumerMappingArgs, processorMappingArgs, readStackConfigFile, type StackConfig } from "../stack/config";
+import { processedEventsRetentionHours } from "../stack/analytics";
+import { CONSUMERS } from "../stack/consumers";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const DEFAULT_DIR = path.join(REPO_ROOT, ".local");
@@ -187,23 +188,41 @@ export interface LakeDeliveryHandle {
   stop(): Promise<void>;
 }
 
-interface DevConfig {
-  shards: number;
-  lakeBufferIntervalSeconds: number;
-  ponds: { name: string; datasets: string[]; schedule: string }[];
+/**
+ * What the local platform takes from the dev stack: Pulumi.dev.yaml read by stack/config.ts
+ * (`readStackConfigFile`, i.e. `parseStackConfig`, so a config error fails `npm start` the way it
+ * fails `pulumi up`), and the settings derived from it by the same functions the stack uses.
+ */
+export interface LocalStackSettings {
+  readonly config: StackConfig;
+  /** `stream.shards` (an "auto" or on-demand dev stream runs 2 local shards). */
+  readonly shards: number;
+  readonly lakeBufferIntervalSeconds: number;
+  readonly ponds: { name: string; datasets: string[]; schedule: string }[];
+  /** The stream processor's mapping: `streamMappingSettings(processorMappingArgs(config))`, what StreamProcessor deploys. */
+  readonly processorMapping: StreamMappingSettings;
+  /** Each declared consumer's mapping (stack/consumers.ts): `streamMappingSettings(consumerMappingArgs(config, batchSize))`. */
+  readonly consumerMappings: Readonly<Record<string, StreamMappingSettings>>;
+  /** Processor environment the stack sets from the config (PROCESSED_EVENTS_RETENTION_HOURS). */
+  readonly processorEnv: Readonly<Record<string, string>>;
 }
 
-/** Stream shards and ponds from Pulumi.dev.yaml (the local platform mirrors the dev stack). */
-export function readDevConfig(file = path.join(REPO_ROOT, "Pulumi.dev.yaml")): DevConfig {
-  const raw = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-  const cfg = raw?.config ?? {};
-  const stream = (cfg["flightstream:stream"] ?? {}) as { shards?: unknown };
-  const shards = typeof stream.shards === "number" && Number.isInteger(stream.shards) && stream.shards > 0 ? stream.shards : 2;
-  const pondsRaw = (cfg["flightstream:ponds"] ?? {}) as Record<string, { datasets?: string[]; schedule?: string }>;
-  const ponds = Object.entries(pondsRaw).map(([name, p]) => ({ name, datasets: p.datasets ?? [], schedule: p.schedule ?? "rate(1 hour)" }));
-  const lake = (cfg["flightstream:lake"] ?? {}) as { bufferIntervalSeconds?: unknown };
-  const lakeBufferIntervalSeconds = typeof lake.bufferIntervalSeconds === "number" && lake.bufferIntervalSeconds > 0 ? lake.bufferIntervalSeconds : 60;
-  return { shards, ponds, lakeBufferIntervalSeconds };
+export function localStackSettings(file = path.join(REPO_ROOT, "Pulumi.dev.yaml"), stack = "dev"): LocalStackSettings {
+  const config = readStackConfigFile(file, stack);
+  return {
+    config,
+    shards: typeof config.stream.shards === "number" && config.stream.mode === "provisioned" ? config.stream.shards : 2,
+    lakeBufferIntervalSeconds: config.lake.bufferIntervalSeconds,
+    ponds: config.ponds.map((p) => ({ name: p.pond, datasets: [...p.datasets], schedule: p.schedule })),
+    processorMapping: streamMappingSettings(processorMappingArgs(config)),
+    consumerMappings: Object.fromEntries(CONSUMERS.map((d) => [d.name, streamMappingSettings(consumerMappingArgs(config, d.batchSize))])),
+    processorEnv: { PROCESSED_EVENTS_RETENTION_HOURS: String(processedEventsRetentionHours(config)) },
+  };
+}
+
+/** The local processor mapping's options: the deployed settings, local polling, then the caller's overrides (tests). */
+export function processorEsmOptions(settings: LocalStackSettings, overrides: PlatformOptions["esm"] = {}): NonNullable<PlatformOptions["esm"]> {
+  return { ...esmOptionsFromMapping(settings.processorMapping), pollIntervalMs: 100, ...overrides };
 }
 
 function portOption(name: string, value: number | undefined, envValue: string | undefined, fallback: number): number {
@@ -382,7 +401,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
   const root = path.resolve(opts.dir ?? DEFAULT_DIR);
   const ingestPort = portOption("ingestPort", opts.ingestPort, process.env.INGEST_PORT, 8080);
   const insightsPort = portOption("insightsPort", opts.insightsPort, process.env.INSIGHTS_PORT, 8081);
-  const dev = readDevConfig();
+  const dev = localStackSettings();
   const shards = opts.shards ?? dev.shards;
   if (!Number.isInteger(shards) || shards < 1 || shards > 1000) throw new Error(`\`shards\` must be an integer from 1 to 1000; received ${String(opts.shards)}.`);
   const streamName = opts.streamName ?? "dev-flight-events";
@@ -508,7 +527,7 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     else process.env.POWERTOOLS_LOG_LEVEL ??= env.POWERTOOLS_LOG_LEVEL;
     const db = dataApiFromEnv(env, dataApiClientConfig(dataApi.endpoint));
 
-    // Stream processor: the AWS handler (createProcessor) with the local Data API client.
+    // Stream processor: the AWS handler (processorFromEnv) with the local Data API client.
     const rules = rulesFromEnv(env);
     // The trained demand model in the lake bucket (functions/forecast/artifact.ts), re-read every 30 s.
     const forecastSource = forecastLoader(s3.client(), lakeBucket, { ttlMs: 30_000 });
@@ -526,7 +545,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     });
     // `processorEnv.DATA_API_ENDPOINT` reroutes only the stream processor's Data API client (the alert fault test puts a cutting proxy there).
     const processorDb = env.DATA_API_ENDPOINT !== dataApi.endpoint ? dataApiFromEnv(env, dataApiClientConfig(env.DATA_API_ENDPOINT)) : db;
-    const processorFn = createProcessor({ db: processorDb, publishers: publishersFromEnv(env), alertRule: rules.alert, alertPolicy: alertPolicyFromEnv(env), forecast: forecastSource, dealRule: rules.deal, scoring });
+    // The AWS function's own wiring (processorFromEnv); only the clients of the emulators are passed in.
+    const processorFn = processorFromEnv({ ...dev.processorEnv, ...env }, { db: processorDb, forecast: forecastSource, scoring });
     const esmClient = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     const kinesisForWorkflows = new KinesisClient(kinesisClientConfig(kinesis.endpoint));
     // Acknowledged means durable here too (local/stream-journal.ts): the consumers only see journaled records.
@@ -540,18 +560,8 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
     // What kinesis-local restored (after a crash of it or of the whole platform) against the journal.
     await streamJournal.reconcile(esmClient, streamName, dirs.checkpoints, log);
     let mapping: EventSourceMapping | undefined;
-    // The deployed mapping's settings (components/analytics/StreamProcessor.ts defaults).
-    const esmSettings = {
-      batchSize: 500,
-      maximumBatchingWindowInSeconds: 1,
-      parallelizationFactor: 1,
-      bisectBatchOnFunctionError: true,
-      reportBatchItemFailures: true,
-      maximumRetryAttempts: 10,
-      maximumRecordAgeInSeconds: 86400,
-      pollIntervalMs: 100,
-      ...opts.esm,
-    };
+    // The deployed mapping's settings (components/stream/mapping.ts of the dev config), local polling, the overrides.
+    const esmSettings = processorEsmOptions(dev, opts.esm);
     const processor: ProcessorControl = {
       async start() {
         if (mapping) return;
@@ -596,7 +606,9 @@ export async function startPlatform(opts: PlatformOptions = {}): Promise<Platfor
       rawStreamName: streamName,
       checkpointDir: dirs.checkpoints,
       env,
-      esm: esmSettings,
+      // Each consumer's own deployed settings (stack/consumers.ts), with the same overrides.
+      mapping: (d) => dev.consumerMappings[d.name] ?? streamMappingSettings(consumerMappingArgs(dev.config, d.batchSize)),
+      esm: { pollIntervalMs: 100, ...opts.esm },
       log,
     });
     stack.push({ name: "consumers", phase: 3, stop: () => consumers.stop() });

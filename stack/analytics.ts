@@ -10,7 +10,7 @@ import { AlertDelivery, AuroraDatabase, FORECAST_ARTIFACT_PREFIX, InsightsApi, M
 import { LakeBucketRef } from "@flightstream/components/common/grants";
 import * as aws from "@pulumi/aws";
 import { AccountProviders } from "./accounts";
-import { StackConfig } from "./config";
+import { StackConfig, processorMappingArgs } from "./config";
 import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 /** What the analytics pipeline needs of the stream (outputs of the ingestion account's KinesisStream). */
@@ -125,11 +125,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         streamKmsKeyArn: stream.kmsKeyArn,
         consumerArn: stream.consumerArn,
         database,
-        batchSize: a.batchSize,
-        batchingWindowSeconds: a.batchingWindowSeconds,
-        parallelizationFactor: a.parallelizationFactor,
-        maxRetryAttempts: a.maxRetryAttempts,
-        maxRecordAgeSeconds: a.maxRecordAgeSeconds,
+        ...processorMappingArgs(config),
         processedEventsRetentionHours: processedEventsRetentionHours(config),
         extraEnvironment: { ...artifactEnvironment, ...(scoring ? { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } : {}) },
         alarms,

@@ -8,6 +8,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+import type { StreamMappingArgs } from "@flightstream/components/stream/mapping";
 import { AWS_ACCOUNT_ID } from "@flightstream/components/common/validation";
 import { repositoryDatasets } from "../functions/pond-etl/datasets";
 
@@ -571,6 +573,30 @@ export function loadStackConfig(): StackConfig {
         if (v !== undefined) raw[k] = v;
     }
     return parseStackConfig(raw, pulumi.getStack());
+}
+
+/**
+ * Reads and validates a stack file (`Pulumi.<stack>.yaml`) the way `loadStackConfig` reads the running
+ * stack's config: the `flightstream:*` keys, without the namespace, through `parseStackConfig`. The local
+ * platform mirrors the dev stack with it.
+ */
+export function readStackConfigFile(file: string, stack: string): StackConfig {
+    const doc = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const raw: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(doc.config ?? {})) if (k.startsWith(`${PROJECT}:`)) raw[k.slice(PROJECT.length + 1)] = v;
+    return parseStackConfig(raw, stack);
+}
+
+/** The stream processor's event source mapping arguments (StreamProcessor in stack/analytics.ts; the local platform's processor mapping). */
+export function processorMappingArgs(c: StackConfig): StreamMappingArgs {
+    const a = c.analytics;
+    return { batchSize: a.batchSize, batchingWindowSeconds: a.batchingWindowSeconds, parallelizationFactor: a.parallelizationFactor, maxRetryAttempts: a.maxRetryAttempts, maxRecordAgeSeconds: a.maxRecordAgeSeconds };
+}
+
+/** A declared consumer's event source mapping arguments (StreamConsumer in stack/consumers.ts; local/consumers.ts). */
+export function consumerMappingArgs(c: StackConfig, batchSize: number | undefined): StreamMappingArgs {
+    const a = c.analytics;
+    return { batchSize, maxRetryAttempts: a.maxRetryAttempts, maxRecordAgeSeconds: a.maxRecordAgeSeconds, parallelizationFactor: a.parallelizationFactor };
 }
 
 /** All accounts (logical + ponds) in a stable order. */

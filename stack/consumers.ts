@@ -14,7 +14,7 @@ import * as path from "path";
 import { AlarmRouting } from "@flightstream/components/common/alarms";
 import { KinesisStream, StreamConsumer } from "@flightstream/components/stream";
 import { AccountProviders } from "./accounts";
-import { StackConfig } from "./config";
+import { StackConfig, consumerMappingArgs } from "./config";
 import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
 const REPO_ROOT = path.resolve(__dirname, "..");
@@ -80,10 +80,7 @@ export function deployConsumers(config: StackConfig, providers: AccountProviders
             // Its own enhanced fan-out consumer where the stack reads through them (prod): no shared read limits.
             enhancedFanOut: config.stream.enhancedFanOut,
             ...(c.writes !== undefined ? { target: derived[c.writes] } : {}),
-            batchSize: c.batchSize,
-            maxRetryAttempts: config.analytics.maxRetryAttempts,
-            maxRecordAgeSeconds: config.analytics.maxRecordAgeSeconds,
-            parallelizationFactor: config.analytics.parallelizationFactor,
+            ...consumerMappingArgs(config, c.batchSize),
             alarms: { routing },
         }, opts);
     }

@@ -41,6 +41,7 @@ import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/valida
 import { lambdaFunction } from "../common/lambda";
 import { logsKey } from "../common/logsKey";
 import type { DashboardWidget } from "../oncall/Dashboard";
+import { streamMappingSettings } from "./mapping";
 
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/;
@@ -250,14 +251,8 @@ export class StreamConsumer extends pulumi.ComponentResource {
         this.mapping = new aws.lambda.EventSourceMapping(`${name}-mapping`, {
             eventSourceArn: this.eventSourceArn,
             functionName: this.function.arn,
-            startingPosition: args.startingPosition ?? "TRIM_HORIZON",
-            batchSize: args.batchSize ?? 500,
-            maximumBatchingWindowInSeconds: args.batchingWindowSeconds ?? 1,
-            parallelizationFactor: args.parallelizationFactor ?? 1,
-            bisectBatchOnFunctionError: true,
-            functionResponseTypes: ["ReportBatchItemFailures"],
-            maximumRetryAttempts: args.maxRetryAttempts ?? 10,
-            maximumRecordAgeInSeconds: args.maxRecordAgeSeconds ?? 86400,
+            // The same settings the local platform's mappings run with (./mapping.ts).
+            ...streamMappingSettings(args),
             destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
         }, { parent: this, dependsOn: [fn.policy] });
 

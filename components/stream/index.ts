@@ -1,2 +1,3 @@
 export * from "./KinesisStream";
 export * from "./StreamConsumer";
+export * from "./mapping";

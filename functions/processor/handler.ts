@@ -380,15 +380,19 @@ function intEnv(env: Record<string, string | undefined>, key: string, dflt: numb
     return v;
 }
 
-/** Builds the processor from environment variables (AWS and the local platform). */
-export function processorFromEnv(env: Record<string, string | undefined> = process.env) {
+/**
+ * Builds the processor from environment variables (AWS and the local platform). `overrides` replace
+ * dependencies whose clients only the caller can build (the local platform: the emulators' Data API
+ * client, the lake's forecast loader and scoring artifact reader); everything else comes from `env`.
+ */
+export function processorFromEnv(env: Record<string, string | undefined> = process.env, overrides: Partial<ProcessorDeps> = {}) {
     const rules = rulesFromEnv(env);
     const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor" });
     return createProcessor({
-        db: dataApiFromEnv(env),
+        db: overrides.db ?? dataApiFromEnv(env),
         logger,
         alertPolicy: alertPolicyFromEnv(env),
-        forecast: forecastSourceFromEnv(env, (e) => logger.warn("could not load the forecast model; keeping the last one", { error: e as Error })),
+        forecast: "forecast" in overrides ? overrides.forecast : forecastSourceFromEnv(env, (e) => logger.warn("could not load the forecast model; keeping the last one", { error: e as Error })),
         metrics: new Metrics({
             namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? PROCESSOR_METRICS_NAMESPACE,
             serviceName: env.POWERTOOLS_SERVICE_NAME ?? "processor",
@@ -398,10 +402,11 @@ export function processorFromEnv(env: Record<string, string | undefined> = proce
         publishers: publishersFromEnv(env),
         alertRule: rules.alert,
         dealRule: rules.deal,
-        scoring: scoringFromEnv(env, { dealRule: rules.deal, onError: (e, what) => logger.warn(`scoring: ${what} failed; the built-in model scores`, { error: e as Error }) }),
+        scoring: overrides.scoring ?? scoringFromEnv(env, { dealRule: rules.deal, onError: (e, what) => logger.warn(`scoring: ${what} failed; the built-in model scores`, { error: e as Error }) }),
         scoringPublisher: scoringPublisherFromEnv(env),
         processedEventsRetentionHours: intEnv(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168),
         cleanupIntervalMinutes: intEnv(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440),
+        ...overrides,
     });
 }
 

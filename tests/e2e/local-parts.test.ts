@@ -12,7 +12,7 @@ import { parseRate, startScheduler } from "../../local/scheduler";
 import { startHttpApiServer, toApiGatewayV2Event } from "../../local/insights-server";
 import { parseMainArgs } from "../../local/main";
 import { parseTrafficArgs } from "../../scripts/traffic";
-import { readDevConfig, REPO_ROOT } from "../../local/platform";
+import { localStackSettings, REPO_ROOT } from "../../local/platform";
 
 const AT = new Date("2026-11-22T10:00:00Z");
 
@@ -254,7 +254,7 @@ describe("CLI arguments and dev config", () => {
   });
 
   it("reads the stream shards, lake buffer and ponds of Pulumi.dev.yaml", () => {
-    const cfg = readDevConfig();
+    const cfg = localStackSettings();
     expect(cfg.shards).to.equal(2);
     expect(cfg.lakeBufferIntervalSeconds).to.equal(60);
     expect(cfg.ponds).to.deep.equal([{ name: "revenue", datasets: ["route_demand_daily", "offer_price_stats_daily"], schedule: "rate(1 hour)" }]);
