@@ -247,9 +247,9 @@ describe("CLI arguments and dev config", () => {
     });
     expect(parseTrafficArgs([], { INGEST_PORT: "9999" }).url).to.equal("http://127.0.0.1:9999");
     expect(parseTrafficArgs(["--keys", "/tmp/k.json"], {}).keysFile).to.equal("/tmp/k.json");
-    expect(() => parseTrafficArgs(["--rate", "0"], {})).to.throw('--rate must be an integer from 1 to 100000; received "0"');
-    expect(() => parseTrafficArgs(["--url", "ftp://x"], {})).to.throw('--url must be an http(s) URL; received "ftp://x"');
-    expect(() => parseTrafficArgs(["--fast"], {})).to.throw('unknown option "--fast"; allowed: --rate N, --duration S, --url URL, --keys FILE, --seed N, --invalid-rate F');
+    expect(() => parseTrafficArgs(["--rate", "0"], {})).to.throw('`--rate` must be an integer from 1 to 100000 (received "0")');
+    expect(() => parseTrafficArgs(["--url", "ftp://x"], {})).to.throw('`--url` must be an http(s) URL (received "ftp://x")');
+    expect(() => parseTrafficArgs(["--fast"], {})).to.throw("unknown option `--fast` (allowed: --rate, --duration, --url, --keys, --seed, --invalid-rate, --help)");
   });
 
   it("reads the stream shards, lake buffer and ponds of Pulumi.dev.yaml", () => {
