@@ -49,6 +49,6 @@ describe("runbooks name only what exists", function () {
         ]);
         expect(problems.length).to.equal(9);
         expect(problems.find((p) => p.includes("--cheap"))).to.match(/cheap/);
-        expect(problems.find((p) => p.includes("--demo --turbo"))).to.include('unknown option "--turbo"');
+        expect(problems.find((p) => p.includes("--demo --turbo"))).to.include("unknown option `--turbo`");
     });
 });
