@@ -17,12 +17,13 @@ import { benchDemoAlerts } from "./demo-alerts";
 import { benchFreshness, type FreshnessResult } from "./freshness";
 import { benchIngestion, type IngestResult } from "./ingest";
 import { benchPlan, type PlanResult } from "./plan";
-import { parseArgs, formatTable, goalStatus, notMeasured, SECTIONS, type Figure, type NotMeasured, type Row, type SectionName, type Goal } from "./stats";
+import { BENCH_COMMAND, parseArgs, formatTable, goalStatus, notMeasured, SECTIONS, type Figure, type NotMeasured, type Row, type SectionName, type Goal } from "./stats";
 import { compareCapacity, runScenario, SCENARIOS, type CapacityComparison, type EfficiencyOptions, type ScenarioResult } from "./stream";
 import { benchFrames, spreadSources, type FramesResult } from "./frames";
 import { benchScale, type ScaleResult } from "./scale";
 import { benchWriter, type WriterResult } from "./writer";
 import { planDataPath } from "../functions/shared/capacity";
+import { CliUsageError, usage, usageFailure } from "../scripts/lib/cli";
 
 const REPO = path.resolve(__dirname, "..");
 
@@ -385,6 +386,10 @@ function muteEmf(): () => void {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), path.join(REPO, "bench/results.json"));
+  if (args.help) {
+    console.log(usage(BENCH_COMMAND));
+    return;
+  }
   const mode = args.quick ? "quick" : "full";
   const settings = SETTINGS[mode];
   const want = (s: SectionName) => args.only.length === 0 || args.only.includes(s);
@@ -490,7 +495,7 @@ if (require.main === module) {
   main().then(
     () => process.exit(0),
     (err) => {
-      process.stderr.write(`bench: ${(err as Error).message}\n`);
+      process.stderr.write(err instanceof CliUsageError ? `${usageFailure(BENCH_COMMAND, err.message)}\n` : `bench: ${(err as Error).message}\n`);
       process.exit(2);
     },
   );

@@ -2,6 +2,7 @@
  * Pure helpers of the benchmark harness: percentiles, ratios, goals and the
  * printed table. No I/O, no clock (tests/bench covers them).
  */
+import { defineCommand, parseCommand, usageError } from "../scripts/lib/cli";
 
 /** A figure that could not be measured, with the reason (never a made-up number). */
 export interface NotMeasured {
@@ -156,34 +157,32 @@ export interface BenchArgs {
   /** Sections to run (all when empty). */
   readonly only: readonly SectionName[];
   readonly out: string;
+  /** `--help`: print the usage and exit 0. */
+  readonly help?: true;
 }
 
 export const SECTIONS = ["ingestion", "stream", "frames", "scale", "consumer", "writer", "plan", "freshness", "forecast"] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
+export const BENCH_COMMAND = defineCommand({
+  name: "bench",
+  invocation: "npm run bench --",
+  summary: "Runs the benchmarks (each section in its own child process) and writes bench/results.json with ratios against baselines of the same run.",
+  options: {
+    quick: { type: "boolean", description: "the short settings (smoke run; figures not for the docs)" },
+    only: { type: "string", value: SECTIONS.join(","), description: "run only these sections (comma-separated)" },
+    out: { type: "string", value: "FILE", default: "bench/results.json", description: "where to write the results" },
+  },
+});
+
+/** Parses the bench's options; throws CliUsageError naming the option and the value (`help` for --help). */
 export function parseArgs(argv: readonly string[], defaultOut: string): BenchArgs {
-  let quick = false;
+  const parsed = parseCommand(BENCH_COMMAND, argv);
+  const v = parsed.help ? {} : parsed.values;
   const only: SectionName[] = [];
-  let out = defaultOut;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--quick") quick = true;
-    else if (a === "--only" || a.startsWith("--only=")) {
-      const v = a === "--only" ? argv[++i] : a.slice("--only=".length);
-      if (v === undefined || v === "") throw new Error(`--only needs a comma-separated list of sections (${SECTIONS.join(", ")})`);
-      for (const s of v.split(",")) {
-        if (!(SECTIONS as readonly string[]).includes(s)) {
-          throw new Error(`--only: unknown section ${JSON.stringify(s)}; sections are ${SECTIONS.join(", ")}`);
-        }
-        only.push(s as SectionName);
-      }
-    } else if (a === "--out" || a.startsWith("--out=")) {
-      const v = a === "--out" ? argv[++i] : a.slice("--out=".length);
-      if (v === undefined || v === "") throw new Error("--out needs a file name");
-      out = v;
-    } else {
-      throw new Error(`unknown argument ${JSON.stringify(a)}; usage: npm run bench -- [--quick] [--only ${SECTIONS.join(",")}] [--out FILE]`);
-    }
+  for (const s of v.only?.split(",") ?? []) {
+    if (!(SECTIONS as readonly string[]).includes(s)) usageError(`\`--only\`: unknown section ${JSON.stringify(s)} (sections: ${SECTIONS.join(", ")})`);
+    only.push(s as SectionName);
   }
-  return { quick, only, out };
+  return { quick: v.quick === true, only, out: v.out ?? defaultOut, ...(parsed.help ? { help: true } : {}) };
 }

@@ -1,5 +1,6 @@
 /**
  * `npm start [-- --reset] [-- --demo [--rate N] [--duration S] [--history-days N]] [--shards N] [--etl-every S] [--dir PATH] [--help]`
+ * (the options: MAIN_COMMAND below; `--help` prints them on stdout, exit 0; a bad option exits 2 with the usage)
  *
  * Runs the whole data plane on this machine (local/platform.ts), prints the
  * URLs and where data lives, and shuts everything down on Ctrl-C / SIGTERM
@@ -7,7 +8,7 @@
  * guard ends it even if this process is killed).
  */
 import * as path from "path";
-import { parseArgs } from "node:util";
+import { CliUsageError, defineCommand, numberOption, parseCommand, usage, usageFailure } from "../scripts/lib/cli";
 // The platform (and everything it loads) is imported only when it starts, so `--help` answers at once.
 import type { Platform } from "./platform";
 
@@ -32,83 +33,54 @@ export interface MainArgs {
   help?: true;
 }
 
-const USAGE = "usage: npm start -- [--reset] [--demo] [--rate N] [--duration S] [--history-days N] [--shards N] [--etl-every S] [--dir PATH] [--lake-buffer-seconds S] [--verbose] [--help]";
-
-const HELP = `${USAGE}
-
-Runs the whole data plane on this machine: ingestion on 127.0.0.1:\${INGEST_PORT:-8080}, insights on
+export const MAIN_COMMAND = defineCommand({
+  name: "start",
+  invocation: "npm start --",
+  summary: `Runs the whole data plane on this machine: ingestion on 127.0.0.1:\${INGEST_PORT:-8080}, insights on
 127.0.0.1:\${INSIGHTS_PORT:-8081}, kinesis-local, s3rver, the Data API on PGlite, the stream processor,
-the lake delivery and the pond ETL schedules (docs/local-platform.md).
+the lake delivery and the pond ETL schedules (docs/local-platform.md).`,
+  options: {
+    reset: { type: "boolean", description: "remove what the platform created in the data folder first (refused while another instance runs on it, or when the folder has no platform marker)" },
+    demo: { type: "boolean", description: "also send traffic (--rate, --duration) with the daily/weekly pattern; one route turns hot after 30% of the run; first backfills --history-days of history and trains on it" },
+    rate: { type: "string", value: "N", default: "50", description: "demo traffic, events/s, 1..100000" },
+    duration: { type: "string", value: "S", default: "3600", description: "demo traffic duration, seconds, 1..604800" },
+    "history-days": { type: "string", value: "N", default: "7", description: "with --demo: first backfill N days of generated history as events into the lake (1 in ceil(rate x 3600 / 600) of the traffic, shape kept), then run the training job on it (DuckDB, the AWS job's SQL) for the forecast and the scoring model, 0..30 (0 skips; skipped when the lake already holds those days: use --reset)" },
+    shards: { type: "string", value: "N", default: "flightstream:stream.shards of Pulumi.dev.yaml", description: "stream shards, 1..1000" },
+    "etl-every": { type: "string", value: "S", default: "each pond's schedule, 60 with --demo", description: "pond ETL interval in seconds, 0..86400 (0 disables)" },
+    dir: { type: "string", value: "PATH", default: ".local/", description: "data folder" },
+    "lake-buffer-seconds": { type: "string", value: "S", default: "flightstream:lake.bufferIntervalSeconds, 60", description: "lake delivery buffer interval, 1..900" },
+    verbose: { type: "boolean", description: "info logs of the functions" },
+  },
+});
 
-  --reset          remove what the platform created in the data folder first (refused while another
-                   instance runs on it, or when the folder has no platform marker)
-  --demo           also send traffic (--rate N events/s, default 50, for --duration S s, default 3600), with the
-                   daily/weekly pattern; one route turns hot after 30% of the run
-  --history-days N with --demo: first backfill N days (default 7, 0 skips, at most 30) of generated history
-                   as events into the lake (1 in ceil(rate x 3600 / 600) of the traffic, shape kept), then run
-                   the training job on it (DuckDB, the AWS job's SQL) for the forecast and the scoring model;
-                   the processor loads them. Skipped when the lake already holds those days (use --reset)
-  --shards N       stream shards (default: flightstream:stream.shards of Pulumi.dev.yaml)
-  --etl-every S    pond ETL interval in seconds (0 disables; default each pond's schedule, 60 with --demo)
-  --dir PATH       data folder (default .local/)
-  --lake-buffer-seconds S
-                   lake delivery buffer interval (default flightstream:lake.bufferIntervalSeconds, 60)
-  --verbose        info logs of the functions
-  --help           this text
-`;
+/** The --help text (stdout, exit 0). */
+export const HELP = usage(MAIN_COMMAND);
 
+/** Parses npm start's options; throws CliUsageError naming the option and the value. `help: true` for --help. */
 export function parseMainArgs(argv: readonly string[]): MainArgs {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false });
-  } catch (err) {
-    const e = err as Error & { code?: string };
-    const flag = /'(-[^' ]+)/.exec(e.message)?.[1] ?? /"(-[^" ]+)"/.exec(e.message)?.[1];
-    if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new Error(`unknown option ${JSON.stringify(flag ?? e.message)}. ${USAGE}`, { cause: err });
-    if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new Error(`${(flag ?? "").replace(/ .*/, "")} needs a value. ${USAGE}`, { cause: err });
-    if (e.code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new Error(`unexpected argument: ${e.message.replace(/^.*?'([^']*)'.*$/, "$1")}. ${USAGE}`, { cause: err });
-    throw new Error(`${e.message} ${USAGE}`, { cause: err });
-  }
+  const parsed = parseCommand(MAIN_COMMAND, argv);
+  if (parsed.help) return { reset: false, demo: false, rate: 50, duration: 3600, verbose: false, help: true };
   const v = parsed.values;
-  const int = (flag: string, raw: string | undefined, min: number, max: number): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) throw new Error(`${flag} must be an integer from ${min} to ${max}; received ${JSON.stringify(raw)}.`);
-    return n;
-  };
+  const int = (flag: string, raw: string | undefined, min: number, max: number): number | undefined =>
+    raw === undefined ? undefined : numberOption(flag, raw, { integer: true, min, max });
   const args: MainArgs = {
     reset: v.reset ?? false,
     demo: v.demo ?? false,
-    rate: int("--rate", v.rate, 1, 100000) ?? 50,
-    duration: int("--duration", v.duration, 1, 86400 * 7) ?? 3600,
+    rate: int("rate", v.rate, 1, 100000) ?? 50,
+    duration: int("duration", v.duration, 1, 86400 * 7) ?? 3600,
     verbose: v.verbose ?? false,
   };
-  const shards = int("--shards", v.shards, 1, 1000);
+  const shards = int("shards", v.shards, 1, 1000);
   if (shards !== undefined) args.shards = shards;
-  const etl = int("--etl-every", v["etl-every"], 0, 86400);
+  const etl = int("etl-every", v["etl-every"], 0, 86400);
   if (etl !== undefined) args.etlEverySeconds = etl;
   if (v.dir !== undefined) args.dir = v.dir;
-  const lakeBuffer = int("--lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
+  const lakeBuffer = int("lake-buffer-seconds", v["lake-buffer-seconds"], 1, 900);
   if (lakeBuffer !== undefined) args.lakeBufferSeconds = lakeBuffer;
-  const historyDays = int("--history-days", v["history-days"], 0, 30);
+  const historyDays = int("history-days", v["history-days"], 0, 30);
   if (historyDays !== undefined) args.historyDays = historyDays;
-  if (v.help) args.help = true;
   return args;
 }
-
-const OPTIONS = {
-  reset: { type: "boolean" },
-  demo: { type: "boolean" },
-  verbose: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-  rate: { type: "string" },
-  duration: { type: "string" },
-  shards: { type: "string" },
-  "etl-every": { type: "string" },
-  dir: { type: "string" },
-  "lake-buffer-seconds": { type: "string" },
-  "history-days": { type: "string" },
-} as const;
 
 function etlMs(p: Platform, pond: Platform["ponds"][number]): number {
   return p.etlIntervalMs ?? pond.intervalMs;
@@ -153,11 +125,12 @@ async function main(): Promise<void> {
   try {
     args = parseMainArgs(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`start: ${(err as Error).message}\n`);
+    if (!(err instanceof CliUsageError)) throw err;
+    process.stderr.write(`${usageFailure(MAIN_COMMAND, err.message)}\n`);
     process.exit(2);
   }
   if (args.help) {
-    process.stdout.write(HELP);
+    process.stdout.write(`${HELP}\n`);
     process.exit(0);
   }
   const t0 = Date.now();

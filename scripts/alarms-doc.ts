@@ -6,10 +6,19 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderAlarmsDoc, withReadmeAlarms } from "../plan/checks";
 import { planStack } from "../plan/stack";
+import { defineCommand, runMain, type Values } from "./lib/cli";
 
-async function main() {
-    const i = process.argv.indexOf("--stack");
-    const stack = i >= 0 ? process.argv[i + 1] : "prod";
+export const ALARMS_DOC_COMMAND = defineCommand({
+    name: "alarms-doc",
+    invocation: "npm run alarms-doc --",
+    summary: "Regenerates docs/alarms.md from the plan (and, for prod, the alarm table of README.md).",
+    options: {
+        stack: { type: "string", value: "NAME", default: "prod", description: "the stack whose alarms to list" },
+    },
+});
+
+async function alarmsDoc(values: Values<typeof ALARMS_DOC_COMMAND.options>): Promise<number> {
+    const stack = values.stack ?? "prod";
     const result = await planStack(stack);
     fs.writeFileSync(path.join(__dirname, "..", "docs", "alarms.md"), renderAlarmsDoc(result, stack));
     if (stack === "prod") {
@@ -17,10 +26,7 @@ async function main() {
         fs.writeFileSync(readme, withReadmeAlarms(fs.readFileSync(readme, "utf8"), result));
     }
     console.log(`wrote docs/alarms.md${stack === "prod" ? " and the alarm table of README.md" : ""}`);
-    process.exit(0);
+    return 0;
 }
 
-main().catch((e) => {
-    console.error(`alarms-doc: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
-});
+if (require.main === module) runMain(ALARMS_DOC_COMMAND, alarmsDoc);

@@ -7,40 +7,49 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "node:util";
 import { CapacityInput, DataPathInput, formatCapacityReport, formatDataPathReport, measuredFigures, planCapacity, planDataPath, type MeasuredFigures } from "../functions/shared/capacity";
+import { defineCommand, parseCommand, runMain, usage, usageError } from "./lib/cli";
 
 /** The bench's measured figures (bench/results.json), the planner's defaults. */
 export function loadMeasured(file = path.resolve(__dirname, "..", "bench", "results.json")): MeasuredFigures {
   return measuredFigures(JSON.parse(fs.readFileSync(file, "utf8")));
 }
 
-export const USAGE = `usage: npm run capacity -- (--tb-per-day N | --mb-per-second N) [options]
+const number = (value: string, description: string, dflt?: string) => ({ type: "string" as const, value, description, ...(dflt !== undefined ? { default: dflt } : {}) });
 
-  --tb-per-day N           average ingest, TB (10^12 bytes) per day
-  --mb-per-second N        average ingest, MB (10^6 bytes) per second
-  --event-bytes N          average event JSON size (default: measured, bench/results.json)
-  --frame-ratio N          frame compression ratio (default: measured, 200 sources)
-  --imbalance N            hottest over average shard (default: measured by the scale simulation)
-  --tasks N                ingestion tasks at peak (default 40)
-  --linger-ms N            producer linger, 1..50 (default 20)
-  --look-to-book N         shopping events (searches, offers) per booking, the event mix for Aurora (default 1000, assumed)
-  --cancellations-per-booking N  0..1 (default 0.25, assumed)
-  --record-bytes N         Kinesis-only scenarios: user-record size (default: the measured event size)
-  --peak-factor N          peak over average throughput (default 2)
-  --compression-ratio N    Kinesis-only scenarios: compression ratio (default: the measured frame ratio)
-  --partition-key-bytes N  average partition key size (default 16)
-  --aggregate-bytes N      size producers fill KPL aggregates to (default 51200)
-  --target-utilization N   share of shard limits to plan for at peak, (0, 1] (default 0.7)
-  --retention-hours N      stream retention, 24..8760 (default 24)
-  --readers N              pipelines reading the stream (default 2)
-  --current-shards N       also plan UpdateShardCount calls from N shards
-  --target-shards N        ... to N shards (default: the recommended count)
-  --json                   print the plan as JSON
-  --update-doc             rewrite the generated 10 TB/day block of docs/capacity.md
-  --help                   this text`;
+export const CAPACITY_COMMAND = defineCommand({
+  name: "capacity",
+  invocation: "npm run capacity --",
+  synopsis: "(--tb-per-day N | --mb-per-second N) [options]",
+  summary: "Sizes and prices the data path (give --tb-per-day or --mb-per-second), then the four Kinesis-only scenarios.",
+  options: {
+    "tb-per-day": number("N", "average ingest, TB (10^12 bytes) per day"),
+    "mb-per-second": number("N", "average ingest, MB (10^6 bytes) per second"),
+    "event-bytes": number("N", "average event JSON size", "measured, bench/results.json"),
+    "frame-ratio": number("N", "frame compression ratio", "measured, 200 sources"),
+    imbalance: number("N", "hottest over average shard", "measured by the scale simulation"),
+    tasks: number("N", "ingestion tasks at peak", "40"),
+    "linger-ms": number("N", "producer linger, 1..50", "20"),
+    "look-to-book": number("N", "shopping events (searches, offers) per booking, the event mix for Aurora", "1000, assumed"),
+    "cancellations-per-booking": number("N", "cancellations per booking, 0..1", "0.25, assumed"),
+    "record-bytes": number("N", "Kinesis-only scenarios: user-record size", "the measured event size"),
+    "peak-factor": number("N", "peak over average throughput", "2"),
+    "compression-ratio": number("N", "Kinesis-only scenarios: compression ratio", "the measured frame ratio"),
+    "partition-key-bytes": number("N", "average partition key size", "16"),
+    "aggregate-bytes": number("N", "size producers fill KPL aggregates to", "51200"),
+    "target-utilization": number("N", "share of shard limits to plan for at peak, (0, 1]", "0.7"),
+    "retention-hours": number("N", "stream retention, 24..8760", "24"),
+    readers: number("N", "pipelines reading the stream", "2"),
+    "current-shards": number("N", "also plan UpdateShardCount calls from N shards"),
+    "target-shards": number("N", "... to N shards", "the recommended count"),
+    json: { type: "boolean", description: "print the plan as JSON" },
+    "update-doc": { type: "boolean", description: "rewrite the generated 10 TB/day block of docs/capacity.md" },
+  },
+});
 
-const NUMERIC: Record<string, keyof CapacityInput | keyof DataPathInput | "currentShards" | "targetShards"> = {
+export const USAGE = usage(CAPACITY_COMMAND);
+
+const NUMERIC: Record<Exclude<keyof typeof CAPACITY_COMMAND.options, "json" | "update-doc">, keyof CapacityInput | keyof DataPathInput | "currentShards" | "targetShards"> = {
   "tb-per-day": "tbPerDay",
   "mb-per-second": "mbPerSecond",
   "record-bytes": "averageRecordBytes",
@@ -71,24 +80,9 @@ const FLAG_OF: Record<string, string> = {
 
 /** Parses argv and returns the report lines; throws Error with a message naming the bad argument. */
 export function runCapacity(argv: readonly string[], measured: MeasuredFigures = loadMeasured()): string[] {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(Object.keys(NUMERIC).map((k) => [k, { type: "string" as const }])),
-        json: { type: "boolean" },
-        "update-doc": { type: "boolean" },
-        help: { type: "boolean" },
-      },
-    });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n\n${USAGE}`, { cause: e });
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help === true) return USAGE.split("\n");
+  const parsed = parseCommand(CAPACITY_COMMAND, argv);
+  if (parsed.help) return USAGE.split("\n");
+  const values = parsed.values;
   if (values["update-doc"] === true) {
     const file = path.resolve(__dirname, "..", "docs", "capacity.md");
     fs.writeFileSync(file, withDocBlock(fs.readFileSync(file, "utf8"), measured));
@@ -96,17 +90,15 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
   }
   const numbers: Record<string, number> = {};
   for (const [flag, key] of Object.entries(NUMERIC)) {
-    const raw = values[flag];
+    const raw = values[flag as keyof typeof NUMERIC];
     if (raw === undefined) continue;
     const n = Number(raw);
-    if (typeof raw !== "string" || raw.trim() === "" || !Number.isFinite(n)) {
-      throw new Error(`--${flag} must be a number, got ${JSON.stringify(raw)}`);
-    }
+    if (raw.trim() === "" || !Number.isFinite(n)) usageError(`--${flag} must be a number, got ${JSON.stringify(raw)}`);
     numbers[key] = n;
   }
   const { currentShards, targetShards, averageEventBytes, frameCompressionRatio, hotShardImbalance, tasks, lingerMs, lookToBook, cancellationsPerBooking, ...input } = numbers;
   if (targetShards !== undefined && currentShards === undefined) {
-    throw new Error("--target-shards needs --current-shards (the count to reshard from)");
+    usageError("--target-shards needs --current-shards (the count to reshard from)");
   }
   try {
     const dataPath = planDataPath({
@@ -140,7 +132,7 @@ export function runCapacity(argv: readonly string[], measured: MeasuredFigures =
   } catch (e) {
     // name the CLI flag rather than the module argument
     const message = (e as Error).message.replace(/`(\w+)`/g, (_, key: string) => FLAG_OF[key] ?? `\`${key}\``);
-    throw new Error(message, { cause: e });
+    usageError(message);
   }
 }
 
@@ -162,10 +154,8 @@ export function withDocBlock(doc: string, measured: MeasuredFigures): string {
 }
 
 if (require.main === module) {
-  try {
+  // runCapacity answers --help itself (the usage as lines); bad options → exit 2 with the usage.
+  runMain(CAPACITY_COMMAND, () => {
     for (const line of runCapacity(process.argv.slice(2))) console.log(line);
-  } catch (e) {
-    console.error(`capacity: ${(e as Error).message}`);
-    process.exitCode = 2;
-  }
+  });
 }

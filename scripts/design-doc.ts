@@ -10,8 +10,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "node:util";
 import { parse as parseYaml } from "yaml";
+import { defineCommand, parseOrExit, runMain } from "./lib/cli";
 import {
   ASSUMED_ROW_WRITES_PER_ACU_SECOND,
   AURORA_SERVERLESS_V2_MAX_ACU,
@@ -254,28 +254,25 @@ export function checkDesignDoc(doc: string, figures: readonly DesignFigure[]): s
   return problems;
 }
 
-export const USAGE = `usage: npm run design-doc [-- --check]
-
-  (no option)  rewrite the generated Assumptions and Scalability blocks of docs/design.md
-  --check      compare only; exit 1 naming every figure that differs from the planner or the bench
-  --help       this text`;
+export const DESIGN_DOC_COMMAND = defineCommand({
+  name: "design-doc",
+  invocation: "npm run design-doc --",
+  summary: "Rewrites the generated Assumptions and Scalability blocks of docs/design.md from the planner and bench/results.json.",
+  options: {
+    check: { type: "boolean", description: "compare only; exit 1 naming every figure that differs from the planner or the bench" },
+  },
+});
 
 /** Runs the command; returns the exit code. */
 export function main(argv: readonly string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): number {
-  let values: { check?: boolean; help?: boolean };
-  try {
-    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: { check: { type: "boolean" }, help: { type: "boolean" } } }).values;
-  } catch (e) {
-    err(`design-doc: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    out(USAGE);
-    return 0;
-  }
+  const parsed = parseOrExit(DESIGN_DOC_COMMAND, argv, { out, err });
+  return typeof parsed === "number" ? parsed : designDoc(parsed.values.check === true, out, err);
+}
+
+function designDoc(check: boolean, out: (s: string) => void, err: (s: string) => void): number {
   const doc = fs.readFileSync(DESIGN_DOC, "utf8");
   const figures = designFigures(loadInputs());
-  if (values.check) {
+  if (check) {
     const problems = checkDesignDoc(doc, figures);
     for (const p of problems) err(`design-doc: ${p}`);
     if (problems.length > 0) err("design-doc: run `npm run design-doc` to regenerate");
@@ -287,11 +284,4 @@ export function main(argv: readonly string[], out: (s: string) => void = console
   return 0;
 }
 
-if (require.main === module) {
-  try {
-    process.exitCode = main(process.argv.slice(2));
-  } catch (e) {
-    console.error(`design-doc: ${(e as Error).message}`);
-    process.exitCode = 2;
-  }
-}
+if (require.main === module) runMain(DESIGN_DOC_COMMAND, (values) => designDoc(values.check === true, console.log, console.error));

@@ -14,7 +14,6 @@
  * Exit codes: 0 done, 1 the store could not be read or written, 2 bad arguments.
  */
 import * as path from "path";
-import { parseArgs } from "node:util";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import {
   KeyStoreError,
@@ -33,21 +32,30 @@ import {
   type KeyRecord,
 } from "../functions/ingest/keys";
 import { LOCAL_KEY_STORE_FILE } from "../local/keys";
+import { CliUsageError, defineCommand, parseCommand, usage } from "./lib/cli";
 
-export const KEYS_USAGE = `usage: npm run ops -- keys <command> [options] (--local DIR | --secret-arn ARN)
-
-commands:
+export const KEYS_COMMAND = defineCommand({
+  name: "ops keys",
+  invocation: "npm run ops -- keys",
+  summary: "Manages the ingestion service's per-source keys (--local DIR or --secret-arn ARN says where they live).",
+  positionals: [{ name: "command", description: "issue | list | rotate | revoke", required: true }],
+  options: {
+    source: { type: "string", value: "S", description: "the source (required by issue, rotate, revoke; a filter for list)" },
+    id: { type: "string", value: "ID", description: "revoke: only this key (default: every active key of --source)" },
+    "overlap-hours": { type: "string", value: "H", default: "24", description: "rotate: how long the previous keys stay valid, 0..720" },
+    local: { type: "string", value: "DIR", description: `the local platform's data folder (DIR/${LOCAL_KEY_STORE_FILE}, e.g. --local .local)` },
+    "secret-arn": { type: "string", value: "ARN", description: "the Secrets Manager secret of the ingestion key store (AWS)" },
+  },
+  notes: `commands:
   issue   --source S                      issue a new key for source S; the key is printed once, only its hash is stored
   list    [--source S]                    list keys (id, source, state, createdAt, notAfter, revokedAt)
-  rotate  --source S [--overlap-hours H]  issue a new key; S's active keys stay valid for H more hours (default 24, 0..720)
-  revoke  --source S [--id ID]            revoke S's active keys now (or only the key ID)
+  rotate  --source S [--overlap-hours H]  issue a new key; S's active keys stay valid for H more hours
+  revoke  --source S [--id ID]            revoke S's active keys now (or only the key ID)`,
+});
 
-where the keys live:
-  --local DIR        the local platform's data folder (DIR/${LOCAL_KEY_STORE_FILE}, e.g. --local .local)
-  --secret-arn ARN   the Secrets Manager secret of the ingestion key store (AWS)
-  --help             this text`;
+export const KEYS_USAGE = usage(KEYS_COMMAND);
 
-export class KeysArgsError extends Error {}
+export class KeysArgsError extends CliUsageError {}
 
 export interface KeysIo {
   readonly out: (line: string) => void;
@@ -71,24 +79,12 @@ interface KeysArgs {
 export function parseKeysArgs(argv: readonly string[]): KeysArgs | "help" {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        source: { type: "string" },
-        id: { type: "string" },
-        "overlap-hours": { type: "string" },
-        local: { type: "string" },
-        "secret-arn": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseCommand(KEYS_COMMAND, argv);
   } catch (err) {
-    throw new KeysArgsError(`${(err as Error).message}`);
+    throw new KeysArgsError((err as Error).message);
   }
+  if (parsed.help) return "help";
   const { values, positionals } = parsed;
-  if (values.help) return "help";
   const command = positionals[0] as Command | undefined;
   if (command === undefined || !COMMANDS.includes(command)) {
     throw new KeysArgsError(`the command must be one of ${COMMANDS.join(", ")}; received ${command === undefined ? "none" : JSON.stringify(command)}`);
@@ -148,7 +144,7 @@ export async function keysMain(argv: readonly string[], io: KeysIo): Promise<num
     args = parseKeysArgs(argv);
   } catch (err) {
     io.err(`ops keys: ${(err as Error).message}`);
-    io.err(KEYS_USAGE);
+    io.err(`\n${KEYS_USAGE}`);
     return 2;
   }
   if (args === "help") {

@@ -10,9 +10,10 @@
  *   npm run ops -- recompute --from 2026-11-22T08:00:00Z --to 2026-11-22T10:00:00Z --outputs prod.json | --local
  *   npm run ops -- keys issue|list|rotate|revoke --source S ... (ingestion keys: scripts/ops-keys.ts)
  *
- * Arguments are validated (functions/workflows/ops-args.ts) before anything
- * starts; the exit code is 0 on success, 1 when the execution failed, 2 for
- * bad arguments.
+ * Arguments are validated (scripts/ops-args.ts: option tables parsed by
+ * scripts/lib/cli.ts) before anything starts; `--help` (of ops or of a
+ * command) prints the usage on stdout, exit 0; the exit code is 0 on success,
+ * 1 when the execution failed, 2 for bad arguments (with the usage).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -24,7 +25,7 @@ import {
     SFNClient,
     StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import { OpsArgsError, OpsPlan, parseOpsArgs, planOps } from "../functions/workflows/ops-args";
+import { OpsArgsError, OpsPlan, parseOpsArgs, planOps } from "./ops-args";
 import { keysMain } from "./ops-keys";
 
 type Out = (line: string) => void;
@@ -148,8 +149,12 @@ export async function main(argv: readonly string[], io: OpsIo): Promise<number> 
         }
     })();
     if (parsed instanceof Error) {
-        io.err(parsed.message);
+        io.err(`ops: ${parsed.message}`);
         return 2;
+    }
+    if (parsed.help !== undefined) {
+        io.out(parsed.help);
+        return 0;
     }
     const json = parsed.bools.has("json");
     const local = parsed.bools.has("local");

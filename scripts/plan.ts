@@ -1,5 +1,5 @@
 /**
- * npm run plan -- --stack <dev|prod> [--json FILE] [--quiet]
+ * npm run plan -- --stack <dev|prod> [--json FILE] [--quiet]   (--help: the options)
  *
  * Evaluates the real stack program with Pulumi's mock engine, prints the resource
  * tree per account, runs the policy pack over every resource, writes the plan
@@ -10,27 +10,23 @@ import * as fs from "fs";
 import { planDocument, renderTree, Violation, Exemption } from "../plan/report";
 import { planStack } from "../plan/stack";
 import { runPolicies } from "../plan/policies";
+import { defineCommand, runMain, type Values } from "./lib/cli";
 
-function usage(msg: string): never {
-    console.error(`plan: ${msg}\nusage: npm run plan -- --stack <dev|prod> [--json FILE] [--quiet]`);
-    process.exit(2);
-}
+export const PLAN_COMMAND = defineCommand({
+    name: "plan",
+    invocation: "npm run plan --",
+    summary: "Evaluates the stack under Pulumi's mock engine, prints the resource tree per account and runs the policy pack.\nExit 0: no mandatory violation; 1: mandatory violations; 2: bad options or a program error.",
+    options: {
+        stack: { type: "string", short: "s", required: true, value: "NAME", description: "the stack to plan (dev or prod: Pulumi.<NAME>.yaml)" },
+        json: { type: "string", value: "FILE", description: "also write the plan document (resources, violations) as JSON" },
+        quiet: { type: "boolean", short: "q", description: "do not print the resource tree" },
+    },
+});
 
-async function main() {
-    const argv = process.argv.slice(2);
-    let stack: string | undefined;
-    let json: string | undefined;
-    let quiet = false;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--stack" || a === "-s") stack = argv[++i] ?? usage("--stack needs a value");
-        else if (a.startsWith("--stack=")) stack = a.slice(8);
-        else if (a === "--json") json = argv[++i] ?? usage("--json needs a file name");
-        else if (a.startsWith("--json=")) json = a.slice(7);
-        else if (a === "--quiet" || a === "-q") quiet = true;
-        else usage(`unknown argument "${a}"`);
-    }
-    if (!stack) usage("--stack is required");
+async function plan(values: Values<typeof PLAN_COMMAND.options>): Promise<number> {
+    const stack = values.stack!;
+    const json = values.json;
+    const quiet = values.quiet === true;
     const started = Date.now();
     const result = await planStack(stack);
     const { violations, exemptions } = await runPolicies(result);
@@ -46,9 +42,9 @@ async function main() {
     const mandatory = violations.filter((v) => v.level === "mandatory");
     if (mandatory.length > 0) {
         console.error(`plan: ${mandatory.length} mandatory policy violation(s)`);
-        process.exit(1);
+        return 1;
     }
-    process.exit(0);
+    return 0;
 }
 
 function printViolations(violations: Violation[], exemptions: Exemption[]) {
@@ -57,7 +53,4 @@ function printViolations(violations: Violation[], exemptions: Exemption[]) {
     for (const e of exemptions) console.log(`policy EXEMPT [${e.policy}] ${e.resource}: ${e.reason} (until ${e.expires})`);
 }
 
-main().catch((e) => {
-    console.error(`plan: ${e instanceof Error ? e.message : String(e)}`);
-    process.exit(2);
-});
+if (require.main === module) runMain(PLAN_COMMAND, plan);

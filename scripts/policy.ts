@@ -6,13 +6,7 @@
  * (plan/engine.ts; its exports become stack outputs), then every rule runs over
  * the resources it registered (policies/offline.ts).
  *
- *   --program        the program's entry file (.ts or .js)
- *   --stack          stack name seen by the program (default "dev")
- *   --config         stack config YAML (Pulumi.<stack>.yaml format); default: Pulumi.<stack>.yaml
- *                    next to the program's Pulumi.yaml, if there is one
- *   --project        project name (default: from the program's Pulumi.yaml, else "program")
- *   --policy-config  JSON in `pulumi preview --policy-pack-config` format (levels and rule config)
- *   --json           write {violations, exemptions, expiredExemptions} to FILE
+ * Options: `npm run policy -- --help` (the table is POLICY_COMMAND below).
  *
  * Exit status: 0 no mandatory violation, 1 mandatory violations, 2 bad usage or a failing program.
  */
@@ -22,6 +16,7 @@ import YAML from "yaml";
 import { evaluateProgram, ProgramResult } from "../plan/engine";
 import type { Exemption, Violation } from "../plan/report";
 import { OfflineResult, PolicyConfig, runPackOffline } from "../policies/offline";
+import { defineCommand, runMain, usageError, type Values } from "./lib/cli";
 
 export interface CheckProgramOptions {
     readonly stack?: string;
@@ -90,33 +85,32 @@ export function formatFindings(violations: Violation[], exemptions: Exemption[],
     return lines;
 }
 
-const USAGE = "usage: npm run policy -- --program <path> [--stack NAME] [--config FILE] [--project NAME] [--policy-config FILE] [--json FILE]";
+export const POLICY_COMMAND = defineCommand({
+    name: "policy",
+    invocation: "npm run policy --",
+    summary: "Runs the CrossGuard policy pack over any Pulumi TypeScript program under the mock engine.\nExit 0: no mandatory violation; 1: mandatory violations; 2: bad options or a failing program.",
+    options: {
+        program: { type: "string", required: true, value: "PATH", description: "the program's entry file (.ts or .js)" },
+        stack: { type: "string", value: "NAME", default: "dev", description: "the stack name the program sees" },
+        config: { type: "string", value: "FILE", default: "Pulumi.<stack>.yaml next to the program's Pulumi.yaml", description: "stack config YAML (Pulumi.<stack>.yaml format)" },
+        project: { type: "string", value: "NAME", default: "the program's Pulumi.yaml, else \"program\"", description: "the project name" },
+        "policy-config": { type: "string", value: "FILE", description: "JSON in `pulumi preview --policy-pack-config` format (levels and rule config)" },
+        json: { type: "string", value: "FILE", description: "write {violations, exemptions, expiredExemptions} to FILE" },
+    },
+});
 
-async function main(argv: string[]): Promise<number> {
-    const usage = (msg: string): never => {
-        throw Object.assign(new Error(`${msg}\n${USAGE}`), { usage: true });
-    };
-    const opt: { program?: string; stack?: string; config?: string; project?: string; policyConfig?: string; json?: string } = {};
-    const keys: Record<string, keyof typeof opt> = { "--program": "program", "--stack": "stack", "--config": "config", "--project": "project", "--policy-config": "policyConfig", "--json": "json" };
-    for (let i = 0; i < argv.length; i++) {
-        const [flag, inline] = argv[i].includes("=") ? [argv[i].slice(0, argv[i].indexOf("=")), argv[i].slice(argv[i].indexOf("=") + 1)] : [argv[i], undefined];
-        const key = keys[flag];
-        if (!key) usage(`unknown argument "${argv[i]}"`);
-        const value = inline ?? argv[++i];
-        if (value === undefined || value === "") usage(`${flag} needs a value`);
-        opt[key] = value;
-    }
-    if (!opt.program) usage("--program is required");
+async function policy(values: Values<typeof POLICY_COMMAND.options>): Promise<number> {
+    const opt = { program: values.program!, stack: values.stack, config: values.config, project: values.project, policyConfig: values["policy-config"], json: values.json };
     let policyConfig: PolicyConfig | undefined;
     if (opt.policyConfig) {
-        if (!fs.existsSync(opt.policyConfig)) usage(`--policy-config: file "${opt.policyConfig}" does not exist`);
+        if (!fs.existsSync(opt.policyConfig)) usageError(`\`--policy-config\`: file ${JSON.stringify(opt.policyConfig)} does not exist`);
         try {
-            policyConfig = JSON.parse(fs.readFileSync(opt.policyConfig!, "utf8"));
+            policyConfig = JSON.parse(fs.readFileSync(opt.policyConfig, "utf8"));
         } catch (e) {
-            usage(`--policy-config: "${opt.policyConfig}" is not valid JSON (${(e as Error).message})`);
+            usageError(`\`--policy-config\`: ${JSON.stringify(opt.policyConfig)} is not valid JSON (${(e as Error).message})`);
         }
     }
-    const { result, violations, exemptions, expiredExemptions } = await checkProgram(opt.program!, { stack: opt.stack, configFile: opt.config, project: opt.project, policyConfig });
+    const { result, violations, exemptions, expiredExemptions } = await checkProgram(opt.program, { stack: opt.stack, configFile: opt.config, project: opt.project, policyConfig });
     const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length;
     console.log(`policy: ${custom} resources in ${opt.program} (stack ${result.stack})`);
     for (const l of formatFindings(violations, exemptions, expiredExemptions)) console.log(l);
@@ -129,12 +123,4 @@ async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (e) => {
-            console.error(`policy: ${e instanceof Error ? e.message : String(e)}`);
-            process.exit(2);
-        },
-    );
-}
+if (require.main === module) runMain(POLICY_COMMAND, policy);

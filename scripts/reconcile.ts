@@ -15,7 +15,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "node:util";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { RDSDataClient } from "@aws-sdk/client-rds-data";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -26,6 +25,7 @@ import { gunzipSync } from "zlib";
 import { DATA_PREFIX, parseDataKey } from "../functions/lake/partitioning";
 import { lakeHours } from "../functions/workflows/replay-window";
 import { planRecompute, recomputeWindow, RecomputeWindow } from "../functions/workflows/replay-recompute";
+import { defineCommand, numberOption, OptionSpec, parseOrExit } from "./lib/cli";
 
 export interface ReconcileIo {
     readonly out: (line: string) => void;
@@ -148,21 +148,46 @@ function awsTarget(outputsFile: string, pond: string | undefined, region: string
     return { db: new DataApi({ client, resourceArn: a.clusterArn, secretArn: a.secretArn, database: a.databaseName }), s3, pondBucket: bucket, pond: name, lakeBucket: outputs.lake?.bucket, close: () => (s3.destroy(), client.destroy()) };
 }
 
+const WHERE = {
+    local: { type: "boolean", description: "the local platform of `npm start`" },
+    "platform-dir": { type: "string", value: "DIR", default: ".local", description: "the local platform's data folder (with --local)" },
+    outputs: { type: "string", value: "FILE", description: "the stack outputs (pulumi stack output --json > FILE), instead of --local" },
+    region: { type: "string", value: "REGION", default: "the cluster ARN's region", description: "the AWS region" },
+} as const satisfies Record<string, OptionSpec>;
+
+export const RECONCILE_COMMAND = defineCommand({
+    name: "ops reconcile",
+    invocation: "npm run ops -- reconcile",
+    summary: "Compares one UTC day's real-time aggregates with the pond's numbers; exit 1 when they differ.",
+    options: {
+        day: { type: "string", value: "YYYY-MM-DD", description: "the UTC day to compare (required)" },
+        pond: { type: "string", value: "NAME", default: "the only pond", description: "the pond to compare with" },
+        json: { type: "boolean", description: "print the differences as JSON" },
+        ...WHERE,
+    },
+});
+
+export const RECOMPUTE_COMMAND = defineCommand({
+    name: "ops recompute",
+    invocation: "npm run ops -- recompute",
+    summary: "Rebuilds a window's real-time aggregates from the lake (whole UTC hours, at least --min-age-minutes old).",
+    options: {
+        from: { type: "string", value: "ISO", description: "the window's first hour (required)" },
+        to: { type: "string", value: "ISO", description: "the window's end hour (required)" },
+        "min-age-minutes": { type: "string", value: "N", default: "60", description: "how old --to must be, so the lake holds every event" },
+        ...WHERE,
+    },
+});
+
 /** The `reconcile` subcommand (argv after "reconcile"). */
 export async function reconcileCommand(argv: readonly string[], io: ReconcileIo): Promise<number> {
     let target: Target;
     let day: string;
-    let json: boolean;
+    let json = false;
+    const parsed = parseOrExit(RECONCILE_COMMAND, argv, io);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     try {
-        const { values } = parseArgs({
-            args: [...argv],
-            options: {
-                day: { type: "string" }, local: { type: "boolean" }, "platform-dir": { type: "string" }, pond: { type: "string" },
-                outputs: { type: "string" }, region: { type: "string" }, json: { type: "boolean" },
-            },
-            strict: true,
-            allowPositionals: false,
-        });
         if (values.day === undefined) throw new ReconcileArgsError("`reconcile` needs `--day YYYY-MM-DD` (the UTC day to compare).");
         try {
             day = checkDay("`--day`", values.day);
@@ -215,22 +240,15 @@ export async function readLakeWindow(s3: S3Client, bucket: string, window: Recom
 export async function recomputeCommand(argv: readonly string[], io: ReconcileIo): Promise<number> {
     let target: Target;
     let window: RecomputeWindow;
+    const parsed = parseOrExit(RECOMPUTE_COMMAND, argv, io);
+    if (typeof parsed === "number") return parsed;
+    const { values } = parsed;
     try {
-        const { values } = parseArgs({
-            args: [...argv],
-            options: {
-                from: { type: "string" }, to: { type: "string" }, local: { type: "boolean" }, "platform-dir": { type: "string" },
-                outputs: { type: "string" }, region: { type: "string" }, "min-age-minutes": { type: "string" },
-            },
-            strict: true,
-            allowPositionals: false,
-        });
-        const minAge = values["min-age-minutes"] === undefined ? 60 : Number(values["min-age-minutes"]);
-        if (!Number.isInteger(minAge) || minAge < 0) throw new ReconcileArgsError(`\`--min-age-minutes\` must be an integer >= 0 (received ${JSON.stringify(values["min-age-minutes"])}).`);
+        const minAge = values["min-age-minutes"] === undefined ? 60 : numberOption("min-age-minutes", values["min-age-minutes"], { integer: true, min: 0 });
         try {
-            window = planRecompute({ from: values.from, to: values.to }, new Date(), minAge);
+            window = planRecompute({ from: values.from, to: values.to }, new Date(), minAge, (field) => `\`--${field}\``);
         } catch (err) {
-            throw new ReconcileArgsError((err as Error).message.replace(/`(from|to)`/g, "`--$1`"));
+            throw new ReconcileArgsError((err as Error).message);
         }
         if (values.local) target = await localTarget(values["platform-dir"] ?? path.join(__dirname, "..", ".local"), undefined);
         else if (values.outputs !== undefined) target = awsTarget(values.outputs, undefined, values.region);

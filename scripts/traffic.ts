@@ -11,6 +11,7 @@
 import * as path from "path";
 import { readLocalKeysFile, type LocalKey } from "../local/keys";
 import { eventsForSecond, SOURCES, TrafficGenerator } from "../local/traffic";
+import { CliUsageError, defineCommand, numberOption, parseCommand, parseOrExit, usageError, usageFailure } from "./lib/cli";
 
 export interface TrafficRunOptions {
   readonly url: string;
@@ -144,59 +145,48 @@ interface CliArgs {
   invalidRate: number;
 }
 
+export const TRAFFIC_COMMAND = defineCommand({
+  name: "traffic",
+  invocation: "npm run traffic --",
+  summary: "Sends generated airline traffic (daily shape, a share of invalid events) to the ingestion API with the local keys.",
+  options: {
+    rate: { type: "string", value: "N", default: "100", description: "events per second, 1..100000" },
+    duration: { type: "string", value: "S", default: "60", description: "seconds to send for, 1..86400" },
+    url: { type: "string", value: "URL", default: "http://127.0.0.1:${INGEST_PORT:-8080}", description: "the ingestion API" },
+    keys: { type: "string", value: "FILE", default: ".local/ingest-keys.json", description: "the per-source keys npm start wrote" },
+    seed: { type: "string", value: "N", description: "generator seed, 0..2147483647 (default: random)" },
+    "invalid-rate": { type: "string", value: "F", default: "0.01", description: "share of invalid events, 0..0.5" },
+  },
+});
+
+/** Parses the options; throws CliUsageError naming the option and the value. */
 export function parseTrafficArgs(argv: readonly string[], env: Record<string, string | undefined>): CliArgs {
+  const parsed = parseCommand(TRAFFIC_COMMAND, argv);
+  // --help: the entry point (parseOrExit) prints the usage before this; here it leaves the defaults.
+  const v = parsed.help ? {} : parsed.values;
   const args: CliArgs = { url: `http://127.0.0.1:${env.INGEST_PORT ?? "8080"}`, keysFile: path.resolve(__dirname, "..", ".local", "ingest-keys.json"), rate: 100, duration: 60, invalidRate: 0.01 };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    const need = () => {
-      if (value === undefined || value.startsWith("--")) throw new Error(`${flag} needs a value`);
-      i++;
-      return value;
-    };
-    const num = (min: number, max: number, integer = true) => {
-      const raw = need();
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-        throw new Error(`${flag} must be ${integer ? "an integer" : "a number"} from ${min} to ${max}; received ${JSON.stringify(raw)}`);
-      }
-      return n;
-    };
-    switch (flag) {
-      case "--url":
-        args.url = need().replace(/\/+$/, "");
-        if (!/^https?:\/\//.test(args.url)) throw new Error(`--url must be an http(s) URL; received ${JSON.stringify(value)}`);
-        break;
-      case "--keys":
-        args.keysFile = path.resolve(need());
-        break;
-      case "--rate":
-        args.rate = num(1, 100000);
-        break;
-      case "--duration":
-        args.duration = num(1, 86400);
-        break;
-      case "--seed":
-        args.seed = num(0, 2 ** 31 - 1);
-        break;
-      case "--invalid-rate":
-        args.invalidRate = num(0, 0.5, false);
-        break;
-      default:
-        throw new Error(`unknown option ${JSON.stringify(flag)}; allowed: --rate N, --duration S, --url URL, --keys FILE, --seed N, --invalid-rate F`);
-    }
+  if (v.url !== undefined) {
+    args.url = v.url.replace(/\/+$/, "");
+    if (!/^https?:\/\//.test(args.url)) usageError(`\`--url\` must be an http(s) URL (received ${JSON.stringify(v.url)})`);
   }
+  if (v.keys !== undefined) args.keysFile = path.resolve(v.keys);
+  if (v.rate !== undefined) args.rate = numberOption("rate", v.rate, { integer: true, min: 1, max: 100000 });
+  if (v.duration !== undefined) args.duration = numberOption("duration", v.duration, { integer: true, min: 1, max: 86400 });
+  if (v.seed !== undefined) args.seed = numberOption("seed", v.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
+  if (v["invalid-rate"] !== undefined) args.invalidRate = numberOption("invalid-rate", v["invalid-rate"], { min: 0, max: 0.5 });
   return args;
 }
 
 if (require.main === module) {
   let args: CliArgs;
   let keys: LocalKey[];
+  const parsed = parseOrExit(TRAFFIC_COMMAND, process.argv.slice(2));
+  if (typeof parsed === "number") process.exit(parsed);
   try {
     args = parseTrafficArgs(process.argv.slice(2), process.env);
     keys = readLocalKeysFile(args.keysFile);
   } catch (err) {
-    process.stderr.write(`traffic: ${(err as Error).message}\n`);
+    process.stderr.write(`${err instanceof CliUsageError ? usageFailure(TRAFFIC_COMMAND, err.message) : `traffic: ${(err as Error).message}`}\n`);
     process.exit(2);
   }
   const controller = new AbortController();

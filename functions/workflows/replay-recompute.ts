@@ -22,7 +22,7 @@
 import { DataApi } from "../shared/db/dataapi";
 import { FlightEvent, validateEvent } from "../shared/events";
 import { recomputeBookings, writeEvents, WriteStats } from "../processor/writer";
-import { WorkflowError } from "./errors";
+import { FieldName, WorkflowError, inputField } from "./errors";
 import { parseTimestamp } from "./replay-window";
 
 export interface RecomputeWindow {
@@ -33,20 +33,20 @@ export interface RecomputeWindow {
 export const RECOMPUTE_MAX_DAYS = 7;
 
 /** Validates a recompute window; errors name the option. */
-export function planRecompute(input: { from?: unknown; to?: unknown }, now: Date, minAgeMinutes = 60): RecomputeWindow {
-    const from = parseTimestamp("from", input.from);
-    const to = parseTimestamp("to", input.to);
+export function planRecompute(input: { from?: unknown; to?: unknown }, now: Date, minAgeMinutes = 60, field: FieldName = inputField): RecomputeWindow {
+    const from = parseTimestamp("from", input.from, field);
+    const to = parseTimestamp("to", input.to, field);
     const bad = (m: string): never => {
         throw new WorkflowError("InvalidReplayInput", m);
     };
     for (const [name, t] of [["from", from], ["to", to]] as const) {
-        if (t.getTime() % 3_600_000 !== 0) bad(`\`${name}\` must be a whole UTC hour such as "2026-11-22T08:00:00Z" (the lake is partitioned by hour) (received ${JSON.stringify(input[name])}).`);
+        if (t.getTime() % 3_600_000 !== 0) bad(`${field(name)} must be a whole UTC hour such as "2026-11-22T08:00:00Z" (the lake is partitioned by hour) (received ${JSON.stringify(input[name])}).`);
     }
-    if (from >= to) bad(`the time range is inverted or empty: \`from\` (${from.toISOString()}) must be before \`to\` (${to.toISOString()}).`);
+    if (from >= to) bad(`the time range is inverted or empty: ${field("from")} (${from.toISOString()}) must be before ${field("to")} (${to.toISOString()}).`);
     if (to.getTime() - from.getTime() > RECOMPUTE_MAX_DAYS * 86_400_000) bad(`a recompute covers at most ${RECOMPUTE_MAX_DAYS} days (received ${from.toISOString()} to ${to.toISOString()}); split it.`);
     const latest = now.getTime() - minAgeMinutes * 60_000;
     if (to.getTime() > latest) {
-        bad(`\`to\` (${to.toISOString()}) must be at least ${minAgeMinutes} minutes old (at most ${new Date(latest).toISOString()}), so the lake holds every event of the window.`);
+        bad(`${field("to")} (${to.toISOString()}) must be at least ${minAgeMinutes} minutes old (at most ${new Date(latest).toISOString()}), so the lake holds every event of the window.`);
     }
     return { from: from.toISOString(), to: to.toISOString() };
 }

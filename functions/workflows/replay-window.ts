@@ -18,7 +18,7 @@
  * fails on the operator's terminal, and the workflow's first task runs it
  * again (executions can be started by other means).
  */
-import { WorkflowError, show } from "./errors";
+import { FieldName, WorkflowError, inputField, show } from "./errors";
 
 export interface ReplayInput {
     readonly from?: unknown;
@@ -80,36 +80,36 @@ function bad(message: string): never {
 }
 
 /** Parses an ISO-8601 timestamp with an offset or Z; errors name the field. */
-export function parseTimestamp(field: string, value: unknown): Date {
+export function parseTimestamp(field: string, value: unknown, name: FieldName = inputField): Date {
     if (typeof value !== "string" || !ISO.test(value) || Number.isNaN(Date.parse(value))) {
-        bad(`\`${field}\` must be an ISO-8601 timestamp with an offset or Z, such as "2026-11-22T10:00:00Z" (received ${show(value)}).`);
+        bad(`${name(field)} must be an ISO-8601 timestamp with an offset or Z, such as "2026-11-22T10:00:00Z" (received ${show(value)}).`);
     }
     return new Date(Date.parse(value));
 }
 
 /** Validates a replay request and splits it into stream and lake windows. */
-export function planReplayWindow(input: ReplayInput, limits: ReplayLimits): ReplayPlanWindow {
+export function planReplayWindow(input: ReplayInput, limits: ReplayLimits, name: FieldName = inputField): ReplayPlanWindow {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
         bad(`replay input must be an object {from, to, target} (received ${show(input)}).`);
     }
-    const from = parseTimestamp("from", input.from);
-    const to = parseTimestamp("to", input.to);
+    const from = parseTimestamp("from", input.from, name);
+    const to = parseTimestamp("to", input.to, name);
     const target = input.target ?? DEFAULT_REPLAY_TARGET;
     if (typeof target !== "string" || !limits.targets.includes(target)) {
-        bad(`\`target\` must be one of ${limits.targets.map((t) => `"${t}"`).join(", ")} (received ${show(input.target)}).`);
+        bad(`${name("target")} must be one of ${limits.targets.map((t) => `"${t}"`).join(", ")} (received ${show(input.target)}).`);
     }
     if (from.getTime() >= to.getTime()) {
-        bad(`the time range is inverted or empty: \`from\` (${from.toISOString()}) must be before \`to\` (${to.toISOString()}).`);
+        bad(`the time range is inverted or empty: ${name("from")} (${from.toISOString()}) must be before ${name("to")} (${to.toISOString()}).`);
     }
     const now = limits.now.getTime();
     if (from.getTime() >= now) {
-        bad(`the time range is in the future: \`from\` (${from.toISOString()}) is after now (${limits.now.toISOString()}); nothing has been written yet.`);
+        bad(`the time range is in the future: ${name("from")} (${from.toISOString()}) is after now (${limits.now.toISOString()}); nothing has been written yet.`);
     }
     const processedHours = limits.processedRetentionHours ?? limits.retentionHours + 24;
     const processedStart = now - processedHours * 3_600_000 + PROCESSED_RETENTION_MARGIN_MS;
     const refuseTooOld = () => {
         if (from.getTime() < processedStart) {
-            throw new WorkflowError("InvalidReplayInput", `\`from\` (${from.toISOString()}) is older than the processor's ${processedHours} h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: ${new Date(processedStart).toISOString()}): replaying it would count its events twice. Rebuild that window's aggregates with \`npm run ops -- recompute --from ... --to ...\` instead.`);
+            throw new WorkflowError("InvalidReplayInput", `${name("from")} (${from.toISOString()}) is older than the processor's ${processedHours} h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: ${new Date(processedStart).toISOString()}): replaying it would count its events twice. Rebuild that window's aggregates with \`npm run ops -- recompute --from ... --to ...\` instead.`);
         }
     };
     const end = Math.min(to.getTime(), now);
@@ -123,12 +123,12 @@ export function planReplayWindow(input: ReplayInput, limits: ReplayLimits): Repl
     }
     // Part (or all) of the window is beyond the stream's retention.
     if (!limits.lakeAvailable) {
-        bad(`\`from\` (${from.toISOString()}) is beyond the stream's ${limits.retentionHours} h retention (oldest replayable: ${new Date(retentionStart).toISOString()}) and no lake is configured to replay from.`);
+        bad(`${name("from")} (${from.toISOString()}) is beyond the stream's ${limits.retentionHours} h retention (oldest replayable: ${new Date(retentionStart).toISOString()}) and no lake is configured to replay from.`);
     }
     if (limits.lakeRetentionDays !== undefined) {
         const lakeStart = now - limits.lakeRetentionDays * 86_400_000;
         if (from.getTime() < lakeStart) {
-            bad(`\`from\` (${from.toISOString()}) is beyond the stream's ${limits.retentionHours} h retention and the lake's ${limits.lakeRetentionDays} day retention (oldest replayable: ${new Date(lakeStart).toISOString()}).`);
+            bad(`${name("from")} (${from.toISOString()}) is beyond the stream's ${limits.retentionHours} h retention and the lake's ${limits.lakeRetentionDays} day retention (oldest replayable: ${new Date(lakeStart).toISOString()}).`);
         }
     }
     refuseTooOld();

@@ -7,7 +7,7 @@
 import { DescribeStreamSummaryCommand, UpdateShardCountCommand } from "@aws-sdk/client-kinesis";
 import { MAX_SHARDS_PER_STREAM, MeasuredFigures, planDataPath, planReshardSteps, recommendShards } from "../shared/capacity";
 import { WorkflowDeps, need } from "./deps";
-import { WorkflowError, show } from "./errors";
+import { FieldName, WorkflowError, inputField, show } from "./errors";
 import { assertBudget, reshardBudget, ReshardBudget } from "./ledger";
 
 export interface ReshardInput {
@@ -46,7 +46,7 @@ function bad(message: string): never {
  * (PLANNER_MEASURED_FIGURES, from bench/results.json: the same plan as `shards: auto`); without them,
  * the Kinesis-only `recommendShards` (aggregated + compressed, one global aggregator).
  */
-export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_STREAM, measured?: MeasuredFigures): number {
+export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_STREAM, measured?: MeasuredFigures, name: FieldName = inputField): number {
     if (typeof input !== "object" || input === null || Array.isArray(input)) bad(`reshard input must be an object {targetShards} or {throughputMBps} (received ${show(input)}).`);
     const hasShards = input.targetShards !== undefined;
     const hasThroughput = input.throughputMBps !== undefined;
@@ -55,13 +55,13 @@ export function reshardTarget(input: ReshardInput, maxShards = MAX_SHARDS_PER_ST
     }
     if (hasShards) {
         const n = input.targetShards;
-        if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > maxShards) bad(`\`targetShards\` must be an integer between 1 and ${maxShards} (received ${show(n)}).`);
+        if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > maxShards) bad(`${name("targetShards")} must be an integer between 1 and ${maxShards} (received ${show(n)}).`);
         return n;
     }
     const t = input.throughputMBps;
-    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0 || t > 1_000_000) bad(`\`throughputMBps\` must be a number greater than 0 (received ${show(t)}).`);
+    if (typeof t !== "number" || !Number.isFinite(t) || t <= 0 || t > 1_000_000) bad(`${name("throughputMBps")} must be a number greater than 0 (received ${show(t)}).`);
     const shards = measured ? planDataPath({ mbPerSecond: t, peakFactor: 1, measured }).shards : recommendShards({ mbPerSecond: t, peakFactor: 1 });
-    if (shards > maxShards) bad(`\`throughputMBps\` ${t} needs ${shards} shards, more than the ${maxShards} allowed.`);
+    if (shards > maxShards) bad(`${name("throughputMBps")} ${t} needs ${shards} shards, more than the ${maxShards} allowed.`);
     return shards;
 }
 

@@ -5,7 +5,7 @@
  * check observations and alarm states.
  */
 import type { Change, ResourceRecordSet } from "@aws-sdk/client-route-53";
-import { WorkflowError, show } from "./errors";
+import { FieldName, WorkflowError, inputField, show } from "./errors";
 
 export interface TrafficShiftInput {
     readonly hostedZoneId?: unknown;
@@ -58,17 +58,17 @@ export function normalizeName(name: string): string {
 }
 
 /** Validates the request (without looking at Route 53). */
-export function parseShiftInput(input: TrafficShiftInput): ShiftRequest {
+export function parseShiftInput(input: TrafficShiftInput, name: FieldName = inputField): ShiftRequest {
     if (typeof input !== "object" || input === null || Array.isArray(input)) bad(`traffic shift input must be an object (received ${show(input)}).`);
     const { hostedZoneId, recordName } = input;
     if (typeof hostedZoneId !== "string" || !/^(\/hostedzone\/)?Z[A-Z0-9]{1,32}$/.test(hostedZoneId)) {
-        bad(`\`hostedZoneId\` must be a Route 53 hosted zone id such as "Z0123456789ABC" (received ${show(hostedZoneId)}).`);
+        bad(`${name("hostedZoneId")} must be a Route 53 hosted zone id such as "Z0123456789ABC" (received ${show(hostedZoneId)}).`);
     }
     if (typeof recordName !== "string" || !/^[a-zA-Z0-9*_.-]{1,253}\.?$/.test(recordName)) {
-        bad(`\`recordName\` must be a DNS name such as "ingest.example.com" (received ${show(recordName)}).`);
+        bad(`${name("recordName")} must be a DNS name such as "ingest.example.com" (received ${show(recordName)}).`);
     }
     const recordType = input.recordType ?? "A";
-    if (typeof recordType !== "string" || !RECORD_TYPES.includes(recordType)) bad(`\`recordType\` must be one of ${RECORD_TYPES.join(", ")} (received ${show(input.recordType)}).`);
+    if (typeof recordType !== "string" || !RECORD_TYPES.includes(recordType)) bad(`${name("recordType")} must be one of ${RECORD_TYPES.join(", ")} (received ${show(input.recordType)}).`);
     const hasWeights = input.weights !== undefined;
     const hasFailover = input.failoverTo !== undefined;
     if (hasWeights === hasFailover) {
@@ -80,33 +80,33 @@ export function parseShiftInput(input: TrafficShiftInput): ShiftRequest {
     if (hasWeights) {
         const w = input.weights;
         if (typeof w !== "object" || w === null || Array.isArray(w) || Object.keys(w).length === 0) {
-            bad(`\`weights\` must be an object of set identifier to weight, such as {"blue": 90, "green": 10} (received ${show(w)}).`);
+            bad(`${name("weights")} must be an object of set identifier to weight, such as {"blue": 90, "green": 10} (received ${show(w)}).`);
         }
         weights = {};
         for (const [id, value] of Object.entries(w as Record<string, unknown>)) {
             if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 255) {
-                bad(`\`weights.${id}\` must be an integer between 0 and 255 (received ${show(value)}).`);
+                bad(`${name("weights", id)} must be an integer between 0 and 255 (received ${show(value)}).`);
             }
             weights[id] = value;
         }
         if (Object.values(weights).every((x) => x === 0) && Object.keys(weights).length > 1) {
-            bad(`\`weights\` must not all be 0 (received ${show(w)}); Route 53 would then spread traffic evenly.`);
+            bad(`${name("weights")} must not all be 0 (received ${show(w)}); Route 53 would then spread traffic evenly.`);
         }
     }
     if (hasFailover && (typeof input.failoverTo !== "string" || input.failoverTo.length === 0)) {
-        bad(`\`failoverTo\` must be the set identifier of a failover record (received ${show(input.failoverTo)}).`);
+        bad(`${name("failoverTo")} must be the set identifier of a failover record (received ${show(input.failoverTo)}).`);
     }
     const soakSeconds = input.soakSeconds ?? 300;
     if (typeof soakSeconds !== "number" || !Number.isInteger(soakSeconds) || soakSeconds < 0 || soakSeconds > 86400) {
-        bad(`\`soakSeconds\` must be an integer between 0 and 86400 (received ${show(input.soakSeconds)}).`);
+        bad(`${name("soakSeconds")} must be an integer between 0 and 86400 (received ${show(input.soakSeconds)}).`);
     }
     const checkIntervalSeconds = input.checkIntervalSeconds ?? 30;
     if (typeof checkIntervalSeconds !== "number" || !Number.isInteger(checkIntervalSeconds) || checkIntervalSeconds < 1 || checkIntervalSeconds > 3600) {
-        bad(`\`checkIntervalSeconds\` must be an integer between 1 and 3600 (received ${show(input.checkIntervalSeconds)}).`);
+        bad(`${name("checkIntervalSeconds")} must be an integer between 1 and 3600 (received ${show(input.checkIntervalSeconds)}).`);
     }
     const alarmNames = input.alarmNames ?? [];
     if (!Array.isArray(alarmNames) || alarmNames.some((a) => typeof a !== "string" || a.length === 0) || alarmNames.length > 100) {
-        bad(`\`alarmNames\` must be a list of up to 100 CloudWatch alarm names (received ${show(input.alarmNames)}).`);
+        bad(`${name("alarmNames")} must be a list of up to 100 CloudWatch alarm names (received ${show(input.alarmNames)}).`);
     }
     return {
         hostedZoneId: hostedZoneId.replace(/^\/hostedzone\//, ""),

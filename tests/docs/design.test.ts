@@ -98,7 +98,7 @@ describe("docs/design.md", function () {
         expect(out.join("\n")).to.contain("usage: npm run design-doc");
         expect(err).to.deep.equal([]);
         expect(main(["--bogus"], (s) => out.push(s), (s) => err.push(s))).to.equal(2);
-        expect(err.join("\n")).to.contain("Unknown option '--bogus'").and.to.contain("usage: npm run design-doc");
+        expect(err.join("\n")).to.contain("unknown option `--bogus`").and.to.contain("usage: npm run design-doc");
     });
 
     it("no source or doc cites the upper-case design file that never existed; every docs/design.md § reference names a section that exists", () => {

@@ -4,7 +4,8 @@ import * as path from "path";
 import { Graphviz } from "@hpcc-js/wasm";
 import { LEGEND, UNNAMED_FLOW, buildDiagram, nodeText, serviceOf, toDot, type Diagram } from "../../plan/diagram";
 import { planStack } from "../../plan/stack";
-import { USAGE, parseDiagramArgs } from "../../scripts/diagram";
+import { DIAGRAM_COMMAND } from "../../scripts/diagram";
+import { parseCommand, runCommand, usage } from "../../scripts/lib/cli";
 
 const SERVICES = [
     "Route 53", "ALB", "ECS Fargate", "WAF", "ECR", "Kinesis Data Streams", "Firehose", "S3", "Glue", "Athena", "Aurora Serverless v2",
@@ -89,17 +90,23 @@ describe("architecture diagram: AWS services, flow labels and legend", function 
 });
 
 describe("npm run diagram options", () => {
+    const run = async (argv: string[]) => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await runCommand(DIAGRAM_COMMAND, argv, () => 0, { out: (t) => out.push(t), err: (t) => err.push(t) });
+        return { code, out, err };
+    };
     it("parses --stack, --out and --dot", () => {
-        expect(parseDiagramArgs(["--stack", "prod", "--out", "x.svg", "--dot", "x.dot"])).to.deep.equal({ stack: "prod", out: "x.svg", dot: "x.dot" });
+        expect(parseCommand(DIAGRAM_COMMAND, ["--stack", "prod", "--out", "x.svg", "--dot", "x.dot"])).to.deep.equal({ help: false, values: { stack: "prod", out: "x.svg", dot: "x.dot" }, positionals: [] });
     });
-    it("--help gives the usage with exit 0", () => {
-        expect(parseDiagramArgs(["--help"])).to.deep.equal({ exit: 0, message: USAGE });
+    it("--help gives the usage with exit 0", async () => {
+        expect(await run(["--help"])).to.deep.equal({ code: 0, out: [usage(DIAGRAM_COMMAND)], err: [] });
     });
-    it("fails when an option is unknown, with exit 2 and the usage", () => {
-        expect(parseDiagramArgs(["--stack", "prod", "--colour"])).to.deep.equal({ exit: 2, message: `diagram: Unknown option '--colour'\n\n${USAGE}` });
+    it("fails when an option is unknown, with exit 2 and the usage", async () => {
+        expect(await run(["--stack", "prod", "--colour"])).to.deep.equal({ code: 2, out: [], err: [`diagram: unknown option \`--colour\` (allowed: --stack, --out, --dot, --help)\n\n${usage(DIAGRAM_COMMAND)}`] });
     });
-    it("fails when --stack is missing, with exit 2 and the usage", () => {
-        expect(parseDiagramArgs(["--out", "x.svg"])).to.deep.equal({ exit: 2, message: `diagram: --stack is required\n\n${USAGE}` });
+    it("fails when --stack is missing, with exit 2 and the usage", async () => {
+        expect(await run(["--out", "x.svg"])).to.deep.equal({ code: 2, out: [], err: [`diagram: \`--stack\` is required\n\n${usage(DIAGRAM_COMMAND)}`] });
     });
 });
 

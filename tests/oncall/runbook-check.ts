@@ -14,7 +14,7 @@ import * as path from "path";
 import { parseMainArgs } from "../../local/main";
 import { runCapacity } from "../../scripts/capacity";
 import { parseTrafficArgs } from "../../scripts/traffic";
-import { parseOpsArgs, planOps } from "../../functions/workflows/ops-args";
+import { parseOpsArgs, planOps } from "../../scripts/ops-args";
 import { parseKeysArgs } from "../../scripts/ops-keys";
 import { alarmsOf, stackIdentifiers } from "../../plan/checks";
 import { ProgramResult } from "../../plan/engine";
