@@ -183,7 +183,7 @@ export const RECOMPUTE_COMMAND = defineCommand({
 export async function reconcileCommand(argv: readonly string[], io: ReconcileIo): Promise<number> {
     let target: Target;
     let day: string;
-    let json = false;
+    let json: boolean;
     const parsed = parseOrExit(RECONCILE_COMMAND, argv, io);
     if (typeof parsed === "number") return parsed;
     const { values } = parsed;

@@ -78,7 +78,7 @@ describe("local platform wiring = the dev stack's", function () {
     try {
       const file = path.join(dir, "Pulumi.dev.yaml");
       const original = fs.readFileSync(path.join(REPO_ROOT, "Pulumi.dev.yaml"), "utf8");
-      fs.writeFileSync(file, original.replace(/^  flightstream:environment: dev$/m, "  flightstream:environment: staging"));
+      fs.writeFileSync(file, original.replace(/^ {2}flightstream:environment: dev$/m, "  flightstream:environment: staging"));
       expect(() => localStackSettings(file)).to.throw(/`environment` must be one of "dev", "prod" \(received "staging"\)/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
