@@ -101,7 +101,9 @@ function score(model: ForecastModel, rows: readonly DemandRow[], trainHours: num
     const smapeWeeklyNaive = smape(actual, fWeekly);
     const smapeDailyNaive = smape(actual, fDaily);
     return {
-        smapeModel, smapeWeeklyNaive, smapeDailyNaive,
+        smapeModel,
+        smapeWeeklyNaive,
+        smapeDailyNaive,
         maseModel: mae(actual, fModel) / scale,
         maseWeeklyNaive: mae(actual, fWeekly) / scale,
         improvement: Math.min(smapeWeeklyNaive, smapeDailyNaive) / smapeModel,
@@ -123,7 +125,10 @@ export function benchForecast(opts: ForecastBenchOptions = {}): ForecastResult {
     // alpha chosen by measurement: trained without the last training day, scored on it (searches).
     const validationSmape: Record<string, number> = {};
     for (const alpha of opts.alphas ?? [0.02, 0.05, 0.1, 0.2, 0.4]) {
-        const m = trainForecast(train.filter((r) => Date.parse(r.hour) < cut - 24 * HOUR), { alpha, now: new Date(cut) });
+        const m = trainForecast(
+            train.filter((r) => Date.parse(r.hour) < cut - 24 * HOUR),
+            { alpha, now: new Date(cut) },
+        );
         validationSmape[String(alpha)] = score(m, train, trainHours - 24, "searches").smapeModel;
     }
     const alpha = Number(Object.entries(validationSmape).sort((a, b) => a[1] - b[1])[0][0]);
@@ -168,11 +173,23 @@ export function benchForecast(opts: ForecastBenchOptions = {}): ForecastResult {
     const missedMultipliers = injected.filter((_, i) => !matched.has(i)).map((e) => e.multiplier);
     const raised = engine.alerts.length;
     return {
-        routes: routeCount, trainHours, testHours: 24, alpha, alphaValidationSmape: validationSmape, searches, bookings,
+        routes: routeCount,
+        trainHours,
+        testHours: 24,
+        alpha,
+        alphaValidationSmape: validationSmape,
+        searches,
+        bookings,
         alerts: {
-            injected: injected.length, raised, truePositives: tp, falsePositives: raised - tp,
-            precision: raised > 0 ? tp / raised : 0, recall: matched.size / injected.length,
-            meanDetectionMinutes: matched.size > 0 ? delay / matched.size : 0, multipliers, missedMultipliers,
+            injected: injected.length,
+            raised,
+            truePositives: tp,
+            falsePositives: raised - tp,
+            precision: raised > 0 ? tp / raised : 0,
+            recall: matched.size / injected.length,
+            meanDetectionMinutes: matched.size > 0 ? delay / matched.size : 0,
+            multipliers,
+            missedMultipliers,
         },
     };
 }

@@ -28,61 +28,61 @@ const mode = process.argv[2];
 const endpoint = process.argv[3];
 
 async function main(): Promise<void> {
-  if (mode !== "real" && mode !== "bare") throw new Error(`mode must be "real" or "bare"; received ${JSON.stringify(mode)}`);
-  if (mode === "real" && !/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(endpoint ?? "")) throw new Error(`the real service needs the sink's endpoint (http://127.0.0.1:<port>); received ${JSON.stringify(endpoint)}`);
-  let url: string;
-  let authorization: string | undefined;
-  let stop: () => Promise<void>;
-  if (mode === "real") {
-    const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-keys-"));
-    const keys = ensureLocalKeys(keysDir, [BENCH_SOURCE]);
-    authorization = `Bearer ${keys.keys[0].key}`;
-    const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile, KINESIS_ENDPOINT: endpoint });
-    // The service builds its KinesisClient as in AWS (main.ts); the sink does not check signatures, but the client computes them.
-    process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
-    process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
-    const service = await startService(config);
-    url = service.url;
-    stop = () => service.shutdown().finally(() => fs.rmSync(keysDir, { recursive: true, force: true }));
-  } else {
-    const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
-    app.post("/v1/events", async (request, reply) => {
-      const body = request.body;
-      return reply.code(202).send({ accepted: Array.isArray(body) ? body.length : 1 });
-    });
-    url = await app.listen({ port: 0, host: "127.0.0.1" });
-    stop = () => app.close();
-  }
-
-  let peakRss = process.memoryUsage.rss();
-  let sampler: NodeJS.Timeout | undefined;
-  process.on("message", (msg: { cmd: string }) => {
-    if (msg.cmd === "reset") {
-      peakRss = process.memoryUsage.rss();
-      if (sampler) clearInterval(sampler);
-      sampler = setInterval(() => {
-        peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      }, 25);
-    } else if (msg.cmd === "cpu") {
-      const u = process.cpuUsage();
-      process.send!({ cpu: u.user + u.system });
-    } else if (msg.cmd === "stats") {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss());
-      process.send!({ stats: { peakRssBytes: peakRss, rssBytes: process.memoryUsage.rss() } });
-    } else if (msg.cmd === "stop") {
-      if (sampler) clearInterval(sampler);
-      stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+    if (mode !== "real" && mode !== "bare") throw new Error(`mode must be "real" or "bare"; received ${JSON.stringify(mode)}`);
+    if (mode === "real" && !/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(endpoint ?? "")) throw new Error(`the real service needs the sink's endpoint (http://127.0.0.1:<port>); received ${JSON.stringify(endpoint)}`);
+    let url: string;
+    let authorization: string | undefined;
+    let stop: () => Promise<void>;
+    if (mode === "real") {
+        const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-keys-"));
+        const keys = ensureLocalKeys(keysDir, [BENCH_SOURCE]);
+        authorization = `Bearer ${keys.keys[0].key}`;
+        const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile, KINESIS_ENDPOINT: endpoint });
+        // The service builds its KinesisClient as in AWS (main.ts); the sink does not check signatures, but the client computes them.
+        process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
+        process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
+        delete process.env.AWS_SESSION_TOKEN;
+        delete process.env.AWS_PROFILE;
+        const service = await startService(config);
+        url = service.url;
+        stop = () => service.shutdown().finally(() => fs.rmSync(keysDir, { recursive: true, force: true }));
+    } else {
+        const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+        app.post("/v1/events", async (request, reply) => {
+            const body = request.body;
+            return reply.code(202).send({ accepted: Array.isArray(body) ? body.length : 1 });
+        });
+        url = await app.listen({ port: 0, host: "127.0.0.1" });
+        stop = () => app.close();
     }
-  });
-  process.send!({ ready: url, authorization });
+
+    let peakRss = process.memoryUsage.rss();
+    let sampler: NodeJS.Timeout | undefined;
+    process.on("message", (msg: { cmd: string }) => {
+        if (msg.cmd === "reset") {
+            peakRss = process.memoryUsage.rss();
+            if (sampler) clearInterval(sampler);
+            sampler = setInterval(() => {
+                peakRss = Math.max(peakRss, process.memoryUsage.rss());
+            }, 25);
+        } else if (msg.cmd === "cpu") {
+            const u = process.cpuUsage();
+            process.send!({ cpu: u.user + u.system });
+        } else if (msg.cmd === "stats") {
+            peakRss = Math.max(peakRss, process.memoryUsage.rss());
+            process.send!({ stats: { peakRssBytes: peakRss, rssBytes: process.memoryUsage.rss() } });
+        } else if (msg.cmd === "stop") {
+            if (sampler) clearInterval(sampler);
+            stop().then(
+                () => process.exit(0),
+                () => process.exit(1),
+            );
+        }
+    });
+    process.send!({ ready: url, authorization });
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench ingest-server (${mode}): ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+    process.stderr.write(`bench ingest-server (${mode}): ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
 });

@@ -11,15 +11,15 @@ import * as path from "path";
 const REPO = path.resolve(__dirname, "..");
 
 export interface PlanResult {
-  readonly stack: string;
-  readonly bundleCache: boolean;
-  readonly wallSeconds: number;
-  readonly loadSeconds: number;
-  readonly evaluateSeconds: number;
-  readonly policySeconds: number;
-  readonly resources: number;
-  readonly violations: number;
-  readonly mandatoryViolations: number;
+    readonly stack: string;
+    readonly bundleCache: boolean;
+    readonly wallSeconds: number;
+    readonly loadSeconds: number;
+    readonly evaluateSeconds: number;
+    readonly policySeconds: number;
+    readonly resources: number;
+    readonly violations: number;
+    readonly mandatoryViolations: number;
 }
 
 /**
@@ -28,31 +28,31 @@ export interface PlanResult {
  * `true` reads the on-disk bundle cache (node_modules/.cache/flightstream-bundles).
  */
 export async function benchPlan(stack: string, opts: { bundleCache: boolean }): Promise<PlanResult> {
-  const started = performance.now();
-  const child = fork(path.join(REPO, "bench/plan-child.ts"), [stack], {
-    cwd: REPO,
-    env: { ...process.env, FLIGHTSTREAM_BUNDLE_CACHE: opts.bundleCache ? "1" : "0" },
-    execArgv: ["-r", path.join(REPO, "scripts/register.js")],
-    stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
-  type Msg = { plan?: Omit<PlanResult, "wallSeconds"> & { inProcessSeconds: number }; error?: string };
-  const msg = await new Promise<Msg>((resolve, reject) => {
-    let got: Msg | undefined;
-    child.on("message", (m: Msg) => (got = m));
-    child.once("exit", (code) => (got ? resolve(got) : reject(new Error(`the plan process exited with code ${code} without a result`))));
-  });
-  const wallSeconds = (performance.now() - started) / 1000;
-  if (msg.error !== undefined || msg.plan === undefined) throw new Error(`planning ${stack} failed: ${msg.error ?? "no result"}`);
-  const p = msg.plan;
-  return {
-    stack,
-    bundleCache: opts.bundleCache,
-    wallSeconds,
-    loadSeconds: p.loadSeconds,
-    evaluateSeconds: p.evaluateSeconds,
-    policySeconds: p.policySeconds,
-    resources: p.resources,
-    violations: p.violations,
-    mandatoryViolations: p.mandatoryViolations,
-  };
+    const started = performance.now();
+    const child = fork(path.join(REPO, "bench/plan-child.ts"), [stack], {
+        cwd: REPO,
+        env: { ...process.env, FLIGHTSTREAM_BUNDLE_CACHE: opts.bundleCache ? "1" : "0" },
+        execArgv: ["-r", path.join(REPO, "scripts/register.js")],
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    type Msg = { plan?: Omit<PlanResult, "wallSeconds"> & { inProcessSeconds: number }; error?: string };
+    const msg = await new Promise<Msg>((resolve, reject) => {
+        let got: Msg | undefined;
+        child.on("message", (m: Msg) => (got = m));
+        child.once("exit", (code) => (got ? resolve(got) : reject(new Error(`the plan process exited with code ${code} without a result`))));
+    });
+    const wallSeconds = (performance.now() - started) / 1000;
+    if (msg.error !== undefined || msg.plan === undefined) throw new Error(`planning ${stack} failed: ${msg.error ?? "no result"}`);
+    const p = msg.plan;
+    return {
+        stack,
+        bundleCache: opts.bundleCache,
+        wallSeconds,
+        loadSeconds: p.loadSeconds,
+        evaluateSeconds: p.evaluateSeconds,
+        policySeconds: p.policySeconds,
+        resources: p.resources,
+        violations: p.violations,
+        mandatoryViolations: p.mandatoryViolations,
+    };
 }

@@ -102,8 +102,16 @@ export interface WriterResult {
     readonly nativeUnavailable?: string;
 }
 
-const normalise = (sql: string) => sql.replace(/\$\d+|(?<!:):[A-Za-z_]\w*/g, "?").replace(/\s+/g, " ").trim();
-const STATEMENT_NAMES = new Map(Object.entries(WRITER_SQL).filter(([, v]) => typeof v === "string").map(([k, v]) => [normalise(v as string), k]));
+const normalise = (sql: string) =>
+    sql
+        .replace(/\$\d+|(?<!:):[A-Za-z_]\w*/g, "?")
+        .replace(/\s+/g, " ")
+        .trim();
+const STATEMENT_NAMES = new Map(
+    Object.entries(WRITER_SQL)
+        .filter(([, v]) => typeof v === "string")
+        .map(([k, v]) => [normalise(v as string), k]),
+);
 /** The name of a writer statement in functions/processor/sql.ts, else its first words. */
 export function statementLabel(sql: string): string {
     const n = normalise(sql);
@@ -122,12 +130,28 @@ function serverCpu(r: ReplayResult, events: number): WriterServerCpu {
 
 /** route_minute_stats upserts on the native server: one statement per row (BatchExecuteStatement's shape) vs one multi-row statement. */
 async function measureShapes(pg: NativePostgres, rows = 2000): Promise<Record<string, { cpuSecondsPer1000RowWrites: number; rows: number }>> {
-    await pg.run("CREATE TABLE IF NOT EXISTS route_minute_stats (route text NOT NULL, minute timestamptz NOT NULL, origin text NOT NULL, destination text NOT NULL, searches bigint NOT NULL DEFAULT 0, offers bigint NOT NULL DEFAULT 0, bookings bigint NOT NULL DEFAULT 0, cancellations bigint NOT NULL DEFAULT 0, seats_booked bigint NOT NULL DEFAULT 0, seats_cancelled bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (route, minute));");
-    const set = (prefix: string) => Array.from({ length: rows }, (_, i) => ({ route: `${prefix}${i % 400}-X`, minute: new Date(1_795_000_000_000 + Math.floor(i / 400) * 60_000).toISOString(), origin: `${prefix}${i % 400}`, destination: "X", searches: 3, offers: 1, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }));
+    await pg.run(
+        "CREATE TABLE IF NOT EXISTS route_minute_stats (route text NOT NULL, minute timestamptz NOT NULL, origin text NOT NULL, destination text NOT NULL, searches bigint NOT NULL DEFAULT 0, offers bigint NOT NULL DEFAULT 0, bookings bigint NOT NULL DEFAULT 0, cancellations bigint NOT NULL DEFAULT 0, seats_booked bigint NOT NULL DEFAULT 0, seats_cancelled bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (route, minute));",
+    );
+    const set = (prefix: string) =>
+        Array.from({ length: rows }, (_, i) => ({
+            route: `${prefix}${i % 400}-X`,
+            minute: new Date(1_795_000_000_000 + Math.floor(i / 400) * 60_000).toISOString(),
+            origin: `${prefix}${i % 400}`,
+            destination: "X",
+            searches: 3,
+            offers: 1,
+            bookings: 0,
+            cancellations: 0,
+            seats_booked: 0,
+            seats_cancelled: 0,
+        }));
     const q = (v: unknown) => `'${String(v).replace(/'/g, "''")}'`;
-    const single = (r: ReturnType<typeof set>[number]) => WRITER_SQL.UPSERT_ROUTE_MINUTE
-        .replace(/CAST\(:minute AS timestamptz\)/, `CAST(${q(r.minute)} AS timestamptz)`)
-        .replace(/:(route|origin|destination|searches|offers|bookings|cancellations|seats_booked|seats_cancelled)\b/g, (_m, k: string) => (typeof (r as never)[k] === "number" ? String((r as never)[k]) : q((r as never)[k]))) + ";";
+    const single = (r: ReturnType<typeof set>[number]) =>
+        WRITER_SQL.UPSERT_ROUTE_MINUTE.replace(/CAST\(:minute AS timestamptz\)/, `CAST(${q(r.minute)} AS timestamptz)`).replace(
+            /:(route|origin|destination|searches|offers|bookings|cancellations|seats_booked|seats_cancelled)\b/g,
+            (_m, k: string) => (typeof (r as never)[k] === "number" ? String((r as never)[k]) : q((r as never)[k])),
+        ) + ";";
     const multi = (rs: ReturnType<typeof set>) => WRITER_SQL.UPSERT_ROUTE_MINUTES.replace(":rows::jsonb", `${q(JSON.stringify(rs))}::jsonb`) + ";";
     const out: Record<string, { cpuSecondsPer1000RowWrites: number; rows: number }> = {};
     const measure = async (name: string, statements: string[]) => {
@@ -167,7 +191,8 @@ async function runMode(mode: "before" | "after", records: readonly LambdaKinesis
             return begin();
         };
         const processor = createProcessor({
-            db, cleanupIntervalMinutes: 0,
+            db,
+            cleanupIntervalMinutes: 0,
             // "before": every type keeps a per-event row and no record is claimed (no shard id on the records).
             ...(mode === "before" ? { perEventIdentityTypes: new Set<string>(EVENT_TYPES), batchTransaction: false } : {}),
         });
@@ -221,7 +246,9 @@ async function runMode(mode: "before" | "after", records: readonly LambdaKinesis
             bytes += Number(r[0].bytes);
         }
         const rows = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
-        log(`writer ${mode}: ${rows} identity rows, ${bytes} identity bytes, ${first.rowWritesPerEvent.toFixed(3)} row writes/event ${JSON.stringify(rowWritesPerEventByTable)}, ${first.dataApiCallsPerEvent.toFixed(4)} calls/event, ${first.ms.toFixed(0)} ms; redelivery ${redelivery.dataApiCallsPerEvent.toFixed(4)} calls/event`);
+        log(
+            `writer ${mode}: ${rows} identity rows, ${bytes} identity bytes, ${first.rowWritesPerEvent.toFixed(3)} row writes/event ${JSON.stringify(rowWritesPerEventByTable)}, ${first.dataApiCallsPerEvent.toFixed(4)} calls/event, ${first.ms.toFixed(0)} ms; redelivery ${redelivery.dataApiCallsPerEvent.toFixed(4)} calls/event`,
+        );
         let cpu: WriterServerCpu | undefined;
         if (native) {
             const pg = await native();
@@ -230,7 +257,9 @@ async function runMode(mode: "before" | "after", records: readonly LambdaKinesis
             } finally {
                 await pg.stop();
             }
-            log(`writer ${mode} on native PostgreSQL: ${(cpu.cpuSecondsPerEvent * 1e6).toFixed(1)} us server CPU/event, ${cpu.cpuSecondsPer1000RowWrites.toFixed(4)} s per 1,000 row writes, ${cpu.rowWritesPerEvent.toFixed(3)} row writes/event`);
+            log(
+                `writer ${mode} on native PostgreSQL: ${(cpu.cpuSecondsPerEvent * 1e6).toFixed(1)} us server CPU/event, ${cpu.cpuSecondsPer1000RowWrites.toFixed(4)} s per 1,000 row writes, ${cpu.rowWritesPerEvent.toFixed(3)} row writes/event`,
+            );
         }
         return { mode, identityRowsPerEvent: rows / events, identityBytesPerEvent: bytes / events, rowsByTable, rowWritesPerEventByTable, ...(cpu ? { serverCpu: cpu } : {}), first, redelivery };
     } finally {
@@ -240,7 +269,10 @@ async function runMode(mode: "before" | "after", records: readonly LambdaKinesis
 
 export async function benchWriter(opts: { events: number; batchRecords?: number; native?: boolean }, log: (l: string) => void = console.log): Promise<WriterResult> {
     const corpus = buildCorpus({ events: opts.events, start: new Date(1_795_000_000_000 - 3_600_000).toISOString() });
-    const records = producerRecords(corpus.payloads, corpus.events.map((e) => e.eventId));
+    const records = producerRecords(
+        corpus.payloads,
+        corpus.events.map((e) => e.eventId),
+    );
     // 40 records of ~156 corpus events: ~6,200 events per invocation, about one second of one shard's traffic at
     // 10 TB/day and a 2x peak on 48 shards with parallelization 2 (the size a batch has in prod, so pre-aggregation
     // over the batch saves what it would there; the corpus has 50 routes).
@@ -255,7 +287,10 @@ export async function benchWriter(opts: { events: number; batchRecords?: number;
     const stateShare = (shares.booking ?? 0) + (shares.cancellation ?? 0);
     // The shopping traffic alone (searches and offers: what 10 TB/day is made of).
     const shoppingIdx = corpus.events.map((e, i) => (e.type === "search" || e.type === "offer" ? i : -1)).filter((i) => i >= 0);
-    const shoppingRecords = producerRecords(shoppingIdx.map((i) => corpus.payloads[i]), shoppingIdx.map((i) => corpus.events[i].eventId));
+    const shoppingRecords = producerRecords(
+        shoppingIdx.map((i) => corpus.payloads[i]),
+        shoppingIdx.map((i) => corpus.events[i].eventId),
+    );
     const shoppingMode = await runMode("after", shoppingRecords, batchRecords, shoppingIdx.length, log, native);
     let extra: Partial<WriterResult> = { shopping: { events: shoppingIdx.length, mode: shoppingMode } };
     if (native && after.serverCpu && shoppingMode.serverCpu) {
@@ -273,7 +308,12 @@ export async function benchWriter(opts: { events: number; batchRecords?: number;
     } else extra = { ...extra, nativeUnavailable };
     return {
         ...extra,
-        events: opts.events, records: records.length, batchRecords, typeShares: shares, before, after,
+        events: opts.events,
+        records: records.length,
+        batchRecords,
+        typeShares: shares,
+        before,
+        after,
         identityRowsRatio: after.identityRowsPerEvent / before.identityRowsPerEvent,
         identityBytesRatio: after.identityBytesPerEvent / before.identityBytesPerEvent,
         rowWritesRatio: after.first.rowWritesPerEvent / before.first.rowWritesPerEvent,
@@ -297,11 +337,26 @@ if (require.main === module) {
         console.error(`--events must be an integer from 100 to 1000000 (received ${JSON.stringify(values.events)})`);
         process.exit(2);
     }
-    benchWriter({ events }).then((r) => {
-        writeWriterSection(values.out!, r);
-        console.log(JSON.stringify({ identityRowsPerEvent: [r.before.identityRowsPerEvent, r.after.identityRowsPerEvent], identityBytesPerEvent: [r.before.identityBytesPerEvent, r.after.identityBytesPerEvent], rowWritesPerEvent: [r.before.first.rowWritesPerEvent, r.after.first.rowWritesPerEvent], callsPerEvent: [r.before.first.dataApiCallsPerEvent, r.after.first.dataApiCallsPerEvent], localWallRatio: r.localWallRatio, redeliveryCallsRatio: r.redeliveryCallsRatio }, null, 1));
-    }).catch((e) => {
-        console.error(e);
-        process.exit(1);
-    });
+    benchWriter({ events })
+        .then((r) => {
+            writeWriterSection(values.out!, r);
+            console.log(
+                JSON.stringify(
+                    {
+                        identityRowsPerEvent: [r.before.identityRowsPerEvent, r.after.identityRowsPerEvent],
+                        identityBytesPerEvent: [r.before.identityBytesPerEvent, r.after.identityBytesPerEvent],
+                        rowWritesPerEvent: [r.before.first.rowWritesPerEvent, r.after.first.rowWritesPerEvent],
+                        callsPerEvent: [r.before.first.dataApiCallsPerEvent, r.after.first.dataApiCallsPerEvent],
+                        localWallRatio: r.localWallRatio,
+                        redeliveryCallsRatio: r.redeliveryCallsRatio,
+                    },
+                    null,
+                    1,
+                ),
+            );
+        })
+        .catch((e) => {
+            console.error(e);
+            process.exit(1);
+        });
 }

@@ -35,7 +35,8 @@ export function emulatorLoad(kinesis: KinesisClient): LoadSource {
                     iterator = res.NextShardIterator;
                 }
             }
-            let bytesPerMinute = 0, recordsPerMinute = 0;
+            let bytesPerMinute = 0,
+                recordsPerMinute = 0;
             for (const b of buckets.values()) {
                 bytesPerMinute = Math.max(bytesPerMinute, b.bytes);
                 recordsPerMinute = Math.max(recordsPerMinute, b.records);
@@ -63,8 +64,9 @@ export function localStarter(kinesis: KinesisClient, ledger: ReshardLedger, stre
         async start(name, input) {
             if (executions.some((e) => e.name === name)) return `local:${name}`;
             active++;
-            const result = runLocalWorkflow("reshard", input, { deps: { settings: { region: "us-east-1", streamName }, kinesis, ledger }, waitMs: opts.waitMs ?? 50 })
-                .finally(() => { active--; });
+            const result = runLocalWorkflow("reshard", input, { deps: { settings: { region: "us-east-1", streamName }, kinesis, ledger }, waitMs: opts.waitMs ?? 50 }).finally(() => {
+                active--;
+            });
             executions.push({ name, input, result });
             return `local:${name}`;
         },

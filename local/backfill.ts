@@ -133,7 +133,15 @@ export async function backfillAndTrain(o: BackfillOptions): Promise<BackfillRepo
     const base = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), sampling, eventsPerHour };
     const existing = await lakeObjectsIn(o.s3, o.lakeBucket, days.from, days.to);
     if (existing > 0) {
-        return { ...base, events: 0, searches: 0, objects: 0, writeMs: 0, trainMs: 0, skipped: `the lake already holds ${existing} object(s) of events from ${days.from} to ${days.to} (exclusive), an earlier run; \`npm start -- --reset --demo\` backfills afresh` };
+        return {
+            ...base,
+            events: 0,
+            searches: 0,
+            objects: 0,
+            writeMs: 0,
+            trainMs: 0,
+            skipped: `the lake already holds ${existing} object(s) of events from ${days.from} to ${days.to} (exclusive), an earlier run; \`npm start -- --reset --demo\` backfills afresh`,
+        };
     }
 
     const t0 = Date.now();

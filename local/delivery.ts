@@ -131,7 +131,10 @@ export class LocalDeliveryStream {
         } catch {
             // none yet
         }
-        for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".wal")).sort()) {
+        for (const name of fs
+            .readdirSync(dir)
+            .filter((f) => f.endsWith(".wal"))
+            .sort()) {
             const file = path.join(dir, name);
             const lines = fs.readFileSync(file, "utf8").split("\n");
             let header: WalHeader;
@@ -262,10 +265,15 @@ export class LocalDeliveryStream {
         if (p.output.result === "ProcessingFailed") {
             this.failed.push(p.error!);
             const at = this.now();
-            const line = JSON.stringify({
-                attemptsMade: 1, arrivalTimestamp: at, errorCode: "Lambda.FunctionError", errorMessage: p.error,
-                attemptEndingTimestamp: at, rawData: p.output.data,
-            }) + "\n";
+            const line =
+                JSON.stringify({
+                    attemptsMade: 1,
+                    arrivalTimestamp: at,
+                    errorCode: "Lambda.FunctionError",
+                    errorMessage: p.error,
+                    attemptEndingTimestamp: at,
+                    rawData: p.output.data,
+                }) + "\n";
             const prefix = errorPrefix("processing-failed", new Date(at));
             this.add(`errors:${prefix}`, "processing-failed", prefix, Buffer.from(line, "utf8"), 1);
             return;
@@ -347,10 +355,14 @@ export class LocalDeliveryStream {
             if (b.attempts > 0 && this.now() - b.firstAt >= this.retryDurationMs) {
                 await this.writeDeliveryFailed(b);
             } else {
-                await this.o.s3.send(new PutObjectCommand({
-                    Bucket: this.o.bucket, Key: b.key, Body: body,
-                    ...(b.kind === "data" ? { ContentType: "application/x-ndjson" } : {}),
-                }));
+                await this.o.s3.send(
+                    new PutObjectCommand({
+                        Bucket: this.o.bucket,
+                        Key: b.key,
+                        Body: body,
+                        ...(b.kind === "data" ? { ContentType: "application/x-ndjson" } : {}),
+                    }),
+                );
                 if (b.kind === "data") this.delivered.push({ key: b.key, events: b.events, bytes: b.bytes });
             }
         } catch (err) {
@@ -392,11 +404,17 @@ export class LocalDeliveryStream {
     private async writeDeliveryFailed(b: Buffer_): Promise<void> {
         const at = this.now();
         const lines = b.chunks
-            .map((c) => JSON.stringify({
-                attemptsMade: b.attempts, arrivalTimestamp: b.firstAt, errorCode: "S3.PutObjectFailed",
-                errorMessage: `could not write ${b.key} for ${Math.round((at - b.firstAt) / 1000)} s: ${b.lastError}`,
-                attemptEndingTimestamp: at, rawData: c.toString("base64"),
-            }) + "\n")
+            .map(
+                (c) =>
+                    JSON.stringify({
+                        attemptsMade: b.attempts,
+                        arrivalTimestamp: b.firstAt,
+                        errorCode: "S3.PutObjectFailed",
+                        errorMessage: `could not write ${b.key} for ${Math.round((at - b.firstAt) / 1000)} s: ${b.lastError}`,
+                        attemptEndingTimestamp: at,
+                        rawData: c.toString("base64"),
+                    }) + "\n",
+            )
             .join("");
         const key = `${errorPrefix("delivery-failed", new Date(b.firstAt))}${b.key!.slice(b.key!.lastIndexOf("/") + 1)}`;
         await this.o.s3.send(new PutObjectCommand({ Bucket: this.o.bucket, Key: key, Body: gzipSync(lines) }));

@@ -187,7 +187,10 @@ export async function runPondEtlWorkflow(o: PondEtlWorkflowOptions): Promise<Pon
     const catalog = catalogFor(o.datasetRoots);
     const datasets = pickDatasets("datasets", o.datasets, catalog);
     const definition = pondEtlDefinition({
-        pond: o.pond, lakeBucket: o.lakeBucket, pondBucket: o.pondBucket, workGroup: `local-pond-${o.pond}`,
+        pond: o.pond,
+        lakeBucket: o.lakeBucket,
+        pondBucket: o.pondBucket,
+        workGroup: `local-pond-${o.pond}`,
         planFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:local-pond-etl-${o.pond}-plan`,
         failureTopicArn: "arn:aws:sns:us-east-1:000000000000:local-pond-etl-failures",
         eventTypes: eventTypesFor(datasets, catalog),

@@ -118,7 +118,7 @@ export async function runLocalWorkflow(kind: WorkflowKind, input: unknown, opts:
     } catch (err) {
         await logs.catch(() => undefined);
         const e = err as Error & { cause?: unknown };
-        const inner = e.cause as ({ name?: string; message?: string; cause?: unknown } | undefined);
+        const inner = e.cause as { name?: string; message?: string; cause?: unknown } | undefined;
         return {
             status: "FAILED",
             error: failure?.error ?? inner?.name ?? e.name,
@@ -158,7 +158,10 @@ export async function localPlatformDeps(dir: string): Promise<{ deps: WorkflowDe
         throw new Error(`--local: no running local platform (${file} not found); start it with \`npm start\` first.`);
     }
     const info = JSON.parse(fs.readFileSync(file, "utf8")) as {
-        streamName: string; streamArn: string; lakeBucket: string; env: Record<string, string>;
+        streamName: string;
+        streamArn: string;
+        lakeBucket: string;
+        env: Record<string, string>;
         endpoints: { kinesis: string; s3: string; dataApi: string };
     };
     const { KinesisClient } = await import("@aws-sdk/client-kinesis");

@@ -60,7 +60,20 @@ function summarize(r: PlannedResource): AlarmSummary {
     const runbook = /Runbook: (\S+\.md)\s*$/.exec(description)?.[1] ?? null;
     const severity = /Severity: (\w+)\./.exec(description)?.[1] ?? i.tags?.Severity ?? "unknown";
     if (r.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm") {
-        return { name: i.alarmName, account: r.account, accountName: r.accountName, type: "composite", metric: "composite", condition: i.alarmRule, severity, runbook, dimensions: {}, actions: i.alarmActions ?? [], okActions: i.okActions ?? [], description };
+        return {
+            name: i.alarmName,
+            account: r.account,
+            accountName: r.accountName,
+            type: "composite",
+            metric: "composite",
+            condition: i.alarmRule,
+            severity,
+            runbook,
+            dimensions: {},
+            actions: i.alarmActions ?? [],
+            okActions: i.okActions ?? [],
+            description,
+        };
     }
     let metric: string;
     let dimensions: Record<string, string> = {};
@@ -78,7 +91,10 @@ function summarize(r: PlannedResource): AlarmSummary {
     if (i.metricQueries) {
         const qs = i.metricQueries as any[];
         const expr = qs.find((q) => q.expression);
-        metric = `${expr?.expression ?? "expression"} where ${qs.filter((q) => q.metric).map((q) => `${q.id} = ${q.metric.namespace} ${q.metric.metricName} (${q.metric.stat}, ${q.metric.period} s)`).join(", ")}`;
+        metric = `${expr?.expression ?? "expression"} where ${qs
+            .filter((q) => q.metric)
+            .map((q) => `${q.id} = ${q.metric.namespace} ${q.metric.metricName} (${q.metric.stat}, ${q.metric.period} s)`)
+            .join(", ")}`;
         for (const q of qs) if (q.metric?.dimensions) dimensions = { ...dimensions, ...q.metric.dimensions };
     } else {
         metric = `${i.namespace} ${i.metricName} (${i.extendedStatistic ?? i.statistic}, ${i.period} s)`;
@@ -113,9 +129,7 @@ export function queueProblems(result: ProgramResult): string[] {
         const metrics = [{ namespace: i.namespace, metricName: i.metricName, dimensions: i.dimensions }, ...((i.metricQueries as any[]) ?? []).map((q) => q.metric ?? {})];
         for (const m of metrics) if (m.namespace === "AWS/SQS" && m.metricName === "ApproximateNumberOfMessagesVisible" && m.dimensions?.QueueName) watched.add(m.dimensions.QueueName);
     }
-    return result.resources
-        .filter((r) => r.type === "aws:sqs/queue:Queue" && !watched.has(r.outputs.name))
-        .map((r) => `queue ${r.outputs.name ?? r.name} (${r.accountName ?? "?"}) has no alarm on ApproximateNumberOfMessagesVisible`);
+    return result.resources.filter((r) => r.type === "aws:sqs/queue:Queue" && !watched.has(r.outputs.name)).map((r) => `queue ${r.outputs.name ?? r.name} (${r.accountName ?? "?"}) has no alarm on ApproximateNumberOfMessagesVisible`);
 }
 
 /** Problems with dashboards: metrics whose dimension values name nothing in the stack. */
@@ -131,7 +145,8 @@ export function dashboardProblems(result: ProgramResult): string[] {
                 const dims = row.slice(2).filter((x) => typeof x === "string") as string[];
                 if (dims.length === 0) problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} has no dimensions`);
                 for (let k = 0; k + 1 < dims.length; k += 2) {
-                    if (!QUALIFIER_DIMENSIONS.includes(dims[k]) && !ids.has(dims[k + 1])) problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} dimension ${dims[k]}=${dims[k + 1]} names no resource of the stack`);
+                    if (!QUALIFIER_DIMENSIONS.includes(dims[k]) && !ids.has(dims[k + 1]))
+                        problems.push(`dashboard ${d.name} widget "${w.properties.title}" metric ${row[0]} ${row[1]} dimension ${dims[k]}=${dims[k + 1]} names no resource of the stack`);
                 }
             }
         }
@@ -151,7 +166,10 @@ export function renderAlarmsDoc(result: ProgramResult, stack: string): string {
         "",
         "| alarm | account | metric | alarms when | severity | runbook |",
         "|---|---|---|---|---|---|",
-        ...alarms.map((a) => `| \`${a.name}\` | ${a.accountName ?? "?"} | ${a.metric.replace(/\|/g, "\\|")}${Object.keys(a.dimensions).length ? ` [${Object.keys(a.dimensions).join(", ")}]` : ""} | ${a.condition.replace(/\|/g, "\\|")} | ${a.severity} | ${a.runbook ? `[${path.basename(a.runbook, ".md")}](${path.relative("docs", a.runbook)})` : "none"} |`),
+        ...alarms.map(
+            (a) =>
+                `| \`${a.name}\` | ${a.accountName ?? "?"} | ${a.metric.replace(/\|/g, "\\|")}${Object.keys(a.dimensions).length ? ` [${Object.keys(a.dimensions).join(", ")}]` : ""} | ${a.condition.replace(/\|/g, "\\|")} | ${a.severity} | ${a.runbook ? `[${path.basename(a.runbook, ".md")}](${path.relative("docs", a.runbook)})` : "none"} |`,
+        ),
         "",
     ].join("\n");
 }
@@ -166,7 +184,17 @@ export function renderReadmeAlarms(result: ProgramResult): string {
         README_ALARMS_START,
         "| alarm (prod) | alarms when | severity | runbook |",
         "|---|---|---|---|",
-        ...alarms.map((a) => `| \`${a.name}\` | ${a.type === "composite" ? "any of its ingestion, stream and delivery alarms is in ALARM" : `${a.metric.replace(/^[\w/.]+ /, "").replace(/ where .*/, "").replace(/\|/g, "\\|")} ${a.condition}`} | ${a.severity} | ${a.runbook ? `[${path.basename(a.runbook, ".md")}](${a.runbook})` : "none"} |`),
+        ...alarms.map(
+            (a) =>
+                `| \`${a.name}\` | ${
+                    a.type === "composite"
+                        ? "any of its ingestion, stream and delivery alarms is in ALARM"
+                        : `${a.metric
+                              .replace(/^[\w/.]+ /, "")
+                              .replace(/ where .*/, "")
+                              .replace(/\|/g, "\\|")} ${a.condition}`
+                } | ${a.severity} | ${a.runbook ? `[${path.basename(a.runbook, ".md")}](${a.runbook})` : "none"} |`,
+        ),
         README_ALARMS_END,
     ].join("\n");
 }

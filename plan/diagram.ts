@@ -302,7 +302,11 @@ export function toDot(d: Diagram, title: string): string {
     lines.push('    node [shape=plaintext, style="", fillcolor="", fontsize=10];');
     lines.push(`    legend_node [shape=box, style="rounded,filled", fillcolor="#eef4ff", label="${esc(LEGEND.node)}"];`);
     lines.push(`    legend_account [shape=box, style="rounded,dashed", color="#7a8ca8", label="${esc(LEGEND.account)}"];`);
-    const keys: [keyof typeof LEGEND, string][] = [["data", "penwidth=1.6"], ["control", 'style=dashed, color="#555555"'], ["alarms", 'style=dotted, color="#b03030"']];
+    const keys: [keyof typeof LEGEND, string][] = [
+        ["data", "penwidth=1.6"],
+        ["control", 'style=dashed, color="#555555"'],
+        ["alarms", 'style=dotted, color="#b03030"'],
+    ];
     if (d.edges.some((e) => e.label === UNNAMED_FLOW)) keys.push(["unnamed", 'penwidth=1.6, color="#8a8a8a"']);
     for (const [k, style] of keys) {
         lines.push(`    legend_${k}_a [label=""]; legend_${k}_b [label="${esc(LEGEND[k])}"];`);

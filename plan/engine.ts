@@ -70,9 +70,7 @@ export async function evaluateProgram(program: () => unknown, opts: EvaluateOpti
     const prepareStackTrace = Error.prepareStackTrace;
     (Error as { prepareStackTrace?: unknown }).prepareStackTrace = undefined;
     try {
-        pulumi.runtime.setAllConfig(
-            Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])),
-        );
+        pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(opts.config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])));
         await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
         let outputs: Record<string, unknown> = {};
         await pulumi.runtime.runInPulumiStack(async () => {
@@ -101,10 +99,7 @@ async function resolveOutputs(o: Record<string, unknown>): Promise<Record<string
     return new Promise((resolve) => pulumi.output(o).apply((v) => resolve(v as Record<string, unknown>)));
 }
 
-function join(
-    seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean; ignoreChanges: string[] }[],
-    mocks: PlanMocks,
-): PlannedResource[] {
+function join(seen: { resource: pulumi.Resource; type: string; name: string; parent?: pulumi.Resource; protect: boolean; ignoreChanges: string[] }[], mocks: PlanMocks): PlannedResource[] {
     // Mock records arrive in registration order; match them to transformation records by type+name.
     const queues = new Map<string, typeof mocks.records>();
     for (const r of mocks.records) {
@@ -172,7 +167,10 @@ function accountNameOf(p: ProviderInfo): string | null {
 export function readStackConfigFile(stack: string, dir = path.join(__dirname, "..")): Record<string, unknown> {
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        const stacks = fs.readdirSync(dir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+        const stacks = fs
+            .readdirSync(dir)
+            .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+            .map((f) => f.split(".")[1]);
         throw new Error(`No stack file for stack "${stack}" (expected ${file}); known stacks: ${stacks.join(", ") || "none"}.`);
     }
     const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};

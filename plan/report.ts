@@ -58,7 +58,9 @@ export function renderTree(result: ProgramResult): string {
         if (!children.has(k)) children.set(k, []);
         children.get(k)!.push(r);
     }
-    lines.push(`stack ${result.stack}: ${result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length} resources in ${new Set(result.resources.filter((r) => r.custom && r.account && !r.type.startsWith("pulumi:providers:")).map((r) => r.account)).size} AWS accounts`);
+    lines.push(
+        `stack ${result.stack}: ${result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:")).length} resources in ${new Set(result.resources.filter((r) => r.custom && r.account && !r.type.startsWith("pulumi:providers:")).map((r) => r.account)).size} AWS accounts`,
+    );
     for (const [account, rs] of [...byAccount.entries()].sort()) {
         const custom = rs.filter((r) => r.custom).length;
         lines.push("");

@@ -9,7 +9,8 @@ import { PACK_NAME, policies, pulumiPolicies } from "./pack";
 export { policies };
 
 new PolicyPack(PACK_NAME, {
-    description: "flightstream platform: tagging, customer-managed encryption, public access, network exposure, trust conditions, TLS-only, secrets handling, API authorization, audit logging, least-privilege IAM and operational guardrails (see RULES.md).",
+    description:
+        "flightstream platform: tagging, customer-managed encryption, public access, network exposure, trust conditions, TLS-only, secrets handling, API authorization, audit logging, least-privilege IAM and operational guardrails (see RULES.md).",
     enforcementLevel: "advisory",
     policies: pulumiPolicies(),
 });

@@ -147,7 +147,10 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             message: ex.status === "none" ? message : `${message} (exemption not honoured: ${ex.problem})`,
         });
     };
-    const getConfigFor = (rule: Rule) => <T extends object>() => ({ ...(rule.config ?? {}), ...settings.get(rule.id)!.config }) as T;
+    const getConfigFor =
+        (rule: Rule) =>
+        <T extends object>() =>
+            ({ ...(rule.config ?? {}), ...settings.get(rule.id)!.config }) as T;
     const throwNA = (reason?: string): never => {
         throw new NotApplicableError(reason ?? "Policy does not apply");
     };

@@ -8,13 +8,12 @@ const sets = (xs: string[]) => (xs.length === 0 ? "none" : xs.join("; "));
 const ids = (xs: string[]) => (xs.length === 0 ? "—" : xs.map((x) => `\`${x}\``).join(", "));
 
 export function renderRulesTable(rules: Rule[] = policies): string {
-    const lines = [
-        "| id | level | kind | what it checks | why | cdk-nag | Checkov | @pulumi/awsguard | AWS Config | Security Hub |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ];
+    const lines = ["| id | level | kind | what it checks | why | cdk-nag | Checkov | @pulumi/awsguard | AWS Config | Security Hub |", "|---|---|---|---|---|---|---|---|---|---|"];
     for (const r of rules) {
         const p = r.publicRuleSets;
-        lines.push(`| \`${r.id}\` | ${r.enforcementLevel} | ${r.kind} | ${cell(r.description)} | ${cell(r.why)} | ${cell(sets(p.cdkNag))} | ${cell(sets(p.checkov))} | ${cell(sets(p.pulumiPolicyAws))} | ${cell(sets(p.awsConfig))} | ${cell(sets(p.securityHub))} |`);
+        lines.push(
+            `| \`${r.id}\` | ${r.enforcementLevel} | ${r.kind} | ${cell(r.description)} | ${cell(r.why)} | ${cell(sets(p.cdkNag))} | ${cell(sets(p.checkov))} | ${cell(sets(p.pulumiPolicyAws))} | ${cell(sets(p.awsConfig))} | ${cell(sets(p.securityHub))} |`,
+        );
     }
     return lines.join("\n");
 }

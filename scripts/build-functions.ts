@@ -23,10 +23,7 @@ export const BUILD_FUNCTIONS_COMMAND = defineCommand({
 function buildFunctions(values: Values<typeof BUILD_FUNCTIONS_COMMAND.options>): number {
     const out = path.resolve(values.out ?? path.join(__dirname, "..", "dist", "functions"));
     const names = fs.readdirSync(FUNCTIONS_DIR).filter((n) => fs.existsSync(path.join(FUNCTIONS_DIR, n, "handler.ts")));
-    const bundles = [
-        ...names.map((name) => ({ name, build: () => bundleFunction(name) })),
-        ...CONSUMERS.map((c) => ({ name: `consumer-${c.name}`, build: () => bundleEntry(path.join(__dirname, "..", c.handler)) })),
-    ];
+    const bundles = [...names.map((name) => ({ name, build: () => bundleFunction(name) })), ...CONSUMERS.map((c) => ({ name: `consumer-${c.name}`, build: () => bundleEntry(path.join(__dirname, "..", c.handler)) }))];
     for (const { name, build } of bundles) {
         const { code, map } = build();
         fs.mkdirSync(path.join(out, name), { recursive: true });

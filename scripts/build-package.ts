@@ -106,7 +106,9 @@ export function checkDependencies(
         else if (declared[typesName(n)]) used.add(typesName(n));
         else if (!imports.js.has(n)) missing.push(`${n} (imported by the declarations; declare it or ${typesName(n)})`);
     }
-    const unused = Object.keys(declared).filter((n) => !used.has(n)).sort();
+    const unused = Object.keys(declared)
+        .filter((n) => !used.has(n))
+        .sort();
     const outOfRange: string[] = [];
     for (const [n, range] of Object.entries(declared).sort()) {
         const v = installed(n);
@@ -194,11 +196,7 @@ export function buildPackage(opts: { pack?: boolean; packDir?: string; log?: (li
     for (const f of filesUnder(path.join(DIST, "components"), ".d.ts").concat(filesUnder(path.join(DIST, "functions"), ".d.ts"))) for (const n of bareImports(fs.readFileSync(f, "utf8"))) dts.add(n);
     const manifest = JSON.parse(fs.readFileSync(path.join(PACKAGE_DIR, "package.json"), "utf8"));
     const report = checkDependencies({ js, dts }, manifest, installedVersion);
-    const problems = [
-        ...report.missing.map((m) => `not declared in components/package.json: ${m}`),
-        ...report.unused.map((u) => `declared in components/package.json but nothing built imports it: ${u}`),
-        ...report.outOfRange,
-    ];
+    const problems = [...report.missing.map((m) => `not declared in components/package.json: ${m}`), ...report.unused.map((u) => `declared in components/package.json but nothing built imports it: ${u}`), ...report.outOfRange];
     if (problems.length) throw new Error(`build:package: dependency check failed:\n  ${problems.join("\n  ")}`);
     log(`dependencies   ${Object.keys(manifest.dependencies ?? {}).length} dependencies, ${Object.keys(manifest.peerDependencies ?? {}).length} peer dependencies, all used and in range`);
 

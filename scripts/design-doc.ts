@@ -13,16 +13,16 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { defineCommand, parseOrExit, runMain } from "./lib/cli";
 import {
-  ASSUMED_ROW_WRITES_PER_ACU_SECOND,
-  AURORA_SERVERLESS_V2_MAX_ACU,
-  MAX_SHARDS_PER_STREAM,
-  RESHARD_CALLS_PER_24_HOURS,
-  SHARD_WRITE_BYTES_PER_SECOND,
-  SHARD_WRITE_RECORDS_PER_SECOND,
-  measuredFigures,
-  planDataPath,
-  planReshardSteps,
-  type DataPathPlan,
+    ASSUMED_ROW_WRITES_PER_ACU_SECOND,
+    AURORA_SERVERLESS_V2_MAX_ACU,
+    MAX_SHARDS_PER_STREAM,
+    RESHARD_CALLS_PER_24_HOURS,
+    SHARD_WRITE_BYTES_PER_SECOND,
+    SHARD_WRITE_RECORDS_PER_SECOND,
+    measuredFigures,
+    planDataPath,
+    planReshardSteps,
+    type DataPathPlan,
 } from "../functions/shared/capacity";
 import { MAX_KINESIS_RECORD_BYTES, MAX_PUT_RECORDS_BYTES, MAX_PUT_RECORDS_ENTRIES } from "../functions/shared/codec/limits";
 import { DATA_API_MAX_REQUEST_BYTES, DATA_API_MAX_RESPONSE_BYTES, DATA_API_MAX_ROW_BYTES } from "../functions/processor/chunks";
@@ -43,245 +43,277 @@ export const startMarker = (b: BlockName) => `<!-- design:${b}:start (generated 
 export const endMarker = (b: BlockName) => `<!-- design:${b}:end -->`;
 
 export interface DesignFigure {
-  readonly block: BlockName;
-  /** The row's name, unique within the page: what a failing check names. */
-  readonly figure: string;
-  /** As printed in the table. */
-  readonly value: string;
-  /** Where it comes from (module constant, planner field, bench path, config key). */
-  readonly from: string;
+    readonly block: BlockName;
+    /** The row's name, unique within the page: what a failing check names. */
+    readonly figure: string;
+    /** As printed in the table. */
+    readonly value: string;
+    /** Where it comes from (module constant, planner field, bench path, config key). */
+    readonly from: string;
 }
 
 /** What the generator reads: bench/results.json (parsed), Pulumi.prod.yaml (parsed). */
 export interface DesignInputs {
-  readonly results: unknown;
-  readonly prodConfig: unknown;
+    readonly results: unknown;
+    readonly prodConfig: unknown;
 }
 
 export function loadInputs(root = ROOT): DesignInputs {
-  return {
-    results: JSON.parse(fs.readFileSync(path.join(root, "bench", "results.json"), "utf8")),
-    prodConfig: parseYaml(fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")),
-  };
+    return {
+        results: JSON.parse(fs.readFileSync(path.join(root, "bench", "results.json"), "utf8")),
+        prodConfig: parseYaml(fs.readFileSync(path.join(root, "Pulumi.prod.yaml"), "utf8")),
+    };
 }
 
 const nf = (digits: number) => new Intl.NumberFormat("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 /** A number with thousands separators and `digits` decimals. */
 export function num(n: number, digits = 0): string {
-  return nf(digits).format(n);
+    return nf(digits).format(n);
 }
 const pct = (share: number, digits = 1) => `${num(share * 100, digits)} %`;
 const MiB = 1024 * 1024;
 
 /** A value at a dotted path of the bench results, or an error naming the path. */
 function benchNumber(results: unknown, dotted: string): number {
-  let v: unknown = results;
-  for (const k of dotted.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new RangeError(`bench/results.json has no number at \`${dotted}\` (received ${JSON.stringify(v)}); run \`npm run bench\``);
-  }
-  return v;
+    let v: unknown = results;
+    for (const k of dotted.split(".")) v = v !== null && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new RangeError(`bench/results.json has no number at \`${dotted}\` (received ${JSON.stringify(v)}); run \`npm run bench\``);
+    }
+    return v;
 }
 
 interface TableRow {
-  readonly section: string;
-  readonly figure: string;
-  readonly value: unknown;
-  readonly unit?: string;
+    readonly section: string;
+    readonly figure: string;
+    readonly value: unknown;
+    readonly unit?: string;
 }
 
 /** A row of bench/results.json `table` by section and figure name; not-measured rows say why. */
 function benchRow(results: unknown, section: string, figure: string): { value: number | undefined; why?: string } {
-  const table = (results as { table?: TableRow[] })?.table;
-  if (!Array.isArray(table)) throw new RangeError("bench/results.json has no `table`; run `npm run bench`");
-  const row = table.find((r) => r.section === section && r.figure === figure);
-  if (!row) throw new RangeError(`bench/results.json \`table\` has no row "${figure}" in section "${section}"`);
-  if (typeof row.value === "number") return { value: row.value };
-  const why = (row.value as { notMeasured?: string } | null)?.notMeasured;
-  return { value: undefined, why: why ?? "not measured" };
+    const table = (results as { table?: TableRow[] })?.table;
+    if (!Array.isArray(table)) throw new RangeError("bench/results.json has no `table`; run `npm run bench`");
+    const row = table.find((r) => r.section === section && r.figure === figure);
+    if (!row) throw new RangeError(`bench/results.json \`table\` has no row "${figure}" in section "${section}"`);
+    if (typeof row.value === "number") return { value: row.value };
+    const why = (row.value as { notMeasured?: string } | null)?.notMeasured;
+    return { value: undefined, why: why ?? "not measured" };
 }
 
 function benchRowText(results: unknown, section: string, figure: string, format: (n: number) => string): string {
-  const r = benchRow(results, section, figure);
-  return r.value === undefined ? "not measured in the latest run" : format(r.value);
+    const r = benchRow(results, section, figure);
+    return r.value === undefined ? "not measured in the latest run" : format(r.value);
 }
 
 function configValue(config: unknown, key: string, field: string): unknown {
-  const section = (config as { config?: Record<string, Record<string, unknown>> })?.config?.[`flightstream:${key}`];
-  const v = section?.[field];
-  if (v === undefined) throw new RangeError(`Pulumi.prod.yaml has no \`flightstream:${key}.${field}\``);
-  return v;
+    const section = (config as { config?: Record<string, Record<string, unknown>> })?.config?.[`flightstream:${key}`];
+    const v = section?.[field];
+    if (v === undefined) throw new RangeError(`Pulumi.prod.yaml has no \`flightstream:${key}.${field}\``);
+    return v;
 }
 
 /** The 10 TB/day plan the page quotes: prod's retention (48 h), the planner's defaults otherwise. */
 export function designPlan(inputs: DesignInputs): DataPathPlan {
-  const retentionHours = Number(configValue(inputs.prodConfig, "stream", "retentionHours"));
-  return planDataPath({ tbPerDay: 10, retentionHours, measured: measuredFigures(inputs.results) });
+    const retentionHours = Number(configValue(inputs.prodConfig, "stream", "retentionHours"));
+    return planDataPath({ tbPerDay: 10, retentionHours, measured: measuredFigures(inputs.results) });
 }
 
 /** Every generated figure, in page order. */
 export function designFigures(inputs: DesignInputs): DesignFigure[] {
-  const r = inputs.results;
-  const plan = designPlan(inputs);
-  const i = plan.inputs;
-  const out: DesignFigure[] = [];
-  const add = (block: BlockName, figure: string, value: string, from: string) => out.push({ block, figure, value, from });
-  const A = (figure: string, value: string, from: string) => add("assumptions", figure, value, from);
-  const S = (figure: string, value: string, from: string) => add("scalability", figure, value, from);
+    const r = inputs.results;
+    const plan = designPlan(inputs);
+    const i = plan.inputs;
+    const out: DesignFigure[] = [];
+    const add = (block: BlockName, figure: string, value: string, from: string) => out.push({ block, figure, value, from });
+    const A = (figure: string, value: string, from: string) => add("assumptions", figure, value, from);
+    const S = (figure: string, value: string, from: string) => add("scalability", figure, value, from);
 
-  // ---- data volume and rate
-  A("data volume", `10 TB/day of event JSON = ${num(i.averageBytesPerSecond / 1e6, 2)} MB/s average (TB = 10^12 bytes)`, "planDataPath tbPerDay 10");
-  A("peak factor", `${num(i.peakFactor)}x → ${num((i.averageBytesPerSecond * i.peakFactor) / 1e6, 2)} MB/s at peak`, "planDataPath peakFactor (default)");
-  const prodMBps = Number(configValue(inputs.prodConfig, "stream", "throughputMBps"));
-  A("prod stream sizing input", `throughputMBps ${num(prodMBps, 1)} (the peak above) with shards: auto`, "Pulumi.prod.yaml flightstream:stream");
-  A("average event size", `${num(i.averageEventBytes)} bytes of JSON`, "bench/results.json stream.averageEventBytes");
-  A("average offer size", `${num(benchNumber(r, "stream.averageOfferBytes"))} bytes of JSON`, "bench/results.json stream.averageOfferBytes");
-  const corpusEvents = benchNumber(r, "settings.corpusEvents");
-  const corpus = buildCorpus({ events: corpusEvents });
-  const counts: Record<string, number> = {};
-  for (const e of corpus.events) counts[e.type] = (counts[e.type] ?? 0) + 1;
-  const mix = ["search", "offer", "booking", "cancellation"].map((t) => `${t} ${pct((counts[t] ?? 0) / corpus.events.length)}`).join(", ");
-  A("event mix", mix, `bench/corpus.ts (${num(corpusEvents)} events, the traffic generator's default mix)`);
-  A("ingestion rate", `${num(plan.eventsPerSecond)} events/s average, ${num(plan.peakEventsPerSecond)} at peak`, "planDataPath eventsPerSecond, peakEventsPerSecond");
-  A("producer fleet at peak", `${i.tasks} tasks, ${i.lingerMs} ms linger (at most ${MAX_LINGER_MS}) → ${num(plan.flushEventsPerTask)} events per flush`, "planDataPath tasks, lingerMs; functions/ingest/producer.ts MAX_LINGER_MS");
-  A("frame compression ratio", `${num(i.frameCompressionRatio, 2)}x (corpus spread over 200 sources, prod's per-task flush)`, "bench/results.json frames.ratio200Sources");
-  A("hottest shard over average", `${num(i.hotShardImbalance, 3)}x`, "bench/results.json scale.hotShardImbalance");
-  A("target shard utilisation", pct(i.targetUtilization, 0), "planDataPath targetUtilization (default)");
-  A("Aurora write rate per ACU", `${num(ASSUMED_ROW_WRITES_PER_ACU_SECOND)} row writes/s (an assumption, not measured against Aurora)`, "ASSUMED_ROW_WRITES_PER_ACU_SECOND");
-  const rw = plan.auroraRowWritesPerEvent;
-  A("row writes per event", `${num(rw.after, 3)}${rw.measured ? " (measured by the writer bench)" : " (state-changing share, not measured)"}`, rw.measured ? "bench/results.json writer.after.first.rowWritesPerEvent" : "planDataPath stateChangingShare");
+    // ---- data volume and rate
+    A("data volume", `10 TB/day of event JSON = ${num(i.averageBytesPerSecond / 1e6, 2)} MB/s average (TB = 10^12 bytes)`, "planDataPath tbPerDay 10");
+    A("peak factor", `${num(i.peakFactor)}x → ${num((i.averageBytesPerSecond * i.peakFactor) / 1e6, 2)} MB/s at peak`, "planDataPath peakFactor (default)");
+    const prodMBps = Number(configValue(inputs.prodConfig, "stream", "throughputMBps"));
+    A("prod stream sizing input", `throughputMBps ${num(prodMBps, 1)} (the peak above) with shards: auto`, "Pulumi.prod.yaml flightstream:stream");
+    A("average event size", `${num(i.averageEventBytes)} bytes of JSON`, "bench/results.json stream.averageEventBytes");
+    A("average offer size", `${num(benchNumber(r, "stream.averageOfferBytes"))} bytes of JSON`, "bench/results.json stream.averageOfferBytes");
+    const corpusEvents = benchNumber(r, "settings.corpusEvents");
+    const corpus = buildCorpus({ events: corpusEvents });
+    const counts: Record<string, number> = {};
+    for (const e of corpus.events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+    const mix = ["search", "offer", "booking", "cancellation"].map((t) => `${t} ${pct((counts[t] ?? 0) / corpus.events.length)}`).join(", ");
+    A("event mix", mix, `bench/corpus.ts (${num(corpusEvents)} events, the traffic generator's default mix)`);
+    A("ingestion rate", `${num(plan.eventsPerSecond)} events/s average, ${num(plan.peakEventsPerSecond)} at peak`, "planDataPath eventsPerSecond, peakEventsPerSecond");
+    A("producer fleet at peak", `${i.tasks} tasks, ${i.lingerMs} ms linger (at most ${MAX_LINGER_MS}) → ${num(plan.flushEventsPerTask)} events per flush`, "planDataPath tasks, lingerMs; functions/ingest/producer.ts MAX_LINGER_MS");
+    A("frame compression ratio", `${num(i.frameCompressionRatio, 2)}x (corpus spread over 200 sources, prod's per-task flush)`, "bench/results.json frames.ratio200Sources");
+    A("hottest shard over average", `${num(i.hotShardImbalance, 3)}x`, "bench/results.json scale.hotShardImbalance");
+    A("target shard utilisation", pct(i.targetUtilization, 0), "planDataPath targetUtilization (default)");
+    A("Aurora write rate per ACU", `${num(ASSUMED_ROW_WRITES_PER_ACU_SECOND)} row writes/s (an assumption, not measured against Aurora)`, "ASSUMED_ROW_WRITES_PER_ACU_SECOND");
+    const rw = plan.auroraRowWritesPerEvent;
+    A(
+        "row writes per event",
+        `${num(rw.after, 3)}${rw.measured ? " (measured by the writer bench)" : " (state-changing share, not measured)"}`,
+        rw.measured ? "bench/results.json writer.after.first.rowWritesPerEvent" : "planDataPath stateChangingShare",
+    );
 
-  // ---- service limits the code enforces
-  A("Kinesis shard write limits", `${num(SHARD_WRITE_BYTES_PER_SECOND / MiB)} MiB/s and ${num(SHARD_WRITE_RECORDS_PER_SECOND)} records/s`, "SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND");
-  A("Kinesis record and PutRecords limits", `${num(MAX_KINESIS_RECORD_BYTES / MiB)} MiB per record; ${num(MAX_PUT_RECORDS_ENTRIES)} entries and ${num(MAX_PUT_RECORDS_BYTES / MiB)} MiB per call`, "functions/shared/codec/limits.ts");
-  A("UpdateShardCount budget", `${RESHARD_CALLS_PER_24_HOURS} calls per rolling 24 h, each at most 2x up or half down; ${num(MAX_SHARDS_PER_STREAM)} shards without a quota increase`, "RESHARD_CALLS_PER_24_HOURS, MAX_SHARDS_PER_STREAM");
-  A("Lambda response limit", `${num(LAMBDA_RESPONSE_LIMIT_BYTES / MiB)} MiB (synchronous invocation: the Firehose transform)`, "functions/lake/processor.ts LAMBDA_RESPONSE_LIMIT_BYTES");
-  A("Firehose transform buffer", `${num(TRANSFORM_BUFFER_MB, 1)} MB in → ${num(transformResponseBytes(TRANSFORM_BUFFER_MB, i.frameCompressionRatio) / 1e6, 2)} MB out at the measured frame ratio`, "functions/lake/processor.ts TRANSFORM_BUFFER_MB, transformResponseBytes");
-  A("RDS Data API limits", `${num(DATA_API_MAX_REQUEST_BYTES / MiB)} MiB per request, ${num(DATA_API_MAX_RESPONSE_BYTES / MiB)} MiB per response, ${num(DATA_API_MAX_ROW_BYTES / 1024)} KiB per row`, "functions/processor/chunks.ts");
-  A("Aurora Serverless v2 ceiling", `${num(AURORA_SERVERLESS_V2_MAX_ACU)} ACU per writer; prod's maxAcu ${num(Number(configValue(inputs.prodConfig, "analytics", "maxAcu")))}`, "AURORA_SERVERLESS_V2_MAX_ACU; Pulumi.prod.yaml flightstream:analytics.maxAcu");
-  A("ingestion request limits", `${num(MAX_EVENTS_PER_REQUEST)} events, ${num(DEFAULT_MAX_BODY_BYTES / MiB)} MiB body`, "functions/ingest/parse.ts MAX_EVENTS_PER_REQUEST, functions/ingest/server.ts DEFAULT_MAX_BODY_BYTES");
+    // ---- service limits the code enforces
+    A("Kinesis shard write limits", `${num(SHARD_WRITE_BYTES_PER_SECOND / MiB)} MiB/s and ${num(SHARD_WRITE_RECORDS_PER_SECOND)} records/s`, "SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND");
+    A("Kinesis record and PutRecords limits", `${num(MAX_KINESIS_RECORD_BYTES / MiB)} MiB per record; ${num(MAX_PUT_RECORDS_ENTRIES)} entries and ${num(MAX_PUT_RECORDS_BYTES / MiB)} MiB per call`, "functions/shared/codec/limits.ts");
+    A("UpdateShardCount budget", `${RESHARD_CALLS_PER_24_HOURS} calls per rolling 24 h, each at most 2x up or half down; ${num(MAX_SHARDS_PER_STREAM)} shards without a quota increase`, "RESHARD_CALLS_PER_24_HOURS, MAX_SHARDS_PER_STREAM");
+    A("Lambda response limit", `${num(LAMBDA_RESPONSE_LIMIT_BYTES / MiB)} MiB (synchronous invocation: the Firehose transform)`, "functions/lake/processor.ts LAMBDA_RESPONSE_LIMIT_BYTES");
+    A(
+        "Firehose transform buffer",
+        `${num(TRANSFORM_BUFFER_MB, 1)} MB in → ${num(transformResponseBytes(TRANSFORM_BUFFER_MB, i.frameCompressionRatio) / 1e6, 2)} MB out at the measured frame ratio`,
+        "functions/lake/processor.ts TRANSFORM_BUFFER_MB, transformResponseBytes",
+    );
+    A("RDS Data API limits", `${num(DATA_API_MAX_REQUEST_BYTES / MiB)} MiB per request, ${num(DATA_API_MAX_RESPONSE_BYTES / MiB)} MiB per response, ${num(DATA_API_MAX_ROW_BYTES / 1024)} KiB per row`, "functions/processor/chunks.ts");
+    A(
+        "Aurora Serverless v2 ceiling",
+        `${num(AURORA_SERVERLESS_V2_MAX_ACU)} ACU per writer; prod's maxAcu ${num(Number(configValue(inputs.prodConfig, "analytics", "maxAcu")))}`,
+        "AURORA_SERVERLESS_V2_MAX_ACU; Pulumi.prod.yaml flightstream:analytics.maxAcu",
+    );
+    A("ingestion request limits", `${num(MAX_EVENTS_PER_REQUEST)} events, ${num(DEFAULT_MAX_BODY_BYTES / MiB)} MiB body`, "functions/ingest/parse.ts MAX_EVENTS_PER_REQUEST, functions/ingest/server.ts DEFAULT_MAX_BODY_BYTES");
 
-  // ---- scalability
-  S("shards at 10 TB/day, 2x peak", `${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`, "planDataPath shards");
-  S("shards without frames (uncompressed byte bound)", benchRowText(r, "stream", "10 TB/day: uncompressed byte bound", (n) => num(n)), "bench/results.json table stream");
-  S("peak stream load", `${num(plan.peakBytesPerSecond / 1e6, 2)} MB/s in ${num(plan.peakRecordsPerSecond)} records/s (aggregates of ${num(plan.averageAggregateBytes)} bytes)`, "planDataPath peakBytesPerSecond, peakRecordsPerSecond");
-  S("hottest shard at peak (planner)", `${pct(plan.hottestShardBytesShare)} of its bytes limit, ${pct(plan.hottestShardRecordsShare)} of its records limit`, "planDataPath hottestShard*Share");
-  S("hottest shard at peak (scale simulation, p99)", `${pct(benchNumber(r, "scale.p99BytesShare"))} of bytes, ${pct(benchNumber(r, "scale.p99RecordsShare"))} of records, ${num(benchNumber(r, "scale.tasks"))} tasks on ${num(benchNumber(r, "scale.shards"))} shards`, "bench/results.json scale");
-  const doubling = planReshardSteps(plan.shards, Math.min(MAX_SHARDS_PER_STREAM, plan.shards * 2));
-  const tenfold = planReshardSteps(plan.shards, Math.min(MAX_SHARDS_PER_STREAM, plan.shards * 10));
-  S("reshard for growth", `2x (${plan.shards} → ${doubling.at(-1)!.toShards}) in ${doubling.length} UpdateShardCount call; 10x (→ ${tenfold.at(-1)!.toShards}) in ${tenfold.length} calls, inside one day's budget`, "planReshardSteps");
-  const perTask = plan.peakEventsPerSecond / i.tasks;
-  const benchRate = benchRow(r, "ingestion", "real service, events/s accepted");
-  S("ingestion per task at peak", `${num(perTask)} events/s per task (${i.tasks} tasks)`, "planDataPath peakEventsPerSecond / tasks");
-  S(
-    "ingestion bench rate (shared 2-core machine)",
-    benchRate.value === undefined ? "not measured in the latest run" : `${num(benchRate.value)} events/s on one pinned core → ${num(Math.ceil(plan.peakEventsPerSecond / benchRate.value))} tasks at peak at that rate`,
-    "bench/results.json table ingestion",
-  );
-  const prodTasks = Number(configValue(inputs.prodConfig, "ingestion", "maxTasks"));
-  const vendors = (configValue(inputs.prodConfig, "ingestion", "vendors") as Record<string, { dedicatedTasks?: { maxTasks?: number } }>) ?? {};
-  const dedicated = Object.values(vendors).reduce((n, v) => n + (v.dedicatedTasks?.maxTasks ?? 0), 0);
-  S("prod ingestion autoscaling ceiling", `${num(prodTasks)} shared tasks + ${num(dedicated)} dedicated vendor tasks`, "Pulumi.prod.yaml flightstream:ingestion maxTasks, vendors.*.dedicatedTasks");
-  const framedRate = benchNumber(r, "consumer.framedEventsPerSecond");
-  const perShard = plan.peakEventsPerSecond / plan.shards;
-  S("consumer CPU per shard at peak", `${num(perShard)} events/s per shard; decode → validate → aggregate runs ${num(framedRate)} events/s per core → ${pct(perShard / framedRate, 0)} of one core per shard`, "planDataPath; bench/results.json consumer.framedEventsPerSecond");
-  S(
-    "Aurora at peak",
-    `${num(plan.auroraAcusStateChangingOnly, 1)} ACU (${num(rw.after, 3)} row writes/event); ${plan.auroraFitsOneWriter ? "fits" : "does NOT fit"} one ${AURORA_SERVERLESS_V2_MAX_ACU}-ACU writer`,
-    "planDataPath auroraAcusStateChangingOnly",
-  );
-  if (plan.peakDataApiCallsPerSecond !== undefined) S("Data API calls at peak", `${num(plan.peakDataApiCallsPerSecond)} calls/s`, "planDataPath peakDataApiCallsPerSecond");
-  S("ingestion request latency at saturation (bench, loaded machine)", `p50 ${benchRowText(r, "ingestion", "real service latency p50", (n) => `${num(n)} ms`)}, p99 ${benchRowText(r, "ingestion", "real service latency p99", (n) => `${num(n)} ms`)} at 50 connections`, "bench/results.json table ingestion");
-  S("freshness: POST → visible in the insights API, p95", benchRowText(r, "freshness", "POST → visible in insights API, p95", (n) => `${num(n)} ms`), "bench/results.json table freshness");
-  S("monthly cost at average traffic", `$${num(plan.monthlyUsd, 2)}`, "planDataPath monthlyUsd (dated us-east-1 prices)");
-  S("measured figures from", i.from, "measuredFigures");
-  return out;
+    // ---- scalability
+    S("shards at 10 TB/day, 2x peak", `${plan.shards} (by bytes ${plan.shardsByBytes}, by records ${plan.shardsByRecords}; bound by ${plan.boundBy})`, "planDataPath shards");
+    S(
+        "shards without frames (uncompressed byte bound)",
+        benchRowText(r, "stream", "10 TB/day: uncompressed byte bound", (n) => num(n)),
+        "bench/results.json table stream",
+    );
+    S("peak stream load", `${num(plan.peakBytesPerSecond / 1e6, 2)} MB/s in ${num(plan.peakRecordsPerSecond)} records/s (aggregates of ${num(plan.averageAggregateBytes)} bytes)`, "planDataPath peakBytesPerSecond, peakRecordsPerSecond");
+    S("hottest shard at peak (planner)", `${pct(plan.hottestShardBytesShare)} of its bytes limit, ${pct(plan.hottestShardRecordsShare)} of its records limit`, "planDataPath hottestShard*Share");
+    S(
+        "hottest shard at peak (scale simulation, p99)",
+        `${pct(benchNumber(r, "scale.p99BytesShare"))} of bytes, ${pct(benchNumber(r, "scale.p99RecordsShare"))} of records, ${num(benchNumber(r, "scale.tasks"))} tasks on ${num(benchNumber(r, "scale.shards"))} shards`,
+        "bench/results.json scale",
+    );
+    const doubling = planReshardSteps(plan.shards, Math.min(MAX_SHARDS_PER_STREAM, plan.shards * 2));
+    const tenfold = planReshardSteps(plan.shards, Math.min(MAX_SHARDS_PER_STREAM, plan.shards * 10));
+    S("reshard for growth", `2x (${plan.shards} → ${doubling.at(-1)!.toShards}) in ${doubling.length} UpdateShardCount call; 10x (→ ${tenfold.at(-1)!.toShards}) in ${tenfold.length} calls, inside one day's budget`, "planReshardSteps");
+    const perTask = plan.peakEventsPerSecond / i.tasks;
+    const benchRate = benchRow(r, "ingestion", "real service, events/s accepted");
+    S("ingestion per task at peak", `${num(perTask)} events/s per task (${i.tasks} tasks)`, "planDataPath peakEventsPerSecond / tasks");
+    S(
+        "ingestion bench rate (shared 2-core machine)",
+        benchRate.value === undefined ? "not measured in the latest run" : `${num(benchRate.value)} events/s on one pinned core → ${num(Math.ceil(plan.peakEventsPerSecond / benchRate.value))} tasks at peak at that rate`,
+        "bench/results.json table ingestion",
+    );
+    const prodTasks = Number(configValue(inputs.prodConfig, "ingestion", "maxTasks"));
+    const vendors = (configValue(inputs.prodConfig, "ingestion", "vendors") as Record<string, { dedicatedTasks?: { maxTasks?: number } }>) ?? {};
+    const dedicated = Object.values(vendors).reduce((n, v) => n + (v.dedicatedTasks?.maxTasks ?? 0), 0);
+    S("prod ingestion autoscaling ceiling", `${num(prodTasks)} shared tasks + ${num(dedicated)} dedicated vendor tasks`, "Pulumi.prod.yaml flightstream:ingestion maxTasks, vendors.*.dedicatedTasks");
+    const framedRate = benchNumber(r, "consumer.framedEventsPerSecond");
+    const perShard = plan.peakEventsPerSecond / plan.shards;
+    S(
+        "consumer CPU per shard at peak",
+        `${num(perShard)} events/s per shard; decode → validate → aggregate runs ${num(framedRate)} events/s per core → ${pct(perShard / framedRate, 0)} of one core per shard`,
+        "planDataPath; bench/results.json consumer.framedEventsPerSecond",
+    );
+    S(
+        "Aurora at peak",
+        `${num(plan.auroraAcusStateChangingOnly, 1)} ACU (${num(rw.after, 3)} row writes/event); ${plan.auroraFitsOneWriter ? "fits" : "does NOT fit"} one ${AURORA_SERVERLESS_V2_MAX_ACU}-ACU writer`,
+        "planDataPath auroraAcusStateChangingOnly",
+    );
+    if (plan.peakDataApiCallsPerSecond !== undefined) S("Data API calls at peak", `${num(plan.peakDataApiCallsPerSecond)} calls/s`, "planDataPath peakDataApiCallsPerSecond");
+    S(
+        "ingestion request latency at saturation (bench, loaded machine)",
+        `p50 ${benchRowText(r, "ingestion", "real service latency p50", (n) => `${num(n)} ms`)}, p99 ${benchRowText(r, "ingestion", "real service latency p99", (n) => `${num(n)} ms`)} at 50 connections`,
+        "bench/results.json table ingestion",
+    );
+    S(
+        "freshness: POST → visible in the insights API, p95",
+        benchRowText(r, "freshness", "POST → visible in insights API, p95", (n) => `${num(n)} ms`),
+        "bench/results.json table freshness",
+    );
+    S("monthly cost at average traffic", `$${num(plan.monthlyUsd, 2)}`, "planDataPath monthlyUsd (dated us-east-1 prices)");
+    S("measured figures from", i.from, "measuredFigures");
+    return out;
 }
 
 /** The markdown of one generated block, markers included. */
 export function renderBlock(block: BlockName, figures: readonly DesignFigure[]): string {
-  const cell = (s: string) => s.replace(/\|/g, "\\|");
-  const rows = figures.filter((f) => f.block === block).map((f) => `| ${cell(f.figure)} | ${cell(f.value)} | ${cell(f.from)} |`);
-  return [startMarker(block), "| figure | value | from |", "|---|---|---|", ...rows, endMarker(block)].join("\n");
+    const cell = (s: string) => s.replace(/\|/g, "\\|");
+    const rows = figures.filter((f) => f.block === block).map((f) => `| ${cell(f.figure)} | ${cell(f.value)} | ${cell(f.from)} |`);
+    return [startMarker(block), "| figure | value | from |", "|---|---|---|", ...rows, endMarker(block)].join("\n");
 }
 
 function blockRange(doc: string, block: BlockName): [number, number] {
-  const a = doc.indexOf(startMarker(block));
-  const b = doc.indexOf(endMarker(block));
-  if (a < 0 || b < a) throw new Error(`docs/design.md has no ${startMarker(block)} ... ${endMarker(block)} block`);
-  return [a, b + endMarker(block).length];
+    const a = doc.indexOf(startMarker(block));
+    const b = doc.indexOf(endMarker(block));
+    if (a < 0 || b < a) throw new Error(`docs/design.md has no ${startMarker(block)} ... ${endMarker(block)} block`);
+    return [a, b + endMarker(block).length];
 }
 
 /** `doc` with both generated blocks replaced (the markers must be there). */
 export function withDesignBlocks(doc: string, figures: readonly DesignFigure[]): string {
-  let out = doc;
-  for (const block of BLOCKS) {
-    const [a, b] = blockRange(out, block);
-    out = out.slice(0, a) + renderBlock(block, figures) + out.slice(b);
-  }
-  return out;
+    let out = doc;
+    for (const block of BLOCKS) {
+        const [a, b] = blockRange(out, block);
+        out = out.slice(0, a) + renderBlock(block, figures) + out.slice(b);
+    }
+    return out;
 }
 
 /** The rows of a generated block as written in the page: figure -> value. */
 export function readBlock(doc: string, block: BlockName): Map<string, string> {
-  const [a, b] = blockRange(doc, block);
-  const rows = new Map<string, string>();
-  for (const line of doc.slice(a, b).split("\n")) {
-    const m = /^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/.exec(line.replace(/\\\|/g, "\u0000"));
-    if (!m || m[1] === "figure" || /^-+$/.test(m[1])) continue;
-    // eslint-disable-next-line no-control-regex -- NUL is the placeholder for escaped pipes
-    const un = (s: string) => s.replace(/\u0000/g, "|");
-    rows.set(un(m[1]), un(m[2]));
-  }
-  return rows;
+    const [a, b] = blockRange(doc, block);
+    const rows = new Map<string, string>();
+    for (const line of doc.slice(a, b).split("\n")) {
+        const m = /^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/.exec(line.replace(/\\\|/g, "\u0000"));
+        if (!m || m[1] === "figure" || /^-+$/.test(m[1])) continue;
+        // eslint-disable-next-line no-control-regex -- NUL is the placeholder for escaped pipes
+        const un = (s: string) => s.replace(/\u0000/g, "|");
+        rows.set(un(m[1]), un(m[2]));
+    }
+    return rows;
 }
 
 /** Every difference between the page and the generator, one message per figure (empty: in sync). */
 export function checkDesignDoc(doc: string, figures: readonly DesignFigure[]): string[] {
-  const problems: string[] = [];
-  for (const block of BLOCKS) {
-    const written = readBlock(doc, block);
-    const expected = figures.filter((f) => f.block === block);
-    for (const f of expected) {
-      const got = written.get(f.figure);
-      if (got === undefined) problems.push(`figure "${f.figure}" (${block}) is missing from docs/design.md; ${f.from} gives "${f.value}"`);
-      else if (got !== f.value) problems.push(`figure "${f.figure}" (${block}): docs/design.md says "${got}", ${f.from} gives "${f.value}"`);
+    const problems: string[] = [];
+    for (const block of BLOCKS) {
+        const written = readBlock(doc, block);
+        const expected = figures.filter((f) => f.block === block);
+        for (const f of expected) {
+            const got = written.get(f.figure);
+            if (got === undefined) problems.push(`figure "${f.figure}" (${block}) is missing from docs/design.md; ${f.from} gives "${f.value}"`);
+            else if (got !== f.value) problems.push(`figure "${f.figure}" (${block}): docs/design.md says "${got}", ${f.from} gives "${f.value}"`);
+        }
+        for (const name of written.keys()) {
+            if (!expected.some((f) => f.figure === name)) problems.push(`figure "${name}" (${block}) in docs/design.md is not generated by scripts/design-doc.ts`);
+        }
     }
-    for (const name of written.keys()) {
-      if (!expected.some((f) => f.figure === name)) problems.push(`figure "${name}" (${block}) in docs/design.md is not generated by scripts/design-doc.ts`);
-    }
-  }
-  return problems;
+    return problems;
 }
 
 export const DESIGN_DOC_COMMAND = defineCommand({
-  name: "design-doc",
-  invocation: "npm run design-doc --",
-  summary: "Rewrites the generated Assumptions and Scalability blocks of docs/design.md from the planner and bench/results.json.",
-  options: {
-    check: { type: "boolean", description: "compare only; exit 1 naming every figure that differs from the planner or the bench" },
-  },
+    name: "design-doc",
+    invocation: "npm run design-doc --",
+    summary: "Rewrites the generated Assumptions and Scalability blocks of docs/design.md from the planner and bench/results.json.",
+    options: {
+        check: { type: "boolean", description: "compare only; exit 1 naming every figure that differs from the planner or the bench" },
+    },
 });
 
 /** Runs the command; returns the exit code. */
 export function main(argv: readonly string[], out: (s: string) => void = console.log, err: (s: string) => void = console.error): number {
-  const parsed = parseOrExit(DESIGN_DOC_COMMAND, argv, { out, err });
-  return typeof parsed === "number" ? parsed : designDoc(parsed.values.check === true, out, err);
+    const parsed = parseOrExit(DESIGN_DOC_COMMAND, argv, { out, err });
+    return typeof parsed === "number" ? parsed : designDoc(parsed.values.check === true, out, err);
 }
 
 function designDoc(check: boolean, out: (s: string) => void, err: (s: string) => void): number {
-  const doc = fs.readFileSync(DESIGN_DOC, "utf8");
-  const figures = designFigures(loadInputs());
-  if (check) {
-    const problems = checkDesignDoc(doc, figures);
-    for (const p of problems) err(`design-doc: ${p}`);
-    if (problems.length > 0) err("design-doc: run `npm run design-doc` to regenerate");
-    else out(`docs/design.md: ${figures.length} figures match the planner and the bench`);
-    return problems.length > 0 ? 1 : 0;
-  }
-  fs.writeFileSync(DESIGN_DOC, withDesignBlocks(doc, figures));
-  out(`updated docs/design.md (${figures.length} figures)`);
-  return 0;
+    const doc = fs.readFileSync(DESIGN_DOC, "utf8");
+    const figures = designFigures(loadInputs());
+    if (check) {
+        const problems = checkDesignDoc(doc, figures);
+        for (const p of problems) err(`design-doc: ${p}`);
+        if (problems.length > 0) err("design-doc: run `npm run design-doc` to regenerate");
+        else out(`docs/design.md: ${figures.length} figures match the planner and the bench`);
+        return problems.length > 0 ? 1 : 0;
+    }
+    fs.writeFileSync(DESIGN_DOC, withDesignBlocks(doc, figures));
+    out(`updated docs/design.md (${figures.length} figures)`);
+    return 0;
 }
 
 if (require.main === module) runMain(DESIGN_DOC_COMMAND, (values) => designDoc(values.check === true, console.log, console.error));

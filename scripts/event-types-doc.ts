@@ -16,31 +16,31 @@ export const END = "<!-- END event-types table -->";
 
 /** The document with the generated table put between the markers. */
 export function render(doc: string, table = eventTypes.docsTable()): string {
-  const b = doc.indexOf(BEGIN);
-  const e = doc.indexOf(END);
-  if (b < 0 || e < b) throw new Error(`${DOC}: the markers ${BEGIN} and ${END} are missing or out of order`);
-  return `${doc.slice(0, b + BEGIN.length)}\n${table}\n${doc.slice(e)}`;
+    const b = doc.indexOf(BEGIN);
+    const e = doc.indexOf(END);
+    if (b < 0 || e < b) throw new Error(`${DOC}: the markers ${BEGIN} and ${END} are missing or out of order`);
+    return `${doc.slice(0, b + BEGIN.length)}\n${table}\n${doc.slice(e)}`;
 }
 
 export const EVENT_TYPES_DOC_COMMAND = defineCommand({
-  name: "event-types-doc",
-  invocation: "node -r ./scripts/register.js scripts/event-types-doc.ts",
-  summary: "Regenerates the table of docs/event-types.md from the event-type registry (functions/shared/event-types).",
-  options: {
-    check: { type: "boolean", description: "compare only; exit 1 when the table is out of date" },
-  },
+    name: "event-types-doc",
+    invocation: "node -r ./scripts/register.js scripts/event-types-doc.ts",
+    summary: "Regenerates the table of docs/event-types.md from the event-type registry (functions/shared/event-types).",
+    options: {
+        check: { type: "boolean", description: "compare only; exit 1 when the table is out of date" },
+    },
 });
 
 if (require.main === module) {
-  runMain(EVENT_TYPES_DOC_COMMAND, (values) => {
-    const doc = fs.readFileSync(DOC, "utf8");
-    const next = render(doc);
-    if (values.check) {
-      if (next !== doc) {
-        console.error(`${path.relative(process.cwd(), DOC)} is out of date: run node -r ./scripts/register.js scripts/event-types-doc.ts`);
-        return 1;
-      }
-    } else fs.writeFileSync(DOC, next);
-    return 0;
-  });
+    runMain(EVENT_TYPES_DOC_COMMAND, (values) => {
+        const doc = fs.readFileSync(DOC, "utf8");
+        const next = render(doc);
+        if (values.check) {
+            if (next !== doc) {
+                console.error(`${path.relative(process.cwd(), DOC)} is out of date: run node -r ./scripts/register.js scripts/event-types-doc.ts`);
+                return 1;
+            }
+        } else fs.writeFileSync(DOC, next);
+        return 0;
+    });
 }

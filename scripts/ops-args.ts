@@ -98,13 +98,20 @@ export const OPS_COMMANDS = {
 export const USAGE = [
     "usage: npm run ops -- <command> [options]   (npm run ops -- <command> --help: that command's options)",
     "",
-    ...COMMANDS.map((c) => `  ${synopsis(OPS_COMMANDS[c]).replace(/^usage: npm run ops -- /, "").padEnd(40)} ${OPS_COMMANDS[c].summary ?? ""}`),
+    ...COMMANDS.map(
+        (c) =>
+            `  ${synopsis(OPS_COMMANDS[c])
+                .replace(/^usage: npm run ops -- /, "")
+                .padEnd(40)} ${OPS_COMMANDS[c].summary ?? ""}`,
+    ),
     `  ${"reconcile --day YYYY-MM-DD ...".padEnd(40)} compares the stream's counts with the aggregates (scripts/reconcile.ts)`,
     `  ${"recompute --from ISO --to ISO ...".padEnd(40)} rebuilds a window's aggregates (scripts/reconcile.ts)`,
     `  ${"keys issue|list|rotate|revoke ...".padEnd(40)} manages the ingestion keys (scripts/ops-keys.ts)`,
     "",
     "common options of replay, reshard, shift, status:",
-    ...usage(defineCommand({ name: "ops", invocation: "", options: { ...COMMON } })).split("\n").slice(2),
+    ...usage(defineCommand({ name: "ops", invocation: "", options: { ...COMMON } }))
+        .split("\n")
+        .slice(2),
 ].join("\n");
 
 export interface ParsedArgs {
@@ -241,15 +248,21 @@ export function planOps(parsed: ParsedArgs, ctx: OpsContext): OpsPlan {
             if (f.to === undefined) fail("`replay` needs `--to ISO` (the end of the range).");
             const limits = ctx.outputs?.workflows?.replay;
             const input = { from: f.from, to: f.to, target: f.target ?? DEFAULT_REPLAY_TARGET };
-            const window = rethrow(() => planReplayWindow(input, {
-                now: ctx.now,
-                retentionHours: limits?.retentionHours ?? 24,
-                // Without outputs the lake's presence is unknown: the workflow checks again.
-                lakeAvailable: limits?.lakeAvailable ?? true,
-                lakeRetentionDays: limits?.lakeRetentionDays,
-                processedRetentionHours: limits?.processedRetentionHours,
-                targets: [DEFAULT_REPLAY_TARGET],
-            }, optionNames("replay")));
+            const window = rethrow(() =>
+                planReplayWindow(
+                    input,
+                    {
+                        now: ctx.now,
+                        retentionHours: limits?.retentionHours ?? 24,
+                        // Without outputs the lake's presence is unknown: the workflow checks again.
+                        lakeAvailable: limits?.lakeAvailable ?? true,
+                        lakeRetentionDays: limits?.lakeRetentionDays,
+                        processedRetentionHours: limits?.processedRetentionHours,
+                        targets: [DEFAULT_REPLAY_TARGET],
+                    },
+                    optionNames("replay"),
+                ),
+            );
             return { command: "replay", kind: "replay", input, window, stateMachineArn: stateMachineArn(parsed, ctx, "replay") };
         }
         case "reshard": {

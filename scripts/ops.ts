@@ -17,14 +17,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import {
-    DescribeExecutionCommand,
-    DescribeExecutionCommandOutput,
-    GetExecutionHistoryCommand,
-    HistoryEvent,
-    SFNClient,
-    StartExecutionCommand,
-} from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, DescribeExecutionCommandOutput, GetExecutionHistoryCommand, HistoryEvent, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { OpsArgsError, OpsPlan, parseOpsArgs, planOps } from "./ops-args";
 import { keysMain } from "./ops-keys";
 
@@ -183,7 +176,10 @@ export async function main(argv: readonly string[], io: OpsIo): Promise<number> 
         const w = plan.window;
         io.out(`replay ${w.from} → ${w.to} to "${w.target}"${w.stream ? `; stream ${w.stream.from} → ${w.stream.to}` : ""}${w.lake ? `; lake ${w.lake.from} → ${w.lake.to}` : ""}`);
     }
-    const name = `ops-${plan.command}-${(io.now ?? (() => new Date()))().toISOString().replace(/[^0-9]/g, "").slice(0, 14)}`;
+    const name = `ops-${plan.command}-${(io.now ?? (() => new Date()))()
+        .toISOString()
+        .replace(/[^0-9]/g, "")
+        .slice(0, 14)}`;
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: plan.stateMachineArn!, name, input: JSON.stringify(plan.input) }));
     io.out(`started ${started.executionArn}`);
     const d = await follow(sfn, started.executionArn!, io, !parsed.bools.has("no-follow"));

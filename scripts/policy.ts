@@ -93,7 +93,7 @@ export const POLICY_COMMAND = defineCommand({
         program: { type: "string", required: true, value: "PATH", description: "the program's entry file (.ts or .js)" },
         stack: { type: "string", value: "NAME", default: "dev", description: "the stack name the program sees" },
         config: { type: "string", value: "FILE", default: "Pulumi.<stack>.yaml next to the program's Pulumi.yaml", description: "stack config YAML (Pulumi.<stack>.yaml format)" },
-        project: { type: "string", value: "NAME", default: "the program's Pulumi.yaml, else \"program\"", description: "the project name" },
+        project: { type: "string", value: "NAME", default: 'the program\'s Pulumi.yaml, else "program"', description: "the project name" },
         "policy-config": { type: "string", value: "FILE", description: "JSON in `pulumi preview --policy-pack-config` format (levels and rule config)" },
         json: { type: "string", value: "FILE", description: "write {violations, exemptions, expiredExemptions} to FILE" },
     },

@@ -113,7 +113,10 @@ async function localTarget(dir: string, pond: string | undefined): Promise<Targe
     const file = path.join(dir, "platform.json");
     if (!fs.existsSync(file)) throw new ReconcileArgsError(`--local: no running local platform (${file} not found); start it with \`npm start\` first.`);
     const info = JSON.parse(fs.readFileSync(file, "utf8")) as {
-        lakeBucket: string; env: Record<string, string>; ponds: { name: string; bucket: string; datasets: string[] }[]; endpoints: { s3: string; dataApi: string };
+        lakeBucket: string;
+        env: Record<string, string>;
+        ponds: { name: string; bucket: string; datasets: string[] }[];
+        endpoints: { s3: string; dataApi: string };
     };
     const { s3ClientConfig } = await import("../local/emulators/s3");
     const { dataApiClientConfig } = await import("../local/dataapi/server");
@@ -124,7 +127,11 @@ async function localTarget(dir: string, pond: string | undefined): Promise<Targe
     const client = new RDSDataClient(dataApiClientConfig(info.endpoints.dataApi));
     const db = new DataApi({ client, resourceArn: info.env.DB_CLUSTER_ARN, secretArn: info.env.DB_SECRET_ARN, database: info.env.DB_NAME });
     return {
-        db, s3, pondBucket: bucket, pond: name, lakeBucket: info.lakeBucket,
+        db,
+        s3,
+        pondBucket: bucket,
+        pond: name,
+        lakeBucket: info.lakeBucket,
         prepare: async (day) => void (await runPondEtl({ s3, lakeBucket: info.lakeBucket, pondBucket: bucket, datasets, from: day })),
         close: () => (s3.destroy(), client.destroy()),
     };

@@ -33,7 +33,10 @@ const SPECIFIER = /(\bfrom\s+|\bimport\s+|\bimport\(\s*|\brequire\(\s*)(["'])(\.
 /** The package specifier for a relative `spec` in `file`, or undefined when it stays as it is. */
 export function switchedSpecifier(file: string, spec: string, repo = REPO): string | undefined {
     if (!spec.startsWith("./") && !spec.startsWith("../")) return undefined;
-    const rel = path.relative(repo, path.resolve(path.dirname(file), spec)).split(path.sep).join("/");
+    const rel = path
+        .relative(repo, path.resolve(path.dirname(file), spec))
+        .split(path.sep)
+        .join("/");
     const fromRel = path.relative(repo, file).split(path.sep).join("/");
     if (fromRel.startsWith("components/") || fromRel.startsWith("functions/") || fromRel.startsWith("..")) return undefined;
     const strip = (s: string) => s.replace(/\/index(\.ts)?$/, "").replace(/\.ts$/, "");

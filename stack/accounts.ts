@@ -23,9 +23,7 @@ export function providerArgs(account: AccountConfig, config: StackConfig, region
     return {
         region: (region ?? account.region) as aws.Region,
         allowedAccountIds: [account.accountId],
-        assumeRoles: account.roleArn
-            ? [{ roleArn: account.roleArn, sessionName: `flightstream-${config.stack}-${account.name}`, externalId: account.externalId }]
-            : undefined,
+        assumeRoles: account.roleArn ? [{ roleArn: account.roleArn, sessionName: `flightstream-${config.stack}-${account.name}`, externalId: account.externalId }] : undefined,
         defaultTags: { tags: { ...config.tags, Account: account.name } },
     };
 }

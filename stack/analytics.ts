@@ -62,20 +62,24 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
     const opts = { provider: providers.analytics };
     const alarms = { routing };
 
-    const database = new AuroraDatabase("analytics-db", {
-        accountId: account.accountId,
-        region: account.region,
-        minCapacityAcu: a.minAcu,
-        maxCapacityAcu: a.maxAcu,
-        engineVersion: "16.6",
-        instanceCount: config.isProd ? 2 : 1,
-        backupRetentionDays: a.backupRetentionDays,
-        deletionProtection: config.isProd,
-        finalSnapshot: config.isProd,
-        performanceInsights: config.isProd,
-        vpcCidr: a.vpcCidr,
-        alarms,
-    }, opts);
+    const database = new AuroraDatabase(
+        "analytics-db",
+        {
+            accountId: account.accountId,
+            region: account.region,
+            minCapacityAcu: a.minAcu,
+            maxCapacityAcu: a.maxAcu,
+            engineVersion: "16.6",
+            instanceCount: config.isProd ? 2 : 1,
+            backupRetentionDays: a.backupRetentionDays,
+            deletionProtection: config.isProd,
+            finalSnapshot: config.isProd,
+            performanceInsights: config.isProd,
+            vpcCidr: a.vpcCidr,
+            alarms,
+        },
+        opts,
+    );
 
     const migrations = new SchemaMigrations("analytics-migrations", { accountId: account.accountId, database }, opts);
 
@@ -85,61 +89,77 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
     let scoring: ScoringEndpoint | undefined;
     if (a.scoring) {
         if (!lake) throw new Error("deployAnalytics: `analytics.scoring` needs the lake bucket (the model artifact lives there); pass `lake`.");
-        scoring = new ScoringEndpoint("analytics-scoring", {
-            accountId: account.accountId,
-            image: a.scoring.image,
-            modelDataUrl: pulumi.interpolate`s3://${lake.bucketName}/${a.scoring.artifactKey}`,
-            modelDataKmsKeyArn: lake.keyArn,
-            kmsKeyArn: database.keyArn,
-            instanceType: a.scoring.instanceType,
-            minInstances: a.scoring.minInstances,
-            maxInstances: a.scoring.maxInstances,
-            targetInvocationsPerInstance: a.scoring.targetInvocationsPerInstance,
-            tags: config.tags,
-            alarms,
-        }, opts);
+        scoring = new ScoringEndpoint(
+            "analytics-scoring",
+            {
+                accountId: account.accountId,
+                image: a.scoring.image,
+                modelDataUrl: pulumi.interpolate`s3://${lake.bucketName}/${a.scoring.artifactKey}`,
+                modelDataKmsKeyArn: lake.keyArn,
+                kmsKeyArn: database.keyArn,
+                instanceType: a.scoring.instanceType,
+                minInstances: a.scoring.minInstances,
+                maxInstances: a.scoring.maxInstances,
+                targetInvocationsPerInstance: a.scoring.targetInvocationsPerInstance,
+                tags: config.tags,
+                alarms,
+            },
+            opts,
+        );
     }
 
     // Training both lake-trained models on a schedule, in the lake account (Athena, Glue, the bucket);
     // the processor and the insights API read exactly the artifact prefixes.
     let training: ModelTraining | undefined;
     if (lake?.bucketArn !== undefined && lake.databaseName !== undefined && lake.eventsTableName !== undefined) {
-        training = new ModelTraining("model-training", {
-            accountId: config.accounts.lake.accountId,
-            region: config.accounts.lake.region,
-            lakeBucketName: lake.bucketName,
-            lakeBucketArn: lake.bucketArn,
-            lakeKeyArn: lake.keyArn,
-            databaseName: lake.databaseName,
-            eventsTableName: lake.eventsTableName,
-            alarms: { routing: lake.alarmRouting },
-        }, { provider: providers.lake });
+        training = new ModelTraining(
+            "model-training",
+            {
+                accountId: config.accounts.lake.accountId,
+                region: config.accounts.lake.region,
+                lakeBucketName: lake.bucketName,
+                lakeBucketArn: lake.bucketArn,
+                lakeKeyArn: lake.keyArn,
+                databaseName: lake.databaseName,
+                eventsTableName: lake.eventsTableName,
+                alarms: { routing: lake.alarmRouting },
+            },
+            { provider: providers.lake },
+        );
     }
     const artifactEnvironment: Record<string, pulumi.Input<string>> = training ? { FORECAST_BUCKET: training.forecastBucket, SCORING_ARTIFACT_URI: training.scoringArtifactUri } : {};
 
-    const processor = new StreamProcessor("analytics-processor", {
-        ...(alertsBus ? { alertsEventBus: { name: alertsBus.name, arn: alertsBus.arn } } : {}),
-        alertsTopicPolicyStatements: (topicArn) => AlertDelivery.subscribeStatements(topicArn, a.alerts.crossAccountSubscribers),
-        accountId: account.accountId,
-        streamArn: stream.streamArn,
-        streamKmsKeyArn: stream.kmsKeyArn,
-        consumerArn: stream.consumerArn,
-        database,
-        ...processorMappingArgs(config),
-        processedEventsRetentionHours: processedEventsRetentionHours(config),
-        extraEnvironment: { ...artifactEnvironment, ...(scoring ? { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } : {}) },
-        alarms,
-    }, { ...opts, dependsOn: [migrations] });
+    const processor = new StreamProcessor(
+        "analytics-processor",
+        {
+            ...(alertsBus ? { alertsEventBus: { name: alertsBus.name, arn: alertsBus.arn } } : {}),
+            alertsTopicPolicyStatements: (topicArn) => AlertDelivery.subscribeStatements(topicArn, a.alerts.crossAccountSubscribers),
+            accountId: account.accountId,
+            streamArn: stream.streamArn,
+            streamKmsKeyArn: stream.kmsKeyArn,
+            consumerArn: stream.consumerArn,
+            database,
+            ...processorMappingArgs(config),
+            processedEventsRetentionHours: processedEventsRetentionHours(config),
+            extraEnvironment: { ...artifactEnvironment, ...(scoring ? { SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: scoring.endpointName } : {}) },
+            alarms,
+        },
+        { ...opts, dependsOn: [migrations] },
+    );
     const alertDelivery = new AlertDelivery("analytics-alerts", { topicArn: processor.alertsTopic!.arn, emails: a.alerts.emails, httpsEndpoints: a.alerts.httpsEndpoints }, opts);
     scoring?.grantInvoke("analytics-processor-invoke-scoring", processor.role);
 
-    const insights = new InsightsApi("analytics-insights", {
-        accountId: account.accountId,
-        database,
-        iamAuth: true,
-        extraEnvironment: training ? { FORECAST_BUCKET: training.forecastBucket } : {},
-        alarms,
-    }, { ...opts, dependsOn: [migrations] });
+    const insights = new InsightsApi(
+        "analytics-insights",
+        {
+            accountId: account.accountId,
+            database,
+            iamAuth: true,
+            extraEnvironment: training ? { FORECAST_BUCKET: training.forecastBucket } : {},
+            alarms,
+        },
+        { ...opts, dependsOn: [migrations] },
+    );
     if (training && lake?.bucketArn !== undefined) {
         // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
         const lakeBucket = LakeBucketRef.fromBucketAttributes({ bucketArn: lake.bucketArn, bucketName: lake.bucketName, keyArn: lake.keyArn, label: "Lake" });

@@ -216,7 +216,12 @@ function readScoring(r: Reader, raw: unknown, isProd: boolean): ScoringConfig {
     const maxInstances = r.int("analytics.scoring.maxInstances", sc.maxInstances, 1, 100, Math.max(4, minInstances));
     if (maxInstances < minInstances) r.problem("analytics.scoring.maxInstances", `at least \`analytics.scoring.minInstances\` (${minInstances})`, maxInstances);
     return {
-        image: r.str("analytics.scoring.image", sc.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)"),
+        image: r.str(
+            "analytics.scoring.image",
+            sc.image,
+            /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/,
+            "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)",
+        ),
         artifactKey: r.str("analytics.scoring.artifactKey", sc.artifactKey, /^models\/[A-Za-z0-9!_.*'()/-]+\.tar\.gz$/, "a key under models/ in the lake bucket ending in .tar.gz"),
         instanceType: r.str("analytics.scoring.instanceType", sc.instanceType ?? "ml.c6i.large", /^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as "ml.c6i.large"'),
         minInstances,
@@ -324,9 +329,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
             r.problem(`accounts.${k}`, `one of the logical accounts ${LOGICAL_ACCOUNTS.map((a) => `"${a}"`).join(", ")} (ponds go under \`ponds\`)`, k);
         }
     }
-    const accounts = Object.fromEntries(
-        LOGICAL_ACCOUNTS.map((a) => [a, readAccount(r, `accounts.${a}`, a, accRaw[a], environment)]),
-    ) as Record<LogicalAccount, AccountConfig>;
+    const accounts = Object.fromEntries(LOGICAL_ACCOUNTS.map((a) => [a, readAccount(r, `accounts.${a}`, a, accRaw[a], environment)])) as Record<LogicalAccount, AccountConfig>;
 
     const pondsRaw = r.obj("ponds", raw.ponds);
     const ponds: PondConfig[] = Object.entries(pondsRaw).map(([pond, v]) => {
@@ -380,11 +383,11 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
     let shards: number | "auto" = isProd ? 128 : 2;
     if (s.shards === "auto") {
         shards = "auto";
-        if (s.throughputMBps === undefined) r.problems.push("`stream.throughputMBps` is required when `stream.shards` is \"auto\" (received undefined).");
+        if (s.throughputMBps === undefined) r.problems.push('`stream.throughputMBps` is required when `stream.shards` is "auto" (received undefined).');
     } else if (s.shards !== undefined) {
         shards = r.int("stream.shards", s.shards, 1, 10000);
     }
-    if (mode === "on-demand" && s.shards !== undefined) r.problem("stream.shards", "left unset when `stream.mode` is \"on-demand\"", s.shards);
+    if (mode === "on-demand" && s.shards !== undefined) r.problem("stream.shards", 'left unset when `stream.mode` is "on-demand"', s.shards);
     const stream: StreamConfig = {
         mode,
         shards,
@@ -393,7 +396,7 @@ export function parseStackConfig(raw: Record<string, unknown>, stack: string): S
         enhancedFanOut: r.bool("stream.enhancedFanOut", s.enhancedFanOut, isProd),
         autoReshard: r.bool("stream.autoReshard", s.autoReshard, isProd),
     };
-    if (mode === "on-demand" && s.autoReshard === true) r.problem("stream.autoReshard", "false or unset when `stream.mode` is \"on-demand\" (on-demand streams scale themselves)", s.autoReshard);
+    if (mode === "on-demand" && s.autoReshard === true) r.problem("stream.autoReshard", 'false or unset when `stream.mode` is "on-demand" (on-demand streams scale themselves)', s.autoReshard);
 
     const i = r.obj("ingestion", raw.ingestion);
     const routingPolicy = r.oneOf("ingestion.routingPolicy", i.routingPolicy, ROUTING_POLICIES, "simple");

@@ -57,32 +57,40 @@ export function deployConsumers(config: StackConfig, providers: AccountProviders
     const opts = { provider: providers.ingestion };
     const derived: Record<string, KinesisStream> = {};
     for (const d of DERIVED_STREAMS) {
-        derived[d] = new KinesisStream(`stream-${d}`, {
-            accountId: account.accountId,
-            region: account.region,
-            streamName: derivedStreamName(config.stack, d),
-            mode: raw.mode,
-            // The clean stream carries what the raw one carries (fewer bytes: extra fields dropped).
-            shardCount: raw.mode === "provisioned" ? shardCount : undefined,
-            retentionHours: config.stream.retentionHours,
-            alarms: { routing },
-        }, opts);
+        derived[d] = new KinesisStream(
+            `stream-${d}`,
+            {
+                accountId: account.accountId,
+                region: account.region,
+                streamName: derivedStreamName(config.stack, d),
+                mode: raw.mode,
+                // The clean stream carries what the raw one carries (fewer bytes: extra fields dropped).
+                shardCount: raw.mode === "provisioned" ? shardCount : undefined,
+                retentionHours: config.stream.retentionHours,
+                alarms: { routing },
+            },
+            opts,
+        );
     }
     const consumers: Record<string, StreamConsumer> = {};
     for (const c of CONSUMERS) {
         const source = c.reads === "raw" ? raw : derived[c.reads];
-        consumers[c.name] = new StreamConsumer(c.name, {
-            accountId: account.accountId,
-            region: account.region,
-            stream: source,
-            handler: path.join(REPO_ROOT, c.handler),
-            description: c.description,
-            // Its own enhanced fan-out consumer where the stack reads through them (prod): no shared read limits.
-            enhancedFanOut: config.stream.enhancedFanOut,
-            ...(c.writes !== undefined ? { target: derived[c.writes] } : {}),
-            ...consumerMappingArgs(config, c.batchSize),
-            alarms: { routing },
-        }, opts);
+        consumers[c.name] = new StreamConsumer(
+            c.name,
+            {
+                accountId: account.accountId,
+                region: account.region,
+                stream: source,
+                handler: path.join(REPO_ROOT, c.handler),
+                description: c.description,
+                // Its own enhanced fan-out consumer where the stack reads through them (prod): no shared read limits.
+                enhancedFanOut: config.stream.enhancedFanOut,
+                ...(c.writes !== undefined ? { target: derived[c.writes] } : {}),
+                ...consumerMappingArgs(config, c.batchSize),
+                alarms: { routing },
+            },
+            opts,
+        );
     }
     return {
         derived,

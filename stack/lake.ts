@@ -64,73 +64,93 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
         if (config.lake.readers.includes(p.pond)) readerRoleArns[p.pond] = pulumi.deferredOutput<string>();
     }
 
-    const lake = new DataLake("lake", {
-        accountId: lakeAccount.accountId,
-        region: lakeAccount.region,
-        deliveryRoleArns: [deliveryRoleArn],
-        etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
-        readerRoleArns: [...Object.values(readerRoleArns).map(([o]) => o), ...(args.extraReaderRoleArns ?? [])],
-        ...(args.artifactReaders ? { artifactReaders: args.artifactReaders } : {}),
-        archiveTiers: config.lake.archiveTiers,
-        forceDestroy: dev,
-        alarms: { routing: args.alarmRouting.lake },
-    }, { provider: providers.lake });
+    const lake = new DataLake(
+        "lake",
+        {
+            accountId: lakeAccount.accountId,
+            region: lakeAccount.region,
+            deliveryRoleArns: [deliveryRoleArn],
+            etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
+            readerRoleArns: [...Object.values(readerRoleArns).map(([o]) => o), ...(args.extraReaderRoleArns ?? [])],
+            ...(args.artifactReaders ? { artifactReaders: args.artifactReaders } : {}),
+            archiveTiers: config.lake.archiveTiers,
+            forceDestroy: dev,
+            alarms: { routing: args.alarmRouting.lake },
+        },
+        { provider: providers.lake },
+    );
 
-    const delivery = new LakeDelivery("lake-delivery", {
-        accountId: ingestion.accountId,
-        region: ingestion.region,
-        streamArn: args.stream.arn,
-        streamKmsKeyArn: args.stream.kmsKeyArn,
-        lakeBucketArn: lake.bucketArn,
-        lakeKeyArn: lake.keyArn,
-        bufferSizeMiB: config.lake.bufferSizeMiB,
-        bufferIntervalSeconds: config.lake.bufferIntervalSeconds,
-        alarms: { routing: args.alarmRouting.ingestion },
-    }, { provider: providers.ingestion });
+    const delivery = new LakeDelivery(
+        "lake-delivery",
+        {
+            accountId: ingestion.accountId,
+            region: ingestion.region,
+            streamArn: args.stream.arn,
+            streamKmsKeyArn: args.stream.kmsKeyArn,
+            lakeBucketArn: lake.bucketArn,
+            lakeKeyArn: lake.keyArn,
+            bufferSizeMiB: config.lake.bufferSizeMiB,
+            bufferIntervalSeconds: config.lake.bufferIntervalSeconds,
+            alarms: { routing: args.alarmRouting.ingestion },
+        },
+        { provider: providers.ingestion },
+    );
     setDeliveryRoleArn(delivery.role.arn);
 
-    const catalog = new LakeCatalog("lake-catalog", {
-        accountId: lakeAccount.accountId,
-        region: lakeAccount.region,
-        bucketName: lake.bucketName,
-    }, { provider: providers.lake });
+    const catalog = new LakeCatalog(
+        "lake-catalog",
+        {
+            accountId: lakeAccount.accountId,
+            region: lakeAccount.region,
+            bucketName: lake.bucketName,
+        },
+        { provider: providers.lake },
+    );
 
     const ponds: Record<string, Pond> = {};
     const etl: Record<string, PondEtl> = {};
     for (const p of config.ponds) {
-        const pond = new Pond(`pond-${p.pond}`, {
-            pond: p.pond,
-            team: p.team,
-            accountId: p.accountId,
-            region: p.region,
-            datasets: p.datasets,
-            etlRoleArns: [etlRoleArns[p.pond][0]],
-            readerPrincipalArns: p.readerPrincipalArns,
-            lakeRead: readerRoleArns[p.pond] ? { bucketArn: lake.bucketArn, keyArn: lake.keyArn } : undefined,
-            archiveTiers: config.lake.archiveTiers,
-            forceDestroy: dev,
-        }, { provider: providers.ponds[p.pond] });
+        const pond = new Pond(
+            `pond-${p.pond}`,
+            {
+                pond: p.pond,
+                team: p.team,
+                accountId: p.accountId,
+                region: p.region,
+                datasets: p.datasets,
+                etlRoleArns: [etlRoleArns[p.pond][0]],
+                readerPrincipalArns: p.readerPrincipalArns,
+                lakeRead: readerRoleArns[p.pond] ? { bucketArn: lake.bucketArn, keyArn: lake.keyArn } : undefined,
+                archiveTiers: config.lake.archiveTiers,
+                forceDestroy: dev,
+            },
+            { provider: providers.ponds[p.pond] },
+        );
         ponds[p.pond] = pond;
         readerRoleArns[p.pond]?.[1](pond.readerRole.arn);
 
-        const job = new PondEtl(`pond-etl-${p.pond}`, {
-            pond: p.pond,
-            datasets: p.datasets,
-            schedule: p.schedule,
-            accountId: lakeAccount.accountId,
-            region: lakeAccount.region,
-            lakeBucketName: lake.bucketName,
-            lakeBucketArn: lake.bucketArn,
-            lakeKeyArn: lake.keyArn,
-            lakeDatabaseName: catalog.databaseName,
-            pondAccountId: p.accountId,
-            pondBucketName: pond.bucketName,
-            pondBucketArn: pond.bucketArn,
-            pondKeyArn: pond.keyArn,
-            failureTopicArn: args.etlFailureTopicArn,
-            failureTopicKmsKeyArn: args.etlFailureTopicKmsKeyArn,
-            alarms: { routing: args.alarmRouting.lake },
-        }, { provider: providers.lake });
+        const job = new PondEtl(
+            `pond-etl-${p.pond}`,
+            {
+                pond: p.pond,
+                datasets: p.datasets,
+                schedule: p.schedule,
+                accountId: lakeAccount.accountId,
+                region: lakeAccount.region,
+                lakeBucketName: lake.bucketName,
+                lakeBucketArn: lake.bucketArn,
+                lakeKeyArn: lake.keyArn,
+                lakeDatabaseName: catalog.databaseName,
+                pondAccountId: p.accountId,
+                pondBucketName: pond.bucketName,
+                pondBucketArn: pond.bucketArn,
+                pondKeyArn: pond.keyArn,
+                failureTopicArn: args.etlFailureTopicArn,
+                failureTopicKmsKeyArn: args.etlFailureTopicKmsKeyArn,
+                alarms: { routing: args.alarmRouting.lake },
+            },
+            { provider: providers.lake },
+        );
         etl[p.pond] = job;
         etlRoleArns[p.pond][1](job.etlRoleArn);
     }
@@ -144,13 +164,18 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
             deliveryStream: delivery.deliveryStreamName,
             deliveryRoleArn: delivery.role.arn,
         },
-        ponds: Object.fromEntries(config.ponds.map((p) => [p.pond, {
-            account: p.accountId,
-            bucket: ponds[p.pond].bucketName,
-            readerRoleArn: ponds[p.pond].readerRole.arn,
-            stateMachineArn: etl[p.pond].workflow.stateMachine.arn,
-            etlRoleArn: etl[p.pond].etlRoleArn,
-        }])),
+        ponds: Object.fromEntries(
+            config.ponds.map((p) => [
+                p.pond,
+                {
+                    account: p.accountId,
+                    bucket: ponds[p.pond].bucketName,
+                    readerRoleArn: ponds[p.pond].readerRole.arn,
+                    stateMachineArn: etl[p.pond].workflow.stateMachine.arn,
+                    etlRoleArn: etl[p.pond].etlRoleArn,
+                },
+            ]),
+        ),
     };
     return { lake, delivery, catalog, ponds, etl, outputs };
 }

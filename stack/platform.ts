@@ -47,12 +47,16 @@ export function buildPlatform(config: StackConfig): Platform {
     const providers = createProviders(config);
     const oncall: Record<string, OnCall> = {};
     for (const account of ["ingestion", "lake", "analytics"] as const) {
-        oncall[account] = new OnCall(`oncall-${account}`, {
-            accountId: config.accounts[account].accountId,
-            pageEmails: config.oncall.pageEmails,
-            pageHttpsEndpoints: config.oncall.pageHttpsEndpoints,
-            ticketEmails: config.oncall.ticketEmails,
-        }, { provider: providers[account] });
+        oncall[account] = new OnCall(
+            `oncall-${account}`,
+            {
+                accountId: config.accounts[account].accountId,
+                pageEmails: config.oncall.pageEmails,
+                pageHttpsEndpoints: config.oncall.pageHttpsEndpoints,
+                ticketEmails: config.oncall.ticketEmails,
+            },
+            { provider: providers[account] },
+        );
     }
 
     // The stream (ingestion account) is created before the processor (analytics account);
@@ -82,11 +86,17 @@ export function buildPlatform(config: StackConfig): Platform {
             { principalArns: [insightsRoleArn], prefixes: [FORECAST_ARTIFACT_PREFIX] },
         ],
     });
-    const analytics = deployAnalytics(config, providers, oncall.analytics.routing, {
-        streamArn: stream.streamArn,
-        kmsKeyArn: stream.keyArn,
-        consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
-    }, { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn, bucketArn: lake.lake.bucketArn, databaseName: lake.catalog.databaseName, eventsTableName: lake.catalog.eventsTableName, alarmRouting: oncall.lake.routing });
+    const analytics = deployAnalytics(
+        config,
+        providers,
+        oncall.analytics.routing,
+        {
+            streamArn: stream.streamArn,
+            kmsKeyArn: stream.keyArn,
+            consumerArn: stream.consumers[PROCESSOR_CONSUMER]?.arn,
+        },
+        { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn, bucketArn: lake.lake.bucketArn, databaseName: lake.catalog.databaseName, eventsTableName: lake.catalog.eventsTableName, alarmRouting: oncall.lake.routing },
+    );
     setProcessorRoleArn(analytics.processor.role.arn);
     grantStreamToProcessor(config, stream, analytics.processor.role.arn);
     setInsightsRoleArn(analytics.insights.role.arn);
@@ -103,22 +113,33 @@ export function buildPlatform(config: StackConfig): Platform {
     setReplayRoleArn(workflows.replay.taskRole.arn);
     // Replay re-delivers records to the processor across accounts: a resource-based
     // permission on the function in the analytics account names exactly that role.
-    new aws.lambda.Permission("processor-invoke-by-replay", {
-        action: "lambda:InvokeFunction",
-        function: analytics.processor.function.name,
-        principal: workflows.replay.taskRole.arn,
-    }, { parent: analytics.processor, provider: providers.analytics });
+    new aws.lambda.Permission(
+        "processor-invoke-by-replay",
+        {
+            action: "lambda:InvokeFunction",
+            function: analytics.processor.function.name,
+            principal: workflows.replay.taskRole.arn,
+        },
+        { parent: analytics.processor, provider: providers.analytics },
+    );
 
     const surface = deployOnCallSurface({ config, providers, oncall, stream, ingestion, lake, analytics, consumers, sources, workflows });
 
     const outputs: PlatformStackExports = {
         environment: config.environment,
-        accounts: Object.fromEntries([
-            ...Object.values(config.accounts).map((a) => [a.name, { accountId: a.accountId, region: a.region }]),
-            ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }]),
-        ]),
+        accounts: Object.fromEntries([...Object.values(config.accounts).map((a) => [a.name, { accountId: a.accountId, region: a.region }]), ...config.ponds.map((p) => [p.name, { accountId: p.accountId, region: p.region }])]),
         stream: { name: stream.streamName, arn: stream.streamArn, kmsKeyArn: stream.keyArn, shards: stream.shardCount ?? "on-demand", consumers: Object.fromEntries(Object.entries(stream.consumers).map(([k, c]) => [k, c.arn])) },
-        ingestion: { url: ingestion.url, loadBalancerDnsName: ingestion.loadBalancer.dnsName, repositoryUrl: ingestion.repository.repositoryUrl, cluster: ingestion.cluster.name, service: ingestion.service.name, healthCheckId: ingestion.healthCheck.id, keyStoreSecretArn: ingestion.keyStoreSecretArn, webAclArn: ingestion.webAcl.arn, vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])) },
+        ingestion: {
+            url: ingestion.url,
+            loadBalancerDnsName: ingestion.loadBalancer.dnsName,
+            repositoryUrl: ingestion.repository.repositoryUrl,
+            cluster: ingestion.cluster.name,
+            service: ingestion.service.name,
+            healthCheckId: ingestion.healthCheck.id,
+            keyStoreSecretArn: ingestion.keyStoreSecretArn,
+            webAclArn: ingestion.webAcl.arn,
+            vendors: Object.fromEntries(ingestion.vendors.map((v) => [v.name, `https://${v.hostname}`])),
+        },
         ...lake.outputs,
         analytics: analytics.outputs,
         ...consumers.outputs,

@@ -20,19 +20,23 @@ export function deploySources(config: StackConfig, providers: AccountProviders, 
     const account = config.accounts.ingestion;
     const sources: Record<string, ScheduledSource> = {};
     for (const s of config.sources) {
-        sources[s.connector] = new ScheduledSource(`${s.connector}-source`, {
-            connector: s.connector,
-            accountId: account.accountId,
-            region: account.region,
-            stream,
-            apiUrl: s.apiUrl,
-            ...(s.source === undefined ? {} : { source: s.source }),
-            schedule: s.schedule,
-            scheduleEnabled: s.enabled,
-            staleIntervals: s.staleIntervals,
-            environment: s.environment,
-            alarms: { routing },
-        }, { provider: providers.ingestion });
+        sources[s.connector] = new ScheduledSource(
+            `${s.connector}-source`,
+            {
+                connector: s.connector,
+                accountId: account.accountId,
+                region: account.region,
+                stream,
+                apiUrl: s.apiUrl,
+                ...(s.source === undefined ? {} : { source: s.source }),
+                schedule: s.schedule,
+                scheduleEnabled: s.enabled,
+                staleIntervals: s.staleIntervals,
+                environment: s.environment,
+                alarms: { routing },
+            },
+            { provider: providers.ingestion },
+        );
     }
     return {
         sources,

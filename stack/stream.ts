@@ -33,18 +33,22 @@ export function resolveShardCount(config: StackConfig): number | undefined {
 export function deployStream(config: StackConfig, providers: AccountProviders, oncall: Record<string, OnCall>): KinesisStream {
     const ingestion = config.accounts.ingestion;
     const shardLevelMetrics: ShardLevelMetric[] = config.isProd ? ["IncomingBytes", "IncomingRecords", "IteratorAgeMilliseconds", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded"] : [];
-    return new KinesisStream("stream", {
-        accountId: ingestion.accountId,
-        region: ingestion.region,
-        streamName: `${config.stack}-flight-events`,
-        mode: config.stream.mode,
-        shardCount: resolveShardCount(config),
-        retentionHours: config.stream.retentionHours,
-        consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
-        shardLevelMetrics,
-        trafficFloorRecordsPerMinute: config.oncall.trafficFloorRecordsPerMinute,
-        alarms: { routing: oncall.ingestion.routing },
-    }, { provider: providers.ingestion });
+    return new KinesisStream(
+        "stream",
+        {
+            accountId: ingestion.accountId,
+            region: ingestion.region,
+            streamName: `${config.stack}-flight-events`,
+            mode: config.stream.mode,
+            shardCount: resolveShardCount(config),
+            retentionHours: config.stream.retentionHours,
+            consumers: config.stream.enhancedFanOut ? [PROCESSOR_CONSUMER] : [],
+            shardLevelMetrics,
+            trafficFloorRecordsPerMinute: config.oncall.trafficFloorRecordsPerMinute,
+            alarms: { routing: oncall.ingestion.routing },
+        },
+        { provider: providers.ingestion },
+    );
 }
 
 /**
@@ -57,7 +61,5 @@ export function deployStream(config: StackConfig, providers: AccountProviders, o
  */
 export function grantStreamToProcessor(config: StackConfig, stream: KinesisStream, processorRoleArn: pulumi.Input<string>): Grant {
     const reader = principals.roleArn(processorRoleArn, config.accounts.analytics.accountId);
-    return config.stream.enhancedFanOut
-        ? stream.grantConsume("stream-analytics-processor", reader, PROCESSOR_CONSUMER)
-        : stream.grantRead("stream-analytics-processor", reader, "consume");
+    return config.stream.enhancedFanOut ? stream.grantConsume("stream-analytics-processor", reader, PROCESSOR_CONSUMER) : stream.grantRead("stream-analytics-processor", reader, "consume");
 }

@@ -67,45 +67,55 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
     const alarms = { routing: args.alarmRouting };
     const logRetentionDays = config.isProd ? 365 : 30;
 
-    const replay = new ReplayWorkflow("replay", {
-        accountId: account.accountId,
-        region: account.region,
-        streamName: args.stream.streamName,
-        streamArn: args.stream.streamArn,
-        streamKmsKeyArn: args.stream.keyArn,
-        retentionHours: args.stream.retentionHours,
-        processorFunctionArn: args.processorFunctionArn,
-        ...(args.lake
-            ? { lakeBucketName: args.lake.bucketName, lakeBucketArn: args.lake.bucketArn, lakeKmsKeyArn: args.lake.keyArn, lakeRetentionDays: args.lake.retentionDays }
-            : {}),
-        maxConcurrency: config.isProd ? 20 : 5,
-        logRetentionDays,
-        alarms,
-    }, opts);
+    const replay = new ReplayWorkflow(
+        "replay",
+        {
+            accountId: account.accountId,
+            region: account.region,
+            streamName: args.stream.streamName,
+            streamArn: args.stream.streamArn,
+            streamKmsKeyArn: args.stream.keyArn,
+            retentionHours: args.stream.retentionHours,
+            processorFunctionArn: args.processorFunctionArn,
+            ...(args.lake ? { lakeBucketName: args.lake.bucketName, lakeBucketArn: args.lake.bucketArn, lakeKmsKeyArn: args.lake.keyArn, lakeRetentionDays: args.lake.retentionDays } : {}),
+            maxConcurrency: config.isProd ? 20 : 5,
+            logRetentionDays,
+            alarms,
+        },
+        opts,
+    );
 
     const auto = args.autoReshard;
     const automatic = config.stream.autoReshard && config.stream.mode === "provisioned" && auto !== undefined && auto.capacityAlarmNames.length > 0;
-    const reshard = new ReshardWorkflow("reshard", {
-        accountId: account.accountId,
-        region: account.region,
-        streamName: args.stream.streamName,
-        streamArn: args.stream.streamArn,
-        // The same measured figures `shards: auto` is sized with (stack/stream.ts).
-        plannerFigures: measuredFigures(benchResults),
-        logRetentionDays,
-        alarms,
-        ...(automatic ? { automatic: { alarmNames: auto.capacityAlarmNames, ticketTopicArn: auto.ticketTopicArn, pageTopicArn: auto.pageTopicArn, topicKeyArn: auto.topicKeyArn } } : {}),
-    }, opts);
+    const reshard = new ReshardWorkflow(
+        "reshard",
+        {
+            accountId: account.accountId,
+            region: account.region,
+            streamName: args.stream.streamName,
+            streamArn: args.stream.streamArn,
+            // The same measured figures `shards: auto` is sized with (stack/stream.ts).
+            plannerFigures: measuredFigures(benchResults),
+            logRetentionDays,
+            alarms,
+            ...(automatic ? { automatic: { alarmNames: auto.capacityAlarmNames, ticketTopicArn: auto.ticketTopicArn, pageTopicArn: auto.pageTopicArn, topicKeyArn: auto.topicKeyArn } } : {}),
+        },
+        opts,
+    );
 
     const recordName = config.ingestion.domainName.toLowerCase().replace(/\.$/, "");
-    const trafficShift = new TrafficShiftWorkflow("traffic-shift", {
-        accountId: account.accountId,
-        region: account.region,
-        hostedZoneId: config.ingestion.hostedZoneId,
-        recordNames: [recordName],
-        logRetentionDays,
-        alarms,
-    }, opts);
+    const trafficShift = new TrafficShiftWorkflow(
+        "traffic-shift",
+        {
+            accountId: account.accountId,
+            region: account.region,
+            hostedZoneId: config.ingestion.hostedZoneId,
+            recordNames: [recordName],
+            logRetentionDays,
+            alarms,
+        },
+        opts,
+    );
 
     return {
         replay,

@@ -199,21 +199,37 @@ export class AuroraDatabase extends pulumi.ComponentResource {
             this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: `${clusterIdentifier}-vpc` } }, p);
             // Adopted and stripped: nothing may use the default group by accident.
             this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: { Name: `${clusterIdentifier}-default (unused, no rules)` } }, p);
-            const flow = vpcFlowLogs(name, {
-                vpcId: this.vpc.id, logGroupName: `/vpc/${clusterIdentifier}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 365, kmsKeyArn: this.key.arn,
-                accountId, region: args.region, roleDescription: `${clusterIdentifier}: VPC flow logs delivery`, nameTag: `${clusterIdentifier}-flow-log`,
-            }, p);
+            const flow = vpcFlowLogs(
+                name,
+                {
+                    vpcId: this.vpc.id,
+                    logGroupName: `/vpc/${clusterIdentifier}/flow-logs`,
+                    retentionInDays: args.flowLogRetentionDays ?? 365,
+                    kmsKeyArn: this.key.arn,
+                    accountId,
+                    region: args.region,
+                    roleDescription: `${clusterIdentifier}: VPC flow logs delivery`,
+                    nameTag: `${clusterIdentifier}-flow-log`,
+                },
+                p,
+            );
             this.flowLogGroup = flow.logGroup;
             this.flowLog = flow.flowLog;
             cidrs!.forEach((c, i) => {
                 const az = `${args.region}${"abcdef"[i]}`;
-                this.subnets.push(new aws.ec2.Subnet(`${name}-private-${i}`, {
-                    vpcId: this.vpc!.id,
-                    cidrBlock: c,
-                    availabilityZone: az,
-                    mapPublicIpOnLaunch: false,
-                    tags: { Name: `${clusterIdentifier}-private-${az}`, Tier: "private" },
-                }, p));
+                this.subnets.push(
+                    new aws.ec2.Subnet(
+                        `${name}-private-${i}`,
+                        {
+                            vpcId: this.vpc!.id,
+                            cidrBlock: c,
+                            availabilityZone: az,
+                            mapPublicIpOnLaunch: false,
+                            tags: { Name: `${clusterIdentifier}-private-${az}`, Tier: "private" },
+                        },
+                        p,
+                    ),
+                );
             });
             vpcId = this.vpc.id;
             subnetIds = this.subnets.map((s) => s.id);
@@ -221,19 +237,27 @@ export class AuroraDatabase extends pulumi.ComponentResource {
 
         this.subnetGroup = new aws.rds.SubnetGroup(`${name}-subnets`, { name: `${clusterIdentifier}-subnets`, description: `Private subnets of ${clusterIdentifier}`, subnetIds }, p);
         const allowed = args.allowedSecurityGroupIds ?? [];
-        this.securityGroup = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            name: `${clusterIdentifier}-db`,
-            description: `Aurora ${clusterIdentifier}: PostgreSQL only from the listed security groups (the Data API needs no ingress)`,
-            vpcId,
-            ingress: allowed.length > 0 ? [{ description: "PostgreSQL from allowed security groups", protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: allowed }] : [],
-            egress: [],
-        }, p);
+        this.securityGroup = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                name: `${clusterIdentifier}-db`,
+                description: `Aurora ${clusterIdentifier}: PostgreSQL only from the listed security groups (the Data API needs no ingress)`,
+                vpcId,
+                ingress: allowed.length > 0 ? [{ description: "PostgreSQL from allowed security groups", protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: allowed }] : [],
+                egress: [],
+            },
+            p,
+        );
 
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-postgresql-logs`, {
-            name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
-            retentionInDays: args.logRetentionDays ?? 30,
-            kmsKeyId: this.key.arn,
-        }, p);
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-postgresql-logs`,
+            {
+                name: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+                retentionInDays: args.logRetentionDays ?? 30,
+                kmsKeyId: this.key.arn,
+            },
+            p,
+        );
 
         const scaling: aws.types.input.rds.ClusterServerlessv2ScalingConfiguration = {
             minCapacity: minAcu,
@@ -241,32 +265,36 @@ export class AuroraDatabase extends pulumi.ComponentResource {
             ...(minAcu === 0 ? { secondsUntilAutoPause: args.secondsUntilAutoPause ?? 300 } : {}),
         };
         const finalSnapshot = args.finalSnapshot ?? true;
-        this.cluster = new aws.rds.Cluster(`${name}-cluster`, {
-            clusterIdentifier,
-            engine: ENGINE,
-            engineMode: "provisioned",
-            engineVersion,
-            databaseName: this.databaseName,
-            masterUsername: args.masterUsername ?? "flightstream_admin",
-            manageMasterUserPassword: true,
-            masterUserSecretKmsKeyId: this.key.arn,
-            storageEncrypted: true,
-            kmsKeyId: this.key.arn,
-            enableHttpEndpoint: true,
-            serverlessv2ScalingConfiguration: scaling,
-            backupRetentionPeriod: args.backupRetentionDays ?? 7,
-            preferredBackupWindow: "02:00-03:00",
-            preferredMaintenanceWindow: "sun:04:00-sun:05:00",
-            deletionProtection,
-            copyTagsToSnapshot: true,
-            enabledCloudwatchLogsExports: ["postgresql"],
-            dbSubnetGroupName: this.subnetGroup.name,
-            vpcSecurityGroupIds: [this.securityGroup.id],
-            skipFinalSnapshot: !finalSnapshot,
-            ...(finalSnapshot ? { finalSnapshotIdentifier: `${clusterIdentifier}-final` } : {}),
-            iamDatabaseAuthenticationEnabled: true,
-            applyImmediately: false,
-        }, { parent: this, dependsOn: [this.logGroup] });
+        this.cluster = new aws.rds.Cluster(
+            `${name}-cluster`,
+            {
+                clusterIdentifier,
+                engine: ENGINE,
+                engineMode: "provisioned",
+                engineVersion,
+                databaseName: this.databaseName,
+                masterUsername: args.masterUsername ?? "flightstream_admin",
+                manageMasterUserPassword: true,
+                masterUserSecretKmsKeyId: this.key.arn,
+                storageEncrypted: true,
+                kmsKeyId: this.key.arn,
+                enableHttpEndpoint: true,
+                serverlessv2ScalingConfiguration: scaling,
+                backupRetentionPeriod: args.backupRetentionDays ?? 7,
+                preferredBackupWindow: "02:00-03:00",
+                preferredMaintenanceWindow: "sun:04:00-sun:05:00",
+                deletionProtection,
+                copyTagsToSnapshot: true,
+                enabledCloudwatchLogsExports: ["postgresql"],
+                dbSubnetGroupName: this.subnetGroup.name,
+                vpcSecurityGroupIds: [this.securityGroup.id],
+                skipFinalSnapshot: !finalSnapshot,
+                ...(finalSnapshot ? { finalSnapshotIdentifier: `${clusterIdentifier}-final` } : {}),
+                iamDatabaseAuthenticationEnabled: true,
+                applyImmediately: false,
+            },
+            { parent: this, dependsOn: [this.logGroup] },
+        );
         this.clusterIdentifier = this.cluster.clusterIdentifier;
         this.clusterArn = this.cluster.arn;
         this.secretArn = this.cluster.masterUserSecrets.apply((s) => {
@@ -276,18 +304,24 @@ export class AuroraDatabase extends pulumi.ComponentResource {
 
         const performanceInsights = args.performanceInsights ?? false;
         for (let i = 0; i < (args.instanceCount ?? 1); i++) {
-            this.instances.push(new aws.rds.ClusterInstance(`${name}-instance-${i}`, {
-                identifier: `${clusterIdentifier}-${i}`,
-                clusterIdentifier: this.cluster.id,
-                instanceClass: "db.serverless",
-                engine: ENGINE,
-                engineVersion,
-                publiclyAccessible: false,
-                autoMinorVersionUpgrade: true,
-                performanceInsightsEnabled: performanceInsights,
-                ...(performanceInsights ? { performanceInsightsKmsKeyId: this.key.arn, performanceInsightsRetentionPeriod: 7 } : {}),
-                promotionTier: i,
-            }, p));
+            this.instances.push(
+                new aws.rds.ClusterInstance(
+                    `${name}-instance-${i}`,
+                    {
+                        identifier: `${clusterIdentifier}-${i}`,
+                        clusterIdentifier: this.cluster.id,
+                        instanceClass: "db.serverless",
+                        engine: ENGINE,
+                        engineVersion,
+                        publiclyAccessible: false,
+                        autoMinorVersionUpgrade: true,
+                        performanceInsightsEnabled: performanceInsights,
+                        ...(performanceInsights ? { performanceInsightsKmsKeyId: this.key.arn, performanceInsightsRetentionPeriod: 7 } : {}),
+                        promotionTier: i,
+                    },
+                    p,
+                ),
+            );
         }
 
         // ---- rotation of the per-function users' secrets (master secret: migrations and this only) ----
@@ -311,12 +345,16 @@ export class AuroraDatabase extends pulumi.ComponentResource {
         });
         this.rotationFunction = rotation.function;
         this.rotationRole = rotation.role;
-        this.rotationPermission = new aws.lambda.Permission(`${name}-rotate-invoke`, {
-            action: "lambda:InvokeFunction",
-            function: this.rotationFunction.name,
-            principal: "secretsmanager.amazonaws.com",
-            sourceAccount: accountId,
-        }, p);
+        this.rotationPermission = new aws.lambda.Permission(
+            `${name}-rotate-invoke`,
+            {
+                action: "lambda:InvokeFunction",
+                function: this.rotationFunction.name,
+                principal: "secretsmanager.amazonaws.com",
+                sourceAccount: accountId,
+            },
+            p,
+        );
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({
@@ -431,22 +469,34 @@ export class AuroraDatabase extends pulumi.ComponentResource {
     createUser(name: string, username: string, opts: { parent: pulumi.Resource; dependsOn?: pulumi.ResourceOptions["dependsOn"] }): DatabaseUser {
         if (!/^[a-z_][a-z0-9_]{0,62}$/.test(username)) throw new Error(`AuroraDatabase: \`username\` must be a lower-case PostgreSQL role name (received ${JSON.stringify(username)}).`);
         const p = { parent: opts.parent };
-        const secret = new aws.secretsmanager.Secret(`${name}`, {
-            name: pulumi.interpolate`${this.clusterIdentifier}-user-${username}`,
-            description: `Database user ${username} of ${this.databaseName} (Data API; rotated every ${this.rotationDays} days)`,
-            kmsKeyId: this.keyArn,
-            recoveryWindowInDays: 7,
-        }, p);
-        const version = new aws.secretsmanager.SecretVersion(`${name}-initial`, {
-            secretId: secret.id,
-            secretString: pulumi.jsonStringify({ engine: "postgres", username, dbClusterIdentifier: this.clusterIdentifier, dbname: this.databaseName }),
-        }, { parent: opts.parent, ignoreChanges: ["secretString"] });
-        const rotation = new aws.secretsmanager.SecretRotation(`${name}-rotation`, {
-            secretId: secret.id,
-            rotationLambdaArn: this.rotationFunction.arn,
-            rotationRules: { automaticallyAfterDays: this.rotationDays },
-            rotateImmediately: true,
-        }, { parent: opts.parent, dependsOn: [version, this.rotationPermission, this.rotationFunction, ...toResources(opts.dependsOn)] });
+        const secret = new aws.secretsmanager.Secret(
+            `${name}`,
+            {
+                name: pulumi.interpolate`${this.clusterIdentifier}-user-${username}`,
+                description: `Database user ${username} of ${this.databaseName} (Data API; rotated every ${this.rotationDays} days)`,
+                kmsKeyId: this.keyArn,
+                recoveryWindowInDays: 7,
+            },
+            p,
+        );
+        const version = new aws.secretsmanager.SecretVersion(
+            `${name}-initial`,
+            {
+                secretId: secret.id,
+                secretString: pulumi.jsonStringify({ engine: "postgres", username, dbClusterIdentifier: this.clusterIdentifier, dbname: this.databaseName }),
+            },
+            { parent: opts.parent, ignoreChanges: ["secretString"] },
+        );
+        const rotation = new aws.secretsmanager.SecretRotation(
+            `${name}-rotation`,
+            {
+                secretId: secret.id,
+                rotationLambdaArn: this.rotationFunction.arn,
+                rotationRules: { automaticallyAfterDays: this.rotationDays },
+                rotateImmediately: true,
+            },
+            { parent: opts.parent, dependsOn: [version, this.rotationPermission, this.rotationFunction, ...toResources(opts.dependsOn)] },
+        );
         return { username, secret, secretArn: secret.arn, rotation };
     }
 }

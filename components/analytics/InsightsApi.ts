@@ -110,75 +110,110 @@ export class InsightsApi extends pulumi.ComponentResource {
         this.function = fn.function;
         this.role = fn.role;
 
-        this.api = new aws.apigatewayv2.Api(`${name}-api`, {
-            name: stackName,
-            protocolType: "HTTP",
-            description: "Flight insights: top routes, high-demand alerts, inventory",
-            disableExecuteApiEndpoint: false,
-        }, p);
-        this.integration = new aws.apigatewayv2.Integration(`${name}-integration`, {
-            apiId: this.api.id,
-            integrationType: "AWS_PROXY",
-            integrationUri: this.function.arn,
-            integrationMethod: "POST",
-            payloadFormatVersion: "2.0",
-            timeoutMilliseconds: Math.min(30000, ((args.timeoutSeconds ?? 10) + 1) * 1000),
-        }, p);
-        if (args.jwtIssuer !== undefined) {
-            this.authorizer = new aws.apigatewayv2.Authorizer(`${name}-jwt`, {
+        this.api = new aws.apigatewayv2.Api(
+            `${name}-api`,
+            {
+                name: stackName,
+                protocolType: "HTTP",
+                description: "Flight insights: top routes, high-demand alerts, inventory",
+                disableExecuteApiEndpoint: false,
+            },
+            p,
+        );
+        this.integration = new aws.apigatewayv2.Integration(
+            `${name}-integration`,
+            {
                 apiId: this.api.id,
-                authorizerType: "JWT",
-                name: `${stackName}-jwt`,
-                identitySources: ["$request.header.Authorization"],
-                jwtConfiguration: { issuer: args.jwtIssuer, audiences: args.jwtAudience },
-            }, p);
+                integrationType: "AWS_PROXY",
+                integrationUri: this.function.arn,
+                integrationMethod: "POST",
+                payloadFormatVersion: "2.0",
+                timeoutMilliseconds: Math.min(30000, ((args.timeoutSeconds ?? 10) + 1) * 1000),
+            },
+            p,
+        );
+        if (args.jwtIssuer !== undefined) {
+            this.authorizer = new aws.apigatewayv2.Authorizer(
+                `${name}-jwt`,
+                {
+                    apiId: this.api.id,
+                    authorizerType: "JWT",
+                    name: `${stackName}-jwt`,
+                    identitySources: ["$request.header.Authorization"],
+                    jwtConfiguration: { issuer: args.jwtIssuer, audiences: args.jwtAudience },
+                },
+                p,
+            );
         }
         const authorizationType = this.authorizer ? "JWT" : args.iamAuth ? "AWS_IAM" : "NONE";
         for (const routeKey of INSIGHTS_ROUTES) {
-            const slug = routeKey.split(" ")[1].split("/").filter((s) => s && !s.startsWith("{")).slice(1).join("-");
-            this.routes.push(new aws.apigatewayv2.Route(`${name}-route-${slug}`, {
-                apiId: this.api.id,
-                routeKey,
-                target: pulumi.interpolate`integrations/${this.integration.id}`,
-                authorizationType,
-                ...(this.authorizer ? { authorizerId: this.authorizer.id } : {}),
-            }, p));
+            const slug = routeKey
+                .split(" ")[1]
+                .split("/")
+                .filter((s) => s && !s.startsWith("{"))
+                .slice(1)
+                .join("-");
+            this.routes.push(
+                new aws.apigatewayv2.Route(
+                    `${name}-route-${slug}`,
+                    {
+                        apiId: this.api.id,
+                        routeKey,
+                        target: pulumi.interpolate`integrations/${this.integration.id}`,
+                        authorizationType,
+                        ...(this.authorizer ? { authorizerId: this.authorizer.id } : {}),
+                    },
+                    p,
+                ),
+            );
         }
 
-        this.accessLogGroup = new aws.cloudwatch.LogGroup(`${name}-access-logs`, {
-            name: `/aws/apigateway/${stackName}/access`,
-            retentionInDays: args.accessLogRetentionDays ?? 365,
-            kmsKeyId: db.keyArn,
-        }, p);
-        this.stage = new aws.apigatewayv2.Stage(`${name}-stage`, {
-            apiId: this.api.id,
-            name: "$default",
-            autoDeploy: true,
-            defaultRouteSettings: {
-                throttlingBurstLimit: args.throttlingBurstLimit ?? 100,
-                throttlingRateLimit: args.throttlingRateLimit ?? 50,
-                detailedMetricsEnabled: true,
+        this.accessLogGroup = new aws.cloudwatch.LogGroup(
+            `${name}-access-logs`,
+            {
+                name: `/aws/apigateway/${stackName}/access`,
+                retentionInDays: args.accessLogRetentionDays ?? 365,
+                kmsKeyId: db.keyArn,
             },
-            accessLogSettings: {
-                destinationArn: this.accessLogGroup.arn,
-                format: JSON.stringify({
-                    requestId: "$context.requestId",
-                    ip: "$context.identity.sourceIp",
-                    requestTime: "$context.requestTime",
-                    routeKey: "$context.routeKey",
-                    status: "$context.status",
-                    latencyMs: "$context.responseLatency",
-                    integrationError: "$context.integrationErrorMessage",
-                    authorizerError: "$context.authorizer.error",
-                }),
+            p,
+        );
+        this.stage = new aws.apigatewayv2.Stage(
+            `${name}-stage`,
+            {
+                apiId: this.api.id,
+                name: "$default",
+                autoDeploy: true,
+                defaultRouteSettings: {
+                    throttlingBurstLimit: args.throttlingBurstLimit ?? 100,
+                    throttlingRateLimit: args.throttlingRateLimit ?? 50,
+                    detailedMetricsEnabled: true,
+                },
+                accessLogSettings: {
+                    destinationArn: this.accessLogGroup.arn,
+                    format: JSON.stringify({
+                        requestId: "$context.requestId",
+                        ip: "$context.identity.sourceIp",
+                        requestTime: "$context.requestTime",
+                        routeKey: "$context.routeKey",
+                        status: "$context.status",
+                        latencyMs: "$context.responseLatency",
+                        integrationError: "$context.integrationErrorMessage",
+                        authorizerError: "$context.authorizer.error",
+                    }),
+                },
             },
-        }, { parent: this, dependsOn: this.routes });
-        new aws.lambda.Permission(`${name}-invoke`, {
-            action: "lambda:InvokeFunction",
-            function: this.function.name,
-            principal: "apigateway.amazonaws.com",
-            sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
-        }, p);
+            { parent: this, dependsOn: this.routes },
+        );
+        new aws.lambda.Permission(
+            `${name}-invoke`,
+            {
+                action: "lambda:InvokeFunction",
+                function: this.function.name,
+                principal: "apigateway.amazonaws.com",
+                sourceArn: pulumi.interpolate`${this.api.executionArn}/*/*`,
+            },
+            p,
+        );
         this.url = this.api.apiEndpoint;
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);

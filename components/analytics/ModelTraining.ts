@@ -100,22 +100,26 @@ export class ModelTraining extends pulumi.ComponentResource {
         const p = { parent: this };
         const stack = pulumi.getStack();
 
-        this.workGroup = new aws.athena.Workgroup(`${name}-workgroup`, {
-            name: `${stack}-${name}`,
-            description: "Model training queries (forecast and scoring)",
-            forceDestroy: true,
-            configuration: {
-                enforceWorkgroupConfiguration: true,
-                publishCloudwatchMetricsEnabled: true,
-                bytesScannedCutoffPerQuery: cutoff,
-                engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-                resultConfiguration: {
-                    outputLocation: pulumi.interpolate`s3://${args.lakeBucketName}/${TRAINING_RESULTS_PREFIX}`,
-                    expectedBucketOwner: args.accountId,
-                    encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.lakeKeyArn },
+        this.workGroup = new aws.athena.Workgroup(
+            `${name}-workgroup`,
+            {
+                name: `${stack}-${name}`,
+                description: "Model training queries (forecast and scoring)",
+                forceDestroy: true,
+                configuration: {
+                    enforceWorkgroupConfiguration: true,
+                    publishCloudwatchMetricsEnabled: true,
+                    bytesScannedCutoffPerQuery: cutoff,
+                    engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+                    resultConfiguration: {
+                        outputLocation: pulumi.interpolate`s3://${args.lakeBucketName}/${TRAINING_RESULTS_PREFIX}`,
+                        expectedBucketOwner: args.accountId,
+                        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.lakeKeyArn },
+                    },
                 },
             },
-        }, p);
+            p,
+        );
 
         const region = args.region;
         const account = args.accountId;
@@ -161,27 +165,33 @@ export class ModelTraining extends pulumi.ComponentResource {
         this.function = fn.function;
         this.role = fn.role;
 
-        this.scheduleRole = new aws.iam.Role(`${name}-schedule-role`, {
-            description: `EventBridge Scheduler runs model training ${name}`,
-            assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", account),
-        }, p);
-        const schedulePolicy = grant(`${name}-schedule-policy`, this.scheduleRole, [
-            { Sid: "InvokeTraining", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn },
-        ]);
-        this.schedule = new aws.scheduler.Schedule(`${name}-schedule`, {
-            name: `${stack}-${name}`,
-            description: `Trains the forecast and scoring models ${schedule}`,
-            scheduleExpression: schedule,
-            scheduleExpressionTimezone: "UTC",
-            state: "ENABLED",
-            flexibleTimeWindow: { mode: "OFF" },
-            target: {
-                arn: this.function.arn,
-                roleArn: this.scheduleRole.arn,
-                input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
-                retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+        this.scheduleRole = new aws.iam.Role(
+            `${name}-schedule-role`,
+            {
+                description: `EventBridge Scheduler runs model training ${name}`,
+                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", account),
             },
-        }, { parent: this, dependsOn: [schedulePolicy] });
+            p,
+        );
+        const schedulePolicy = grant(`${name}-schedule-policy`, this.scheduleRole, [{ Sid: "InvokeTraining", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn }]);
+        this.schedule = new aws.scheduler.Schedule(
+            `${name}-schedule`,
+            {
+                name: `${stack}-${name}`,
+                description: `Trains the forecast and scoring models ${schedule}`,
+                scheduleExpression: schedule,
+                scheduleExpressionTimezone: "UTC",
+                state: "ENABLED",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: this.function.arn,
+                    roleArn: this.scheduleRole.arn,
+                    input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+                    retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 3600 },
+                },
+            },
+            { parent: this, dependsOn: [schedulePolicy] },
+        );
 
         this.forecastBucket = pulumi.output(args.lakeBucketName);
         this.scoringArtifactUri = pulumi.interpolate`s3://${args.lakeBucketName}/${SCORING_ARTIFACT_PREFIX}latest.json`;

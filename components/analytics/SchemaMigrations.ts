@@ -72,11 +72,15 @@ export class SchemaMigrations extends pulumi.ComponentResource {
         });
         this.function = fn.function;
 
-        this.invocation = new aws.lambda.Invocation(`${name}-run`, {
-            functionName: this.function.name,
-            input: JSON.stringify({ expectedHash: this.hash }),
-            triggers: { migrationsHash: this.hash },
-        }, { parent: this, dependsOn: [...db.instances, fn.function] });
+        this.invocation = new aws.lambda.Invocation(
+            `${name}-run`,
+            {
+                functionName: this.function.name,
+                input: JSON.stringify({ expectedHash: this.hash }),
+                triggers: { migrationsHash: this.hash },
+            },
+            { parent: this, dependsOn: [...db.instances, fn.function] },
+        );
 
         this.registerOutputs({ function: this.function, invocation: this.invocation, hash: this.hash, versions: this.versions });
     }

@@ -63,7 +63,13 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
         super("flightstream:analytics:ScoringEndpoint", name, {}, opts);
         const v = validator("ScoringEndpoint", name);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        if (isKnown(args.image)) v.pattern("image", args.image, /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/, "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)");
+        if (isKnown(args.image))
+            v.pattern(
+                "image",
+                args.image,
+                /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]{1,128}|@sha256:[a-f0-9]{64})$/,
+                "an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)",
+            );
         if (isKnown(args.modelDataUrl)) v.pattern("modelDataUrl", args.modelDataUrl, /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+\.tar\.gz$/, "an S3 URI of a .tar.gz model artifact (s3://<bucket>/<key>.tar.gz)");
         if (args.instanceType !== undefined) v.pattern("instanceType", args.instanceType, /^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'a SageMaker instance type such as "ml.c6i.large"');
         v.intRange("minInstances", args.minInstances, 1, 100);
@@ -79,11 +85,15 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
         const tags = { ...(args.tags ?? {}), Component: "ScoringEndpoint" };
         const stackName = `${pulumi.getStack()}-${name}`;
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            description: "SageMaker execution role of the scoring endpoint: pulls its image, reads its artifact",
-            assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", args.accountId),
-            tags,
-        }, p);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: "SageMaker execution role of the scoring endpoint: pulls its image, reads its artifact",
+                assumeRolePolicy: serviceTrustPolicy("sagemaker.amazonaws.com", args.accountId),
+                tags,
+            },
+            p,
+        );
         const artifact = pulumi.output(args.modelDataUrl).apply((u) => {
             const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(u);
             return { bucketArn: `arn:aws:s3:::${m ? m[1] : "invalid"}`, objectArn: `arn:aws:s3:::${m ? `${m[1]}/${m[2]}` : "invalid"}` };
@@ -109,52 +119,74 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
         ];
         const rolePolicy = grant(`${name}-role-policy`, this.role, statements);
 
-        this.model = new aws.sagemaker.Model(`${name}-model`, {
-            executionRoleArn: this.role.arn,
-            enableNetworkIsolation: true,
-            primaryContainer: { image: args.image, modelDataUrl: args.modelDataUrl, mode: "SingleModel" },
-            tags,
-        }, { parent: this, dependsOn: [rolePolicy] });
+        this.model = new aws.sagemaker.Model(
+            `${name}-model`,
+            {
+                executionRoleArn: this.role.arn,
+                enableNetworkIsolation: true,
+                primaryContainer: { image: args.image, modelDataUrl: args.modelDataUrl, mode: "SingleModel" },
+                tags,
+            },
+            { parent: this, dependsOn: [rolePolicy] },
+        );
 
-        this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(`${name}-config`, {
-            kmsKeyArn: args.kmsKeyArn,
-            productionVariants: [{
-                variantName: VARIANT,
-                modelName: this.model.name,
-                initialInstanceCount: minInstances,
-                instanceType: args.instanceType ?? "ml.c6i.large",
-                initialVariantWeight: 1,
-            }],
-            tags,
-        }, p);
+        this.endpointConfiguration = new aws.sagemaker.EndpointConfiguration(
+            `${name}-config`,
+            {
+                kmsKeyArn: args.kmsKeyArn,
+                productionVariants: [
+                    {
+                        variantName: VARIANT,
+                        modelName: this.model.name,
+                        initialInstanceCount: minInstances,
+                        instanceType: args.instanceType ?? "ml.c6i.large",
+                        initialVariantWeight: 1,
+                    },
+                ],
+                tags,
+            },
+            p,
+        );
 
-        this.endpoint = new aws.sagemaker.Endpoint(`${name}-endpoint`, {
-            name: stackName,
-            endpointConfigName: this.endpointConfiguration.name,
-            tags,
-        }, p);
+        this.endpoint = new aws.sagemaker.Endpoint(
+            `${name}-endpoint`,
+            {
+                name: stackName,
+                endpointConfigName: this.endpointConfiguration.name,
+                tags,
+            },
+            p,
+        );
         this.endpointName = this.endpoint.name;
 
-        this.scalingTarget = new aws.appautoscaling.Target(`${name}-scaling-target`, {
-            serviceNamespace: "sagemaker",
-            scalableDimension: "sagemaker:variant:DesiredInstanceCount",
-            resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT}`,
-            minCapacity: minInstances,
-            maxCapacity: maxInstances,
-            tags,
-        }, p);
-        this.scalingPolicy = new aws.appautoscaling.Policy(`${name}-scaling`, {
-            policyType: "TargetTrackingScaling",
-            serviceNamespace: this.scalingTarget.serviceNamespace,
-            scalableDimension: this.scalingTarget.scalableDimension,
-            resourceId: this.scalingTarget.resourceId,
-            targetTrackingScalingPolicyConfiguration: {
-                targetValue: args.targetInvocationsPerInstance ?? 1000,
-                predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
-                scaleInCooldown: 300,
-                scaleOutCooldown: 60,
+        this.scalingTarget = new aws.appautoscaling.Target(
+            `${name}-scaling-target`,
+            {
+                serviceNamespace: "sagemaker",
+                scalableDimension: "sagemaker:variant:DesiredInstanceCount",
+                resourceId: pulumi.interpolate`endpoint/${this.endpoint.name}/variant/${VARIANT}`,
+                minCapacity: minInstances,
+                maxCapacity: maxInstances,
+                tags,
             },
-        }, p);
+            p,
+        );
+        this.scalingPolicy = new aws.appautoscaling.Policy(
+            `${name}-scaling`,
+            {
+                policyType: "TargetTrackingScaling",
+                serviceNamespace: this.scalingTarget.serviceNamespace,
+                scalableDimension: this.scalingTarget.scalableDimension,
+                resourceId: this.scalingTarget.resourceId,
+                targetTrackingScalingPolicyConfiguration: {
+                    targetValue: args.targetInvocationsPerInstance ?? 1000,
+                    predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+                    scaleInCooldown: 300,
+                    scaleOutCooldown: 60,
+                },
+            },
+            p,
+        );
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({ endpointName: this.endpointName, endpointArn: this.endpoint.arn });

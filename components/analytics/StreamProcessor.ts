@@ -157,41 +157,49 @@ export class StreamProcessor extends pulumi.ComponentResource {
             DB_SECRET_ARN: this.databaseUser.secretArn,
             DB_NAME: db.databaseName,
             PROCESSED_EVENTS_RETENTION_HOURS: String(args.processedEventsRetentionHours ?? 48),
-            ...Object.fromEntries(Object.entries(ruleEnv).filter(([, x]) => x !== undefined).map(([k, x]) => [k, String(x)])),
+            ...Object.fromEntries(
+                Object.entries(ruleEnv)
+                    .filter(([, x]) => x !== undefined)
+                    .map(([k, x]) => [k, String(x)]),
+            ),
             ...(this.alertsTopic ? { ALERTS_TOPIC_ARN: this.alertsTopic.arn } : {}),
             ...(args.alertsEventBus ? { ALERTS_EVENT_BUS_NAME: args.alertsEventBus.name } : {}),
             ...(args.extraEnvironment ?? {}),
         };
         // The processor is one consumer of the framework (components/stream/StreamConsumer.ts): same
         // mapping, queue, role and consumer alarms; its own metrics keep their namespace and service.
-        this.consumer = new StreamConsumer(name, {
-            accountId: args.accountId,
-            stream: { streamArn: args.streamArn, keyArn: args.streamKmsKeyArn },
-            consumerArn: args.consumerArn,
-            code: functionCode("processor"),
-            description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",
-            kmsKeyArn: db.keyArn,
-            metricsNamespace: "FlightStream/Analytics",
-            serviceName: "processor",
-            environment,
-            statements,
-            batchSize: args.batchSize,
-            batchingWindowSeconds: args.batchingWindowSeconds,
-            parallelizationFactor: args.parallelizationFactor,
-            maxRetryAttempts: args.maxRetryAttempts,
-            maxRecordAgeSeconds: args.maxRecordAgeSeconds,
-            startingPosition: args.startingPosition,
-            reservedConcurrency: args.reservedConcurrency,
-            memoryMiB: args.memoryMiB ?? 1024,
-            timeoutSeconds: args.timeoutSeconds ?? 300,
-            logRetentionDays: args.logRetentionDays,
-            iteratorAgeAlarmMs: args.iteratorAgeAlarmMs,
-            // The processor reports poison records and store-rejected events, not FailedEvents.
-            failedEventsAlarm: false,
-            alarmNotes: { "poison-records": "Review the rejected_events table." },
-            extraPolicies: (role: aws.iam.Role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation],
-            alarms: args.alarms,
-        }, { parent: this });
+        this.consumer = new StreamConsumer(
+            name,
+            {
+                accountId: args.accountId,
+                stream: { streamArn: args.streamArn, keyArn: args.streamKmsKeyArn },
+                consumerArn: args.consumerArn,
+                code: functionCode("processor"),
+                description: "Real-time analytics: Kinesis micro-batches to Aurora via the Data API",
+                kmsKeyArn: db.keyArn,
+                metricsNamespace: "FlightStream/Analytics",
+                serviceName: "processor",
+                environment,
+                statements,
+                batchSize: args.batchSize,
+                batchingWindowSeconds: args.batchingWindowSeconds,
+                parallelizationFactor: args.parallelizationFactor,
+                maxRetryAttempts: args.maxRetryAttempts,
+                maxRecordAgeSeconds: args.maxRecordAgeSeconds,
+                startingPosition: args.startingPosition,
+                reservedConcurrency: args.reservedConcurrency,
+                memoryMiB: args.memoryMiB ?? 1024,
+                timeoutSeconds: args.timeoutSeconds ?? 300,
+                logRetentionDays: args.logRetentionDays,
+                iteratorAgeAlarmMs: args.iteratorAgeAlarmMs,
+                // The processor reports poison records and store-rejected events, not FailedEvents.
+                failedEventsAlarm: false,
+                alarmNotes: { "poison-records": "Review the rejected_events table." },
+                extraPolicies: (role: aws.iam.Role) => [db.grantDataApi(`${name}-data-api`, role, this.databaseUser).principalPolicy!, this.databaseUser.rotation],
+                alarms: args.alarms,
+            },
+            { parent: this },
+        );
         this.function = this.consumer.function;
         this.role = this.consumer.role;
         this.logGroup = this.consumer.logGroup;
@@ -255,17 +263,21 @@ export class StreamProcessor extends pulumi.ComponentResource {
     private alarmDefinitions(): AlarmDefinition[] {
         const publishes = this.alertsTopic !== undefined || this.alertsEventBus;
         return [
-            ...(publishes ? [{
-                condition: "alerts-outbox-backlog",
-                metric: this.metricAlertsOutboxBacklog(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold" as const,
-                severity: "page" as const,
-                runbook: "alerts-outbox",
-                description: "High-demand alerts stay unpublished after every invocation for 15 minutes: publishing to SNS/EventBridge fails, so nobody downstream hears of them.",
-                evaluationPeriods: 3,
-                datapointsToAlarm: 3,
-            }] : []),
+            ...(publishes
+                ? [
+                      {
+                          condition: "alerts-outbox-backlog",
+                          metric: this.metricAlertsOutboxBacklog(),
+                          threshold: 1,
+                          comparison: "GreaterThanOrEqualToThreshold" as const,
+                          severity: "page" as const,
+                          runbook: "alerts-outbox",
+                          description: "High-demand alerts stay unpublished after every invocation for 15 minutes: publishing to SNS/EventBridge fails, so nobody downstream hears of them.",
+                          evaluationPeriods: 3,
+                          datapointsToAlarm: 3,
+                      },
+                  ]
+                : []),
         ];
     }
 }

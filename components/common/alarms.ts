@@ -42,11 +42,7 @@ export interface AlarmSettings {
     readonly overrides?: Record<string, AlarmOverride>;
 }
 
-export type Comparison =
-    | "GreaterThanOrEqualToThreshold"
-    | "GreaterThanThreshold"
-    | "LessThanThreshold"
-    | "LessThanOrEqualToThreshold";
+export type Comparison = "GreaterThanOrEqualToThreshold" | "GreaterThanThreshold" | "LessThanThreshold" | "LessThanOrEqualToThreshold";
 
 /** Comparisons against an anomaly detection band (the band's edges instead of a fixed threshold). */
 export type BandComparison = "LessThanLowerThreshold" | "GreaterThanUpperThreshold" | "LessThanLowerOrGreaterThanUpperThreshold";
@@ -133,12 +129,7 @@ function metricQuery(id: string, spec: MetricSpec, returnData: boolean): aws.typ
  * Creates one alarm from a definition, applying the user's settings.
  * Returns undefined when the alarm (or all alarms) are disabled.
  */
-export function createAlarm(
-    parent: pulumi.Resource,
-    componentName: string,
-    def: AlarmDefinition | AnomalyAlarmDefinition,
-    settings: AlarmSettings = {},
-): aws.cloudwatch.MetricAlarm | undefined {
+export function createAlarm(parent: pulumi.Resource, componentName: string, def: AlarmDefinition | AnomalyAlarmDefinition, settings: AlarmSettings = {}): aws.cloudwatch.MetricAlarm | undefined {
     if (settings.enabled === false) return undefined;
     const o = settings.overrides?.[def.condition] ?? {};
     if (o.enabled === false) return undefined;
@@ -162,46 +153,47 @@ export function createAlarm(
     if ("bandWidth" in def) {
         const width = o.threshold ?? def.bandWidth;
         if (!(width > 0)) throw new Error(`${componentName}: the band width of alarm \`${def.condition}\` must be a number of standard deviations greater than 0 (received ${width}).`);
-        return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
-            ...common,
-            thresholdMetricId: "band",
-            metricQueries: [
-                metricQuery("m1", def.metric, true),
-                { id: "band", expression: `ANOMALY_DETECTION_BAND(m1, ${width})`, label: `${def.metric.metricName} expected range`, returnData: true },
-            ],
-        }, { parent });
+        return new aws.cloudwatch.MetricAlarm(
+            `${componentName}-${def.condition}`,
+            {
+                ...common,
+                thresholdMetricId: "band",
+                metricQueries: [metricQuery("m1", def.metric, true), { id: "band", expression: `ANOMALY_DETECTION_BAND(m1, ${width})`, label: `${def.metric.metricName} expected range`, returnData: true }],
+            },
+            { parent },
+        );
     }
     const m = def.metric;
     const threshold = o.threshold ?? def.threshold;
     if (m.kind === "metric") {
-        return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
+        return new aws.cloudwatch.MetricAlarm(
+            `${componentName}-${def.condition}`,
+            {
+                ...common,
+                threshold,
+                namespace: m.namespace,
+                metricName: m.metricName,
+                dimensions: m.dimensions,
+                period: m.periodSeconds,
+                statistic: m.extendedStatistic ? undefined : m.statistic,
+                extendedStatistic: m.extendedStatistic,
+                unit: m.unit,
+            },
+            { parent },
+        );
+    }
+    return new aws.cloudwatch.MetricAlarm(
+        `${componentName}-${def.condition}`,
+        {
             ...common,
             threshold,
-            namespace: m.namespace,
-            metricName: m.metricName,
-            dimensions: m.dimensions,
-            period: m.periodSeconds,
-            statistic: m.extendedStatistic ? undefined : m.statistic,
-            extendedStatistic: m.extendedStatistic,
-            unit: m.unit,
-        }, { parent });
-    }
-    return new aws.cloudwatch.MetricAlarm(`${componentName}-${def.condition}`, {
-        ...common,
-        threshold,
-        metricQueries: [
-            ...Object.entries(m.metrics).map(([id, spec]) => metricQuery(id, spec, false)),
-            { id: "e1", expression: m.expression, label: m.label, returnData: true },
-        ],
-    }, { parent });
+            metricQueries: [...Object.entries(m.metrics).map(([id, spec]) => metricQuery(id, spec, false)), { id: "e1", expression: m.expression, label: m.label, returnData: true }],
+        },
+        { parent },
+    );
 }
 
 /** Creates every alarm of a definition list; returns those created. */
-export function createAlarms(
-    parent: pulumi.Resource,
-    componentName: string,
-    defs: (AlarmDefinition | AnomalyAlarmDefinition)[],
-    settings: AlarmSettings = {},
-): aws.cloudwatch.MetricAlarm[] {
+export function createAlarms(parent: pulumi.Resource, componentName: string, defs: (AlarmDefinition | AnomalyAlarmDefinition)[], settings: AlarmSettings = {}): aws.cloudwatch.MetricAlarm[] {
     return defs.map((d) => createAlarm(parent, componentName, d, settings)).filter((a): a is aws.cloudwatch.MetricAlarm => a !== undefined);
 }

@@ -143,9 +143,11 @@ export function bundleFunction(name: string, entry = "handler.ts"): { code: stri
     if (prebuilt) return prebuilt;
     const entryPoint = path.join(FUNCTIONS_DIR, name, entry);
     if (!fs.existsSync(entryPoint)) {
-        throw new Error(FROM_PACKAGE
-            ? `bundleFunction: the package carries no bundle of function "${name}" entry "${entry}" (expected ${path.join(PREBUILT_DIR, prebuiltDir(name, entry), "index.js")}; rebuild it with npm run build:package).`
-            : `bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`);
+        throw new Error(
+            FROM_PACKAGE
+                ? `bundleFunction: the package carries no bundle of function "${name}" entry "${entry}" (expected ${path.join(PREBUILT_DIR, prebuiltDir(name, entry), "index.js")}; rebuild it with npm run build:package).`
+                : `bundleFunction: no entry point for function "${name}" (expected ${path.relative(process.cwd(), entryPoint)}).`,
+        );
     }
     return bundleFile(entryPoint, `${name}-${entry}`);
 }
@@ -185,7 +187,12 @@ function bundleFile(entryPoint: string, cacheKey: string): { code: string; map: 
     });
     const code = result.outputFiles.find((f) => f.path.endsWith(".js"))!.text;
     const map = result.outputFiles.find((f) => f.path.endsWith(".map"))?.text ?? "";
-    writeCache(key, Object.keys(result.metafile!.inputs).map((f) => path.resolve(f)), code, map);
+    writeCache(
+        key,
+        Object.keys(result.metafile!.inputs).map((f) => path.resolve(f)),
+        code,
+        map,
+    );
     return { code, map };
 }
 

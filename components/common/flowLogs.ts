@@ -34,27 +34,35 @@ export interface VpcFlowLog {
 export function vpcFlowLogs(name: string, args: VpcFlowLogArgs, opts: pulumi.CustomResourceOptions): VpcFlowLog {
     const tags = args.tags;
     const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: args.logGroupName, retentionInDays: args.retentionInDays, kmsKeyId: args.kmsKeyArn, ...(tags ? { tags } : {}) }, opts);
-    const role = new aws.iam.Role(`${name}-flow-logs-role`, {
-        description: args.roleDescription,
-        assumeRolePolicy: policyDocument([{
-            Effect: "Allow",
-            Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-            Action: "sts:AssumeRole",
-            Condition: { StringEquals: { "aws:SourceAccount": args.accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${args.region}:${args.accountId}:vpc-flow-log/*` } },
-        }]),
-        ...(tags ? { tags } : {}),
-    }, opts);
-    grant(`${name}-flow-logs`, role, [
-        { Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
-    ]);
-    const flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
-        vpcId: args.vpcId,
-        trafficType: "ALL",
-        logDestinationType: "cloud-watch-logs",
-        logDestination: logGroup.arn,
-        iamRoleArn: role.arn,
-        maxAggregationInterval: 60,
-        tags: { ...(tags ?? {}), Name: args.nameTag },
-    }, opts);
+    const role = new aws.iam.Role(
+        `${name}-flow-logs-role`,
+        {
+            description: args.roleDescription,
+            assumeRolePolicy: policyDocument([
+                {
+                    Effect: "Allow",
+                    Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+                    Action: "sts:AssumeRole",
+                    Condition: { StringEquals: { "aws:SourceAccount": args.accountId }, ArnLike: { "aws:SourceArn": pulumi.interpolate`arn:aws:ec2:${args.region}:${args.accountId}:vpc-flow-log/*` } },
+                },
+            ]),
+            ...(tags ? { tags } : {}),
+        },
+        opts,
+    );
+    grant(`${name}-flow-logs`, role, [{ Sid: "DeliverFlowLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${logGroup.arn}:*` }]);
+    const flowLog = new aws.ec2.FlowLog(
+        `${name}-flow-log`,
+        {
+            vpcId: args.vpcId,
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+            logDestination: logGroup.arn,
+            iamRoleArn: role.arn,
+            maxAggregationInterval: 60,
+            tags: { ...(tags ?? {}), Name: args.nameTag },
+        },
+        opts,
+    );
     return { logGroup, role, flowLog };
 }

@@ -100,7 +100,10 @@ export class StatementCollector implements IGrantable {
      * policies of cross-account grants; without it (statements for a role not
      * created yet) the collector is a same-account principal only.
      */
-    constructor(role?: aws.iam.Role | pulumi.Input<string>, readonly accountId?: string) {
+    constructor(
+        role?: aws.iam.Role | pulumi.Input<string>,
+        readonly accountId?: string,
+    ) {
         checkAccount("StatementCollector", accountId);
         if (role === undefined && accountId !== undefined) throw new Error(`StatementCollector: \`accountId\` (${accountId}) needs the \`role\` resource policies would name.`);
         this.principal = { AWS: role === undefined ? [] : role instanceof aws.iam.Role ? role.arn : role };
@@ -152,11 +155,17 @@ export class ResourcePolicyDocument {
     private created = false;
     readonly document: pulumi.Output<string>;
 
-    constructor(private readonly what: string, private readonly base: PolicyStatement[], private readonly create?: (document: pulumi.Output<string>) => void) {
-        const statements = new Promise<PolicyStatement[]>((resolve) => setImmediate(() => {
-            this.sealed = true;
-            resolve([...this.base, ...this.added]);
-        }));
+    constructor(
+        private readonly what: string,
+        private readonly base: PolicyStatement[],
+        private readonly create?: (document: pulumi.Output<string>) => void,
+    ) {
+        const statements = new Promise<PolicyStatement[]>((resolve) =>
+            setImmediate(() => {
+                this.sealed = true;
+                resolve([...this.base, ...this.added]);
+            }),
+        );
         this.document = pulumi.output(statements).apply((s) => policyDocument(s as PolicyStatement[]));
         if (base.length > 0) this.ensureCreated();
     }
@@ -180,13 +189,7 @@ export class ResourcePolicyDocument {
 }
 
 /** Adds `principalStatements` to the principal and, cross-account, `resourceStatements` to the owned policies (or reports them unapplied). */
-export function applyGrant(
-    name: string,
-    g: IGrantable,
-    crossAccount: boolean,
-    principalStatements: PolicyStatement[],
-    resourceSide: { readonly policy?: ResourcePolicyDocument; readonly statements: PolicyStatement[] }[] = [],
-): Grant {
+export function applyGrant(name: string, g: IGrantable, crossAccount: boolean, principalStatements: PolicyStatement[], resourceSide: { readonly policy?: ResourcePolicyDocument; readonly statements: PolicyStatement[] }[] = []): Grant {
     const principalPolicy = principalStatements.length > 0 ? g.addToPrincipalPolicy(name, principalStatements) : undefined;
     const applied: PolicyStatement[] = [];
     const unapplied: PolicyStatement[] = [];
@@ -223,7 +226,10 @@ export class KeyRef {
     static fromKeyAttributes(attrs: KeyAttributes): KeyRef {
         return new KeyRef(attrs.keyArn, attrs.accountId);
     }
-    protected constructor(readonly keyArn: pulumi.Input<string>, readonly accountId?: pulumi.Input<string>) {}
+    protected constructor(
+        readonly keyArn: pulumi.Input<string>,
+        readonly accountId?: pulumi.Input<string>,
+    ) {}
 
     /** The identity statement to use the key; `viaService` scopes it to one service (`secretsmanager.eu-west-1.amazonaws.com`). */
     useStatement(use: KeyUse, sid?: string, viaService?: pulumi.Input<string>): PolicyStatement {
@@ -311,9 +317,7 @@ export class KinesisStreamRef {
     }
 
     private viaKinesis(): Condition {
-        return this.region !== undefined
-            ? { StringEquals: { "kms:ViaService": pulumi.interpolate`kinesis.${this.region}.amazonaws.com` } }
-            : { StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } };
+        return this.region !== undefined ? { StringEquals: { "kms:ViaService": pulumi.interpolate`kinesis.${this.region}.amazonaws.com` } } : { StringLike: { "kms:ViaService": "kinesis.*.amazonaws.com" } };
     }
 
     private grantStream(name: string, grantee: Grantee, sid: string, actions: string[], keyUse?: { sid: string; use: KeyUse }, consumerArn?: pulumi.Input<string>): Grant {
@@ -321,9 +325,7 @@ export class KinesisStreamRef {
         const cross = isCrossAccount(`${this.label} grant "${name}"`, g, this.accountId);
         const p = this.policies();
         const statements: PolicyStatement[] = [{ Sid: sid, Effect: "Allow", Action: actions, Resource: this.streamArn }];
-        const resourceSide: { policy?: ResourcePolicyDocument; statements: PolicyStatement[] }[] = [
-            { policy: p.stream, statements: [{ Effect: "Allow", Action: actions, Resource: this.streamArn }] },
-        ];
+        const resourceSide: { policy?: ResourcePolicyDocument; statements: PolicyStatement[] }[] = [{ policy: p.stream, statements: [{ Effect: "Allow", Action: actions, Resource: this.streamArn }] }];
         if (keyUse !== undefined && this.keyArn !== undefined) {
             statements.push({ Sid: keyUse.sid, Effect: "Allow", Action: kmsActions(keyUse.use), Resource: this.keyArn });
             resourceSide.push({ policy: p.key, statements: [{ Effect: "Allow", Action: kmsActions(keyUse.use), Resource: "*", Condition: this.viaKinesis() }] });

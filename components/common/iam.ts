@@ -6,9 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export type Principal =
-    | "*"
-    | { AWS?: pulumi.Input<string> | pulumi.Input<string>[]; Service?: string | string[]; Federated?: string };
+export type Principal = "*" | { AWS?: pulumi.Input<string> | pulumi.Input<string>[]; Service?: string | string[]; Federated?: string };
 
 export interface PolicyStatement {
     readonly Sid?: string;
@@ -76,10 +74,7 @@ export function denyInsecureTransport(bucketArn: pulumi.Input<string>): PolicySt
  * everyone (the policy pack's `sqs-queue-tls-only`), plus `statements`.
  */
 export function tlsOnlyQueuePolicy(queueArn: pulumi.Input<string>, statements: PolicyStatement[] = []): pulumi.Output<string> {
-    return policyDocument([
-        ...statements,
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": false } } },
-    ]);
+    return policyDocument([...statements, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": false } } }]);
 }
 
 /**
@@ -87,10 +82,7 @@ export function tlsOnlyQueuePolicy(queueArn: pulumi.Input<string>, statements: P
  * everyone (the policy pack's `sns-topic-tls-only`), plus `statements`.
  */
 export function tlsOnlyTopicPolicy(topicArn: pulumi.Input<string>, statements: PolicyStatement[] = []): pulumi.Output<string> {
-    return policyDocument([
-        ...statements,
-        { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": false } } },
-    ]);
+    return policyDocument([...statements, { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: topicArn, Condition: { Bool: { "aws:SecureTransport": false } } }]);
 }
 
 /** KMS statements a principal needs to use an encrypted resource. */

@@ -78,15 +78,23 @@ export function lambdaFunction(name: string, parent: pulumi.Resource, args: Lamb
         policy: args.resourceNames?.policy ?? `${name}-policy`,
     };
     const functionName = args.functionName === null ? undefined : (args.functionName ?? `${pulumi.getStack()}-${name}`);
-    const logGroup = new aws.cloudwatch.LogGroup(names.logs, {
-        ...(functionName !== undefined ? { name: `/aws/lambda/${functionName}` } : {}),
-        retentionInDays: args.logRetentionDays,
-        kmsKeyId: args.logKeyArn,
-    }, p);
-    const role = new aws.iam.Role(names.role, {
-        ...(args.roleDescription !== null ? { description: args.roleDescription ?? args.description } : {}),
-        assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId),
-    }, p);
+    const logGroup = new aws.cloudwatch.LogGroup(
+        names.logs,
+        {
+            ...(functionName !== undefined ? { name: `/aws/lambda/${functionName}` } : {}),
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logKeyArn,
+        },
+        p,
+    );
+    const role = new aws.iam.Role(
+        names.role,
+        {
+            ...(args.roleDescription !== null ? { description: args.roleDescription ?? args.description } : {}),
+            assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com", args.accountId),
+        },
+        p,
+    );
     const logsSid = args.logsSid === undefined ? "WriteOwnLogs" : args.logsSid;
     const own: PolicyStatement[] = [
         { ...(logsSid !== null ? { Sid: logsSid } : {}), Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: pulumi.interpolate`${logGroup.arn}:*` },
@@ -96,21 +104,25 @@ export function lambdaFunction(name: string, parent: pulumi.Resource, args: Lamb
     const statements = args.statements ?? [];
     const policy = grant(names.policy, role, args.ownStatements === "first" ? [...own, ...statements] : [...statements, ...own]);
     const granted = args.roleGrants?.(role) ?? [];
-    const fn = new aws.lambda.Function(names.function, {
-        ...(functionName !== undefined ? { name: functionName } : {}),
-        description: args.description,
-        runtime: LAMBDA_RUNTIME,
-        architectures: ["arm64"],
-        handler: args.handler ?? "index.handler",
-        code: args.code,
-        role: role.arn,
-        memorySize: args.memoryMiB,
-        timeout: args.timeoutSeconds,
-        ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
-        ...(args.deadLetterTargetArn !== undefined ? { deadLetterConfig: { targetArn: args.deadLetterTargetArn } } : {}),
-        tracingConfig: { mode: "Active" },
-        environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...(args.environment ?? {}) } },
-        loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-    }, { parent, dependsOn: [...(args.waitForPolicy === false ? [] : [policy, logGroup]), ...granted, ...(args.dependsOn ?? [])] });
+    const fn = new aws.lambda.Function(
+        names.function,
+        {
+            ...(functionName !== undefined ? { name: functionName } : {}),
+            description: args.description,
+            runtime: LAMBDA_RUNTIME,
+            architectures: ["arm64"],
+            handler: args.handler ?? "index.handler",
+            code: args.code,
+            role: role.arn,
+            memorySize: args.memoryMiB,
+            timeout: args.timeoutSeconds,
+            ...(args.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: args.reservedConcurrency } : {}),
+            ...(args.deadLetterTargetArn !== undefined ? { deadLetterConfig: { targetArn: args.deadLetterTargetArn } } : {}),
+            tracingConfig: { mode: "Active" },
+            environment: { variables: { NODE_OPTIONS: "--enable-source-maps", ...(args.environment ?? {}) } },
+            loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
+        },
+        { parent, dependsOn: [...(args.waitForPolicy === false ? [] : [policy, logGroup]), ...granted, ...(args.dependsOn ?? [])] },
+    );
     return { function: fn, role, logGroup, policy };
 }

@@ -55,11 +55,15 @@ export interface LogsKeyArgs extends LogsKeyPolicyArgs {
 
 /** A rotating KMS key (child of `parent`, logical name `name`) with the logs key policy. */
 export function logsKey(name: string, parent: pulumi.Resource, args: LogsKeyArgs): aws.kms.Key {
-    return new aws.kms.Key(name, {
-        description: args.description,
-        enableKeyRotation: true,
-        deletionWindowInDays: args.deletionWindowInDays ?? 30,
-        policy: logsKeyPolicy(args),
-        ...(args.tags !== undefined ? { tags: args.tags } : {}),
-    }, { parent });
+    return new aws.kms.Key(
+        name,
+        {
+            description: args.description,
+            enableKeyRotation: true,
+            deletionWindowInDays: args.deletionWindowInDays ?? 30,
+            policy: logsKeyPolicy(args),
+            ...(args.tags !== undefined ? { tags: args.tags } : {}),
+        },
+        { parent },
+    );
 }

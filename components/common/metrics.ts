@@ -46,13 +46,7 @@ export interface MetricOptions {
 }
 
 /** Builds a MetricSpec; options override the helper's defaults. */
-export function metric(
-    namespace: string,
-    metricName: string,
-    dimensions: Record<string, pulumi.Input<string>>,
-    defaults: MetricOptions & { unit?: string } = {},
-    options: MetricOptions = {},
-): MetricSpec {
+export function metric(namespace: string, metricName: string, dimensions: Record<string, pulumi.Input<string>>, defaults: MetricOptions & { unit?: string } = {}, options: MetricOptions = {}): MetricSpec {
     const extendedStatistic = options.extendedStatistic ?? (options.statistic ? undefined : defaults.extendedStatistic);
     return {
         kind: "metric",

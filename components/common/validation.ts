@@ -64,9 +64,15 @@ export function validator(componentType: string, name: string) {
         },
         /** Exactly one / at most one of several arguments. */
         exclusive(args: Record<string, unknown>): void {
-            const given = Object.entries(args).filter(([, v]) => v !== undefined).map(([k]) => `\`${k}\``);
+            const given = Object.entries(args)
+                .filter(([, v]) => v !== undefined)
+                .map(([k]) => `\`${k}\``);
             if (given.length > 1) {
-                throw new ValidationError(`${who}: only one of ${Object.keys(args).map((k) => `\`${k}\``).join(" or ")} can be provided (received ${given.join(" and ")}).`);
+                throw new ValidationError(
+                    `${who}: only one of ${Object.keys(args)
+                        .map((k) => `\`${k}\``)
+                        .join(" or ")} can be provided (received ${given.join(" and ")}).`,
+                );
             }
         },
     };

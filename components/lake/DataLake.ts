@@ -136,15 +136,17 @@ export class DataLake extends pulumi.ComponentResource {
         this.keyArn = sb.key.arn;
 
         const defs: AlarmDefinition[] = this.requestMetrics
-            ? [{
-                condition: "s3-5xx-errors",
-                metric: this.metric5xxErrors({ statistic: "Sum", periodSeconds: 300 }),
-                threshold: 10,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "ticket",
-                runbook: "lake-freshness",
-                description: "The lake bucket answers requests with 5xx errors (S3 side); deliveries and ETL reads retry and may fall behind.",
-            }]
+            ? [
+                  {
+                      condition: "s3-5xx-errors",
+                      metric: this.metric5xxErrors({ statistic: "Sum", periodSeconds: 300 }),
+                      threshold: 10,
+                      comparison: "GreaterThanOrEqualToThreshold",
+                      severity: "ticket",
+                      runbook: "lake-freshness",
+                      description: "The lake bucket answers requests with 5xx errors (S3 side); deliveries and ETL reads retry and may fall behind.",
+                  },
+              ]
             : [];
         this.alarms = createAlarms(this, name, defs, args.alarms);
         this.registerOutputs({ bucket: this.bucket, key: this.key, keyAlias: this.keyAlias, logBucket: this.logBucket, bucketPolicy: this.bucketPolicy, alarms: this.alarms });

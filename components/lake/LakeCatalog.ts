@@ -77,67 +77,76 @@ export class LakeCatalog extends pulumi.ComponentResource {
         v.pattern("databaseName", this.databaseName, /^[a-z0-9_]{1,255}$/, "1 to 255 lower-case letters, digits or _");
         const start = args.projectionStartDay ?? LAKE_DAY_RANGE.first;
         v.pattern("projectionStartDay", start, /^\d{4}-\d{2}-\d{2}$/, "a day in YYYY-MM-DD form");
-        v.check("projectionStartDay", !(/^\d{4}-\d{2}-\d{2}$/.test(start) && start > LAKE_DAY_RANGE.first),
-            `a day on or before ${LAKE_DAY_RANGE.first}, the first UTC day an accepted event can fall on`, start);
+        v.check("projectionStartDay", !(/^\d{4}-\d{2}-\d{2}$/.test(start) && start > LAKE_DAY_RANGE.first), `a day on or before ${LAKE_DAY_RANGE.first}, the first UTC day an accepted event can fall on`, start);
         this.accountId = args.accountId;
         this.region = args.region;
         this.eventsTableName = `${this.databaseName}.events`;
         const registry = args.eventTypes ?? platformEventTypes;
 
-        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
-            name: this.databaseName,
-            catalogId: args.accountId,
-            description: "Flight events lake (JSON lines, gzip), partitioned by type/dt/hour",
-        }, { parent: this });
+        this.database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            {
+                name: this.databaseName,
+                catalogId: args.accountId,
+                description: "Flight events lake (JSON lines, gzip), partitioned by type/dt/hour",
+            },
+            { parent: this },
+        );
         const root = pulumi.interpolate`s3://${args.bucketName}/${DATA_PREFIX}`;
-        this.eventsTable = new aws.glue.CatalogTable(`${name}-events`, {
-            name: "events",
-            catalogId: args.accountId,
-            databaseName: this.database.name,
-            tableType: "EXTERNAL_TABLE",
-            description: "Every event of the stream, one JSON object per line",
-            parameters: {
-                classification: "json",
-                compressionType: "gzip",
-                EXTERNAL: "TRUE",
-                "projection.enabled": "true",
-                "projection.type.type": "enum",
-                "projection.type.values": partitionTypes(registry).join(","),
-                "projection.dt.type": "date",
-                "projection.dt.format": "yyyy-MM-dd",
-                "projection.dt.range": `${start},NOW+1DAYS`,
-                "projection.dt.interval": "1",
-                "projection.dt.interval.unit": "DAYS",
-                "projection.hour.type": "integer",
-                "projection.hour.range": "0,23",
-                "projection.hour.digits": "2",
-                "storage.location.template": pulumi.interpolate`${root}type=\${type}/dt=\${dt}/hour=\${hour}/`,
-            },
-            partitionKeys: EVENT_PARTITION_KEYS,
-            storageDescriptor: {
-                location: root,
-                inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
-                outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-                compressed: true,
-                serDeInfo: {
-                    name: "json",
-                    serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
-                    parameters: { "case.insensitive": "true", "ignore.malformed.json": "false", "serialization.format": "1" },
+        this.eventsTable = new aws.glue.CatalogTable(
+            `${name}-events`,
+            {
+                name: "events",
+                catalogId: args.accountId,
+                databaseName: this.database.name,
+                tableType: "EXTERNAL_TABLE",
+                description: "Every event of the stream, one JSON object per line",
+                parameters: {
+                    classification: "json",
+                    compressionType: "gzip",
+                    EXTERNAL: "TRUE",
+                    "projection.enabled": "true",
+                    "projection.type.type": "enum",
+                    "projection.type.values": partitionTypes(registry).join(","),
+                    "projection.dt.type": "date",
+                    "projection.dt.format": "yyyy-MM-dd",
+                    "projection.dt.range": `${start},NOW+1DAYS`,
+                    "projection.dt.interval": "1",
+                    "projection.dt.interval.unit": "DAYS",
+                    "projection.hour.type": "integer",
+                    "projection.hour.range": "0,23",
+                    "projection.hour.digits": "2",
+                    "storage.location.template": pulumi.interpolate`${root}type=\${type}/dt=\${dt}/hour=\${hour}/`,
                 },
-                columns: eventColumns(registry).map((c) => ({ ...c })),
+                partitionKeys: EVENT_PARTITION_KEYS,
+                storageDescriptor: {
+                    location: root,
+                    inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+                    outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    compressed: true,
+                    serDeInfo: {
+                        name: "json",
+                        serializationLibrary: "org.openx.data.jsonserde.JsonSerDe",
+                        parameters: { "case.insensitive": "true", "ignore.malformed.json": "false", "serialization.format": "1" },
+                    },
+                    columns: eventColumns(registry).map((c) => ({ ...c })),
+                },
             },
-        }, { parent: this });
+            { parent: this },
+        );
         this.registerOutputs({ database: this.database, eventsTable: this.eventsTable });
     }
 
     /** Glue read access to the lake database and its tables (what Athena needs to plan a query). */
     readStatements(): PolicyStatement[] {
         const base = pulumi.interpolate`arn:aws:glue:${this.region}:${this.accountId}`;
-        return [{
-            Effect: "Allow",
-            Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
-            Resource: [pulumi.interpolate`${base}:catalog`, pulumi.interpolate`${base}:database/${this.databaseName}`, pulumi.interpolate`${base}:table/${this.databaseName}/*`],
-        }];
+        return [
+            {
+                Effect: "Allow",
+                Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
+                Resource: [pulumi.interpolate`${base}:catalog`, pulumi.interpolate`${base}:database/${this.databaseName}`, pulumi.interpolate`${base}:table/${this.databaseName}/*`],
+            },
+        ];
     }
 
     /** Lets a principal plan Athena queries over the lake database (Glue reads); same account as the catalog. */

@@ -63,7 +63,6 @@ export interface LakeDeliveryArgs {
     readonly alarms?: AlarmSettings;
 }
 
-
 export class LakeDelivery extends pulumi.ComponentResource {
     readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
     /** The role Firehose writes with: list its ARN in DataLake `deliveryRoleArns`. */
@@ -120,14 +119,20 @@ export class LakeDelivery extends pulumi.ComponentResource {
         this.processor = processor.function;
 
         // Delivery role: the stream, the lake prefixes and key, the processor, its log stream.
-        this.role = new aws.iam.Role(`${name}-role`, {
-            assumeRolePolicy: policyDocument([{
-                Effect: "Allow",
-                Principal: { Service: "firehose.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                Condition: { StringEquals: { "sts:ExternalId": args.accountId, "aws:SourceAccount": args.accountId } },
-            }]),
-        }, p);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                assumeRolePolicy: policyDocument([
+                    {
+                        Effect: "Allow",
+                        Principal: { Service: "firehose.amazonaws.com" },
+                        Action: "sts:AssumeRole",
+                        Condition: { StringEquals: { "sts:ExternalId": args.accountId, "aws:SourceAccount": args.accountId } },
+                    },
+                ]),
+            },
+            p,
+        );
         // The stream and the lake are references (their owners' resource policies admit this role).
         const grants = new StatementCollector(this.role);
         KinesisStreamRef.fromStreamAttributes({ streamArn: args.streamArn, keyArn: args.streamKmsKeyArn }).grantRead(`${name}-read-stream`, grants);
@@ -139,36 +144,42 @@ export class LakeDelivery extends pulumi.ComponentResource {
         ];
         const rolePolicy = new aws.iam.RolePolicy(`${name}-role-policy`, { role: this.role.name, policy: policyDocument(statements) }, { parent: this.role });
 
-        this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(`${name}-stream`, {
-            destination: "extended_s3",
-            kinesisSourceConfiguration: { kinesisStreamArn: args.streamArn, roleArn: this.role.arn },
-            extendedS3Configuration: {
-                roleArn: this.role.arn,
-                bucketArn: args.lakeBucketArn,
-                prefix: FIREHOSE_DATA_PREFIX,
-                errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
-                bufferingSize: bufferSizeMiB,
-                bufferingInterval: bufferIntervalSeconds,
-                compressionFormat: "GZIP",
-                fileExtension: OBJECT_EXTENSION,
-                kmsKeyArn: args.lakeKeyArn,
-                customTimeZone: "UTC",
-                cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
-                dynamicPartitioningConfiguration: { enabled: true, retryDuration: retryDurationSeconds },
-                processingConfiguration: {
-                    enabled: true,
-                    processors: [{
-                        type: "Lambda",
-                        parameters: [
-                            { parameterName: "LambdaArn", parameterValue: pulumi.interpolate`${this.processor.arn}:$LATEST` },
-                            { parameterName: "BufferSizeInMBs", parameterValue: String(TRANSFORM_BUFFER_MB) },
-                            { parameterName: "BufferIntervalInSeconds", parameterValue: "60" },
-                            { parameterName: "NumberOfRetries", parameterValue: "3" },
+        this.deliveryStream = new aws.kinesis.FirehoseDeliveryStream(
+            `${name}-stream`,
+            {
+                destination: "extended_s3",
+                kinesisSourceConfiguration: { kinesisStreamArn: args.streamArn, roleArn: this.role.arn },
+                extendedS3Configuration: {
+                    roleArn: this.role.arn,
+                    bucketArn: args.lakeBucketArn,
+                    prefix: FIREHOSE_DATA_PREFIX,
+                    errorOutputPrefix: FIREHOSE_ERROR_PREFIX,
+                    bufferingSize: bufferSizeMiB,
+                    bufferingInterval: bufferIntervalSeconds,
+                    compressionFormat: "GZIP",
+                    fileExtension: OBJECT_EXTENSION,
+                    kmsKeyArn: args.lakeKeyArn,
+                    customTimeZone: "UTC",
+                    cloudwatchLoggingOptions: { enabled: true, logGroupName: this.logGroup.name, logStreamName: logStream.name },
+                    dynamicPartitioningConfiguration: { enabled: true, retryDuration: retryDurationSeconds },
+                    processingConfiguration: {
+                        enabled: true,
+                        processors: [
+                            {
+                                type: "Lambda",
+                                parameters: [
+                                    { parameterName: "LambdaArn", parameterValue: pulumi.interpolate`${this.processor.arn}:$LATEST` },
+                                    { parameterName: "BufferSizeInMBs", parameterValue: String(TRANSFORM_BUFFER_MB) },
+                                    { parameterName: "BufferIntervalInSeconds", parameterValue: "60" },
+                                    { parameterName: "NumberOfRetries", parameterValue: "3" },
+                                ],
+                            },
                         ],
-                    }],
+                    },
                 },
             },
-        }, { parent: this, dependsOn: [rolePolicy] });
+            { parent: this, dependsOn: [rolePolicy] },
+        );
         this.deliveryStreamName = this.deliveryStream.name;
 
         const defs: AlarmDefinition[] = [

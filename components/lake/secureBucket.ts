@@ -146,9 +146,7 @@ export function bucketPolicyStatements(bucketArn: pulumi.Input<string>, keyArn: 
 /** Key policy statements: root administers; writers encrypt and readers decrypt, through S3 only. */
 export function keyPolicyStatements(accountId: pulumi.Input<string>, region: pulumi.Input<string>, writers: BucketWriter[], readers: BucketReader[]): PolicyStatement[] {
     const viaS3 = { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${region}.amazonaws.com` } };
-    const out: PolicyStatement[] = [
-        { Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" },
-    ];
+    const out: PolicyStatement[] = [{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" }];
     for (const w of writers) {
         // Multipart uploads under SSE-KMS need Decrypt as well as GenerateDataKey.
         out.push({ Sid: `${w.sid}Encrypt`, Effect: "Allow", Principal: { AWS: w.principalArns }, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*", Condition: viaS3 });
@@ -164,76 +162,118 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
     const opts = { parent };
     // Statements with no principal would be rejected by S3 and KMS: leave them out.
     const a = { ...args, writers: args.writers.filter((w) => w.principalArns.length > 0), readers: args.readers.filter((r) => r.principalArns.length > 0) };
-    const key = new aws.kms.Key(`${name}-key`, {
-        description: a.description,
-        enableKeyRotation: true,
-        tags: a.tags,
-        deletionWindowInDays: a.keyDeletionWindowDays,
-        policy: policyDocument(keyPolicyStatements(a.accountId, a.region, a.writers, a.readers)),
-    }, opts);
+    const key = new aws.kms.Key(
+        `${name}-key`,
+        {
+            description: a.description,
+            enableKeyRotation: true,
+            tags: a.tags,
+            deletionWindowInDays: a.keyDeletionWindowDays,
+            policy: policyDocument(keyPolicyStatements(a.accountId, a.region, a.writers, a.readers)),
+        },
+        opts,
+    );
     const keyAlias = new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${pulumi.getProject()}-${pulumi.getStack()}-${name}`, targetKeyId: key.keyId }, opts);
 
     // Access-log bucket: SSE-S3 (server access logging cannot write SSE-KMS).
     const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: a.forceDestroy, tags: a.tags }, opts);
-    const logBpa = new aws.s3.BucketPublicAccessBlock(`${name}-access-logs-public-access`, {
-        bucket: logBucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-    }, opts);
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-access-logs-encryption`, {
-        bucket: logBucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-    }, opts);
+    const logBpa = new aws.s3.BucketPublicAccessBlock(
+        `${name}-access-logs-public-access`,
+        {
+            bucket: logBucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-access-logs-encryption`,
+        {
+            bucket: logBucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        },
+        opts,
+    );
     new aws.s3.BucketOwnershipControls(`${name}-access-logs-ownership`, { bucket: logBucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
-    new aws.s3.BucketLifecycleConfiguration(`${name}-access-logs-lifecycle`, {
-        bucket: logBucket.id,
-        rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: a.accessLogRetentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: a.abortIncompleteMultipartUploadDays } }],
-    }, opts);
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-access-logs-lifecycle`,
+        {
+            bucket: logBucket.id,
+            rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: a.accessLogRetentionDays }, abortIncompleteMultipartUpload: { daysAfterInitiation: a.abortIncompleteMultipartUploadDays } }],
+        },
+        opts,
+    );
 
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: a.bucketName, forceDestroy: a.forceDestroy, tags: a.tags }, opts);
-    const bpa = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-        bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-    }, opts);
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
-    }, opts);
+    const bpa = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        opts,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+        },
+        opts,
+    );
     const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, opts);
     new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, opts);
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-        bucket: bucket.id,
-        rules: [
-            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: a.abortIncompleteMultipartUploadDays } },
-            { id: "intelligent-tiering", status: "Enabled", filter: {}, transitions: [{ days: 0, storageClass: "INTELLIGENT_TIERING" }] },
-            { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: a.noncurrentVersionExpirationDays } },
-        ],
-    }, { parent, dependsOn: [versioning] });
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        {
+            bucket: bucket.id,
+            rules: [
+                { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: a.abortIncompleteMultipartUploadDays } },
+                { id: "intelligent-tiering", status: "Enabled", filter: {}, transitions: [{ days: 0, storageClass: "INTELLIGENT_TIERING" }] },
+                { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: a.noncurrentVersionExpirationDays } },
+            ],
+        },
+        { parent, dependsOn: [versioning] },
+    );
 
     const tierings: { accessTier: string; days: number }[] = [];
     if (a.archiveAccessDays !== undefined) tierings.push({ accessTier: "ARCHIVE_ACCESS", days: a.archiveAccessDays });
     if (a.deepArchiveAccessDays !== undefined) tierings.push({ accessTier: "DEEP_ARCHIVE_ACCESS", days: a.deepArchiveAccessDays });
-    const intelligentTiering = tierings.length > 0
-        ? new aws.s3.BucketIntelligentTieringConfiguration(`${name}-archive-tiers`, { bucket: bucket.id, name: "archive-tiers", status: "Enabled", tierings }, opts)
-        : undefined;
+    const intelligentTiering = tierings.length > 0 ? new aws.s3.BucketIntelligentTieringConfiguration(`${name}-archive-tiers`, { bucket: bucket.id, name: "archive-tiers", status: "Enabled", tierings }, opts) : undefined;
 
     new aws.s3.BucketLogging(`${name}-logging`, { bucket: bucket.id, targetBucket: logBucket.id, targetPrefix: "s3-access/" }, opts);
-    new aws.s3.BucketPolicy(`${name}-access-logs-policy`, {
-        bucket: logBucket.id,
-        policy: policyDocument([
-            denyInsecureTransport(logBucket.arn),
-            {
-                Sid: "S3ServerAccessLogsPolicy",
-                Effect: "Allow",
-                Principal: { Service: "logging.s3.amazonaws.com" },
-                Action: "s3:PutObject",
-                Resource: pulumi.interpolate`${logBucket.arn}/s3-access/*`,
-                Condition: { ArnLike: { "aws:SourceArn": bucket.arn }, StringEquals: { "aws:SourceAccount": a.accountId } },
-            },
-        ]),
-    }, { parent, dependsOn: [logBpa] });
+    new aws.s3.BucketPolicy(
+        `${name}-access-logs-policy`,
+        {
+            bucket: logBucket.id,
+            policy: policyDocument([
+                denyInsecureTransport(logBucket.arn),
+                {
+                    Sid: "S3ServerAccessLogsPolicy",
+                    Effect: "Allow",
+                    Principal: { Service: "logging.s3.amazonaws.com" },
+                    Action: "s3:PutObject",
+                    Resource: pulumi.interpolate`${logBucket.arn}/s3-access/*`,
+                    Condition: { ArnLike: { "aws:SourceArn": bucket.arn }, StringEquals: { "aws:SourceAccount": a.accountId } },
+                },
+            ]),
+        },
+        { parent, dependsOn: [logBpa] },
+    );
 
-    const bucketPolicy = new aws.s3.BucketPolicy(`${name}-policy`, {
-        bucket: bucket.id,
-        policy: policyDocument(bucketPolicyStatements(bucket.arn, key.arn, a.writers, a.readers)),
-    }, { parent, dependsOn: [bpa] });
+    const bucketPolicy = new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        {
+            bucket: bucket.id,
+            policy: policyDocument(bucketPolicyStatements(bucket.arn, key.arn, a.writers, a.readers)),
+        },
+        { parent, dependsOn: [bpa] },
+    );
 
     const requestMetric = a.requestMetrics ? new aws.s3.BucketMetric(`${name}-request-metrics`, { bucket: bucket.id, name: REQUEST_METRICS_FILTER_ID }, opts) : undefined;
     return { key, keyAlias, bucket, logBucket, bucketPolicy, intelligentTiering, requestMetric };

@@ -64,9 +64,7 @@ function rows(metrics: AnyMetric[], accountId: pulumi.Input<string> | undefined)
         if (m.kind === "metric") {
             return pulumi.all([pulumi.output(m.dimensions), pulumi.output(accountId)]).apply(([d, a]) => [metricRow(m, `m${i}`, true, a, d as Record<string, string>)]);
         }
-        const inner = Object.entries(m.metrics).map(([id, spec]) =>
-            pulumi.all([pulumi.output(spec.dimensions), pulumi.output(accountId)]).apply(([d, a]) => metricRow(spec, id, false, a, d as Record<string, string>)),
-        );
+        const inner = Object.entries(m.metrics).map(([id, spec]) => pulumi.all([pulumi.output(spec.dimensions), pulumi.output(accountId)]).apply(([d, a]) => metricRow(spec, id, false, a, d as Record<string, string>)));
         return pulumi.all(inner).apply((rs) => [...rs, [{ expression: m.expression, label: m.label, id: `e${i}` }]]);
     });
     return pulumi.all(resolved).apply((groups) => groups.flat());
@@ -81,10 +79,12 @@ export class Dashboard extends pulumi.ComponentResource {
         super("flightstream:oncall:Dashboard", name, {}, opts);
         const v = validator("Dashboard", name);
         v.check("sections", Array.isArray(args.sections) && args.sections.length > 0, "a non-empty list of sections", args.sections);
-        args.sections.forEach((s, i) => s.widgets.forEach((w, j) => {
-            v.check(`sections[${i}].widgets[${j}].metrics`, w.metrics.length > 0, "a non-empty list of metrics", w.metrics);
-            v.intRange(`sections[${i}].widgets[${j}].width`, w.width, 1, 24);
-        }));
+        args.sections.forEach((s, i) =>
+            s.widgets.forEach((w, j) => {
+                v.check(`sections[${i}].widgets[${j}].metrics`, w.metrics.length > 0, "a non-empty list of metrics", w.metrics);
+                v.intRange(`sections[${i}].widgets[${j}].width`, w.width, 1, 24);
+            }),
+        );
 
         const widgets: pulumi.Output<object>[] = [];
         let y = 0;
@@ -111,9 +111,7 @@ export class Dashboard extends pulumi.ComponentResource {
                             view: w.view ?? "timeSeries",
                             region,
                             metrics,
-                            ...(w.annotations && w.annotations.length > 0
-                                ? { annotations: { horizontal: w.annotations.map((a, k) => ({ label: a.label, value: values[k] })) } }
-                                : {}),
+                            ...(w.annotations && w.annotations.length > 0 ? { annotations: { horizontal: w.annotations.map((a, k) => ({ label: a.label, value: values[k] })) } } : {}),
                         },
                     })),
                 );
@@ -123,10 +121,14 @@ export class Dashboard extends pulumi.ComponentResource {
             y += rowHeight;
         }
         this.body = pulumi.all(widgets).apply((ws) => JSON.stringify({ widgets: ws }));
-        this.dashboard = new aws.cloudwatch.Dashboard(`${name}`, {
-            dashboardName: args.dashboardName ?? `${pulumi.getStack()}-flightstream`,
-            dashboardBody: this.body,
-        }, { parent: this });
+        this.dashboard = new aws.cloudwatch.Dashboard(
+            `${name}`,
+            {
+                dashboardName: args.dashboardName ?? `${pulumi.getStack()}-flightstream`,
+                dashboardBody: this.body,
+            },
+            { parent: this },
+        );
         this.registerOutputs({ dashboard: this.dashboard });
     }
 }

@@ -29,14 +29,18 @@ export class IngestionPathAlarm extends pulumi.ComponentResource {
         const v = validator("IngestionPathAlarm", name);
         v.check("alarms", args.alarms.length > 0 && args.alarms.length <= 100, "a list of 1 to 100 alarms (a composite rule holds at most 100 terms)", args.alarms.length);
         const rule = pulumi.all(args.alarms.map((a) => a.name)).apply((names) => names.map((n) => `ALARM("${n}")`).join(" OR "));
-        this.alarm = new aws.cloudwatch.CompositeAlarm(`${name}`, {
-            alarmName: args.alarmName ?? `${pulumi.getStack()}-ingestion-path-degraded`,
-            alarmDescription: `The ingestion path (service, stream or consumers) is degraded: one of its alarms is in ALARM. Severity: page. Runbook: ${args.runbookBaseUrl ?? "docs/runbooks"}/ingestion-path-degraded.md`,
-            alarmRule: rule,
-            alarmActions: args.routing.page,
-            okActions: args.routing.page,
-            actionsEnabled: true,
-        }, { parent: this });
+        this.alarm = new aws.cloudwatch.CompositeAlarm(
+            `${name}`,
+            {
+                alarmName: args.alarmName ?? `${pulumi.getStack()}-ingestion-path-degraded`,
+                alarmDescription: `The ingestion path (service, stream or consumers) is degraded: one of its alarms is in ALARM. Severity: page. Runbook: ${args.runbookBaseUrl ?? "docs/runbooks"}/ingestion-path-degraded.md`,
+                alarmRule: rule,
+                alarmActions: args.routing.page,
+                okActions: args.routing.page,
+                actionsEnabled: true,
+            },
+            { parent: this },
+        );
         this.registerOutputs({ alarm: this.alarm });
     }
 }

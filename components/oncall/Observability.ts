@@ -79,23 +79,33 @@ export class Observability extends pulumi.ComponentResource {
         v.check("sources", linked.length > 0, "a list naming at least one account other than the monitoring account", names);
         const sourceAccounts = [...new Set(linked.map((s) => s.accountId))];
         this.sink = new aws.oam.Sink(`${name}-sink`, { name: args.sinkName ?? `${pulumi.getStack()}-flightstream` }, { parent: this });
-        this.sinkPolicy = new aws.oam.SinkPolicy(`${name}-sink-policy`, {
-            sinkIdentifier: this.sink.arn,
-            policy: policyDocument([{
-                Sid: "SourceAccountsLink",
-                Effect: "Allow",
-                Principal: { AWS: sourceAccounts },
-                Action: ["oam:CreateLink", "oam:UpdateLink"],
-                Resource: "*",
-                Condition: { "ForAllValues:StringEquals": { "oam:ResourceTypes": types } },
-            }]),
-        }, { parent: this });
-        for (const s of linked) {
-            this.links[s.name] = new aws.oam.Link(`${name}-link-${s.name}`, {
+        this.sinkPolicy = new aws.oam.SinkPolicy(
+            `${name}-sink-policy`,
+            {
                 sinkIdentifier: this.sink.arn,
-                labelTemplate: args.labelTemplate ?? "$AccountName",
-                resourceTypes: types,
-            }, { parent: this, provider: s.provider, dependsOn: [this.sinkPolicy] });
+                policy: policyDocument([
+                    {
+                        Sid: "SourceAccountsLink",
+                        Effect: "Allow",
+                        Principal: { AWS: sourceAccounts },
+                        Action: ["oam:CreateLink", "oam:UpdateLink"],
+                        Resource: "*",
+                        Condition: { "ForAllValues:StringEquals": { "oam:ResourceTypes": types } },
+                    },
+                ]),
+            },
+            { parent: this },
+        );
+        for (const s of linked) {
+            this.links[s.name] = new aws.oam.Link(
+                `${name}-link-${s.name}`,
+                {
+                    sinkIdentifier: this.sink.arn,
+                    labelTemplate: args.labelTemplate ?? "$AccountName",
+                    resourceTypes: types,
+                },
+                { parent: this, provider: s.provider, dependsOn: [this.sinkPolicy] },
+            );
         }
         this.registerOutputs({ sink: this.sink, sinkPolicy: this.sinkPolicy, links: this.links });
     }

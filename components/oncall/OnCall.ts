@@ -62,36 +62,44 @@ export class OnCall extends pulumi.ComponentResource {
         const accountId = pulumi.output(args.accountId);
         // Cross-account grants add their statements to the key and topic policies.
         this.keyPolicy = new ResourcePolicyDocument(`OnCall "${name}" key policy`, [
-                {
-                    Sid: "AccountAdministers",
-                    Effect: "Allow",
-                    Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
-                    Action: "kms:*",
-                    Resource: "*",
-                },
-                {
-                    Sid: "CloudWatchAlarmsPublish",
-                    Effect: "Allow",
-                    Principal: { Service: "cloudwatch.amazonaws.com" },
-                    Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-                    Resource: "*",
-                    Condition: { StringEquals: { "aws:SourceAccount": accountId } },
-                },
+            {
+                Sid: "AccountAdministers",
+                Effect: "Allow",
+                Principal: { AWS: pulumi.interpolate`arn:aws:iam::${accountId}:root` },
+                Action: "kms:*",
+                Resource: "*",
+            },
+            {
+                Sid: "CloudWatchAlarmsPublish",
+                Effect: "Allow",
+                Principal: { Service: "cloudwatch.amazonaws.com" },
+                Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+                Resource: "*",
+                Condition: { StringEquals: { "aws:SourceAccount": accountId } },
+            },
         ]);
-        this.key = new aws.kms.Key(`${name}-key`, {
-            description: `On-call SNS topics (${name})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
-            policy: this.keyPolicy.document,
-        }, { parent: this });
+        this.key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `On-call SNS topics (${name})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
+                policy: this.keyPolicy.document,
+            },
+            { parent: this },
+        );
         new aws.kms.Alias(`${name}-key-alias`, { name: pulumi.interpolate`alias/flightstream/${pulumi.getStack()}/${name}`, targetKeyId: this.key.keyId }, { parent: this });
 
         const topic = (severity: "page" | "ticket") => {
-            const t = new aws.sns.Topic(`${name}-${severity}`, {
-                name: `${pulumi.getStack()}-${name}-${severity}`,
-                displayName: `flightstream ${pulumi.getStack()} ${severity}`,
-                kmsMasterKeyId: this.key.arn,
-            }, { parent: this });
+            const t = new aws.sns.Topic(
+                `${name}-${severity}`,
+                {
+                    name: `${pulumi.getStack()}-${name}-${severity}`,
+                    displayName: `flightstream ${pulumi.getStack()} ${severity}`,
+                    kmsMasterKeyId: this.key.arn,
+                },
+                { parent: this },
+            );
             const statements: PolicyStatement[] = [
                 {
                     Sid: "CloudWatchAlarms",
@@ -111,8 +119,7 @@ export class OnCall extends pulumi.ComponentResource {
         this.pageTopic = topic("page");
         this.ticketTopic = topic("ticket");
 
-        const sub = (id: string, t: aws.sns.Topic, protocol: "email" | "https", endpoint: string) =>
-            this.subscriptions.push(new aws.sns.TopicSubscription(`${name}-${id}`, { topic: t.arn, protocol, endpoint }, { parent: this }));
+        const sub = (id: string, t: aws.sns.Topic, protocol: "email" | "https", endpoint: string) => this.subscriptions.push(new aws.sns.TopicSubscription(`${name}-${id}`, { topic: t.arn, protocol, endpoint }, { parent: this }));
         (args.pageEmails ?? []).forEach((e, i) => sub(`page-email-${i}`, this.pageTopic, "email", e));
         (args.pageHttpsEndpoints ?? []).forEach((e, i) => sub(`page-https-${i}`, this.pageTopic, "https", e));
         (args.ticketEmails ?? []).forEach((e, i) => sub(`ticket-email-${i}`, this.ticketTopic, "email", e));
@@ -155,7 +162,12 @@ export class OnCall extends pulumi.ComponentResource {
         const g = asGrantable(grantee);
         const cross = isCrossAccount(`OnCall grant "${name}"`, g, this.accountId);
         const arns = severities.map((s) => this.topics[s].topicArn);
-        return applyGrant(name, g, cross, [{ Sid: "Subscribe", Effect: "Allow", Action: "sns:Subscribe", Resource: arns.length === 1 ? arns[0] : arns }],
-            severities.map((s) => ({ policy: this.topicPolicies[s], statements: [{ Effect: "Allow" as const, Action: "sns:Subscribe", Resource: this.topics[s].topicArn }] })));
+        return applyGrant(
+            name,
+            g,
+            cross,
+            [{ Sid: "Subscribe", Effect: "Allow", Action: "sns:Subscribe", Resource: arns.length === 1 ? arns[0] : arns }],
+            severities.map((s) => ({ policy: this.topicPolicies[s], statements: [{ Effect: "Allow" as const, Action: "sns:Subscribe", Resource: this.topics[s].topicArn }] })),
+        );
     }
 }

@@ -33,8 +33,15 @@ export const PLATFORM_OUTPUTS = z.object({
     stream: stream.extend({ shards: z.union([z.number().int().positive(), z.literal("on-demand")]), consumers: map(arn) }),
     /** The ingestion front door; `vendors` maps vendor name → its own URL. */
     ingestion: z.object({
-        url, loadBalancerDnsName: str, repositoryUrl: str, cluster: str, service: str, healthCheckId: str,
-        keyStoreSecretArn: arn, webAclArn: arn, vendors: map(url),
+        url,
+        loadBalancerDnsName: str,
+        repositoryUrl: str,
+        cluster: str,
+        service: str,
+        healthCheckId: str,
+        keyStoreSecretArn: arn,
+        webAclArn: arn,
+        vendors: map(url),
     }),
     /** The data lake (lake account). */
     lake: z.object({ bucket: str, keyArn: arn, database: str, eventsTable: str, deliveryStream: str, deliveryRoleArn: arn }),
@@ -42,9 +49,19 @@ export const PLATFORM_OUTPUTS = z.object({
     ponds: map(z.object({ account: z.string().regex(/^\d{12}$/), bucket: str, readerRoleArn: arn, stateMachineArn: arn, etlRoleArn: arn })),
     /** The real-time pipeline and the insights API (analytics account). */
     analytics: z.object({
-        clusterArn: arn, secretArn: arn, processorSecretArn: arn, insightsSecretArn: arn, databaseName: str, migrationsHash: str,
-        processorFunction: str, failureQueueUrl: url, alertsTopicArn: arn.optional(), insightsUrl: url,
-        scoringEndpointName: str.optional(), trainingFunction: str.optional(), scoringArtifactUri: z.string().startsWith("s3://").optional(),
+        clusterArn: arn,
+        secretArn: arn,
+        processorSecretArn: arn,
+        insightsSecretArn: arn,
+        databaseName: str,
+        migrationsHash: str,
+        processorFunction: str,
+        failureQueueUrl: url,
+        alertsTopicArn: arn.optional(),
+        insightsUrl: url,
+        scoringEndpointName: str.optional(),
+        trainingFunction: str.optional(),
+        scoringArtifactUri: z.string().startsWith("s3://").optional(),
     }),
     /** Streams derived from the raw stream, by name. */
     derivedStreams: map(stream),
@@ -72,9 +89,7 @@ export type PlatformOutputName = keyof PlatformOutputs;
 export const PLATFORM_OUTPUT_NAMES = Object.keys(PLATFORM_OUTPUTS.shape) as PlatformOutputName[];
 
 /** `T` with every value, at any depth, allowed to be a `pulumi.Input`. */
-export type DeepInput<T> = T extends string | number | boolean | undefined | null
-    ? pulumi.Input<T>
-    : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
+export type DeepInput<T> = T extends string | number | boolean | undefined | null ? pulumi.Input<T> : pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>;
 
 /** What the platform's program exports (index.ts): each output, made of Pulumi inputs. */
 export type PlatformStackExports = { [K in PlatformOutputName]: DeepInput<PlatformOutputs[K]> };
@@ -95,7 +110,7 @@ function describeExpected(issue: z.core.$ZodIssue): string {
             if (issue.format === "starts_with" && "prefix" in issue) return `a string starting with ${JSON.stringify(issue.prefix)}`;
             return `a ${issue.format} string`;
         case "invalid_union":
-            return "a positive integer or \"on-demand\"";
+            return 'a positive integer or "on-demand"';
         default:
             return issue.message;
     }
@@ -134,7 +149,10 @@ export function platformOutputs(stackRef: pulumi.StackReference): PlatformOutput
             enumerable: true,
             get: () => {
                 if (!read.has(name)) {
-                    read.set(name, pulumi.all([stackRef.name, stackRef.requireOutput(name)]).apply(([stack, value]) => checkPlatformOutput(stack, name, value)));
+                    read.set(
+                        name,
+                        pulumi.all([stackRef.name, stackRef.requireOutput(name)]).apply(([stack, value]) => checkPlatformOutput(stack, name, value)),
+                    );
                 }
                 return read.get(name)!;
             },

@@ -90,12 +90,16 @@ export class Pond extends pulumi.ComponentResource {
         const datasetPrefixes = this.datasets.map((d) => `${d}/`);
         const tags = { Team: args.team, Pond: args.pond };
 
-        this.readerRole = new aws.iam.Role(`${name}-reader`, {
-            description: `Read the ${args.pond} pond (team ${args.team})`,
-            assumeRolePolicy: principalTrustPolicy(args.readerPrincipalArns),
-            maxSessionDuration: maxSession,
-            tags,
-        }, { parent: this });
+        this.readerRole = new aws.iam.Role(
+            `${name}-reader`,
+            {
+                description: `Read the ${args.pond} pond (team ${args.team})`,
+                assumeRolePolicy: principalTrustPolicy(args.readerPrincipalArns),
+                maxSessionDuration: maxSession,
+                tags,
+            },
+            { parent: this },
+        );
 
         const sb = createSecureBucket(this, name, {
             accountId: args.accountId,
@@ -145,7 +149,11 @@ export class Pond extends pulumi.ComponentResource {
 
     /** Lets a principal read the datasets (same-account roles; others assume the reader role). */
     grantRead(name: string, grantee: Grantee): Grant {
-        return this.ref.grantRead(name, grantee, this.datasets.map((d) => `${d}/`));
+        return this.ref.grantRead(
+            name,
+            grantee,
+            this.datasets.map((d) => `${d}/`),
+        );
     }
 
     /** Daily storage metric: bytes stored (Intelligent-Tiering frequent access by default). */

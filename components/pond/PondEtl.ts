@@ -169,44 +169,61 @@ export class PondEtl extends pulumi.ComponentResource {
 
         // Pond catalog: one Parquet table per dataset, partitioned by dt.
         const pondDatabaseName = defaultDatabaseName(`pond_${args.pond}`);
-        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
-            name: pondDatabaseName,
-            catalogId: args.accountId,
-            description: `Datasets of the ${args.pond} pond (Parquet in the pond account)`,
-        }, p);
-        this.tables = definitions.map((def) => def.name).map((d, i) => new aws.glue.CatalogTable(`${name}-${d.replace(/_/g, "-")}`, {
-            name: d,
-            catalogId: args.accountId,
-            databaseName: this.database.name,
-            tableType: "EXTERNAL_TABLE",
-            parameters: { classification: "parquet", EXTERNAL: "TRUE", "parquet.compression": "SNAPPY" },
-            partitionKeys: [{ name: "dt", type: "string" }],
-            storageDescriptor: {
-                location: pulumi.interpolate`s3://${args.pondBucketName}/${d}/`,
-                inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
-                outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-                serDeInfo: { name: "parquet", serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
-                columns: definitions[i].columns.map((c) => ({ name: c.name, type: c.type })),
+        this.database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            {
+                name: pondDatabaseName,
+                catalogId: args.accountId,
+                description: `Datasets of the ${args.pond} pond (Parquet in the pond account)`,
             },
-        }, p));
+            p,
+        );
+        this.tables = definitions
+            .map((def) => def.name)
+            .map(
+                (d, i) =>
+                    new aws.glue.CatalogTable(
+                        `${name}-${d.replace(/_/g, "-")}`,
+                        {
+                            name: d,
+                            catalogId: args.accountId,
+                            databaseName: this.database.name,
+                            tableType: "EXTERNAL_TABLE",
+                            parameters: { classification: "parquet", EXTERNAL: "TRUE", "parquet.compression": "SNAPPY" },
+                            partitionKeys: [{ name: "dt", type: "string" }],
+                            storageDescriptor: {
+                                location: pulumi.interpolate`s3://${args.pondBucketName}/${d}/`,
+                                inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                                outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                                serDeInfo: { name: "parquet", serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: { "serialization.format": "1" } },
+                                columns: definitions[i].columns.map((c) => ({ name: c.name, type: c.type })),
+                            },
+                        },
+                        p,
+                    ),
+            );
 
         const workGroupName = `${stack}-pond-${args.pond}`;
-        this.workGroup = new aws.athena.Workgroup(`${name}-workgroup`, {
-            name: workGroupName,
-            description: `Pond ETL for ${args.pond}`,
-            forceDestroy: true,
-            configuration: {
-                enforceWorkgroupConfiguration: true,
-                publishCloudwatchMetricsEnabled: true,
-                bytesScannedCutoffPerQuery: cutoff,
-                engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-                resultConfiguration: {
-                    outputLocation: pulumi.interpolate`s3://${args.pondBucketName}/${ATHENA_RESULTS_PREFIX}`,
-                    expectedBucketOwner: args.pondAccountId,
-                    encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.pondKeyArn },
+        this.workGroup = new aws.athena.Workgroup(
+            `${name}-workgroup`,
+            {
+                name: workGroupName,
+                description: `Pond ETL for ${args.pond}`,
+                forceDestroy: true,
+                configuration: {
+                    enforceWorkgroupConfiguration: true,
+                    publishCloudwatchMetricsEnabled: true,
+                    bytesScannedCutoffPerQuery: cutoff,
+                    engineVersion: { selectedEngineVersion: "Athena engine version 3" },
+                    resultConfiguration: {
+                        outputLocation: pulumi.interpolate`s3://${args.pondBucketName}/${ATHENA_RESULTS_PREFIX}`,
+                        expectedBucketOwner: args.pondAccountId,
+                        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.pondKeyArn },
+                    },
                 },
             },
-        }, p);
+            p,
+        );
 
         const logKey = workflowLogKey(name, this, args.accountId, args.region);
 
@@ -260,68 +277,90 @@ export class PondEtl extends pulumi.ComponentResource {
             ...TopicRef.publishStatements([TopicRef.fromTopicAttributes({ topicArn: args.failureTopicArn, keyArn: args.failureTopicKmsKeyArn })], "NotifyFailure", "EncryptNotification"),
         ];
         const eventTypes = eventTypesFor(definitions, catalog);
-        const definition = pulumi.all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])
-            .apply(([lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn]) =>
-                pondEtlDefinition({ pond: args.pond, lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn, eventTypes }));
-        this.workflow = new Workflow(`${name}-workflow`, {
-            definition,
-            statements,
-            logKmsKeyArn: logKey.arn,
-            accountId: args.accountId,
-            region: args.region,
-            logRetentionDays,
-            alarms: args.alarms,
-            tags: { Pond: args.pond },
-        }, p);
+        const definition = pulumi
+            .all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])
+            .apply(([lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn]) => pondEtlDefinition({ pond: args.pond, lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn, eventTypes }));
+        this.workflow = new Workflow(
+            `${name}-workflow`,
+            {
+                definition,
+                statements,
+                logKmsKeyArn: logKey.arn,
+                accountId: args.accountId,
+                region: args.region,
+                logRetentionDays,
+                alarms: args.alarms,
+                tags: { Pond: args.pond },
+            },
+            p,
+        );
         this.etlRoleArn = this.workflow.role.arn;
 
         // Schedule → state machine, with a KMS-encrypted dead-letter queue.
-        const dlqKey = new aws.kms.Key(`${name}-dlq-key`, {
-            description: `Dead-letter queue of the ${args.pond} pond ETL schedule`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: policyDocument([{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" }]),
-        }, p);
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-schedule-dlq`, {
-            kmsMasterKeyId: dlqKey.arn,
-            kmsDataKeyReusePeriodSeconds: 300,
-            messageRetentionSeconds: 1209600,
-        }, p);
+        const dlqKey = new aws.kms.Key(
+            `${name}-dlq-key`,
+            {
+                description: `Dead-letter queue of the ${args.pond} pond ETL schedule`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: policyDocument([{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(args.accountId) }, Action: "kms:*", Resource: "*" }]),
+            },
+            p,
+        );
+        this.deadLetterQueue = new aws.sqs.Queue(
+            `${name}-schedule-dlq`,
+            {
+                kmsMasterKeyId: dlqKey.arn,
+                kmsDataKeyReusePeriodSeconds: 300,
+                messageRetentionSeconds: 1209600,
+            },
+            p,
+        );
         new aws.sqs.QueuePolicy(`${name}-schedule-dlq-policy`, { queueUrl: this.deadLetterQueue.url, policy: tlsOnlyQueuePolicy(this.deadLetterQueue.arn) }, p);
-        this.scheduleRole = new aws.iam.Role(`${name}-schedule-role`, {
-            description: `EventBridge Scheduler starts the ${args.pond} pond ETL`,
-            assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
-        }, p);
+        this.scheduleRole = new aws.iam.Role(
+            `${name}-schedule-role`,
+            {
+                description: `EventBridge Scheduler starts the ${args.pond} pond ETL`,
+                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
+            },
+            p,
+        );
         const schedulePolicy = grant(`${name}-schedule-policy`, this.scheduleRole, [
             { Sid: "StartEtl", Effect: "Allow", Action: "states:StartExecution", Resource: this.workflow.stateMachine.arn },
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
             { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: dlqKey.arn },
         ]);
-        this.schedule = new aws.scheduler.Schedule(`${name}-schedule`, {
-            name: `${stack}-pond-etl-${args.pond}`,
-            description: `Runs the ${args.pond} pond ETL over the previous UTC day`,
-            scheduleExpression: args.schedule,
-            scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
-            state: (args.scheduleEnabled ?? true) ? "ENABLED" : "DISABLED",
-            flexibleTimeWindow: { mode: "OFF" },
-            target: {
-                arn: this.workflow.stateMachine.arn,
-                roleArn: this.scheduleRole.arn,
-                input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
-                retryPolicy: { maximumRetryAttempts: retries, maximumEventAgeInSeconds: 3600 },
-                deadLetterConfig: { arn: this.deadLetterQueue.arn },
+        this.schedule = new aws.scheduler.Schedule(
+            `${name}-schedule`,
+            {
+                name: `${stack}-pond-etl-${args.pond}`,
+                description: `Runs the ${args.pond} pond ETL over the previous UTC day`,
+                scheduleExpression: args.schedule,
+                scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
+                state: (args.scheduleEnabled ?? true) ? "ENABLED" : "DISABLED",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: this.workflow.stateMachine.arn,
+                    roleArn: this.scheduleRole.arn,
+                    input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+                    retryPolicy: { maximumRetryAttempts: retries, maximumEventAgeInSeconds: 3600 },
+                    deadLetterConfig: { arn: this.deadLetterQueue.arn },
+                },
             },
-        }, { parent: this, dependsOn: [schedulePolicy] });
+            { parent: this, dependsOn: [schedulePolicy] },
+        );
 
-        const defs: AlarmDefinition[] = [{
-            condition: "schedule-dead-letters",
-            metric: this.metricDeadLetterMessages({ statistic: "Maximum", periodSeconds: 300 }),
-            threshold: 1,
-            comparison: "GreaterThanOrEqualToThreshold",
-            severity: "ticket",
-            runbook: "workflow-failures",
-            description: `The scheduler could not start the ${args.pond} pond ETL (messages in its dead-letter queue).`,
-        }];
+        const defs: AlarmDefinition[] = [
+            {
+                condition: "schedule-dead-letters",
+                metric: this.metricDeadLetterMessages({ statistic: "Maximum", periodSeconds: 300 }),
+                threshold: 1,
+                comparison: "GreaterThanOrEqualToThreshold",
+                severity: "ticket",
+                runbook: "workflow-failures",
+                description: `The scheduler could not start the ${args.pond} pond ETL (messages in its dead-letter queue).`,
+            },
+        ];
         if (freshness) {
             const hours = Math.round((freshness.deadlineSeconds / 3600) * 10) / 10;
             defs.push({
@@ -338,7 +377,16 @@ export class PondEtl extends pulumi.ComponentResource {
             });
         }
         this.alarms = [...this.workflow.alarms, ...createAlarms(this, name, defs, args.alarms)];
-        this.registerOutputs({ workflow: this.workflow, database: this.database, tables: this.tables, workGroup: this.workGroup, planFunction: this.planFunction, schedule: this.schedule, deadLetterQueue: this.deadLetterQueue, alarms: this.alarms });
+        this.registerOutputs({
+            workflow: this.workflow,
+            database: this.database,
+            tables: this.tables,
+            workGroup: this.workGroup,
+            planFunction: this.planFunction,
+            schedule: this.schedule,
+            deadLetterQueue: this.deadLetterQueue,
+            alarms: this.alarms,
+        });
     }
 
     /** Messages in the schedule's dead-letter queue. */

@@ -148,7 +148,12 @@ export class ScheduledSource extends pulumi.ComponentResource {
         v.pattern("rotationExemptionExpires", expires, /^\d{4}-\d{2}-\d{2}$/, "a day in YYYY-MM-DD form");
         v.check("apiKeySecretKmsKeyArn", (args.apiKeySecretArn === undefined) === (args.apiKeySecretKmsKeyArn === undefined), "given exactly when `apiKeySecretArn` is (the key that encrypts that secret)", args.apiKeySecretKmsKeyArn);
         for (const k of Object.keys(args.environment ?? {})) {
-            v.check(`environment.${k}`, !["SOURCE_API_URL", "API_KEY_SECRET_ARN", "STREAM_NAME", "SOURCE", "CONNECTOR", "NODE_OPTIONS"].includes(k), "a connector setting other than those the component sets (SOURCE_API_URL, API_KEY_SECRET_ARN, STREAM_NAME, SOURCE, CONNECTOR)", k);
+            v.check(
+                `environment.${k}`,
+                !["SOURCE_API_URL", "API_KEY_SECRET_ARN", "STREAM_NAME", "SOURCE", "CONNECTOR", "NODE_OPTIONS"].includes(k),
+                "a connector setting other than those the component sets (SOURCE_API_URL, API_KEY_SECRET_ARN, STREAM_NAME, SOURCE, CONNECTOR)",
+                k,
+            );
         }
         let stale: { periodSeconds: number; evaluationPeriods: number } | undefined;
         let staleProblem: string | undefined;
@@ -176,26 +181,34 @@ export class ScheduledSource extends pulumi.ComponentResource {
             this.secretArn = pulumi.output(args.apiKeySecretArn);
             secretKeyArn = args.apiKeySecretKmsKeyArn!;
         } else {
-            this.secret = new aws.secretsmanager.Secret(`${name}-api-key`, {
-                name: `${stack}-${name}-api-key`,
-                description: `${name}: the source's API key as {"apiKey": "..."} (set with put-secret-value; Pulumi never overwrites it)`,
-                kmsKeyId: this.key.arn,
-                recoveryWindowInDays: 30,
-                tags: {
-                    "policy-exempt:secret-rotation": "a vendor API key: the vendor has no key-issuing API for a rotation Lambda; rotated by hand (docs/extending.md, Add a source connector)",
-                    "policy-exempt:secret-rotation:expires": expires,
+            this.secret = new aws.secretsmanager.Secret(
+                `${name}-api-key`,
+                {
+                    name: `${stack}-${name}-api-key`,
+                    description: `${name}: the source's API key as {"apiKey": "..."} (set with put-secret-value; Pulumi never overwrites it)`,
+                    kmsKeyId: this.key.arn,
+                    recoveryWindowInDays: 30,
+                    tags: {
+                        "policy-exempt:secret-rotation": "a vendor API key: the vendor has no key-issuing API for a rotation Lambda; rotated by hand (docs/extending.md, Add a source connector)",
+                        "policy-exempt:secret-rotation:expires": expires,
+                    },
                 },
-            }, p);
+                p,
+            );
             new aws.secretsmanager.SecretVersion(`${name}-api-key`, { secretId: this.secret.id, secretString: API_KEY_PLACEHOLDER }, { parent: this, ignoreChanges: ["secretString"] });
             this.secretArn = this.secret.arn;
             secretKeyArn = this.key.arn;
         }
 
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
-            kmsMasterKeyId: this.key.arn,
-            kmsDataKeyReusePeriodSeconds: 300,
-            messageRetentionSeconds: 1209600,
-        }, p);
+        this.deadLetterQueue = new aws.sqs.Queue(
+            `${name}-dlq`,
+            {
+                kmsMasterKeyId: this.key.arn,
+                kmsDataKeyReusePeriodSeconds: 300,
+                messageRetentionSeconds: 1209600,
+            },
+            p,
+        );
         new aws.sqs.QueuePolicy(`${name}-dlq-policy`, { queueUrl: this.deadLetterQueue.url, policy: tlsOnlyQueuePolicy(this.deadLetterQueue.arn) }, p);
 
         const fn = lambdaFunction(name, this, {
@@ -240,36 +253,48 @@ export class ScheduledSource extends pulumi.ComponentResource {
         this.logGroup = fn.logGroup;
         this.role = fn.role;
         this.function = fn.function;
-        new aws.lambda.FunctionEventInvokeConfig(`${name}-invoke-config`, {
-            functionName: this.function.name,
-            maximumRetryAttempts: maxRetries,
-            maximumEventAgeInSeconds: Math.max(60, Math.min(21600, interval)),
-        }, p);
+        new aws.lambda.FunctionEventInvokeConfig(
+            `${name}-invoke-config`,
+            {
+                functionName: this.function.name,
+                maximumRetryAttempts: maxRetries,
+                maximumEventAgeInSeconds: Math.max(60, Math.min(21600, interval)),
+            },
+            p,
+        );
 
-        this.scheduleRole = new aws.iam.Role(`${name}-schedule-role`, {
-            description: `EventBridge Scheduler runs source connector ${name}`,
-            assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
-        }, p);
+        this.scheduleRole = new aws.iam.Role(
+            `${name}-schedule-role`,
+            {
+                description: `EventBridge Scheduler runs source connector ${name}`,
+                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
+            },
+            p,
+        );
         const schedulePolicy = grant(`${name}-schedule-policy`, this.scheduleRole, [
             { Sid: "InvokeConnector", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.function.arn },
             { Sid: "DeadLetter", Effect: "Allow", Action: "sqs:SendMessage", Resource: this.deadLetterQueue.arn },
             { Sid: "EncryptDeadLetter", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: this.key.arn },
         ]);
-        this.schedule = new aws.scheduler.Schedule(`${name}-schedule`, {
-            name: `${stack}-${name}`,
-            description: `Polls source connector ${args.connector} ${schedule}`,
-            scheduleExpression: schedule,
-            scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
-            state: (args.scheduleEnabled ?? true) ? "ENABLED" : "DISABLED",
-            flexibleTimeWindow: { mode: "OFF" },
-            target: {
-                arn: this.function.arn,
-                roleArn: this.scheduleRole.arn,
-                input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
-                retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: Math.max(60, Math.min(86400, interval)) },
-                deadLetterConfig: { arn: this.deadLetterQueue.arn },
+        this.schedule = new aws.scheduler.Schedule(
+            `${name}-schedule`,
+            {
+                name: `${stack}-${name}`,
+                description: `Polls source connector ${args.connector} ${schedule}`,
+                scheduleExpression: schedule,
+                scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
+                state: (args.scheduleEnabled ?? true) ? "ENABLED" : "DISABLED",
+                flexibleTimeWindow: { mode: "OFF" },
+                target: {
+                    arn: this.function.arn,
+                    roleArn: this.scheduleRole.arn,
+                    input: JSON.stringify({ scheduledTime: "<aws.scheduler.scheduled-time>" }),
+                    retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: Math.max(60, Math.min(86400, interval)) },
+                    deadLetterConfig: { arn: this.deadLetterQueue.arn },
+                },
             },
-        }, { parent: this, dependsOn: [schedulePolicy] });
+            { parent: this, dependsOn: [schedulePolicy] },
+        );
 
         const defs: AlarmDefinition[] = [
             {

@@ -38,16 +38,7 @@ import { MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORD
 
 export type StreamMode = "provisioned" | "on-demand";
 
-export const SHARD_LEVEL_METRICS = [
-    "IncomingBytes",
-    "IncomingRecords",
-    "OutgoingBytes",
-    "OutgoingRecords",
-    "WriteProvisionedThroughputExceeded",
-    "ReadProvisionedThroughputExceeded",
-    "IteratorAgeMilliseconds",
-    "ALL",
-] as const;
+export const SHARD_LEVEL_METRICS = ["IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL"] as const;
 export type ShardLevelMetric = (typeof SHARD_LEVEL_METRICS)[number];
 
 const CAPACITY_CONDITIONS = ["incoming-bytes-capacity", "incoming-records-capacity"];
@@ -166,7 +157,12 @@ export class KinesisStream extends pulumi.ComponentResource {
         v.check("capacityAlarmShare", share === undefined || (typeof share === "number" && share > 0 && share <= 1), "a number greater than 0 and at most 1", share);
         const band = args.trafficAnomalyBandWidth;
         v.check("trafficAnomalyBandWidth", band === undefined || (typeof band === "number" && band > 0 && band <= 10), "a number greater than 0 and at most 10", args.trafficAnomalyBandWidth);
-        v.check("trafficFloorRecordsPerMinute", args.trafficFloorRecordsPerMinute === undefined || (Number.isInteger(args.trafficFloorRecordsPerMinute) && args.trafficFloorRecordsPerMinute >= 1), "a positive integer (records per minute)", args.trafficFloorRecordsPerMinute);
+        v.check(
+            "trafficFloorRecordsPerMinute",
+            args.trafficFloorRecordsPerMinute === undefined || (Number.isInteger(args.trafficFloorRecordsPerMinute) && args.trafficFloorRecordsPerMinute >= 1),
+            "a positive integer (records per minute)",
+            args.trafficFloorRecordsPerMinute,
+        );
         v.check("accountId", args.kmsKeyArn !== undefined || args.accountId !== undefined, "given when `kmsKeyArn` is not (the created key's policy names the account)", args.accountId);
         if (isKnown(args.accountId)) v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
 
@@ -183,31 +179,37 @@ export class KinesisStream extends pulumi.ComponentResource {
         } else {
             const accountId = pulumi.output(args.accountId!);
             // Cross-account grants add their kms:Decrypt / kms:GenerateDataKey (through Kinesis) statements.
-            const statements: PolicyStatement[] = [
-                { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" },
-            ];
+            const statements: PolicyStatement[] = [{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" }];
             this.keyPolicyDoc = new ResourcePolicyDocument(`KinesisStream "${name}" key policy`, statements);
-            this.key = new aws.kms.Key(`${name}-key`, {
-                description: `Kinesis stream ${streamName} (server-side encryption)`,
-                enableKeyRotation: true,
-                deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
-                policy: this.keyPolicyDoc.document,
-                tags: args.tags,
-            }, { parent: this });
+            this.key = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    description: `Kinesis stream ${streamName} (server-side encryption)`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: args.keyDeletionWindowDays ?? 30,
+                    policy: this.keyPolicyDoc.document,
+                    tags: args.tags,
+                },
+                { parent: this },
+            );
             new aws.kms.Alias(`${name}-key-alias`, { name: `alias/flightstream/${streamName}`, targetKeyId: this.key.keyId }, { parent: this });
             this.keyArn = this.key.arn;
         }
 
-        this.stream = new aws.kinesis.Stream(name, {
-            name: streamName,
-            ...(mode === "provisioned" ? { shardCount: this.shardCount } : {}),
-            streamModeDetails: { streamMode: mode === "provisioned" ? "PROVISIONED" : "ON_DEMAND" },
-            retentionPeriod: this.retentionHours,
-            encryptionType: "KMS",
-            kmsKeyId: this.keyArn,
-            shardLevelMetrics,
-            tags: args.tags,
-        }, { parent: this });
+        this.stream = new aws.kinesis.Stream(
+            name,
+            {
+                name: streamName,
+                ...(mode === "provisioned" ? { shardCount: this.shardCount } : {}),
+                streamModeDetails: { streamMode: mode === "provisioned" ? "PROVISIONED" : "ON_DEMAND" },
+                retentionPeriod: this.retentionHours,
+                encryptionType: "KMS",
+                kmsKeyId: this.keyArn,
+                shardLevelMetrics,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         this.streamName = this.stream.name;
         this.streamArn = this.stream.arn;
 

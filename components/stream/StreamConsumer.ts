@@ -176,7 +176,12 @@ export class StreamConsumer extends pulumi.ComponentResource {
         v.check("region", args.kmsKeyArn !== undefined || args.region !== undefined, "given when `kmsKeyArn` is not (the created key lets CloudWatch Logs of that region use it)", args.region);
         (args.statements ?? []).forEach((s, i) => {
             const resources = Array.isArray(s.Resource) ? s.Resource : [s.Resource];
-            v.check(`statements[${i}].Resource`, resources.every((r) => r !== "*"), 'named resources (least privilege), not "*"', s.Resource);
+            v.check(
+                `statements[${i}].Resource`,
+                resources.every((r) => r !== "*"),
+                'named resources (least privilege), not "*"',
+                s.Resource,
+            );
         });
         this.iteratorAgeAlarmMs = args.iteratorAgeAlarmMs ?? 60_000;
         this.failedEventsAlarm = args.failedEventsAlarm ?? true;
@@ -195,12 +200,16 @@ export class StreamConsumer extends pulumi.ComponentResource {
             this.keyArn = this.key.arn;
         }
 
-        this.failureQueue = new aws.sqs.Queue(`${name}-failures`, {
-            name: `${stackName}-failures`,
-            kmsMasterKeyId: this.keyArn,
-            kmsDataKeyReusePeriodSeconds: 300,
-            messageRetentionSeconds: 14 * 24 * 3600,
-        }, p);
+        this.failureQueue = new aws.sqs.Queue(
+            `${name}-failures`,
+            {
+                name: `${stackName}-failures`,
+                kmsMasterKeyId: this.keyArn,
+                kmsDataKeyReusePeriodSeconds: 300,
+                messageRetentionSeconds: 14 * 24 * 3600,
+            },
+            p,
+        );
         new aws.sqs.QueuePolicy(`${name}-failures-policy`, { queueUrl: this.failureQueue.url, policy: tlsOnlyQueuePolicy(this.failureQueue.arn) }, p);
 
         if (args.enhancedFanOut === true) {
@@ -221,10 +230,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
         if (args.target !== undefined) {
             KinesisStreamRef.fromStreamAttributes({ streamArn: args.target.streamArn, keyArn: args.target.keyArn }).grantWrite(`${name}-write-target`, grants);
         }
-        const statements: PolicyStatement[] = [
-            ...grants.statements,
-            ...(args.statements ?? []),
-        ];
+        const statements: PolicyStatement[] = [...grants.statements, ...(args.statements ?? [])];
         const environment: Record<string, pulumi.Input<string>> = {
             POWERTOOLS_SERVICE_NAME: this.serviceName,
             POWERTOOLS_METRICS_NAMESPACE: this.metricsNamespace,
@@ -248,13 +254,17 @@ export class StreamConsumer extends pulumi.ComponentResource {
         this.role = fn.role;
         this.logGroup = fn.logGroup;
 
-        this.mapping = new aws.lambda.EventSourceMapping(`${name}-mapping`, {
-            eventSourceArn: this.eventSourceArn,
-            functionName: this.function.arn,
-            // The same settings the local platform's mappings run with (./mapping.ts).
-            ...streamMappingSettings(args),
-            destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
-        }, { parent: this, dependsOn: [fn.policy] });
+        this.mapping = new aws.lambda.EventSourceMapping(
+            `${name}-mapping`,
+            {
+                eventSourceArn: this.eventSourceArn,
+                functionName: this.function.arn,
+                // The same settings the local platform's mappings run with (./mapping.ts).
+                ...streamMappingSettings(args),
+                destinationConfig: { onFailure: { destinationArn: this.failureQueue.arn } },
+            },
+            { parent: this, dependsOn: [fn.policy] },
+        );
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({
@@ -367,15 +377,19 @@ export class StreamConsumer extends pulumi.ComponentResource {
                 runbook: "consumer-errors",
                 description: `The ${this.serviceName} consumer received records it could not decode or validate.`,
             },
-            ...(this.failedEventsAlarm ? [{
-                condition: "failed-events",
-                metric: this.metricFailedEvents(),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold" as const,
-                severity: "ticket" as const,
-                runbook: "consumer-errors",
-                description: `The ${this.serviceName} consumer's handler reported events it could not process; they are retried, then their batches reach the on-failure queue.`,
-            }] : []),
+            ...(this.failedEventsAlarm
+                ? [
+                      {
+                          condition: "failed-events",
+                          metric: this.metricFailedEvents(),
+                          threshold: 1,
+                          comparison: "GreaterThanOrEqualToThreshold" as const,
+                          severity: "ticket" as const,
+                          runbook: "consumer-errors",
+                          description: `The ${this.serviceName} consumer's handler reported events it could not process; they are retried, then their batches reach the on-failure queue.`,
+                      },
+                  ]
+                : []),
             {
                 condition: "failed-batches",
                 metric: this.metricFailureQueueMessagesVisible(),

@@ -8,54 +8,54 @@
 
 /** The mapping arguments of StreamConsumer / StreamProcessor. */
 export interface StreamMappingArgs {
-  /** Records per batch, 1..10000. @default 500 */
-  readonly batchSize?: number;
-  /** Batching window, 0..300 s. @default 1 */
-  readonly batchingWindowSeconds?: number;
-  /** Concurrent batches per shard, 1..10. @default 1 */
-  readonly parallelizationFactor?: number;
-  /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
-  readonly maxRetryAttempts?: number;
-  /** Records older than this go to the on-failure destination, -1 or 60..604800 s. @default 86400 */
-  readonly maxRecordAgeSeconds?: number;
-  /** @default "TRIM_HORIZON" */
-  readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
+    /** Records per batch, 1..10000. @default 500 */
+    readonly batchSize?: number;
+    /** Batching window, 0..300 s. @default 1 */
+    readonly batchingWindowSeconds?: number;
+    /** Concurrent batches per shard, 1..10. @default 1 */
+    readonly parallelizationFactor?: number;
+    /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
+    readonly maxRetryAttempts?: number;
+    /** Records older than this go to the on-failure destination, -1 or 60..604800 s. @default 86400 */
+    readonly maxRecordAgeSeconds?: number;
+    /** @default "TRIM_HORIZON" */
+    readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
 }
 
 /** The defaults of {@link StreamMappingArgs}. */
 export const STREAM_MAPPING_DEFAULTS = {
-  batchSize: 500,
-  batchingWindowSeconds: 1,
-  parallelizationFactor: 1,
-  maxRetryAttempts: 10,
-  maxRecordAgeSeconds: 86400,
-  startingPosition: "TRIM_HORIZON",
+    batchSize: 500,
+    batchingWindowSeconds: 1,
+    parallelizationFactor: 1,
+    maxRetryAttempts: 10,
+    maxRecordAgeSeconds: 86400,
+    startingPosition: "TRIM_HORIZON",
 } as const satisfies Required<StreamMappingArgs>;
 
 /** The aws.lambda.EventSourceMapping settings (property names as in its args) a consumer's mapping gets. */
 export interface StreamMappingSettings {
-  readonly startingPosition: "TRIM_HORIZON" | "LATEST";
-  readonly batchSize: number;
-  readonly maximumBatchingWindowInSeconds: number;
-  readonly parallelizationFactor: number;
-  /** Always on: a poison record is isolated instead of blocking its shard. */
-  readonly bisectBatchOnFunctionError: true;
-  /** Always ReportBatchItemFailures: the handlers answer partial batch responses. */
-  readonly functionResponseTypes: ["ReportBatchItemFailures"];
-  readonly maximumRetryAttempts: number;
-  readonly maximumRecordAgeInSeconds: number;
+    readonly startingPosition: "TRIM_HORIZON" | "LATEST";
+    readonly batchSize: number;
+    readonly maximumBatchingWindowInSeconds: number;
+    readonly parallelizationFactor: number;
+    /** Always on: a poison record is isolated instead of blocking its shard. */
+    readonly bisectBatchOnFunctionError: true;
+    /** Always ReportBatchItemFailures: the handlers answer partial batch responses. */
+    readonly functionResponseTypes: ["ReportBatchItemFailures"];
+    readonly maximumRetryAttempts: number;
+    readonly maximumRecordAgeInSeconds: number;
 }
 
 export function streamMappingSettings(args: StreamMappingArgs = {}): StreamMappingSettings {
-  const d = STREAM_MAPPING_DEFAULTS;
-  return {
-    startingPosition: args.startingPosition ?? d.startingPosition,
-    batchSize: args.batchSize ?? d.batchSize,
-    maximumBatchingWindowInSeconds: args.batchingWindowSeconds ?? d.batchingWindowSeconds,
-    parallelizationFactor: args.parallelizationFactor ?? d.parallelizationFactor,
-    bisectBatchOnFunctionError: true,
-    functionResponseTypes: ["ReportBatchItemFailures"],
-    maximumRetryAttempts: args.maxRetryAttempts ?? d.maxRetryAttempts,
-    maximumRecordAgeInSeconds: args.maxRecordAgeSeconds ?? d.maxRecordAgeSeconds,
-  };
+    const d = STREAM_MAPPING_DEFAULTS;
+    return {
+        startingPosition: args.startingPosition ?? d.startingPosition,
+        batchSize: args.batchSize ?? d.batchSize,
+        maximumBatchingWindowInSeconds: args.batchingWindowSeconds ?? d.batchingWindowSeconds,
+        parallelizationFactor: args.parallelizationFactor ?? d.parallelizationFactor,
+        bisectBatchOnFunctionError: true,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        maximumRetryAttempts: args.maxRetryAttempts ?? d.maxRetryAttempts,
+        maximumRecordAgeInSeconds: args.maxRecordAgeSeconds ?? d.maxRecordAgeSeconds,
+    };
 }

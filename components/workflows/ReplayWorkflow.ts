@@ -96,7 +96,13 @@ export class ReplayWorkflow extends pulumi.ComponentResource {
             ...(hasLake ? { LAKE_BUCKET: args.lakeBucketName! } : {}),
             ...(args.lakeRetentionDays !== undefined ? { LAKE_RETENTION_DAYS: pulumi.output(args.lakeRetentionDays).apply(String) } : {}),
         };
-        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
+        ({
+            workflow: this.workflow,
+            stateMachine: this.stateMachine,
+            alarms: this.alarms,
+            tasks: this.tasks,
+            taskRole: this.taskRole,
+        } = taskWorkflow(name, this, {
             kind: "replay",
             description: "Replay workflow tasks: plan, read a page of a shard or lake hour and re-deliver it, summarize",
             accountId: args.accountId,

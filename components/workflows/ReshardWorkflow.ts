@@ -102,20 +102,34 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
             v.numberRange("automatic.headroom", auto.headroom, 1, 10);
             v.intRange("automatic.reserveCalls", auto.reserveCalls, 0, 9);
             v.intRange("automatic.lookbackMinutes", auto.lookbackMinutes, 5, 1440);
-            v.check("automatic.schedule", auto.schedule === undefined || /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(auto.schedule),
-                'an EventBridge Scheduler expression such as "rate(15 minutes)"', auto.schedule);
+            v.check(
+                "automatic.schedule",
+                auto.schedule === undefined || /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/.test(auto.schedule),
+                'an EventBridge Scheduler expression such as "rate(15 minutes)"',
+                auto.schedule,
+            );
         }
         const logRetentionDays = args.logRetentionDays ?? 90;
 
         this.logKey = workflowLogKey(name, this, args.accountId, args.region);
-        this.ledger = new aws.ssm.Parameter(`${name}-ledger`, {
-            name: `/${pulumi.getProject()}/${pulumi.getStack()}/${name}/reshard-ledger`,
-            description: "UpdateShardCount calls made by the reshard workflow (rolling 24 h budget)",
-            type: "String",
-            value: pulumi.jsonStringify({ stream: args.streamName, calls: [] }),
-        }, { parent: this, ignoreChanges: ["value"] });
+        this.ledger = new aws.ssm.Parameter(
+            `${name}-ledger`,
+            {
+                name: `/${pulumi.getProject()}/${pulumi.getStack()}/${name}/reshard-ledger`,
+                description: "UpdateShardCount calls made by the reshard workflow (rolling 24 h budget)",
+                type: "String",
+                value: pulumi.jsonStringify({ stream: args.streamName, calls: [] }),
+            },
+            { parent: this, ignoreChanges: ["value"] },
+        );
 
-        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
+        ({
+            workflow: this.workflow,
+            stateMachine: this.stateMachine,
+            alarms: this.alarms,
+            tasks: this.tasks,
+            taskRole: this.taskRole,
+        } = taskWorkflow(name, this, {
             kind: "reshard",
             description: "Reshard workflow tasks: plan within the call budget, UpdateShardCount, poll until ACTIVE",
             accountId: args.accountId,
@@ -129,10 +143,7 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 ...(args.maxShards !== undefined ? { MAX_SHARDS: String(args.maxShards) } : {}),
                 ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
             },
-            statements: [
-                ...reshardGrant(args.streamArn),
-                { Sid: "ReshardLedger", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: this.ledger.arn },
-            ],
+            statements: [...reshardGrant(args.streamArn), { Sid: "ReshardLedger", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: this.ledger.arn }],
             timeoutSeconds: 60,
             memoryMiB: 256,
             alarms: args.alarms,
@@ -166,7 +177,10 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                     { Sid: "StartReshard", Effect: "Allow", Action: ["states:StartExecution", "states:ListExecutions"], Resource: this.stateMachine.arn },
                     // GetMetricData has no resource-level permissions.
                     { Sid: "ReadStreamMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" },
-                    ...TopicRef.publishStatements([auto.ticketTopicArn, auto.pageTopicArn].map((topicArn) => TopicRef.fromTopicAttributes({ topicArn, keyArn: auto.topicKeyArn })), "NotifyOnCall"),
+                    ...TopicRef.publishStatements(
+                        [auto.ticketTopicArn, auto.pageTopicArn].map((topicArn) => TopicRef.fromTopicAttributes({ topicArn, keyArn: auto.topicKeyArn })),
+                        "NotifyOnCall",
+                    ),
                 ],
                 timeoutSeconds: 60,
                 memoryMiB: 256,
@@ -174,54 +188,81 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
             this.starter = starter.function;
             this.starterRole = starter.role;
             const p = { parent: this };
-            this.alarmRule = new aws.cloudwatch.EventRule(`${name}-auto-alarms`, {
-                description: `Capacity alarms of ${name}'s stream in ALARM start the automatic reshard check`,
-                eventPattern: pulumi.jsonStringify({
-                    source: ["aws.cloudwatch"],
-                    "detail-type": ["CloudWatch Alarm State Change"],
-                    detail: { alarmName: auto.alarmNames, state: { value: ["ALARM"] } },
-                }),
-            }, p);
-            const permission = new aws.lambda.Permission(`${name}-auto-alarms-invoke`, {
-                action: "lambda:InvokeFunction",
-                function: starter.function.name,
-                principal: "events.amazonaws.com",
-                sourceArn: this.alarmRule.arn,
-            }, p);
-            new aws.cloudwatch.EventTarget(`${name}-auto-alarms-target`, {
-                rule: this.alarmRule.name,
-                arn: starter.function.arn,
-                retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
-            }, { parent: this, dependsOn: [permission] });
-            this.scheduleRole = new aws.iam.Role(`${name}-auto-schedule-role`, {
-                description: `EventBridge Scheduler runs the automatic reshard check of ${name}`,
-                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
-            }, p);
-            const schedulePolicy = grant(`${name}-auto-schedule-policy`, this.scheduleRole, [
-                { Sid: "InvokeStarter", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: starter.function.arn },
-            ]);
-            this.schedule = new aws.scheduler.Schedule(`${name}-auto-check`, {
-                name: `${pulumi.getStack()}-${name}-auto-check`,
-                description: "Scheduled automatic reshard check (catches growth the alarms miss, e.g. thresholds stale after a reshard)",
-                scheduleExpression: auto.schedule ?? "rate(15 minutes)",
-                scheduleExpressionTimezone: "UTC",
-                flexibleTimeWindow: { mode: "OFF" },
-                target: {
-                    arn: starter.function.arn,
-                    roleArn: this.scheduleRole.arn,
-                    input: JSON.stringify({ trigger: "schedule" }),
-                    retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 600 },
+            this.alarmRule = new aws.cloudwatch.EventRule(
+                `${name}-auto-alarms`,
+                {
+                    description: `Capacity alarms of ${name}'s stream in ALARM start the automatic reshard check`,
+                    eventPattern: pulumi.jsonStringify({
+                        source: ["aws.cloudwatch"],
+                        "detail-type": ["CloudWatch Alarm State Change"],
+                        detail: { alarmName: auto.alarmNames, state: { value: ["ALARM"] } },
+                    }),
                 },
-            }, { parent: this, dependsOn: [schedulePolicy] });
-            this.alarms.push(...createAlarms(this, name, [{
-                condition: "auto-errors",
-                metric: metric("AWS/Lambda", "Errors", { FunctionName: starter.function.name }, { statistic: "Sum" }, { periodSeconds: 900 }),
-                threshold: 1,
-                comparison: "GreaterThanOrEqualToThreshold",
-                severity: "ticket",
-                runbook: "stream-capacity",
-                description: `Workflow ${name}: the automatic reshard check failed (metrics, ledger, StartExecution or the notification); the stream is not resized automatically until it runs again.`,
-            }], args.alarms));
+                p,
+            );
+            const permission = new aws.lambda.Permission(
+                `${name}-auto-alarms-invoke`,
+                {
+                    action: "lambda:InvokeFunction",
+                    function: starter.function.name,
+                    principal: "events.amazonaws.com",
+                    sourceArn: this.alarmRule.arn,
+                },
+                p,
+            );
+            new aws.cloudwatch.EventTarget(
+                `${name}-auto-alarms-target`,
+                {
+                    rule: this.alarmRule.name,
+                    arn: starter.function.arn,
+                    retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+                },
+                { parent: this, dependsOn: [permission] },
+            );
+            this.scheduleRole = new aws.iam.Role(
+                `${name}-auto-schedule-role`,
+                {
+                    description: `EventBridge Scheduler runs the automatic reshard check of ${name}`,
+                    assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.accountId),
+                },
+                p,
+            );
+            const schedulePolicy = grant(`${name}-auto-schedule-policy`, this.scheduleRole, [{ Sid: "InvokeStarter", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: starter.function.arn }]);
+            this.schedule = new aws.scheduler.Schedule(
+                `${name}-auto-check`,
+                {
+                    name: `${pulumi.getStack()}-${name}-auto-check`,
+                    description: "Scheduled automatic reshard check (catches growth the alarms miss, e.g. thresholds stale after a reshard)",
+                    scheduleExpression: auto.schedule ?? "rate(15 minutes)",
+                    scheduleExpressionTimezone: "UTC",
+                    flexibleTimeWindow: { mode: "OFF" },
+                    target: {
+                        arn: starter.function.arn,
+                        roleArn: this.scheduleRole.arn,
+                        input: JSON.stringify({ trigger: "schedule" }),
+                        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 600 },
+                    },
+                },
+                { parent: this, dependsOn: [schedulePolicy] },
+            );
+            this.alarms.push(
+                ...createAlarms(
+                    this,
+                    name,
+                    [
+                        {
+                            condition: "auto-errors",
+                            metric: metric("AWS/Lambda", "Errors", { FunctionName: starter.function.name }, { statistic: "Sum" }, { periodSeconds: 900 }),
+                            threshold: 1,
+                            comparison: "GreaterThanOrEqualToThreshold",
+                            severity: "ticket",
+                            runbook: "stream-capacity",
+                            description: `Workflow ${name}: the automatic reshard check failed (metrics, ledger, StartExecution or the notification); the stream is not resized automatically until it runs again.`,
+                        },
+                    ],
+                    args.alarms,
+                ),
+            );
         }
         this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey, ...(this.starter ? { starter: this.starter, schedule: this.schedule } : {}) });
     }

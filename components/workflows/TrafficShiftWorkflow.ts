@@ -47,7 +47,12 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         v.pattern("hostedZoneId", args.hostedZoneId, /^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as "Z0123456789ABC"');
         v.intRange("changePollSeconds", args.changePollSeconds, 1, 600);
-        v.check("recordNames", args.recordNames === undefined || (args.recordNames.length > 0 && args.recordNames.every((n) => /^[a-z0-9*_.-]+[a-z0-9]$/.test(n))), "a non-empty list of lower-case DNS names without a trailing dot", args.recordNames);
+        v.check(
+            "recordNames",
+            args.recordNames === undefined || (args.recordNames.length > 0 && args.recordNames.every((n) => /^[a-z0-9*_.-]+[a-z0-9]$/.test(n))),
+            "a non-empty list of lower-case DNS names without a trailing dot",
+            args.recordNames,
+        );
         v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         const logRetentionDays = args.logRetentionDays ?? 90;
 
@@ -66,7 +71,13 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
             { Sid: "ReadHealthChecks", Effect: "Allow", Action: "route53:GetHealthCheckStatus", Resource: "arn:aws:route53:::healthcheck/*" },
             { Sid: "ReadAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: pulumi.interpolate`arn:aws:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
         ];
-        ({ workflow: this.workflow, stateMachine: this.stateMachine, alarms: this.alarms, tasks: this.tasks, taskRole: this.taskRole } = taskWorkflow(name, this, {
+        ({
+            workflow: this.workflow,
+            stateMachine: this.stateMachine,
+            alarms: this.alarms,
+            tasks: this.tasks,
+            taskRole: this.taskRole,
+        } = taskWorkflow(name, this, {
             kind: "shift",
             description: "Traffic shift workflow tasks: snapshot and plan, change records, poll INSYNC, soak checks, rollback",
             accountId: args.accountId,

@@ -38,7 +38,6 @@ export interface WorkflowArgs {
     readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
-
 export class Workflow extends pulumi.ComponentResource {
     readonly stateMachine: aws.sfn.StateMachine;
     readonly role: aws.iam.Role;
@@ -71,16 +70,24 @@ export class Workflow extends pulumi.ComponentResource {
             logKeyArn = this.logKey.arn;
         }
 
-        this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: pulumi.interpolate`/aws/vendedlogs/states/${pulumi.getStack()}-${name}`,
-            retentionInDays: args.logRetentionDays ?? 90,
-            kmsKeyId: logKeyArn,
-        }, { parent: this });
+        this.logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: pulumi.interpolate`/aws/vendedlogs/states/${pulumi.getStack()}-${name}`,
+                retentionInDays: args.logRetentionDays ?? 90,
+                kmsKeyId: logKeyArn,
+            },
+            { parent: this },
+        );
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            description: `Step Functions role for ${name}`,
-            assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", args.accountId),
-        }, { parent: this });
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `Step Functions role for ${name}`,
+                assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", args.accountId),
+            },
+            { parent: this },
+        );
 
         const statements: PolicyStatement[] = [
             ...args.statements,
@@ -88,29 +95,30 @@ export class Workflow extends pulumi.ComponentResource {
                 // Log delivery APIs do not support resource-level permissions.
                 Sid: "VendedLogDelivery",
                 Effect: "Allow",
-                Action: [
-                    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
-                ],
+                Action: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
                 Resource: "*",
             },
             { Sid: "XRay", Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], Resource: "*" },
         ];
         const rolePolicy = grant(`${name}-role-policy`, this.role, statements);
 
-        this.stateMachine = new aws.sfn.StateMachine(`${name}`, {
-            name: `${pulumi.getStack()}-${name}`,
-            type: args.type ?? "STANDARD",
-            roleArn: this.role.arn,
-            definition: pulumi.output(args.definition).apply((d) => JSON.stringify(d)),
-            loggingConfiguration: {
-                level: "ALL",
-                includeExecutionData: true,
-                logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
+        this.stateMachine = new aws.sfn.StateMachine(
+            `${name}`,
+            {
+                name: `${pulumi.getStack()}-${name}`,
+                type: args.type ?? "STANDARD",
+                roleArn: this.role.arn,
+                definition: pulumi.output(args.definition).apply((d) => JSON.stringify(d)),
+                loggingConfiguration: {
+                    level: "ALL",
+                    includeExecutionData: true,
+                    logDestination: pulumi.interpolate`${this.logGroup.arn}:*`,
+                },
+                tracingConfiguration: { enabled: true },
+                tags: args.tags,
             },
-            tracingConfiguration: { enabled: true },
-            tags: args.tags,
-        }, { parent: this, dependsOn: [rolePolicy] });
+            { parent: this, dependsOn: [rolePolicy] },
+        );
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({ stateMachine: this.stateMachine, role: this.role, logGroup: this.logGroup });
@@ -155,7 +163,9 @@ export class Workflow extends pulumi.ComponentResource {
     grantStart(name: string, grantee: Grantee): Grant {
         const g = asGrantable(grantee);
         if (isCrossAccount(`Workflow ${this.componentName} grant "${name}"`, g, this.accountIdArg)) {
-            throw new Error(`Workflow ${this.componentName} grant "${name}": a state machine has no resource policy, so only a principal of the workflow's account (${String(this.accountIdArg)}) can be granted; the principal names account ${g.accountId}.`);
+            throw new Error(
+                `Workflow ${this.componentName} grant "${name}": a state machine has no resource policy, so only a principal of the workflow's account (${String(this.accountIdArg)}) can be granted; the principal names account ${g.accountId}.`,
+            );
         }
         return applyGrant(name, g, false, [
             { Effect: "Allow", Action: ["states:StartExecution"], Resource: this.stateMachine.arn },

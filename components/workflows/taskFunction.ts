@@ -85,14 +85,18 @@ export interface TaskWorkflow {
 export function taskWorkflow(name: string, parent: pulumi.Resource, args: TaskWorkflowArgs): TaskWorkflow {
     const { region, logKey, alarms, definition, ...fnArgs } = args;
     const fn = taskFunction(name, parent, { ...fnArgs, logKeyArn: logKey.arn });
-    const workflow = new Workflow(name, {
-        definition: fn.function.arn.apply(definition),
-        statements: [invokeTaskStatement(fn.function)],
-        accountId: args.accountId,
-        region,
-        logKmsKeyArn: logKey.arn,
-        logRetentionDays: args.logRetentionDays,
-        alarms,
-    }, { parent });
+    const workflow = new Workflow(
+        name,
+        {
+            definition: fn.function.arn.apply(definition),
+            statements: [invokeTaskStatement(fn.function)],
+            accountId: args.accountId,
+            region,
+            logKmsKeyArn: logKey.arn,
+            logRetentionDays: args.logRetentionDays,
+            alarms,
+        },
+        { parent },
+    );
     return { workflow, stateMachine: workflow.stateMachine, alarms: [...workflow.alarms], tasks: fn.function, taskRole: fn.role };
 }

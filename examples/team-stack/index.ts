@@ -33,54 +33,74 @@ const provider = new aws.Provider("team", {
 
 const oncall = new OnCall("team-oncall", { accountId, ticketEmails: ["web-team@example.com"] }, { provider });
 
-const stream = new KinesisStream("clicks", {
-    accountId,
-    region,
-    mode: "on-demand",
-    retentionHours: 72,
-    consumers: ["sessionizer"],
-    alarms: { routing: oncall.routing, overrides: { "read-throttled": { enabled: false } } },
-}, { provider });
+const stream = new KinesisStream(
+    "clicks",
+    {
+        accountId,
+        region,
+        mode: "on-demand",
+        retentionHours: 72,
+        consumers: ["sessionizer"],
+        alarms: { routing: oncall.routing, overrides: { "read-throttled": { enabled: false } } },
+    },
+    { provider },
+);
 
 const producer = new aws.iam.Role("click-producer", { assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", accountId) }, { provider });
 stream.grantWrite("click-producer-write", producer);
 
 // The team's own consumer: its handler lives in this folder; the framework decodes, validates and
 // deduplicates, the component wires the mapping, queue, role and alarms.
-const routeWatch = new StreamConsumer("route-watch", {
-    accountId,
-    region,
-    stream: { streamArn: stream.streamArn, keyArn: stream.keyArn },
-    consumerArn: stream.consumers["sessionizer"].arn,
-    handler: path.join(__dirname, "handlers", "route-watch.ts"),
-    metricsNamespace: "Clickstream/Consumers",
-    batchSize: 200,
-    alarms: { routing: oncall.routing },
-}, { provider });
+const routeWatch = new StreamConsumer(
+    "route-watch",
+    {
+        accountId,
+        region,
+        stream: { streamArn: stream.streamArn, keyArn: stream.keyArn },
+        consumerArn: stream.consumers["sessionizer"].arn,
+        handler: path.join(__dirname, "handlers", "route-watch.ts"),
+        metricsNamespace: "Clickstream/Consumers",
+        batchSize: 200,
+        alarms: { routing: oncall.routing },
+    },
+    { provider },
+);
 
 // The platform's lake, from its stack's `lake` output, read and checked by the typed reader
 // (components/platform/outputs.ts: the platform's exports are typed against the same schema).
 const platform = platformOutputs(new pulumi.StackReference("platform", { name: platformStack }));
 const lake = platform.lake;
-const web = teamPond({
-    accountId,
-    region,
-    lake: { bucketName: lake.bucket, bucketArn: pulumi.interpolate`arn:aws:s3:::${lake.bucket}`, keyArn: lake.keyArn, databaseName: lake.database },
-    readerPrincipalArns: [`arn:aws:iam::${accountId}:role/web-analysts`],
-    failureTopicArn: oncall.ticketTopic.arn,
-    routing: oncall.routing,
-}, provider);
+const web = teamPond(
+    {
+        accountId,
+        region,
+        lake: { bucketName: lake.bucket, bucketArn: pulumi.interpolate`arn:aws:s3:::${lake.bucket}`, keyArn: lake.keyArn, databaseName: lake.database },
+        readerPrincipalArns: [`arn:aws:iam::${accountId}:role/web-analysts`],
+        failureTopicArn: oncall.ticketTopic.arn,
+        routing: oncall.routing,
+    },
+    provider,
+);
 
-new Dashboard("clicks-dashboard", {
-    dashboardName: `${pulumi.getStack()}-clickstream`,
-    region,
-    sections: [{ title: "Clickstream", widgets: [
-        { title: "Incoming bytes", metrics: [stream.metricIncomingBytes()] },
-        { title: "Iterator age", metrics: [stream.metricGetRecordsIteratorAgeMilliseconds()] },
-    ] }, { title: "Route watch", widgets: routeWatch.widgets("route-watch") }, { title: "Web pond", widgets: [
-        { title: "Pond ETL: failed executions", metrics: [web.etl.metricExecutionsFailed()] },
-    ] }],
-}, { provider });
+new Dashboard(
+    "clicks-dashboard",
+    {
+        dashboardName: `${pulumi.getStack()}-clickstream`,
+        region,
+        sections: [
+            {
+                title: "Clickstream",
+                widgets: [
+                    { title: "Incoming bytes", metrics: [stream.metricIncomingBytes()] },
+                    { title: "Iterator age", metrics: [stream.metricGetRecordsIteratorAgeMilliseconds()] },
+                ],
+            },
+            { title: "Route watch", widgets: routeWatch.widgets("route-watch") },
+            { title: "Web pond", widgets: [{ title: "Pond ETL: failed executions", metrics: [web.etl.metricExecutionsFailed()] }] },
+        ],
+    },
+    { provider },
+);
 
 export const streamName = stream.streamName;
 export const streamArn = stream.streamArn;

@@ -27,16 +27,41 @@ export function teamPond(args: TeamPondArgs, provider: aws.Provider): { pond: Po
     const datasets = ["route_cabin_searches_daily"];
     const roots = [TEAM_DATASET_ROOT];
     const etlRoleArn = `arn:aws:iam::${args.accountId}:role/web-pond-etl`;
-    const pond = new Pond("web-pond", {
-        pond: "web", team: "web-team", accountId: args.accountId, region: args.region, datasets, datasetRoots: roots,
-        etlRoleArns: [etlRoleArn], readerPrincipalArns: args.readerPrincipalArns,
-    }, { provider });
-    const etl = new PondEtl("web-pond-etl", {
-        pond: "web", datasets, datasetRoots: roots, schedule: "cron(30 3 * * ? *)",
-        accountId: args.accountId, region: args.region,
-        lakeBucketName: args.lake.bucketName, lakeBucketArn: args.lake.bucketArn, lakeKeyArn: args.lake.keyArn, lakeDatabaseName: args.lake.databaseName,
-        pondAccountId: args.accountId, pondBucketName: pond.bucketName, pondBucketArn: pond.bucketArn, pondKeyArn: pond.keyArn,
-        failureTopicArn: args.failureTopicArn, alarms: { routing: args.routing },
-    }, { provider });
+    const pond = new Pond(
+        "web-pond",
+        {
+            pond: "web",
+            team: "web-team",
+            accountId: args.accountId,
+            region: args.region,
+            datasets,
+            datasetRoots: roots,
+            etlRoleArns: [etlRoleArn],
+            readerPrincipalArns: args.readerPrincipalArns,
+        },
+        { provider },
+    );
+    const etl = new PondEtl(
+        "web-pond-etl",
+        {
+            pond: "web",
+            datasets,
+            datasetRoots: roots,
+            schedule: "cron(30 3 * * ? *)",
+            accountId: args.accountId,
+            region: args.region,
+            lakeBucketName: args.lake.bucketName,
+            lakeBucketArn: args.lake.bucketArn,
+            lakeKeyArn: args.lake.keyArn,
+            lakeDatabaseName: args.lake.databaseName,
+            pondAccountId: args.accountId,
+            pondBucketName: pond.bucketName,
+            pondBucketArn: pond.bucketArn,
+            pondKeyArn: pond.keyArn,
+            failureTopicArn: args.failureTopicArn,
+            alarms: { routing: args.routing },
+        },
+        { provider },
+    );
     return { pond, etl };
 }

@@ -66,7 +66,11 @@ export function apiKeyOf(secretId: string, secretString: string | undefined): st
 
 export class SecretCache {
     private cached?: { key: string; at: number };
-    constructor(private readonly client: Pick<SecretsManagerClient, "send">, private readonly secretId: string, private readonly now: () => number = Date.now) {}
+    constructor(
+        private readonly client: Pick<SecretsManagerClient, "send">,
+        private readonly secretId: string,
+        private readonly now: () => number = Date.now,
+    ) {}
 
     async get(): Promise<string> {
         if (this.cached && this.now() - this.cached.at < SECRET_CACHE_MS) return this.cached.key;
@@ -123,11 +127,13 @@ export function summaryLine(connector: string, fields: { published: number; skip
         [CONNECTOR_METRIC.failed]: fields.failed ? 1 : 0,
         _aws: {
             Timestamp: at,
-            CloudWatchMetrics: [{
-                Namespace: CONNECTOR_NAMESPACE,
-                Dimensions: [["Connector"]],
-                Metrics: [CONNECTOR_METRIC.published, CONNECTOR_METRIC.skipped, CONNECTOR_METRIC.failed].map((Name) => ({ Name, Unit: "Count" })),
-            }],
+            CloudWatchMetrics: [
+                {
+                    Namespace: CONNECTOR_NAMESPACE,
+                    Dimensions: [["Connector"]],
+                    Metrics: [CONNECTOR_METRIC.published, CONNECTOR_METRIC.skipped, CONNECTOR_METRIC.failed].map((Name) => ({ Name, Unit: "Count" })),
+                },
+            ],
         },
     });
 }

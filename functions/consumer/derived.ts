@@ -44,7 +44,9 @@ export function derivedStreamHandler(transform: Transform, publisher: EventPubli
                     const checked = validateEvent(out);
                     if (!checked.ok) throw new Error(`the derived event is not valid: ${checked.errors.map((e) => `${e.path || "event"}: ${e.message}`).join("; ")}`);
                     if (out.source !== c.event.source || out.eventId !== c.event.eventId) {
-                        throw new Error(`a derived event must keep its identity (source ${JSON.stringify(c.event.source)}, eventId ${JSON.stringify(c.event.eventId)}); received ${JSON.stringify(out.source)}, ${JSON.stringify(out.eventId)}`);
+                        throw new Error(
+                            `a derived event must keep its identity (source ${JSON.stringify(c.event.source)}, eventId ${JSON.stringify(c.event.eventId)}); received ${JSON.stringify(out.source)}, ${JSON.stringify(out.eventId)}`,
+                        );
                     }
                 }
             } catch (e) {

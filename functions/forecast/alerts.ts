@@ -44,7 +44,15 @@ export interface AlertPolicy {
 }
 
 export const DEFAULT_ALERT_POLICY: AlertPolicy = {
-    windowMinutes: 5, alpha: 1e-6, minRatio: 2, priorRatio: 10, priorWindows: 24, minSearches: 20, closeRatio: 1.25, calmWindows: 2, minNetworkRoutes: 5,
+    windowMinutes: 5,
+    alpha: 1e-6,
+    minRatio: 2,
+    priorRatio: 10,
+    priorWindows: 24,
+    minSearches: 20,
+    closeRatio: 1.25,
+    calmWindows: 2,
+    minNetworkRoutes: 5,
 };
 
 export interface WindowEvidence {
@@ -132,7 +140,10 @@ export class AlertEngine {
     private readonly episodes = new Map<string, Episode>();
     readonly alerts: RaisedAlert[] = [];
 
-    constructor(private readonly forecast: ForecastFor, readonly policy: AlertPolicy = DEFAULT_ALERT_POLICY) {}
+    constructor(
+        private readonly forecast: ForecastFor,
+        readonly policy: AlertPolicy = DEFAULT_ALERT_POLICY,
+    ) {}
 
     window(windowStart: number, searches: ReadonlyMap<string, number>): RaisedAlert[] {
         const w = this.policy.windowMinutes * 60_000;

@@ -234,7 +234,7 @@ export function expectedBetween(model: ForecastModel, metric: ForecastMetric, ro
     const r = m.routes[route];
     const level = r ? r.level : m.typicalLevel;
     let expected = 0;
-    for (let t = fromMs; t < toMs; ) {
+    for (let t = fromMs; t < toMs;) {
         const h = Math.floor(t / HOUR);
         const next = Math.min(toMs, (h + 1) * HOUR);
         expected += level * m.daily[hourOfDay(h)] * m.weekly[dayOfWeek(h)] * ((next - t) / HOUR);

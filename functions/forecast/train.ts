@@ -11,12 +11,7 @@
  * The AWS handler is ./train-handler.ts; the local platform's is
  * local/scoring-train.ts.
  */
-import {
-    AthenaClient,
-    GetQueryExecutionCommand,
-    GetQueryResultsCommand,
-    StartQueryExecutionCommand,
-} from "@aws-sdk/client-athena";
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from "@aws-sdk/client-athena";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { checkDay, daysOf } from "../pond-etl/sql";
 import { storeScoringArtifact, renderTrainingQuery, trainArtifact } from "../scoring/training";

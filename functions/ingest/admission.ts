@@ -13,99 +13,99 @@
  */
 
 export interface AdmissionLimits {
-  /** Requests whose body is being read, all sources together. @default 512 */
-  readonly maxReading?: number;
-  /** Requests whose body is being read, per source. @default 64 */
-  readonly maxReadingPerSource?: number;
-  /** Requests waiting for Kinesis (body read). @default 256 */
-  readonly maxWaiting?: number;
+    /** Requests whose body is being read, all sources together. @default 512 */
+    readonly maxReading?: number;
+    /** Requests whose body is being read, per source. @default 64 */
+    readonly maxReadingPerSource?: number;
+    /** Requests waiting for Kinesis (body read). @default 256 */
+    readonly maxWaiting?: number;
 }
 
 export type Refusal = { readonly limit: "reading" | "readingPerSource" | "waiting"; readonly message: string };
 
 /** One admitted request: move it to waiting once its body is in, release it when it ends (idempotent). */
 export interface Ticket {
-  bodyRead(): void;
-  release(): void;
-  readonly phase: "reading" | "waiting" | "done";
+    bodyRead(): void;
+    release(): void;
+    readonly phase: "reading" | "waiting" | "done";
 }
 
 function checkLimit(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1 || value > 100000) {
-    throw new RangeError(`\`${name}\` must be an integer from 1 to 100000; received ${String(value)}`);
-  }
-  return value;
+    if (!Number.isInteger(value) || value < 1 || value > 100000) {
+        throw new RangeError(`\`${name}\` must be an integer from 1 to 100000; received ${String(value)}`);
+    }
+    return value;
 }
 
 export class Admission {
-  readonly maxReading: number;
-  readonly maxReadingPerSource: number;
-  readonly maxWaiting: number;
-  private readingTotal = 0;
-  private waitingTotal = 0;
-  private readonly readingBySource = new Map<string, number>();
+    readonly maxReading: number;
+    readonly maxReadingPerSource: number;
+    readonly maxWaiting: number;
+    private readingTotal = 0;
+    private waitingTotal = 0;
+    private readonly readingBySource = new Map<string, number>();
 
-  constructor(limits: AdmissionLimits = {}) {
-    this.maxReading = checkLimit("maxReadingRequests", limits.maxReading ?? 512);
-    this.maxReadingPerSource = checkLimit("maxReadingPerSource", limits.maxReadingPerSource ?? 64);
-    this.maxWaiting = checkLimit("maxInflightRequests", limits.maxWaiting ?? 256);
-  }
-
-  get reading(): number {
-    return this.readingTotal;
-  }
-
-  get waiting(): number {
-    return this.waitingTotal;
-  }
-
-  readingFor(source: string): number {
-    return this.readingBySource.get(source) ?? 0;
-  }
-
-  /** Admits a request of `source`, or says which limit refused it (the message names only the sender's own numbers). */
-  admit(source: string): Ticket | Refusal {
-    if (this.waitingTotal >= this.maxWaiting) {
-      return { limit: "waiting", message: `too many requests in flight (${this.maxWaiting}); retry after 1 s` };
+    constructor(limits: AdmissionLimits = {}) {
+        this.maxReading = checkLimit("maxReadingRequests", limits.maxReading ?? 512);
+        this.maxReadingPerSource = checkLimit("maxReadingPerSource", limits.maxReadingPerSource ?? 64);
+        this.maxWaiting = checkLimit("maxInflightRequests", limits.maxWaiting ?? 256);
     }
-    const mine = this.readingFor(source);
-    if (mine >= this.maxReadingPerSource) {
-      return {
-        limit: "readingPerSource",
-        message: `too many request bodies of source ${JSON.stringify(source)} are still arriving (${this.maxReadingPerSource} at once); finish or close them, retry after 1 s`,
-      };
+
+    get reading(): number {
+        return this.readingTotal;
     }
-    if (this.readingTotal >= this.maxReading) {
-      return { limit: "reading", message: `too many request bodies are arriving at once (${this.maxReading}); retry after 1 s` };
+
+    get waiting(): number {
+        return this.waitingTotal;
     }
-    this.readingTotal++;
-    this.readingBySource.set(source, mine + 1);
-    let phase: Ticket["phase"] = "reading";
-    const leaveReading = () => {
-      this.readingTotal--;
-      const left = this.readingFor(source) - 1;
-      if (left <= 0) this.readingBySource.delete(source);
-      else this.readingBySource.set(source, left);
-    };
-    return {
-      bodyRead: () => {
-        if (phase !== "reading") return;
-        leaveReading();
-        this.waitingTotal++;
-        phase = "waiting";
-      },
-      release: () => {
-        if (phase === "reading") leaveReading();
-        else if (phase === "waiting") this.waitingTotal--;
-        phase = "done";
-      },
-      get phase() {
-        return phase;
-      },
-    };
-  }
+
+    readingFor(source: string): number {
+        return this.readingBySource.get(source) ?? 0;
+    }
+
+    /** Admits a request of `source`, or says which limit refused it (the message names only the sender's own numbers). */
+    admit(source: string): Ticket | Refusal {
+        if (this.waitingTotal >= this.maxWaiting) {
+            return { limit: "waiting", message: `too many requests in flight (${this.maxWaiting}); retry after 1 s` };
+        }
+        const mine = this.readingFor(source);
+        if (mine >= this.maxReadingPerSource) {
+            return {
+                limit: "readingPerSource",
+                message: `too many request bodies of source ${JSON.stringify(source)} are still arriving (${this.maxReadingPerSource} at once); finish or close them, retry after 1 s`,
+            };
+        }
+        if (this.readingTotal >= this.maxReading) {
+            return { limit: "reading", message: `too many request bodies are arriving at once (${this.maxReading}); retry after 1 s` };
+        }
+        this.readingTotal++;
+        this.readingBySource.set(source, mine + 1);
+        let phase: Ticket["phase"] = "reading";
+        const leaveReading = () => {
+            this.readingTotal--;
+            const left = this.readingFor(source) - 1;
+            if (left <= 0) this.readingBySource.delete(source);
+            else this.readingBySource.set(source, left);
+        };
+        return {
+            bodyRead: () => {
+                if (phase !== "reading") return;
+                leaveReading();
+                this.waitingTotal++;
+                phase = "waiting";
+            },
+            release: () => {
+                if (phase === "reading") leaveReading();
+                else if (phase === "waiting") this.waitingTotal--;
+                phase = "done";
+            },
+            get phase() {
+                return phase;
+            },
+        };
+    }
 }
 
 export function isRefusal(x: Ticket | Refusal): x is Refusal {
-  return (x as Refusal).limit !== undefined;
+    return (x as Refusal).limit !== undefined;
 }

@@ -8,33 +8,33 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 /** esbuild options for the service bundle. */
 function buildOptions(outdir = path.join(ROOT, "dist", "ingest")) {
-  return {
-    entryPoints: [path.join(__dirname, "main.ts")],
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    minify: true,
-    sourcemap: true,
-    outfile: path.join(outdir, "main.js"),
-    legalComments: "none",
-    logLevel: "warning",
-  };
+    return {
+        entryPoints: [path.join(__dirname, "main.ts")],
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "cjs",
+        minify: true,
+        sourcemap: true,
+        outfile: path.join(outdir, "main.js"),
+        legalComments: "none",
+        logLevel: "warning",
+    };
 }
 
 async function build(outdir) {
-  await esbuild.build(buildOptions(outdir));
-  return path.join(outdir ?? path.join(ROOT, "dist", "ingest"), "main.js");
+    await esbuild.build(buildOptions(outdir));
+    return path.join(outdir ?? path.join(ROOT, "dist", "ingest"), "main.js");
 }
 
 module.exports = { buildOptions, build };
 
 if (require.main === module) {
-  build(process.argv[2] ? path.resolve(process.argv[2]) : undefined).then(
-    (file) => process.stdout.write(`built ${path.relative(process.cwd(), file)}\n`),
-    (err) => {
-      process.stderr.write(`${err.stack ?? err}\n`);
-      process.exit(1);
-    },
-  );
+    build(process.argv[2] ? path.resolve(process.argv[2]) : undefined).then(
+        (file) => process.stdout.write(`built ${path.relative(process.cwd(), file)}\n`),
+        (err) => {
+            process.stderr.write(`${err.stack ?? err}\n`);
+            process.exit(1);
+        },
+    );
 }

@@ -38,10 +38,12 @@ export async function routeForecast(db: DataApi, model: ForecastModel | undefine
             hour: new Date(t).toISOString(),
             observed: started ? (observed.get(t) ?? { searches: 0, bookings: 0 }) : null,
             expected: model
-                ? (Object.fromEntries(FORECAST_METRICS.map((m) => {
-                    const e = expectedBetween(model, m, route, t, t + HOUR);
-                    return [m, { value: e.expected, lower: e.lower, upper: e.upper }];
-                })) as ForecastPoint["expected"])
+                ? (Object.fromEntries(
+                      FORECAST_METRICS.map((m) => {
+                          const e = expectedBetween(model, m, route, t, t + HOUR);
+                          return [m, { value: e.expected, lower: e.lower, upper: e.upper }];
+                      }),
+                  ) as ForecastPoint["expected"])
                 : null,
         });
     }

@@ -95,7 +95,10 @@ function safeDecode(s: string): string {
 export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): Promise<InsightsResponse> {
     const query = req.query ?? {};
     const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(req.path) })).find((x) => x.m !== null);
-    if (!match) return json(404, { message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments` });
+    if (!match)
+        return json(404, {
+            message: `no route for ${req.method} ${req.path}; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments`,
+        });
     if (req.method.toUpperCase() !== "GET") return json(405, { message: `method ${req.method} is not allowed on ${req.path}; use GET` }, { allow: "GET" });
     const now = (deps.now ?? (() => new Date()))();
     try {
@@ -133,9 +136,7 @@ export async function handleRequest(req: InsightsRequest, deps: InsightsDeps): P
             case "price-adjustments": {
                 const v = scoringQuery(match.r.name, query, now, { intParam, isCalendarDate });
                 if (!v.query) return json(400, { errors: v.errors });
-                return match.r.name === "deals"
-                    ? json(200, { deals: await recentDeals(deps.db, v.query) })
-                    : json(200, { priceAdjustments: await recentPriceAdjustments(deps.db, v.query) });
+                return match.r.name === "deals" ? json(200, { deals: await recentDeals(deps.db, v.query) }) : json(200, { priceAdjustments: await recentPriceAdjustments(deps.db, v.query) });
             }
         }
     } catch (e) {

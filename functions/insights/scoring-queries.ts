@@ -59,21 +59,43 @@ export interface PriceAdjustmentView {
 
 export function dealView(r: Record<string, unknown>): DealView {
     return {
-        source: String(r.source), eventId: String(r.event_id), route: String(r.route), origin: String(r.origin), destination: String(r.destination),
-        carrier: String(r.carrier), departureDate: String(r.departure_date), price: { amount: Number(r.amount), currency: String(r.currency) },
-        routeMean: Number(r.route_mean), routeStddev: Number(r.route_stddev), sampleSize: Number(r.sample_size), score: Number(r.score),
-        reason: String(r.reason), model: String(r.model), occurredAt: String(r.occurred_at), flaggedAt: String(r.flagged_at),
+        source: String(r.source),
+        eventId: String(r.event_id),
+        route: String(r.route),
+        origin: String(r.origin),
+        destination: String(r.destination),
+        carrier: String(r.carrier),
+        departureDate: String(r.departure_date),
+        price: { amount: Number(r.amount), currency: String(r.currency) },
+        routeMean: Number(r.route_mean),
+        routeStddev: Number(r.route_stddev),
+        sampleSize: Number(r.sample_size),
+        score: Number(r.score),
+        reason: String(r.reason),
+        model: String(r.model),
+        occurredAt: String(r.occurred_at),
+        flaggedAt: String(r.flagged_at),
     };
 }
 
 export function priceAdjustmentView(r: Record<string, unknown>): PriceAdjustmentView {
     const currency = String(r.currency);
     return {
-        source: String(r.source), eventId: String(r.event_id), route: String(r.route), origin: String(r.origin), destination: String(r.destination),
-        carrier: String(r.carrier), departureDate: String(r.departure_date), price: { amount: Number(r.amount), currency },
-        adjustment: Number(r.adjustment), suggestedPrice: { amount: Number(r.suggested_amount), currency },
+        source: String(r.source),
+        eventId: String(r.event_id),
+        route: String(r.route),
+        origin: String(r.origin),
+        destination: String(r.destination),
+        carrier: String(r.carrier),
+        departureDate: String(r.departure_date),
+        price: { amount: Number(r.amount), currency },
+        adjustment: Number(r.adjustment),
+        suggestedPrice: { amount: Number(r.suggested_amount), currency },
         features: { searchesPerHour: Number(r.searches_per_hour), seatsHeld: Number(r.seats_held), routeMean: Number(r.route_mean), sampleSize: Number(r.sample_size) },
-        reason: String(r.reason), model: String(r.model), occurredAt: String(r.occurred_at), scoredAt: String(r.scored_at),
+        reason: String(r.reason),
+        model: String(r.model),
+        occurredAt: String(r.occurred_at),
+        scoredAt: String(r.scored_at),
     };
 }
 

@@ -32,8 +32,7 @@ export type PartitionKey = (typeof PARTITION_KEYS)[number];
 export type PartitionKeys = Record<PartitionKey, string>;
 
 /** Firehose prefix expression reading the keys the processing Lambda returns. */
-export const FIREHOSE_DATA_PREFIX =
-    "data/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/";
+export const FIREHOSE_DATA_PREFIX = "data/type=!{partitionKeyFromLambda:type}/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/";
 /** Firehose error prefix (its error-output-type is e.g. processing-failed, AmazonS3-failed). */
 export const FIREHOSE_ERROR_PREFIX = "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/";
 

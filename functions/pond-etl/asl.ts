@@ -30,15 +30,9 @@ export interface PondEtlAslArgs {
 
 export type AslDefinition = { Comment?: string; StartAt: string; States: Record<string, Record<string, unknown>>; TimeoutSeconds?: number };
 
-const ATHENA_RETRY = [
-    { ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException"], IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" },
-];
-const SDK_RETRY = [
-    { ErrorEquals: ["S3.S3Exception", "S3.InternalErrorException", "States.Timeout"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" },
-];
-const LAMBDA_RETRY = [
-    { ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" },
-];
+const ATHENA_RETRY = [{ ErrorEquals: ["Athena.TooManyRequestsException", "Athena.InternalServerException"], IntervalSeconds: 5, MaxAttempts: 6, BackoffRate: 2, JitterStrategy: "FULL" }];
+const SDK_RETRY = [{ ErrorEquals: ["S3.S3Exception", "S3.InternalErrorException", "States.Timeout"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" }];
+const LAMBDA_RETRY = [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" }];
 const CATCH = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }];
 
 export function pondEtlDefinition(a: PondEtlAslArgs): AslDefinition {

@@ -171,7 +171,11 @@ export function loadDatasetCatalog(roots: readonly string[] = [DEFAULT_DATASET_R
     const where = new Map<string, string>();
     for (const root of roots) {
         if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new DatasetError(`dataset root ${root} is not a folder (it must hold one folder per dataset)`);
-        for (const entry of fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+        for (const entry of fs
+            .readdirSync(root, { withFileTypes: true })
+            .filter((e) => e.isDirectory())
+            .map((e) => e.name)
+            .sort()) {
             const dir = path.join(root, entry);
             const d = loadDatasetDir(dir, options);
             if (out.has(d.name)) throw new DatasetError(`dataset "${d.name}" is defined twice: in ${where.get(d.name)} and in ${dir}`);

@@ -73,9 +73,13 @@ export async function raiseForecastAlerts(db: DataApi, searches: readonly Search
     // Oldest window first, so an episode opened by one window is extended by the next.
     const list = [...keys.values()].sort((a, b) => a.start - b.start);
     if (list.length === 0) return 0;
-    const rows = await db.query(WINDOW_EVIDENCE, {
-        keys: { json: list.map((k, i) => ({ i, route: k.route, window_start: iso(k.start), window_end: iso(k.start + w), baseline_start: iso(k.start - baselineMs) })) },
-    }, tx);
+    const rows = await db.query(
+        WINDOW_EVIDENCE,
+        {
+            keys: { json: list.map((k, i) => ({ i, route: k.route, window_start: iso(k.start), window_end: iso(k.start + w), baseline_start: iso(k.start - baselineMs) })) },
+        },
+        tx,
+    );
     const opened: Record<string, unknown>[] = [];
     const extended: { alert_id: number; w: string }[] = [];
     const episodes = new Map<string, Episode & { alertId?: number }>();
@@ -83,11 +87,12 @@ export async function raiseForecastAlerts(db: DataApi, searches: readonly Search
         const k = list[Number(r.i)];
         const fromModel = opts.model ? expectedBetween(opts.model, "searches", k.route, k.start, k.start + w) : undefined;
         const networkMinutes = Number(r.network_minutes);
-        const forecast = fromModel && fromModel.historyHours > 0
-            ? { expected: fromModel.expected, historyWindows: (fromModel.historyHours * 60) / policy.windowMinutes }
-            : networkMinutes > 0
-                ? { expected: (Number(r.baseline_searches) / networkMinutes) * policy.windowMinutes, historyWindows: networkMinutes / policy.windowMinutes }
-                : undefined;
+        const forecast =
+            fromModel && fromModel.historyHours > 0
+                ? { expected: fromModel.expected, historyWindows: (fromModel.historyHours * 60) / policy.windowMinutes }
+                : networkMinutes > 0
+                  ? { expected: (Number(r.baseline_searches) / networkMinutes) * policy.windowMinutes, historyWindows: networkMinutes / policy.windowMinutes }
+                  : undefined;
         const j = judgeWindow({ observed: Number(r.observed), forecast, network: { medianPerRoute: Number(r.median_per_route ?? 0), routes: Number(r.routes ?? 0) } }, policy);
         const stored = r.alert_id === null || r.alert_id === undefined ? undefined : { openedAt: Number(r.opened_ms), lastElevatedAt: Number(r.last_elevated_ms), alertId: Number(r.alert_id) };
         const latest = episodes.get(k.route) ?? stored;
@@ -95,8 +100,18 @@ export async function raiseForecastAlerts(db: DataApi, searches: readonly Search
         if (action === "open") {
             episodes.set(k.route, { openedAt: k.start, lastElevatedAt: k.start });
             opened.push({
-                route: k.route, origin: k.origin, destination: k.destination, window_start: iso(k.start), window_end: iso(k.start + w), searches: j.observed,
-                expected: j.expected, ratio: j.ratio, min_searches: policy.minSearches, p_value: j.pValue, alpha: j.alpha, basis: j.basis,
+                route: k.route,
+                origin: k.origin,
+                destination: k.destination,
+                window_start: iso(k.start),
+                window_end: iso(k.start + w),
+                searches: j.observed,
+                expected: j.expected,
+                ratio: j.ratio,
+                min_searches: policy.minSearches,
+                p_value: j.pValue,
+                alpha: j.alpha,
+                basis: j.basis,
                 model_version: fromModel && fromModel.historyHours > 0 ? opts.model!.version : null,
             });
         } else if (action === "extend" && latest) {

@@ -97,8 +97,7 @@ function slowPath(out: DecodedRecord, sub: number, frameIndex: number, text: str
         if (r.ok) {
             out.events.push(r.value);
             out.positions.push({ subSequence: sub, index: i });
-        }
-        else errors.push(...r.errors.map((er) => ({ path: `[${i}]${er.path ? `.${er.path}` : ""}`, message: er.message })));
+        } else errors.push(...r.errors.map((er) => ({ path: `[${i}]${er.path ? `.${er.path}` : ""}`, message: er.message })));
     });
     if (errors.length > 0) out.rejections.push({ subSequence: sub, reason: "invalid-event", errors, payload: text });
 }

@@ -121,9 +121,7 @@ export function shardIdOf(record: { readonly eventID?: string; readonly kinesis:
  * limits (the same split for the same record, so a part claimed once is recognised on every redelivery),
  * then parts are packed into chunks within the same limits.
  */
-export function recordChunks(
-    records: readonly KinesisStreamRecord[], decoded: ReadonlyMap<string, DecodedRecord>, located: readonly Located[], limits: Partial<ChunkLimits> = {},
-): { items: Located[]; parts?: ChunkPart[] }[] {
+export function recordChunks(records: readonly KinesisStreamRecord[], decoded: ReadonlyMap<string, DecodedRecord>, located: readonly Located[], limits: Partial<ChunkLimits> = {}): { items: Located[]; parts?: ChunkPart[] }[] {
     const maxItems = limits.maxItems ?? DEFAULT_CHUNK_LIMITS.maxItems;
     const maxBytes = limits.maxBytes ?? DEFAULT_CHUNK_LIMITS.maxBytes;
     const bySeq = new Map<string, Located[]>();
@@ -171,13 +169,24 @@ export function createProcessor(deps: ProcessorDeps) {
         for (const d of poison) {
             logger.warn("poison record", { sequenceNumber: d.sequenceNumber, partitionKey: d.partitionKey, rejections: d.rejections.map((r) => ({ reason: r.reason, errors: r.errors })) });
             try {
-                await deps.db.batchExecute(SQL.UPSERT_REJECTED, d.rejections.map((r) => {
-                    const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
-                    return {
-                        sequence_number: d.sequenceNumber, sub_sequence: r.subSequence, event_index: 0, partition_key: d.partitionKey, reason: r.reason,
-                        errors: JSON.stringify(r.errors.slice(0, 50)), payload: p.text, payload_truncated: p.truncated, source: null, event_id: null,
-                    };
-                }));
+                await deps.db.batchExecute(
+                    SQL.UPSERT_REJECTED,
+                    d.rejections.map((r) => {
+                        const p = truncateUtf8(r.payload, REJECTED_PAYLOAD_MAX_BYTES);
+                        return {
+                            sequence_number: d.sequenceNumber,
+                            sub_sequence: r.subSequence,
+                            event_index: 0,
+                            partition_key: d.partitionKey,
+                            reason: r.reason,
+                            errors: JSON.stringify(r.errors.slice(0, 50)),
+                            payload: p.text,
+                            payload_truncated: p.truncated,
+                            source: null,
+                            event_id: null,
+                        };
+                    }),
+                );
             } catch (e) {
                 logger.error("could not store rejected record", { error: e as Error, sequenceNumber: d.sequenceNumber });
             }
@@ -189,12 +198,16 @@ export function createProcessor(deps: ProcessorDeps) {
         // (functions/consumer/framework.ts), the same as every other stream consumer.
         const stats = emptyStats();
         let storeRejected = 0;
-        const summary = await consumeBatch(event, async (_events, ctx) => {
-            const r = await writeBatch(event.Records, ctx.layout);
-            addStats(stats, r.stats);
-            storeRejected += r.storeRejected;
-            return { failed: r.failed };
-        }, { onPoison: storePoison, log: (message, fields) => logger.warn(message, fields ?? {}) });
+        const summary = await consumeBatch(
+            event,
+            async (_events, ctx) => {
+                const r = await writeBatch(event.Records, ctx.layout);
+                addStats(stats, r.stats);
+                storeRejected += r.storeRejected;
+                return { failed: r.failed };
+            },
+            { onPoison: storePoison, log: (message, fields) => logger.warn(message, fields ?? {}) },
+        );
         const poisonRecords = summary.poisonRecords;
         // Outbox backlog after this invocation's publish attempt (the AlertsOutboxBacklog metric and its alarm).
         let outboxBacklog: number | undefined;
@@ -275,7 +288,13 @@ export function createProcessor(deps: ProcessorDeps) {
          */
         const writeIsolated = async (items: Item[], parts?: ChunkPart[]): Promise<void> => {
             try {
-                addStats(stats, await writeWithRetry(items.map((it) => it.event), parts));
+                addStats(
+                    stats,
+                    await writeWithRetry(
+                        items.map((it) => it.event),
+                        parts,
+                    ),
+                );
                 return;
             } catch (e) {
                 if (!isDataError(e)) {
@@ -299,7 +318,14 @@ export function createProcessor(deps: ProcessorDeps) {
         // fails it is rolled back whole, and the chunks are written one transaction each, isolating what failed.
         if ((deps.batchTransaction ?? true) && chunks.length > 0) {
             try {
-                addStats(stats, await writeWholeBatch(deps.db, chunks.map((c) => ({ events: c.items.map((it) => it.event), parts: c.parts })), writeOptions()));
+                addStats(
+                    stats,
+                    await writeWholeBatch(
+                        deps.db,
+                        chunks.map((c) => ({ events: c.items.map((it) => it.event), parts: c.parts })),
+                        writeOptions(),
+                    ),
+                );
                 return { stats, storeRejected: 0, failed: [] };
             } catch (e) {
                 logger.warn("the batch transaction failed and was rolled back; writing chunk by chunk", { error: e as Error, chunks: chunks.length });
@@ -316,14 +342,24 @@ export function createProcessor(deps: ProcessorDeps) {
     async function storeRejection(located: Located, message: string): Promise<void> {
         const { event } = located;
         logger.error("the database refused an event; it is kept in rejected_events and its record reported as a failure", {
-            sequenceNumber: located.sequenceNumber, source: event.source, eventId: event.eventId, error: message,
+            sequenceNumber: located.sequenceNumber,
+            source: event.source,
+            eventId: event.eventId,
+            error: message,
         });
         const p = truncateUtf8(JSON.stringify(event), REJECTED_PAYLOAD_MAX_BYTES);
         try {
             await deps.db.execute(SQL.UPSERT_REJECTED, {
-                sequence_number: located.sequenceNumber, sub_sequence: located.position.subSequence, event_index: located.position.index,
-                partition_key: located.partitionKey, reason: "store-rejected", errors: JSON.stringify([{ path: "", message: message.slice(0, 2000) }]),
-                payload: p.text, payload_truncated: p.truncated, source: event.source, event_id: event.eventId,
+                sequence_number: located.sequenceNumber,
+                sub_sequence: located.position.subSequence,
+                event_index: located.position.index,
+                partition_key: located.partitionKey,
+                reason: "store-rejected",
+                errors: JSON.stringify([{ path: "", message: message.slice(0, 2000) }]),
+                payload: p.text,
+                payload_truncated: p.truncated,
+                source: event.source,
+                event_id: event.eventId,
             });
         } catch (e) {
             logger.error("could not store the refused event", { error: e as Error, sequenceNumber: located.sequenceNumber });

@@ -76,16 +76,24 @@ export interface ClaimResult<E extends FlightEvent> {
 export async function claimIdentities<E extends FlightEvent>(db: DataApi, items: readonly Fingerprinted<E>[], tx: string): Promise<ClaimResult<E>> {
     // Sorted, so concurrent chunks holding the same identities lock them in the same order (no deadlock).
     const sorted = [...items].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const claimed = await db.query<{ source: string; event_id: string }>(SQL.CLAIM_EVENTS, {
-        events: { json: sorted.map((i) => ({ source: i.event.source, event_id: i.event.eventId, event_type: i.event.type, occurred_at: i.event.occurredAt, fingerprint: i.fingerprint })) },
-    }, tx);
+    const claimed = await db.query<{ source: string; event_id: string }>(
+        SQL.CLAIM_EVENTS,
+        {
+            events: { json: sorted.map((i) => ({ source: i.event.source, event_id: i.event.eventId, event_type: i.event.type, occurred_at: i.event.occurredAt, fingerprint: i.fingerprint })) },
+        },
+        tx,
+    );
     const freshKeys = new Set(claimed.map((r) => identityKey({ source: r.source, eventId: r.event_id })));
     const fresh = items.filter((i) => freshKeys.has(i.key));
     const seen = items.filter((i) => !freshKeys.has(i.key));
     if (seen.length === 0) return { fresh, duplicates: 0, conflicts: 0 };
-    const known = await db.query<{ source: string; event_id: string; fingerprint: string }>(SQL.CLAIMED_FINGERPRINTS, {
-        keys: { json: seen.map((i) => ({ source: i.event.source, event_id: i.event.eventId })) },
-    }, tx);
+    const known = await db.query<{ source: string; event_id: string; fingerprint: string }>(
+        SQL.CLAIMED_FINGERPRINTS,
+        {
+            keys: { json: seen.map((i) => ({ source: i.event.source, event_id: i.event.eventId })) },
+        },
+        tx,
+    );
     const counted = new Map(known.map((r) => [identityKey({ source: r.source, eventId: r.event_id }), r.fingerprint]));
     const conflicts = seen.filter((i) => {
         const fp = counted.get(i.key);
@@ -95,7 +103,6 @@ export async function claimIdentities<E extends FlightEvent>(db: DataApi, items:
     await recordConflicts(db, conflicts, (i) => counted.get(i.key)!, tx);
     return { fresh, duplicates: seen.length - conflicts.length, conflicts: conflicts.length };
 }
-
 
 /** The event types that keep one identity row per event (their events are stored for booking state anyway). */
 export const PER_EVENT_IDENTITY_TYPES: ReadonlySet<string> = new Set(["booking", "cancellation"]);
@@ -115,14 +122,22 @@ export function eventHourOf(occurredAt: string): string {
 
 async function recordConflicts<E extends FlightEvent>(db: DataApi, conflicts: readonly Fingerprinted<E>[], countedOf: (i: Fingerprinted<E>) => string, tx: string): Promise<void> {
     if (conflicts.length === 0) return;
-    await db.execute(SQL.UPSERT_CONFLICTS, {
-        conflicts: {
-            json: conflicts.map((i) => ({
-                source: i.event.source, event_id: i.event.eventId, fingerprint: i.fingerprint, counted_fingerprint: countedOf(i),
-                event_type: i.event.type, payload: truncateUtf8(JSON.stringify(i.event), CONFLICT_PAYLOAD_MAX_BYTES).text,
-            })),
+    await db.execute(
+        SQL.UPSERT_CONFLICTS,
+        {
+            conflicts: {
+                json: conflicts.map((i) => ({
+                    source: i.event.source,
+                    event_id: i.event.eventId,
+                    fingerprint: i.fingerprint,
+                    counted_fingerprint: countedOf(i),
+                    event_type: i.event.type,
+                    payload: truncateUtf8(JSON.stringify(i.event), CONFLICT_PAYLOAD_MAX_BYTES).text,
+                })),
+            },
         },
-    }, tx);
+        tx,
+    );
 }
 
 export interface GateOptions {

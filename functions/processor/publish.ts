@@ -64,12 +64,14 @@ export function snsPublisher(topicArn: string, client: SNSClient): AlertPublishe
         name: "sns",
         async publish(alerts) {
             for (const a of alerts) {
-                await client.send(new PublishCommand({
-                    TopicArn: topicArn,
-                    Subject: `High demand on ${a.route} (${a.searches} searches, ${a.expected === null ? "?" : Math.round(a.expected)} expected, from ${a.windowStart})`.slice(0, 99),
-                    Message: JSON.stringify(alertPayload(a)),
-                    MessageAttributes: { route: { DataType: "String", StringValue: a.route } },
-                }));
+                await client.send(
+                    new PublishCommand({
+                        TopicArn: topicArn,
+                        Subject: `High demand on ${a.route} (${a.searches} searches, ${a.expected === null ? "?" : Math.round(a.expected)} expected, from ${a.windowStart})`.slice(0, 99),
+                        Message: JSON.stringify(alertPayload(a)),
+                        MessageAttributes: { route: { DataType: "String", StringValue: a.route } },
+                    }),
+                );
             }
         },
     };
@@ -80,15 +82,17 @@ export function eventBridgePublisher(busName: string, client: EventBridgeClient)
         name: "eventbridge",
         async publish(alerts) {
             for (let i = 0; i < alerts.length; i += 10) {
-                const out = await client.send(new PutEventsCommand({
-                    Entries: alerts.slice(i, i + 10).map((a) => ({
-                        EventBusName: busName,
-                        Source: ALERT_EVENT_SOURCE,
-                        DetailType: ALERT_DETAIL_TYPE,
-                        Time: new Date(a.windowStart),
-                        Detail: JSON.stringify(alertPayload(a)),
-                    })),
-                }));
+                const out = await client.send(
+                    new PutEventsCommand({
+                        Entries: alerts.slice(i, i + 10).map((a) => ({
+                            EventBusName: busName,
+                            Source: ALERT_EVENT_SOURCE,
+                            DetailType: ALERT_DETAIL_TYPE,
+                            Time: new Date(a.windowStart),
+                            Detail: JSON.stringify(alertPayload(a)),
+                        })),
+                    }),
+                );
                 if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge PutEvents rejected ${out.FailedEntryCount} alert(s).`);
             }
         },

@@ -31,9 +31,11 @@ export function eventBridgeScoringPublisher(busName: string, client: EventBridge
     return {
         async publish(events) {
             for (let i = 0; i < events.length; i += 10) {
-                const out = await client.send(new PutEventsCommand({
-                    Entries: events.slice(i, i + 10).map((e) => ({ EventBusName: busName, Source: SCORING_EVENT_SOURCE, DetailType: e.detailType, Time: new Date(e.time), Detail: JSON.stringify(e.detail) })),
-                }));
+                const out = await client.send(
+                    new PutEventsCommand({
+                        Entries: events.slice(i, i + 10).map((e) => ({ EventBusName: busName, Source: SCORING_EVENT_SOURCE, DetailType: e.detailType, Time: new Date(e.time), Detail: JSON.stringify(e.detail) })),
+                    }),
+                );
                 if ((out.FailedEntryCount ?? 0) > 0) throw new Error(`EventBridge PutEvents rejected ${out.FailedEntryCount} scoring event(s).`);
             }
         },

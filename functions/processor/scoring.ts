@@ -97,22 +97,53 @@ export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], ba
         const s = dealScores[i];
         if (!s.deal) return [];
         const f = dealFeatures[i];
-        return [{
-            source: o.source, event_id: o.eventId, route: routeOf(o), origin: o.origin, destination: o.destination, carrier: o.carrier, departure_date: o.departureDate,
-            amount: o.price.amount, currency: o.price.currency, route_mean: f.routeMean, route_stddev: f.routeStddev, sample_size: f.sampleSize, occurred_at: o.occurredAt,
-            score: s.score, reason: s.reason.slice(0, 1000), model: s.model.slice(0, 200),
-        }];
+        return [
+            {
+                source: o.source,
+                event_id: o.eventId,
+                route: routeOf(o),
+                origin: o.origin,
+                destination: o.destination,
+                carrier: o.carrier,
+                departure_date: o.departureDate,
+                amount: o.price.amount,
+                currency: o.price.currency,
+                route_mean: f.routeMean,
+                route_stddev: f.routeStddev,
+                sample_size: f.sampleSize,
+                occurred_at: o.occurredAt,
+                score: s.score,
+                reason: s.reason.slice(0, 1000),
+                model: s.model.slice(0, 200),
+            },
+        ];
     });
     const adjustments = offers.flatMap((o, i) => {
         const s = priceScores[i];
         if (!(Math.abs(s.adjustment) >= backend.minAdjustment) || s.adjustment === 0) return [];
         const f = priceFeatures[i];
-        return [{
-            source: o.source, event_id: o.eventId, route: routeOf(o), origin: o.origin, destination: o.destination, carrier: o.carrier, departure_date: o.departureDate,
-            currency: o.price.currency, amount: o.price.amount, adjustment: s.adjustment, suggested_amount: s.suggestedAmount,
-            searches_per_hour: f.searchesPerHour, seats_held: f.seatsHeld, route_mean: f.routeMean, sample_size: f.sampleSize,
-            reason: s.reason.slice(0, 1000), model: s.model.slice(0, 200), occurred_at: o.occurredAt,
-        }];
+        return [
+            {
+                source: o.source,
+                event_id: o.eventId,
+                route: routeOf(o),
+                origin: o.origin,
+                destination: o.destination,
+                carrier: o.carrier,
+                departure_date: o.departureDate,
+                currency: o.price.currency,
+                amount: o.price.amount,
+                adjustment: s.adjustment,
+                suggested_amount: s.suggestedAmount,
+                searches_per_hour: f.searchesPerHour,
+                seats_held: f.seatsHeld,
+                route_mean: f.routeMean,
+                sample_size: f.sampleSize,
+                reason: s.reason.slice(0, 1000),
+                model: s.model.slice(0, 200),
+                occurred_at: o.occurredAt,
+            },
+        ];
     });
     if (deals.length > 0) await db.execute(INSERT_SCORED_DEALS, { deals: { json: deals } }, tx);
     if (adjustments.length > 0) await db.execute(INSERT_PRICE_ADJUSTMENTS, { rows: { json: adjustments } }, tx);

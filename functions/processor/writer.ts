@@ -75,7 +75,23 @@ export interface WriteStats {
 }
 
 export function emptyStats(): WriteStats {
-    return { events: 0, counted: 0, duplicates: 0, redelivered: 0, partsClaimed: 0, conflicts: 0, bookingEvents: 0, cancellationEvents: 0, bookingsRecomputed: 0, cancellationsParked: 0, flightMismatches: 0, deals: 0, priceAdjustments: 0, alerts: 0, chunks: 0 };
+    return {
+        events: 0,
+        counted: 0,
+        duplicates: 0,
+        redelivered: 0,
+        partsClaimed: 0,
+        conflicts: 0,
+        bookingEvents: 0,
+        cancellationEvents: 0,
+        bookingsRecomputed: 0,
+        cancellationsParked: 0,
+        flightMismatches: 0,
+        deals: 0,
+        priceAdjustments: 0,
+        alerts: 0,
+        chunks: 0,
+    };
 }
 
 export function addStats(a: WriteStats, b: WriteStats): void {
@@ -193,9 +209,13 @@ async function lockBatchKeys(db: DataApi, events: readonly FlightEvent[], tx: st
 async function writePartsInTransaction(db: DataApi, parts: readonly RecordPart[], tx: string, opts: WriteOptions & { deferred?: DeferredAggregates }): Promise<WriteStats> {
     const all = parts.flatMap((p) => p.events);
     {
-        const claimed = await db.query<{ shard_id: string; sequence_number: string; part: number }>(SQL.CLAIM_RECORD_PARTS, {
-            claims: { json: parts.map((p) => ({ shard_id: p.shardId, sequence_number: p.sequenceNumber, part: p.part, events: p.events.length })) },
-        }, tx);
+        const claimed = await db.query<{ shard_id: string; sequence_number: string; part: number }>(
+            SQL.CLAIM_RECORD_PARTS,
+            {
+                claims: { json: parts.map((p) => ({ shard_id: p.shardId, sequence_number: p.sequenceNumber, part: p.part, events: p.events.length })) },
+            },
+            tx,
+        );
         const fresh = new Set(claimed.map((c) => `${c.shard_id}|${c.sequence_number}|${Number(c.part)}`));
         const counted = parts.filter((p) => fresh.has(`${p.shardId}|${p.sequenceNumber}|${p.part}`));
         const events = counted.flatMap((p) => p.events);
@@ -213,10 +233,23 @@ async function writeInTransaction(db: DataApi, chunk: readonly FlightEvent[], tx
     const stats = emptyStats();
     stats.events = chunk.length;
     stats.chunks = 1;
-    const rounds = identityRounds(chunk.map(fingerprinted), (i) => i.key, (i) => i.fingerprint);
+    const rounds = identityRounds(
+        chunk.map(fingerprinted),
+        (i) => i.key,
+        (i) => i.fingerprint,
+    );
     // Exact copies inside the chunk (a resend landing in the same batch) are duplicates too.
     stats.duplicates = chunk.length - rounds.reduce((n, r) => n + r.length, 0);
-    for (const round of rounds) addStats(stats, await countRound(db, round.map((r) => r.item), tx, opts));
+    for (const round of rounds)
+        addStats(
+            stats,
+            await countRound(
+                db,
+                round.map((r) => r.item),
+                tx,
+                opts,
+            ),
+        );
     stats.events = chunk.length;
     stats.chunks = 1;
     return stats;
@@ -275,14 +308,40 @@ async function writeAggregates(db: DataApi, events: readonly FlightEvent[], tx: 
     const minutes = new MinuteCache();
     const offers = events.filter((e): e is OfferEvent => e.type === "offer");
     const searches = events.filter((e): e is SearchEvent => e.type === "search");
-    await multiRowUpsert(db, SQL.UPSERT_ROUTE_MINUTES, "rows", aggregateRouteMinutes(events, minutes).map((r) => ({
-        route: r.route, minute: r.minute, origin: r.origin, destination: r.destination, searches: r.searches, offers: r.offers,
-        bookings: r.bookings, cancellations: r.cancellations, seats_booked: r.seatsBooked, seats_cancelled: r.seatsCancelled,
-    })), tx);
-    await multiRowUpsert(db, SQL.UPSERT_OFFER_PRICES_ROWS, "rows", aggregateOfferPrices(offers, minutes).map((p) => ({
-        route: p.route, minute: p.minute, currency: p.currency, offers: p.offers, price_sum: p.priceSum,
-        price_sum_sq: p.priceSumSq, price_min: p.priceMin, price_max: p.priceMax,
-    })), tx);
+    await multiRowUpsert(
+        db,
+        SQL.UPSERT_ROUTE_MINUTES,
+        "rows",
+        aggregateRouteMinutes(events, minutes).map((r) => ({
+            route: r.route,
+            minute: r.minute,
+            origin: r.origin,
+            destination: r.destination,
+            searches: r.searches,
+            offers: r.offers,
+            bookings: r.bookings,
+            cancellations: r.cancellations,
+            seats_booked: r.seatsBooked,
+            seats_cancelled: r.seatsCancelled,
+        })),
+        tx,
+    );
+    await multiRowUpsert(
+        db,
+        SQL.UPSERT_OFFER_PRICES_ROWS,
+        "rows",
+        aggregateOfferPrices(offers, minutes).map((p) => ({
+            route: p.route,
+            minute: p.minute,
+            currency: p.currency,
+            offers: p.offers,
+            price_sum: p.priceSum,
+            price_sum_sq: p.priceSumSq,
+            price_min: p.priceMin,
+            price_max: p.priceMax,
+        })),
+        tx,
+    );
     return raiseForecastAlerts(db, searches, { baselineMinutes: alertRule.baselineMinutes, ...opts.alerting }, tx);
 }
 
@@ -297,53 +356,98 @@ async function multiRowUpsert(db: DataApi, sql: string, param: string, rows: rea
  * (or `extraIds`) touch from ALL its stored events, applying the inventory difference.
  */
 export async function recomputeBookings(
-    db: DataApi, bookings: readonly BookingEvent[], cancellations: readonly CancellationEvent[], tx: string, limits: Partial<ChunkLimits>, extraIds: readonly string[] = [],
+    db: DataApi,
+    bookings: readonly BookingEvent[],
+    cancellations: readonly CancellationEvent[],
+    tx: string,
+    limits: Partial<ChunkLimits>,
+    extraIds: readonly string[] = [],
 ): Promise<{ recomputed: number; parked: number; mismatches: number }> {
     const ids = [...new Set([...bookings, ...cancellations].map((e) => e.bookingId).concat(extraIds))].sort();
     // Concurrent chunks (other shards) touching the same booking wait here, in the same order.
     await db.execute(SQL.LOCK_BOOKINGS, { ids: { json: ids } }, tx);
     if (bookings.length > 0) {
-        await db.execute(SQL.INSERT_BOOKING_EVENTS, {
-            events: {
-                json: sortBy(bookings, identityKey).map((b) => ({
-                    source: b.source, event_id: b.eventId, booking_id: b.bookingId, carrier: b.flight.carrier, flight_number: b.flight.number,
-                    departure_date: b.flight.departureDate, origin: b.flight.origin, destination: b.flight.destination, seats: b.seats, occurred_at: b.occurredAt,
-                })),
+        await db.execute(
+            SQL.INSERT_BOOKING_EVENTS,
+            {
+                events: {
+                    json: sortBy(bookings, identityKey).map((b) => ({
+                        source: b.source,
+                        event_id: b.eventId,
+                        booking_id: b.bookingId,
+                        carrier: b.flight.carrier,
+                        flight_number: b.flight.number,
+                        departure_date: b.flight.departureDate,
+                        origin: b.flight.origin,
+                        destination: b.flight.destination,
+                        seats: b.seats,
+                        occurred_at: b.occurredAt,
+                    })),
+                },
             },
-        }, tx);
+            tx,
+        );
     }
     if (cancellations.length > 0) {
-        await db.execute(SQL.INSERT_CANCELLATION_EVENTS, {
-            events: {
-                json: sortBy(cancellations, identityKey).map((c) => ({
-                    source: c.source, event_id: c.eventId, booking_id: c.bookingId, carrier: c.flight.carrier, flight_number: c.flight.number,
-                    departure_date: c.flight.departureDate, seats: c.seats, occurred_at: c.occurredAt,
-                })),
+        await db.execute(
+            SQL.INSERT_CANCELLATION_EVENTS,
+            {
+                events: {
+                    json: sortBy(cancellations, identityKey).map((c) => ({
+                        source: c.source,
+                        event_id: c.eventId,
+                        booking_id: c.bookingId,
+                        carrier: c.flight.carrier,
+                        flight_number: c.flight.number,
+                        departure_date: c.flight.departureDate,
+                        seats: c.seats,
+                        occurred_at: c.occurredAt,
+                    })),
+                },
             },
-        }, tx);
+            tx,
+        );
     }
     const idParam = { ids: { json: ids } };
     const versions = new Map<string, BookingVersion[]>();
     for (const r of await db.query(SQL.BOOKING_EVENTS_OF, idParam, tx)) {
         const v: BookingVersion = {
-            source: String(r.source), eventId: String(r.event_id), bookingId: String(r.booking_id), carrier: String(r.carrier), number: String(r.flight_number),
-            departureDate: String(r.departure_date), origin: String(r.origin), destination: String(r.destination), seats: num(r.seats), atUs: num(r.at_us),
+            source: String(r.source),
+            eventId: String(r.event_id),
+            bookingId: String(r.booking_id),
+            carrier: String(r.carrier),
+            number: String(r.flight_number),
+            departureDate: String(r.departure_date),
+            origin: String(r.origin),
+            destination: String(r.destination),
+            seats: num(r.seats),
+            atUs: num(r.at_us),
         };
         (versions.get(v.bookingId) ?? versions.set(v.bookingId, []).get(v.bookingId)!).push(v);
     }
     const cancels = new Map<string, CancellationFact[]>();
     for (const r of await db.query(SQL.CANCELLATION_EVENTS_OF, idParam, tx)) {
         const c: CancellationFact = {
-            source: String(r.source), eventId: String(r.event_id), bookingId: String(r.booking_id), carrier: String(r.carrier), number: String(r.flight_number),
-            departureDate: String(r.departure_date), seats: num(r.seats), atUs: num(r.at_us),
+            source: String(r.source),
+            eventId: String(r.event_id),
+            bookingId: String(r.booking_id),
+            carrier: String(r.carrier),
+            number: String(r.flight_number),
+            departureDate: String(r.departure_date),
+            seats: num(r.seats),
+            atUs: num(r.at_us),
         };
         (cancels.get(c.bookingId) ?? cancels.set(c.bookingId, []).get(c.bookingId)!).push(c);
     }
     const stored = new Map<string, Contribution>();
     for (const r of await db.query(SQL.BOOKINGS_OF, idParam, tx)) {
         stored.set(String(r.booking_id), {
-            carrier: String(r.carrier), number: String(r.flight_number), departureDate: String(r.departure_date),
-            seats: num(r.seats) - num(r.seats_cancelled), bookings: 1, cancellations: num(r.cancellations),
+            carrier: String(r.carrier),
+            number: String(r.flight_number),
+            departureDate: String(r.departure_date),
+            seats: num(r.seats) - num(r.seats_cancelled),
+            bookings: 1,
+            cancellations: num(r.cancellations),
         });
     }
     const states: Params[] = [];
@@ -361,14 +465,33 @@ export async function recomputeBookings(
         }
         const cur = state.current;
         states.push({
-            booking_id: id, event_id: cur.eventId, source: cur.source, carrier: cur.carrier, flight_number: cur.number, departure_date: cur.departureDate,
-            origin: cur.origin, destination: cur.destination, seats: cur.seats, seats_cancelled: state.seatsCancelled, status: state.status, at_us: cur.atUs,
-            versions: state.versions, cancellations: state.cancellations, flight_mismatches: state.mismatches.length,
+            booking_id: id,
+            event_id: cur.eventId,
+            source: cur.source,
+            carrier: cur.carrier,
+            flight_number: cur.number,
+            departure_date: cur.departureDate,
+            origin: cur.origin,
+            destination: cur.destination,
+            seats: cur.seats,
+            seats_cancelled: state.seatsCancelled,
+            status: state.status,
+            at_us: cur.atUs,
+            versions: state.versions,
+            cancellations: state.cancellations,
+            flight_mismatches: state.mismatches.length,
         });
         for (const m of state.mismatches) {
             mismatches.push({
-                source: m.source, event_id: m.eventId, booking_id: id, named_carrier: m.carrier, named_flight_number: m.number, named_departure_date: m.departureDate,
-                booking_carrier: cur.carrier, booking_flight_number: cur.number, booking_departure_date: cur.departureDate,
+                source: m.source,
+                event_id: m.eventId,
+                booking_id: id,
+                named_carrier: m.carrier,
+                named_flight_number: m.number,
+                named_departure_date: m.departureDate,
+                booking_carrier: cur.carrier,
+                booking_flight_number: cur.number,
+                booking_departure_date: cur.departureDate,
             });
         }
     }
@@ -377,9 +500,20 @@ export async function recomputeBookings(
     if (parked.length > 0) await db.execute(SQL.INSERT_PARKED, { parked: { json: parked } }, tx);
     await db.execute(SQL.CLEAR_MISMATCHES, idParam, tx);
     if (mismatches.length > 0) await db.execute(SQL.INSERT_MISMATCHES, { mismatches: { json: mismatches } }, tx);
-    await batchUpsert(db, SQL.UPSERT_INVENTORY, inventoryDeltas(pairs).map((d) => ({
-        carrier: d.carrier, number: d.number, departure_date: d.departureDate, seats_delta: d.seatsDelta, bookings: d.bookings, cancellations: d.cancellations,
-    })), tx, limits);
+    await batchUpsert(
+        db,
+        SQL.UPSERT_INVENTORY,
+        inventoryDeltas(pairs).map((d) => ({
+            carrier: d.carrier,
+            number: d.number,
+            departure_date: d.departureDate,
+            seats_delta: d.seatsDelta,
+            bookings: d.bookings,
+            cancellations: d.cancellations,
+        })),
+        tx,
+        limits,
+    );
     return { recomputed: states.length, parked: parked.length, mismatches: mismatches.length };
 }
 

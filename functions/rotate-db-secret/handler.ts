@@ -5,10 +5,7 @@
  */
 import { Logger } from "@aws-lambda-powertools/logger";
 import { RDSDataClient } from "@aws-sdk/client-rds-data";
-import {
-    DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand, PutSecretValueCommand,
-    ResourceNotFoundException, SecretsManagerClient, UpdateSecretVersionStageCommand,
-} from "@aws-sdk/client-secrets-manager";
+import { DescribeSecretCommand, GetRandomPasswordCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, UpdateSecretVersionStageCommand } from "@aws-sdk/client-secrets-manager";
 import { DataApi } from "../shared/db/dataapi";
 import { PASSWORD_EXCLUDE, RotationDeps, RotationEvent, SecretStore, rotateStep } from "./rotation";
 

@@ -64,9 +64,15 @@ export function artifactBackend(o: { uri: string; read: ArtifactReader; initial:
         await loading;
     };
     return {
-        get name() { return backend.name; },
-        get minAdjustment() { return backend.minAdjustment; },
-        get dealSample() { return backend.dealSample; },
+        get name() {
+            return backend.name;
+        },
+        get minAdjustment() {
+            return backend.minAdjustment;
+        },
+        get dealSample() {
+            return backend.dealSample;
+        },
         current: () => artifact,
         async scoreDeals(f: readonly DealFeatures[]) {
             await refresh();
@@ -99,9 +105,7 @@ export function scoringFromEnv(env: Record<string, string | undefined> = process
     }
     const initial = baselineArtifact(o.dealRule);
     const uri = env.SCORING_ARTIFACT_URI;
-    const builtin: ScoringBackend = uri
-        ? artifactBackend({ uri, read: o.read ?? defaultArtifactReader(env), initial, refreshMinutes, onError: (e) => o.onError?.(e, "artifact") })
-        : builtinBackend(initial);
+    const builtin: ScoringBackend = uri ? artifactBackend({ uri, read: o.read ?? defaultArtifactReader(env), initial, refreshMinutes, onError: (e) => o.onError?.(e, "artifact") }) : builtinBackend(initial);
     if (kind === "builtin") return builtin;
 
     const endpointName = env.SCORING_ENDPOINT_NAME;

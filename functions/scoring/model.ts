@@ -23,7 +23,11 @@ export const ARTIFACT_FORMAT = "flightstream.scoring";
 export const ARTIFACT_FORMAT_VERSION = 1;
 
 const positive = (what: string) => z.number({ error: `${what} must be a number` }).positive({ error: `${what} must be greater than 0` });
-const fraction = (what: string) => z.number({ error: `${what} must be a number` }).min(0, { error: `${what} must be from 0 to 1` }).max(1, { error: `${what} must be from 0 to 1` });
+const fraction = (what: string) =>
+    z
+        .number({ error: `${what} must be a number` })
+        .min(0, { error: `${what} must be from 0 to 1` })
+        .max(1, { error: `${what} must be from 0 to 1` });
 
 export const ScoringArtifactSchema = z.object({
     format: z.literal(ARTIFACT_FORMAT, { error: `format must be "${ARTIFACT_FORMAT}"` }),
@@ -63,8 +67,15 @@ export const BASELINE_ARTIFACT: ScoringArtifact = {
     trainingRows: 0,
     deal: { sigmas: DEFAULT_DEAL_RULE.sigmas, minSamples: DEFAULT_DEAL_RULE.minSamples, lookbackMinutes: DEFAULT_DEAL_RULE.lookbackMinutes },
     price: {
-        typicalSearchesPerHour: 60, seatCapacity: 180, targetLoadFactor: 0.8,
-        demandWeight: 0.05, loadWeight: 0.2, competitorWeight: 0.3, maxAdjustment: 0.15, minAdjustment: 0.02, elasticity: null,
+        typicalSearchesPerHour: 60,
+        seatCapacity: 180,
+        targetLoadFactor: 0.8,
+        demandWeight: 0.05,
+        loadWeight: 0.2,
+        competitorWeight: 0.3,
+        maxAdjustment: 0.15,
+        minAdjustment: 0.02,
+        elasticity: null,
     },
 };
 
@@ -153,9 +164,10 @@ export function scorePrice(f: PriceFeatures, a: ScoringArtifact = BASELINE_ARTIF
     const loadTerm = round(p.loadWeight * load);
     const competitorTerm = round(-p.competitorWeight * gap);
     const adjustment = round(clamp(demandTerm + loadTerm + competitorTerm, -p.maxAdjustment, p.maxAdjustment));
-    const reason = `demand ${round(f.searchesPerHour, 1)} searches/h vs typical ${round(p.typicalSearchesPerHour, 1)} (${signed(demandTerm)}), `
-        + `load ${f.seatsHeld}/${p.seatCapacity} seats vs target ${p.targetLoadFactor} (${signed(loadTerm)}), `
-        + (f.sampleSize > 0 ? `price ${round(f.price, 2)} vs competitors' mean ${round(f.routeMean, 2)} (${signed(competitorTerm)})` : `no competitor offers (${signed(0)})`);
+    const reason =
+        `demand ${round(f.searchesPerHour, 1)} searches/h vs typical ${round(p.typicalSearchesPerHour, 1)} (${signed(demandTerm)}), ` +
+        `load ${f.seatsHeld}/${p.seatCapacity} seats vs target ${p.targetLoadFactor} (${signed(loadTerm)}), ` +
+        (f.sampleSize > 0 ? `price ${round(f.price, 2)} vs competitors' mean ${round(f.routeMean, 2)} (${signed(competitorTerm)})` : `no competitor offers (${signed(0)})`);
     return { adjustment, suggestedAmount: round(f.price * (1 + adjustment), 2), demandTerm, loadTerm, competitorTerm, reason };
 }
 
@@ -204,7 +216,10 @@ export function train(rows: readonly TrainingRow[], o: TrainOptions): ScoringArt
         s.hours += 1;
         perRoute.set(r.route, s);
     }
-    const means = [...perRoute.values()].map((s) => s.searches / s.hours).filter((m) => m > 0).sort((a, b) => a - b);
+    const means = [...perRoute.values()]
+        .map((s) => s.searches / s.hours)
+        .filter((m) => m > 0)
+        .sort((a, b) => a - b);
     if (means.length > 0) out.price.typicalSearchesPerHour = round(means[Math.floor((means.length - 1) / 2)], 3);
 
     const groups = new Map<string, TrainingRow[]>();

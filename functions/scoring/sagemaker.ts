@@ -29,12 +29,14 @@ export function sageMakerBackend(o: SageMakerBackendOptions): ScoringBackend {
         const out: { predictions: z.infer<T>[]; model: string }[] = [];
         for (let i = 0; i < instances.length; i += batchSize) {
             const batch = instances.slice(i, i + batchSize);
-            const res = await o.client.send(new InvokeEndpointCommand({
-                EndpointName: o.endpointName,
-                ContentType: "application/json",
-                Accept: "application/json",
-                Body: new TextEncoder().encode(JSON.stringify({ task, instances: batch })),
-            }));
+            const res = await o.client.send(
+                new InvokeEndpointCommand({
+                    EndpointName: o.endpointName,
+                    ContentType: "application/json",
+                    Accept: "application/json",
+                    Body: new TextEncoder().encode(JSON.stringify({ task, instances: batch })),
+                }),
+            );
             const text = new TextDecoder().decode(res.Body);
             let json: unknown;
             try {
@@ -65,12 +67,13 @@ export function sageMakerBackend(o: SageMakerBackendOptions): ScoringBackend {
             if (features.length === 0) return [];
             const batches = await invoke("prices", features, PricePrediction);
             let i = 0;
-            return batches.flatMap((b) => b.predictions.map((p) => {
-                const { adjustment, reason } = p as { adjustment: number; reason: string };
-                const price = features[i++].price;
-                return { adjustment, reason, suggestedAmount: Math.round(price * (1 + adjustment) * 100) / 100, model: b.model };
-            }));
+            return batches.flatMap((b) =>
+                b.predictions.map((p) => {
+                    const { adjustment, reason } = p as { adjustment: number; reason: string };
+                    const price = features[i++].price;
+                    return { adjustment, reason, suggestedAmount: Math.round(price * (1 + adjustment) * 100) / 100, model: b.model };
+                }),
+            );
         },
     };
 }
-

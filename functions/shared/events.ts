@@ -42,37 +42,34 @@
  *   and 5 minutes). Without `now` only the absolute bounds apply.
  */
 import {
-  CABINS,
-  DEFAULT_OCCURRED_AT_MAX_AGE_MS,
-  DEFAULT_OCCURRED_AT_MAX_FUTURE_MS,
-  EARLIEST_DAY,
-  LATEST_DAY,
-  MAX_AMOUNT,
-  MAX_ID_CHARS,
-  MAX_OFFSET,
-  MIN_OFFSET,
-  describeDuration,
-  describeReceived,
-  eventTypes,
-  type BookingEvent,
-  type Cabin,
-  type CancellationEvent,
-  type FlightRef,
-  type FlightStatusEvent,
-  type Money,
-  type OfferEvent,
-  type RegisteredEvent,
-  type RegisteredEventType,
-  type SearchEvent,
-  type ValidateOptions,
-  type ValidationError,
-  type ValidationResult,
+    CABINS,
+    DEFAULT_OCCURRED_AT_MAX_AGE_MS,
+    DEFAULT_OCCURRED_AT_MAX_FUTURE_MS,
+    EARLIEST_DAY,
+    LATEST_DAY,
+    MAX_AMOUNT,
+    MAX_ID_CHARS,
+    MAX_OFFSET,
+    MIN_OFFSET,
+    describeDuration,
+    describeReceived,
+    eventTypes,
+    type BookingEvent,
+    type Cabin,
+    type CancellationEvent,
+    type FlightRef,
+    type FlightStatusEvent,
+    type Money,
+    type OfferEvent,
+    type RegisteredEvent,
+    type RegisteredEventType,
+    type SearchEvent,
+    type ValidateOptions,
+    type ValidationError,
+    type ValidationResult,
 } from "./event-types";
 
-export {
-  CABINS, DEFAULT_OCCURRED_AT_MAX_AGE_MS, DEFAULT_OCCURRED_AT_MAX_FUTURE_MS, EARLIEST_DAY, LATEST_DAY, MAX_AMOUNT, MAX_ID_CHARS, MAX_OFFSET, MIN_OFFSET,
-  describeDuration, describeReceived,
-};
+export { CABINS, DEFAULT_OCCURRED_AT_MAX_AGE_MS, DEFAULT_OCCURRED_AT_MAX_FUTURE_MS, EARLIEST_DAY, LATEST_DAY, MAX_AMOUNT, MAX_ID_CHARS, MAX_OFFSET, MIN_OFFSET, describeDuration, describeReceived };
 export type { BookingEvent, Cabin, CancellationEvent, FlightRef, FlightStatusEvent, Money, OfferEvent, SearchEvent, ValidateOptions, ValidationError, ValidationResult };
 
 /** The registered event types, in registry order (functions/shared/event-types/index.ts). */
@@ -98,8 +95,8 @@ export const OCCURRED_AT_MAX_FUTURE_LIMIT_MS = 60 * 60_000;
  * time it is processed or replayed.
  */
 export const CONSUMER_OCCURRED_AT_WINDOW = {
-  occurredAtMaxAgeMs: OCCURRED_AT_MAX_AGE_LIMIT_MS + 3_600_000,
-  occurredAtMaxFutureMs: OCCURRED_AT_MAX_FUTURE_LIMIT_MS,
+    occurredAtMaxAgeMs: OCCURRED_AT_MAX_AGE_LIMIT_MS + 3_600_000,
+    occurredAtMaxFutureMs: OCCURRED_AT_MAX_FUTURE_LIMIT_MS,
 } as const;
 
 /** The fields every event carries, whatever its type (extra fields kept). */
@@ -112,55 +109,55 @@ export const FlightStatusEventSchema = eventTypes.schemaOf("flight_status")!;
 
 /** Validates one event; on failure lists every problem (index 0). */
 export function validateEvent(value: unknown, options: ValidateOptions = {}): ValidationResult<FlightEvent> {
-  return eventTypes.validateAt<FlightEvent>(value, 0, options);
+    return eventTypes.validateAt<FlightEvent>(value, 0, options);
 }
 
 /** Validates a batch; the batch is valid only if every event is. Errors carry the event's index. */
 export function validateBatch(values: readonly unknown[], options: ValidateOptions = {}): ValidationResult<FlightEvent[]> {
-  return eventTypes.validateBatch<FlightEvent>(values, options);
+    return eventTypes.validateBatch<FlightEvent>(values, options);
 }
 
 /** True when the compiled fast path accepts `value` (what validateEvent decides for valid events, without building a result). */
 export function isValidEvent(value: unknown, options: ValidateOptions = {}): value is FlightEvent {
-  return eventTypes.isValid(value, options);
+    return eventTypes.isValid(value, options);
 }
 
 function at(event: FlightEvent, dotted: string): string {
-  let v: unknown = event;
-  for (const k of dotted.split(".")) v = (v as Record<string, unknown>)[k];
-  return v as string;
+    let v: unknown = event;
+    for (const k of dotted.split(".")) v = (v as Record<string, unknown>)[k];
+    return v as string;
 }
 
 /** The route an event concerns, "ORIGIN-DESTINATION" (from the type's declared route fields: `flight` for bookings and cancellations). */
 export function routeOf(event: FlightEvent): string {
-  switch (event.type) {
-    case "search":
-    case "offer":
-      return `${event.origin}-${event.destination}`;
-    case "booking":
-    case "cancellation":
-      return `${event.flight.origin}-${event.flight.destination}`;
-    default: {
-      const route = eventTypes.definition(event.type)?.route;
-      if (!route) throw new TypeError(`routeOf: event type "${event.type}" declares no route`);
-      return `${at(event, route.origin)}-${at(event, route.destination)}`;
+    switch (event.type) {
+        case "search":
+        case "offer":
+            return `${event.origin}-${event.destination}`;
+        case "booking":
+        case "cancellation":
+            return `${event.flight.origin}-${event.flight.destination}`;
+        default: {
+            const route = eventTypes.definition(event.type)?.route;
+            if (!route) throw new TypeError(`routeOf: event type "${event.type}" declares no route`);
+            return `${at(event, route.origin)}-${at(event, route.destination)}`;
+        }
     }
-  }
 }
 
 /** The departure date an event concerns. */
 export function departureDateOf(event: FlightEvent): string {
-  switch (event.type) {
-    case "search":
-    case "offer":
-      return event.departureDate;
-    case "booking":
-    case "cancellation":
-      return event.flight.departureDate;
-    default: {
-      const path = eventTypes.definition(event.type)?.departureDate;
-      if (!path) throw new TypeError(`departureDateOf: event type "${event.type}" declares no departure date`);
-      return at(event, path);
+    switch (event.type) {
+        case "search":
+        case "offer":
+            return event.departureDate;
+        case "booking":
+        case "cancellation":
+            return event.flight.departureDate;
+        default: {
+            const path = eventTypes.definition(event.type)?.departureDate;
+            if (!path) throw new TypeError(`departureDateOf: event type "${event.type}" declares no departure date`);
+            return at(event, path);
+        }
     }
-  }
 }

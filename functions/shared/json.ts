@@ -6,10 +6,10 @@
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON of any shape; callers (plan mocks, policy rules) read it as their own documents
 export function parseMaybeJson(v: unknown): any {
-  if (typeof v !== "string") return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
+    if (typeof v !== "string") return v;
+    try {
+        return JSON.parse(v);
+    } catch {
+        return v;
+    }
 }

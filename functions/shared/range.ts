@@ -10,58 +10,58 @@
 
 /** Renders a received value for an error message (strings quoted, long values cut at 120 characters). */
 export function describeValue(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number" || typeof value === "boolean" || value === null || typeof value === "bigint") return String(value);
-  try {
-    const s = JSON.stringify(value);
-    return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-  } catch {
-    return String(value);
-  }
+    if (value === undefined) return "undefined";
+    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "number" || typeof value === "boolean" || value === null || typeof value === "bigint") return String(value);
+    try {
+        const s = JSON.stringify(value);
+        return s.length > 120 ? `${s.slice(0, 117)}...` : s;
+    } catch {
+        return String(value);
+    }
 }
 
 /** "`argument` must be <allowed> (received <value>)": the one shape every range message takes. */
 export function problemMessage(argument: string, allowed: string, value: unknown): string {
-  return `\`${argument}\` must be ${allowed} (received ${describeValue(value)})`;
+    return `\`${argument}\` must be ${allowed} (received ${describeValue(value)})`;
 }
 
 /** What an integer range allows, in words: "an integer between 1 and 500". */
 export function integerRangeText(min: number, max: number): string {
-  return max === Number.POSITIVE_INFINITY ? `an integer of at least ${min}` : `an integer between ${min} and ${max}`;
+    return max === Number.POSITIVE_INFINITY ? `an integer of at least ${min}` : `an integer between ${min} and ${max}`;
 }
 
 /** What a number range allows, in words: "a number between 0 and 1". */
 export function numberRangeText(min: number, max: number): string {
-  return max === Number.POSITIVE_INFINITY ? `a number of at least ${min}` : `a number between ${min} and ${max}`;
+    return max === Number.POSITIVE_INFINITY ? `a number of at least ${min}` : `a number between ${min} and ${max}`;
 }
 
 /** True when `value` is an integer in [min, max]. */
 export function isIntegerInRange(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+    return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
 
 /** True when `value` is a (non-NaN) number in [min, max]. */
 export function isNumberInRange(value: unknown, min: number, max: number): value is number {
-  return typeof value === "number" && !Number.isNaN(value) && value >= min && value <= max;
+    return typeof value === "number" && !Number.isNaN(value) && value >= min && value <= max;
 }
 
 /** The message for an integer outside [min, max], or undefined when it is inside. */
 export function integerRangeProblem(argument: string, value: unknown, min: number, max: number): string | undefined {
-  return isIntegerInRange(value, min, max) ? undefined : problemMessage(argument, integerRangeText(min, max), value);
+    return isIntegerInRange(value, min, max) ? undefined : problemMessage(argument, integerRangeText(min, max), value);
 }
 
 /** Returns `value` when it is an integer in [min, max]; throws a RangeError in the one format otherwise. */
 export function assertIntegerInRange(argument: string, value: unknown, min: number, max: number): number {
-  const problem = integerRangeProblem(argument, value, min, max);
-  if (problem !== undefined) throw new RangeError(problem);
-  return value as number;
+    const problem = integerRangeProblem(argument, value, min, max);
+    if (problem !== undefined) throw new RangeError(problem);
+    return value as number;
 }
 
 /** Returns `value` when it is a number in [min, max]; throws a RangeError in the one format otherwise. */
 export function assertNumberInRange(argument: string, value: unknown, min: number, max: number): number {
-  if (!isNumberInRange(value, min, max)) throw new RangeError(problemMessage(argument, numberRangeText(min, max), value));
-  return value;
+    if (!isNumberInRange(value, min, max)) throw new RangeError(problemMessage(argument, numberRangeText(min, max), value));
+    return value;
 }
 
 /** Retention periods CloudWatch Logs accepts (`retentionInDays`). */
@@ -72,5 +72,5 @@ export const LOG_RETENTION_TEXT = `one of CloudWatch Logs' retention periods (${
 
 /** The message for a value that is not a CloudWatch Logs retention period, or undefined when it is one. */
 export function logRetentionProblem(argument: string, value: unknown): string | undefined {
-  return typeof value === "number" && LOG_RETENTION_DAYS.includes(value) ? undefined : problemMessage(argument, LOG_RETENTION_TEXT, value);
+    return typeof value === "number" && LOG_RETENTION_DAYS.includes(value) ? undefined : problemMessage(argument, LOG_RETENTION_TEXT, value);
 }

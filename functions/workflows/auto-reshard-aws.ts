@@ -29,11 +29,13 @@ export function cloudWatchLoad(cw: CloudWatchClient): LoadSource {
                 MetricStat: { Metric: { Namespace: "AWS/Kinesis", MetricName: metricName, Dimensions: [{ Name: "StreamName", Value: streamName }] }, Period: 60, Stat: "Sum" },
                 ReturnData: true,
             });
-            const res = await cw.send(new GetMetricDataCommand({
-                StartTime: new Date(now.getTime() - minutes * 60_000),
-                EndTime: now,
-                MetricDataQueries: [q("bytes", "IncomingBytes"), q("records", "IncomingRecords")],
-            }));
+            const res = await cw.send(
+                new GetMetricDataCommand({
+                    StartTime: new Date(now.getTime() - minutes * 60_000),
+                    EndTime: now,
+                    MetricDataQueries: [q("bytes", "IncomingBytes"), q("records", "IncomingRecords")],
+                }),
+            );
             const peak = (id: string) => Math.max(0, ...((res.MetricDataResults ?? []).find((r) => r.Id === id)?.Values ?? []));
             return { bytesPerMinute: peak("bytes"), recordsPerMinute: peak("records") };
         },

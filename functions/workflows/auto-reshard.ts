@@ -17,9 +17,7 @@
  * on-call (`npm run ops -- reshard`).
  */
 import { DescribeStreamSummaryCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import {
-    MAX_SHARDS_PER_STREAM, MeasuredFigures, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, planDataPath, planReshardSteps,
-} from "../shared/capacity";
+import { MAX_SHARDS_PER_STREAM, MeasuredFigures, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, planDataPath, planReshardSteps } from "../shared/capacity";
 import { WorkflowError, show } from "./errors";
 import { ReshardBudget, ReshardLedger, reshardBudget } from "./ledger";
 
@@ -77,15 +75,15 @@ export interface AutoReshardDeps {
 export type AutoReshardDecision =
     | { readonly action: "none"; readonly reason: string }
     | {
-        readonly action: "start";
-        readonly fromShards: number;
-        /** What the workflow is started with (the planner's target, or less when the budget caps it). */
-        readonly targetShards: number;
-        readonly plannedShards: number;
-        readonly calls: number;
-        readonly cappedByBudget: boolean;
-        readonly reason: string;
-    }
+          readonly action: "start";
+          readonly fromShards: number;
+          /** What the workflow is started with (the planner's target, or less when the budget caps it). */
+          readonly targetShards: number;
+          readonly plannedShards: number;
+          readonly calls: number;
+          readonly cappedByBudget: boolean;
+          readonly reason: string;
+      }
     | { readonly action: "blocked"; readonly fromShards: number; readonly plannedShards: number; readonly reason: string };
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
@@ -101,11 +99,7 @@ export function autoReshardTarget(load: StreamLoad, settings: AutoReshardSetting
     const imbalance = settings.plannerFigures?.hotShardImbalance ?? 1;
     const bytesPerSecond = (load.bytesPerMinute / 60) * headroom;
     const recordsPerSecond = (load.recordsPerMinute / 60) * headroom;
-    const byLoad = Math.ceil(Math.max(
-        (bytesPerSecond * imbalance) / (util * SHARD_WRITE_BYTES_PER_SECOND),
-        (recordsPerSecond * imbalance) / (util * SHARD_WRITE_RECORDS_PER_SECOND),
-        1,
-    ));
+    const byLoad = Math.ceil(Math.max((bytesPerSecond * imbalance) / (util * SHARD_WRITE_BYTES_PER_SECOND), (recordsPerSecond * imbalance) / (util * SHARD_WRITE_RECORDS_PER_SECOND), 1));
     let byPlanner = 0;
     if (settings.plannerFigures && bytesPerSecond > 0) {
         const eventMBps = (bytesPerSecond * settings.plannerFigures.frameCompressionRatio) / 1e6;
@@ -149,8 +143,10 @@ export function decideAutoReshard(openShards: number, load: StreamLoad, budget: 
         plannedShards: planned,
         calls,
         cappedByBudget: capped,
-        reason: `${loadText}: resharding ${openShards} → ${target} shards in ${calls} call${calls === 1 ? "" : "s"}` +
-            (capped ? ` (the planner asks for ${planned}, ${steps.length} calls; the budget allows ${available})` : "") + ` (${budgetText}).`,
+        reason:
+            `${loadText}: resharding ${openShards} → ${target} shards in ${calls} call${calls === 1 ? "" : "s"}` +
+            (capped ? ` (the planner asks for ${planned}, ${steps.length} calls; the budget allows ${available})` : "") +
+            ` (${budgetText}).`,
     };
 }
 
@@ -198,15 +194,16 @@ export async function autoReshard(event: unknown, deps: AutoReshardDeps): Promis
     const budget = reshardBudget(await deps.ledger.calls(), now);
     const decision = decideAutoReshard(openShards, load, budget, s);
     if (decision.action === "blocked") {
-        await deps.notifier.notify("page", `Automatic reshard of ${s.streamName} stopped by the UpdateShardCount budget`,
-            `Triggered by ${by}. ${decision.reason} Writes may throttle: see docs/runbooks/stream-capacity.md.`);
+        await deps.notifier.notify("page", `Automatic reshard of ${s.streamName} stopped by the UpdateShardCount budget`, `Triggered by ${by}. ${decision.reason} Writes may throttle: see docs/runbooks/stream-capacity.md.`);
         return { trigger, decision };
     }
     if (decision.action !== "start") return { trigger, decision };
     const minute = now.toISOString().slice(0, 16).replace(/[-:T]/g, "");
     const executionId = await deps.starter.start(`auto-${minute}-${decision.targetShards}`, { targetShards: decision.targetShards });
-    await deps.notifier.notify(decision.cappedByBudget ? "page" : "ticket",
+    await deps.notifier.notify(
+        decision.cappedByBudget ? "page" : "ticket",
         `Automatic reshard of ${s.streamName}: ${decision.fromShards} → ${decision.targetShards} shards${decision.cappedByBudget ? " (capped by the budget)" : ""}`,
-        `Triggered by ${by}. ${decision.reason} Execution: ${executionId}. Reconcile \`stream.shards\` afterwards: docs/workflows.md#reconciling-with-the-stacks-config.`);
+        `Triggered by ${by}. ${decision.reason} Execution: ${executionId}. Reconcile \`stream.shards\` afterwards: docs/workflows.md#reconciling-with-the-stacks-config.`,
+    );
     return { trigger, decision, executionId };
 }

@@ -10,15 +10,7 @@ export class WorkflowError extends Error {
 }
 
 export type WorkflowErrorName =
-    | "InvalidReplayInput"
-    | "InvalidReshardInput"
-    | "InvalidAutoReshardTrigger"
-    | "ReshardBudgetExceeded"
-    | "ReshardTimeout"
-    | "InvalidTrafficShiftInput"
-    | "TrafficShiftTimeout"
-    | "ReplayDeliveryFailed"
-    | "UnknownAction";
+    "InvalidReplayInput" | "InvalidReshardInput" | "InvalidAutoReshardTrigger" | "ReshardBudgetExceeded" | "ReshardTimeout" | "InvalidTrafficShiftInput" | "TrafficShiftTimeout" | "ReplayDeliveryFailed" | "UnknownAction";
 
 /** Renders a received value for messages (same shape as components/common/validation). */
 export function show(value: unknown): string {

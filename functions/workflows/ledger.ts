@@ -70,7 +70,12 @@ export class MemoryLedger implements ReshardLedger {
 
 /** Ledger kept in one SSM parameter. */
 export class SsmLedger implements ReshardLedger {
-    constructor(private readonly ssm: SSMClient, readonly parameterName: string, readonly streamName: string, private readonly now: () => Date = () => new Date()) {}
+    constructor(
+        private readonly ssm: SSMClient,
+        readonly parameterName: string,
+        readonly streamName: string,
+        private readonly now: () => Date = () => new Date(),
+    ) {}
 
     async calls(): Promise<Date[]> {
         let value: string | undefined;
@@ -99,11 +104,13 @@ export class SsmLedger implements ReshardLedger {
         const cutoff = this.now().getTime() - DAY_MS;
         const kept = (await this.calls()).filter((c) => c.getTime() > cutoff);
         kept.push(at);
-        await this.ssm.send(new PutParameterCommand({
-            Name: this.parameterName,
-            Type: "String",
-            Overwrite: true,
-            Value: JSON.stringify({ stream: this.streamName, calls: kept.map((c) => c.toISOString()) }),
-        }));
+        await this.ssm.send(
+            new PutParameterCommand({
+                Name: this.parameterName,
+                Type: "String",
+                Overwrite: true,
+                Value: JSON.stringify({ stream: this.streamName, calls: kept.map((c) => c.toISOString()) }),
+            }),
+        );
     }
 }

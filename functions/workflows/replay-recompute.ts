@@ -39,7 +39,10 @@ export function planRecompute(input: { from?: unknown; to?: unknown }, now: Date
     const bad = (m: string): never => {
         throw new WorkflowError("InvalidReplayInput", m);
     };
-    for (const [name, t] of [["from", from], ["to", to]] as const) {
+    for (const [name, t] of [
+        ["from", from],
+        ["to", to],
+    ] as const) {
         if (t.getTime() % 3_600_000 !== 0) bad(`${field(name)} must be a whole UTC hour such as "2026-11-22T08:00:00Z" (the lake is partitioned by hour) (received ${JSON.stringify(input[name])}).`);
     }
     if (from >= to) bad(`the time range is inverted or empty: ${field("from")} (${from.toISOString()}) must be before ${field("to")} (${to.toISOString()}).`);

@@ -109,7 +109,10 @@ export function planReplayWindow(input: ReplayInput, limits: ReplayLimits, name:
     const processedStart = now - processedHours * 3_600_000 + PROCESSED_RETENTION_MARGIN_MS;
     const refuseTooOld = () => {
         if (from.getTime() < processedStart) {
-            throw new WorkflowError("InvalidReplayInput", `${name("from")} (${from.toISOString()}) is older than the processor's ${processedHours} h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: ${new Date(processedStart).toISOString()}): replaying it would count its events twice. Rebuild that window's aggregates with \`npm run ops -- recompute --from ... --to ...\` instead.`);
+            throw new WorkflowError(
+                "InvalidReplayInput",
+                `${name("from")} (${from.toISOString()}) is older than the processor's ${processedHours} h memory of counted events (PROCESSED_EVENTS_RETENTION_HOURS, less 1 h for the replay to run; oldest replayable: ${new Date(processedStart).toISOString()}): replaying it would count its events twice. Rebuild that window's aggregates with \`npm run ops -- recompute --from ... --to ...\` instead.`,
+            );
         }
     };
     const end = Math.min(to.getTime(), now);

@@ -210,7 +210,10 @@ async function deliverAll(deps: WorkflowDeps, target: string, records: KinesisSt
 
 function add(a: ReplayTotals, b: Partial<ReplayTotals>): ReplayTotals {
     return {
-        records: a.records + (b.records ?? 0), events: a.events + (b.events ?? 0), batches: a.batches + (b.batches ?? 0), pages: a.pages + (b.pages ?? 0),
+        records: a.records + (b.records ?? 0),
+        events: a.events + (b.events ?? 0),
+        batches: a.batches + (b.batches ?? 0),
+        pages: a.pages + (b.pages ?? 0),
         rejected: (a.rejected ?? 0) + (b.rejected ?? 0),
     };
 }
@@ -234,9 +237,13 @@ async function readShardPage(state: ReplayPageState, deps: WorkflowDeps): Promis
     let iterator = state.cursor?.iterator;
     let lastSeq = state.cursor?.lastSequenceNumber;
     const freshIterator = async (): Promise<string | undefined> => {
-        const res = await kinesis.send(new GetShardIteratorCommand(lastSeq
-            ? { StreamName: streamName, ShardId: item.id, ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastSeq }
-            : { StreamName: streamName, ShardId: item.id, ShardIteratorType: "AT_TIMESTAMP", Timestamp: new Date(item.from) }));
+        const res = await kinesis.send(
+            new GetShardIteratorCommand(
+                lastSeq
+                    ? { StreamName: streamName, ShardId: item.id, ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: lastSeq }
+                    : { StreamName: streamName, ShardId: item.id, ShardIteratorType: "AT_TIMESTAMP", Timestamp: new Date(item.from) },
+            ),
+        );
         return res.ShardIterator;
     };
     if (!iterator) iterator = await freshIterator();
@@ -321,12 +328,14 @@ async function readLakePage(state: ReplayPageState, deps: WorkflowDeps): Promise
                 }
                 const at = typeof event.occurredAt === "string" ? Date.parse(event.occurredAt) : NaN;
                 if (Number.isNaN(at) || at < from || at > to) return;
-                picked.push(eventRecord(deps, `lake/${key}`, {
-                    data: Buffer.from(line, "utf8"),
-                    partitionKey: typeof event.eventId === "string" ? event.eventId : `${key}:${i}`,
-                    sequenceNumber: `${key}:${i}`,
-                    arrival: new Date(at),
-                }));
+                picked.push(
+                    eventRecord(deps, `lake/${key}`, {
+                        data: Buffer.from(line, "utf8"),
+                        partitionKey: typeof event.eventId === "string" ? event.eventId : `${key}:${i}`,
+                        sequenceNumber: `${key}:${i}`,
+                        arrival: new Date(at),
+                    }),
+                );
             });
             startAfter = key;
             if (picked.length >= maxRecords || Date.now() >= deadline) break;
@@ -344,7 +353,13 @@ async function readLakePage(state: ReplayPageState, deps: WorkflowDeps): Promise
 
 /** Task `replay.summarize`: the execution's output. */
 export function summarizeReplay(state: ReplayPlan & { results?: ReplaySourceResult[] }): {
-    from: string; to: string; target: string; stream?: TimeWindow; lake?: TimeWindow; sources: ReplaySourceResult[]; totals: ReplayTotals;
+    from: string;
+    to: string;
+    target: string;
+    stream?: TimeWindow;
+    lake?: TimeWindow;
+    sources: ReplaySourceResult[];
+    totals: ReplayTotals;
 } {
     const sources = state.results ?? [];
     const totals = sources.reduce<ReplayTotals>((acc, s) => add(acc, s), ZERO);

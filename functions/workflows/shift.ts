@@ -4,15 +4,7 @@
  * during the soak, and roll back (restore the previous records).
  */
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import {
-    Change,
-    ListResourceRecordSetsCommandOutput,
-    ChangeResourceRecordSetsCommand,
-    GetChangeCommand,
-    GetHealthCheckStatusCommand,
-    ListResourceRecordSetsCommand,
-    ResourceRecordSet,
-} from "@aws-sdk/client-route-53";
+import { Change, ListResourceRecordSetsCommandOutput, ChangeResourceRecordSetsCommand, GetChangeCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, ResourceRecordSet } from "@aws-sdk/client-route-53";
 import { WorkflowDeps, need } from "./deps";
 import { WorkflowError } from "./errors";
 import { AlarmObservation, HealthObservation, normalizeName, parseShiftInput, planShift, ShiftRequest, soakVerdict, TrafficShiftInput } from "./traffic";
@@ -43,13 +35,15 @@ async function currentRecords(deps: WorkflowDeps, req: ShiftRequest): Promise<Re
     let type: string | undefined = req.recordType;
     let id: string | undefined;
     for (let page = 0; page < 20 && name !== undefined; page++) {
-        const res: ListResourceRecordSetsCommandOutput = await route53.send(new ListResourceRecordSetsCommand({
-            HostedZoneId: req.hostedZoneId,
-            StartRecordName: name,
-            StartRecordType: type as never,
-            ...(id ? { StartRecordIdentifier: id } : {}),
-            MaxItems: 100,
-        }));
+        const res: ListResourceRecordSetsCommandOutput = await route53.send(
+            new ListResourceRecordSetsCommand({
+                HostedZoneId: req.hostedZoneId,
+                StartRecordName: name,
+                StartRecordType: type as never,
+                ...(id ? { StartRecordIdentifier: id } : {}),
+                MaxItems: 100,
+            }),
+        );
         const sets = res.ResourceRecordSets ?? [];
         const matching = sets.filter((r) => normalizeName(r.Name ?? "") === req.recordName && r.Type === req.recordType);
         out.push(...matching);
@@ -79,10 +73,12 @@ export async function snapshotShift(input: TrafficShiftInput, deps: WorkflowDeps
 }
 
 async function change(deps: WorkflowDeps, state: ShiftState, changes: Change[], comment: string): Promise<string> {
-    const res = await need(deps.route53, "the Route 53 client").send(new ChangeResourceRecordSetsCommand({
-        HostedZoneId: state.hostedZoneId,
-        ChangeBatch: { Comment: comment, Changes: changes },
-    }));
+    const res = await need(deps.route53, "the Route 53 client").send(
+        new ChangeResourceRecordSetsCommand({
+            HostedZoneId: state.hostedZoneId,
+            ChangeBatch: { Comment: comment, Changes: changes },
+        }),
+    );
     return res.ChangeInfo!.Id!;
 }
 
@@ -130,9 +126,7 @@ export async function checkSoak(state: ShiftState, deps: WorkflowDeps): Promise<
     const alarms = state.alarmNames.length > 0 ? await describeAlarms(deps, state.alarmNames) : [];
     const reason = soakVerdict(health, alarms);
     const checksDone = state.checksDone + 1;
-    return reason
-        ? { ...state, checksDone, fired: true, reason: `soak check ${checksDone} of ${state.soakChecks}: ${reason}` }
-        : { ...state, checksDone, fired: false };
+    return reason ? { ...state, checksDone, fired: true, reason: `soak check ${checksDone} of ${state.soakChecks}: ${reason}` } : { ...state, checksDone, fired: false };
 }
 
 /** Task `shift.rollback`: restore the records as they were. */

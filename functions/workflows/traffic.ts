@@ -72,9 +72,7 @@ export function parseShiftInput(input: TrafficShiftInput, name: FieldName = inpu
     const hasWeights = input.weights !== undefined;
     const hasFailover = input.failoverTo !== undefined;
     if (hasWeights === hasFailover) {
-        bad(hasWeights
-            ? "give only one of `weights` or `failoverTo` (received both)."
-            : "give `weights` (e.g. {\"blue\": 90, \"green\": 10}) or `failoverTo` (the set identifier to make PRIMARY) (received neither).");
+        bad(hasWeights ? "give only one of `weights` or `failoverTo` (received both)." : 'give `weights` (e.g. {"blue": 90, "green": 10}) or `failoverTo` (the set identifier to make PRIMARY) (received neither).');
     }
     let weights: Record<string, number> | undefined;
     if (hasWeights) {

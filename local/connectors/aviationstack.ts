@@ -71,7 +71,7 @@ export function flightsAt(t: number, flightsPerDay = 48): AviationStackFlight[] 
         const h = hash(`${day}/${i}`);
         const airline = AIRLINES[i % AIRLINES.length];
         const from = AIRPORTS[h % AIRPORTS.length];
-        const to = AIRPORTS[(h % AIRPORTS.length + 1 + ((h >>> 8) % (AIRPORTS.length - 1))) % AIRPORTS.length];
+        const to = AIRPORTS[((h % AIRPORTS.length) + 1 + ((h >>> 8) % (AIRPORTS.length - 1))) % AIRPORTS.length];
         const number = String(100 + i * 7 + (h % 5));
         const scheduledDep = dayStart + Math.floor(((i + 0.5) * 24 * 60) / flightsPerDay) * MINUTE;
         const duration = (60 + ((h >>> 4) % 8) * 30) * MINUTE;
@@ -90,19 +90,41 @@ export function flightsAt(t: number, flightsPerDay = 48): AviationStackFlight[] 
             flight_date: day,
             flight_status: status,
             departure: {
-                airport: from.name, timezone: from.tz, iata: from.iata, icao: from.icao, terminal: String(1 + (h % 3)), gate: `${"ABCDE"[h % 5]}${1 + (h % 40)}`,
-                delay: delay > 0 ? delay : null, scheduled: iso(scheduledDep), estimated: iso(dep), actual: departed ? iso(dep) : null,
-                estimated_runway: departed ? iso(dep) : null, actual_runway: departed ? iso(dep + 10 * MINUTE) : null,
+                airport: from.name,
+                timezone: from.tz,
+                iata: from.iata,
+                icao: from.icao,
+                terminal: String(1 + (h % 3)),
+                gate: `${"ABCDE"[h % 5]}${1 + (h % 40)}`,
+                delay: delay > 0 ? delay : null,
+                scheduled: iso(scheduledDep),
+                estimated: iso(dep),
+                actual: departed ? iso(dep) : null,
+                estimated_runway: departed ? iso(dep) : null,
+                actual_runway: departed ? iso(dep + 10 * MINUTE) : null,
             },
             arrival: {
-                airport: to.name, timezone: to.tz, iata: to.iata, icao: to.icao, terminal: null, gate: null, baggage: null,
-                delay: delay > 0 ? delay : null, scheduled: iso(scheduledDep + duration), estimated: iso(arr), actual: arrived ? iso(arr) : null,
-                estimated_runway: null, actual_runway: null,
+                airport: to.name,
+                timezone: to.tz,
+                iata: to.iata,
+                icao: to.icao,
+                terminal: null,
+                gate: null,
+                baggage: null,
+                delay: delay > 0 ? delay : null,
+                scheduled: iso(scheduledDep + duration),
+                estimated: iso(arr),
+                actual: arrived ? iso(arr) : null,
+                estimated_runway: null,
+                actual_runway: null,
             },
             airline: { name: airline.name, iata: airline.iata, icao: airline.icao },
             flight: { number, iata: `${airline.iata}${number}`, icao: `${airline.icao}${number}`, codeshared: null },
             aircraft: null,
-            live: status === "active" ? { updated: iso(Math.floor(t / (10 * MINUTE)) * 10 * MINUTE), latitude: 47 - (h % 10), longitude: 8 - (h % 12), altitude: 10000, direction: h % 360, speed_horizontal: 800, speed_vertical: 0, is_ground: false } : null,
+            live:
+                status === "active"
+                    ? { updated: iso(Math.floor(t / (10 * MINUTE)) * 10 * MINUTE), latitude: 47 - (h % 10), longitude: 8 - (h % 12), altitude: 10000, direction: h % 360, speed_horizontal: 800, speed_vertical: 0, is_ground: false }
+                    : null,
         });
     }
     return out;
@@ -144,9 +166,10 @@ export async function startFlightsApi(o: FlightsApiOptions): Promise<FlightsApi>
     return {
         url: `http://127.0.0.1:${port}`,
         requests: () => requests,
-        stop: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        stop: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

@@ -51,9 +51,10 @@ export async function startSecretsStandIn(secrets: Record<string, string>, port 
             store.set(id, s);
             version++;
         },
-        stop: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        stop: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

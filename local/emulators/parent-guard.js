@@ -8,7 +8,7 @@ process.stdin.on("end", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
 process.stdin.resume();
 const timer = setInterval(() => {
-  if (process.ppid !== startPpid) process.exit(0);
+    if (process.ppid !== startPpid) process.exit(0);
 }, 1000);
 timer.unref();
 
@@ -17,14 +17,14 @@ timer.unref();
 // calls without a host get EMULATOR_LISTEN_HOST.
 const host = process.env.EMULATOR_LISTEN_HOST;
 if (host) {
-  const net = require("net");
-  const listen = net.Server.prototype.listen;
-  net.Server.prototype.listen = function patchedListen(...args) {
-    if (typeof args[0] === "number" || (typeof args[0] === "string" && /^\d+$/.test(args[0]))) {
-      if (args.length === 1 || typeof args[1] === "function") args.splice(1, 0, host);
-    } else if (args[0] && typeof args[0] === "object" && args[0].port !== undefined && args[0].host === undefined && args[0].path === undefined) {
-      args[0] = { ...args[0], host };
-    }
-    return listen.apply(this, args);
-  };
+    const net = require("net");
+    const listen = net.Server.prototype.listen;
+    net.Server.prototype.listen = function patchedListen(...args) {
+        if (typeof args[0] === "number" || (typeof args[0] === "string" && /^\d+$/.test(args[0]))) {
+            if (args.length === 1 || typeof args[1] === "function") args.splice(1, 0, host);
+        } else if (args[0] && typeof args[0] === "object" && args[0].port !== undefined && args[0].host === undefined && args[0].path === undefined) {
+            args[0] = { ...args[0], host };
+        }
+        return listen.apply(this, args);
+    };
 }

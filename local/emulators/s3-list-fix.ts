@@ -25,107 +25,104 @@ const S3Object: new (bucket: string, key: string, content: null, metadata: Recor
 const OBJECT_SUFFIX = "._S3rver_object";
 
 interface FilesystemStoreLike {
-  getBucketPath(bucket: string): string;
-  getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
-  listObjects: (bucket: string, options: ListOptions) => Promise<ListResult>;
+    getBucketPath(bucket: string): string;
+    getMetadata(bucket: string, key: string): Promise<Record<string, unknown>>;
+    listObjects: (bucket: string, options: ListOptions) => Promise<ListResult>;
 }
 
 interface ListOptions {
-  delimiter?: string;
-  startAfter?: string;
-  prefix?: string;
-  maxKeys?: number;
+    delimiter?: string;
+    startAfter?: string;
+    prefix?: string;
+    maxKeys?: number;
 }
 
 interface ListResult {
-  objects: unknown[];
-  commonPrefixes: string[];
-  isTruncated: boolean;
+    objects: unknown[];
+    commonPrefixes: string[];
+    isTruncated: boolean;
 }
 
 function* walk(dir: string, rel: string, prefix: string): Generator<string> {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const full = path.join(dir, name);
-    if (fs.statSync(full).isDirectory()) {
-      const relDir = `${rel}${name}/`;
-      // Descend only into folders that can hold keys starting with `prefix`.
-      if (relDir.startsWith(prefix) || prefix.startsWith(relDir)) yield* walk(full, relDir, prefix);
-    } else if (name.endsWith(OBJECT_SUFFIX)) {
-      yield rel + name.slice(0, -OBJECT_SUFFIX.length);
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch {
+        return;
     }
-  }
+    for (const name of names) {
+        const full = path.join(dir, name);
+        if (fs.statSync(full).isDirectory()) {
+            const relDir = `${rel}${name}/`;
+            // Descend only into folders that can hold keys starting with `prefix`.
+            if (relDir.startsWith(prefix) || prefix.startsWith(relDir)) yield* walk(full, relDir, prefix);
+        } else if (name.endsWith(OBJECT_SUFFIX)) {
+            yield rel + name.slice(0, -OBJECT_SUFFIX.length);
+        }
+    }
 }
 
 /** Keys in S3 order, grouped by delimiter, at most `maxKeys` keys per page. */
-export function pageKeys(
-  allKeys: readonly string[],
-  options: ListOptions,
-): { keys: string[]; commonPrefixes: string[]; isTruncated: boolean } {
-  const { delimiter = "", startAfter = "", prefix = "", maxKeys = Infinity } = options;
-  const sorted = allKeys.filter((k) => k.startsWith(prefix) && k > startAfter).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const keys: string[] = [];
-  const commonPrefixes: string[] = [];
-  let isTruncated = false;
-  for (const key of sorted) {
-    if (delimiter) {
-      const idx = key.slice(prefix.length).indexOf(delimiter);
-      if (idx !== -1) {
-        const common = key.slice(0, prefix.length + idx + delimiter.length);
-        if (commonPrefixes[commonPrefixes.length - 1] !== common) commonPrefixes.push(common);
-        continue;
-      }
+export function pageKeys(allKeys: readonly string[], options: ListOptions): { keys: string[]; commonPrefixes: string[]; isTruncated: boolean } {
+    const { delimiter = "", startAfter = "", prefix = "", maxKeys = Infinity } = options;
+    const sorted = allKeys.filter((k) => k.startsWith(prefix) && k > startAfter).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const keys: string[] = [];
+    const commonPrefixes: string[] = [];
+    let isTruncated = false;
+    for (const key of sorted) {
+        if (delimiter) {
+            const idx = key.slice(prefix.length).indexOf(delimiter);
+            if (idx !== -1) {
+                const common = key.slice(0, prefix.length + idx + delimiter.length);
+                if (commonPrefixes[commonPrefixes.length - 1] !== common) commonPrefixes.push(common);
+                continue;
+            }
+        }
+        if (keys.length >= maxKeys) {
+            isTruncated = true;
+            break;
+        }
+        keys.push(key);
     }
-    if (keys.length >= maxKeys) {
-      isTruncated = true;
-      break;
-    }
-    keys.push(key);
-  }
-  return { keys, commonPrefixes, isTruncated };
+    return { keys, commonPrefixes, isTruncated };
 }
 
 interface ListV2State {
-  truncated: boolean;
+    truncated: boolean;
 }
 const listV2 = new AsyncLocalStorage<ListV2State>();
 
 /** Replaces `store.listObjects` with the corrected listing. */
 export function patchListObjects(store: FilesystemStoreLike): void {
-  store.listObjects = async (bucket, options) => {
-    const result = await list(store, bucket, options);
-    const v2 = listV2.getStore();
-    if (v2 && result.isTruncated) {
-      // Hide truncation from s3rver's controller (its token generation throws); re-added below.
-      v2.truncated = true;
-      return { ...result, isTruncated: false };
-    }
-    return result;
-  };
+    store.listObjects = async (bucket, options) => {
+        const result = await list(store, bucket, options);
+        const v2 = listV2.getStore();
+        if (v2 && result.isTruncated) {
+            // Hide truncation from s3rver's controller (its token generation throws); re-added below.
+            v2.truncated = true;
+            return { ...result, isTruncated: false };
+        }
+        return result;
+    };
 }
 
 interface KoaContextLike {
-  query: Record<string, string | string[] | undefined>;
-  params: { bucket: string };
-  body: unknown;
+    query: Record<string, string | string[] | undefined>;
+    params: { bucket: string };
+    body: unknown;
 }
 
 function encodeToken(bucket: string, key: string): string {
-  return Buffer.from(JSON.stringify({ b: bucket, k: key }), "utf8").toString("base64url");
+    return Buffer.from(JSON.stringify({ b: bucket, k: key }), "utf8").toString("base64url");
 }
 
 function decodeToken(token: string): { b: string; k: string } | undefined {
-  try {
-    const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { b?: unknown; k?: unknown };
-    return typeof v.b === "string" && typeof v.k === "string" ? { b: v.b, k: v.k } : undefined;
-  } catch {
-    return undefined;
-  }
+    try {
+        const v = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { b?: unknown; k?: unknown };
+        return typeof v.b === "string" && typeof v.k === "string" ? { b: v.b, k: v.k } : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /**
@@ -134,53 +131,53 @@ function decodeToken(token: string): { b: string; k: string } | undefined {
  * shared controller module, once per process).
  */
 export function patchListObjectsV2Tokens(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const ctrl = require("s3rver/lib/controllers/bucket") as { getBucket: (ctx: KoaContextLike) => Promise<void>; __listV2Patched?: boolean };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const S3Error = require("s3rver/lib/models/error") as new (code: string, message: string, detail?: Record<string, unknown>) => Error;
-  if (ctrl.__listV2Patched) return;
-  ctrl.__listV2Patched = true;
-  const original = ctrl.getBucket;
-  ctrl.getBucket = async (ctx) => {
-    if (ctx.query["list-type"] !== "2") return original(ctx);
-    const token = ctx.query["continuation-token"];
-    if (typeof token === "string" && token !== "") {
-      const decoded = decodeToken(token);
-      if (!decoded || decoded.b !== ctx.params.bucket) {
-        throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", { ArgumentName: "continuation-token" });
-      }
-      const query = { ...ctx.query };
-      delete query["continuation-token"];
-      query["start-after"] = decoded.k;
-      ctx.query = query;
-    }
-    const state: ListV2State = { truncated: false };
-    await listV2.run(state, () => original(ctx));
-    const result = (ctx.body as { ListBucketResult?: Record<string, unknown> }).ListBucketResult;
-    if (!result) return;
-    if (typeof token === "string" && token !== "") {
-      result.StartAfter = undefined;
-      result.ContinuationToken = token;
-    }
-    if (state.truncated) {
-      const contents = result.Contents as Array<{ Key: string }>;
-      result.IsTruncated = true;
-      result.NextContinuationToken = encodeToken(ctx.params.bucket, contents[contents.length - 1].Key);
-    }
-  };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const ctrl = require("s3rver/lib/controllers/bucket") as { getBucket: (ctx: KoaContextLike) => Promise<void>; __listV2Patched?: boolean };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const S3Error = require("s3rver/lib/models/error") as new (code: string, message: string, detail?: Record<string, unknown>) => Error;
+    if (ctrl.__listV2Patched) return;
+    ctrl.__listV2Patched = true;
+    const original = ctrl.getBucket;
+    ctrl.getBucket = async (ctx) => {
+        if (ctx.query["list-type"] !== "2") return original(ctx);
+        const token = ctx.query["continuation-token"];
+        if (typeof token === "string" && token !== "") {
+            const decoded = decodeToken(token);
+            if (!decoded || decoded.b !== ctx.params.bucket) {
+                throw new S3Error("InvalidArgument", "The continuation token provided is incorrect", { ArgumentName: "continuation-token" });
+            }
+            const query = { ...ctx.query };
+            delete query["continuation-token"];
+            query["start-after"] = decoded.k;
+            ctx.query = query;
+        }
+        const state: ListV2State = { truncated: false };
+        await listV2.run(state, () => original(ctx));
+        const result = (ctx.body as { ListBucketResult?: Record<string, unknown> }).ListBucketResult;
+        if (!result) return;
+        if (typeof token === "string" && token !== "") {
+            result.StartAfter = undefined;
+            result.ContinuationToken = token;
+        }
+        if (state.truncated) {
+            const contents = result.Contents as Array<{ Key: string }>;
+            result.IsTruncated = true;
+            result.NextContinuationToken = encodeToken(ctx.params.bucket, contents[contents.length - 1].Key);
+        }
+    };
 }
 
 async function list(store: FilesystemStoreLike, bucket: string, options: ListOptions): Promise<ListResult> {
-  const bucketPath = store.getBucketPath(bucket);
-  const all = [...walk(bucketPath, "", options.prefix ?? "")];
-  const page = pageKeys(all, options);
-  const objects: unknown[] = [];
-  for (const key of page.keys) {
-    try {
-      objects.push(new S3Object(bucket, key, null, await store.getMetadata(bucket, key)));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    const bucketPath = store.getBucketPath(bucket);
+    const all = [...walk(bucketPath, "", options.prefix ?? "")];
+    const page = pageKeys(all, options);
+    const objects: unknown[] = [];
+    for (const key of page.keys) {
+        try {
+            objects.push(new S3Object(bucket, key, null, await store.getMetadata(bucket, key)));
+        } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+        }
     }
-  }
-  return { objects, commonPrefixes: page.commonPrefixes, isTruncated: page.isTruncated };
+    return { objects, commonPrefixes: page.commonPrefixes, isTruncated: page.isTruncated };
 }

@@ -113,11 +113,13 @@ async function newest(s3: S3Client, bucket: string, prefix: string, name: string
 
 /** Lag of one consumer on one shard: the first record after its checkpoint. */
 async function shardLag(k: KinesisClient, streamName: string, consumer: string, shardId: string, checkpoint: string | undefined, running: boolean, now: number): Promise<ShardLag> {
-    const it = await k.send(new GetShardIteratorCommand({
-        StreamName: streamName,
-        ShardId: shardId,
-        ...(checkpoint ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint } : { ShardIteratorType: "TRIM_HORIZON" }),
-    }));
+    const it = await k.send(
+        new GetShardIteratorCommand({
+            StreamName: streamName,
+            ShardId: shardId,
+            ...(checkpoint ? { ShardIteratorType: "AFTER_SEQUENCE_NUMBER", StartingSequenceNumber: checkpoint } : { ShardIteratorType: "TRIM_HORIZON" }),
+        }),
+    );
     const out = await k.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator, Limit: 1000 }));
     const records = out.Records ?? [];
     const first = records[0]?.ApproximateArrivalTimestamp?.getTime();
@@ -142,8 +144,12 @@ export async function collectStatus(src: StatusSources, now = Date.now()): Promi
     health.push(h1, h2, h3, h4, h5);
 
     const [top, alerts] = await Promise.all([
-        getJson(`${src.insightsUrl}/v1/routes/top?limit=8&minutes=60`).then((b) => (b.routes ?? []) as RouteDemand[]).catch(() => [] as RouteDemand[]),
-        getJson(`${src.insightsUrl}/v1/alerts?limit=10`).then((b) => (b.alerts ?? []) as StatusSnapshot["alerts"]).catch(() => [] as StatusSnapshot["alerts"]),
+        getJson(`${src.insightsUrl}/v1/routes/top?limit=8&minutes=60`)
+            .then((b) => (b.routes ?? []) as RouteDemand[])
+            .catch(() => [] as RouteDemand[]),
+        getJson(`${src.insightsUrl}/v1/alerts?limit=10`)
+            .then((b) => (b.alerts ?? []) as StatusSnapshot["alerts"])
+            .catch(() => [] as StatusSnapshot["alerts"]),
     ]);
 
     const lag: ShardLag[] = [];

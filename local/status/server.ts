@@ -52,9 +52,10 @@ export async function startStatusServer(o: StatusServerOptions): Promise<StatusS
     const addr = server.address() as AddressInfo;
     return {
         url: `http://${addr.address}:${addr.port}`,
-        stop: () => new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-        }),
+        stop: () =>
+            new Promise<void>((resolve) => {
+                server.closeAllConnections();
+                server.close(() => resolve());
+            }),
     };
 }

@@ -80,11 +80,7 @@ export interface UnconditionedGrant {
  * statement of `doc` whose `principalsOf` is non-empty and that carries none of
  * `keysFor(principals)` (condition keys, any operator).
  */
-export function unconditionedGrants(
-    doc: { Statement: PolicyStatementJson[] } | null,
-    principalsOf: (s: PolicyStatementJson) => string[],
-    keysFor: (principals: string[]) => readonly string[],
-): UnconditionedGrant[] {
+export function unconditionedGrants(doc: { Statement: PolicyStatementJson[] } | null, principalsOf: (s: PolicyStatementJson) => string[], keysFor: (principals: string[]) => readonly string[]): UnconditionedGrant[] {
     if (!doc) return [];
     const out: UnconditionedGrant[] = [];
     doc.Statement.forEach((s, i) => {

@@ -33,12 +33,18 @@ export function ingressOf(type: string, name: string, props: Record<string, any>
     if (type === SG_TYPE) {
         const ingress = known(props, "ingress");
         return (Array.isArray(ingress) ? ingress : []).map((r: any, i: number) => ({
-            protocol: protocolOf(r?.protocol), fromPort: r?.fromPort, toPort: r?.toPort, cidrs: strings(r?.cidrBlocks, r?.ipv6CidrBlocks), where: `ingress[${i}]`,
+            protocol: protocolOf(r?.protocol),
+            fromPort: r?.fromPort,
+            toPort: r?.toPort,
+            cidrs: strings(r?.cidrBlocks, r?.ipv6CidrBlocks),
+            where: `ingress[${i}]`,
         }));
     }
     if (type === SG_RULE_TYPE) {
         if (props.type !== "ingress") return [];
-        return [{ protocol: protocolOf(props.protocol), fromPort: props.fromPort, toPort: props.toPort, cidrs: strings(props.cidrBlocks, props.ipv6CidrBlocks), securityGroupId: props.securityGroupId, where: `rule ${JSON.stringify(name)}` }];
+        return [
+            { protocol: protocolOf(props.protocol), fromPort: props.fromPort, toPort: props.toPort, cidrs: strings(props.cidrBlocks, props.ipv6CidrBlocks), securityGroupId: props.securityGroupId, where: `rule ${JSON.stringify(name)}` },
+        ];
     }
     if (type === SG_INGRESS_RULE_TYPE) {
         return [{ protocol: protocolOf(props.ipProtocol), fromPort: props.fromPort, toPort: props.toPort, cidrs: strings(props.cidrIpv4, props.cidrIpv6), securityGroupId: props.securityGroupId, where: `rule ${JSON.stringify(name)}` }];

@@ -24,7 +24,9 @@ describe("analytics: components (mocks)", function () {
 
     describe("AuroraDatabase", () => {
         it("creates a Serverless v2 cluster with the Data API, managed secret and customer-key encryption", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", { ...dbArgs, backupRetentionDays: 14, performanceInsights: true, instanceCount: 2 }, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", { ...dbArgs, backupRetentionDays: 14, performanceInsights: true, instanceCount: 2 }, { provider: testProvider() });
+            });
             const c = one(r, "aws:rds/cluster:Cluster");
             const key = one(r, "aws:kms/key:Key");
             const keyArn = key.outputs.arn;
@@ -51,17 +53,22 @@ describe("analytics: components (mocks)", function () {
             expect(key.inputs.enableKeyRotation).to.equal(true);
             const instances = all(r, "aws:rds/clusterInstance:ClusterInstance");
             expect(instances.map((i) => [i.inputs.instanceClass, i.inputs.publiclyAccessible, i.inputs.performanceInsightsEnabled, i.inputs.performanceInsightsKmsKeyId === keyArn])).to.deep.equal([
-                ["db.serverless", false, true, true], ["db.serverless", false, true, true],
+                ["db.serverless", false, true, true],
+                ["db.serverless", false, true, true],
             ]);
         });
 
         it("places the cluster in private subnets only, with no ingress from anywhere", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", dbArgs, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+            });
             expect(all(r, "aws:ec2/internetGateway:InternetGateway")).to.have.length(0);
             expect(all(r, "aws:ec2/natGateway:NatGateway")).to.have.length(0);
             const subnets = all(r, "aws:ec2/subnet:Subnet");
             expect(subnets.map((s) => [s.inputs.cidrBlock, s.inputs.availabilityZone, s.inputs.mapPublicIpOnLaunch])).to.deep.equal([
-                ["10.20.0.0/20", "eu-west-1a", false], ["10.20.16.0/20", "eu-west-1b", false], ["10.20.32.0/20", "eu-west-1c", false],
+                ["10.20.0.0/20", "eu-west-1a", false],
+                ["10.20.16.0/20", "eu-west-1b", false],
+                ["10.20.32.0/20", "eu-west-1c", false],
             ]);
             const sg = one(r, "aws:ec2/securityGroup:SecurityGroup");
             expect(sg.inputs.ingress).to.deep.equal([]);
@@ -72,18 +79,30 @@ describe("analytics: components (mocks)", function () {
         });
 
         it("manages the created VPC's default security group with no rules and sends ALL flow logs to a KMS log group", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", dbArgs, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+            });
             const vpcId = one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.vpcId;
             expect(one(r, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs).to.deep.include({ vpcId, ingress: [], egress: [] });
             const group = one(r, "aws:cloudwatch/logGroup:LogGroup", "db-flow-logs");
             expect(group.inputs).to.deep.include({ name: "/vpc/test-db/flow-logs", kmsKeyId: one(r, "aws:kms/key:Key").outputs.arn });
-            expect(one(r, "aws:ec2/flowLog:FlowLog").inputs).to.deep.include({ vpcId, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: group.outputs.arn, iamRoleArn: one(r, "aws:iam/role:Role", "db-flow-logs-role").outputs.arn });
-            const none = await evaluate(() => { new AuroraDatabase("db", { ...dbArgs, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"] }, { provider: testProvider() }); });
+            expect(one(r, "aws:ec2/flowLog:FlowLog").inputs).to.deep.include({
+                vpcId,
+                trafficType: "ALL",
+                logDestinationType: "cloud-watch-logs",
+                logDestination: group.outputs.arn,
+                iamRoleArn: one(r, "aws:iam/role:Role", "db-flow-logs-role").outputs.arn,
+            });
+            const none = await evaluate(() => {
+                new AuroraDatabase("db", { ...dbArgs, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"] }, { provider: testProvider() });
+            });
             expect([all(none, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").length, all(none, "aws:ec2/flowLog:FlowLog").length]).to.deep.equal([0, 0]);
         });
 
         it("creates the rotation function: the only holder of the master secret besides the migrations, invocable by Secrets Manager of this account", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", dbArgs, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", dbArgs, { provider: testProvider() });
+            });
             const fn = one(r, "aws:lambda/function:Function", "db-rotate");
             const c = one(r, "aws:rds/cluster:Cluster");
             expect(fn.inputs.environment.variables).to.deep.include({ DB_CLUSTER_ARN: CLUSTER_ARN, DB_MASTER_SECRET_ARN: c.outputs.masterUserSecrets[0].secretArn, DB_NAME: "analytics" });
@@ -92,26 +111,35 @@ describe("analytics: components (mocks)", function () {
             const key = one(r, "aws:kms/key:Key").outputs.arn;
             expect(st.ReadMasterSecret.Resource).to.equal(c.outputs.masterUserSecrets[0].secretArn);
             expect(st.RotateUserSecrets).to.deep.equal({
-                Sid: "RotateUserSecrets", Effect: "Allow",
+                Sid: "RotateUserSecrets",
+                Effect: "Allow",
                 Action: ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
                 Resource: `arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:test-db-user-*`,
             });
-            expect(st.EncryptUserSecrets).to.deep.equal({ Sid: "EncryptUserSecrets", Effect: "Allow", Action: "kms:GenerateDataKey", Resource: key, Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } } });
+            expect(st.EncryptUserSecrets).to.deep.equal({
+                Sid: "EncryptUserSecrets",
+                Effect: "Allow",
+                Action: "kms:GenerateDataKey",
+                Resource: key,
+                Condition: { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } },
+            });
             expect(st.GeneratePasswords).to.deep.equal({ Sid: "GeneratePasswords", Effect: "Allow", Action: "secretsmanager:GetRandomPassword", Resource: "*" });
             expect(one(r, "aws:lambda/permission:Permission", "db-rotate-invoke").inputs).to.deep.include({ action: "lambda:InvokeFunction", principal: "secretsmanager.amazonaws.com", sourceAccount: ACCOUNT, function: fn.outputs.name });
         });
 
         it("uses given subnets and admits PostgreSQL only from the allowed security groups", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", { ...dbArgs, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], allowedSecurityGroupIds: ["sg-app"] }, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", { ...dbArgs, vpcId: "vpc-1", subnetIds: ["subnet-a", "subnet-b"], allowedSecurityGroupIds: ["sg-app"] }, { provider: testProvider() });
+            });
             expect(all(r, "aws:ec2/vpc:Vpc")).to.have.length(0);
             expect(one(r, "aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(["subnet-a", "subnet-b"]);
-            expect(one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.ingress).to.deep.equal([
-                { description: "PostgreSQL from allowed security groups", protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-app"] },
-            ]);
+            expect(one(r, "aws:ec2/securityGroup:SecurityGroup").inputs.ingress).to.deep.equal([{ description: "PostgreSQL from allowed security groups", protocol: "tcp", fromPort: 5432, toPort: 5432, securityGroups: ["sg-app"] }]);
         });
 
         it("builds its alarms from its metric helpers with the cluster dimension", async () => {
-            const r = await evaluate(() => { new AuroraDatabase("db", { ...dbArgs, alarms: { routing: { page: ["arn:page"], ticket: ["arn:ticket"] } } }, { provider: testProvider() }); });
+            const r = await evaluate(() => {
+                new AuroraDatabase("db", { ...dbArgs, alarms: { routing: { page: ["arn:page"], ticket: ["arn:ticket"] } } }, { provider: testProvider() });
+            });
             const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.name, a.inputs.metricName, a.inputs.dimensions, a.inputs.threshold, a.inputs.alarmActions]);
             expect(alarms).to.deep.equal([
                 ["test-db-capacity-near-max", "ServerlessDatabaseCapacity", { DBClusterIdentifier: "test-db" }, 7.2, ["arn:page"]],
@@ -129,7 +157,8 @@ describe("analytics: components (mocks)", function () {
             const st = statementsOf(r, "reader-data-api");
             const secretArn = one(r, "aws:rds/cluster:Cluster").outputs.masterUserSecrets[0].secretArn;
             expect(st.DataApi).to.deep.equal({
-                Sid: "DataApi", Effect: "Allow",
+                Sid: "DataApi",
+                Effect: "Allow",
                 Action: ["rds-data:ExecuteStatement", "rds-data:BatchExecuteStatement", "rds-data:BeginTransaction", "rds-data:CommitTransaction", "rds-data:RollbackTransaction"],
                 Resource: CLUSTER_ARN,
             });
@@ -139,10 +168,20 @@ describe("analytics: components (mocks)", function () {
         });
 
         it("fails when `logRetentionDays` or `flowLogRetentionDays` is not a CloudWatch Logs retention period", async () => {
-            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, logRetentionDays: 2 }, { provider: testProvider() }); })).message)
-                .to.equal("AuroraDatabase db: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
-            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, flowLogRetentionDays: 2 }, { provider: testProvider() }); })).message)
-                .to.equal("AuroraDatabase db: `flowLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect(
+                (
+                    await evaluateError(() => {
+                        new AuroraDatabase("db", { ...dbArgs, logRetentionDays: 2 }, { provider: testProvider() });
+                    })
+                ).message,
+            ).to.equal("AuroraDatabase db: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect(
+                (
+                    await evaluateError(() => {
+                        new AuroraDatabase("db", { ...dbArgs, flowLogRetentionDays: 2 }, { provider: testProvider() });
+                    })
+                ).message,
+            ).to.equal("AuroraDatabase db: `flowLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
         });
 
         it("fails when grantDataApi names a principal of another account", async () => {
@@ -154,28 +193,55 @@ describe("analytics: components (mocks)", function () {
         });
 
         it("fails when scale to zero is asked of an engine that cannot pause", async () => {
-            const err = await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, engineVersion: "15.4" }, { provider: testProvider() }); });
+            const err = await evaluateError(() => {
+                new AuroraDatabase("db", { ...dbArgs, engineVersion: "15.4" }, { provider: testProvider() });
+            });
             expect(err.message).to.contain('AuroraDatabase db: `engineVersion` must be 13.15, 14.12, 15.7, 16.3 or later when `minCapacityAcu` is 0 (scale to zero) (received "15.4").');
         });
 
         it("fails when the ACU bounds are invalid", async () => {
-            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, minCapacityAcu: 4, maxCapacityAcu: 2 }, { provider: testProvider() }); })).message)
-                .to.contain("AuroraDatabase db: `maxCapacityAcu` must be at least `minCapacityAcu` (4) (received 2).");
-            expect((await evaluateError(() => { new AuroraDatabase("db", { ...dbArgs, minCapacityAcu: 0.7 }, { provider: testProvider() }); })).message)
-                .to.contain("AuroraDatabase db: `minCapacityAcu` must be a multiple of 0.5 (received 0.7).");
+            expect(
+                (
+                    await evaluateError(() => {
+                        new AuroraDatabase("db", { ...dbArgs, minCapacityAcu: 4, maxCapacityAcu: 2 }, { provider: testProvider() });
+                    })
+                ).message,
+            ).to.contain("AuroraDatabase db: `maxCapacityAcu` must be at least `minCapacityAcu` (4) (received 2).");
+            expect(
+                (
+                    await evaluateError(() => {
+                        new AuroraDatabase("db", { ...dbArgs, minCapacityAcu: 0.7 }, { provider: testProvider() });
+                    })
+                ).message,
+            ).to.contain("AuroraDatabase db: `minCapacityAcu` must be a multiple of 0.5 (received 0.7).");
         });
     });
 
     describe("StreamProcessor", () => {
-        const build = (extra: Record<string, unknown> = {}) => () => {
-            const p = testProvider();
-            const database = new AuroraDatabase("db", dbArgs, { provider: p });
-            new StreamProcessor("processor", {
-                accountId: ACCOUNT, streamArn: STREAM_ARN, streamKmsKeyArn: STREAM_KEY, consumerArn: CONSUMER_ARN, database,
-                batchSize: 1000, batchingWindowSeconds: 5, parallelizationFactor: 4, maxRetryAttempts: 20, maxRecordAgeSeconds: 3600,
-                processedEventsRetentionHours: 48, ...extra,
-            }, { provider: p });
-        };
+        const build =
+            (extra: Record<string, unknown> = {}) =>
+            () => {
+                const p = testProvider();
+                const database = new AuroraDatabase("db", dbArgs, { provider: p });
+                new StreamProcessor(
+                    "processor",
+                    {
+                        accountId: ACCOUNT,
+                        streamArn: STREAM_ARN,
+                        streamKmsKeyArn: STREAM_KEY,
+                        consumerArn: CONSUMER_ARN,
+                        database,
+                        batchSize: 1000,
+                        batchingWindowSeconds: 5,
+                        parallelizationFactor: 4,
+                        maxRetryAttempts: 20,
+                        maxRecordAgeSeconds: 3600,
+                        processedEventsRetentionHours: 48,
+                        ...extra,
+                    },
+                    { provider: p },
+                );
+            };
 
         it("maps the consumer with bisect, partial batch responses, bounded retries and an on-failure queue", async () => {
             const r = await evaluate(build());
@@ -204,8 +270,11 @@ describe("analytics: components (mocks)", function () {
             expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
             const own = one(r, "aws:secretsmanager/secret:Secret", "processor-db-user");
             expect(fn.inputs.environment.variables).to.deep.include({
-                DB_CLUSTER_ARN: CLUSTER_ARN, DB_SECRET_ARN: own.outputs.arn, DB_NAME: "analytics",
-                PROCESSED_EVENTS_RETENTION_HOURS: "48", ALERTS_TOPIC_ARN: one(r, "aws:sns/topic:Topic").outputs.arn,
+                DB_CLUSTER_ARN: CLUSTER_ARN,
+                DB_SECRET_ARN: own.outputs.arn,
+                DB_NAME: "analytics",
+                PROCESSED_EVENTS_RETENTION_HOURS: "48",
+                ALERTS_TOPIC_ARN: one(r, "aws:sns/topic:Topic").outputs.arn,
             });
             const lg = one(r, "aws:cloudwatch/logGroup:LogGroup", "processor-logs");
             expect(lg.inputs).to.deep.include({ name: "/aws/lambda/test-processor", retentionInDays: 30, kmsKeyId: one(r, "aws:kms/key:Key").outputs.arn });
@@ -243,7 +312,9 @@ describe("analytics: components (mocks)", function () {
         });
 
         it("fails when `logRetentionDays` is not a CloudWatch Logs retention period", async () => {
-            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain("StreamProcessor processor: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain(
+                "StreamProcessor processor: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+            );
         });
 
         it("fails when the mapping settings are out of the Lambda limits", async () => {
@@ -255,11 +326,13 @@ describe("analytics: components (mocks)", function () {
     });
 
     describe("InsightsApi", () => {
-        const build = (extra: Record<string, unknown> = {}) => () => {
-            const p = testProvider();
-            const database = new AuroraDatabase("db", dbArgs, { provider: p });
-            new InsightsApi("insights", { accountId: ACCOUNT, database, throttlingBurstLimit: 40, throttlingRateLimit: 20, ...extra }, { provider: p });
-        };
+        const build =
+            (extra: Record<string, unknown> = {}) =>
+            () => {
+                const p = testProvider();
+                const database = new AuroraDatabase("db", dbArgs, { provider: p });
+                new InsightsApi("insights", { accountId: ACCOUNT, database, throttlingBurstLimit: 40, throttlingRateLimit: 20, ...extra }, { provider: p });
+            };
 
         it("creates an HTTP API with a v2 Lambda proxy, the three routes and a throttled, logged default stage", async () => {
             const r = await evaluate(build());
@@ -268,7 +341,10 @@ describe("analytics: components (mocks)", function () {
             const integ = one(r, "aws:apigatewayv2/integration:Integration");
             expect(integ.inputs).to.deep.include({ integrationType: "AWS_PROXY", payloadFormatVersion: "2.0", integrationUri: one(r, "aws:lambda/function:Function", "insights").outputs.arn });
             expect(all(r, "aws:apigatewayv2/route:Route").map((x) => [x.inputs.routeKey, x.inputs.authorizationType])).to.deep.equal([
-                ["GET /v1/routes/top", "NONE"], ["GET /v1/alerts", "NONE"], ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"], ["GET /v1/routes/{route}/forecast", "NONE"],
+                ["GET /v1/routes/top", "NONE"],
+                ["GET /v1/alerts", "NONE"],
+                ["GET /v1/inventory/{carrier}/{number}/{departureDate}", "NONE"],
+                ["GET /v1/routes/{route}/forecast", "NONE"],
             ]);
             const stage = one(r, "aws:apigatewayv2/stage:Stage");
             expect(stage.inputs).to.deep.include({ name: "$default", autoDeploy: true });
@@ -303,8 +379,12 @@ describe("analytics: components (mocks)", function () {
         });
 
         it("fails when `logRetentionDays` or `accessLogRetentionDays` is not a CloudWatch Logs retention period", async () => {
-            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain("InsightsApi insights: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
-            expect((await evaluateError(build({ accessLogRetentionDays: 2 }))).message).to.contain("InsightsApi insights: `accessLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect((await evaluateError(build({ logRetentionDays: 2 }))).message).to.contain(
+                "InsightsApi insights: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+            );
+            expect((await evaluateError(build({ accessLogRetentionDays: 2 }))).message).to.contain(
+                "InsightsApi insights: `accessLogRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+            );
         });
 
         it("fails when both a JWT issuer and IAM auth are given", async () => {
@@ -326,7 +406,10 @@ describe("analytics: components (mocks)", function () {
             const r = await evaluate(build());
             const key = one(r, "aws:kms/key:Key").outputs.arn;
             const rotate = one(r, "aws:lambda/function:Function", "db-rotate").outputs.arn;
-            for (const [fn, user] of [["processor", "flightstream_processor"], ["insights", "flightstream_insights"]] as const) {
+            for (const [fn, user] of [
+                ["processor", "flightstream_processor"],
+                ["insights", "flightstream_insights"],
+            ] as const) {
                 const secret = one(r, "aws:secretsmanager/secret:Secret", `${fn}-db-user`);
                 expect(secret.inputs).to.deep.include({ name: `test-db-user-${user}`, kmsKeyId: key });
                 expect(secret.parent).to.equal(fn);
@@ -346,7 +429,11 @@ describe("analytics: components (mocks)", function () {
                 const st = statementsOf(r, `${fn}-data-api`);
                 expect(Object.keys(st)).to.deep.equal(["DataApi", "ReadOwnSecret", "DecryptOwnSecret"]);
                 expect(st.ReadOwnSecret).to.deep.equal({ Sid: "ReadOwnSecret", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: one(r, "aws:secretsmanager/secret:Secret", `${fn}-db-user`).outputs.arn });
-                const everything = JSON.stringify(all(r, "aws:iam/rolePolicy:RolePolicy").filter((x) => x.parent === `${fn}-role`).map((x) => x.inputs.policy));
+                const everything = JSON.stringify(
+                    all(r, "aws:iam/rolePolicy:RolePolicy")
+                        .filter((x) => x.parent === `${fn}-role`)
+                        .map((x) => x.inputs.policy),
+                );
                 expect(everything).to.not.include(master);
             }
             expect(statementsOf(r, "migrations-data-api").ReadMasterSecret.Resource).to.equal(master);
@@ -357,7 +444,7 @@ describe("analytics: components (mocks)", function () {
                 const database = new AuroraDatabase("db", dbArgs, { provider: testProvider() });
                 database.createUser("bad", "Robert'); DROP", { parent: database });
             });
-            expect(err.message).to.equal("AuroraDatabase: `username` must be a lower-case PostgreSQL role name (received \"Robert'); DROP\").");
+            expect(err.message).to.equal('AuroraDatabase: `username` must be a lower-case PostgreSQL role name (received "Robert\'); DROP").');
         });
     });
 
@@ -382,7 +469,9 @@ describe("analytics: components (mocks)", function () {
                 const database = new AuroraDatabase("db", dbArgs, { provider: p });
                 new SchemaMigrations("migrations", { accountId: ACCOUNT, database, logRetentionDays: 2 }, { provider: p });
             });
-            expect(err.message).to.equal("SchemaMigrations migrations: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+            expect(err.message).to.equal(
+                "SchemaMigrations migrations: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+            );
         });
     });
 

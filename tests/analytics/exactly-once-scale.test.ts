@@ -45,10 +45,10 @@ describe("analytics: exactly once at 10 TB/day (issue 22: claims, digests, per-e
     });
     beforeEach(async () => truncateAll(db));
 
-    const mixed = (prefix: string, n: number) => Array.from({ length: n }, (_, i) =>
-        i % 3 === 0 ? search(`${prefix}s${i}`, i % 2 ? "ZRH-LIS" : "GVA-JFK", at(i % 7))
-            : i % 3 === 1 ? offer(`${prefix}o${i}`, "ZRH-LIS", at(i % 5), 100 + i)
-                : booking(`${prefix}b${i}`, `PNR-${prefix}${i}`, 1 + (i % 3), at(i % 4)));
+    const mixed = (prefix: string, n: number) =>
+        Array.from({ length: n }, (_, i) =>
+            i % 3 === 0 ? search(`${prefix}s${i}`, i % 2 ? "ZRH-LIS" : "GVA-JFK", at(i % 7)) : i % 3 === 1 ? offer(`${prefix}o${i}`, "ZRH-LIS", at(i % 5), 100 + i) : booking(`${prefix}b${i}`, `PNR-${prefix}${i}`, 1 + (i % 3), at(i % 4)),
+        );
 
     it("writes one identity row per booking or cancellation and one digest row per chunk and event hour for searches and offers", async () => {
         const events = mixed("r", 300); // 100 searches, 100 offers, 100 bookings, over one event hour
@@ -173,29 +173,54 @@ describe("analytics: exactly once at 10 TB/day (issue 22: claims, digests, per-e
             ...Array.from({ length: 3 }, (_, i) => cancellation(`pc${i}`, `PNR-P${i}`, 1, at(10 + i))),
         ];
         const shards = ["shardId-000000000000", "shardId-000000000001", "shardId-000000000002"];
-        await fc.assert(fc.asyncProperty(
-            fc.array(fc.record({ shard: fc.nat({ max: 2 }), events: fc.subarray(pool.map((_, i) => i), { minLength: 1, maxLength: 8 }) }), { minLength: 1, maxLength: 8 }),
-            fc.array(fc.nat({ max: 2 }), { minLength: 0, maxLength: 3 }),
-            fc.nat({ max: 1000 }),
-            async (sends, redeliver, seed) => {
-                await truncateAll(db);
-                // Every event is sent at least once; the extra sends are resends under new sequence numbers.
-                const all = [...sends, { shard: seed % 3, events: pool.map((_, i) => i) }];
-                const perShard = shards.map((s, k) => all.filter((x) => x.shard === k).map((x) => record(x.events.map((i) => pool[i]), s)));
-                const p = make({ limits: { maxItems: 5 } });
-                // Shards run concurrently, each in order; some are delivered again whole afterwards.
-                await Promise.all(perShard.map((rs) => (rs.length ? p.processBatch(kinesisEvent(rs)) : undefined)));
-                for (const k of redeliver) if (perShard[k].length) await p.processBatch(kinesisEvent([...perShard[k]].reverse()));
-                expect(await totals()).to.deep.equal({ searches: 12, offers: 8, bookings: 6, cancellations: 3 });
-                expect(await db.query("SELECT count(*)::int AS n FROM counted_identities")).to.deep.equal([{ n: 29 }]);
-            },
-        ), { numRuns: 6, seed: 22 });
+        await fc.assert(
+            fc.asyncProperty(
+                fc.array(
+                    fc.record({
+                        shard: fc.nat({ max: 2 }),
+                        events: fc.subarray(
+                            pool.map((_, i) => i),
+                            { minLength: 1, maxLength: 8 },
+                        ),
+                    }),
+                    { minLength: 1, maxLength: 8 },
+                ),
+                fc.array(fc.nat({ max: 2 }), { minLength: 0, maxLength: 3 }),
+                fc.nat({ max: 1000 }),
+                async (sends, redeliver, seed) => {
+                    await truncateAll(db);
+                    // Every event is sent at least once; the extra sends are resends under new sequence numbers.
+                    const all = [...sends, { shard: seed % 3, events: pool.map((_, i) => i) }];
+                    const perShard = shards.map((s, k) =>
+                        all
+                            .filter((x) => x.shard === k)
+                            .map((x) =>
+                                record(
+                                    x.events.map((i) => pool[i]),
+                                    s,
+                                ),
+                            ),
+                    );
+                    const p = make({ limits: { maxItems: 5 } });
+                    // Shards run concurrently, each in order; some are delivered again whole afterwards.
+                    await Promise.all(perShard.map((rs) => (rs.length ? p.processBatch(kinesisEvent(rs)) : undefined)));
+                    for (const k of redeliver) if (perShard[k].length) await p.processBatch(kinesisEvent([...perShard[k]].reverse()));
+                    expect(await totals()).to.deep.equal({ searches: 12, offers: 8, bookings: 6, cancellations: 3 });
+                    expect(await db.query("SELECT count(*)::int AS n FROM counted_identities")).to.deep.equal([{ n: 29 }]);
+                },
+            ),
+            { numRuns: 6, seed: 22 },
+        );
     });
 
     it("counts a type the aggregates do not count (flight_status) once by per-event identity, beside searches, across a resend on another shard, without failing the batch", async () => {
         const status = (id: string, minute: number) => ({
-            eventId: id, type: "flight_status", occurredAt: at(minute), source: "aviationstack",
-            flight: { carrier: "LX", number: "2084", departureDate: "2026-11-22" }, status: "active",
+            eventId: id,
+            type: "flight_status",
+            occurredAt: at(minute),
+            source: "aviationstack",
+            flight: { carrier: "LX", number: "2084", departureDate: "2026-11-22" },
+            status: "active",
             departure: { airport: "ZRH", scheduled: "2026-11-22T11:05:00+01:00", delayMinutes: 17 },
             arrival: { airport: "LIS", scheduled: "2026-11-22T13:00:00+00:00" },
         });

@@ -71,10 +71,18 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
             const counted = await db.query<{ n: number }>("SELECT COALESCE(SUM(searches), 0)::int AS n FROM route_minute_stats");
             expect(counted).to.deep.equal([{ n: 116 }]);
             const rejected = await db.query("SELECT sequence_number, sub_sequence, event_index, reason, source, event_id, errors->0->>'message' AS message, attempts FROM rejected_events");
-            expect(rejected).to.deep.equal([{
-                sequence_number: "101", sub_sequence: 0, event_index: 10, reason: "store-rejected", source: "test-site", event_id: "s60",
-                message: 'ERROR: date/time field value out of range: "0000-01-01T00:00:00Z"; SQLState: 22008', attempts: 1,
-            }]);
+            expect(rejected).to.deep.equal([
+                {
+                    sequence_number: "101",
+                    sub_sequence: 0,
+                    event_index: 10,
+                    reason: "store-rejected",
+                    source: "test-site",
+                    event_id: "s60",
+                    message: 'ERROR: date/time field value out of range: "0000-01-01T00:00:00Z"; SQLState: 22008',
+                    attempts: 1,
+                },
+            ]);
             // Lambda's retry from record 101 counts nothing twice and bumps the rejection's attempts.
             const retry = await make({ db: api }).processBatch(kinesisEvent(records.slice(1)));
             expect(retry.stats).to.include({ counted: 0, duplicates: 66 });
@@ -106,20 +114,15 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
         });
 
         it("takes the seats of a cancellation naming another flight off its booking's flight and records the mismatch", async () => {
-            await make().processBatch(kinesisEvent([jsonRecord([
-                booking("b1", "PNR1", 3, at(0), flight("318")),
-                booking("b2", "PNR2", 2, at(0), flight("22")),
-                cancellation("c1", "PNR1", 1, at(5), flight("22")),
-            ])]));
+            await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 3, at(0), flight("318")), booking("b2", "PNR2", 2, at(0), flight("22")), cancellation("c1", "PNR1", 1, at(5), flight("22"))])]));
             expect(await db.query(INVENTORY)).to.deep.equal([
                 { carrier: "LX", flight_number: "22", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 0 },
                 { carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 1 },
             ]);
-            expect(await db.query("SELECT event_id, named_flight_number, booking_flight_number FROM cancellation_mismatches")).to.deep.equal([
-                { event_id: "c1", named_flight_number: "22", booking_flight_number: "318" },
-            ]);
+            expect(await db.query("SELECT event_id, named_flight_number, booking_flight_number FROM cancellation_mismatches")).to.deep.equal([{ event_id: "c1", named_flight_number: "22", booking_flight_number: "318" }]);
             expect(await db.query("SELECT booking_id, flight_mismatches FROM bookings ORDER BY 1")).to.deep.equal([
-                { booking_id: "PNR1", flight_mismatches: 1 }, { booking_id: "PNR2", flight_mismatches: 0 },
+                { booking_id: "PNR1", flight_mismatches: 1 },
+                { booking_id: "PNR2", flight_mismatches: 0 },
             ]);
         });
 
@@ -137,11 +140,19 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
             // A history: 6 bookings on 3 flights, 2 rebooked (once each), partial and full cancellations, one naming another flight.
             const f = (n: string) => flight(n);
             const history: FlightEvent[] = [
-                booking("b1", "P1", 2, at(0), f("1")), cancellation("c1", "P1", 2, at(5), f("1")),
-                booking("b2", "P2", 3, at(1), f("1")), booking("b2r", "P2", 3, at(8), f("2")), cancellation("c2", "P2", 1, at(9), f("2")),
-                booking("b3", "P3", 4, at(2), f("2")), cancellation("c3", "P3", 1, at(3), f("3")), cancellation("c3b", "P3", 1, at(4), f("2")),
-                booking("b4", "P4", 1, at(2), f("3")), booking("b4r", "P4", 2, at(6), f("1")), cancellation("c4-old", "P4", 1, at(3), f("3")),
-                booking("b5", "P5", 5, at(1), f("3")), cancellation("c5", "P5", 9, at(7), f("3")),
+                booking("b1", "P1", 2, at(0), f("1")),
+                cancellation("c1", "P1", 2, at(5), f("1")),
+                booking("b2", "P2", 3, at(1), f("1")),
+                booking("b2r", "P2", 3, at(8), f("2")),
+                cancellation("c2", "P2", 1, at(9), f("2")),
+                booking("b3", "P3", 4, at(2), f("2")),
+                cancellation("c3", "P3", 1, at(3), f("3")),
+                cancellation("c3b", "P3", 1, at(4), f("2")),
+                booking("b4", "P4", 1, at(2), f("3")),
+                booking("b4r", "P4", 2, at(6), f("1")),
+                cancellation("c4-old", "P4", 1, at(3), f("3")),
+                booking("b5", "P5", 5, at(1), f("3")),
+                cancellation("c5", "P5", 9, at(7), f("3")),
                 booking("b6", "P6", 2, at(4), f("2")),
             ] as FlightEvent[];
             const snapshot = async () => ({
@@ -165,16 +176,21 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
             await fc.assert(
                 fc.asyncProperty(fc.array(fc.nat(), { minLength: history.length, maxLength: history.length }), fc.integer({ min: 2, max: 4 }), async (keys, shards) => {
                     await truncateAll(db);
-                    const shuffled = history.map((e, i) => ({ e, k: keys[i] })).sort((a, b) => a.k - b.k).map((x) => x.e);
+                    const shuffled = history
+                        .map((e, i) => ({ e, k: keys[i] }))
+                        .sort((a, b) => a.k - b.k)
+                        .map((x) => x.e);
                     // Each simulated shard gets every shards-th event and processes it in small batches, all shards at once.
-                    await Promise.all(Array.from({ length: shards }, async (_, s) => {
-                        const mine = shuffled.filter((_, i) => i % shards === s);
-                        const p = make();
-                        for (let i = 0; i < mine.length; i += 2) {
-                            const out = await p.processBatch(kinesisEvent(mine.slice(i, i + 2).map((e) => jsonRecord(e))));
-                            expect(out.response.batchItemFailures).to.deep.equal([]);
-                        }
-                    }));
+                    await Promise.all(
+                        Array.from({ length: shards }, async (_, s) => {
+                            const mine = shuffled.filter((_, i) => i % shards === s);
+                            const p = make();
+                            for (let i = 0; i < mine.length; i += 2) {
+                                const out = await p.processBatch(kinesisEvent(mine.slice(i, i + 2).map((e) => jsonRecord(e))));
+                                expect(out.response.batchItemFailures).to.deep.equal([]);
+                            }
+                        }),
+                    );
                     expect(await snapshot()).to.deep.equal(reference);
                 }),
                 { numRuns: 8, seed: 1414 },
@@ -199,9 +215,7 @@ describe("analytics: every accepted event counted exactly once (issue 14)", func
             expect(out.stats).to.include({ counted: 1, conflicts: 1, duplicates: 1 });
             const again = await make().processBatch(kinesisEvent([jsonRecord(other)]));
             expect(again.stats).to.include({ counted: 0, conflicts: 1 });
-            expect(await db.query("SELECT source, event_id, event_type, attempts FROM identity_conflicts")).to.deep.equal([
-                { source: "test-site", event_id: "id-1", event_type: "booking", attempts: 2 },
-            ]);
+            expect(await db.query("SELECT source, event_id, event_type, attempts FROM identity_conflicts")).to.deep.equal([{ source: "test-site", event_id: "id-1", event_type: "booking", attempts: 2 }]);
             expect(await db.query("SELECT sum(searches)::int AS s, sum(bookings)::int AS b FROM route_minute_stats")).to.deep.equal([{ s: 1, b: 0 }]);
             expect(await db.query("SELECT count(*)::int AS n FROM bookings")).to.deep.equal([{ n: 0 }]);
         });

@@ -40,10 +40,22 @@ if (typeof after === "function") {
 }
 
 export const DATA_TABLES = [
-    "processed_events", "route_minute_stats", "offer_price_stats", "bookings", "flight_inventory",
-    "unmatched_cancellations", "alerts", "offer_deals", "price_adjustments", "rejected_events",
-    "identity_conflicts", "booking_events", "cancellation_events", "cancellation_mismatches",
-    "stream_record_claims", "identity_digests",
+    "processed_events",
+    "route_minute_stats",
+    "offer_price_stats",
+    "bookings",
+    "flight_inventory",
+    "unmatched_cancellations",
+    "alerts",
+    "offer_deals",
+    "price_adjustments",
+    "rejected_events",
+    "identity_conflicts",
+    "booking_events",
+    "cancellation_events",
+    "cancellation_mismatches",
+    "stream_record_claims",
+    "identity_digests",
 ];
 
 export async function truncateAll(db: DataApi): Promise<void> {

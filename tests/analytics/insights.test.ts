@@ -24,18 +24,20 @@ describe("analytics: insights API against the local Data API", function () {
         db = (await sharedTestDb()).db;
         await truncateAll(db);
         const searches = (prefix: string, route: string, n: number, minutesAgo: number) => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minutesAgo)));
-        await createProcessor({ db, logger: new Logger({ logLevel: "SILENT" }), cleanupIntervalMinutes: 0, alertRule: { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 4 } }).processBatch(kinesisEvent([
-            jsonRecord([
-                ...searches("a", "ZRH-LIS", 5, 10),
-                ...searches("b", "GVA-JFK", 3, 30),
-                ...searches("c", "LHR-ZRH", 3, 50),
-                ...searches("d", "CDG-NCE", 9, 200), // outside 60 minutes
-                booking("k1", "PNR1", 2, at(20), flight("22", "GVA-JFK")),
-                booking("k2", "PNR2", 1, at(20), flight("318", "LHR-ZRH")),
-                booking("k3", "PNR3", 4, at(20), flight("318", "LHR-ZRH")),
-                cancellation("k4", "PNR3", 4, at(15), flight("318", "LHR-ZRH")),
+        await createProcessor({ db, logger: new Logger({ logLevel: "SILENT" }), cleanupIntervalMinutes: 0, alertRule: { windowMinutes: 5, baselineMinutes: 60, multiplier: 3, minSearches: 4 } }).processBatch(
+            kinesisEvent([
+                jsonRecord([
+                    ...searches("a", "ZRH-LIS", 5, 10),
+                    ...searches("b", "GVA-JFK", 3, 30),
+                    ...searches("c", "LHR-ZRH", 3, 50),
+                    ...searches("d", "CDG-NCE", 9, 200), // outside 60 minutes
+                    booking("k1", "PNR1", 2, at(20), flight("22", "GVA-JFK")),
+                    booking("k2", "PNR2", 1, at(20), flight("318", "LHR-ZRH")),
+                    booking("k3", "PNR3", 4, at(20), flight("318", "LHR-ZRH")),
+                    cancellation("k4", "PNR3", 4, at(15), flight("318", "LHR-ZRH")),
+                ]),
             ]),
-        ]));
+        );
     });
 
     it("GET /v1/routes/top orders routes by searches, then bookings, over the last 60 minutes", async () => {
@@ -82,10 +84,38 @@ describe("analytics: insights API against the local Data API", function () {
             ('GVA-JFK', 'GVA', 'JFK', '2026-11-22T11:05:00Z', '2026-11-22T11:10:00Z', 90, 0, 10, 20, 4, 1e-40, 1e-6, 'prior', NULL, '2026-11-22T11:05:00Z')`);
         const b = await body("/v1/alerts");
         expect(b.alerts.map((a: Record<string, unknown>) => ({ ...a, createdAt: typeof a.createdAt }))).to.deep.equal([
-            { route: "ZRH-LIS", origin: "ZRH", destination: "LIS", windowStart: "2026-11-22T10:50:00Z", windowEnd: "2026-11-22T10:55:00Z", searches: 500, baselineSearches: 25, multiplier: 2.1,
-                expected: 25, pValue: 1e-120, threshold: 1e-6, basis: "forecast", modelVersion: "v1", createdAt: "string" },
-            { route: "CDG-NCE", origin: "CDG", destination: "NCE", windowStart: "2026-11-22T07:40:00Z", windowEnd: "2026-11-22T07:45:00Z", searches: 90, baselineSearches: 0, multiplier: 10,
-                expected: 4, pValue: 1e-40, threshold: 1e-6, basis: "prior", modelVersion: null, createdAt: "string" },
+            {
+                route: "ZRH-LIS",
+                origin: "ZRH",
+                destination: "LIS",
+                windowStart: "2026-11-22T10:50:00Z",
+                windowEnd: "2026-11-22T10:55:00Z",
+                searches: 500,
+                baselineSearches: 25,
+                multiplier: 2.1,
+                expected: 25,
+                pValue: 1e-120,
+                threshold: 1e-6,
+                basis: "forecast",
+                modelVersion: "v1",
+                createdAt: "string",
+            },
+            {
+                route: "CDG-NCE",
+                origin: "CDG",
+                destination: "NCE",
+                windowStart: "2026-11-22T07:40:00Z",
+                windowEnd: "2026-11-22T07:45:00Z",
+                searches: 90,
+                baselineSearches: 0,
+                multiplier: 10,
+                expected: 4,
+                pValue: 1e-40,
+                threshold: 1e-6,
+                basis: "prior",
+                modelVersion: null,
+                createdAt: "string",
+            },
         ]);
         expect((await body("/v1/alerts", { limit: "1" })).alerts).to.have.length(1);
         expect((await get("/v1/alerts", { limit: "101" })).statusCode).to.equal(400);
@@ -119,7 +149,9 @@ describe("analytics: insights API against the local Data API", function () {
     it("fails with 404 for unknown paths and 405 for other methods", async () => {
         const nf = await get("/v1/nothing");
         expect(nf.statusCode).to.equal(404);
-        expect(JSON.parse(nf.body).message).to.equal("no route for GET /v1/nothing; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments");
+        expect(JSON.parse(nf.body).message).to.equal(
+            "no route for GET /v1/nothing; the insights API serves GET /v1/routes/top, GET /v1/routes/{route}/forecast, GET /v1/alerts, GET /v1/inventory/{carrier}/{number}/{departureDate}, GET /v1/deals and GET /v1/price-adjustments",
+        );
         const m = await handleRequest({ method: "POST", path: "/v1/alerts" }, { db });
         expect(m.statusCode).to.equal(405);
         expect(m.headers.allow).to.equal("GET");
@@ -137,8 +169,13 @@ describe("analytics: insights API against the local Data API", function () {
     it("serves API Gateway HTTP API (payload v2) events through the Lambda handler", async () => {
         const h = createInsightsHandler({ db, now: () => NOW, logger: new Logger({ logLevel: "SILENT" }) });
         const event = {
-            version: "2.0", routeKey: "GET /v1/routes/top", rawPath: "/v1/routes/top", rawQueryString: "limit=2", queryStringParameters: { limit: "2" },
-            headers: {}, isBase64Encoded: false,
+            version: "2.0",
+            routeKey: "GET /v1/routes/top",
+            rawPath: "/v1/routes/top",
+            rawQueryString: "limit=2",
+            queryStringParameters: { limit: "2" },
+            headers: {},
+            isBase64Encoded: false,
             requestContext: { http: { method: "GET", path: "/v1/routes/top", protocol: "HTTP/1.1", sourceIp: "127.0.0.1", userAgent: "t" } },
         } as unknown as APIGatewayProxyEventV2;
         const res = await h(event);
@@ -153,19 +190,20 @@ describe("analytics: insights forecast route", function () {
     const NOW = new Date("2026-11-22T11:30:00Z");
     const rows = Array.from({ length: 24 * 7 }, (_, h) => ({ route: "ZRH-LIS", hour: new Date(Date.parse("2026-11-22T11:00:00Z") - (24 * 7 - h) * 3_600_000).toISOString(), searches: 120, bookings: 6 }));
     const model = trainForecast(rows, { now: NOW });
-    const get = (path: string, query: Record<string, string> = {}, withModel = true) =>
-        handleRequest({ method: "GET", path, query }, { db, now: () => NOW, ...(withModel ? { forecast: { current: async () => model } } : {}) });
+    const get = (path: string, query: Record<string, string> = {}, withModel = true) => handleRequest({ method: "GET", path, query }, { db, now: () => NOW, ...(withModel ? { forecast: { current: async () => model } } : {}) });
 
     before(async () => {
         db = (await sharedTestDb()).db;
         await truncateAll(db);
-        await createProcessor({ db, logger: new Logger({ logLevel: "SILENT" }), cleanupIntervalMinutes: 0 }).processBatch(kinesisEvent([
-            jsonRecord([
-                ...Array.from({ length: 7 }, (_, i) => search(`f${i}`, "ZRH-LIS", "2026-11-22T10:10:00Z")),
-                ...Array.from({ length: 3 }, (_, i) => search(`g${i}`, "ZRH-LIS", "2026-11-22T11:20:00Z")),
-                booking("fb1", "PNRF", 2, "2026-11-22T11:05:00Z", flight("318", "ZRH-LIS")),
+        await createProcessor({ db, logger: new Logger({ logLevel: "SILENT" }), cleanupIntervalMinutes: 0 }).processBatch(
+            kinesisEvent([
+                jsonRecord([
+                    ...Array.from({ length: 7 }, (_, i) => search(`f${i}`, "ZRH-LIS", "2026-11-22T10:10:00Z")),
+                    ...Array.from({ length: 3 }, (_, i) => search(`g${i}`, "ZRH-LIS", "2026-11-22T11:20:00Z")),
+                    booking("fb1", "PNRF", 2, "2026-11-22T11:05:00Z", flight("318", "ZRH-LIS")),
+                ]),
             ]),
-        ]));
+        );
     });
 
     it("GET /v1/routes/{route}/forecast returns observed and expected values with a 95% interval per hour", async () => {
@@ -198,9 +236,11 @@ describe("analytics: insights forecast route", function () {
     it("fails when the route or hours is malformed, naming each", async () => {
         const res = await get("/v1/routes/zrh-lis/forecast", { hours: "169" });
         expect(res.statusCode).to.equal(400);
-        expect(JSON.parse(res.body)).to.deep.equal({ errors: [
-            { path: "route", message: 'route must be two 3-letter upper-case IATA airport codes joined by "-" such as "ZRH-LIS"; received "zrh-lis"' },
-            { path: "hours", message: 'hours must be an integer from 1 to 168; received "169"' },
-        ] });
+        expect(JSON.parse(res.body)).to.deep.equal({
+            errors: [
+                { path: "route", message: 'route must be two 3-letter upper-case IATA airport codes joined by "-" such as "ZRH-LIS"; received "zrh-lis"' },
+                { path: "hours", message: 'hours must be an integer from 1 to 168; received "169"' },
+            ],
+        });
     });
 });

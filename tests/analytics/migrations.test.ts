@@ -1,8 +1,6 @@
 import { expect } from "chai";
 import { DataApi } from "../../functions/shared/db/dataapi";
-import {
-    MigrationError, checksumOf, loadMigrations, migrationsHash, parseMigrations, planMigrations, runMigrations,
-} from "../../functions/shared/db/migrations";
+import { MigrationError, checksumOf, loadMigrations, migrationsHash, parseMigrations, planMigrations, runMigrations } from "../../functions/shared/db/migrations";
 import { splitSqlStatements } from "../../functions/shared/db/sql-split";
 import { sharedTestDb } from "./helpers";
 
@@ -37,19 +35,23 @@ describe("analytics: migration files", () => {
     });
 
     it("fails when a file name is not NNNN_name.sql", () => {
-        expect(() => parseMigrations([{ file: "1_init.sql", sql: "SELECT 1" }])).to.throw(
-            'Migration file names must look like NNNN_name.sql (4 digits, then lower-case letters, digits or _) (received "1_init.sql").',
-        );
+        expect(() => parseMigrations([{ file: "1_init.sql", sql: "SELECT 1" }])).to.throw('Migration file names must look like NNNN_name.sql (4 digits, then lower-case letters, digits or _) (received "1_init.sql").');
     });
 
     it("fails when two files share a version", () => {
-        expect(() => parseMigrations([{ file: "0001_a.sql", sql: "SELECT 1" }, { file: "0001_b.sql", sql: "SELECT 2" }])).to.throw(
-            "Migration version 0001 is used by both 0001_a.sql and 0001_b.sql; each version must be unique.",
-        );
+        expect(() =>
+            parseMigrations([
+                { file: "0001_a.sql", sql: "SELECT 1" },
+                { file: "0001_b.sql", sql: "SELECT 2" },
+            ]),
+        ).to.throw("Migration version 0001 is used by both 0001_a.sql and 0001_b.sql; each version must be unique.");
     });
 
     it("plans only what is not applied, and normalises line endings in checksums", () => {
-        const ms = parseMigrations([{ file: "0002_b.sql", sql: "SELECT 2" }, { file: "0001_a.sql", sql: "SELECT 1\r\n" }]);
+        const ms = parseMigrations([
+            { file: "0002_b.sql", sql: "SELECT 2" },
+            { file: "0001_a.sql", sql: "SELECT 1\r\n" },
+        ]);
         expect(ms.map((m) => m.version)).to.deep.equal(["0001", "0002"]);
         expect(ms[0].checksum).to.equal(checksumOf("SELECT 1\n"));
         expect(planMigrations(ms, [{ version: "0001", name: "a", checksum: ms[0].checksum }]).map((m) => m.version)).to.deep.equal(["0002"]);
@@ -64,9 +66,7 @@ describe("analytics: migration files", () => {
     });
 
     it("fails when the database has a version with no file", () => {
-        expect(() => planMigrations([], [{ version: "0007", name: "x", checksum: "abc" }])).to.throw(
-            "schema_migrations records version 0007 (x) but no migration file has that version; this code is older than the database schema.",
-        );
+        expect(() => planMigrations([], [{ version: "0007", name: "x", checksum: "abc" }])).to.throw("schema_migrations records version 0007 (x) but no migration file has that version; this code is older than the database schema.");
     });
 });
 
@@ -124,12 +124,17 @@ describe("analytics: migration runner against the local Data API", function () {
             err = e as Error;
         }
         expect(err).to.be.instanceOf(MigrationError);
-        expect(err!.message).to.equal(`Migration 0001_c was edited after it was applied: checksum in schema_migrations is ${checksumOf("SELECT 1")}, the file's is ${checksumOf("SELECT 2")}. Add a new migration instead of editing an applied one.`);
+        expect(err!.message).to.equal(
+            `Migration 0001_c was edited after it was applied: checksum in schema_migrations is ${checksumOf("SELECT 1")}, the file's is ${checksumOf("SELECT 2")}. Add a new migration instead of editing an applied one.`,
+        );
     });
 
     it("applies each migration once when two runners race", async () => {
         const table = "mig_test_d";
-        const ms = parseMigrations([{ file: "0001_d.sql", sql: "CREATE TABLE mig_d (id int)" }, { file: "0002_d.sql", sql: "INSERT INTO mig_d VALUES (1)" }]);
+        const ms = parseMigrations([
+            { file: "0001_d.sql", sql: "CREATE TABLE mig_d (id int)" },
+            { file: "0002_d.sql", sql: "INSERT INTO mig_d VALUES (1)" },
+        ]);
         const [a, b] = await Promise.all([runMigrations(db, ms, { table }), runMigrations(db, ms, { table })]);
         expect([...a.applied, ...b.applied].sort()).to.deep.equal(["0001_d", "0002_d"]);
         expect(await db.query("SELECT count(*)::int AS n FROM mig_d")).to.deep.equal([{ n: 1 }]);

@@ -11,14 +11,29 @@ const LAKE_ARN = "arn:aws:s3:::prod-lake";
 const LAKE_KEY = `arn:aws:kms:eu-west-1:${LAKE_ACCOUNT}:key/lake`;
 
 async function plan(stack: "dev" | "prod", withCatalog = true): Promise<ProgramResult> {
-    return evaluateProgram(() => {
-        const config = loadStackConfig();
-        const providers = createProviders(config);
-        deployAnalytics(config, providers, { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] }, {
-            streamArn: "arn:aws:kinesis:eu-west-1:222222222222:stream/s",
-            kmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/stream",
-        }, { bucketName: "prod-lake", keyArn: LAKE_KEY, ...(withCatalog ? { bucketArn: LAKE_ARN, databaseName: "lake_db", eventsTableName: "events", alarmRouting: { page: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:page`], ticket: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:ticket`] } } : {}) });
-    }, { project: readProjectName(), stack, config: readStackConfigFile(stack) });
+    return evaluateProgram(
+        () => {
+            const config = loadStackConfig();
+            const providers = createProviders(config);
+            deployAnalytics(
+                config,
+                providers,
+                { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] },
+                {
+                    streamArn: "arn:aws:kinesis:eu-west-1:222222222222:stream/s",
+                    kmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/stream",
+                },
+                {
+                    bucketName: "prod-lake",
+                    keyArn: LAKE_KEY,
+                    ...(withCatalog
+                        ? { bucketArn: LAKE_ARN, databaseName: "lake_db", eventsTableName: "events", alarmRouting: { page: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:page`], ticket: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:ticket`] } }
+                        : {}),
+                },
+            );
+        },
+        { project: readProjectName(), stack, config: readStackConfigFile(stack) },
+    );
 }
 
 const named = (r: ProgramResult, type: string, name: string) => {
@@ -57,8 +72,12 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         const raw = readStackConfigFile("prod") as Record<string, any>;
         const { accountId, region } = raw["flightstream:accounts"].lake;
         expect(st.find((s: any) => s.Sid === "AthenaWorkgroup").Resource).to.equal(`arn:aws:athena:${region}:${accountId}:workgroup/${wg.inputs.name}`);
-        expect(st.find((s: any) => s.Sid === "GlueRead")).to.deep.equal({ Sid: "GlueRead", Effect: "Allow", Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
-            Resource: [`arn:aws:glue:${region}:${accountId}:catalog`, `arn:aws:glue:${region}:${accountId}:database/lake_db`, `arn:aws:glue:${region}:${accountId}:table/lake_db/events`] });
+        expect(st.find((s: any) => s.Sid === "GlueRead")).to.deep.equal({
+            Sid: "GlueRead",
+            Effect: "Allow",
+            Action: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
+            Resource: [`arn:aws:glue:${region}:${accountId}:catalog`, `arn:aws:glue:${region}:${accountId}:database/lake_db`, `arn:aws:glue:${region}:${accountId}:table/lake_db/events`],
+        });
         expect(st.filter((s: any) => s.Action === "s3:GetObject").map((s: any) => s.Resource)).to.deep.equal([[`${LAKE_ARN}/data/*`]]);
         const put = st.find((s: any) => Array.isArray(s.Action) && s.Action.includes("s3:PutObject"));
         expect(put.Resource).to.deep.equal([`${LAKE_ARN}/forecast/*`, `${LAKE_ARN}/models/scoring/*`, `${LAKE_ARN}/athena-results/model-training/*`]);
@@ -69,7 +88,10 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         const env = named(prod, "aws:lambda/function:Function", "analytics-processor").inputs.environment.variables;
         expect([env.FORECAST_BUCKET, env.SCORING_ARTIFACT_URI]).to.deep.equal(["prod-lake", "s3://prod-lake/models/scoring/latest.json"]);
         expect(named(prod, "aws:lambda/function:Function", "analytics-insights").inputs.environment.variables.FORECAST_BUCKET).to.equal("prod-lake");
-        const get = (name: string) => statements(prod, name).filter((s: any) => s.Action === "s3:GetObject").map((s: any) => s.Resource);
+        const get = (name: string) =>
+            statements(prod, name)
+                .filter((s: any) => s.Action === "s3:GetObject")
+                .map((s: any) => s.Resource);
         expect(get("analytics-processor-read-models")).to.deep.equal([[`${LAKE_ARN}/forecast/*`, `${LAKE_ARN}/models/scoring/*`]]);
         expect(get("analytics-insights-read-models")).to.deep.equal([[`${LAKE_ARN}/forecast/*`]]);
         expect(statements(prod, "analytics-insights-read-models").find((s: any) => s.Action === "kms:Decrypt").Resource).to.equal(LAKE_KEY);
@@ -95,15 +117,24 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         const base = { accountId: LAKE_ACCOUNT, region: "eu-west-1", lakeBucketName: "b", lakeBucketArn: "arn:aws:s3:::b", lakeKeyArn: LAKE_KEY, databaseName: "d", eventsTableName: "events" };
         const failure = async (extra: Record<string, unknown>) => {
             let err: Error | undefined;
-            await evaluateProgram(() => {
-                try { new ModelTraining("t", { ...base, ...extra }); } catch (e) { err = e as Error; }
-            }, { project: "p", stack: "dev", config: {} });
+            await evaluateProgram(
+                () => {
+                    try {
+                        new ModelTraining("t", { ...base, ...extra });
+                    } catch (e) {
+                        err = e as Error;
+                    }
+                },
+                { project: "p", stack: "dev", config: {} },
+            );
             return err?.message ?? "no error";
         };
         const schedule = await failure({ schedule: "rate(5 minutes)" });
         expect(schedule).to.contain("`schedule`").and.to.contain('"rate(5 minutes)"');
         const days = await failure({ historyDays: 40 });
         expect(days).to.contain("`historyDays`").and.to.contain("40");
-        expect(await failure({ logRetentionDays: 2 })).to.equal("ModelTraining t: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        expect(await failure({ logRetentionDays: 2 })).to.equal(
+            "ModelTraining t: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+        );
     });
 });

@@ -41,7 +41,9 @@ const DISTINCT = { searches: 5, offers: 3, bookings: 2, cancellations: 1 };
 async function snapshot(db: DataApi): Promise<Record<string, unknown[]>> {
     const q = (sql: string) => db.query(sql);
     return {
-        routeMinutes: await q("SELECT route, to_char(minute AT TIME ZONE 'UTC', 'HH24:MI') AS minute, searches::int AS searches, offers::int AS offers, bookings::int AS bookings, cancellations::int AS cancellations, seats_booked::int AS seats_booked, seats_cancelled::int AS seats_cancelled FROM route_minute_stats WHERE searches + offers + bookings + cancellations > 0 ORDER BY route, minute"),
+        routeMinutes: await q(
+            "SELECT route, to_char(minute AT TIME ZONE 'UTC', 'HH24:MI') AS minute, searches::int AS searches, offers::int AS offers, bookings::int AS bookings, cancellations::int AS cancellations, seats_booked::int AS seats_booked, seats_cancelled::int AS seats_cancelled FROM route_minute_stats WHERE searches + offers + bookings + cancellations > 0 ORDER BY route, minute",
+        ),
         prices: await q("SELECT route, currency, offers::int AS offers, price_sum::float8 AS price_sum, price_min::float8 AS price_min, price_max::float8 AS price_max FROM offer_price_stats ORDER BY route, currency, minute"),
         bookings: await q("SELECT booking_id, seats, seats_cancelled, status FROM bookings ORDER BY booking_id"),
         inventory: await q("SELECT carrier, flight_number, seats_sold, bookings, cancellations FROM flight_inventory ORDER BY carrier, flight_number"),
@@ -51,7 +53,9 @@ async function snapshot(db: DataApi): Promise<Record<string, unknown[]>> {
 }
 
 async function totals(db: DataApi): Promise<Record<string, number>> {
-    const r = await db.query("SELECT COALESCE(SUM(searches), 0)::int AS searches, COALESCE(SUM(offers), 0)::int AS offers, COALESCE(SUM(bookings), 0)::int AS bookings, COALESCE(SUM(cancellations), 0)::int AS cancellations FROM route_minute_stats");
+    const r = await db.query(
+        "SELECT COALESCE(SUM(searches), 0)::int AS searches, COALESCE(SUM(offers), 0)::int AS offers, COALESCE(SUM(bookings), 0)::int AS bookings, COALESCE(SUM(cancellations), 0)::int AS cancellations FROM route_minute_stats",
+    );
     return r[0] as Record<string, number>;
 }
 

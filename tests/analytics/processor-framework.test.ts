@@ -61,7 +61,10 @@ describe("processor on the consumer framework", function () {
         // Lambda redelivers from the lowest failure: A, C and B again.
         const retry = await make().processBatch(kinesisEvent([a, c, b]));
         expect(retry.response).to.deep.equal({ batchItemFailures: [] });
-        expect(await db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 1 }, { route: "ZRH-MAD", n: 1 }]);
+        expect(await db.query(SEARCHES)).to.deep.equal([
+            { route: "ZRH-LIS", n: 1 },
+            { route: "ZRH-MAD", n: 1 },
+        ]);
     });
 
     it("fails when a record is poison: only that record is reported, kept in rejected_events, the others counted", async () => {

@@ -5,9 +5,7 @@ import * as SQL from "../../functions/processor/sql";
 import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
 import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
 import { trainForecast } from "../../functions/forecast/model";
-import {
-    aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, search, sharedTestDb, truncateAll,
-} from "./helpers";
+import { aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, search, sharedTestDb, truncateAll } from "./helpers";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
 process.env.POWERTOOLS_METRICS_DISABLED = "true";
@@ -95,9 +93,7 @@ describe("analytics: stream processor against the local Data API", function () {
     it("counts an event once when it arrives twice in one batch and on two processors at once", async () => {
         const batch = kinesisEvent([jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("x", "ZRH-LIS", at(0)))]);
         await Promise.all([make().processBatch(batch), make().processBatch(batch)]);
-        expect((await snapshot(db)).routes).to.deep.equal([
-            { route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
-        ]);
+        expect((await snapshot(db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
     });
 
     it("reports a poison record as a batch item failure while the rest is written", async () => {
@@ -111,9 +107,7 @@ describe("analytics: stream processor against the local Data API", function () {
         expect(out.response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "900" }, { itemIdentifier: "901" }, { itemIdentifier: "902" }, { itemIdentifier: "903" }] });
         expect(out.poisonRecords).to.equal(4);
         // ok1 and ok2 (the valid event of the mixed record 903) are counted.
-        expect((await snapshot(db)).routes).to.deep.equal([
-            { route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
-        ]);
+        expect((await snapshot(db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
         const rejected = await db.query("SELECT sequence_number, reason, attempts, errors->0->>'path' AS first_path, errors->0->>'message' AS first_message FROM rejected_events ORDER BY 1");
         expect(rejected.map((r) => [r.sequence_number, r.reason, r.attempts, r.first_path])).to.deep.equal([
             ["900", "invalid-event", 1, "destination"],
@@ -170,7 +164,10 @@ describe("analytics: stream processor against the local Data API", function () {
         const out = await make({ limits: { maxItems: 4 } }).processBatch(kinesisEvent([jsonRecord(events)]));
         expect(out.stats.chunks).to.equal(7);
         const r = await db.query("SELECT route, sum(searches)::int AS n FROM route_minute_stats GROUP BY route ORDER BY route");
-        expect(r).to.deep.equal([{ route: "LIS-ZRH", n: 13 }, { route: "ZRH-LIS", n: 12 }]);
+        expect(r).to.deep.equal([
+            { route: "LIS-ZRH", n: 13 },
+            { route: "ZRH-LIS", n: 12 },
+        ]);
     });
 
     describe("inventory", () => {
@@ -180,7 +177,10 @@ describe("analytics: stream processor against the local Data API", function () {
             await make().processBatch(kinesisEvent([jsonRecord(booking("b1-later", "PNR1", 2, at(5)))]));
             const s = await snapshot(db);
             expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 0 }]);
-            expect(s.routes.map((r) => [r.minute, r.bookings])).to.deep.equal([["10:00", 2], ["10:05", 1]]);
+            expect(s.routes.map((r) => [r.minute, r.bookings])).to.deep.equal([
+                ["10:00", 2],
+                ["10:05", 1],
+            ]);
             expect(await db.query("SELECT booking_id, event_id, versions FROM bookings")).to.deep.equal([{ booking_id: "PNR1", event_id: "b1-later", versions: 3 }]);
         });
 
@@ -190,32 +190,32 @@ describe("analytics: stream processor against the local Data API", function () {
             const s = await snapshot(db);
             expect(s.unmatched).to.deep.equal([{ event_id: "c1", booking_id: "GHOST", seats: 2 }]);
             expect(s.inventory).to.deep.equal([]);
-            expect(s.routes).to.deep.equal([
-                { route: "ZRH-LIS", minute: "10:00", searches: 0, offers: 0, bookings: 0, cancellations: 1, seats_booked: 0, seats_cancelled: 2 },
-            ]);
+            expect(s.routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 0, offers: 0, bookings: 0, cancellations: 1, seats_booked: 0, seats_cancelled: 2 }]);
         });
 
         it("never goes below zero: cancellations remove at most the seats the booking holds", async () => {
             await make().processBatch(kinesisEvent([jsonRecord(booking("b1", "PNR1", 2, at(0)))]));
-            const out = await make().processBatch(kinesisEvent([jsonRecord([
-                cancellation("c1", "PNR1", 5, at(1)), // asks for more than booked: removes 2
-                cancellation("c2", "PNR1", 1, at(2)), // already fully cancelled: nothing
-            ])]));
+            const out = await make().processBatch(
+                kinesisEvent([
+                    jsonRecord([
+                        cancellation("c1", "PNR1", 5, at(1)), // asks for more than booked: removes 2
+                        cancellation("c2", "PNR1", 1, at(2)), // already fully cancelled: nothing
+                    ]),
+                ]),
+            );
             expect(out.stats).to.include({ cancellationEvents: 2, cancellationsParked: 0 });
             const s = await snapshot(db);
             expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 0, bookings: 1, cancellations: 2 }]);
             expect(s.bookings).to.deep.equal([{ booking_id: "PNR1", seats: 2, seats_cancelled: 2, status: "cancelled" }]);
             // Route counters count cancellation events with the seats they name.
-            expect(s.routes.filter((r) => r.cancellations).map((r) => [r.minute, r.cancellations, r.seats_cancelled])).to.deep.equal([["10:01", 1, 5], ["10:02", 1, 1]]);
+            expect(s.routes.filter((r) => r.cancellations).map((r) => [r.minute, r.cancellations, r.seats_cancelled])).to.deep.equal([
+                ["10:01", 1, 5],
+                ["10:02", 1, 1],
+            ]);
         });
 
         it("applies partial cancellations in order, a booking and its cancellation in one batch", async () => {
-            await make().processBatch(kinesisEvent([jsonRecord([
-                booking("b1", "PNR1", 4, at(0)),
-                cancellation("c1", "PNR1", 1, at(1)),
-                cancellation("c2", "PNR1", 2, at(2)),
-                booking("b2", "PNR2", 3, at(3)),
-            ])]));
+            await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 4, at(0)), cancellation("c1", "PNR1", 1, at(1)), cancellation("c2", "PNR1", 2, at(2)), booking("b2", "PNR2", 3, at(3))])]));
             const s = await snapshot(db);
             expect(s.bookings).to.deep.equal([
                 { booking_id: "PNR1", seats: 4, seats_cancelled: 3, status: "partially_cancelled" },
@@ -230,10 +230,7 @@ describe("analytics: stream processor against the local Data API", function () {
         const searches = (prefix: string, n: number, minute: number, route = "ZRH-LIS") => Array.from({ length: n }, (_, i) => search(`${prefix}${i}`, route, at(minute, i % 60)));
         const ROUTES = ["AMS-ZRH", "GVA-JFK", "LHR-ZRH", "CDG-NCE", "FRA-LIS", "MAD-BCN", "VIE-ZRH", "OSL-CPH", "DUB-LHR", "ATH-FCO"];
         /** 25 searches on each of ten routes in the window starting at `minute`, plus `hot` on ZRH-LIS. */
-        const window = (tag: string, minute: number, hot: number) => kinesisEvent([
-            jsonRecord(ROUTES.flatMap((r, k) => searches(`${tag}-${k}-`, 25, minute, r))),
-            ...(hot > 0 ? [jsonRecord(searches(`${tag}-hot-`, hot, minute))] : []),
-        ]);
+        const window = (tag: string, minute: number, hot: number) => kinesisEvent([jsonRecord(ROUTES.flatMap((r, k) => searches(`${tag}-${k}-`, 25, minute, r))), ...(hot > 0 ? [jsonRecord(searches(`${tag}-hot-`, hot, minute))] : [])]);
         const ALERTS = `SELECT route, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS ws, to_char(last_elevated_window AT TIME ZONE 'UTC', 'HH24:MI') AS last,
             searches::int AS searches, round(expected::numeric, 3)::float8 AS expected, basis, alpha, model_version, p_value < 1e-6 AS significant FROM alerts ORDER BY alert_id`;
 
@@ -258,9 +255,7 @@ describe("analytics: stream processor against the local Data API", function () {
             // Still hot for two more windows: the same episode, extended, no new alert.
             expect((await p.processBatch(window("w2", 10, 600))).stats.alerts).to.equal(0);
             expect((await p.processBatch(window("w3", 15, 650))).stats.alerts).to.equal(0);
-            expect(await db.query(ALERTS)).to.deep.equal([
-                { route: "ZRH-LIS", ws: "10:05", last: "10:15", searches: 500, expected: 27.893, basis: "blend", alpha: 1e-6, model_version: null, significant: true },
-            ]);
+            expect(await db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:15", searches: 500, expected: 27.893, basis: "blend", alpha: 1e-6, model_version: null, significant: true }]);
             expect(sent).to.have.length(1);
             expect(sent[0]).to.include({ route: "ZRH-LIS", windowStart: "2026-11-22T10:05:00Z", windowEnd: "2026-11-22T10:10:00Z", searches: 500, alpha: 1e-6, basis: "blend", modelVersion: null });
             expect(sent[0].expected).to.be.closeTo(25 + (0.2 / 24.2) * 350, 1e-9);
@@ -277,7 +272,10 @@ describe("analytics: stream processor against the local Data API", function () {
             await p.processBatch(window("w5", 25, 25));
             await p.processBatch(window("w6", 30, 25));
             expect((await p.processBatch(window("w7", 35, 5000))).stats.alerts).to.equal(1);
-            expect((await db.query(ALERTS)).map((r) => [r.ws, r.last])).to.deep.equal([["10:05", "10:15"], ["10:35", "10:35"]]);
+            expect((await db.query(ALERTS)).map((r) => [r.ws, r.last])).to.deep.equal([
+                ["10:05", "10:15"],
+                ["10:35", "10:35"],
+            ]);
         });
 
         it("never judges a window that starts after now", async () => {
@@ -293,15 +291,19 @@ describe("analytics: stream processor against the local Data API", function () {
             // 10 expected per window: 15 is not an alert, 40 is (no network prior needed).
             expect((await p.processBatch(kinesisEvent([jsonRecord(searches("a", 15, 0))]))).stats.alerts).to.equal(0);
             expect((await p.processBatch(kinesisEvent([jsonRecord(searches("b", 40, 5))]))).stats.alerts).to.equal(1);
-            expect(await db.query(ALERTS)).to.deep.equal([
-                { route: "ZRH-LIS", ws: "10:05", last: "10:05", searches: 40, expected: 10, basis: "forecast", alpha: 1e-6, model_version: model.version, significant: true },
-            ]);
+            expect(await db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:05", searches: 40, expected: 10, basis: "forecast", alpha: 1e-6, model_version: model.version, significant: true }]);
         });
 
         it("leaves alerts pending when publishing fails and sends them on a later batch", async () => {
             let fail = true;
             const sent: string[] = [];
-            const publisher: AlertPublisher = { name: "flaky", publish: async (a) => { if (fail) throw new Error("SNS down"); sent.push(...a.map((x) => x.route)); } };
+            const publisher: AlertPublisher = {
+                name: "flaky",
+                publish: async (a) => {
+                    if (fail) throw new Error("SNS down");
+                    sent.push(...a.map((x) => x.route));
+                },
+            };
             const p = make({ now: () => NOW, publishers: [publisher] });
             await p.processBatch(window("w1", 5, 500));
             expect(await db.query("SELECT published_at IS NULL AS pending FROM alerts")).to.deep.equal([{ pending: true }]);
@@ -320,9 +322,7 @@ describe("analytics: stream processor against the local Data API", function () {
             await p.processBatch(kinesisEvent([jsonRecord(offers(10))]));
             const out = await p.processBatch(kinesisEvent([jsonRecord([offer("cheap", "ZRH-LIS", at(0), 79.99), offer("fair", "ZRH-LIS", at(0), 80), offer("eur", "ZRH-LIS", at(0), 10, "EUR")])]));
             expect(out.stats.deals).to.equal(1);
-            expect(await db.query("SELECT event_id, amount, route_mean, route_stddev, sample_size::int AS n FROM offer_deals")).to.deep.equal([
-                { event_id: "cheap", amount: 79.99, route_mean: 100, route_stddev: 10, n: 10 },
-            ]);
+            expect(await db.query("SELECT event_id, amount, route_mean, route_stddev, sample_size::int AS n FROM offer_deals")).to.deep.equal([{ event_id: "cheap", amount: 79.99, route_mean: 100, route_stddev: 10, n: 10 }]);
         });
 
         it("does not flag with fewer offers than the minimum sample", async () => {

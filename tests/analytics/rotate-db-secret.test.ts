@@ -1,9 +1,7 @@
 import { expect } from "chai";
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "crypto";
 import { DataApi } from "../../functions/shared/db/dataapi";
-import {
-    RotationDeps, RotationError, SecretStore, SecretVersion, alterPasswordSql, rotateStep,
-} from "../../functions/rotate-db-secret/rotation";
+import { RotationDeps, RotationError, SecretStore, SecretVersion, alterPasswordSql, rotateStep } from "../../functions/rotate-db-secret/rotation";
 import { startTestDb, TestDb } from "./helpers";
 
 /** Secrets Manager's version and staging-label semantics, in memory. */

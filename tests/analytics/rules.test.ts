@@ -33,12 +33,14 @@ describe("analytics: aggregation (pure)", () => {
     });
 
     it("sums offer prices per route, currency and minute", () => {
-        expect(aggregateOfferPrices([
-            ev(offer("o1", "ZRH-LIS", "2026-11-22T10:00:10Z", 10)),
-            ev(offer("o2", "ZRH-LIS", "2026-11-22T10:00:20Z", 30)),
-            ev(offer("o3", "ZRH-LIS", "2026-11-22T10:00:20Z", 5, "EUR")),
-            ev(search("s", "ZRH-LIS", "2026-11-22T10:00:20Z")),
-        ])).to.deep.equal([
+        expect(
+            aggregateOfferPrices([
+                ev(offer("o1", "ZRH-LIS", "2026-11-22T10:00:10Z", 10)),
+                ev(offer("o2", "ZRH-LIS", "2026-11-22T10:00:20Z", 30)),
+                ev(offer("o3", "ZRH-LIS", "2026-11-22T10:00:20Z", 5, "EUR")),
+                ev(search("s", "ZRH-LIS", "2026-11-22T10:00:20Z")),
+            ]),
+        ).to.deep.equal([
             { route: "ZRH-LIS", minute: "2026-11-22T10:00:00.000Z", currency: "CHF", offers: 2, priceSum: 40, priceSumSq: 1000, priceMin: 10, priceMax: 30 },
             { route: "ZRH-LIS", minute: "2026-11-22T10:00:00.000Z", currency: "EUR", offers: 1, priceSum: 5, priceSumSq: 25, priceMin: 5, priceMax: 5 },
         ]);
@@ -46,27 +48,35 @@ describe("analytics: aggregation (pure)", () => {
 
     it("the per-minute counts always add up to the number of events (property)", () => {
         const arb = fc.array(fc.record({ route: fc.constantFrom("ZRH-LIS", "LIS-ZRH", "GVA-JFK"), second: fc.integer({ min: 0, max: 3600 }), type: fc.constantFrom("search", "offer") }), { maxLength: 200 });
-        fc.assert(fc.property(arb, (items) => {
-            const events = items.map((x, i) => ev(x.type === "search" ? search(`e${i}`, x.route, new Date(Date.UTC(2026, 10, 22, 10, 0, x.second)).toISOString()) : offer(`e${i}`, x.route, new Date(Date.UTC(2026, 10, 22, 10, 0, x.second)).toISOString(), 1)));
-            const rows = aggregateRouteMinutes(events);
-            return rows.reduce((n, r) => n + r.searches + r.offers, 0) === events.length && new Set(rows.map((r) => `${r.route}${r.minute}`)).size === rows.length;
-        }));
+        fc.assert(
+            fc.property(arb, (items) => {
+                const events = items.map((x, i) =>
+                    ev(x.type === "search" ? search(`e${i}`, x.route, new Date(Date.UTC(2026, 10, 22, 10, 0, x.second)).toISOString()) : offer(`e${i}`, x.route, new Date(Date.UTC(2026, 10, 22, 10, 0, x.second)).toISOString(), 1)),
+                );
+                const rows = aggregateRouteMinutes(events);
+                return rows.reduce((n, r) => n + r.searches + r.offers, 0) === events.length && new Set(rows.map((r) => `${r.route}${r.minute}`)).size === rows.length;
+            }),
+        );
     });
 
     it("keeps the first event of each eventId", () => {
-        expect(dedupeByEventId([{ eventId: "a", n: 1 }, { eventId: "b", n: 2 }, { eventId: "a", n: 3 }])).to.deep.equal([{ eventId: "a", n: 1 }, { eventId: "b", n: 2 }]);
+        expect(
+            dedupeByEventId([
+                { eventId: "a", n: 1 },
+                { eventId: "b", n: 2 },
+                { eventId: "a", n: 3 },
+            ]),
+        ).to.deep.equal([
+            { eventId: "a", n: 1 },
+            { eventId: "b", n: 2 },
+        ]);
     });
-
 });
 
 describe("analytics: inventory arithmetic (pure)", () => {
     it("turns old contributions into new ones per flight (a rebooking moves seats), dropping flights with no change", () => {
         const f = (number: string, seats: number, cancellations = 0) => ({ carrier: "LX", number, departureDate: "2026-12-01", seats, bookings: 1, cancellations });
-        expect(inventoryDeltas([
-            { after: f("318", 3) },
-            { before: f("318", 2), after: f("22", 2, 1) },
-            { before: f("1", 1), after: f("1", 1) },
-        ])).to.deep.equal([
+        expect(inventoryDeltas([{ after: f("318", 3) }, { before: f("318", 2), after: f("22", 2, 1) }, { before: f("1", 1), after: f("1", 1) }])).to.deep.equal([
             { carrier: "LX", number: "22", departureDate: "2026-12-01", seatsDelta: 2, bookings: 1, cancellations: 1 },
             { carrier: "LX", number: "318", departureDate: "2026-12-01", seatsDelta: 1, bookings: 0, cancellations: 0 },
         ]);
@@ -119,10 +129,12 @@ describe("analytics: Data API chunking (pure)", () => {
     });
 
     it("never exceeds the limits and loses nothing (property)", () => {
-        fc.assert(fc.property(fc.array(fc.string({ maxLength: 50 }), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (items, maxItems) => {
-            const chunks = chunkBySize(items, jsonBytes, { maxItems, maxBytes: 200 });
-            return chunks.flat().join("\u0000") === items.join("\u0000") && chunks.every((c) => c.length <= maxItems && c.reduce((n, s) => n + jsonBytes(s), 0) <= 200);
-        }));
+        fc.assert(
+            fc.property(fc.array(fc.string({ maxLength: 50 }), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (items, maxItems) => {
+                const chunks = chunkBySize(items, jsonBytes, { maxItems, maxBytes: 200 });
+                return chunks.flat().join("\u0000") === items.join("\u0000") && chunks.every((c) => c.length <= maxItems && c.reduce((n, s) => n + jsonBytes(s), 0) <= 200);
+            }),
+        );
     });
 
     it("fails when one item is larger than a request may be", () => {

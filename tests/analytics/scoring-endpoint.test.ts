@@ -26,7 +26,9 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
     this.timeout(180_000);
 
     it("creates the model (network isolation), an encrypted endpoint configuration, the endpoint and target-tracking autoscaling on InvocationsPerInstance", async () => {
-        const r = await evaluate(() => { new ScoringEndpoint("scoring", args, { provider: testProvider() }); });
+        const r = await evaluate(() => {
+            new ScoringEndpoint("scoring", args, { provider: testProvider() });
+        });
         const model = one(r, "aws:sagemaker/model:Model");
         expect(model.inputs).to.deep.include({ enableNetworkIsolation: true, executionRoleArn: one(r, "aws:iam/role:Role").outputs.arn });
         expect(model.inputs.primaryContainer).to.deep.include({ image: args.image, modelDataUrl: args.modelDataUrl, mode: "SingleModel" });
@@ -43,12 +45,17 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
         const policy = one(r, "aws:appautoscaling/policy:Policy");
         expect(policy.inputs.policyType).to.equal("TargetTrackingScaling");
         expect(policy.inputs.targetTrackingScalingPolicyConfiguration).to.deep.equal({
-            targetValue: 1000, predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" }, scaleInCooldown: 300, scaleOutCooldown: 60,
+            targetValue: 1000,
+            predefinedMetricSpecification: { predefinedMetricType: "SageMakerVariantInvocationsPerInstance" },
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
         });
     });
 
     it("gives the execution role exactly its artifact, its image and the keys; trusted by SageMaker of this account only", async () => {
-        const r = await evaluate(() => { new ScoringEndpoint("scoring", args, { provider: testProvider() }); });
+        const r = await evaluate(() => {
+            new ScoringEndpoint("scoring", args, { provider: testProvider() });
+        });
         const trust = policyOf(one(r, "aws:iam/role:Role"), "assumeRolePolicy").Statement[0];
         expect(trust).to.deep.equal({ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } });
         const s = Object.fromEntries(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy")).Statement.map((x: any) => [x.Sid, x]));
@@ -59,7 +66,9 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
     });
 
     it("alarms on p99 ModelLatency, 5XX and 4XX from the metric helpers, with the endpoint's dimensions and routing", async () => {
-        const r = await evaluate(() => { new ScoringEndpoint("scoring", { ...args, latencyAlarmMs: 250 }, { provider: testProvider() }); });
+        const r = await evaluate(() => {
+            new ScoringEndpoint("scoring", { ...args, latencyAlarmMs: 250 }, { provider: testProvider() });
+        });
         const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.inputs);
         expect(alarms.map((a) => [a.name, a.namespace, a.metricName, a.extendedStatistic ?? a.statistic, a.threshold, a.dimensions])).to.deep.equal([
             ["test-scoring-model-latency", "AWS/SageMaker", "ModelLatency", "p99", 250_000, { EndpointName: "test-scoring", VariantName: "primary" }],
@@ -84,14 +93,20 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
     });
 
     it("fails when the image is not an ECR URI with a tag", async () => {
-        const e = await evaluateError(() => { new ScoringEndpoint("scoring", { ...args, image: "scoring:latest" }, { provider: testProvider() }); });
+        const e = await evaluateError(() => {
+            new ScoringEndpoint("scoring", { ...args, image: "scoring:latest" }, { provider: testProvider() });
+        });
         expect(e.message).to.contain('ScoringEndpoint scoring: `image` must be an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>) (received "scoring:latest").');
     });
 
     it("fails when the artifact is not an S3 .tar.gz or maxInstances is below minInstances", async () => {
-        const e1 = await evaluateError(() => { new ScoringEndpoint("scoring", { ...args, modelDataUrl: "https://x/model.bin" }, { provider: testProvider() }); });
+        const e1 = await evaluateError(() => {
+            new ScoringEndpoint("scoring", { ...args, modelDataUrl: "https://x/model.bin" }, { provider: testProvider() });
+        });
         expect(e1.message).to.contain('ScoringEndpoint scoring: `modelDataUrl` must be an S3 URI of a .tar.gz model artifact (s3://<bucket>/<key>.tar.gz) (received "https://x/model.bin").');
-        const e2 = await evaluateError(() => { new ScoringEndpoint("scoring", { ...args, minInstances: 3, maxInstances: 2 }, { provider: testProvider() }); });
+        const e2 = await evaluateError(() => {
+            new ScoringEndpoint("scoring", { ...args, minInstances: 3, maxInstances: 2 }, { provider: testProvider() });
+        });
         expect(e2.message).to.contain("ScoringEndpoint scoring: `maxInstances` must be an integer between 3 and 100 (received 2).");
     });
 
@@ -107,9 +122,7 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
             const model = one(prod, "aws:sagemaker/model:Model");
             const lake = one(prod, "aws:s3/bucket:Bucket", "lake-bucket");
             expect(model.inputs.primaryContainer.modelDataUrl).to.equal(`s3://${lake.outputs.bucket}/models/scoring/sagemaker/placeholder/model.tar.gz`);
-            expect(all(prod, "aws:cloudwatch/metricAlarm:MetricAlarm", /^analytics-scoring-/).map((a) => a.inputs.name)).to.deep.equal([
-                "prod-analytics-scoring-model-latency", "prod-analytics-scoring-5xx", "prod-analytics-scoring-4xx",
-            ]);
+            expect(all(prod, "aws:cloudwatch/metricAlarm:MetricAlarm", /^analytics-scoring-/).map((a) => a.inputs.name)).to.deep.equal(["prod-analytics-scoring-model-latency", "prod-analytics-scoring-5xx", "prod-analytics-scoring-4xx"]);
             const fn = one(prod, "aws:lambda/function:Function", "analytics-processor");
             expect(fn.inputs.environment.variables).to.deep.include({ SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: "prod-analytics-scoring" });
             const grant = one(prod, "aws:iam/rolePolicy:RolePolicy", "analytics-processor-invoke-scoring");

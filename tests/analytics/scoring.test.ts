@@ -46,9 +46,7 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
         const out = await p.processBatch(batch);
         expect(out.stats.deals).to.equal(1);
         expect(out.stats.priceAdjustments).to.equal(3);
-        expect(await db.query(DEALS)).to.deep.equal([
-            { event_id: "cheap", amount: 75, score: 2.5, reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 10 offers)", model: "builtin:t1" },
-        ]);
+        expect(await db.query(DEALS)).to.deep.equal([{ event_id: "cheap", amount: 75, score: 2.5, reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 10 offers)", model: "builtin:t1" }]);
         // demand: 30 searches in 60 min = 30/h vs typical 60 → 0.05·ln(0.5) = −0.0347; load 9/180 − 0.8 → 0.2·(−0.75) = −0.15;
         // competitor −0.3·(price/100 − 1): 75 → +0.075, total −0.1097; 100 → −0.1847 and 130 → −0.2747, both capped at −0.15.
         const adj = await db.query(`${ADJ.replace(" ORDER BY", " WHERE event_id NOT LIKE 'h%' ORDER BY")}`);
@@ -69,7 +67,10 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
         let broken = true;
         const flaky: ScoringBackend = {
             ...builtinBackend(artifact),
-            scoreDeals: async (f) => { if (broken) throw new Error("scorer down"); return builtinBackend(artifact).scoreDeals(f); },
+            scoreDeals: async (f) => {
+                if (broken) throw new Error("scorer down");
+                return builtinBackend(artifact).scoreDeals(f);
+            },
         };
         const p = make({ scoring: flaky });
         const batch = kinesisEvent([jsonRecord([offer("cheap", "ZRH-LIS", at(0), 75), search("live", "ZRH-LIS", at(0))])]);
@@ -94,10 +95,22 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
         const body = JSON.parse(deals.body);
         expect(body.deals.map((d: { eventId: string }) => d.eventId)).to.deep.equal(["cheap2", "cheap"]);
         expect(body.deals[1]).to.deep.equal({
-            source: "test-site", eventId: "cheap", route: "ZRH-LIS", origin: "ZRH", destination: "LIS", carrier: "LX", departureDate: "2026-12-01",
-            price: { amount: 75, currency: "CHF" }, routeMean: 100, routeStddev: 10, sampleSize: 10, score: 2.5,
-            reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 10 offers)", model: "builtin:t1",
-            occurredAt: "2026-11-22T10:00:00Z", flaggedAt: body.deals[1].flaggedAt,
+            source: "test-site",
+            eventId: "cheap",
+            route: "ZRH-LIS",
+            origin: "ZRH",
+            destination: "LIS",
+            carrier: "LX",
+            departureDate: "2026-12-01",
+            price: { amount: 75, currency: "CHF" },
+            routeMean: 100,
+            routeStddev: 10,
+            sampleSize: 10,
+            score: 2.5,
+            reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 10 offers)",
+            model: "builtin:t1",
+            occurredAt: "2026-11-22T10:00:00Z",
+            flaggedAt: body.deals[1].flaggedAt,
         });
         expect(JSON.parse((await get(db, "/v1/deals", { route: "GVA-JFK" })).body)).to.deep.equal({ deals: [] });
         expect(JSON.parse((await get(db, "/v1/deals", { limit: "1", minutes: "35" })).body).deals).to.have.length(1);
@@ -105,8 +118,12 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
         const adj = JSON.parse((await get(db, "/v1/price-adjustments", { carrier: "LX", departureDate: "2026-12-01", route: "ZRH-LIS", minutes: "35" })).body);
         expect(adj.priceAdjustments.map((a: { eventId: string }) => a.eventId)).to.deep.equal(["cheap2", "cheap"]);
         expect(adj.priceAdjustments[1]).to.deep.include({
-            eventId: "cheap", price: { amount: 75, currency: "CHF" }, adjustment: -0.1097, suggestedPrice: { amount: 66.77, currency: "CHF" },
-            features: { searchesPerHour: 30, seatsHeld: 9, routeMean: 100, sampleSize: 10 }, model: "builtin:t1",
+            eventId: "cheap",
+            price: { amount: 75, currency: "CHF" },
+            adjustment: -0.1097,
+            suggestedPrice: { amount: 66.77, currency: "CHF" },
+            features: { searchesPerHour: 30, seatsHeld: 9, routeMean: 100, sampleSize: 10 },
+            model: "builtin:t1",
         });
         expect(JSON.parse((await get(db, "/v1/price-adjustments", { departureDate: "2026-12-02" })).body)).to.deep.equal({ priceAdjustments: [] });
     });
@@ -114,14 +131,16 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
     it("fails when query parameters are bad: a 400 naming each parameter, the value and what is allowed", async () => {
         const r = await get(db, "/v1/price-adjustments", { route: "zrh-lis", carrier: "L", departureDate: "2026-02-30", limit: "0", minutes: "x", sort: "asc" });
         expect(r.statusCode).to.equal(400);
-        expect(JSON.parse(r.body)).to.deep.equal({ errors: [
-            { path: "sort", message: "sort is not a parameter of /v1/price-adjustments; allowed: route, carrier, departureDate, minutes, limit" },
-            { path: "limit", message: 'limit must be an integer from 1 to 500; received "0"' },
-            { path: "minutes", message: 'minutes must be an integer from 1 to 10080; received "x"' },
-            { path: "route", message: 'route must be ORIGIN-DESTINATION with upper-case IATA airport codes such as "ZRH-LIS"; received "zrh-lis"' },
-            { path: "carrier", message: 'carrier must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received "L"' },
-            { path: "departureDate", message: 'departureDate must be a calendar date YYYY-MM-DD; received "2026-02-30"' },
-        ] });
+        expect(JSON.parse(r.body)).to.deep.equal({
+            errors: [
+                { path: "sort", message: "sort is not a parameter of /v1/price-adjustments; allowed: route, carrier, departureDate, minutes, limit" },
+                { path: "limit", message: 'limit must be an integer from 1 to 500; received "0"' },
+                { path: "minutes", message: 'minutes must be an integer from 1 to 10080; received "x"' },
+                { path: "route", message: 'route must be ORIGIN-DESTINATION with upper-case IATA airport codes such as "ZRH-LIS"; received "zrh-lis"' },
+                { path: "carrier", message: 'carrier must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received "L"' },
+                { path: "departureDate", message: 'departureDate must be a calendar date YYYY-MM-DD; received "2026-02-30"' },
+            ],
+        });
         const d = await get(db, "/v1/deals", { departureDate: "2026-12-01" });
         expect(d.statusCode).to.equal(400);
         expect(JSON.parse(d.body)).to.deep.equal({ errors: [{ path: "departureDate", message: "departureDate is not a parameter of /v1/deals; allowed: route, carrier, minutes, limit" }] });
@@ -135,12 +154,18 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
         await p.processBatch(kinesisEvent([jsonRecord([offer("cheap", "ZRH-LIS", at(0), 75)])]));
         const sent: ScoringEvent[] = [];
         let fail = true;
-        const publisher = { publish: async (e: readonly ScoringEvent[]) => { if (fail) throw new Error("EventBridge down"); sent.push(...e); } };
+        const publisher = {
+            publish: async (e: readonly ScoringEvent[]) => {
+                if (fail) throw new Error("EventBridge down");
+                sent.push(...e);
+            },
+        };
         expect(await publishPendingScores(db, publisher).catch((e) => e.message)).to.equal("EventBridge down");
         fail = false;
         expect(await publishPendingScores(db, publisher)).to.equal(2);
         expect(sent.map((e) => [e.detailType, e.detail.eventId, e.time])).to.deep.equal([
-            ["Deal offer", "cheap", "2026-11-22T10:00:00Z"], ["Price adjustment", "cheap", "2026-11-22T10:00:00Z"],
+            ["Deal offer", "cheap", "2026-11-22T10:00:00Z"],
+            ["Price adjustment", "cheap", "2026-11-22T10:00:00Z"],
         ]);
         expect(await publishPendingScores(db, publisher)).to.equal(0);
     });

@@ -10,15 +10,24 @@ const INGESTION = "222222222222";
 const STREAM_ARN = `arn:aws:kinesis:eu-west-1:${INGESTION}:stream/prod-flight-events`;
 
 async function plan(stack: "dev" | "prod"): Promise<ProgramResult> {
-    return evaluateProgram(() => {
-        const config = loadStackConfig();
-        const providers = createProviders(config);
-        deployAnalytics(config, providers, { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] }, {
-            streamArn: STREAM_ARN,
-            kmsKeyArn: `arn:aws:kms:eu-west-1:${INGESTION}:key/stream`,
-            consumerArn: stack === "prod" ? `${STREAM_ARN}/consumer/analytics-processor:1700000000` : undefined,
-        }, { bucketName: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:444444444444:key/lake" });
-    }, { project: readProjectName(), stack, config: readStackConfigFile(stack) });
+    return evaluateProgram(
+        () => {
+            const config = loadStackConfig();
+            const providers = createProviders(config);
+            deployAnalytics(
+                config,
+                providers,
+                { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] },
+                {
+                    streamArn: STREAM_ARN,
+                    kmsKeyArn: `arn:aws:kms:eu-west-1:${INGESTION}:key/stream`,
+                    consumerArn: stack === "prod" ? `${STREAM_ARN}/consumer/analytics-processor:1700000000` : undefined,
+                },
+                { bucketName: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:444444444444:key/lake" },
+            );
+        },
+        { project: readProjectName(), stack, config: readStackConfigFile(stack) },
+    );
 }
 
 const byType = (r: ProgramResult, type: string) => r.resources.filter((x) => x.type === type);
@@ -67,8 +76,14 @@ describe("analytics: deployAnalytics with the stack files (offline plan)", funct
         const doc = JSON.parse(policy.inputs.policy);
         const queue = raw.crossAccountSubscribers[0];
         expect(doc.Statement).to.deep.equal([
-            { Sid: "CrossAccountSubscribe0", Effect: "Allow", Principal: { AWS: "arn:aws:iam::404567890123:root" }, Action: "sns:Subscribe", Resource: topic.outputs.arn,
-                Condition: { StringEquals: { "sns:Protocol": "sqs", "sns:Endpoint": queue } } },
+            {
+                Sid: "CrossAccountSubscribe0",
+                Effect: "Allow",
+                Principal: { AWS: "arn:aws:iam::404567890123:root" },
+                Action: "sns:Subscribe",
+                Resource: topic.outputs.arn,
+                Condition: { StringEquals: { "sns:Protocol": "sqs", "sns:Endpoint": queue } },
+            },
             { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: topic.outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } },
         ]);
         expect(byType(prod, "aws:sns/topicSubscription:TopicSubscription").map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.topic])).to.deep.equal([
@@ -80,7 +95,9 @@ describe("analytics: deployAnalytics with the stack files (offline plan)", funct
         expect(bus.provider).to.equal(topic.provider);
         const [fn] = byType(prod, "aws:lambda/function:Function").filter((f) => f.name === "analytics-processor");
         expect(fn.inputs.environment.variables.ALERTS_EVENT_BUS_NAME).to.equal(raw.eventBusName);
-        const put = byType(prod, "aws:iam/rolePolicy:RolePolicy").flatMap((p) => JSON.parse(p.inputs.policy).Statement).filter((st: any) => ([] as string[]).concat(st.Action).includes("events:PutEvents"));
+        const put = byType(prod, "aws:iam/rolePolicy:RolePolicy")
+            .flatMap((p) => JSON.parse(p.inputs.policy).Statement)
+            .filter((st: any) => ([] as string[]).concat(st.Action).includes("events:PutEvents"));
         expect(put).to.deep.equal([{ Sid: "PutAlertEvents", Effect: "Allow", Action: "events:PutEvents", Resource: bus.outputs.arn }]);
     });
 

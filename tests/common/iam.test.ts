@@ -9,7 +9,11 @@ describe("TLS-only queue and topic policies (components/common/iam.ts)", () => {
         const r = await evaluate(() => {
             const provider = testProvider("analytics", "123456789012");
             const q = new aws.sqs.Queue("q", {}, { provider });
-            new aws.sqs.QueuePolicy("q-policy", { queueUrl: q.url, policy: tlsOnlyQueuePolicy(q.arn, [{ Sid: "Send", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/app" }, Action: "sqs:SendMessage", Resource: q.arn }]) }, { provider });
+            new aws.sqs.QueuePolicy(
+                "q-policy",
+                { queueUrl: q.url, policy: tlsOnlyQueuePolicy(q.arn, [{ Sid: "Send", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/app" }, Action: "sqs:SendMessage", Resource: q.arn }]) },
+                { provider },
+            );
             const t = new aws.sns.Topic("t", {}, { provider });
             new aws.sns.TopicPolicy("t-policy", { arn: t.arn, policy: tlsOnlyTopicPolicy(t.arn) }, { provider });
         });
@@ -19,7 +23,9 @@ describe("TLS-only queue and topic policies (components/common/iam.ts)", () => {
         expect(queueDoc.Statement[1]).to.deep.equal({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": false } } });
         expect(deniesInsecureTransport(queueDoc.Statement[1], "sqs:*")).to.equal(true);
         const topicDoc = policyOf(one(r, "aws:sns/topicPolicy:TopicPolicy"), "policy");
-        expect(topicDoc.Statement).to.deep.equal([{ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: one(r, "aws:sns/topic:Topic").outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } }]);
+        expect(topicDoc.Statement).to.deep.equal([
+            { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sns:Publish", Resource: one(r, "aws:sns/topic:Topic").outputs.arn, Condition: { Bool: { "aws:SecureTransport": false } } },
+        ]);
         expect(deniesInsecureTransport(topicDoc.Statement[0], "sns:Publish")).to.equal(true);
     });
     it("fails the pack's check when the Deny names one principal instead of everyone", () => {

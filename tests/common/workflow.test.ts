@@ -10,7 +10,16 @@ describe("Workflow construct", () => {
     it("logs ALL events with execution data to a KMS-encrypted log group and traces with X-Ray", async () => {
         const r = await evaluate(() => {
             const p = testProvider("ingestion", "123456789012");
-            new Workflow("replay", { definition, statements: [{ Effect: "Allow", Action: "kinesis:GetRecords", Resource: "arn:aws:kinesis:eu-west-1:123456789012:stream/s" }], accountId: "123456789012", alarms: { routing: { page: ["arn:aws:sns:eu-west-1:123456789012:page"], ticket: ["arn:aws:sns:eu-west-1:123456789012:ticket"] } } }, { provider: p });
+            new Workflow(
+                "replay",
+                {
+                    definition,
+                    statements: [{ Effect: "Allow", Action: "kinesis:GetRecords", Resource: "arn:aws:kinesis:eu-west-1:123456789012:stream/s" }],
+                    accountId: "123456789012",
+                    alarms: { routing: { page: ["arn:aws:sns:eu-west-1:123456789012:page"], ticket: ["arn:aws:sns:eu-west-1:123456789012:ticket"] } },
+                },
+                { provider: p },
+            );
         });
         const sm = one(r, "aws:sfn/stateMachine:StateMachine");
         expect(sm.account).to.equal("123456789012");

@@ -56,7 +56,16 @@ describe("component recipes: lambdaFunction", () => {
     it("keeps older logical names, auto-names when `functionName` is null and puts its own statements first on request", async () => {
         const r = await evaluate(() => {
             const h = new Holder("h", { provider: testProvider() });
-            lambdaFunction("proc", h, { ...base, code: code(), functionName: null, roleDescription: null, logsSid: null, ownStatements: "first", statements: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:q" }], resourceNames: { policy: "proc-logging" } });
+            lambdaFunction("proc", h, {
+                ...base,
+                code: code(),
+                functionName: null,
+                roleDescription: null,
+                logsSid: null,
+                ownStatements: "first",
+                statements: [{ Effect: "Allow", Action: "sqs:SendMessage", Resource: "arn:q" }],
+                resourceNames: { policy: "proc-logging" },
+            });
         });
         const fn = one(r, "aws:lambda/function:Function");
         expect(fn.inputs.name).to.equal(undefined);
@@ -74,7 +83,9 @@ describe("component recipes: lambdaFunction", () => {
 
     it("fails when `logRetentionDays` is not a CloudWatch retention value", async () => {
         const e = await evaluateError(() => lambdaFunction("fn", new Holder("h"), { ...base, code: code(), logRetentionDays: 2 }));
-        expect(e.message).to.equal("lambdaFunction fn: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        expect(e.message).to.equal(
+            "lambdaFunction fn: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+        );
     });
 
     it("fails when `memoryMiB` or `timeoutSeconds` is outside Lambda's limits", async () => {
@@ -88,7 +99,13 @@ describe("component recipes: lambdaFunction", () => {
 describe("component recipes: logsKey", () => {
     it("lets the regional CloudWatch Logs service use the key for the named log groups of the account only", async () => {
         const r = await evaluate(() => {
-            logsKey("k", new Holder("h"), { description: "d", accountId: "123456789012", region: "eu-west-1", logGroups: ["/aws/vendedlogs/states/*", "/aws/lambda/*"], statements: [{ Sid: "Other", Effect: "Allow", Principal: { Service: "sqs.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" }] });
+            logsKey("k", new Holder("h"), {
+                description: "d",
+                accountId: "123456789012",
+                region: "eu-west-1",
+                logGroups: ["/aws/vendedlogs/states/*", "/aws/lambda/*"],
+                statements: [{ Sid: "Other", Effect: "Allow", Principal: { Service: "sqs.amazonaws.com" }, Action: "kms:Decrypt", Resource: "*" }],
+            });
         });
         const key = one(r, "aws:kms/key:Key");
         expect(key.parent).to.equal("h");
@@ -122,9 +139,12 @@ describe("component recipes: logsKey", () => {
 describe("component recipes: one copy of each", () => {
     const root = path.join(__dirname, "..", "..", "components");
     // components/ingestion is split on another branch; the lead wires the helpers in there.
-    const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-        e.isDirectory() ? (e.name === "ingestion" || e.name === "node_modules" ? [] : files(path.join(dir, e.name))) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []);
-    const holding = (needle: string) => files(root).filter((f) => fs.readFileSync(f, "utf8").includes(needle)).map((f) => path.relative(root, f).split(path.sep).join("/"));
+    const files = (dir: string): string[] =>
+        fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? (e.name === "ingestion" || e.name === "node_modules" ? [] : files(path.join(dir, e.name))) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []));
+    const holding = (needle: string) =>
+        files(root)
+            .filter((f) => fs.readFileSync(f, "utf8").includes(needle))
+            .map((f) => path.relative(root, f).split(path.sep).join("/"));
 
     it("only the Lambda recipe creates Lambda functions", () => {
         expect(holding("new aws.lambda.Function(")).to.deep.equal(["common/lambda.ts"]);

@@ -11,12 +11,38 @@ import { flightsAt, startFlightsApi, type FlightsApi } from "../../local/connect
 import { startSecretsStandIn, type SecretsStandIn } from "../../local/connectors/secrets";
 import { createStream, kinesisClientConfig, startKinesis, type KinesisEmulator } from "../../local/emulators/kinesis";
 
-
 const RECORDED: AviationStackFlight = {
     flight_date: "2026-12-01",
     flight_status: "active",
-    departure: { airport: "Zurich", timezone: "Europe/Zurich", iata: "ZRH", icao: "LSZH", terminal: "1", gate: "A12", delay: 17, scheduled: "2026-12-01T07:05:00+00:00", estimated: "2026-12-01T07:20:00+00:00", actual: "2026-12-01T07:22:00+00:00", estimated_runway: "2026-12-01T07:22:00+00:00", actual_runway: "2026-12-01T07:30:00+00:00" },
-    arrival: { airport: "Humberto Delgado", timezone: "Europe/Lisbon", iata: "LIS", icao: "LPPT", terminal: null, gate: null, baggage: null, delay: null, scheduled: "2026-12-01T09:00:00+00:00", estimated: "2026-12-01T09:10:00+00:00", actual: null, estimated_runway: null, actual_runway: null },
+    departure: {
+        airport: "Zurich",
+        timezone: "Europe/Zurich",
+        iata: "ZRH",
+        icao: "LSZH",
+        terminal: "1",
+        gate: "A12",
+        delay: 17,
+        scheduled: "2026-12-01T07:05:00+00:00",
+        estimated: "2026-12-01T07:20:00+00:00",
+        actual: "2026-12-01T07:22:00+00:00",
+        estimated_runway: "2026-12-01T07:22:00+00:00",
+        actual_runway: "2026-12-01T07:30:00+00:00",
+    },
+    arrival: {
+        airport: "Humberto Delgado",
+        timezone: "Europe/Lisbon",
+        iata: "LIS",
+        icao: "LPPT",
+        terminal: null,
+        gate: null,
+        baggage: null,
+        delay: null,
+        scheduled: "2026-12-01T09:00:00+00:00",
+        estimated: "2026-12-01T09:10:00+00:00",
+        actual: null,
+        estimated_runway: null,
+        actual_runway: null,
+    },
     airline: { name: "Swiss", iata: "LX", icao: "SWR" },
     flight: { number: "2084", iata: "LX2084", icao: "SWR2084", codeshared: null },
     aircraft: { registration: "HB-JCA", iata: "BCS3", icao: "BCS3", icao24: "4B1234" },
@@ -57,7 +83,9 @@ describe("flight-status connector: AviationStack flights → flight_status event
         const scheduled = { ...RECORDED, flight_status: "scheduled", live: null, departure: { ...RECORDED.departure, actual: null, actual_runway: null } };
         expect(id(scheduled, POLLED)).to.equal("fs:LX2084:2026-12-01:ZRH:scheduled:2026-12-01T00:00:00.000Z");
         expect(toFlightStatusEvent({ ...scheduled, flight_date: "2026-12-02" }, "aviationstack", POLLED)).to.deep.equal({
-            ok: false, reason: "not-yet-observable", problem: "flight_date 2026-12-02 has not begun and the flight has no update yet",
+            ok: false,
+            reason: "not-yet-observable",
+            problem: "flight_date 2026-12-02 has not begun and the flight has no update yet",
         });
     });
 
@@ -77,13 +105,12 @@ describe("flight-status connector: AviationStack flights → flight_status event
 
     it("fails when the API refuses the request or answers an inconsistent page", () => {
         expect(() => parseFlightsPage(401, { error: { code: "invalid_access_key", message: "You have not supplied a valid API Access Key." } })).to.throw(
-            SourceApiError, "the flights API refused the request (HTTP 401): invalid_access_key: You have not supplied a valid API Access Key.",
+            SourceApiError,
+            "the flights API refused the request (HTTP 401): invalid_access_key: You have not supplied a valid API Access Key.",
         );
         expect(() => parseFlightsPage(200, { pagination: { limit: 100, offset: 0, count: 2, total: 2 }, data: [RECORDED] })).to.throw("the flights API answer's `pagination.count` (2) must equal the flights in `data` (1)");
-        expect(() => parseFlightsPage(200, { data: [] })).to.throw("the flights API answer must hold `pagination` {limit, offset, count, total}; received {\"data\":[]}");
-        expect(pageUrl({ baseUrl: "http://127.0.0.1:9/", accessKey: "k y", limit: 20, source: "aviationstack", query: { dep_iata: "ZRH" } }, 40)).to.equal(
-            "http://127.0.0.1:9/v1/flights?access_key=k+y&limit=20&offset=40&dep_iata=ZRH",
-        );
+        expect(() => parseFlightsPage(200, { data: [] })).to.throw('the flights API answer must hold `pagination` {limit, offset, count, total}; received {"data":[]}');
+        expect(pageUrl({ baseUrl: "http://127.0.0.1:9/", accessKey: "k y", limit: 20, source: "aviationstack", query: { dep_iata: "ZRH" } }, 40)).to.equal("http://127.0.0.1:9/v1/flights?access_key=k+y&limit=20&offset=40&dep_iata=ZRH");
     });
 
     describe("against the local stand-in API", () => {
@@ -147,7 +174,14 @@ describe("flight-status connector: AviationStack flights → flight_status event
     it("fails when a required setting is missing from the environment", () => {
         expect(() => settingsFromEnv({ SOURCE_API_URL: "http://x" })).to.throw("environment variable API_KEY_SECRET_ARN must be set (received nothing)");
         expect(settingsFromEnv({ SOURCE_API_URL: "http://x", API_KEY_SECRET_ARN: "arn", STREAM_NAME: "s", PAGE_LIMIT: "25", SOURCE_QUERY: "dep_iata=ZRH" })).to.deep.equal({
-            baseUrl: "http://x", secretId: "arn", streamName: "s", source: "aviationstack", connector: "flight-status", limit: 25, maxPages: undefined, query: { dep_iata: "ZRH" },
+            baseUrl: "http://x",
+            secretId: "arn",
+            streamName: "s",
+            source: "aviationstack",
+            connector: "flight-status",
+            limit: 25,
+            maxPages: undefined,
+            query: { dep_iata: "ZRH" },
         });
     });
 
@@ -174,10 +208,14 @@ describe("flight-status connector: AviationStack flights → flight_status event
             try {
                 await createStream(client, "fs-connector", 1);
                 const lines: string[] = [];
-                const run = createFlightStatusConnector({ baseUrl: api.url, secretId: "arn:fs-key", streamName: "fs-connector", source: "aviationstack", connector: "flight-status", limit: 7 },
-                    { clients: { kinesis: client, secrets: sm }, now: () => now, log: (l) => lines.push(l) });
+                const run = createFlightStatusConnector(
+                    { baseUrl: api.url, secretId: "arn:fs-key", streamName: "fs-connector", source: "aviationstack", connector: "flight-status", limit: 7 },
+                    { clients: { kinesis: client, secrets: sm }, now: () => now, log: (l) => lines.push(l) },
+                );
                 const first = await run();
-                const expected = flightsAt(now, 30).map((f) => toFlightStatusEvent(f, "aviationstack", now)).filter((m) => m.ok).length;
+                const expected = flightsAt(now, 30)
+                    .map((f) => toFlightStatusEvent(f, "aviationstack", now))
+                    .filter((m) => m.ok).length;
                 expect(first).to.deep.equal({ pages: 5, flights: 30, total: 30, truncated: false, published: expected, skipped: 30 - expected });
                 await run();
                 const shard = (await client.send(new ListShardsCommand({ StreamName: "fs-connector" }))).Shards![0].ShardId!;

@@ -28,7 +28,9 @@ async function readAll(client: KinesisClient, streamName: string): Promise<Consu
             if (records.length === 0 && (res.MillisBehindLatest ?? 0) === 0) break;
             // Every record as its own batch: copies across records stay visible.
             for (const r of records) {
-                const d = decodeBatch([{ kinesis: { data: Buffer.from(r.Data!).toString("base64"), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000 } }]);
+                const d = decodeBatch([
+                    { kinesis: { data: Buffer.from(r.Data!).toString("base64"), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000 } },
+                ]);
                 expect(d.poison, `poison on ${streamName}`).to.deep.equal([]);
                 out.push(...d.events);
             }
@@ -65,9 +67,10 @@ describe("derived stream on the local platform: clean events read by a second co
                 // Every third event at +02:00, every fourth with a field the clean stream drops, some without `source` (filled from the key).
                 const at = new Date(now - i * 1000);
                 const occurredAt = i % 3 === 0 ? new Date(at.getTime() + 2 * 3600_000).toISOString().replace("Z", "+02:00") : at.toISOString();
-                const base = i % 2 === 0
-                    ? { type: "search", origin: "ZRH", destination: "JFK", departureDate: "2027-02-01", passengers: 2, cabin: "business" }
-                    : { type: "offer", origin: "GVA", destination: "LHR", departureDate: "2027-02-02", carrier: "LX", price: { amount: 199.5, currency: "CHF" } };
+                const base =
+                    i % 2 === 0
+                        ? { type: "search", origin: "ZRH", destination: "JFK", departureDate: "2027-02-01", passengers: 2, cabin: "business" }
+                        : { type: "offer", origin: "GVA", destination: "LHR", departureDate: "2027-02-02", carrier: "LX", price: { amount: 199.5, currency: "CHF" } };
                 return { eventId: `d-${i}`, occurredAt, ...(i % 5 === 0 ? {} : { source }), ...base, ...(i % 4 === 0 ? { debugInfo: { sdk: "1.2.3" } } : {}) };
             });
             const res = await postEvents(platform.ingestUrl, platform.dirs.root, body, source);

@@ -23,8 +23,15 @@ import { fingerprint, identityKey } from "../../functions/shared/identity";
 
 function search(i: number, source = "web"): FlightEvent {
     return {
-        eventId: `e${i}`, type: "search", source, occurredAt: new Date(Date.now() - i * 1000).toISOString(),
-        origin: "ZRH", destination: i % 2 === 0 ? "JFK" : "LHR", departureDate: "2027-01-15", passengers: 1 + (i % 3), cabin: "economy",
+        eventId: `e${i}`,
+        type: "search",
+        source,
+        occurredAt: new Date(Date.now() - i * 1000).toISOString(),
+        origin: "ZRH",
+        destination: i % 2 === 0 ? "JFK" : "LHR",
+        departureDate: "2027-01-15",
+        passengers: 1 + (i % 3),
+        cabin: "economy",
     } as FlightEvent;
 }
 
@@ -56,10 +63,15 @@ describe("consumer framework: failing events under the local event source mappin
         producer.stop();
         // An old single-event record, and a poison record.
         const old = search(500, "kiosk");
-        const put = await client.send(new PutRecordsCommand({ StreamName: streamName, Records: [
-            { Data: Buffer.from(JSON.stringify(old)), PartitionKey: "old" },
-            { Data: Buffer.from("{not json"), PartitionKey: "poison" },
-        ] }));
+        const put = await client.send(
+            new PutRecordsCommand({
+                StreamName: streamName,
+                Records: [
+                    { Data: Buffer.from(JSON.stringify(old)), PartitionKey: "old" },
+                    { Data: Buffer.from("{not json"), PartitionKey: "poison" },
+                ],
+            }),
+        );
         expect(put.FailedRecordCount ?? 0).to.equal(0);
         const accepted = [...events, old];
 
@@ -68,23 +80,26 @@ describe("consumer framework: failing events under the local event source mappin
         const seenTimes = new Map<string, number>();
         const counted = new Map<string, string>();
         let countedWrites = 0;
-        const consumer = defineConsumer(async (batch) => {
-            const failed: ConsumedEvent[] = [];
-            for (const c of batch) {
-                const n = (seenTimes.get(c.key) ?? 0) + 1;
-                seenTimes.set(c.key, n);
-                if (permanent.has(c.key) || (transient.has(c.key) && n <= 2)) {
-                    failed.push(c);
-                    continue;
+        const consumer = defineConsumer(
+            async (batch) => {
+                const failed: ConsumedEvent[] = [];
+                for (const c of batch) {
+                    const n = (seenTimes.get(c.key) ?? 0) + 1;
+                    seenTimes.set(c.key, n);
+                    if (permanent.has(c.key) || (transient.has(c.key) && n <= 2)) {
+                        failed.push(c);
+                        continue;
+                    }
+                    // The idempotent sink: counted once per identity, whatever the redeliveries.
+                    if (!counted.has(c.key)) {
+                        counted.set(c.key, c.fingerprint);
+                        countedWrites++;
+                    }
                 }
-                // The idempotent sink: counted once per identity, whatever the redeliveries.
-                if (!counted.has(c.key)) {
-                    counted.set(c.key, c.fingerprint);
-                    countedWrites++;
-                }
-            }
-            return { failed };
-        }, { log: () => undefined });
+                return { failed };
+            },
+            { log: () => undefined },
+        );
 
         const mismatches: string[] = [];
         let invocations = 0;
@@ -107,9 +122,20 @@ describe("consumer framework: failing events under the local event source mappin
         };
         const onFailureFile = path.join(dir, "on-failure.jsonl");
         const mapping = await startEventSourceMapping({
-            client, streamName, handler, checkpointDir: dir, functionName: "faults", batchSize: 20, bisectBatchOnFunctionError: true,
-            reportBatchItemFailures: true, maximumRetryAttempts: 3, maximumRecordAgeInSeconds: 86400, pollIntervalMs: 20, retryBaseDelayMs: 0,
-            onFailureFile, log: () => undefined,
+            client,
+            streamName,
+            handler,
+            checkpointDir: dir,
+            functionName: "faults",
+            batchSize: 20,
+            bisectBatchOnFunctionError: true,
+            reportBatchItemFailures: true,
+            maximumRetryAttempts: 3,
+            maximumRecordAgeInSeconds: 86400,
+            pollIntervalMs: 20,
+            retryBaseDelayMs: 0,
+            onFailureFile,
+            log: () => undefined,
         });
         try {
             await mapping.waitUntilCaughtUp(120_000);
@@ -126,7 +152,11 @@ describe("consumer framework: failing events under the local event source mappin
         for (const e of accepted) expect(counted.get(identityKey(e)) ?? fingerprint(e)).to.equal(fingerprint(e));
 
         // The on-failure sink: which events (and records) it names, read back from the stream.
-        const failures = fs.readFileSync(onFailureFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as OnFailureRecord);
+        const failures = fs
+            .readFileSync(onFailureFile, "utf8")
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as OnFailureRecord);
         expect(failures.every((f) => f.requestContext.condition === "RetryAttemptsExhausted")).to.equal(true);
         const inSink = new Set<string>();
         let poisonInSink = false;
@@ -136,7 +166,11 @@ describe("consumer framework: failing events under the local event source mappin
             const res = await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator!, Limit: 10000 }));
             const records = (res.Records ?? []).filter((r) => BigInt(r.SequenceNumber!) <= BigInt(b.endSequenceNumber));
             expect(records.length).to.equal(b.batchSize);
-            const d = decodeBatch(records.map((r) => ({ kinesis: { data: Buffer.from(r.Data!).toString("base64"), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000 } })));
+            const d = decodeBatch(
+                records.map((r) => ({
+                    kinesis: { data: Buffer.from(r.Data!).toString("base64"), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber!, approximateArrivalTimestamp: r.ApproximateArrivalTimestamp!.getTime() / 1000 },
+                })),
+            );
             for (const c of d.events) inSink.add(c.key);
             if (d.poison.length > 0) poisonInSink = true;
         }

@@ -17,18 +17,35 @@ function search(id: string, extra: Record<string, unknown> = {}): FlightEvent {
     return { eventId: id, type: "search", source: "web-eu", occurredAt: new Date(now - 1000).toISOString(), origin: "ZRH", destination: "JFK", departureDate: "2027-01-15", passengers: 1, cabin: "economy", ...extra } as FlightEvent;
 }
 function record(seq: string, data: Buffer | string) {
-    return { kinesis: { kinesisSchemaVersion: "1.0", partitionKey: "pk", sequenceNumber: seq, data: Buffer.from(data).toString("base64"), approximateArrivalTimestamp: now / 1000 }, eventSource: "aws:kinesis", eventVersion: "1.0", eventID: `s:${seq}`, eventName: "aws:kinesis:record", invokeIdentityArn: "", awsRegion: "us-east-1", eventSourceARN: "" };
+    return {
+        kinesis: { kinesisSchemaVersion: "1.0", partitionKey: "pk", sequenceNumber: seq, data: Buffer.from(data).toString("base64"), approximateArrivalTimestamp: now / 1000 },
+        eventSource: "aws:kinesis",
+        eventVersion: "1.0",
+        eventID: `s:${seq}`,
+        eventName: "aws:kinesis:record",
+        invokeIdentityArn: "",
+        awsRegion: "us-east-1",
+        eventSourceARN: "",
+    };
 }
-const batch = (...records: ReturnType<typeof record>[]): KinesisStreamEvent => ({ Records: records } as KinesisStreamEvent);
+const batch = (...records: ReturnType<typeof record>[]): KinesisStreamEvent => ({ Records: records }) as KinesisStreamEvent;
 
 describe("consumer framework (pure)", () => {
     it("hands over decoded, validated events once per copy and fails every record carrying a failed event", async () => {
-        const frame = encodeFrame("search", [search("a"), search("b")].map((e) => Buffer.from(JSON.stringify(e))), resolveFrameOptions());
+        const frame = encodeFrame(
+            "search",
+            [search("a"), search("b")].map((e) => Buffer.from(JSON.stringify(e))),
+            resolveFrameOptions(),
+        );
         let given: ConsumedEvent[] = [];
-        const s = await consumeBatch(batch(record("1", frame), record("2", JSON.stringify(search("a"))), record("3", JSON.stringify(search("c"))), record("4", "{nope")), async (events) => {
-            given = [...events];
-            return { failed: events.filter((e) => e.event.eventId === "a") };
-        }, { log: () => undefined });
+        const s = await consumeBatch(
+            batch(record("1", frame), record("2", JSON.stringify(search("a"))), record("3", JSON.stringify(search("c"))), record("4", "{nope")),
+            async (events) => {
+                given = [...events];
+                return { failed: events.filter((e) => e.event.eventId === "a") };
+            },
+            { log: () => undefined },
+        );
         expect(given.map((g) => g.event.eventId)).to.deep.equal(["a", "b", "c"]);
         expect(s.duplicates).to.equal(1);
         expect(s.poisonRecords).to.equal(1);
@@ -57,15 +74,20 @@ describe("consumer framework (pure)", () => {
 
     it("fails only the events whose transform throws, breaks their identity or whose write fails (derived streams)", async () => {
         const written: string[] = [];
-        const handler = derivedStreamHandler((c) => {
-            if (c.event.eventId === "boom") throw new Error("cannot clean");
-            if (c.event.eventId === "renamed") return { ...c.event, eventId: "other" };
-            if (c.event.eventId === "skip") return null;
-            return cleanEvent(c.event);
-        }, { publish: async (events) => {
-            if (events[0].eventId === "unwritable") throw new Error("PutRecords failed");
-            written.push(...events.map((e) => e.eventId));
-        } });
+        const handler = derivedStreamHandler(
+            (c) => {
+                if (c.event.eventId === "boom") throw new Error("cannot clean");
+                if (c.event.eventId === "renamed") return { ...c.event, eventId: "other" };
+                if (c.event.eventId === "skip") return null;
+                return cleanEvent(c.event);
+            },
+            {
+                publish: async (events) => {
+                    if (events[0].eventId === "unwritable") throw new Error("PutRecords failed");
+                    written.push(...events.map((e) => e.eventId));
+                },
+            },
+        );
         const s = await consumeBatch(batch(...["ok", "boom", "renamed", "skip", "unwritable", "ok2"].map((id, i) => record(String(i + 1), JSON.stringify(search(id))))), handler);
         expect(written).to.deep.equal(["ok", "ok2"]);
         expect(s.response.batchItemFailures).to.deep.equal([{ itemIdentifier: "2" }, { itemIdentifier: "3" }, { itemIdentifier: "5" }]);

@@ -24,13 +24,27 @@ function statementsOf(r: Awaited<ReturnType<typeof evaluate>>, name: string): Re
 
 describe("StreamConsumer (mocks)", function () {
     this.timeout(120_000);
-    const build = (extra: Record<string, unknown> = {}) => () => {
-        const p = testProvider();
-        new StreamConsumer("watch", {
-            accountId: ACCOUNT, region: "eu-west-1", stream: { streamArn: STREAM_ARN, keyArn: STREAM_KEY }, handler: HANDLER,
-            batchSize: 250, batchingWindowSeconds: 3, parallelizationFactor: 2, maxRetryAttempts: 5, maxRecordAgeSeconds: 7200, ...extra,
-        }, { provider: p });
-    };
+    const build =
+        (extra: Record<string, unknown> = {}) =>
+        () => {
+            const p = testProvider();
+            new StreamConsumer(
+                "watch",
+                {
+                    accountId: ACCOUNT,
+                    region: "eu-west-1",
+                    stream: { streamArn: STREAM_ARN, keyArn: STREAM_KEY },
+                    handler: HANDLER,
+                    batchSize: 250,
+                    batchingWindowSeconds: 3,
+                    parallelizationFactor: 2,
+                    maxRetryAttempts: 5,
+                    maxRecordAgeSeconds: 7200,
+                    ...extra,
+                },
+                { provider: p },
+            );
+        };
 
     it("maps the stream with bisect, partial batch responses, bounded retries and record age, and an on-failure queue under its own key", async () => {
         const r = await evaluate(build());
@@ -38,8 +52,14 @@ describe("StreamConsumer (mocks)", function () {
         const q = one(r, "aws:sqs/queue:Queue");
         const key = one(r, "aws:kms/key:Key");
         expect(m.inputs).to.deep.include({
-            eventSourceArn: STREAM_ARN, startingPosition: "TRIM_HORIZON", batchSize: 250, maximumBatchingWindowInSeconds: 3,
-            parallelizationFactor: 2, bisectBatchOnFunctionError: true, maximumRetryAttempts: 5, maximumRecordAgeInSeconds: 7200,
+            eventSourceArn: STREAM_ARN,
+            startingPosition: "TRIM_HORIZON",
+            batchSize: 250,
+            maximumBatchingWindowInSeconds: 3,
+            parallelizationFactor: 2,
+            bisectBatchOnFunctionError: true,
+            maximumRetryAttempts: 5,
+            maximumRecordAgeInSeconds: 7200,
         });
         expect(m.inputs.functionResponseTypes).to.deep.equal(["ReportBatchItemFailures"]);
         expect(m.inputs.destinationConfig).to.deep.equal({ onFailure: { destinationArn: q.outputs.arn } });
@@ -72,7 +92,9 @@ describe("StreamConsumer (mocks)", function () {
         const key = one(r, "aws:kms/key:Key").outputs.arn;
         expect(Object.keys(st).sort()).to.deep.equal(["DecryptStream", "ReadStream", "SendFailures", "SubscribeThroughConsumer", "Tracing", "UseConsumerKey", "WriteOwnLogs"]);
         expect(st.ReadStream).to.deep.equal({
-            Sid: "ReadStream", Effect: "Allow", Resource: STREAM_ARN,
+            Sid: "ReadStream",
+            Effect: "Allow",
+            Resource: STREAM_ARN,
             Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
         });
         expect(st.SubscribeThroughConsumer).to.deep.equal({ Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: CONSUMER_ARN });
@@ -90,10 +112,18 @@ describe("StreamConsumer (mocks)", function () {
         const r = await evaluate(() => {
             const p = testProvider();
             const clean = new KinesisStream("clean", { accountId: ACCOUNT, region: "eu-west-1", mode: "on-demand" }, { provider: p });
-            new StreamConsumer("clean-writer", {
-                accountId: ACCOUNT, region: "eu-west-1", stream: { streamArn: STREAM_ARN, keyArn: STREAM_KEY }, handler: "functions/consumer/clean/handler.ts",
-                target: clean, alarms: { enabled: false },
-            }, { provider: p });
+            new StreamConsumer(
+                "clean-writer",
+                {
+                    accountId: ACCOUNT,
+                    region: "eu-west-1",
+                    stream: { streamArn: STREAM_ARN, keyArn: STREAM_KEY },
+                    handler: "functions/consumer/clean/handler.ts",
+                    target: clean,
+                    alarms: { enabled: false },
+                },
+                { provider: p },
+            );
         });
         const target = one(r, "aws:kinesis/stream:Stream");
         const st = statementsOf(r, "clean-writer-policy");
@@ -122,12 +152,18 @@ describe("StreamConsumer (mocks)", function () {
         expect(await msg({ handler: undefined })).to.contain("StreamConsumer watch: `handler` must be given when `code` is not (exactly one of them): the path of the handler file (received undefined).");
         expect(await msg({ handler: "functions/consumer/README" })).to.contain('StreamConsumer watch: `handler` must be the path of a .ts or .js file (received "functions/consumer/README").');
         expect(await msg({ enhancedFanOut: true, consumerArn: CONSUMER_ARN })).to.contain("StreamConsumer watch: `enhancedFanOut` must be false when `consumerArn` is given (read through one consumer) (received true).");
-        expect(await msg({ logRetentionDays: 2 })).to.contain("StreamConsumer watch: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).");
+        expect(await msg({ logRetentionDays: 2 })).to.contain(
+            "StreamConsumer watch: `logRetentionDays` must be one of CloudWatch Logs' retention periods (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653) (received 2).",
+        );
         expect(await msg({ batchSize: 0 })).to.contain("StreamConsumer watch: `batchSize` must be an integer between 1 and 10000 (received 0).");
         expect(await msg({ maxRecordAgeSeconds: 30 })).to.contain("StreamConsumer watch: `maxRecordAgeSeconds` must be an integer between 60 and 604800 (received 30).");
-        expect(await msg({ statements: [{ Sid: "Wide", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] })).to.contain('StreamConsumer watch: `statements[0].Resource` must be named resources (least privilege), not "*" (received "*").');
+        expect(await msg({ statements: [{ Sid: "Wide", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] })).to.contain(
+            'StreamConsumer watch: `statements[0].Resource` must be named resources (least privilege), not "*" (received "*").',
+        );
         expect(await msg({ region: undefined })).to.contain("StreamConsumer watch: `region` must be given when `kmsKeyArn` is not");
-        expect(await msg({ target: { streamArn: STREAM_ARN, keyArn: STREAM_KEY, streamName: "prod-flight-events" } })).to.contain("StreamConsumer watch: `target.streamArn` must be another stream than `stream` (a consumer writing to the stream it reads would loop)");
+        expect(await msg({ target: { streamArn: STREAM_ARN, keyArn: STREAM_KEY, streamName: "prod-flight-events" } })).to.contain(
+            "StreamConsumer watch: `target.streamArn` must be another stream than `stream` (a consumer writing to the stream it reads would loop)",
+        );
     });
 
     it("fails when the handler file does not exist, naming the path", async () => {
@@ -140,7 +176,14 @@ describe("examples/team-stack: its own consumer", function () {
     it("plans with the route-watch consumer bundled from the team's folder, reading through its enhanced fan-out consumer", async () => {
         // The example reads the platform's lake through a StackReference (tests/stack/example.test.ts covers it).
         // The whole `lake` output (platformOutputs checks it against the platform's schema).
-        const lake = { bucket: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake", database: "prod_flightstream_lake", eventsTable: "events", deliveryStream: "prod-lake", deliveryRoleArn: "arn:aws:iam::401234567890:role/lake-delivery" };
+        const lake = {
+            bucket: "prod-lake",
+            keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake",
+            database: "prod_flightstream_lake",
+            eventsTable: "events",
+            deliveryStream: "prod-lake",
+            deliveryRoleArn: "arn:aws:iam::401234567890:role/lake-delivery",
+        };
         const fresh = () => {
             for (const k of Object.keys(require.cache)) if (k.includes("/examples/team-stack/")) delete require.cache[k];
             return require("../../examples/team-stack");

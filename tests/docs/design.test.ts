@@ -47,9 +47,7 @@ describe("docs/design.md", function () {
         const shards = rows.get("shards at 10 TB/day, 2x peak")!;
         const edited = doc.replace(`| shards at 10 TB/day, 2x peak | ${shards} |`, "| shards at 10 TB/day, 2x peak | 116 |");
         expect(edited).to.not.equal(doc);
-        expect(checkDesignDoc(edited, figures)).to.deep.equal([
-            `figure "shards at 10 TB/day, 2x peak" (scalability): docs/design.md says "116", planDataPath shards gives "${shards}"`,
-        ]);
+        expect(checkDesignDoc(edited, figures)).to.deep.equal([`figure "shards at 10 TB/day, 2x peak" (scalability): docs/design.md says "116", planDataPath shards gives "${shards}"`]);
     });
 
     it("fails when the bench results change under the page, naming the figure", () => {
@@ -94,10 +92,22 @@ describe("docs/design.md", function () {
     it("npm run design-doc -- --help prints usage to stdout and exits 0; an unknown option exits 2 with the usage", () => {
         const out: string[] = [];
         const err: string[] = [];
-        expect(main(["--help"], (s) => out.push(s), (s) => err.push(s))).to.equal(0);
+        expect(
+            main(
+                ["--help"],
+                (s) => out.push(s),
+                (s) => err.push(s),
+            ),
+        ).to.equal(0);
         expect(out.join("\n")).to.contain("usage: npm run design-doc");
         expect(err).to.deep.equal([]);
-        expect(main(["--bogus"], (s) => out.push(s), (s) => err.push(s))).to.equal(2);
+        expect(
+            main(
+                ["--bogus"],
+                (s) => out.push(s),
+                (s) => err.push(s),
+            ),
+        ).to.equal(2);
         expect(err.join("\n")).to.contain("unknown option `--bogus`").and.to.contain("usage: npm run design-doc");
     });
 

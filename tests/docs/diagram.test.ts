@@ -8,8 +8,28 @@ import { DIAGRAM_COMMAND } from "../../scripts/diagram";
 import { parseCommand, runCommand, usage } from "../../scripts/lib/cli";
 
 const SERVICES = [
-    "Route 53", "ALB", "ECS Fargate", "WAF", "ECR", "Kinesis Data Streams", "Firehose", "S3", "Glue", "Athena", "Aurora Serverless v2",
-    "API Gateway", "Lambda", "Step Functions", "SNS", "SQS", "EventBridge Scheduler", "EventBridge", "SageMaker", "KMS", "CloudWatch", "IAM",
+    "Route 53",
+    "ALB",
+    "ECS Fargate",
+    "WAF",
+    "ECR",
+    "Kinesis Data Streams",
+    "Firehose",
+    "S3",
+    "Glue",
+    "Athena",
+    "Aurora Serverless v2",
+    "API Gateway",
+    "Lambda",
+    "Step Functions",
+    "SNS",
+    "SQS",
+    "EventBridge Scheduler",
+    "EventBridge",
+    "SageMaker",
+    "KMS",
+    "CloudWatch",
+    "IAM",
 ];
 
 /** Graphviz escapes these in SVG text. */

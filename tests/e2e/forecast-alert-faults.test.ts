@@ -36,7 +36,12 @@ describe("e2e: alerts when the processor is killed while writing them", function
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
 
     const listen = (s: http.Server) => new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as { port: number }).port)));
-    const body = (req: http.IncomingMessage) => new Promise<Buffer>((r) => { const c: Buffer[] = []; req.on("data", (d: Buffer) => c.push(d)); req.on("end", () => r(Buffer.concat(c))); });
+    const body = (req: http.IncomingMessage) =>
+        new Promise<Buffer>((r) => {
+            const c: Buffer[] = [];
+            req.on("data", (d: Buffer) => c.push(d));
+            req.on("end", () => r(Buffer.concat(c)));
+        });
 
     before(async () => {
         process.env.AWS_ACCESS_KEY_ID ??= "AKIALOCALSNS";
@@ -44,10 +49,17 @@ describe("e2e: alerts when the processor is killed while writing them", function
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-alert-faults-"));
         proxy = http.createServer(async (req, res) => {
             const raw = await body(req);
-            if (!upstream) { res.writeHead(503).end(); return; }
+            if (!upstream) {
+                res.writeHead(503).end();
+                return;
+            }
             const text = raw.toString("utf8");
             let parsed: { sql?: string; transactionId?: string } = {};
-            try { parsed = JSON.parse(text) as typeof parsed; } catch { /* not JSON */ }
+            try {
+                parsed = JSON.parse(text) as typeof parsed;
+            } catch {
+                /* not JSON */
+            }
             const isAlertInsert = /INSERT INTO alerts/.test(parsed.sql ?? "");
             if (isAlertInsert && parsed.transactionId) txWithAlert.add(parsed.transactionId);
             const kill = (cut: Cut) => {
@@ -55,10 +67,17 @@ describe("e2e: alerts when the processor is killed while writing them", function
                 cuts.push(cut);
                 req.socket.destroy();
                 // The crash: the mapping is killed (nothing of the batch checkpointed), then started again.
-                crash = (async () => { await platform.processor.kill(); await platform.processor.start(); })();
+                crash = (async () => {
+                    await platform.processor.kill();
+                    await platform.processor.start();
+                })();
             };
             if (armed === "insert" && isAlertInsert) return kill("insert");
-            const up = await fetch(`${upstream}${req.url}`, { method: req.method, headers: { "content-type": String(req.headers["content-type"] ?? "application/json"), authorization: String(req.headers.authorization ?? ""), "x-amz-date": String(req.headers["x-amz-date"] ?? "") }, body: raw.length ? raw : undefined });
+            const up = await fetch(`${upstream}${req.url}`, {
+                method: req.method,
+                headers: { "content-type": String(req.headers["content-type"] ?? "application/json"), authorization: String(req.headers.authorization ?? ""), "x-amz-date": String(req.headers["x-amz-date"] ?? "") },
+                body: raw.length ? raw : undefined,
+            });
             const out = Buffer.from(await up.arrayBuffer());
             if (armed === "commit" && req.url === "/CommitTransaction" && parsed.transactionId && txWithAlert.has(parsed.transactionId) && up.status === 200) return kill("commit");
             res.writeHead(up.status, { "content-type": up.headers.get("content-type") ?? "application/json" }).end(out);
@@ -69,11 +88,18 @@ describe("e2e: alerts when the processor is killed while writing them", function
                 const m = JSON.parse(form.get("Message")!) as { alertId: number; route: string };
                 published.push({ alertId: m.alertId, route: m.route });
             }
-            res.writeHead(200, { "content-type": "text/xml" }).end(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m${published.length}</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`);
+            res.writeHead(200, { "content-type": "text/xml" }).end(
+                `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m${published.length}</MessageId></PublishResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></PublishResponse>`,
+            );
         });
         const [proxyPort, snsPort] = [await listen(proxy), await listen(sns)];
         platform = await startPlatform({
-            dir, reset: true, ingestPort: 0, insightsPort: 0, etlIntervalMs: 0, functionLogLevel: "ERROR",
+            dir,
+            reset: true,
+            ingestPort: 0,
+            insightsPort: 0,
+            etlIntervalMs: 0,
+            functionLogLevel: "ERROR",
             esm: { batchSize: 1000, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 },
             processorEnv: { DATA_API_ENDPOINT: `http://127.0.0.1:${proxyPort}`, ALERTS_TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:alerts", SNS_ENDPOINT: `http://127.0.0.1:${snsPort}` },
         });
@@ -99,7 +125,8 @@ describe("e2e: alerts when the processor is killed while writing them", function
             expect(res.status).to.equal(202);
             for (const r of routes) sent.set(r.route, (sent.get(r.route) ?? 0) + per);
         };
-        const alertRows = async () => (await platform.db.query("SELECT alert_id::bigint AS alert_id, route, searches::bigint AS searches FROM alerts ORDER BY alert_id", {})).map((r) => ({ alertId: Number(r.alert_id), route: String(r.route) }));
+        const alertRows = async () =>
+            (await platform.db.query("SELECT alert_id::bigint AS alert_id, route, searches::bigint AS searches FROM alerts ORDER BY alert_id", {})).map((r) => ({ alertId: Number(r.alert_id), route: String(r.route) }));
         const waitFor = async (what: string, ok: () => Promise<boolean>) => {
             for (let i = 0; i < 1200; i++) {
                 if (await ok()) return;

@@ -98,8 +98,15 @@ describe("local platform: datasets as files and the flight-status connector (tes
         const now = new Date();
         const cabins = ["business", "economy", "economy", "first", "economy", "business", "premium_economy"];
         const events = Array.from({ length: 140 }, (_, i) => ({
-            eventId: `cab-${randomUUID()}`, type: "search", occurredAt: new Date(now.getTime() - 1000).toISOString(), source,
-            origin: "ZRH", destination: "LIS", departureDate: "2027-01-15", passengers: 1 + (i % 3), cabin: cabins[i % cabins.length],
+            eventId: `cab-${randomUUID()}`,
+            type: "search",
+            occurredAt: new Date(now.getTime() - 1000).toISOString(),
+            source,
+            origin: "ZRH",
+            destination: "LIS",
+            departureDate: "2027-01-15",
+            passengers: 1 + (i % 3),
+            cabin: cabins[i % cabins.length],
         }));
         // Every event is sent, the first 20 twice (a client retry): the dataset counts identities, not copies.
         for (const body of [events.slice(0, 70), events.slice(70), events.slice(0, 20)]) {
@@ -109,7 +116,10 @@ describe("local platform: datasets as files and the flight-status connector (tes
         await platform.settle(120000);
         const day = now.toISOString().slice(0, 10);
         const out = await platform.runPondEtl("web", { from: day });
-        expect(out.map((o) => [o.dataset, o.day, o.rows])).to.deep.equal([["cabin_searches_daily", day, 4], ["route_demand_daily", day, 1]]);
+        expect(out.map((o) => [o.dataset, o.day, o.rows])).to.deep.equal([
+            ["cabin_searches_daily", day, 4],
+            ["route_demand_daily", day, 1],
+        ]);
         const key = out[0].key!;
         expect(key).to.equal(`cabin_searches_daily/dt=${day}/part-00000.snappy.parquet`);
         const file = path.join(dir, "cabins.parquet");
@@ -142,7 +152,11 @@ describe("local platform: datasets as files and the flight-status connector (tes
         const keys = await listKeys(s3, platform.lakeBucket, "data/type=flight_status/");
         expect(keys.length).to.be.greaterThan(0);
         const lines: { source: string; eventId: string; type: string }[] = [];
-        for (const k of keys) for (const l of gunzipSync(await getBytes(s3, platform.lakeBucket, k)).toString("utf8").split("\n")) if (l) lines.push(JSON.parse(l));
+        for (const k of keys)
+            for (const l of gunzipSync(await getBytes(s3, platform.lakeBucket, k))
+                .toString("utf8")
+                .split("\n"))
+                if (l) lines.push(JSON.parse(l));
         expect(lines.every((e) => e.type === "flight_status" && e.source === "aviationstack")).to.equal(true);
         // The lake is at-least-once: both runs' copies are there; the identities are exactly the states polled.
         expect(lines.length).to.equal(2 * want.size);

@@ -73,7 +73,10 @@ describe("forecast alerts: episodes (hysteresis)", () => {
         const normal = (hotCount: number) => new Map([...Array.from({ length: 20 }, (_, i) => [`R${i}`, 25] as [string, number]), ["HOT", hotCount]]);
         const shape = [25, 500, 600, 30, 550, 500, 25, 25, 25, 700];
         shape.forEach((c, i) => engine.window(T0 + i * W, normal(c)));
-        expect(engine.alerts.map((a) => [a.route, (a.windowStart - T0) / W])).to.deep.equal([["HOT", 1], ["HOT", 9]]);
+        expect(engine.alerts.map((a) => [a.route, (a.windowStart - T0) / W])).to.deep.equal([
+            ["HOT", 1],
+            ["HOT", 9],
+        ]);
         expect(engine.alerts[0]).to.include({ observed: 500, expected: 25, ratio: 10, alpha: 1e-6, basis: "prior" });
     });
 

@@ -110,7 +110,9 @@ describe("demo backfill: generated history into the lake, trained from the lake"
             expect(total / live).to.be.within(0.85, 1.15);
             const scoring = parseArtifact(await (await client.send(new GetObjectCommand({ Bucket: "lake", Key: SCORING_LATEST_KEY }))).Body!.transformToString(), "scoring");
             expect(scoring.version).to.equal(t.scoring.version);
-            expect(describeBackfill(r, 50, "lake")[0]).to.contain(`backfilled ${r.events} events`).and.contain("scale 1 in 300 of 50 events/s (600 events/hour on weekly average");
+            expect(describeBackfill(r, 50, "lake")[0])
+                .to.contain(`backfilled ${r.events} events`)
+                .and.contain("scale 1 in 300 of 50 events/s (600 events/hour on weekly average");
 
             // A second run on the same lake does not add the history again.
             const again = await backfillAndTrain({ s3: client, lakeBucket: "lake", rate: 50, historyDays: 2, now: NOW });

@@ -14,7 +14,17 @@ import { trainingConfigFromEnv } from "../../functions/forecast/train-handler";
 import { renderTrainingQuery } from "../../functions/scoring/training";
 
 const search = (id: string, at: string, origin = "ZRH", destination = "LIS") => ({ source: "web", eventId: id, type: "search", occurredAt: at, origin, destination, departureDate: "2026-12-10", passengers: 1, cabin: "economy" });
-const booking = (id: string, at: string) => ({ source: "web", eventId: id, type: "booking", occurredAt: at, bookingId: id, seats: 1, departureDate: "2026-12-10", fare: { amount: 100, currency: "CHF" }, flight: { carrier: "LX", number: "1", departureDate: "2026-12-10", origin: "ZRH", destination: "LIS" } });
+const booking = (id: string, at: string) => ({
+    source: "web",
+    eventId: id,
+    type: "booking",
+    occurredAt: at,
+    bookingId: id,
+    seats: 1,
+    departureDate: "2026-12-10",
+    fare: { amount: 100, currency: "CHF" },
+    flight: { carrier: "LX", number: "1", departureDate: "2026-12-10", origin: "ZRH", destination: "LIS" },
+});
 
 function lakeKey(e: Record<string, unknown>, n: number): string {
     const t = new Date(String(e.occurredAt)).toISOString();
@@ -27,8 +37,11 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
     it("counts searches and bookings per route and UTC hour on DuckDB, each identity once, only the window's days", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "forecast-sql-"));
         const events = [
-            search("s1", "2026-11-30T10:01:00Z"), search("s2", "2026-11-30T10:02:00Z"), search("s2", "2026-11-30T10:02:00Z"),
-            search("s3", "2026-11-30T11:00:00Z", "GVA", "LHR"), booking("b1", "2026-11-30T10:30:00Z"),
+            search("s1", "2026-11-30T10:01:00Z"),
+            search("s2", "2026-11-30T10:02:00Z"),
+            search("s2", "2026-11-30T10:02:00Z"),
+            search("s3", "2026-11-30T11:00:00Z", "GVA", "LHR"),
+            booking("b1", "2026-11-30T10:30:00Z"),
             search("late", "2026-12-01T00:10:00Z"),
         ];
         events.forEach((e, i) => {
@@ -52,7 +65,7 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
     });
 
     it("fails when a row's count is not a non-negative integer, naming the row and field", () => {
-        expect(() => demandRows([{ route: "A-B", hour_start: "2026-11-30T10:00:00.000Z", searches: "x", bookings: 0 }])).to.throw("forecast: row 0 `searches` must be a non-negative integer (received \"x\").");
+        expect(() => demandRows([{ route: "A-B", hour_start: "2026-11-30T10:00:00.000Z", searches: "x", bookings: 0 }])).to.throw('forecast: row 0 `searches` must be a non-negative integer (received "x").');
     });
 
     it("trainingWindow is the last N whole UTC days; fails when days is out of 1-31", () => {
@@ -62,8 +75,17 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
 
     it("fails when the Lambda's environment lacks a variable, naming it", () => {
         expect(() => trainingConfigFromEnv({ ATHENA_WORKGROUP: "w", LAKE_BUCKET: "b" })).to.throw("training: environment `GLUE_DATABASE`, `EVENTS_TABLE` must be set (received nothing).");
-        expect(() => trainingConfigFromEnv({ ATHENA_WORKGROUP: "w", GLUE_DATABASE: "d", EVENTS_TABLE: "events", LAKE_BUCKET: "b", TRAINING_DAYS: "40" })).to.throw("training: `TRAINING_DAYS` must be an integer from 1 to 31 (received \"40\").");
-        expect(trainingConfigFromEnv({ ATHENA_WORKGROUP: "w", GLUE_DATABASE: "d", EVENTS_TABLE: "events", LAKE_BUCKET: "b", LAKE_KMS_KEY_ARN: "k" })).to.deep.equal({ workgroup: "w", database: "d", eventsTable: "events", bucket: "b", kmsKeyId: "k", days: 7 });
+        expect(() => trainingConfigFromEnv({ ATHENA_WORKGROUP: "w", GLUE_DATABASE: "d", EVENTS_TABLE: "events", LAKE_BUCKET: "b", TRAINING_DAYS: "40" })).to.throw(
+            'training: `TRAINING_DAYS` must be an integer from 1 to 31 (received "40").',
+        );
+        expect(trainingConfigFromEnv({ ATHENA_WORKGROUP: "w", GLUE_DATABASE: "d", EVENTS_TABLE: "events", LAKE_BUCKET: "b", LAKE_KMS_KEY_ARN: "k" })).to.deep.equal({
+            workgroup: "w",
+            database: "d",
+            eventsTable: "events",
+            bucket: "b",
+            kmsKeyId: "k",
+            days: 7,
+        });
     });
 
     describe("on Athena (the AWS engine; Athena and S3 mocked at the SDK)", () => {
@@ -71,8 +93,14 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
         let athena: ReturnType<typeof mocks>["athena"];
         let s3: ReturnType<typeof mocks>["s3"];
         before(() => ({ athena, s3 } = mocks()));
-        afterEach(() => { athena.reset(); s3.reset(); });
-        after(() => { athena.restore(); s3.restore(); });
+        afterEach(() => {
+            athena.reset();
+            s3.reset();
+        });
+        after(() => {
+            athena.restore();
+            s3.restore();
+        });
 
         const page = (cols: string[], rows: unknown[][], header: boolean, NextToken?: string) => ({
             NextToken,
@@ -81,19 +109,45 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
 
         it("runs the same SQL text on the Glue table in the workgroup, reads every page, and writes both versioned artifacts with the lake key", async () => {
             const sqls: string[] = [];
-            athena.on(StartQueryExecutionCommand).callsFake((i) => { sqls.push(i.QueryString); expect([i.WorkGroup, i.QueryExecutionContext.Database]).to.deep.equal(["lake-wg", "lake_db"]); return { QueryExecutionId: `q${sqls.length}` }; });
+            athena.on(StartQueryExecutionCommand).callsFake((i) => {
+                sqls.push(i.QueryString);
+                expect([i.WorkGroup, i.QueryExecutionContext.Database]).to.deep.equal(["lake-wg", "lake_db"]);
+                return { QueryExecutionId: `q${sqls.length}` };
+            });
             athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
             const demandCols = ["route", "hour_start", "searches", "bookings"];
             const hours = Array.from({ length: 48 }, (_, h) => new Date(Date.parse("2026-11-29T00:00:00Z") + h * 3_600_000).toISOString());
-            athena.on(GetQueryResultsCommand, { QueryExecutionId: "q1" }).resolves(page(demandCols, hours.slice(0, 24).map((t) => ["ZRH-LIS", t, 10, 1]), true, "p2"));
-            athena.on(GetQueryResultsCommand, { QueryExecutionId: "q1", NextToken: "p2" }).resolves(page(demandCols, hours.slice(24).map((t) => ["ZRH-LIS", t, 12, 1]), false));
+            athena.on(GetQueryResultsCommand, { QueryExecutionId: "q1" }).resolves(
+                page(
+                    demandCols,
+                    hours.slice(0, 24).map((t) => ["ZRH-LIS", t, 10, 1]),
+                    true,
+                    "p2",
+                ),
+            );
+            athena.on(GetQueryResultsCommand, { QueryExecutionId: "q1", NextToken: "p2" }).resolves(
+                page(
+                    demandCols,
+                    hours.slice(24).map((t) => ["ZRH-LIS", t, 12, 1]),
+                    false,
+                ),
+            );
             athena.on(GetQueryResultsCommand, { QueryExecutionId: "q2" }).resolves(page(["route", "currency", "dt", "hour", "searches", "bookings", "offers", "avg_price"], [], true));
             const puts: { Key: string; SSEKMSKeyId?: string }[] = [];
-            s3.on(PutObjectCommand).callsFake((i) => { puts.push({ Key: i.Key, SSEKMSKeyId: i.SSEKMSKeyId }); return {}; });
+            s3.on(PutObjectCommand).callsFake((i) => {
+                puts.push({ Key: i.Key, SSEKMSKeyId: i.SSEKMSKeyId });
+                return {};
+            });
 
             const report = await runTraining({
                 engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup: "lake-wg", database: "lake_db", pollMs: 1 }),
-                events: "events", s3: new S3Client({ region: "eu-west-1" }), bucket: "lake", kmsKeyId: "arn:key", from: "2026-11-29", to: "2026-12-01", now: new Date("2026-12-01T03:00:00Z"),
+                events: "events",
+                s3: new S3Client({ region: "eu-west-1" }),
+                bucket: "lake",
+                kmsKeyId: "arn:key",
+                from: "2026-11-29",
+                to: "2026-12-01",
+                now: new Date("2026-12-01T03:00:00Z"),
             });
             expect(sqls).to.deep.equal([renderForecastQuery({ events: "events", from: "2026-11-29", to: "2026-12-01" }), renderTrainingQuery({ events: "events", from: "2026-11-29", to: "2026-12-01" })]);
             if (!("version" in report.forecast)) throw new Error("forecast skipped");
@@ -110,11 +164,23 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
             athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "qx" });
             athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "FAILED", StateChangeReason: "TABLE_NOT_FOUND: events" } } });
             const puts: string[] = [];
-            s3.on(PutObjectCommand).callsFake((i) => { puts.push(i.Key); return {}; });
+            s3.on(PutObjectCommand).callsFake((i) => {
+                puts.push(i.Key);
+                return {};
+            });
             let err: Error | undefined;
             try {
-                await runTraining({ engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup: "w", database: "d", pollMs: 1 }), events: "events", s3: new S3Client({ region: "eu-west-1" }), bucket: "lake", from: "2026-11-29", to: "2026-12-01" });
-            } catch (e) { err = e as Error; }
+                await runTraining({
+                    engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup: "w", database: "d", pollMs: 1 }),
+                    events: "events",
+                    s3: new S3Client({ region: "eu-west-1" }),
+                    bucket: "lake",
+                    from: "2026-11-29",
+                    to: "2026-12-01",
+                });
+            } catch (e) {
+                err = e as Error;
+            }
             expect(err?.message).to.equal("training: Athena query qx FAILED: TABLE_NOT_FOUND: events");
             expect(puts).to.deep.equal([]);
         });

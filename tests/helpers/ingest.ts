@@ -11,10 +11,10 @@ import { localKeyFor } from "../../local/keys";
  * `ingest-keys.json` lives).
  */
 export function ingestHeaders(platformDir: string, source?: string, contentType = "application/json"): Record<string, string> {
-  return { "content-type": contentType, authorization: `Bearer ${localKeyFor(platformDir, source).key}` };
+    return { "content-type": contentType, authorization: `Bearer ${localKeyFor(platformDir, source).key}` };
 }
 
 /** POSTs a JSON body to `${ingestUrl}/v1/events` with `ingestHeaders`. */
 export function postEvents(ingestUrl: string, platformDir: string, body: unknown, source?: string): Promise<Response> {
-  return fetch(`${ingestUrl}/v1/events`, { method: "POST", headers: ingestHeaders(platformDir, source), body: JSON.stringify(body) });
+    return fetch(`${ingestUrl}/v1/events`, { method: "POST", headers: ingestHeaders(platformDir, source), body: JSON.stringify(body) });
 }

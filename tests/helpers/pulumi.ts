@@ -34,7 +34,12 @@ export async function evaluateError(fn: () => unknown, opts: EvaluateOptions = {
 }
 
 /** An aws.Provider for a test account (call inside `evaluate`). */
-export function testProvider(name = "test", accountId = "111111111111", region = "eu-west-1", tags: Record<string, string> = { Project: "flightstream", Environment: "test", Owner: "tests", CostCenter: "CC-0", DataClassification: "internal", Account: name }): aws.Provider {
+export function testProvider(
+    name = "test",
+    accountId = "111111111111",
+    region = "eu-west-1",
+    tags: Record<string, string> = { Project: "flightstream", Environment: "test", Owner: "tests", CostCenter: "CC-0", DataClassification: "internal", Account: name },
+): aws.Provider {
     return new aws.Provider(name, { region: region as aws.Region, allowedAccountIds: [accountId], defaultTags: { tags } });
 }
 

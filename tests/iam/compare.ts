@@ -10,7 +10,10 @@ import type { Row } from "./statements";
 
 function glob(pattern: string): RegExp {
     // IAM wildcards: * (any run), ? (one character, not a wildcard of the other side).
-    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, "[^*?]");
+    const re = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, "[^*?]");
     return new RegExp(`^${re}$`, "is");
 }
 

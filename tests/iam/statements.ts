@@ -34,8 +34,17 @@ function short(type: string): string {
 }
 
 function sortDeep(v: unknown): unknown {
-    if (Array.isArray(v)) return v.map(sortDeep).map((x) => (typeof x === "string" ? x : JSON.stringify(x))).sort();
-    if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as any)[k])]));
+    if (Array.isArray(v))
+        return v
+            .map(sortDeep)
+            .map((x) => (typeof x === "string" ? x : JSON.stringify(x)))
+            .sort();
+    if (v && typeof v === "object")
+        return Object.fromEntries(
+            Object.keys(v)
+                .sort()
+                .map((k) => [k, sortDeep((v as any)[k])]),
+        );
     return v;
 }
 
@@ -72,7 +81,9 @@ function rows(owner: string, doc: any, sym: (s: string) => string): Row[] {
             effect: s.Effect,
             actions: list(s.Action ?? s.NotAction).sort(),
             ...(s.NotAction !== undefined ? { notAction: true as const } : {}),
-            resources: list(s.Resource ?? s.NotResource).map(sym).sort(),
+            resources: list(s.Resource ?? s.NotResource)
+                .map(sym)
+                .sort(),
             ...(s.NotResource !== undefined ? { notResource: true as const } : {}),
             principals: principals.sort(),
             condition: s.Condition === undefined ? "" : sym(JSON.stringify(sortDeep(s.Condition))),
@@ -116,27 +127,71 @@ export function planStatements(plan: ProgramResult): Row[] {
     }
     for (const [arn, p] of managed) if (!attached.has(arn)) out.push(...rows(`policy:${p.name}`, parse(p.inputs.policy), sym));
     for (const bp of byType("aws:s3/bucketPolicy:BucketPolicy")) {
-        out.push(...rows(ownerOf((b) => b.type === "aws:s3/bucket:Bucket" && (b.outputs.bucket === bp.inputs.bucket || b.outputs.id === bp.inputs.bucket), "bucket", bp), parse(bp.inputs.policy), sym));
+        out.push(
+            ...rows(
+                ownerOf((b) => b.type === "aws:s3/bucket:Bucket" && (b.outputs.bucket === bp.inputs.bucket || b.outputs.id === bp.inputs.bucket), "bucket", bp),
+                parse(bp.inputs.policy),
+                sym,
+            ),
+        );
     }
     for (const k of byType("aws:kms/key:Key")) if (k.inputs.policy) out.push(...rows(`key:${k.name}`, parse(k.inputs.policy), sym));
     for (const kp of byType("aws:kms/keyPolicy:KeyPolicy")) {
-        out.push(...rows(ownerOf((k) => k.type === "aws:kms/key:Key" && (k.outputs.keyId === kp.inputs.keyId || k.outputs.arn === kp.inputs.keyId || k.outputs.id === kp.inputs.keyId), "key", kp), parse(kp.inputs.policy), sym));
+        out.push(
+            ...rows(
+                ownerOf((k) => k.type === "aws:kms/key:Key" && (k.outputs.keyId === kp.inputs.keyId || k.outputs.arn === kp.inputs.keyId || k.outputs.id === kp.inputs.keyId), "key", kp),
+                parse(kp.inputs.policy),
+                sym,
+            ),
+        );
     }
     for (const sp of byType("aws:kinesis/resourcePolicy:ResourcePolicy")) {
-        out.push(...rows(ownerOf((s) => (s.type === "aws:kinesis/stream:Stream" || s.type === "aws:kinesis/streamConsumer:StreamConsumer") && s.outputs.arn === sp.inputs.resourceArn, "kinesis", sp), parse(sp.inputs.policy), sym));
+        out.push(
+            ...rows(
+                ownerOf((s) => (s.type === "aws:kinesis/stream:Stream" || s.type === "aws:kinesis/streamConsumer:StreamConsumer") && s.outputs.arn === sp.inputs.resourceArn, "kinesis", sp),
+                parse(sp.inputs.policy),
+                sym,
+            ),
+        );
     }
     for (const tp of byType("aws:sns/topicPolicy:TopicPolicy")) {
-        out.push(...rows(ownerOf((t) => t.type === "aws:sns/topic:Topic" && t.outputs.arn === tp.inputs.arn, "topic", tp), parse(tp.inputs.policy), sym));
+        out.push(
+            ...rows(
+                ownerOf((t) => t.type === "aws:sns/topic:Topic" && t.outputs.arn === tp.inputs.arn, "topic", tp),
+                parse(tp.inputs.policy),
+                sym,
+            ),
+        );
     }
     for (const qp of byType("aws:sqs/queuePolicy:QueuePolicy")) {
-        out.push(...rows(ownerOf((q) => q.type === "aws:sqs/queue:Queue" && (q.outputs.url === qp.inputs.queueUrl || q.outputs.id === qp.inputs.queueUrl), "queue", qp), parse(qp.inputs.policy), sym));
+        out.push(
+            ...rows(
+                ownerOf((q) => q.type === "aws:sqs/queue:Queue" && (q.outputs.url === qp.inputs.queueUrl || q.outputs.id === qp.inputs.queueUrl), "queue", qp),
+                parse(qp.inputs.policy),
+                sym,
+            ),
+        );
     }
     for (const q of byType("aws:sqs/queue:Queue")) if (q.inputs.policy) out.push(...rows(`queue:${q.name}`, parse(q.inputs.policy), sym));
     for (const t of byType("aws:sns/topic:Topic")) if (t.inputs.policy) out.push(...rows(`topic:${t.name}`, parse(t.inputs.policy), sym));
     for (const s of byType("aws:secretsmanager/secretPolicy:SecretPolicy")) out.push(...rows(`secretPolicy:${s.name}`, parse(s.inputs.policy), sym));
     for (const e of byType("aws:ecr/repositoryPolicy:RepositoryPolicy")) out.push(...rows(`ecrPolicy:${e.name}`, parse(e.inputs.policy), sym));
     // Anything else that carries a policy document.
-    const handled = new Set(["aws:iam/role:Role", "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy", "aws:kinesis/resourcePolicy:ResourcePolicy", "aws:sns/topicPolicy:TopicPolicy", "aws:sqs/queuePolicy:QueuePolicy", "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:secretsmanager/secretPolicy:SecretPolicy", "aws:ecr/repositoryPolicy:RepositoryPolicy"]);
+    const handled = new Set([
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "aws:s3/bucketPolicy:BucketPolicy",
+        "aws:kms/key:Key",
+        "aws:kms/keyPolicy:KeyPolicy",
+        "aws:kinesis/resourcePolicy:ResourcePolicy",
+        "aws:sns/topicPolicy:TopicPolicy",
+        "aws:sqs/queuePolicy:QueuePolicy",
+        "aws:sqs/queue:Queue",
+        "aws:sns/topic:Topic",
+        "aws:secretsmanager/secretPolicy:SecretPolicy",
+        "aws:ecr/repositoryPolicy:RepositoryPolicy",
+    ]);
     for (const r of res) {
         if (handled.has(r.type) || typeof r.inputs.policy !== "string" || !r.inputs.policy.includes("Statement")) continue;
         out.push(...rows(`${short(r.type)}:${r.name}`, parse(r.inputs.policy), sym));

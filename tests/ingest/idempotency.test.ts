@@ -226,9 +226,7 @@ describe("ingestion idempotency (identity = source + eventId, with the content f
         let conflicts = 0;
         const p = new IdempotentPublisher(inner, { onConflicts: (n) => (conflicts += n) });
         const err = await conflictOf(p.publish([ev("a"), ev("b"), ev("a", { passengers: 2 })]));
-        expect(err.conflicts).to.deep.equal([
-            { index: 2, eventId: "a", message: 'eventId "a" appears earlier in this request (index 0) with different content; one eventId names one event' },
-        ]);
+        expect(err.conflicts).to.deep.equal([{ index: 2, eventId: "a", message: 'eventId "a" appears earlier in this request (index 0) with different content; one eventId names one event' }]);
         expect(inner.calls).to.deep.equal([]);
         expect(conflicts).to.equal(1);
     });

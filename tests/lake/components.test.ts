@@ -10,9 +10,19 @@ const TEAM = "arn:aws:iam::333333333333:role/analysts";
 
 const pondArgs = { pond: "ops", team: "operations", accountId: POND, region: "eu-west-1", datasets: ["route_demand_daily"], etlRoleArns: [ETL], readerPrincipalArns: [TEAM] };
 const etlArgs = {
-    pond: "ops", datasets: ["route_demand_daily"], schedule: "cron(15 2 * * ? *)", accountId: "222222222222", region: "eu-west-1",
-    lakeBucketName: "lake", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake", lakeDatabaseName: "fs_lake",
-    pondAccountId: POND, pondBucketName: "pond-ops", pondBucketArn: "arn:aws:s3:::pond-ops", pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
+    pond: "ops",
+    datasets: ["route_demand_daily"],
+    schedule: "cron(15 2 * * ? *)",
+    accountId: "222222222222",
+    region: "eu-west-1",
+    lakeBucketName: "lake",
+    lakeBucketArn: "arn:aws:s3:::lake",
+    lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake",
+    lakeDatabaseName: "fs_lake",
+    pondAccountId: POND,
+    pondBucketName: "pond-ops",
+    pondBucketArn: "arn:aws:s3:::pond-ops",
+    pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
     failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
 };
 const deliveryArgs = { accountId: "111111111111", region: "eu-west-1", streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake" };
@@ -46,11 +56,16 @@ describe("Pond", function () {
         const readerPolicy = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "pond-ops-reader-policy"));
         const broad = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] };
         const sim = async (principal: string, action: string, key: string) => {
-            const res = await runSimulation({
-                request: { principal, action, resource: { resource: `${bucket}/${key}`, accountId: POND }, contextVariables: { "aws:SecureTransport": "true" } },
-                identityPolicies: [{ name: "identity", policy: principal === reader ? readerPolicy : broad }],
-                serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy: doc,
-            }, {});
+            const res = await runSimulation(
+                {
+                    request: { principal, action, resource: { resource: `${bucket}/${key}`, accountId: POND }, contextVariables: { "aws:SecureTransport": "true" } },
+                    identityPolicies: [{ name: "identity", policy: principal === reader ? readerPolicy : broad }],
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                    resourcePolicy: doc,
+                },
+                {},
+            );
             if (res.resultType === "error") throw new Error(JSON.stringify(res.errors));
             return res.overallResult;
         };
@@ -82,9 +97,11 @@ describe("PondEtl, LakeDelivery, LakeCatalog arguments", function () {
         expect(all(r, "aws:glue/catalogTable:CatalogTable").map((t) => [t.inputs.name, t.inputs.storageDescriptor.location])).to.deep.equal([["route_demand_daily", "s3://pond-ops/route_demand_daily/"]]);
         expect(one(r, "aws:scheduler/schedule:Schedule").inputs.state).to.equal("DISABLED");
         expect(one(r, "aws:lambda/function:Function").inputs.environment.variables).to.deep.include({ POND_DATASETS: "route_demand_daily", EVENTS_TABLE: "fs_lake.events", POND_BUCKET: "pond-ops" });
-        expect(all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => a.name).sort()).to.deep.equal([
-            "etl-freshness", "etl-schedule-dead-letters", "etl-workflow-executions-aborted", "etl-workflow-executions-failed", "etl-workflow-executions-timed-out",
-        ]);
+        expect(
+            all(r, "aws:cloudwatch/metricAlarm:MetricAlarm")
+                .map((a) => a.name)
+                .sort(),
+        ).to.deep.equal(["etl-freshness", "etl-schedule-dead-letters", "etl-workflow-executions-aborted", "etl-workflow-executions-failed", "etl-workflow-executions-timed-out"]);
     });
 
     it("fails when `logRetentionDays` is not a CloudWatch Logs retention period", async () => {

@@ -61,7 +61,10 @@ describe("DataLake", function () {
         const on = await build({ archiveTiers: true, archiveAccessDays: 120 });
         const t = one(on, "aws:s3/bucketIntelligentTieringConfiguration:BucketIntelligentTieringConfiguration", "lake-archive-tiers");
         expect(t.inputs.status).to.equal("Enabled");
-        expect(t.inputs.tierings).to.deep.equal([{ accessTier: "ARCHIVE_ACCESS", days: 120 }, { accessTier: "DEEP_ARCHIVE_ACCESS", days: 180 }]);
+        expect(t.inputs.tierings).to.deep.equal([
+            { accessTier: "ARCHIVE_ACCESS", days: 120 },
+            { accessTier: "DEEP_ARCHIVE_ACCESS", days: 180 },
+        ]);
     });
 
     it("writes a bucket policy that names exactly the writer, ETL and reader principals", () => {
@@ -70,12 +73,22 @@ describe("DataLake", function () {
         const keyArn = one(r, "aws:kms/key:Key", "lake-key").outputs.arn;
         expect(allowedPrincipals(doc)).to.deep.equal([FIREHOSE_ROLE, ETL_ROLE, READER_ROLE].sort());
         expect(doc.Statement.map((s: any) => s.Sid)).to.deep.equal([
-            "DenyInsecureTransport", "DenyNonKmsEncryption", "DenyOtherKmsKeys",
-            "DeliveryWriteObjects", "DeliveryListBucket", "PondEtlReadObjects", "PondEtlListBucket", "PondEtlLocateBucket",
-            "LakeReadersReadObjects", "LakeReadersListBucket", "LakeReadersLocateBucket",
+            "DenyInsecureTransport",
+            "DenyNonKmsEncryption",
+            "DenyOtherKmsKeys",
+            "DeliveryWriteObjects",
+            "DeliveryListBucket",
+            "PondEtlReadObjects",
+            "PondEtlListBucket",
+            "PondEtlLocateBucket",
+            "LakeReadersReadObjects",
+            "LakeReadersListBucket",
+            "LakeReadersLocateBucket",
         ]);
         expect(doc.Statement[3]).to.deep.equal({
-            Sid: "DeliveryWriteObjects", Effect: "Allow", Principal: { AWS: [FIREHOSE_ROLE] },
+            Sid: "DeliveryWriteObjects",
+            Effect: "Allow",
+            Principal: { AWS: [FIREHOSE_ROLE] },
             Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject"],
             Resource: [`${arn}/data/*`, `${arn}/errors/*`],
         });
@@ -104,29 +117,35 @@ describe("DataLake", function () {
         });
         const everything = { name: "broad", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] } };
         async function s3(principal: string, action: string, key: string, ctx: Record<string, string> = {}): Promise<string> {
-            const res = await runSimulation({
-                request: {
-                    principal,
-                    action,
-                    resource: { resource: key === "" ? bucketArn : `${bucketArn}/${key}`, accountId: LAKE },
-                    contextVariables: { "aws:SecureTransport": "true", ...ctx },
+            const res = await runSimulation(
+                {
+                    request: {
+                        principal,
+                        action,
+                        resource: { resource: key === "" ? bucketArn : `${bucketArn}/${key}`, accountId: LAKE },
+                        contextVariables: { "aws:SecureTransport": "true", ...ctx },
+                    },
+                    identityPolicies: [everything],
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                    resourcePolicy: doc,
                 },
-                identityPolicies: [everything],
-                serviceControlPolicies: [],
-                resourceControlPolicies: [],
-                resourcePolicy: doc,
-            }, {});
+                {},
+            );
             if (res.resultType === "error") throw new Error(JSON.stringify(res.errors));
             return res.overallResult;
         }
         async function kms(principal: string, action: string, via = "s3.eu-west-1.amazonaws.com"): Promise<string> {
-            const res = await runSimulation({
-                request: { principal, action, resource: { resource: keyArn, accountId: LAKE }, contextVariables: { "kms:ViaService": via } },
-                identityPolicies: [everything],
-                serviceControlPolicies: [],
-                resourceControlPolicies: [],
-                resourcePolicy: policyOf(one(r, "aws:kms/key:Key", "lake-key")),
-            }, {});
+            const res = await runSimulation(
+                {
+                    request: { principal, action, resource: { resource: keyArn, accountId: LAKE }, contextVariables: { "kms:ViaService": via } },
+                    identityPolicies: [everything],
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                    resourcePolicy: policyOf(one(r, "aws:kms/key:Key", "lake-key")),
+                },
+                {},
+            );
             if (res.resultType === "error") throw new Error(JSON.stringify(res.errors));
             return res.overallResult;
         }
@@ -177,7 +196,11 @@ describe("DataLake", function () {
         expect(one(res, "aws:s3/bucketMetric:BucketMetric").inputs.name).to.equal("EntireBucket");
         // No ETL or readers given: no empty-principal statements.
         expect(policyOf(one(res, "aws:s3/bucketPolicy:BucketPolicy", "lake-policy")).Statement.map((s: any) => s.Sid)).to.deep.equal([
-            "DenyInsecureTransport", "DenyNonKmsEncryption", "DenyOtherKmsKeys", "DeliveryWriteObjects", "DeliveryListBucket",
+            "DenyInsecureTransport",
+            "DenyNonKmsEncryption",
+            "DenyOtherKmsKeys",
+            "DeliveryWriteObjects",
+            "DeliveryListBucket",
         ]);
     });
 

@@ -61,30 +61,25 @@ describe("pond datasets as files", () => {
             name: "cabin_searches_daily",
             inputs: ["search"],
             schedule: "rate(1 day)",
-            columns: [{ name: "cabin", type: "string" }, { name: "searches", type: "bigint" }],
+            columns: [
+                { name: "cabin", type: "string" },
+                { name: "searches", type: "bigint" },
+            ],
             sql: GOOD_SQL.trimEnd(),
         });
     });
 
     it("fails when an input is not a known event type", () => {
-        expect(fails(GOOD_YAML.replace("[search]", "[search, seat_map]"))).to.equal(
-            `${PREFIX}\`inputs[1]\` must be a known event type (${EVENT_TYPES.map((t) => `"${t}"`).join(", ")}); received "seat_map"`,
-        );
+        expect(fails(GOOD_YAML.replace("[search]", "[search, seat_map]"))).to.equal(`${PREFIX}\`inputs[1]\` must be a known event type (${EVENT_TYPES.map((t) => `"${t}"`).join(", ")}); received "seat_map"`);
     });
 
     it("fails when a declared column is missing from the query", () => {
-        expect(fails(GOOD_YAML.replace("  searches: bigint\n", "  searches: bigint\n  passengers: bigint\n"))).to.equal(
-            `${PREFIX}\`columns.passengers\` is missing from dataset.sql: the query must select a column named passengers`,
-        );
-        expect(fails(GOOD_YAML.replace(/columns:[\s\S]*/, "columns: {}\n"))).to.equal(
-            `${PREFIX}\`columns\` must be a non-empty mapping of output column name to type ("string", "bigint", "double", "boolean"); received {}`,
-        );
+        expect(fails(GOOD_YAML.replace("  searches: bigint\n", "  searches: bigint\n  passengers: bigint\n"))).to.equal(`${PREFIX}\`columns.passengers\` is missing from dataset.sql: the query must select a column named passengers`);
+        expect(fails(GOOD_YAML.replace(/columns:[\s\S]*/, "columns: {}\n"))).to.equal(`${PREFIX}\`columns\` must be a non-empty mapping of output column name to type ("string", "bigint", "double", "boolean"); received {}`);
     });
 
     it("fails when the schedule is not a Scheduler expression", () => {
-        expect(fails(GOOD_YAML.replace("rate(1 day)", "daily"))).to.equal(
-            `${PREFIX}\`schedule\` must be a Scheduler expression such as "rate(1 day)", "rate(6 hours)" or "cron(15 2 * * ? *)"; received "daily"`,
-        );
+        expect(fails(GOOD_YAML.replace("rate(1 day)", "daily"))).to.equal(`${PREFIX}\`schedule\` must be a Scheduler expression such as "rate(1 day)", "rate(6 hours)" or "cron(15 2 * * ? *)"; received "daily"`);
         expect(fails(GOOD_YAML.replace("rate(1 day)", "rate(1 days)"))).to.include('received "rate(1 days)"');
     });
 
@@ -108,8 +103,9 @@ describe("pond datasets as files", () => {
             fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.sql"), GOOD_SQL);
             const catalog = loadDatasetCatalog([path.join(__dirname, "..", "..", "datasets"), root]);
             expect([...catalog.keys()]).to.deep.equal(["offer_price_stats_daily", "route_demand_daily", "cabin_searches_daily"]);
-            const plan = buildPlan({ pond: "web", datasets: ["cabin_searches_daily"], eventsTable: "fs_lake.events", pondDatabase: "fs_pond_web", pondBucket: "pond-web", catalog },
-                { from: "2026-11-20" }, [{ Prefix: "data/type=search/", CommonPrefixes: [{ Prefix: "data/type=search/dt=2026-11-20/" }] }]);
+            const plan = buildPlan({ pond: "web", datasets: ["cabin_searches_daily"], eventsTable: "fs_lake.events", pondDatabase: "fs_pond_web", pondBucket: "pond-web", catalog }, { from: "2026-11-20" }, [
+                { Prefix: "data/type=search/", CommonPrefixes: [{ Prefix: "data/type=search/dt=2026-11-20/" }] },
+            ]);
             expect(plan.items.map((i) => i.unloadQuery)).to.deep.equal([
                 "UNLOAD (\nSELECT cabin, CAST(COUNT(*) AS BIGINT) AS searches\nFROM fs_lake.events\nWHERE type = 'search' AND dt = '2026-11-20'\nGROUP BY cabin\nORDER BY cabin\n)\nTO 's3://pond-web/cabin_searches_daily/dt=2026-11-20/'\nWITH (format = 'PARQUET', compression = 'SNAPPY')",
             ]);
@@ -132,9 +128,20 @@ describe("pond datasets as files", () => {
             fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.yaml"), GOOD_YAML.replace("rate(1 day)", "rate(1 hour)"));
             fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.sql"), GOOD_SQL);
             const args = {
-                pond: "web", datasets: ["cabin_searches_daily"], datasetRoots: [root], schedule: "cron(15 2 * * ? *)", accountId: "222222222222", region: "eu-west-1",
-                lakeBucketName: "lake", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake", lakeDatabaseName: "fs_lake",
-                pondAccountId: "333333333333", pondBucketName: "pond-web", pondBucketArn: "arn:aws:s3:::pond-web", pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
+                pond: "web",
+                datasets: ["cabin_searches_daily"],
+                datasetRoots: [root],
+                schedule: "cron(15 2 * * ? *)",
+                accountId: "222222222222",
+                region: "eu-west-1",
+                lakeBucketName: "lake",
+                lakeBucketArn: "arn:aws:s3:::lake",
+                lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake",
+                lakeDatabaseName: "fs_lake",
+                pondAccountId: "333333333333",
+                pondBucketName: "pond-web",
+                pondBucketArn: "arn:aws:s3:::pond-web",
+                pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
                 failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
             };
             expect((await evaluateError(() => new PondEtl("etl", args))).message).to.equal(

@@ -73,7 +73,6 @@ GROUP BY origin, destination, currency
 ORDER BY route, currency`,
 };
 
-
 /** The old renderer (its body verbatim, over LEGACY_TEMPLATES). */
 export function legacyRender(dataset: Dataset, o: { dialect: Dialect; events: string; day: string }): string {
     const athena = o.dialect === "athena";

@@ -62,7 +62,9 @@ describe("local lake delivery and pond ETL", function () {
         // Every event is in the object of its partition, one JSON line each, in arrival order.
         for (const k of written) {
             const lines = gunzipSync(await body(s3, "lake", k)).toString("utf8");
-            const expected = EVENTS.filter((e) => prefixOf(e) === k.slice(0, k.lastIndexOf("/") + 1)).map((e) => `${JSON.stringify(e)}\n`).join("");
+            const expected = EVENTS.filter((e) => prefixOf(e) === k.slice(0, k.lastIndexOf("/") + 1))
+                .map((e) => `${JSON.stringify(e)}\n`)
+                .join("");
             expect(lines).to.equal(expected);
         }
         const errors = await keys(s3, "lake", "errors/");
@@ -117,7 +119,10 @@ describe("local lake delivery and pond ETL", function () {
         expect(out.map((o) => [o.day, o.rows, o.replaced])).to.deep.equal([["2026-11-20", 2, 1]]);
         expect(await keys(s3, "pond", "route_demand_daily/dt=2026-11-20/")).to.deep.equal(["route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet"]);
         const rows = await parquetRows(s3, "pond", "route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet");
-        expect(rows.map((r) => [r.route, r.searches])).to.deep.equal([["GVA-JFK", "1"], ["ZRH-LIS", "4"]]);
+        expect(rows.map((r) => [r.route, r.searches])).to.deep.equal([
+            ["GVA-JFK", "1"],
+            ["ZRH-LIS", "4"],
+        ]);
     });
 
     it("runs the deployed state machine definition locally: clears, writes, registers partitions", async () => {
@@ -129,14 +134,29 @@ describe("local lake delivery and pond ETL", function () {
         expect(before).to.include("offer_price_stats_daily/dt=2026-11-20/part-00000.snappy.parquet");
         expect(run.statesEntered.filter((x) => x === "Unload")).to.have.length(2);
         const rows = await parquetRows(s3, "pond", "route_demand_daily/dt=2026-11-20/part-00000.snappy.parquet");
-        expect(rows.map((r) => [r.route, r.searches, r.bookings, r.cancellations])).to.deep.equal([["GVA-JFK", "1", "1", "0"], ["ZRH-LIS", "4", "1", "1"]]);
+        expect(rows.map((r) => [r.route, r.searches, r.bookings, r.cancellations])).to.deep.equal([
+            ["GVA-JFK", "1", "1", "0"],
+            ["ZRH-LIS", "4", "1", "1"],
+        ]);
     });
 
     it("fails the workflow and notifies when a query fails", async () => {
         const notes: string[] = [];
         const run = await runPondEtlWorkflow({
-            s3, pond: "ops", lakeBucket: "lake", pondBucket: "pond", datasets: ["offer_price_stats_daily"], input: { from: "2026-11-21" }, notify: (m) => notes.push(m),
-            overrides: { Unload: async () => { const e = new Error("Query exhausted resources"); e.name = "Athena.QueryFailed"; throw e; } },
+            s3,
+            pond: "ops",
+            lakeBucket: "lake",
+            pondBucket: "pond",
+            datasets: ["offer_price_stats_daily"],
+            input: { from: "2026-11-21" },
+            notify: (m) => notes.push(m),
+            overrides: {
+                Unload: async () => {
+                    const e = new Error("Query exhausted resources");
+                    e.name = "Athena.QueryFailed";
+                    throw e;
+                },
+            },
         });
         expect(run.status).to.equal("FAILED");
         expect(run.error).to.equal("PondEtlFailed");
@@ -162,7 +182,19 @@ describe("local lake delivery and pond ETL", function () {
         expect(d.failed).to.deep.equal([]);
         const ks = (await keys(s3, "pond", "data/")).filter((x) => x.includes("/kin-1-"));
         expect(ks.map((x) => x.slice(0, x.lastIndexOf("/") + 1)).sort()).to.deep.equal([...new Set(EVENTS.slice(6, 11).map(prefixOf))].sort());
-        const all = (await Promise.all(ks.map(async (x) => gunzipSync(await body(s3, "pond", x)).toString().trim().split("\n")))).flat().map((l) => JSON.parse(l).eventId).sort();
+        const all = (
+            await Promise.all(
+                ks.map(async (x) =>
+                    gunzipSync(await body(s3, "pond", x))
+                        .toString()
+                        .trim()
+                        .split("\n"),
+                ),
+            )
+        )
+            .flat()
+            .map((l) => JSON.parse(l).eventId)
+            .sort();
         expect(all).to.deep.equal(["o1", "o2", "o3", "o4", "o5"]);
     });
 });

@@ -1,17 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { gzipSync } from "node:zlib";
-import {
-    PartitionError,
-    decodePartitionValue,
-    encodePartitionValue,
-    errorPrefix,
-    eventTimeParts,
-    objectName,
-    parseDataKey,
-    partitionKeysOf,
-    prefixOf,
-} from "../../functions/lake/partitioning";
+import { PartitionError, decodePartitionValue, encodePartitionValue, errorPrefix, eventTimeParts, objectName, parseDataKey, partitionKeysOf, prefixOf } from "../../functions/lake/partitioning";
 import { processFirehoseEvent } from "../../functions/lake/processor";
 import { handler } from "../../functions/lake/handler";
 import { encodeAggregatedRecord } from "../../functions/shared/codec";
@@ -28,21 +18,25 @@ describe("lake partitioning", () => {
     it("escapes partition values reversibly", () => {
         expect(encodePartitionValue("web-EU_1.x")).to.equal("web-EU_1.x");
         expect(encodePartitionValue("a=b/ü")).to.equal("a%3Db%2F%C3%BC");
-        fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }), (s) => {
-            const enc = encodePartitionValue(s);
-            expect(enc).to.match(/^[A-Za-z0-9._%-]+$/);
-            expect(decodePartitionValue(enc)).to.equal(s);
-        }));
+        fc.assert(
+            fc.property(fc.string({ minLength: 1, maxLength: 40, unit: "grapheme" }), (s) => {
+                const enc = encodePartitionValue(s);
+                expect(enc).to.match(/^[A-Za-z0-9._%-]+$/);
+                expect(decodePartitionValue(enc)).to.equal(s);
+            }),
+        );
     });
 
     it("keeps the UTC day and hour for any instant and offset", () => {
-        fc.assert(fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }), fc.integer({ min: -12, max: 14 }), (ms, off) => {
-            const t = new Date(ms - (ms % 1000));
-            const local = new Date(t.getTime() + off * 3600_000).toISOString().slice(0, 19);
-            const sign = off < 0 ? "-" : "+";
-            const iso = `${local}${sign}${String(Math.abs(off)).padStart(2, "0")}:00`;
-            expect(eventTimeParts(iso)).to.deep.equal({ dt: t.toISOString().slice(0, 10), hour: t.toISOString().slice(11, 13) });
-        }));
+        fc.assert(
+            fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 0, 1) }), fc.integer({ min: -12, max: 14 }), (ms, off) => {
+                const t = new Date(ms - (ms % 1000));
+                const local = new Date(t.getTime() + off * 3600_000).toISOString().slice(0, 19);
+                const sign = off < 0 ? "-" : "+";
+                const iso = `${local}${sign}${String(Math.abs(off)).padStart(2, "0")}:00`;
+                expect(eventTimeParts(iso)).to.deep.equal({ dt: t.toISOString().slice(0, 10), hour: t.toISOString().slice(11, 13) });
+            }),
+        );
     });
 
     it("parses a data key back into its partition keys", () => {
@@ -101,19 +95,32 @@ describe("lake Firehose processor", () => {
 
     it("fails a record (ProcessingFailed, original data kept) when it is not a valid event", () => {
         const bad = b64(json({ ...EVENTS[0], passengers: 0 }));
-        const r = processFirehoseEvent({ records: [{ recordId: "r1", data: bad }, { recordId: "r2", data: b64(Buffer.from("not json")) }] });
-        expect(r.records.map((x) => [x.result, x.data])).to.deep.equal([["ProcessingFailed", bad], ["ProcessingFailed", b64(Buffer.from("not json"))]]);
+        const r = processFirehoseEvent({
+            records: [
+                { recordId: "r1", data: bad },
+                { recordId: "r2", data: b64(Buffer.from("not json")) },
+            ],
+        });
+        expect(r.records.map((x) => [x.result, x.data])).to.deep.equal([
+            ["ProcessingFailed", bad],
+            ["ProcessingFailed", b64(Buffer.from("not json"))],
+        ]);
         expect(r.errors[0]).to.equal("record r1: invalid event: passengers must be an integer from 1 to 9; received 0");
         expect(r.errors[1]).to.match(/^record r2: payload is not JSON \(/);
     });
 
     it("fails an aggregate whose events fall into different partitions", () => {
-        const agg = encodeAggregatedRecord({ partitionKeyTable: ["a"], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: json(EVENTS[0]) }, { partitionKeyIndex: 0, data: json(EVENTS[11]) }] });
+        const agg = encodeAggregatedRecord({
+            partitionKeyTable: ["a"],
+            explicitHashKeyTable: [],
+            records: [
+                { partitionKeyIndex: 0, data: json(EVENTS[0]) },
+                { partitionKeyIndex: 0, data: json(EVENTS[11]) },
+            ],
+        });
         const r = processFirehoseEvent({ records: [{ recordId: "r1", data: b64(agg) }] });
         expect(r.records[0].result).to.equal("ProcessingFailed");
-        expect(r.errors).to.deep.equal([
-            "record r1: user record 1: events of one record fall into different partitions (data/type=search/dt=2026-11-20/hour=08/ and data/type=booking/dt=2026-11-20/hour=10/)",
-        ]);
+        expect(r.errors).to.deep.equal(["record r1: user record 1: events of one record fall into different partitions (data/type=search/dt=2026-11-20/hour=08/ and data/type=booking/dt=2026-11-20/hour=10/)"]);
     });
 
     it("fails when the event has no records array", () => {

@@ -78,7 +78,11 @@ describe("pond ETL: SQL, plan and state machine definition", () => {
 
     it("builds a valid state machine definition that clears before it writes and notifies on failure", () => {
         const def = pondEtlDefinition({
-            pond: "ops", lakeBucket: "lake", pondBucket: "pond-ops", workGroup: "prod-pond-ops", eventTypes: ["offer"],
+            pond: "ops",
+            lakeBucket: "lake",
+            pondBucket: "pond-ops",
+            workGroup: "prod-pond-ops",
+            eventTypes: ["offer"],
             planFunctionArn: "arn:aws:lambda:eu-west-1:222222222222:function:prod-pond-etl-ops-plan",
             failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:prod-oncall-lake-ticket",
         });

@@ -12,7 +12,11 @@ const validateAsl: (def: unknown, opts?: { checkPaths?: boolean; checkArn?: bool
 
 function prodConfig(): StackConfig {
     const doc = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.prod.yaml"), "utf8")).config as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith("flightstream:")).map(([k, v]) => [k.slice("flightstream:".length), v]));
+    const raw = Object.fromEntries(
+        Object.entries(doc)
+            .filter(([k]) => k.startsWith("flightstream:"))
+            .map(([k, v]) => [k.slice("flightstream:".length), v]),
+    );
     return parseStackConfig(raw, "prod");
 }
 
@@ -36,19 +40,22 @@ describe("stack/lake: deployLake on the prod config", function () {
     const byName = (type: string, name: string): PlannedResource => one(r, type, name);
 
     before(async () => {
-        r = await evaluate(() => {
-            const config = prodConfig();
-            const providers = createProviders(config);
-            const d = deployLake({
-                config,
-                providers,
-                stream: { name: "prod-events", arn: STREAM, kmsKeyArn: STREAM_KEY },
-                alarmRouting: { ingestion: { page: ["arn:page-ingestion"], ticket: ["arn:ticket-ingestion"] }, lake: { page: ["arn:page-lake"], ticket: ["arn:ticket-lake"] } },
-                etlFailureTopicArn: TOPIC,
-                etlFailureTopicKmsKeyArn: TOPIC_KEY,
-            });
-            return d.outputs;
-        }, { stack: "prod" });
+        r = await evaluate(
+            () => {
+                const config = prodConfig();
+                const providers = createProviders(config);
+                const d = deployLake({
+                    config,
+                    providers,
+                    stream: { name: "prod-events", arn: STREAM, kmsKeyArn: STREAM_KEY },
+                    alarmRouting: { ingestion: { page: ["arn:page-ingestion"], ticket: ["arn:ticket-ingestion"] }, lake: { page: ["arn:page-lake"], ticket: ["arn:ticket-lake"] } },
+                    etlFailureTopicArn: TOPIC,
+                    etlFailureTopicKmsKeyArn: TOPIC_KEY,
+                });
+                return d.outputs;
+            },
+            { stack: "prod" },
+        );
     });
 
     it("puts the lake in the lake account, the delivery in ingestion and each pond in its own account", () => {
@@ -83,7 +90,10 @@ describe("stack/lake: deployLake on the prod config", function () {
     });
 
     it("admits exactly the pond's ETL role and its reader role to each pond", () => {
-        for (const [p, acct] of [["revenue", REVENUE], ["science", SCIENCE]] as const) {
+        for (const [p, acct] of [
+            ["revenue", REVENUE],
+            ["science", SCIENCE],
+        ] as const) {
             const etlRole = arnOf("aws:iam/role:Role", `pond-etl-${p}-workflow-role`);
             const reader = arnOf("aws:iam/role:Role", `pond-${p}-reader`);
             expect(principals(policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", `pond-${p}-policy`)))).to.deep.equal([etlRole, reader].sort());

@@ -12,17 +12,22 @@ describe("anomaly detection alarms (createAlarm with a band)", () => {
     it("compares the metric with ANOMALY_DETECTION_BAND through thresholdMetricId, without a fixed threshold", async () => {
         const r = await evaluate(() => {
             const parent = new aws.sns.Topic("parent", {}, { provider: testProvider() });
-            createAlarm(parent, "stream", {
-                condition: "traffic-collapsed",
-                metric: metric("AWS/Kinesis", "IncomingRecords", { StreamName: "s" }, { statistic: "Sum", periodSeconds: 300 }),
-                bandWidth: 2.5,
-                comparison: "LessThanLowerThreshold",
-                severity: "page",
-                runbook: "traffic-drop",
-                description: "Traffic collapsed.",
-                evaluationPeriods: 3,
-                datapointsToAlarm: 3,
-            }, { routing: { page: ["arn:page"], ticket: ["arn:ticket"] } });
+            createAlarm(
+                parent,
+                "stream",
+                {
+                    condition: "traffic-collapsed",
+                    metric: metric("AWS/Kinesis", "IncomingRecords", { StreamName: "s" }, { statistic: "Sum", periodSeconds: 300 }),
+                    bandWidth: 2.5,
+                    comparison: "LessThanLowerThreshold",
+                    severity: "page",
+                    runbook: "traffic-drop",
+                    description: "Traffic collapsed.",
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 3,
+                },
+                { routing: { page: ["arn:page"], ticket: ["arn:ticket"] } },
+            );
         });
         const a = one(r, "aws:cloudwatch/metricAlarm:MetricAlarm");
         expect(a.inputs.threshold).to.equal(undefined);
@@ -129,8 +134,16 @@ describe("on-call sees every failure (prod plan)", function () {
 
     it("watches the pond freshness over the schedule plus one hour of grace (daily: 25 hourly periods, none may be missing)", () => {
         const a = prod.resources.find((r) => r.inputs.name === "prod-pond-etl-revenue-freshness")!;
-        expect([a.inputs.metricName, a.inputs.statistic, a.inputs.period, a.inputs.evaluationPeriods, a.inputs.datapointsToAlarm, a.inputs.comparisonOperator, a.inputs.threshold, a.inputs.treatMissingData])
-            .to.deep.equal(["ExecutionsSucceeded", "Sum", 3600, 25, 25, "LessThanThreshold", 1, "breaching"]);
+        expect([a.inputs.metricName, a.inputs.statistic, a.inputs.period, a.inputs.evaluationPeriods, a.inputs.datapointsToAlarm, a.inputs.comparisonOperator, a.inputs.threshold, a.inputs.treatMissingData]).to.deep.equal([
+            "ExecutionsSucceeded",
+            "Sum",
+            3600,
+            25,
+            25,
+            "LessThanThreshold",
+            1,
+            "breaching",
+        ]);
         expect(a.inputs.dimensions.StateMachineArn).to.equal("arn:aws:states:eu-west-1:402345678901:stateMachine:prod-pond-etl-revenue-workflow");
     });
 

@@ -9,7 +9,11 @@ async function capture(fn: () => Promise<unknown>): Promise<string[]> {
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     (process.stdout as any).write = (chunk: unknown) => {
-        lines.push(...String(chunk).split("\n").filter((l) => l.length > 0));
+        lines.push(
+            ...String(chunk)
+                .split("\n")
+                .filter((l) => l.length > 0),
+        );
         return true;
     };
     try {
@@ -34,7 +38,15 @@ describe("lake transform metrics (what the lake delivery alarms watch)", () => {
     it("emits RecordsFailed with the dimensions the transform-failed-records alarm selects", async () => {
         const good = Buffer.from(JSON.stringify(EVENTS[0])).toString("base64");
         const handler = createLakeHandler({ metrics: metricsFor("prod-lake-delivery-processor") });
-        const lines = await capture(() => handler({ records: [{ recordId: "r1", data: Buffer.from("not json").toString("base64") }, { recordId: "r2", data: Buffer.from("{}").toString("base64") }, { recordId: "r3", data: good }] }));
+        const lines = await capture(() =>
+            handler({
+                records: [
+                    { recordId: "r1", data: Buffer.from("not json").toString("base64") },
+                    { recordId: "r2", data: Buffer.from("{}").toString("base64") },
+                    { recordId: "r3", data: good },
+                ],
+            }),
+        );
         const emf = lines.map((l) => JSON.parse(l)).filter((o) => o._aws);
         expect(emf).to.have.length(1);
         expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).to.equal("FlightStream/Lake");
@@ -46,10 +58,17 @@ describe("lake transform metrics (what the lake delivery alarms watch)", () => {
         const { evaluate, testProvider } = await import("../helpers/pulumi");
         let spec: ReturnType<LakeDelivery["metricTransformFailedRecords"]> | undefined;
         await evaluate(() => {
-            const d = new LakeDelivery("lake-delivery", {
-                accountId: "111111111111", region: "eu-west-1", streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s",
-                lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/k",
-            }, { provider: testProvider() });
+            const d = new LakeDelivery(
+                "lake-delivery",
+                {
+                    accountId: "111111111111",
+                    region: "eu-west-1",
+                    streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s",
+                    lakeBucketArn: "arn:aws:s3:::lake",
+                    lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/k",
+                },
+                { provider: testProvider() },
+            );
             spec = d.metricTransformFailedRecords();
         });
         expect([spec!.namespace, spec!.metricName, Object.keys(spec!.dimensions).sort()]).to.deep.equal([LAKE_METRICS_NAMESPACE, "RecordsFailed", ["FunctionName", "service"]]);

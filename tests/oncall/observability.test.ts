@@ -6,27 +6,33 @@ import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvide
 describe("Observability (CloudWatch cross-account observability)", () => {
     it("creates a sink admitting exactly the source accounts and one link per other account, with that account's provider", async () => {
         const r = await evaluate(() => {
-            new Observability("obs", {
-                monitoringAccountId: "111111111111",
-                sources: [
-                    { name: "lake", accountId: "222222222222", provider: testProvider("lake", "222222222222") },
-                    { name: "analytics", accountId: "111111111111", provider: testProvider("analytics", "111111111111") },
-                    { name: "pond-x", accountId: "333333333333", provider: testProvider("pond-x", "333333333333") },
-                ],
-            }, { provider: testProvider("ingestion", "111111111111") });
+            new Observability(
+                "obs",
+                {
+                    monitoringAccountId: "111111111111",
+                    sources: [
+                        { name: "lake", accountId: "222222222222", provider: testProvider("lake", "222222222222") },
+                        { name: "analytics", accountId: "111111111111", provider: testProvider("analytics", "111111111111") },
+                        { name: "pond-x", accountId: "333333333333", provider: testProvider("pond-x", "333333333333") },
+                    ],
+                },
+                { provider: testProvider("ingestion", "111111111111") },
+            );
         });
         const sink = one(r, "aws:oam/sink:Sink");
         expect(sink.inputs.name).to.equal("test-flightstream");
         expect(sink.account).to.equal("111111111111");
         const doc = policyOf(one(r, "aws:oam/sinkPolicy:SinkPolicy"));
-        expect(doc.Statement).to.deep.equal([{
-            Sid: "SourceAccountsLink",
-            Effect: "Allow",
-            Principal: { AWS: ["222222222222", "333333333333"] },
-            Action: ["oam:CreateLink", "oam:UpdateLink"],
-            Resource: "*",
-            Condition: { "ForAllValues:StringEquals": { "oam:ResourceTypes": ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace"] } },
-        }]);
+        expect(doc.Statement).to.deep.equal([
+            {
+                Sid: "SourceAccountsLink",
+                Effect: "Allow",
+                Principal: { AWS: ["222222222222", "333333333333"] },
+                Action: ["oam:CreateLink", "oam:UpdateLink"],
+                Resource: "*",
+                Condition: { "ForAllValues:StringEquals": { "oam:ResourceTypes": ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace"] } },
+            },
+        ]);
         const links = all(r, "aws:oam/link:Link");
         expect(links.map((l) => [l.name, l.account, l.inputs.sinkIdentifier, l.inputs.resourceTypes])).to.deep.equal([
             ["obs-link-lake", "222222222222", sink.outputs.arn, ["AWS::CloudWatch::Metric", "AWS::Logs::LogGroup", "AWS::XRay::Trace"]],

@@ -8,7 +8,11 @@ import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../he
 describe("OnCall", () => {
     it("creates page and ticket topics under a rotating customer key with subscriptions from config", async () => {
         const r = await evaluate(() => {
-            new OnCall("oncall", { accountId: "123456789012", pageEmails: ["a@example.com"], pageHttpsEndpoints: ["https://incident.example.com/hook"], ticketEmails: ["t@example.com"] }, { provider: testProvider("ingestion", "123456789012") });
+            new OnCall(
+                "oncall",
+                { accountId: "123456789012", pageEmails: ["a@example.com"], pageHttpsEndpoints: ["https://incident.example.com/hook"], ticketEmails: ["t@example.com"] },
+                { provider: testProvider("ingestion", "123456789012") },
+            );
         });
         const key = one(r, "aws:kms/key:Key");
         expect(key.inputs.enableKeyRotation).to.equal(true);
@@ -49,10 +53,15 @@ describe("OnCall", () => {
         const ticket = one(r, "aws:sns/topic:Topic", "oncall-ticket");
         const key = one(r, "aws:kms/key:Key");
         expect(grants.map((g) => g.crossAccount)).to.deep.equal([false, true, true]);
-        expect(all(r, "aws:iam/rolePolicy:RolePolicy").map((p) => [p.name, policyOf(p).Statement])).to.deep.equal([["local-publish", [
-            { Sid: "Publish", Effect: "Allow", Action: "sns:Publish", Resource: ticket.outputs.arn },
-            { Sid: "EncryptNotifications", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.outputs.arn },
-        ]]]);
+        expect(all(r, "aws:iam/rolePolicy:RolePolicy").map((p) => [p.name, policyOf(p).Statement])).to.deep.equal([
+            [
+                "local-publish",
+                [
+                    { Sid: "Publish", Effect: "Allow", Action: "sns:Publish", Resource: ticket.outputs.arn },
+                    { Sid: "EncryptNotifications", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: key.outputs.arn },
+                ],
+            ],
+        ]);
         const extra = (name: string) => policyOf(one(r, "aws:sns/topicPolicy:TopicPolicy", name)).Statement.slice(2);
         expect(extra("oncall-page-policy")).to.deep.equal([
             { Effect: "Allow", Action: "sns:Publish", Resource: page.outputs.arn, Principal: { AWS: remote } },
@@ -84,21 +93,40 @@ describe("Dashboard", () => {
             const bytes = metric("AWS/Kinesis", "IncomingBytes", { StreamName: "s" }, { statistic: "Sum" });
             const ok = metric("AWS/Kinesis", "PutRecords.SuccessfulRecords", { StreamName: "s" }, { statistic: "Sum" });
             const total = metric("AWS/Kinesis", "PutRecords.TotalRecords", { StreamName: "s" }, { statistic: "Sum" });
-            new Dashboard("dash", {
-                region: "eu-west-1",
-                sections: [{ title: "Stream", widgets: [
-                    { title: "Incoming bytes", metrics: [bytes], annotations: [{ label: "capacity", value: 62914560 }] },
-                    { title: "Put success", metrics: [expression("100*ok/total", { ok, total }, "success %")], accountId: "222222222222" },
-                ] }],
-            }, { provider: testProvider() });
+            new Dashboard(
+                "dash",
+                {
+                    region: "eu-west-1",
+                    sections: [
+                        {
+                            title: "Stream",
+                            widgets: [
+                                { title: "Incoming bytes", metrics: [bytes], annotations: [{ label: "capacity", value: 62914560 }] },
+                                { title: "Put success", metrics: [expression("100*ok/total", { ok, total }, "success %")], accountId: "222222222222" },
+                            ],
+                        },
+                    ],
+                },
+                { provider: testProvider() },
+            );
         });
         const d = one(r, "aws:cloudwatch/dashboard:Dashboard");
         expect(d.inputs.dashboardName).to.equal("test-flightstream");
         const body = JSON.parse(d.inputs.dashboardBody);
         expect(body.widgets[0]).to.deep.equal({ type: "text", x: 0, y: 0, width: 24, height: 1, properties: { markdown: "## Stream" } });
         expect(body.widgets[1]).to.deep.equal({
-            type: "metric", x: 0, y: 1, width: 12, height: 6,
-            properties: { title: "Incoming bytes", view: "timeSeries", region: "eu-west-1", metrics: [["AWS/Kinesis", "IncomingBytes", "StreamName", "s", { id: "m0", stat: "Sum", period: 60 }]], annotations: { horizontal: [{ label: "capacity", value: 62914560 }] } },
+            type: "metric",
+            x: 0,
+            y: 1,
+            width: 12,
+            height: 6,
+            properties: {
+                title: "Incoming bytes",
+                view: "timeSeries",
+                region: "eu-west-1",
+                metrics: [["AWS/Kinesis", "IncomingBytes", "StreamName", "s", { id: "m0", stat: "Sum", period: 60 }]],
+                annotations: { horizontal: [{ label: "capacity", value: 62914560 }] },
+            },
         });
         expect(body.widgets[2].properties.metrics).to.deep.equal([
             ["AWS/Kinesis", "PutRecords.SuccessfulRecords", "StreamName", "s", { id: "ok", stat: "Sum", period: 60, visible: false, accountId: "222222222222" }],

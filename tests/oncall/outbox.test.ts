@@ -38,14 +38,24 @@ describe("alerts outbox backlog metric (what the alerts-outbox-backlog alarm wat
     it("reports the unpublished alerts after each publish attempt: 1 while SNS fails, 0 once it works again", async () => {
         let down = true;
         const sent: string[] = [];
-        const publisher: AlertPublisher = { name: "flaky", publish: async (a) => { if (down) throw new Error("SNS down"); sent.push(...a.map((x) => x.route)); } };
+        const publisher: AlertPublisher = {
+            name: "flaky",
+            publish: async (a) => {
+                if (down) throw new Error("SNS down");
+                sent.push(...a.map((x) => x.route));
+            },
+        };
         const { metrics, flushed } = recordingMetrics();
         const p = createProcessor({ db, logger, metrics, cleanupIntervalMinutes: 0, alertRule: rule, publishers: [publisher] });
         await p.processBatch(kinesisEvent([jsonRecord(hotWindow())]));
         await p.processBatch(kinesisEvent([jsonRecord(searches("b", 1, "GVA-JFK"))]));
         down = false;
         await p.processBatch(kinesisEvent([jsonRecord(searches("c", 1, "GVA-JFK"))]));
-        expect(flushed.map((f) => [f.AlertsRaised, f.AlertsOutboxBacklog])).to.deep.equal([[1, 1], [0, 1], [0, 0]]);
+        expect(flushed.map((f) => [f.AlertsRaised, f.AlertsOutboxBacklog])).to.deep.equal([
+            [1, 1],
+            [0, 1],
+            [0, 0],
+        ]);
         expect(sent).to.deep.equal(["ZRH-LIS"]);
         expect(await db.query("SELECT count(*)::int AS n FROM alerts WHERE published_at IS NULL")).to.deep.equal([{ n: 0 }]);
     });

@@ -28,7 +28,11 @@ export interface RunbookFile {
 }
 
 export function runbookFiles(dir = RUNBOOK_DIR): RunbookFile[] {
-    return fs.readdirSync(dir).filter((f) => f.endsWith(".md")).sort().map((file) => ({ file, text: fs.readFileSync(path.join(dir, file), "utf8") }));
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".md"))
+        .sort()
+        .map((file) => ({ file, text: fs.readFileSync(path.join(dir, file), "utf8") }));
 }
 
 /** Example values for the placeholders runbook commands use. */
@@ -120,13 +124,27 @@ export function runbookProblems(files: RunbookFile[], prod: ProgramResult): stri
     const alarms = new Set(alarmsOf(prod).map((a) => a.name));
     const records = prod.resources.filter((r) => r.type === "aws:route53/record:Record");
     const setIds = new Set(records.map((r) => r.inputs.setIdentifier).filter((s): s is string => typeof s === "string"));
-    const ponds = [...new Set(prod.resources.filter((r) => r.type === "aws:sfn/stateMachine:StateMachine").map((r) => /^prod-pond-etl-(.+)-workflow$/.exec(r.inputs.name ?? "")?.[1]).filter((p): p is string => p !== undefined))];
+    const ponds = [
+        ...new Set(
+            prod.resources
+                .filter((r) => r.type === "aws:sfn/stateMachine:StateMachine")
+                .map((r) => /^prod-pond-etl-(.+)-workflow$/.exec(r.inputs.name ?? "")?.[1])
+                .filter((p): p is string => p !== undefined),
+        ),
+    ];
     const problems: string[] = [];
     for (const { file, text } of files) {
         for (const n of namesOf(text, ponds)) {
             if (alarms.has(n) || ids.has(n)) continue;
             // A placeholder such as <name> or <workflow> must stand for at least one real name.
-            const pattern = n.includes("<") ? new RegExp(`^${n.split(/<[^>]+>/).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[a-z0-9-]+")}$`) : undefined;
+            const pattern = n.includes("<")
+                ? new RegExp(
+                      `^${n
+                          .split(/<[^>]+>/)
+                          .map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+                          .join("[a-z0-9-]+")}$`,
+                  )
+                : undefined;
             if (pattern && [...alarms, ...ids].some((x) => pattern.test(x))) continue;
             problems.push(`${file}: ${n} is neither an alarm nor a resource of the prod plan`);
         }

@@ -18,24 +18,29 @@ describe("runbooks name only what exists", function () {
     });
 
     it("fails when a runbook names a made-up alarm, resource, flag, script or set identifier", () => {
-        const problems = runbookProblems([{
-            file: "made-up.md",
-            text: [
-                "**Alarm:** `<stack>-ingestion-5xx` and `prod-stream-iterator-age` (real).",
-                "Open the dashboard `<stack>-flightstream` and the queue `<stack>-analytics-processor-dead-letters`; `<stack>-<workflow>-executions-failed` is real, `<stack>-<workflow>-executions-lost` is not.",
-                "```sh",
-                "npm run ops -- replay --from 2026-11-22T00:00:00Z --to 2026-11-22T06:00:00Z --target analytics --outputs prod-outputs.json",
-                "npm run ops -- reshard --shards 256 --turbo --outputs prod-outputs.json",
-                "npm run ops -- shift --failover-to eu-central-1-secondary --soak 600 --outputs prod-outputs.json",
-                "npm run capacity -- --tb-per-day 10 --cheap",
-                "npm run capacity -- --tb-per-day 10",
-                "npm run failover -- --region eu-central-1",
-                "npm start -- --demo --rate 50",
-                "npm start -- --demo --turbo",
-                "```",
-                "Size it first: `npm run capacity -- --mb-per-second <peak> --fast`.",
-            ].join("\n"),
-        }], prod);
+        const problems = runbookProblems(
+            [
+                {
+                    file: "made-up.md",
+                    text: [
+                        "**Alarm:** `<stack>-ingestion-5xx` and `prod-stream-iterator-age` (real).",
+                        "Open the dashboard `<stack>-flightstream` and the queue `<stack>-analytics-processor-dead-letters`; `<stack>-<workflow>-executions-failed` is real, `<stack>-<workflow>-executions-lost` is not.",
+                        "```sh",
+                        "npm run ops -- replay --from 2026-11-22T00:00:00Z --to 2026-11-22T06:00:00Z --target analytics --outputs prod-outputs.json",
+                        "npm run ops -- reshard --shards 256 --turbo --outputs prod-outputs.json",
+                        "npm run ops -- shift --failover-to eu-central-1-secondary --soak 600 --outputs prod-outputs.json",
+                        "npm run capacity -- --tb-per-day 10 --cheap",
+                        "npm run capacity -- --tb-per-day 10",
+                        "npm run failover -- --region eu-central-1",
+                        "npm start -- --demo --rate 50",
+                        "npm start -- --demo --turbo",
+                        "```",
+                        "Size it first: `npm run capacity -- --mb-per-second <peak> --fast`.",
+                    ].join("\n"),
+                },
+            ],
+            prod,
+        );
         expect(problems).to.deep.equal([
             "made-up.md: prod-ingestion-5xx is neither an alarm nor a resource of the prod plan",
             "made-up.md: prod-analytics-processor-dead-letters is neither an alarm nor a resource of the prod plan",

@@ -38,7 +38,13 @@ describe("local status page (headless Chromium against a running platform)", fun
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "status-page-"));
         profile = fs.mkdtempSync(path.join(os.tmpdir(), "status-chromium-"));
         platform = await startPlatform({
-            dir, ingestPort: 0, insightsPort: 0, statusPort: 0, persistStream: false, lakeBufferIntervalMs: 1000, etlIntervalMs: 3_600_000,
+            dir,
+            ingestPort: 0,
+            insightsPort: 0,
+            statusPort: 0,
+            persistStream: false,
+            lakeBufferIntervalMs: 1000,
+            etlIntervalMs: 3_600_000,
             // A fresh database has no baseline: any route with 5 searches in a window raises an alert.
             processorEnv: { ALERT_MIN_SEARCHES: "5" },
         });
@@ -58,7 +64,9 @@ describe("local status page (headless Chromium against a running platform)", fun
     });
 
     it("shows demand per route, the alerts, per-shard lag per consumer, lake and pond freshness and emulator health with real numbers", async () => {
-        await page.waitForFunction(() => document.querySelectorAll("#demand rect").length > 0 && document.querySelectorAll("#freshness polyline").length === 2 && document.querySelectorAll("#health .tile").length === 5, undefined, { timeout: 60_000 });
+        await page.waitForFunction(() => document.querySelectorAll("#demand rect").length > 0 && document.querySelectorAll("#freshness polyline").length === 2 && document.querySelectorAll("#health .tile").length === 5, undefined, {
+            timeout: 60_000,
+        });
         const truth = await status(platform);
         // Demand: one bar per route the insights API ranks, each with its search count.
         const demand = await drawn(page, "#demand rect");
@@ -71,7 +79,14 @@ describe("local status page (headless Chromium against a running platform)", fun
         expect(await page.$$eval("#alerts tbody tr", (rows) => rows.map((r) => r.getAttribute("data-key")))).to.deep.equal(truth.alerts.map((a) => a.route));
         // Reader lag: every reader of the raw stream (the clean derived stream's writer too) on both shards (caught up after settle: 0 ms behind).
         const lag = await drawn(page, "#lag rect");
-        expect(Object.keys(lag).sort()).to.deep.equal(["clean-writer/shardId-000000000000", "clean-writer/shardId-000000000001", "lake-delivery/shardId-000000000000", "lake-delivery/shardId-000000000001", "stream-processor/shardId-000000000000", "stream-processor/shardId-000000000001"]);
+        expect(Object.keys(lag).sort()).to.deep.equal([
+            "clean-writer/shardId-000000000000",
+            "clean-writer/shardId-000000000001",
+            "lake-delivery/shardId-000000000000",
+            "lake-delivery/shardId-000000000001",
+            "stream-processor/shardId-000000000000",
+            "stream-processor/shardId-000000000001",
+        ]);
         for (const v of Object.values(lag)) expect(v).to.be.a("number").and.to.equal(0);
         // Freshness: the lake and the pond have output, seconds old.
         const fresh = await drawn(page, "#freshness polyline");
@@ -82,16 +97,27 @@ describe("local status page (headless Chromium against a running platform)", fun
         expect(await page.textContent("#freshness-detail")).to.include(`lake: ${truth.lake.objects} objects`);
         // Health: every emulator and service answered.
         const tiles = await page.$$eval("#health .tile", (els) => els.map((e) => [e.getAttribute("data-key"), e.getAttribute("data-ok")]));
-        expect(tiles).to.deep.equal([["ingestion API", "true"], ["insights API", "true"], ["Kinesis (kinesis-local)", "true"], ["S3 (s3rver)", "true"], ["RDS Data API (PGlite)", "true"]]);
-
+        expect(tiles).to.deep.equal([
+            ["ingestion API", "true"],
+            ["insights API", "true"],
+            ["Kinesis (kinesis-local)", "true"],
+            ["S3 (s3rver)", "true"],
+            ["RDS Data API (PGlite)", "true"],
+        ]);
     });
 
     it("refreshes while it runs: a stopped processor's lag grows on the page and new searches raise their route's bar, without a reload", async () => {
         await platform.processor.kill();
         const now = new Date().toISOString();
         const events = Array.from({ length: 40 }, (_, i) => ({
-            eventId: `status-page-${i}`, type: "search", occurredAt: now,
-            origin: "ZRH", destination: "OPO", departureDate: "2027-01-15", passengers: 1, cabin: "economy",
+            eventId: `status-page-${i}`,
+            type: "search",
+            occurredAt: now,
+            origin: "ZRH",
+            destination: "OPO",
+            departureDate: "2027-01-15",
+            passengers: 1,
+            cabin: "economy",
         }));
         const res = await postEvents(platform.ingestUrl, dir, events);
         expect(res.status, await res.clone().text()).to.equal(202);

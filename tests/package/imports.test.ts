@@ -60,14 +60,16 @@ describe("package: the import switch", function () {
         ].join("\n");
         const once = switchSource(file, src);
         expect(once.rewrites).to.have.length(5);
-        expect(once.source).to.equal([
-            `import { KinesisStream } from "@flightstream/components/stream";`,
-            `import type { X } from '@flightstream/components';`,
-            `export * from "@flightstream/components/common/iam";`,
-            `const m = require("@flightstream/components/common/bundle");`,
-            `const d = import("@flightstream/components/lake");`,
-            `import { y } from "./helpers";`,
-        ].join("\n"));
+        expect(once.source).to.equal(
+            [
+                `import { KinesisStream } from "@flightstream/components/stream";`,
+                `import type { X } from '@flightstream/components';`,
+                `export * from "@flightstream/components/common/iam";`,
+                `const m = require("@flightstream/components/common/bundle");`,
+                `const d = import("@flightstream/components/lake");`,
+                `import { y } from "./helpers";`,
+            ].join("\n"),
+        );
         expect(switchSource(file, once.source).rewrites).to.deep.equal([]);
     });
 });
@@ -101,7 +103,11 @@ describe("package: the alias and the package's exports name the same modules", f
     });
 
     it("every area folder of components/ has an exports entry pointing at its built index, and the package is semver 0.1.0", function () {
-        const areas = fs.readdirSync(path.join(REPO, C), { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== "dist" && fs.existsSync(path.join(REPO, C, e.name, "index.ts"))).map((e) => e.name).sort();
+        const areas = fs
+            .readdirSync(path.join(REPO, C), { withFileTypes: true })
+            .filter((e) => e.isDirectory() && e.name !== "dist" && fs.existsSync(path.join(REPO, C, e.name, "index.ts")))
+            .map((e) => e.name)
+            .sort();
         expect(areas.length).to.be.greaterThan(5);
         for (const a of areas) expect(pkg.exports[`./${a}`], a).to.deep.equal({ types: `./dist/components/${a}/index.d.ts`, default: `./dist/components/${a}/index.js` });
         expect(pkg.exports["."]).to.deep.equal({ types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
@@ -144,7 +150,7 @@ describe("package: build checks", function () {
         const r = checkDependencies(
             { js: new Set(["@pulumi/pulumi", "zod"]), dts: new Set(["@pulumi/pulumi", "aws-lambda"]) },
             { name: "@x/y", dependencies: { zod: "^4.6.0", "@types/aws-lambda": "^8.10.0" }, peerDependencies: { "@pulumi/pulumi": "^3.270.0" } },
-            (n) => ({ zod: "4.6.7", "@types/aws-lambda": "8.10.164", "@pulumi/pulumi": "3.270.0" } as Record<string, string>)[n],
+            (n) => (({ zod: "4.6.7", "@types/aws-lambda": "8.10.164", "@pulumi/pulumi": "3.270.0" }) as Record<string, string>)[n],
         );
         expect(r).to.deep.equal({ missing: [], unused: [], outOfRange: [] });
     });
@@ -153,7 +159,7 @@ describe("package: build checks", function () {
         const r = checkDependencies(
             { js: new Set(["@pulumi/pulumi", "yaml"]), dts: new Set(["aws-lambda"]) },
             { dependencies: { zod: "^4.6.0" }, peerDependencies: { "@pulumi/pulumi": "^4.0.0" } },
-            (n) => ({ zod: "4.6.7", "@pulumi/pulumi": "3.270.0" } as Record<string, string>)[n],
+            (n) => (({ zod: "4.6.7", "@pulumi/pulumi": "3.270.0" }) as Record<string, string>)[n],
         );
         expect(r.missing).to.deep.equal(["yaml (required by the compiled JavaScript)", "aws-lambda (imported by the declarations; declare it or @types/aws-lambda)"]);
         expect(r.unused).to.deep.equal(["zod"]);
@@ -162,7 +168,8 @@ describe("package: build checks", function () {
 
     it("lambdaEntries lists every platform Lambda the components deploy, including non-default entries", function () {
         const dirs = lambdaEntries().map((e) => prebuiltDir(e.name, e.entry));
-        for (const d of ["lake/handler", "processor/handler", "insights/handler", "migrate/handler", "pond-etl/handler", "rotate-db-secret/handler", "workflows/handler", "forecast/train-handler", "connectors/flight-status/handler"]) expect(dirs, d).to.include(d);
+        for (const d of ["lake/handler", "processor/handler", "insights/handler", "migrate/handler", "pond-etl/handler", "rotate-db-secret/handler", "workflows/handler", "forecast/train-handler", "connectors/flight-status/handler"])
+            expect(dirs, d).to.include(d);
     });
 });
 
@@ -172,14 +179,14 @@ describe("package: components/common/bundle.ts prebuilt bundles", function () {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), "flightstream-prebuilt-"));
         fs.mkdirSync(path.join(tmp, "forecast", "train-handler"), { recursive: true });
         fs.writeFileSync(path.join(tmp, "forecast", "train-handler", "index.js"), "exports.handler=async()=>1;");
-        fs.writeFileSync(path.join(tmp, "forecast", "train-handler", "index.js.map"), "{\"version\":3}");
+        fs.writeFileSync(path.join(tmp, "forecast", "train-handler", "index.js.map"), '{"version":3}');
     });
     after(function () {
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("reads a prebuilt bundle with its map from the package's bundles folder", function () {
-        expect(prebuiltBundle("forecast", "train-handler.ts", tmp)).to.deep.equal({ code: "exports.handler=async()=>1;", map: "{\"version\":3}" });
+        expect(prebuiltBundle("forecast", "train-handler.ts", tmp)).to.deep.equal({ code: "exports.handler=async()=>1;", map: '{"version":3}' });
     });
 
     it("returns nothing when the package carries no such bundle (the repository bundles from source)", function () {

@@ -88,7 +88,6 @@ export const handler = async (event: Parameters<ReturnType<typeof lambdaConsumer
 };
 `;
 
-
 /**
  * The same stack as a TypeScript stack would write it, type-checked against the
  * package's declarations (both module resolutions a stack may use: node10

@@ -95,7 +95,8 @@ describe("package: @flightstream/components installed from its tarball into a pr
             "package/dist/functions/shared/db/migrations/0001_initial_schema.sql",
             "package/dist/image/functions/ingest/Dockerfile",
             "package/dist/image/package-lock.json",
-        ]) expect(files, f).to.include(f);
+        ])
+            expect(files, f).to.include(f);
         expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts") && !f.startsWith("package/dist/image/"))).to.deep.equal([]);
     });
 
@@ -145,7 +146,7 @@ describe("package: @flightstream/components installed from its tarball into a pr
         ]);
     });
 
-    it("the consumer's role reads exactly the stream and decrypts with exactly its key (Resource \"*\" only for X-Ray)", function () {
+    it('the consumer\'s role reads exactly the stream and decrypts with exactly its key (Resource "*" only for X-Ray)', function () {
         const stream = out.records.find((r) => r.type === "aws:kinesis/stream:Stream")!;
         const streamArn = `arn:aws:kinesis:eu-west-1:222222222222:stream/${stream.inputs.name}`;
         const docs = out.records.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name !== "click-producer-write").map((r) => JSON.parse(r.inputs.policy));
@@ -166,8 +167,14 @@ describe("package: @flightstream/components installed from its tarball into a pr
         // The framework came along (functions/consumer/lambda.ts's namespace default, the Powertools metrics class).
         expect(code.includes("FlightStream/Consumers"), "the framework's metrics namespace in the bundle").to.equal(true);
         const map = JSON.parse(out.code[fn.name]["index.js.map"]) as { sources: string[] };
-        expect(map.sources.some((s) => s.endsWith("node_modules/@flightstream/components/dist/functions/consumer/lambda.ts")), "the framework bundled from the installed package").to.equal(true);
-        expect(map.sources.some((s) => s.includes("@aws-lambda-powertools/metrics")), "Powertools bundled from the package's dependencies").to.equal(true);
+        expect(
+            map.sources.some((s) => s.endsWith("node_modules/@flightstream/components/dist/functions/consumer/lambda.ts")),
+            "the framework bundled from the installed package",
+        ).to.equal(true);
+        expect(
+            map.sources.some((s) => s.includes("@aws-lambda-powertools/metrics")),
+            "Powertools bundled from the package's dependencies",
+        ).to.equal(true);
         expect(map.sources.filter((s) => s.includes(REPO))).to.deep.equal([]);
     });
 });

@@ -23,9 +23,15 @@ describe("apigateway-route-authorization", () => {
 });
 
 describe("apigateway-stage-access-logs", () => {
-    const settings = { destinationArn: "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/apigateway/x/access", format: "{\"requestId\":\"$context.requestId\"}" };
+    const settings = { destinationArn: "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/apigateway/x/access", format: '{"requestId":"$context.requestId"}' };
     it("Compliance: v2 and REST stages with access logs", async () => {
-        expect(await messages(stageLogs, res(STAGE, "s", { apiId: "a", name: "$default", accessLogSettings: settings }), res("aws:apigateway/stage:Stage", "r", { restApi: "r", stageName: "prod", deployment: "d", accessLogSettings: settings }))).to.deep.equal([]);
+        expect(
+            await messages(
+                stageLogs,
+                res(STAGE, "s", { apiId: "a", name: "$default", accessLogSettings: settings }),
+                res("aws:apigateway/stage:Stage", "r", { restApi: "r", stageName: "prod", deployment: "d", accessLogSettings: settings }),
+            ),
+        ).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when accessLogSettings is missing", async () => {
         expect(await messages(stageLogs, res(STAGE, "s", { apiId: "a", name: "$default" }))).to.deep.equal(["accessLogSettings is not set; send access logs to a log group."]);
@@ -34,6 +40,8 @@ describe("apigateway-stage-access-logs", () => {
         expect(await messages(stageLogs, res(STAGE, "s", { apiId: "a", accessLogSettings: { format: "$context.requestId" } }))).to.deep.equal(["accessLogSettings.destinationArn is not set; send access logs to a log group."]);
     });
     it("Noncompliance 3: fails when the format is missing", async () => {
-        expect(await messages(stageLogs, res(STAGE, "s", { apiId: "a", accessLogSettings: { destinationArn: settings.destinationArn } }))).to.deep.equal(["accessLogSettings.format is not set; give the log format (request id, caller, route, status)."]);
+        expect(await messages(stageLogs, res(STAGE, "s", { apiId: "a", accessLogSettings: { destinationArn: settings.destinationArn } }))).to.deep.equal([
+            "accessLogSettings.format is not set; give the log format (request id, caller, route, status).",
+        ]);
     });
 });

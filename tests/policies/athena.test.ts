@@ -14,10 +14,14 @@ describe("athena-workgroup-enforced-encryption", () => {
         expect(await messages(rule, wg({ ...good, enforceWorkgroupConfiguration: false }))).to.deep.equal(["configuration.enforceWorkgroupConfiguration is false; clients could override the result location and encryption (set true)."]);
     });
     it("Noncompliance 2: fails when results are not encrypted", async () => {
-        expect(await messages(rule, wg({ enforceWorkgroupConfiguration: true, resultConfiguration: { outputLocation: "s3://x/" } }))).to.deep.equal(["configuration.resultConfiguration.encryptionConfiguration is not set (query results unencrypted); use SSE_KMS with a customer-managed kmsKeyArn."]);
+        expect(await messages(rule, wg({ enforceWorkgroupConfiguration: true, resultConfiguration: { outputLocation: "s3://x/" } }))).to.deep.equal([
+            "configuration.resultConfiguration.encryptionConfiguration is not set (query results unencrypted); use SSE_KMS with a customer-managed kmsKeyArn.",
+        ]);
     });
     it("Noncompliance 3: fails with SSE_S3", async () => {
-        expect(await messages(rule, wg({ resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } }))).to.deep.equal([`query results use encryptionOption "SSE_S3"; use SSE_KMS or CSE_KMS with a customer-managed kmsKeyArn.`]);
+        expect(await messages(rule, wg({ resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_S3" } } }))).to.deep.equal([
+            `query results use encryptionOption "SSE_S3"; use SSE_KMS or CSE_KMS with a customer-managed kmsKeyArn.`,
+        ]);
     });
     it("Noncompliance 4: fails with SSE_KMS and no key", async () => {
         expect(await messages(rule, wg({ resultConfiguration: { encryptionConfiguration: { encryptionOption: "SSE_KMS" } } }))).to.deep.equal(["query results use SSE_KMS without a customer-managed kmsKeyArn (received null)."]);

@@ -58,7 +58,9 @@ describe("audit-log-retention", () => {
         expect(await messages(auditRetention, access(365), stage(), lg())).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when an API stage's access logs are kept 30 days", async () => {
-        expect(await messages(auditRetention, access(30), stage())).to.deep.equal([`Log group "/aws/apigateway/insights/access" holds audit logs (access logs of API stage "stage") and keeps them 30 days; audit logs need at least 365 days.`]);
+        expect(await messages(auditRetention, access(30), stage())).to.deep.equal([
+            `Log group "/aws/apigateway/insights/access" holds audit logs (access logs of API stage "stage") and keeps them 30 days; audit logs need at least 365 days.`,
+        ]);
     });
     it("Noncompliance 2: fails when a flow log's group (by name) keeps 90 days", async () => {
         const flow = res("aws:ec2/flowLog:FlowLog", "vpc-flow", { vpcId: "vpc-1", trafficType: "ALL", logGroupName: "/aws/apigateway/insights/access" });

@@ -16,7 +16,13 @@ const lb = (over: Record<string, any> = {}) => res(LB, "alb", { loadBalancerType
 const LISTENER = "aws:lb/listener:Listener";
 const LISTENER_RULE = "aws:lb/listenerRule:ListenerRule";
 const lbWithArn = () => res(LB, "alb", { loadBalancerType: "application", internal: false, securityGroups: ["sg-alb"] }, { outputs: { arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/1" } });
-const listener80 = (actions: unknown[]) => res(LISTENER, "http", { loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/1", port: 80, protocol: "HTTP", defaultActions: actions }, { outputs: { arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/alb/1/80" } });
+const listener80 = (actions: unknown[]) =>
+    res(
+        LISTENER,
+        "http",
+        { loadBalancerArn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/alb/1", port: 80, protocol: "HTTP", defaultActions: actions },
+        { outputs: { arn: "arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/alb/1/80" } },
+    );
 const REDIRECT = { type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } };
 const vpc = (name = "main") => res(VPC, name, { cidrBlock: "10.0.0.0/16" }, { outputs: { arn: `arn:aws:ec2:eu-west-1:111111111111:vpc/vpc-${name}` } });
 
@@ -66,9 +72,7 @@ describe("ec2-no-ssh-rdp-from-anywhere", () => {
         expect(await messages(adminPorts, sg("bastion", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/8"] }] }))).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when port 22 is open to anywhere", async () => {
-        expect(await messages(adminPorts, ingress("ssh", { fromPort: 22, toPort: 22 }))).to.deep.equal([
-            `rule "ssh" allows tcp 22 from 0.0.0.0/0, which reaches port 22 (SSH); never open remote administration to anywhere.`,
-        ]);
+        expect(await messages(adminPorts, ingress("ssh", { fromPort: 22, toPort: 22 }))).to.deep.equal([`rule "ssh" allows tcp 22 from 0.0.0.0/0, which reaches port 22 (SSH); never open remote administration to anywhere.`]);
     });
     it("Noncompliance 2: fails when a range covering 3389 is open to ::/0", async () => {
         expect(await messages(adminPorts, sg("win", { ingress: [{ protocol: "tcp", fromPort: 3000, toPort: 4000, ipv6CidrBlocks: ["::/0"] }] }))).to.deep.equal([

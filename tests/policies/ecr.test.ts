@@ -13,8 +13,10 @@ describe("ecr-no-public-repository", () => {
     it("Compliance: a repository policy naming an account's role", async () => {
         expect(await messages(noPublic, repoPolicy({ Sid: "Pull", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:role/ci" }, Action: ["ecr:BatchGetImage"] }))).to.deep.equal([]);
     });
-    it("Noncompliance 1: fails when the repository policy allows Principal \"*\"", async () => {
-        expect(await messages(noPublic, repoPolicy({ Sid: "Public", Effect: "Allow", Principal: "*", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }))).to.deep.equal([`statement "Public" allows Principal "*"; name the accounts or roles that pull or push.`]);
+    it('Noncompliance 1: fails when the repository policy allows Principal "*"', async () => {
+        expect(await messages(noPublic, repoPolicy({ Sid: "Public", Effect: "Allow", Principal: "*", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"] }))).to.deep.equal([
+            `statement "Public" allows Principal "*"; name the accounts or roles that pull or push.`,
+        ]);
     });
     it("Noncompliance 2: fails on an ECR Public repository", async () => {
         expect(await messages(noPublic, res("aws:ecrpublic/repository:Repository", "pub", { repositoryName: "pub" }))).to.deep.equal(["ECR Public repositories can be pulled by anyone; use a private aws.ecr.Repository."]);

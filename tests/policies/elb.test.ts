@@ -9,8 +9,10 @@ import { messages, res, runRule } from "./helpers";
 
 const LISTENER = "aws:lb/listener:Listener";
 const LB = "aws:lb/loadBalancer:LoadBalancer";
-const https = (over: Record<string, any> = {}) => res(LISTENER, "https", { loadBalancerArn: "lb", port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "c", defaultActions: [{ type: "forward", targetGroupArn: "tg" }], ...over });
-const redirect = (over: Record<string, any> = {}) => res(LISTENER, "http", { loadBalancerArn: "lb", port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }], ...over });
+const https = (over: Record<string, any> = {}) =>
+    res(LISTENER, "https", { loadBalancerArn: "lb", port: 443, protocol: "HTTPS", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06", certificateArn: "c", defaultActions: [{ type: "forward", targetGroupArn: "tg" }], ...over });
+const redirect = (over: Record<string, any> = {}) =>
+    res(LISTENER, "http", { loadBalancerArn: "lb", port: 80, protocol: "HTTP", defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }], ...over });
 const alb = (over: Record<string, any> = {}) => res(LB, "alb", { loadBalancerType: "application", dropInvalidHeaderFields: true, accessLogs: { bucket: "logs", enabled: true, prefix: "alb" }, ...over });
 
 describe("alb-listener-https-only", () => {
@@ -26,10 +28,14 @@ describe("alb-listener-https-only", () => {
         expect(r.notApplicable.map((n) => n.reason)).to.deep.equal(["Listener protocol TCP is not HTTP(S)", "Policy only applies to resources of type 'aws:alb/listener:Listener'"]);
     });
     it("Noncompliance 1: fails when HTTP forwards", async () => {
-        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }))).to.deep.equal([`protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`]);
+        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "forward", targetGroupArn: "tg" }] }))).to.deep.equal([
+            `protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`,
+        ]);
     });
     it("Noncompliance 2: fails when HTTP redirects to HTTP", async () => {
-        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "redirect", redirect: { protocol: "HTTP", port: "8080", statusCode: "HTTP_301" } }] }))).to.deep.equal([`protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`]);
+        expect(await messages(httpsOnly, redirect({ defaultActions: [{ type: "redirect", redirect: { protocol: "HTTP", port: "8080", statusCode: "HTTP_301" } }] }))).to.deep.equal([
+            `protocol is "HTTP" and the default actions do not all redirect to HTTPS; use HTTPS or a redirect to HTTPS.`,
+        ]);
     });
 });
 
@@ -82,7 +88,9 @@ describe("alb-waf", () => {
         expect(r.notApplicable.map((n) => n.reason)).to.deep.equal(["The stack has no internet-facing application load balancers"]);
     });
     it("Noncompliance 1: fails when the internet-facing ALB has no web ACL", async () => {
-        expect(await messages(albWaf, lb(), assoc("arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/other/1"))).to.deep.equal([`Load balancer "alb" is internet-facing and has no WAF web ACL; add an aws.wafv2.WebAclAssociation with its ARN.`]);
+        expect(await messages(albWaf, lb(), assoc("arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/other/1"))).to.deep.equal([
+            `Load balancer "alb" is internet-facing and has no WAF web ACL; add an aws.wafv2.WebAclAssociation with its ARN.`,
+        ]);
     });
 });
 

@@ -4,12 +4,14 @@ import { KEY_ARN, messages, res } from "./helpers";
 
 const FH = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream";
 const MSG = `Neither serverSideEncryption with keyType "CUSTOMER_MANAGED_CMK" and a keyArn nor an S3 destination with a customer-managed kmsKeyArn is configured.`;
-const s3Dest = (over: Record<string, any> = {}) => res(FH, "delivery", {
-    destination: "extended_s3",
-    kinesisSourceConfiguration: { kinesisStreamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/events", roleArn: "arn:aws:iam::111111111111:role/r" },
-    extendedS3Configuration: { bucketArn: "arn:aws:s3:::lake", roleArn: "arn:aws:iam::111111111111:role/r", kmsKeyArn: KEY_ARN, ...over },
-});
-const directPut = (sse: Record<string, any> | undefined) => res(FH, "direct", { destination: "extended_s3", serverSideEncryption: sse, extendedS3Configuration: { bucketArn: "arn:aws:s3:::lake", roleArn: "arn:aws:iam::111111111111:role/r" } });
+const s3Dest = (over: Record<string, any> = {}) =>
+    res(FH, "delivery", {
+        destination: "extended_s3",
+        kinesisSourceConfiguration: { kinesisStreamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/events", roleArn: "arn:aws:iam::111111111111:role/r" },
+        extendedS3Configuration: { bucketArn: "arn:aws:s3:::lake", roleArn: "arn:aws:iam::111111111111:role/r", kmsKeyArn: KEY_ARN, ...over },
+    });
+const directPut = (sse: Record<string, any> | undefined) =>
+    res(FH, "direct", { destination: "extended_s3", serverSideEncryption: sse, extendedS3Configuration: { bucketArn: "arn:aws:s3:::lake", roleArn: "arn:aws:iam::111111111111:role/r" } });
 
 describe("firehose-cmk-encryption", () => {
     it("Compliance: S3 destination with a customer-managed kmsKeyArn", async () => {

@@ -27,7 +27,9 @@ describe("iam-no-wildcard-actions", () => {
         expect(await messages(wildActions, res(KEY, "k", { enableKeyRotation: true, policy: doc(rootAdmin) }))).to.deep.equal([]);
     });
     it("Compliance: Deny statements may use wildcards", async () => {
-        expect(await messages(wildActions, res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: "b", policy: doc({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }) }))).to.deep.equal([]);
+        expect(
+            await messages(wildActions, res("aws:s3/bucketPolicy:BucketPolicy", "p", { bucket: "b", policy: doc({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } }) })),
+        ).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when a role policy allows service:*", async () => {
         expect(await messages(wildActions, rp({ ...put, Action: "kinesis:*" }))).to.deep.equal([`statement "Put" allows wildcard action(s) "kinesis:*"; list the actions it needs.`]);
@@ -37,7 +39,10 @@ describe("iam-no-wildcard-actions", () => {
         expect(await messages(wildActions, rp(noSid, { ...noSid, Action: ["s3:GetObject", "*"] }))).to.deep.equal([`statement 1 allows wildcard action(s) "*"; list the actions it needs.`]);
     });
     it("Noncompliance 3: fails when a role's inline policy uses NotAction", async () => {
-        const role = res(ROLE, "task", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }), inlinePolicies: [{ name: "all-but-iam", policy: doc({ Sid: "Most", Effect: "Allow", NotAction: "iam:*", Resource: STREAM_ARN }) }] });
+        const role = res(ROLE, "task", {
+            assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }),
+            inlinePolicies: [{ name: "all-but-iam", policy: doc({ Sid: "Most", Effect: "Allow", NotAction: "iam:*", Resource: STREAM_ARN }) }],
+        });
         expect(await messages(wildActions, role)).to.deep.equal([`inline policy "all-but-iam" statement "Most" allows NotAction "iam:*" (every other action); list the actions it needs.`]);
     });
     it("Noncompliance 4: fails when a key policy grants kms:* to a role (not the account root)", async () => {
@@ -54,7 +59,9 @@ describe("iam-no-wildcard-actions", () => {
     });
     it("Noncompliance 5: fails when a topic policy allows sns:*", async () => {
         const st = { Sid: "Pub", Effect: "Allow", Principal: { Service: "cloudwatch.amazonaws.com" }, Action: "sns:*", Resource: "arn:aws:sns:eu-west-1:111111111111:page" };
-        expect(await messages(wildActions, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "arn:aws:sns:eu-west-1:111111111111:page", policy: doc(st) }))).to.deep.equal([`statement "Pub" allows wildcard action(s) "sns:*"; list the actions it needs.`]);
+        expect(await messages(wildActions, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "arn:aws:sns:eu-west-1:111111111111:page", policy: doc(st) }))).to.deep.equal([
+            `statement "Pub" allows wildcard action(s) "sns:*"; list the actions it needs.`,
+        ]);
     });
 });
 
@@ -77,7 +84,9 @@ describe("iam-no-wildcard-resources", () => {
         expect(await messages(wildResources, role)).to.deep.equal([`inline policy "kms" statement 0 allows data action(s) "kms:Decrypt" on Resource "*"; name the resources.`]);
     });
     it("Noncompliance 3: fails for a managed policy with s3:Get* on *", async () => {
-        expect(await messages(wildResources, res("aws:iam/policy:Policy", "p", { policy: doc({ Sid: "Read", Effect: "Allow", Action: "s3:Get*", Resource: "*" }) }))).to.deep.equal([`statement "Read" allows data action(s) "s3:Get*" on Resource "*"; name the resources.`]);
+        expect(await messages(wildResources, res("aws:iam/policy:Policy", "p", { policy: doc({ Sid: "Read", Effect: "Allow", Action: "s3:Get*", Resource: "*" }) }))).to.deep.equal([
+            `statement "Read" allows data action(s) "s3:Get*" on Resource "*"; name the resources.`,
+        ]);
     });
 });
 
@@ -87,10 +96,14 @@ describe("iam-no-full-access-managed-policies", () => {
         expect(await messages(fullAccess, res(ATTACH, "a", { role: "task", policyArn: "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy" }))).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when AmazonKinesisFullAccess is attached", async () => {
-        expect(await messages(fullAccess, res(ATTACH, "a", { role: "task", policyArn: "arn:aws:iam::aws:policy/AmazonKinesisFullAccess" }))).to.deep.equal([`Attaches the managed policy "arn:aws:iam::aws:policy/AmazonKinesisFullAccess"; grant scoped actions on named resources instead.`]);
+        expect(await messages(fullAccess, res(ATTACH, "a", { role: "task", policyArn: "arn:aws:iam::aws:policy/AmazonKinesisFullAccess" }))).to.deep.equal([
+            `Attaches the managed policy "arn:aws:iam::aws:policy/AmazonKinesisFullAccess"; grant scoped actions on named resources instead.`,
+        ]);
     });
     it("Noncompliance 2: fails when a role lists AdministratorAccess in managedPolicyArns", async () => {
-        expect(await messages(fullAccess, res(ROLE, "r", { assumeRolePolicy: doc(), managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }))).to.deep.equal([`Attaches the managed policy "arn:aws:iam::aws:policy/AdministratorAccess"; grant scoped actions on named resources instead.`]);
+        expect(await messages(fullAccess, res(ROLE, "r", { assumeRolePolicy: doc(), managedPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] }))).to.deep.equal([
+            `Attaches the managed policy "arn:aws:iam::aws:policy/AdministratorAccess"; grant scoped actions on named resources instead.`,
+        ]);
     });
 });
 
@@ -107,19 +120,35 @@ describe("no-public-principal", () => {
         expect(await messages(publicPrincipal, bp({ ...reader, Principal: "*" }))).to.deep.equal([`statement "PondReads" allows Principal "*"; name the accounts or roles.`]);
     });
     it("Noncompliance 2: fails when a key policy allows AWS *", async () => {
-        expect(await messages(publicPrincipal, res("aws:kms/key:Key", "k", { policy: doc(rootAdmin, { Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }) }))).to.deep.equal([`statement 1 allows Principal "*"; name the accounts or roles.`]);
+        expect(await messages(publicPrincipal, res("aws:kms/key:Key", "k", { policy: doc(rootAdmin, { Effect: "Allow", Principal: { AWS: ["*"] }, Action: "kms:Decrypt", Resource: "*" }) }))).to.deep.equal([
+            `statement 1 allows Principal "*"; name the accounts or roles.`,
+        ]);
     });
     it("Noncompliance 3: fails when a queue policy allows Principal *", async () => {
-        expect(await messages(publicPrincipal, res("aws:sqs/queuePolicy:QueuePolicy", "qp", { queueUrl: "u", policy: doc({ Sid: "Any", Effect: "Allow", Principal: { AWS: "*" }, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:eu-west-1:111111111111:dlq" }) }))).to.deep.equal([`statement "Any" allows Principal "*"; name the accounts or roles.`]);
+        expect(
+            await messages(
+                publicPrincipal,
+                res("aws:sqs/queuePolicy:QueuePolicy", "qp", { queueUrl: "u", policy: doc({ Sid: "Any", Effect: "Allow", Principal: { AWS: "*" }, Action: "sqs:SendMessage", Resource: "arn:aws:sqs:eu-west-1:111111111111:dlq" }) }),
+            ),
+        ).to.deep.equal([`statement "Any" allows Principal "*"; name the accounts or roles.`]);
     });
     it("Noncompliance 4: fails when a stream resource policy allows Principal *", async () => {
-        expect(await messages(publicPrincipal, res("aws:kinesis/resourcePolicy:ResourcePolicy", "sp", { resourceArn: STREAM_ARN, policy: doc({ Sid: "Read", Effect: "Allow", Principal: "*", Action: "kinesis:GetRecords", Resource: STREAM_ARN }) }))).to.deep.equal([`statement "Read" allows Principal "*"; name the accounts or roles.`]);
+        expect(
+            await messages(
+                publicPrincipal,
+                res("aws:kinesis/resourcePolicy:ResourcePolicy", "sp", { resourceArn: STREAM_ARN, policy: doc({ Sid: "Read", Effect: "Allow", Principal: "*", Action: "kinesis:GetRecords", Resource: STREAM_ARN }) }),
+            ),
+        ).to.deep.equal([`statement "Read" allows Principal "*"; name the accounts or roles.`]);
     });
     it("Noncompliance 6: fails when a role trust policy allows Principal *", async () => {
-        expect(await messages(publicPrincipal, res(ROLE, "r", { assumeRolePolicy: doc({ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }) }))).to.deep.equal([`assumeRolePolicy statement "Anyone" allows Principal "*"; name the accounts or roles.`]);
+        expect(await messages(publicPrincipal, res(ROLE, "r", { assumeRolePolicy: doc({ Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }) }))).to.deep.equal([
+            `assumeRolePolicy statement "Anyone" allows Principal "*"; name the accounts or roles.`,
+        ]);
     });
     it("Noncompliance 7: fails when a Lambda permission grants principal *", async () => {
-        expect(await messages(publicPrincipal, res("aws:lambda/permission:Permission", "invoke", { action: "lambda:InvokeFunction", function: "f", principal: "*" }))).to.deep.equal([`principal is "*"; name the service or account allowed to invoke.`]);
+        expect(await messages(publicPrincipal, res("aws:lambda/permission:Permission", "invoke", { action: "lambda:InvokeFunction", function: "f", principal: "*" }))).to.deep.equal([
+            `principal is "*"; name the service or account allowed to invoke.`,
+        ]);
     });
     it("Compliance: a service trust policy and a service Lambda permission", async () => {
         const role = res(ROLE, "r", { assumeRolePolicy: doc({ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }) });
@@ -127,7 +156,9 @@ describe("no-public-principal", () => {
         expect(await messages(publicPrincipal, role, perm)).to.deep.equal([]);
     });
     it("Noncompliance 5: fails when a topic policy allows Principal *", async () => {
-        expect(await messages(publicPrincipal, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "t", policy: doc({ Sid: "Pub", Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: "t" }) }))).to.deep.equal([`statement "Pub" allows Principal "*"; name the accounts or roles.`]);
+        expect(await messages(publicPrincipal, res("aws:sns/topicPolicy:TopicPolicy", "tp", { arn: "t", policy: doc({ Sid: "Pub", Effect: "Allow", Principal: "*", Action: "sns:Publish", Resource: "t" }) }))).to.deep.equal([
+            `statement "Pub" allows Principal "*"; name the accounts or roles.`,
+        ]);
     });
 });
 
@@ -158,14 +189,31 @@ describe("resource-policy-service-confused-deputy", () => {
     const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
     const grantTo = (service: string, Condition?: any, Sid = "Logs") => ({ Sid, Effect: "Allow", Principal: { Service: service }, Action: "s3:PutObject", Resource: "arn:aws:s3:::logs/*", ...(Condition ? { Condition } : {}) });
     it("Compliance: bucket policy granting a service with aws:SourceArn and aws:SourceAccount", async () => {
-        expect(await messages(resourceDeputy, res(BUCKET_POLICY, "p", { bucket: "logs", policy: doc(grantTo("logging.s3.amazonaws.com", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::data" }, StringEquals: { "aws:SourceAccount": "111111111111" } })) }))).to.deep.equal([]);
+        expect(
+            await messages(
+                resourceDeputy,
+                res(BUCKET_POLICY, "p", { bucket: "logs", policy: doc(grantTo("logging.s3.amazonaws.com", { ArnLike: { "aws:SourceArn": "arn:aws:s3:::data" }, StringEquals: { "aws:SourceAccount": "111111111111" } })) }),
+            ),
+        ).to.deep.equal([]);
     });
     it("Compliance: key policy granting CloudWatch Logs with kms:EncryptionContext:aws:logs:arn", async () => {
-        const s = { Sid: "Logs", Effect: "Allow", Principal: { Service: "logs.eu-west-1.amazonaws.com" }, Action: ["kms:Encrypt*", "kms:Decrypt*"], Resource: "*", Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:*" } } };
+        const s = {
+            Sid: "Logs",
+            Effect: "Allow",
+            Principal: { Service: "logs.eu-west-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:111111111111:log-group:*" } },
+        };
         expect(await messages(resourceDeputy, res(KEY, "k", { enableKeyRotation: true, policy: doc(s) }))).to.deep.equal([]);
     });
     it("Compliance: Lambda permission for a service with sourceArn", async () => {
-        expect(await messages(resourceDeputy, res("aws:lambda/permission:Permission", "p", { action: "lambda:InvokeFunction", function: "f", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:abc/*/*" }))).to.deep.equal([]);
+        expect(
+            await messages(
+                resourceDeputy,
+                res("aws:lambda/permission:Permission", "p", { action: "lambda:InvokeFunction", function: "f", principal: "apigateway.amazonaws.com", sourceArn: "arn:aws:execute-api:eu-west-1:111111111111:abc/*/*" }),
+            ),
+        ).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when a bucket policy grants log delivery with no condition", async () => {
         expect(await messages(resourceDeputy, res(BUCKET_POLICY, "p", { bucket: "logs", policy: doc(grantTo("logdelivery.elasticloadbalancing.amazonaws.com", undefined, "ElbLogDelivery")) }))).to.deep.equal([

@@ -78,7 +78,12 @@ export class PlanPolicies {
     /** Physical ARN (outputs.arn) of a resource by type and logical name. */
     arn(type: string, name: string): string {
         const found = this.byType(type).find((r) => r.name === name);
-        if (!found) throw new Error(`no ${type} "${name}" in the ${this.plan.stack} plan; found: ${this.byType(type).map((r) => r.name).join(", ")}`);
+        if (!found)
+            throw new Error(
+                `no ${type} "${name}" in the ${this.plan.stack} plan; found: ${this.byType(type)
+                    .map((r) => r.name)
+                    .join(", ")}`,
+            );
         return found.outputs.arn;
     }
 

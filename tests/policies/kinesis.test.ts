@@ -9,8 +9,12 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const stream = (over: Record<string, any> = {}) => res(STREAM, "events", { name: "prod-events", shardCount: 2, retentionPeriod: 48, encryptionType: "KMS", kmsKeyId: KEY_ARN, ...over });
 const alarm = (over: Record<string, any> = {}) =>
     res(ALARM, "events-iterator-age", {
-        name: "prod-stream-iterator-age", namespace: "AWS/Kinesis", metricName: "GetRecords.IteratorAgeMilliseconds",
-        dimensions: { StreamName: "prod-events" }, alarmActions: ["arn:aws:sns:eu-west-1:111111111111:page"], ...over,
+        name: "prod-stream-iterator-age",
+        namespace: "AWS/Kinesis",
+        metricName: "GetRecords.IteratorAgeMilliseconds",
+        dimensions: { StreamName: "prod-events" },
+        alarmActions: ["arn:aws:sns:eu-west-1:111111111111:page"],
+        ...over,
     });
 
 describe("kinesis-stream-cmk-encryption", () => {
@@ -61,7 +65,11 @@ describe("kinesis-stream-iterator-age-alarm (stack)", () => {
         expect(await messages(iteratorAge, stream(), alarm())).to.deep.equal([]);
     });
     it("Compliance: a metric-math alarm querying the stream's iterator age", async () => {
-        const mq = alarm({ metricName: undefined, dimensions: undefined, metricQueries: [{ id: "m1", metric: { metricName: "GetRecords.IteratorAgeMilliseconds", namespace: "AWS/Kinesis", dimensions: { StreamName: "prod-events" }, period: 60, stat: "Maximum" } }] });
+        const mq = alarm({
+            metricName: undefined,
+            dimensions: undefined,
+            metricQueries: [{ id: "m1", metric: { metricName: "GetRecords.IteratorAgeMilliseconds", namespace: "AWS/Kinesis", dimensions: { StreamName: "prod-events" }, period: 60, stat: "Maximum" } }],
+        });
         expect(await messages(iteratorAge, stream(), mq)).to.deep.equal([]);
     });
     it("Compliance: not applicable without streams", async () => {
@@ -70,12 +78,23 @@ describe("kinesis-stream-iterator-age-alarm (stack)", () => {
     });
     it("Noncompliance 1: fails when there is no alarm", async () => {
         const r = await runRule(iteratorAge, [stream()]);
-        expect(r.violations).to.deep.equal([{ policy: "kinesis-stream-iterator-age-alarm", level: "advisory", resource: "aws:kinesis/stream:Stream::events", message: `Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".` }]);
+        expect(r.violations).to.deep.equal([
+            {
+                policy: "kinesis-stream-iterator-age-alarm",
+                level: "advisory",
+                resource: "aws:kinesis/stream:Stream::events",
+                message: `Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".`,
+            },
+        ]);
     });
     it("Noncompliance 2: fails when the alarm names another stream", async () => {
-        expect(await messages(iteratorAge, stream(), alarm({ dimensions: { StreamName: "other" } }))).to.deep.equal([`Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".`]);
+        expect(await messages(iteratorAge, stream(), alarm({ dimensions: { StreamName: "other" } }))).to.deep.equal([
+            `Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".`,
+        ]);
     });
     it("Noncompliance 3: fails when the alarm watches another metric", async () => {
-        expect(await messages(iteratorAge, stream(), alarm({ metricName: "WriteProvisionedThroughputExceeded" }))).to.deep.equal([`Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".`]);
+        expect(await messages(iteratorAge, stream(), alarm({ metricName: "WriteProvisionedThroughputExceeded" }))).to.deep.equal([
+            `Kinesis stream "prod-events" has no alarm on GetRecords.IteratorAgeMilliseconds with dimension StreamName="prod-events".`,
+        ]);
     });
 });

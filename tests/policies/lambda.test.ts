@@ -5,10 +5,15 @@ import functionUrl from "../../policies/rules/lambda/FunctionUrlAuth";
 import { messages, res, runRule } from "./helpers";
 
 const ESM = "aws:lambda/eventSourceMapping:EventSourceMapping";
-const esm = (over: Record<string, any> = {}) => res(ESM, "consumer", {
-    functionName: "consumer", eventSourceArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/events", startingPosition: "LATEST",
-    bisectBatchOnFunctionError: true, destinationConfig: { onFailure: { destinationArn: "arn:aws:sqs:eu-west-1:111111111111:dlq" } }, ...over,
-});
+const esm = (over: Record<string, any> = {}) =>
+    res(ESM, "consumer", {
+        functionName: "consumer",
+        eventSourceArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/events",
+        startingPosition: "LATEST",
+        bisectBatchOnFunctionError: true,
+        destinationConfig: { onFailure: { destinationArn: "arn:aws:sqs:eu-west-1:111111111111:dlq" } },
+        ...over,
+    });
 
 describe("lambda-kinesis-mapping-failure-handling", () => {
     it("Compliance: bisect and on-failure destination", async () => {
@@ -54,10 +59,16 @@ describe("no-secrets-in-environment", () => {
     const fn = (variables: Record<string, string>) => res(FN, "f", { runtime: "nodejs20.x", role: "r", environment: { variables } });
     const task = (environment: { name: string; value: string }[]) => res("aws:ecs/taskDefinition:TaskDefinition", "t", { family: "t", containerDefinitions: JSON.stringify([{ name: "app", image: "i", environment }]) });
     it("Compliance: plain settings and secret references (ARNs, parameter paths)", async () => {
-        expect(await messages(secretsEnv,
-            fn({ STREAM_NAME: "events", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf", API_KEY_PARAMETER: "/flightstream/prod/api-key", TOKEN_TTL_SECONDS: "3600", SECRET_ROTATION_ENABLED: "true" }),
-            task([{ name: "PORT", value: "8080" }, { name: "SECRET_ARN", value: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:k" }]),
-        )).to.deep.equal([]);
+        expect(
+            await messages(
+                secretsEnv,
+                fn({ STREAM_NAME: "events", DB_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-AbCdEf", API_KEY_PARAMETER: "/flightstream/prod/api-key", TOKEN_TTL_SECONDS: "3600", SECRET_ROTATION_ENABLED: "true" }),
+                task([
+                    { name: "PORT", value: "8080" },
+                    { name: "SECRET_ARN", value: "arn:aws:secretsmanager:eu-west-1:111111111111:secret:k" },
+                ]),
+            ),
+        ).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when a Lambda holds DB_PASSWORD and AWS_SECRET_ACCESS_KEY literals", async () => {
         expect(await messages(secretsEnv, fn({ DB_PASSWORD: "hunter2", AWS_SECRET_ACCESS_KEY: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }))).to.deep.equal([
@@ -72,7 +83,15 @@ describe("no-secrets-in-environment", () => {
         ]);
     });
     it("Noncompliance 3: fails when an ECS container environment holds a token or a private key", async () => {
-        expect(await messages(secretsEnv, task([{ name: "GITHUB_TOKEN", value: "abc" }, { name: "TLS_KEY", value: "-----BEGIN RSA PRIVATE KEY-----\nMIIE" }]))).to.deep.equal([
+        expect(
+            await messages(
+                secretsEnv,
+                task([
+                    { name: "GITHUB_TOKEN", value: "abc" },
+                    { name: "TLS_KEY", value: "-----BEGIN RSA PRIVATE KEY-----\nMIIE" },
+                ]),
+            ),
+        ).to.deep.equal([
             `container "app" environment "GITHUB_TOKEN" is named like a secret and holds a literal value (not an ARN or parameter path); store it in Secrets Manager and pass its ARN.`,
             `container "app" environment "TLS_KEY" holds what looks like a private key; store it in Secrets Manager and pass its ARN.`,
         ]);

@@ -96,7 +96,10 @@ describe("policy pack", () => {
             const out = await new Promise<string>((resolve, reject) => {
                 let buf = "";
                 let err = "";
-                child.stdout.on("data", (d) => { buf += d; if (/^\d+\s*$/m.test(buf)) resolve(buf.trim()); });
+                child.stdout.on("data", (d) => {
+                    buf += d;
+                    if (/^\d+\s*$/m.test(buf)) resolve(buf.trim());
+                });
                 child.stderr.on("data", (d) => (err += d));
                 child.on("exit", (code) => reject(new Error(`pack exited with ${code}: ${err}`)));
             });
@@ -109,7 +112,14 @@ describe("policy pack", () => {
         const policy = pulumiPolicies(() => NOW).find((p) => p.name === "kinesis-stream-cmk-encryption") as any;
         expect(policy.validateResource.__pulumiType).to.equal(STREAM);
         const reported: any[] = [];
-        const args: any = { type: STREAM, props: { encryptionType: "NONE", tags: { "policy-exempt:kinesis-stream-cmk-encryption": "replay test stream", "policy-exempt:kinesis-stream-cmk-encryption:expires": "2026-12-01" } }, isType: (c: any) => c.__pulumiType === STREAM, notApplicable: () => { throw new Error("na"); } };
+        const args: any = {
+            type: STREAM,
+            props: { encryptionType: "NONE", tags: { "policy-exempt:kinesis-stream-cmk-encryption": "replay test stream", "policy-exempt:kinesis-stream-cmk-encryption:expires": "2026-12-01" } },
+            isType: (c: any) => c.__pulumiType === STREAM,
+            notApplicable: () => {
+                throw new Error("na");
+            },
+        };
         await policy.validateResource(args, (m: any) => reported.push(m));
         expect(reported).to.deep.equal([{ message: `EXEMPT until 2026-12-01 (replay test stream): ${MSG}`, enforcementLevel: "advisory", urn: undefined }]);
     });
@@ -141,16 +151,34 @@ describe("offline runner", () => {
     });
     it("fails when a level or policy id is unknown", async () => {
         let err: Error | undefined;
-        try { await runRule(cmk, [plain()], { levels: { "kinesis-stream-cmk-encryption": "blocking" as any } }); } catch (e) { err = e as Error; }
+        try {
+            await runRule(cmk, [plain()], { levels: { "kinesis-stream-cmk-encryption": "blocking" as any } });
+        } catch (e) {
+            err = e as Error;
+        }
         expect(err?.message).to.equal(`levels.kinesis-stream-cmk-encryption: enforcement level "blocking" is not one of advisory, mandatory, remediate, disabled.`);
         err = undefined;
-        try { await runRule(cmk, [plain()], { config: { "no-such-rule": "advisory" } }); } catch (e) { err = e as Error; }
+        try {
+            await runRule(cmk, [plain()], { config: { "no-such-rule": "advisory" } });
+        } catch (e) {
+            err = e as Error;
+        }
         expect(err?.message).to.equal(`config: unknown policy "no-such-rule"; known policies: all, kinesis-stream-cmk-encryption.`);
     });
     it("names the rule and resource when a check throws", async () => {
-        const broken = { ...cmk, id: "broken", validateResource: () => { throw new Error("boom"); } } as any;
+        const broken = {
+            ...cmk,
+            id: "broken",
+            validateResource: () => {
+                throw new Error("boom");
+            },
+        } as any;
         let err: Error | undefined;
-        try { await runRule(broken, [plain()]); } catch (e) { err = e as Error; }
+        try {
+            await runRule(broken, [plain()]);
+        } catch (e) {
+            err = e as Error;
+        }
         expect(err?.message).to.equal(`Policy "broken" failed on aws:kinesis/stream:Stream::events: boom`);
     });
     it("records not-applicable per resource for type-filtered rules", async () => {
@@ -188,7 +216,10 @@ describe("exemptions", () => {
         expect(r.violations.map((v) => v.message)).to.deep.equal([`${MSG} (exemption not honoured: tag "policy-exempt:kinesis-stream-cmk-encryption" (the reason) is missing or empty)`]);
     });
     it("fails when the expiry is not a calendar date", async () => {
-        expect(checkExemption(tags("r", "2026-02-30"), "kinesis-stream-cmk-encryption", NOW)).to.deep.equal({ status: "invalid", problem: `tag "policy-exempt:kinesis-stream-cmk-encryption:expires" is "2026-02-30", expected a date YYYY-MM-DD` });
+        expect(checkExemption(tags("r", "2026-02-30"), "kinesis-stream-cmk-encryption", NOW)).to.deep.equal({
+            status: "invalid",
+            problem: `tag "policy-exempt:kinesis-stream-cmk-encryption:expires" is "2026-02-30", expected a date YYYY-MM-DD`,
+        });
         expect(checkExemption(tags("r", "31.12.2026"), "kinesis-stream-cmk-encryption", NOW).status).to.equal("invalid");
     });
     it("only exempts the named rule", async () => {

@@ -18,9 +18,24 @@ describe("npm run policy (any program under the mock engine)", function () {
             { policy: "kinesis-stream-cmk-encryption", level: "mandatory", resource: "aws:kinesis/stream:Stream::events", message: `encryptionType is not set (default "NONE"); set "KMS" with a customer-managed kmsKeyId.` },
             { policy: "alarm-has-action", level: "advisory", resource: "aws:cloudwatch/metricAlarm:MetricAlarm::events-iterator-age", message: "alarmActions is empty; route the alarm to an on-call SNS topic." },
             { policy: "no-public-principal", level: "mandatory", resource: "aws:s3/bucketPolicy:BucketPolicy::public-policy", message: `statement "PublicRead" allows Principal "*"; name the accounts or roles.` },
-            { policy: "required-tags", level: "mandatory", resource: "aws:sqs/queue:Queue::untagged", message: "Missing required tag(s) Project, Environment, Owner, CostCenter, DataClassification (resource tags and provider defaultTags are counted)." },
-            { policy: "iam-no-wildcard-actions", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows wildcard action(s) "kinesis:*"; list the actions it needs.` },
-            { policy: "iam-no-wildcard-resources", level: "mandatory", resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy", message: `statement "Everything" allows data action(s) "kinesis:*" on Resource "*"; name the resources.` },
+            {
+                policy: "required-tags",
+                level: "mandatory",
+                resource: "aws:sqs/queue:Queue::untagged",
+                message: "Missing required tag(s) Project, Environment, Owner, CostCenter, DataClassification (resource tags and provider defaultTags are counted).",
+            },
+            {
+                policy: "iam-no-wildcard-actions",
+                level: "mandatory",
+                resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy",
+                message: `statement "Everything" allows wildcard action(s) "kinesis:*"; list the actions it needs.`,
+            },
+            {
+                policy: "iam-no-wildcard-resources",
+                level: "mandatory",
+                resource: "aws:iam/role:Role::worker$aws:iam/rolePolicy:RolePolicy::worker-policy",
+                message: `statement "Everything" allows data action(s) "kinesis:*" on Resource "*"; name the resources.`,
+            },
             { policy: "s3-bucket-public-access-block", level: "mandatory", resource: "aws:s3/bucket:Bucket::public", message: `Bucket "other-team-public" has no BucketPublicAccessBlock.` },
             { policy: "s3-bucket-access-logging", level: "mandatory", resource: "aws:s3/bucket:Bucket::public", message: `Bucket "other-team-public" has no server access logging; add a BucketLogging to an access-log bucket.` },
         ]);
@@ -64,9 +79,7 @@ describe("npm run policy (any program under the mock engine)", function () {
         const file = path.join(__dirname, "fixtures", "configured", "index.ts");
         const dev = await checkProgram(file, { stack: "dev" });
         expect(dev.result.outputs).to.deep.equal({ project: "team-stream" });
-        expect(dev.violations).to.deep.equal([
-            { policy: "kinesis-stream-retention", level: "advisory", resource: "aws:kinesis/stream:Stream::team", message: "retentionPeriod is 12 hours; at least 24 hours required." },
-        ]);
+        expect(dev.violations).to.deep.equal([{ policy: "kinesis-stream-retention", level: "advisory", resource: "aws:kinesis/stream:Stream::team", message: "retentionPeriod is 12 hours; at least 24 hours required." }]);
         const other = await checkProgram(file, { stack: "dev", configFile: path.join(__dirname, "fixtures", "configured", "Pulumi.other.yaml"), policyConfig: { "kinesis-stream-retention": { minimumHours: 48 } } });
         expect(other.violations.map((v) => v.message)).to.deep.equal(["retentionPeriod is 36 hours; at least 48 hours required."]);
     });
@@ -88,7 +101,9 @@ describe("npm run policy (any program under the mock engine)", function () {
         } catch (e) {
             err = e as Error;
         }
-        expect(err?.message).to.equal(`--program: "tests/policies/fixtures/missing.ts" does not exist or is not a file (resolved to ${path.resolve("tests/policies/fixtures/missing.ts")}); pass the program's entry file, e.g. --program index.ts.`);
+        expect(err?.message).to.equal(
+            `--program: "tests/policies/fixtures/missing.ts" does not exist or is not a file (resolved to ${path.resolve("tests/policies/fixtures/missing.ts")}); pass the program's entry file, e.g. --program index.ts.`,
+        );
     });
 
     it("exits 1 with the violations printed, and 2 on bad usage", async () => {

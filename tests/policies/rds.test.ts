@@ -65,7 +65,23 @@ describe("aurora-prod-backup-retention", () => {
 const INSTANCE = "aws:rds/instance:Instance";
 const CLUSTER_INSTANCE = "aws:rds/clusterInstance:ClusterInstance";
 const instance = (over: Record<string, any> = {}, defaultTags: Record<string, string> = PROD) =>
-    res(INSTANCE, "legacy", { engine: "postgres", instanceClass: "db.t4g.micro", storageEncrypted: true, kmsKeyId: KEY_ARN, deletionProtection: true, backupRetentionPeriod: 14, publiclyAccessible: false, iamDatabaseAuthenticationEnabled: true, manageMasterUserPassword: true, ...over }, { defaultTags });
+    res(
+        INSTANCE,
+        "legacy",
+        {
+            engine: "postgres",
+            instanceClass: "db.t4g.micro",
+            storageEncrypted: true,
+            kmsKeyId: KEY_ARN,
+            deletionProtection: true,
+            backupRetentionPeriod: 14,
+            publiclyAccessible: false,
+            iamDatabaseAuthenticationEnabled: true,
+            manageMasterUserPassword: true,
+            ...over,
+        },
+        { defaultTags },
+    );
 
 describe("RDS DB instances under the cluster rules", () => {
     it("Compliance: an encrypted, protected, backed-up production instance", async () => {
@@ -111,9 +127,13 @@ describe("rds-managed-master-password", () => {
         expect(await messages(managedPassword, instance(), cluster({ manageMasterUserPassword: true }))).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when an instance sets password", async () => {
-        expect(await messages(managedPassword, instance({ manageMasterUserPassword: undefined, password: "hunter2hunter2" }))).to.deep.equal(["password is set in the program (it ends up in source, state and plans); remove it and set manageMasterUserPassword true so RDS keeps the password in Secrets Manager."]);
+        expect(await messages(managedPassword, instance({ manageMasterUserPassword: undefined, password: "hunter2hunter2" }))).to.deep.equal([
+            "password is set in the program (it ends up in source, state and plans); remove it and set manageMasterUserPassword true so RDS keeps the password in Secrets Manager.",
+        ]);
     });
     it("Noncompliance 2: fails when a cluster sets masterPassword", async () => {
-        expect(await messages(managedPassword, cluster({ masterPassword: "hunter2hunter2" }))).to.deep.equal(["masterPassword is set in the program (it ends up in source, state and plans); remove it and set manageMasterUserPassword true so RDS keeps the password in Secrets Manager."]);
+        expect(await messages(managedPassword, cluster({ masterPassword: "hunter2hunter2" }))).to.deep.equal([
+            "masterPassword is set in the program (it ends up in source, state and plans); remove it and set manageMasterUserPassword true so RDS keeps the password in Secrets Manager.",
+        ]);
     });
 });

@@ -13,13 +13,15 @@ const LOGGING = "aws:s3/bucketLogging:BucketLogging";
 
 // Auto-named bucket: the name exists only in the mock engine's outputs, as in a real plan.
 const bucket = (name = "lake", tags?: Record<string, string>) => res(BUCKET, name, tags ? { tags } : {}, { outputs: { bucket: `${name}-abc1234`, arn: `arn:aws:s3:::${name}-abc1234` } });
-const sse = (b: string, rule: Record<string, any> = { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }) =>
-    res(SSE, `${b}-sse`, { bucket: `${b}-abc1234`, rules: [{ applyServerSideEncryptionByDefault: rule, bucketKeyEnabled: true }] });
-const block = (b: string, over: Record<string, any> = {}) =>
-    res(PAB, `${b}-pab`, { bucket: `${b}-abc1234`, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...over });
+const sse = (b: string, rule: Record<string, any> = { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }) => res(SSE, `${b}-sse`, { bucket: `${b}-abc1234`, rules: [{ applyServerSideEncryptionByDefault: rule, bucketKeyEnabled: true }] });
+const block = (b: string, over: Record<string, any> = {}) => res(PAB, `${b}-pab`, { bucket: `${b}-abc1234`, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...over });
 const tlsDeny = (b: string) => ({
-    Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "s3:*",
-    Resource: [`arn:aws:s3:::${b}-abc1234`, `arn:aws:s3:::${b}-abc1234/*`], Condition: { Bool: { "aws:SecureTransport": false } },
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: { AWS: "*" },
+    Action: "s3:*",
+    Resource: [`arn:aws:s3:::${b}-abc1234`, `arn:aws:s3:::${b}-abc1234/*`],
+    Condition: { Bool: { "aws:SecureTransport": false } },
 });
 const policy = (b: string, ...statements: any[]) => res(POLICY, `${b}-policy`, { bucket: `${b}-abc1234`, policy: doc(...statements) });
 
@@ -36,7 +38,14 @@ describe("s3-bucket-cmk-encryption (stack)", () => {
     });
     it("Noncompliance 1: fails when the bucket has no encryption configuration", async () => {
         const r = await runRule(cmk, [bucket()]);
-        expect(r.violations).to.deep.equal([{ policy: "s3-bucket-cmk-encryption", level: "mandatory", resource: "aws:s3/bucket:Bucket::lake", message: `Bucket "lake-abc1234" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.` }]);
+        expect(r.violations).to.deep.equal([
+            {
+                policy: "s3-bucket-cmk-encryption",
+                level: "mandatory",
+                resource: "aws:s3/bucket:Bucket::lake",
+                message: `Bucket "lake-abc1234" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`,
+            },
+        ]);
     });
     it("Noncompliance 2: fails when the configuration uses SSE-S3", async () => {
         expect(await messages(cmk, bucket(), sse("lake", { sseAlgorithm: "AES256" }))).to.deep.equal([`Bucket "lake-abc1234" uses sseAlgorithm "AES256"; use "aws:kms" with a customer-managed kmsMasterKeyId.`]);
@@ -48,10 +57,14 @@ describe("s3-bucket-cmk-encryption (stack)", () => {
         expect(await messages(cmk, bucket(), sse("lake", { sseAlgorithm: "aws:kms", kmsMasterKeyId: "alias/aws/s3" }))).to.deep.equal([`Bucket "lake-abc1234" uses the AWS-managed key "alias/aws/s3"; name a customer-managed key.`]);
     });
     it("Noncompliance 5: fails when the configuration belongs to another bucket", async () => {
-        expect(await messages(cmk, bucket(), bucket("other"), sse("other"))).to.deep.equal([`Bucket "lake-abc1234" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`]);
+        expect(await messages(cmk, bucket(), bucket("other"), sse("other"))).to.deep.equal([
+            `Bucket "lake-abc1234" has no BucketServerSideEncryptionConfiguration; add one with sseAlgorithm "aws:kms" and a customer-managed kmsMasterKeyId.`,
+        ]);
     });
     it("Noncompliance 6: fails when an access-log bucket has no SSE-S3 configuration", async () => {
-        expect(await messages(cmk, bucket("logs", { Purpose: "access-logs" }))).to.deep.equal([`Access-log bucket "logs-abc1234" has no BucketServerSideEncryptionConfiguration with sseAlgorithm "AES256" (log delivery cannot write to SSE-KMS buckets).`]);
+        expect(await messages(cmk, bucket("logs", { Purpose: "access-logs" }))).to.deep.equal([
+            `Access-log bucket "logs-abc1234" has no BucketServerSideEncryptionConfiguration with sseAlgorithm "AES256" (log delivery cannot write to SSE-KMS buckets).`,
+        ]);
     });
 });
 
@@ -77,7 +90,7 @@ describe("s3-bucket-tls-only (stack)", () => {
     it("Compliance: Deny s3:* for everyone without SecureTransport", async () => {
         expect(await messages(tls, bucket(), policy("lake", tlsDeny("lake")))).to.deep.equal([]);
     });
-    it("Compliance: the condition value as the string \"false\"", async () => {
+    it('Compliance: the condition value as the string "false"', async () => {
         const st = { ...tlsDeny("lake"), Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } };
         expect(await messages(tls, bucket(), policy("lake", st))).to.deep.equal([]);
     });
@@ -92,21 +105,40 @@ describe("s3-bucket-tls-only (stack)", () => {
         expect(await messages(tls, bucket(), policy("lake", { ...tlsDeny("lake"), Action: "s3:GetObject" }))).to.deep.equal([`Bucket "lake-abc1234" policy has no Deny of s3:* for Principal "*" when aws:SecureTransport is false.`]);
     });
     it("Noncompliance 4: fails when the Deny is limited to one account", async () => {
-        expect(await messages(tls, bucket(), policy("lake", { ...tlsDeny("lake"), Principal: { AWS: "arn:aws:iam::222222222222:root" } }))).to.deep.equal([`Bucket "lake-abc1234" policy has no Deny of s3:* for Principal "*" when aws:SecureTransport is false.`]);
+        expect(await messages(tls, bucket(), policy("lake", { ...tlsDeny("lake"), Principal: { AWS: "arn:aws:iam::222222222222:root" } }))).to.deep.equal([
+            `Bucket "lake-abc1234" policy has no Deny of s3:* for Principal "*" when aws:SecureTransport is false.`,
+        ]);
     });
 });
 
 describe("s3 stack rules under pulumi preview (unknown names)", () => {
     const unknownProps = (props: Record<string, any>, unknownKeys: string[]) => {
         const o: Record<string, any> = { ...props };
-        for (const k of unknownKeys) Object.defineProperty(o, k, { enumerable: true, get: () => { throw new Error(`${k} is unknown during preview`); } });
+        for (const k of unknownKeys)
+            Object.defineProperty(o, k, {
+                enumerable: true,
+                get: () => {
+                    throw new Error(`${k} is unknown during preview`);
+                },
+            });
         return o;
     };
     const resource = (type: string, name: string, props: Record<string, any>, propertyDependencies: Record<string, any[]> = {}) =>
         ({ type, name, urn: `urn:${type}::${name}`, props, opts: {}, dependencies: [], propertyDependencies, isType: () => false, asType: () => undefined }) as any;
     const run = (resources: any[]) => {
         const reports: string[] = [];
-        cmk.kind === "stack" && cmk.validateStack({ resources, stackTags: new Map(), getConfig: () => ({}) as any, notApplicable: (r?: string) => { throw new Error(r); } }, (m: string) => reports.push(m));
+        cmk.kind === "stack" &&
+            cmk.validateStack(
+                {
+                    resources,
+                    stackTags: new Map(),
+                    getConfig: () => ({}) as any,
+                    notApplicable: (r?: string) => {
+                        throw new Error(r);
+                    },
+                },
+                (m: string) => reports.push(m),
+            );
         return reports;
     };
     it("Compliance: joins the encryption configuration through property dependencies", () => {
@@ -131,6 +163,8 @@ describe("s3-bucket-access-logging", () => {
         expect(await messages(accessLogging, bucket("alb-logs", { Purpose: "access-logs" }))).to.deep.equal([]);
     });
     it("Noncompliance 1: fails when a data bucket has no BucketLogging", async () => {
-        expect(await messages(accessLogging, bucket("pond"), bucket("lake"), bucket("lake-logs"), res(LOGGING, "lake-logging", { bucket: "lake", targetBucket: "lake-logs" }))).to.deep.equal([`Bucket "pond" has no server access logging; add a BucketLogging to an access-log bucket.`]);
+        expect(await messages(accessLogging, bucket("pond"), bucket("lake"), bucket("lake-logs"), res(LOGGING, "lake-logging", { bucket: "lake", targetBucket: "lake-logs" }))).to.deep.equal([
+            `Bucket "pond" has no server access logging; add a BucketLogging to an access-log bucket.`,
+        ]);
     });
 });

@@ -24,14 +24,17 @@ describe("secret-cmk-encryption", () => {
         expect(await messages(rule, res(SECRET, "s", { kmsKeyId: "alias/aws/secretsmanager" }))).to.deep.equal([`kmsKeyId is the AWS-managed key "alias/aws/secretsmanager"; name a customer-managed key.`]);
     });
     it("Noncompliance 3: fails when the managed master secret has no key", async () => {
-        expect(await messages(rule, res(CLUSTER, "db", { manageMasterUserPassword: true }))).to.deep.equal(["manageMasterUserPassword is true but masterUserSecretKmsKeyId is not set (the AWS-managed aws/secretsmanager key); name a customer-managed key."]);
+        expect(await messages(rule, res(CLUSTER, "db", { manageMasterUserPassword: true }))).to.deep.equal([
+            "manageMasterUserPassword is true but masterUserSecretKmsKeyId is not set (the AWS-managed aws/secretsmanager key); name a customer-managed key.",
+        ]);
     });
 });
 
 describe("secret-rotation", () => {
     const ARN = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:db-user-AbCdEf";
     const secret = () => res(SECRET, "db-user", { name: "db-user", kmsKeyId: KEY_ARN }, { outputs: { arn: ARN } });
-    const rot = (secretId: string) => res("aws:secretsmanager/secretRotation:SecretRotation", "db-user-rotation", { secretId, rotationRules: { automaticallyAfterDays: 30 }, rotationLambdaArn: "arn:aws:lambda:eu-west-1:111111111111:function:rotate" });
+    const rot = (secretId: string) =>
+        res("aws:secretsmanager/secretRotation:SecretRotation", "db-user-rotation", { secretId, rotationRules: { automaticallyAfterDays: 30 }, rotationLambdaArn: "arn:aws:lambda:eu-west-1:111111111111:function:rotate" });
     it("Compliance: a SecretRotation names the secret", async () => {
         expect(await messages(rotation, secret(), rot(ARN))).to.deep.equal([]);
     });
@@ -39,6 +42,8 @@ describe("secret-rotation", () => {
         expect(await messages(rotation, secret())).to.deep.equal([`Secret "db-user" has no rotation; add an aws.secretsmanager.SecretRotation with its ARN and a schedule.`]);
     });
     it("Noncompliance 2: fails when the rotation names another secret", async () => {
-        expect(await messages(rotation, secret(), rot("arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-XyZ"))).to.deep.equal([`Secret "db-user" has no rotation; add an aws.secretsmanager.SecretRotation with its ARN and a schedule.`]);
+        expect(await messages(rotation, secret(), rot("arn:aws:secretsmanager:eu-west-1:111111111111:secret:other-XyZ"))).to.deep.equal([
+            `Secret "db-user" has no rotation; add an aws.secretsmanager.SecretRotation with its ARN and a schedule.`,
+        ]);
     });
 });

@@ -5,11 +5,14 @@ import { messages, res } from "./helpers";
 
 const SM = "aws:sfn/stateMachine:StateMachine";
 const LOG = "arn:aws:logs:eu-west-1:111111111111:log-group:/aws/states/pond:*";
-const sm = (over: Record<string, any> = {}) => res(SM, "pond", {
-    definition: "{}", roleArn: "arn:aws:iam::111111111111:role/sfn",
-    loggingConfiguration: { level: "ALL", includeExecutionData: true, logDestination: LOG },
-    tracingConfiguration: { enabled: true }, ...over,
-});
+const sm = (over: Record<string, any> = {}) =>
+    res(SM, "pond", {
+        definition: "{}",
+        roleArn: "arn:aws:iam::111111111111:role/sfn",
+        loggingConfiguration: { level: "ALL", includeExecutionData: true, logDestination: LOG },
+        tracingConfiguration: { enabled: true },
+        ...over,
+    });
 
 describe("sfn-logging-all", () => {
     it("Compliance: ALL with execution data", async () => {

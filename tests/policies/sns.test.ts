@@ -29,9 +29,13 @@ describe("sns-topic-tls-only", () => {
         expect(await messages(tlsOnly, topic())).to.deep.equal([`Topic "alerts" has no topic policy; add one with a Deny of sns:Publish for Principal "*" when aws:SecureTransport is false.`]);
     });
     it("Noncompliance 2: fails when the Deny is for one role only", async () => {
-        expect(await messages(tlsOnly, topic(), policy(deny({ Principal: { AWS: "arn:aws:iam::111111111111:role/x" } })))).to.deep.equal([`Topic "alerts" policy has no Deny of sns:Publish for Principal "*" when aws:SecureTransport is false.`]);
+        expect(await messages(tlsOnly, topic(), policy(deny({ Principal: { AWS: "arn:aws:iam::111111111111:role/x" } })))).to.deep.equal([
+            `Topic "alerts" policy has no Deny of sns:Publish for Principal "*" when aws:SecureTransport is false.`,
+        ]);
     });
     it("Noncompliance 3: fails when the condition tests SecureTransport true", async () => {
-        expect(await messages(tlsOnly, topic({ policy: doc(deny({ Condition: { Bool: { "aws:SecureTransport": "true" } } })) }))).to.deep.equal([`Topic "alerts" policy has no Deny of sns:Publish for Principal "*" when aws:SecureTransport is false.`]);
+        expect(await messages(tlsOnly, topic({ policy: doc(deny({ Condition: { Bool: { "aws:SecureTransport": "true" } } })) }))).to.deep.equal([
+            `Topic "alerts" policy has no Deny of sns:Publish for Principal "*" when aws:SecureTransport is false.`,
+        ]);
     });
 });

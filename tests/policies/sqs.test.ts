@@ -23,7 +23,15 @@ describe("sqs-queue-cmk-encryption", () => {
 describe("sqs-queue-tls-only", () => {
     const URL = "https://sqs.eu-west-1.amazonaws.com/111111111111/dlq";
     const queue = (inputs: Record<string, any> = {}) => res(QUEUE, "dlq", { name: "dlq", kmsMasterKeyId: KEY_ARN, ...inputs }, { outputs: { url: URL, arn: "arn:aws:sqs:eu-west-1:111111111111:dlq" } });
-    const deny = (over: Record<string, any> = {}) => ({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: { AWS: "*" }, Action: "sqs:*", Resource: "arn:aws:sqs:eu-west-1:111111111111:dlq", Condition: { Bool: { "aws:SecureTransport": "false" } }, ...over });
+    const deny = (over: Record<string, any> = {}) => ({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: { AWS: "*" },
+        Action: "sqs:*",
+        Resource: "arn:aws:sqs:eu-west-1:111111111111:dlq",
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+        ...over,
+    });
     const policy = (...st: any[]) => res("aws:sqs/queuePolicy:QueuePolicy", "dlq-policy", { queueUrl: URL, policy: doc(...st) });
     it("Compliance: a QueuePolicy naming the queue URL denies sqs:* without TLS", async () => {
         expect(await messages(tlsOnly, queue(), policy(deny()))).to.deep.equal([]);

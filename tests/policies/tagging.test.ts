@@ -12,7 +12,13 @@ describe("required-tags", () => {
     });
     it("detects taggable types from the @pulumi/aws declarations", () => {
         expect(["aws:kinesis/stream:Stream", "aws:s3/bucket:Bucket", "aws:iam/role:Role", "aws:cloudwatch/metricAlarm:MetricAlarm"].map(isTaggableType)).to.deep.equal([true, true, true, true]);
-        expect(["aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/alias:Alias", "pulumi:providers:aws", "flightstream:stream:KinesisStream"].map(isTaggableType)).to.deep.equal([false, false, false, false, false]);
+        expect(["aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/alias:Alias", "pulumi:providers:aws", "flightstream:stream:KinesisStream"].map(isTaggableType)).to.deep.equal([
+            false,
+            false,
+            false,
+            false,
+            false,
+        ]);
     });
     it("Compliance: all tags from provider defaultTags", async () => {
         expect(await messages(rule, res(QUEUE, "q", {}))).to.deep.equal([]);
@@ -28,7 +34,14 @@ describe("required-tags", () => {
     });
     it("Noncompliance 1: fails when there are no tags at all", async () => {
         const r = await runRule(rule, [res(QUEUE, "q", {}, { provider: null })]);
-        expect(r.violations).to.deep.equal([{ policy: "required-tags", level: "mandatory", resource: "aws:sqs/queue:Queue::q", message: "Missing required tag(s) Project, Environment, Owner, CostCenter, DataClassification (resource tags and provider defaultTags are counted)." }]);
+        expect(r.violations).to.deep.equal([
+            {
+                policy: "required-tags",
+                level: "mandatory",
+                resource: "aws:sqs/queue:Queue::q",
+                message: "Missing required tag(s) Project, Environment, Owner, CostCenter, DataClassification (resource tags and provider defaultTags are counted).",
+            },
+        ]);
     });
     it("Noncompliance 2: fails when one default tag is missing", async () => {
         const { Owner, ...rest } = REQUIRED;

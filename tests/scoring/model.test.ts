@@ -13,13 +13,17 @@ describe("scoring: built-in model", () => {
 
         it("calls an offer below mean - 2 sigma a deal, with its z score and the numbers in the reason", () => {
             expect(scoreDeal({ ...f, price: 75 })).to.deep.equal({
-                deal: true, score: 2.5, reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 30 offers)",
+                deal: true,
+                score: 2.5,
+                reason: "price 75 is 2.5 standard deviations below the route mean 100 (threshold 2, 30 offers)",
             });
         });
 
         it("is not a deal at exactly mean - 2 sigma (strictly below, as the rule said)", () => {
             expect(scoreDeal({ ...f, price: 80 })).to.deep.equal({
-                deal: false, score: 2, reason: "price 80 is not more than 2 standard deviations below the route mean 100 (z 2, 30 offers)",
+                deal: false,
+                score: 2,
+                reason: "price 80 is not more than 2 standard deviations below the route mean 100 (z 2, 30 offers)",
             });
         });
 
@@ -81,10 +85,13 @@ describe("scoring: built-in model", () => {
         });
 
         it("versions the artifact by its training time and names where it is stored", () => {
-            const a = trainArtifact(rows.map((r) => ({ route: r.route, currency: r.currency, searches: String(r.searches), bookings: r.bookings, offers: r.offers, avg_price: r.avgPrice })), new Date("2026-12-01T03:00:00.123Z"));
+            const a = trainArtifact(
+                rows.map((r) => ({ route: r.route, currency: r.currency, searches: String(r.searches), bookings: r.bookings, offers: r.offers, avg_price: r.avgPrice })),
+                new Date("2026-12-01T03:00:00.123Z"),
+            );
             expect(a.version).to.equal("2026-12-01T03:00:00Z");
             expect(artifactKey(a.version)).to.equal("models/scoring/2026-12-01T030000Z/artifact.json");
-            expect(() => artifactKey("a/b")).to.throw('version must be 1-64 letters, digits, \':\', \'.\', \'_\' or \'-\' (received "a/b").');
+            expect(() => artifactKey("a/b")).to.throw("version must be 1-64 letters, digits, ':', '.', '_' or '-' (received \"a/b\").");
         });
 
         it("renders one training SQL for both engines, deduplicating identities, over whole days", () => {
@@ -103,7 +110,8 @@ describe("scoring: built-in model", () => {
 
         it("fails when the artifact is of another format version or misses a field, naming them", () => {
             expect(() => parseArtifact({ ...BASELINE_ARTIFACT, formatVersion: 2 }, "s3://lake/models/scoring/latest.json")).to.throw(
-                "s3://lake/models/scoring/latest.json is not a valid scoring artifact: formatVersion: formatVersion must be 1");
+                "s3://lake/models/scoring/latest.json is not a valid scoring artifact: formatVersion: formatVersion must be 1",
+            );
             const { seatCapacity: _drop, ...price } = BASELINE_ARTIFACT.price;
             expect(() => parseArtifact({ ...BASELINE_ARTIFACT, price })).to.throw("scoring artifact is not a valid scoring artifact: price.seatCapacity: price.seatCapacity must be a number");
             expect(() => parseArtifact("{nope")).to.throw(/^scoring artifact is not JSON: /);
@@ -113,7 +121,17 @@ describe("scoring: built-in model", () => {
             let t = 0;
             let body: string | Error = JSON.stringify({ ...BASELINE_ARTIFACT, version: "v1" });
             const errors: string[] = [];
-            const b = artifactBackend({ uri: "s3://lake/models/scoring/latest.json", read: async () => { if (body instanceof Error) throw body; return body; }, initial: BASELINE_ARTIFACT, refreshMinutes: 15, now: () => t, onError: (e) => errors.push((e as Error).message) });
+            const b = artifactBackend({
+                uri: "s3://lake/models/scoring/latest.json",
+                read: async () => {
+                    if (body instanceof Error) throw body;
+                    return body;
+                },
+                initial: BASELINE_ARTIFACT,
+                refreshMinutes: 15,
+                now: () => t,
+                onError: (e) => errors.push((e as Error).message),
+            });
             expect((await b.scoreDeals([{ price: 1, sampleSize: 0, routeMean: 0, routeStddev: 0 }]))[0].model).to.equal("builtin:v1");
             body = new Error("NoSuchKey");
             t = 14 * 60_000;
@@ -153,11 +171,20 @@ describe("scoring: built-in model", () => {
         });
 
         it("fails when SCORING_ARTIFACT_REFRESH_MINUTES is out of range", () => {
-            expect(() => scoringFromEnv({ SCORING_ARTIFACT_REFRESH_MINUTES: "0" })).to.throw("`SCORING_ARTIFACT_REFRESH_MINUTES` must be an integer between 1 and 1440 (received \"0\").");
+            expect(() => scoringFromEnv({ SCORING_ARTIFACT_REFRESH_MINUTES: "0" })).to.throw('`SCORING_ARTIFACT_REFRESH_MINUTES` must be an integer between 1 and 1440 (received "0").');
         });
 
         it("falls back to the second backend when the first fails, marking the model", async () => {
-            const broken = { ...builtinBackend(), name: "broken", scoreDeals: async () => { throw new Error("down"); }, scorePrices: async () => { throw new Error("down"); } };
+            const broken = {
+                ...builtinBackend(),
+                name: "broken",
+                scoreDeals: async () => {
+                    throw new Error("down");
+                },
+                scorePrices: async () => {
+                    throw new Error("down");
+                },
+            };
             const why: string[] = [];
             const b = withFallback(broken, builtinBackend(), (e, task) => why.push(`${task}: ${(e as Error).message}`));
             expect((await b.scoreDeals([{ price: 1, sampleSize: 0, routeMean: 0, routeStddev: 0 }]))[0].model).to.equal("builtin:baseline (fallback)");

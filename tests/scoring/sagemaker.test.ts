@@ -30,7 +30,10 @@ function standIn(answer: (path: string, body: any) => { status: number; body: st
 }
 
 const creds = { accessKeyId: "test", secretAccessKey: "test" };
-const deals = [{ price: 75, sampleSize: 30, routeMean: 100, routeStddev: 10 }, { price: 99, sampleSize: 30, routeMean: 100, routeStddev: 10 }];
+const deals = [
+    { price: 75, sampleSize: 30, routeMean: 100, routeStddev: 10 },
+    { price: 99, sampleSize: 30, routeMean: 100, routeStddev: 10 },
+];
 const prices = [{ price: 100, searchesPerHour: 120, seatsHeld: 150, routeMean: 110, sampleSize: 40 }];
 
 describe("scoring: SageMaker real-time endpoint backend (local stand-in through the client's endpoint)", () => {
@@ -44,9 +47,10 @@ describe("scoring: SageMaker real-time endpoint backend (local stand-in through 
             if (mode === "500") return { status: 500, body: JSON.stringify({ message: "model crashed" }), headers: { "x-amzn-errortype": "ModelError" } };
             if (mode === "garbage") return { status: 200, body: "<html>" };
             const n = mode === "short" ? body.instances.length - 1 : body.instances.length;
-            const predictions = body.task === "deals"
-                ? body.instances.slice(0, n).map((f: any) => ({ deal: f.price < 80, score: (f.routeMean - f.price) / f.routeStddev, reason: "stand-in" }))
-                : body.instances.slice(0, n).map(() => ({ adjustment: 0.07, reason: "stand-in price" }));
+            const predictions =
+                body.task === "deals"
+                    ? body.instances.slice(0, n).map((f: any) => ({ deal: f.price < 80, score: (f.routeMean - f.price) / f.routeStddev, reason: "stand-in" }))
+                    : body.instances.slice(0, n).map(() => ({ adjustment: 0.07, reason: "stand-in price" }));
             return { status: 200, body: JSON.stringify({ predictions, modelVersion: "xgb-7" }) };
         });
         endpoint = await server.start();
@@ -88,13 +92,17 @@ describe("scoring: SageMaker real-time endpoint backend (local stand-in through 
 
     it("fails when the endpoint returns fewer predictions than instances", async () => {
         mode = "short";
-        const err = await sageMakerBackend({ client, endpointName: "fs" }).scoreDeals(deals).catch((e) => e);
+        const err = await sageMakerBackend({ client, endpointName: "fs" })
+            .scoreDeals(deals)
+            .catch((e) => e);
         expect(err.message).to.equal("SageMaker endpoint fs returned 1 deals predictions for 2 instances.");
     });
 
     it("fails when the endpoint answers with a body that is not JSON", async () => {
         mode = "garbage";
-        const err = await sageMakerBackend({ client, endpointName: "fs" }).scorePrices(prices).catch((e) => e);
+        const err = await sageMakerBackend({ client, endpointName: "fs" })
+            .scorePrices(prices)
+            .catch((e) => e);
         expect(err.message).to.equal('SageMaker endpoint fs answered prices with a body that is not JSON (received "<html>").');
     });
 
@@ -104,7 +112,10 @@ describe("scoring: SageMaker real-time endpoint backend (local stand-in through 
         const b = scoringFromEnv({ SCORING_BACKEND: "sagemaker", SCORING_ENDPOINT_NAME: "fs-prod-scoring" }, { sageMakerClient: client, onError: (e, what) => why.push(`${what}: ${(e as Error).name}`) });
         expect(b.name).to.equal("sagemaker:fs-prod-scoring");
         const out = await b.scoreDeals(deals);
-        expect(out.map((s) => [s.deal, s.model])).to.deep.equal([[true, "builtin:baseline (fallback)"], [false, "builtin:baseline (fallback)"]]);
+        expect(out.map((s) => [s.deal, s.model])).to.deep.equal([
+            [true, "builtin:baseline (fallback)"],
+            [false, "builtin:baseline (fallback)"],
+        ]);
         expect(why).to.deep.equal(["sagemaker deals: ModelError"]);
         mode = "ok";
         expect((await b.scoreDeals(deals))[0].model).to.equal("sagemaker:fs-prod-scoring:xgb-7");

@@ -31,7 +31,16 @@ describe("scoring: the training SQL on DuckDB over lake files (the engine the lo
         // 10:xx: 4 searches, 1 booking, 2 offers (100, 200 CHF); 11:xx: 2 searches, 1 offer (90 CHF) + the same offer again (a duplicate).
         for (let i = 0; i < 4; i++) events.push({ ...base, eventId: `s${i}`, type: "search", occurredAt: `2026-11-30T10:0${i}:00Z`, origin: "ZRH", destination: "LIS", passengers: 1, cabin: "economy" });
         for (let i = 4; i < 6; i++) events.push({ ...base, eventId: `s${i}`, type: "search", occurredAt: `2026-11-30T11:0${i}:00Z`, origin: "ZRH", destination: "LIS", passengers: 1, cabin: "economy" });
-        events.push({ ...base, eventId: "b1", type: "booking", occurredAt: "2026-11-30T10:30:00Z", bookingId: "P1", seats: 1, fare: { amount: 100, currency: "CHF" }, flight: { carrier: "LX", number: "1", departureDate: "2026-12-10", origin: "ZRH", destination: "LIS" } });
+        events.push({
+            ...base,
+            eventId: "b1",
+            type: "booking",
+            occurredAt: "2026-11-30T10:30:00Z",
+            bookingId: "P1",
+            seats: 1,
+            fare: { amount: 100, currency: "CHF" },
+            flight: { carrier: "LX", number: "1", departureDate: "2026-12-10", origin: "ZRH", destination: "LIS" },
+        });
         events.push({ ...base, eventId: "o1", type: "offer", occurredAt: "2026-11-30T10:10:00Z", origin: "ZRH", destination: "LIS", carrier: "LX", price: { amount: 100, currency: "CHF" } });
         events.push({ ...base, eventId: "o2", type: "offer", occurredAt: "2026-11-30T10:20:00Z", origin: "ZRH", destination: "LIS", carrier: "TP", price: { amount: 200, currency: "CHF" } });
         events.push({ ...base, eventId: "o3", type: "offer", occurredAt: "2026-11-30T11:10:00Z", origin: "ZRH", destination: "LIS", carrier: "LX", price: { amount: 90, currency: "CHF" } });
@@ -72,9 +81,22 @@ describe("scoring: local training job (lake through the S3 API → DuckDB → ve
         const client = s3.client();
         try {
             const lines: string[] = [];
-            for (let h = 0; h < 24; h++) for (let i = 0; i < 3; i++) {
-                lines.push(JSON.stringify({ source: "web", eventId: `o${h}-${i}`, type: "offer", occurredAt: `2026-11-30T${String(h).padStart(2, "0")}:0${i}:00Z`, origin: "ZRH", destination: "LIS", departureDate: "2026-12-10", carrier: "LX", price: { amount: 100 + h, currency: "CHF" } }));
-            }
+            for (let h = 0; h < 24; h++)
+                for (let i = 0; i < 3; i++) {
+                    lines.push(
+                        JSON.stringify({
+                            source: "web",
+                            eventId: `o${h}-${i}`,
+                            type: "offer",
+                            occurredAt: `2026-11-30T${String(h).padStart(2, "0")}:0${i}:00Z`,
+                            origin: "ZRH",
+                            destination: "LIS",
+                            departureDate: "2026-12-10",
+                            carrier: "LX",
+                            price: { amount: 100 + h, currency: "CHF" },
+                        }),
+                    );
+                }
             for (let h = 0; h < 24; h++) {
                 const hour = String(h).padStart(2, "0");
                 const body = lines.filter((l) => l.includes(`"2026-11-30T${hour}:`)).join("\n") + "\n";
@@ -92,8 +114,10 @@ describe("scoring: local training job (lake through the S3 API → DuckDB → ve
                 expect((await b.scoreDeals([{ price: 1, sampleSize: 0, routeMean: 0, routeStddev: 0 }]))[0].model).to.equal("builtin:2026-12-01T03:00:00Z");
                 expect(errors).to.deep.equal([]);
             } finally {
-                if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID; else process.env.AWS_ACCESS_KEY_ID = saved.id;
-                if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY; else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+                if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+                else process.env.AWS_ACCESS_KEY_ID = saved.id;
+                if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+                else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
             }
         } finally {
             client.destroy();

@@ -19,56 +19,77 @@ import { BENCH_COMMAND } from "../../bench/stats";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const COMMANDS: CommandSpec[] = [
-  PLAN_COMMAND, POLICY_COMMAND, DIAGRAM_COMMAND, ALARMS_DOC_COMMAND, BUILD_FUNCTIONS_COMMAND, EVENT_TYPES_DOC_COMMAND, DESIGN_DOC_COMMAND,
-  CAPACITY_COMMAND, TRAFFIC_COMMAND, RECONCILE_COMMAND, RECOMPUTE_COMMAND, KEYS_COMMAND, ...Object.values(OPS_COMMANDS), MAIN_COMMAND, BENCH_COMMAND,
+    PLAN_COMMAND,
+    POLICY_COMMAND,
+    DIAGRAM_COMMAND,
+    ALARMS_DOC_COMMAND,
+    BUILD_FUNCTIONS_COMMAND,
+    EVENT_TYPES_DOC_COMMAND,
+    DESIGN_DOC_COMMAND,
+    CAPACITY_COMMAND,
+    TRAFFIC_COMMAND,
+    RECONCILE_COMMAND,
+    RECOMPUTE_COMMAND,
+    KEYS_COMMAND,
+    ...Object.values(OPS_COMMANDS),
+    MAIN_COMMAND,
+    BENCH_COMMAND,
 ];
 
 async function run(spec: CommandSpec, argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  let ran = false;
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) };
-  const code = await runCommand(spec, argv, () => { ran = true; return 0; }, io);
-  return { code, out, err, ran };
+    const out: string[] = [];
+    const err: string[] = [];
+    let ran = false;
+    const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t) };
+    const code = await runCommand(
+        spec,
+        argv,
+        () => {
+            ran = true;
+            return 0;
+        },
+        io,
+    );
+    return { code, out, err, ran };
 }
 
 describe("commands: one option table each (scripts/lib/cli.ts)", () => {
-  for (const spec of COMMANDS) {
-    it(`${spec.name}: --help prints the usage built from the table on stdout, exit 0`, async () => {
-      const r = await run(spec, ["--help"]);
-      expect(r).to.deep.equal({ code: 0, out: [usage(spec)], err: [], ran: false });
-      expect(r.out[0].split("\n")[0]).to.match(new RegExp(`^usage: ${spec.invocation.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
-      for (const name of Object.keys(spec.options)) expect(r.out[0]).to.contain(`--${name}`);
+    for (const spec of COMMANDS) {
+        it(`${spec.name}: --help prints the usage built from the table on stdout, exit 0`, async () => {
+            const r = await run(spec, ["--help"]);
+            expect(r).to.deep.equal({ code: 0, out: [usage(spec)], err: [], ran: false });
+            expect(r.out[0].split("\n")[0]).to.match(new RegExp(`^usage: ${spec.invocation.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`));
+            for (const name of Object.keys(spec.options)) expect(r.out[0]).to.contain(`--${name}`);
+        });
+        it(`${spec.name}: fails when an option is unknown: exit 2, the option named, the usage on stderr`, async () => {
+            const r = await run(spec, ["--no-such-option"]);
+            const allowed = [...Object.keys(spec.options), "help"].map((n) => `--${n}`).join(", ");
+            expect(r).to.deep.equal({ code: 2, out: [], err: [`${spec.name}: unknown option \`--no-such-option\` (allowed: ${allowed})\n\n${usage(spec)}`], ran: false });
+        });
+    }
+
+    it("fails when a string option has no value, a boolean one gets one, or a value is not allowed", () => {
+        expect(() => parseCommand(PLAN_COMMAND, ["--stack"])).to.throw("`--stack` needs a value");
+        expect(() => parseCommand(PLAN_COMMAND, ["--stack", "--quiet"])).to.throw(/^`--stack` needs a value \(the next argument is an option/);
+        expect(() => parseCommand(PLAN_COMMAND, ["--stack", "dev", "--quiet=yes"])).to.throw("`--quiet` takes no value");
+        expect(() => parseCommand(PLAN_COMMAND, [])).to.throw("`--stack` is required");
+        expect(() => parseCommand(PLAN_COMMAND, ["--stack", "dev", "extra"])).to.throw('unexpected argument "extra" (this command takes no positional arguments)');
+        expect(() => parseCommand(PLAN_COMMAND, ["--stack="])).to.throw("`--stack` needs a value (received an empty string)");
+        expect(parseCommand(PLAN_COMMAND, ["-s", "prod", "-q"])).to.deep.equal({ help: false, values: { stack: "prod", quiet: true }, positionals: [] });
     });
-    it(`${spec.name}: fails when an option is unknown: exit 2, the option named, the usage on stderr`, async () => {
-      const r = await run(spec, ["--no-such-option"]);
-      const allowed = [...Object.keys(spec.options), "help"].map((n) => `--${n}`).join(", ");
-      expect(r).to.deep.equal({ code: 2, out: [], err: [`${spec.name}: unknown option \`--no-such-option\` (allowed: ${allowed})\n\n${usage(spec)}`], ran: false });
+
+    it("npm run ops -- --help prints every command on stdout and exits 0 (spawned)", () => {
+        const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/ops.ts", "--help"], { cwd: REPO, encoding: "utf8" });
+        expect(res.status).to.equal(0);
+        expect(res.stdout).to.equal(`${OPS_USAGE}\n`);
+        expect(res.stderr).to.not.contain("usage:");
+        for (const c of ["replay", "reshard", "shift", "status", "reconcile", "recompute", "keys"]) expect(res.stdout).to.contain(`  ${c} `);
     });
-  }
 
-  it("fails when a string option has no value, a boolean one gets one, or a value is not allowed", () => {
-    expect(() => parseCommand(PLAN_COMMAND, ["--stack"])).to.throw("`--stack` needs a value");
-    expect(() => parseCommand(PLAN_COMMAND, ["--stack", "--quiet"])).to.throw(/^`--stack` needs a value \(the next argument is an option/);
-    expect(() => parseCommand(PLAN_COMMAND, ["--stack", "dev", "--quiet=yes"])).to.throw("`--quiet` takes no value");
-    expect(() => parseCommand(PLAN_COMMAND, [])).to.throw("`--stack` is required");
-    expect(() => parseCommand(PLAN_COMMAND, ["--stack", "dev", "extra"])).to.throw('unexpected argument "extra" (this command takes no positional arguments)');
-    expect(() => parseCommand(PLAN_COMMAND, ["--stack="])).to.throw("`--stack` needs a value (received an empty string)");
-    expect(parseCommand(PLAN_COMMAND, ["-s", "prod", "-q"])).to.deep.equal({ help: false, values: { stack: "prod", quiet: true }, positionals: [] });
-  });
-
-  it("npm run ops -- --help prints every command on stdout and exits 0 (spawned)", () => {
-    const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/ops.ts", "--help"], { cwd: REPO, encoding: "utf8" });
-    expect(res.status).to.equal(0);
-    expect(res.stdout).to.equal(`${OPS_USAGE}\n`);
-    expect(res.stderr).to.not.contain("usage:");
-    for (const c of ["replay", "reshard", "shift", "status", "reconcile", "recompute", "keys"]) expect(res.stdout).to.contain(`  ${c} `);
-  });
-
-  it("fails when npm run plan gets an unknown option: exit 2, message and usage on stderr (spawned)", () => {
-    const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "dev", "--colour"], { cwd: REPO, encoding: "utf8" });
-    expect(res.status).to.equal(2);
-    expect(res.stdout).to.equal("");
-    expect(res.stderr).to.equal(`plan: unknown option \`--colour\` (allowed: --stack, --json, --quiet, --help)\n\n${usage(PLAN_COMMAND)}\n`);
-  });
+    it("fails when npm run plan gets an unknown option: exit 2, message and usage on stderr (spawned)", () => {
+        const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", "scripts/plan.ts", "--stack", "dev", "--colour"], { cwd: REPO, encoding: "utf8" });
+        expect(res.status).to.equal(2);
+        expect(res.stdout).to.equal("");
+        expect(res.stderr).to.equal(`plan: unknown option \`--colour\` (allowed: --stack, --json, --quiet, --help)\n\n${usage(PLAN_COMMAND)}\n`);
+    });
 });

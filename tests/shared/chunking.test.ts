@@ -6,23 +6,44 @@ import { planPutRecordsBatches, putRecordsEntrySize } from "../../functions/shar
 
 describe("shared: count/bytes chunking (processor Data API chunks and producer PutRecords calls)", () => {
     it("keeps every item once, in order, inside both limits, closing a chunk only when the next item would break one", () => {
-        fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 50, max: 300 }), (sizes, maxItems, maxBytes) => {
-            const chunks = chunkByCountAndBytes(sizes.map((s, i) => ({ s, i })), (x) => x.s, { maxItems, maxBytes });
-            expect(chunks.flat().map((x) => x.i)).to.deep.equal(sizes.map((_, i) => i));
-            chunks.forEach((c, k) => {
-                const bytes = c.reduce((n, x) => n + x.s, 0);
-                expect(c.length).to.be.within(1, maxItems);
-                expect(bytes).to.be.at.most(maxBytes);
-                const next = chunks[k + 1]?.[0];
-                if (next) expect(c.length === maxItems || bytes + next.s > maxBytes, `chunk ${k} closed early`).to.equal(true);
-            });
-        }), { numRuns: 200 });
+        fc.assert(
+            fc.property(fc.array(fc.integer({ min: 0, max: 50 }), { maxLength: 200 }), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 50, max: 300 }), (sizes, maxItems, maxBytes) => {
+                const chunks = chunkByCountAndBytes(
+                    sizes.map((s, i) => ({ s, i })),
+                    (x) => x.s,
+                    { maxItems, maxBytes },
+                );
+                expect(chunks.flat().map((x) => x.i)).to.deep.equal(sizes.map((_, i) => i));
+                chunks.forEach((c, k) => {
+                    const bytes = c.reduce((n, x) => n + x.s, 0);
+                    expect(c.length).to.be.within(1, maxItems);
+                    expect(bytes).to.be.at.most(maxBytes);
+                    const next = chunks[k + 1]?.[0];
+                    if (next) expect(c.length === maxItems || bytes + next.s > maxBytes, `chunk ${k} closed early`).to.equal(true);
+                });
+            }),
+            { numRuns: 200 },
+        );
     });
 
     it("fails when one item is larger than the byte limit, naming it", () => {
         expect(() => chunkByCountAndBytes([1, 11, 1], (x) => x, { maxItems: 5, maxBytes: 10 })).to.throw(RangeError, "item 1 is 11 bytes, more than the 10-byte chunk limit");
-        expect(() => chunkByCountAndBytes([1], (x) => x, { maxItems: 5, maxBytes: 10 }, (i) => new Error(`custom ${i}`))).to.not.throw();
-        expect(() => chunkByCountAndBytes([20], (x) => x, { maxItems: 5, maxBytes: 10 }, (i, size) => new Error(`custom ${i} ${size}`))).to.throw("custom 0 20");
+        expect(() =>
+            chunkByCountAndBytes(
+                [1],
+                (x) => x,
+                { maxItems: 5, maxBytes: 10 },
+                (i) => new Error(`custom ${i}`),
+            ),
+        ).to.not.throw();
+        expect(() =>
+            chunkByCountAndBytes(
+                [20],
+                (x) => x,
+                { maxItems: 5, maxBytes: 10 },
+                (i, size) => new Error(`custom ${i} ${size}`),
+            ),
+        ).to.throw("custom 0 20");
     });
 
     it("fails when the limits are not positive, naming the limit", () => {

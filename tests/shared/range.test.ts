@@ -37,6 +37,8 @@ describe("shared: range checks (one message format)", () => {
         expect(describeValue(undefined)).to.equal("undefined");
         expect(describeValue("a")).to.equal('"a"');
         expect(describeValue(10n)).to.equal("10");
-        expect(describeValue({ a: "x".repeat(200) })).to.have.length(120).and.match(/\.\.\.$/);
+        expect(describeValue({ a: "x".repeat(200) }))
+            .to.have.length(120)
+            .and.match(/\.\.\.$/);
     });
 });

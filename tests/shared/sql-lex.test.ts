@@ -26,16 +26,19 @@ describe("shared: the SQL lexer (migrations' splitter and the local Data API's p
     });
 
     it("covers every character exactly once, in order, for any text", () => {
-        fc.assert(fc.property(fc.string({ unit: fc.constantFrom("a", " ", ";", "'", '"', "-", "/", "*", "$", "E", "\\", "\n", ":") }), (sql) => {
-            const segs = lexSql(sql);
-            let at = 0;
-            for (const s of segs) {
-                expect(s.start).to.equal(at);
-                expect(s.end).to.be.greaterThan(s.start);
-                at = s.end;
-            }
-            expect(at).to.equal(sql.length);
-        }), { numRuns: 300 });
+        fc.assert(
+            fc.property(fc.string({ unit: fc.constantFrom("a", " ", ";", "'", '"', "-", "/", "*", "$", "E", "\\", "\n", ":") }), (sql) => {
+                const segs = lexSql(sql);
+                let at = 0;
+                for (const s of segs) {
+                    expect(s.start).to.equal(at);
+                    expect(s.end).to.be.greaterThan(s.start);
+                    at = s.end;
+                }
+                expect(at).to.equal(sql.length);
+            }),
+            { numRuns: 300 },
+        );
     });
 
     it("fails when a string, identifier, comment or dollar quote is not closed (strict), naming the offset", () => {

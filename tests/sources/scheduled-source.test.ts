@@ -12,9 +12,20 @@ function program(args: Partial<ScheduledSourceArgs> = {}) {
         const provider = testProvider("ingestion", ACCOUNT);
         const routing = { page: [TOPIC], ticket: [TOPIC] };
         const stream = new KinesisStream("events", { accountId: ACCOUNT, region: "eu-west-1", mode: "on-demand", alarms: { routing } }, { provider });
-        return new ScheduledSource("flight-status-source", {
-            connector: "flight-status", accountId: ACCOUNT, region: "eu-west-1", stream, apiUrl: "https://api.aviationstack.com", source: "aviationstack", alarms: { routing }, ...args,
-        }, { provider });
+        return new ScheduledSource(
+            "flight-status-source",
+            {
+                connector: "flight-status",
+                accountId: ACCOUNT,
+                region: "eu-west-1",
+                stream,
+                apiUrl: "https://api.aviationstack.com",
+                source: "aviationstack",
+                alarms: { routing },
+                ...args,
+            },
+            { provider },
+        );
     };
 }
 
@@ -41,8 +52,13 @@ describe("ScheduledSource (plan)", function () {
         expect(one(r, "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig").inputs).to.deep.include({ maximumRetryAttempts: 1, maximumEventAgeInSeconds: 1800 });
         const secret = one(r, "aws:secretsmanager/secret:Secret");
         expect(fn.inputs.environment.variables).to.deep.equal({
-            NODE_OPTIONS: "--enable-source-maps", PAGE_LIMIT: "100", SOURCE_API_URL: "https://api.aviationstack.com", API_KEY_SECRET_ARN: secret.outputs.arn,
-            STREAM_NAME: one(r, "aws:kinesis/stream:Stream").outputs.name, SOURCE: "aviationstack", CONNECTOR: "flight-status",
+            NODE_OPTIONS: "--enable-source-maps",
+            PAGE_LIMIT: "100",
+            SOURCE_API_URL: "https://api.aviationstack.com",
+            API_KEY_SECRET_ARN: secret.outputs.arn,
+            STREAM_NAME: one(r, "aws:kinesis/stream:Stream").outputs.name,
+            SOURCE: "aviationstack",
+            CONNECTOR: "flight-status",
         });
         expect(fn.inputs.runtime).to.equal("nodejs22.x");
         expect(fn.inputs.tracingConfig).to.deep.equal({ mode: "Active" });
@@ -97,9 +113,18 @@ describe("ScheduledSource (plan)", function () {
         const byName = Object.fromEntries(alarms.map((a) => [a.inputs.name, a.inputs]));
         expect(Object.keys(byName).sort()).to.deep.equal(["test-flight-status-source-dead-letters", "test-flight-status-source-errors", "test-flight-status-source-stale"]);
         const stale = byName["test-flight-status-source-stale"];
-        expect([stale.namespace, stale.metricName, stale.dimensions, stale.statistic, stale.period, stale.evaluationPeriods, stale.datapointsToAlarm, stale.threshold, stale.comparisonOperator, stale.treatMissingData]).to.deep.equal(
-            ["flightstream/connectors", "EventsPublished", { Connector: "flight-status" }, "Sum", 300, 12, 12, 1, "LessThanThreshold", "breaching"],
-        );
+        expect([stale.namespace, stale.metricName, stale.dimensions, stale.statistic, stale.period, stale.evaluationPeriods, stale.datapointsToAlarm, stale.threshold, stale.comparisonOperator, stale.treatMissingData]).to.deep.equal([
+            "flightstream/connectors",
+            "EventsPublished",
+            { Connector: "flight-status" },
+            "Sum",
+            300,
+            12,
+            12,
+            1,
+            "LessThanThreshold",
+            "breaching",
+        ]);
         const errors = byName["test-flight-status-source-errors"];
         expect([errors.namespace, errors.metricName, errors.dimensions, errors.period, errors.threshold]).to.deep.equal(["AWS/Lambda", "Errors", { FunctionName: one(r, "aws:lambda/function:Function").outputs.name }, 1800, 1]);
         expect(byName["test-flight-status-source-dead-letters"].dimensions).to.deep.equal({ QueueName: one(r, "aws:sqs/queue:Queue").outputs.name });
@@ -121,9 +146,7 @@ describe("ScheduledSource (plan)", function () {
         expect(await message({ apiUrl: "http://api.aviationstack.com" })).to.equal(
             'ScheduledSource flight-status-source: `apiUrl` must be an https URL such as "https://api.aviationstack.com" (the API key travels in the query string) (received "http://api.aviationstack.com").',
         );
-        expect(await message({ schedule: "every 30 minutes" })).to.equal(
-            'ScheduledSource flight-status-source: `schedule` must be a Scheduler expression such as "rate(30 minutes)" or "cron(0/30 * * * ? *)" (received "every 30 minutes").',
-        );
+        expect(await message({ schedule: "every 30 minutes" })).to.equal('ScheduledSource flight-status-source: `schedule` must be a Scheduler expression such as "rate(30 minutes)" or "cron(0/30 * * * ? *)" (received "every 30 minutes").');
         expect(await message({ staleIntervals: 1 })).to.equal("ScheduledSource flight-status-source: `staleIntervals` must be an integer between 2 and 48 (received 1).");
         expect(await message({ environment: { STREAM_NAME: "other" } })).to.equal(
             'ScheduledSource flight-status-source: `environment.STREAM_NAME` must be a connector setting other than those the component sets (SOURCE_API_URL, API_KEY_SECRET_ARN, STREAM_NAME, SOURCE, CONNECTOR) (received "STREAM_NAME").',

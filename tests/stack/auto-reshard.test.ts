@@ -23,13 +23,17 @@ describe("workflows: automatic reshard wiring", function () {
 
     it("ReshardWorkflow with `automatic`: starter with least privilege, alarm rule, 15-minute schedule, errors alarm", async () => {
         const r = await evaluate(() => new ReshardWorkflow("reshard", { ...base, automatic }, { provider: testProvider() }));
-        const fns = all(r, "aws:lambda/function:Function").map((f) => f.name).sort();
+        const fns = all(r, "aws:lambda/function:Function")
+            .map((f) => f.name)
+            .sort();
         expect(fns).to.deep.equal(["reshard-auto-tasks", "reshard-tasks"]);
         const starter = one(r, "aws:lambda/function:Function", "reshard-auto-tasks");
         const sm = one(r, "aws:sfn/stateMachine:StateMachine");
         const env = starter.inputs.environment.variables;
         expect(env).to.deep.include({ WORKFLOW: "reshard-auto", STREAM_NAME: "test-events", ONCALL_TICKET_TOPIC_ARN: automatic.ticketTopicArn, ONCALL_PAGE_TOPIC_ARN: automatic.pageTopicArn });
-        expect(env.RESHARD_STATE_MACHINE_ARN).to.be.a("string").and.match(/stateMachine/);
+        expect(env.RESHARD_STATE_MACHINE_ARN)
+            .to.be.a("string")
+            .and.match(/stateMachine/);
         const st = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "reshard-auto-tasks-policy")).Statement;
         const bySid = Object.fromEntries(st.map((s: any) => [s.Sid, s]));
         expect(Object.keys(bySid)).to.deep.equal(["DescribeStream", "ReadLedger", "StartReshard", "ReadStreamMetrics", "NotifyOnCall", "EncryptNotifications", "WriteOwnLogs", "Tracing"]);
@@ -42,7 +46,9 @@ describe("workflows: automatic reshard wiring", function () {
 
         const rule = one(r, "aws:cloudwatch/eventRule:EventRule", "reshard-auto-alarms");
         expect(JSON.parse(rule.inputs.eventPattern)).to.deep.equal({
-            source: ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"], detail: { alarmName: automatic.alarmNames, state: { value: ["ALARM"] } },
+            source: ["aws.cloudwatch"],
+            "detail-type": ["CloudWatch Alarm State Change"],
+            detail: { alarmName: automatic.alarmNames, state: { value: ["ALARM"] } },
         });
         const target = one(r, "aws:cloudwatch/eventTarget:EventTarget");
         expect(target.inputs.arn).to.equal(starter.outputs?.arn ?? target.inputs.arn);

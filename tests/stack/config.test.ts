@@ -156,10 +156,7 @@ describe("stack config", () => {
         const raw = clone(rawConfig("prod"));
         raw.analytics.minAcu = 0;
         raw.analytics.maxAcu = 0.5;
-        expect(problems(raw)).to.deep.equal([
-            "`analytics.maxAcu` must be a number between 1 and 256 (received 0.5).",
-            "`analytics.minAcu` must be at least 0.5 in prod (scale to zero is for dev) (received 0).",
-        ]);
+        expect(problems(raw)).to.deep.equal(["`analytics.maxAcu` must be a number between 1 and 256 (received 0.5).", "`analytics.minAcu` must be at least 0.5 in prod (scale to zero is for dev) (received 0)."]);
     });
 
     it("fails when weighted routing has no weight or set identifier", () => {

@@ -4,7 +4,14 @@ import { all, evaluate, evaluateError, one, policyOf } from "../helpers/pulumi";
 
 const PLATFORM = "organization/flightstream/prod";
 /** The platform stack's `lake` output as stack/lake.ts exports it. */
-const LAKE = { bucket: "prod-lake-402345678901", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake-key", database: "prod_flightstream_lake", eventsTable: "events", deliveryStream: "prod-lake", deliveryRoleArn: "arn:aws:iam::401234567890:role/lake-delivery" };
+const LAKE = {
+    bucket: "prod-lake-402345678901",
+    keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake-key",
+    database: "prod_flightstream_lake",
+    eventsTable: "events",
+    deliveryStream: "prod-lake",
+    deliveryRoleArn: "arn:aws:iam::401234567890:role/lake-delivery",
+};
 
 /** The example program, evaluated afresh (the module runs its program when loaded). */
 function teamStack() {
@@ -53,7 +60,8 @@ describe("examples/team-stack (components imported into another stack)", functio
 
     it("reads another platform stack when `platformStack` is set", async () => {
         const r = await evaluate(teamStack, {
-            project: "team-clickstream", stack: "staging",
+            project: "team-clickstream",
+            stack: "staging",
             config: { "team-clickstream:accountId": "555555555555", "team-clickstream:platformStack": "organization/flightstream/dev" },
             stackReferences: { "organization/flightstream/dev": { lake: { ...LAKE, bucket: "dev-lake", database: "dev_flightstream_lake" } } },
         });

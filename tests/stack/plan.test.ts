@@ -22,9 +22,7 @@ describe("offline plan", function () {
 
     it("creates one provider per logical account with assume-role, allowed account and required tags", () => {
         const providers = prod.resources.filter((r) => r.type === "pulumi:providers:aws");
-        expect(providers.map((p) => p.name).sort()).to.deep.equal([
-            "aws-analytics", "aws-ingestion", "aws-ingestion-us-east-1", "aws-lake", "aws-pond-revenue", "aws-pond-science",
-        ]);
+        expect(providers.map((p) => p.name).sort()).to.deep.equal(["aws-analytics", "aws-ingestion", "aws-ingestion-us-east-1", "aws-lake", "aws-pond-revenue", "aws-pond-science"]);
         const lake = providers.find((p) => p.name === "aws-lake")!;
         expect(JSON.parse(lake.inputs.allowedAccountIds)).to.deep.equal(["402345678901"]);
         expect(JSON.parse(lake.inputs.assumeRoles)).to.deep.equal([{ roleArn: "arn:aws:iam::402345678901:role/flightstream-deploy", sessionName: "flightstream-prod-lake", externalId: "flightstream-prod-402345678901" }]);
@@ -42,7 +40,11 @@ describe("offline plan", function () {
         expect([acl.account, acl.inputs.scope]).to.deep.equal(["401234567890", "REGIONAL"]);
         expect(of("aws:wafv2/webAclAssociation:WebAclAssociation").map((a) => [a.inputs.resourceArn, a.inputs.webAclArn])).to.deep.equal([[alb.outputs.arn, acl.outputs.arn]]);
         expect(of("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")).to.have.length(1);
-        expect(of("aws:route53/record:Record").filter((r) => /^ingestion-record-/.test(r.name)).map((r) => [r.name, r.inputs.name, r.inputs.failoverRoutingPolicies])).to.deep.equal([
+        expect(
+            of("aws:route53/record:Record")
+                .filter((r) => /^ingestion-record-/.test(r.name))
+                .map((r) => [r.name, r.inputs.name, r.inputs.failoverRoutingPolicies]),
+        ).to.deep.equal([
             ["ingestion-record-amadeus", "amadeus.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
             ["ingestion-record-skyscanner", "skyscanner.ingest.flightstream.example.com", [{ type: "PRIMARY" }]],
         ]);
@@ -80,13 +82,18 @@ describe("offline plan", function () {
         const processorRole = prod.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "analytics-processor-role")!.outputs.arn;
         const policies = of("aws:kinesis/resourcePolicy:ResourcePolicy");
         // The stream's and the processor consumer's policies come from the stack's grant to the processor's role.
-        expect(policies.map((p) => [p.name, JSON.parse(p.inputs.policy).Statement.map((s: any) => s.Principal)])).to.deep.equal([["stream-policy", [{ AWS: processorRole }]], ["stream-analytics-processor-policy", [{ AWS: processorRole }]]]);
+        expect(policies.map((p) => [p.name, JSON.parse(p.inputs.policy).Statement.map((s: any) => s.Principal)])).to.deep.equal([
+            ["stream-policy", [{ AWS: processorRole }]],
+            ["stream-analytics-processor-policy", [{ AWS: processorRole }]],
+        ]);
         const streamKey = prod.resources.find((r) => r.type === "aws:kms/key:Key" && r.name === "stream-key")!;
         expect(JSON.parse(streamKey.inputs.policy).Statement.slice(1)).to.deep.equal([
             { Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: processorRole }, Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } } },
         ]);
         const master = prod.resources.find((r) => r.type === "aws:rds/cluster:Cluster")!.outputs.masterUserSecrets[0].secretArn;
-        const readers = of("aws:lambda/function:Function").filter((f) => f.inputs.environment?.variables?.DB_SECRET_ARN === master || f.inputs.environment?.variables?.DB_MASTER_SECRET_ARN === master).map((f) => f.name);
+        const readers = of("aws:lambda/function:Function")
+            .filter((f) => f.inputs.environment?.variables?.DB_SECRET_ARN === master || f.inputs.environment?.variables?.DB_MASTER_SECRET_ARN === master)
+            .map((f) => f.name);
         expect(readers.sort()).to.deep.equal(["analytics-db-rotate", "analytics-migrations"]);
     });
 
@@ -129,14 +136,16 @@ describe("offline plan", function () {
         } catch (e) {
             err = e as Error;
         }
-        expect(err?.message).to.equal([
-            "Invalid stack configuration:",
-            '  - `accounts.lake.accountId` must be a 12-digit AWS account id (received "4023456789").',
-            "  - `accounts.analytics.roleArn` is required in prod: the deploy role to assume in account 403456789012 (received undefined).",
-            '  - `ponds` must be at least two ponds in prod, each in its own account (received ["revenue"]).',
-            "  - `stream.shards` must be an integer between 1 and 10000 (received 0).",
-            '  - `lake.readers[0]` must be the name of a configured pond ("revenue") (received "marketing").',
-        ].join("\n"));
+        expect(err?.message).to.equal(
+            [
+                "Invalid stack configuration:",
+                '  - `accounts.lake.accountId` must be a 12-digit AWS account id (received "4023456789").',
+                "  - `accounts.analytics.roleArn` is required in prod: the deploy role to assume in account 403456789012 (received undefined).",
+                '  - `ponds` must be at least two ponds in prod, each in its own account (received ["revenue"]).',
+                "  - `stream.shards` must be an integer between 1 and 10000 (received 0).",
+                '  - `lake.readers[0]` must be the name of a configured pond ("revenue") (received "marketing").',
+            ].join("\n"),
+        );
     });
 
     it("npm run plan writes the JSON file and exits 0 for prod", async () => {

@@ -27,7 +27,9 @@ describe("prod plan: the platform as deployed", function () {
         expect(key, "the stream's key is a customer-managed key of the stack").to.not.equal(undefined);
         expect(key!.inputs.enableKeyRotation).to.equal(true);
         // The raw stream's alarms (the clean derived stream has its own, stack/consumers.ts).
-        const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => !a.name.startsWith("stream-clean-")).filter((a) => a.inputs.namespace === "AWS/Kinesis" || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/Kinesis"));
+        const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm")
+            .filter((a) => !a.name.startsWith("stream-clean-"))
+            .filter((a) => a.inputs.namespace === "AWS/Kinesis" || (a.inputs.metricQueries ?? []).some((q: any) => q.metric?.namespace === "AWS/Kinesis"));
         expect(alarms.length).to.be.at.least(6);
         for (const a of alarms) {
             const dims = a.inputs.dimensions ?? Object.assign({}, ...(a.inputs.metricQueries ?? []).filter((q: any) => q.metric).map((q: any) => q.metric.dimensions));
@@ -60,7 +62,11 @@ describe("prod plan: the platform as deployed", function () {
         const target = one(r, "aws:appautoscaling/target:Target", "ingestion-scaling");
         expect([target.inputs.minCapacity, target.inputs.maxCapacity]).to.deep.equal([3, 30]);
         // The shared service scales on CPU and requests; the dedicated vendor (amadeus) on CPU.
-        expect(all(r, "aws:appautoscaling/policy:Policy").map((p) => p.name).filter((n) => n.startsWith("ingestion-"))).to.deep.equal(["ingestion-scale-cpu", "ingestion-scale-requests", "ingestion-scale-cpu-amadeus"]);
+        expect(
+            all(r, "aws:appautoscaling/policy:Policy")
+                .map((p) => p.name)
+                .filter((n) => n.startsWith("ingestion-")),
+        ).to.deep.equal(["ingestion-scale-cpu", "ingestion-scale-requests", "ingestion-scale-cpu-amadeus"]);
         expect([one(r, "aws:appautoscaling/target:Target", "ingestion-scaling-amadeus").inputs.minCapacity, one(r, "aws:appautoscaling/target:Target", "ingestion-scaling-amadeus").inputs.maxCapacity]).to.deep.equal([2, 20]);
         const albAlarm = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").find((a) => a.inputs.name === "prod-ingestion-alb-5xx")!;
         expect(albAlarm.inputs.dimensions.LoadBalancer).to.equal(lb.outputs.arnSuffix);
@@ -75,7 +81,10 @@ describe("prod plan: the platform as deployed", function () {
             const pab = byBucket("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", name)[0];
             expect([pab.inputs.blockPublicAcls, pab.inputs.blockPublicPolicy, pab.inputs.ignorePublicAcls, pab.inputs.restrictPublicBuckets], name).to.deep.equal([true, true, true, true]);
             const policy = JSON.parse(byBucket("aws:s3/bucketPolicy:BucketPolicy", name)[0].inputs.policy);
-            expect(policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === false), name).to.equal(true);
+            expect(
+                policy.Statement.some((s: any) => s.Effect === "Deny" && s.Condition?.Bool?.["aws:SecureTransport"] === false),
+                name,
+            ).to.equal(true);
         };
         const dataBuckets = buckets.filter((b) => !/log/.test(b.name));
         const byAccount = new Map(dataBuckets.map((b) => [b.account, b]));

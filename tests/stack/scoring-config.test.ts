@@ -17,7 +17,10 @@ describe("stack config: analytics.scoring", () => {
         expect(parseStackConfig(rawStackConfig("prod"), "prod").analytics.scoring).to.deep.equal({
             image: "403456789012.dkr.ecr.eu-west-1.amazonaws.com/flightstream-scoring:placeholder",
             artifactKey: "models/scoring/sagemaker/placeholder/model.tar.gz",
-            instanceType: "ml.c6i.large", minInstances: 2, maxInstances: 6, targetInvocationsPerInstance: 1000,
+            instanceType: "ml.c6i.large",
+            minInstances: 2,
+            maxInstances: 6,
+            targetInvocationsPerInstance: 1000,
         });
         expect(parseStackConfig(rawStackConfig("dev"), "dev").analytics.scoring).to.equal(undefined);
     });
@@ -26,8 +29,12 @@ describe("stack config: analytics.scoring", () => {
         const raw = rawStackConfig("dev");
         raw.analytics = { ...(raw.analytics ?? {}), scoring: { image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/s:1", artifactKey: "models/s/model.tar.gz" } };
         expect(parseStackConfig(raw, "dev").analytics.scoring).to.deep.equal({
-            image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/s:1", artifactKey: "models/s/model.tar.gz",
-            instanceType: "ml.c6i.large", minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 1000,
+            image: "111111111111.dkr.ecr.eu-west-1.amazonaws.com/s:1",
+            artifactKey: "models/s/model.tar.gz",
+            instanceType: "ml.c6i.large",
+            minInstances: 1,
+            maxInstances: 4,
+            targetInvocationsPerInstance: 1000,
         });
     });
 

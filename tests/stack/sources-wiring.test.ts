@@ -6,14 +6,19 @@ import { rawStackConfig } from "../helpers/config";
 
 const byName = (r: ProgramResult, type: string, name: string) => {
     const found = r.resources.filter((x) => x.type === type && x.name === name);
-    expect(found.map((x) => x.name), `${type} ${name}`).to.deep.equal([name]);
+    expect(
+        found.map((x) => x.name),
+        `${type} ${name}`,
+    ).to.deep.equal([name]);
     return found[0];
 };
 
 function dashboardWidgets(r: ProgramResult): { title: string; metrics: unknown[][] }[] {
     const d = r.resources.filter((x) => x.type === "aws:cloudwatch/dashboard:Dashboard");
     expect(d.length).to.equal(1);
-    return JSON.parse(d[0].inputs.dashboardBody).widgets.filter((w: any) => w.type === "metric").map((w: any) => ({ title: w.properties.title, metrics: w.properties.metrics }));
+    return JSON.parse(d[0].inputs.dashboardBody)
+        .widgets.filter((w: any) => w.type === "metric")
+        .map((w: any) => ({ title: w.properties.title, metrics: w.properties.metrics }));
 }
 
 for (const stack of ["dev", "prod"] as const) {
@@ -62,11 +67,7 @@ for (const stack of ["dev", "prod"] as const) {
             for (const c of ["clean-writer", "clean-stats"]) {
                 expect(titles.filter((t) => t.startsWith(`${c}: `)).length, c).to.be.greaterThan(2);
             }
-            expect(titles).to.include.members([
-                "Derived stream clean: incoming records per minute",
-                "Source flight-status: events published / skipped",
-                "Source flight-status: errors / dead letters",
-            ]);
+            expect(titles).to.include.members(["Derived stream clean: incoming records per minute", "Source flight-status: events published / skipped", "Source flight-status: errors / dead letters"]);
             const fn = byName(r, "aws:lambda/function:Function", "clean-writer").outputs.name;
             const iterator = dashboardWidgets(r).find((w) => w.title === "clean-writer: iterator age")!;
             expect(JSON.stringify(iterator.metrics)).to.contain(JSON.stringify(fn));
@@ -78,10 +79,17 @@ describe("`flightstream:sources` config", () => {
     const base = () => rawStackConfig("dev");
 
     it("reads the dev stack's flight-status source with its defaults", () => {
-        expect(parseStackConfig(base(), "dev").sources).to.deep.equal([{
-            connector: "flight-status", apiUrl: "https://api.aviationstack.com", source: "aviationstack", schedule: "rate(30 minutes)", enabled: true, staleIntervals: 2,
-            environment: { PAGE_LIMIT: "100", MAX_PAGES: "5" },
-        }]);
+        expect(parseStackConfig(base(), "dev").sources).to.deep.equal([
+            {
+                connector: "flight-status",
+                apiUrl: "https://api.aviationstack.com",
+                source: "aviationstack",
+                schedule: "rate(30 minutes)",
+                enabled: true,
+                staleIntervals: 2,
+                environment: { PAGE_LIMIT: "100", MAX_PAGES: "5" },
+            },
+        ]);
     });
 
     it("has no sources when the key is absent", () => {
@@ -108,7 +116,7 @@ describe("`flightstream:sources` config", () => {
 
     it("fails when the API URL is not https, the schedule is not a Scheduler expression, or a key is unknown", () => {
         expect(problems({ "flight-status": { apiUrl: "http://api.aviationstack.com", schedule: "every 30 minutes", pollEvery: 3 } })).to.deep.equal([
-            "`sources.flight-status.pollEvery` must be one of the source keys apiUrl, source, schedule, enabled, staleIntervals, environment (received \"pollEvery\").",
+            '`sources.flight-status.pollEvery` must be one of the source keys apiUrl, source, schedule, enabled, staleIntervals, environment (received "pollEvery").',
             '`sources.flight-status.apiUrl` must be an https URL such as "https://api.aviationstack.com" (received "http://api.aviationstack.com").',
             '`sources.flight-status.schedule` must be a Scheduler expression such as "rate(30 minutes)" or "cron(0/30 * * * ? *)" (received "every 30 minutes").',
         ]);

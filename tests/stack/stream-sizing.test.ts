@@ -27,7 +27,7 @@ describe("stream sizing from stack config", () => {
         const n = resolveShardCount(parseStackConfig(raw, "prod"));
         expect(n).to.equal(planDataPath({ mbPerSecond: 116, peakFactor: 1, retentionHours: 48, measured: measuredFigures(benchResults) }).shards);
         // 116 MB/s of frames compressed ~10x needs far fewer than the uncompressed byte bound (116 MB/s / 1 MiB/s per shard).
-        expect(n).to.be.lessThan(Math.ceil((116e6) / (1024 * 1024)));
+        expect(n).to.be.lessThan(Math.ceil(116e6 / (1024 * 1024)));
         expect(n).to.be.greaterThan(0);
     });
 

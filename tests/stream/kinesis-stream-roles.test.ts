@@ -31,5 +31,4 @@ describe("KinesisStream: cross-account consumers named by role through grants", 
         expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
         expect(policyOf(one(r, "aws:kms/key:Key")).Statement).to.have.length(1);
     });
-
 });

@@ -34,9 +34,7 @@ describe("KinesisStream component", () => {
         });
         expect(key.inputs.enableKeyRotation).to.equal(true);
         expect(key.inputs.deletionWindowInDays).to.equal(30);
-        expect(policyOf(key).Statement).to.deep.equal([
-            { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
-        ]);
+        expect(policyOf(key).Statement).to.deep.equal([{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" }]);
         expect(one(r, "aws:kms/alias:Alias").inputs).to.deep.include({ name: "alias/flightstream/test-stream", targetKeyId: key.outputs.keyId });
         expect(all(r, "aws:kinesis/resourcePolicy:ResourcePolicy")).to.have.length(0);
         expect(all(r, "aws:kinesis/streamConsumer:StreamConsumer")).to.have.length(0);
@@ -183,7 +181,12 @@ describe("KinesisStream component", () => {
             { Sid: "DecryptStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
         ];
         const consume = [
-            { Sid: "ReadStream", Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"], Resource: streamArn },
+            {
+                Sid: "ReadStream",
+                Effect: "Allow",
+                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
+                Resource: streamArn,
+            },
             { Sid: "DecryptStream", Effect: "Allow", Action: ["kms:Decrypt"], Resource: keyArn },
         ];
         expect(doc("producer-write")).to.deep.equal([
@@ -191,14 +194,9 @@ describe("KinesisStream component", () => {
             { Sid: "EncryptStream", Effect: "Allow", Action: ["kms:GenerateDataKey"], Resource: keyArn },
         ]);
         expect(doc("firehose-read")).to.deep.equal(read);
-        expect(doc("processor-consume")).to.deep.equal([
-            ...consume,
-            { Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn },
-        ]);
+        expect(doc("processor-consume")).to.deep.equal([...consume, { Sid: "SubscribeThroughConsumer", Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn }]);
         expect(doc("any-consume")[2].Resource).to.equal(`${streamArn}/consumer/*`);
-        expect(doc("reshard")).to.deep.equal([
-            { Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary"], Resource: streamArn },
-        ]);
+        expect(doc("reshard")).to.deep.equal([{ Sid: "ReshardStream", Effect: "Allow", Action: ["kinesis:UpdateShardCount", "kinesis:DescribeStreamSummary"], Resource: streamArn }]);
         // the policy lands in the role's account (parent: role)
         expect(one(r, "aws:iam/rolePolicy:RolePolicy", "producer-write").parent).to.equal("producer");
         // same-account grants add no resource policy
@@ -221,13 +219,22 @@ describe("KinesisStream component", () => {
         expect(all(r, "aws:iam/rolePolicy:RolePolicy")).to.have.length(0);
         expect(grantResult.crossAccount).to.equal(true);
         expect(policyOf(one(r, "aws:kinesis/resourcePolicy:ResourcePolicy", "stream-policy")).Statement).to.deep.equal([
-            { Effect: "Allow", Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"], Resource: streamArn, Principal: { AWS: roleArn } },
+            {
+                Effect: "Allow",
+                Action: ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:ListStreamConsumers"],
+                Resource: streamArn,
+                Principal: { AWS: roleArn },
+            },
         ]);
         expect(policyOf(one(r, "aws:kinesis/resourcePolicy:ResourcePolicy", "stream-realtime-policy")).Statement).to.deep.equal([
             { Effect: "Allow", Action: ["kinesis:SubscribeToShard", "kinesis:DescribeStreamConsumer"], Resource: consumerArn, Principal: { AWS: roleArn } },
         ]);
         expect(policyOf(one(r, "aws:kms/key:Key")).Statement[1]).to.deep.equal({
-            Effect: "Allow", Action: ["kms:Decrypt"], Resource: "*", Principal: { AWS: roleArn }, Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
+            Effect: "Allow",
+            Action: ["kms:Decrypt"],
+            Resource: "*",
+            Principal: { AWS: roleArn },
+            Condition: { StringEquals: { "kms:ViaService": "kinesis.eu-west-1.amazonaws.com" } },
         });
         expect(policyOf(one(r, "aws:kms/key:Key")).Statement).to.have.length(2);
     });
@@ -251,7 +258,7 @@ describe("KinesisStream component", () => {
             const s = new KinesisStream("stream", { kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" }, { provider: testProvider("ingestion", ACCOUNT) });
             s.grantWrite("w", principals.roleArn("arn:aws:iam::210987654321:role/w", "210987654321"));
         });
-        expect(err.message).to.equal("KinesisStream \"stream\" grant \"w\": the principal names account 210987654321 but the resource's account is not known at plan time; give the resource's `accountId` as a plain 12-digit id.");
+        expect(err.message).to.equal('KinesisStream "stream" grant "w": the principal names account 210987654321 but the resource\'s account is not known at plan time; give the resource\'s `accountId` as a plain 12-digit id.');
     });
 
     it("exposes metric helpers with the stream's dimensions", async () => {
@@ -278,24 +285,19 @@ describe("KinesisStream component", () => {
             const e = await evaluateError(() => new KinesisStream("s", { accountId: ACCOUNT, ...args }));
             expect(e.message).to.equal(message);
         };
-        it("fails when `shardCount` is out of range", () =>
-            expectError({ shardCount: 0 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 0)."));
-        it("fails when `shardCount` is not an integer", () =>
-            expectError({ shardCount: 2.5 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 2.5)."));
-        it("fails when `shardCount` is given for an on-demand stream", () =>
-            expectError({ mode: "on-demand", shardCount: 4 }, 'KinesisStream s: `shardCount` must be left unset when `mode` is "on-demand" (received 4).'));
-        it("fails when `mode` is unknown", () =>
-            expectError({ mode: "serverless" as never }, 'KinesisStream s: `mode` must be one of "provisioned", "on-demand" (received "serverless").'));
-        it("fails when `retentionHours` is below 24", () =>
-            expectError({ retentionHours: 12 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 12)."));
-        it("fails when `retentionHours` is above 8760", () =>
-            expectError({ retentionHours: 8761 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 8761)."));
-        it("fails when a consumer name is invalid", () =>
-            expectError({ consumers: ["ok", "no spaces"] }, 'KinesisStream s: `consumers[1]` must be 1 to 128 characters of A-Z a-z 0-9 _ . - (received "no spaces").'));
-        it("fails when consumer names repeat", () =>
-            expectError({ consumers: ["a", "a"] }, 'KinesisStream s: `consumers` must be a list of distinct names (received ["a","a"]).'));
+        it("fails when `shardCount` is out of range", () => expectError({ shardCount: 0 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 0)."));
+        it("fails when `shardCount` is not an integer", () => expectError({ shardCount: 2.5 }, "KinesisStream s: `shardCount` must be an integer between 1 and 10000 (received 2.5)."));
+        it("fails when `shardCount` is given for an on-demand stream", () => expectError({ mode: "on-demand", shardCount: 4 }, 'KinesisStream s: `shardCount` must be left unset when `mode` is "on-demand" (received 4).'));
+        it("fails when `mode` is unknown", () => expectError({ mode: "serverless" as never }, 'KinesisStream s: `mode` must be one of "provisioned", "on-demand" (received "serverless").'));
+        it("fails when `retentionHours` is below 24", () => expectError({ retentionHours: 12 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 12)."));
+        it("fails when `retentionHours` is above 8760", () => expectError({ retentionHours: 8761 }, "KinesisStream s: `retentionHours` must be an integer between 24 and 8760 (received 8761)."));
+        it("fails when a consumer name is invalid", () => expectError({ consumers: ["ok", "no spaces"] }, 'KinesisStream s: `consumers[1]` must be 1 to 128 characters of A-Z a-z 0-9 _ . - (received "no spaces").'));
+        it("fails when consumer names repeat", () => expectError({ consumers: ["a", "a"] }, 'KinesisStream s: `consumers` must be a list of distinct names (received ["a","a"]).'));
         it("fails when a shard-level metric is unknown", () =>
-            expectError({ shardLevelMetrics: ["IncomingBytes", "Bytes" as never] }, 'KinesisStream s: `shardLevelMetrics[1]` must be one of "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL" (received "Bytes").'));
+            expectError(
+                { shardLevelMetrics: ["IncomingBytes", "Bytes" as never] },
+                'KinesisStream s: `shardLevelMetrics[1]` must be one of "IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords", "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds", "ALL" (received "Bytes").',
+            ));
         it("fails when a cross-account principal's account id is not 12 digits", async () => {
             const e = await evaluateError(() => {
                 const s = new KinesisStream("s", { accountId: ACCOUNT }, { provider: testProvider("ingestion", ACCOUNT) });
@@ -303,8 +305,7 @@ describe("KinesisStream component", () => {
             });
             expect(e.message).to.equal('principals.roleArn: `accountId` must be a 12-digit AWS account id; received "12345".');
         });
-        it("fails when `capacityAlarmShare` is out of range", () =>
-            expectError({ capacityAlarmShare: 1.2 }, "KinesisStream s: `capacityAlarmShare` must be a number greater than 0 and at most 1 (received 1.2)."));
+        it("fails when `capacityAlarmShare` is out of range", () => expectError({ capacityAlarmShare: 1.2 }, "KinesisStream s: `capacityAlarmShare` must be a number greater than 0 and at most 1 (received 1.2)."));
         it("fails when neither `accountId` nor `kmsKeyArn` is given", async () => {
             const e = await evaluateError(() => new KinesisStream("s", {}));
             expect(e.message).to.equal("KinesisStream s: `accountId` must be given when `kmsKeyArn` is not (the created key's policy names the account) (received undefined).");

@@ -47,7 +47,7 @@ describe("workflows: ASL", () => {
         });
         expect(statesOfType(def, "Task")).to.deep.equal(["Plan", "ReadPage", "Summarize"]);
         expect(() => replayDefinition({ taskFunctionArn: ARN, maxConcurrency: 0 })).to.throw("replayDefinition: `maxConcurrency` must be an integer between 1 and 40 (received 0).");
-        expect(() => replayDefinition({ taskFunctionArn: "" })).to.throw("replayDefinition: `taskFunctionArn` must be a non-empty string (received \"\").");
+        expect(() => replayDefinition({ taskFunctionArn: "" })).to.throw('replayDefinition: `taskFunctionArn` must be a non-empty string (received "").');
     });
 
     it("every Task calls the given function with an action and retries Lambda's transient errors", () => {

@@ -66,14 +66,20 @@ describe("workflows: automatic reshard decision", () => {
     });
 
     it("caps the target to the calls the budget leaves after the on-call reserve", () => {
-        const used = reshardBudget(Array.from({ length: 7 }, (_, i) => hoursAgo(20 - i)), NOW); // 3 left, 2 reserved → 1
+        const used = reshardBudget(
+            Array.from({ length: 7 }, (_, i) => hoursAgo(20 - i)),
+            NOW,
+        ); // 3 left, 2 reserved → 1
         const d = decideAutoReshard(2, { bytesPerMinute: 0, recordsPerMinute: 1900 * 60 }, used, settings);
         expect(d).to.deep.include({ action: "start", fromShards: 2, targetShards: 4, plannedShards: 5, calls: 1, cappedByBudget: true });
         expect(d.reason).to.contain("the budget allows 1");
     });
 
     it("fails when the budget has no call left beyond the reserve: blocked, nothing started", () => {
-        const used = reshardBudget(Array.from({ length: 8 }, (_, i) => hoursAgo(20 - i)), NOW);
+        const used = reshardBudget(
+            Array.from({ length: 8 }, (_, i) => hoursAgo(20 - i)),
+            NOW,
+        );
         const d = decideAutoReshard(2, { bytesPerMinute: 0, recordsPerMinute: 1900 * 60 }, used, settings);
         expect(d.action).to.equal("blocked");
         expect(d.reason).to.contain("8 of 10 UpdateShardCount calls used in the last 24 h, 2 kept for on-call; the oldest stops counting at 2026-11-22T16:00:00.000Z");
@@ -99,8 +105,18 @@ describe("workflows: automatic reshard, AWS calls (mocked clients)", () => {
     const mocks = () => ({ kinesis: mockClient(KinesisClient), cw: mockClient(CloudWatchClient), sfn: mockClient(SFNClient), sns: mockClient(SNSClient) });
     let kinesis: ReturnType<typeof mocks>["kinesis"], cw: ReturnType<typeof mocks>["cw"], sfn: ReturnType<typeof mocks>["sfn"], sns: ReturnType<typeof mocks>["sns"];
     before(() => ({ kinesis, cw, sfn, sns } = mocks()));
-    afterEach(() => { kinesis.reset(); cw.reset(); sfn.reset(); sns.reset(); });
-    after(() => { kinesis.restore(); cw.restore(); sfn.restore(); sns.restore(); });
+    afterEach(() => {
+        kinesis.reset();
+        cw.reset();
+        sfn.reset();
+        sns.reset();
+    });
+    after(() => {
+        kinesis.restore();
+        cw.restore();
+        sfn.restore();
+        sns.restore();
+    });
 
     function deps(ledger = new MemoryLedger()): AutoReshardDeps {
         return {
@@ -113,11 +129,27 @@ describe("workflows: automatic reshard, AWS calls (mocked clients)", () => {
             now: () => NOW,
         };
     }
-    const active = (open: number) => ({ StreamDescriptionSummary: { StreamName: "prod-flight-events", StreamARN: "a", StreamStatus: "ACTIVE" as const, OpenShardCount: open, StreamModeDetails: { StreamMode: "PROVISIONED" as const }, RetentionPeriodHours: 24, StreamCreationTimestamp: NOW, EnhancedMonitoring: [] } });
+    const active = (open: number) => ({
+        StreamDescriptionSummary: {
+            StreamName: "prod-flight-events",
+            StreamARN: "a",
+            StreamStatus: "ACTIVE" as const,
+            OpenShardCount: open,
+            StreamModeDetails: { StreamMode: "PROVISIONED" as const },
+            RetentionPeriodHours: 24,
+            StreamCreationTimestamp: NOW,
+            EnhancedMonitoring: [],
+        },
+    });
 
     it("starts the workflow with the target on the alarm and notifies the ticket topic", async () => {
         kinesis.on(DescribeStreamSummaryCommand).resolves(active(4));
-        cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "bytes", Values: [0.5 * 4 * MiB * 60, 0.9 * 4 * MiB * 60] }, { Id: "records", Values: [100, 200] }] });
+        cw.on(GetMetricDataCommand).resolves({
+            MetricDataResults: [
+                { Id: "bytes", Values: [0.5 * 4 * MiB * 60, 0.9 * 4 * MiB * 60] },
+                { Id: "records", Values: [100, 200] },
+            ],
+        });
         sfn.on(ListExecutionsCommand).resolves({ executions: [] });
         sfn.on(StartExecutionCommand).resolves({ executionArn: "arn:exec", startDate: NOW });
         sns.on(PublishCommand).resolves({});
@@ -131,7 +163,9 @@ describe("workflows: automatic reshard, AWS calls (mocked clients)", () => {
             ["IncomingRecords", 60, "Sum", [{ Name: "StreamName", Value: "prod-flight-events" }]],
         ]);
         expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).to.deep.equal({
-            stateMachineArn: "arn:aws:states:eu-west-1:401234567890:stateMachine:reshard", name: "auto-202611221200-8", input: '{"targetShards":8}',
+            stateMachineArn: "arn:aws:states:eu-west-1:401234567890:stateMachine:reshard",
+            name: "auto-202611221200-8",
+            input: '{"targetShards":8}',
         });
         const pub = sns.commandCalls(PublishCommand)[0].args[0].input;
         expect(pub.TopicArn).to.equal("arn:ticket");
@@ -142,7 +176,12 @@ describe("workflows: automatic reshard, AWS calls (mocked clients)", () => {
 
     it("pages on-call and starts nothing when the budget stops it", async () => {
         kinesis.on(DescribeStreamSummaryCommand).resolves(active(4));
-        cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [{ Id: "bytes", Values: [0.9 * 4 * MiB * 60] }, { Id: "records", Values: [1] }] });
+        cw.on(GetMetricDataCommand).resolves({
+            MetricDataResults: [
+                { Id: "bytes", Values: [0.9 * 4 * MiB * 60] },
+                { Id: "records", Values: [1] },
+            ],
+        });
         sfn.on(ListExecutionsCommand).resolves({ executions: [] });
         sns.on(PublishCommand).resolves({});
         const ledger = new MemoryLedger(Array.from({ length: 9 }, (_, i) => hoursAgo(10 - i)));

@@ -14,8 +14,16 @@ const LAKE_ARN = "arn:aws:s3:::test-lake";
 const LAKE_KEY = "arn:aws:kms:eu-west-1:222222222222:key/lake";
 
 const replayArgs = {
-    accountId: ACCOUNT, region: "eu-west-1", streamName: "test-events", streamArn: STREAM_ARN, streamKmsKeyArn: STREAM_KEY,
-    retentionHours: 48, processorFunctionArn: PROCESSOR, lakeBucketName: "test-lake", lakeBucketArn: LAKE_ARN, lakeKmsKeyArn: LAKE_KEY,
+    accountId: ACCOUNT,
+    region: "eu-west-1",
+    streamName: "test-events",
+    streamArn: STREAM_ARN,
+    streamKmsKeyArn: STREAM_KEY,
+    retentionHours: 48,
+    processorFunctionArn: PROCESSOR,
+    lakeBucketName: "test-lake",
+    lakeBucketArn: LAKE_ARN,
+    lakeKmsKeyArn: LAKE_KEY,
 };
 
 function statements(r: Awaited<ReturnType<typeof evaluate>>, policyName: string) {
@@ -39,15 +47,23 @@ describe("workflows: components (mocks)", function () {
         expect(def.States.Plan.Resource).to.match(/^arn:aws:lambda:.*replay-tasks/);
         expect(fn.inputs).to.deep.include({ runtime: "nodejs22.x", handler: "index.handler", tracingConfig: { mode: "Active" } });
         expect(fn.inputs.environment.variables).to.deep.include({
-            WORKFLOW: "replay", STREAM_NAME: "test-events", STREAM_ARN: STREAM_ARN, STREAM_RETENTION_HOURS: "48",
-            REPLAY_TARGETS: JSON.stringify({ analytics: PROCESSOR }), LAKE_BUCKET: "test-lake",
+            WORKFLOW: "replay",
+            STREAM_NAME: "test-events",
+            STREAM_ARN: STREAM_ARN,
+            STREAM_RETENTION_HOURS: "48",
+            REPLAY_TARGETS: JSON.stringify({ analytics: PROCESSOR }),
+            LAKE_BUCKET: "test-lake",
         });
         // Logs: the state machine's and the function's group, both KMS-encrypted with the workflow's key.
         const groups = all(r, "aws:cloudwatch/logGroup:LogGroup");
         expect(groups.map((g) => g.name).sort()).to.deep.equal(["replay-logs", "replay-tasks-logs"]);
         for (const g of groups) expect(g.inputs.kmsKeyId).to.be.a("string").and.not.equal("");
         const alarms = all(r, "aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => [a.inputs.metricName, a.inputs.dimensions.StateMachineArn !== undefined]);
-        expect(alarms).to.deep.equal([["ExecutionsFailed", true], ["ExecutionsTimedOut", true], ["ExecutionsAborted", true]]);
+        expect(alarms).to.deep.equal([
+            ["ExecutionsFailed", true],
+            ["ExecutionsTimedOut", true],
+            ["ExecutionsAborted", true],
+        ]);
     });
 
     it("ReplayWorkflow: the task role reads only the one stream and the lake's data/ prefix, and invokes only the processor", async () => {
@@ -102,7 +118,10 @@ describe("workflows: components (mocks)", function () {
         const r = await evaluate(() => new TrafficShiftWorkflow("traffic-shift", { accountId: ACCOUNT, region: "eu-west-1", hostedZoneId: "Z0123456789ABC", recordNames: ["ingest.example.com"] }, { provider: testProvider() }));
         const st = statements(r, "traffic-shift-tasks-policy");
         expect(st.find((s: any) => s.Sid === "ChangeRecordsOfTheZone")).to.deep.equal({
-            Sid: "ChangeRecordsOfTheZone", Effect: "Allow", Action: "route53:ChangeResourceRecordSets", Resource: "arn:aws:route53:::hostedzone/Z0123456789ABC",
+            Sid: "ChangeRecordsOfTheZone",
+            Effect: "Allow",
+            Action: "route53:ChangeResourceRecordSets",
+            Resource: "arn:aws:route53:::hostedzone/Z0123456789ABC",
             Condition: { "ForAllValues:StringEquals": { "route53:ChangeResourceRecordSetsNormalizedRecordNames": ["ingest.example.com"] } },
         });
         expect(st.find((s: any) => s.Sid === "ReadAlarms").Resource).to.equal(`arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*`);

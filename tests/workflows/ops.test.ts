@@ -47,9 +47,7 @@ describe("ops CLI: arguments", () => {
     });
 
     it("fails when the time range is inverted", () => {
-        expect(planError(["replay", "--from", "2026-11-22T09:00:00Z", "--to", "2026-11-22T08:00:00Z"])).to.equal(
-            "the time range is inverted or empty: `--from` (2026-11-22T09:00:00.000Z) must be before `--to` (2026-11-22T08:00:00.000Z).",
-        );
+        expect(planError(["replay", "--from", "2026-11-22T09:00:00Z", "--to", "2026-11-22T08:00:00Z"])).to.equal("the time range is inverted or empty: `--from` (2026-11-22T09:00:00.000Z) must be before `--to` (2026-11-22T08:00:00.000Z).");
     });
 
     it("fails when the range is in the future", () => {
@@ -72,9 +70,7 @@ describe("ops CLI: arguments", () => {
     });
 
     it("fails when a timestamp is malformed", () => {
-        expect(planError(["replay", "--from", "yesterday", "--to", "2026-11-22T08:00:00Z"])).to.equal(
-            '`--from` must be an ISO-8601 timestamp with an offset or Z, such as "2026-11-22T10:00:00Z" (received "yesterday").',
-        );
+        expect(planError(["replay", "--from", "yesterday", "--to", "2026-11-22T08:00:00Z"])).to.equal('`--from` must be an ISO-8601 timestamp with an offset or Z, such as "2026-11-22T10:00:00Z" (received "yesterday").');
     });
 
     it("plans a reshard; fails for zero shards, both or neither", () => {
@@ -96,7 +92,9 @@ describe("ops CLI: arguments", () => {
 
     it("fails for an unknown command or option", () => {
         expect(() => parseOpsArgs(["rewind"])).to.throw(/^unknown command "rewind": expected one of replay, reshard, shift, status, reconcile, recompute, keys\n\nusage: npm run ops -- <command>/);
-        expect(() => parseOpsArgs(["reshard", "--shard", "3"])).to.throw(/^unknown option `--shard` \(allowed: --shards, --throughput, --outputs, --state-machine-arn, --region, --local, --platform-dir, --no-follow, --json, --help\)\n\nusage: npm run ops -- reshard \(--shards N \| --throughput MBps\) \[options\]/);
+        expect(() => parseOpsArgs(["reshard", "--shard", "3"])).to.throw(
+            /^unknown option `--shard` \(allowed: --shards, --throughput, --outputs, --state-machine-arn, --region, --local, --platform-dir, --no-follow, --json, --help\)\n\nusage: npm run ops -- reshard \(--shards N \| --throughput MBps\) \[options\]/,
+        );
         expect(() => parseOpsArgs(["reshard", "--from", "x"])).to.throw(/^unknown option `--from` \(allowed: --shards, /);
         expect(() => parseOpsArgs(["reshard", "--shards"])).to.throw(/^`--shards` needs a value\n\n/);
     });
@@ -136,9 +134,16 @@ describe("ops CLI: start, follow, exit code (Step Functions mocked)", () => {
 
     it("starts the reshard, shows progress, prints the result and the config to reconcile; exit 0", async () => {
         sfn.on(StartExecutionCommand).resolves({ executionArn: EXEC, startDate: NOW });
-        sfn.on(GetExecutionHistoryCommand).resolvesOnce({ events: [{ id: 1, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "PlanReshard" } }] })
-            .resolves({ events: [{ id: 1, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "PlanReshard" } }, { id: 2, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "UpdateShardCount" } }] });
-        sfn.on(DescribeExecutionCommand).resolvesOnce({ status: "RUNNING", executionArn: EXEC, stateMachineArn: RESHARD_ARN, startDate: NOW })
+        sfn.on(GetExecutionHistoryCommand)
+            .resolvesOnce({ events: [{ id: 1, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "PlanReshard" } }] })
+            .resolves({
+                events: [
+                    { id: 1, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "PlanReshard" } },
+                    { id: 2, type: "TaskStateEntered", timestamp: NOW, stateEnteredEventDetails: { name: "UpdateShardCount" } },
+                ],
+            });
+        sfn.on(DescribeExecutionCommand)
+            .resolvesOnce({ status: "RUNNING", executionArn: EXEC, stateMachineArn: RESHARD_ARN, startDate: NOW })
             .resolves({ status: "SUCCEEDED", executionArn: EXEC, stateMachineArn: RESHARD_ARN, startDate: NOW, output: JSON.stringify({ targetShards: 8, openShards: 8 }) });
         const t = io();
         const code = await main(["reshard", "--shards", "8", "--outputs", file], t.io);
@@ -169,7 +174,7 @@ describe("ops CLI: start, follow, exit code (Step Functions mocked)", () => {
     });
 
     it("status prints an execution's state", async () => {
-        sfn.on(DescribeExecutionCommand).resolves({ status: "SUCCEEDED", executionArn: EXEC, stateMachineArn: RESHARD_ARN, startDate: NOW, output: "{\"ok\":true}" });
+        sfn.on(DescribeExecutionCommand).resolves({ status: "SUCCEEDED", executionArn: EXEC, stateMachineArn: RESHARD_ARN, startDate: NOW, output: '{"ok":true}' });
         const t = io();
         expect(await main(["status", EXEC, "--json"], t.io)).to.equal(0);
         expect(JSON.parse(t.out[0])).to.deep.equal({ status: "SUCCEEDED", output: { ok: true } });

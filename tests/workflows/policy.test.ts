@@ -12,11 +12,23 @@ describe("workflows: policy pack", function () {
         const r = await evaluate(() => {
             const provider = testProvider();
             const alarms = { routing: { page: ["arn:aws:sns:eu-west-1:111111111111:page"], ticket: ["arn:aws:sns:eu-west-1:111111111111:ticket"] } };
-            new ReplayWorkflow("replay", {
-                accountId: ACCOUNT, region: "eu-west-1", streamName: "s", streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`, streamKmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`,
-                retentionHours: 24, processorFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:p`,
-                lakeBucketName: "lake", lakeBucketArn: "arn:aws:s3:::lake", lakeKmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/l", alarms,
-            }, { provider });
+            new ReplayWorkflow(
+                "replay",
+                {
+                    accountId: ACCOUNT,
+                    region: "eu-west-1",
+                    streamName: "s",
+                    streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`,
+                    streamKmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`,
+                    retentionHours: 24,
+                    processorFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:p`,
+                    lakeBucketName: "lake",
+                    lakeBucketArn: "arn:aws:s3:::lake",
+                    lakeKmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/l",
+                    alarms,
+                },
+                { provider },
+            );
             new ReshardWorkflow("reshard", { accountId: ACCOUNT, region: "eu-west-1", streamName: "s", streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`, alarms }, { provider });
             new TrafficShiftWorkflow("traffic-shift", { accountId: ACCOUNT, region: "eu-west-1", hostedZoneId: "Z0123456789ABC", recordNames: ["ingest.example.com"], alarms }, { provider });
         });

@@ -36,8 +36,15 @@ describe("workflows: replay through the real processor (kinesis-local + local Da
         from = new Date(Date.now() - 1000).toISOString();
         const occurredAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
         const events = Array.from({ length: 24 }, (_, i) => ({
-            eventId: `search-${i}`, type: "search", occurredAt, source: "web",
-            origin: "LHR", destination: "JFK", departureDate: "2026-12-20", passengers: 1, cabin: "economy",
+            eventId: `search-${i}`,
+            type: "search",
+            occurredAt,
+            source: "web",
+            origin: "LHR",
+            destination: "JFK",
+            departureDate: "2026-12-20",
+            passengers: 1,
+            cabin: "economy",
         }));
         const res = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records: events.map((e) => ({ PartitionKey: e.eventId, Data: Buffer.from(JSON.stringify(e)) })) }));
         expect(res.FailedRecordCount ?? 0).to.equal(0);

@@ -44,10 +44,12 @@ function stubTarget(failFirst = 0) {
 }
 
 async function put(client: KinesisClient, tag: string, n: number): Promise<Record<string, string[]>> {
-    const res = await client.send(new PutRecordsCommand({
-        StreamName: STREAM,
-        Records: Array.from({ length: n }, (_, i) => ({ PartitionKey: `${tag}-${i}`, Data: Buffer.from(JSON.stringify({ eventId: `${tag}-${i}` })) })),
-    }));
+    const res = await client.send(
+        new PutRecordsCommand({
+            StreamName: STREAM,
+            Records: Array.from({ length: n }, (_, i) => ({ PartitionKey: `${tag}-${i}`, Data: Buffer.from(JSON.stringify({ eventId: `${tag}-${i}` })) })),
+        }),
+    );
     expect(res.FailedRecordCount ?? 0).to.equal(0);
     const out: Record<string, string[]> = {};
     res.Records!.forEach((r, i) => (out[r.ShardId!] ??= []).push(JSON.stringify({ eventId: `${tag}-${i}` })));
@@ -169,7 +171,9 @@ describe("workflows: replay (local, kinesis-local)", function () {
         const now = Date.now();
         const h = (hoursAgo: number, min = 0) => new Date(Math.floor((now - hoursAgo * 3600_000) / 3600_000) * 3600_000 + min * 60_000);
         const events = [
-            { at: h(30, 10), source: "web" }, { at: h(30, 20), source: "web" }, { at: h(30, 30), source: "app" },
+            { at: h(30, 10), source: "web" },
+            { at: h(30, 20), source: "web" },
+            { at: h(30, 30), source: "app" },
             { at: h(29, 5), source: "web" },
             { at: h(40, 0), source: "web" }, // before `from`
         ].map((e, i) => ({ eventId: `lake-${i}`, type: "search", occurredAt: e.at.toISOString(), source: e.source, origin: "LHR", destination: "JFK", departureDate: "2026-12-01", passengers: 1, cabin: "economy" }));

@@ -46,7 +46,10 @@ describe("workflows: reshard (local, kinesis-local)", function () {
         expect(run.status, `${run.error}: ${run.cause}`).to.equal("SUCCEEDED");
         const out = run.output as { fromShards: number; targetShards: number; openShards: number; steps: unknown[]; budget: { used: number } };
         expect(out).to.deep.include({ streamName: "up", fromShards: 2, targetShards: 5, openShards: 5 });
-        expect(out.steps).to.deep.equal([{ call: 1, fromShards: 2, toShards: 4 }, { call: 2, fromShards: 4, toShards: 5 }]);
+        expect(out.steps).to.deep.equal([
+            { call: 1, fromShards: 2, toShards: 4 },
+            { call: 2, fromShards: 4, toShards: 5 },
+        ]);
         expect(await openShards("up")).to.equal(5);
         expect((await ledger.calls()).length).to.equal(2);
         expect(run.statesEntered.filter((s) => s === "UpdateShardCount")).to.have.length(2);
@@ -58,7 +61,10 @@ describe("workflows: reshard (local, kinesis-local)", function () {
         await createStream(client, "down", 5);
         const run = await runLocalWorkflow("reshard", { targetShards: 2 }, { deps: deps("down", new MemoryLedger()), waitMs: 50 });
         expect(run.status, `${run.error}: ${run.cause}`).to.equal("SUCCEEDED");
-        expect((run.output as { steps: unknown[] }).steps).to.deep.equal([{ call: 1, fromShards: 5, toShards: 3 }, { call: 2, fromShards: 3, toShards: 2 }]);
+        expect((run.output as { steps: unknown[] }).steps).to.deep.equal([
+            { call: 1, fromShards: 5, toShards: 3 },
+            { call: 2, fromShards: 3, toShards: 2 },
+        ]);
         expect(await openShards("down")).to.equal(2);
     });
 
@@ -97,7 +103,9 @@ describe("workflows: reshard (local, kinesis-local)", function () {
     });
 
     it("sizes the target from a throughput with the capacity planner", () => {
-        expect(reshardTarget({ throughputMBps: 1 })).to.be.a("number").and.at.least(1);
+        expect(reshardTarget({ throughputMBps: 1 }))
+            .to.be.a("number")
+            .and.at.least(1);
         expect(reshardTarget({ throughputMBps: 100 })).to.be.greaterThan(reshardTarget({ throughputMBps: 10 }));
         expect(() => reshardTarget({ throughputMBps: 10, targetShards: 3 })).to.throw("give only one of `targetShards` or `throughputMBps` (received both).");
         expect(() => reshardTarget({})).to.throw("give `targetShards` (a shard count) or `throughputMBps` (peak write MB/s to size for) (received neither).");

@@ -5,14 +5,7 @@
  */
 import { expect } from "chai";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
-import {
-    ChangeResourceRecordSetsCommand,
-    GetChangeCommand,
-    GetHealthCheckStatusCommand,
-    ListResourceRecordSetsCommand,
-    ResourceRecordSet,
-    Route53Client,
-} from "@aws-sdk/client-route-53";
+import { ChangeResourceRecordSetsCommand, GetChangeCommand, GetHealthCheckStatusCommand, ListResourceRecordSetsCommand, ResourceRecordSet, Route53Client } from "@aws-sdk/client-route-53";
 import { mockClient } from "aws-sdk-client-mock";
 import { runLocalWorkflow } from "../../local/workflows";
 import { WorkflowDeps } from "../../functions/workflows/deps";
@@ -34,11 +27,14 @@ describe("workflows: traffic shift (local, Route 53 mocked)", () => {
         r53.reset();
         cw.reset();
         r53.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [blue, green, other], IsTruncated: false, MaxItems: 100 });
-        r53.on(ChangeResourceRecordSetsCommand).resolvesOnce({ ChangeInfo: { Id: "/change/C-APPLY", Status: "PENDING", SubmittedAt: new Date() } })
+        r53.on(ChangeResourceRecordSetsCommand)
+            .resolvesOnce({ ChangeInfo: { Id: "/change/C-APPLY", Status: "PENDING", SubmittedAt: new Date() } })
             .resolvesOnce({ ChangeInfo: { Id: "/change/C-ROLLBACK", Status: "PENDING", SubmittedAt: new Date() } });
-        r53.on(GetChangeCommand, { Id: "/change/C-APPLY" }).resolvesOnce({ ChangeInfo: { Id: "/change/C-APPLY", Status: "PENDING", SubmittedAt: new Date() } })
+        r53.on(GetChangeCommand, { Id: "/change/C-APPLY" })
+            .resolvesOnce({ ChangeInfo: { Id: "/change/C-APPLY", Status: "PENDING", SubmittedAt: new Date() } })
             .resolves({ ChangeInfo: { Id: "/change/C-APPLY", Status: "INSYNC", SubmittedAt: new Date() } });
-        r53.on(GetChangeCommand, { Id: "/change/C-ROLLBACK" }).resolvesOnce({ ChangeInfo: { Id: "/change/C-ROLLBACK", Status: "PENDING", SubmittedAt: new Date() } })
+        r53.on(GetChangeCommand, { Id: "/change/C-ROLLBACK" })
+            .resolvesOnce({ ChangeInfo: { Id: "/change/C-ROLLBACK", Status: "PENDING", SubmittedAt: new Date() } })
             .resolves({ ChangeInfo: { Id: "/change/C-ROLLBACK", Status: "INSYNC", SubmittedAt: new Date() } });
         r53.on(GetHealthCheckStatusCommand).resolves(ok);
     });
@@ -74,10 +70,27 @@ describe("workflows: traffic shift (local, Route 53 mocked)", () => {
         // Waited for INSYNC (one PENDING poll each) before soaking and before failing.
         expect(r53.commandCalls(GetChangeCommand).map((c) => c.args[0].input.Id)).to.deep.equal(["/change/C-APPLY", "/change/C-APPLY", "/change/C-ROLLBACK", "/change/C-ROLLBACK"]);
         expect(run.statesEntered).to.deep.equal([
-            "Snapshot", "ApplyChange",
-            "WaitInSync", "CheckInSync", "InSync?", "WaitInSync", "CheckInSync", "InSync?",
-            "SoakWait", "SoakCheck", "SoakResult?", "SoakWait", "SoakCheck", "SoakResult?",
-            "Rollback", "WaitRollbackInSync", "CheckRollbackInSync", "RollbackInSync?", "WaitRollbackInSync", "CheckRollbackInSync", "RollbackInSync?",
+            "Snapshot",
+            "ApplyChange",
+            "WaitInSync",
+            "CheckInSync",
+            "InSync?",
+            "WaitInSync",
+            "CheckInSync",
+            "InSync?",
+            "SoakWait",
+            "SoakCheck",
+            "SoakResult?",
+            "SoakWait",
+            "SoakCheck",
+            "SoakResult?",
+            "Rollback",
+            "WaitRollbackInSync",
+            "CheckRollbackInSync",
+            "RollbackInSync?",
+            "WaitRollbackInSync",
+            "CheckRollbackInSync",
+            "RollbackInSync?",
             "RolledBack",
         ]);
     });
@@ -99,9 +112,14 @@ describe("workflows: traffic shift (local, Route 53 mocked)", () => {
         const run = await runLocalWorkflow("shift", input, { deps: deps() });
         expect(run.status, `${run.error}: ${run.cause}`).to.equal("SUCCEEDED");
         expect(run.output).to.deep.equal({
-            hostedZoneId: ZONE, recordName: NAME, recordType: "A",
-            before: { blue: "weight 100", green: "weight 0" }, after: { blue: "weight 90", green: "weight 10" },
-            changeId: "/change/C-APPLY", soakChecks: 3, status: "SHIFTED",
+            hostedZoneId: ZONE,
+            recordName: NAME,
+            recordType: "A",
+            before: { blue: "weight 100", green: "weight 0" },
+            after: { blue: "weight 90", green: "weight 10" },
+            changeId: "/change/C-APPLY",
+            soakChecks: 3,
+            status: "SHIFTED",
         });
         expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(1);
         expect(run.statesEntered.filter((s) => s === "SoakCheck")).to.have.length(3);
@@ -136,7 +154,10 @@ describe("workflows: traffic shift planning (pure)", () => {
             { Action: "UPSERT", ResourceRecordSet: { ...primary, Failover: "SECONDARY" } },
             { Action: "UPSERT", ResourceRecordSet: { ...secondary, Failover: "PRIMARY" } },
         ]);
-        expect(plan.rollback).to.deep.equal([{ Action: "UPSERT", ResourceRecordSet: primary }, { Action: "UPSERT", ResourceRecordSet: secondary }]);
+        expect(plan.rollback).to.deep.equal([
+            { Action: "UPSERT", ResourceRecordSet: primary },
+            { Action: "UPSERT", ResourceRecordSet: secondary },
+        ]);
         expect(plan.healthCheckIds).to.deep.equal(["hc1"]);
         expect(req).to.include({ soakSeconds: 300, checkIntervalSeconds: 30, soakChecks: 10 });
     });
@@ -156,6 +177,14 @@ describe("workflows: traffic shift planning (pure)", () => {
     it("judges health like Route 53 (healthy above 18% of checkers) and alarms by ALARM state", () => {
         expect(soakVerdict([{ healthCheckId: "h", statuses: ["Success", "Failure", "Failure", "Failure", "Failure"] }], [])).to.equal(undefined);
         expect(soakVerdict([{ healthCheckId: "h", statuses: ["Success", "Failure", "Failure", "Failure", "Failure", "Failure"] }], [])).to.equal("health check h is unhealthy (1 of 6 checkers report success)");
-        expect(soakVerdict([], [{ name: "a", state: "INSUFFICIENT_DATA" }, { name: "b", state: "ALARM" }])).to.equal("alarm b is in ALARM");
+        expect(
+            soakVerdict(
+                [],
+                [
+                    { name: "a", state: "INSUFFICIENT_DATA" },
+                    { name: "b", state: "ALARM" },
+                ],
+            ),
+        ).to.equal("alarm b is in ALARM");
     });
 });

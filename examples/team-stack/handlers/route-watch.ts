@@ -36,13 +36,15 @@ let instance: ReturnType<typeof lambdaConsumer> | undefined;
 export const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     if (!instance) {
         const { metrics } = consumerTelemetry();
-        instance = lambdaConsumer(routeSearches((counts) => {
-            for (const [route, n] of counts) {
-                const m = metrics.singleMetric();
-                m.addDimension("route", route);
-                m.addMetric("RouteSearches", MetricUnit.Count, n);
-            }
-        }));
+        instance = lambdaConsumer(
+            routeSearches((counts) => {
+                for (const [route, n] of counts) {
+                    const m = metrics.singleMetric();
+                    m.addDimension("route", route);
+                    m.addMetric("RouteSearches", MetricUnit.Count, n);
+                }
+            }),
+        );
     }
     return instance.handler(event, context);
 };

@@ -53,7 +53,10 @@ export interface AviationStackPage {
 }
 
 export class SourceApiError extends Error {
-    constructor(message: string, readonly code?: string) {
+    constructor(
+        message: string,
+        readonly code?: string,
+    ) {
         super(message);
         this.name = "SourceApiError";
     }

@@ -44,13 +44,15 @@ let instance: Consumer | undefined;
 export const handler = async (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse> => {
     if (!instance) {
         const { metrics } = consumerTelemetry();
-        instance = lambdaConsumer(cleanStatsHandler((counts) => {
-            for (const c of counts.values()) {
-                const m = metrics.singleMetric();
-                m.addDimensions({ type: c.type, source: c.source });
-                m.addMetric("CleanEvents", MetricUnit.Count, c.events);
-            }
-        }));
+        instance = lambdaConsumer(
+            cleanStatsHandler((counts) => {
+                for (const c of counts.values()) {
+                    const m = metrics.singleMetric();
+                    m.addDimensions({ type: c.type, source: c.source });
+                    m.addMetric("CleanEvents", MetricUnit.Count, c.events);
+                }
+            }),
+        );
     }
     return instance.handler(event, context);
 };
@@ -58,11 +60,14 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
 /** The local platform's instance: the same handler, counts kept in memory (events per type and source, `<type>/<source>`). */
 export async function localConsumer(ctx: LocalConsumerContext): Promise<LocalConsumer> {
     const totals: Record<string, number> = { events: 0 };
-    const consumer = createCleanStats((counts) => {
-        for (const c of counts.values()) {
-            totals.events += c.events;
-            totals[`${c.type}/${c.source}`] = (totals[`${c.type}/${c.source}`] ?? 0) + c.events;
-        }
-    }, { log: ctx.log });
+    const consumer = createCleanStats(
+        (counts) => {
+            for (const c of counts.values()) {
+                totals.events += c.events;
+                totals[`${c.type}/${c.source}`] = (totals[`${c.type}/${c.source}`] ?? 0) + c.events;
+            }
+        },
+        { log: ctx.log },
+    );
     return { consumer, stats: () => ({ ...totals }) };
 }

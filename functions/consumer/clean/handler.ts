@@ -16,7 +16,10 @@ import { cleanEvent } from "./transform";
 
 /** The clean writer over any publisher (the local platform passes its own producer). */
 export function createCleanWriter(publisher: EventPublisher, options: ConsumerOptions & { stats?: DerivedStats } = {}): Consumer {
-    return defineConsumer(derivedStreamHandler((c) => cleanEvent(c.event), publisher, options.log, options.stats), options);
+    return defineConsumer(
+        derivedStreamHandler((c) => cleanEvent(c.event), publisher, options.log, options.stats),
+        options,
+    );
 }
 
 /** A started producer on TARGET_STREAM_NAME (create it once per container). */
@@ -42,8 +45,12 @@ export const handler = async (event: KinesisStreamEvent, context?: Context): Pro
 export async function localConsumer(ctx: LocalConsumerContext): Promise<LocalConsumer> {
     const producer = await targetProducerFromEnv(ctx.env, ctx.kinesis);
     const stats: DerivedStats = { written: 0, dropped: 0, failed: 0 };
-    return { consumer: createCleanWriter(producer, { stats, log: ctx.log }), stats: () => ({ ...stats }), stop: async () => {
-        await producer.drain();
-        producer.stop();
-    } };
+    return {
+        consumer: createCleanWriter(producer, { stats, log: ctx.log }),
+        stats: () => ({ ...stats }),
+        stop: async () => {
+            await producer.drain();
+            producer.stop();
+        },
+    };
 }

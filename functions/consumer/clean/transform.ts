@@ -38,9 +38,7 @@ export interface CleanMarks {
 export type CleanEvent = FlightEvent & { readonly clean: CleanMarks };
 
 /** The fields each registered type declares (the envelope's and its own), from the event-type registry. */
-const FIELDS: Record<string, readonly string[]> = Object.fromEntries(
-    eventTypes.definitions.map((d) => [d.name, [...ENVELOPE_FIELDS, ...Object.keys(d.fields)]]),
-);
+const FIELDS: Record<string, readonly string[]> = Object.fromEntries(eventTypes.definitions.map((d) => [d.name, [...ENVELOPE_FIELDS, ...Object.keys(d.fields)]]));
 
 export function cleanEvent(event: FlightEvent): CleanEvent {
     const raw = event as unknown as Record<string, unknown>;

@@ -16,30 +16,30 @@ import { assertIntegerInRange } from "../range";
 export type CompressionCodec = "none" | "gzip";
 
 export interface CompressionOptions {
-  /** @default "none" (Firehose dynamic partitioning reads user records as JSON) */
-  readonly compression?: CompressionCodec;
-  /** zlib level 1..9. @default 6 */
-  readonly compressionLevel?: number;
-  /** Payloads shorter than this stay uncompressed (gzip adds about 20 bytes). @default 128 */
-  readonly compressMinBytes?: number;
+    /** @default "none" (Firehose dynamic partitioning reads user records as JSON) */
+    readonly compression?: CompressionCodec;
+    /** zlib level 1..9. @default 6 */
+    readonly compressionLevel?: number;
+    /** Payloads shorter than this stay uncompressed (gzip adds about 20 bytes). @default 128 */
+    readonly compressMinBytes?: number;
 }
 
 export function hasGzipMarker(data: Uint8Array): boolean {
-  return data.length >= 3 && data[0] === GZIP_MARKER[0] && data[1] === GZIP_MARKER[1] && data[2] === GZIP_MARKER[2];
+    return data.length >= 3 && data[0] === GZIP_MARKER[0] && data[1] === GZIP_MARKER[1] && data[2] === GZIP_MARKER[2];
 }
 
 export function validateCompressionOptions(opts: CompressionOptions): Required<CompressionOptions> {
-  const compression = opts.compression ?? "none";
-  if (compression !== "none" && compression !== "gzip") {
-    throw new RangeError(`compression must be "none" or "gzip", got ${JSON.stringify(compression)}`);
-  }
-  const compressionLevel = opts.compressionLevel ?? 6;
-  assertIntegerInRange("compressionLevel", compressionLevel, 1, 9);
-  const compressMinBytes = opts.compressMinBytes ?? 128;
-  if (!Number.isInteger(compressMinBytes) || compressMinBytes < 0) {
-    throw new RangeError(`compressMinBytes must be a non-negative integer, got ${compressMinBytes}`);
-  }
-  return { compression, compressionLevel, compressMinBytes };
+    const compression = opts.compression ?? "none";
+    if (compression !== "none" && compression !== "gzip") {
+        throw new RangeError(`compression must be "none" or "gzip", got ${JSON.stringify(compression)}`);
+    }
+    const compressionLevel = opts.compressionLevel ?? 6;
+    assertIntegerInRange("compressionLevel", compressionLevel, 1, 9);
+    const compressMinBytes = opts.compressMinBytes ?? 128;
+    if (!Number.isInteger(compressMinBytes) || compressMinBytes < 0) {
+        throw new RangeError(`compressMinBytes must be a non-negative integer, got ${compressMinBytes}`);
+    }
+    return { compression, compressionLevel, compressMinBytes };
 }
 
 /**
@@ -48,19 +48,19 @@ export function validateCompressionOptions(opts: CompressionOptions): Required<C
  * decode gives it back unchanged.
  */
 export function compressPayload(data: Uint8Array, opts: Required<CompressionOptions>): Uint8Array {
-  if (opts.compression === "none") return data;
-  const marked = hasGzipMarker(data);
-  if (!marked && data.length < opts.compressMinBytes) return data;
-  const gz = gzipSync(data, { level: opts.compressionLevel });
-  return marked || gz.length < data.length ? gz : data;
+    if (opts.compression === "none") return data;
+    const marked = hasGzipMarker(data);
+    if (!marked && data.length < opts.compressMinBytes) return data;
+    const gz = gzipSync(data, { level: opts.compressionLevel });
+    return marked || gz.length < data.length ? gz : data;
 }
 
 /** Gunzips a payload that carries the marker; returns others as they are. */
 export function decompressPayload(data: Uint8Array, what = "payload"): Uint8Array {
-  if (!hasGzipMarker(data)) return data;
-  try {
-    return gunzipSync(data);
-  } catch (e) {
-    throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`, { cause: e });
-  }
+    if (!hasGzipMarker(data)) return data;
+    try {
+        return gunzipSync(data);
+    } catch (e) {
+        throw new Error(`${what} starts with the gzip marker 1f8b08 but does not gunzip: ${(e as Error).message}`, { cause: e });
+    }
 }

@@ -24,89 +24,88 @@ import { KPL_CHECKSUM_BYTES, KPL_MAGIC } from "./limits";
 /** Called per event with its JSON text; `index` is the event's position in its frame (0 for a single-event payload). */
 export type PayloadVisitor = (text: string, subSequenceNumber: number, index: number) => void;
 
-
 /** Visits every event payload of one record's data; throws as decodeRecord throws. */
 export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visit: PayloadVisitor): void {
-  if (!(data instanceof Uint8Array)) {
-    decodeRecord(data, keys); // throws the TypeError naming what was received
-    return;
-  }
-  if (!isAggregatedRecord(data)) {
-    expand(data, 0, visit, "record payload");
-    return;
-  }
-  const body = scan(data);
-  if (body === undefined) {
-    // Not well formed (or a shape the scanner leaves to the strict decoder): its error, or its records.
-    for (const u of decodeRecord(data, keys)) visit(utf8(u.data), u.subSequenceNumber, u.frame?.index ?? 0);
-    return;
-  }
-  // Second pass: the records' data fields, in order.
-  let pos = 0;
-  let sub = 0;
-  while (pos < body.length) {
-    const tag = body[pos++];
-    const len = varint(body, pos);
-    pos = varintEnd;
-    if (tag === 0x1a) {
-      const end = pos + len;
-      let p = pos;
-      while (p < end) {
-        const t = body[p++];
-        if (t === 0x08 || t === 0x10) {
-          varint(body, p);
-          p = varintEnd;
-        } else {
-          const l = varint(body, p);
-          p = varintEnd;
-          if (t === 0x1a) expand(body.subarray(p, p + l), sub, visit, "aggregated record payload");
-          p += l;
-        }
-      }
-      sub++;
+    if (!(data instanceof Uint8Array)) {
+        decodeRecord(data, keys); // throws the TypeError naming what was received
+        return;
     }
-    pos += len;
-  }
+    if (!isAggregatedRecord(data)) {
+        expand(data, 0, visit, "record payload");
+        return;
+    }
+    const body = scan(data);
+    if (body === undefined) {
+        // Not well formed (or a shape the scanner leaves to the strict decoder): its error, or its records.
+        for (const u of decodeRecord(data, keys)) visit(utf8(u.data), u.subSequenceNumber, u.frame?.index ?? 0);
+        return;
+    }
+    // Second pass: the records' data fields, in order.
+    let pos = 0;
+    let sub = 0;
+    while (pos < body.length) {
+        const tag = body[pos++];
+        const len = varint(body, pos);
+        pos = varintEnd;
+        if (tag === 0x1a) {
+            const end = pos + len;
+            let p = pos;
+            while (p < end) {
+                const t = body[p++];
+                if (t === 0x08 || t === 0x10) {
+                    varint(body, p);
+                    p = varintEnd;
+                } else {
+                    const l = varint(body, p);
+                    p = varintEnd;
+                    if (t === 0x1a) expand(body.subarray(p, p + l), sub, visit, "aggregated record payload");
+                    p += l;
+                }
+            }
+            sub++;
+        }
+        pos += len;
+    }
 }
 
 function utf8(b: Uint8Array): string {
-  return Buffer.isBuffer(b) ? b.toString("utf8") : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+    return Buffer.isBuffer(b) ? b.toString("utf8") : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
 }
 
 function expand(payload: Uint8Array, sub: number, visit: PayloadVisitor, what: string): void {
-  if (!isFrame(payload)) {
-    visit(utf8(hasGzipMarker(payload) ? decompressPayload(payload, what === "record payload" ? what : `aggregated record: records[${sub}] payload`) : payload), sub, 0);
-    return;
-  }
-  let frame;
-  try {
-    frame = decodeFrameBody(payload);
-  } catch (e) {
-    throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${(e as Error).message}`);
-  }
-  const lines = frame.body.toString("utf8").split("\n");
-  if (lines.length !== frame.count) {
-    throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${frameLineCountMessage(lines.length, frame.count)}`);
-  }
-  for (let i = 0; i < lines.length; i++) visit(lines[i], sub, i);
+    if (!isFrame(payload)) {
+        visit(utf8(hasGzipMarker(payload) ? decompressPayload(payload, what === "record payload" ? what : `aggregated record: records[${sub}] payload`) : payload), sub, 0);
+        return;
+    }
+    let frame;
+    try {
+        frame = decodeFrameBody(payload);
+    } catch (e) {
+        throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${(e as Error).message}`);
+    }
+    const lines = frame.body.toString("utf8").split("\n");
+    if (lines.length !== frame.count) {
+        throw new FrameError(`${what === "record payload" ? what : `aggregated record: records[${sub}] payload`}: ${frameLineCountMessage(lines.length, frame.count)}`);
+    }
+    for (let i = 0; i < lines.length; i++) visit(lines[i], sub, i);
 }
 
 let varintEnd = 0;
 /** Reads a varint of at most 7 bytes (< 2^49) at `pos`; -1 when longer or past the end. Sets varintEnd. */
 function varint(b: Uint8Array, pos: number): number {
-  let result = 0;
-  let mul = 1;
-  for (let i = 0; i < 7; i++) {
-    if (pos >= b.length) return -1;
-    const byte = b[pos++];
-    result += (byte & 0x7f) * mul;
-    if ((byte & 0x80) === 0) {
-      varintEnd = pos;
-      return result;
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+        if (pos >= b.length) return -1;
+        const byte = b[pos++];
+        result += (byte & 0x7f) * mul;
+        if ((byte & 0x80) === 0) {
+            varintEnd = pos;
+            return result;
+        }
+        mul *= 128;
     }
-    mul *= 128;
-  }
-  return -1;
+    return -1;
 }
 
 /**
@@ -116,55 +115,55 @@ function varint(b: Uint8Array, pos: number): number {
  * UTF-8 keys; the MD5 trailer matching), otherwise undefined.
  */
 function scan(data: Uint8Array): Uint8Array | undefined {
-  if (data.length < KPL_MAGIC.length + KPL_CHECKSUM_BYTES) return undefined;
-  const body = data.subarray(KPL_MAGIC.length, data.length - KPL_CHECKSUM_BYTES);
-  const trailer = data.subarray(data.length - KPL_CHECKSUM_BYTES);
-  const digest = createHash("md5").update(body).digest();
-  for (let i = 0; i < KPL_CHECKSUM_BYTES; i++) if (digest[i] !== trailer[i]) return undefined;
-  let pkCount = 0;
-  let ehkCount = 0;
-  let maxPk = -1;
-  let maxEhk = -1;
-  let pos = 0;
-  while (pos < body.length) {
-    const tag = body[pos++];
-    if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) return undefined;
-    const len = varint(body, pos);
-    if (len < 0) return undefined;
-    pos = varintEnd;
-    const end = pos + len;
-    if (end > body.length) return undefined;
-    if (tag === 0x0a || tag === 0x12) {
-      if (!isUtf8(body.subarray(pos, end))) return undefined;
-      if (tag === 0x0a) pkCount++;
-      else ehkCount++;
-    } else {
-      let p = pos;
-      let pk = -1;
-      let hasData = false;
-      while (p < end) {
-        const t = body[p++];
-        if (t === 0x08 || t === 0x10) {
-          const v = varint(body, p);
-          if (v < 0 || varintEnd > end) return undefined;
-          p = varintEnd;
-          if (t === 0x08) pk = v;
-          else if (v > maxEhk) maxEhk = v;
-        } else if (t === 0x1a || t === 0x22) {
-          const l = varint(body, p);
-          if (l < 0 || varintEnd + l > end) return undefined;
-          p = varintEnd + l;
-          if (t === 0x1a) {
-            if (hasData) return undefined; // a repeated data field: the strict decoder decides
-            hasData = true;
-          }
-        } else return undefined;
-      }
-      if (pk < 0 || !hasData) return undefined;
-      if (pk > maxPk) maxPk = pk;
+    if (data.length < KPL_MAGIC.length + KPL_CHECKSUM_BYTES) return undefined;
+    const body = data.subarray(KPL_MAGIC.length, data.length - KPL_CHECKSUM_BYTES);
+    const trailer = data.subarray(data.length - KPL_CHECKSUM_BYTES);
+    const digest = createHash("md5").update(body).digest();
+    for (let i = 0; i < KPL_CHECKSUM_BYTES; i++) if (digest[i] !== trailer[i]) return undefined;
+    let pkCount = 0;
+    let ehkCount = 0;
+    let maxPk = -1;
+    let maxEhk = -1;
+    let pos = 0;
+    while (pos < body.length) {
+        const tag = body[pos++];
+        if (tag !== 0x0a && tag !== 0x12 && tag !== 0x1a) return undefined;
+        const len = varint(body, pos);
+        if (len < 0) return undefined;
+        pos = varintEnd;
+        const end = pos + len;
+        if (end > body.length) return undefined;
+        if (tag === 0x0a || tag === 0x12) {
+            if (!isUtf8(body.subarray(pos, end))) return undefined;
+            if (tag === 0x0a) pkCount++;
+            else ehkCount++;
+        } else {
+            let p = pos;
+            let pk = -1;
+            let hasData = false;
+            while (p < end) {
+                const t = body[p++];
+                if (t === 0x08 || t === 0x10) {
+                    const v = varint(body, p);
+                    if (v < 0 || varintEnd > end) return undefined;
+                    p = varintEnd;
+                    if (t === 0x08) pk = v;
+                    else if (v > maxEhk) maxEhk = v;
+                } else if (t === 0x1a || t === 0x22) {
+                    const l = varint(body, p);
+                    if (l < 0 || varintEnd + l > end) return undefined;
+                    p = varintEnd + l;
+                    if (t === 0x1a) {
+                        if (hasData) return undefined; // a repeated data field: the strict decoder decides
+                        hasData = true;
+                    }
+                } else return undefined;
+            }
+            if (pk < 0 || !hasData) return undefined;
+            if (pk > maxPk) maxPk = pk;
+        }
+        pos = end;
     }
-    pos = end;
-  }
-  if (maxPk >= pkCount || maxEhk >= ehkCount) return undefined;
-  return body;
+    if (maxPk >= pkCount || maxEhk >= ehkCount) return undefined;
+    return body;
 }

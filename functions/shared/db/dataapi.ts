@@ -29,15 +29,7 @@ export interface DataApiTarget {
 }
 
 /** A parameter value: plain values map to Data API fields; `{json}` and `{timestamp}` add type hints. */
-export type ParamValue =
-    | string
-    | number
-    | boolean
-    | null
-    | undefined
-    | { readonly json: unknown }
-    | { readonly timestamp: string }
-    | { readonly decimal: string };
+export type ParamValue = string | number | boolean | null | undefined | { readonly json: unknown } | { readonly timestamp: string } | { readonly decimal: string };
 
 export type Params = Record<string, ParamValue>;
 export type Row = Record<string, unknown>;
@@ -141,13 +133,17 @@ export class DataApi {
 
     /** One statement; rows come back as objects. */
     async execute(sql: string, params: Params = {}, transactionId?: string): Promise<ExecuteResult> {
-        const out = await this.timed(() => this.target.client.send(new ExecuteStatementCommand({
-            ...this.base(),
-            sql,
-            parameters: toSqlParameters(params),
-            includeResultMetadata: true,
-            transactionId,
-        })));
+        const out = await this.timed(() =>
+            this.target.client.send(
+                new ExecuteStatementCommand({
+                    ...this.base(),
+                    sql,
+                    parameters: toSqlParameters(params),
+                    includeResultMetadata: true,
+                    transactionId,
+                }),
+            ),
+        );
         return { rows: recordsToRows(out.records, out.columnMetadata), numberOfRecordsUpdated: Number(out.numberOfRecordsUpdated ?? 0) };
     }
 
@@ -159,12 +155,16 @@ export class DataApi {
     /** One statement, many parameter sets (no result rows). Empty sets do nothing. */
     async batchExecute(sql: string, parameterSets: Params[], transactionId?: string): Promise<number> {
         if (parameterSets.length === 0) return 0;
-        const out = await this.timed(() => this.target.client.send(new BatchExecuteStatementCommand({
-            ...this.base(),
-            sql,
-            parameterSets: parameterSets.map((p) => toSqlParameters(p)),
-            transactionId,
-        })));
+        const out = await this.timed(() =>
+            this.target.client.send(
+                new BatchExecuteStatementCommand({
+                    ...this.base(),
+                    sql,
+                    parameterSets: parameterSets.map((p) => toSqlParameters(p)),
+                    transactionId,
+                }),
+            ),
+        );
         return out.updateResults?.length ?? 0;
     }
 

@@ -59,7 +59,10 @@ export function parseMigrations(files: ReadonlyArray<{ file: string; sql: string
 /** Reads every `*.sql` file of a directory as migrations. */
 export function loadMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
     if (!fs.existsSync(dir)) throw new MigrationError(`Migrations directory ${dir} does not exist.`);
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".sql")).sort();
+    const files = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".sql"))
+        .sort();
     return parseMigrations(files.map((file) => ({ file, sql: fs.readFileSync(path.join(dir, file), "utf8") })));
 }
 
@@ -85,9 +88,7 @@ export function planMigrations(migrations: readonly Migration[], applied: readon
             throw new MigrationError(`schema_migrations records version ${a.version} (${a.name}) but no migration file has that version; this code is older than the database schema.`);
         }
         if (m.checksum !== a.checksum) {
-            throw new MigrationError(
-                `Migration ${a.version}_${m.name} was edited after it was applied: checksum in schema_migrations is ${a.checksum}, the file's is ${m.checksum}. Add a new migration instead of editing an applied one.`,
-            );
+            throw new MigrationError(`Migration ${a.version}_${m.name} was edited after it was applied: checksum in schema_migrations is ${a.checksum}, the file's is ${m.checksum}. Add a new migration instead of editing an applied one.`);
         }
     }
     const done = new Set(applied.map((a) => a.version));

@@ -4,29 +4,35 @@ import { f } from "./fields";
 import type { EventTypeDefinition } from "./registry";
 
 export interface BookingEvent extends Envelope {
-  readonly type: "booking";
-  readonly bookingId: string;
-  readonly flight: FlightRef;
-  readonly seats: number;
-  readonly fare: Money;
+    readonly type: "booking";
+    readonly bookingId: string;
+    readonly flight: FlightRef;
+    readonly seats: number;
+    readonly fare: Money;
 }
 
 export const bookingType: EventTypeDefinition = {
-  name: "booking",
-  description: "Seats were booked on a flight.",
-  producedBy: "booking engines (ingestion API)",
-  fields: {
-    bookingId: f.id("the booking reference"),
-    flight: flightRef("the booked flight"),
-    seats: passengerCount("seats booked"),
-    fare: f.money("fare paid"),
-  },
-  rules: [{ kind: "differ", first: "flight.origin", second: "flight.destination" }],
-  lake: { timeField: "occurredAt" },
-  route: { origin: "flight.origin", destination: "flight.destination" },
-  departureDate: "flight.departureDate",
-  example: {
-    eventId: "evt-booking-1", type: "booking", occurredAt: "2026-11-22T10:16:00-05:00", source: "app-ios", bookingId: "PNR123",
-    flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01", origin: "ZRH", destination: "LIS" }, seats: 2, fare: { amount: 379, currency: "CHF" },
-  },
+    name: "booking",
+    description: "Seats were booked on a flight.",
+    producedBy: "booking engines (ingestion API)",
+    fields: {
+        bookingId: f.id("the booking reference"),
+        flight: flightRef("the booked flight"),
+        seats: passengerCount("seats booked"),
+        fare: f.money("fare paid"),
+    },
+    rules: [{ kind: "differ", first: "flight.origin", second: "flight.destination" }],
+    lake: { timeField: "occurredAt" },
+    route: { origin: "flight.origin", destination: "flight.destination" },
+    departureDate: "flight.departureDate",
+    example: {
+        eventId: "evt-booking-1",
+        type: "booking",
+        occurredAt: "2026-11-22T10:16:00-05:00",
+        source: "app-ios",
+        bookingId: "PNR123",
+        flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01", origin: "ZRH", destination: "LIS" },
+        seats: 2,
+        fare: { amount: 379, currency: "CHF" },
+    },
 };

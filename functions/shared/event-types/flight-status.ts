@@ -19,55 +19,64 @@ export const MAX_DELAY_MINUTES = 4320;
 
 /** One end of the flight. */
 export interface FlightStatusEnd {
-  readonly airport: string;
-  /** ISO-8601 with offset. */
-  readonly scheduled: string;
-  readonly estimated?: string;
-  readonly actual?: string;
-  /** Minutes late (0 when on time); absent when not known. */
-  readonly delayMinutes?: number;
+    readonly airport: string;
+    /** ISO-8601 with offset. */
+    readonly scheduled: string;
+    readonly estimated?: string;
+    readonly actual?: string;
+    /** Minutes late (0 when on time); absent when not known. */
+    readonly delayMinutes?: number;
 }
 
 export interface FlightStatusEvent extends Envelope {
-  readonly type: "flight_status";
-  readonly flight: { readonly carrier: string; readonly number: string; readonly departureDate: string };
-  readonly status: FlightStatus;
-  readonly departure: FlightStatusEnd;
-  readonly arrival: FlightStatusEnd;
+    readonly type: "flight_status";
+    readonly flight: { readonly carrier: string; readonly number: string; readonly departureDate: string };
+    readonly status: FlightStatus;
+    readonly departure: FlightStatusEnd;
+    readonly arrival: FlightStatusEnd;
 }
 
 const end = (doc: string): Field =>
-  f.object({
-    airport: f.airport("IATA airport code"),
-    scheduled: f.timestamp("scheduled time"),
-    estimated: optional(f.timestamp("estimated time")),
-    actual: optional(f.timestamp("actual time")),
-    delayMinutes: optional(f.integer(0, MAX_DELAY_MINUTES, "delay, minutes")),
-  }, doc);
+    f.object(
+        {
+            airport: f.airport("IATA airport code"),
+            scheduled: f.timestamp("scheduled time"),
+            estimated: optional(f.timestamp("estimated time")),
+            actual: optional(f.timestamp("actual time")),
+            delayMinutes: optional(f.integer(0, MAX_DELAY_MINUTES, "delay, minutes")),
+        },
+        doc,
+    );
 
 export const flightStatusType: EventTypeDefinition = {
-  name: "flight_status",
-  description: "The operational status of a flight (AviationStack flights shape, normalised).",
-  producedBy: "the flight-status connector (ScheduledSource)",
-  fields: {
-    flight: f.object({
-      carrier: f.carrier("operating airline"),
-      number: f.flightNumber("flight number"),
-      departureDate: f.date("local departure day"),
-    }, "the flight"),
-    status: f.oneOf(FLIGHT_STATUSES, "operational status"),
-    departure: end("departure end"),
-    arrival: end("arrival end"),
-  },
-  rules: [{ kind: "differ", first: "departure.airport", second: "arrival.airport" }],
-  lake: { timeField: "occurredAt" },
-  route: { origin: "departure.airport", destination: "arrival.airport" },
-  departureDate: "flight.departureDate",
-  example: {
-    eventId: "fs-LX2084-2026-12-01-1", type: "flight_status", occurredAt: "2026-12-01T06:30:00Z", source: "aviationstack",
-    flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01" },
-    status: "active",
-    departure: { airport: "ZRH", scheduled: "2026-12-01T07:05:00+01:00", estimated: "2026-12-01T07:20:00+01:00", actual: "2026-12-01T07:22:00+01:00", delayMinutes: 17 },
-    arrival: { airport: "LIS", scheduled: "2026-12-01T09:00:00+00:00", estimated: "2026-12-01T09:10:00+00:00" },
-  },
+    name: "flight_status",
+    description: "The operational status of a flight (AviationStack flights shape, normalised).",
+    producedBy: "the flight-status connector (ScheduledSource)",
+    fields: {
+        flight: f.object(
+            {
+                carrier: f.carrier("operating airline"),
+                number: f.flightNumber("flight number"),
+                departureDate: f.date("local departure day"),
+            },
+            "the flight",
+        ),
+        status: f.oneOf(FLIGHT_STATUSES, "operational status"),
+        departure: end("departure end"),
+        arrival: end("arrival end"),
+    },
+    rules: [{ kind: "differ", first: "departure.airport", second: "arrival.airport" }],
+    lake: { timeField: "occurredAt" },
+    route: { origin: "departure.airport", destination: "arrival.airport" },
+    departureDate: "flight.departureDate",
+    example: {
+        eventId: "fs-LX2084-2026-12-01-1",
+        type: "flight_status",
+        occurredAt: "2026-12-01T06:30:00Z",
+        source: "aviationstack",
+        flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01" },
+        status: "active",
+        departure: { airport: "ZRH", scheduled: "2026-12-01T07:05:00+01:00", estimated: "2026-12-01T07:20:00+01:00", actual: "2026-12-01T07:22:00+01:00", delayMinutes: 17 },
+        arrival: { airport: "LIS", scheduled: "2026-12-01T09:00:00+00:00", estimated: "2026-12-01T09:10:00+00:00" },
+    },
 };

@@ -35,5 +35,5 @@ export const eventTypes = new EventTypeRegistry(EVENT_TYPE_DEFINITIONS);
 
 /** Pond SQL input columns of the lake's events (DuckDB `read_json` columns), optionally only those `types` carry. */
 export function pondColumns(types?: readonly string[]) {
-  return eventTypes.pondColumns(types);
+    return eventTypes.pondColumns(types);
 }

@@ -16,12 +16,7 @@ export interface AslDefinition {
 }
 
 /** Lambda errors worth retrying (throttles, service hiccups), as AWS documents them. */
-export const LAMBDA_TRANSIENT_ERRORS = [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-];
+export const LAMBDA_TRANSIENT_ERRORS = ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"];
 
 /** A Task state calling the task function with `action`; `input` passes the execution input instead of the state. */
 export function task(functionArn: string, action: string, next: string | { End: true }, opts: { input?: boolean; comment?: string; retryErrors?: string[]; catch?: { errors: string[]; next: string } } = {}): AslState {

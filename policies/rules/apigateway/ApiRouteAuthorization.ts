@@ -19,7 +19,8 @@ export const meta = {
 export function check(args: ResourceValidationArgs, reportViolation: (m: string) => void): void {
     if (args.type === "aws:apigatewayv2/route:Route") {
         const t = args.props.authorizationType;
-        if (t === undefined || t === null || t === "NONE") reportViolation(`route ${q(args.props.routeKey ?? args.name)} has authorizationType ${t === undefined || t === null ? "not set (default \"NONE\")" : q(t)}; set "AWS_IAM", "JWT" or "CUSTOM".`);
+        if (t === undefined || t === null || t === "NONE")
+            reportViolation(`route ${q(args.props.routeKey ?? args.name)} has authorizationType ${t === undefined || t === null ? 'not set (default "NONE")' : q(t)}; set "AWS_IAM", "JWT" or "CUSTOM".`);
         return;
     }
     if (args.type !== "aws:apigateway/method:Method") args.notApplicable("Policy only applies to API Gateway routes and methods");

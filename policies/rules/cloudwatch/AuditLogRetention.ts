@@ -4,7 +4,8 @@ import { configOf, effectiveTags, known, q } from "../../lib/util";
 
 export const meta = {
     id: "audit-log-retention",
-    description: "Log groups that hold audit logs keep them at least minimumDays (config, default 365; 0 = never expire counts as compliant): groups tagged LogType=audit, the destination of an API Gateway stage's access logs, and the destination of a VPC flow log.",
+    description:
+        "Log groups that hold audit logs keep them at least minimumDays (config, default 365; 0 = never expire counts as compliant): groups tagged LogType=audit, the destination of an API Gateway stage's access logs, and the destination of a VPC flow log.",
     enforcementLevel: "mandatory" as const,
     why: "Access and flow logs are evidence; an incident found months later (or an audit) needs them, while operational logs may expire sooner.",
     publicRuleSets: {
@@ -28,8 +29,7 @@ function auditReason(g: PolicyResource, resources: PolicyResource[]): string | u
     if (effectiveTags(g.props ?? {}, g.provider).LogType === "audit") return "tagged LogType=audit";
     const arn = known(g.props, "arn");
     const name = known(g.props, "name");
-    const isThis = (r: PolicyResource, prop: string, v: unknown) =>
-        (r.propertyDependencies?.[prop] ?? []).some((d) => d.urn === g.urn) || (typeof v === "string" && ((typeof arn === "string" && strip(v) === strip(arn)) || v === name));
+    const isThis = (r: PolicyResource, prop: string, v: unknown) => (r.propertyDependencies?.[prop] ?? []).some((d) => d.urn === g.urn) || (typeof v === "string" && ((typeof arn === "string" && strip(v) === strip(arn)) || v === name));
     for (const r of resources) {
         if (STAGES.includes(r.type) && isThis(r, "accessLogSettings", (known(r.props, "accessLogSettings") as { destinationArn?: string } | undefined)?.destinationArn)) return `access logs of API stage ${q(r.name)}`;
         if (r.type === FLOW_LOG && (isThis(r, "logDestination", known(r.props, "logDestination")) || isThis(r, "logGroupName", known(r.props, "logGroupName")))) return `flow logs of ${q(r.name)}`;

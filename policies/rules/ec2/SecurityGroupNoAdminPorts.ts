@@ -16,7 +16,10 @@ export const meta = {
     },
 };
 
-const ADMIN_PORTS: [number, string][] = [[22, "SSH"], [3389, "RDP"]];
+const ADMIN_PORTS: [number, string][] = [
+    [22, "SSH"],
+    [3389, "RDP"],
+];
 
 export function check(args: ResourceValidationArgs, reportViolation: (m: string) => void): void {
     if (![SG_TYPE, SG_RULE_TYPE, SG_INGRESS_RULE_TYPE].includes(args.type)) args.notApplicable("Policy only applies to security groups and their ingress rules");

@@ -5,7 +5,8 @@ import { known, list, q } from "../../lib/util";
 
 export const meta = {
     id: "ec2-no-open-ingress",
-    description: "Security groups admit no ingress from 0.0.0.0/0 or ::/0 (inline ingress, SecurityGroupRule, SecurityGroupIngressRule), except tcp 443 exactly on a group attached to an internet-facing load balancer, and tcp 80 exactly on such a group when every port-80 listener of its load balancers only redirects to HTTPS (and carries no listener rules).",
+    description:
+        "Security groups admit no ingress from 0.0.0.0/0 or ::/0 (inline ingress, SecurityGroupRule, SecurityGroupIngressRule), except tcp 443 exactly on a group attached to an internet-facing load balancer, and tcp 80 exactly on such a group when every port-80 listener of its load balancers only redirects to HTTPS (and carries no listener rules).",
     enforcementLevel: "mandatory" as const,
     why: "Only the HTTPS front door faces the internet; any other port open to everyone (an HTTP listener, a database, a debug port) is an attack surface nobody reviewed.",
     publicRuleSets: {
@@ -74,9 +75,12 @@ export function check(args: StackValidationArgs, reportViolation: (m: string, ur
             if (http && isPublicLbGroup(sg) && lbsOf(sg).every((lb) => port80OnlyRedirects(lb, args.resources))) continue;
             const group = sg ? q(sg.name) : q(i.securityGroupId ?? "unknown");
             const where = r.type === SG_TYPE ? i.where : `${i.where}`;
-            reportViolation(https
-                ? `Security group ${group} (${where}) allows tcp 443 from ${open.join(" and ")} but is not attached to an internet-facing load balancer; admit the callers' CIDRs or security groups only.`
-                : `Security group ${group} (${where}) allows ${describePorts(i)} from ${open.join(" and ")}; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`, r.urn);
+            reportViolation(
+                https
+                    ? `Security group ${group} (${where}) allows tcp 443 from ${open.join(" and ")} but is not attached to an internet-facing load balancer; admit the callers' CIDRs or security groups only.`
+                    : `Security group ${group} (${where}) allows ${describePorts(i)} from ${open.join(" and ")}; only tcp 443 on an internet-facing load balancer may be open to anywhere (and tcp 80 when its port-80 listeners only redirect to HTTPS).`,
+                r.urn,
+            );
         }
     }
 }

@@ -5,7 +5,7 @@ import { isAwsManagedKeyRef, q } from "../../lib/util";
 
 export const meta = {
     id: "ecr-cmk-encryption",
-    description: "ECR repositories set encryptionConfigurations encryptionType \"KMS\" with a customer-managed kmsKey (the default AES256 and the AWS-managed aws/ecr key are not customer-managed).",
+    description: 'ECR repositories set encryptionConfigurations encryptionType "KMS" with a customer-managed kmsKey (the default AES256 and the AWS-managed aws/ecr key are not customer-managed).',
     enforcementLevel: "mandatory" as const,
     why: "Images carry the service's code; a customer-managed key lets key policies decide who can pull layers, independently of repository policies.",
     publicRuleSets: {
@@ -20,7 +20,7 @@ export const meta = {
 export const check = validateResourceOfType(aws.ecr.Repository, (repo, _args, reportViolation) => {
     const enc = ((repo.encryptionConfigurations as any[]) ?? [])[0];
     if (!enc || enc.encryptionType !== "KMS") {
-        reportViolation(`encryptionConfigurations encryptionType is ${enc?.encryptionType === undefined ? "not set (default \"AES256\")" : q(enc.encryptionType)}; set "KMS" with a customer-managed kmsKey.`);
+        reportViolation(`encryptionConfigurations encryptionType is ${enc?.encryptionType === undefined ? 'not set (default "AES256")' : q(enc.encryptionType)}; set "KMS" with a customer-managed kmsKey.`);
     } else if (!enc.kmsKey) {
         reportViolation(`encryptionType is "KMS" but kmsKey is not set (the AWS-managed aws/ecr key); name a customer-managed key.`);
     } else if (isAwsManagedKeyRef(enc.kmsKey)) {

@@ -5,7 +5,7 @@ import { q } from "../../lib/util";
 
 export const meta = {
     id: "ecr-immutable-tags",
-    description: "ECR repositories set imageTagMutability \"IMMUTABLE\".",
+    description: 'ECR repositories set imageTagMutability "IMMUTABLE".',
     enforcementLevel: "mandatory" as const,
     why: "With mutable tags the image a task definition names can be replaced under it; immutable tags make every deployment reproducible and auditable.",
     publicRuleSets: {
@@ -19,7 +19,7 @@ export const meta = {
 
 export const check = validateResourceOfType(aws.ecr.Repository, (repo, _args, reportViolation) => {
     if (repo.imageTagMutability !== "IMMUTABLE") {
-        reportViolation(`imageTagMutability is ${repo.imageTagMutability === undefined ? "not set (default \"MUTABLE\")" : q(repo.imageTagMutability)}; set "IMMUTABLE".`);
+        reportViolation(`imageTagMutability is ${repo.imageTagMutability === undefined ? 'not set (default "MUTABLE")' : q(repo.imageTagMutability)}; set "IMMUTABLE".`);
     }
 });
 

@@ -4,7 +4,7 @@ import { parsePolicy, principalIsPublic, statementLabel } from "../../lib/util";
 
 export const meta = {
     id: "ecr-no-public-repository",
-    description: "No ECR Public repository, and no ECR repository policy with an Allow for Principal \"*\" (or AWS \"*\").",
+    description: 'No ECR Public repository, and no ECR repository policy with an Allow for Principal "*" (or AWS "*").',
     enforcementLevel: "mandatory" as const,
     why: "The ingestion image embeds the service's code and configuration; pulling it is reconnaissance, pushing to it is code execution in production.",
     publicRuleSets: {

@@ -16,12 +16,7 @@ export const meta = {
     },
 };
 
-const ATTACHMENTS = [
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-];
+const ATTACHMENTS = ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment", "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"];
 
 export function isFullAccess(arn: string): boolean {
     const name = arn.split("/").pop() ?? arn;

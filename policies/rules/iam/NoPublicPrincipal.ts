@@ -5,9 +5,9 @@ import { parsePolicy, principalIsPublic, statementLabel } from "../../lib/util";
 
 export const meta = {
     id: "no-public-principal",
-    description: "Allow statements in bucket, key, topic, queue, stream and secret policies and role trust policies never name Principal \"*\" (or AWS \"*\"), and Lambda permissions never grant principal \"*\"; Deny statements may.",
+    description: 'Allow statements in bucket, key, topic, queue, stream and secret policies and role trust policies never name Principal "*" (or AWS "*"), and Lambda permissions never grant principal "*"; Deny statements may.',
     enforcementLevel: "mandatory" as const,
-    why: "Cross-account access is granted to named accounts and roles; \"*\" with a forgotten or wrong condition is public data.",
+    why: 'Cross-account access is granted to named accounts and roles; "*" with a forgotten or wrong condition is public data.',
     publicRuleSets: {
         cdkNag: NONE,
         checkov: ["CKV_AWS_70 (S3)"],

@@ -5,7 +5,8 @@ import { list, parsePolicy, PolicyStatementJson, q, statementLabel } from "../..
 
 export const meta = {
     id: "iam-no-wildcard-actions",
-    description: "Allow statements in IAM (role, inline, managed) and resource policies name actions: no \"*\", no \"service:*\", no NotAction. Exception: a KMS key policy statement granting kms:* to the root of the key's own account only (the documented key-administration statement).",
+    description:
+        'Allow statements in IAM (role, inline, managed) and resource policies name actions: no "*", no "service:*", no NotAction. Exception: a KMS key policy statement granting kms:* to the root of the key\'s own account only (the documented key-administration statement).',
     enforcementLevel: "mandatory" as const,
     why: "Least privilege: a service wildcard grants deletes and policy changes nobody asked for, including actions AWS adds later.",
     publicRuleSets: {
@@ -16,7 +17,6 @@ export const meta = {
         securityHub: ["IAM.21", "IAM.1"],
     },
 };
-
 
 const ROOT = /^arn:aws[a-z-]*:iam::(\d{12}):root$/;
 

@@ -5,9 +5,10 @@ import { list, q, statementLabel } from "../../lib/util";
 
 export const meta = {
     id: "iam-no-wildcard-resources",
-    description: "Allow statements in IAM role, inline and managed policies do not grant data actions (S3, Kinesis, Firehose, KMS, SQS, SNS, Secrets Manager, DynamoDB, RDS Data, Glue, Athena, Step Functions, Lambda, Logs) on Resource \"*\"; account-level actions without resource-level permissions are allowed.",
+    description:
+        'Allow statements in IAM role, inline and managed policies do not grant data actions (S3, Kinesis, Firehose, KMS, SQS, SNS, Secrets Manager, DynamoDB, RDS Data, Glue, Athena, Step Functions, Lambda, Logs) on Resource "*"; account-level actions without resource-level permissions are allowed.',
     enforcementLevel: "mandatory" as const,
-    why: "Least privilege across accounts: a role that may read \"*\" can read every bucket, stream and key that trusts its account.",
+    why: 'Least privilege across accounts: a role that may read "*" can read every bucket, stream and key that trusts its account.',
     publicRuleSets: {
         cdkNag: ["AwsSolutions-IAM5"],
         checkov: ["CKV_AWS_355"],

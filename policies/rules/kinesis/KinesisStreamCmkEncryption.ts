@@ -19,7 +19,7 @@ export const meta = {
 
 export const check = validateResourceOfType(aws.kinesis.Stream, (stream, _args, reportViolation) => {
     if (stream.encryptionType !== "KMS") {
-        reportViolation(`encryptionType is ${stream.encryptionType === undefined ? "not set (default \"NONE\")" : q(stream.encryptionType)}; set "KMS" with a customer-managed kmsKeyId.`);
+        reportViolation(`encryptionType is ${stream.encryptionType === undefined ? 'not set (default "NONE")' : q(stream.encryptionType)}; set "KMS" with a customer-managed kmsKeyId.`);
     } else if (!stream.kmsKeyId) {
         reportViolation(`encryptionType is "KMS" but kmsKeyId is not set; name a customer-managed KMS key.`);
     } else if (isAwsManagedKeyRef(stream.kmsKeyId)) {

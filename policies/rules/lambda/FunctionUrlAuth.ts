@@ -5,7 +5,7 @@ import { q } from "../../lib/util";
 
 export const meta = {
     id: "lambda-function-url-auth",
-    description: "Lambda function URLs set authorizationType \"AWS_IAM\" (not \"NONE\").",
+    description: 'Lambda function URLs set authorizationType "AWS_IAM" (not "NONE").',
     enforcementLevel: "mandatory" as const,
     why: "A function URL with NONE is a public HTTPS endpoint that invokes the function for anyone on the internet, outside the load balancer, WAF and API authorization.",
     publicRuleSets: {

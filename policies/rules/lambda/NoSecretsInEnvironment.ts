@@ -4,7 +4,8 @@ import { q } from "../../lib/util";
 
 export const meta = {
     id: "no-secrets-in-environment",
-    description: "Lambda function environment variables and ECS container environment entries hold no secrets: no name that says password, secret, token, API/access/private key or credential unless its value is a reference (an ARN or an SSM parameter path) or a number or boolean, and no value that looks like an AWS access key id, a private key, a token or a URL with a password.",
+    description:
+        "Lambda function environment variables and ECS container environment entries hold no secrets: no name that says password, secret, token, API/access/private key or credential unless its value is a reference (an ARN or an SSM parameter path) or a number or boolean, and no value that looks like an AWS access key id, a private key, a token or a URL with a password.",
     enforcementLevel: "mandatory" as const,
     why: "Environment variables are readable by anyone who can read the function or task definition and are copied into plans, state and logs; secrets belong in Secrets Manager, referenced by ARN (Lambda) or through `secrets` (ECS).",
     publicRuleSets: {

@@ -23,7 +23,7 @@ export const check = validateResourceOfType(aws.sfn.StateMachine, (sm, _args, re
         reportViolation(`loggingConfiguration has no logDestination; log level "ALL" with includeExecutionData to a log group.`);
         return;
     }
-    if (lc.level !== "ALL") reportViolation(`loggingConfiguration.level is ${lc.level === undefined ? "not set (default \"OFF\")" : q(lc.level)}; set "ALL".`);
+    if (lc.level !== "ALL") reportViolation(`loggingConfiguration.level is ${lc.level === undefined ? 'not set (default "OFF")' : q(lc.level)}; set "ALL".`);
     if (lc.includeExecutionData !== true) reportViolation(`loggingConfiguration.includeExecutionData is not true; set true.`);
 });
 

@@ -19,9 +19,11 @@ export const meta = {
 
 export const check = validateResourceOfType(aws.sqs.Queue, (queue, _args, reportViolation) => {
     if (!queue.kmsMasterKeyId) {
-        reportViolation(queue.sqsManagedSseEnabled === false
-            ? `kmsMasterKeyId is not set and sqsManagedSseEnabled is false; encrypt the queue with a customer-managed key.`
-            : `kmsMasterKeyId is not set (SSE-SQS is not customer-managed); encrypt the queue with a customer-managed key.`);
+        reportViolation(
+            queue.sqsManagedSseEnabled === false
+                ? `kmsMasterKeyId is not set and sqsManagedSseEnabled is false; encrypt the queue with a customer-managed key.`
+                : `kmsMasterKeyId is not set (SSE-SQS is not customer-managed); encrypt the queue with a customer-managed key.`,
+        );
     } else if (isAwsManagedKeyRef(queue.kmsMasterKeyId)) {
         reportViolation(`kmsMasterKeyId is the AWS-managed key ${q(queue.kmsMasterKeyId)}; use a customer-managed key.`);
     }

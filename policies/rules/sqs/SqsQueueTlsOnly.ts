@@ -5,7 +5,7 @@ import { identities, known, parsePolicy, q, referencing } from "../../lib/util";
 
 export const meta = {
     id: "sqs-queue-tls-only",
-    description: "Every SQS queue has a policy (inline or a QueuePolicy naming its URL) with a Deny of sqs:* for Principal \"*\" when aws:SecureTransport is false.",
+    description: 'Every SQS queue has a policy (inline or a QueuePolicy naming its URL) with a Deny of sqs:* for Principal "*" when aws:SecureTransport is false.',
     enforcementLevel: "mandatory" as const,
     why: "Dead-letter and failure queues hold event batches; the Deny makes every client, including other accounts' roles, use TLS.",
     publicRuleSets: {
@@ -24,9 +24,7 @@ export function check(args: StackValidationArgs, reportViolation: (m: string, ur
     const queues = args.resources.filter((r) => r.type === QUEUE);
     if (queues.length === 0) args.notApplicable("The stack has no SQS queues");
     for (const queue of queues) {
-        const docs = [...referencing(args.resources, [POLICY], "queueUrl", queue, ["url", "id"]).map((p) => known(p.props, "policy")), known(queue.props, "policy")]
-            .map(parsePolicy)
-            .filter((d) => d !== null);
+        const docs = [...referencing(args.resources, [POLICY], "queueUrl", queue, ["url", "id"]).map((p) => known(p.props, "policy")), known(queue.props, "policy")].map(parsePolicy).filter((d) => d !== null);
         const name = identities(queue, ["name"])[0] ?? queue.name;
         if (docs.length === 0) reportViolation(`Queue ${q(name)} has no queue policy; add one with a Deny of sqs:* for Principal "*" when aws:SecureTransport is false.`, queue.urn);
         else if (!docs.some((d) => d!.Statement.some((s) => deniesInsecureTransport(s, "sqs:*")))) {

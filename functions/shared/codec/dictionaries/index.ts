@@ -11,7 +11,7 @@
 import { V1 } from "./v1";
 
 const decoded: Record<number, Record<string, Buffer>> = {
-  1: Object.fromEntries(Object.entries(V1).map(([type, text]) => [type, Buffer.from(text, "utf8")])),
+    1: Object.fromEntries(Object.entries(V1).map(([type, text]) => [type, Buffer.from(text, "utf8")])),
 };
 
 /** Every dictionary version this build reads: version -> event type -> dictionary bytes. */
@@ -22,6 +22,6 @@ export const LATEST_DICTIONARY_VERSION = 1;
 
 /** The dictionary of `type` in `version`, or undefined when that version has none for it. */
 export function dictionaryFor(version: number, type: string): Buffer | undefined {
-  const v = DICTIONARIES[version];
-  return v !== undefined && Object.prototype.hasOwnProperty.call(v, type) ? v[type] : undefined;
+    const v = DICTIONARIES[version];
+    return v !== undefined && Object.prototype.hasOwnProperty.call(v, type) ? v[type] : undefined;
 }
