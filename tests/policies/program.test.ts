@@ -118,6 +118,7 @@ describe("npm run policy (any program under the mock engine)", function () {
         expect(bad.stderr).to.contain("policy: 7 mandatory policy violation(s)");
         const usage = await run(["--programme", BAD]);
         expect(usage.code).to.equal(2);
-        expect(usage.stderr).to.contain(`policy: unknown argument "--programme"`);
+        expect(usage.stderr).to.contain("policy: unknown option `--programme` (allowed: --program, --stack, --config, --project, --policy-config, --json, --help)");
+        expect(usage.stderr).to.contain("usage: npm run policy -- --program PATH [options]");
     });
 });
