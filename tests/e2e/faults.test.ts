@@ -17,7 +17,6 @@ import { gunzipSync } from "zlib";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ListStreamsCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import { freePort } from "../../local/emulators/process";
 import { s3ClientConfig } from "../../local/emulators/s3";
 import { kinesisClientConfig } from "../../local/emulators/kinesis";
 import { dataApiClientConfig } from "../../local/dataapi/server";
@@ -50,10 +49,11 @@ class ChildPlatform {
     }
 
     static async start(dir: string): Promise<ChildPlatform> {
-        const [ingestPort, insightsPort, statusPort] = [await freePort(), await freePort(), await freePort()];
+        // Port 0: the platform binds free ports itself and writes them to platform.json. Ports probed here and
+        // released would race with the emulators' own free ports on a restart (CI saw "port in use").
         const child = spawn(process.execPath, ["-r", "./scripts/register.js", "local/main.ts", "--dir", dir, "--etl-every", "0", "--lake-buffer-seconds", "1"], {
             cwd: ROOT,
-            env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort), STATUS_PORT: String(statusPort) },
+            env: { ...process.env, INGEST_PORT: "0", INSIGHTS_PORT: "0", STATUS_PORT: "0" },
             stdio: ["ignore", "pipe", "pipe"],
         });
         const p = new ChildPlatform(child, dir);
