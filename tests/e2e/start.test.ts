@@ -8,7 +8,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
-import { freePort } from "../../local/emulators/process";
 import { demandShape } from "../../local/traffic";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -39,10 +38,9 @@ describe("npm start (local/main.ts)", function () {
     it("serves both health checks, shows demo traffic in the insights API, and stops cleanly on SIGINT", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-start-"));
         const startedAt = new Date();
-        const [ingestPort, insightsPort, statusPort] = [await freePort(), await freePort(), await freePort()];
         const child = spawn(process.execPath, ["-r", "./scripts/register.js", "local/main.ts", "--dir", dir, "--etl-every", "0", "--demo", "--rate", "40", "--duration", "4", "--history-days", "1"], {
             cwd: ROOT,
-            env: { ...process.env, INGEST_PORT: String(ingestPort), INSIGHTS_PORT: String(insightsPort), STATUS_PORT: String(statusPort) },
+            env: { ...process.env, INGEST_PORT: "0", INSIGHTS_PORT: "0", STATUS_PORT: "0" },
             stdio: ["ignore", "pipe", "pipe"],
         });
         let out = "";
@@ -52,19 +50,21 @@ describe("npm start (local/main.ts)", function () {
         try {
             // Start-up takes 10-20 s on an idle machine, over a minute on a loaded one.
             const deadline = Date.now() + 150000;
-            let healthy = false;
-            while (!healthy && Date.now() < deadline) {
-                const ok = await Promise.all(
-                    [ingestPort, insightsPort].map((p) =>
-                        fetch(`http://127.0.0.1:${p}/healthz`).then(
-                            (r) => r.status === 200,
-                            () => false,
-                        ),
+            // Port 0: the platform binds free ports itself (probed-and-released ones race with its emulators' ports)
+            // and writes them to platform.json once it is up.
+            while (!out.includes("local platform is up") && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+            expect(out, out).to.contain("local platform is up");
+            const info = JSON.parse(fs.readFileSync(path.join(dir, "platform.json"), "utf8")) as { ingestUrl: string; insightsUrl: string };
+            const [ingestPort, insightsPort] = [info.ingestUrl, info.insightsUrl].map((u) => Number(new URL(u).port));
+            const ok = await Promise.all(
+                [ingestPort, insightsPort].map((p) =>
+                    fetch(`http://127.0.0.1:${p}/healthz`).then(
+                        (r) => r.status === 200,
+                        () => false,
                     ),
-                );
-                healthy = ok.every(Boolean) && out.includes("local platform is up");
-                if (!healthy) await new Promise((r) => setTimeout(r, 250));
-            }
+                ),
+            );
+            const healthy = ok.every(Boolean);
             expect(healthy, out).to.equal(true);
             expect(out).to.contain(`ingestion API   http://127.0.0.1:${ingestPort}`);
             expect(out).to.contain(`insights API    http://127.0.0.1:${insightsPort}`);
