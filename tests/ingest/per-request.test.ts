@@ -203,3 +203,25 @@ describe("the request logger is created only when a request logs", () => {
         }
     });
 });
+
+describe("the bearer key's fast path agrees with the general parse", () => {
+    it("accepts the key whatever the scheme's case or the spaces around it, and refuses a near-miss with the general message", async () => {
+        const publisher: Publisher = { queueDepth: 0, isDraining: false, publish: async () => {} };
+        const app = buildServer({ auth: KEYS.auth, publisher });
+        const key = KEYS.key("web-ch");
+        const post = (authorization: string, i: number) =>
+            app.inject({ method: "POST", url: "/v1/events", headers: { "content-type": "application/json", authorization }, payload: JSON.stringify(validSearch({ eventId: `bk-${i}`, source: "web-ch" })) });
+        try {
+            const ok = await Promise.all([`Bearer ${key}`, `bearer ${key}`, `BEARER ${key}`, `Bearer   ${key}`, `Bearer ${key}  `].map(post));
+            expect(ok.map((r) => r.statusCode)).to.deep.equal([202, 202, 202, 202, 202]);
+            const wrong = await Promise.all([`Bearer ${key.slice(0, -1)}!`, `Bearer ${key.slice(1)}x`, `Bearer ${key}x`].map(post));
+            expect(wrong.map((r) => [r.statusCode, JSON.parse(r.body).error])).to.deep.equal([
+                [401, "the bearer key is not a flightstream ingestion key (fsk_ followed by 43 base64url characters; received 47 characters)"],
+                [401, "the bearer key is not a flightstream ingestion key (fsk_ followed by 43 base64url characters; received 47 characters)"],
+                [401, "the bearer key is not a flightstream ingestion key (fsk_ followed by 43 base64url characters; received 48 characters)"],
+            ]);
+        } finally {
+            await app.close();
+        }
+    });
+});
