@@ -8,24 +8,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { gzipSync } from "node:zlib";
-import { decodeRecord, encodeAggregatedRecord, encodeFrame, resolveFrameOptions, visitRecordTexts } from "../../functions/shared/codec";
-
-function strict(data: Uint8Array): [number, number, string][] | string {
-    try {
-        return decodeRecord(data, { partitionKey: "pk" }).map((u) => [u.subSequenceNumber, u.frame?.index ?? 0, Buffer.from(u.data).toString("utf8")]);
-    } catch (e) {
-        return (e as Error).message;
-    }
-}
-function visited(data: Uint8Array): [number, number, string][] | string {
-    const out: [number, number, string][] = [];
-    try {
-        visitRecordTexts(data, { partitionKey: "pk" }, (text, sub, i) => out.push([sub, i, text]));
-        return out;
-    } catch (e) {
-        return (e as Error).message;
-    }
-}
+import { encodeAggregatedRecord, encodeFrame, resolveFrameOptions } from "../../functions/shared/codec";
+import { strict, visited } from "./visit-fixtures";
 
 const text = fc.string({ unit: "grapheme", maxLength: 40 });
 const event = fc.record({ eventId: text, note: text, n: fc.integer() }).map((o) => Buffer.from(JSON.stringify(o)));
