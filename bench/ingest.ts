@@ -44,8 +44,8 @@ export interface IngestOptions {
     readonly shards: number;
 }
 
-export interface ServerRun {
-    readonly mode: "real" | "bare";
+/** What one measured round of one server gives (ServerRun: medians of the rates, sums of the counts). */
+export interface RoundResult {
     readonly requestsPerSecond: number;
     readonly eventsPerSecond: number;
     /** CPU time (user + system) the server process spent per 1,000 accepted events: less sensitive to other load on the machine. */
@@ -59,6 +59,10 @@ export interface ServerRun {
     readonly errors: number;
     readonly timeouts: number;
     readonly statusCodes: Record<string, number>;
+}
+
+export interface ServerRun extends RoundResult {
+    readonly mode: "real" | "bare";
     /** Peak RSS of the server process during the measured rounds. */
     readonly peakRssMB: number;
     /** events/s of each measured round (the figure above is their median). */
@@ -189,20 +193,6 @@ async function cannon(child: Pick<Child, "url" | "headers">, templates: readonly
             ...(onResponse ? { onResponse } : {}),
         })),
     });
-}
-
-interface RoundResult {
-    readonly eventsPerSecond: number;
-    readonly cpuMsPer1000Events: number;
-    readonly cpuMicrosPerRequest: number;
-    readonly requestsPerSecond: number;
-    readonly latencyP50Ms: number;
-    readonly latencyP99Ms: number;
-    readonly responses2xx: number;
-    readonly non2xx: number;
-    readonly errors: number;
-    readonly timeouts: number;
-    readonly statusCodes: Record<string, number>;
 }
 
 async function measureRound(child: Child, opts: IngestOptions, bodies: string[], acceptedTags?: string[]): Promise<RoundResult> {

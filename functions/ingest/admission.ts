@@ -80,30 +80,44 @@ export class Admission {
         }
         this.readingTotal++;
         this.readingBySource.set(source, mine + 1);
-        let phase: Ticket["phase"] = "reading";
-        const leaveReading = () => {
-            this.readingTotal--;
-            const left = this.readingFor(source) - 1;
-            if (left <= 0) this.readingBySource.delete(source);
-            else this.readingBySource.set(source, left);
-        };
-        return {
-            bodyRead: () => {
-                if (phase !== "reading") return;
-                leaveReading();
-                this.waitingTotal++;
-                phase = "waiting";
-            },
-            release: () => {
-                if (phase === "reading") leaveReading();
-                else if (phase === "waiting") this.waitingTotal--;
-                phase = "done";
-            },
-            get phase() {
-                return phase;
-            },
-        };
+        return new AdmissionTicket(this, source);
     }
+
+    /** @internal (AdmissionTicket) A request of `source` stopped reading its body. */
+    leaveReading(source: string, toWaiting: boolean): void {
+        this.readingTotal--;
+        const left = this.readingFor(source) - 1;
+        if (left <= 0) this.readingBySource.delete(source);
+        else this.readingBySource.set(source, left);
+        if (toWaiting) this.waitingTotal++;
+    }
+
+    /** @internal (AdmissionTicket) A waiting request ended. */
+    leaveWaiting(): void {
+        this.waitingTotal--;
+    }
+}
+
+/** One admitted request's slot (a class: no closures per request; `release` is bound, for event listeners). */
+class AdmissionTicket implements Ticket {
+    phase: Ticket["phase"] = "reading";
+
+    constructor(
+        private readonly admission: Admission,
+        private readonly source: string,
+    ) {}
+
+    bodyRead(): void {
+        if (this.phase !== "reading") return;
+        this.admission.leaveReading(this.source, true);
+        this.phase = "waiting";
+    }
+
+    readonly release = (): void => {
+        if (this.phase === "reading") this.admission.leaveReading(this.source, false);
+        else if (this.phase === "waiting") this.admission.leaveWaiting();
+        this.phase = "done";
+    };
 }
 
 export function isRefusal(x: Ticket | Refusal): x is Refusal {

@@ -33,11 +33,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyErro
 import { validateBatch, type FlightEvent, type ValidationError } from "../shared/events";
 import { MAX_KINESIS_RECORD_BYTES } from "../shared/codec/limits";
 import { Admission, isRefusal, type Ticket } from "./admission";
+import { DeadlineQueue } from "./deadlines";
 import { IdentityConflictError } from "./idempotency";
 import type { Authentication } from "./keys";
 import { KEY_PATTERN } from "./keys";
 import { METRIC } from "./metrics";
 import { parseJsonBody, parseNdjsonBody, type ParseResult } from "./parse";
+import { lazyChildLogger } from "./request-log";
 import { EventTooLargeError, ProducerError } from "./producer";
 
 export interface Publisher {
@@ -161,6 +163,11 @@ const HEADER_NAMES: Record<string, string> = { authorization: "Authorization", "
 
 /** The presented key, or what is wrong with the Authorization header (never echoing a secret). */
 function bearerKey(header: string | undefined): { key: string } | { problem: string } {
+    // The usual header, exactly `Bearer <key>`: the same answer as the general parse below, without its regex match.
+    if (header !== undefined && header.length === 54 && header.startsWith("Bearer ")) {
+        const key = header.slice(7);
+        if (KEY_PATTERN.test(key)) return { key };
+    }
     if (header === undefined || header === "") {
         return { problem: "POST /v1/events needs `Authorization: Bearer <key>` (the key of your source); received no Authorization header" };
     }
@@ -256,8 +263,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     const metrics = deps.metrics ?? { count() {} };
     const now = deps.now ?? Date.now;
     const states = new WeakMap<IncomingMessage, RequestState>();
+    // The body-read deadlines of every request on one timer (./deadlines.ts), not a timer per request.
+    const deadlines = new DeadlineQueue();
     const app = Fastify({
-        ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+        // A request's child logger (reqId) is created only when the request logs something (./request-log.ts).
+        ...(deps.logger ? { loggerInstance: deps.logger, childLoggerFactory: lazyChildLogger } : { logger: false }),
         bodyLimit: maxBodyBytes,
         // Node's own request timeout is only a backstop (it is checked every 30 s); the body-read deadline below is exact.
         requestTimeout: Math.max(30000, bodyReadTimeoutMs + 10000),
@@ -276,7 +286,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         const finish = (err: Error | null, body?: Buffer) => {
             if (finished) return;
             finished = true;
-            clearTimeout(timer);
+            timer.cancel();
             payload.removeListener("data", onData);
             payload.removeListener("end", onEnd);
             payload.removeListener("error", onError);
@@ -285,11 +295,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
             done(err, body);
         };
         const remaining = Math.max(0, (state?.deadline ?? now() + bodyReadTimeoutMs) - now());
-        const timer = setTimeout(() => {
+        const timer = deadlines.add(remaining, () => {
             metrics.count(METRIC.bodyTimeouts, 1);
             const expected = Number.isFinite(declared) ? ` of the ${declared} declared` : "";
             finish(new HttpError(408, `the request body did not arrive within ${bodyReadTimeoutMs} ms (received ${size}${expected} bytes); send the whole body at once`));
-        }, remaining);
+        });
         const onData = (chunk: Buffer) => {
             size += chunk.length;
             if (size > maxBodyBytes) return finish(new HttpError(413, ""));

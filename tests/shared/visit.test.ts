@@ -1,24 +1,7 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeRecord, encodeAggregatedRecord, encodeFrame, resolveFrameOptions, visitRecordTexts } from "../../functions/shared/codec";
-
-/** What decodeRecord yields, as [sub, frame index, text]; or the error message. */
-function strict(data: Uint8Array): [number, number, string][] | string {
-    try {
-        return decodeRecord(data, { partitionKey: "pk" }).map((u) => [u.subSequenceNumber, u.frame?.index ?? 0, Buffer.from(u.data).toString("utf8")]);
-    } catch (e) {
-        return (e as Error).message;
-    }
-}
-function visited(data: Uint8Array): [number, number, string][] | string {
-    const out: [number, number, string][] = [];
-    try {
-        visitRecordTexts(data, { partitionKey: "pk" }, (text, sub, i) => out.push([sub, i, text]));
-        return out;
-    } catch (e) {
-        return (e as Error).message;
-    }
-}
+import { encodeAggregatedRecord, encodeFrame, resolveFrameOptions } from "../../functions/shared/codec";
+import { strict, visited } from "../stream/visit-fixtures";
 
 const json = (o: unknown) => Buffer.from(JSON.stringify(o));
 const frame = encodeFrame("search", [json({ a: 1 }), json({ b: "ü€" }), json({ c: 3 })], resolveFrameOptions());

@@ -18,8 +18,8 @@ import { createHash } from "node:crypto";
 import { isAggregatedRecord } from "./aggregated-record";
 import { decompressPayload, hasGzipMarker } from "./compression";
 import { decodeRecord, type KinesisRecordKeys } from "./decode";
-import { decodeFrameBody, FrameError, frameLineCountMessage, isFrame } from "./frames";
-import { KPL_CHECKSUM_BYTES, KPL_MAGIC } from "./limits";
+import { decodeFrameBody, FRAME_MAGIC, FrameError, frameLineCountMessage, isFrame } from "./frames";
+import { GZIP_MARKER, KPL_CHECKSUM_BYTES, KPL_MAGIC } from "./limits";
 
 /** Called per event with its JSON text; `index` is the event's position in its frame (0 for a single-event payload). */
 export type PayloadVisitor = (text: string, subSequenceNumber: number, index: number) => void;
@@ -40,7 +40,9 @@ export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visi
         for (const u of decodeRecord(data, keys)) visit(utf8(u.data), u.subSequenceNumber, u.frame?.index ?? 0);
         return;
     }
-    // Second pass: the records' data fields, in order.
+    // Second pass: the records' data fields, in order. A plain JSON payload is decoded straight from the
+    // aggregate's bytes (no view per event); frames and gzip payloads go through `expand`.
+    const text = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     let pos = 0;
     let sub = 0;
     while (pos < body.length) {
@@ -58,7 +60,10 @@ export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visi
                 } else {
                     const l = varint(body, p);
                     p = varintEnd;
-                    if (t === 0x1a) expand(body.subarray(p, p + l), sub, visit, "aggregated record payload");
+                    if (t === 0x1a) {
+                        if (isPlainAt(body, p, l)) visit(text.toString("utf8", p, p + l), sub, 0);
+                        else expand(body.subarray(p, p + l), sub, visit, "aggregated record payload");
+                    }
                     p += l;
                 }
             }
@@ -70,6 +75,12 @@ export function visitRecordTexts(data: Uint8Array, keys: KinesisRecordKeys, visi
 
 function utf8(b: Uint8Array): string {
     return Buffer.isBuffer(b) ? b.toString("utf8") : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("utf8");
+}
+
+/** True when the `len` bytes at `pos` are neither a frame nor a gzip payload (the checks of isFrame and hasGzipMarker, by index). */
+function isPlainAt(b: Uint8Array, pos: number, len: number): boolean {
+    if (len >= 2 && b[pos] === FRAME_MAGIC[0] && b[pos + 1] === FRAME_MAGIC[1]) return false;
+    return !(len >= 3 && b[pos] === GZIP_MARKER[0] && b[pos + 1] === GZIP_MARKER[1] && b[pos + 2] === GZIP_MARKER[2]);
 }
 
 function expand(payload: Uint8Array, sub: number, visit: PayloadVisitor, what: string): void {
