@@ -10,7 +10,7 @@
  */
 import { type Envelope } from "./common";
 import { f, optional, type Field } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export const FLIGHT_STATUSES = ["scheduled", "active", "landed", "cancelled", "incident", "diverted"] as const;
 export type FlightStatus = (typeof FLIGHT_STATUSES)[number];
@@ -65,10 +65,7 @@ export const flightStatusType: EventTypeDefinition = {
         departure: end("departure end"),
         arrival: end("arrival end"),
     },
-    rules: [{ kind: "differ", first: "departure.airport", second: "arrival.airport" }],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "departure.airport", destination: "arrival.airport" },
-    departureDate: "flight.departureDate",
+    ...routed("departure.airport", "arrival.airport", "flight.departureDate"),
     example: {
         eventId: "fs-LX2084-2026-12-01-1",
         type: "flight_status",
