@@ -50,6 +50,21 @@ export interface ScoringStats {
 }
 
 /** Scores new offers of one chunk in its transaction; returns what was recorded. */
+/** The columns a deal row and a price-adjustment row both take from the offer they score (its key, route and price). */
+function offerColumns(o: OfferEvent) {
+    return {
+        source: o.source,
+        event_id: o.eventId,
+        route: routeOf(o),
+        origin: o.origin,
+        destination: o.destination,
+        carrier: o.carrier,
+        departure_date: o.departureDate,
+        amount: o.price.amount,
+        currency: o.price.currency,
+    };
+}
+
 export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], backend: ScoringBackend, tx: string): Promise<ScoringStats> {
     if (offers.length === 0) return { deals: 0, priceAdjustments: 0 };
     const lookback = backend.dealSample.lookbackMinutes;
@@ -99,15 +114,7 @@ export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], ba
         const f = dealFeatures[i];
         return [
             {
-                source: o.source,
-                event_id: o.eventId,
-                route: routeOf(o),
-                origin: o.origin,
-                destination: o.destination,
-                carrier: o.carrier,
-                departure_date: o.departureDate,
-                amount: o.price.amount,
-                currency: o.price.currency,
+                ...offerColumns(o),
                 route_mean: f.routeMean,
                 route_stddev: f.routeStddev,
                 sample_size: f.sampleSize,
@@ -124,15 +131,7 @@ export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], ba
         const f = priceFeatures[i];
         return [
             {
-                source: o.source,
-                event_id: o.eventId,
-                route: routeOf(o),
-                origin: o.origin,
-                destination: o.destination,
-                carrier: o.carrier,
-                departure_date: o.departureDate,
-                currency: o.price.currency,
-                amount: o.price.amount,
+                ...offerColumns(o),
                 adjustment: s.adjustment,
                 suggested_amount: s.suggestedAmount,
                 searches_per_hour: f.searchesPerHour,
