@@ -28,13 +28,17 @@ import { Dataset, datasetOf, daysOf, duckdbEventsRelation, outputPrefix, renderD
 import { pondEtlDefinition } from "../functions/pond-etl/asl";
 import { PlanInput, SourceListing, buildPlan, eventTypesFor } from "../functions/pond-etl/plan";
 
-export interface PondEtlOptions {
+/** What both the direct run and the workflow run read and write: the S3 API, the two buckets and the datasets. */
+export interface PondEtlStores {
     readonly s3: S3Client;
     readonly lakeBucket: string;
     readonly pondBucket: string;
     readonly datasets: readonly string[];
     /** Folders of datasets (one folder per dataset) the names are looked up in. @default - the repository's datasets/ */
     readonly datasetRoots?: readonly string[];
+}
+
+export interface PondEtlOptions extends PondEtlStores {
     /** First UTC day (inclusive), YYYY-MM-DD. */
     readonly from: string;
     /** Last UTC day (exclusive), YYYY-MM-DD. @default - the day after `from` */
@@ -149,14 +153,8 @@ export async function runPondEtl(o: PondEtlOptions): Promise<PondEtlOutput[]> {
     return results;
 }
 
-export interface PondEtlWorkflowOptions {
-    readonly s3: S3Client;
+export interface PondEtlWorkflowOptions extends PondEtlStores {
     readonly pond: string;
-    readonly lakeBucket: string;
-    readonly pondBucket: string;
-    readonly datasets: readonly string[];
-    /** Folders of datasets the names are looked up in. @default - the repository's datasets/ */
-    readonly datasetRoots?: readonly string[];
     /** Execution input: `{from, to}` or `{scheduledTime}`. */
     readonly input: PlanInput;
     /** Called instead of SNS when the run fails. */

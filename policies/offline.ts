@@ -126,6 +126,17 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
             props: { region: p?.region ?? r.region, allowedAccountIds: p ? [p.accountId] : [], defaultTags: { tags: { ...r.defaultTags } } },
         };
     };
+    /** What a policy sees of planned resource `r` with `props` (its inputs for resource policies, its outputs for stack policies). */
+    const resourceView = (r: PlannedResource, props: PlannedResource["inputs"]) => ({
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: options(r, r.parentUrn ?? undefined),
+        provider: providerOf(r),
+        isType: (cls: any) => isTypeOf(r.type, cls),
+        asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
+    });
     /** Tags that can exempt a resource: its own, or the nearest taggable ancestor's. */
     const exemptionTags = (urn: string): Tags => {
         for (let cur = byUrn.get(urn); cur; cur = cur.parentUrn ? byUrn.get(cur.parentUrn) : undefined) {
@@ -177,17 +188,9 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
                     notApplicable.push({ policy: rule.id, resource: r.urn, reason: `Policy only applies to resources of type '${t}'` });
                     continue;
                 }
-                const props = r.inputs;
                 const args: ResourceValidationArgs = {
-                    type: r.type,
-                    props,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: options(r, r.parentUrn ?? undefined),
-                    provider: providerOf(r),
+                    ...resourceView(r, r.inputs),
                     stackTags,
-                    isType: (cls: any) => isTypeOf(r.type, cls),
-                    asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
                     getConfig: getConfigFor(rule),
                     notApplicable: throwNA,
                 };
@@ -202,18 +205,7 @@ export async function runPackOffline(result: ProgramResult, opts: OfflineOptions
         const policyResources = new Map<string, PolicyResource>();
         for (const r of result.resources) {
             const props = Object.keys(r.outputs ?? {}).length > 0 ? r.outputs : r.inputs;
-            policyResources.set(r.urn, {
-                type: r.type,
-                props,
-                urn: r.urn,
-                name: r.name,
-                opts: options(r, r.parentUrn ?? undefined),
-                provider: providerOf(r),
-                dependencies: [],
-                propertyDependencies: {},
-                isType: (cls: any) => isTypeOf(r.type, cls),
-                asType: ((cls: any) => (isTypeOf(r.type, cls) ? props : undefined)) as any,
-            });
+            policyResources.set(r.urn, { ...resourceView(r, props), dependencies: [], propertyDependencies: {} });
         }
         for (const r of result.resources) {
             const pr = policyResources.get(r.urn)! as { parent?: PolicyResource };

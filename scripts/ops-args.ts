@@ -16,6 +16,7 @@
  * common:  --outputs FILE | --state-machine-arn ARN, --region R, --local,
  *          --no-follow, --json, --platform-dir DIR
  */
+import { ARN_PATTERNS } from "../functions/shared/arn";
 import { WorkflowKind } from "../functions/workflows/deps";
 import { FieldName, show } from "../functions/workflows/errors";
 import { DEFAULT_REPLAY_TARGET, planReplayWindow, ReplayPlanWindow } from "../functions/workflows/replay-window";
@@ -186,8 +187,8 @@ export interface OpsContext {
     readonly local: boolean;
 }
 
-const SFN_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/;
-const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[A-Za-z0-9_-]{1,80}:[A-Za-z0-9_-]{1,80}$/;
+const SFN_ARN = ARN_PATTERNS.stateMachine;
+const EXECUTION_ARN = ARN_PATTERNS.execution;
 
 function number(flag: string, value: string, integer: boolean): number {
     try {

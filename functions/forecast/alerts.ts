@@ -21,6 +21,7 @@
  * in-memory engine below (backtest, tests) call the same functions.
  */
 import { poissonUpperTail } from "./stats";
+import { envNumber } from "../shared/range";
 
 export interface AlertPolicy {
     /** @default 5 */
@@ -175,28 +176,18 @@ export function networkLevel(counts: readonly number[]): { medianPerRoute: numbe
     return { medianPerRoute: active.length % 2 ? active[m] : (active[m - 1] + active[m]) / 2, routes: active.length };
 }
 
-function num(env: Record<string, string | undefined>, key: string, dflt: number, min: number, max: number, integer: boolean): number {
-    const raw = env[key];
-    if (raw === undefined || raw === "") return dflt;
-    const v = Number(raw);
-    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-        throw new Error(`\`${key}\` must be ${integer ? "an integer" : "a number"} between ${min} and ${max} (received ${JSON.stringify(raw)}).`);
-    }
-    return v;
-}
-
 /** Reads ALERT_* variables (every bad value named); ALERT_WINDOW_MINUTES and ALERT_MIN_SEARCHES keep their names. */
 export function alertPolicyFromEnv(env: Record<string, string | undefined> = process.env): AlertPolicy {
     const d = DEFAULT_ALERT_POLICY;
     return {
-        windowMinutes: num(env, "ALERT_WINDOW_MINUTES", d.windowMinutes, 1, 1440, true),
-        alpha: num(env, "ALERT_P_VALUE", d.alpha, 1e-15, 0.05, false),
-        minRatio: num(env, "ALERT_MIN_RATIO", d.minRatio, 1, 1000, false),
-        priorRatio: num(env, "ALERT_PRIOR_RATIO", d.priorRatio, 1, 1000, false),
-        priorWindows: num(env, "ALERT_PRIOR_WINDOWS", d.priorWindows, 1, 100000, true),
-        minSearches: num(env, "ALERT_MIN_SEARCHES", d.minSearches, 1, 1e9, true),
-        closeRatio: num(env, "ALERT_CLOSE_RATIO", d.closeRatio, 1, 1000, false),
-        calmWindows: num(env, "ALERT_CALM_WINDOWS", d.calmWindows, 1, 1000, true),
-        minNetworkRoutes: num(env, "ALERT_MIN_NETWORK_ROUTES", d.minNetworkRoutes, 1, 100000, true),
+        windowMinutes: envNumber(env, "ALERT_WINDOW_MINUTES", d.windowMinutes, 1, 1440, true),
+        alpha: envNumber(env, "ALERT_P_VALUE", d.alpha, 1e-15, 0.05, false),
+        minRatio: envNumber(env, "ALERT_MIN_RATIO", d.minRatio, 1, 1000, false),
+        priorRatio: envNumber(env, "ALERT_PRIOR_RATIO", d.priorRatio, 1, 1000, false),
+        priorWindows: envNumber(env, "ALERT_PRIOR_WINDOWS", d.priorWindows, 1, 100000, true),
+        minSearches: envNumber(env, "ALERT_MIN_SEARCHES", d.minSearches, 1, 1e9, true),
+        closeRatio: envNumber(env, "ALERT_CLOSE_RATIO", d.closeRatio, 1, 1000, false),
+        calmWindows: envNumber(env, "ALERT_CALM_WINDOWS", d.calmWindows, 1, 1000, true),
+        minNetworkRoutes: envNumber(env, "ALERT_MIN_NETWORK_ROUTES", d.minNetworkRoutes, 1, 100000, true),
     };
 }

@@ -1,7 +1,7 @@
 /** Read queries of the insights API (through the Data API). Output shapes are docs/design.md §3.3. */
+import { ALERT_COLUMNS, alertRow, type AlertRow } from "../shared/db/alert-rows";
+import { isoUtc as ISO } from "../shared/db/sql-time";
 import type { DataApi } from "../shared/db/dataapi";
-
-const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 export interface TopRoute {
     readonly route: string;
@@ -41,50 +41,23 @@ export async function topRoutes(db: DataApi, q: { limit: number; minutes: number
     }));
 }
 
-export interface AlertView {
-    readonly route: string;
-    readonly origin: string;
-    readonly destination: string;
-    readonly windowStart: string;
-    readonly windowEnd: string;
-    readonly searches: number;
-    readonly baselineSearches: number;
-    readonly multiplier: number;
-    /** The test's evidence (null for alerts stored before it). */
-    readonly expected: number | null;
-    readonly pValue: number | null;
+/** An alert as the API shows it: the row, `alpha` named `threshold`, and when it was stored. */
+export interface AlertView extends Omit<AlertRow, "alpha"> {
+    /** The test's significance level (null for alerts stored before it). */
     readonly threshold: number | null;
-    readonly basis: string | null;
-    readonly modelVersion: string | null;
     readonly createdAt: string;
 }
 
-export const RECENT_ALERTS = `SELECT route, origin, destination, ${ISO("window_start")} AS window_start, ${ISO("window_end")} AS window_end,
-       searches::bigint AS searches, baseline_searches::float8 AS baseline_searches, multiplier::float8 AS multiplier, ${ISO("created_at")} AS created_at,
-       expected, p_value, alpha, basis, model_version
+export const RECENT_ALERTS = `SELECT ${ALERT_COLUMNS}, ${ISO("created_at")} AS created_at
 FROM alerts WHERE window_start <= CAST(:now AS timestamptz) ORDER BY window_start DESC, alert_id DESC LIMIT :limit`;
-
-const orNull = <T>(v: unknown, f: (x: unknown) => T): T | null => (v === null || v === undefined ? null : f(v));
 
 /** Newest first (by window start); never a window that starts after `now`. */
 export async function recentAlerts(db: DataApi, limit: number, now: Date = new Date()): Promise<AlertView[]> {
     const rows = await db.query(RECENT_ALERTS, { limit, now: now.toISOString() });
-    return rows.map((r) => ({
-        route: String(r.route),
-        origin: String(r.origin),
-        destination: String(r.destination),
-        windowStart: String(r.window_start),
-        windowEnd: String(r.window_end),
-        searches: Number(r.searches),
-        baselineSearches: Number(r.baseline_searches),
-        multiplier: Number(r.multiplier),
-        expected: orNull(r.expected, Number),
-        pValue: orNull(r.p_value, Number),
-        threshold: orNull(r.alpha, Number),
-        basis: orNull(r.basis, String),
-        modelVersion: orNull(r.model_version, String),
-        createdAt: String(r.created_at),
-    }));
+    return rows.map((r) => {
+        const { alpha, ...row } = alertRow(r);
+        return { ...row, threshold: alpha, createdAt: String(r.created_at) };
+    });
 }
 
 export interface InventoryView {

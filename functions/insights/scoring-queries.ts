@@ -5,9 +5,8 @@
  * Newest offer first; `minutes` (1..10080, default 1440) is the span of offer
  * event time before the request, so nothing from the future is listed.
  */
+import { isoUtc as ISO } from "../shared/db/sql-time";
 import type { DataApi, Params } from "../shared/db/dataapi";
-
-const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 export const DEALS_SELECT = `SELECT d.source, d.event_id, d.route, d.origin, d.destination, d.carrier, to_char(d.departure_date, 'YYYY-MM-DD') AS departure_date,
        d.amount::float8 AS amount, d.currency, d.route_mean::float8 AS route_mean, d.route_stddev::float8 AS route_stddev, d.sample_size::bigint AS sample_size,
@@ -20,7 +19,8 @@ export const PRICE_ADJUSTMENTS_SELECT = `SELECT a.source, a.event_id, a.route, a
        a.reason, a.model, ${ISO("a.occurred_at")} AS occurred_at, ${ISO("a.scored_at")} AS scored_at
 FROM price_adjustments a`;
 
-export interface DealView {
+/** What a deal and a price adjustment both say about the offer they concern (the offer's key, route and price). */
+export interface ScoredOfferView {
     readonly source: string;
     readonly eventId: string;
     readonly route: string;
@@ -29,6 +29,9 @@ export interface DealView {
     readonly carrier: string;
     readonly departureDate: string;
     readonly price: { readonly amount: number; readonly currency: string };
+}
+
+export interface DealView extends ScoredOfferView {
     readonly routeMean: number;
     readonly routeStddev: number;
     readonly sampleSize: number;
@@ -39,15 +42,7 @@ export interface DealView {
     readonly flaggedAt: string;
 }
 
-export interface PriceAdjustmentView {
-    readonly source: string;
-    readonly eventId: string;
-    readonly route: string;
-    readonly origin: string;
-    readonly destination: string;
-    readonly carrier: string;
-    readonly departureDate: string;
-    readonly price: { readonly amount: number; readonly currency: string };
+export interface PriceAdjustmentView extends ScoredOfferView {
     readonly adjustment: number;
     readonly suggestedPrice: { readonly amount: number; readonly currency: string };
     readonly features: { readonly searchesPerHour: number; readonly seatsHeld: number; readonly routeMean: number; readonly sampleSize: number };
@@ -57,7 +52,7 @@ export interface PriceAdjustmentView {
     readonly scoredAt: string;
 }
 
-export function dealView(r: Record<string, unknown>): DealView {
+function scoredOfferView(r: Record<string, unknown>): ScoredOfferView {
     return {
         source: String(r.source),
         eventId: String(r.event_id),
@@ -67,6 +62,12 @@ export function dealView(r: Record<string, unknown>): DealView {
         carrier: String(r.carrier),
         departureDate: String(r.departure_date),
         price: { amount: Number(r.amount), currency: String(r.currency) },
+    };
+}
+
+export function dealView(r: Record<string, unknown>): DealView {
+    return {
+        ...scoredOfferView(r),
         routeMean: Number(r.route_mean),
         routeStddev: Number(r.route_stddev),
         sampleSize: Number(r.sample_size),
@@ -79,18 +80,11 @@ export function dealView(r: Record<string, unknown>): DealView {
 }
 
 export function priceAdjustmentView(r: Record<string, unknown>): PriceAdjustmentView {
-    const currency = String(r.currency);
+    const offer = scoredOfferView(r);
     return {
-        source: String(r.source),
-        eventId: String(r.event_id),
-        route: String(r.route),
-        origin: String(r.origin),
-        destination: String(r.destination),
-        carrier: String(r.carrier),
-        departureDate: String(r.departure_date),
-        price: { amount: Number(r.amount), currency },
+        ...offer,
         adjustment: Number(r.adjustment),
-        suggestedPrice: { amount: Number(r.suggested_amount), currency },
+        suggestedPrice: { amount: Number(r.suggested_amount), currency: offer.price.currency },
         features: { searchesPerHour: Number(r.searches_per_hour), seatsHeld: Number(r.seats_held), routeMean: Number(r.route_mean), sampleSize: Number(r.sample_size) },
         reason: String(r.reason),
         model: String(r.model),

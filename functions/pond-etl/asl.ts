@@ -35,6 +35,16 @@ const SDK_RETRY = [{ ErrorEquals: ["S3.S3Exception", "S3.InternalErrorException"
 const LAMBDA_RETRY = [{ ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"], IntervalSeconds: 2, MaxAttempts: 5, BackoffRate: 2, JitterStrategy: "FULL" }];
 const CATCH = [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "NotifyFailure" }];
 
+type State = Record<string, unknown>;
+
+/**
+ * A Map state whose items run `states` inline from `startAt`: `items` are the Map's item fields
+ * (ItemsPath, ItemSelector, MaxConcurrency), `after` what follows the processor (ResultPath, Catch, Next).
+ */
+function inlineMap(items: State, startAt: string, states: Record<string, State>, after: State): State {
+    return { Type: "Map", ...items, ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: startAt, States: states }, ...after };
+}
+
 export function pondEtlDefinition(a: PondEtlAslArgs): AslDefinition {
     if (a.eventTypes.length === 0) throw new Error("pondEtlDefinition: `eventTypes` must name at least one event type (received []).");
     return {
@@ -47,28 +57,20 @@ export function pondEtlDefinition(a: PondEtlAslArgs): AslDefinition {
                 Parameters: { "input.$": "$", types: [...a.eventTypes] },
                 Next: "ListSources",
             },
-            ListSources: {
-                Type: "Map",
-                ItemsPath: "$.types",
-                ItemSelector: { "type.$": "$$.Map.Item.Value" },
-                MaxConcurrency: 4,
-                ItemProcessor: {
-                    ProcessorConfig: { Mode: "INLINE" },
-                    StartAt: "ListTypeSources",
-                    States: {
-                        ListTypeSources: {
-                            Type: "Task",
-                            Resource: "arn:aws:states:::aws-sdk:s3:listObjectsV2",
-                            Parameters: { Bucket: a.lakeBucket, "Prefix.$": "States.Format('data/type={}/', $.type)", Delimiter: "/", MaxKeys: 1000 },
-                            Retry: SDK_RETRY,
-                            End: true,
-                        },
+            ListSources: inlineMap(
+                { ItemsPath: "$.types", ItemSelector: { "type.$": "$$.Map.Item.Value" }, MaxConcurrency: 4 },
+                "ListTypeSources",
+                {
+                    ListTypeSources: {
+                        Type: "Task",
+                        Resource: "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+                        Parameters: { Bucket: a.lakeBucket, "Prefix.$": "States.Format('data/type={}/', $.type)", Delimiter: "/", MaxKeys: 1000 },
+                        Retry: SDK_RETRY,
+                        End: true,
                     },
                 },
-                ResultPath: "$.listings",
-                Catch: CATCH,
-                Next: "Plan",
-            },
+                { ResultPath: "$.listings", Catch: CATCH, Next: "Plan" },
+            ),
             Plan: {
                 Type: "Task",
                 Resource: "arn:aws:states:::lambda:invoke",
@@ -79,75 +81,61 @@ export function pondEtlDefinition(a: PondEtlAslArgs): AslDefinition {
                 Catch: CATCH,
                 Next: "RunDatasets",
             },
-            RunDatasets: {
-                Type: "Map",
-                ItemsPath: "$.plan.items",
-                MaxConcurrency: a.maxConcurrency ?? 4,
-                ItemProcessor: {
-                    ProcessorConfig: { Mode: "INLINE" },
-                    StartAt: "ListOutput",
-                    States: {
-                        ListOutput: {
-                            Type: "Task",
-                            Resource: "arn:aws:states:::aws-sdk:s3:listObjectsV2",
-                            Parameters: { Bucket: a.pondBucket, "Prefix.$": "$.outputPrefix", MaxKeys: 1000 },
-                            ResultPath: "$.listing",
-                            Retry: SDK_RETRY,
-                            Next: "OutputExists?",
-                        },
-                        "OutputExists?": {
-                            Type: "Choice",
-                            Choices: [{ Variable: "$.listing.KeyCount", NumericGreaterThan: 0, Next: "DeleteOutput" }],
-                            Default: "HasSources?",
-                        },
-                        DeleteOutput: {
-                            Type: "Map",
-                            ItemsPath: "$.listing.Contents",
-                            ItemSelector: { "key.$": "$$.Map.Item.Value.Key" },
-                            MaxConcurrency: 10,
-                            ItemProcessor: {
-                                ProcessorConfig: { Mode: "INLINE" },
-                                StartAt: "DeleteObject",
-                                States: {
-                                    DeleteObject: {
-                                        Type: "Task",
-                                        Resource: "arn:aws:states:::aws-sdk:s3:deleteObject",
-                                        Parameters: { Bucket: a.pondBucket, "Key.$": "$.key" },
-                                        Retry: SDK_RETRY,
-                                        End: true,
-                                    },
-                                },
+            RunDatasets: inlineMap(
+                { ItemsPath: "$.plan.items", MaxConcurrency: a.maxConcurrency ?? 4 },
+                "ListOutput",
+                {
+                    ListOutput: {
+                        Type: "Task",
+                        Resource: "arn:aws:states:::aws-sdk:s3:listObjectsV2",
+                        Parameters: { Bucket: a.pondBucket, "Prefix.$": "$.outputPrefix", MaxKeys: 1000 },
+                        ResultPath: "$.listing",
+                        Retry: SDK_RETRY,
+                        Next: "OutputExists?",
+                    },
+                    "OutputExists?": {
+                        Type: "Choice",
+                        Choices: [{ Variable: "$.listing.KeyCount", NumericGreaterThan: 0, Next: "DeleteOutput" }],
+                        Default: "HasSources?",
+                    },
+                    DeleteOutput: inlineMap(
+                        { ItemsPath: "$.listing.Contents", ItemSelector: { "key.$": "$$.Map.Item.Value.Key" }, MaxConcurrency: 10 },
+                        "DeleteObject",
+                        {
+                            DeleteObject: {
+                                Type: "Task",
+                                Resource: "arn:aws:states:::aws-sdk:s3:deleteObject",
+                                Parameters: { Bucket: a.pondBucket, "Key.$": "$.key" },
+                                Retry: SDK_RETRY,
+                                End: true,
                             },
-                            ResultPath: null,
-                            Next: "ListOutput",
                         },
-                        "HasSources?": {
-                            Type: "Choice",
-                            Choices: [{ Variable: "$.unloadQuery", IsPresent: true, Next: "Unload" }],
-                            Default: "AddPartition",
-                        },
-                        Unload: {
-                            Type: "Task",
-                            Resource: "arn:aws:states:::athena:startQueryExecution.sync",
-                            Parameters: { "QueryString.$": "$.unloadQuery", WorkGroup: a.workGroup },
-                            ResultPath: null,
-                            Retry: ATHENA_RETRY,
-                            Next: "AddPartition",
-                        },
-                        AddPartition: {
-                            Type: "Task",
-                            Resource: "arn:aws:states:::athena:startQueryExecution.sync",
-                            Parameters: { "QueryString.$": "$.addPartitionQuery", WorkGroup: a.workGroup },
-                            ResultPath: null,
-                            Retry: ATHENA_RETRY,
-                            End: true,
-                        },
+                        { ResultPath: null, Next: "ListOutput" },
+                    ),
+                    "HasSources?": {
+                        Type: "Choice",
+                        Choices: [{ Variable: "$.unloadQuery", IsPresent: true, Next: "Unload" }],
+                        Default: "AddPartition",
+                    },
+                    Unload: {
+                        Type: "Task",
+                        Resource: "arn:aws:states:::athena:startQueryExecution.sync",
+                        Parameters: { "QueryString.$": "$.unloadQuery", WorkGroup: a.workGroup },
+                        ResultPath: null,
+                        Retry: ATHENA_RETRY,
+                        Next: "AddPartition",
+                    },
+                    AddPartition: {
+                        Type: "Task",
+                        Resource: "arn:aws:states:::athena:startQueryExecution.sync",
+                        Parameters: { "QueryString.$": "$.addPartitionQuery", WorkGroup: a.workGroup },
+                        ResultPath: null,
+                        Retry: ATHENA_RETRY,
+                        End: true,
                     },
                 },
-                ResultPath: null,
-                Catch: CATCH,
-                Next: "Done",
-            },
+                { ResultPath: null, Catch: CATCH, Next: "Done" },
+            ),
             Done: { Type: "Succeed" },
             NotifyFailure: {
                 Type: "Task",

@@ -39,6 +39,7 @@ import type { ScoringBackend } from "../scoring/backend";
 import { scoringFromEnv } from "../scoring/config";
 import { ScoringPublisher, publishPendingScores, scoringPublisherFromEnv } from "./scoring-publish";
 import * as SQL from "./sql";
+import { envNumber } from "../shared/range";
 import { RecordPart, WriteStats, addStats, emptyStats, isRetryableDbError, writeBatch as writeWholeBatch, writeChunk, writeRecordParts } from "./writer";
 
 /** CloudWatch namespace of the processor's own metrics (EMF; dimensions service and FunctionName). */
@@ -408,14 +409,6 @@ export function createProcessor(deps: ProcessorDeps) {
     };
 }
 
-function intEnv(env: Record<string, string | undefined>, key: string, dflt: number, min: number, max: number): number {
-    const raw = env[key];
-    if (raw === undefined || raw === "") return dflt;
-    const v = Number(raw);
-    if (!Number.isInteger(v) || v < min || v > max) throw new Error(`\`${key}\` must be an integer between ${min} and ${max} (received ${JSON.stringify(raw)}).`);
-    return v;
-}
-
 /**
  * Builds the processor from environment variables (AWS and the local platform). `overrides` replace
  * dependencies whose clients only the caller can build (the local platform: the emulators' Data API
@@ -440,8 +433,8 @@ export function processorFromEnv(env: Record<string, string | undefined> = proce
         dealRule: rules.deal,
         scoring: overrides.scoring ?? scoringFromEnv(env, { dealRule: rules.deal, onError: (e, what) => logger.warn(`scoring: ${what} failed; the built-in model scores`, { error: e as Error }) }),
         scoringPublisher: scoringPublisherFromEnv(env),
-        processedEventsRetentionHours: intEnv(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168),
-        cleanupIntervalMinutes: intEnv(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440),
+        processedEventsRetentionHours: envNumber(env, "PROCESSED_EVENTS_RETENTION_HOURS", 48, 24, 8760 + 168, true),
+        cleanupIntervalMinutes: envNumber(env, "CLEANUP_INTERVAL_MINUTES", 15, 0, 1440, true),
         ...overrides,
     });
 }

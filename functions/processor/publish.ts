@@ -7,32 +7,17 @@
  */
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { ALERT_COLUMNS, alertRow, type AlertRow } from "../shared/db/alert-rows";
 import { DataApi } from "../shared/db/dataapi";
 import * as SQL from "./sql";
 
-export interface AlertMessage {
+/** An unpublished alert: its row and its id (to mark it published). */
+export interface AlertMessage extends AlertRow {
     readonly alertId: number;
-    readonly route: string;
-    readonly origin: string;
-    readonly destination: string;
-    readonly windowStart: string;
-    readonly windowEnd: string;
-    readonly searches: number;
-    readonly baselineSearches: number;
-    /** The evidence of the test (functions/forecast/alerts.ts); null for alerts stored before it. */
-    readonly expected: number | null;
-    readonly pValue: number | null;
-    readonly alpha: number | null;
-    /** The ratio observed/expected had to reach. */
-    readonly ratio: number;
-    readonly basis: string | null;
-    readonly modelVersion: string | null;
 }
 
 /** Alerts not yet published (outbox), oldest first, with their evidence. */
-export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, route, origin, destination,
-  to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_start, to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_end,
-  searches::bigint AS searches, baseline_searches, multiplier, expected, p_value, alpha, basis, model_version
+export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, ${ALERT_COLUMNS}
 FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit`;
 
 export interface AlertPublisher {
@@ -55,7 +40,7 @@ export function alertPayload(a: AlertMessage): Record<string, unknown> {
         windowEnd: a.windowEnd,
         searches: a.searches,
         baselineSearches: a.baselineSearches,
-        evidence: { test: "poisson-upper-tail", observed: a.searches, expected: a.expected, pValue: a.pValue, threshold: a.alpha, ratio: a.ratio, basis: a.basis, modelVersion: a.modelVersion },
+        evidence: { test: "poisson-upper-tail", observed: a.searches, expected: a.expected, pValue: a.pValue, threshold: a.alpha, ratio: a.multiplier, basis: a.basis, modelVersion: a.modelVersion },
     };
 }
 
@@ -115,22 +100,7 @@ export async function publishPendingAlerts(db: DataApi, publishers: readonly Ale
     if (publishers.length === 0) return 0;
     const rows = await db.query(UNPUBLISHED_ALERTS, { limit });
     if (rows.length === 0) return 0;
-    const alerts: AlertMessage[] = rows.map((r) => ({
-        alertId: Number(r.alert_id),
-        route: String(r.route),
-        origin: String(r.origin),
-        destination: String(r.destination),
-        windowStart: String(r.window_start),
-        windowEnd: String(r.window_end),
-        searches: Number(r.searches),
-        baselineSearches: Number(r.baseline_searches),
-        expected: r.expected === null || r.expected === undefined ? null : Number(r.expected),
-        pValue: r.p_value === null || r.p_value === undefined ? null : Number(r.p_value),
-        alpha: r.alpha === null || r.alpha === undefined ? null : Number(r.alpha),
-        ratio: Number(r.multiplier),
-        basis: r.basis === null || r.basis === undefined ? null : String(r.basis),
-        modelVersion: r.model_version === null || r.model_version === undefined ? null : String(r.model_version),
-    }));
+    const alerts: AlertMessage[] = rows.map((r) => ({ alertId: Number(r.alert_id), ...alertRow(r) }));
     for (const p of publishers) await p.publish(alerts);
     await db.execute(SQL.MARK_ALERTS_PUBLISHED, { ids: `{${alerts.map((a) => a.alertId).join(",")}}` });
     return alerts.length;

@@ -15,6 +15,7 @@
  * route's offers in the same currency over the `lookbackMinutes` before it, and that
  * sample holds at least `minSamples` offers.
  */
+import { envNumber } from "../shared/range";
 
 export interface AlertRule {
     /** @default 5 */
@@ -85,31 +86,21 @@ export function isDeal(price: number, dist: Distribution, rule: DealRule = DEFAU
     return dist.count >= rule.minSamples && price < dist.mean - rule.sigmas * dist.stddev;
 }
 
-function num(env: Record<string, string | undefined>, key: string, dflt: number, min: number, max: number, integer: boolean): number {
-    const raw = env[key];
-    if (raw === undefined || raw === "") return dflt;
-    const v = Number(raw);
-    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-        throw new Error(`\`${key}\` must be ${integer ? "an integer" : "a number"} between ${min} and ${max} (received ${JSON.stringify(raw)}).`);
-    }
-    return v;
-}
-
 /** Reads ALERT_* and DEAL_* variables; every bad value is named. */
 export function rulesFromEnv(env: Record<string, string | undefined> = process.env): { alert: AlertRule; deal: DealRule } {
     const alert: AlertRule = {
-        windowMinutes: num(env, "ALERT_WINDOW_MINUTES", DEFAULT_ALERT_RULE.windowMinutes, 1, 1440, true),
-        baselineMinutes: num(env, "ALERT_BASELINE_MINUTES", DEFAULT_ALERT_RULE.baselineMinutes, 1, 10080, true),
-        multiplier: num(env, "ALERT_MULTIPLIER", DEFAULT_ALERT_RULE.multiplier, 1, 1000, false),
-        minSearches: num(env, "ALERT_MIN_SEARCHES", DEFAULT_ALERT_RULE.minSearches, 1, 1e9, true),
+        windowMinutes: envNumber(env, "ALERT_WINDOW_MINUTES", DEFAULT_ALERT_RULE.windowMinutes, 1, 1440, true),
+        baselineMinutes: envNumber(env, "ALERT_BASELINE_MINUTES", DEFAULT_ALERT_RULE.baselineMinutes, 1, 10080, true),
+        multiplier: envNumber(env, "ALERT_MULTIPLIER", DEFAULT_ALERT_RULE.multiplier, 1, 1000, false),
+        minSearches: envNumber(env, "ALERT_MIN_SEARCHES", DEFAULT_ALERT_RULE.minSearches, 1, 1e9, true),
     };
     if (alert.baselineMinutes % alert.windowMinutes !== 0) {
         throw new Error(`\`ALERT_BASELINE_MINUTES\` must be a multiple of \`ALERT_WINDOW_MINUTES\` (${alert.windowMinutes}) (received ${alert.baselineMinutes}).`);
     }
     const deal: DealRule = {
-        sigmas: num(env, "DEAL_SIGMAS", DEFAULT_DEAL_RULE.sigmas, 0, 10, false),
-        minSamples: num(env, "DEAL_MIN_SAMPLES", DEFAULT_DEAL_RULE.minSamples, 2, 1e9, true),
-        lookbackMinutes: num(env, "DEAL_LOOKBACK_MINUTES", DEFAULT_DEAL_RULE.lookbackMinutes, 1, 10080, true),
+        sigmas: envNumber(env, "DEAL_SIGMAS", DEFAULT_DEAL_RULE.sigmas, 0, 10, false),
+        minSamples: envNumber(env, "DEAL_MIN_SAMPLES", DEFAULT_DEAL_RULE.minSamples, 2, 1e9, true),
+        lookbackMinutes: envNumber(env, "DEAL_LOOKBACK_MINUTES", DEFAULT_DEAL_RULE.lookbackMinutes, 1, 10080, true),
     };
     return { alert, deal };
 }

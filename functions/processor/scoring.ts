@@ -50,6 +50,36 @@ export interface ScoringStats {
 }
 
 /** Scores new offers of one chunk in its transaction; returns what was recorded. */
+/** The columns a deal row and a price-adjustment row both take from the offer they score (its key, route, price and event time). */
+function offerColumns(o: OfferEvent) {
+    return {
+        source: o.source,
+        event_id: o.eventId,
+        route: routeOf(o),
+        origin: o.origin,
+        destination: o.destination,
+        carrier: o.carrier,
+        departure_date: o.departureDate,
+        amount: o.price.amount,
+        currency: o.price.currency,
+        occurred_at: o.occurredAt,
+    };
+}
+
+/**
+ * The rows of the offers whose score `keep` accepts (scores[i] and features[i] belong to offers[i]): the offer's
+ * columns, the `columns` of its score and features, and the score's reason and model cut to their column widths.
+ */
+function scoredRows<S extends { readonly reason: string; readonly model: string }, F>(
+    offers: readonly OfferEvent[],
+    scores: readonly S[],
+    features: readonly F[],
+    keep: (s: S) => boolean,
+    columns: (s: S, f: F) => Record<string, unknown>,
+): Record<string, unknown>[] {
+    return offers.flatMap((o, i) => (keep(scores[i]) ? [{ ...offerColumns(o), ...columns(scores[i], features[i]), reason: scores[i].reason.slice(0, 1000), model: scores[i].model.slice(0, 200) }] : []));
+}
+
 export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], backend: ScoringBackend, tx: string): Promise<ScoringStats> {
     if (offers.length === 0) return { deals: 0, priceAdjustments: 0 };
     const lookback = backend.dealSample.lookbackMinutes;
@@ -93,58 +123,27 @@ export async function scoreOffers(db: DataApi, offers: readonly OfferEvent[], ba
     const dealScores = await backend.scoreDeals(dealFeatures);
     const priceScores = await backend.scorePrices(priceFeatures);
 
-    const deals = offers.flatMap((o, i) => {
-        const s = dealScores[i];
-        if (!s.deal) return [];
-        const f = dealFeatures[i];
-        return [
-            {
-                source: o.source,
-                event_id: o.eventId,
-                route: routeOf(o),
-                origin: o.origin,
-                destination: o.destination,
-                carrier: o.carrier,
-                departure_date: o.departureDate,
-                amount: o.price.amount,
-                currency: o.price.currency,
-                route_mean: f.routeMean,
-                route_stddev: f.routeStddev,
-                sample_size: f.sampleSize,
-                occurred_at: o.occurredAt,
-                score: s.score,
-                reason: s.reason.slice(0, 1000),
-                model: s.model.slice(0, 200),
-            },
-        ];
-    });
-    const adjustments = offers.flatMap((o, i) => {
-        const s = priceScores[i];
-        if (!(Math.abs(s.adjustment) >= backend.minAdjustment) || s.adjustment === 0) return [];
-        const f = priceFeatures[i];
-        return [
-            {
-                source: o.source,
-                event_id: o.eventId,
-                route: routeOf(o),
-                origin: o.origin,
-                destination: o.destination,
-                carrier: o.carrier,
-                departure_date: o.departureDate,
-                currency: o.price.currency,
-                amount: o.price.amount,
-                adjustment: s.adjustment,
-                suggested_amount: s.suggestedAmount,
-                searches_per_hour: f.searchesPerHour,
-                seats_held: f.seatsHeld,
-                route_mean: f.routeMean,
-                sample_size: f.sampleSize,
-                reason: s.reason.slice(0, 1000),
-                model: s.model.slice(0, 200),
-                occurred_at: o.occurredAt,
-            },
-        ];
-    });
+    const deals = scoredRows(
+        offers,
+        dealScores,
+        dealFeatures,
+        (s) => s.deal,
+        (s, f) => ({ route_mean: f.routeMean, route_stddev: f.routeStddev, sample_size: f.sampleSize, score: s.score }),
+    );
+    const adjustments = scoredRows(
+        offers,
+        priceScores,
+        priceFeatures,
+        (s) => Math.abs(s.adjustment) >= backend.minAdjustment && s.adjustment !== 0,
+        (s, f) => ({
+            adjustment: s.adjustment,
+            suggested_amount: s.suggestedAmount,
+            searches_per_hour: f.searchesPerHour,
+            seats_held: f.seatsHeld,
+            route_mean: f.routeMean,
+            sample_size: f.sampleSize,
+        }),
+    );
     if (deals.length > 0) await db.execute(INSERT_SCORED_DEALS, { deals: { json: deals } }, tx);
     if (adjustments.length > 0) await db.execute(INSERT_PRICE_ADJUSTMENTS, { rows: { json: adjustments } }, tx);
     return { deals: deals.length, priceAdjustments: adjustments.length };

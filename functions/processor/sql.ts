@@ -135,10 +135,8 @@ ON CONFLICT (carrier, flight_number, departure_date) DO UPDATE SET
     cancellations = f.cancellations + EXCLUDED.cancellations,
     updated_at = now()`;
 
-/** Adds counts to a route-minute (BatchExecuteStatement). */
-export const UPSERT_ROUTE_MINUTE = `INSERT INTO route_minute_stats AS s (route, minute, origin, destination, searches, offers, bookings, cancellations, seats_booked, seats_cancelled)
-VALUES (:route, CAST(:minute AS timestamptz), :origin, :destination, :searches, :offers, :bookings, :cancellations, :seats_booked, :seats_cancelled)
-ON CONFLICT (route, minute) DO UPDATE SET
+/** What a route-minute upsert does on an existing row: adds the new counts. */
+const ADD_TO_ROUTE_MINUTE = `ON CONFLICT (route, minute) DO UPDATE SET
     searches = s.searches + EXCLUDED.searches,
     offers = s.offers + EXCLUDED.offers,
     bookings = s.bookings + EXCLUDED.bookings,
@@ -146,6 +144,11 @@ ON CONFLICT (route, minute) DO UPDATE SET
     seats_booked = s.seats_booked + EXCLUDED.seats_booked,
     seats_cancelled = s.seats_cancelled + EXCLUDED.seats_cancelled,
     updated_at = now()`;
+
+/** Adds counts to a route-minute, one row (bench/writer.ts's per-row baseline). */
+export const UPSERT_ROUTE_MINUTE = `INSERT INTO route_minute_stats AS s (route, minute, origin, destination, searches, offers, bookings, cancellations, seats_booked, seats_cancelled)
+VALUES (:route, CAST(:minute AS timestamptz), :origin, :destination, :searches, :offers, :bookings, :cancellations, :seats_booked, :seats_cancelled)
+${ADD_TO_ROUTE_MINUTE}`;
 
 /**
  * Adds a batch's route-minute counts, every row in ONE statement (the rows pre-aggregated in memory:
@@ -155,30 +158,13 @@ export const UPSERT_ROUTE_MINUTES = `INSERT INTO route_minute_stats AS s (route,
 SELECT r.route, r.minute, r.origin, r.destination, r.searches, r.offers, r.bookings, r.cancellations, r.seats_booked, r.seats_cancelled
 FROM jsonb_to_recordset(:rows::jsonb) AS r(route text, minute timestamptz, origin text, destination text, searches bigint, offers bigint, bookings bigint, cancellations bigint, seats_booked bigint, seats_cancelled bigint)
 ORDER BY r.route, r.minute
-ON CONFLICT (route, minute) DO UPDATE SET
-    searches = s.searches + EXCLUDED.searches,
-    offers = s.offers + EXCLUDED.offers,
-    bookings = s.bookings + EXCLUDED.bookings,
-    cancellations = s.cancellations + EXCLUDED.cancellations,
-    seats_booked = s.seats_booked + EXCLUDED.seats_booked,
-    seats_cancelled = s.seats_cancelled + EXCLUDED.seats_cancelled,
-    updated_at = now()`;
+${ADD_TO_ROUTE_MINUTE}`;
 
 /** Adds a batch's offer price sums, every route-currency-minute in ONE statement (distinct keys, sorted). */
 export const UPSERT_OFFER_PRICES_ROWS = `INSERT INTO offer_price_stats AS p (route, minute, currency, offers, price_sum, price_sum_sq, price_min, price_max)
 SELECT r.route, r.minute, r.currency, r.offers, r.price_sum, r.price_sum_sq, r.price_min, r.price_max
 FROM jsonb_to_recordset(:rows::jsonb) AS r(route text, minute timestamptz, currency text, offers bigint, price_sum float8, price_sum_sq float8, price_min float8, price_max float8)
 ORDER BY r.route, r.currency, r.minute
-ON CONFLICT (route, currency, minute) DO UPDATE SET
-    offers = p.offers + EXCLUDED.offers,
-    price_sum = p.price_sum + EXCLUDED.price_sum,
-    price_sum_sq = p.price_sum_sq + EXCLUDED.price_sum_sq,
-    price_min = LEAST(p.price_min, EXCLUDED.price_min),
-    price_max = GREATEST(p.price_max, EXCLUDED.price_max)`;
-
-/** Adds offer price sums to a route-currency-minute (BatchExecuteStatement). */
-export const UPSERT_OFFER_PRICES = `INSERT INTO offer_price_stats AS p (route, minute, currency, offers, price_sum, price_sum_sq, price_min, price_max)
-VALUES (:route, CAST(:minute AS timestamptz), :currency, :offers, :price_sum, :price_sum_sq, :price_min, :price_max)
 ON CONFLICT (route, currency, minute) DO UPDATE SET
     offers = p.offers + EXCLUDED.offers,
     price_sum = p.price_sum + EXCLUDED.price_sum,
@@ -206,21 +192,6 @@ export const WINDOW_SEARCHES = `SELECT k.i,
        COALESCE((SELECT SUM(s.searches) FROM route_minute_stats s WHERE s.route = k.route AND s.minute >= k.window_start AND s.minute < k.window_end), 0)::bigint AS window_searches,
        COALESCE((SELECT SUM(s.searches) FROM route_minute_stats s WHERE s.route = k.route AND s.minute >= k.baseline_start AND s.minute < k.window_start), 0)::bigint AS baseline_searches
 FROM jsonb_to_recordset(:keys::jsonb) AS k(i integer, route text, window_start timestamptz, window_end timestamptz, baseline_start timestamptz)`;
-
-/** Stores alerts; the unique (route, window_start) keeps one per route per window. */
-export const INSERT_ALERTS = `INSERT INTO alerts (route, origin, destination, window_start, window_end, searches, baseline_searches, multiplier, min_searches)
-SELECT a.route, a.origin, a.destination, a.window_start, a.window_end, a.searches, a.baseline_searches, a.multiplier, a.min_searches
-FROM jsonb_to_recordset(:alerts::jsonb) AS a(route text, origin text, destination text, window_start timestamptz, window_end timestamptz, searches bigint, baseline_searches float8, multiplier float8, min_searches bigint)
-ON CONFLICT ON CONSTRAINT alerts_one_per_route_window DO NOTHING
-RETURNING alert_id`;
-
-const ISO = (col: string) => `to_char(${col} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
-
-/** Alerts not yet published (outbox), oldest first. */
-export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, route, origin, destination,
-       ${ISO("window_start")} AS window_start, ${ISO("window_end")} AS window_end,
-       searches::bigint AS searches, baseline_searches::float8 AS baseline_searches
-FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit`;
 
 /** The alerts outbox backlog: alerts stored but not yet published (the partial index alerts_unpublished serves it). */
 export const ALERTS_OUTBOX_BACKLOG = `SELECT count(*)::bigint AS pending FROM alerts WHERE published_at IS NULL`;

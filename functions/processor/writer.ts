@@ -118,6 +118,20 @@ export async function writeEvents(db: DataApi, events: readonly FlightEvent[], o
 
 const num = (v: unknown) => Number(v);
 
+/** What a stored booking or cancellation event row says (BOOKING_EVENTS_OF, CANCELLATION_EVENTS_OF): the event, the booking, the flight, the seats and when. */
+function storedEventFact(r: Record<string, unknown>): CancellationFact {
+    return {
+        source: String(r.source),
+        eventId: String(r.event_id),
+        bookingId: String(r.booking_id),
+        carrier: String(r.carrier),
+        number: String(r.flight_number),
+        departureDate: String(r.departure_date),
+        seats: num(r.seats),
+        atUs: num(r.at_us),
+    };
+}
+
 /** A part of a stream record: its valid events split within the chunk limits, in order (deterministic for a record). */
 export interface RecordPart {
     readonly shardId: string;
@@ -411,32 +425,12 @@ export async function recomputeBookings(
     const idParam = { ids: { json: ids } };
     const versions = new Map<string, BookingVersion[]>();
     for (const r of await db.query(SQL.BOOKING_EVENTS_OF, idParam, tx)) {
-        const v: BookingVersion = {
-            source: String(r.source),
-            eventId: String(r.event_id),
-            bookingId: String(r.booking_id),
-            carrier: String(r.carrier),
-            number: String(r.flight_number),
-            departureDate: String(r.departure_date),
-            origin: String(r.origin),
-            destination: String(r.destination),
-            seats: num(r.seats),
-            atUs: num(r.at_us),
-        };
+        const v: BookingVersion = { ...storedEventFact(r), origin: String(r.origin), destination: String(r.destination) };
         (versions.get(v.bookingId) ?? versions.set(v.bookingId, []).get(v.bookingId)!).push(v);
     }
     const cancels = new Map<string, CancellationFact[]>();
     for (const r of await db.query(SQL.CANCELLATION_EVENTS_OF, idParam, tx)) {
-        const c: CancellationFact = {
-            source: String(r.source),
-            eventId: String(r.event_id),
-            bookingId: String(r.booking_id),
-            carrier: String(r.carrier),
-            number: String(r.flight_number),
-            departureDate: String(r.departure_date),
-            seats: num(r.seats),
-            atUs: num(r.at_us),
-        };
+        const c: CancellationFact = storedEventFact(r);
         (cancels.get(c.bookingId) ?? cancels.set(c.bookingId, []).get(c.bookingId)!).push(c);
     }
     const stored = new Map<string, Contribution>();

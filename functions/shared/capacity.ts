@@ -83,7 +83,7 @@ export interface CapacityInput {
     readonly averageRecordBytes?: number;
     /** Peak over average throughput. @default 2 */
     readonly peakFactor?: number;
-    /** Uncompressed over compressed payload size, as measured (codec stats userBytes / payloadBytes). @default 3 */
+    /** Uncompressed over compressed payload size (a model input; the producer's frames are measured by bench/frames.ts as frames.ratio200Sources, which the data-path plan uses). @default 3 */
     readonly compressionRatio?: number;
     /** Average partition key size in bytes. @default 16 */
     readonly partitionKeyBytes?: number;
@@ -372,7 +372,7 @@ export function formatCapacityReport(plan: CapacityPlan, reshard?: { current: nu
     lines.push(`  average throughput   ${fmt((r.averageBytesPerSecond * 86400) / 1e12, 2)} TB/day = ${fmt(avgMb, 2)} MB/s = ${fmt(r.averageBytesPerSecond / MIB, 2)} MiB/s`);
     lines.push(`  average record       ${fmt(r.averageRecordBytes)} bytes -> ${fmt(plan.averageUserRecordsPerSecond)} user records/s`);
     lines.push(`  peak factor          x${r.peakFactor} -> peak ${fmt(avgMb * r.peakFactor, 2)} MB/s, ${fmt(plan.averageUserRecordsPerSecond * r.peakFactor)} user records/s`);
-    lines.push(`  compression ratio    ${r.compressionRatio}:1 (gzip per user record; measure with the codec's stats: userBytes / payloadBytes)`);
+    lines.push(`  compression ratio    ${r.compressionRatio}:1 (uncompressed / compressed payload bytes, a model input; the producer's frames are measured by bench/frames.ts, frames.ratio200Sources, which the data-path plan uses)`);
     lines.push(`  partition key        ${r.partitionKeyBytes} bytes; aggregates filled to ${fmt(r.aggregateBytes)} bytes`);
     lines.push(`  retention            ${r.retentionHours} h; ${r.readers} reading pipeline(s)`);
     lines.push("");

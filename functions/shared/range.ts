@@ -64,6 +64,21 @@ export function assertNumberInRange(argument: string, value: unknown, min: numbe
     return value;
 }
 
+/**
+ * Reads the number in environment variable `key`: `dflt` when unset or empty; otherwise it must be a
+ * number (an integer when `integer`) in [min, max], or an Error names the variable, the range and the
+ * value received ("`ALERT_P_VALUE` must be a number between 1e-15 and 0.05 (received "0.5").").
+ */
+export function envNumber(env: Record<string, string | undefined>, key: string, dflt: number, min: number, max: number, integer: boolean): number {
+    const raw = env[key];
+    if (raw === undefined || raw === "") return dflt;
+    const v = Number(raw);
+    if (!Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+        throw new Error(`${problemMessage(key, integer ? integerRangeText(min, max) : numberRangeText(min, max), raw)}.`);
+    }
+    return v;
+}
+
 /** Retention periods CloudWatch Logs accepts (`retentionInDays`). */
 export const LOG_RETENTION_DAYS: readonly number[] = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 

@@ -1,5 +1,6 @@
 /** fast-check generators and fixtures for envelope v1 events (shared by the ingest tests). */
 import fc from "fast-check";
+import { bookingType, cancellationType, offerType, searchType, type EventTypeDefinition } from "../../functions/shared/event-types";
 import type { FlightEvent } from "../../functions/shared/events";
 
 const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ".split("");
@@ -52,60 +53,16 @@ export const cancellationEvent = fc.record({ ...envelope, bookingId: fc.string({
 
 export const anyEvent = fc.oneof(searchEvent, offerEvent, bookingEvent, cancellationEvent) as fc.Arbitrary<Record<string, unknown>>;
 
-/** Valid fixtures, one per type; tests change one field at a time. */
-export function validSearch(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        eventId: "evt-search-1",
-        type: "search",
-        occurredAt: "2026-11-22T10:15:00Z",
-        source: "web-ch",
-        origin: "ZRH",
-        destination: "LIS",
-        departureDate: "2026-12-01",
-        returnDate: "2026-12-08",
-        passengers: 2,
-        cabin: "economy",
-        ...overrides,
-    };
-}
-export function validOffer(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        eventId: "evt-offer-1",
-        type: "offer",
-        occurredAt: "2026-11-22T10:15:01.250+01:00",
-        source: "gds",
-        origin: "ZRH",
-        destination: "LIS",
-        departureDate: "2026-12-01",
-        carrier: "LX",
-        price: { amount: 189.5, currency: "CHF" },
-        ...overrides,
-    };
-}
-export function validBooking(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        eventId: "evt-booking-1",
-        type: "booking",
-        occurredAt: "2026-11-22T10:16:00-05:00",
-        source: "app-ios",
-        bookingId: "PNR123",
-        flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01", origin: "ZRH", destination: "LIS" },
-        seats: 2,
-        fare: { amount: 379, currency: "CHF" },
-        ...overrides,
-    };
-}
-export function validCancellation(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return {
-        eventId: "evt-cancel-1",
-        type: "cancellation",
-        occurredAt: "2026-11-22T11:00:00Z",
-        source: "app-ios",
-        bookingId: "PNR123",
-        flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01", origin: "ZRH", destination: "LIS" },
-        seats: 1,
-        ...overrides,
-    };
-}
+/**
+ * Valid fixtures, one per type: the registry's own example events (the ones docs/event-types.md shows),
+ * copied deep so a test may change them; tests change one field at a time.
+ */
+const fromExample =
+    (definition: EventTypeDefinition) =>
+    (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ ...structuredClone(definition.example), ...overrides });
+export const validSearch = fromExample(searchType);
+export const validOffer = fromExample(offerType);
+export const validBooking = fromExample(bookingType);
+export const validCancellation = fromExample(cancellationType);
 
 export type AnyEvent = FlightEvent;

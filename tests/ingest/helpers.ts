@@ -121,17 +121,8 @@ export function gatedClient(real: KinesisClient): { client: Pick<KinesisClient, 
     return { client: client as Pick<KinesisClient, "send">, open: release, waiting: () => waiting };
 }
 
-/** Deterministic PRNG (mulberry32) for reproducible fault injection. */
-export function seeded(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+/** Deterministic PRNG (mulberry32, the traffic generator's) for reproducible fault injection. */
+export { rng as seeded } from "../../local/traffic";
 
 /** Keys for in-process servers: one active key per source, plus a revoked and an expired key of the first source. */
 export interface TestKeys {

@@ -1,3 +1,4 @@
+import { kinesisSuite } from "./kinesis-suite";
 import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -6,7 +7,7 @@ import { spawn } from "child_process";
 import * as net from "net";
 import { expect } from "chai";
 import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListStreamsCommand, PutRecordCommand, PutRecordsCommand, Shard, UpdateShardCountCommand, _Record } from "@aws-sdk/client-kinesis";
-import { KinesisEmulator, createStream, kinesisClientConfig, listShards, startKinesis, waitForStreamActive } from "../../local/emulators/kinesis";
+import { createStream, kinesisClientConfig, listShards, startKinesis, waitForStreamActive } from "../../local/emulators/kinesis";
 
 const MAX_HASH = (1n << 128n) - 1n;
 
@@ -47,20 +48,11 @@ const text = (r: _Record) => Buffer.from(r.Data!).toString("utf8");
 
 describe("local/emulators/kinesis (kinesis-local)", function () {
     this.timeout(60000);
-    let kinesis: KinesisEmulator;
-    let client: KinesisClient;
-
-    before(async () => {
-        kinesis = await startKinesis();
-        client = kinesis.client();
-    });
-    after(async () => {
-        await kinesis?.stop();
-    });
+    const k = kinesisSuite();
 
     it("serves plain HTTP on a free loopback port", () => {
-        expect(kinesis.endpoint).to.equal(`http://127.0.0.1:${kinesis.port}`);
-        expect(kinesis.port).to.be.greaterThan(0);
+        expect(k.emulator.endpoint).to.equal(`http://127.0.0.1:${k.emulator.port}`);
+        expect(k.emulator.port).to.be.greaterThan(0);
     });
 
     it("kinesisClientConfig sets region, dummy credentials, endpoint and an HTTP/1.1 handler", () => {
@@ -72,8 +64,8 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
     });
 
     it("creates a stream with 4 shards that split the hash space evenly", async () => {
-        await createStream(client, "k-create", 4);
-        const shards = await listShards(client, "k-create");
+        await createStream(k.client, "k-create", 4);
+        const shards = await listShards(k.client, "k-create");
         expect(shards.map((s) => s.ShardId)).to.deep.equal(["shardId-000000000000", "shardId-000000000001", "shardId-000000000002", "shardId-000000000003"]);
         expect(BigInt(shards[0].HashKeyRange!.StartingHashKey!)).to.equal(0n);
         expect(BigInt(shards[3].HashKeyRange!.EndingHashKey!)).to.equal(MAX_HASH);
@@ -83,15 +75,15 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
     });
 
     it("PutRecords routes by MD5 of the partition key and GetRecords returns every record once", async () => {
-        await createStream(client, "k-put", 3);
-        const shards = await listShards(client, "k-put");
+        await createStream(k.client, "k-put", 3);
+        const shards = await listShards(k.client, "k-put");
         const entries = Array.from({ length: 60 }, (_, i) => ({ Data: Buffer.from(`event-${i}`), PartitionKey: `route-${i % 17}` }));
-        const res = await client.send(new PutRecordsCommand({ StreamName: "k-put", Records: entries }));
+        const res = await k.client.send(new PutRecordsCommand({ StreamName: "k-put", Records: entries }));
         expect(res.FailedRecordCount).to.equal(0);
         expect(res.Records!.map((r) => r.ShardId)).to.deep.equal(entries.map((e) => shardFor(shards, e.PartitionKey)));
         const seen: string[] = [];
         for (const shard of shards) {
-            const { records } = await readShard(client, "k-put", shard.ShardId!, { type: "TRIM_HORIZON" });
+            const { records } = await readShard(k.client, "k-put", shard.ShardId!, { type: "TRIM_HORIZON" });
             for (const r of records) expect(shardFor(shards, r.PartitionKey!)).to.equal(shard.ShardId);
             seen.push(...records.map(text));
         }
@@ -99,30 +91,30 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
     });
 
     it("AT_TIMESTAMP iterators start at the first record at or after the timestamp", async () => {
-        await createStream(client, "k-ts", 1);
+        await createStream(k.client, "k-ts", 1);
         for (let i = 0; i < 5; i++) {
-            await client.send(new PutRecordCommand({ StreamName: "k-ts", Data: Buffer.from(`early-${i}`), PartitionKey: "p" }));
+            await k.client.send(new PutRecordCommand({ StreamName: "k-ts", Data: Buffer.from(`early-${i}`), PartitionKey: "p" }));
         }
-        const early = await readShard(client, "k-ts", "shardId-000000000000", { type: "TRIM_HORIZON" });
+        const early = await readShard(k.client, "k-ts", "shardId-000000000000", { type: "TRIM_HORIZON" });
         const lastEarly = Math.max(...early.records.map((r) => r.ApproximateArrivalTimestamp!.getTime()));
         const cut = new Date(lastEarly + 1);
         while (Date.now() <= cut.getTime() + 5) await new Promise((r) => setTimeout(r, 5));
         for (let i = 0; i < 3; i++) {
-            await client.send(new PutRecordCommand({ StreamName: "k-ts", Data: Buffer.from(`late-${i}`), PartitionKey: "p" }));
+            await k.client.send(new PutRecordCommand({ StreamName: "k-ts", Data: Buffer.from(`late-${i}`), PartitionKey: "p" }));
         }
-        const late = await readShard(client, "k-ts", "shardId-000000000000", { type: "AT_TIMESTAMP", at: cut });
+        const late = await readShard(k.client, "k-ts", "shardId-000000000000", { type: "AT_TIMESTAMP", at: cut });
         expect(late.records.map(text)).to.deep.equal(["late-0", "late-1", "late-2"]);
-        const all = await readShard(client, "k-ts", "shardId-000000000000", { type: "AT_TIMESTAMP", at: new Date(0) });
+        const all = await readShard(k.client, "k-ts", "shardId-000000000000", { type: "AT_TIMESTAMP", at: new Date(0) });
         expect(all.records.map(text)).to.deep.equal(["early-0", "early-1", "early-2", "early-3", "early-4", "late-0", "late-1", "late-2"]);
     });
 
     it("UpdateShardCount 2 -> 4 closes the parents and splits each into two children", async () => {
-        await createStream(client, "k-scale", 2);
-        await client.send(new PutRecordCommand({ StreamName: "k-scale", Data: Buffer.from("before"), PartitionKey: "a" }));
-        const res = await client.send(new UpdateShardCountCommand({ StreamName: "k-scale", TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" }));
+        await createStream(k.client, "k-scale", 2);
+        await k.client.send(new PutRecordCommand({ StreamName: "k-scale", Data: Buffer.from("before"), PartitionKey: "a" }));
+        const res = await k.client.send(new UpdateShardCountCommand({ StreamName: "k-scale", TargetShardCount: 4, ScalingType: "UNIFORM_SCALING" }));
         expect([res.CurrentShardCount, res.TargetShardCount]).to.deep.equal([2, 4]);
-        await waitForStreamActive(client, "k-scale");
-        const shards = await listShards(client, "k-scale");
+        await waitForStreamActive(k.client, "k-scale");
+        const shards = await listShards(k.client, "k-scale");
         expect(shards.map((s) => [s.ShardId, s.ParentShardId ?? null, s.SequenceNumberRange?.EndingSequenceNumber === undefined ? "open" : "closed"])).to.deep.equal([
             ["shardId-000000000000", null, "closed"],
             ["shardId-000000000001", null, "closed"],
@@ -132,19 +124,19 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
             ["shardId-000000000005", "shardId-000000000001", "open"],
         ]);
         // New records land in the children; the parent is readable to its end and then closed.
-        const put = await client.send(new PutRecordCommand({ StreamName: "k-scale", Data: Buffer.from("after"), PartitionKey: "a" }));
+        const put = await k.client.send(new PutRecordCommand({ StreamName: "k-scale", Data: Buffer.from("after"), PartitionKey: "a" }));
         expect(put.ShardId).to.equal(shardFor(shards, "a"));
         const parentId = shards.find((s) => s.ShardId === put.ShardId)!.ParentShardId!;
-        const parent = await readShard(client, "k-scale", parentId, { type: "TRIM_HORIZON" });
+        const parent = await readShard(k.client, "k-scale", parentId, { type: "TRIM_HORIZON" });
         expect(parent.records.map(text)).to.deep.equal(["before"]);
         expect(parent.closed).to.equal(true);
     });
 
     it("fails when UpdateShardCount asks for more than double the open shards", async () => {
-        await createStream(client, "k-scale2", 2);
+        await createStream(k.client, "k-scale2", 2);
         let err: Error | undefined;
         try {
-            await client.send(new UpdateShardCountCommand({ StreamName: "k-scale2", TargetShardCount: 5, ScalingType: "UNIFORM_SCALING" }));
+            await k.client.send(new UpdateShardCountCommand({ StreamName: "k-scale2", TargetShardCount: 5, ScalingType: "UNIFORM_SCALING" }));
         } catch (e) {
             err = e as Error;
         }
@@ -158,7 +150,7 @@ describe("local/emulators/kinesis (kinesis-local)", function () {
             .find((i) => i !== undefined && !i.internal && i.family === "IPv4");
         if (!external) this.skip();
         const outcome = await new Promise<string>((resolve) => {
-            const socket = net.connect({ host: external!.address, port: kinesis.port });
+            const socket = net.connect({ host: external!.address, port: k.emulator.port });
             socket.once("connect", () => {
                 socket.destroy();
                 resolve("connected");

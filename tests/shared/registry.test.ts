@@ -74,8 +74,8 @@ describe("event-type registry (issue 19)", () => {
                 errors: [{ index: 0, path: "arrival.estimated", message: 'arrival.estimated must have a UTC offset from -12:00 to +14:00 (or Z); received "2026-12-01T09:10:00+15:00"' }],
             });
         });
-        it("lands under type=flight_status", () => {
-            expect(partitionKeysOf(example)).to.deep.equal({ type: "flight_status", dt: "2026-12-01", hour: "06" });
+        it("lands under type=flight_status, at its occurredAt's UTC hour (08:10Z)", () => {
+            expect(partitionKeysOf(example)).to.deep.equal({ type: "flight_status", dt: "2026-12-01", hour: "08" });
         });
     });
 

@@ -1,7 +1,7 @@
 /** `booking`: seats were booked on a flight (state-changing). */
 import { type Envelope, type FlightRef, type Money, flightRef, passengerCount } from "./common";
 import { f } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export interface BookingEvent extends Envelope {
     readonly type: "booking";
@@ -21,10 +21,7 @@ export const bookingType: EventTypeDefinition = {
         seats: passengerCount("seats booked"),
         fare: f.money("fare paid"),
     },
-    rules: [{ kind: "differ", first: "flight.origin", second: "flight.destination" }],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "flight.origin", destination: "flight.destination" },
-    departureDate: "flight.departureDate",
+    ...routed("flight.origin", "flight.destination", "flight.departureDate"),
     example: {
         eventId: "evt-booking-1",
         type: "booking",

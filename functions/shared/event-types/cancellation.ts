@@ -1,7 +1,7 @@
 /** `cancellation`: booked seats were released (state-changing). */
 import { type Envelope, type FlightRef, flightRef, passengerCount } from "./common";
 import { f } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export interface CancellationEvent extends Envelope {
     readonly type: "cancellation";
@@ -19,10 +19,7 @@ export const cancellationType: EventTypeDefinition = {
         flight: flightRef("the flight"),
         seats: passengerCount("seats released"),
     },
-    rules: [{ kind: "differ", first: "flight.origin", second: "flight.destination" }],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "flight.origin", destination: "flight.destination" },
-    departureDate: "flight.departureDate",
+    ...routed("flight.origin", "flight.destination", "flight.departureDate"),
     example: {
         eventId: "evt-cancel-1",
         type: "cancellation",

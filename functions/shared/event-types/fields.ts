@@ -195,6 +195,27 @@ export function timestampMs(at: string): number {
     return ((day * 24 + digits2(at, 11)) * 60 + digits2(at, 14) - offset) * 60_000 + digits2(at, 17) * 1000 + ms;
 }
 
+/**
+ * A string kind matched by `pattern`: `expected` names it for the type error
+ * ("a ... such as ..."), `mustBe` says what is allowed when the pattern fails.
+ */
+function patternString(kind: string, describe: string, pattern: RegExp, expected: string, mustBe: string, doc: string): Field {
+    return make(
+        {
+            kind,
+            describe,
+            glue: "string",
+            duckdb: "VARCHAR",
+            zod: (path) =>
+                z.string({ error: typeError(path, expected) }).regex(pattern, {
+                    error: (iss: Issue) => `${path} must be ${mustBe}; received ${describeReceived(iss.input)}`,
+                }),
+            check: (v) => typeof v === "string" && pattern.test(v),
+        },
+        doc,
+    );
+}
+
 /** Constructors of the field kinds. */
 export const f = {
     id(what: string, doc = what): Field {
@@ -218,20 +239,7 @@ export const f = {
     },
 
     airport(doc: string): Field {
-        return make(
-            {
-                kind: "airport",
-                describe: '3-letter upper-case IATA airport code ("ZRH")',
-                glue: "string",
-                duckdb: "VARCHAR",
-                zod: (path) =>
-                    z.string({ error: typeError(path, `a 3-letter upper-case IATA airport code such as "ZRH"`) }).regex(IATA_3, {
-                        error: (iss: Issue) => `${path} must be a 3-letter upper-case IATA airport code such as "ZRH"; received ${describeReceived(iss.input)}`,
-                    }),
-                check: (v) => typeof v === "string" && IATA_3.test(v),
-            },
-            doc,
-        );
+        return patternString("airport", '3-letter upper-case IATA airport code ("ZRH")', IATA_3, `a 3-letter upper-case IATA airport code such as "ZRH"`, `a 3-letter upper-case IATA airport code such as "ZRH"`, doc);
     },
 
     /** A calendar day YYYY-MM-DD, bounded to EARLIEST_DAY..LATEST_DAY. */
@@ -277,35 +285,23 @@ export const f = {
     },
 
     carrier(doc: string): Field {
-        return make(
-            {
-                kind: "carrier",
-                describe: '2-character IATA airline designator, upper-case letters or digits ("LX")',
-                glue: "string",
-                duckdb: "VARCHAR",
-                zod: (path) =>
-                    z.string({ error: typeError(path, `a 2-character IATA airline designator such as "LX"`) }).regex(CARRIER, {
-                        error: (iss: Issue) => `${path} must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received ${describeReceived(iss.input)}`,
-                    }),
-                check: (v) => typeof v === "string" && CARRIER.test(v),
-            },
+        return patternString(
+            "carrier",
+            '2-character IATA airline designator, upper-case letters or digits ("LX")',
+            CARRIER,
+            `a 2-character IATA airline designator such as "LX"`,
+            `a 2-character IATA airline designator (upper-case letters or digits) such as "LX"`,
             doc,
         );
     },
 
     flightNumber(doc: string): Field {
-        return make(
-            {
-                kind: "flightNumber",
-                describe: '1 to 4 digits, optional upper-case suffix letter ("123", "1234A")',
-                glue: "string",
-                duckdb: "VARCHAR",
-                zod: (path) =>
-                    z.string({ error: typeError(path, `a flight number string such as "123"`) }).regex(FLIGHT_NUMBER, {
-                        error: (iss: Issue) => `${path} must be 1 to 4 digits with an optional upper-case suffix letter such as "123" or "1234A"; received ${describeReceived(iss.input)}`,
-                    }),
-                check: (v) => typeof v === "string" && FLIGHT_NUMBER.test(v),
-            },
+        return patternString(
+            "flightNumber",
+            '1 to 4 digits, optional upper-case suffix letter ("123", "1234A")',
+            FLIGHT_NUMBER,
+            `a flight number string such as "123"`,
+            `1 to 4 digits with an optional upper-case suffix letter such as "123" or "1234A"`,
             doc,
         );
     },
@@ -369,20 +365,7 @@ export const f = {
             },
             "amount in units of the currency",
         );
-        const currency: Field = make(
-            {
-                kind: "currency",
-                describe: 'ISO-4217 code, 3 upper-case letters ("CHF")',
-                glue: "string",
-                duckdb: "VARCHAR",
-                zod: (path) =>
-                    z.string({ error: typeError(path, `an ISO-4217 currency code such as "CHF"`) }).regex(IATA_3, {
-                        error: (iss: Issue) => `${path} must be an ISO-4217 currency code of 3 upper-case letters such as "CHF"; received ${describeReceived(iss.input)}`,
-                    }),
-                check: (v) => typeof v === "string" && IATA_3.test(v),
-            },
-            "currency",
-        );
+        const currency = patternString("currency", 'ISO-4217 code, 3 upper-case letters ("CHF")', IATA_3, `an ISO-4217 currency code such as "CHF"`, `an ISO-4217 currency code of 3 upper-case letters such as "CHF"`, "currency");
         return f.object({ amount, currency }, doc);
     },
 

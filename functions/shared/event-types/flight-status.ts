@@ -10,7 +10,7 @@
  */
 import { type Envelope } from "./common";
 import { f, optional, type Field } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export const FLIGHT_STATUSES = ["scheduled", "active", "landed", "cancelled", "incident", "diverted"] as const;
 export type FlightStatus = (typeof FLIGHT_STATUSES)[number];
@@ -65,18 +65,16 @@ export const flightStatusType: EventTypeDefinition = {
         departure: end("departure end"),
         arrival: end("arrival end"),
     },
-    rules: [{ kind: "differ", first: "departure.airport", second: "arrival.airport" }],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "departure.airport", destination: "arrival.airport" },
-    departureDate: "flight.departureDate",
+    ...routed("departure.airport", "arrival.airport", "flight.departureDate"),
+    // What the connector makes of a recorded AviationStack flight (tests/connectors/flight-status.test.ts checks it).
     example: {
-        eventId: "fs-LX2084-2026-12-01-1",
+        eventId: "fs:LX2084:2026-12-01:ZRH:active:2026-12-01T08:10:00.000Z",
         type: "flight_status",
-        occurredAt: "2026-12-01T06:30:00Z",
+        occurredAt: "2026-12-01T08:10:00.000Z",
         source: "aviationstack",
         flight: { carrier: "LX", number: "2084", departureDate: "2026-12-01" },
         status: "active",
-        departure: { airport: "ZRH", scheduled: "2026-12-01T07:05:00+01:00", estimated: "2026-12-01T07:20:00+01:00", actual: "2026-12-01T07:22:00+01:00", delayMinutes: 17 },
+        departure: { airport: "ZRH", scheduled: "2026-12-01T07:05:00+00:00", estimated: "2026-12-01T07:20:00+00:00", actual: "2026-12-01T07:22:00+00:00", delayMinutes: 17 },
         arrival: { airport: "LIS", scheduled: "2026-12-01T09:00:00+00:00", estimated: "2026-12-01T09:10:00+00:00" },
     },
 };

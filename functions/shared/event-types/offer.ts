@@ -1,7 +1,7 @@
 /** `offer`: a priced offer shown for a route (air shopping). */
 import { type Envelope, type Money } from "./common";
 import { f } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export interface OfferEvent extends Envelope {
     readonly type: "offer";
@@ -23,10 +23,7 @@ export const offerType: EventTypeDefinition = {
         carrier: f.carrier("offering airline"),
         price: f.money("total price"),
     },
-    rules: [{ kind: "differ", first: "origin", second: "destination" }],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "origin", destination: "destination" },
-    departureDate: "departureDate",
+    ...routed("origin", "destination", "departureDate"),
     example: {
         eventId: "evt-offer-1",
         type: "offer",

@@ -53,6 +53,15 @@ export interface EventTypeDefinition {
     readonly example: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The routing part of a type that concerns a route (every type today): the endpoints at the dotted
+ * paths `origin` and `destination` must differ (the first rule, then `more`), `departureDate` is the
+ * dotted path of the departure day, and the lake partitions by `occurredAt`.
+ */
+export function routed(origin: string, destination: string, departureDate: string, ...more: CrossFieldRule[]): Pick<EventTypeDefinition, "rules" | "lake" | "route" | "departureDate"> {
+    return { rules: [{ kind: "differ", first: origin, second: destination }, ...more], lake: { timeField: "occurredAt" }, route: { origin, destination }, departureDate };
+}
+
 export interface ValidateOptions {
     /** Reference time for the occurredAt window; without it only the absolute bounds apply. */
     readonly now?: Date | number;

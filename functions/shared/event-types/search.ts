@@ -1,7 +1,7 @@
 /** `search`: a traveller searched a route (60% of the traffic). */
 import { CABINS, type Cabin, type Envelope, passengerCount } from "./common";
 import { f, optional } from "./fields";
-import type { EventTypeDefinition } from "./registry";
+import { routed, type EventTypeDefinition } from "./registry";
 
 export interface SearchEvent extends Envelope {
     readonly type: "search";
@@ -25,13 +25,7 @@ export const searchType: EventTypeDefinition = {
         passengers: passengerCount("travellers"),
         cabin: f.oneOf(CABINS, "cabin class"),
     },
-    rules: [
-        { kind: "differ", first: "origin", second: "destination" },
-        { kind: "notBefore", field: "returnDate", other: "departureDate" },
-    ],
-    lake: { timeField: "occurredAt" },
-    route: { origin: "origin", destination: "destination" },
-    departureDate: "departureDate",
+    ...routed("origin", "destination", "departureDate", { kind: "notBefore", field: "returnDate", other: "departureDate" }),
     example: {
         eventId: "evt-search-1",
         type: "search",

@@ -1,5 +1,5 @@
 import { PolicyResource, StackValidationArgs } from "@pulumi/policy";
-import { stackRule, NONE } from "../../lib/rule";
+import { stackRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 import { known, q } from "../../lib/util";
 
 export const meta = {
@@ -7,7 +7,7 @@ export const meta = {
     description: "Every Kinesis data stream has a CloudWatch alarm on GetRecords.IteratorAgeMilliseconds with its StreamName dimension.",
     enforcementLevel: "advisory" as const,
     why: "Iterator age is the one signal that consumers are falling behind before records expire out of retention.",
-    publicRuleSets: { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: NO_PUBLIC_RULE_SETS,
 };
 
 const STREAM = "aws:kinesis/stream:Stream";

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import { validateResourceOfType } from "@pulumi/policy";
-import { resourceRule, NONE } from "../../lib/rule";
+import { resourceRule, NO_PUBLIC_RULE_SETS } from "../../lib/rule";
 
 export const meta = {
     id: "lambda-kinesis-mapping-failure-handling",
     description: "Lambda event source mappings reading a Kinesis stream set bisectBatchOnFunctionError true and a destinationConfig.onFailure destination.",
     enforcementLevel: "advisory" as const,
     why: "Without bisect one poison record blocks its shard until it expires; without an on-failure destination the records skipped after retries are lost silently.",
-    publicRuleSets: { cdkNag: NONE, checkov: NONE, pulumiPolicyAws: NONE, awsConfig: NONE, securityHub: NONE },
+    publicRuleSets: NO_PUBLIC_RULE_SETS,
 };
 
 export const check = validateResourceOfType(aws.lambda.EventSourceMapping, (esm, args, reportViolation) => {
