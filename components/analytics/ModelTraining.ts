@@ -107,12 +107,10 @@ export class ModelTraining extends pulumi.ComponentResource {
         const p = { parent: this };
         const stack = pulumi.getStack();
 
-        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, {
-            name: `${stack}-${name}`,
-            description: "Model training queries (forecast and scoring)",
-            bytesScannedCutoffPerQuery: cutoff,
-            outputLocation: pulumi.interpolate`s3://${lakeBucketName}/${TRAINING_RESULTS_PREFIX}`,
-            expectedBucketOwner: args.accountId,
+        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, `${stack}-${name}`, "Model training queries (forecast and scoring)", cutoff, {
+            bucketName: lakeBucketName,
+            prefix: TRAINING_RESULTS_PREFIX,
+            owner: args.accountId,
             kmsKeyArn: lake.keyArn,
         });
 

@@ -187,11 +187,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
 
         this.alarms = [...this.consumer.alarms, ...createAlarms(this, name, this.alarmDefinitions(), args.alarms)];
         this.registerOutputs({
-            function: this.function,
-            role: this.role,
-            logGroup: this.logGroup,
-            mapping: this.mapping,
-            failureQueue: this.failureQueue,
+            ...this.consumer.consumerOutputs(),
             ...(this.alertsTopic ? { alertsTopic: this.alertsTopic } : {}),
             alarms: this.alarms,
         });

@@ -7,37 +7,35 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
-export interface QueryWorkgroupArgs {
-    /** The workgroup's name (`<stack>-...`). */
-    readonly name: pulumi.Input<string>;
-    readonly description: string;
-    /** Athena bytes-scanned limit per query (at least 10 MiB). */
-    readonly bytesScannedCutoffPerQuery: number;
-    /** Where results go: `s3://<bucket>/<prefix>`. */
-    readonly outputLocation: pulumi.Input<string>;
-    /** The account that must own the results bucket. */
-    readonly expectedBucketOwner: pulumi.Input<string>;
-    /** The key results are encrypted with (SSE-KMS). */
+/** Where a workgroup's query results go: `s3://<bucketName>/<prefix>`, SSE-KMS with `kmsKeyArn`, the bucket owned by `owner`. */
+export interface QueryResults {
+    readonly bucketName: pulumi.Input<string>;
+    /** Ends in "/". */
+    readonly prefix: string;
+    readonly owner: pulumi.Input<string>;
     readonly kmsKeyArn: pulumi.Input<string>;
 }
 
-/** An `aws.athena.Workgroup` named `resourceName` under `parent`. */
-export function queryWorkgroup(resourceName: string, parent: pulumi.Resource, args: QueryWorkgroupArgs): aws.athena.Workgroup {
+/**
+ * An `aws.athena.Workgroup` named `resourceName` under `parent`, called `name`,
+ * with `bytesScannedCutoffPerQuery` (at least 10 MiB) and its `results`.
+ */
+export function queryWorkgroup(resourceName: string, parent: pulumi.Resource, name: pulumi.Input<string>, description: string, bytesScannedCutoffPerQuery: number, results: QueryResults): aws.athena.Workgroup {
     return new aws.athena.Workgroup(
         resourceName,
         {
-            name: args.name,
-            description: args.description,
+            name,
+            description,
             forceDestroy: true,
             configuration: {
                 enforceWorkgroupConfiguration: true,
                 publishCloudwatchMetricsEnabled: true,
-                bytesScannedCutoffPerQuery: args.bytesScannedCutoffPerQuery,
+                bytesScannedCutoffPerQuery,
                 engineVersion: { selectedEngineVersion: "Athena engine version 3" },
                 resultConfiguration: {
-                    outputLocation: args.outputLocation,
-                    expectedBucketOwner: args.expectedBucketOwner,
-                    encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn },
+                    outputLocation: pulumi.interpolate`s3://${results.bucketName}/${results.prefix}`,
+                    expectedBucketOwner: results.owner,
+                    encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: results.kmsKeyArn },
                 },
             },
         },

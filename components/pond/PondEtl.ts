@@ -193,12 +193,10 @@ export class PondEtl extends pulumi.ComponentResource {
             );
 
         const workGroupName = `${stack}-pond-${args.pond}`;
-        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, {
-            name: workGroupName,
-            description: `Pond ETL for ${args.pond}`,
-            bytesScannedCutoffPerQuery: cutoff,
-            outputLocation: pulumi.interpolate`s3://${args.pondBucketName}/${ATHENA_RESULTS_PREFIX}`,
-            expectedBucketOwner: args.pondAccountId,
+        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, workGroupName, `Pond ETL for ${args.pond}`, cutoff, {
+            bucketName: args.pondBucketName,
+            prefix: ATHENA_RESULTS_PREFIX,
+            owner: args.pondAccountId,
             kmsKeyArn: args.pondKeyArn,
         });
 

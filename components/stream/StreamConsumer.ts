@@ -251,14 +251,15 @@ export class StreamConsumer extends pulumi.ComponentResource {
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({
-            function: this.function,
-            role: this.role,
-            logGroup: this.logGroup,
-            mapping: this.mapping,
-            failureQueue: this.failureQueue,
+            ...this.consumerOutputs(),
             ...(this.efoConsumer ? { efoConsumer: this.efoConsumer } : {}),
             alarms: this.alarms,
         });
+    }
+
+    /** The outputs of the consumer's parts (function, role, log group, mapping, on-failure queue), for this component's and a wrapping one's `registerOutputs`. */
+    consumerOutputs(): Record<string, pulumi.Resource> {
+        return { function: this.function, role: this.role, logGroup: this.logGroup, mapping: this.mapping, failureQueue: this.failureQueue };
     }
 
     private fnDims(): Record<string, pulumi.Input<string>> {
