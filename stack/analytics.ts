@@ -110,16 +110,15 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
 
     // Training both lake-trained models on a schedule, in the lake account (Athena, Glue, the bucket);
     // the processor and the insights API read exactly the artifact prefixes.
+    const lakeBucket = lake?.bucketArn !== undefined ? LakeBucketRef.fromBucketAttributes({ bucketArn: lake.bucketArn, bucketName: lake.bucketName, keyArn: lake.keyArn, label: "Lake" }) : undefined;
     let training: ModelTraining | undefined;
-    if (lake?.bucketArn !== undefined && lake.databaseName !== undefined && lake.eventsTableName !== undefined) {
+    if (lakeBucket !== undefined && lake?.databaseName !== undefined && lake.eventsTableName !== undefined) {
         training = new ModelTraining(
             "model-training",
             {
                 accountId: config.accounts.lake.accountId,
                 region: config.accounts.lake.region,
-                lakeBucketName: lake.bucketName,
-                lakeBucketArn: lake.bucketArn,
-                lakeKeyArn: lake.keyArn,
+                lake: lakeBucket,
                 databaseName: lake.databaseName,
                 eventsTableName: lake.eventsTableName,
                 alarms: { routing: lake.alarmRouting },
@@ -160,9 +159,8 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         },
         { ...opts, dependsOn: [migrations] },
     );
-    if (training && lake?.bucketArn !== undefined) {
+    if (training && lakeBucket !== undefined) {
         // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
-        const lakeBucket = LakeBucketRef.fromBucketAttributes({ bucketArn: lake.bucketArn, bucketName: lake.bucketName, keyArn: lake.keyArn, label: "Lake" });
         lakeBucket.grantRead("analytics-processor-read-models", processor.role, MODEL_ARTIFACT_PREFIXES);
         lakeBucket.grantRead("analytics-insights-read-models", insights.role, [FORECAST_ARTIFACT_PREFIX]);
     }

@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "@flightstream/components/common/alarms";
+import { TopicRef } from "@flightstream/components/common/grants";
 import { DataLake, LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
 import { Pond, PondEtl } from "@flightstream/components/pond";
 import { AccountProviders } from "./accounts";
@@ -145,8 +146,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
                 pondBucketName: pond.bucketName,
                 pondBucketArn: pond.bucketArn,
                 pondKeyArn: pond.keyArn,
-                failureTopicArn: args.etlFailureTopicArn,
-                failureTopicKmsKeyArn: args.etlFailureTopicKmsKeyArn,
+                failureTopic: TopicRef.fromTopicAttributes({ topicArn: args.etlFailureTopicArn, keyArn: args.etlFailureTopicKmsKeyArn }),
                 alarms: { routing: args.alarmRouting.lake },
             },
             { provider: providers.lake },

@@ -104,11 +104,12 @@ export function buildPlatform(config: StackConfig): Platform {
     const workflows = deployWorkflows({
         config,
         provider: providers.ingestion,
-        stream: { streamName: stream.streamName, streamArn: stream.streamArn, keyArn: stream.keyArn, retentionHours: stream.retentionHours },
+        stream: stream.ref,
+        retentionHours: stream.retentionHours,
         processorFunctionArn: analytics.processor.function.arn,
-        lake: { bucketName: lake.lake.bucketName, bucketArn: lake.lake.bucketArn, keyArn: lake.lake.keyArn },
+        lake: lake.lake.ref,
         alarmRouting: oncall.ingestion.routing,
-        autoReshard: { capacityAlarmNames: stream.capacityAlarms.map((a) => a.name), ticketTopicArn: oncall.ingestion.ticketTopic.arn, pageTopicArn: oncall.ingestion.pageTopic.arn, topicKeyArn: oncall.ingestion.key.arn },
+        autoReshard: { capacityAlarmNames: stream.capacityAlarms.map((a) => a.name), onCall: oncall.ingestion },
     });
     setReplayRoleArn(workflows.replay.taskRole.arn);
     // Replay re-delivers records to the processor across accounts: a resource-based

@@ -8,47 +8,36 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmRouting } from "@flightstream/components/common/alarms";
-import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
+import { KinesisStreamRef, LakeBucketRef } from "@flightstream/components/common/grants";
+import { AutoReshardArgs, ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
 import { StackConfig } from "./config";
 import { measuredFigures } from "../functions/shared/capacity";
 import benchResults from "../bench/results.json";
 import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
-export interface WorkflowStreamRef {
-    readonly streamName: pulumi.Input<string>;
-    readonly streamArn: pulumi.Input<string>;
-    readonly keyArn: pulumi.Input<string>;
-    readonly retentionHours: number;
-}
-
-export interface WorkflowLakeRef {
-    readonly bucketName: pulumi.Input<string>;
-    readonly bucketArn: pulumi.Input<string>;
-    readonly keyArn: pulumi.Input<string>;
-    /** @default - forever */
-    readonly retentionDays?: number;
-}
-
 export interface DeployWorkflowsArgs {
     readonly config: StackConfig;
     /** The ingestion account's provider. */
     readonly provider: aws.Provider;
-    readonly stream: WorkflowStreamRef;
+    /** The stream replayed and resharded (`KinesisStream.ref`). */
+    readonly stream: KinesisStreamRef;
+    /** The stream's retention in hours (older ranges are replayed from the lake). */
+    readonly retentionHours: number;
     /** The stream processor Lambda (replay target "analytics"). */
     readonly processorFunctionArn: pulumi.Input<string>;
-    /** The lake (replay beyond retention). @default - none */
-    readonly lake?: WorkflowLakeRef;
+    /** The lake (replay beyond retention; a reference with its `bucketName`). @default - none */
+    readonly lake?: LakeBucketRef;
+    /** How far back the lake keeps data. @default - forever */
+    readonly lakeRetentionDays?: number;
     /** On-call routing of the ingestion account. */
     readonly alarmRouting?: AlarmRouting;
     /**
      * What the automatic reshard needs (used when `stream.autoReshard` is on and the stream is provisioned):
-     * the stream's capacity alarms and the ingestion account's on-call topics. @default - manual reshards only
+     * the stream's capacity alarms and the ingestion account's on-call (told of every start, paged when the budget stops one). @default - manual reshards only
      */
     readonly autoReshard?: {
         readonly capacityAlarmNames: pulumi.Input<string>[];
-        readonly ticketTopicArn: pulumi.Input<string>;
-        readonly pageTopicArn: pulumi.Input<string>;
-        readonly topicKeyArn?: pulumi.Input<string>;
+        readonly onCall: AutoReshardArgs["onCall"];
     };
 }
 
@@ -72,12 +61,11 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         {
             accountId: account.accountId,
             region: account.region,
-            streamName: args.stream.streamName,
-            streamArn: args.stream.streamArn,
-            streamKmsKeyArn: args.stream.keyArn,
-            retentionHours: args.stream.retentionHours,
+            stream: args.stream,
+            retentionHours: args.retentionHours,
             processorFunctionArn: args.processorFunctionArn,
-            ...(args.lake ? { lakeBucketName: args.lake.bucketName, lakeBucketArn: args.lake.bucketArn, lakeKmsKeyArn: args.lake.keyArn, lakeRetentionDays: args.lake.retentionDays } : {}),
+            lake: args.lake,
+            lakeRetentionDays: args.lakeRetentionDays,
             maxConcurrency: config.isProd ? 20 : 5,
             logRetentionDays,
             alarms,
@@ -92,13 +80,12 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         {
             accountId: account.accountId,
             region: account.region,
-            streamName: args.stream.streamName,
-            streamArn: args.stream.streamArn,
+            stream: args.stream,
             // The same measured figures `shards: auto` is sized with (stack/stream.ts).
             plannerFigures: measuredFigures(benchResults),
             logRetentionDays,
             alarms,
-            ...(automatic ? { automatic: { alarmNames: auto.capacityAlarmNames, ticketTopicArn: auto.ticketTopicArn, pageTopicArn: auto.pageTopicArn, topicKeyArn: auto.topicKeyArn } } : {}),
+            ...(automatic ? { automatic: { alarmNames: auto.capacityAlarmNames, onCall: auto.onCall } } : {}),
         },
         opts,
     );
@@ -124,11 +111,11 @@ export function deployWorkflows(args: DeployWorkflowsArgs): DeployedWorkflows {
         outputs: {
             replay: {
                 stateMachineArn: replay.stateMachine.arn,
-                retentionHours: args.stream.retentionHours,
+                retentionHours: args.retentionHours,
                 lakeAvailable: args.lake !== undefined,
-                ...(args.lake?.retentionDays !== undefined ? { lakeRetentionDays: args.lake.retentionDays } : {}),
+                ...(args.lakeRetentionDays !== undefined ? { lakeRetentionDays: args.lakeRetentionDays } : {}),
             },
-            reshard: { stateMachineArn: reshard.stateMachine.arn, streamName: args.stream.streamName, ledgerParameter: reshard.ledger.name, automatic },
+            reshard: { stateMachineArn: reshard.stateMachine.arn, streamName: args.stream.streamName!, ledgerParameter: reshard.ledger.name, automatic },
             trafficShift: { stateMachineArn: trafficShift.stateMachine.arn, hostedZoneId: config.ingestion.hostedZoneId, recordName },
         },
     };

@@ -16,11 +16,13 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { AlarmDefinition, createAlarms } from "../common/alarms";
 import { functionCode } from "../common/bundle";
 import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { OperatedArgs, checkAccountArgs, intArgs, logRetention } from "../common/args";
+import { queryWorkgroup } from "../common/athena";
 import { LakeBucketRef, StatementCollector } from "../common/grants";
 import { scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
@@ -34,13 +36,16 @@ export const MODEL_ARTIFACT_PREFIXES = [FORECAST_ARTIFACT_PREFIX, SCORING_ARTIFA
 /** The training workgroup's Athena results, in the lake bucket. */
 export const TRAINING_RESULTS_PREFIX = "athena-results/model-training/";
 
-export interface ModelTrainingArgs {
+export interface ModelTrainingArgs extends OperatedArgs {
     /** The lake account. */
     readonly accountId: string;
     readonly region: string;
-    readonly lakeBucketName: pulumi.Input<string>;
-    readonly lakeBucketArn: pulumi.Input<string>;
-    readonly lakeKeyArn: pulumi.Input<string>;
+    /**
+     * The lake bucket (`DataLake.ref`, or a `LakeBucketRef` with `bucketName`): the
+     * function gets its read grant on `data/` and its write grant on the artifact
+     * and result prefixes; the workgroup's results are encrypted with its key.
+     */
+    readonly lake: LakeBucketRef;
     /** Glue database and events table of the lake (LakeCatalog). */
     readonly databaseName: pulumi.Input<string>;
     readonly eventsTableName: pulumi.Input<string>;
@@ -56,8 +61,6 @@ export interface ModelTrainingArgs {
     readonly memoryMiB?: number;
     /** @default 30 */
     readonly logRetentionDays?: number;
-    /** @default - alarms on, no routing */
-    readonly alarms?: AlarmSettings;
 }
 
 export class ModelTraining extends pulumi.ComponentResource {
@@ -76,8 +79,10 @@ export class ModelTraining extends pulumi.ComponentResource {
     constructor(name: string, args: ModelTrainingArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:analytics:ModelTraining", name, {}, opts);
         const v = validator("ModelTraining", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
+        v.check("lake", args.lake instanceof LakeBucketRef && args.lake.bucketName !== undefined, "a LakeBucketRef with its `bucketName`", args.lake instanceof LakeBucketRef ? args.lake.bucketArn : args.lake);
+        const lake = args.lake;
+        const lakeBucketName = lake.bucketName!;
         const schedule = args.schedule ?? "cron(0 3 * * ? *)";
         let interval: number;
         try {
@@ -86,40 +91,28 @@ export class ModelTraining extends pulumi.ComponentResource {
             interval = NaN;
         }
         v.check("schedule", Number.isFinite(interval) && interval >= 3600, 'a Scheduler expression running at most hourly, such as "cron(0 3 * * ? *)" or "rate(1 day)"', schedule);
-        const historyDays = args.historyDays ?? 7;
-        v.intRange("historyDays", historyDays, 1, 31);
         const cutoff = args.bytesScannedCutoffPerQuery ?? 10 * 1024 ** 4;
         v.check("bytesScannedCutoffPerQuery", Number.isInteger(cutoff) && cutoff >= 10 * 1024 ** 2, "an integer of at least 10485760 (10 MiB, Athena's minimum)", cutoff);
-        const timeout = args.timeoutSeconds ?? 900;
-        v.intRange("timeoutSeconds", timeout, 60, 900);
-        const memory = args.memoryMiB ?? 1024;
-        v.intRange("memoryMiB", memory, 256, 10240);
-        const logDays = args.logRetentionDays ?? 30;
-        v.logRetentionDays("logRetentionDays", logDays);
+        const {
+            historyDays,
+            timeoutSeconds: timeout,
+            memoryMiB: memory,
+        } = intArgs(v, args, {
+            historyDays: { default: 7, min: 1, max: 31 },
+            timeoutSeconds: { default: 900, min: 60, max: 900 },
+            memoryMiB: { default: 1024, min: 256, max: 10240 },
+        });
+        const logDays = logRetention(v, args.logRetentionDays, 30);
         this.intervalSeconds = interval;
         const p = { parent: this };
         const stack = pulumi.getStack();
 
-        this.workGroup = new aws.athena.Workgroup(
-            `${name}-workgroup`,
-            {
-                name: `${stack}-${name}`,
-                description: "Model training queries (forecast and scoring)",
-                forceDestroy: true,
-                configuration: {
-                    enforceWorkgroupConfiguration: true,
-                    publishCloudwatchMetricsEnabled: true,
-                    bytesScannedCutoffPerQuery: cutoff,
-                    engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-                    resultConfiguration: {
-                        outputLocation: pulumi.interpolate`s3://${args.lakeBucketName}/${TRAINING_RESULTS_PREFIX}`,
-                        expectedBucketOwner: args.accountId,
-                        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.lakeKeyArn },
-                    },
-                },
-            },
-            p,
-        );
+        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, `${stack}-${name}`, "Model training queries (forecast and scoring)", cutoff, {
+            bucketName: lakeBucketName,
+            prefix: TRAINING_RESULTS_PREFIX,
+            owner: args.accountId,
+            kmsKeyArn: lake.keyArn,
+        });
 
         const region = args.region;
         const account = args.accountId;
@@ -134,8 +127,8 @@ export class ModelTraining extends pulumi.ComponentResource {
                 ATHENA_WORKGROUP: this.workGroup.name,
                 GLUE_DATABASE: args.databaseName,
                 EVENTS_TABLE: args.eventsTableName,
-                LAKE_BUCKET: args.lakeBucketName,
-                LAKE_KMS_KEY_ARN: args.lakeKeyArn,
+                LAKE_BUCKET: lakeBucketName,
+                LAKE_KMS_KEY_ARN: lake.keyArn,
                 TRAINING_DAYS: String(historyDays),
             },
             statements: [
@@ -156,7 +149,7 @@ export class ModelTraining extends pulumi.ComponentResource {
                     ],
                 },
                 // The raw lake (data/), as every lake reader; the artifacts and the workgroup's results, nothing else.
-                ...lakeGrants(args.lakeBucketArn, args.lakeKeyArn),
+                ...lakeGrants(lake),
             ],
             timeoutSeconds: timeout,
             memoryMiB: memory,
@@ -193,8 +186,8 @@ export class ModelTraining extends pulumi.ComponentResource {
             { parent: this, dependsOn: [schedulePolicy] },
         );
 
-        this.forecastBucket = pulumi.output(args.lakeBucketName);
-        this.scoringArtifactUri = pulumi.interpolate`s3://${args.lakeBucketName}/${SCORING_ARTIFACT_PREFIX}latest.json`;
+        this.forecastBucket = pulumi.output(lakeBucketName);
+        this.scoringArtifactUri = pulumi.interpolate`s3://${lakeBucketName}/${SCORING_ARTIFACT_PREFIX}latest.json`;
 
         const period = Math.min(86400, interval);
         const defs: AlarmDefinition[] = [
@@ -237,8 +230,7 @@ export class ModelTraining extends pulumi.ComponentResource {
 }
 
 /** The training job's lake statements, from the lake reference's grants. */
-function lakeGrants(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>): PolicyStatement[] {
-    const lake = LakeBucketRef.fromBucketAttributes({ bucketArn, keyArn, label: "Lake" });
+function lakeGrants(lake: LakeBucketRef): PolicyStatement[] {
     const c = new StatementCollector();
     lake.grantRead("training-read", c, ["data/"]);
     lake.grantWrite("training-write", c, [...MODEL_ARTIFACT_PREFIXES, TRAINING_RESULTS_PREFIX]);

@@ -31,8 +31,9 @@ import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { StreamConsumer } from "../stream/StreamConsumer";
+import { StreamMappingArgs, checkStreamMappingArgs, streamMappingArgsOf } from "../stream/mapping";
 
-export interface StreamProcessorArgs {
+export interface StreamProcessorArgs extends StreamMappingArgs {
     /** Account the function runs in (trust policy confused-deputy guard). */
     readonly accountId: pulumi.Input<string>;
     /** The Kinesis stream (may be in another account whose resource policy admits this one). */
@@ -43,18 +44,6 @@ export interface StreamProcessorArgs {
     readonly consumerArn?: pulumi.Input<string>;
     /** The database written through the Data API. */
     readonly database: AuroraDatabase;
-    /** Records per batch, 1..10000. @default 500 */
-    readonly batchSize?: number;
-    /** Batching window, 0..300 s. @default 1 */
-    readonly batchingWindowSeconds?: number;
-    /** Concurrent batches per shard, 1..10. @default 1 */
-    readonly parallelizationFactor?: number;
-    /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
-    readonly maxRetryAttempts?: number;
-    /** Records older than this go to the on-failure queue, -1 or 60..604800 s. @default 86400 */
-    readonly maxRecordAgeSeconds?: number;
-    /** @default "TRIM_HORIZON" */
-    readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
     /** Keep processed event ids at least this long: the stream's replay horizon plus a margin. @default 48 */
     readonly processedEventsRetentionHours?: number;
     /** Reserved concurrency. @default - unreserved */
@@ -111,12 +100,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
     constructor(name: string, args: StreamProcessorArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:analytics:StreamProcessor", name, {}, opts);
         const v = validator("StreamProcessor", name);
-        v.intRange("batchSize", args.batchSize, 1, 10000);
-        v.intRange("batchingWindowSeconds", args.batchingWindowSeconds, 0, 300);
-        v.intRange("parallelizationFactor", args.parallelizationFactor, 1, 10);
-        v.intRange("maxRetryAttempts", args.maxRetryAttempts, -1, 10000);
-        if (args.maxRecordAgeSeconds !== undefined && args.maxRecordAgeSeconds !== -1) v.intRange("maxRecordAgeSeconds", args.maxRecordAgeSeconds, 60, 604800);
-        v.oneOf("startingPosition", args.startingPosition, ["TRIM_HORIZON", "LATEST"] as const);
+        checkStreamMappingArgs(v, args);
         v.intRange("processedEventsRetentionHours", args.processedEventsRetentionHours, 24, 8760 + 168);
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
         v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
@@ -181,12 +165,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
                 serviceName: "processor",
                 environment,
                 statements,
-                batchSize: args.batchSize,
-                batchingWindowSeconds: args.batchingWindowSeconds,
-                parallelizationFactor: args.parallelizationFactor,
-                maxRetryAttempts: args.maxRetryAttempts,
-                maxRecordAgeSeconds: args.maxRecordAgeSeconds,
-                startingPosition: args.startingPosition,
+                ...streamMappingArgsOf(args),
                 reservedConcurrency: args.reservedConcurrency,
                 memoryMiB: args.memoryMiB ?? 1024,
                 timeoutSeconds: args.timeoutSeconds ?? 300,
@@ -208,11 +187,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
 
         this.alarms = [...this.consumer.alarms, ...createAlarms(this, name, this.alarmDefinitions(), args.alarms)];
         this.registerOutputs({
-            function: this.function,
-            role: this.role,
-            logGroup: this.logGroup,
-            mapping: this.mapping,
-            failureQueue: this.failureQueue,
+            ...this.consumer.consumerOutputs(),
             ...(this.alertsTopic ? { alertsTopic: this.alertsTopic } : {}),
             alarms: this.alarms,
         });

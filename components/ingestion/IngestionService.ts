@@ -86,7 +86,7 @@ import { ingestionFlowLogs, ingestionKeyAndLogs, ingestionKeyStore } from "./key
 import { ingestionLoadBalancer, ingestionTargetGroup } from "./loadBalancer";
 import { INGEST_METRICS_NAMESPACE, ingestionEcsService, ingestionImage, ingestionRoles, ingestionTasks } from "./service";
 import { resolveIngestionSettings } from "./settings";
-import { ingestionNetwork } from "./vpc";
+import { IngestionNetwork, ingestionNetwork } from "./vpc";
 import { ingestionWebAcl, vendorRuleNames } from "./webAcl";
 
 export { FARGATE_SIZES, ROUTING_POLICIES, resolveIngestionSettings, type IngestionSettings } from "./settings";
@@ -229,14 +229,8 @@ export interface IngestionServiceArgs {
 }
 
 export class IngestionService extends pulumi.ComponentResource {
-    readonly vpcId: pulumi.Output<string>;
-    readonly vpc?: aws.ec2.Vpc;
-    readonly publicSubnetIds: pulumi.Output<string>[];
-    readonly privateSubnetIds: pulumi.Output<string>[];
-    readonly albSecurityGroup: aws.ec2.SecurityGroup;
-    readonly taskSecurityGroup: aws.ec2.SecurityGroup;
-    readonly endpointSecurityGroup?: aws.ec2.SecurityGroup;
-    readonly vpcEndpoints: aws.ec2.VpcEndpoint[];
+    /** The VPC (created unless `vpcId` was given), its subnets, the security groups and the VPC endpoints (vpc.ts). */
+    readonly network: IngestionNetwork;
     readonly certificate: aws.acm.Certificate;
     readonly certificateValidation: aws.acm.CertificateValidation;
     readonly accessLogBucket: aws.s3.Bucket;
@@ -265,8 +259,6 @@ export class IngestionService extends pulumi.ComponentResource {
     readonly webAcl: aws.wafv2.WebAcl;
     readonly wafLogGroup: aws.cloudwatch.LogGroup;
     readonly vendors: VendorFrontDoor[] = [];
-    /** The created VPC's default security group, managed with no rules. */
-    readonly defaultSecurityGroup?: aws.ec2.DefaultSecurityGroup;
     readonly flowLog?: aws.ec2.FlowLog;
     readonly flowLogGroup?: aws.cloudwatch.LogGroup;
     /** https://<domainName> */
@@ -285,8 +277,7 @@ export class IngestionService extends pulumi.ComponentResource {
         this.url = `https://${args.domainName}`;
 
         const network = ingestionNetwork(this, name, args, s);
-        ({ vpcId: this.vpcId, vpc: this.vpc, defaultSecurityGroup: this.defaultSecurityGroup, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds } = network);
-        ({ albSecurityGroup: this.albSecurityGroup, taskSecurityGroup: this.taskSecurityGroup, endpointSecurityGroup: this.endpointSecurityGroup, vpcEndpoints: this.vpcEndpoints } = network);
+        this.network = network;
 
         ({ certificate: this.certificate, certificateValidation: this.certificateValidation } = ingestionCertificate(this, name, args, s));
 
@@ -295,9 +286,9 @@ export class IngestionService extends pulumi.ComponentResource {
         const alb = ingestionLoadBalancer(this, name, s, { network, accessLogs, certificateArn: this.certificateValidation.certificateArn, deletionProtection: args.deletionProtection ?? false });
         ({ loadBalancer: this.loadBalancer, targetGroup: this.targetGroup, httpsListener: this.httpsListener, httpListener: this.httpListener } = alb);
 
-        const keys = ingestionKeyAndLogs(this, name, region, accountId, s, { kmsKeyArn: args.kmsKeyArn, createsVpc: this.vpc !== undefined });
+        const keys = ingestionKeyAndLogs(this, name, region, accountId, s, { kmsKeyArn: args.kmsKeyArn, createsVpc: network.vpc !== undefined });
         ({ key: this.key, logGroup: this.logGroup } = keys);
-        if (this.vpc) ({ logGroup: this.flowLogGroup, flowLog: this.flowLog } = ingestionFlowLogs(this, name, region, accountId, s, this.vpc, keys.keyArn));
+        if (network.vpc) ({ logGroup: this.flowLogGroup, flowLog: this.flowLog } = ingestionFlowLogs(this, name, region, accountId, s, network.vpc, keys.keyArn));
 
         ({ webAcl: this.webAcl, wafLogGroup: this.wafLogGroup } = ingestionWebAcl(this, name, s, this.loadBalancer, keys.keyArn));
 
@@ -331,7 +322,7 @@ export class IngestionService extends pulumi.ComponentResource {
         s.vendors.forEach((vendor, i) => {
             const hostname = s.vendorHosts[i];
             const vendorTags = { ...s.tags, Vendor: vendor.name };
-            const targetGroup = vendor.dedicatedTasks !== undefined ? ingestionTargetGroup(this, `${name}-tg-${vendor.name}`, this.vpcId, s.containerPort, vendorTags) : this.targetGroup;
+            const targetGroup = vendor.dedicatedTasks !== undefined ? ingestionTargetGroup(this, `${name}-tg-${vendor.name}`, network.vpcId, s.containerPort, vendorTags) : this.targetGroup;
             const listenerRule = new aws.lb.ListenerRule(
                 `${name}-vendor-${vendor.name}`,
                 {
@@ -363,7 +354,7 @@ export class IngestionService extends pulumi.ComponentResource {
         this.alarms = this.createAlarms(name, args, s.wafBlockedAlarmThreshold);
 
         this.registerOutputs({
-            vpcId: this.vpcId,
+            vpcId: network.vpcId,
             loadBalancerArn: this.loadBalancer.arn,
             loadBalancerDnsName: this.loadBalancer.dnsName,
             certificateArn: this.certificate.arn,

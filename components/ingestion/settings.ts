@@ -3,6 +3,7 @@
  * defaults (the `@default`s documented on IngestionServiceArgs). No resources here.
  */
 import { isKnown, validator } from "../common/validation";
+import { intArgs, logRetention } from "../common/args";
 import { MAX_AZS, planSubnets } from "./network";
 import { VENDOR_NAME, WAF_REGEX_MAX_LENGTH, greaterThanPattern } from "./waf";
 import type { IngestionServiceArgs, IngestionVendor, RoutingPolicy } from "./IngestionService";
@@ -90,20 +91,22 @@ export function resolveIngestionSettings(name: string, args: IngestionServiceArg
     v.intRange("desiredTasks", desiredTasks, minTasks, maxTasks);
     const cpuTargetPercent = args.cpuTargetPercent ?? 60;
     v.numberRange("cpuTargetPercent", cpuTargetPercent, 10, 90);
-    const requestsPerTarget = args.requestsPerTargetPerMinute ?? 3000;
-    v.intRange("requestsPerTargetPerMinute", requestsPerTarget, 1, 1_000_000);
-    const containerPort = args.containerPort ?? 8080;
-    v.intRange("containerPort", containerPort, 1024, 65535);
-    const lingerMs = args.lingerMs ?? 20;
-    v.intRange("lingerMs", lingerMs, 0, 50);
-    const maxQueueEvents = args.maxQueueEvents ?? 50000;
-    v.intRange("maxQueueEvents", maxQueueEvents, 1, 10_000_000);
-    const maxBodyBytes = args.maxBodyBytes ?? 1024 * 1024;
-    v.intRange("maxBodyBytes", maxBodyBytes, 1024, 64 * 1024 * 1024);
-    const stopTimeoutSeconds = args.stopTimeoutSeconds ?? 60;
-    v.intRange("stopTimeoutSeconds", stopTimeoutSeconds, 2, 120);
-    const logRetentionDays = args.logRetentionDays ?? 30;
-    v.logRetentionDays("logRetentionDays", logRetentionDays);
+    const {
+        requestsPerTargetPerMinute: requestsPerTarget,
+        containerPort,
+        lingerMs,
+        maxQueueEvents,
+        maxBodyBytes,
+        stopTimeoutSeconds,
+    } = intArgs(v, args, {
+        requestsPerTargetPerMinute: { default: 3000, min: 1, max: 1_000_000 },
+        containerPort: { default: 8080, min: 1024, max: 65535 },
+        lingerMs: { default: 20, min: 0, max: 50 },
+        maxQueueEvents: { default: 50000, min: 1, max: 10_000_000 },
+        maxBodyBytes: { default: 1024 * 1024, min: 1024, max: 64 * 1024 * 1024 },
+        stopTimeoutSeconds: { default: 60, min: 2, max: 120 },
+    });
+    const logRetentionDays = logRetention(v, args.logRetentionDays, 30);
     const flowLogRetentionDays = args.flowLogRetentionDays ?? 365;
     v.logRetentionDays("flowLogRetentionDays", flowLogRetentionDays);
     const accessLogRetentionDays = args.accessLogRetentionDays ?? 90;

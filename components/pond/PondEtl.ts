@@ -21,12 +21,14 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { AlarmDefinition, createAlarms } from "../common/alarms";
+import { AccountArgs, OperatedArgs, checkAccountArgs, intArgs, logRetention, scheduleArg } from "../common/args";
+import { queryWorkgroup } from "../common/athena";
 import { bundleFunction } from "../common/bundle";
 import { PolicyStatement, accountRoot, grant, policyDocument, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
 import { lambdaFunction } from "../common/lambda";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { AWS_ACCOUNT_ID, validator } from "../common/validation";
 import { Workflow } from "../workflows/Workflow";
 import { freshnessWindow, scheduleIntervalSeconds } from "../oncall/schedule";
 import { workflowLogKey } from "../workflows/taskFunction";
@@ -38,7 +40,7 @@ import { DATASETS_FILE } from "../../functions/pond-etl/handler";
 import { DatasetCatalog, DatasetDefinition, DEFAULT_DATASET_ROOT, loadDatasetCatalog } from "../../functions/pond-etl/datasets";
 import { ATHENA_RESULTS_PREFIX } from "./Pond";
 
-export interface PondEtlArgs {
+export interface PondEtlArgs extends AccountArgs, OperatedArgs {
     readonly pond: string;
     /** Datasets by name: folders `<root>/<name>/` with dataset.yaml and dataset.sql under `datasetRoots`. */
     readonly datasets: string[];
@@ -55,8 +57,6 @@ export interface PondEtlArgs {
     /** Start the schedule enabled. @default true */
     readonly scheduleEnabled?: boolean;
     /** Lake account id and region (where this runs). */
-    readonly accountId: pulumi.Input<string>;
-    readonly region: pulumi.Input<string>;
     readonly lakeBucketName: pulumi.Input<string>;
     readonly lakeBucketArn: pulumi.Input<string>;
     readonly lakeKeyArn: pulumi.Input<string>;
@@ -66,10 +66,12 @@ export interface PondEtlArgs {
     readonly pondBucketName: pulumi.Input<string>;
     readonly pondBucketArn: pulumi.Input<string>;
     readonly pondKeyArn: pulumi.Input<string>;
-    /** SNS topic notified when a run fails (lake account). */
-    readonly failureTopicArn: pulumi.Input<string>;
-    /** KMS key of that topic, if encrypted. @default - none */
-    readonly failureTopicKmsKeyArn?: pulumi.Input<string>;
+    /**
+     * SNS topic notified when a run fails (lake account; `OnCall.topics.ticket`, or
+     * `TopicRef.fromTopicAttributes` with its `keyArn` when encrypted): the state
+     * machine gets its `grantPublish`.
+     */
+    readonly failureTopic: TopicRef;
     /** Athena bytes-scanned limit per query. @default 1099511627776 (1 TiB) */
     readonly bytesScannedCutoffPerQuery?: number;
     /** Scheduler retries of a failed StartExecution (0..185). @default 3 */
@@ -82,8 +84,6 @@ export interface PondEtlArgs {
      * longest gap between runs plus this), 300..86400 s. @default 3600
      */
     readonly freshnessGraceSeconds?: number;
-    /** Alarms of the state machine and the dead-letter queue. @default - on, no routing */
-    readonly alarms?: AlarmSettings;
 }
 
 /** The plan Lambda's archive: the bundle plus the pond's dataset definitions (`datasets.json`, read by the handler). */
@@ -113,10 +113,10 @@ export class PondEtl extends pulumi.ComponentResource {
         super("flightstream:pond:PondEtl", name, {}, opts);
         const v = validator("PondEtl", name);
         v.pattern("pond", args.pond, /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "3 to 32 lower-case letters, digits or dashes, starting with a letter");
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
+        checkAccountArgs(v, args);
         v.pattern("pondAccountId", args.pondAccountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
-        v.pattern("schedule", args.schedule, /^(cron\(.+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\)|at\(.+\))$/, 'a Scheduler expression such as "cron(15 2 * * ? *)" or "rate(1 day)"');
+        v.check("failureTopic", args.failureTopic instanceof TopicRef, "a TopicRef (OnCall.topics.ticket, or TopicRef.fromTopicAttributes)", args.failureTopic);
+        const interval = scheduleArg(v, "schedule", args.schedule, '"cron(15 2 * * ? *)" or "rate(1 day)"', "a schedule whose runs a freshness alarm can follow");
         let catalog: DatasetCatalog = new Map();
         try {
             catalog = loadDatasetCatalog(args.datasetRoots ?? [DEFAULT_DATASET_ROOT]);
@@ -128,30 +128,19 @@ export class PondEtl extends pulumi.ComponentResource {
         args.datasets.forEach((d, i) => v.oneOf(`datasets[${i}]`, d, known));
         const cutoff = args.bytesScannedCutoffPerQuery ?? 1024 ** 4;
         v.intRange("bytesScannedCutoffPerQuery", cutoff, 10 * 1024 ** 2, Number.MAX_SAFE_INTEGER);
-        const retries = args.scheduleMaximumRetryAttempts ?? 3;
-        v.intRange("scheduleMaximumRetryAttempts", retries, 0, 185);
-        const logRetentionDays = args.logRetentionDays ?? 30;
-        v.logRetentionDays("logRetentionDays", logRetentionDays);
-        v.intRange("freshnessGraceSeconds", args.freshnessGraceSeconds, 300, 86400);
+        const { scheduleMaximumRetryAttempts: retries, freshnessGraceSeconds } = intArgs(v, args, {
+            scheduleMaximumRetryAttempts: { default: 3, min: 0, max: 185 },
+            freshnessGraceSeconds: { default: 3600, min: 300, max: 86400 },
+        });
+        const logRetentionDays = logRetention(v, args.logRetentionDays, 30);
         let freshness: { deadlineSeconds: number; periodSeconds: number; evaluationPeriods: number } | undefined;
-        try {
-            const interval = scheduleIntervalSeconds(args.schedule);
-            if (interval !== undefined) {
-                const deadlineSeconds = interval + (args.freshnessGraceSeconds ?? 3600);
-                freshness = { deadlineSeconds, ...freshnessWindow(deadlineSeconds) };
-            }
-        } catch (e) {
-            v.check("schedule", false, `a schedule whose runs a freshness alarm can follow (${(e as Error).message})`, args.schedule);
+        if (interval !== undefined) {
+            const deadlineSeconds = interval + freshnessGraceSeconds;
+            freshness = { deadlineSeconds, ...freshnessWindow(deadlineSeconds) };
         }
         const definitions = args.datasets.map((d) => catalog.get(d)).filter((d): d is DatasetDefinition => d !== undefined);
         // The pond must run at least as often as each of its datasets asks for (its `schedule`).
-        const ownInterval = (() => {
-            try {
-                return scheduleIntervalSeconds(args.schedule);
-            } catch {
-                return undefined;
-            }
-        })();
+        const ownInterval = interval;
         for (const d of definitions) {
             let wanted: number | undefined;
             try {
@@ -204,26 +193,12 @@ export class PondEtl extends pulumi.ComponentResource {
             );
 
         const workGroupName = `${stack}-pond-${args.pond}`;
-        this.workGroup = new aws.athena.Workgroup(
-            `${name}-workgroup`,
-            {
-                name: workGroupName,
-                description: `Pond ETL for ${args.pond}`,
-                forceDestroy: true,
-                configuration: {
-                    enforceWorkgroupConfiguration: true,
-                    publishCloudwatchMetricsEnabled: true,
-                    bytesScannedCutoffPerQuery: cutoff,
-                    engineVersion: { selectedEngineVersion: "Athena engine version 3" },
-                    resultConfiguration: {
-                        outputLocation: pulumi.interpolate`s3://${args.pondBucketName}/${ATHENA_RESULTS_PREFIX}`,
-                        expectedBucketOwner: args.pondAccountId,
-                        encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: args.pondKeyArn },
-                    },
-                },
-            },
-            p,
-        );
+        this.workGroup = queryWorkgroup(`${name}-workgroup`, this, workGroupName, `Pond ETL for ${args.pond}`, cutoff, {
+            bucketName: args.pondBucketName,
+            prefix: ATHENA_RESULTS_PREFIX,
+            owner: args.pondAccountId,
+            kmsKeyArn: args.pondKeyArn,
+        });
 
         const logKey = workflowLogKey(name, this, args.accountId, args.region);
 
@@ -250,6 +225,8 @@ export class PondEtl extends pulumi.ComponentResource {
         const glue = pulumi.interpolate`arn:aws:glue:${args.region}:${args.accountId}`;
         // The lake (read data/) and the pond (write its datasets and Athena results) are references.
         const etlGrants = new StatementCollector();
+        const notify = new StatementCollector();
+        args.failureTopic.grantPublish(`${name}-notify-failure`, notify);
         LakeBucketRef.fromBucketAttributes({ bucketArn: args.lakeBucketArn, keyArn: args.lakeKeyArn, label: "Lake" }).grantRead(`${name}-read-lake`, etlGrants, ["data/"]);
         LakeBucketRef.fromBucketAttributes({ bucketArn: args.pondBucketArn, keyArn: args.pondKeyArn, label: "Pond" }).grantWrite(`${name}-write-pond`, etlGrants, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true);
         const statements: PolicyStatement[] = [
@@ -274,11 +251,11 @@ export class PondEtl extends pulumi.ComponentResource {
                 Action: ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetWorkGroup"],
                 Resource: this.workGroup.arn,
             },
-            ...TopicRef.publishStatements([TopicRef.fromTopicAttributes({ topicArn: args.failureTopicArn, keyArn: args.failureTopicKmsKeyArn })], "NotifyFailure", "EncryptNotification"),
+            ...notify.statements,
         ];
         const eventTypes = eventTypesFor(definitions, catalog);
         const definition = pulumi
-            .all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopicArn])
+            .all([args.lakeBucketName, args.pondBucketName, this.planFunction.arn, this.workGroup.name, args.failureTopic.topicArn])
             .apply(([lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn]) => pondEtlDefinition({ pond: args.pond, lakeBucket, pondBucket, planFunctionArn, workGroup, failureTopicArn, eventTypes }));
         this.workflow = new Workflow(
             `${name}-workflow`,

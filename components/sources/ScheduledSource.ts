@@ -43,7 +43,8 @@ import { grant, serviceTrustPolicy, tlsOnlyQueuePolicy } from "../common/iam";
 import { lambdaFunction } from "../common/lambda";
 import { logsKey } from "../common/logsKey";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { checkAccountArgs, intArgs, logRetention } from "../common/args";
 import { freshnessWindow, scheduleIntervalSeconds } from "../oncall/schedule";
 import type { KinesisStream } from "../stream/KinesisStream";
 import { CONNECTOR_METRIC, CONNECTOR_NAMESPACE } from "../../functions/connectors/runtime";
@@ -118,8 +119,7 @@ export class ScheduledSource extends pulumi.ComponentResource {
         if (CONNECTOR.test(args.connector ?? "")) {
             v.check("connector", functionExists(`connectors/${args.connector}`), `a connector with functions/connectors/${args.connector}/handler.ts`, args.connector);
         }
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
         v.pattern("apiUrl", args.apiUrl, /^https:\/\/[a-z0-9.-]+(:\d+)?(\/.*)?$/i, 'an https URL such as "https://api.aviationstack.com" (the API key travels in the query string)');
         const source = args.source ?? args.connector;
         v.pattern("source", source, SOURCE, '1 to 128 lower-case letters, digits, ".", "_" or "-"');
@@ -134,16 +134,18 @@ export class ScheduledSource extends pulumi.ComponentResource {
         }
         if (intervalProblem !== undefined) v.check("schedule", false, `a schedule whose runs an alarm can follow (${intervalProblem})`, schedule);
         v.check("schedule", Number.isFinite(interval) && interval >= 60, "a repeating schedule (rate or cron), at most once a minute", schedule);
-        const staleIntervals = args.staleIntervals ?? 2;
-        v.intRange("staleIntervals", staleIntervals, 2, 48);
-        const maxRetries = args.maxRetries ?? 1;
-        v.intRange("maxRetries", maxRetries, 0, 2);
-        const timeout = args.timeoutSeconds ?? 120;
-        v.intRange("timeoutSeconds", timeout, 10, 900);
-        const memory = args.memoryMiB ?? 512;
-        v.intRange("memoryMiB", memory, 128, 10240);
-        const logRetentionDays = args.logRetentionDays ?? 30;
-        v.logRetentionDays("logRetentionDays", logRetentionDays);
+        const {
+            staleIntervals,
+            maxRetries,
+            timeoutSeconds: timeout,
+            memoryMiB: memory,
+        } = intArgs(v, args, {
+            staleIntervals: { default: 2, min: 2, max: 48 },
+            maxRetries: { default: 1, min: 0, max: 2 },
+            timeoutSeconds: { default: 120, min: 10, max: 900 },
+            memoryMiB: { default: 512, min: 128, max: 10240 },
+        });
+        const logRetentionDays = logRetention(v, args.logRetentionDays, 30);
         const expires = args.rotationExemptionExpires ?? "2027-12-01";
         v.pattern("rotationExemptionExpires", expires, /^\d{4}-\d{2}-\d{2}$/, "a day in YYYY-MM-DD form");
         v.check("apiKeySecretKmsKeyArn", (args.apiKeySecretArn === undefined) === (args.apiKeySecretKmsKeyArn === undefined), "given exactly when `apiKeySecretArn` is (the key that encrypts that secret)", args.apiKeySecretKmsKeyArn);

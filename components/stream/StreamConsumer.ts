@@ -41,7 +41,7 @@ import { AWS_ACCOUNT_ID, AWS_REGION, isKnown, validator } from "../common/valida
 import { lambdaFunction } from "../common/lambda";
 import { logsKey } from "../common/logsKey";
 import type { DashboardWidget } from "../oncall/Dashboard";
-import { streamMappingSettings } from "./mapping";
+import { StreamMappingArgs, checkStreamMappingArgs, streamMappingSettings } from "./mapping";
 
 const STREAM_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+$/;
 const CONSUMER_ARN = /^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:\d{12}:stream\/[A-Za-z0-9_.-]+\/consumer\/[A-Za-z0-9_.-]+:\d+$/;
@@ -67,7 +67,7 @@ export interface TargetStream extends ConsumedStream {
     readonly streamName: pulumi.Input<string>;
 }
 
-export interface StreamConsumerArgs {
+export interface StreamConsumerArgs extends StreamMappingArgs {
     /** Account the function runs in (trust policy confused-deputy guard; key policy when the key is created here). */
     readonly accountId: pulumi.Input<string>;
     /** Region, needed only when the key is created here (its CloudWatch Logs grant). @default - none */
@@ -96,18 +96,6 @@ export interface StreamConsumerArgs {
     readonly serviceName?: string;
     /** @default - "Stream consumer <name>" */
     readonly description?: string;
-    /** Records per batch, 1..10000. @default 500 */
-    readonly batchSize?: number;
-    /** Batching window, 0..300 s. @default 1 */
-    readonly batchingWindowSeconds?: number;
-    /** Concurrent batches per shard, 1..10. @default 1 */
-    readonly parallelizationFactor?: number;
-    /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
-    readonly maxRetryAttempts?: number;
-    /** Records older than this go to the on-failure queue, -1 or 60..604800 s. @default 86400 */
-    readonly maxRecordAgeSeconds?: number;
-    /** @default "TRIM_HORIZON" */
-    readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
     /** Reserved concurrency. @default - unreserved */
     readonly reservedConcurrency?: number;
     /** @default 512 */
@@ -154,12 +142,7 @@ export class StreamConsumer extends pulumi.ComponentResource {
         v.check("handler", (args.handler === undefined) !== (args.code === undefined), "given when `code` is not (exactly one of them): the path of the handler file", args.handler);
         if (typeof args.handler === "string") v.check("handler", /\.(ts|js|mjs|cjs)$/.test(args.handler), "the path of a .ts or .js file", args.handler);
         v.check("enhancedFanOut", !(args.enhancedFanOut === true && args.consumerArn !== undefined), "false when `consumerArn` is given (read through one consumer)", args.enhancedFanOut);
-        v.intRange("batchSize", args.batchSize, 1, 10000);
-        v.intRange("batchingWindowSeconds", args.batchingWindowSeconds, 0, 300);
-        v.intRange("parallelizationFactor", args.parallelizationFactor, 1, 10);
-        v.intRange("maxRetryAttempts", args.maxRetryAttempts, -1, 10000);
-        if (args.maxRecordAgeSeconds !== undefined && args.maxRecordAgeSeconds !== -1) v.intRange("maxRecordAgeSeconds", args.maxRecordAgeSeconds, 60, 604800);
-        v.oneOf("startingPosition", args.startingPosition, ["TRIM_HORIZON", "LATEST"] as const);
+        checkStreamMappingArgs(v, args);
         v.intRange("reservedConcurrency", args.reservedConcurrency, 1, 10000);
         v.intRange("memoryMiB", args.memoryMiB, 128, 10240);
         v.intRange("timeoutSeconds", args.timeoutSeconds, 10, 900);
@@ -268,14 +251,15 @@ export class StreamConsumer extends pulumi.ComponentResource {
 
         this.alarms = createAlarms(this, name, this.alarmDefinitions(), args.alarms);
         this.registerOutputs({
-            function: this.function,
-            role: this.role,
-            logGroup: this.logGroup,
-            mapping: this.mapping,
-            failureQueue: this.failureQueue,
+            ...this.consumerOutputs(),
             ...(this.efoConsumer ? { efoConsumer: this.efoConsumer } : {}),
             alarms: this.alarms,
         });
+    }
+
+    /** The outputs of the consumer's parts (function, role, log group, mapping, on-failure queue), for this component's and a wrapping one's `registerOutputs`. */
+    consumerOutputs(): Record<string, pulumi.Resource> {
+        return { function: this.function, role: this.role, logGroup: this.logGroup, mapping: this.mapping, failureQueue: this.failureQueue };
     }
 
     private fnDims(): Record<string, pulumi.Input<string>> {

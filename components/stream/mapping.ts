@@ -16,7 +16,7 @@ export interface StreamMappingArgs {
     readonly parallelizationFactor?: number;
     /** Retries of a failing batch, -1 (until the record expires) or 0..10000. @default 10 */
     readonly maxRetryAttempts?: number;
-    /** Records older than this go to the on-failure destination, -1 or 60..604800 s. @default 86400 */
+    /** Records older than this go to the on-failure queue, -1 or 60..604800 s. @default 86400 */
     readonly maxRecordAgeSeconds?: number;
     /** @default "TRIM_HORIZON" */
     readonly startingPosition?: "TRIM_HORIZON" | "LATEST";
@@ -31,6 +31,28 @@ export const STREAM_MAPPING_DEFAULTS = {
     maxRecordAgeSeconds: 86400,
     startingPosition: "TRIM_HORIZON",
 } as const satisfies Required<StreamMappingArgs>;
+
+/** The checks `checkStreamMappingArgs` needs (components/common/validation.ts `validator` has them). */
+export interface MappingArgsValidator {
+    intRange(argument: string, value: number | undefined, min: number, max: number): void;
+    oneOf<T extends string>(argument: string, value: T | undefined, allowed: readonly T[]): void;
+}
+
+/** Checks the ranges documented on {@link StreamMappingArgs} (undefined arguments take their defaults). */
+export function checkStreamMappingArgs(v: MappingArgsValidator, args: StreamMappingArgs): void {
+    v.intRange("batchSize", args.batchSize, 1, 10000);
+    v.intRange("batchingWindowSeconds", args.batchingWindowSeconds, 0, 300);
+    v.intRange("parallelizationFactor", args.parallelizationFactor, 1, 10);
+    v.intRange("maxRetryAttempts", args.maxRetryAttempts, -1, 10000);
+    if (args.maxRecordAgeSeconds !== -1) v.intRange("maxRecordAgeSeconds", args.maxRecordAgeSeconds, 60, 604800);
+    v.oneOf("startingPosition", args.startingPosition, ["TRIM_HORIZON", "LATEST"] as const);
+}
+
+/** Only the {@link StreamMappingArgs} of a component's arguments (to hand them on). */
+export function streamMappingArgsOf(args: StreamMappingArgs): StreamMappingArgs {
+    const { batchSize, batchingWindowSeconds, parallelizationFactor, maxRetryAttempts, maxRecordAgeSeconds, startingPosition } = args;
+    return { batchSize, batchingWindowSeconds, parallelizationFactor, maxRetryAttempts, maxRecordAgeSeconds, startingPosition };
+}
 
 /** The aws.lambda.EventSourceMapping settings (property names as in its args) a consumer's mapping gets. */
 export interface StreamMappingSettings {

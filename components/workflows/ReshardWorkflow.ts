@@ -20,25 +20,25 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reshardDefinition } from "../../functions/workflows/asl/reshard";
-import { AlarmSettings, createAlarms } from "../common/alarms";
+import { createAlarms } from "../common/alarms";
 import { metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { KinesisStreamRef, StatementCollector, TopicRef } from "../common/grants";
-import { PolicyStatement, grant, serviceTrustPolicy } from "../common/iam";
-import { taskFunction, workflowLogKey, taskWorkflow } from "./taskFunction";
-import { Workflow } from "./Workflow";
+import { KinesisStreamRef, StatementCollector } from "../common/grants";
+import { grant, serviceTrustPolicy } from "../common/iam";
+import type { OnCall } from "../oncall/OnCall";
+import { TaskWorkflowComponent, TaskWorkflowComponentArgs, taskFunction } from "./taskFunction";
 import type { MeasuredFigures } from "../../functions/shared/capacity";
 
 /** The automatic start: who triggers it, how it sizes, whom it tells. */
 export interface AutoReshardArgs {
     /** Names of the alarms whose ALARM state starts a check (the stream's capacity early-warning alarms). */
     readonly alarmNames: pulumi.Input<string>[];
-    /** SNS topic every automatic start is announced on (on-call ticket topic). */
-    readonly ticketTopicArn: pulumi.Input<string>;
-    /** SNS topic a start stopped (or capped) by the budget pages. */
-    readonly pageTopicArn: pulumi.Input<string>;
-    /** KMS key of the topics (the starter encrypts what it publishes). @default - topics without a customer-managed key */
-    readonly topicKeyArn?: pulumi.Input<string>;
+    /**
+     * Whom every automatic start is told (the `ticket` topic) and whom a start
+     * stopped or capped by the budget pages (the `page` topic): the ingestion
+     * account's `OnCall`, whose `grantPublish` gives the starter sns:Publish on
+     * both topics and the use of their key.
+     */
+    readonly onCall: Pick<OnCall, "topics" | "grantPublish">;
     /** EventBridge Scheduler expression of the scheduled check. @default "rate(15 minutes)" */
     readonly schedule?: string;
     /** Share of the shards' write limits at which the starter acts; keep it the capacity alarms' share, (0, 1]. @default 0.8 */
@@ -53,32 +53,21 @@ export interface AutoReshardArgs {
     readonly lookbackMinutes?: number;
 }
 
-export interface ReshardWorkflowArgs {
-    readonly accountId: pulumi.Input<string>;
-    readonly region: pulumi.Input<string>;
-    readonly streamName: pulumi.Input<string>;
-    readonly streamArn: pulumi.Input<string>;
+export interface ReshardWorkflowArgs extends TaskWorkflowComponentArgs {
+    /** The stream resharded (`KinesisStream`, or `KinesisStreamRef.fromStreamAttributes` with `streamName`): the tasks get its reshard grant. */
+    readonly stream: KinesisStreamRef;
     /** Highest shard count a reshard may target (the account's shard quota). @default 10000 */
     readonly maxShards?: number;
     /** The capacity planner's measured figures (bench/results.json via `measuredFigures`) a reshard by throughput is sized with. @default - the Kinesis-only planner */
     readonly plannerFigures?: MeasuredFigures;
     /** Seconds between DescribeStreamSummary polls. @default 30 */
     readonly pollSeconds?: number;
-    /** @default 90 */
-    readonly logRetentionDays?: number;
-    readonly alarms?: AlarmSettings;
     /** Start the workflow automatically from the capacity alarms and a scheduled check. @default - manual only */
     readonly automatic?: AutoReshardArgs;
 }
 
-export class ReshardWorkflow extends pulumi.ComponentResource {
-    readonly workflow: Workflow;
-    readonly stateMachine: aws.sfn.StateMachine;
-    readonly tasks: aws.lambda.Function;
-    readonly taskRole: aws.iam.Role;
+export class ReshardWorkflow extends TaskWorkflowComponent {
     readonly ledger: aws.ssm.Parameter;
-    readonly logKey: aws.kms.Key;
-    readonly alarms: aws.cloudwatch.MetricAlarm[];
     /** The automatic starter (with `automatic`). */
     readonly starter?: aws.lambda.Function;
     readonly starterRole?: aws.iam.Role;
@@ -87,13 +76,11 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
     readonly scheduleRole?: aws.iam.Role;
 
     constructor(name: string, args: ReshardWorkflowArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("flightstream:workflows:ReshardWorkflow", name, {}, opts);
-        const v = validator("ReshardWorkflow", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        super("flightstream:workflows:ReshardWorkflow", name, args, opts);
+        const v = this.v;
+        v.check("stream", args.stream instanceof KinesisStreamRef && args.stream.streamName !== undefined, "a KinesisStreamRef with its `streamName`", args.stream instanceof KinesisStreamRef ? args.stream.streamArn : args.stream);
         v.intRange("maxShards", args.maxShards, 1, 100000);
         v.intRange("pollSeconds", args.pollSeconds, 1, 3600);
-        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
         const auto = args.automatic;
         if (auto) {
             v.check("automatic.alarmNames", Array.isArray(auto.alarmNames) && auto.alarmNames.length > 0, "a non-empty list of alarm names", auto.alarmNames);
@@ -109,47 +96,42 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 auto.schedule,
             );
         }
-        const logRetentionDays = args.logRetentionDays ?? 90;
+        const logRetentionDays = this.logRetentionDays;
+        const streamName = args.stream.streamName!;
 
-        this.logKey = workflowLogKey(name, this, args.accountId, args.region);
         this.ledger = new aws.ssm.Parameter(
             `${name}-ledger`,
             {
                 name: `/${pulumi.getProject()}/${pulumi.getStack()}/${name}/reshard-ledger`,
                 description: "UpdateShardCount calls made by the reshard workflow (rolling 24 h budget)",
                 type: "String",
-                value: pulumi.jsonStringify({ stream: args.streamName, calls: [] }),
+                value: pulumi.jsonStringify({ stream: streamName, calls: [] }),
             },
             { parent: this, ignoreChanges: ["value"] },
         );
 
-        ({
-            workflow: this.workflow,
-            stateMachine: this.stateMachine,
-            alarms: this.alarms,
-            tasks: this.tasks,
-            taskRole: this.taskRole,
-        } = taskWorkflow(name, this, {
+        const taskGrants = new StatementCollector();
+        args.stream.grantReshard("reshard", taskGrants);
+        this.createWorkflow({
             kind: "reshard",
             description: "Reshard workflow tasks: plan within the call budget, UpdateShardCount, poll until ACTIVE",
-            accountId: args.accountId,
-            region: args.region,
-            logKey: this.logKey,
-            logRetentionDays,
             environment: {
-                STREAM_NAME: args.streamName,
-                STREAM_ARN: args.streamArn,
+                STREAM_NAME: streamName,
+                STREAM_ARN: args.stream.streamArn,
                 RESHARD_LEDGER_PARAMETER: this.ledger.name,
                 ...(args.maxShards !== undefined ? { MAX_SHARDS: String(args.maxShards) } : {}),
                 ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
             },
-            statements: [...reshardGrant(args.streamArn), { Sid: "ReshardLedger", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: this.ledger.arn }],
+            statements: [...taskGrants.statements, { Sid: "ReshardLedger", Effect: "Allow", Action: ["ssm:GetParameter", "ssm:PutParameter"], Resource: this.ledger.arn }],
             timeoutSeconds: 60,
             memoryMiB: 256,
-            alarms: args.alarms,
             definition: (taskFunctionArn) => reshardDefinition({ taskFunctionArn, pollSeconds: args.pollSeconds ?? 30 }),
-        }));
+        });
         if (auto) {
+            // The starter reads the open shard count only, and tells on-call (ticket) or pages them.
+            const starterGrants = new StatementCollector();
+            args.stream.grantDescribe("describe", starterGrants);
+            auto.onCall.grantPublish(`${name}-auto-notify`, starterGrants, ["ticket", "page"]);
             const starter = taskFunction(`${name}-auto`, this, {
                 kind: "reshard-auto",
                 description: "Automatic reshard: on a capacity alarm or the scheduled check, start the reshard workflow with the planner's target within the call budget",
@@ -157,11 +139,11 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 logKeyArn: this.logKey.arn,
                 logRetentionDays,
                 environment: {
-                    STREAM_NAME: args.streamName,
+                    STREAM_NAME: streamName,
                     RESHARD_LEDGER_PARAMETER: this.ledger.name,
                     RESHARD_STATE_MACHINE_ARN: this.stateMachine.arn,
-                    ONCALL_TICKET_TOPIC_ARN: auto.ticketTopicArn,
-                    ONCALL_PAGE_TOPIC_ARN: auto.pageTopicArn,
+                    ONCALL_TICKET_TOPIC_ARN: auto.onCall.topics.ticket.topicArn,
+                    ONCALL_PAGE_TOPIC_ARN: auto.onCall.topics.page.topicArn,
                     ...(auto.alarmShare !== undefined ? { AUTO_RESHARD_ALARM_SHARE: String(auto.alarmShare) } : {}),
                     ...(auto.targetUtilization !== undefined ? { AUTO_RESHARD_TARGET_UTILIZATION: String(auto.targetUtilization) } : {}),
                     ...(auto.headroom !== undefined ? { AUTO_RESHARD_HEADROOM: String(auto.headroom) } : {}),
@@ -171,16 +153,12 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                     ...(args.plannerFigures !== undefined ? { PLANNER_MEASURED_FIGURES: JSON.stringify(args.plannerFigures) } : {}),
                 },
                 statements: [
-                    ...describeGrant(args.streamArn),
+                    ...starterGrants.statements,
                     // Reads the budget; only the workflow's tasks write the ledger.
                     { Sid: "ReadLedger", Effect: "Allow", Action: "ssm:GetParameter", Resource: this.ledger.arn },
                     { Sid: "StartReshard", Effect: "Allow", Action: ["states:StartExecution", "states:ListExecutions"], Resource: this.stateMachine.arn },
                     // GetMetricData has no resource-level permissions.
                     { Sid: "ReadStreamMetrics", Effect: "Allow", Action: "cloudwatch:GetMetricData", Resource: "*" },
-                    ...TopicRef.publishStatements(
-                        [auto.ticketTopicArn, auto.pageTopicArn].map((topicArn) => TopicRef.fromTopicAttributes({ topicArn, keyArn: auto.topicKeyArn })),
-                        "NotifyOnCall",
-                    ),
                 ],
                 timeoutSeconds: 60,
                 memoryMiB: 256,
@@ -264,20 +242,6 @@ export class ReshardWorkflow extends pulumi.ComponentResource {
                 ),
             );
         }
-        this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, ledger: this.ledger, logKey: this.logKey, ...(this.starter ? { starter: this.starter, schedule: this.schedule } : {}) });
+        this.registerWorkflowOutputs({ ledger: this.ledger, ...(this.starter ? { starter: this.starter, schedule: this.schedule } : {}) });
     }
-}
-
-/** The reshard tasks' stream statements, from the stream reference's grant. */
-function reshardGrant(streamArn: pulumi.Input<string>): PolicyStatement[] {
-    const c = new StatementCollector();
-    KinesisStreamRef.fromStreamAttributes({ streamArn }).grantReshard("reshard", c);
-    return c.statements;
-}
-
-/** The automatic starter reads the open shard count only. */
-function describeGrant(streamArn: pulumi.Input<string>): PolicyStatement[] {
-    const c = new StatementCollector();
-    KinesisStreamRef.fromStreamAttributes({ streamArn }).grantDescribe("describe", c);
-    return c.statements;
 }

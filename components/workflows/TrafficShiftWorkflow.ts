@@ -6,18 +6,12 @@
  * Creates: aws.kms.Key (logs), aws.cloudwatch.LogGroup, aws.iam.Role + RolePolicy
  * and aws.lambda.Function (tasks), and a {@link Workflow}.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { trafficShiftDefinition } from "../../functions/workflows/asl/traffic-shift";
-import { AlarmSettings } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
-import { workflowLogKey, taskWorkflow } from "./taskFunction";
-import { Workflow } from "./Workflow";
+import { TaskWorkflowComponent, TaskWorkflowComponentArgs } from "./taskFunction";
 
-export interface TrafficShiftWorkflowArgs {
-    readonly accountId: pulumi.Input<string>;
-    readonly region: pulumi.Input<string>;
+export interface TrafficShiftWorkflowArgs extends TaskWorkflowComponentArgs {
     /** The one hosted zone the workflow may change. */
     readonly hostedZoneId: pulumi.Input<string>;
     /**
@@ -27,24 +21,12 @@ export interface TrafficShiftWorkflowArgs {
     readonly recordNames?: string[];
     /** Seconds between GetChange polls. @default 10 */
     readonly changePollSeconds?: number;
-    /** @default 90 */
-    readonly logRetentionDays?: number;
-    readonly alarms?: AlarmSettings;
 }
 
-export class TrafficShiftWorkflow extends pulumi.ComponentResource {
-    readonly workflow: Workflow;
-    readonly stateMachine: aws.sfn.StateMachine;
-    readonly tasks: aws.lambda.Function;
-    readonly taskRole: aws.iam.Role;
-    readonly logKey: aws.kms.Key;
-    readonly alarms: aws.cloudwatch.MetricAlarm[];
-
+export class TrafficShiftWorkflow extends TaskWorkflowComponent {
     constructor(name: string, args: TrafficShiftWorkflowArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("flightstream:workflows:TrafficShiftWorkflow", name, {}, opts);
-        const v = validator("TrafficShiftWorkflow", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        super("flightstream:workflows:TrafficShiftWorkflow", name, args, opts);
+        const v = this.v;
         v.pattern("hostedZoneId", args.hostedZoneId, /^Z[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as "Z0123456789ABC"');
         v.intRange("changePollSeconds", args.changePollSeconds, 1, 600);
         v.check(
@@ -53,10 +35,6 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
             "a non-empty list of lower-case DNS names without a trailing dot",
             args.recordNames,
         );
-        v.logRetentionDays("logRetentionDays", args.logRetentionDays);
-        const logRetentionDays = args.logRetentionDays ?? 90;
-
-        this.logKey = workflowLogKey(name, this, args.accountId, args.region);
         const zoneArn = pulumi.interpolate`arn:aws:route53:::hostedzone/${args.hostedZoneId}`;
         const statements: PolicyStatement[] = [
             {
@@ -71,26 +49,15 @@ export class TrafficShiftWorkflow extends pulumi.ComponentResource {
             { Sid: "ReadHealthChecks", Effect: "Allow", Action: "route53:GetHealthCheckStatus", Resource: "arn:aws:route53:::healthcheck/*" },
             { Sid: "ReadAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: pulumi.interpolate`arn:aws:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
         ];
-        ({
-            workflow: this.workflow,
-            stateMachine: this.stateMachine,
-            alarms: this.alarms,
-            tasks: this.tasks,
-            taskRole: this.taskRole,
-        } = taskWorkflow(name, this, {
+        this.createWorkflow({
             kind: "shift",
             description: "Traffic shift workflow tasks: snapshot and plan, change records, poll INSYNC, soak checks, rollback",
-            accountId: args.accountId,
-            region: args.region,
-            logKey: this.logKey,
-            logRetentionDays,
             environment: { HOSTED_ZONE_ID: args.hostedZoneId },
             statements,
             timeoutSeconds: 60,
             memoryMiB: 256,
-            alarms: args.alarms,
             definition: (taskFunctionArn) => trafficShiftDefinition({ taskFunctionArn, changePollSeconds: args.changePollSeconds ?? 10 }),
-        }));
-        this.registerOutputs({ stateMachine: this.stateMachine, tasks: this.tasks, taskRole: this.taskRole, logKey: this.logKey });
+        });
+        this.registerWorkflowOutputs();
     }
 }

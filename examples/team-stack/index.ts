@@ -76,7 +76,7 @@ const web = teamPond(
         region,
         lake: { bucketName: lake.bucket, bucketArn: pulumi.interpolate`arn:aws:s3:::${lake.bucket}`, keyArn: lake.keyArn, databaseName: lake.database },
         readerPrincipalArns: [`arn:aws:iam::${accountId}:role/web-analysts`],
-        failureTopicArn: oncall.ticketTopic.arn,
+        failureTopic: oncall.topics.ticket,
         routing: oncall.routing,
     },
     provider,

@@ -9,6 +9,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { AlarmRouting, Pond, PondEtl } from "@flightstream/components";
+import { TopicRef } from "@flightstream/components/common/grants";
 
 /** This folder's datasets (one folder each). */
 export const TEAM_DATASET_ROOT = path.join(__dirname, "datasets");
@@ -19,7 +20,8 @@ export interface TeamPondArgs {
     /** The platform's lake (its stack's `lake` output). */
     readonly lake: { bucketName: pulumi.Input<string>; bucketArn: pulumi.Input<string>; keyArn: pulumi.Input<string>; databaseName: pulumi.Input<string> };
     readonly readerPrincipalArns: pulumi.Input<string>[];
-    readonly failureTopicArn: pulumi.Input<string>;
+    /** Notified when an ETL run fails (the team's `OnCall.topics.ticket`). */
+    readonly failureTopic: TopicRef;
     readonly routing: AlarmRouting;
 }
 
@@ -58,7 +60,7 @@ export function teamPond(args: TeamPondArgs, provider: aws.Provider): { pond: Po
             pondBucketName: pond.bucketName,
             pondBucketArn: pond.bucketArn,
             pondKeyArn: pond.keyArn,
-            failureTopicArn: args.failureTopicArn,
+            failureTopic: args.failureTopic,
             alarms: { routing: args.routing },
         },
         { provider },

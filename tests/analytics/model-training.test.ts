@@ -5,6 +5,7 @@ import { createProviders } from "../../stack/accounts";
 import { loadStackConfig } from "../../stack/config";
 import { deployAnalytics } from "../../stack/analytics";
 import { ModelTraining } from "@flightstream/components/analytics/ModelTraining";
+import { LakeBucketRef } from "@flightstream/components/common/grants";
 
 const LAKE_ACCOUNT = "444444444444";
 const LAKE_ARN = "arn:aws:s3:::prod-lake";
@@ -114,7 +115,13 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
     });
 
     it("fails when the schedule runs more often than hourly or historyDays is out of range, naming the argument", async () => {
-        const base = { accountId: LAKE_ACCOUNT, region: "eu-west-1", lakeBucketName: "b", lakeBucketArn: "arn:aws:s3:::b", lakeKeyArn: LAKE_KEY, databaseName: "d", eventsTableName: "events" };
+        const base = {
+            accountId: LAKE_ACCOUNT,
+            region: "eu-west-1",
+            lake: LakeBucketRef.fromBucketAttributes({ bucketArn: "arn:aws:s3:::b", bucketName: "b", keyArn: LAKE_KEY, label: "Lake" }),
+            databaseName: "d",
+            eventsTableName: "events",
+        };
         const failure = async (extra: Record<string, unknown>) => {
             let err: Error | undefined;
             await evaluateProgram(

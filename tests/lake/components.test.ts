@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { TopicRef } from "@flightstream/components/common/grants";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
 import { Pond, PondEtl } from "@flightstream/components/pond";
@@ -23,7 +24,7 @@ const etlArgs = {
     pondBucketName: "pond-ops",
     pondBucketArn: "arn:aws:s3:::pond-ops",
     pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
-    failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
+    failureTopic: TopicRef.fromTopicAttributes({ topicArn: "arn:aws:sns:eu-west-1:222222222222:t" }),
 };
 const deliveryArgs = { accountId: "111111111111", region: "eu-west-1", streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake" };
 

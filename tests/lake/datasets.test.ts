@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { TopicRef } from "@flightstream/components/common/grants";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -142,7 +143,7 @@ describe("pond datasets as files", () => {
                 pondBucketName: "pond-web",
                 pondBucketArn: "arn:aws:s3:::pond-web",
                 pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
-                failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
+                failureTopic: TopicRef.fromTopicAttributes({ topicArn: "arn:aws:sns:eu-west-1:222222222222:t" }),
             };
             expect((await evaluateError(() => new PondEtl("etl", args))).message).to.equal(
                 'PondEtl etl: `schedule` must be a schedule running at least as often as dataset "cabin_searches_daily" asks (its schedule rate(1 hour), every 3600 s; this one runs every 86400 s) (received "cron(15 2 * * ? *)").',

@@ -179,7 +179,9 @@ describe("stack/lake: deployLake on the prod config", function () {
         expect(all(r, "aws:glue/catalogTable:CatalogTable", /^pond-etl-revenue-/).map((t) => t.inputs.name)).to.deep.equal(["route_demand_daily", "offer_price_stats_daily"]);
         const etlPolicy = policyOf(byName("aws:iam/rolePolicy:RolePolicy", "pond-etl-science-workflow-role-policy"));
         expect(etlPolicy.Statement.find((x: any) => x.Sid === "RunAthenaQueries").Resource).to.equal(wg.outputs.arn);
-        expect(etlPolicy.Statement.find((x: any) => x.Sid === "EncryptNotification").Resource).to.equal(TOPIC_KEY);
+        // The failure topic's grantPublish: sns:Publish on the topic, its key for the encrypted message.
+        expect(etlPolicy.Statement.find((x: any) => x.Sid === "Publish")).to.deep.equal({ Sid: "Publish", Effect: "Allow", Action: "sns:Publish", Resource: TOPIC });
+        expect(etlPolicy.Statement.find((x: any) => x.Sid === "EncryptNotifications").Resource).to.equal(TOPIC_KEY);
     });
 
     it("returns outputs naming the buckets and roles", () => {

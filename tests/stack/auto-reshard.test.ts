@@ -4,25 +4,45 @@
  */
 import { expect } from "chai";
 import { all, evaluate, evaluateError, one, policyOf, testProvider, ProgramResult } from "../helpers/pulumi";
-import { ReshardWorkflow } from "@flightstream/components/workflows";
+import { AutoReshardArgs, ReshardWorkflow } from "@flightstream/components/workflows";
+import { Grantee, KinesisStreamRef, TopicRef, applyGrant, asGrantable } from "@flightstream/components/common/grants";
+import type { OnCallSeverity } from "@flightstream/components/oncall";
 import { planStack } from "../../plan/stack";
 import { parseStackConfig } from "../../stack/config";
 
 const ACCOUNT = "111111111111";
 const STREAM_ARN = `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/test-events`;
-const base = { accountId: ACCOUNT, region: "eu-west-1", streamName: "test-events", streamArn: STREAM_ARN };
-const automatic = {
-    alarmNames: ["test-stream-incoming-bytes-capacity", "test-stream-incoming-records-capacity"],
+const base = { accountId: ACCOUNT, region: "eu-west-1", stream: KinesisStreamRef.fromStreamAttributes({ streamArn: STREAM_ARN, streamName: "test-events" }) };
+const TOPICS = {
     ticketTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:ticket`,
     pageTopicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:page`,
     topicKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/oncall`,
 };
+/** The on-call side the starter needs: the two topics (as references) and a grantPublish that records what it was asked. */
+function onCallOf(granted: { name: string; severities: readonly string[] }[] = []): AutoReshardArgs["onCall"] {
+    const topics = {
+        ticket: TopicRef.fromTopicAttributes({ topicArn: TOPICS.ticketTopicArn, keyArn: TOPICS.topicKeyArn }),
+        page: TopicRef.fromTopicAttributes({ topicArn: TOPICS.pageTopicArn, keyArn: TOPICS.topicKeyArn }),
+    };
+    return {
+        topics,
+        grantPublish: (name: string, grantee: Grantee, severities: readonly OnCallSeverity[] = ["page", "ticket"]) => {
+            granted.push({ name, severities });
+            const g = asGrantable(grantee);
+            return applyGrant(name, g, false, TopicRef.publishStatements(severities.map((s) => topics[s])));
+        },
+    };
+}
+const automatic = { alarmNames: ["test-stream-incoming-bytes-capacity", "test-stream-incoming-records-capacity"], onCall: onCallOf() };
 
 describe("workflows: automatic reshard wiring", function () {
     this.timeout(180000);
 
     it("ReshardWorkflow with `automatic`: starter with least privilege, alarm rule, 15-minute schedule, errors alarm", async () => {
-        const r = await evaluate(() => new ReshardWorkflow("reshard", { ...base, automatic }, { provider: testProvider() }));
+        const granted: { name: string; severities: readonly string[] }[] = [];
+        const r = await evaluate(() => new ReshardWorkflow("reshard", { ...base, automatic: { ...automatic, onCall: onCallOf(granted) } }, { provider: testProvider() }));
+        // The starter publishes through the on-call grant, to the ticket and the page topic.
+        expect(granted).to.deep.equal([{ name: "reshard-auto-notify", severities: ["ticket", "page"] }]);
         const fns = all(r, "aws:lambda/function:Function")
             .map((f) => f.name)
             .sort();
@@ -30,18 +50,18 @@ describe("workflows: automatic reshard wiring", function () {
         const starter = one(r, "aws:lambda/function:Function", "reshard-auto-tasks");
         const sm = one(r, "aws:sfn/stateMachine:StateMachine");
         const env = starter.inputs.environment.variables;
-        expect(env).to.deep.include({ WORKFLOW: "reshard-auto", STREAM_NAME: "test-events", ONCALL_TICKET_TOPIC_ARN: automatic.ticketTopicArn, ONCALL_PAGE_TOPIC_ARN: automatic.pageTopicArn });
+        expect(env).to.deep.include({ WORKFLOW: "reshard-auto", STREAM_NAME: "test-events", ONCALL_TICKET_TOPIC_ARN: TOPICS.ticketTopicArn, ONCALL_PAGE_TOPIC_ARN: TOPICS.pageTopicArn });
         expect(env.RESHARD_STATE_MACHINE_ARN)
             .to.be.a("string")
             .and.match(/stateMachine/);
         const st = policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "reshard-auto-tasks-policy")).Statement;
         const bySid = Object.fromEntries(st.map((s: any) => [s.Sid, s]));
-        expect(Object.keys(bySid)).to.deep.equal(["DescribeStream", "ReadLedger", "StartReshard", "ReadStreamMetrics", "NotifyOnCall", "EncryptNotifications", "WriteOwnLogs", "Tracing"]);
+        expect(Object.keys(bySid)).to.deep.equal(["DescribeStream", "Publish", "EncryptNotifications", "ReadLedger", "StartReshard", "ReadStreamMetrics", "WriteOwnLogs", "Tracing"]);
         expect(bySid.DescribeStream).to.deep.equal({ Sid: "DescribeStream", Effect: "Allow", Action: ["kinesis:DescribeStreamSummary"], Resource: STREAM_ARN });
         expect(bySid.ReadLedger.Action).to.equal("ssm:GetParameter");
         expect(bySid.StartReshard).to.deep.equal({ Sid: "StartReshard", Effect: "Allow", Action: ["states:StartExecution", "states:ListExecutions"], Resource: env.RESHARD_STATE_MACHINE_ARN });
-        expect(bySid.NotifyOnCall.Resource).to.deep.equal([automatic.ticketTopicArn, automatic.pageTopicArn]);
-        expect(bySid.EncryptNotifications.Resource).to.equal(automatic.topicKeyArn);
+        expect(bySid.Publish).to.deep.equal({ Sid: "Publish", Effect: "Allow", Action: "sns:Publish", Resource: [TOPICS.ticketTopicArn, TOPICS.pageTopicArn] });
+        expect(bySid.EncryptNotifications).to.deep.equal({ Sid: "EncryptNotifications", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: TOPICS.topicKeyArn });
         expect(sm.name).to.equal("reshard");
 
         const rule = one(r, "aws:cloudwatch/eventRule:EventRule", "reshard-auto-alarms");

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { TopicRef } from "@flightstream/components/common/grants";
 import * as path from "path";
 import { teamPond, TEAM_DATASET_ROOT } from "../../examples/team-stack/pond";
 import { loadDatasetCatalog } from "../../functions/pond-etl/datasets";
@@ -22,7 +23,7 @@ describe("examples/team-stack: the team's own dataset file (datasets/route_cabin
                         region: "eu-west-1",
                         lake: { bucketName: "prod-lake", bucketArn: "arn:aws:s3:::prod-lake", keyArn: "arn:aws:kms:eu-west-1:402345678901:key/lake", databaseName: "prod_flightstream_lake" },
                         readerPrincipalArns: [`arn:aws:iam::${TEAM}:role/web-analysts`],
-                        failureTopicArn: TOPIC,
+                        failureTopic: TopicRef.fromTopicAttributes({ topicArn: TOPIC }),
                         routing: { page: [TOPIC], ticket: [TOPIC] },
                     },
                     testProvider("team", TEAM),

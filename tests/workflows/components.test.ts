@@ -2,6 +2,8 @@
 import { expect } from "chai";
 import { all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
+import { KinesisStreamRef, LakeBucketRef } from "@flightstream/components/common/grants";
+import { LOG_RETENTION_TEXT } from "../../functions/shared/range";
 
 // asl-validator ships no types.
 const validateAsl: (def: unknown, opts?: object) => { isValid: boolean; errors: unknown[] } = require("asl-validator");
@@ -13,17 +15,15 @@ const PROCESSOR = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:test-processor`;
 const LAKE_ARN = "arn:aws:s3:::test-lake";
 const LAKE_KEY = "arn:aws:kms:eu-west-1:222222222222:key/lake";
 
+const stream = KinesisStreamRef.fromStreamAttributes({ streamArn: STREAM_ARN, streamName: "test-events", keyArn: STREAM_KEY });
+const lake = LakeBucketRef.fromBucketAttributes({ bucketArn: LAKE_ARN, bucketName: "test-lake", keyArn: LAKE_KEY, label: "Lake" });
 const replayArgs = {
     accountId: ACCOUNT,
     region: "eu-west-1",
-    streamName: "test-events",
-    streamArn: STREAM_ARN,
-    streamKmsKeyArn: STREAM_KEY,
+    stream,
     retentionHours: 48,
     processorFunctionArn: PROCESSOR,
-    lakeBucketName: "test-lake",
-    lakeBucketArn: LAKE_ARN,
-    lakeKmsKeyArn: LAKE_KEY,
+    lake,
 };
 
 function statements(r: Awaited<ReturnType<typeof evaluate>>, policyName: string) {
@@ -86,9 +86,32 @@ describe("workflows: components (mocks)", function () {
         expect(invoke.Resource[0]).to.match(/replay-tasks/);
     });
 
-    it("fails when only part of the lake arguments is given", async () => {
-        const err = await evaluateError(() => new ReplayWorkflow("replay", { ...replayArgs, lakeKmsKeyArn: undefined }, { provider: testProvider() }));
-        expect(err.message).to.equal('ReplayWorkflow replay: `lakeBucketName` must be given together with `lakeBucketArn` and `lakeKmsKeyArn` (or none of them) (received "test-lake").');
+    it("ReplayWorkflow without a lake: no lake statements and no LAKE_BUCKET", async () => {
+        const r = await evaluate(() => new ReplayWorkflow("replay", { ...replayArgs, lake: undefined }, { provider: testProvider() }));
+        expect(statements(r, "replay-tasks-policy").map((s: any) => s.Sid)).to.deep.equal(["ReadStream", "DecryptStream", "DeliverToProcessor", "WriteOwnLogs", "Tracing"]);
+        expect(one(r, "aws:lambda/function:Function").inputs.environment.variables).to.not.have.property("LAKE_BUCKET");
+    });
+
+    it("fails when the lake reference has no bucket name", async () => {
+        const nameless = LakeBucketRef.fromBucketAttributes({ bucketArn: LAKE_ARN, keyArn: LAKE_KEY });
+        const err = await evaluateError(() => new ReplayWorkflow("replay", { ...replayArgs, lake: nameless }, { provider: testProvider() }));
+        expect(err.message).to.equal('ReplayWorkflow replay: `lake` must be a LakeBucketRef with its `bucketName` (or none) (received "arn:aws:s3:::test-lake").');
+    });
+
+    it("fails when the stream reference has no key (GetRecords needs kms:Decrypt)", async () => {
+        const keyless = KinesisStreamRef.fromStreamAttributes({ streamArn: STREAM_ARN, streamName: "test-events" });
+        const err = await evaluateError(() => new ReplayWorkflow("replay", { ...replayArgs, stream: keyless }, { provider: testProvider() }));
+        expect(err.message).to.equal(`ReplayWorkflow replay: \`stream\` must be a KinesisStreamRef with its \`streamName\` and \`keyArn\` (received "${STREAM_ARN}").`);
+    });
+
+    it("fails when logRetentionDays is not a CloudWatch retention value", async () => {
+        const err = await evaluateError(() => new TrafficShiftWorkflow("traffic-shift", { accountId: ACCOUNT, region: "eu-west-1", hostedZoneId: "Z0123456789ABC", logRetentionDays: 2 }, { provider: testProvider() }));
+        expect(err.message).to.equal(`TrafficShiftWorkflow traffic-shift: \`logRetentionDays\` must be ${LOG_RETENTION_TEXT} (received 2).`);
+    });
+
+    it("fails when the account id is not 12 digits", async () => {
+        const err = await evaluateError(() => new ReshardWorkflow("reshard", { accountId: "1234", region: "eu-west-1", stream }, { provider: testProvider() }));
+        expect(err.message).to.equal('ReshardWorkflow reshard: `accountId` must be a 12-digit AWS account id (received "1234").');
     });
 
     it("fails when maxConcurrency is out of range", async () => {
@@ -97,7 +120,7 @@ describe("workflows: components (mocks)", function () {
     });
 
     it("ReshardWorkflow: ledger parameter, UpdateShardCount on the one stream, ledger read/write only", async () => {
-        const r = await evaluate(() => new ReshardWorkflow("reshard", { accountId: ACCOUNT, region: "eu-west-1", streamName: "test-events", streamArn: STREAM_ARN }, { provider: testProvider() }));
+        const r = await evaluate(() => new ReshardWorkflow("reshard", { accountId: ACCOUNT, region: "eu-west-1", stream }, { provider: testProvider() }));
         const ledger = one(r, "aws:ssm/parameter:Parameter");
         expect(ledger.inputs).to.deep.include({ name: "/flightstream/test/reshard/reshard-ledger", type: "String" });
         // The provider marks SSM values secret: the mock engine records the secret envelope.

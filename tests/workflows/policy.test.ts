@@ -3,8 +3,10 @@ import { expect } from "chai";
 import { evaluate, testProvider } from "../helpers/pulumi";
 import { runPackOffline } from "../../policies/offline";
 import { ReplayWorkflow, ReshardWorkflow, TrafficShiftWorkflow } from "@flightstream/components/workflows";
+import { KinesisStreamRef, LakeBucketRef } from "@flightstream/components/common/grants";
 
 const ACCOUNT = "111111111111";
+const stream = KinesisStreamRef.fromStreamAttributes({ streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`, streamName: "s", keyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k` });
 
 describe("workflows: policy pack", function () {
     this.timeout(60000);
@@ -17,19 +19,15 @@ describe("workflows: policy pack", function () {
                 {
                     accountId: ACCOUNT,
                     region: "eu-west-1",
-                    streamName: "s",
-                    streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`,
-                    streamKmsKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`,
+                    stream,
                     retentionHours: 24,
                     processorFunctionArn: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:p`,
-                    lakeBucketName: "lake",
-                    lakeBucketArn: "arn:aws:s3:::lake",
-                    lakeKmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/l",
+                    lake: LakeBucketRef.fromBucketAttributes({ bucketArn: "arn:aws:s3:::lake", bucketName: "lake", keyArn: "arn:aws:kms:eu-west-1:222222222222:key/l", label: "Lake" }),
                     alarms,
                 },
                 { provider },
             );
-            new ReshardWorkflow("reshard", { accountId: ACCOUNT, region: "eu-west-1", streamName: "s", streamArn: `arn:aws:kinesis:eu-west-1:${ACCOUNT}:stream/s`, alarms }, { provider });
+            new ReshardWorkflow("reshard", { accountId: ACCOUNT, region: "eu-west-1", stream, alarms }, { provider });
             new TrafficShiftWorkflow("traffic-shift", { accountId: ACCOUNT, region: "eu-west-1", hostedZoneId: "Z0123456789ABC", recordNames: ["ingest.example.com"], alarms }, { provider });
         });
         const res = await runPackOffline(r);
