@@ -5,6 +5,8 @@ import { startDataApi } from "../../local/dataapi";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { runMigrations } from "../../functions/shared/db/migrations";
 import { encodeAggregatedRecord } from "../../functions/shared/codec";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createProcessor, type ProcessorDeps } from "../../functions/processor/handler";
 
 export interface TestDb {
     readonly db: DataApi;
@@ -137,4 +139,36 @@ export function cancellation(eventId: string, bookingId: string, seats: number, 
 /** Rows of a table as plain objects, ordered, for exact comparisons. */
 export async function rows(db: DataApi, sql: string): Promise<Record<string, unknown>[]> {
     return db.query(sql);
+}
+
+/** A processor suite's database and factory (valid once the suite's `before` ran). */
+export interface ProcessorSuite {
+    /** The shared test database (sharedTestDb), truncated before each test. */
+    readonly db: DataApi;
+    /** A processor on `db` (silent logger, no cleanup timer), with the suite's defaults and then `extra`. */
+    make(extra?: Partial<ProcessorDeps>): ReturnType<typeof createProcessor>;
+}
+
+/**
+ * Registers the hooks the processor suites share (call inside `describe`):
+ * the shared test database once, truncated before each test; Powertools
+ * silent. `defaults` are the suite's own processor deps (a scoring backend).
+ */
+export function processorSuite(serviceName: string, defaults: Partial<ProcessorDeps> = {}): ProcessorSuite {
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+    const logger = new Logger({ serviceName, logLevel: "SILENT" });
+    let db: DataApi | undefined;
+    before(async () => {
+        db = (await sharedTestDb()).db;
+    });
+    beforeEach(async () => truncateAll(suite.db));
+    const suite: ProcessorSuite = {
+        get db(): DataApi {
+            if (db === undefined) throw new Error("processorSuite: the database is there once the suite's before() ran");
+            return db;
+        },
+        make: (extra = {}) => createProcessor({ db: suite.db, logger, cleanupIntervalMinutes: 0, ...defaults, ...extra }),
+    };
+    return suite;
 }
