@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { CapacityInput, DataPathInput, formatCapacityReport, formatDataPathReport, measuredFigures, planCapacity, planDataPath, type MeasuredFigures } from "../functions/shared/capacity";
 import { defineCommand, fieldNames, numberOption, parseCommand, runMain, usage, usageError } from "./lib/cli";
+import { withBlock } from "./lib/markdown";
 
 /** The bench's measured figures (bench/results.json), the planner's defaults. */
 export function loadMeasured(file = path.resolve(__dirname, "..", "bench", "results.json")): MeasuredFigures {
@@ -116,16 +117,18 @@ export const DOC_END = "<!-- capacity:end -->";
 
 /** The generated block of docs/capacity.md: the 10 TB/day data-path plan with the measured figures. */
 export function docBlock(measured: MeasuredFigures): string {
+    return [DOC_START, docBlockBody(measured), DOC_END].join("\n");
+}
+
+/** The block's text between its markers. */
+function docBlockBody(measured: MeasuredFigures): string {
     const plan = planDataPath({ tbPerDay: 10, retentionHours: 48, measured });
-    return [DOC_START, "```", "$ npm run capacity -- --tb-per-day 10 --retention-hours 48", ...formatDataPathReport(plan), "```", DOC_END].join("\n");
+    return ["```", "$ npm run capacity -- --tb-per-day 10 --retention-hours 48", ...formatDataPathReport(plan), "```"].join("\n");
 }
 
 /** `doc` with its generated block replaced (the markers must be there). */
 export function withDocBlock(doc: string, measured: MeasuredFigures): string {
-    const a = doc.indexOf(DOC_START);
-    const b = doc.indexOf(DOC_END);
-    if (a < 0 || b < a) throw new Error(`docs/capacity.md has no ${DOC_START} ... ${DOC_END} block`);
-    return doc.slice(0, a) + docBlock(measured) + doc.slice(b + DOC_END.length);
+    return withBlock(doc, DOC_START, DOC_END, docBlockBody(measured), "docs/capacity.md");
 }
 
 if (require.main === module) {
