@@ -219,7 +219,8 @@ function auroraAcus(r: { stream?: Section<StreamSection> }, w: WriterResult): nu
     }).auroraAcusStateChangingOnly;
 }
 
-export function tableRows(r: {
+/** What one run measured, section by section (absent: not run, --only). */
+export interface BenchResults {
     ingestion?: Section<IngestSection>;
     stream?: Section<StreamSection>;
     frames?: Section<FramesResult>;
@@ -231,7 +232,9 @@ export function tableRows(r: {
     freshnessWindow0?: Section<FreshnessResult>;
     writer?: Section<WriterResult>;
     forecast?: Section<ForecastResult>;
-}): Row[] {
+}
+
+export function tableRows(r: BenchResults): Row[] {
     const skipped = "section not run (--only)";
     const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
     const ing = <K extends keyof IngestSection>(k: K) => pick(r.ingestion, k, skipped);
@@ -429,19 +432,7 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg();
     log(`${mode} run of ${args.only.length > 0 ? args.only.join(", ") : SECTIONS.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
 
-    const results: {
-        ingestion?: Section<IngestSection>;
-        stream?: Section<StreamSection>;
-        frames?: Section<FramesResult>;
-        scale?: Section<ScaleSection>;
-        consumer?: Section<ConsumerResult>;
-        plan?: Section<PlanResult>;
-        planWarm?: Section<PlanResult>;
-        freshness?: Section<FreshnessResult>;
-        freshnessWindow0?: Section<FreshnessResult>;
-        writer?: Section<WriterResult>;
-        forecast?: Section<ForecastResult>;
-    } = {};
+    const results: BenchResults = {};
     const corpus = buildCorpus({ events: settings.corpusEvents });
     if (want("ingestion")) {
         results.ingestion = await attempt(

@@ -11,7 +11,7 @@ import { EVENT_TYPES_DOC_COMMAND } from "../../scripts/event-types-doc";
 import { DESIGN_DOC_COMMAND } from "../../scripts/design-doc";
 import { CAPACITY_COMMAND } from "../../scripts/capacity";
 import { TRAFFIC_COMMAND } from "../../scripts/traffic";
-import { RECONCILE_COMMAND, RECOMPUTE_COMMAND } from "../../scripts/reconcile";
+import { RECONCILE_COMMAND, RECOMPUTE_COMMAND, recomputeCommand } from "../../scripts/reconcile";
 import { KEYS_COMMAND } from "../../scripts/ops-keys";
 import { OPS_COMMANDS, USAGE as OPS_USAGE } from "../../scripts/ops-args";
 import { MAIN_COMMAND } from "../../local/main";
@@ -138,5 +138,16 @@ describe("commands: one option table each (scripts/lib/cli.ts)", () => {
     it("fails when bench/plan-child.ts gets a second argument, naming it (the stack is its only positional)", () => {
         expect(() => parseCommand(BENCH_PLAN_CHILD_COMMAND, ["prod", "dev"])).to.throw('unexpected argument "dev" (this command takes only <stack>)');
         expect(parseCommand(BENCH_PLAN_CHILD_COMMAND, ["dev"])).to.deep.equal({ help: false, values: {}, positionals: ["dev"] });
+    });
+
+    it("fails when recompute gets a window off the hour, naming the option it came from (fieldNames of its table), exit 2", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await recomputeCommand(["--from", "2026-11-22T08:30:00Z", "--to", "2026-11-22T10:00:00Z", "--local"], { out: (l) => out.push(l), err: (l) => err.push(l) });
+        expect({ code, out, err }).to.deep.equal({
+            code: 2,
+            out: [],
+            err: ['`--from` must be a whole UTC hour such as "2026-11-22T08:00:00Z" (the lake is partitioned by hour) (received "2026-11-22T08:30:00Z").'],
+        });
     });
 });
