@@ -1,5 +1,6 @@
 /** Shared fixtures for the analytics tests: a local Data API over PGlite, Kinesis events, event factories. */
 import { gzipSync } from "zlib";
+import { expect } from "chai";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { startDataApi } from "../../local/dataapi";
 import { DataApi } from "../../functions/shared/db/dataapi";
@@ -171,4 +172,9 @@ export function processorSuite(serviceName: string, defaults: Partial<ProcessorD
         make: (extra = {}) => createProcessor({ db: suite.db, logger, cleanupIntervalMinutes: 0, ...defaults, ...extra }),
     };
     return suite;
+}
+
+/** Asserts an insights API 400 whose JSON body is exactly `body` (the errors, each naming the parameter, the value and what is allowed). */
+export function expectBadRequest(res: { statusCode: number; body: string }, body: { errors: { path: string; message: string }[] } | { message: string }): void {
+    expect({ statusCode: res.statusCode, body: JSON.parse(res.body) }).to.deep.equal({ statusCode: 400, body });
 }

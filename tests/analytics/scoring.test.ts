@@ -4,7 +4,7 @@ import { builtinBackend, ScoringBackend } from "../../functions/scoring/backend"
 import { baselineArtifact } from "../../functions/scoring/model";
 import { ScoringEvent, publishPendingScores } from "../../functions/processor/scoring-publish";
 import { handleRequest } from "../../functions/insights/routes";
-import { booking, flight, jsonRecord, kinesisEvent, offer, processorSuite, search } from "./helpers";
+import { booking, flight, jsonRecord, kinesisEvent, expectBadRequest, offer, processorSuite, search } from "./helpers";
 
 const T = "2026-11-22T10:00:00Z";
 const at = (minute: number, second = 0) => new Date(Date.parse(T) + minute * 60_000 + second * 1000).toISOString();
@@ -119,8 +119,7 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
 
     it("fails when query parameters are bad: a 400 naming each parameter, the value and what is allowed", async () => {
         const r = await get(t.db, "/v1/price-adjustments", { route: "zrh-lis", carrier: "L", departureDate: "2026-02-30", limit: "0", minutes: "x", sort: "asc" });
-        expect(r.statusCode).to.equal(400);
-        expect(JSON.parse(r.body)).to.deep.equal({
+        expectBadRequest(r, {
             errors: [
                 { path: "sort", message: "sort is not a parameter of /v1/price-adjustments; allowed: route, carrier, departureDate, minutes, limit" },
                 { path: "limit", message: 'limit must be an integer from 1 to 500; received "0"' },
@@ -131,8 +130,7 @@ describe("analytics: deal and price-adjustment scoring in the processor, served 
             ],
         });
         const d = await get(t.db, "/v1/deals", { departureDate: "2026-12-01" });
-        expect(d.statusCode).to.equal(400);
-        expect(JSON.parse(d.body)).to.deep.equal({ errors: [{ path: "departureDate", message: "departureDate is not a parameter of /v1/deals; allowed: route, carrier, minutes, limit" }] });
+        expectBadRequest(d, { errors: [{ path: "departureDate", message: "departureDate is not a parameter of /v1/deals; allowed: route, carrier, minutes, limit" }] });
         expect((await handleRequest({ method: "POST", path: "/v1/deals" }, { db: t.db })).statusCode).to.equal(405);
     });
 
