@@ -17,7 +17,7 @@
 import { AlertEngine, DEFAULT_ALERT_POLICY, type RaisedAlert } from "../functions/forecast/alerts";
 import { expectedBetween, trainForecast, type DemandRow, type ForecastModel } from "../functions/forecast/model";
 import { backfillSampling, historyHours } from "../local/backfill";
-import { eventsForSecond, TrafficGenerator } from "../local/traffic";
+import { eventsForSecond, TrafficGenerator, type DemoPlanOptions } from "../local/traffic";
 import type { FlightEvent } from "../functions/shared/events";
 
 export interface DemoAlertOptions {
@@ -74,6 +74,32 @@ export function demandRowsOf(events: Iterable<{ type: string; eventId: string; s
     return [...rows.values()];
 }
 
+/**
+ * Feeds the generator's searches, second by second in virtual time from
+ * `start` (eventsForSecond with `plan`), into `engine` one window of per-route
+ * counts at a time: the demo's live traffic as the processor's alert rule
+ * sees it. Shared by this bench and the alert tests (tests/forecast/demo-shape.ts).
+ */
+export function feedSearchWindows(engine: AlertEngine, gen: TrafficGenerator, plan: DemoPlanOptions, start: number): void {
+    const w = engine.policy.windowMinutes * 60_000;
+    let current = Math.floor(start / w) * w;
+    let counts = new Map<string, number>();
+    for (let s = 0; s < plan.durationSeconds; s++) {
+        for (const e of eventsForSecond(gen, plan, s, new Date(start + s * 1000))) {
+            if (e.type !== "search") continue;
+            const ws = Math.floor(Date.parse(e.occurredAt) / w) * w;
+            if (ws > current) {
+                engine.window(current, counts);
+                counts = new Map();
+                current = ws;
+            }
+            const route = `${e.origin}-${e.destination}`;
+            counts.set(route, (counts.get(route) ?? 0) + 1);
+        }
+    }
+    engine.window(current, counts);
+}
+
 /** The backfilled model of a demo starting at `start` (no lake: the same events and counts). */
 export function backfilledDemoModel(start: number, rate = 50, historyDays = 7): { model: ForecastModel; sampling: number; events: number } {
     const sampling = backfillSampling(rate);
@@ -96,22 +122,7 @@ export function runDemoAlerts(o: DemoAlertOptions): DemoAlertRun {
     // The demo's generator (scripts/traffic.ts: seed 1, the demo's route skew).
     const gen = new TrafficGenerator({ seed: 1, routeSkew: 0.5, idPrefix: "demo" });
     const plan = { rate, durationSeconds, hotAfter, patterns: true };
-    let current = Math.floor(o.start / w) * w;
-    let counts = new Map<string, number>();
-    for (let s = 0; s < durationSeconds; s++) {
-        for (const e of eventsForSecond(gen, plan, s, new Date(o.start + s * 1000))) {
-            if (e.type !== "search") continue;
-            const ws = Math.floor(Date.parse(e.occurredAt) / w) * w;
-            if (ws > current) {
-                engine.window(current, counts);
-                counts = new Map();
-                current = ws;
-            }
-            const route = `${e.origin}-${e.destination}`;
-            counts.set(route, (counts.get(route) ?? 0) + 1);
-        }
-    }
-    engine.window(current, counts);
+    feedSearchWindows(engine, gen, plan, o.start);
     const hotFrom = o.start + Math.floor(durationSeconds * hotAfter) * 1000;
     const hot = engine.alerts.filter((a) => a.route === gen.hotRoute.route);
     const first = hot.find((a) => a.windowStart + w > hotFrom);

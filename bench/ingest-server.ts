@@ -3,7 +3,7 @@
  * through the real ingestion service or a bare fastify handler, and answers
  * the parent's IPC messages.
  *
- *   node -r ./scripts/register.js bench/ingest-server.ts <real|bare> [<kinesis endpoint>]
+ *   node -r ./scripts/register.js bench/ingest-server.ts <real|bare> [<kinesis endpoint>]   (--help: the usage)
  *
  * real: functions/ingest/main.ts `startService` with the production defaults
  *       (linger 20 ms, EMF metrics, pino at warn, a key store with one key for
@@ -22,14 +22,30 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ensureLocalKeys } from "../local/keys";
+import { defineCommand, runMain, usageError } from "../scripts/lib/cli";
 import { BENCH_SOURCE } from "./ingest-source";
 
-const mode = process.argv[2];
-const endpoint = process.argv[3];
+export const BENCH_INGEST_SERVER_COMMAND = defineCommand({
+    name: "bench ingest-server",
+    invocation: "node -r ./scripts/register.js bench/ingest-server.ts",
+    summary: "Serves POST /v1/events through the real ingestion service or a bare fastify handler and answers the benchmark's IPC messages (forked by bench/ingest.ts).",
+    options: {},
+    positionals: [
+        { name: "mode", required: true, description: "real (functions/ingest/main.ts startService) or bare (fastify alone)" },
+        { name: "endpoint", description: "real: the benchmark sink's Kinesis endpoint, http://127.0.0.1:<port> (bare ignores it)" },
+    ],
+});
 
-async function main(): Promise<void> {
-    if (mode !== "real" && mode !== "bare") throw new Error(`mode must be "real" or "bare"; received ${JSON.stringify(mode)}`);
-    if (mode === "real" && !/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(endpoint ?? "")) throw new Error(`the real service needs the sink's endpoint (http://127.0.0.1:<port>); received ${JSON.stringify(endpoint)}`);
+/** Checks the positionals; a bad one → CliUsageError naming it, the value and what is allowed. */
+export function ingestServerArgs(positionals: readonly string[]): { mode: "real" | "bare"; endpoint?: string } {
+    const [mode, endpoint] = positionals;
+    if (mode !== "real" && mode !== "bare") usageError(`<mode> must be "real" or "bare" (received ${JSON.stringify(mode)})`);
+    if (mode === "real" && !/^http:\/\/127\.0\.0\.1:[0-9]+$/.test(endpoint ?? "")) usageError(`<endpoint>: the real service needs the sink's endpoint, http://127.0.0.1:<port> (received ${JSON.stringify(endpoint ?? null)})`);
+    return mode === "real" ? { mode, endpoint } : { mode };
+}
+
+/** Serves until the parent sends {cmd: "stop"}; resolves with the exit code. */
+async function serve(mode: "real" | "bare", endpoint: string | undefined): Promise<number> {
     let url: string;
     let authorization: string | undefined;
     let stop: () => Promise<void>;
@@ -58,6 +74,8 @@ async function main(): Promise<void> {
 
     let peakRss = process.memoryUsage.rss();
     let sampler: NodeJS.Timeout | undefined;
+    let stopped!: (code: number) => void;
+    const done = new Promise<number>((resolve) => (stopped = resolve));
     process.on("message", (msg: { cmd: string }) => {
         if (msg.cmd === "reset") {
             peakRss = process.memoryUsage.rss();
@@ -74,15 +92,22 @@ async function main(): Promise<void> {
         } else if (msg.cmd === "stop") {
             if (sampler) clearInterval(sampler);
             stop().then(
-                () => process.exit(0),
-                () => process.exit(1),
+                () => stopped(0),
+                () => stopped(1),
             );
         }
     });
     process.send!({ ready: url, authorization });
+    return done;
 }
 
-main().catch((err) => {
-    process.stderr.write(`bench ingest-server (${mode}): ${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-});
+if (require.main === module) {
+    runMain(
+        BENCH_INGEST_SERVER_COMMAND,
+        (_values, positionals) => {
+            const { mode, endpoint } = ingestServerArgs(positionals);
+            return serve(mode, endpoint);
+        },
+        1,
+    );
+}

@@ -6,10 +6,19 @@
  *
  *   node -r ./scripts/register.js bench/plan-child.ts [stack]
  */
-const started = performance.now();
-const stack = process.argv[2] ?? "prod";
+import { defineCommand, runMain } from "../scripts/lib/cli";
 
-async function main(): Promise<void> {
+const started = performance.now();
+
+export const BENCH_PLAN_CHILD_COMMAND = defineCommand({
+    name: "bench plan-child",
+    invocation: "node -r ./scripts/register.js bench/plan-child.ts",
+    summary: "Evaluates a stack under the mock engine and runs the policy pack over it; sends the phase timings to the parent (IPC) or prints them as JSON.",
+    options: {},
+    positionals: [{ name: "stack", description: "the stack to plan (default prod)" }],
+});
+
+async function planChild(stack: string): Promise<void> {
     const { planStack } = await import("../plan/stack");
     const { runPolicies } = await import("../plan/policies");
     const loaded = performance.now();
@@ -31,12 +40,20 @@ async function main(): Promise<void> {
     else process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().then(
-    () => process.exit(0),
-    (err) => {
-        const message = (err as Error).message ?? String(err);
-        if (process.send) process.send({ error: message });
-        else process.stderr.write(`bench plan-child: ${message}\n`);
-        process.exit(1);
-    },
-);
+if (require.main === module) {
+    runMain(
+        BENCH_PLAN_CHILD_COMMAND,
+        async (_values, [stack]) => {
+            try {
+                await planChild(stack ?? "prod");
+                return 0;
+            } catch (err) {
+                // the parent reads the failure from IPC; run directly, runMain prints it (exit 1)
+                if (!process.send) throw err;
+                process.send({ error: (err as Error).message ?? String(err) });
+                return 1;
+            }
+        },
+        1,
+    );
+}

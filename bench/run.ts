@@ -40,29 +40,33 @@ interface Settings {
     readonly freshnessWindow0: boolean;
 }
 
+/** The full run's settings (the figures for the docs). */
+const FULL: Settings = {
+    corpusEvents: 20000,
+    ingest: { batchSize: 50, connections: 50, durationSeconds: 10, warmupSeconds: 5, rounds: 3, shards: 4 },
+    stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
+    consumer: { memoryEvents: 20000, minMs: 3000, writerEvents: 10000, batchRecords: 500 },
+    freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
+    frames: { minMs: 1500 },
+    scale: { tasks: 40, virtualSeconds: 3 },
+    forecast: { trainDays: 7, injected: 24 },
+    freshnessWindow0: true,
+};
+
 export const SETTINGS: Record<"quick" | "full", Settings> = {
+    // --quick: the full settings, shorter and smaller (a smoke run).
     quick: {
+        ...FULL,
         corpusEvents: 4000,
-        ingest: { batchSize: 50, connections: 50, durationSeconds: 3, warmupSeconds: 2, rounds: 1, shards: 4 },
-        stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
-        consumer: { memoryEvents: 4000, minMs: 500, writerEvents: 2000, batchRecords: 500 },
-        freshness: { probes: 10, backgroundEventsPerSecond: 100, pollMs: 25, probeTimeoutMs: 20000 },
+        ingest: { ...FULL.ingest, durationSeconds: 3, warmupSeconds: 2, rounds: 1 },
+        consumer: { ...FULL.consumer, memoryEvents: 4000, minMs: 500, writerEvents: 2000 },
+        freshness: { ...FULL.freshness, probes: 10, backgroundEventsPerSecond: 100 },
         frames: { minMs: 300 },
-        scale: { tasks: 40, virtualSeconds: 1 },
-        forecast: { trainDays: 7, injected: 12 },
+        scale: { ...FULL.scale, virtualSeconds: 1 },
+        forecast: { ...FULL.forecast, injected: 12 },
         freshnessWindow0: false,
     },
-    full: {
-        corpusEvents: 20000,
-        ingest: { batchSize: 50, connections: 50, durationSeconds: 10, warmupSeconds: 5, rounds: 3, shards: 4 },
-        stream: { shards: 4, flushEvents: 4000, maxRecordBytes: 65536 },
-        consumer: { memoryEvents: 20000, minMs: 3000, writerEvents: 10000, batchRecords: 500 },
-        freshness: { probes: 40, backgroundEventsPerSecond: 200, pollMs: 25, probeTimeoutMs: 20000 },
-        frames: { minMs: 1500 },
-        scale: { tasks: 40, virtualSeconds: 3 },
-        forecast: { trainDays: 7, injected: 24 },
-        freshnessWindow0: true,
-    },
+    full: FULL,
 };
 
 type Section<T> = T | NotMeasured;
@@ -219,7 +223,8 @@ function auroraAcus(r: { stream?: Section<StreamSection> }, w: WriterResult): nu
     }).auroraAcusStateChangingOnly;
 }
 
-export function tableRows(r: {
+/** What one run measured, section by section (absent: not run, --only). */
+export interface BenchResults {
     ingestion?: Section<IngestSection>;
     stream?: Section<StreamSection>;
     frames?: Section<FramesResult>;
@@ -231,7 +236,9 @@ export function tableRows(r: {
     freshnessWindow0?: Section<FreshnessResult>;
     writer?: Section<WriterResult>;
     forecast?: Section<ForecastResult>;
-}): Row[] {
+}
+
+export function tableRows(r: BenchResults): Row[] {
     const skipped = "section not run (--only)";
     const fig = (v: unknown): Figure => (typeof v === "number" ? v : (v as NotMeasured));
     const ing = <K extends keyof IngestSection>(k: K) => pick(r.ingestion, k, skipped);
@@ -429,19 +436,7 @@ async function main(): Promise<void> {
     const loadBefore = os.loadavg();
     log(`${mode} run of ${args.only.length > 0 ? args.only.join(", ") : SECTIONS.join(", ")}; load average ${loadBefore.map((l) => l.toFixed(2)).join(" ")}`);
 
-    const results: {
-        ingestion?: Section<IngestSection>;
-        stream?: Section<StreamSection>;
-        frames?: Section<FramesResult>;
-        scale?: Section<ScaleSection>;
-        consumer?: Section<ConsumerResult>;
-        plan?: Section<PlanResult>;
-        planWarm?: Section<PlanResult>;
-        freshness?: Section<FreshnessResult>;
-        freshnessWindow0?: Section<FreshnessResult>;
-        writer?: Section<WriterResult>;
-        forecast?: Section<ForecastResult>;
-    } = {};
+    const results: BenchResults = {};
     const corpus = buildCorpus({ events: settings.corpusEvents });
     if (want("ingestion")) {
         results.ingestion = await attempt(

@@ -3,6 +3,7 @@
  * printed table. No I/O, no clock (tests/bench covers them).
  */
 import { defineCommand, parseCommand, usageError } from "../scripts/lib/cli";
+import { markdownTable } from "../scripts/lib/markdown";
 
 /** A figure that could not be measured, with the reason (never a made-up number). */
 export interface NotMeasured {
@@ -147,12 +148,10 @@ export function formatTable(rows: readonly Row[]): string {
 
 /** The same rows as a Markdown table (for docs/performance.md). */
 export function formatMarkdownTable(rows: readonly Row[]): string {
-    const esc = (s: string) => s.replace(/\|/g, "\\|");
-    const out = [`| ${TABLE_HEADER.join(" | ")} |`, `|${TABLE_HEADER.map(() => "---").join("|")}|`];
-    for (const r of rows) {
-        out.push(`| ${[r.section, r.figure, formatFigure(r.value, r.unit ?? ""), formatGoal(r.goal, r.unit ?? ""), goalStatus(r.value, r.goal)].map(esc).join(" | ")} |`);
-    }
-    return out.join("\n");
+    return markdownTable(
+        TABLE_HEADER,
+        rows.map((r) => [r.section, r.figure, formatFigure(r.value, r.unit ?? ""), formatGoal(r.goal, r.unit ?? ""), goalStatus(r.value, r.goal)]),
+    );
 }
 
 /** Command-line options of `npm run bench`. */

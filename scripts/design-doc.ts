@@ -12,6 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { defineCommand, parseOrExit, runMain } from "./lib/cli";
+import { blockRange, markdownTable } from "./lib/markdown";
 import {
     ASSUMED_ROW_WRITES_PER_ACU_SECOND,
     AURORA_SERVERLESS_V2_MAX_ACU,
@@ -232,23 +233,19 @@ export function designFigures(inputs: DesignInputs): DesignFigure[] {
 
 /** The markdown of one generated block, markers included. */
 export function renderBlock(block: BlockName, figures: readonly DesignFigure[]): string {
-    const cell = (s: string) => s.replace(/\|/g, "\\|");
-    const rows = figures.filter((f) => f.block === block).map((f) => `| ${cell(f.figure)} | ${cell(f.value)} | ${cell(f.from)} |`);
-    return [startMarker(block), "| figure | value | from |", "|---|---|---|", ...rows, endMarker(block)].join("\n");
+    const rows = figures.filter((f) => f.block === block).map((f) => [f.figure, f.value, f.from]);
+    return [startMarker(block), markdownTable(["figure", "value", "from"], rows), endMarker(block)].join("\n");
 }
 
-function blockRange(doc: string, block: BlockName): [number, number] {
-    const a = doc.indexOf(startMarker(block));
-    const b = doc.indexOf(endMarker(block));
-    if (a < 0 || b < a) throw new Error(`docs/design.md has no ${startMarker(block)} ... ${endMarker(block)} block`);
-    return [a, b + endMarker(block).length];
+function designBlockRange(doc: string, block: BlockName): [number, number] {
+    return blockRange(doc, startMarker(block), endMarker(block), "docs/design.md");
 }
 
 /** `doc` with both generated blocks replaced (the markers must be there). */
 export function withDesignBlocks(doc: string, figures: readonly DesignFigure[]): string {
     let out = doc;
     for (const block of BLOCKS) {
-        const [a, b] = blockRange(out, block);
+        const [a, b] = designBlockRange(out, block);
         out = out.slice(0, a) + renderBlock(block, figures) + out.slice(b);
     }
     return out;
@@ -256,7 +253,7 @@ export function withDesignBlocks(doc: string, figures: readonly DesignFigure[]):
 
 /** The rows of a generated block as written in the page: figure -> value. */
 export function readBlock(doc: string, block: BlockName): Map<string, string> {
-    const [a, b] = blockRange(doc, block);
+    const [a, b] = designBlockRange(doc, block);
     const rows = new Map<string, string>();
     for (const line of doc.slice(a, b).split("\n")) {
         const m = /^\|\s*(.+?)\s*\|\s*(.*?)\s*\|\s*(.*?)\s*\|$/.exec(line.replace(/\\\|/g, "\u0000"));

@@ -18,11 +18,11 @@
  */
 import { ARN_PATTERNS } from "../functions/shared/arn";
 import { WorkflowKind } from "../functions/workflows/deps";
-import { FieldName, show } from "../functions/workflows/errors";
+import { show } from "../functions/workflows/errors";
 import { DEFAULT_REPLAY_TARGET, planReplayWindow, ReplayPlanWindow } from "../functions/workflows/replay-window";
 import { reshardTarget } from "../functions/workflows/reshard";
 import { parseShiftInput, ShiftRequest } from "../functions/workflows/traffic";
-import { CliUsageError, CommandSpec, defineCommand, numberOption, OptionSpec, parseCommand, synopsis, usage } from "./lib/cli";
+import { CliUsageError, CommandSpec, defineCommand, fieldNames, numberOption, OptionSpec, parseCommand, synopsis, usage } from "./lib/cli";
 
 export class OpsArgsError extends CliUsageError {
     constructor(message: string) {
@@ -156,17 +156,6 @@ export function parseOpsArgs(argv: readonly string[]): ParsedArgs {
     return { command: cmd, flags, alarms, positional: parsed.positionals, bools };
 }
 
-/** The workflow validators name each field by the option that filled it (the tables' `field`). */
-function optionNames(command: OpsCommandName): FieldName {
-    const flagOf = new Map<string, string>();
-    for (const [flag, o] of Object.entries(OPS_COMMANDS[command].options as Record<string, OptionSpec>)) if (o.field) flagOf.set(o.field, flag);
-    return (field, key) => {
-        const flag = flagOf.get(field);
-        if (flag === undefined) return `\`${key === undefined ? field : `${field}.${key}`}\``;
-        return `\`--${flag}\`${key === undefined ? "" : ` ${key}`}`;
-    };
-}
-
 /** What `pulumi stack output --json` holds for the workflows (stack/workflows.ts). */
 export interface WorkflowOutputs {
     readonly replay?: { stateMachineArn?: string; retentionHours?: number; lakeAvailable?: boolean; lakeRetentionDays?: number; processedRetentionHours?: number };
@@ -261,7 +250,7 @@ export function planOps(parsed: ParsedArgs, ctx: OpsContext): OpsPlan {
                         processedRetentionHours: limits?.processedRetentionHours,
                         targets: [DEFAULT_REPLAY_TARGET],
                     },
-                    optionNames("replay"),
+                    fieldNames(OPS_COMMANDS.replay),
                 ),
             );
             return { command: "replay", kind: "replay", input, window, stateMachineArn: stateMachineArn(parsed, ctx, "replay") };
@@ -271,7 +260,7 @@ export function planOps(parsed: ParsedArgs, ctx: OpsContext): OpsPlan {
             const hasThroughput = f.throughput !== undefined;
             if (hasShards === hasThroughput) fail(hasShards ? "give only one of `--shards` or `--throughput` (received both)." : "`reshard` needs `--shards N` (target shard count) or `--throughput MBps` (peak write MB/s to size for).");
             const input = hasShards ? { targetShards: number("shards", f.shards, true) } : { throughputMBps: number("throughput", f.throughput, false) };
-            rethrow(() => reshardTarget(input, undefined, undefined, optionNames("reshard")));
+            rethrow(() => reshardTarget(input, undefined, undefined, fieldNames(OPS_COMMANDS.reshard)));
             return { command: "reshard", kind: "reshard", input, stateMachineArn: stateMachineArn(parsed, ctx, "reshard") };
         }
         case "shift": {
@@ -288,7 +277,7 @@ export function planOps(parsed: ParsedArgs, ctx: OpsContext): OpsPlan {
             };
             if (input.hostedZoneId === undefined) fail("`shift` needs `--zone Z...` (or `--outputs` of a stack with `workflows.trafficShift.hostedZoneId`).");
             if (input.recordName === undefined) fail("`shift` needs `--record NAME` (or `--outputs` of a stack with `workflows.trafficShift.recordName`).");
-            const request = rethrow(() => parseShiftInput(input, optionNames("shift")));
+            const request = rethrow(() => parseShiftInput(input, fieldNames(OPS_COMMANDS.shift)));
             return { command: "shift", kind: "shift", input, request, stateMachineArn: stateMachineArn(parsed, ctx, "trafficShift") };
         }
     }

@@ -25,7 +25,7 @@ import { gunzipSync } from "zlib";
 import { DATA_PREFIX, parseDataKey } from "../functions/lake/partitioning";
 import { lakeHours } from "../functions/workflows/replay-window";
 import { planRecompute, recomputeWindow, RecomputeWindow } from "../functions/workflows/replay-recompute";
-import { defineCommand, numberOption, OptionSpec, parseOrExit } from "./lib/cli";
+import { defineCommand, fieldNames, numberOption, OptionSpec, parseOrExit } from "./lib/cli";
 
 export interface ReconcileIo {
     readonly out: (line: string) => void;
@@ -179,8 +179,8 @@ export const RECOMPUTE_COMMAND = defineCommand({
     invocation: "npm run ops -- recompute",
     summary: "Rebuilds a window's real-time aggregates from the lake (whole UTC hours, at least --min-age-minutes old).",
     options: {
-        from: { type: "string", value: "ISO", description: "the window's first hour (required)" },
-        to: { type: "string", value: "ISO", description: "the window's end hour (required)" },
+        from: { type: "string", value: "ISO", field: "from", description: "the window's first hour (required)" },
+        to: { type: "string", value: "ISO", field: "to", description: "the window's end hour (required)" },
         "min-age-minutes": { type: "string", value: "N", default: "60", description: "how old --to must be, so the lake holds every event" },
         ...WHERE,
     },
@@ -253,7 +253,7 @@ export async function recomputeCommand(argv: readonly string[], io: ReconcileIo)
     try {
         const minAge = values["min-age-minutes"] === undefined ? 60 : numberOption("min-age-minutes", values["min-age-minutes"], { integer: true, min: 0 });
         try {
-            window = planRecompute({ from: values.from, to: values.to }, new Date(), minAge, (field) => `\`--${field}\``);
+            window = planRecompute({ from: values.from, to: values.to }, new Date(), minAge, fieldNames(RECOMPUTE_COMMAND));
         } catch (err) {
             throw new ReconcileArgsError((err as Error).message);
         }

@@ -23,17 +23,19 @@ export interface OnCallSurface {
     readonly observability: Observability;
 }
 
+/** What the on-call surface reads: every deployed part of the platform (stack/platform.ts `Platform` extends it with the surface and the outputs). */
 export interface OnCallInputs {
     readonly config: StackConfig;
     readonly providers: AccountProviders;
+    /** On-call routing per logical account. */
     readonly oncall: Record<string, OnCall>;
     readonly stream: KinesisStream;
     readonly ingestion: IngestionService;
     readonly lake: LakeDeployment;
     readonly analytics: AnalyticsDeployment;
-    /** The stream consumers and derived streams (one dashboard section, StreamConsumer.widgets()). */
+    /** Derived streams and their consumers (stack/consumers.ts; one dashboard section, StreamConsumer.widgets()). */
     readonly consumers: DeployedConsumers;
-    /** The source connectors (one dashboard section when any is configured). */
+    /** Source connectors (`flightstream:sources`, stack/sources.ts; one dashboard section when any is configured). */
     readonly sources: DeployedSources;
     readonly workflows: DeployedWorkflows;
 }

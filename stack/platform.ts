@@ -7,37 +7,23 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { OnCall } from "@flightstream/components/oncall";
-import { AccountProviders, createProviders } from "./accounts";
+import { createProviders } from "./accounts";
 import { StackConfig } from "./config";
 import { deployStream, grantStreamToProcessor } from "./stream";
 import { deployIngestion } from "./ingestion";
-import { IngestionService } from "@flightstream/components/ingestion";
-import { AnalyticsDeployment, deployAnalytics } from "./analytics";
-import { LakeDeployment, deployLake } from "./lake";
+import { deployAnalytics } from "./analytics";
+import { deployLake } from "./lake";
 import { PROCESSOR_CONSUMER, resolveShardCount } from "./stream";
-import { DeployedConsumers, deployConsumers } from "./consumers";
-import { DeployedSources, deploySources } from "./sources";
-import { DeployedWorkflows, deployWorkflows } from "./workflows";
+import { deployConsumers } from "./consumers";
+import { deploySources } from "./sources";
+import { deployWorkflows } from "./workflows";
 import * as aws from "@pulumi/aws";
-import { OnCallSurface, deployOnCallSurface } from "./oncall";
-import { KinesisStream } from "@flightstream/components/stream";
+import { OnCallInputs, OnCallSurface, deployOnCallSurface } from "./oncall";
 import { FORECAST_ARTIFACT_PREFIX, MODEL_ARTIFACT_PREFIXES } from "@flightstream/components/analytics/ModelTraining";
 import { PlatformStackExports } from "@flightstream/components/platform/outputs";
 
-export interface Platform {
-    readonly config: StackConfig;
-    readonly providers: AccountProviders;
-    /** On-call routing per logical account. */
-    readonly oncall: Record<string, OnCall>;
-    readonly stream: KinesisStream;
-    readonly ingestion: IngestionService;
-    readonly lake: LakeDeployment;
-    readonly analytics: AnalyticsDeployment;
-    /** Derived streams and their consumers (stack/consumers.ts). */
-    readonly consumers: DeployedConsumers;
-    /** Source connectors (`flightstream:sources`, stack/sources.ts). */
-    readonly sources: DeployedSources;
-    readonly workflows: DeployedWorkflows;
+/** The deployed platform: every part the on-call surface reads (OnCallInputs), the surface, and the stack outputs. */
+export interface Platform extends OnCallInputs {
     readonly surface: OnCallSurface;
     /** Stack outputs (consumed through StackReference), typed against the contract other stacks read with `platformOutputs`. */
     readonly outputs: PlatformStackExports;

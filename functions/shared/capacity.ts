@@ -13,7 +13,7 @@
  * are 1 MiB/s (1,048,576 bytes) and 1,000 records/s written per shard; AWS
  * bills GB as 2^30 bytes. A month is 730 hours, as AWS pricing pages use.
  */
-import { assertIntegerInRange, problemMessage } from "./range";
+import { assertIntegerInRange, inputField, problemMessage, type FieldName } from "./range";
 
 // ---------------------------------------------------------------- limits
 
@@ -113,9 +113,9 @@ function isFiniteNumber(v: unknown): v is number {
     return typeof v === "number" && Number.isFinite(v);
 }
 
-function positive(name: string, value: unknown): number {
+function positive(argument: string, value: unknown, name: FieldName): number {
     if (!isFiniteNumber(value) || value <= 0) {
-        throw new RangeError(problemMessage(name, "a number greater than 0", value));
+        throw new RangeError(problemMessage(argument, "a number greater than 0", value, name));
     }
     return value;
 }
@@ -123,26 +123,26 @@ function positive(name: string, value: unknown): number {
 const intInRange = assertIntegerInRange;
 
 /** Validates the input and fills defaults; errors name the argument, the value and what is allowed. */
-export function resolveCapacityInput(input: CapacityInput): ResolvedCapacityInput {
+export function resolveCapacityInput(input: CapacityInput, name: FieldName = inputField): ResolvedCapacityInput {
     const hasTb = input.tbPerDay !== undefined;
     const hasMb = input.mbPerSecond !== undefined;
     if (hasTb === hasMb) {
-        throw new RangeError(hasTb ? "give only one of `tbPerDay` or `mbPerSecond`, got both" : "give the throughput as `tbPerDay` (TB per day) or `mbPerSecond` (MB per second), got neither");
+        throw new RangeError(hasTb ? `give only one of ${name("tbPerDay")} or ${name("mbPerSecond")}, got both` : `give the throughput as ${name("tbPerDay")} (TB per day) or ${name("mbPerSecond")} (MB per second), got neither`);
     }
-    const averageBytesPerSecond = hasTb ? (positive("tbPerDay", input.tbPerDay) * 1e12) / 86400 : positive("mbPerSecond", input.mbPerSecond) * 1e6;
-    const averageRecordBytes = intInRange("averageRecordBytes", input.averageRecordBytes ?? 2048, 1, 1024 * 1024);
-    const peakFactor = positive("peakFactor", input.peakFactor ?? 2);
-    if (peakFactor < 1) throw new RangeError(`\`peakFactor\` must be at least 1 (peak over average), got ${peakFactor}`);
-    const compressionRatio = positive("compressionRatio", input.compressionRatio ?? 3);
+    const averageBytesPerSecond = hasTb ? (positive("tbPerDay", input.tbPerDay, name) * 1e12) / 86400 : positive("mbPerSecond", input.mbPerSecond, name) * 1e6;
+    const averageRecordBytes = intInRange("averageRecordBytes", input.averageRecordBytes ?? 2048, 1, 1024 * 1024, name);
+    const peakFactor = positive("peakFactor", input.peakFactor ?? 2, name);
+    if (peakFactor < 1) throw new RangeError(`${name("peakFactor")} must be at least 1 (peak over average), got ${peakFactor}`);
+    const compressionRatio = positive("compressionRatio", input.compressionRatio ?? 3, name);
     if (compressionRatio < 1) {
-        throw new RangeError(`\`compressionRatio\` must be at least 1 (uncompressed / compressed size), got ${compressionRatio}`);
+        throw new RangeError(`${name("compressionRatio")} must be at least 1 (uncompressed / compressed size), got ${compressionRatio}`);
     }
-    const partitionKeyBytes = intInRange("partitionKeyBytes", input.partitionKeyBytes ?? 16, 1, 1024);
-    const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 51200, 1024, 1024 * 1024);
-    const targetUtilization = positive("targetUtilization", input.targetUtilization ?? 0.7);
-    if (targetUtilization > 1) throw new RangeError(`\`targetUtilization\` must be in (0, 1], got ${targetUtilization}`);
-    const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760);
-    const readers = intInRange("readers", input.readers ?? 2, 0, 20);
+    const partitionKeyBytes = intInRange("partitionKeyBytes", input.partitionKeyBytes ?? 16, 1, 1024, name);
+    const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 51200, 1024, 1024 * 1024, name);
+    const targetUtilization = positive("targetUtilization", input.targetUtilization ?? 0.7, name);
+    if (targetUtilization > 1) throw new RangeError(`${name("targetUtilization")} must be in (0, 1], got ${targetUtilization}`);
+    const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760, name);
+    const readers = intInRange("readers", input.readers ?? 2, 0, 20, name);
     return {
         averageBytesPerSecond,
         averageRecordBytes,
@@ -288,8 +288,8 @@ function scenario(r: ResolvedCapacityInput, userRecordsPerSecond: number, aggreg
 }
 
 /** Sizes the stream in the four plain/aggregated x uncompressed/compressed scenarios. */
-export function planCapacity(input: CapacityInput): CapacityPlan {
-    const r = resolveCapacityInput(input);
+export function planCapacity(input: CapacityInput, name: FieldName = inputField): CapacityPlan {
+    const r = resolveCapacityInput(input, name);
     const userRecordsPerSecond = r.averageBytesPerSecond / r.averageRecordBytes;
     const scenarios = [scenario(r, userRecordsPerSecond, false, false), scenario(r, userRecordsPerSecond, false, true), scenario(r, userRecordsPerSecond, true, false), scenario(r, userRecordsPerSecond, true, true)];
     return { input: r, averageUserRecordsPerSecond: userRecordsPerSecond, scenarios, recommended: scenarios[3] };
@@ -320,6 +320,8 @@ export interface ReshardStep {
 export interface ReshardOptions {
     /** Highest shard count allowed (the account's shard quota). @default 10000 */
     readonly maxShards?: number;
+    /** How errors name `current`, `target` and `maxShards`. @default inputField (the names in backticks) */
+    readonly name?: FieldName;
 }
 
 /**
@@ -328,9 +330,10 @@ export interface ReshardOptions {
  * takes the fewest calls. Empty when current equals target.
  */
 export function planReshardSteps(current: number, target: number, opts: ReshardOptions = {}): ReshardStep[] {
-    const maxShards = intInRange("maxShards", opts.maxShards ?? MAX_SHARDS_PER_STREAM, 1, 1_000_000);
-    intInRange("current", current, 1, maxShards);
-    intInRange("target", target, 1, maxShards);
+    const name = opts.name ?? inputField;
+    const maxShards = intInRange("maxShards", opts.maxShards ?? MAX_SHARDS_PER_STREAM, 1, 1_000_000, name);
+    intInRange("current", current, 1, maxShards, name);
+    intInRange("target", target, 1, maxShards, name);
     const steps: ReshardStep[] = [];
     let shards = current;
     while (shards !== target) {
@@ -361,7 +364,7 @@ function lpad(s: string, n: number): string {
 }
 
 /** A plan a reader can follow line by line (what `npm run capacity` prints). */
-export function formatCapacityReport(plan: CapacityPlan, reshard?: { current: number; target?: number }): string[] {
+export function formatCapacityReport(plan: CapacityPlan, reshard?: { current: number; target?: number }, name: FieldName = inputField): string[] {
     const r = plan.input;
     const p = KINESIS_PRICES_US_EAST_1;
     const avgMb = r.averageBytesPerSecond / 1e6;
@@ -409,7 +412,7 @@ export function formatCapacityReport(plan: CapacityPlan, reshard?: { current: nu
     lines.push(`  levers: aggregation + compression need ${fmt(rec.shards)} shards instead of ${fmt(plain.shards)} (plain, uncompressed), ${usd(plain.provisioned.monthlyUsd - rec.provisioned.monthlyUsd)} less per month provisioned`);
     if (reshard !== undefined) {
         const target = reshard.target ?? rec.shards;
-        const steps = planReshardSteps(reshard.current, target);
+        const steps = planReshardSteps(reshard.current, target, { name });
         lines.push("");
         lines.push(`Reshard plan: ${fmt(reshard.current)} -> ${fmt(target)} shards in ${steps.length} UpdateShardCount call(s) (each at most 2x up or half down; 10 per rolling 24 h)`);
         for (const s of steps) {
@@ -658,39 +661,39 @@ export interface DataPathPlan {
  * spread over the shards, so records/s = tasks x flushes/s x aggregates per
  * flush. The hottest shard is the average times the measured imbalance.
  */
-export function planDataPath(input: DataPathInput): DataPathPlan {
+export function planDataPath(input: DataPathInput, name: FieldName = inputField): DataPathPlan {
     const hasTb = input.tbPerDay !== undefined;
     if (hasTb === (input.mbPerSecond !== undefined)) {
-        throw new RangeError(hasTb ? "give only one of `tbPerDay` or `mbPerSecond`, got both" : "give the throughput as `tbPerDay` (TB per day) or `mbPerSecond` (MB per second), got neither");
+        throw new RangeError(hasTb ? `give only one of ${name("tbPerDay")} or ${name("mbPerSecond")}, got both` : `give the throughput as ${name("tbPerDay")} (TB per day) or ${name("mbPerSecond")} (MB per second), got neither`);
     }
     const m = input.measured;
-    const averageBytesPerSecond = hasTb ? (positive("tbPerDay", input.tbPerDay) * 1e12) / 86400 : positive("mbPerSecond", input.mbPerSecond) * 1e6;
-    const averageEventBytes = positive("averageEventBytes", input.averageEventBytes ?? m.averageEventBytes);
-    const frameCompressionRatio = positive("frameCompressionRatio", input.frameCompressionRatio ?? m.frameCompressionRatio);
-    if (frameCompressionRatio < 1) throw new RangeError(`\`frameCompressionRatio\` must be at least 1 (uncompressed / compressed size), got ${frameCompressionRatio}`);
-    const hotShardImbalance = positive("hotShardImbalance", input.hotShardImbalance ?? m.hotShardImbalance);
-    if (hotShardImbalance < 1) throw new RangeError(`\`hotShardImbalance\` must be at least 1 (hottest over average shard), got ${hotShardImbalance}`);
-    const peakFactor = positive("peakFactor", input.peakFactor ?? 2);
-    if (peakFactor < 1) throw new RangeError(`\`peakFactor\` must be at least 1 (peak over average), got ${peakFactor}`);
-    const targetUtilization = positive("targetUtilization", input.targetUtilization ?? 0.7);
-    if (targetUtilization > 1) throw new RangeError(`\`targetUtilization\` must be in (0, 1], got ${targetUtilization}`);
-    const tasks = intInRange("tasks", input.tasks ?? 40, 1, 10000);
-    const lingerMs = intInRange("lingerMs", input.lingerMs ?? 20, 1, 50);
-    const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 65536, 1024, 1024 * 1024);
-    const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760);
-    const efoConsumers = intInRange("efoConsumers", input.efoConsumers ?? 1, 0, 20);
-    const lookToBook = positive("lookToBook", input.lookToBook ?? DEFAULT_LOOK_TO_BOOK);
+    const averageBytesPerSecond = hasTb ? (positive("tbPerDay", input.tbPerDay, name) * 1e12) / 86400 : positive("mbPerSecond", input.mbPerSecond, name) * 1e6;
+    const averageEventBytes = positive("averageEventBytes", input.averageEventBytes ?? m.averageEventBytes, name);
+    const frameCompressionRatio = positive("frameCompressionRatio", input.frameCompressionRatio ?? m.frameCompressionRatio, name);
+    if (frameCompressionRatio < 1) throw new RangeError(`${name("frameCompressionRatio")} must be at least 1 (uncompressed / compressed size), got ${frameCompressionRatio}`);
+    const hotShardImbalance = positive("hotShardImbalance", input.hotShardImbalance ?? m.hotShardImbalance, name);
+    if (hotShardImbalance < 1) throw new RangeError(`${name("hotShardImbalance")} must be at least 1 (hottest over average shard), got ${hotShardImbalance}`);
+    const peakFactor = positive("peakFactor", input.peakFactor ?? 2, name);
+    if (peakFactor < 1) throw new RangeError(`${name("peakFactor")} must be at least 1 (peak over average), got ${peakFactor}`);
+    const targetUtilization = positive("targetUtilization", input.targetUtilization ?? 0.7, name);
+    if (targetUtilization > 1) throw new RangeError(`${name("targetUtilization")} must be in (0, 1], got ${targetUtilization}`);
+    const tasks = intInRange("tasks", input.tasks ?? 40, 1, 10000, name);
+    const lingerMs = intInRange("lingerMs", input.lingerMs ?? 20, 1, 50, name);
+    const aggregateBytes = intInRange("aggregateBytes", input.aggregateBytes ?? 65536, 1024, 1024 * 1024, name);
+    const retentionHours = intInRange("retentionHours", input.retentionHours ?? 24, 24, 8760, name);
+    const efoConsumers = intInRange("efoConsumers", input.efoConsumers ?? 1, 0, 20, name);
+    const lookToBook = positive("lookToBook", input.lookToBook ?? DEFAULT_LOOK_TO_BOOK, name);
     const cancellationsPerBooking = input.cancellationsPerBooking ?? DEFAULT_CANCELLATIONS_PER_BOOKING;
     if (!isFiniteNumber(cancellationsPerBooking) || cancellationsPerBooking < 0 || cancellationsPerBooking > 1) {
-        throw new RangeError(`\`cancellationsPerBooking\` must be a number from 0 to 1, got ${JSON.stringify(cancellationsPerBooking)}`);
+        throw new RangeError(`${name("cancellationsPerBooking")} must be a number from 0 to 1, got ${JSON.stringify(cancellationsPerBooking)}`);
     }
-    const stateChangingShare = positive("stateChangingShare", input.stateChangingShare ?? (1 + cancellationsPerBooking) / (lookToBook + 1 + cancellationsPerBooking));
-    if (stateChangingShare >= 1) throw new RangeError(`\`stateChangingShare\` must be below 1, got ${stateChangingShare}`);
+    const stateChangingShare = positive("stateChangingShare", input.stateChangingShare ?? (1 + cancellationsPerBooking) / (lookToBook + 1 + cancellationsPerBooking), name);
+    if (stateChangingShare >= 1) throw new RangeError(`${name("stateChangingShare")} must be below 1, got ${stateChangingShare}`);
     const athenaLakeDaysScannedPerDay = input.athenaLakeDaysScannedPerDay ?? 1.5;
-    if (!isFiniteNumber(athenaLakeDaysScannedPerDay) || athenaLakeDaysScannedPerDay < 0) throw new RangeError(`\`athenaLakeDaysScannedPerDay\` must be a number >= 0, got ${JSON.stringify(athenaLakeDaysScannedPerDay)}`);
-    const lakeStandardDays = intInRange("lakeStandardDays", input.lakeStandardDays ?? 30, 1, 3650);
-    const lakeIaDays = intInRange("lakeIaDays", input.lakeIaDays ?? 90, lakeStandardDays, 3650);
-    const lakeRetentionDays = intInRange("lakeRetentionDays", input.lakeRetentionDays ?? 365, lakeIaDays, 3650);
+    if (!isFiniteNumber(athenaLakeDaysScannedPerDay) || athenaLakeDaysScannedPerDay < 0) throw new RangeError(`${name("athenaLakeDaysScannedPerDay")} must be a number >= 0, got ${JSON.stringify(athenaLakeDaysScannedPerDay)}`);
+    const lakeStandardDays = intInRange("lakeStandardDays", input.lakeStandardDays ?? 30, 1, 3650, name);
+    const lakeIaDays = intInRange("lakeIaDays", input.lakeIaDays ?? 90, lakeStandardDays, 3650, name);
+    const lakeRetentionDays = intInRange("lakeRetentionDays", input.lakeRetentionDays ?? 365, lakeIaDays, 3650, name);
 
     const eventsPerSecond = averageBytesPerSecond / averageEventBytes;
     const peakEventsPerSecond = eventsPerSecond * peakFactor;

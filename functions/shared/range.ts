@@ -21,9 +21,20 @@ export function describeValue(value: unknown): string {
     }
 }
 
+/**
+ * How a message names an argument or input field (`key`: an entry of a map
+ * field, such as one weight). The input's own names in backticks by default;
+ * a command passes its option table's flags (scripts/lib/cli.ts `fieldNames`),
+ * so the same validation speaks of `--shards` there and `targetShards` here.
+ */
+export type FieldName = (field: string, key?: string) => string;
+
+/** The input's own field names, in backticks: `from`, `weights.blue`. */
+export const inputField: FieldName = (field, key) => `\`${key === undefined ? field : `${field}.${key}`}\``;
+
 /** "`argument` must be <allowed> (received <value>)": the one shape every range message takes. */
-export function problemMessage(argument: string, allowed: string, value: unknown): string {
-    return `\`${argument}\` must be ${allowed} (received ${describeValue(value)})`;
+export function problemMessage(argument: string, allowed: string, value: unknown, name: FieldName = inputField): string {
+    return `${name(argument)} must be ${allowed} (received ${describeValue(value)})`;
 }
 
 /** What an integer range allows, in words: "an integer between 1 and 500". */
@@ -47,13 +58,13 @@ export function isNumberInRange(value: unknown, min: number, max: number): value
 }
 
 /** The message for an integer outside [min, max], or undefined when it is inside. */
-export function integerRangeProblem(argument: string, value: unknown, min: number, max: number): string | undefined {
-    return isIntegerInRange(value, min, max) ? undefined : problemMessage(argument, integerRangeText(min, max), value);
+export function integerRangeProblem(argument: string, value: unknown, min: number, max: number, name: FieldName = inputField): string | undefined {
+    return isIntegerInRange(value, min, max) ? undefined : problemMessage(argument, integerRangeText(min, max), value, name);
 }
 
 /** Returns `value` when it is an integer in [min, max]; throws a RangeError in the one format otherwise. */
-export function assertIntegerInRange(argument: string, value: unknown, min: number, max: number): number {
-    const problem = integerRangeProblem(argument, value, min, max);
+export function assertIntegerInRange(argument: string, value: unknown, min: number, max: number, name: FieldName = inputField): number {
+    const problem = integerRangeProblem(argument, value, min, max, name);
     if (problem !== undefined) throw new RangeError(problem);
     return value as number;
 }

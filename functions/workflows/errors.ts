@@ -23,13 +23,5 @@ export function show(value: unknown): string {
     }
 }
 
-/**
- * How a validator names a field of its input in messages (`key`: an entry of
- * a map field, such as one weight). The Lambda input's own names by default;
- * the ops CLI passes its option table's flags (scripts/ops-args.ts), so the
- * same validation speaks of `--shards` there and `targetShards` here.
- */
-export type FieldName = (field: string, key?: string) => string;
-
-/** The input's own field names, in backticks: `from`, `weights.blue`. */
-export const inputField: FieldName = (field, key) => `\`${key === undefined ? field : `${field}.${key}`}\``;
+/** How a validator names a field of its input in messages (defined with the range messages; re-exported for the workflows). */
+export { type FieldName, inputField } from "../shared/range";

@@ -12,6 +12,7 @@
  * Pure apart from `runMain` (which sets the process exit code).
  */
 import { parseArgs } from "node:util";
+import type { FieldName } from "../../functions/shared/range";
 
 export interface OptionSpec {
     readonly type: "string" | "boolean";
@@ -29,7 +30,7 @@ export interface OptionSpec {
     readonly required?: boolean;
     /** The allowed values (string options); anything else → exit 2 naming the option, the value and these. */
     readonly choices?: readonly string[];
-    /** The input field this option fills, when the command hands its options to a validator that names fields (scripts/ops-args.ts). */
+    /** The input field this option fills, when the command hands its options to a validator that names fields (`fieldNames`: scripts/ops-args.ts, scripts/capacity.ts). */
     readonly field?: string;
 }
 
@@ -194,6 +195,22 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
         if (p.required && parsed.positionals[i] === undefined) throw new CliUsageError(`missing <${p.name}>: ${p.description}`);
     });
     return { help: false, values: values as Values<O>, positionals: parsed.positionals };
+}
+
+/**
+ * How a validator that names its input's fields (FieldName, functions/shared/range.ts)
+ * speaks of them on this command line: a field some option declares (`field`)
+ * is named by that option, `--shards` (with `key` after it: `--weights blue`);
+ * any other field keeps its own name in backticks.
+ */
+export function fieldNames(spec: CommandSpec): FieldName {
+    const flagOf = new Map<string, string>();
+    for (const [flag, o] of Object.entries(spec.options)) if (o.field) flagOf.set(o.field, flag);
+    return (field, key) => {
+        const flag = flagOf.get(field);
+        if (flag === undefined) return `\`${key === undefined ? field : `${field}.${key}`}\``;
+        return `\`--${flag}\`${key === undefined ? "" : ` ${key}`}`;
+    };
 }
 
 /** Throws the usage error the runner turns into exit 2 (for checks after parsing). */

@@ -1,10 +1,13 @@
 /** Shared fixtures for the analytics tests: a local Data API over PGlite, Kinesis events, event factories. */
 import { gzipSync } from "zlib";
+import { expect } from "chai";
 import type { KinesisStreamEvent, KinesisStreamRecord } from "aws-lambda";
 import { startDataApi } from "../../local/dataapi";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { runMigrations } from "../../functions/shared/db/migrations";
 import { encodeAggregatedRecord } from "../../functions/shared/codec";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { createProcessor, type ProcessorDeps } from "../../functions/processor/handler";
 
 export interface TestDb {
     readonly db: DataApi;
@@ -137,4 +140,41 @@ export function cancellation(eventId: string, bookingId: string, seats: number, 
 /** Rows of a table as plain objects, ordered, for exact comparisons. */
 export async function rows(db: DataApi, sql: string): Promise<Record<string, unknown>[]> {
     return db.query(sql);
+}
+
+/** A processor suite's database and factory (valid once the suite's `before` ran). */
+export interface ProcessorSuite {
+    /** The shared test database (sharedTestDb), truncated before each test. */
+    readonly db: DataApi;
+    /** A processor on `db` (silent logger, no cleanup timer), with the suite's defaults and then `extra`. */
+    make(extra?: Partial<ProcessorDeps>): ReturnType<typeof createProcessor>;
+}
+
+/**
+ * Registers the hooks the processor suites share (call inside `describe`):
+ * the shared test database once, truncated before each test; Powertools
+ * silent. `defaults` are the suite's own processor deps (a scoring backend).
+ */
+export function processorSuite(serviceName: string, defaults: Partial<ProcessorDeps> = {}): ProcessorSuite {
+    process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
+    process.env.POWERTOOLS_METRICS_DISABLED = "true";
+    const logger = new Logger({ serviceName, logLevel: "SILENT" });
+    let db: DataApi | undefined;
+    before(async () => {
+        db = (await sharedTestDb()).db;
+    });
+    beforeEach(async () => truncateAll(suite.db));
+    const suite: ProcessorSuite = {
+        get db(): DataApi {
+            if (db === undefined) throw new Error("processorSuite: the database is there once the suite's before() ran");
+            return db;
+        },
+        make: (extra = {}) => createProcessor({ db: suite.db, logger, cleanupIntervalMinutes: 0, ...defaults, ...extra }),
+    };
+    return suite;
+}
+
+/** Asserts an insights API 400 whose JSON body is exactly `body` (the errors, each naming the parameter, the value and what is allowed). */
+export function expectBadRequest(res: { statusCode: number; body: string }, body: { errors: { path: string; message: string }[] } | { message: string }): void {
+    expect({ statusCode: res.statusCode, body: JSON.parse(res.body) }).to.deep.equal({ statusCode: 400, body });
 }

@@ -4,7 +4,7 @@ import type { APIGatewayProxyEventV2 } from "aws-lambda";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import { createProcessor } from "../../functions/processor/handler";
 import { createInsightsHandler, handleRequest } from "../../functions/insights/handler";
-import { booking, cancellation, flight, jsonRecord, kinesisEvent, search, sharedTestDb, truncateAll } from "./helpers";
+import { booking, cancellation, flight, jsonRecord, kinesisEvent, expectBadRequest, search, sharedTestDb, truncateAll } from "./helpers";
 import { trainForecast } from "../../functions/forecast/model";
 
 process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
@@ -66,8 +66,7 @@ describe("analytics: insights API against the local Data API", function () {
 
     it("fails when limit or minutes are out of range, listing every problem", async () => {
         const res = await get("/v1/routes/top", { limit: "0", minutes: "10081" });
-        expect(res.statusCode).to.equal(400);
-        expect(JSON.parse(res.body)).to.deep.equal({
+        expectBadRequest(res, {
             errors: [
                 { path: "limit", message: 'limit must be an integer from 1 to 100; received "0"' },
                 { path: "minutes", message: 'minutes must be an integer from 1 to 10080; received "10081"' },
@@ -136,8 +135,7 @@ describe("analytics: insights API against the local Data API", function () {
 
     it("fails with 400 for malformed flight parameters", async () => {
         const res = await get("/v1/inventory/lx/31888/2026-02-30");
-        expect(res.statusCode).to.equal(400);
-        expect(JSON.parse(res.body)).to.deep.equal({
+        expectBadRequest(res, {
             errors: [
                 { path: "carrier", message: 'carrier must be a 2-character IATA airline designator (upper-case letters or digits) such as "LX"; received "lx"' },
                 { path: "number", message: 'number must be 1 to 4 digits with an optional upper-case suffix letter such as "318"; received "31888"' },
@@ -235,8 +233,7 @@ describe("analytics: insights forecast route", function () {
 
     it("fails when the route or hours is malformed, naming each", async () => {
         const res = await get("/v1/routes/zrh-lis/forecast", { hours: "169" });
-        expect(res.statusCode).to.equal(400);
-        expect(JSON.parse(res.body)).to.deep.equal({
+        expectBadRequest(res, {
             errors: [
                 { path: "route", message: 'route must be two 3-letter upper-case IATA airport codes joined by "-" such as "ZRH-LIS"; received "zrh-lis"' },
                 { path: "hours", message: 'hours must be an integer from 1 to 168; received "169"' },

@@ -1,9 +1,7 @@
 /** The scheduled training job (ModelTraining) and its wiring in deployAnalytics, under the offline plan with the real stack files. */
 import { expect } from "chai";
-import { ProgramResult, evaluateProgram, readProjectName, readStackConfigFile } from "../../plan/engine";
-import { createProviders } from "../../stack/accounts";
-import { loadStackConfig } from "../../stack/config";
-import { deployAnalytics } from "../../stack/analytics";
+import { ProgramResult, evaluateProgram, readStackConfigFile } from "../../plan/engine";
+import { planAnalytics } from "./plan-analytics";
 import { ModelTraining } from "@flightstream/components/analytics/ModelTraining";
 import { LakeBucketRef } from "@flightstream/components/common/grants";
 
@@ -11,29 +9,17 @@ const LAKE_ACCOUNT = "444444444444";
 const LAKE_ARN = "arn:aws:s3:::prod-lake";
 const LAKE_KEY = `arn:aws:kms:eu-west-1:${LAKE_ACCOUNT}:key/lake`;
 
-async function plan(stack: "dev" | "prod", withCatalog = true): Promise<ProgramResult> {
-    return evaluateProgram(
-        () => {
-            const config = loadStackConfig();
-            const providers = createProviders(config);
-            deployAnalytics(
-                config,
-                providers,
-                { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] },
-                {
-                    streamArn: "arn:aws:kinesis:eu-west-1:222222222222:stream/s",
-                    kmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/stream",
-                },
-                {
-                    bucketName: "prod-lake",
-                    keyArn: LAKE_KEY,
-                    ...(withCatalog
-                        ? { bucketArn: LAKE_ARN, databaseName: "lake_db", eventsTableName: "events", alarmRouting: { page: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:page`], ticket: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:ticket`] } }
-                        : {}),
-                },
-            );
+function plan(stack: "dev" | "prod", withCatalog = true): Promise<ProgramResult> {
+    return planAnalytics(
+        stack,
+        { streamArn: "arn:aws:kinesis:eu-west-1:222222222222:stream/s", kmsKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/stream" },
+        {
+            bucketName: "prod-lake",
+            keyArn: LAKE_KEY,
+            ...(withCatalog
+                ? { bucketArn: LAKE_ARN, databaseName: "lake_db", eventsTableName: "events", alarmRouting: { page: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:page`], ticket: [`arn:aws:sns:eu-west-1:${LAKE_ACCOUNT}:ticket`] } }
+                : {}),
         },
-        { project: readProjectName(), stack, config: readStackConfigFile(stack) },
     );
 }
 

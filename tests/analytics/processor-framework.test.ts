@@ -5,28 +5,17 @@
  * across the fault and the redelivery.
  */
 import { expect } from "chai";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import * as SQL from "../../functions/processor/sql";
-import { ProcessorDeps, createProcessor } from "../../functions/processor/handler";
-import { jsonRecord, kinesisEvent, kinesisRecord, search, sharedTestDb, truncateAll } from "./helpers";
-
-process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-process.env.POWERTOOLS_METRICS_DISABLED = "true";
+import { jsonRecord, kinesisEvent, kinesisRecord, processorSuite, search } from "./helpers";
 
 const at = (minute: number) => new Date(Date.parse("2026-11-22T10:00:00Z") + minute * 60_000).toISOString();
 const SEARCHES = "SELECT route, sum(searches)::int AS n FROM route_minute_stats GROUP BY route ORDER BY route";
 
 describe("processor on the consumer framework", function () {
     this.timeout(60000);
-    let db: DataApi;
-    const logger = new Logger({ serviceName: "processor-test", logLevel: "SILENT" });
-    const make = (extra: Partial<ProcessorDeps> = {}) => createProcessor({ db, logger, cleanupIntervalMinutes: 0, ...extra });
-
-    before(async () => {
-        db = (await sharedTestDb()).db;
-    });
-    beforeEach(async () => truncateAll(db));
+    const t = processorSuite("processor-test");
+    const make = t.make;
 
     it("counts an exact copy carried by two records once, and a redelivery of either record adds nothing", async () => {
         const a = jsonRecord(search("s1", "ZRH-LIS", at(0)), "100");
@@ -34,17 +23,17 @@ describe("processor on the consumer framework", function () {
         const out = await make().processBatch(kinesisEvent([a, b]));
         expect(out.response).to.deep.equal({ batchItemFailures: [] });
         expect(out.stats).to.include({ counted: 2, partsClaimed: 2 });
-        expect(await db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 2 }]);
+        expect(await t.db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 2 }]);
         // Lambda retries from a record: each record alone is recognised by its claimed part.
         for (const r of [b, a]) {
             const again = await make().processBatch(kinesisEvent([r]));
             expect(again.stats).to.include({ counted: 0, partsClaimed: 0 });
         }
-        expect(await db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 2 }]);
+        expect(await t.db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 2 }]);
     });
 
     it("fails every record carrying a copy of a failed record's events; the redelivery counts each event once", async () => {
-        const failing = new DataApi(db.target);
+        const failing = new DataApi(t.db.target);
         let calls = 0;
         const orig = failing.execute.bind(failing);
         // Cut twice: the batch's transaction (rolled back whole), then A's chunk.
@@ -61,7 +50,7 @@ describe("processor on the consumer framework", function () {
         // Lambda redelivers from the lowest failure: A, C and B again.
         const retry = await make().processBatch(kinesisEvent([a, c, b]));
         expect(retry.response).to.deep.equal({ batchItemFailures: [] });
-        expect(await db.query(SEARCHES)).to.deep.equal([
+        expect(await t.db.query(SEARCHES)).to.deep.equal([
             { route: "ZRH-LIS", n: 1 },
             { route: "ZRH-MAD", n: 1 },
         ]);
@@ -73,7 +62,7 @@ describe("processor on the consumer framework", function () {
         const out = await make().processBatch(kinesisEvent([good, bad]));
         expect(out.response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "301" }] });
         expect(out.poisonRecords).to.equal(1);
-        expect(await db.query("SELECT sequence_number, reason FROM rejected_events")).to.deep.equal([{ sequence_number: "301", reason: "invalid-json" }]);
-        expect(await db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 1 }]);
+        expect(await t.db.query("SELECT sequence_number, reason FROM rejected_events")).to.deep.equal([{ sequence_number: "301", reason: "invalid-json" }]);
+        expect(await t.db.query(SEARCHES)).to.deep.equal([{ route: "ZRH-LIS", n: 1 }]);
     });
 });

@@ -1,14 +1,10 @@
 import { expect } from "chai";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { DataApi } from "../../functions/shared/db/dataapi";
 import * as SQL from "../../functions/processor/sql";
-import { ProcessorDeps, createProcessor, handler as envHandler } from "../../functions/processor/handler";
+import { handler as envHandler } from "../../functions/processor/handler";
 import { AlertMessage, AlertPublisher } from "../../functions/processor/publish";
 import { trainForecast } from "../../functions/forecast/model";
-import { aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, search, sharedTestDb, truncateAll } from "./helpers";
-
-process.env.POWERTOOLS_LOG_LEVEL = "SILENT";
-process.env.POWERTOOLS_METRICS_DISABLED = "true";
+import { aggregateRecord, booking, cancellation, flight, jsonRecord, kinesisEvent, kinesisRecord, offer, processorSuite, search } from "./helpers";
 
 const T = "2026-11-22T10:00:00Z";
 const at = (minute: number, second = 0) => new Date(Date.parse(T) + minute * 60_000 + second * 1000).toISOString();
@@ -48,20 +44,14 @@ function knownBatch() {
 
 describe("analytics: stream processor against the local Data API", function () {
     this.timeout(120_000);
-    let db: DataApi;
-    const logger = new Logger({ serviceName: "processor-test", logLevel: "SILENT" });
-    const make = (extra: Partial<ProcessorDeps> = {}) => createProcessor({ db, logger, cleanupIntervalMinutes: 0, ...extra });
-
-    before(async () => {
-        db = (await sharedTestDb()).db;
-    });
-    beforeEach(async () => truncateAll(db));
+    const t = processorSuite("processor-test");
+    const make = t.make;
 
     it("counts a known event set exactly (routes per minute, prices, inventory)", async () => {
         const out = await make().processBatch(knownBatch());
         expect(out.response).to.deep.equal({ batchItemFailures: [] });
         expect(out.stats).to.include({ events: 10, counted: 10, duplicates: 0, conflicts: 0, bookingEvents: 2, cancellationEvents: 1, cancellationsParked: 0 });
-        const s = await snapshot(db);
+        const s = await snapshot(t.db);
         expect(s.routes).to.deep.equal([
             { route: "GVA-JFK", minute: "10:00", searches: 1, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 },
             { route: "GVA-JFK", minute: "10:01", searches: 0, offers: 0, bookings: 1, cancellations: 0, seats_booked: 3, seats_cancelled: 0 },
@@ -83,17 +73,17 @@ describe("analytics: stream processor against the local Data API", function () {
     it("changes nothing when the same batch is delivered twice", async () => {
         const p = make();
         await p.processBatch(knownBatch());
-        const first = await snapshot(db);
+        const first = await snapshot(t.db);
         const again = await p.processBatch(knownBatch());
         expect(again.stats).to.include({ events: 10, counted: 0, duplicates: 10, conflicts: 0, bookingEvents: 0, cancellationEvents: 0 });
         expect(again.response).to.deep.equal({ batchItemFailures: [] });
-        expect(await snapshot(db)).to.deep.equal(first);
+        expect(await snapshot(t.db)).to.deep.equal(first);
     });
 
     it("counts an event once when it arrives twice in one batch and on two processors at once", async () => {
         const batch = kinesisEvent([jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("dup", "ZRH-LIS", at(0))), jsonRecord(search("x", "ZRH-LIS", at(0)))]);
         await Promise.all([make().processBatch(batch), make().processBatch(batch)]);
-        expect((await snapshot(db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
+        expect((await snapshot(t.db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
     });
 
     it("reports a poison record as a batch item failure while the rest is written", async () => {
@@ -107,8 +97,8 @@ describe("analytics: stream processor against the local Data API", function () {
         expect(out.response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: "900" }, { itemIdentifier: "901" }, { itemIdentifier: "902" }, { itemIdentifier: "903" }] });
         expect(out.poisonRecords).to.equal(4);
         // ok1 and ok2 (the valid event of the mixed record 903) are counted.
-        expect((await snapshot(db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
-        const rejected = await db.query("SELECT sequence_number, reason, attempts, errors->0->>'path' AS first_path, errors->0->>'message' AS first_message FROM rejected_events ORDER BY 1");
+        expect((await snapshot(t.db)).routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 2, offers: 0, bookings: 0, cancellations: 0, seats_booked: 0, seats_cancelled: 0 }]);
+        const rejected = await t.db.query("SELECT sequence_number, reason, attempts, errors->0->>'path' AS first_path, errors->0->>'message' AS first_message FROM rejected_events ORDER BY 1");
         expect(rejected.map((r) => [r.sequence_number, r.reason, r.attempts, r.first_path])).to.deep.equal([
             ["900", "invalid-event", 1, "destination"],
             ["901", "invalid-json", 1, ""],
@@ -119,11 +109,11 @@ describe("analytics: stream processor against the local Data API", function () {
         // The retry (Lambda re-delivers from the first failure) changes no count and bumps attempts.
         const retry = await make().processBatch(kinesisEvent(batch.Records.slice(1)));
         expect(retry.stats.counted).to.equal(0);
-        expect((await db.query("SELECT attempts FROM rejected_events WHERE sequence_number = '900'"))[0].attempts).to.equal(2);
+        expect((await t.db.query("SELECT attempts FROM rejected_events WHERE sequence_number = '900'"))[0].attempts).to.equal(2);
     });
 
     it("reports the records of a chunk whose transaction fails, and writes the other chunks", async () => {
-        const failing = new DataApi(db.target);
+        const failing = new DataApi(t.db.target);
         let calls = 0;
         const orig = failing.execute.bind(failing);
         // The aggregate upsert fails twice: in the batch's transaction (rolled back whole), then in the first chunk's.
@@ -137,11 +127,11 @@ describe("analytics: stream processor against the local Data API", function () {
         // The failed chunk was rolled back, so its event id is not claimed: the retry counts it.
         const retry = await make().processBatch(batch);
         expect(retry.stats).to.include({ counted: 1, duplicates: 1 });
-        expect((await snapshot(db)).routes[0].searches).to.equal(2);
+        expect((await snapshot(t.db)).routes[0].searches).to.equal(2);
     });
 
     it("retries a chunk rolled back by a deadlock and reports no failure", async () => {
-        const flaky = new DataApi(db.target);
+        const flaky = new DataApi(t.db.target);
         let failures = 0;
         const orig = flaky.execute.bind(flaky);
         // Twice: the batch's transaction (then written chunk by chunk), and the chunk's first attempt (retried).
@@ -156,14 +146,14 @@ describe("analytics: stream processor against the local Data API", function () {
         expect(failures).to.equal(2);
         expect(out.response).to.deep.equal({ batchItemFailures: [] });
         expect(out.stats).to.include({ counted: 2, duplicates: 0 });
-        expect((await snapshot(db)).routes[0].searches).to.equal(2);
+        expect((await snapshot(t.db)).routes[0].searches).to.equal(2);
     });
 
     it("keeps counts exact when a batch is split into many chunks", async () => {
         const events = Array.from({ length: 25 }, (_, i) => search(`s${i}`, i % 2 ? "ZRH-LIS" : "LIS-ZRH", at(i % 3)));
         const out = await make({ limits: { maxItems: 4 } }).processBatch(kinesisEvent([jsonRecord(events)]));
         expect(out.stats.chunks).to.equal(7);
-        const r = await db.query("SELECT route, sum(searches)::int AS n FROM route_minute_stats GROUP BY route ORDER BY route");
+        const r = await t.db.query("SELECT route, sum(searches)::int AS n FROM route_minute_stats GROUP BY route ORDER BY route");
         expect(r).to.deep.equal([
             { route: "LIS-ZRH", n: 13 },
             { route: "ZRH-LIS", n: 12 },
@@ -175,19 +165,19 @@ describe("analytics: stream processor against the local Data API", function () {
             const out = await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 2, at(0)), booking("b1-resent", "PNR1", 2, at(0))])]));
             expect(out.stats).to.include({ bookingEvents: 2, bookingsRecomputed: 1 });
             await make().processBatch(kinesisEvent([jsonRecord(booking("b1-later", "PNR1", 2, at(5)))]));
-            const s = await snapshot(db);
+            const s = await snapshot(t.db);
             expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 2, bookings: 1, cancellations: 0 }]);
             expect(s.routes.map((r) => [r.minute, r.bookings])).to.deep.equal([
                 ["10:00", 2],
                 ["10:05", 1],
             ]);
-            expect(await db.query("SELECT booking_id, event_id, versions FROM bookings")).to.deep.equal([{ booking_id: "PNR1", event_id: "b1-later", versions: 3 }]);
+            expect(await t.db.query("SELECT booking_id, event_id, versions FROM bookings")).to.deep.equal([{ booking_id: "PNR1", event_id: "b1-later", versions: 3 }]);
         });
 
         it("parks a cancellation of a booking not seen yet, counts it on its route, and holds no seats for it", async () => {
             const out = await make().processBatch(kinesisEvent([jsonRecord(cancellation("c1", "GHOST", 2, at(0)))]));
             expect(out.stats).to.include({ cancellationEvents: 1, cancellationsParked: 1, bookingsRecomputed: 0 });
-            const s = await snapshot(db);
+            const s = await snapshot(t.db);
             expect(s.unmatched).to.deep.equal([{ event_id: "c1", booking_id: "GHOST", seats: 2 }]);
             expect(s.inventory).to.deep.equal([]);
             expect(s.routes).to.deep.equal([{ route: "ZRH-LIS", minute: "10:00", searches: 0, offers: 0, bookings: 0, cancellations: 1, seats_booked: 0, seats_cancelled: 2 }]);
@@ -204,7 +194,7 @@ describe("analytics: stream processor against the local Data API", function () {
                 ]),
             );
             expect(out.stats).to.include({ cancellationEvents: 2, cancellationsParked: 0 });
-            const s = await snapshot(db);
+            const s = await snapshot(t.db);
             expect(s.inventory).to.deep.equal([{ carrier: "LX", flight_number: "318", departure_date: "2026-12-01", seats_sold: 0, bookings: 1, cancellations: 2 }]);
             expect(s.bookings).to.deep.equal([{ booking_id: "PNR1", seats: 2, seats_cancelled: 2, status: "cancelled" }]);
             // Route counters count cancellation events with the seats they name.
@@ -216,7 +206,7 @@ describe("analytics: stream processor against the local Data API", function () {
 
         it("applies partial cancellations in order, a booking and its cancellation in one batch", async () => {
             await make().processBatch(kinesisEvent([jsonRecord([booking("b1", "PNR1", 4, at(0)), cancellation("c1", "PNR1", 1, at(1)), cancellation("c2", "PNR1", 2, at(2)), booking("b2", "PNR2", 3, at(3))])]));
-            const s = await snapshot(db);
+            const s = await snapshot(t.db);
             expect(s.bookings).to.deep.equal([
                 { booking_id: "PNR1", seats: 4, seats_cancelled: 3, status: "partially_cancelled" },
                 { booking_id: "PNR2", seats: 3, seats_cancelled: 0, status: "booked" },
@@ -240,7 +230,7 @@ describe("analytics: stream processor against the local Data API", function () {
             const out = await p.processBatch(kinesisEvent([jsonRecord(routes.flatMap((r, i) => searches(`c${i}-`, 20 + (i % 3) * 10, 0, r)))]));
             expect(out.stats.counted).to.equal(1490);
             expect(out.stats.alerts).to.equal(0);
-            expect(await db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
+            expect(await t.db.query("SELECT count(*)::int AS n FROM alerts")).to.deep.equal([{ n: 0 }]);
         });
 
         it("alerts a new route at 20x the typical route once per episode, with the evidence, and publishes it", async () => {
@@ -255,7 +245,7 @@ describe("analytics: stream processor against the local Data API", function () {
             // Still hot for two more windows: the same episode, extended, no new alert.
             expect((await p.processBatch(window("w2", 10, 600))).stats.alerts).to.equal(0);
             expect((await p.processBatch(window("w3", 15, 650))).stats.alerts).to.equal(0);
-            expect(await db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:15", searches: 500, expected: 27.893, basis: "blend", alpha: 1e-6, model_version: null, significant: true }]);
+            expect(await t.db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:15", searches: 500, expected: 27.893, basis: "blend", alpha: 1e-6, model_version: null, significant: true }]);
             expect(sent).to.have.length(1);
             expect(sent[0]).to.include({ route: "ZRH-LIS", windowStart: "2026-11-22T10:05:00Z", windowEnd: "2026-11-22T10:10:00Z", searches: 500, alpha: 1e-6, basis: "blend", modelVersion: null });
             expect(sent[0].expected).to.be.closeTo(25 + (0.2 / 24.2) * 350, 1e-9);
@@ -272,7 +262,7 @@ describe("analytics: stream processor against the local Data API", function () {
             await p.processBatch(window("w5", 25, 25));
             await p.processBatch(window("w6", 30, 25));
             expect((await p.processBatch(window("w7", 35, 5000))).stats.alerts).to.equal(1);
-            expect((await db.query(ALERTS)).map((r) => [r.ws, r.last])).to.deep.equal([
+            expect((await t.db.query(ALERTS)).map((r) => [r.ws, r.last])).to.deep.equal([
                 ["10:05", "10:15"],
                 ["10:35", "10:35"],
             ]);
@@ -291,7 +281,7 @@ describe("analytics: stream processor against the local Data API", function () {
             // 10 expected per window: 15 is not an alert, 40 is (no network prior needed).
             expect((await p.processBatch(kinesisEvent([jsonRecord(searches("a", 15, 0))]))).stats.alerts).to.equal(0);
             expect((await p.processBatch(kinesisEvent([jsonRecord(searches("b", 40, 5))]))).stats.alerts).to.equal(1);
-            expect(await db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:05", searches: 40, expected: 10, basis: "forecast", alpha: 1e-6, model_version: model.version, significant: true }]);
+            expect(await t.db.query(ALERTS)).to.deep.equal([{ route: "ZRH-LIS", ws: "10:05", last: "10:05", searches: 40, expected: 10, basis: "forecast", alpha: 1e-6, model_version: model.version, significant: true }]);
         });
 
         it("leaves alerts pending when publishing fails and sends them on a later batch", async () => {
@@ -306,7 +296,7 @@ describe("analytics: stream processor against the local Data API", function () {
             };
             const p = make({ now: () => NOW, publishers: [publisher] });
             await p.processBatch(window("w1", 5, 500));
-            expect(await db.query("SELECT published_at IS NULL AS pending FROM alerts")).to.deep.equal([{ pending: true }]);
+            expect(await t.db.query("SELECT published_at IS NULL AS pending FROM alerts")).to.deep.equal([{ pending: true }]);
             fail = false;
             await p.processBatch(kinesisEvent([jsonRecord(searches("x", 1, 30, "GVA-JFK"))]));
             expect(sent).to.deep.equal(["ZRH-LIS"]);
@@ -322,7 +312,7 @@ describe("analytics: stream processor against the local Data API", function () {
             await p.processBatch(kinesisEvent([jsonRecord(offers(10))]));
             const out = await p.processBatch(kinesisEvent([jsonRecord([offer("cheap", "ZRH-LIS", at(0), 79.99), offer("fair", "ZRH-LIS", at(0), 80), offer("eur", "ZRH-LIS", at(0), 10, "EUR")])]));
             expect(out.stats.deals).to.equal(1);
-            expect(await db.query("SELECT event_id, amount, route_mean, route_stddev, sample_size::int AS n FROM offer_deals")).to.deep.equal([{ event_id: "cheap", amount: 79.99, route_mean: 100, route_stddev: 10, n: 10 }]);
+            expect(await t.db.query("SELECT event_id, amount, route_mean, route_stddev, sample_size::int AS n FROM offer_deals")).to.deep.equal([{ event_id: "cheap", amount: 79.99, route_mean: 100, route_stddev: 10, n: 10 }]);
         });
 
         it("does not flag with fewer offers than the minimum sample", async () => {
@@ -336,13 +326,13 @@ describe("analytics: stream processor against the local Data API", function () {
     it("deletes processed event ids, identity digests and record claims older than the retention", async () => {
         const old = [search("old", "ZRH-LIS", at(0)), booking("old-b", "PNR-OLD", 1, at(0))];
         await make().processBatch(kinesisEvent([jsonRecord(old, "1001")]));
-        await db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours'");
-        await db.execute("UPDATE identity_digests SET created_at = now() - interval '49 hours'");
-        await db.execute("UPDATE stream_record_claims SET claimed_at = now() - interval '49 hours'");
+        await t.db.execute("UPDATE processed_events SET processed_at = now() - interval '49 hours'");
+        await t.db.execute("UPDATE identity_digests SET created_at = now() - interval '49 hours'");
+        await t.db.execute("UPDATE stream_record_claims SET claimed_at = now() - interval '49 hours'");
         await make().processBatch(kinesisEvent([jsonRecord([search("new", "ZRH-LIS", at(0)), booking("new-b", "PNR-NEW", 1, at(0))], "1002")]));
-        await createProcessor({ db, logger, processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
-        expect(await db.query("SELECT event_id FROM counted_identities ORDER BY 1")).to.deep.equal([{ event_id: "new" }, { event_id: "new-b" }]);
-        expect(await db.query("SELECT sequence_number FROM stream_record_claims")).to.deep.equal([{ sequence_number: "1002" }]);
+        await make({ processedEventsRetentionHours: 48, cleanupIntervalMinutes: 1 }).processBatch(kinesisEvent([]));
+        expect(await t.db.query("SELECT event_id FROM counted_identities ORDER BY 1")).to.deep.equal([{ event_id: "new" }, { event_id: "new-b" }]);
+        expect(await t.db.query("SELECT sequence_number FROM stream_record_claims")).to.deep.equal([{ sequence_number: "1002" }]);
     });
 
     it("builds the Lambda handler from the environment and fails clearly when it is incomplete", async () => {

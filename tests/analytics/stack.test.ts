@@ -1,32 +1,22 @@
 /** deployAnalytics under the offline plan with the real stack files: what the prod plan must show, and the policy pack's verdict. */
 import { expect } from "chai";
-import { ProgramResult, evaluateProgram, readProjectName, readStackConfigFile } from "../../plan/engine";
+import { ProgramResult, readStackConfigFile } from "../../plan/engine";
+import { planAnalytics } from "./plan-analytics";
 import { runPolicies } from "../../plan/policies";
-import { createProviders } from "../../stack/accounts";
-import { loadStackConfig } from "../../stack/config";
-import { deployAnalytics, processedEventsRetentionHours } from "../../stack/analytics";
+import { processedEventsRetentionHours } from "../../stack/analytics";
 
 const INGESTION = "222222222222";
 const STREAM_ARN = `arn:aws:kinesis:eu-west-1:${INGESTION}:stream/prod-flight-events`;
 
-async function plan(stack: "dev" | "prod"): Promise<ProgramResult> {
-    return evaluateProgram(
-        () => {
-            const config = loadStackConfig();
-            const providers = createProviders(config);
-            deployAnalytics(
-                config,
-                providers,
-                { page: ["arn:aws:sns:eu-west-1:333333333333:page"], ticket: ["arn:aws:sns:eu-west-1:333333333333:ticket"] },
-                {
-                    streamArn: STREAM_ARN,
-                    kmsKeyArn: `arn:aws:kms:eu-west-1:${INGESTION}:key/stream`,
-                    consumerArn: stack === "prod" ? `${STREAM_ARN}/consumer/analytics-processor:1700000000` : undefined,
-                },
-                { bucketName: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:444444444444:key/lake" },
-            );
+function plan(stack: "dev" | "prod"): Promise<ProgramResult> {
+    return planAnalytics(
+        stack,
+        {
+            streamArn: STREAM_ARN,
+            kmsKeyArn: `arn:aws:kms:eu-west-1:${INGESTION}:key/stream`,
+            consumerArn: stack === "prod" ? `${STREAM_ARN}/consumer/analytics-processor:1700000000` : undefined,
         },
-        { project: readProjectName(), stack, config: readStackConfigFile(stack) },
+        { bucketName: "prod-lake", keyArn: "arn:aws:kms:eu-west-1:444444444444:key/lake" },
     );
 }
 

@@ -69,6 +69,21 @@ describe("local event source mapping (local/esm.ts)", function () {
         return m;
     }
 
+    /** A mapping whose handler records each batch's payloads in `calls`, then answers with `then` (a failure, a partial response, a wait). */
+    async function recorded(streamName: string, extra: Record<string, unknown>, then: (p: string[], e: KinesisStreamEvent, calls: string[][]) => Promise<BatchResponse | void> | BatchResponse | void = () => undefined) {
+        const calls: string[][] = [];
+        const m = await start(
+            streamName,
+            async (e) => {
+                const p = payloads(e);
+                calls.push(p);
+                return then(p, e, calls);
+            },
+            extra,
+        );
+        return { m, calls };
+    }
+
     const onFailureRecords = (): OnFailureRecord[] =>
         fs.existsSync(path.join(dir, "on-failure.jsonl"))
             ? fs
@@ -137,21 +152,9 @@ describe("local event source mapping (local/esm.ts)", function () {
 
     it("retries from the lowest reported failure and checkpoints what came before", async () => {
         const name = await stream(1, range(10));
-        const calls: string[][] = [];
-        let failedOnce = false;
-        const m = await start(
-            name,
-            async (e) => {
-                const p = payloads(e);
-                calls.push(p);
-                if (!failedOnce) {
-                    failedOnce = true;
-                    // r3 and r6 fail: Lambda resumes from r3 (the lowest).
-                    return { batchItemFailures: [{ itemIdentifier: e.Records[6].kinesis.sequenceNumber }, { itemIdentifier: e.Records[3].kinesis.sequenceNumber }] };
-                }
-                return { batchItemFailures: [] };
-            },
-            { batchSize: 10, reportBatchItemFailures: true },
+        const { m, calls } = await recorded(name, { batchSize: 10, reportBatchItemFailures: true }, (_p, e, calls) =>
+            // r3 and r6 fail the first time: Lambda resumes from r3 (the lowest).
+            calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: e.Records[6].kinesis.sequenceNumber }, { itemIdentifier: e.Records[3].kinesis.sequenceNumber }] } : { batchItemFailures: [] },
         );
         await m.waitUntilCaughtUp();
         expect(calls).to.deep.equal([range(10), range(10).slice(3)]);
@@ -160,31 +163,16 @@ describe("local event source mapping (local/esm.ts)", function () {
 
     it("fails when the partial response names an unknown identifier: the whole batch is retried", async () => {
         const name = await stream(1, range(4));
-        const calls: string[][] = [];
-        const m = await start(
-            name,
-            async (e) => {
-                calls.push(payloads(e));
-                return calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: "not-a-sequence-number" }] } : undefined;
-            },
-            { batchSize: 10, reportBatchItemFailures: true },
-        );
+        const { m, calls } = await recorded(name, { batchSize: 10, reportBatchItemFailures: true }, (_p, _e, calls) => (calls.length === 1 ? { batchItemFailures: [{ itemIdentifier: "not-a-sequence-number" }] } : undefined));
         await m.waitUntilCaughtUp();
         expect(calls).to.deep.equal([range(4), range(4)]);
     });
 
     it("bisects a failing batch down to the poison record, then sends it to the on-failure sink when retries are exhausted", async () => {
         const name = await stream(1, range(8));
-        const calls: string[][] = [];
-        const m = await start(
-            name,
-            async (e) => {
-                const p = payloads(e);
-                calls.push(p);
-                if (p.includes("r5")) throw new Error("poison r5");
-            },
-            { batchSize: 8, bisectBatchOnFunctionError: true, maximumRetryAttempts: 2 },
-        );
+        const { m, calls } = await recorded(name, { batchSize: 8, bisectBatchOnFunctionError: true, maximumRetryAttempts: 2 }, (p) => {
+            if (p.includes("r5")) throw new Error("poison r5");
+        });
         await m.waitUntilCaughtUp();
         expect(calls).to.deep.equal([range(8), ["r0", "r1", "r2", "r3"], ["r4", "r5", "r6", "r7"], ["r4", "r5"], ["r4"], ["r5"], ["r5"], ["r5"], ["r6", "r7"]]);
         const failures = onFailureRecords();
@@ -206,73 +194,40 @@ describe("local event source mapping (local/esm.ts)", function () {
 
     it("without bisect retries the whole batch maximumRetryAttempts times, then discards it", async () => {
         const name = await stream(1, range(3));
-        let calls = 0;
-        const m = await start(
-            name,
-            async () => {
-                calls++;
-                throw new Error("always");
-            },
-            { batchSize: 10, maximumRetryAttempts: 1 },
-        );
+        const { m, calls } = await recorded(name, { batchSize: 10, maximumRetryAttempts: 1 }, () => {
+            throw new Error("always");
+        });
         await m.waitUntilCaughtUp();
-        expect(calls).to.equal(2);
+        expect(calls).to.deep.equal([range(3), range(3)]);
         const failures = onFailureRecords();
         expect(failures.map((f) => [f.requestContext.condition, f.KinesisBatchInfo.batchSize, f.requestContext.approximateInvokeCount])).to.deep.equal([["RetryAttemptsExhausted", 3, 2]]);
     });
 
     it("restart resumes after the last checkpoint (nothing lost, nothing processed twice after a clean stop)", async () => {
         const name = await stream(2, range(60), (_v, i) => `k${i}`);
-        const first: string[] = [];
-        const m1 = await start(
-            name,
-            async (e) => {
-                first.push(...payloads(e));
-            },
-            { batchSize: 7 },
-        );
+        const { m: m1, calls: first } = await recorded(name, { batchSize: 7 });
         await m1.waitUntilCaughtUp();
         await m1.stop();
-        expect([...first].sort()).to.deep.equal([...range(60)].sort());
+        expect(first.flat().sort()).to.deep.equal([...range(60)].sort());
         // more records while the mapping is down
         await client.send(new PutRecordsCommand({ StreamName: name, Records: ["x1", "x2", "x3"].map((v) => ({ Data: Buffer.from(v), PartitionKey: v })) }));
-        const second: string[] = [];
-        const m2 = await start(
-            name,
-            async (e) => {
-                second.push(...payloads(e));
-            },
-            { batchSize: 7 },
-        );
+        const { m: m2, calls: second } = await recorded(name, { batchSize: 7 });
         await m2.waitUntilCaughtUp();
-        expect(second.sort()).to.deep.equal(["x1", "x2", "x3"]);
+        expect(second.flat().sort()).to.deep.equal(["x1", "x2", "x3"]);
     });
 
     it("after a kill the in-flight batch is delivered again (at-least-once)", async () => {
         const name = await stream(1, range(6));
         let release!: () => void;
         const blocked = new Promise<void>((r) => (release = r));
-        const first: string[][] = [];
-        const m1 = await start(
-            name,
-            async (e) => {
-                first.push(payloads(e));
-                if (payloads(e).includes("r3")) await blocked;
-            },
-            { batchSize: 3 },
-        );
+        const { m: m1, calls: first } = await recorded(name, { batchSize: 3 }, async (p) => {
+            if (p.includes("r3")) await blocked;
+        });
         const deadline = Date.now() + 10000;
         while (first.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         await m1.kill();
         release();
-        const second: string[][] = [];
-        const m2 = await start(
-            name,
-            async (e) => {
-                second.push(payloads(e));
-            },
-            { batchSize: 3 },
-        );
+        const { m: m2, calls: second } = await recorded(name, { batchSize: 3 });
         await m2.waitUntilCaughtUp();
         expect(first).to.deep.equal([
             ["r0", "r1", "r2"],
@@ -283,14 +238,7 @@ describe("local event source mapping (local/esm.ts)", function () {
 
     it("discards records older than maximumRecordAgeInSeconds to the on-failure sink without invoking", async () => {
         const name = await stream(1, range(4));
-        const calls: string[][] = [];
-        const m = await start(
-            name,
-            async (e) => {
-                calls.push(payloads(e));
-            },
-            { batchSize: 10, maximumRecordAgeInSeconds: 60, now: () => Date.now() + 61_000 },
-        );
+        const { m, calls } = await recorded(name, { batchSize: 10, maximumRecordAgeInSeconds: 60, now: () => Date.now() + 61_000 });
         await m.waitUntilCaughtUp();
         expect(calls).to.deep.equal([]);
         const failures = onFailureRecords();
@@ -300,14 +248,7 @@ describe("local event source mapping (local/esm.ts)", function () {
 
     it("waits up to the batching window to fill a batch", async () => {
         const name = await stream(1, ["w0"]);
-        const calls: string[][] = [];
-        const m = await start(
-            name,
-            async (e) => {
-                calls.push(payloads(e));
-            },
-            { batchSize: 100, maximumBatchingWindowInSeconds: 3 },
-        );
+        const { m, calls } = await recorded(name, { batchSize: 100, maximumBatchingWindowInSeconds: 3 });
         await new Promise((r) => setTimeout(r, 300));
         await client.send(new PutRecordsCommand({ StreamName: name, Records: ["w1", "w2"].map((v) => ({ Data: Buffer.from(v), PartitionKey: "pk" })) }));
         const deadline = Date.now() + 10000;

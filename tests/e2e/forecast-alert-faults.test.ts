@@ -10,12 +10,10 @@
  * was delivered exactly once (an SNS stand-in records every Publish), and
  * every accepted search is counted once.
  */
-import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
-import { startPlatform, type Platform } from "../../local/platform";
+import type { Platform } from "../../local/platform";
+import { startTestPlatform, stopTestPlatform, tempDir } from "./helpers";
 import { TrafficGenerator } from "../../local/traffic";
 import { postEvents } from "../helpers/ingest";
 
@@ -46,7 +44,7 @@ describe("e2e: alerts when the processor is killed while writing them", function
     before(async () => {
         process.env.AWS_ACCESS_KEY_ID ??= "AKIALOCALSNS";
         process.env.AWS_SECRET_ACCESS_KEY ??= "local";
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-alert-faults-"));
+        dir = tempDir("alert-faults");
         proxy = http.createServer(async (req, res) => {
             const raw = await body(req);
             if (!upstream) {
@@ -93,23 +91,16 @@ describe("e2e: alerts when the processor is killed while writing them", function
             );
         });
         const [proxyPort, snsPort] = [await listen(proxy), await listen(sns)];
-        platform = await startPlatform({
-            dir,
-            reset: true,
-            ingestPort: 0,
-            insightsPort: 0,
-            etlIntervalMs: 0,
-            functionLogLevel: "ERROR",
+        platform = await startTestPlatform(dir, {
             esm: { batchSize: 1000, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 },
             processorEnv: { DATA_API_ENDPOINT: `http://127.0.0.1:${proxyPort}`, ALERTS_TOPIC_ARN: "arn:aws:sns:us-east-1:000000000000:alerts", SNS_ENDPOINT: `http://127.0.0.1:${snsPort}` },
         });
         upstream = platform.dataApi.endpoint;
     });
     after(async () => {
-        await platform?.stop();
+        await stopTestPlatform(platform, dir);
         proxy?.close();
         sns?.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
         if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
         if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
     });

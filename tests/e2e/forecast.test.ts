@@ -5,11 +5,9 @@
  * GET /v1/routes/{route}/forecast answers with the observed searches and the
  * model's expected values.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
-import { startPlatform, type Platform } from "../../local/platform";
+import type { Platform } from "../../local/platform";
+import { startTestPlatform, stopTestPlatform, tempDir } from "./helpers";
 import { generatedHourlyDemand, TrafficGenerator } from "../../local/traffic";
 import { trainForecast } from "../../functions/forecast/model";
 import { storeModel } from "../../functions/forecast/artifact";
@@ -21,12 +19,11 @@ describe("e2e: the forecast endpoint on the local platform", function () {
     let dir: string;
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-forecast-"));
-        platform = await startPlatform({ dir, reset: true, ingestPort: 0, insightsPort: 0, etlIntervalMs: 0, functionLogLevel: "ERROR", esm: { batchSize: 100, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 } });
+        dir = tempDir("forecast");
+        platform = await startTestPlatform(dir, { esm: { batchSize: 100, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 } });
     });
     after(async () => {
-        await platform?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        await stopTestPlatform(platform, dir);
     });
 
     it("answers with observed searches and the trained model's expected values and interval", async () => {

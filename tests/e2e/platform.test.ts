@@ -10,10 +10,11 @@ import * as os from "os";
 import * as path from "path";
 import { gunzipSync } from "zlib";
 import { expect } from "chai";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { PutRecordCommand } from "@aws-sdk/client-kinesis";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startPlatform, type Platform } from "../../local/platform";
+import type { Platform } from "../../local/platform";
+import { getBytes, listKeys, startTestPlatform, stopTestPlatform, tempDir } from "./helpers";
 import { TrafficGenerator, expectedAggregates, type ExpectedAggregates } from "../../local/traffic";
 import type { FlightEvent } from "../../functions/shared/events";
 import { buildMix, type Mix, type Request } from "./mix";
@@ -23,22 +24,6 @@ interface Sent {
     request: Request;
     status: number;
     body: { accepted?: number; errors?: { index: number; path: string; message: string }[] };
-}
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-        const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of r.Contents ?? []) keys.push(o.Key!);
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    return keys;
-}
-
-async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
-    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await r.Body!.transformToByteArray());
 }
 
 async function getJson(url: string): Promise<{ status: number; body: any }> {
@@ -84,15 +69,9 @@ describe("local platform end to end (tests/e2e)", function () {
     const started = new Date();
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-platform-"));
-        platform = await startPlatform({
-            dir,
-            reset: true,
-            ingestPort: 0,
-            insightsPort: 0,
-            etlIntervalMs: 0,
+        dir = tempDir("platform");
+        platform = await startTestPlatform(dir, {
             lakeBufferIntervalMs: 1000,
-            functionLogLevel: "ERROR",
             // The alert rule the mix is built for (the documented defaults, pinned here).
             processorEnv: { ALERT_WINDOW_MINUTES: "5", ALERT_BASELINE_MINUTES: "60", ALERT_MULTIPLIER: "3", ALERT_MIN_SEARCHES: "50" },
             // Small batches: many invocations, so the kill lands mid-run.
@@ -130,8 +109,7 @@ describe("local platform end to end (tests/e2e)", function () {
     });
 
     after(async () => {
-        await platform?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        await stopTestPlatform(platform, dir);
     });
 
     it("ingestion accepts every valid request whole and rejects every request holding an invalid event", () => {

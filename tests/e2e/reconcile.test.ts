@@ -6,11 +6,9 @@
  * names a difference injected into the real-time numbers, and
  * `npm run ops -- recompute --local` rebuilds the window so they reconcile again.
  */
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import { expect } from "chai";
-import { startPlatform, type Platform } from "../../local/platform";
+import type { Platform } from "../../local/platform";
+import { startTestPlatform, stopTestPlatform, tempDir } from "./helpers";
 import { TrafficGenerator, rng } from "../../local/traffic";
 import type { FlightEvent } from "../../functions/shared/events";
 import { main } from "../../scripts/ops";
@@ -34,15 +32,9 @@ describe("local platform: real-time and pond numbers reconcile (tests/e2e)", fun
     const hourStart = Math.floor((now - 3 * 3_600_000) / 3_600_000) * 3_600_000;
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-reconcile-"));
-        platform = await startPlatform({
-            dir,
-            reset: true,
-            ingestPort: 0,
-            insightsPort: 0,
-            etlIntervalMs: 0,
+        dir = tempDir("reconcile");
+        platform = await startTestPlatform(dir, {
             lakeBufferIntervalMs: 500,
-            functionLogLevel: "ERROR",
             esm: { batchSize: 7, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50, maximumRetryAttempts: 3, retryBaseDelayMs: 10 },
         });
         const gen = new TrafficGenerator({ seed: 1414, idPrefix: "rec", cancellationLag: 0 });
@@ -72,8 +64,7 @@ describe("local platform: real-time and pond numbers reconcile (tests/e2e)", fun
     });
 
     after(async () => {
-        await platform?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        await stopTestPlatform(platform, dir);
     });
 
     it("counts every accepted event once and converges booking state though cancellations arrived first", async () => {

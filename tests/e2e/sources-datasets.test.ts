@@ -12,29 +12,14 @@ import * as path from "path";
 import { gunzipSync } from "zlib";
 import { randomUUID } from "crypto";
 import { expect } from "chai";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { startPlatform, type Platform } from "../../local/platform";
+import type { Platform } from "../../local/platform";
+import { getBytes, listKeys, startTestPlatform, stopTestPlatform, tempDir } from "./helpers";
 import { localKeyFor } from "../../local/keys";
 import { postEvents } from "../helpers/ingest";
 import { flightsAt } from "../../local/connectors/aviationstack";
 import { toFlightStatusEvent } from "../../functions/connectors/flight-status/event";
-
-async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let token: string | undefined;
-    do {
-        const r = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
-        for (const o of r.Contents ?? []) keys.push(o.Key!);
-        token = r.IsTruncated ? r.NextContinuationToken : undefined;
-    } while (token);
-    return keys;
-}
-
-async function getBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
-    const r = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return Buffer.from(await r.Body!.transformToByteArray());
-}
 
 const DATASET_YAML = `# Searches per cabin and UTC day: a team's dataset, added as files only.
 name: cabin_searches_daily
@@ -67,19 +52,13 @@ describe("local platform: datasets as files and the flight-status connector (tes
     const polledAt = Date.now();
 
     before(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-sources-"));
+        dir = tempDir("sources");
         root = fs.mkdtempSync(path.join(os.tmpdir(), "team-datasets-"));
         fs.mkdirSync(path.join(root, "cabin_searches_daily"));
         fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.yaml"), DATASET_YAML);
         fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.sql"), DATASET_SQL);
-        platform = await startPlatform({
-            dir,
-            reset: true,
-            ingestPort: 0,
-            insightsPort: 0,
-            etlIntervalMs: 0,
+        platform = await startTestPlatform(dir, {
             lakeBufferIntervalMs: 1000,
-            functionLogLevel: "ERROR",
             connectors: { intervalMs: 0, flightsPerDay: 40, pageLimit: 15, now: () => polledAt },
             ponds: [{ name: "web", bucket: "flightstream-local-pond-web", datasets: ["cabin_searches_daily", "route_demand_daily"], datasetRoots: [path.join(__dirname, "..", "..", "datasets"), root], intervalMs: 3_600_000 }],
             esm: { batchSize: 50, maximumBatchingWindowInSeconds: 0, pollIntervalMs: 50 },
@@ -88,9 +67,7 @@ describe("local platform: datasets as files and the flight-status connector (tes
     });
 
     after(async () => {
-        await platform?.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        if (root) fs.rmSync(root, { recursive: true, force: true });
+        await stopTestPlatform(platform, dir, root);
     });
 
     it("a dataset added as files appears in the pond after the ETL run, each event identity counted once", async () => {

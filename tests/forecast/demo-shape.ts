@@ -1,7 +1,8 @@
 /** The demo's traffic shape counted per route and window (virtual time), shared by the alert tests and the backtest. */
 import { AlertEngine, DEFAULT_ALERT_POLICY, type ForecastFor, type RaisedAlert } from "../../functions/forecast/alerts";
 import { expectedBetween, trainForecast, type ForecastModel } from "../../functions/forecast/model";
-import { eventsForSecond, generatedHourlyDemand, TrafficGenerator } from "../../local/traffic";
+import { generatedHourlyDemand, TrafficGenerator } from "../../local/traffic";
+import { feedSearchWindows } from "../../bench/demo-alerts";
 
 export interface DemoRun {
     readonly hotRoute: string;
@@ -35,23 +36,6 @@ export function runDemo(start: number, forecast: ForecastFor, opts: { rate?: num
     const durationSeconds = opts.durationSeconds ?? DEMO_DEFAULTS.durationSeconds;
     const gen = new TrafficGenerator({ seed: opts.seed ?? 1, routeSkew: DEMO_DEFAULTS.routeSkew, idPrefix: "demo" });
     const engine = new AlertEngine(forecast);
-    const w = engine.policy.windowMinutes * 60_000;
-    let current = Math.floor(start / w) * w;
-    let counts = new Map<string, number>();
-    for (let s = 0; s < durationSeconds; s++) {
-        const now = start + s * 1000;
-        for (const e of eventsForSecond(gen, { rate, durationSeconds, patterns: true }, s, new Date(now))) {
-            if (e.type !== "search") continue;
-            const ws = Math.floor(Date.parse(e.occurredAt) / w) * w;
-            if (ws > current) {
-                engine.window(current, counts);
-                counts = new Map();
-                current = ws;
-            }
-            const route = `${e.origin}-${e.destination}`;
-            counts.set(route, (counts.get(route) ?? 0) + 1);
-        }
-    }
-    engine.window(current, counts);
+    feedSearchWindows(engine, gen, { rate, durationSeconds, patterns: true }, start);
     return { hotRoute: gen.hotRoute.route, hotFrom: start + Math.floor(durationSeconds * 0.3) * 1000, start, end: start + durationSeconds * 1000, alerts: engine.alerts };
 }

@@ -107,6 +107,27 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
             ResultSet: { ResultSetMetadata: { ColumnInfo: cols.map((Name) => ({ Name, Type: "varchar" })) }, Rows: [...(header ? [cols] : []), ...rows].map((r) => ({ Data: r.map((v) => ({ VarCharValue: String(v) })) })) },
         });
 
+        /** The S3 keys (and KMS key ids) the job writes, in order. */
+        const recordPuts = () => {
+            const puts: { Key: string; SSEKMSKeyId?: string }[] = [];
+            s3.on(PutObjectCommand).callsFake((i) => {
+                puts.push({ Key: i.Key, SSEKMSKeyId: i.SSEKMSKeyId });
+                return {};
+            });
+            return puts;
+        };
+        /** runTraining on Athena (mocked) for 2026-11-29..2026-12-01 into bucket "lake". */
+        const trainOnAthena = (workgroup: string, database: string, extra: Partial<Parameters<typeof runTraining>[0]> = {}) =>
+            runTraining({
+                engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup, database, pollMs: 1 }),
+                events: "events",
+                s3: new S3Client({ region: "eu-west-1" }),
+                bucket: "lake",
+                from: "2026-11-29",
+                to: "2026-12-01",
+                ...extra,
+            });
+
         it("runs the same SQL text on the Glue table in the workgroup, reads every page, and writes both versioned artifacts with the lake key", async () => {
             const sqls: string[] = [];
             athena.on(StartQueryExecutionCommand).callsFake((i) => {
@@ -133,22 +154,9 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
                 ),
             );
             athena.on(GetQueryResultsCommand, { QueryExecutionId: "q2" }).resolves(page(["route", "currency", "dt", "hour", "searches", "bookings", "offers", "avg_price"], [], true));
-            const puts: { Key: string; SSEKMSKeyId?: string }[] = [];
-            s3.on(PutObjectCommand).callsFake((i) => {
-                puts.push({ Key: i.Key, SSEKMSKeyId: i.SSEKMSKeyId });
-                return {};
-            });
+            const puts = recordPuts();
 
-            const report = await runTraining({
-                engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup: "lake-wg", database: "lake_db", pollMs: 1 }),
-                events: "events",
-                s3: new S3Client({ region: "eu-west-1" }),
-                bucket: "lake",
-                kmsKeyId: "arn:key",
-                from: "2026-11-29",
-                to: "2026-12-01",
-                now: new Date("2026-12-01T03:00:00Z"),
-            });
+            const report = await trainOnAthena("lake-wg", "lake_db", { kmsKeyId: "arn:key", now: new Date("2026-12-01T03:00:00Z") });
             expect(sqls).to.deep.equal([renderForecastQuery({ events: "events", from: "2026-11-29", to: "2026-12-01" }), renderTrainingQuery({ events: "events", from: "2026-11-29", to: "2026-12-01" })]);
             if (!("version" in report.forecast)) throw new Error("forecast skipped");
             expect(report.forecast.rows).to.equal(48);
@@ -163,21 +171,10 @@ describe("forecast training: one SQL for DuckDB and Athena, one job for both mod
         it("fails when the Athena query fails, naming the query and reason, and writes no artifact", async () => {
             athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "qx" });
             athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "FAILED", StateChangeReason: "TABLE_NOT_FOUND: events" } } });
-            const puts: string[] = [];
-            s3.on(PutObjectCommand).callsFake((i) => {
-                puts.push(i.Key);
-                return {};
-            });
+            const puts = recordPuts();
             let err: Error | undefined;
             try {
-                await runTraining({
-                    engine: athenaEngine(new AthenaClient({ region: "eu-west-1" }), { workgroup: "w", database: "d", pollMs: 1 }),
-                    events: "events",
-                    s3: new S3Client({ region: "eu-west-1" }),
-                    bucket: "lake",
-                    from: "2026-11-29",
-                    to: "2026-12-01",
-                });
+                await trainOnAthena("w", "d");
             } catch (e) {
                 err = e as Error;
             }

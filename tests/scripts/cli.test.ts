@@ -11,11 +11,14 @@ import { EVENT_TYPES_DOC_COMMAND } from "../../scripts/event-types-doc";
 import { DESIGN_DOC_COMMAND } from "../../scripts/design-doc";
 import { CAPACITY_COMMAND } from "../../scripts/capacity";
 import { TRAFFIC_COMMAND } from "../../scripts/traffic";
-import { RECONCILE_COMMAND, RECOMPUTE_COMMAND } from "../../scripts/reconcile";
+import { RECONCILE_COMMAND, RECOMPUTE_COMMAND, recomputeCommand } from "../../scripts/reconcile";
 import { KEYS_COMMAND } from "../../scripts/ops-keys";
 import { OPS_COMMANDS, USAGE as OPS_USAGE } from "../../scripts/ops-args";
 import { MAIN_COMMAND } from "../../local/main";
 import { BENCH_COMMAND } from "../../bench/stats";
+import { BENCH_MARKDOWN_COMMAND } from "../../bench/markdown";
+import { BENCH_PLAN_CHILD_COMMAND } from "../../bench/plan-child";
+import { BENCH_INGEST_SERVER_COMMAND, ingestServerArgs } from "../../bench/ingest-server";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const COMMANDS: CommandSpec[] = [
@@ -34,6 +37,16 @@ const COMMANDS: CommandSpec[] = [
     ...Object.values(OPS_COMMANDS),
     MAIN_COMMAND,
     BENCH_COMMAND,
+    BENCH_MARKDOWN_COMMAND,
+    BENCH_PLAN_CHILD_COMMAND,
+    BENCH_INGEST_SERVER_COMMAND,
+];
+
+/** The bench children and their files (run as scripts by bench/run.ts's sections). */
+const BENCH_CHILDREN: Array<[CommandSpec, string]> = [
+    [BENCH_MARKDOWN_COMMAND, "bench/markdown.ts"],
+    [BENCH_PLAN_CHILD_COMMAND, "bench/plan-child.ts"],
+    [BENCH_INGEST_SERVER_COMMAND, "bench/ingest-server.ts"],
 ];
 
 async function run(spec: CommandSpec, argv: string[]) {
@@ -91,5 +104,50 @@ describe("commands: one option table each (scripts/lib/cli.ts)", () => {
         expect(res.status).to.equal(2);
         expect(res.stdout).to.equal("");
         expect(res.stderr).to.equal(`plan: unknown option \`--colour\` (allowed: --stack, --json, --quiet, --help)\n\n${usage(PLAN_COMMAND)}\n`);
+    });
+
+    for (const [spec, file] of BENCH_CHILDREN) {
+        it(`${file} --help prints its usage on stdout and exits 0 (spawned)`, () => {
+            const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", file, "--help"], { cwd: REPO, encoding: "utf8" });
+            expect({ status: res.status, stdout: res.stdout, stderr: res.stderr }).to.deep.equal({ status: 0, stdout: `${usage(spec)}\n`, stderr: "" });
+        });
+        it(`fails when ${file} gets an unknown option: exit 2, message and usage on stderr (spawned)`, () => {
+            const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", file, "--fast"], { cwd: REPO, encoding: "utf8" });
+            expect({ status: res.status, stdout: res.stdout, stderr: res.stderr }).to.deep.equal({ status: 2, stdout: "", stderr: `${spec.name}: unknown option \`--fast\` (allowed: --help)\n\n${usage(spec)}\n` });
+        });
+    }
+
+    it("fails when bench/ingest-server.ts gets a bad <mode> or the real service no sink endpoint, naming the argument and the value", () => {
+        expect(() => parseCommand(BENCH_INGEST_SERVER_COMMAND, [])).to.throw("missing <mode>: real (functions/ingest/main.ts startService) or bare (fastify alone)");
+        expect(() => ingestServerArgs(["fast"])).to.throw('<mode> must be "real" or "bare" (received "fast")');
+        expect(() => ingestServerArgs(["real"])).to.throw("<endpoint>: the real service needs the sink's endpoint, http://127.0.0.1:<port> (received null)");
+        expect(() => ingestServerArgs(["real", "http://example.com:80"])).to.throw('<endpoint>: the real service needs the sink\'s endpoint, http://127.0.0.1:<port> (received "http://example.com:80")');
+        expect(ingestServerArgs(["real", "http://127.0.0.1:4567"])).to.deep.equal({ mode: "real", endpoint: "http://127.0.0.1:4567" });
+        expect(ingestServerArgs(["bare", ""])).to.deep.equal({ mode: "bare" });
+    });
+
+    it("fails when bench/ingest-server.ts is run with a bad <mode>: exit 2 with the usage (spawned)", () => {
+        const res = spawnSync(process.execPath, ["-r", "./scripts/register.js", "bench/ingest-server.ts", "fast"], { cwd: REPO, encoding: "utf8" });
+        expect({ status: res.status, stdout: res.stdout, stderr: res.stderr }).to.deep.equal({
+            status: 2,
+            stdout: "",
+            stderr: `bench ingest-server: <mode> must be "real" or "bare" (received "fast")\n\n${usage(BENCH_INGEST_SERVER_COMMAND)}\n`,
+        });
+    });
+
+    it("fails when bench/plan-child.ts gets a second argument, naming it (the stack is its only positional)", () => {
+        expect(() => parseCommand(BENCH_PLAN_CHILD_COMMAND, ["prod", "dev"])).to.throw('unexpected argument "dev" (this command takes only <stack>)');
+        expect(parseCommand(BENCH_PLAN_CHILD_COMMAND, ["dev"])).to.deep.equal({ help: false, values: {}, positionals: ["dev"] });
+    });
+
+    it("fails when recompute gets a window off the hour, naming the option it came from (fieldNames of its table), exit 2", async () => {
+        const out: string[] = [];
+        const err: string[] = [];
+        const code = await recomputeCommand(["--from", "2026-11-22T08:30:00Z", "--to", "2026-11-22T10:00:00Z", "--local"], { out: (l) => out.push(l), err: (l) => err.push(l) });
+        expect({ code, out, err }).to.deep.equal({
+            code: 2,
+            out: [],
+            err: ['`--from` must be a whole UTC hour such as "2026-11-22T08:00:00Z" (the lake is partitioned by hour) (received "2026-11-22T08:30:00Z").'],
+        });
     });
 });

@@ -1,18 +1,10 @@
 import { expect } from "chai";
-import { ConfigError, parseStackConfig } from "../../stack/config";
-import { rawStackConfig } from "../helpers/config";
+import { parseStackConfig } from "../../stack/config";
+import { configProblems, rawStackConfig } from "../helpers/config";
 
 const rawConfig = rawStackConfig;
 
-function problems(raw: Record<string, any>, stack = "prod"): string[] {
-    try {
-        parseStackConfig(raw, stack);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
-}
+const problems = configProblems;
 
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 

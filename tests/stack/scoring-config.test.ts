@@ -1,16 +1,8 @@
 import { expect } from "chai";
-import { ConfigError, parseStackConfig } from "../../stack/config";
-import { rawStackConfig } from "../helpers/config";
+import { parseStackConfig } from "../../stack/config";
+import { configProblems, rawStackConfig } from "../helpers/config";
 
-function problems(raw: Record<string, any>, stack = "prod"): string[] {
-    try {
-        parseStackConfig(raw, stack);
-    } catch (e) {
-        if (e instanceof ConfigError) return e.problems;
-        throw e;
-    }
-    throw new Error("expected a ConfigError");
-}
+const problems = configProblems;
 
 describe("stack config: analytics.scoring", () => {
     it("parses the prod placeholders; dev has no scoring endpoint", () => {

@@ -211,11 +211,11 @@ describe("capacity CLI", () => {
     });
 
     it("fails when arguments are bad", () => {
-        expect(() => runCapacity(["--tb-per-day", "ten"], MEASURED)).to.throw('--tb-per-day must be a number, got "ten"');
-        expect(() => runCapacity([], MEASURED)).to.throw("give the throughput as --tb-per-day (TB per day) or --mb-per-second (MB per second), got neither");
-        expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"], MEASURED)).to.throw("--peak-factor must be a number greater than 0 (received 0)");
-        expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"], MEASURED)).to.throw("--current-shards must be an integer between 1 and 10000 (received 0)");
-        expect(() => runCapacity(["--tb-per-day", "1", "--target-shards", "4"], MEASURED)).to.throw("--target-shards needs --current-shards (the count to reshard from)");
+        expect(() => runCapacity(["--tb-per-day", "ten"], MEASURED)).to.throw('`--tb-per-day` must be a number (received "ten")');
+        expect(() => runCapacity([], MEASURED)).to.throw("give the throughput as `--tb-per-day` (TB per day) or `--mb-per-second` (MB per second), got neither");
+        expect(() => runCapacity(["--tb-per-day", "1", "--peak-factor", "0"], MEASURED)).to.throw("`--peak-factor` must be a number greater than 0 (received 0)");
+        expect(() => runCapacity(["--tb-per-day", "1", "--current-shards", "0"], MEASURED)).to.throw("`--current-shards` must be an integer between 1 and 10000 (received 0)");
+        expect(() => runCapacity(["--tb-per-day", "1", "--target-shards", "4"], MEASURED)).to.throw("`--target-shards` needs `--current-shards` (the count to reshard from)");
         expect(() => runCapacity(["--tb-per-day", "1", "--shards", "4"], MEASURED)).to.throw(/^unknown option `--shards` \(allowed: --tb-per-day, /);
     });
 
@@ -339,6 +339,6 @@ describe("capacity planner: Aurora from the writer's measured server CPU and the
     it("fails when the event mix is out of range, naming the argument", () => {
         expect(() => planDataPath({ tbPerDay: 10, measured: m, cancellationsPerBooking: 2 })).to.throw("`cancellationsPerBooking` must be a number from 0 to 1, got 2");
         expect(() => planDataPath({ tbPerDay: 10, measured: m, lookToBook: 0 })).to.throw("`lookToBook` must be a number greater than 0 (received 0)");
-        expect(() => runCapacity(["--tb-per-day", "10", "--look-to-book", "many"], m)).to.throw('--look-to-book must be a number, got "many"');
+        expect(() => runCapacity(["--tb-per-day", "10", "--look-to-book", "many"], m)).to.throw('`--look-to-book` must be a number (received "many")');
     });
 });
