@@ -104,7 +104,8 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
             return m ? `arn:aws:ecr:${m[2]}:${m[1]}:repository/${m[3]}` : "invalid";
         });
         const statements: PolicyStatement[] = [
-            ...LakeBucketRef.fromBucketAttributes({ bucketArn: artifact.bucketArn, keyArn: args.modelDataKmsKeyArn, label: "ModelArtifact" }).grantReadObjects(`${name}-read-artifact`, new StatementCollector(), { keys: [artifact.key] }).principalStatements,
+            ...LakeBucketRef.fromBucketAttributes({ bucketArn: artifact.bucketArn, keyArn: args.modelDataKmsKeyArn, label: "ModelArtifact" }).grantReadObjects(`${name}-read-artifact`, new StatementCollector(), { keys: [artifact.key] })
+                .principalStatements,
             { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: image },
             // GetAuthorizationToken has no resource-level permissions.
             { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },

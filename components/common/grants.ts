@@ -545,12 +545,14 @@ export class LakeBucketRef {
         if ("keys" in objects) {
             if (objects.keys.length === 0) throw new Error(`${what}: \`keys\` must name at least one object key; received [].`);
             objects.keys.forEach((k, i) => {
-                if (typeof k === "string" && (k === "" || k.startsWith("/") || !KEY_PART.test(k))) throw new Error(`${what}: \`keys[${i}]\` must be an object key (letters, digits, ! _ . * ' ( ) / = -, not starting with "/"); received ${JSON.stringify(k)}.`);
+                if (typeof k === "string" && (k === "" || k.startsWith("/") || !KEY_PART.test(k)))
+                    throw new Error(`${what}: \`keys[${i}]\` must be an object key (letters, digits, ! _ . * ' ( ) / = -, not starting with "/"); received ${JSON.stringify(k)}.`);
             });
             resources = objects.keys.map((k) => pulumi.interpolate`${this.bucketArn}/${k}`);
         } else {
             checkPrefixes(what, [objects.prefix]);
-            if (!KEY_PART.test(objects.suffix) || objects.suffix.includes("/") || objects.suffix === "") throw new Error(`${what}: \`suffix\` must be a non-empty key ending without "/" (such as ".tar.gz"); received ${JSON.stringify(objects.suffix)}.`);
+            if (!KEY_PART.test(objects.suffix) || objects.suffix.includes("/") || objects.suffix === "")
+                throw new Error(`${what}: \`suffix\` must be a non-empty key ending without "/" (such as ".tar.gz"); received ${JSON.stringify(objects.suffix)}.`);
             resources = [pulumi.interpolate`${this.bucketArn}/${objects.prefix}*${objects.suffix}`];
         }
         return this.grantBucket(name, grantee, [{ Sid: `${this.label}Read`, Effect: "Allow", Action: "s3:GetObject", Resource: resources.length === 1 ? resources[0] : resources }], `${this.label}Decrypt`, ["kms:Decrypt"]);
