@@ -161,7 +161,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         { ...opts, dependsOn: [migrations] },
     );
     if (training && lake?.bucketArn !== undefined) {
-        // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
+        // IAM side of the cross-account read (stack/platform.ts grants these roles on the DataLake, whose bucket and key policies then name them).
         const lakeBucket = LakeBucketRef.fromBucketAttributes({ bucketArn: lake.bucketArn, bucketName: lake.bucketName, keyArn: lake.keyArn, label: "Lake" });
         lakeBucket.grantRead("analytics-processor-read-models", processor.role, MODEL_ARTIFACT_PREFIXES);
         lakeBucket.grantRead("analytics-insights-read-models", insights.role, [FORECAST_ARTIFACT_PREFIX]);

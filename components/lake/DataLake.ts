@@ -85,32 +85,25 @@ export class DataLake extends pulumi.ComponentResource {
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
         const archiveTiers = args.archiveTiers ?? false;
-        const archiveAccessDays = args.archiveAccessDays ?? 90;
-        const deepArchiveAccessDays = args.deepArchiveAccessDays ?? 180;
-        v.intRange("archiveAccessDays", archiveAccessDays, 90, 730);
-        v.intRange("deepArchiveAccessDays", deepArchiveAccessDays, 180, 730);
-        v.check("deepArchiveAccessDays", deepArchiveAccessDays > archiveAccessDays, `greater than \`archiveAccessDays\` (${archiveAccessDays})`, deepArchiveAccessDays);
-        const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
-        v.intRange("abortIncompleteMultipartUploadDays", abortDays, 1, 365);
-        const noncurrentDays = args.noncurrentVersionExpirationDays ?? 30;
-        v.intRange("noncurrentVersionExpirationDays", noncurrentDays, 1, 3650);
-        const logDays = args.accessLogRetentionDays ?? 365;
-        v.intRange("accessLogRetentionDays", logDays, 1, 3650);
-        const keyDays = args.keyDeletionWindowDays ?? 30;
-        v.intRange("keyDeletionWindowDays", keyDays, 7, 30);
+        const n = v.ints(args, {
+            archiveAccessDays: [90, 90, 730],
+            deepArchiveAccessDays: [180, 180, 730],
+            abortIncompleteMultipartUploadDays: [7, 1, 365],
+            noncurrentVersionExpirationDays: [30, 1, 3650],
+            accessLogRetentionDays: [365, 1, 3650],
+            keyDeletionWindowDays: [30, 7, 30],
+        });
+        v.check("deepArchiveAccessDays", n.deepArchiveAccessDays > n.archiveAccessDays, `greater than \`archiveAccessDays\` (${n.archiveAccessDays})`, n.deepArchiveAccessDays);
         this.requestMetrics = args.requestMetrics ?? false;
 
         const sb = createSecureBucket(this, name, {
             accountId: args.accountId,
             bucketName: args.bucketName,
-            archiveAccessDays: archiveTiers ? archiveAccessDays : undefined,
-            deepArchiveAccessDays: archiveTiers ? deepArchiveAccessDays : undefined,
-            abortIncompleteMultipartUploadDays: abortDays,
-            noncurrentVersionExpirationDays: noncurrentDays,
-            accessLogRetentionDays: logDays,
+            ...n,
+            archiveAccessDays: archiveTiers ? n.archiveAccessDays : undefined,
+            deepArchiveAccessDays: archiveTiers ? n.deepArchiveAccessDays : undefined,
             requestMetrics: this.requestMetrics,
             forceDestroy: args.forceDestroy ?? false,
-            keyDeletionWindowDays: keyDays,
             description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
         });
         this.bucket = sb.bucket;

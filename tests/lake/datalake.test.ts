@@ -248,6 +248,13 @@ describe("DataLake", function () {
         expect(e.message).to.equal("DataLake lake: `archiveAccessDays` must be an integer between 90 and 730 (received 30).");
     });
 
+    it("fails when the key deletion window or the deep archive days are out of range", async () => {
+        const e = await evaluateError(() => new DataLake("lake", { accountId: LAKE, region: "eu-west-1", keyDeletionWindowDays: 31 }));
+        expect(e.message).to.equal("DataLake lake: `keyDeletionWindowDays` must be an integer between 7 and 30 (received 31).");
+        const d = await evaluateError(() => new DataLake("lake", { accountId: LAKE, region: "eu-west-1", archiveAccessDays: 200, deepArchiveAccessDays: 190 }));
+        expect(d.message).to.equal("DataLake lake: `deepArchiveAccessDays` must be greater than `archiveAccessDays` (200) (received 190).");
+    });
+
     it("fails when a cross-account grant is made after the lake's policies were written, naming the policy", async () => {
         let late: Error | undefined;
         await evaluate(async () => {
