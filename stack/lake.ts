@@ -36,19 +36,15 @@ export interface LakeDeployArgs {
     readonly etlFailureTopicKmsKeyArn?: pulumi.Input<string>;
 }
 
-export interface LakeDeployment {
-    readonly lake: DataLake;
-    readonly delivery: LakeDelivery;
-    readonly catalog: LakeCatalog;
-    /** Keyed by pond name. */
-    readonly ponds: Record<string, Pond>;
-    /** Keyed by pond name. */
-    readonly etl: Record<string, PondEtl>;
-    /** Stack outputs `lake` and `ponds`. */
-    readonly outputs: Pick<PlatformStackExports, "lake" | "ponds">;
-}
+/** What deployLake creates (its return value's type). */
+export type LakeDeployment = ReturnType<typeof deployLake>;
 
-export function deployLake(args: LakeDeployArgs): LakeDeployment {
+/**
+ * Deploys the lake, its delivery and catalog, and every pond with its ETL;
+ * returns them (`ponds` and `etl` keyed by pond name) with the stack outputs
+ * `lake` and `ponds`.
+ */
+export function deployLake(args: LakeDeployArgs) {
     const { config, providers } = args;
     const lakeAccount = config.accounts.lake;
     const ingestion = config.accounts.ingestion;

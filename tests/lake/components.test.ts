@@ -3,6 +3,7 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
 import { Pond, PondEtl } from "@flightstream/components/pond";
 import { principals } from "@flightstream/components/common/grants";
+import { pondEtlArgs } from "./pond-etl-args";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const POND = "333333333333";
@@ -10,22 +11,7 @@ const ETL = "arn:aws:iam::222222222222:role/etl";
 const TEAM = "arn:aws:iam::333333333333:role/analysts";
 
 const pondArgs = { pond: "ops", team: "operations", accountId: POND, region: "eu-west-1", datasets: ["route_demand_daily"], readerPrincipalArns: [TEAM] };
-const etlArgs = {
-    pond: "ops",
-    datasets: ["route_demand_daily"],
-    schedule: "cron(15 2 * * ? *)",
-    accountId: "222222222222",
-    region: "eu-west-1",
-    lakeBucketName: "lake",
-    lakeBucketArn: "arn:aws:s3:::lake",
-    lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake",
-    lakeDatabaseName: "fs_lake",
-    pondAccountId: POND,
-    pondBucketName: "pond-ops",
-    pondBucketArn: "arn:aws:s3:::pond-ops",
-    pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
-    failureTopicArn: "arn:aws:sns:eu-west-1:222222222222:t",
-};
+const etlArgs = pondEtlArgs("ops", ["route_demand_daily"]);
 const deliveryArgs = { accountId: "111111111111", region: "eu-west-1", streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake" };
 
 describe("Pond", function () {
