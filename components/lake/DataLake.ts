@@ -20,7 +20,7 @@
  * account (the pond ETL roles) need no resource-policy statement: their
  * identity policy is enough (the key policy delegates to IAM).
  */
-import { Grant, Grantee, LakeBucketRef, LakeObjects } from "../common/grants";
+import { Grant, Grantee, LakeObjects } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
@@ -28,7 +28,7 @@ import { PolicyStatement } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { readStatements } from "./grants";
-import { REQUEST_METRICS_FILTER_ID, createSecureBucket } from "./secureBucket";
+import { REQUEST_METRICS_FILTER_ID, SecureBucketOwner } from "./secureBucket";
 
 /** Prefixes the delivery stream writes (data and Firehose error output). */
 export const LAKE_WRITE_PREFIXES = ["data/", "errors/"];
@@ -64,23 +64,11 @@ export interface DataLakeArgs {
     readonly alarms?: AlarmSettings;
 }
 
-export class DataLake extends pulumi.ComponentResource {
-    readonly bucket: aws.s3.Bucket;
-    readonly key: aws.kms.Key;
-    readonly keyAlias: aws.kms.Alias;
-    readonly logBucket: aws.s3.Bucket;
-    readonly bucketPolicy: aws.s3.BucketPolicy;
-    readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
+export class DataLake extends SecureBucketOwner {
     readonly alarms: aws.cloudwatch.MetricAlarm[];
-    readonly bucketArn: pulumi.Output<string>;
-    readonly bucketName: pulumi.Output<string>;
-    readonly keyArn: pulumi.Output<string>;
-    /** The lake bucket as a reference (what other components and stacks take); its grants reach this lake's bucket and key policies. */
-    readonly ref: LakeBucketRef;
     private readonly requestMetrics: boolean;
 
     constructor(name: string, args: DataLakeArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("flightstream:lake:DataLake", name, {}, opts);
         const v = validator("DataLake", name);
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
@@ -94,28 +82,24 @@ export class DataLake extends pulumi.ComponentResource {
             keyDeletionWindowDays: [30, 7, 30],
         });
         v.check("deepArchiveAccessDays", n.deepArchiveAccessDays > n.archiveAccessDays, `greater than \`archiveAccessDays\` (${n.archiveAccessDays})`, n.deepArchiveAccessDays);
-        this.requestMetrics = args.requestMetrics ?? false;
-
-        const sb = createSecureBucket(this, name, {
-            accountId: args.accountId,
-            bucketName: args.bucketName,
-            ...n,
-            archiveAccessDays: archiveTiers ? n.archiveAccessDays : undefined,
-            deepArchiveAccessDays: archiveTiers ? n.deepArchiveAccessDays : undefined,
-            requestMetrics: this.requestMetrics,
-            forceDestroy: args.forceDestroy ?? false,
-            description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
-        });
-        this.bucket = sb.bucket;
-        this.key = sb.key;
-        this.keyAlias = sb.keyAlias;
-        this.logBucket = sb.logBucket;
-        this.bucketPolicy = sb.bucketPolicy;
-        this.intelligentTiering = sb.intelligentTiering;
-        this.bucketArn = sb.bucket.arn;
-        this.bucketName = sb.bucket.bucket;
-        this.keyArn = sb.key.arn;
-        this.ref = LakeBucketRef.owned({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, accountId: args.accountId, region: args.region, label: "Lake" }, sb.policies);
+        const requestMetrics = args.requestMetrics ?? false;
+        super(
+            "flightstream:lake:DataLake",
+            name,
+            opts,
+            {
+                accountId: args.accountId,
+                bucketName: args.bucketName,
+                ...n,
+                archiveAccessDays: archiveTiers ? n.archiveAccessDays : undefined,
+                deepArchiveAccessDays: archiveTiers ? n.deepArchiveAccessDays : undefined,
+                requestMetrics,
+                forceDestroy: args.forceDestroy ?? false,
+                description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
+            },
+            { accountId: args.accountId, region: args.region, label: "Lake" },
+        );
+        this.requestMetrics = requestMetrics;
 
         const defs: AlarmDefinition[] = this.requestMetrics
             ? [
@@ -156,16 +140,6 @@ export class DataLake extends pulumi.ComponentResource {
     /** Lets a principal read exactly some objects (`{ keys }`, or `{ prefix, suffix }`; a model artifact), admitted by the lake's policies when in another account. */
     grantReadObjects(name: string, grantee: Grantee, objects: LakeObjects): Grant {
         return this.ref.grantReadObjects(name, grantee, objects);
-    }
-
-    /** Daily storage metric: bytes stored in a storage class. */
-    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
-    }
-
-    /** Daily storage metric: number of objects (all storage classes). */
-    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
     }
 
     /** 4xx responses (requires `requestMetrics`). */

@@ -23,7 +23,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LakeBucketPolicies, ResourcePolicyDocument } from "../common/grants";
+import { LakeBucketPolicies, LakeBucketRef, ResourcePolicyDocument } from "../common/grants";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { PolicyStatement, accountRoot, denyInsecureTransport, policyDocument } from "../common/iam";
 
 export interface SecureBucketArgs {
@@ -190,4 +191,49 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
 
     const requestMetric = a.requestMetrics ? new aws.s3.BucketMetric(`${name}-request-metrics`, { bucket: bucket.id, name: REQUEST_METRICS_FILTER_ID }, opts) : undefined;
     return { key, keyAlias, bucket, logBucket, bucketPolicy, policies: { bucket: bucketPolicyDoc, key: keyPolicy }, intelligentTiering, requestMetric };
+}
+
+/**
+ * What DataLake and Pond share: the hardened bucket and key they own (built
+ * by createSecureBucket as their children), their reference (`ref`, whose
+ * grants reach their bucket and key policies) and the storage metrics.
+ */
+export abstract class SecureBucketOwner extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly key: aws.kms.Key;
+    readonly keyAlias: aws.kms.Alias;
+    readonly logBucket: aws.s3.Bucket;
+    readonly bucketPolicy: aws.s3.BucketPolicy;
+    readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
+    readonly bucketArn: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly keyArn: pulumi.Output<string>;
+    /** The bucket as a reference (what other components and stacks take); its grants reach this bucket's and key's policies. */
+    readonly ref: LakeBucketRef;
+
+    /** `refAttrs.label` starts the Sids of the identity statements its grants write ("Lake", "Pond"). */
+    protected constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions, bucketArgs: SecureBucketArgs, refAttrs: { readonly accountId: string; readonly region: pulumi.Input<string>; readonly label: string }) {
+        super(type, name, {}, opts);
+        const sb = createSecureBucket(this, name, bucketArgs);
+        this.bucket = sb.bucket;
+        this.key = sb.key;
+        this.keyAlias = sb.keyAlias;
+        this.logBucket = sb.logBucket;
+        this.bucketPolicy = sb.bucketPolicy;
+        this.intelligentTiering = sb.intelligentTiering;
+        this.bucketArn = sb.bucket.arn;
+        this.bucketName = sb.bucket.bucket;
+        this.keyArn = sb.key.arn;
+        this.ref = LakeBucketRef.owned({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, ...refAttrs }, sb.policies);
+    }
+
+    /** Daily storage metric: bytes stored in a storage class (Intelligent-Tiering frequent access by default). */
+    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
+    }
+
+    /** Daily storage metric: number of objects (all storage classes). */
+    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
+    }
 }

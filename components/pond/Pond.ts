@@ -22,10 +22,9 @@ import { Grant, Grantee, LakeBucketRef, StatementCollector } from "../common/gra
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyDocument, principalTrustPolicy } from "../common/iam";
-import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { writeStatements } from "../lake/grants";
-import { createSecureBucket } from "../lake/secureBucket";
+import { SecureBucketOwner } from "../lake/secureBucket";
 import { DEFAULT_DATASET_ROOT, loadDatasetCatalog } from "../../functions/pond-etl/datasets";
 
 /** Where the pond's Athena workgroup keeps query results (inside the pond, under the pond key). */
@@ -57,22 +56,12 @@ export interface PondArgs {
     readonly readerMaxSessionSeconds?: number;
 }
 
-export class Pond extends pulumi.ComponentResource {
-    readonly bucket: aws.s3.Bucket;
-    readonly key: aws.kms.Key;
-    readonly logBucket: aws.s3.Bucket;
-    readonly bucketPolicy: aws.s3.BucketPolicy;
+export class Pond extends SecureBucketOwner {
     readonly readerRole: aws.iam.Role;
-    readonly bucketArn: pulumi.Output<string>;
-    readonly bucketName: pulumi.Output<string>;
-    readonly keyArn: pulumi.Output<string>;
-    /** The pond bucket as a reference; its grants reach this pond's bucket and key policies. */
-    readonly ref: LakeBucketRef;
     readonly datasets: string[];
-    readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+    readonly alarms: aws.cloudwatch.MetricAlarm[];
 
     constructor(name: string, args: PondArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("flightstream:pond:Pond", name, {}, opts);
         const v = validator("Pond", name);
         v.pattern("pond", args.pond, /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "3 to 32 lower-case letters, digits or dashes, starting with a letter");
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
@@ -88,8 +77,29 @@ export class Pond extends pulumi.ComponentResource {
         v.check("readerPrincipalArns", args.readerPrincipalArns.length > 0, "a non-empty list of IAM principal ARNs of the owning team", args.readerPrincipalArns);
         const maxSession = args.readerMaxSessionSeconds ?? 3600;
         v.intRange("readerMaxSessionSeconds", maxSession, 3600, 43200);
-        this.datasets = [...args.datasets];
         const tags = { Team: args.team, Pond: args.pond };
+        super(
+            "flightstream:pond:Pond",
+            name,
+            opts,
+            {
+                accountId: args.accountId,
+                bucketName: args.bucketName,
+                archiveAccessDays: args.archiveTiers ? 90 : undefined,
+                deepArchiveAccessDays: args.archiveTiers ? 180 : undefined,
+                abortIncompleteMultipartUploadDays: 7,
+                noncurrentVersionExpirationDays: 30,
+                accessLogRetentionDays: 365,
+                requestMetrics: false,
+                forceDestroy: args.forceDestroy ?? false,
+                keyDeletionWindowDays: 30,
+                description: `Pond ${args.pond} (team ${args.team}): written by the pond ETL, read by the team`,
+                tags,
+            },
+            { accountId: args.accountId, region: args.region, label: "Pond" },
+        );
+        this.datasets = [...args.datasets];
+        this.alarms = [];
 
         this.readerRole = new aws.iam.Role(
             `${name}-reader`,
@@ -101,29 +111,6 @@ export class Pond extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-
-        const sb = createSecureBucket(this, name, {
-            accountId: args.accountId,
-            bucketName: args.bucketName,
-            archiveAccessDays: args.archiveTiers ? 90 : undefined,
-            deepArchiveAccessDays: args.archiveTiers ? 180 : undefined,
-            abortIncompleteMultipartUploadDays: 7,
-            noncurrentVersionExpirationDays: 30,
-            accessLogRetentionDays: 365,
-            requestMetrics: false,
-            forceDestroy: args.forceDestroy ?? false,
-            keyDeletionWindowDays: 30,
-            description: `Pond ${args.pond} (team ${args.team}): written by the pond ETL, read by the team`,
-            tags,
-        });
-        this.bucket = sb.bucket;
-        this.key = sb.key;
-        this.logBucket = sb.logBucket;
-        this.bucketPolicy = sb.bucketPolicy;
-        this.bucketArn = sb.bucket.arn;
-        this.bucketName = sb.bucket.bucket;
-        this.keyArn = sb.key.arn;
-        this.ref = LakeBucketRef.owned({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, accountId: args.accountId, region: args.region, label: "Pond" }, sb.policies);
 
         // The reader role's one policy document, from its grants (the lake's grant admits the role in the lake's policies).
         const reader = new StatementCollector(this.readerRole, args.accountId);
@@ -150,15 +137,5 @@ export class Pond extends pulumi.ComponentResource {
             grantee,
             this.datasets.map((d) => `${d}/`),
         );
-    }
-
-    /** Daily storage metric: bytes stored (Intelligent-Tiering frequent access by default). */
-    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
-    }
-
-    /** Daily storage metric: number of objects. */
-    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
     }
 }
