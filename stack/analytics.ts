@@ -160,7 +160,7 @@ export function deployAnalytics(config: StackConfig, providers: AccountProviders
         { ...opts, dependsOn: [migrations] },
     );
     if (training && lakeBucket !== undefined) {
-        // IAM side of the cross-account read (the lake's bucket and key policies name these roles: `artifactReaders` of deployLake).
+        // IAM side of the cross-account read (stack/platform.ts grants these roles on the DataLake, whose bucket and key policies then name them).
         lakeBucket.grantRead("analytics-processor-read-models", processor.role, MODEL_ARTIFACT_PREFIXES);
         lakeBucket.grantRead("analytics-insights-read-models", insights.role, [FORECAST_ARTIFACT_PREFIX]);
     }

@@ -4,12 +4,14 @@
  *   LakeCatalog (lake)
  *   per pond: Pond (pond-<name>) ← PondEtl (lake: schedule → state machine)
  *
- * Cross-account principals go both ways (the lake's bucket policy names the
- * delivery and ETL roles; those roles' policies name the lake), so the role
- * ARNs are passed through `pulumi.deferredOutput` and resolved once the roles
- * exist; Pulumi still orders creation correctly (roles before policies).
+ * Cross-account access is granted after the component that owns the role:
+ * the delivery role (ingestion account) writes the lake, each pond ETL role
+ * (lake account) writes its pond, the reader roles of the ponds listed in
+ * `lake.readers` read the lake's `data/`; the lake's and ponds' bucket and key
+ * policies are written from those grants once the program is constructed.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { principals } from "@flightstream/components/common/grants";
 import { AlarmRouting } from "@flightstream/components/common/alarms";
 import { TopicRef } from "@flightstream/components/common/grants";
 import { DataLake, LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
@@ -33,47 +35,27 @@ export interface LakeDeployArgs {
     /** SNS topic (lake account) notified when a pond ETL run fails, and its KMS key. */
     readonly etlFailureTopicArn: pulumi.Input<string>;
     readonly etlFailureTopicKmsKeyArn?: pulumi.Input<string>;
-    /** Other roles allowed to read the raw lake (`data/`), e.g. the replay workflow's task role in the ingestion account. @default [] */
-    readonly extraReaderRoleArns?: pulumi.Input<string>[];
-    /** Roles reading the trained model artifacts (forecast/, models/scoring/), e.g. the processor and the insights API. @default - none */
-    readonly artifactReaders?: readonly { readonly principalArns: pulumi.Input<string>[]; readonly prefixes: string[] }[];
 }
 
-export interface LakeDeployment {
-    readonly lake: DataLake;
-    readonly delivery: LakeDelivery;
-    readonly catalog: LakeCatalog;
-    /** Keyed by pond name. */
-    readonly ponds: Record<string, Pond>;
-    /** Keyed by pond name. */
-    readonly etl: Record<string, PondEtl>;
-    /** Stack outputs `lake` and `ponds`. */
-    readonly outputs: Pick<PlatformStackExports, "lake" | "ponds">;
-}
+/** What deployLake creates (its return value's type). */
+export type LakeDeployment = ReturnType<typeof deployLake>;
 
-export function deployLake(args: LakeDeployArgs): LakeDeployment {
+/**
+ * Deploys the lake, its delivery and catalog, and every pond with its ETL;
+ * returns them (`ponds` and `etl` keyed by pond name) with the stack outputs
+ * `lake` and `ponds`.
+ */
+export function deployLake(args: LakeDeployArgs) {
     const { config, providers } = args;
     const lakeAccount = config.accounts.lake;
     const ingestion = config.accounts.ingestion;
     const dev = !config.isProd;
-
-    const [deliveryRoleArn, setDeliveryRoleArn] = pulumi.deferredOutput<string>();
-    const etlRoleArns: Record<string, [pulumi.Output<string>, (s: pulumi.Output<string>) => void]> = {};
-    const readerRoleArns: Record<string, [pulumi.Output<string>, (s: pulumi.Output<string>) => void]> = {};
-    for (const p of config.ponds) {
-        etlRoleArns[p.pond] = pulumi.deferredOutput<string>();
-        if (config.lake.readers.includes(p.pond)) readerRoleArns[p.pond] = pulumi.deferredOutput<string>();
-    }
 
     const lake = new DataLake(
         "lake",
         {
             accountId: lakeAccount.accountId,
             region: lakeAccount.region,
-            deliveryRoleArns: [deliveryRoleArn],
-            etlRoleArns: Object.values(etlRoleArns).map(([o]) => o),
-            readerRoleArns: [...Object.values(readerRoleArns).map(([o]) => o), ...(args.extraReaderRoleArns ?? [])],
-            ...(args.artifactReaders ? { artifactReaders: args.artifactReaders } : {}),
             archiveTiers: config.lake.archiveTiers,
             forceDestroy: dev,
             alarms: { routing: args.alarmRouting.lake },
@@ -96,7 +78,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
         },
         { provider: providers.ingestion },
     );
-    setDeliveryRoleArn(delivery.role.arn);
+    lake.grantWrite("lake-delivery", principals.roleArn(delivery.role.arn, ingestion.accountId));
 
     const catalog = new LakeCatalog(
         "lake-catalog",
@@ -119,16 +101,14 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
                 accountId: p.accountId,
                 region: p.region,
                 datasets: p.datasets,
-                etlRoleArns: [etlRoleArns[p.pond][0]],
                 readerPrincipalArns: p.readerPrincipalArns,
-                lakeRead: readerRoleArns[p.pond] ? { bucketArn: lake.bucketArn, keyArn: lake.keyArn } : undefined,
+                lakeRead: config.lake.readers.includes(p.pond) ? lake.ref : undefined,
                 archiveTiers: config.lake.archiveTiers,
                 forceDestroy: dev,
             },
             { provider: providers.ponds[p.pond] },
         );
         ponds[p.pond] = pond;
-        readerRoleArns[p.pond]?.[1](pond.readerRole.arn);
 
         const job = new PondEtl(
             `pond-etl-${p.pond}`,
@@ -152,7 +132,7 @@ export function deployLake(args: LakeDeployArgs): LakeDeployment {
             { provider: providers.lake },
         );
         etl[p.pond] = job;
-        etlRoleArns[p.pond][1](job.etlRoleArn);
+        pond.grantWrite(`pond-etl-${p.pond}`, principals.roleArn(job.etlRoleArn, lakeAccount.accountId));
     }
 
     const outputs: Pick<PlatformStackExports, "lake" | "ponds"> = {

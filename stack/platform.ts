@@ -5,7 +5,7 @@
  * Order: providers → on-call routing (one per account holding alarms) → stream →
  * ingestion → lake + ponds → analytics → workflows → dashboard.
  */
-import * as pulumi from "@pulumi/pulumi";
+import { principals } from "@flightstream/components/common/grants";
 import { OnCall } from "@flightstream/components/oncall";
 import { createProviders } from "./accounts";
 import { StackConfig } from "./config";
@@ -47,18 +47,10 @@ export function buildPlatform(config: StackConfig): Platform {
 
     // The stream (ingestion account) is created before the processor (analytics account);
     // a grant after the analytics deployment admits the processor's role to its policies.
-    const [processorRoleArn, setProcessorRoleArn] = pulumi.deferredOutput<string>();
     const stream = deployStream(config, providers, oncall);
     const ingestion = deployIngestion(config, providers, oncall, stream);
     const consumers = deployConsumers(config, providers, oncall.ingestion.routing, stream, resolveShardCount(config));
     const sources = deploySources(config, providers, oncall.ingestion.routing, stream);
-    // The replay workflow (created last: it needs the processor and the lake) reads
-    // the lake cross-account; the lake's bucket and key policies name its role.
-    const [replayRoleArn, setReplayRoleArn] = pulumi.deferredOutput<string>();
-    // The SageMaker scoring endpoint (analytics account, when configured) reads its model artifact from the lake.
-    const [scoringRoleArn, setScoringRoleArn] = pulumi.deferredOutput<string>();
-    // The processor and the insights API (analytics account) read the trained models' artifacts from the lake.
-    const [insightsRoleArn, setInsightsRoleArn] = pulumi.deferredOutput<string>();
     const lake = deployLake({
         config,
         providers,
@@ -66,11 +58,6 @@ export function buildPlatform(config: StackConfig): Platform {
         alarmRouting: { ingestion: oncall.ingestion.routing, lake: oncall.lake.routing },
         etlFailureTopicArn: oncall.lake.ticketTopic.arn,
         etlFailureTopicKmsKeyArn: oncall.lake.key.arn,
-        extraReaderRoleArns: [replayRoleArn, ...(config.analytics.scoring ? [scoringRoleArn] : [])],
-        artifactReaders: [
-            { principalArns: [processorRoleArn], prefixes: MODEL_ARTIFACT_PREFIXES },
-            { principalArns: [insightsRoleArn], prefixes: [FORECAST_ARTIFACT_PREFIX] },
-        ],
     });
     const analytics = deployAnalytics(
         config,
@@ -83,10 +70,17 @@ export function buildPlatform(config: StackConfig): Platform {
         },
         { bucketName: lake.lake.bucketName, keyArn: lake.lake.keyArn, bucketArn: lake.lake.bucketArn, databaseName: lake.catalog.databaseName, eventsTableName: lake.catalog.eventsTableName, alarmRouting: oncall.lake.routing },
     );
-    setProcessorRoleArn(analytics.processor.role.arn);
     grantStreamToProcessor(config, stream, analytics.processor.role.arn);
-    setInsightsRoleArn(analytics.insights.role.arn);
-    if (analytics.scoring) setScoringRoleArn(analytics.scoring.role.arn);
+    // The analytics roles read the lake across accounts: the lake's bucket and key policies
+    // admit each on exactly what it reads (their own policies are the analytics deployment's).
+    const analyticsAccount = config.accounts.analytics.accountId;
+    if (analytics.training) {
+        lake.lake.grantRead("analytics-processor-read-models", principals.roleArn(analytics.processor.role.arn, analyticsAccount), MODEL_ARTIFACT_PREFIXES);
+        lake.lake.grantRead("analytics-insights-read-models", principals.roleArn(analytics.insights.role.arn, analyticsAccount), [FORECAST_ARTIFACT_PREFIX]);
+    }
+    if (analytics.scoring && config.analytics.scoring) {
+        lake.lake.grantReadObjects("analytics-scoring-read-artifact", principals.roleArn(analytics.scoring.role.arn, analyticsAccount), { keys: [config.analytics.scoring.artifactKey] });
+    }
     const workflows = deployWorkflows({
         config,
         provider: providers.ingestion,
@@ -97,7 +91,8 @@ export function buildPlatform(config: StackConfig): Platform {
         alarmRouting: oncall.ingestion.routing,
         autoReshard: { capacityAlarmNames: stream.capacityAlarms.map((a) => a.name), onCall: oncall.ingestion },
     });
-    setReplayRoleArn(workflows.replay.taskRole.arn);
+    // The replay workflow's task role (ingestion account) reads the lake's data/.
+    lake.lake.grantRead("replay-read-lake", principals.roleArn(workflows.replay.taskRole.arn, config.accounts.ingestion.accountId));
     // Replay re-delivers records to the processor across accounts: a resource-based
     // permission on the function in the analytics account names exactly that role.
     new aws.lambda.Permission(

@@ -80,9 +80,15 @@ export class ModelTraining extends pulumi.ComponentResource {
         super("flightstream:analytics:ModelTraining", name, {}, opts);
         const v = validator("ModelTraining", name);
         checkAccountArgs(v, args);
-        v.check("lake", args.lake instanceof LakeBucketRef && args.lake.bucketName !== undefined, "a LakeBucketRef with its `bucketName`", args.lake instanceof LakeBucketRef ? args.lake.bucketArn : args.lake);
+        v.check(
+            "lake",
+            args.lake instanceof LakeBucketRef && args.lake.bucketName !== undefined && args.lake.keyArn !== undefined,
+            "a LakeBucketRef with its `bucketName` and `keyArn` (the lake is KMS-encrypted)",
+            args.lake instanceof LakeBucketRef ? args.lake.bucketArn : args.lake,
+        );
         const lake = args.lake;
         const lakeBucketName = lake.bucketName!;
+        const lakeKeyArn = lake.keyArn!;
         const schedule = args.schedule ?? "cron(0 3 * * ? *)";
         let interval: number;
         try {
@@ -111,7 +117,7 @@ export class ModelTraining extends pulumi.ComponentResource {
             bucketName: lakeBucketName,
             prefix: TRAINING_RESULTS_PREFIX,
             owner: args.accountId,
-            kmsKeyArn: lake.keyArn,
+            kmsKeyArn: lakeKeyArn,
         });
 
         const region = args.region;
@@ -128,7 +134,7 @@ export class ModelTraining extends pulumi.ComponentResource {
                 GLUE_DATABASE: args.databaseName,
                 EVENTS_TABLE: args.eventsTableName,
                 LAKE_BUCKET: lakeBucketName,
-                LAKE_KMS_KEY_ARN: lake.keyArn,
+                LAKE_KMS_KEY_ARN: lakeKeyArn,
                 TRAINING_DAYS: String(historyDays),
             },
             statements: [

@@ -14,6 +14,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
+import { LakeBucketRef, StatementCollector } from "../common/grants";
 import { PolicyStatement, grant, kmsUseStatement, serviceTrustPolicy } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
@@ -96,14 +97,15 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
         );
         const artifact = pulumi.output(args.modelDataUrl).apply((u) => {
             const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(u);
-            return { bucketArn: `arn:aws:s3:::${m ? m[1] : "invalid"}`, objectArn: `arn:aws:s3:::${m ? `${m[1]}/${m[2]}` : "invalid"}` };
+            return { bucketArn: `arn:aws:s3:::${m ? m[1] : "invalid"}`, key: m ? m[2] : "invalid" };
         });
         const image = pulumi.output(args.image).apply((i) => {
             const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(i);
             return m ? `arn:aws:ecr:${m[2]}:${m[1]}:repository/${m[3]}` : "invalid";
         });
         const statements: PolicyStatement[] = [
-            { Sid: "ReadModelArtifact", Effect: "Allow", Action: "s3:GetObject", Resource: artifact.objectArn },
+            ...LakeBucketRef.fromBucketAttributes({ bucketArn: artifact.bucketArn, keyArn: args.modelDataKmsKeyArn, label: "ModelArtifact" }).grantReadObjects(`${name}-read-artifact`, new StatementCollector(), { keys: [artifact.key] })
+                .principalStatements,
             { Sid: "PullImage", Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"], Resource: image },
             // GetAuthorizationToken has no resource-level permissions.
             { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -114,7 +116,6 @@ export class ScoringEndpoint extends pulumi.ComponentResource {
                 Resource: pulumi.interpolate`arn:aws:logs:*:${args.accountId}:log-group:/aws/sagemaker/Endpoints/${stackName}*`,
             },
             { Sid: "PutMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": "/aws/sagemaker/Endpoints" } } },
-            ...(args.modelDataKmsKeyArn !== undefined ? [kmsUseStatement(args.modelDataKmsKeyArn, "decrypt", "DecryptModelArtifact")] : []),
             kmsUseStatement(args.kmsKeyArn, "both", "UseEndpointKey"),
         ];
         const rolePolicy = grant(`${name}-role-policy`, this.role, statements);

@@ -177,7 +177,13 @@ export class ResourcePolicyDocument {
     add(statements: PolicyStatement[]): void {
         if (statements.length === 0) return;
         if (this.sealed) throw new Error(`${this.what}: a grant was made after its resource policy was written; make cross-account grants while the program is constructed (before any await).`);
-        this.added.push(...statements);
+        // A Sid already in the document gets the next free number (two grants with one name).
+        for (const st of statements) {
+            let sid = st.Sid;
+            const taken = (x: string) => [...this.base, ...this.added].some((y) => y.Sid === x);
+            if (sid !== undefined) for (let n = 2; taken(sid); n++) sid = `${st.Sid}${n}`;
+            this.added.push(sid === st.Sid ? st : { ...st, Sid: sid });
+        }
         this.ensureCreated();
     }
 
@@ -379,22 +385,30 @@ export class KinesisStreamRef {
 export interface LakeBucketAttributes {
     readonly bucketArn: pulumi.Input<string>;
     readonly bucketName?: pulumi.Input<string>;
-    /** The bucket's SSE-KMS key. */
-    readonly keyArn: pulumi.Input<string>;
+    /** The bucket's SSE-KMS key. @default - none (an SSE-S3 bucket: the grants add no KMS statements) */
+    readonly keyArn?: pulumi.Input<string>;
     /** @default - unknown */
     readonly accountId?: pulumi.Input<string>;
+    /** Region, to scope cross-account key use to S3 (`kms:ViaService`). @default - any region's S3 */
+    readonly region?: pulumi.Input<string>;
     /** What the statements' Sids start with ("Lake" -> "LakeReadObjects"). @default "Bucket" */
     readonly label?: string;
 }
 
-/**
- * Identity statements to read objects under `prefixes` (the whole bucket when
- * omitted) and decrypt them; Sids start with `label`. `locateBucket: false`
- * leaves out s3:GetBucketLocation (a reader that knows the bucket's region).
- */
-export function bucketReadStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes?: readonly string[], label = "Bucket", locateBucket = true): PolicyStatement[] {
+/** The resource policies of a bucket its owner (DataLake, Pond) lets grants add to. */
+export interface LakeBucketPolicies {
+    readonly bucket: ResourcePolicyDocument;
+    readonly key?: ResourcePolicyDocument;
+}
+
+const BUCKET_WRITE_OBJECT_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject"];
+const BUCKET_WRITE_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"];
+const objectArns = (bucketArn: pulumi.Input<string>, prefixes: readonly string[] | undefined): pulumi.Output<string>[] => (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`);
+
+/** S3 statements (no KMS) to read objects under `prefixes` (the whole bucket when omitted); Sids start with `label`. */
+function bucketReadS3Statements(bucketArn: pulumi.Input<string>, prefixes: readonly string[] | undefined, label: string, locateBucket: boolean): PolicyStatement[] {
     return [
-        { Sid: `${label}ReadObjects`, Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`) },
+        { Sid: `${label}ReadObjects`, Effect: "Allow", Action: "s3:GetObject", Resource: objectArns(bucketArn, prefixes) },
         {
             Sid: `${label}List`,
             Effect: "Allow",
@@ -404,22 +418,29 @@ export function bucketReadStatements(bucketArn: pulumi.Input<string>, keyArn: pu
         },
         // GetBucketLocation carries no s3:prefix.
         ...(prefixes && locateBucket ? [{ Sid: `${label}Locate`, Effect: "Allow" as const, Action: "s3:GetBucketLocation", Resource: bucketArn }] : []),
-        { Sid: `${label}Decrypt`, Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn },
     ];
 }
 
-/** Identity statements to write (multipart, read back, optionally delete) under `prefixes` and encrypt with the key; Sids start with `label`. */
-export function bucketWriteStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, prefixes: readonly string[], allowDelete = false, label = "Bucket"): PolicyStatement[] {
+/** S3 statements (no KMS) to write under `prefixes` (multipart, read back, optionally delete); Sids start with `label`. */
+function bucketWriteS3Statements(bucketArn: pulumi.Input<string>, prefixes: readonly string[], allowDelete: boolean, label: string): PolicyStatement[] {
     return [
-        {
-            Sid: `${label}WriteObjects`,
-            Effect: "Allow",
-            Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject", ...(allowDelete ? ["s3:DeleteObject"] : [])],
-            Resource: prefixes.map((p) => pulumi.interpolate`${bucketArn}/${p}*`),
-        },
-        { Sid: `${label}ListUploads`, Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: bucketArn },
-        { Sid: `${label}Encrypt`, Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn },
+        { Sid: `${label}WriteObjects`, Effect: "Allow", Action: [...BUCKET_WRITE_OBJECT_ACTIONS, ...(allowDelete ? ["s3:DeleteObject"] : [])], Resource: objectArns(bucketArn, prefixes) },
+        { Sid: `${label}ListUploads`, Effect: "Allow", Action: BUCKET_WRITE_BUCKET_ACTIONS, Resource: bucketArn },
     ];
+}
+
+/**
+ * Identity statements to read objects under `prefixes` (the whole bucket when
+ * omitted) and decrypt them; Sids start with `label`. `locateBucket: false`
+ * leaves out s3:GetBucketLocation (a reader that knows the bucket's region).
+ */
+export function bucketReadStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string> | undefined, prefixes?: readonly string[], label = "Bucket", locateBucket = true): PolicyStatement[] {
+    return [...bucketReadS3Statements(bucketArn, prefixes, label, locateBucket), ...(keyArn !== undefined ? [{ Sid: `${label}Decrypt`, Effect: "Allow" as const, Action: "kms:Decrypt", Resource: keyArn }] : [])];
+}
+
+/** Identity statements to write (multipart, read back, optionally delete) under `prefixes` and encrypt with the key; Sids start with `label`. */
+export function bucketWriteStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string> | undefined, prefixes: readonly string[], allowDelete = false, label = "Bucket"): PolicyStatement[] {
+    return [...bucketWriteS3Statements(bucketArn, prefixes, allowDelete, label), ...(keyArn !== undefined ? [{ Sid: `${label}Encrypt`, Effect: "Allow" as const, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: keyArn }] : [])];
 }
 
 function checkPrefixes(what: string, prefixes: readonly string[] | undefined): void {
@@ -428,21 +449,45 @@ function checkPrefixes(what: string, prefixes: readonly string[] | undefined): v
     });
 }
 
+/** Objects an object-level grant names: exact keys, or every key under `prefix` ending in `suffix`. */
+export type LakeObjects = { readonly keys: readonly pulumi.Input<string>[] } | { readonly prefix: string; readonly suffix: string };
+
+const KEY_PART = /^[A-Za-z0-9!_.*'()/=-]*$/;
+
+/** A grant's name as a statement Sid stem ("analytics-processor-read" -> "AnalyticsProcessorRead"). */
+function sidStem(name: string): string {
+    return name
+        .split(/[^A-Za-z0-9]+/)
+        .filter((w) => w.length > 0)
+        .map((w) => w[0].toUpperCase() + w.slice(1))
+        .join("");
+}
+
 /**
  * An S3 bucket encrypted with a customer key (the lake's, a pond's), by
- * attributes. DataLake and Pond build one over their bucket; the bucket
- * policy stays theirs (its readers/writers lists), so grants to principals
- * in another account return the bucket and key statements unapplied.
+ * attributes. DataLake and Pond own their bucket and key policies and build
+ * their `ref` with `LakeBucketRef.owned(...)`: a grant to a principal in
+ * another account adds the bucket-policy and key-policy statements there. A
+ * reference built with `fromBucketAttributes` (another stack's bucket) grants
+ * the principal's side only and returns those statements unapplied.
  */
 export class LakeBucketRef {
     static fromBucketAttributes(attrs: LakeBucketAttributes): LakeBucketRef {
         return new LakeBucketRef(attrs);
     }
+    /** The owning component's reference: cross-account grants write into `policies`. */
+    static owned(attrs: LakeBucketAttributes, policies: LakeBucketPolicies): LakeBucketRef {
+        const r = new LakeBucketRef(attrs);
+        r.ownedPolicies = policies;
+        return r;
+    }
     readonly bucketArn: pulumi.Input<string>;
     readonly bucketName?: pulumi.Input<string>;
-    readonly keyArn: pulumi.Input<string>;
+    readonly keyArn?: pulumi.Input<string>;
     readonly accountId?: pulumi.Input<string>;
+    readonly region?: pulumi.Input<string>;
     readonly label: string;
+    private ownedPolicies?: LakeBucketPolicies;
     protected constructor(attrs: LakeBucketAttributes) {
         if (attrs.label !== undefined && !/^[A-Za-z][A-Za-z0-9]*$/.test(attrs.label)) throw new Error(`LakeBucketRef: \`label\` must be letters and digits, starting with a letter; received ${JSON.stringify(attrs.label)}.`);
         this.label = attrs.label ?? "Bucket";
@@ -450,6 +495,27 @@ export class LakeBucketRef {
         this.bucketName = attrs.bucketName;
         this.keyArn = attrs.keyArn;
         this.accountId = attrs.accountId;
+        this.region = attrs.region;
+    }
+
+    private viaS3(): Condition {
+        return this.region !== undefined ? { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${this.region}.amazonaws.com` } } : { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } };
+    }
+
+    /**
+     * One grant: `s3` (the S3 statements) goes to the principal with the key
+     * statement; cross-account, the same S3 statements (Sids from the grant's
+     * name) go to the bucket policy and the key use, through S3 only, to the
+     * key policy.
+     */
+    private grantBucket(name: string, grantee: Grantee, s3: PolicyStatement[], keySid: string, keyActions: string | string[]): Grant {
+        const g = asGrantable(grantee);
+        const cross = isCrossAccount(`${this.constructor.name}(${name})`, g, this.accountId);
+        const stem = sidStem(name);
+        const principalStatements = [...s3, ...(this.keyArn !== undefined ? [{ Sid: keySid, Effect: "Allow" as const, Action: keyActions, Resource: this.keyArn }] : [])];
+        const resourceSide: { policy?: ResourcePolicyDocument; statements: PolicyStatement[] }[] = [{ policy: this.ownedPolicies?.bucket, statements: s3.map((s) => ({ ...s, Sid: `${stem}${s.Sid!.slice(this.label.length)}` })) }];
+        if (this.keyArn !== undefined) resourceSide.push({ policy: this.ownedPolicies?.key, statements: [{ Sid: `${stem}${keySid.slice(this.label.length)}`, Effect: "Allow", Action: keyActions, Resource: "*", Condition: this.viaS3() }] });
+        return applyGrant(name, g, cross, principalStatements, resourceSide);
     }
 
     /**
@@ -458,24 +524,38 @@ export class LakeBucketRef {
      */
     grantRead(name: string, grantee: Grantee, prefixes?: readonly string[], opts: { readonly locateBucket?: boolean } = {}): Grant {
         checkPrefixes(`${this.constructor.name}.grantRead(${name})`, prefixes);
-        const g = asGrantable(grantee);
-        const cross = isCrossAccount(`${this.constructor.name}(${name})`, g, this.accountId);
-        return applyGrant(name, g, cross, bucketReadStatements(this.bucketArn, this.keyArn, prefixes, this.label, opts.locateBucket ?? true), [
-            { statements: [{ Effect: "Allow", Action: "s3:GetObject", Resource: (prefixes ?? [""]).map((p) => pulumi.interpolate`${this.bucketArn}/${p}*`) }] },
-            { statements: [{ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }] },
-        ]);
+        return this.grantBucket(name, grantee, bucketReadS3Statements(this.bucketArn, prefixes, this.label, opts.locateBucket ?? true), `${this.label}Decrypt`, "kms:Decrypt");
     }
 
     /** Lets a principal write under `prefixes` (each ending in "/"), optionally delete there, and encrypt with the bucket's key. */
     grantWrite(name: string, grantee: Grantee, prefixes: readonly string[], allowDelete = false): Grant {
         checkPrefixes(`${this.constructor.name}.grantWrite(${name})`, prefixes);
         if (prefixes.length === 0) throw new Error(`${this.constructor.name}.grantWrite(${name}): \`prefixes\` must name at least one prefix; received [].`);
-        const g = asGrantable(grantee);
-        const cross = isCrossAccount(`${this.constructor.name}(${name})`, g, this.accountId);
-        return applyGrant(name, g, cross, bucketWriteStatements(this.bucketArn, this.keyArn, prefixes, allowDelete, this.label), [
-            { statements: [{ Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], Resource: prefixes.map((p) => pulumi.interpolate`${this.bucketArn}/${p}*`) }] },
-            { statements: [{ Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*" }] },
-        ]);
+        return this.grantBucket(name, grantee, bucketWriteS3Statements(this.bucketArn, prefixes, allowDelete, this.label), `${this.label}Encrypt`, ["kms:GenerateDataKey", "kms:Decrypt"]);
+    }
+
+    /**
+     * Lets a principal read exactly some objects (s3:GetObject, no listing) and
+     * decrypt them: `{ keys }` (exact object keys) or `{ prefix, suffix }`
+     * (every key under `prefix` ending in `suffix`). Sids: `<label>Read`, `<label>Decrypt`.
+     */
+    grantReadObjects(name: string, grantee: Grantee, objects: LakeObjects): Grant {
+        const what = `${this.constructor.name}.grantReadObjects(${name})`;
+        let resources: pulumi.Input<string>[];
+        if ("keys" in objects) {
+            if (objects.keys.length === 0) throw new Error(`${what}: \`keys\` must name at least one object key; received [].`);
+            objects.keys.forEach((k, i) => {
+                if (typeof k === "string" && (k === "" || k.startsWith("/") || !KEY_PART.test(k)))
+                    throw new Error(`${what}: \`keys[${i}]\` must be an object key (letters, digits, ! _ . * ' ( ) / = -, not starting with "/"); received ${JSON.stringify(k)}.`);
+            });
+            resources = objects.keys.map((k) => pulumi.interpolate`${this.bucketArn}/${k}`);
+        } else {
+            checkPrefixes(what, [objects.prefix]);
+            if (!KEY_PART.test(objects.suffix) || objects.suffix.includes("/") || objects.suffix === "")
+                throw new Error(`${what}: \`suffix\` must be a non-empty key ending without "/" (such as ".tar.gz"); received ${JSON.stringify(objects.suffix)}.`);
+            resources = [pulumi.interpolate`${this.bucketArn}/${objects.prefix}*${objects.suffix}`];
+        }
+        return this.grantBucket(name, grantee, [{ Sid: `${this.label}Read`, Effect: "Allow", Action: "s3:GetObject", Resource: resources.length === 1 ? resources[0] : resources }], `${this.label}Decrypt`, ["kms:Decrypt"]);
     }
 }
 

@@ -9,15 +9,18 @@
  * cannot write SSE-KMS objects); the bucket policy; optional request metrics
  * and alarms built from the metric helpers.
  *
- * The bucket and key policies name EXACTLY:
- * - `deliveryRoleArns` (the Firehose role in the ingestion account): write
- *   under `data/` and `errors/` only, encrypt with the key through S3;
- * - `etlRoleArns` (the pond ETL roles in the lake account) and
- *   `readerRoleArns` (reader roles of ponds allowed to read the raw lake):
- *   read `data/` only, decrypt through S3;
- * - the lake account root, which administers the key.
+ * The bucket and key policies are built from grants (collect-then-write,
+ * as KinesisStream's resource policies): besides the fixed statements (TLS
+ * only, SSE-KMS under the lake key only; the lake account root administers
+ * the key) they name EXACTLY the principals of other accounts granted with
+ * `grantRead` / `grantWrite` / `grantReadObjects` (the Firehose delivery role
+ * writes `data/` and `errors/`; pond reader roles and the replay workflow read
+ * `data/`; the analytics roles read their model artifacts), each on its
+ * prefixes or objects, the key through S3 only. Principals of the lake
+ * account (the pond ETL roles) need no resource-policy statement: their
+ * identity policy is enough (the key policy delegates to IAM).
  */
-import { Grant, Grantee, LakeBucketRef } from "../common/grants";
+import { Grant, Grantee, LakeObjects } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
@@ -25,7 +28,7 @@ import { PolicyStatement } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
 import { readStatements } from "./grants";
-import { REQUEST_METRICS_FILTER_ID, createSecureBucket } from "./secureBucket";
+import { REQUEST_METRICS_FILTER_ID, SecureBucketOwner } from "./secureBucket";
 
 /** Prefixes the delivery stream writes (data and Firehose error output). */
 export const LAKE_WRITE_PREFIXES = ["data/", "errors/"];
@@ -33,18 +36,10 @@ export const LAKE_WRITE_PREFIXES = ["data/", "errors/"];
 export const LAKE_READ_PREFIXES = ["data/"];
 
 export interface DataLakeArgs {
-    /** Lake account id (bucket and key owner). */
-    readonly accountId: pulumi.Input<string>;
+    /** Lake account id (bucket and key owner), a plain 12-digit id: grants compare it with their principal's account. */
+    readonly accountId: string;
     /** Lake region (used in the key policy's `kms:ViaService`). */
     readonly region: pulumi.Input<string>;
-    /** Firehose delivery role ARNs (ingestion account) that write `data/` and `errors/`. */
-    readonly deliveryRoleArns: pulumi.Input<string>[];
-    /** Pond ETL role ARNs that read `data/`. @default [] */
-    readonly etlRoleArns?: pulumi.Input<string>[];
-    /** Other reader role ARNs (pond reader roles listed in `lake.readers`) that read `data/`. @default [] */
-    readonly readerRoleArns?: pulumi.Input<string>[];
-    /** Roles (any account) that read trained model artifacts, each group on exactly its `prefixes` (e.g. the processor, the insights API). @default [] */
-    readonly artifactReaders?: readonly { readonly principalArns: pulumi.Input<string>[]; readonly prefixes: string[] }[];
     /** @default - generated from the component name */
     readonly bucketName?: pulumi.Input<string>;
     /** Turn the Intelligent-Tiering archive tiers on. @default false */
@@ -69,71 +64,42 @@ export interface DataLakeArgs {
     readonly alarms?: AlarmSettings;
 }
 
-export class DataLake extends pulumi.ComponentResource {
-    readonly bucket: aws.s3.Bucket;
-    readonly key: aws.kms.Key;
-    readonly keyAlias: aws.kms.Alias;
-    readonly logBucket: aws.s3.Bucket;
-    readonly bucketPolicy: aws.s3.BucketPolicy;
-    readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
+export class DataLake extends SecureBucketOwner {
     readonly alarms: aws.cloudwatch.MetricAlarm[];
-    readonly bucketArn: pulumi.Output<string>;
-    readonly bucketName: pulumi.Output<string>;
-    readonly keyArn: pulumi.Output<string>;
     private readonly requestMetrics: boolean;
 
     constructor(name: string, args: DataLakeArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("flightstream:lake:DataLake", name, {}, opts);
         const v = validator("DataLake", name);
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
-        v.check("deliveryRoleArns", args.deliveryRoleArns.length > 0, "a non-empty list of Firehose role ARNs", args.deliveryRoleArns);
         const archiveTiers = args.archiveTiers ?? false;
-        const archiveAccessDays = args.archiveAccessDays ?? 90;
-        const deepArchiveAccessDays = args.deepArchiveAccessDays ?? 180;
-        v.intRange("archiveAccessDays", archiveAccessDays, 90, 730);
-        v.intRange("deepArchiveAccessDays", deepArchiveAccessDays, 180, 730);
-        v.check("deepArchiveAccessDays", deepArchiveAccessDays > archiveAccessDays, `greater than \`archiveAccessDays\` (${archiveAccessDays})`, deepArchiveAccessDays);
-        const abortDays = args.abortIncompleteMultipartUploadDays ?? 7;
-        v.intRange("abortIncompleteMultipartUploadDays", abortDays, 1, 365);
-        const noncurrentDays = args.noncurrentVersionExpirationDays ?? 30;
-        v.intRange("noncurrentVersionExpirationDays", noncurrentDays, 1, 3650);
-        const logDays = args.accessLogRetentionDays ?? 365;
-        v.intRange("accessLogRetentionDays", logDays, 1, 3650);
-        const keyDays = args.keyDeletionWindowDays ?? 30;
-        v.intRange("keyDeletionWindowDays", keyDays, 7, 30);
-        this.requestMetrics = args.requestMetrics ?? false;
-
-        const readers = [
-            { sid: "PondEtl", principalArns: args.etlRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
-            { sid: "LakeReaders", principalArns: args.readerRoleArns ?? [], prefixes: LAKE_READ_PREFIXES },
-            ...(args.artifactReaders ?? []).map((r, i) => ({ sid: `ModelArtifactReaders${i}`, principalArns: r.principalArns, prefixes: r.prefixes })),
-        ];
-        const sb = createSecureBucket(this, name, {
-            accountId: args.accountId,
-            region: args.region,
-            bucketName: args.bucketName,
-            writers: [{ sid: "Delivery", principalArns: args.deliveryRoleArns, prefixes: LAKE_WRITE_PREFIXES }],
-            readers,
-            archiveAccessDays: archiveTiers ? archiveAccessDays : undefined,
-            deepArchiveAccessDays: archiveTiers ? deepArchiveAccessDays : undefined,
-            abortIncompleteMultipartUploadDays: abortDays,
-            noncurrentVersionExpirationDays: noncurrentDays,
-            accessLogRetentionDays: logDays,
-            requestMetrics: this.requestMetrics,
-            forceDestroy: args.forceDestroy ?? false,
-            keyDeletionWindowDays: keyDays,
-            description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
+        const n = v.ints(args, {
+            archiveAccessDays: [90, 90, 730],
+            deepArchiveAccessDays: [180, 180, 730],
+            abortIncompleteMultipartUploadDays: [7, 1, 365],
+            noncurrentVersionExpirationDays: [30, 1, 3650],
+            accessLogRetentionDays: [365, 1, 3650],
+            keyDeletionWindowDays: [30, 7, 30],
         });
-        this.bucket = sb.bucket;
-        this.key = sb.key;
-        this.keyAlias = sb.keyAlias;
-        this.logBucket = sb.logBucket;
-        this.bucketPolicy = sb.bucketPolicy;
-        this.intelligentTiering = sb.intelligentTiering;
-        this.bucketArn = sb.bucket.arn;
-        this.bucketName = sb.bucket.bucket;
-        this.keyArn = sb.key.arn;
+        v.check("deepArchiveAccessDays", n.deepArchiveAccessDays > n.archiveAccessDays, `greater than \`archiveAccessDays\` (${n.archiveAccessDays})`, n.deepArchiveAccessDays);
+        const requestMetrics = args.requestMetrics ?? false;
+        super(
+            "flightstream:lake:DataLake",
+            name,
+            opts,
+            {
+                accountId: args.accountId,
+                bucketName: args.bucketName,
+                ...n,
+                archiveAccessDays: archiveTiers ? n.archiveAccessDays : undefined,
+                deepArchiveAccessDays: archiveTiers ? n.deepArchiveAccessDays : undefined,
+                requestMetrics,
+                forceDestroy: args.forceDestroy ?? false,
+                description: `Data lake objects (${name}): written by Firehose, read by the pond ETL and lake readers`,
+            },
+            { accountId: args.accountId, region: args.region, label: "Lake" },
+        );
+        this.requestMetrics = requestMetrics;
 
         const defs: AlarmDefinition[] = this.requestMetrics
             ? [
@@ -157,35 +123,23 @@ export class DataLake extends pulumi.ComponentResource {
         return readStatements(this.bucketArn, this.keyArn, prefixes);
     }
 
-    /** The lake bucket as a reference (what other components and stacks take). */
-    get ref(): LakeBucketRef {
-        return LakeBucketRef.fromBucketAttributes({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, label: "Lake" });
-    }
-
     /**
-     * Lets a principal read the lake under `prefixes` (IAM side: the policy lands in
-     * the role's own account). The bucket and key policies are built from this
-     * component's reader lists: a principal in another account must ALSO be listed
-     * in `etlRoleArns`/`readerRoleArns`/`artifactReaders` (the grant returns the
-     * statements in `unappliedResourceStatements`).
+     * Lets a principal read the lake under `prefixes` (default `data/`): its
+     * identity policy when this program owns the principal; when the principal
+     * is in another account, the lake's bucket and key policies admit it too.
      */
     grantRead(name: string, grantee: Grantee, prefixes: string[] = LAKE_READ_PREFIXES): Grant {
         return this.ref.grantRead(name, grantee, prefixes);
     }
 
-    /** Lets a principal write under `prefixes` (default `data/` and `errors/`; a `deliveryRoleArns` entry when in another account). */
+    /** Lets a principal write under `prefixes` (default `data/` and `errors/`; the Firehose delivery role), admitted by the lake's policies when in another account. */
     grantWrite(name: string, grantee: Grantee, prefixes: string[] = LAKE_WRITE_PREFIXES): Grant {
         return this.ref.grantWrite(name, grantee, prefixes);
     }
 
-    /** Daily storage metric: bytes stored in a storage class. */
-    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
-    }
-
-    /** Daily storage metric: number of objects (all storage classes). */
-    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
-        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
+    /** Lets a principal read exactly some objects (`{ keys }`, or `{ prefix, suffix }`; a model artifact), admitted by the lake's policies when in another account. */
+    grantReadObjects(name: string, grantee: Grantee, objects: LakeObjects): Grant {
+        return this.ref.grantReadObjects(name, grantee, objects);
     }
 
     /** 4xx responses (requires `requestMetrics`). */

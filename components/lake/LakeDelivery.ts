@@ -65,7 +65,7 @@ export interface LakeDeliveryArgs {
 
 export class LakeDelivery extends pulumi.ComponentResource {
     readonly deliveryStream: aws.kinesis.FirehoseDeliveryStream;
-    /** The role Firehose writes with: list its ARN in DataLake `deliveryRoleArns`. */
+    /** The role Firehose writes with: grant it `DataLake.grantWrite` (its account is the delivery's; the lake's policies admit it). */
     readonly role: aws.iam.Role;
     readonly processor: aws.lambda.Function;
     readonly processorRole: aws.iam.Role;
@@ -79,20 +79,23 @@ export class LakeDelivery extends pulumi.ComponentResource {
         const v = validator("LakeDelivery", name);
         v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
         v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
-        const bufferSizeMiB = args.bufferSizeMiB ?? 128;
-        v.intRange("bufferSizeMiB", bufferSizeMiB, 64, 128);
-        const bufferIntervalSeconds = args.bufferIntervalSeconds ?? 300;
-        v.intRange("bufferIntervalSeconds", bufferIntervalSeconds, 0, 900);
-        const retryDurationSeconds = args.retryDurationSeconds ?? 300;
-        v.intRange("retryDurationSeconds", retryDurationSeconds, 0, 7200);
+        const {
+            bufferSizeMiB,
+            bufferIntervalSeconds,
+            retryDurationSeconds,
+            processorMemoryMiB: memory,
+            processorTimeoutSeconds: timeout,
+            dataFreshnessThresholdSeconds: freshness,
+        } = v.ints(args, {
+            bufferSizeMiB: [128, 64, 128],
+            bufferIntervalSeconds: [300, 0, 900],
+            retryDurationSeconds: [300, 0, 7200],
+            processorMemoryMiB: [512, 128, 10240],
+            processorTimeoutSeconds: [120, 1, 900],
+            dataFreshnessThresholdSeconds: [900, 60, 86400],
+        });
         const logRetentionDays = args.logRetentionDays ?? 30;
         v.logRetentionDays("logRetentionDays", logRetentionDays);
-        const memory = args.processorMemoryMiB ?? 512;
-        v.intRange("processorMemoryMiB", memory, 128, 10240);
-        const timeout = args.processorTimeoutSeconds ?? 120;
-        v.intRange("processorTimeoutSeconds", timeout, 1, 900);
-        const freshness = args.dataFreshnessThresholdSeconds ?? 900;
-        v.intRange("dataFreshnessThresholdSeconds", freshness, 60, 86400);
         const p = { parent: this };
 
         this.logKey = logsKey(`${name}-logs-key`, this, { description: `CloudWatch Logs of the lake delivery (${name})`, accountId: args.accountId, region: args.region });

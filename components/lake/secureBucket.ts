@@ -4,16 +4,18 @@
  *
  * Creates: a customer-managed KMS key (rotation on) and alias, whose key
  * policy names the account root (administration and IAM delegation inside the
- * owning account) plus EXACTLY the writer principals (encrypt) and reader
- * principals (decrypt), both only through S3; the bucket with SSE-KMS under
+ * owning account) plus EXACTLY what cross-account grants add (encrypt or
+ * decrypt, only through S3); the bucket with SSE-KMS under
  * that key and the bucket key on; Block Public Access (all four); versioning;
  * ownership BucketOwnerEnforced (cross-account writes stay owned by the bucket
  * owner, ACLs off); a lifecycle that aborts incomplete multipart uploads,
  * moves objects to INTELLIGENT_TIERING and expires old noncurrent versions;
  * optional Intelligent-Tiering archive tiers; server access logging to a
  * separate log bucket; and a bucket policy that is TLS-only, denies puts with
- * another encryption or another key, and grants EXACTLY the writers (per
- * prefix) and readers (per prefix).
+ * another encryption or another key, and allows EXACTLY what cross-account
+ * grants add (collect-then-write: `policies` is the owner's
+ * `LakeBucketRef.owned(...)` second argument; both policies are written once
+ * the program is constructed, see components/common/grants.ts).
  *
  * Exception: the access-log bucket is encrypted with SSE-S3 (AES256), because
  * S3 server access logging cannot deliver to a bucket whose default
@@ -21,36 +23,15 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { LakeBucketPolicies, LakeBucketRef, ResourcePolicyDocument } from "../common/grants";
+import { MetricOptions, MetricSpec, metric } from "../common/metrics";
 import { PolicyStatement, accountRoot, denyInsecureTransport, policyDocument } from "../common/iam";
-
-/** Principals allowed to write under some prefixes. */
-export interface BucketWriter {
-    /** Short id used in statement Sids (letters and digits). */
-    readonly sid: string;
-    readonly principalArns: pulumi.Input<string>[];
-    /** Key prefixes, each ending with "/". */
-    readonly prefixes: string[];
-    /** Also allow DeleteObject under the prefixes (to replace an output). @default false */
-    readonly allowDelete?: boolean;
-}
-
-/** Principals allowed to read some prefixes (or the whole bucket). */
-export interface BucketReader {
-    readonly sid: string;
-    readonly principalArns: pulumi.Input<string>[];
-    /** @default - the whole bucket */
-    readonly prefixes?: string[];
-}
 
 export interface SecureBucketArgs {
     /** Account that owns the bucket and key (its root administers the key). */
     readonly accountId: pulumi.Input<string>;
-    /** Region of the bucket (for the `kms:ViaService` condition). */
-    readonly region: pulumi.Input<string>;
     /** @default - a name Pulumi generates from the component name */
     readonly bucketName?: pulumi.Input<string>;
-    readonly writers: BucketWriter[];
-    readonly readers: BucketReader[];
     /** Days of no access before ARCHIVE_ACCESS; undefined leaves the tier off. */
     readonly archiveAccessDays?: number;
     /** Days of no access before DEEP_ARCHIVE_ACCESS; undefined leaves the tier off. */
@@ -73,6 +54,8 @@ export interface SecureBucket {
     readonly bucket: aws.s3.Bucket;
     readonly logBucket: aws.s3.Bucket;
     readonly bucketPolicy: aws.s3.BucketPolicy;
+    /** The bucket and key policies grants add to (LakeBucketRef.owned). */
+    readonly policies: LakeBucketPolicies;
     readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
     readonly requestMetric?: aws.s3.BucketMetric;
 }
@@ -80,22 +63,10 @@ export interface SecureBucket {
 /** Filter id of the whole-bucket request metrics configuration. */
 export const REQUEST_METRICS_FILTER_ID = "EntireBucket";
 
-const WRITE_OBJECT_ACTIONS = ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject"];
-const WRITE_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"];
-const READ_BUCKET_ACTIONS = ["s3:GetBucketLocation", "s3:ListBucket"];
-
-function objectArns(bucketArn: pulumi.Input<string>, prefixes: string[] | undefined): pulumi.Output<string>[] {
-    return (prefixes ?? [""]).map((p) => pulumi.interpolate`${bucketArn}/${p}*`);
-}
-
-function listCondition(prefixes: string[] | undefined): PolicyStatement["Condition"] | undefined {
-    return prefixes ? { StringLike: { "s3:prefix": prefixes.flatMap((p) => [p, `${p}*`]) } } : undefined;
-}
-
-/** Bucket policy statements (exported for tests and the policy pack). */
-export function bucketPolicyStatements(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>, writers: BucketWriter[], readers: BucketReader[]): PolicyStatement[] {
+/** The bucket policy's fixed statements: TLS only, SSE-KMS under this key only (grants add their Allows after them). */
+export function bucketPolicyBase(bucketArn: pulumi.Input<string>, keyArn: pulumi.Input<string>): PolicyStatement[] {
     const objects = pulumi.interpolate`${bucketArn}/*`;
-    const out: PolicyStatement[] = [
+    return [
         denyInsecureTransport(bucketArn),
         {
             Sid: "DenyNonKmsEncryption",
@@ -116,52 +87,19 @@ export function bucketPolicyStatements(bucketArn: pulumi.Input<string>, keyArn: 
             Condition: { Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" }, StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn } },
         },
     ];
-    for (const w of writers) {
-        out.push({
-            Sid: `${w.sid}WriteObjects`,
-            Effect: "Allow",
-            Principal: { AWS: w.principalArns },
-            Action: w.allowDelete ? [...WRITE_OBJECT_ACTIONS, "s3:DeleteObject"] : WRITE_OBJECT_ACTIONS,
-            Resource: objectArns(bucketArn, w.prefixes),
-        });
-        out.push({ Sid: `${w.sid}ListBucket`, Effect: "Allow", Principal: { AWS: w.principalArns }, Action: WRITE_BUCKET_ACTIONS, Resource: bucketArn });
-    }
-    for (const r of readers) {
-        out.push({ Sid: `${r.sid}ReadObjects`, Effect: "Allow", Principal: { AWS: r.principalArns }, Action: "s3:GetObject", Resource: objectArns(bucketArn, r.prefixes) });
-        const cond = listCondition(r.prefixes);
-        // GetBucketLocation carries no s3:prefix, so it cannot share the prefix-conditioned statement.
-        out.push({
-            Sid: `${r.sid}ListBucket`,
-            Effect: "Allow",
-            Principal: { AWS: r.principalArns },
-            Action: cond ? "s3:ListBucket" : READ_BUCKET_ACTIONS,
-            Resource: bucketArn,
-            ...(cond ? { Condition: cond } : {}),
-        });
-        if (cond) out.push({ Sid: `${r.sid}LocateBucket`, Effect: "Allow", Principal: { AWS: r.principalArns }, Action: "s3:GetBucketLocation", Resource: bucketArn });
-    }
-    return out;
 }
 
-/** Key policy statements: root administers; writers encrypt and readers decrypt, through S3 only. */
-export function keyPolicyStatements(accountId: pulumi.Input<string>, region: pulumi.Input<string>, writers: BucketWriter[], readers: BucketReader[]): PolicyStatement[] {
-    const viaS3 = { StringEquals: { "kms:ViaService": pulumi.interpolate`s3.${region}.amazonaws.com` } };
-    const out: PolicyStatement[] = [{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(accountId) }, Action: "kms:*", Resource: "*" }];
-    for (const w of writers) {
-        // Multipart uploads under SSE-KMS need Decrypt as well as GenerateDataKey.
-        out.push({ Sid: `${w.sid}Encrypt`, Effect: "Allow", Principal: { AWS: w.principalArns }, Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: "*", Condition: viaS3 });
-    }
-    for (const r of readers) {
-        out.push({ Sid: `${r.sid}Decrypt`, Effect: "Allow", Principal: { AWS: r.principalArns }, Action: "kms:Decrypt", Resource: "*", Condition: viaS3 });
-    }
-    return out;
+/** Block Public Access, all four settings. */
+function blockPublicAccess(name: string, bucket: aws.s3.Bucket, opts: pulumi.CustomResourceOptions): aws.s3.BucketPublicAccessBlock {
+    return new aws.s3.BucketPublicAccessBlock(name, { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, opts);
 }
 
 /** Builds the hardened bucket, its key and log bucket as children of `parent`. */
 export function createSecureBucket(parent: pulumi.Resource, name: string, args: SecureBucketArgs): SecureBucket {
     const opts = { parent };
-    // Statements with no principal would be rejected by S3 and KMS: leave them out.
-    const a = { ...args, writers: args.writers.filter((w) => w.principalArns.length > 0), readers: args.readers.filter((r) => r.principalArns.length > 0) };
+    const a = args;
+    const what = `${parent.constructor.name} "${name}"`;
+    const keyPolicy = new ResourcePolicyDocument(`${what} key policy`, [{ Sid: "AccountRootAdministers", Effect: "Allow", Principal: { AWS: accountRoot(a.accountId) }, Action: "kms:*", Resource: "*" }]);
     const key = new aws.kms.Key(
         `${name}-key`,
         {
@@ -169,7 +107,7 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
             enableKeyRotation: true,
             tags: a.tags,
             deletionWindowInDays: a.keyDeletionWindowDays,
-            policy: policyDocument(keyPolicyStatements(a.accountId, a.region, a.writers, a.readers)),
+            policy: keyPolicy.document,
         },
         opts,
     );
@@ -177,17 +115,7 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
 
     // Access-log bucket: SSE-S3 (server access logging cannot write SSE-KMS).
     const logBucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: a.forceDestroy, tags: a.tags }, opts);
-    const logBpa = new aws.s3.BucketPublicAccessBlock(
-        `${name}-access-logs-public-access`,
-        {
-            bucket: logBucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        },
-        opts,
-    );
+    const logBpa = blockPublicAccess(`${name}-access-logs-public-access`, logBucket, opts);
     new aws.s3.BucketServerSideEncryptionConfiguration(
         `${name}-access-logs-encryption`,
         {
@@ -207,17 +135,7 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
     );
 
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: a.bucketName, forceDestroy: a.forceDestroy, tags: a.tags }, opts);
-    const bpa = new aws.s3.BucketPublicAccessBlock(
-        `${name}-public-access`,
-        {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        },
-        opts,
-    );
+    const bpa = blockPublicAccess(`${name}-public-access`, bucket, opts);
     new aws.s3.BucketServerSideEncryptionConfiguration(
         `${name}-encryption`,
         {
@@ -266,15 +184,56 @@ export function createSecureBucket(parent: pulumi.Resource, name: string, args: 
         { parent, dependsOn: [logBpa] },
     );
 
-    const bucketPolicy = new aws.s3.BucketPolicy(
-        `${name}-policy`,
-        {
-            bucket: bucket.id,
-            policy: policyDocument(bucketPolicyStatements(bucket.arn, key.arn, a.writers, a.readers)),
-        },
-        { parent, dependsOn: [bpa] },
-    );
+    let bucketPolicy!: aws.s3.BucketPolicy;
+    const bucketPolicyDoc = new ResourcePolicyDocument(`${what} bucket policy`, bucketPolicyBase(bucket.arn, key.arn), (document) => {
+        bucketPolicy = new aws.s3.BucketPolicy(`${name}-policy`, { bucket: bucket.id, policy: document }, { parent, dependsOn: [bpa] });
+    });
 
     const requestMetric = a.requestMetrics ? new aws.s3.BucketMetric(`${name}-request-metrics`, { bucket: bucket.id, name: REQUEST_METRICS_FILTER_ID }, opts) : undefined;
-    return { key, keyAlias, bucket, logBucket, bucketPolicy, intelligentTiering, requestMetric };
+    return { key, keyAlias, bucket, logBucket, bucketPolicy, policies: { bucket: bucketPolicyDoc, key: keyPolicy }, intelligentTiering, requestMetric };
+}
+
+/**
+ * What DataLake and Pond share: the hardened bucket and key they own (built
+ * by createSecureBucket as their children), their reference (`ref`, whose
+ * grants reach their bucket and key policies) and the storage metrics.
+ */
+export abstract class SecureBucketOwner extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly key: aws.kms.Key;
+    readonly keyAlias: aws.kms.Alias;
+    readonly logBucket: aws.s3.Bucket;
+    readonly bucketPolicy: aws.s3.BucketPolicy;
+    readonly intelligentTiering?: aws.s3.BucketIntelligentTieringConfiguration;
+    readonly bucketArn: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly keyArn: pulumi.Output<string>;
+    /** The bucket as a reference (what other components and stacks take); its grants reach this bucket's and key's policies. */
+    readonly ref: LakeBucketRef;
+
+    /** `refAttrs.label` starts the Sids of the identity statements its grants write ("Lake", "Pond"). */
+    protected constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions, bucketArgs: SecureBucketArgs, refAttrs: { readonly accountId: string; readonly region: pulumi.Input<string>; readonly label: string }) {
+        super(type, name, {}, opts);
+        const sb = createSecureBucket(this, name, bucketArgs);
+        this.bucket = sb.bucket;
+        this.key = sb.key;
+        this.keyAlias = sb.keyAlias;
+        this.logBucket = sb.logBucket;
+        this.bucketPolicy = sb.bucketPolicy;
+        this.intelligentTiering = sb.intelligentTiering;
+        this.bucketArn = sb.bucket.arn;
+        this.bucketName = sb.bucket.bucket;
+        this.keyArn = sb.key.arn;
+        this.ref = LakeBucketRef.owned({ bucketArn: this.bucketArn, bucketName: this.bucketName, keyArn: this.keyArn, ...refAttrs }, sb.policies);
+    }
+
+    /** Daily storage metric: bytes stored in a storage class (Intelligent-Tiering frequent access by default). */
+    metricBucketSizeBytes(storageType = "IntelligentTieringFAStorage", options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "BucketSizeBytes", { BucketName: this.bucketName, StorageType: storageType }, { statistic: "Average", periodSeconds: 86400, unit: "Bytes" }, options);
+    }
+
+    /** Daily storage metric: number of objects (all storage classes). */
+    metricNumberOfObjects(options: MetricOptions = {}): MetricSpec {
+        return metric("AWS/S3", "NumberOfObjects", { BucketName: this.bucketName, StorageType: "AllStorageTypes" }, { statistic: "Average", periodSeconds: 86400, unit: "Count" }, options);
+    }
 }

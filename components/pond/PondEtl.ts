@@ -16,8 +16,9 @@
  * ETL execution succeeded (so no new pond output was written) within the
  * schedule's longest gap between runs plus `freshnessGraceSeconds`.
  *
- * The state machine's role is the "pond ETL role": list it in DataLake
- * `etlRoleArns` and Pond `etlRoleArns` (`etlRoleArn`).
+ * The state machine's role is the "pond ETL role" (`etlRoleArn`): its own
+ * policy reads the lake and writes the pond; grant it `Pond.grantWrite` so the
+ * pond's policies (another account) admit it.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";

@@ -28,7 +28,6 @@ export interface TeamPondArgs {
 export function teamPond(args: TeamPondArgs, provider: aws.Provider): { pond: Pond; etl: PondEtl } {
     const datasets = ["route_cabin_searches_daily"];
     const roots = [TEAM_DATASET_ROOT];
-    const etlRoleArn = `arn:aws:iam::${args.accountId}:role/web-pond-etl`;
     const pond = new Pond(
         "web-pond",
         {
@@ -38,7 +37,6 @@ export function teamPond(args: TeamPondArgs, provider: aws.Provider): { pond: Po
             region: args.region,
             datasets,
             datasetRoots: roots,
-            etlRoleArns: [etlRoleArn],
             readerPrincipalArns: args.readerPrincipalArns,
         },
         { provider },

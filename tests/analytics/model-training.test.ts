@@ -100,7 +100,7 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         expect([env.FORECAST_BUCKET, env.SCORING_ARTIFACT_URI]).to.deep.equal([undefined, undefined]);
     });
 
-    it("fails when the schedule runs more often than hourly or historyDays is out of range, naming the argument", async () => {
+    it("fails when the schedule runs more often than hourly, historyDays is out of range or the lake reference has no key, naming the argument", async () => {
         const base = {
             accountId: LAKE_ACCOUNT,
             region: "eu-west-1",
@@ -124,6 +124,9 @@ describe("analytics: the scheduled model training job (ModelTraining) and the ar
         };
         const schedule = await failure({ schedule: "rate(5 minutes)" });
         expect(schedule).to.contain("`schedule`").and.to.contain('"rate(5 minutes)"');
+        expect(await failure({ lake: LakeBucketRef.fromBucketAttributes({ bucketArn: "arn:aws:s3:::b", bucketName: "b", label: "Lake" }) })).to.equal(
+            'ModelTraining t: `lake` must be a LakeBucketRef with its `bucketName` and `keyArn` (the lake is KMS-encrypted) (received "arn:aws:s3:::b").',
+        );
         const days = await failure({ historyDays: 40 });
         expect(days).to.contain("`historyDays`").and.to.contain("40");
         expect(await failure({ logRetentionDays: 2 })).to.equal(

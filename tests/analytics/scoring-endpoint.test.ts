@@ -59,9 +59,9 @@ describe("analytics: ScoringEndpoint (mocks) and the prod plan", function () {
         const trust = policyOf(one(r, "aws:iam/role:Role"), "assumeRolePolicy").Statement[0];
         expect(trust).to.deep.equal({ Effect: "Allow", Principal: { Service: "sagemaker.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } });
         const s = Object.fromEntries(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy")).Statement.map((x: any) => [x.Sid, x]));
-        expect(s.ReadModelArtifact).to.deep.equal({ Sid: "ReadModelArtifact", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::test-lake/models/scoring/sagemaker/v1/model.tar.gz" });
+        expect(s.ModelArtifactRead).to.deep.equal({ Sid: "ModelArtifactRead", Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::test-lake/models/scoring/sagemaker/v1/model.tar.gz" });
         expect(s.PullImage.Resource).to.equal(`arn:aws:ecr:eu-west-1:${ACCOUNT}:repository/flightstream-scoring`);
-        expect(s.DecryptModelArtifact).to.deep.include({ Action: ["kms:Decrypt"], Resource: LAKE_KEY });
+        expect(s.ModelArtifactDecrypt).to.deep.equal({ Sid: "ModelArtifactDecrypt", Effect: "Allow", Action: ["kms:Decrypt"], Resource: LAKE_KEY });
         expect(s.UseEndpointKey.Resource).to.equal(KEY);
     });
 

@@ -1,49 +1,49 @@
 import { expect } from "chai";
-import { TopicRef } from "@flightstream/components/common/grants";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { LakeCatalog, LakeDelivery } from "@flightstream/components/lake";
 import { Pond, PondEtl } from "@flightstream/components/pond";
+import { principals } from "@flightstream/components/common/grants";
+import { pondEtlArgs } from "./pond-etl-args";
 import { ProgramResult, all, evaluate, evaluateError, one, policyOf, testProvider } from "../helpers/pulumi";
 
 const POND = "333333333333";
 const ETL = "arn:aws:iam::222222222222:role/etl";
 const TEAM = "arn:aws:iam::333333333333:role/analysts";
 
-const pondArgs = { pond: "ops", team: "operations", accountId: POND, region: "eu-west-1", datasets: ["route_demand_daily"], etlRoleArns: [ETL], readerPrincipalArns: [TEAM] };
-const etlArgs = {
-    pond: "ops",
-    datasets: ["route_demand_daily"],
-    schedule: "cron(15 2 * * ? *)",
-    accountId: "222222222222",
-    region: "eu-west-1",
-    lakeBucketName: "lake",
-    lakeBucketArn: "arn:aws:s3:::lake",
-    lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake",
-    lakeDatabaseName: "fs_lake",
-    pondAccountId: POND,
-    pondBucketName: "pond-ops",
-    pondBucketArn: "arn:aws:s3:::pond-ops",
-    pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
-    failureTopic: TopicRef.fromTopicAttributes({ topicArn: "arn:aws:sns:eu-west-1:222222222222:t" }),
-};
+const pondArgs = { pond: "ops", team: "operations", accountId: POND, region: "eu-west-1", datasets: ["route_demand_daily"], readerPrincipalArns: [TEAM] };
+const etlArgs = pondEtlArgs("ops", ["route_demand_daily"]);
 const deliveryArgs = { accountId: "111111111111", region: "eu-west-1", streamArn: "arn:aws:kinesis:eu-west-1:111111111111:stream/s", lakeBucketArn: "arn:aws:s3:::lake", lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake" };
 
 describe("Pond", function () {
     this.timeout(20000);
     let r: ProgramResult;
     before(async () => {
-        r = await evaluate(() => new Pond("pond-ops", pondArgs, { provider: testProvider("pond-ops", POND) }));
+        r = await evaluate(() => {
+            const pond = new Pond("pond-ops", pondArgs, { provider: testProvider("pond-ops", POND) });
+            pond.grantWrite("etl", principals.roleArn(ETL, "222222222222"));
+        });
     });
 
     it("gives the reader role read on its datasets and decrypt, and nothing else", () => {
         const bucket = one(r, "aws:s3/bucket:Bucket", "pond-ops-bucket").outputs.arn;
         const key = one(r, "aws:kms/key:Key", "pond-ops-key").outputs.arn;
         expect(policyOf(one(r, "aws:iam/rolePolicy:RolePolicy", "pond-ops-reader-policy")).Statement).to.deep.equal([
-            { Sid: "BucketReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucket}/route_demand_daily/*`] },
-            { Sid: "BucketList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
-            { Sid: "BucketLocate", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucket },
-            { Sid: "BucketDecrypt", Effect: "Allow", Action: "kms:Decrypt", Resource: key },
+            { Sid: "PondReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: [`${bucket}/route_demand_daily/*`] },
+            { Sid: "PondList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket, Condition: { StringLike: { "s3:prefix": ["route_demand_daily/", "route_demand_daily/*"] } } },
+            { Sid: "PondLocate", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucket },
+            { Sid: "PondDecrypt", Effect: "Allow", Action: "kms:Decrypt", Resource: key },
         ]);
+        // The reader role is in the pond's account: the pond's policies name only the ETL role of the lake account.
+        const bucketPolicy = policyOf(one(r, "aws:s3/bucketPolicy:BucketPolicy", "pond-ops-policy"));
+        expect(bucketPolicy.Statement.map((s: any) => [s.Sid, s.Principal])).to.deep.equal([
+            ["DenyInsecureTransport", { AWS: "*" }],
+            ["DenyNonKmsEncryption", { AWS: "*" }],
+            ["DenyOtherKmsKeys", { AWS: "*" }],
+            ["EtlWriteObjects", { AWS: ETL }],
+            ["EtlListUploads", { AWS: ETL }],
+        ]);
+        expect(bucketPolicy.Statement[3].Action).to.deep.equal(["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject", "s3:DeleteObject"]);
+        expect(policyOf(one(r, "aws:kms/key:Key", "pond-ops-key")).Statement.map((s: any) => s.Sid)).to.deep.equal(["AccountRootAdministers", "EtlEncrypt"]);
         expect(one(r, "aws:iam/role:Role", "pond-ops-reader").inputs.tags).to.deep.equal({ Team: "operations", Pond: "ops" });
         expect(r.resources.filter((x) => x.custom && !x.type.startsWith("pulumi:providers")).every((x) => x.account === POND)).to.equal(true);
     });

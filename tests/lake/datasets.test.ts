@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { TopicRef } from "@flightstream/components/common/grants";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -10,6 +9,7 @@ import { EVENT_TYPES } from "../../functions/shared/events";
 import { PondEtl } from "@flightstream/components/pond";
 import { evaluateError } from "../helpers/pulumi";
 import { LEGACY_COLUMNS, LEGACY_DATASETS, LEGACY_EVENT_TYPES, legacyRender } from "./legacy-datasets";
+import { pondEtlArgs } from "./pond-etl-args";
 
 const GOOD_YAML = `name: cabin_searches_daily
 inputs: [search]
@@ -128,23 +128,7 @@ describe("pond datasets as files", () => {
             fs.mkdirSync(path.join(root, "cabin_searches_daily"));
             fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.yaml"), GOOD_YAML.replace("rate(1 day)", "rate(1 hour)"));
             fs.writeFileSync(path.join(root, "cabin_searches_daily", "dataset.sql"), GOOD_SQL);
-            const args = {
-                pond: "web",
-                datasets: ["cabin_searches_daily"],
-                datasetRoots: [root],
-                schedule: "cron(15 2 * * ? *)",
-                accountId: "222222222222",
-                region: "eu-west-1",
-                lakeBucketName: "lake",
-                lakeBucketArn: "arn:aws:s3:::lake",
-                lakeKeyArn: "arn:aws:kms:eu-west-1:222222222222:key/lake",
-                lakeDatabaseName: "fs_lake",
-                pondAccountId: "333333333333",
-                pondBucketName: "pond-web",
-                pondBucketArn: "arn:aws:s3:::pond-web",
-                pondKeyArn: "arn:aws:kms:eu-west-1:333333333333:key/pond",
-                failureTopic: TopicRef.fromTopicAttributes({ topicArn: "arn:aws:sns:eu-west-1:222222222222:t" }),
-            };
+            const args = { ...pondEtlArgs("web", ["cabin_searches_daily"]), datasetRoots: [root] };
             expect((await evaluateError(() => new PondEtl("etl", args))).message).to.equal(
                 'PondEtl etl: `schedule` must be a schedule running at least as often as dataset "cabin_searches_daily" asks (its schedule rate(1 hour), every 3600 s; this one runs every 86400 s) (received "cron(15 2 * * ? *)").',
             );

@@ -76,30 +76,30 @@ describe("stack/lake: deployLake on the prod config", function () {
         for (const p of all(r, "aws:s3/bucketPolicy:BucketPolicy")) expect(policyOf(p).Statement[0].Sid).to.equal("DenyInsecureTransport");
     });
 
-    it("admits exactly the delivery role, both ETL roles and the science reader role to the lake", () => {
+    it("admits exactly the delivery role and the science reader role (other accounts) to the lake; the ETL roles (lake account) by their own policy", () => {
         const delivery = arnOf("aws:iam/role:Role", "lake-delivery-role");
         const etlRevenue = arnOf("aws:iam/role:Role", "pond-etl-revenue-workflow-role");
-        const etlScience = arnOf("aws:iam/role:Role", "pond-etl-science-workflow-role");
         const scienceReader = arnOf("aws:iam/role:Role", "pond-science-reader");
         expect(delivery).to.match(new RegExp(`^arn:aws:iam::${INGESTION}:role/`));
         expect(etlRevenue).to.match(new RegExp(`^arn:aws:iam::${LAKE}:role/`));
         expect(scienceReader).to.match(new RegExp(`^arn:aws:iam::${SCIENCE}:role/`));
-        const expected = [delivery, etlRevenue, etlScience, scienceReader].sort();
+        const expected = [delivery, scienceReader].sort();
         expect(principals(policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", "lake-policy")))).to.deep.equal(expected);
         expect(principals(policyOf(byName("aws:kms/key:Key", "lake-key")))).to.deep.equal([...expected, `arn:aws:iam::${LAKE}:root`].sort());
+        const lakeArn = byName("aws:s3/bucket:Bucket", "lake-bucket").outputs.arn;
+        expect(JSON.stringify(policyOf(byName("aws:iam/rolePolicy:RolePolicy", "pond-etl-revenue-workflow-role-policy")))).to.include(`${lakeArn}/data/*`);
     });
 
-    it("admits exactly the pond's ETL role and its reader role to each pond", () => {
+    it("admits exactly the pond's ETL role (lake account) to each pond; its reader role (pond account) by its own policy", () => {
         for (const [p, acct] of [
             ["revenue", REVENUE],
             ["science", SCIENCE],
         ] as const) {
             const etlRole = arnOf("aws:iam/role:Role", `pond-etl-${p}-workflow-role`);
-            const reader = arnOf("aws:iam/role:Role", `pond-${p}-reader`);
-            expect(principals(policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", `pond-${p}-policy`)))).to.deep.equal([etlRole, reader].sort());
-            expect(principals(policyOf(byName("aws:kms/key:Key", `pond-${p}-key`)))).to.deep.equal([etlRole, reader, `arn:aws:iam::${acct}:root`].sort());
+            expect(principals(policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", `pond-${p}-policy`)))).to.deep.equal([etlRole]);
+            expect(principals(policyOf(byName("aws:kms/key:Key", `pond-${p}-key`)))).to.deep.equal([etlRole, `arn:aws:iam::${acct}:root`].sort());
         }
-        const revenueDatasets = policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", "pond-revenue-policy")).Statement.find((s: any) => s.Sid === "PondEtlWriteObjects").Resource;
+        const revenueDatasets = policyOf(byName("aws:s3/bucketPolicy:BucketPolicy", "pond-revenue-policy")).Statement.find((s: any) => s.Sid === "PondEtlRevenueWriteObjects").Resource;
         const bucket = byName("aws:s3/bucket:Bucket", "pond-revenue-bucket").outputs.arn;
         expect(revenueDatasets).to.deep.equal([`${bucket}/route_demand_daily/*`, `${bucket}/offer_price_stats_daily/*`, `${bucket}/_athena-results/*`]);
     });

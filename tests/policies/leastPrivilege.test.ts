@@ -149,6 +149,11 @@ const cases: Case[] = [
     { role: "analytics-processor-role", action: "kms:Decrypt", resource: streamKey, account: INGESTION, expected: DENIED, why: "only through Kinesis (kms:ViaService)" },
     { role: "analytics-processor-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "no lake access" },
     { role: "ingestion-task-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "the ingestion service cannot read the lake" },
+    // Scoring endpoint (analytics account): exactly its model artifact in the lake (an object-level grant), cross-account.
+    { role: "analytics-scoring-role", action: "s3:GetObject", resource: bucket("lake-bucket", "models/scoring/sagemaker/placeholder/model.tar.gz"), account: LAKE, expected: ALLOWED, why: "loads its model artifact" },
+    { role: "analytics-scoring-role", action: "kms:Decrypt", resource: key("lake-key"), account: LAKE, expected: ALLOWED, context: S3_VIA, why: "decrypts the artifact through S3" },
+    { role: "analytics-scoring-role", action: "s3:GetObject", resource: bucket("lake-bucket", "models/scoring/sagemaker/other/model.tar.gz"), account: LAKE, expected: DENIED, why: "no other artifact" },
+    { role: "analytics-scoring-role", action: "s3:GetObject", resource: bucket("lake-bucket", "data/x.gz"), account: LAKE, expected: DENIED, why: "no raw lake data" },
     // Insights API (analytics account): the database through the Data API and its own read-only user's secret, nothing else.
     { role: "analytics-insights-role", action: "rds-data:ExecuteStatement", resource: dbCluster, account: ANALYTICS, expected: ALLOWED, why: "queries the insights database" },
     { role: "analytics-insights-role", action: "secretsmanager:GetSecretValue", resource: secret("analytics-insights-db-user"), account: ANALYTICS, expected: ALLOWED, why: "reads its own database user's credentials" },

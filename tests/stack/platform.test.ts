@@ -154,4 +154,25 @@ describe("prod plan: the platform as deployed", function () {
         expect(o.lake).to.be.an("object");
         expect(Object.keys(o.workflows).sort()).to.deep.equal(["replay", "reshard", "trafficShift"]);
     });
+
+    it("admits to the lake's bucket and key policies exactly the roles of other accounts granted, each on what it reads or writes", () => {
+        const policy = JSON.parse(one(r, "aws:s3/bucketPolicy:BucketPolicy", "lake-policy").inputs.policy);
+        const bucket = one(r, "aws:s3/bucket:Bucket", "lake-bucket").outputs.arn;
+        const arn = (name: string) => one(r, "aws:iam/role:Role", name).outputs.arn as string;
+        const objects = (s: any) => [].concat(s.Resource).filter((x: string) => x !== bucket);
+        const granted = policy.Statement.filter((s: any) => s.Effect === "Allow" && objects(s).length > 0).map((s: any) => [s.Principal.AWS, s.Action, objects(s)]);
+        expect(granted).to.deep.equal([
+            [arn("lake-delivery-role"), ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts", "s3:GetObject"], [`${bucket}/data/*`, `${bucket}/errors/*`]],
+            [arn("pond-science-reader"), "s3:GetObject", [`${bucket}/data/*`]],
+            [arn("analytics-processor-role"), "s3:GetObject", [`${bucket}/forecast/*`, `${bucket}/models/scoring/*`]],
+            [arn("analytics-insights-role"), "s3:GetObject", [`${bucket}/forecast/*`]],
+            [arn("analytics-scoring-role"), "s3:GetObject", [`${bucket}/models/scoring/sagemaker/placeholder/model.tar.gz`]],
+            [arn("replay-tasks-role"), "s3:GetObject", [`${bucket}/data/*`]],
+        ]);
+        const key = JSON.parse(one(r, "aws:kms/key:Key", "lake-key").inputs.policy);
+        expect(key.Statement.map((s: any) => [s.Principal.AWS, s.Condition?.StringEquals?.["kms:ViaService"]])).to.deep.equal([
+            [`arn:aws:iam::${ACCOUNTS.lake}:root`, undefined],
+            ...granted.map((g: any[]) => [g[0], "s3.eu-west-1.amazonaws.com"]),
+        ]);
+    });
 });
