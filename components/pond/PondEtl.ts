@@ -232,7 +232,6 @@ export class PondEtl extends pulumi.ComponentResource {
         LakeBucketRef.fromBucketAttributes({ bucketArn: args.pondBucketArn, keyArn: args.pondKeyArn, label: "Pond" }).grantWrite(`${name}-write-pond`, etlGrants, [...datasets.map((d) => `${d}/`), ATHENA_RESULTS_PREFIX], true);
         const statements: PolicyStatement[] = [
             { Sid: "InvokePlan", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [this.planFunction.arn, pulumi.interpolate`${this.planFunction.arn}:*`] },
-            { Sid: "ListLakeSources", Effect: "Allow", Action: "s3:ListBucket", Resource: args.lakeBucketArn, Condition: { StringLike: { "s3:prefix": "data/*" } } },
             ...etlGrants.statements,
             {
                 Sid: "ReadLakeCatalog",
