@@ -39,21 +39,6 @@ export function validator(componentType: string, name: string) {
             if (!isKnown(value)) return;
             if (!isIntegerInRange(value, min, max)) fail(who, argument, integerRangeText(min, max), value);
         },
-        /**
-         * Integer arguments with their defaults and ranges, `{ argument: [default, min, max] }`,
-         * checked in the table's order (`args[argument] ?? default` must be an integer in
-         * [min, max]); returns the values, defaults applied.
-         */
-        ints<K extends string>(args: { readonly [P in NoInfer<K>]?: number }, table: { readonly [P in K]: readonly [number, number, number] }): Record<K, number> {
-            const out = {} as Record<K, number>;
-            for (const k of Object.keys(table) as K[]) {
-                const [fallback, min, max] = table[k];
-                const value = args[k] ?? fallback;
-                if (!isIntegerInRange(value, min, max)) fail(who, k, integerRangeText(min, max), value);
-                out[k] = value;
-            }
-            return out;
-        },
         /** Number in [min, max]. */
         numberRange(argument: string, value: pulumi.Input<number> | undefined, min: number, max: number): void {
             if (!isKnown(value)) return;

@@ -26,7 +26,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmDefinition, AlarmSettings, createAlarms } from "../common/alarms";
 import { PolicyStatement } from "../common/iam";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { checkAccountArgs, intArgs } from "../common/args";
 import { readStatements } from "./grants";
 import { REQUEST_METRICS_FILTER_ID, SecureBucketOwner } from "./secureBucket";
 
@@ -70,16 +71,15 @@ export class DataLake extends SecureBucketOwner {
 
     constructor(name: string, args: DataLakeArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const v = validator("DataLake", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
         const archiveTiers = args.archiveTiers ?? false;
-        const n = v.ints(args, {
-            archiveAccessDays: [90, 90, 730],
-            deepArchiveAccessDays: [180, 180, 730],
-            abortIncompleteMultipartUploadDays: [7, 1, 365],
-            noncurrentVersionExpirationDays: [30, 1, 3650],
-            accessLogRetentionDays: [365, 1, 3650],
-            keyDeletionWindowDays: [30, 7, 30],
+        const n = intArgs(v, args, {
+            archiveAccessDays: { default: 90, min: 90, max: 730 },
+            deepArchiveAccessDays: { default: 180, min: 180, max: 730 },
+            abortIncompleteMultipartUploadDays: { default: 7, min: 1, max: 365 },
+            noncurrentVersionExpirationDays: { default: 30, min: 1, max: 3650 },
+            accessLogRetentionDays: { default: 365, min: 1, max: 3650 },
+            keyDeletionWindowDays: { default: 30, min: 7, max: 30 },
         });
         v.check("deepArchiveAccessDays", n.deepArchiveAccessDays > n.archiveAccessDays, `greater than \`archiveAccessDays\` (${n.archiveAccessDays})`, n.deepArchiveAccessDays);
         const requestMetrics = args.requestMetrics ?? false;

@@ -16,7 +16,8 @@ import { Grant, Grantee, applyGrant, asGrantable } from "../common/grants";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { checkAccountArgs } from "../common/args";
 import { LAKE_DAY_RANGE } from "../../functions/shared/events";
 import { eventTypes as platformEventTypes, type CatalogColumn, type EventTypeRegistry } from "../../functions/shared/event-types";
 import { DATA_PREFIX, partitionTypes } from "../../functions/lake/partitioning";
@@ -71,8 +72,7 @@ export class LakeCatalog extends pulumi.ComponentResource {
     constructor(name: string, args: LakeCatalogArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:lake:LakeCatalog", name, {}, opts);
         const v = validator("LakeCatalog", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
         this.databaseName = args.databaseName ?? defaultDatabaseName("lake");
         v.pattern("databaseName", this.databaseName, /^[a-z0-9_]{1,255}$/, "1 to 255 lower-case letters, digits or _");
         const start = args.projectionStartDay ?? LAKE_DAY_RANGE.first;

@@ -26,7 +26,8 @@ import { PolicyStatement, policyDocument } from "../common/iam";
 import { lambdaFunction } from "../common/lambda";
 import { logsKey } from "../common/logsKey";
 import { MetricOptions, MetricSpec, metric } from "../common/metrics";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { checkAccountArgs, intArgs, logRetention } from "../common/args";
 import { FIREHOSE_DATA_PREFIX, FIREHOSE_ERROR_PREFIX, OBJECT_EXTENSION } from "../../functions/lake/partitioning";
 import { TRANSFORM_BUFFER_MB } from "../../functions/lake/processor";
 import { KinesisStreamRef, LakeBucketRef, StatementCollector } from "../common/grants";
@@ -77,8 +78,7 @@ export class LakeDelivery extends pulumi.ComponentResource {
     constructor(name: string, args: LakeDeliveryArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("flightstream:lake:LakeDelivery", name, {}, opts);
         const v = validator("LakeDelivery", name);
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
         const {
             bufferSizeMiB,
             bufferIntervalSeconds,
@@ -86,16 +86,15 @@ export class LakeDelivery extends pulumi.ComponentResource {
             processorMemoryMiB: memory,
             processorTimeoutSeconds: timeout,
             dataFreshnessThresholdSeconds: freshness,
-        } = v.ints(args, {
-            bufferSizeMiB: [128, 64, 128],
-            bufferIntervalSeconds: [300, 0, 900],
-            retryDurationSeconds: [300, 0, 7200],
-            processorMemoryMiB: [512, 128, 10240],
-            processorTimeoutSeconds: [120, 1, 900],
-            dataFreshnessThresholdSeconds: [900, 60, 86400],
+        } = intArgs(v, args, {
+            bufferSizeMiB: { default: 128, min: 64, max: 128 },
+            bufferIntervalSeconds: { default: 300, min: 0, max: 900 },
+            retryDurationSeconds: { default: 300, min: 0, max: 7200 },
+            processorMemoryMiB: { default: 512, min: 128, max: 10240 },
+            processorTimeoutSeconds: { default: 120, min: 1, max: 900 },
+            dataFreshnessThresholdSeconds: { default: 900, min: 60, max: 86400 },
         });
-        const logRetentionDays = args.logRetentionDays ?? 30;
-        v.logRetentionDays("logRetentionDays", logRetentionDays);
+        const logRetentionDays = logRetention(v, args.logRetentionDays, 30);
         const p = { parent: this };
 
         this.logKey = logsKey(`${name}-logs-key`, this, { description: `CloudWatch Logs of the lake delivery (${name})`, accountId: args.accountId, region: args.region });

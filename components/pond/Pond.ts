@@ -22,7 +22,8 @@ import { Grant, Grantee, LakeBucketRef, StatementCollector } from "../common/gra
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyStatement, policyDocument, principalTrustPolicy } from "../common/iam";
-import { AWS_ACCOUNT_ID, AWS_REGION, validator } from "../common/validation";
+import { validator } from "../common/validation";
+import { checkAccountArgs } from "../common/args";
 import { writeStatements } from "../lake/grants";
 import { SecureBucketOwner } from "../lake/secureBucket";
 import { DEFAULT_DATASET_ROOT, loadDatasetCatalog } from "../../functions/pond-etl/datasets";
@@ -64,8 +65,7 @@ export class Pond extends SecureBucketOwner {
     constructor(name: string, args: PondArgs, opts: pulumi.ComponentResourceOptions = {}) {
         const v = validator("Pond", name);
         v.pattern("pond", args.pond, /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "3 to 32 lower-case letters, digits or dashes, starting with a letter");
-        v.pattern("accountId", args.accountId, AWS_ACCOUNT_ID, "a 12-digit AWS account id");
-        v.pattern("region", args.region, AWS_REGION, 'an AWS region such as "eu-west-1"');
+        checkAccountArgs(v, args);
         let known: string[] = [];
         try {
             known = [...loadDatasetCatalog(args.datasetRoots ?? [DEFAULT_DATASET_ROOT]).keys()];
