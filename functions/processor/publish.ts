@@ -16,9 +16,13 @@ export interface AlertMessage extends AlertRow {
     readonly alertId: number;
 }
 
-/** Alerts not yet published (outbox), oldest first, with their evidence. */
+/**
+ * Alerts not yet published (outbox), oldest first, with their evidence; the
+ * rows are locked for the publishing transaction, and rows another invocation
+ * is publishing are skipped (concurrent invocations never send the same alert).
+ */
 export const UNPUBLISHED_ALERTS = `SELECT alert_id::bigint AS alert_id, ${ALERT_COLUMNS}
-FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit`;
+FROM alerts WHERE published_at IS NULL ORDER BY created_at, alert_id LIMIT :limit FOR UPDATE SKIP LOCKED`;
 
 export interface AlertPublisher {
     readonly name: string;
@@ -95,13 +99,21 @@ export function publishersFromEnv(env: Record<string, string | undefined> = proc
     return out;
 }
 
-/** Sends unpublished alerts through every publisher, then marks them published. Returns how many were sent. */
+/**
+ * Sends unpublished alerts through every publisher, then marks them published,
+ * in one transaction holding the rows: two invocations publishing at once send
+ * disjoint alerts. A failed publish rolls back and a crash leaves the
+ * transaction to time out, so the alerts stay pending and go out again (at
+ * least once). Returns how many were sent.
+ */
 export async function publishPendingAlerts(db: DataApi, publishers: readonly AlertPublisher[], limit = 100): Promise<number> {
     if (publishers.length === 0) return 0;
-    const rows = await db.query(UNPUBLISHED_ALERTS, { limit });
-    if (rows.length === 0) return 0;
-    const alerts: AlertMessage[] = rows.map((r) => ({ alertId: Number(r.alert_id), ...alertRow(r) }));
-    for (const p of publishers) await p.publish(alerts);
-    await db.execute(SQL.MARK_ALERTS_PUBLISHED, { ids: `{${alerts.map((a) => a.alertId).join(",")}}` });
-    return alerts.length;
+    return db.transaction(async (tx) => {
+        const rows = await db.query(UNPUBLISHED_ALERTS, { limit }, tx);
+        if (rows.length === 0) return 0;
+        const alerts: AlertMessage[] = rows.map((r) => ({ alertId: Number(r.alert_id), ...alertRow(r) }));
+        for (const p of publishers) await p.publish(alerts);
+        await db.execute(SQL.MARK_ALERTS_PUBLISHED, { ids: `{${alerts.map((a) => a.alertId).join(",")}}` }, tx);
+        return alerts.length;
+    });
 }
