@@ -7,13 +7,22 @@
  * pinned to CPU 1; the two servers run one after the other with the same
  * warm-up and the same duration. When taskset is missing the processes are not
  * pinned (the result says so).
+ *
+ * What runs is what AWS runs: the service as functions/ingest/build.js bundles
+ * it for the container image (esbuild, minified), loaded by the server child,
+ * itself an esbuild bundle of bench/ingest-server.ts run by plain `node` (no
+ * ts-node or SWC hooks in either server's process; the bare handler runs the
+ * same way).
  */
 import { ChildProcess, execFileSync, spawn } from "child_process";
+import * as esbuild from "esbuild";
+import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { FlightEvent } from "../functions/shared/events";
 import { requestTemplates, stampBody } from "./corpus";
 import { BENCH_SOURCE } from "./ingest-source";
+import type { IngestServerMode } from "./ingest-server";
 import { startKinesisSink, type HttpKinesisSink, type SinkVerification } from "./sink";
 import { median } from "./stats";
 
@@ -62,7 +71,7 @@ export interface RoundResult {
 }
 
 export interface ServerRun extends RoundResult {
-    readonly mode: "real" | "bare";
+    readonly mode: IngestServerMode;
     /** Peak RSS of the server process during the measured rounds. */
     readonly peakRssMB: number;
     /** events/s of each measured round (the figure above is their median). */
@@ -83,8 +92,19 @@ export interface IngestResult {
     readonly layout: string;
     readonly real: ServerRun;
     readonly bare: ServerRun;
+    /**
+     * The least the service must do per request (bench/ingest-server.ts `floor`: the body parse, the frames'
+     * compression and one acknowledged put, nothing else), measured the same way: a bound on `ratio` and `cpuRatio`.
+     */
+    readonly floor: ServerRun;
     /** real events/s over bare events/s. */
     readonly ratio: number;
+    /** floor events/s over bare events/s: the highest `ratio` a service that compresses and acknowledges after the put reaches here. */
+    readonly floorRatio: number;
+    /** bare CPU per event over floor CPU per event: the same bound for `cpuRatio`. */
+    readonly floorCpuRatio: number;
+    /** real events/s over floor events/s: how near the service is to that floor. */
+    readonly realOfFloor: number;
     /** Bytes that reached the Kinesis sink per accepted event in the measured rounds (proof the events were written). */
     readonly sinkBytesPerAcceptedEvent: number;
     /** bare CPU per event over real CPU per event (the throughput ratio if both had a core to themselves). */
@@ -100,6 +120,7 @@ export interface IngestResult {
 }
 
 const REPO = path.resolve(__dirname, "..");
+const BUNDLED = "both servers run from esbuild bundles under plain node, the real one loading the service bundle functions/ingest/build.js makes for the container image";
 
 function canPin(): boolean {
     try {
@@ -118,7 +139,7 @@ function pinSelf(cpus: string): void {
     }
 }
 
-interface Child {
+export interface Child {
     proc: ChildProcess;
     url: string;
     /** Request headers: the content type, and the real service's `Authorization: Bearer <key>`. */
@@ -126,11 +147,43 @@ interface Child {
     request<T>(cmd: string, key?: string): Promise<T | undefined>;
 }
 
-async function startChild(mode: "real" | "bare", endpoint: string, pinned: boolean): Promise<Child> {
+/**
+ * The server child's bundles in `dir`: the service as the image builds it, and bench/ingest-server.ts loading that
+ * service bundle. `readable`: the service not minified (for CPU profiles with the sources' function names).
+ */
+export async function buildServerBundles(dir: string, readable = false): Promise<{ server: string; service: string }> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildOptions } = require("../functions/ingest/build.js") as { buildOptions(outdir: string): esbuild.BuildOptions };
+    const serviceOptions = buildOptions(path.join(dir, "service"));
+    await esbuild.build(readable ? { ...serviceOptions, minify: false } : serviceOptions);
+    const service = serviceOptions.outfile!;
+    const server = path.join(dir, "ingest-server.js");
+    await esbuild.build({
+        entryPoints: [path.join(REPO, "bench/ingest-server.ts")],
+        bundle: true,
+        platform: "node",
+        target: "node20",
+        format: "cjs",
+        outfile: server,
+        logLevel: "warning",
+        plugins: [
+            {
+                name: "service-bundle",
+                // bench/ingest-server.ts's import of the service resolves to the built bundle, not to its sources.
+                setup(b) {
+                    b.onResolve({ filter: /\/functions\/ingest\/main$/ }, () => ({ path: service, external: true }));
+                },
+            },
+        ],
+    });
+    return { server, service };
+}
+
+export async function startChild(mode: IngestServerMode, endpoint: string, pinned: boolean, bundle: string): Promise<Child> {
     // INGEST_CPU_PROF_DIR=<dir>: each server child writes a V8 CPU profile there when it stops (not used by `npm run bench` itself).
     const profDir = process.env.INGEST_CPU_PROF_DIR;
     const prof = profDir ? ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `ingest-${mode}-${process.pid}-${Date.now()}.cpuprofile`] : [];
-    const args = [...prof, "-r", path.join(REPO, "scripts/register.js"), path.join(REPO, "bench/ingest-server.ts"), mode, endpoint];
+    const args = [...prof, bundle, mode, endpoint];
     const proc = pinned ? spawn("taskset", ["-c", "0", process.execPath, ...args], { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] }) : spawn(process.execPath, args, { cwd: REPO, stdio: ["ignore", "ignore", "inherit", "ipc"] });
     let authorization: string | undefined;
     const url = await new Promise<string>((resolve, reject) => {
@@ -157,7 +210,7 @@ async function startChild(mode: "real" | "bare", endpoint: string, pinned: boole
     };
 }
 
-async function stopChild(child: Child): Promise<void> {
+export async function stopChild(child: Child): Promise<void> {
     const exited = new Promise<void>((resolve) => child.proc.once("exit", () => resolve()));
     child.proc.send({ cmd: "stop" });
     const timer = setTimeout(() => child.proc.kill("SIGKILL"), 10000);
@@ -218,7 +271,7 @@ async function measureRound(child: Child, opts: IngestOptions, bodies: string[],
 }
 
 /** Median of the rounds for each figure; counts are summed. */
-function combine(mode: "real" | "bare", rounds: readonly RoundResult[], peakRssBytes: number, sink?: ServerRun["sink"]): ServerRun {
+function combine(mode: IngestServerMode, rounds: readonly RoundResult[], peakRssBytes: number, sink?: ServerRun["sink"]): ServerRun {
     const med = (f: (r: RoundResult) => number) => median(rounds.map(f));
     const statusCodes: Record<string, number> = {};
     for (const r of rounds) for (const [c, n] of Object.entries(r.statusCodes)) statusCodes[c] = (statusCodes[c] ?? 0) + n;
@@ -256,31 +309,43 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
     if (pinned) pinSelf("1");
     const children: Child[] = [];
     let sink: HttpKinesisSink | undefined;
+    let floorSink: HttpKinesisSink | undefined;
+    const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-"));
     try {
+        const { server } = await buildServerBundles(bundleDir, process.env.INGEST_CPU_PROF_DIR !== undefined);
         // The sink runs in this process (on the client's CPU), never in the server's.
         sink = await startKinesisSink({ shards: opts.shards });
-        const bare = await startChild("bare", "", pinned);
+        // The floor server writes to its own sink: the real service's sink holds exactly what it accepted.
+        floorSink = await startKinesisSink({ shards: opts.shards });
+        const bare = await startChild("bare", "", pinned, server);
         children.push(bare);
-        const real = await startChild("real", sink.endpoint, pinned);
+        const floor = await startChild("floor", floorSink.endpoint, pinned, server);
+        children.push(floor);
+        const real = await startChild("real", sink.endpoint, pinned, server);
         children.push(real);
-        log(`ingestion (${opts.batchSize}-event requests): warm-up ${opts.warmupSeconds} s each (bare fastify handler, real service)`);
+        log(`ingestion (${opts.batchSize}-event requests): warm-up ${opts.warmupSeconds} s each (bare fastify handler, floor, real service)`);
         if (opts.warmupSeconds > 0) {
             await cannon(bare, bodies, opts.connections, opts.warmupSeconds);
+            await cannon(floor, bodies, opts.connections, opts.warmupSeconds);
             await cannon(real, bodies, opts.connections, opts.warmupSeconds);
         }
         await bare.request("reset");
+        await floor.request("reset");
         await real.request("reset");
         sink.reset();
         const bareRounds: RoundResult[] = [];
+        const floorRounds: RoundResult[] = [];
         const realRounds: RoundResult[] = [];
         const acceptedTags: string[] = [];
         for (let i = 0; i < opts.rounds; i++) {
-            log(`ingestion (${opts.batchSize}-event requests): round ${i + 1}/${opts.rounds}: bare, then real (${opts.connections} connections, ${opts.durationSeconds} s each)`);
+            log(`ingestion (${opts.batchSize}-event requests): round ${i + 1}/${opts.rounds}: bare, floor, then real (${opts.connections} connections, ${opts.durationSeconds} s each)`);
             bareRounds.push(await measureRound(bare, opts, bodies));
+            floorRounds.push(await measureRound(floor, opts, bodies));
             realRounds.push(await measureRound(real, opts, bodies, acceptedTags));
         }
         type Stats = { peakRssBytes: number };
         const bareStats = (await bare.request<Stats>("stats", "stats"))!;
+        const floorStats = (await floor.request<Stats>("stats", "stats"))!;
         const realStats = (await real.request<Stats>("stats", "stats"))!;
         // Every accepted event must have reached the sink exactly once: every kept record decoded, each eventId
         // counted, and every request answered 202 found whole (`<id>~<tag>` for each of its events). Requests still in
@@ -305,6 +370,7 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
         const missingAcceptedEvents = acceptedTags.reduce((n, t) => n + opts.batchSize - Math.min(opts.batchSize, perTag.get(t) ?? 0), 0);
         const sinkBytesPerEvent = accepted > 0 ? sink.stats.bytes / accepted : 0;
         const bareRun = combine("bare", bareRounds, bareStats.peakRssBytes);
+        const floorRun = combine("floor", floorRounds, floorStats.peakRssBytes);
         const realRun = combine("real", realRounds, realStats.peakRssBytes, { putCalls: sink.stats.putCalls, entries: sink.stats.entries, bytes: sink.stats.bytes, verified });
         return {
             batchSize: opts.batchSize,
@@ -316,12 +382,16 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
             bodyBytesAverage: bodies.reduce((n, b) => n + Buffer.byteLength(stampBody(b, "r1.1")), 0) / bodies.length,
             pinned,
             layout: pinned
-                ? "each server in its own child process pinned to CPU 0 (taskset -c 0), the autocannon client and the Kinesis sink in the bench process pinned to CPU 1; only one server is loaded at a time (rounds alternate bare, real)"
-                : "not pinned (taskset unavailable): server child processes, the autocannon client and the Kinesis sink share the CPUs; only one server is loaded at a time",
+                ? `each server in its own child process pinned to CPU 0 (taskset -c 0), the autocannon client and the Kinesis sink in the bench process pinned to CPU 1; only one server is loaded at a time (rounds alternate bare, floor, real); ${BUNDLED}`
+                : `not pinned (taskset unavailable): server child processes, the autocannon client and the Kinesis sink share the CPUs; only one server is loaded at a time; ${BUNDLED}`,
             kinesis: `the service's own AWS SDK v3 KinesisClient (JSON 1.1, SigV4, keep-alive) over HTTP to a local sink (bench/sink.ts, ${opts.shards} shards) that acknowledges every entry at once`,
             real: realRun,
             bare: bareRun,
+            floor: floorRun,
             ratio: realRun.eventsPerSecond / bareRun.eventsPerSecond,
+            floorRatio: floorRun.eventsPerSecond / bareRun.eventsPerSecond,
+            floorCpuRatio: bareRun.cpuMsPer1000Events / floorRun.cpuMsPer1000Events,
+            realOfFloor: realRun.eventsPerSecond / floorRun.eventsPerSecond,
             sinkBytesPerAcceptedEvent: sinkBytesPerEvent,
             cpuRatio: bareRun.cpuMsPer1000Events / realRun.cpuMsPer1000Events,
             acceptedEvents: accepted,
@@ -331,6 +401,8 @@ export async function benchIngestion(opts: IngestOptions, log: (line: string) =>
     } finally {
         for (const c of children) await stopChild(c);
         await sink?.close();
+        await floorSink?.close();
+        fs.rmSync(bundleDir, { recursive: true, force: true });
         if (pinned) pinSelf(`0-${Math.max(0, os.cpus().length - 1)}`);
     }
 }

@@ -94,7 +94,7 @@ describe("bench harness: formatting", () => {
 
     it("names every figure of a section that was not run", () => {
         const rows = tableRows({});
-        expect(rows.length).to.equal(86);
+        expect(rows.length).to.equal(93);
         expect(rows.every((r) => typeof r.value === "object" && r.value.notMeasured === "section not run (--only)")).to.equal(true);
         expect(rows.filter((r) => r.goal !== undefined).map((r) => r.figure)).to.deep.equal([
             "ratio real / bare",

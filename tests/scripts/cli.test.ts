@@ -117,12 +117,14 @@ describe("commands: one option table each (scripts/lib/cli.ts)", () => {
         });
     }
 
-    it("fails when bench/ingest-server.ts gets a bad <mode> or the real service no sink endpoint, naming the argument and the value", () => {
-        expect(() => parseCommand(BENCH_INGEST_SERVER_COMMAND, [])).to.throw("missing <mode>: real (functions/ingest/main.ts startService) or bare (fastify alone)");
-        expect(() => ingestServerArgs(["fast"])).to.throw('<mode> must be "real" or "bare" (received "fast")');
-        expect(() => ingestServerArgs(["real"])).to.throw("<endpoint>: the real service needs the sink's endpoint, http://127.0.0.1:<port> (received null)");
-        expect(() => ingestServerArgs(["real", "http://example.com:80"])).to.throw('<endpoint>: the real service needs the sink\'s endpoint, http://127.0.0.1:<port> (received "http://example.com:80")');
+    it("fails when bench/ingest-server.ts gets a bad <mode> or the real or floor server no sink endpoint, naming the argument and the value", () => {
+        expect(() => parseCommand(BENCH_INGEST_SERVER_COMMAND, [])).to.throw("missing <mode>: real (functions/ingest/main.ts startService), floor (parse, frames, one put, 202 after it) or bare (fastify alone)");
+        expect(() => ingestServerArgs(["fast"])).to.throw('<mode> must be "real", "floor" or "bare" (received "fast")');
+        expect(() => ingestServerArgs(["real"])).to.throw("<endpoint>: the real server needs the sink's endpoint, http://127.0.0.1:<port> (received null)");
+        expect(() => ingestServerArgs(["floor"])).to.throw("<endpoint>: the floor server needs the sink's endpoint, http://127.0.0.1:<port> (received null)");
+        expect(() => ingestServerArgs(["real", "http://example.com:80"])).to.throw('<endpoint>: the real server needs the sink\'s endpoint, http://127.0.0.1:<port> (received "http://example.com:80")');
         expect(ingestServerArgs(["real", "http://127.0.0.1:4567"])).to.deep.equal({ mode: "real", endpoint: "http://127.0.0.1:4567" });
+        expect(ingestServerArgs(["floor", "http://127.0.0.1:4567"])).to.deep.equal({ mode: "floor", endpoint: "http://127.0.0.1:4567" });
         expect(ingestServerArgs(["bare", ""])).to.deep.equal({ mode: "bare" });
     });
 
@@ -131,7 +133,7 @@ describe("commands: one option table each (scripts/lib/cli.ts)", () => {
         expect({ status: res.status, stdout: res.stdout, stderr: res.stderr }).to.deep.equal({
             status: 2,
             stdout: "",
-            stderr: `bench ingest-server: <mode> must be "real" or "bare" (received "fast")\n\n${usage(BENCH_INGEST_SERVER_COMMAND)}\n`,
+            stderr: `bench ingest-server: <mode> must be "real", "floor" or "bare" (received "fast")\n\n${usage(BENCH_INGEST_SERVER_COMMAND)}\n`,
         });
     });
 
