@@ -169,7 +169,22 @@ function streamSection(settings: Settings): StreamSection {
     };
 }
 
-export type ScaleSection = ScaleResult & { plannerShards: number; plannerImbalanceUsed: number; plannerShardsWithMeasuredImbalance: number };
+/**
+ * The scale section: the simulation at the shard count the planner gives (`plannerShards`, planned with
+ * `plannerImbalanceUsed`), repeated at the count this run's measured imbalance asks for until the two agree
+ * (`converged`; at most MAX_SCALE_ITERATIONS simulations, each in `iterations`). Without agreement the
+ * simulation with the most shards is the one kept.
+ */
+export type ScaleSection = ScaleResult & {
+    plannerShards: number;
+    plannerImbalanceUsed: number;
+    plannerShardsWithMeasuredImbalance: number;
+    converged: boolean;
+    iterations: readonly { shards: number; plannerImbalanceUsed: number; hotShardImbalance: number; plannerShardsWithMeasuredImbalance: number }[];
+};
+
+/** Most scale simulations one run makes while the planner and the measured imbalance disagree. */
+export const MAX_SCALE_ITERATIONS = 4;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function readPrevious(file: string): any {
@@ -471,17 +486,27 @@ async function main(): Promise<void> {
             async () => {
                 const f = results.frames && !("notMeasured" in results.frames) ? results.frames : previous?.frames;
                 if (f === undefined || typeof f.ratio200Sources !== "number") return notMeasured("no frame ratio measured (run the frames section)");
-                const imbalance = typeof previous?.scale?.hotShardImbalance === "number" ? previous.scale.hotShardImbalance : 1.2;
-                const plan = fleet(f.ratio200Sources, imbalance);
-                const sim = await benchScale({
-                    events: spreadSources(corpus.events, 200),
-                    tasks: settings.scale.tasks,
-                    shards: plan.shards,
-                    peakEventsPerSecond: plan.peakEventsPerSecond,
-                    lingerMs: 20,
-                    virtualSeconds: settings.scale.virtualSeconds,
-                });
-                return { ...sim, plannerShards: plan.shards, plannerImbalanceUsed: imbalance, plannerShardsWithMeasuredImbalance: fleet(f.ratio200Sources, sim.hotShardImbalance).shards };
+                // The planner's count depends on the imbalance the simulation measures at that count: start from the
+                // previous run's imbalance (1.2 without one) and simulate again at the count this run's imbalance asks
+                // for, until the two agree (prod is sized from the stored imbalance, so it gets the count simulated).
+                let imbalance = typeof previous?.scale?.hotShardImbalance === "number" ? previous.scale.hotShardImbalance : 1.2;
+                const iterations: { shards: number; plannerImbalanceUsed: number; hotShardImbalance: number; plannerShardsWithMeasuredImbalance: number }[] = [];
+                const events = spreadSources(corpus.events, 200);
+                let chosen: { sim: ScaleResult; shards: number; imbalance: number; next: number } | undefined;
+                for (let i = 0; i < MAX_SCALE_ITERATIONS; i++) {
+                    const plan = fleet(f.ratio200Sources, imbalance);
+                    const sim = await benchScale({ events, tasks: settings.scale.tasks, shards: plan.shards, peakEventsPerSecond: plan.peakEventsPerSecond, lingerMs: 20, virtualSeconds: settings.scale.virtualSeconds });
+                    const next = fleet(f.ratio200Sources, sim.hotShardImbalance).shards;
+                    iterations.push({ shards: plan.shards, plannerImbalanceUsed: imbalance, hotShardImbalance: sim.hotShardImbalance, plannerShardsWithMeasuredImbalance: next });
+                    log(`scale: ${plan.shards} shards (planned with imbalance ${imbalance.toFixed(3)}): measured imbalance ${sim.hotShardImbalance.toFixed(3)}, the planner then asks for ${next}`);
+                    // Without agreement, the most shards simulated is kept (the conservative answer).
+                    if (chosen === undefined || plan.shards >= chosen.shards) chosen = { sim, shards: plan.shards, imbalance, next };
+                    if (next === plan.shards || iterations.some((t) => t.shards === next)) break;
+                    imbalance = sim.hotShardImbalance;
+                }
+                const c = chosen!;
+                const converged = iterations[iterations.length - 1].plannerShardsWithMeasuredImbalance === iterations[iterations.length - 1].shards;
+                return { ...c.sim, plannerShards: c.shards, plannerImbalanceUsed: c.imbalance, plannerShardsWithMeasuredImbalance: c.next, converged, iterations };
             },
             log,
         );
