@@ -14,6 +14,9 @@ import { ShardMap, ShardSpreader, aggregate, aggregateSpread, encodeFrame, evenS
 import { eventTimeParts } from "../functions/lake/partitioning";
 import type { FlightEvent } from "../functions/shared/events";
 import { DEFAULT_START, type Corpus } from "./corpus";
+import { fork } from "child_process";
+import * as path from "path";
+import { lambdaNodeHeapFlags, PROCESSOR_MEMORY_MIB } from "../functions/processor/runtime";
 import { isLoaded, optionalModule } from "./optional";
 import { isMeasured, median, notMeasured, perSecond, ratio, type Figure } from "./stats";
 
@@ -56,6 +59,8 @@ interface MigrationsModule {
  * consumer's occurredAt window (CONSUMER_OCCURRED_AT_WINDOW: at most 1 hour
  * after arrival) as in production, where arrival follows the event.
  */
+const REPO = path.resolve(__dirname, "..");
+
 export const DEFAULT_ARRIVAL_SECONDS = Date.parse(DEFAULT_START) / 1000 + 60;
 
 /** The producer's Kinesis records for the corpus, as a Lambda event would carry them. */
@@ -154,6 +159,8 @@ function timeLoop(fn: () => void, events: number, minMs: number): number {
 export interface ConsumerResult {
     readonly events: number;
     readonly kinesisRecords: number;
+    /** The V8 heap flags of the process the in-memory loops ran in (Lambda's, for the processor's memory). */
+    readonly heapFlags: readonly string[];
     readonly jsonParseEventsPerSecond: Figure;
     readonly inMemoryEventsPerSecond: Figure;
     readonly inMemoryRatio: Figure;
@@ -178,13 +185,24 @@ export interface ConsumerOptions {
     readonly batchRecords: number;
 }
 
-export async function benchConsumer(opts: ConsumerOptions, log: (line: string) => void): Promise<ConsumerResult> {
-    const n = Math.min(opts.memoryEvents, opts.corpus.events.length);
-    const payloads = opts.corpus.payloads.slice(0, n);
-    const keys = opts.corpus.events.slice(0, n).map((e) => e.eventId);
+/** The in-memory loops' rates (events/s): JSON.parse alone, and decode → validate → aggregate over both record shapes (medians of the rounds). */
+export interface InMemoryRates {
+    readonly events: number;
+    readonly kinesisRecords: number;
+    readonly framedKinesisRecords: number;
+    readonly jsonParse: number;
+    /** A Figure: not measured when the processor's modules are missing. */
+    readonly inMemory: Figure;
+    readonly framed: Figure;
+}
+
+/** Runs the in-memory loops in this process (bench/consumer-child.ts calls it in a process with Lambda's heap). */
+export function measureInMemory(corpus: Corpus, memoryEvents: number, minMs: number): InMemoryRates {
+    const n = Math.min(memoryEvents, corpus.events.length);
+    const payloads = corpus.payloads.slice(0, n);
+    const keys = corpus.events.slice(0, n).map((e) => e.eventId);
     const records = producerRecords(payloads, keys);
-    const framed = framedRecords(opts.corpus.events.slice(0, n), payloads);
-    log(`consumer: ${n} events in ${records.length} aggregated Kinesis records of single-event payloads, ${framed.length} of frames`);
+    const framed = framedRecords(corpus.events.slice(0, n), payloads);
 
     const jsonLoop = () => {
         for (const p of payloads) JSON.parse(p.toString("utf8"));
@@ -218,22 +236,61 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
     const memoryRates: number[] = [];
     const framedRates: number[] = [];
     for (let i = 0; i < rounds; i++) {
-        jsonRates.push(timeLoop(jsonLoop, n, opts.minMs / rounds));
-        if (memoryLoop) memoryRates.push(timeLoop(memoryLoop, n, opts.minMs / rounds));
-        if (framedLoop) framedRates.push(timeLoop(framedLoop, n, opts.minMs / rounds));
+        jsonRates.push(timeLoop(jsonLoop, n, minMs / rounds));
+        if (memoryLoop) memoryRates.push(timeLoop(memoryLoop, n, minMs / rounds));
+        if (framedLoop) framedRates.push(timeLoop(framedLoop, n, minMs / rounds));
     }
-    const jsonParse = median(jsonRates);
-    const inMemory: Figure = memoryLoop ? median(memoryRates) : inMemoryMissing!;
-    const framedRate: Figure = framedLoop ? median(framedRates) : inMemoryMissing!;
+    return {
+        events: n,
+        kinesisRecords: records.length,
+        framedKinesisRecords: framed.length,
+        jsonParse: median(jsonRates),
+        inMemory: memoryLoop ? median(memoryRates) : inMemoryMissing!,
+        framed: framedLoop ? median(framedRates) : inMemoryMissing!,
+    };
+}
+
+/**
+ * The in-memory loops in a child process started with the heap the AWS Lambda Node.js runtime gives the stream
+ * processor (functions/processor/runtime.ts lambdaNodeHeapFlags at PROCESSOR_MEMORY_MIB): the loops keep a whole
+ * batch's events alive, so the young generation's size decides how much of them the collector copies.
+ */
+export async function measureInMemoryAsLambda(corpusEvents: number, memoryEvents: number, minMs: number): Promise<InMemoryRates & { heapFlags: string[] }> {
+    const heapFlags = lambdaNodeHeapFlags(PROCESSOR_MEMORY_MIB);
+    const child = fork(path.join(REPO, "bench/consumer-child.ts"), [String(corpusEvents), String(memoryEvents), String(minMs)], {
+        cwd: REPO,
+        execArgv: [...heapFlags, "-r", path.join(REPO, "scripts/register.js")],
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    type Msg = { rates?: InMemoryRates; error?: string };
+    const msg = await new Promise<Msg>((resolve, reject) => {
+        let got: Msg | undefined;
+        child.on("message", (m: Msg) => (got = m));
+        child.once("exit", (code) => (got ? resolve(got) : reject(new Error(`the consumer loops process exited with code ${code} without a result`))));
+    });
+    if (msg.error !== undefined || msg.rates === undefined) throw new Error(`the consumer loops failed: ${msg.error ?? "no result"}`);
+    return { ...msg.rates, heapFlags };
+}
+
+export async function benchConsumer(opts: ConsumerOptions, log: (line: string) => void): Promise<ConsumerResult> {
+    const rates = await measureInMemoryAsLambda(opts.corpus.events.length, opts.memoryEvents, opts.minMs);
+    log(
+        `consumer: ${rates.events} events in ${rates.kinesisRecords} aggregated Kinesis records of single-event payloads, ${rates.framedKinesisRecords} of frames (loops in a process started with ${rates.heapFlags.join(" ")}, Lambda's heap at ${PROCESSOR_MEMORY_MIB} MiB)`,
+    );
+    const n = rates.events;
+    const jsonParse = rates.jsonParse;
+    const inMemory = rates.inMemory;
+    const framedRate = rates.framed;
 
     const writer = await benchWriter(opts, log);
     return {
         events: n,
-        kinesisRecords: records.length,
+        kinesisRecords: rates.kinesisRecords,
+        heapFlags: rates.heapFlags,
         jsonParseEventsPerSecond: jsonParse,
         inMemoryEventsPerSecond: inMemory,
         inMemoryRatio: ratio(inMemory, jsonParse),
-        framedKinesisRecords: framed.length,
+        framedKinesisRecords: rates.framedKinesisRecords,
         framedEventsPerSecond: framedRate,
         framedRatio: ratio(framedRate, jsonParse),
         writerEvents: writer.events,

@@ -36,6 +36,8 @@ export interface FramesResult {
     readonly chosen: string;
     readonly ratio200Sources: number;
     readonly ratioFewSources: number;
+    /** The chosen codec's ratio on the offer frames alone (the largest events, 200 sources, same flushes). */
+    readonly offerRatio200Sources: number;
     /** Producer CPU per event (µs): today's uncompressed path and frames with the chosen codec, same run. */
     readonly uncompressedMicrosPerEvent: number;
     readonly framesMicrosPerEvent: number;
@@ -91,9 +93,11 @@ function producerFrameGroups(flush: readonly FlightEvent[], bytes: readonly Uint
     return [...groups.values()];
 }
 
-function ratioOf(events: readonly FlightEvent[], flushEvents: number, options: FrameOptions): { ratio: number; ms: number; bytes: number; frames: number } {
+function ratioOf(events: readonly FlightEvent[], flushEvents: number, options: FrameOptions, onlyType?: string): { ratio: number; ms: number; bytes: number; frames: number } {
     const o = resolveFrameOptions(options);
-    const groups = flushes(events, flushEvents).flatMap(frameGroups);
+    const groups = flushes(events, flushEvents)
+        .flatMap(frameGroups)
+        .filter((g) => onlyType === undefined || g.type === onlyType);
     let raw = 0;
     let out = 0;
     const t0 = process.hrtime.bigint();
@@ -165,6 +169,7 @@ export function benchFrames(o: { events: readonly FlightEvent[]; flushEvents: nu
         chosen: chosen.name,
         ratio200Sources: chosen.ratio200Sources,
         ratioFewSources: chosen.ratioFewSources,
+        offerRatio200Sources: ratioOf(many, o.flushEvents, chosen.options, "offer").ratio,
         uncompressedMicrosPerEvent,
         framesMicrosPerEvent,
         cpuRatio: framesMicrosPerEvent / uncompressedMicrosPerEvent,

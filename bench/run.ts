@@ -356,7 +356,7 @@ export function tableRows(r: BenchResults): Row[] {
         { section: "stream", figure: "PUT units / 1,000 events, one per event", value: scen(0, "putUnitsPer1000Events") },
         { section: "stream", figure: "PUT units / 1,000 events, KPL aggregation", value: scen(2, "putUnitsPer1000Events") },
         { section: "stream", figure: "PUT units / 1,000 events, aggregation + gzip", value: scen(3, "putUnitsPer1000Events") },
-        { section: "stream", figure: "gzip ratio, offer JSON (codec: per event)", value: fig(st("offerCompressionRatio")), unit: "x", goal: ge(3) },
+        { section: "stream", figure: "gzip ratio, offer JSON (codec: per event, before frames)", value: fig(st("offerCompressionRatio")), unit: "x" },
         { section: "stream", figure: "gzip ratio, all events (codec: per event)", value: fig(st("allCompressionRatio")), unit: "x" },
         { section: "stream", figure: "gzip ratio, offers in 50-event arrays", value: fig(st("offerCompressionRatioArrays50")), unit: "x" },
         { section: "stream", figure: "10 TB/day: uncompressed byte bound", value: cap("uncompressedByteBoundShards"), unit: " shards" },
@@ -364,6 +364,8 @@ export function tableRows(r: BenchResults): Row[] {
         { section: "stream", figure: "10 TB/day: planner, uncompressed", value: cap("plannerShardsUncompressed"), unit: " shards" },
         { section: "frames", figure: "frame ratio, corpus over 200 sources, prod per-task flush", value: fra("ratio200Sources"), unit: "x", goal: ge(7) },
         { section: "frames", figure: "frame ratio, the corpus's 5 sources", value: fra("ratioFewSources"), unit: "x", goal: ge(9) },
+        // Issue 11's goal for offer JSON (>= 3x), held against what the stream carries since frames: offers as the producer frames them.
+        { section: "frames", figure: "frame ratio, offer JSON, 200 sources (as the producer frames it)", value: fra("offerRatio200Sources"), unit: "x", goal: ge(3) },
         { section: "frames", figure: "events per frame, 200 sources", value: fra("averageEventsPerFrame200Sources") },
         { section: "frames", figure: "producer CPU per event, uncompressed path (before frames)", value: fra("uncompressedMicrosPerEvent"), unit: " µs" },
         { section: "frames", figure: "producer CPU per event, frames", value: fra("framesMicrosPerEvent"), unit: " µs" },
@@ -538,13 +540,18 @@ async function main(): Promise<void> {
         ...results,
         table: rows.map((row) => ({ ...row, status: goalStatus(row.value, row.goal) })),
     };
-    // A partial run (--only) keeps the other sections of the previous results, marked as such.
+    // A partial run (--only) replaces its sections in the previous results and keeps the rest; the top-level
+    // run description (command, time, machine, settings) stays the previous run's, and the partial run's own is
+    // added to partialRuns, so no section is credited to a run that did not measure it.
     const merged =
         args.only.length > 0 && previous !== undefined
             ? {
                   ...previous,
-                  ...doc,
-                  partialRuns: [...(previous.partialRuns ?? []), { command: doc.command, generatedAt: doc.generatedAt, sections: args.only, commit: doc.machine.commit }],
+                  ...results,
+                  partialRuns: [
+                      ...(previous.partialRuns ?? []),
+                      { command: doc.command, generatedAt: doc.generatedAt, mode, sections: args.only, commit: doc.machine.commit, machine: doc.machine, durationSeconds: doc.durationSeconds, settings: doc.settings },
+                  ],
                   table: [...(previous.table ?? []).filter((row: Row) => !want(row.section as SectionName)), ...doc.table],
               }
             : doc;

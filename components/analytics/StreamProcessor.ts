@@ -32,6 +32,7 @@ import { AWS_ACCOUNT_ID, isKnown, validator } from "../common/validation";
 import { AuroraDatabase, DATABASE_ROLES, DatabaseUser } from "./AuroraDatabase";
 import { StreamConsumer } from "../stream/StreamConsumer";
 import { StreamMappingArgs, checkStreamMappingArgs, streamMappingArgsOf } from "../stream/mapping";
+import { PROCESSOR_MEMORY_MIB } from "../../functions/processor/runtime";
 
 export interface StreamProcessorArgs extends StreamMappingArgs {
     /** Account the function runs in (trust policy confused-deputy guard). */
@@ -48,7 +49,7 @@ export interface StreamProcessorArgs extends StreamMappingArgs {
     readonly processedEventsRetentionHours?: number;
     /** Reserved concurrency. @default - unreserved */
     readonly reservedConcurrency?: number;
-    /** @default 1024 */
+    /** @default 1024 (PROCESSOR_MEMORY_MIB, functions/processor/runtime.ts: the consumer benchmark runs with Lambda's heap at this size) */
     readonly memoryMiB?: number;
     /** @default 300 */
     readonly timeoutSeconds?: number;
@@ -167,7 +168,7 @@ export class StreamProcessor extends pulumi.ComponentResource {
                 statements,
                 ...streamMappingArgsOf(args),
                 reservedConcurrency: args.reservedConcurrency,
-                memoryMiB: args.memoryMiB ?? 1024,
+                memoryMiB: args.memoryMiB ?? PROCESSOR_MEMORY_MIB,
                 timeoutSeconds: args.timeoutSeconds ?? 300,
                 logRetentionDays: args.logRetentionDays,
                 iteratorAgeAlarmMs: args.iteratorAgeAlarmMs,

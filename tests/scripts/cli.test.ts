@@ -19,6 +19,7 @@ import { BENCH_COMMAND } from "../../bench/stats";
 import { BENCH_MARKDOWN_COMMAND } from "../../bench/markdown";
 import { BENCH_PLAN_CHILD_COMMAND } from "../../bench/plan-child";
 import { BENCH_INGEST_SERVER_COMMAND, ingestServerArgs } from "../../bench/ingest-server";
+import { BENCH_CONSUMER_CHILD_COMMAND, consumerChildArgs } from "../../bench/consumer-child";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const COMMANDS: CommandSpec[] = [
@@ -40,6 +41,7 @@ const COMMANDS: CommandSpec[] = [
     BENCH_MARKDOWN_COMMAND,
     BENCH_PLAN_CHILD_COMMAND,
     BENCH_INGEST_SERVER_COMMAND,
+    BENCH_CONSUMER_CHILD_COMMAND,
 ];
 
 /** The bench children and their files (run as scripts by bench/run.ts's sections). */
@@ -47,6 +49,7 @@ const BENCH_CHILDREN: Array<[CommandSpec, string]> = [
     [BENCH_MARKDOWN_COMMAND, "bench/markdown.ts"],
     [BENCH_PLAN_CHILD_COMMAND, "bench/plan-child.ts"],
     [BENCH_INGEST_SERVER_COMMAND, "bench/ingest-server.ts"],
+    [BENCH_CONSUMER_CHILD_COMMAND, "bench/consumer-child.ts"],
 ];
 
 async function run(spec: CommandSpec, argv: string[]) {
@@ -126,6 +129,13 @@ describe("commands: one option table each (scripts/lib/cli.ts)", () => {
         expect(ingestServerArgs(["real", "http://127.0.0.1:4567"])).to.deep.equal({ mode: "real", endpoint: "http://127.0.0.1:4567" });
         expect(ingestServerArgs(["floor", "http://127.0.0.1:4567"])).to.deep.equal({ mode: "floor", endpoint: "http://127.0.0.1:4567" });
         expect(ingestServerArgs(["bare", ""])).to.deep.equal({ mode: "bare" });
+    });
+
+    it("fails when bench/consumer-child.ts gets a count that is not a whole number of at least 1, naming the argument and the value", () => {
+        expect(() => consumerChildArgs(["2000", "x", "300"])).to.throw('<events> must be a whole number of at least 1 (received "x")');
+        expect(() => consumerChildArgs(["0", "100", "300"])).to.throw('<corpus> must be a whole number of at least 1 (received "0")');
+        expect(() => consumerChildArgs(["2000", "100", "-5"])).to.throw('<ms> must be a whole number of at least 1 (received "-5")');
+        expect(consumerChildArgs(["2000", "100", "300"])).to.deep.equal({ corpusEvents: 2000, memoryEvents: 100, minMs: 300 });
     });
 
     it("fails when bench/ingest-server.ts is run with a bad <mode>: exit 2 with the usage (spawned)", () => {
