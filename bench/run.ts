@@ -186,6 +186,34 @@ export type ScaleSection = ScaleResult & {
 /** Most scale simulations one run makes while the planner and the measured imbalance disagree. */
 export const MAX_SCALE_ITERATIONS = 4;
 
+/**
+ * Simulates at the count `plan` gives for the `start` imbalance, then again at the count the measured imbalance
+ * asks for, until the planner agrees with the simulation it was fed (at most MAX_SCALE_ITERATIONS simulations, and
+ * never one count twice). The simulation agreed with is kept; without agreement, the one with the most shards.
+ */
+export async function simulateUntilAgreement<S extends { hotShardImbalance: number }>(
+    start: number,
+    plan: (imbalance: number) => number,
+    simulate: (shards: number) => Promise<S>,
+    log: (line: string) => void = () => {},
+): Promise<{ sim: S; shards: number; imbalance: number; next: number; converged: boolean; iterations: ScaleSection["iterations"] }> {
+    const iterations: ScaleSection["iterations"][number][] = [];
+    let imbalance = start;
+    let chosen: { sim: S; shards: number; imbalance: number; next: number } | undefined;
+    for (let i = 0; i < MAX_SCALE_ITERATIONS; i++) {
+        const shards = plan(imbalance);
+        const sim = await simulate(shards);
+        const next = plan(sim.hotShardImbalance);
+        iterations.push({ shards, plannerImbalanceUsed: imbalance, hotShardImbalance: sim.hotShardImbalance, plannerShardsWithMeasuredImbalance: next });
+        log(`scale: ${shards} shards (planned with imbalance ${imbalance.toFixed(3)}): measured imbalance ${sim.hotShardImbalance.toFixed(3)}, the planner then asks for ${next}`);
+        if (next === shards) return { sim, shards, imbalance, next, converged: true, iterations };
+        if (chosen === undefined || shards > chosen.shards) chosen = { sim, shards, imbalance, next };
+        if (iterations.some((t) => t.shards === next)) break;
+        imbalance = sim.hotShardImbalance;
+    }
+    return { ...chosen!, converged: false, iterations };
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function readPrevious(file: string): any {
     try {
@@ -491,24 +519,15 @@ async function main(): Promise<void> {
                 // The planner's count depends on the imbalance the simulation measures at that count: start from the
                 // previous run's imbalance (1.2 without one) and simulate again at the count this run's imbalance asks
                 // for, until the two agree (prod is sized from the stored imbalance, so it gets the count simulated).
-                let imbalance = typeof previous?.scale?.hotShardImbalance === "number" ? previous.scale.hotShardImbalance : 1.2;
-                const iterations: { shards: number; plannerImbalanceUsed: number; hotShardImbalance: number; plannerShardsWithMeasuredImbalance: number }[] = [];
+                const start = typeof previous?.scale?.hotShardImbalance === "number" ? previous.scale.hotShardImbalance : 1.2;
                 const events = spreadSources(corpus.events, 200);
-                let chosen: { sim: ScaleResult; shards: number; imbalance: number; next: number } | undefined;
-                for (let i = 0; i < MAX_SCALE_ITERATIONS; i++) {
-                    const plan = fleet(f.ratio200Sources, imbalance);
-                    const sim = await benchScale({ events, tasks: settings.scale.tasks, shards: plan.shards, peakEventsPerSecond: plan.peakEventsPerSecond, lingerMs: 20, virtualSeconds: settings.scale.virtualSeconds });
-                    const next = fleet(f.ratio200Sources, sim.hotShardImbalance).shards;
-                    iterations.push({ shards: plan.shards, plannerImbalanceUsed: imbalance, hotShardImbalance: sim.hotShardImbalance, plannerShardsWithMeasuredImbalance: next });
-                    log(`scale: ${plan.shards} shards (planned with imbalance ${imbalance.toFixed(3)}): measured imbalance ${sim.hotShardImbalance.toFixed(3)}, the planner then asks for ${next}`);
-                    // Without agreement, the most shards simulated is kept (the conservative answer).
-                    if (chosen === undefined || plan.shards >= chosen.shards) chosen = { sim, shards: plan.shards, imbalance, next };
-                    if (next === plan.shards || iterations.some((t) => t.shards === next)) break;
-                    imbalance = sim.hotShardImbalance;
-                }
-                const c = chosen!;
-                const converged = iterations[iterations.length - 1].plannerShardsWithMeasuredImbalance === iterations[iterations.length - 1].shards;
-                return { ...c.sim, plannerShards: c.shards, plannerImbalanceUsed: c.imbalance, plannerShardsWithMeasuredImbalance: c.next, converged, iterations };
+                const r = await simulateUntilAgreement(
+                    start,
+                    (imbalance) => fleet(f.ratio200Sources, imbalance).shards,
+                    (shards) => benchScale({ events, tasks: settings.scale.tasks, shards, peakEventsPerSecond: fleet(f.ratio200Sources, 1).peakEventsPerSecond, lingerMs: 20, virtualSeconds: settings.scale.virtualSeconds }),
+                    log,
+                );
+                return { ...r.sim, plannerShards: r.shards, plannerImbalanceUsed: r.imbalance, plannerShardsWithMeasuredImbalance: r.next, converged: r.converged, iterations: r.iterations };
             },
             log,
         );

@@ -9,7 +9,7 @@ import { decodeRecord } from "../../functions/shared/codec";
 import { validateBatch } from "../../functions/shared/events";
 import { buildCorpus, ofType, requestBodies, requestTemplates, stampBody } from "../../bench/corpus";
 import { producerRecords } from "../../bench/consumer";
-import { tableRows } from "../../bench/run";
+import { MAX_SCALE_ITERATIONS, simulateUntilAgreement, tableRows } from "../../bench/run";
 import { formatFigure, formatMarkdownTable, formatNumber, formatTable, goalStatus, median, notMeasured, parseArgs, percentile, perSecond, ratio, summarize } from "../../bench/stats";
 import { putPayloadUnits, runScenario, SCENARIOS, uncompressedByteBoundShards, compareCapacity } from "../../bench/stream";
 
@@ -58,6 +58,44 @@ describe("bench harness: statistics", () => {
         expect(goalStatus(20.1, { op: "<=", target: 20 })).to.equal("missed");
         expect(goalStatus(notMeasured("x"), { op: "<=", target: 20 })).to.equal("not measured");
         expect(goalStatus(3, undefined)).to.equal("");
+    });
+});
+
+describe("bench harness: the scale simulation and the planner agree", () => {
+    const plan = (imbalance: number) => (imbalance > 1.08 ? 37 : 36);
+
+    it("simulates again at the count the measured imbalance asks for, and keeps the run the planner agrees with", async () => {
+        const measured: Record<number, number> = { 37: 1.077, 36: 1.066 };
+        const simulated: number[] = [];
+        const r = await simulateUntilAgreement(1.089, plan, async (shards) => (simulated.push(shards), { hotShardImbalance: measured[shards], shards }));
+        expect(simulated).to.deep.equal([37, 36]);
+        expect({ shards: r.shards, imbalance: r.imbalance, next: r.next, converged: r.converged, sim: r.sim.shards }).to.deep.equal({ shards: 36, imbalance: 1.077, next: 36, converged: true, sim: 36 });
+        expect(r.iterations).to.deep.equal([
+            { shards: 37, plannerImbalanceUsed: 1.089, hotShardImbalance: 1.077, plannerShardsWithMeasuredImbalance: 36 },
+            { shards: 36, plannerImbalanceUsed: 1.077, hotShardImbalance: 1.066, plannerShardsWithMeasuredImbalance: 36 },
+        ]);
+    });
+
+    it("keeps the first run when the planner agrees at once", async () => {
+        const r = await simulateUntilAgreement(1.05, plan, async () => ({ hotShardImbalance: 1.07 }));
+        expect({ shards: r.shards, converged: r.converged, iterations: r.iterations.length }).to.deep.equal({ shards: 36, converged: true, iterations: 1 });
+    });
+
+    it("stops when the counts alternate, and keeps the run with the most shards (not converged)", async () => {
+        const measured: Record<number, number> = { 37: 1.07, 36: 1.09 };
+        const r = await simulateUntilAgreement(1.089, plan, async (shards) => ({ hotShardImbalance: measured[shards], shards }));
+        expect({ shards: r.shards, next: r.next, converged: r.converged, simulated: r.iterations.map((i) => i.shards) }).to.deep.equal({ shards: 37, next: 36, converged: false, simulated: [37, 36] });
+    });
+
+    it("stops after MAX_SCALE_ITERATIONS simulations when the planner keeps asking for more", async () => {
+        let n = 40;
+        const r = await simulateUntilAgreement(
+            1.1,
+            () => n++,
+            async () => ({ hotShardImbalance: 1.1 }),
+        );
+        expect(r.iterations.length).to.equal(MAX_SCALE_ITERATIONS);
+        expect({ converged: r.converged, shards: r.shards }).to.deep.equal({ converged: false, shards: Math.max(...r.iterations.map((i) => i.shards)) });
     });
 });
 
