@@ -14,8 +14,7 @@ import { ShardMap, ShardSpreader, aggregate, aggregateSpread, encodeFrame, evenS
 import { eventTimeParts } from "../functions/lake/partitioning";
 import type { FlightEvent } from "../functions/shared/events";
 import { DEFAULT_START, type Corpus } from "./corpus";
-import { fork } from "child_process";
-import * as path from "path";
+import { runChildForMessage } from "./child";
 import { lambdaNodeHeapFlags, PROCESSOR_MEMORY_MIB } from "../functions/processor/runtime";
 import { isLoaded, optionalModule } from "./optional";
 import { isMeasured, median, notMeasured, perSecond, ratio, type Figure } from "./stats";
@@ -59,8 +58,6 @@ interface MigrationsModule {
  * consumer's occurredAt window (CONSUMER_OCCURRED_AT_WINDOW: at most 1 hour
  * after arrival) as in production, where arrival follows the event.
  */
-const REPO = path.resolve(__dirname, "..");
-
 export const DEFAULT_ARRIVAL_SECONDS = Date.parse(DEFAULT_START) / 1000 + 60;
 
 /** The producer's Kinesis records for the corpus, as a Lambda event would carry them. */
@@ -257,17 +254,8 @@ export function measureInMemory(corpus: Corpus, memoryEvents: number, minMs: num
  */
 export async function measureInMemoryAsLambda(corpusEvents: number, memoryEvents: number, minMs: number): Promise<InMemoryRates & { heapFlags: string[] }> {
     const heapFlags = lambdaNodeHeapFlags(PROCESSOR_MEMORY_MIB);
-    const child = fork(path.join(REPO, "bench/consumer-child.ts"), [String(corpusEvents), String(memoryEvents), String(minMs)], {
-        cwd: REPO,
-        execArgv: [...heapFlags, "-r", path.join(REPO, "scripts/register.js")],
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
     type Msg = { rates?: InMemoryRates; error?: string };
-    const msg = await new Promise<Msg>((resolve, reject) => {
-        let got: Msg | undefined;
-        child.on("message", (m: Msg) => (got = m));
-        child.once("exit", (code) => (got ? resolve(got) : reject(new Error(`the consumer loops process exited with code ${code} without a result`))));
-    });
+    const msg = await runChildForMessage<Msg>("bench/consumer-child.ts", [String(corpusEvents), String(memoryEvents), String(minMs)], "the consumer loops process", { nodeFlags: heapFlags });
     if (msg.error !== undefined || msg.rates === undefined) throw new Error(`the consumer loops failed: ${msg.error ?? "no result"}`);
     return { ...msg.rates, heapFlags };
 }
@@ -277,25 +265,21 @@ export async function benchConsumer(opts: ConsumerOptions, log: (line: string) =
     log(
         `consumer: ${rates.events} events in ${rates.kinesisRecords} aggregated Kinesis records of single-event payloads, ${rates.framedKinesisRecords} of frames (loops in a process started with ${rates.heapFlags.join(" ")}, Lambda's heap at ${PROCESSOR_MEMORY_MIB} MiB)`,
     );
-    const n = rates.events;
-    const jsonParse = rates.jsonParse;
-    const inMemory = rates.inMemory;
-    const framedRate = rates.framed;
 
     const writer = await benchWriter(opts, log);
     return {
-        events: n,
+        events: rates.events,
         kinesisRecords: rates.kinesisRecords,
         heapFlags: rates.heapFlags,
-        jsonParseEventsPerSecond: jsonParse,
-        inMemoryEventsPerSecond: inMemory,
-        inMemoryRatio: ratio(inMemory, jsonParse),
+        jsonParseEventsPerSecond: rates.jsonParse,
+        inMemoryEventsPerSecond: rates.inMemory,
+        inMemoryRatio: ratio(rates.inMemory, rates.jsonParse),
         framedKinesisRecords: rates.framedKinesisRecords,
-        framedEventsPerSecond: framedRate,
-        framedRatio: ratio(framedRate, jsonParse),
+        framedEventsPerSecond: rates.framed,
+        framedRatio: ratio(rates.framed, rates.jsonParse),
         writerEvents: writer.events,
         writerEventsPerSecond: writer.eventsPerSecond,
-        writerRatio: ratio(writer.eventsPerSecond, jsonParse),
+        writerRatio: ratio(writer.eventsPerSecond, rates.jsonParse),
         ...(writer.detail ? { writerDetail: writer.detail } : {}),
     };
 }

@@ -126,22 +126,22 @@ async function serve(mode: IngestServerMode, endpoint: string | undefined): Prom
     let url: string;
     let authorization: string | undefined;
     let stop: () => Promise<void>;
+    if (mode !== "bare") {
+        // The real and floor servers build their KinesisClient as in AWS; the sink does not check signatures, but the client computes them.
+        process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
+        process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
+        delete process.env.AWS_SESSION_TOKEN;
+        delete process.env.AWS_PROFILE;
+    }
     if (mode === "real") {
         const keysDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-ingest-keys-"));
         const keys = ensureLocalKeys(keysDir, [BENCH_SOURCE]);
         authorization = `Bearer ${keys.keys[0].key}`;
         const config = loadConfig({ STREAM_NAME: "bench-stream", AWS_REGION: "us-east-1", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "warn", INGEST_KEYS_FILE: keys.storeFile, KINESIS_ENDPOINT: endpoint });
-        // The service builds its KinesisClient as in AWS (main.ts); the sink does not check signatures, but the client computes them.
-        process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
-        process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
-        delete process.env.AWS_SESSION_TOKEN;
-        delete process.env.AWS_PROFILE;
         const service = await startService(config);
         url = service.url;
         stop = () => service.shutdown().finally(() => fs.rmSync(keysDir, { recursive: true, force: true }));
     } else if (mode === "floor") {
-        process.env.AWS_ACCESS_KEY_ID = "AKIABENCHSINK0000000";
-        process.env.AWS_SECRET_ACCESS_KEY = "bench-sink-secret-not-a-credential";
         ({ url, stop } = await startFloor(endpoint!));
     } else {
         const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });

@@ -5,10 +5,7 @@
  * to its answer, so start-up and module loading count. Measured twice: with
  * the on-disk bundle cache off (a fresh clone) and then on (every later run).
  */
-import { fork } from "child_process";
-import * as path from "path";
-
-const REPO = path.resolve(__dirname, "..");
+import { runChildForMessage } from "./child";
 
 export interface PlanResult {
     readonly stack: string;
@@ -29,18 +26,8 @@ export interface PlanResult {
  */
 export async function benchPlan(stack: string, opts: { bundleCache: boolean }): Promise<PlanResult> {
     const started = performance.now();
-    const child = fork(path.join(REPO, "bench/plan-child.ts"), [stack], {
-        cwd: REPO,
-        env: { ...process.env, FLIGHTSTREAM_BUNDLE_CACHE: opts.bundleCache ? "1" : "0" },
-        execArgv: ["-r", path.join(REPO, "scripts/register.js")],
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
-    });
     type Msg = { plan?: Omit<PlanResult, "wallSeconds"> & { inProcessSeconds: number }; error?: string };
-    const msg = await new Promise<Msg>((resolve, reject) => {
-        let got: Msg | undefined;
-        child.on("message", (m: Msg) => (got = m));
-        child.once("exit", (code) => (got ? resolve(got) : reject(new Error(`the plan process exited with code ${code} without a result`))));
-    });
+    const msg = await runChildForMessage<Msg>("bench/plan-child.ts", [stack], "the plan process", { env: { ...process.env, FLIGHTSTREAM_BUNDLE_CACHE: opts.bundleCache ? "1" : "0" } });
     const wallSeconds = (performance.now() - started) / 1000;
     if (msg.error !== undefined || msg.plan === undefined) throw new Error(`planning ${stack} failed: ${msg.error ?? "no result"}`);
     const p = msg.plan;
